@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// The two-command entry point. Runs before node_modules exists, so it uses Node built-ins only.
+//   node scripts/bootstrap.mjs start   install if needed, build if stale, run the server
+//   node scripts/bootstrap.mjs test    install if needed (+ Chromium, Orthanc), typecheck, lint, unit, build, e2e
+//   node scripts/bootstrap.mjs bench [NAME]
+//   node scripts/bootstrap.mjs twin ARGS…   (headless engine CLI)
+//   node scripts/bootstrap.mjs feed ARGS…   (vitals CSV replay)
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, statSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const [command = 'start', ...rest] = process.argv.slice(2);
+const MIN_NODE = [20, 19, 0];
+
+function fail(message, code = 1) {
+  process.stderr.write(`\ntwinscope: ${message}\n`);
+  process.exit(code);
+}
+
+function log(message) {
+  // Progress goes to stderr so that `--json` output on stdout stays machine-readable.
+  process.stderr.write(`twinscope: ${message}\n`);
+}
+
+function checkNode() {
+  const parts = process.versions.node.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    if ((parts[i] ?? 0) > MIN_NODE[i]) return;
+    if ((parts[i] ?? 0) < MIN_NODE[i]) {
+      fail(`Node ${MIN_NODE.join('.')} or newer is required; this is Node ${process.versions.node}. Install a newer Node.js (https://nodejs.org) and run the command again.`);
+    }
+  }
+}
+
+function run(cmd, args, opts = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env, ...opts });
+  if (result.error) return { ok: false, code: 127, error: result.error };
+  return { ok: result.status === 0, code: result.status ?? 1 };
+}
+
+function needsInstall() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(marker)) return true;
+  const lock = join(root, 'package-lock.json');
+  return existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000;
+}
+
+function ensureDependencies() {
+  if (!needsInstall()) return;
+  log('installing dependencies (npm ci; this takes about two minutes the first time)…');
+  const r = run('npm', ['ci', '--no-audit', '--no-fund']);
+  if (!r.ok) {
+    fail('installing dependencies failed (see the npm output above). Check the network access to the npm registry and that a C++ toolchain (python3, make, g++) is present for better-sqlite3, then run the command again.');
+  }
+}
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.startsWith('.')) continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+function ensureBuild(force = false) {
+  const stamp = join(root, 'dist', '.build-stamp');
+  const inputs = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
+  const newestInput = Math.max(...inputs.map((p) => newestMtime(join(root, p))));
+  const built = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) || 0 : 0;
+  if (!force && built >= newestInput) return;
+  log('building the web app (vite build)…');
+  const r = run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+  if (!r.ok) fail('the web app build failed (see the output above).');
+  writeFileSync(stamp, String(Date.now()));
+}
+
+function tsx(script, args) {
+  return run(process.execPath, ['--import', 'tsx', join(root, script), ...args]);
+}
+
+function hasCommand(name) {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+const ORTHANC_PLUGIN = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
+
+function ensureSystemPackages() {
+  const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const missing = [];
+  if (!existsSync(chromium)) missing.push('chromium');
+  if (!hasCommand('Orthanc')) missing.push('orthanc');
+  if (!existsSync(ORTHANC_PLUGIN)) missing.push('orthanc-dicomweb');
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const aptCommand = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  if (!isRoot || !hasCommand('apt-get')) {
+    fail(`the tests need Debian packages that are missing: ${missing.join(', ')}.\nInstall them with:\n  sudo sh -c '${aptCommand}'\nthen run npm test again.`);
+  }
+  log(`installing ${missing.join(', ')} with apt-get (about 30 s)…`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const u = run('apt-get', ['update', '-qq'], { env });
+  const i = u.ok ? run('apt-get', ['install', '-y', '-qq', ...missing], { env }) : u;
+  if (!i.ok) fail(`apt-get could not install ${missing.join(', ')}. Run this yourself and try again:\n  ${aptCommand}`);
+}
+
+function runTests() {
+  ensureDependencies();
+  ensureSystemPackages();
+  const steps = [
+    ['typecheck', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit']],
+    ['lint', process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--max-warnings=0', '.']],
+    ['unit and integration tests', process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']],
+  ];
+  const started = Date.now();
+  for (const [name, cmd, args] of steps) {
+    log(`── ${name} ──`);
+    const r = run(cmd, args);
+    if (!r.ok) fail(`${name} failed.`, r.code || 1);
+  }
+  log('── build ──');
+  ensureBuild(true);
+  log('── end-to-end tests (Playwright, Chromium) ──');
+  const e = run(process.execPath, [join(root, 'node_modules', '@playwright', 'test', 'cli.js'), 'test']);
+  if (!e.ok) fail('end-to-end tests failed.', e.code || 1);
+  log(`all test stages passed in ${Math.round((Date.now() - started) / 1000)} s.`);
+}
+
+function start() {
+  ensureDependencies();
+  ensureBuild();
+  // Hand the terminal to the server; forward signals so Ctrl-C stops it cleanly.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'server', 'main.ts')], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { NODE_ENV: 'production', ...process.env },
+  });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+checkNode();
+switch (command) {
+  case 'start':
+    start();
+    break;
+  case 'test':
+    runTests();
+    break;
+  case 'bench':
+    ensureDependencies();
+    process.exit(tsx('bench/run.ts', rest).code);
+    break;
+  case 'twin':
+    ensureDependencies();
+    process.exit(tsx('cli/twin.ts', rest).code);
+    break;
+  case 'feed':
+    ensureDependencies();
+    process.exit(tsx('server/feed/cli.ts', rest).code);
+    break;
+  default:
+    fail(`unknown command "${command}". Use start, test, bench, twin or feed.`);
+}

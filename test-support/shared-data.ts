@@ -1,0 +1,26 @@
+// Tests read real third-party data from ../shared/data (never copied into the repository).
+// Where it is absent a test skips with a visible note, except under CI=true, where its absence
+// is a failure (PRODUCT/IMAGING docs).
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const sharedDataRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data');
+
+export function sharedDataPath(...parts: string[]): string {
+  return join(sharedDataRoot, ...parts);
+}
+
+/**
+ * True when the shared data file or folder exists. When it is missing: under CI this throws,
+ * elsewhere it prints a note and returns false so the caller can `it.skipIf(!hasSharedData(...))`.
+ */
+export function hasSharedData(...parts: string[]): boolean {
+  const p = sharedDataPath(...parts);
+  if (existsSync(p)) return true;
+  if (process.env.CI === 'true') {
+    throw new Error(`shared test data missing under CI: ${p}`);
+  }
+  console.warn(`[skip] shared test data not found: ${p}`);
+  return false;
+}
