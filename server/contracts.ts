@@ -1,0 +1,72 @@
+// Interfaces between the server's parts, so each part can be built and tested on its own.
+// The composition root (app.ts) wires real implementations together.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export type Role = 'surgeon' | 'cardiologist' | 'clinician' | 'admin';
+export const CLINICAL_ROLES: readonly Role[] = ['surgeon', 'cardiologist', 'clinician'];
+
+export interface AuthUser {
+  /** Stable id; used as the AuditEvent agent and Provenance agent (Practitioner/{id} style). */
+  id: string;
+  username: string;
+  role: Role;
+  displayName: string;
+}
+
+/** Resolves the signed-in user of a request (cookie or Bearer), or null. Never throws. */
+export type Authenticate = (req: FastifyRequest) => Promise<AuthUser | null>;
+
+export type AuditAction = 'C' | 'R' | 'U' | 'D' | 'E';
+export type AuditOutcome = '0' | '4' | '8' | '12'; // FHIR audit-event-outcome: success, minor, serious, major failure
+
+/** One audited request. Carries resource types and ids only: never names or other PHI. */
+export interface AuditRecordInput {
+  at: string; // ISO instant
+  user: Pick<AuthUser, 'id' | 'username' | 'role'> | null;
+  action: AuditAction;
+  method: string;
+  /** Path without query values that could hold PHI, e.g. "/fhir/Observation" or "/fhir/Patient/123". */
+  path: string;
+  /** e.g. "Patient/123", "Observation/abc", "ImagingStudy/…", "Study/1.2.3" */
+  entities: string[];
+  patientId?: string;
+  httpStatus: number;
+  outcome: AuditOutcome;
+  /** Short, PHI-free reason for refusals ("unauthenticated", "forbidden: role admin", "consent denies digital-twin"). */
+  detail?: string;
+  requestId: string;
+  sourceIp: string;
+}
+
+export interface AuditSink {
+  /** Durable before it resolves (append-only log, fsync), then forwarded to the FHIR store best-effort. */
+  record(entry: AuditRecordInput): Promise<void>;
+}
+
+/** A resource created or updated for a patient, as announced on /events. */
+export interface ResourceEvent {
+  /** Monotonic sequence, the SSE event id; resumable with Last-Event-ID. */
+  seq: number;
+  patientId: string;
+  resourceType: string;
+  id: string;
+  versionId?: string;
+  action: 'create' | 'update';
+  at: string;
+}
+
+export interface EventHub {
+  publish(event: Omit<ResourceEvent, 'seq'>): ResourceEvent;
+  /** Replays events after `afterSeq` (if still known), then streams live ones. Returns an unsubscribe. */
+  subscribe(patientId: string, afterSeq: number | null, onEvent: (e: ResourceEvent) => void): () => void;
+}
+
+/** Fastify preHandler-style guard helpers exposed by the auth module. */
+export interface Guards {
+  requireUser: (req: FastifyRequest, reply: FastifyReply) => Promise<AuthUser | undefined>;
+  requireRole: (roles: readonly Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<AuthUser | undefined>;
+}
+
+export const TWIN_OUTPUT_TAG = { system: 'https://twinscope.dev/fhir/CodeSystem/tags', code: 'twin-output' } as const;
+export const CONSENT_ACTION_SYSTEM = 'https://twinscope.dev/fhir/CodeSystem/consent-action';
+export const CONSENT_ACTION_DIGITAL_TWIN = 'digital-twin';
