@@ -8,6 +8,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     sourcemap: true,
+    // bench/bundle.bench.ts reads the manifest to size the first-screen JS and each lazy chunk.
+    manifest: true,
     chunkSizeWarningLimit: 4000,
   },
   worker: { format: 'es' },

@@ -1,0 +1,195 @@
+// Imaging tab end to end, in Chromium on SwiftShader WebGL against the real server:
+// - the demo patient's CT from the embedded PACS (QIDO-RS + WADO-RS) in stack and MPR;
+// - window presets, a length measurement, orientation markers;
+// - the shared abdominal CT (JPEG 2000, empty UIDs) opened from disk without upload;
+// - every transfer syntax of ../shared/data/dicom/misc, decoded pixels compared with the
+//   uncompressed slice (bit-identical for lossless, stated tolerances for lossy).
+// Waits are on the viewer's render counters (IMAGE_RENDERED), never on sleeps.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import dicomParser from 'dicom-parser';
+import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
+import { hasSharedData, sharedDataPath } from '../test-support/shared-data';
+import { expect, test } from './fixtures';
+import { ImagingPage, type ViewportName } from './pages/imaging';
+
+const MPR: ViewportName[] = ['Axial viewport', 'Sagittal viewport', 'Coronal viewport'];
+// Paths relative to the repository (the brief: ../shared/data/...), resolved from the cwd.
+const rel = (p: string) => relative(process.cwd(), p);
+
+function gridDistance(a: number[], b: number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs((a[i] ?? 0) - (b[i] ?? 0));
+  return s / a.length;
+}
+
+test.describe('Imaging', () => {
+  test.beforeEach(async ({ signInAs }) => {
+    await signInAs('clinician');
+  });
+
+  test('opens the demo CT from the PACS: stack first, then three planes; presets, measurement, markers', async ({ page }) => {
+    const imaging = new ImagingPage(page);
+    await imaging.goto(DEMO_PATIENT_LIVER);
+    const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
+    await expect(openSeries).toBeVisible({ timeout: 30_000 });
+    await openSeries.click();
+    // The first image shows in the stack viewport while the series is still arriving.
+    await imaging.waitRendered('Stack viewport');
+    for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
+    await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0);
+    for (const name of MPR) {
+      const s = await imaging.canvasStats(name);
+      // A torso phantom in the soft-tissue window fills a good part of each plane.
+      expect(s.nonBlankFraction, `${name} shows the image`).toBeGreaterThan(0.05);
+      await imaging.screenshot(name, test.info().outputPath(`demo-${name.split(' ')[0]!.toLowerCase()}.png`));
+    }
+    // Orientation markers of the standard planes (radiological convention).
+    const axial = page.locator('[data-viewport="axial"]');
+    await expect(axial.locator('.ori-top')).toHaveText('A');
+    await expect(axial.locator('.ori-right')).toHaveText('L');
+    await expect(page.locator('[data-viewport="sagittal"] .ori-top')).toHaveText('S');
+
+    const before = await imaging.canvasStats('Axial viewport');
+    const renders = await imaging.renderCount('Axial viewport');
+    await imaging.preset.selectOption({ label: 'Lung (1500/-600)' });
+    await imaging.waitRendered('Axial viewport', renders);
+    const after = await imaging.canvasStats('Axial viewport');
+    expect(gridDistance(before.grid, after.grid), 'lung window changes what is shown').toBeGreaterThan(5);
+
+    await imaging.selectTool('Length');
+    await imaging.drag('Axial viewport', [0.35, 0.5], [0.65, 0.5]);
+    await expect(imaging.measurements().first()).toContainText(/\d+(\.\d)? mm/);
+  });
+
+  test('imports the shared abdominal CT from disk and reads it in three planes', async ({ page }) => {
+    test.skip(!hasSharedData('dicom', 'ct-abdomen-totalseg-20slice-j2k', 'series'), 'shared abdominal CT not present');
+    const dir = sharedDataPath('dicom', 'ct-abdomen-totalseg-20slice-j2k', 'series');
+    const files = readdirSync(dir).map((f) => rel(join(dir, f)));
+    const imaging = new ImagingPage(page);
+    await imaging.goto(DEMO_PATIENT_LIVER);
+    await imaging.openFromDisk(files);
+    await expect(page.getByRole('status').filter({ hasText: '1 series found' })).toBeVisible({ timeout: 30_000 });
+    await imaging.waitRendered('Stack viewport');
+    for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
+    for (const name of MPR) {
+      const s = await imaging.canvasStats(name);
+      // Sagittal and coronal are a 40 mm slab of a 500 mm field: a thin band, but not blank.
+      expect(s.nonBlankFraction, `${name} shows the image`).toBeGreaterThan(name === 'Axial viewport' ? 0.2 : 0.02);
+      await imaging.screenshot(name, test.info().outputPath(`abdomen-${name.split(' ')[0]!.toLowerCase()}.png`));
+    }
+    // Liver window: the liver (about 89 HU here, SOURCES.md) reads mid-grey, so the picture changes.
+    const before = await imaging.canvasStats('Axial viewport');
+    const renders = await imaging.renderCount('Axial viewport');
+    await imaging.preset.selectOption({ label: 'Liver (150/90)' });
+    await imaging.waitRendered('Axial viewport', renders);
+    expect(gridDistance(before.grid, (await imaging.canvasStats('Axial viewport')).grid)).toBeGreaterThan(3);
+
+    await imaging.selectTool('Length');
+    await imaging.drag('Axial viewport', [0.3, 0.55], [0.7, 0.55]);
+    await expect(imaging.measurements().first()).toContainText(/\d+(\.\d)? mm/);
+    // 40 % of the viewport width across a 500 mm field fitted to the shorter side: order 200 mm.
+    const mm = Number((await imaging.measurements().first().innerText()).match(/([\d.]+) mm/)?.[1]);
+    expect(mm).toBeGreaterThan(100);
+    expect(mm).toBeLessThan(400);
+  });
+
+  test.describe('transfer syntaxes of one CT slice', () => {
+    const dir = sharedDataPath('dicom', 'misc', 'ct-slice-16-transfer-syntaxes-cornerstone');
+    const base = 'CTImage.dcm';
+
+    /** Stored pixel values of the uncompressed slice (implicit VR LE, signed 16-bit), read in Node. */
+    function reference(): { raw: Int16Array; slope: number; intercept: number } {
+      const b = readFileSync(join(dir, base));
+      const ds = dicomParser.parseDicom(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      const el = ds.elements['x7fe00010'];
+      if (!el) throw new Error('reference slice has no pixel data');
+      const raw = new Int16Array(b.buffer.slice(b.byteOffset + el.dataOffset, b.byteOffset + el.dataOffset + el.length));
+      return { raw, slope: Number(ds.string('x00281053') ?? 1), intercept: Number(ds.string('x00281052') ?? 0) };
+    }
+
+    // Tolerances: lossless syntaxes are bit-identical (SOURCES.md: pydicom+GDCM agree). JPEG 2000
+    // lossy (.91) differs by at most 5 and JPEG-LS near-lossless (.81) by at most 1 (SOURCES.md).
+    // .50 and .51 were re-quantised to 8 and 12 bits by the data's producer, so only their
+    // structure is compared (Pearson correlation with the raw slice).
+    const CASES: Array<{ uid: string; name: string; maxAbs?: number; minCorrelation?: number; unsupported?: boolean }> = [
+      { uid: '1.2.840.10008.1.2', name: 'LittleEndianImplicit', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.1', name: 'LittleEndianExplicit', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.2', name: 'BigEndianExplicit', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.1.99', name: 'DeflatedExplicitVRLittleEndian', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.5', name: 'RLELossless', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.4.57', name: 'JPEGProcess14', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.4.70', name: 'JPEGProcess14SV1', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.4.80', name: 'JPEGLSLossless', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.4.90', name: 'JPEG2000LosslessOnly', maxAbs: 0 },
+      { uid: '1.2.840.10008.1.2.4.81', name: 'JPEGLSLossy', maxAbs: 1 },
+      { uid: '1.2.840.10008.1.2.4.91', name: 'JPEG2000', maxAbs: 5 },
+      { uid: '1.2.840.10008.1.2.4.50', name: 'JPEGProcess1', minCorrelation: 0.98 },
+      { uid: '1.2.840.10008.1.2.4.51', name: 'JPEGProcess2_4', minCorrelation: 0.98 },
+      { uid: '1.2.840.10008.1.2.4.53', name: 'JPEGProcess6_8', unsupported: true },
+      { uid: '1.2.840.10008.1.2.4.55', name: 'JPEGProcess10_12', unsupported: true },
+    ];
+
+    test('each syntax displays with the right pixels, or says by name that it is not supported', async ({ page }) => {
+      test.skip(!hasSharedData('dicom', 'misc', 'ct-slice-16-transfer-syntaxes-cornerstone'), 'transfer-syntax slices not present');
+      test.setTimeout(180_000);
+      const ref = reference();
+      const imaging = new ImagingPage(page);
+      await imaging.goto(DEMO_PATIENT_LIVER);
+      const report: string[] = [];
+      for (const c of CASES) {
+        const file = rel(join(dir, `${base}_${c.name}TransferSyntax_${c.uid}.dcm`));
+        const renders = await imaging.renderCount('Stack viewport');
+        await imaging.openFromDisk([file]);
+        if (c.unsupported) {
+          const series = page.getByRole('region', { name: 'Files from disk' });
+          await expect(series).toContainText(`(${c.uid})`);
+          await expect(series).toContainText(/not supported/);
+          report.push(`${c.uid}: refused by name`);
+          continue;
+        }
+        await imaging.waitRendered('Stack viewport', renders);
+        await expect.poll(async () => (await imaging.displayedPixels())?.imageId ?? '', { timeout: 15_000 }).toMatch(/^dicomfile:/);
+        const shown = await imaging.displayedPixels();
+        if (!shown) throw new Error(`${c.uid}: no pixels in the cache`);
+        expect([shown.rows, shown.columns]).toEqual([512, 512]);
+        const expected = Array.from(ref.raw, (v) => (shown.preScaled ? v * ref.slope + ref.intercept : v));
+        if (c.maxAbs !== undefined) {
+          let maxAbs = 0;
+          for (let i = 0; i < expected.length; i++) maxAbs = Math.max(maxAbs, Math.abs(shown.values[i]! - expected[i]!));
+          expect(maxAbs, `${c.uid}: max |decoded − raw|`).toBeLessThanOrEqual(c.maxAbs);
+          report.push(`${c.uid}: max abs diff ${maxAbs}`);
+        } else {
+          const r = pearson(shown.values, expected);
+          expect(r, `${c.uid}: correlation with raw`).toBeGreaterThanOrEqual(c.minCorrelation!);
+          report.push(`${c.uid}: correlation ${r.toFixed(4)}`);
+        }
+      }
+      await test.info().attach('transfer-syntaxes', { body: report.join('\n'), contentType: 'text/plain' });
+      console.log(report.join('\n'));
+    });
+  });
+});
+
+function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = Math.min(a.length, b.length);
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = a[i]! - ma;
+    const db = b[i]! - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}

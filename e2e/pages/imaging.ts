@@ -1,0 +1,137 @@
+// Page object of the Imaging tab. Canvas interaction in normalised 0–1 coordinates of a
+// viewport; waits are on the viewer's render counters (IMAGE_RENDERED), never on sleeps.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export type ViewportName = 'Stack viewport' | 'Axial viewport' | 'Sagittal viewport' | 'Coronal viewport';
+const KEY: Record<ViewportName, 'stack' | 'axial' | 'sagittal' | 'coronal'> = {
+  'Stack viewport': 'stack',
+  'Axial viewport': 'axial',
+  'Sagittal viewport': 'sagittal',
+  'Coronal viewport': 'coronal',
+};
+
+export interface CanvasStats {
+  width: number;
+  height: number;
+  /** Pixels brighter than near-black (any channel > 16). */
+  nonBlankFraction: number;
+  meanLuma: number;
+  /** A coarse fingerprint (mean luma of an 8×8 grid) to tell two renderings apart. */
+  grid: number[];
+}
+
+export class ImagingPage {
+  readonly preset: Locator;
+  readonly openFiles: Locator;
+  readonly progress: Locator;
+
+  constructor(readonly page: Page) {
+    this.preset = page.getByLabel('Window preset');
+    this.openFiles = page.getByRole('button', { name: 'Open DICOM files' });
+    this.progress = page.getByRole('progressbar');
+  }
+
+  async goto(patientId: string): Promise<void> {
+    await this.page.goto(`/patients/${encodeURIComponent(patientId)}/imaging`);
+    await expect(this.openFiles).toBeEnabled({ timeout: 30_000 });
+  }
+
+  viewport(name: ViewportName): Locator {
+    return this.page.getByRole('img', { name, exact: true });
+  }
+
+  async renderCount(name: ViewportName): Promise<number> {
+    return this.page.evaluate((k) => window.twinscopeImaging?.renderCount(k) ?? 0, KEY[name]);
+  }
+
+  /** Resolves once the viewport has rendered more frames than `after`. */
+  async waitRendered(name: ViewportName, after = 0, timeout = 30_000): Promise<number> {
+    await expect.poll(() => this.renderCount(name), { timeout, message: `${name} never rendered` }).toBeGreaterThan(after);
+    return this.renderCount(name);
+  }
+
+  /** Opens files from disk through the `Open DICOM files` file chooser. */
+  async openFromDisk(paths: string[]): Promise<void> {
+    const chooser = this.page.waitForEvent('filechooser');
+    await this.openFiles.click();
+    await (await chooser).setFiles(paths);
+  }
+
+  /** Statistics of what the viewport's WebGL canvas shows (read with drawImage into a 2D canvas). */
+  async canvasStats(name: ViewportName): Promise<CanvasStats> {
+    const stats = await this.viewport(name).evaluate((el) => {
+      const c = el.querySelector('canvas');
+      if (!c) return null;
+      const w = c.width;
+      const h = c.height;
+      const copy = document.createElement('canvas');
+      copy.width = w;
+      copy.height = h;
+      const ctx = copy.getContext('2d');
+      if (!ctx) return null;
+      ctx.drawImage(c, 0, 0);
+      const d = ctx.getImageData(0, 0, w, h).data;
+      let nonBlank = 0;
+      let sum = 0;
+      const grid = new Array<number>(64).fill(0);
+      const counts = new Array<number>(64).fill(0);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          const i = (y * w + x) * 4;
+          const r = d[i]!;
+          const g = d[i + 1]!;
+          const b = d[i + 2]!;
+          const l = 0.299 * r + 0.587 * g + 0.114 * b;
+          if (r > 16 || g > 16 || b > 16) nonBlank++;
+          sum += l;
+          const gi = Math.min(7, Math.floor((8 * y) / h)) * 8 + Math.min(7, Math.floor((8 * x) / w));
+          grid[gi]! += l;
+          counts[gi]!++;
+        }
+      }
+      return {
+        width: w,
+        height: h,
+        nonBlankFraction: nonBlank / (w * h),
+        meanLuma: sum / (w * h),
+        grid: grid.map((g, i) => g / Math.max(1, counts[i]!)),
+      };
+    });
+    if (!stats) throw new Error(`${name}: no canvas to read`);
+    return stats;
+  }
+
+  /** Drag across a viewport between two points in normalised 0–1 coordinates. */
+  async drag(name: ViewportName, from: [number, number], to: [number, number]): Promise<void> {
+    const box = await this.viewport(name).boundingBox();
+    if (!box) throw new Error(`${name} is not visible`);
+    const at = (p: [number, number]) => [box.x + p[0] * box.width, box.y + p[1] * box.height] as const;
+    const [x0, y0] = at(from);
+    const [x1, y1] = at(to);
+    await this.page.mouse.move(x0, y0);
+    await this.page.mouse.down();
+    for (let i = 1; i <= 8; i++) await this.page.mouse.move(x0 + ((x1 - x0) * i) / 8, y0 + ((y1 - y0) * i) / 8);
+    await this.page.mouse.up();
+  }
+
+  async selectTool(label: 'Window/level' | 'Pan' | 'Zoom' | 'Length' | 'Angle' | 'ROI' | 'Crosshairs'): Promise<void> {
+    await this.page.getByRole('toolbar', { name: 'Viewer tools' }).getByRole('button', { name: label, exact: true }).click();
+  }
+
+  measurements(): Locator {
+    return this.page.getByRole('region', { name: 'Measurements' }).getByRole('listitem');
+  }
+
+  /** Pixel values of the image in the stack viewport, read from Cornerstone's image cache. */
+  async displayedPixels(): Promise<{ imageId: string; rows: number; columns: number; values: number[]; preScaled: boolean } | null> {
+    return this.page.evaluate(() => {
+      const p = window.twinscopeImaging?.displayedPixels('stack');
+      return p ? { imageId: p.imageId, rows: p.rows, columns: p.columns, values: Array.from(p.values), preScaled: p.preScaled } : null;
+    });
+  }
+
+  /** Screenshot of one viewport's canvas only (scoped, OHIF practice). */
+  async screenshot(name: ViewportName, path: string): Promise<void> {
+    await this.viewport(name).screenshot({ path });
+  }
+}

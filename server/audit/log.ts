@@ -1,0 +1,115 @@
+// The append-only audit log (`audit.log`, JSON Lines) — the source of truth of the audit trail.
+// append() resolves only after the line is written and fdatasync'ed. Concurrent appends share
+// one write + one fsync (group commit), so auditing every request stays cheap under load.
+import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { fdatasync, write } from 'node:fs';
+import { join } from 'node:path';
+import type { AuditRecordInput } from '../contracts';
+
+export const AUDIT_LOG_FILE = 'audit.log';
+
+export interface AuditLogLine extends AuditRecordInput {
+  /** Unique record id; also the id of its FHIR AuditEvent. */
+  id: string;
+}
+
+export class AuditLogError extends Error {
+  override name = 'AuditLogError';
+}
+
+interface Waiter {
+  line: string;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class AuditLog {
+  private readonly fd: number;
+  private queue: Waiter[] = [];
+  private flushing = false;
+  private closed = false;
+
+  constructor(readonly file: string) {
+    try {
+      // 'a': every write goes to the end; nothing is ever rewritten.
+      this.fd = openSync(file, 'a', 0o600);
+    } catch (err) {
+      throw new AuditLogError(`cannot open the audit log ${file} for appending (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+    this.repairTornTail();
+  }
+
+  static inDir(dataDir: string): AuditLog {
+    return new AuditLog(join(dataDir, AUDIT_LOG_FILE));
+  }
+
+  /**
+   * A crash during a write can leave a last line without its newline. Terminate it so the next
+   * record starts on its own line; the torn fragment is kept (append-only) and skipped on read.
+   */
+  private repairTornTail(): void {
+    const content = existsSync(this.file) ? readFileSync(this.file) : Buffer.alloc(0);
+    if (content.length > 0 && content[content.length - 1] !== 0x0a) {
+      writeSync(this.fd, '\n');
+      fdatasyncSync(this.fd);
+    }
+  }
+
+  append(entry: AuditLogLine): Promise<void> {
+    if (this.closed) return Promise.reject(new AuditLogError('audit log is closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ line: JSON.stringify(entry) + '\n', resolve, reject });
+      if (!this.flushing) this.flush();
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) {
+      this.flushing = false;
+      return;
+    }
+    this.flushing = true;
+    const data = Buffer.from(batch.map((w) => w.line).join(''));
+    const done = (err: Error | null): void => {
+      for (const w of batch) {
+        if (err) w.reject(new AuditLogError(`audit log write failed: ${err.message}`));
+        else w.resolve();
+      }
+      this.flush();
+    };
+    const writeAll = (offset: number): void => {
+      write(this.fd, data, offset, data.length - offset, null, (err, written) => {
+        if (err) return done(err);
+        if (offset + written < data.length) return writeAll(offset + written);
+        fdatasync(this.fd, (syncErr) => done(syncErr));
+      });
+    };
+    writeAll(0);
+  }
+
+  /** Every complete record in the log, oldest first (torn or foreign lines are skipped). */
+  readAll(): AuditLogLine[] {
+    const text = existsSync(this.file) ? readFileSync(this.file, 'utf8') : '';
+    const out: AuditLogLine[] = [];
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const parsed = JSON.parse(line) as AuditLogLine;
+        if (typeof parsed.id === 'string' && typeof parsed.at === 'string') out.push(parsed);
+      } catch {
+        // torn line from a crash mid-write: not a record
+      }
+    }
+    return out;
+  }
+
+  /** Waits for pending appends, then closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

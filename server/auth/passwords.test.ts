@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCRYPT, hashPassword, verifyPassword } from './passwords';
+
+describe('scrypt password hashing', () => {
+  it('stores the parameters, a salt and a 32-byte key', async () => {
+    const hash = await hashPassword('correct horse battery staple');
+    const parts = hash.split('$');
+    expect(parts.slice(0, 4)).toEqual(['scrypt', String(DEFAULT_SCRYPT.N), '8', '1']);
+    expect(Buffer.from(parts[4]!, 'base64url')).toHaveLength(16);
+    expect(Buffer.from(parts[5]!, 'base64url')).toHaveLength(32);
+  });
+
+  it('uses N = 2^15 by default (memory-hard: 32 MiB per hash)', () => {
+    expect(DEFAULT_SCRYPT).toEqual({ N: 32768, r: 8, p: 1 });
+  });
+
+  it('verifies the right password and refuses a wrong one', async () => {
+    const hash = await hashPassword('s3cret-pass', { N: 1024, r: 8, p: 1 });
+    expect(await verifyPassword('s3cret-pass', hash)).toBe(true);
+    expect(await verifyPassword('s3cret-pasS', hash)).toBe(false);
+    expect(await verifyPassword('', hash)).toBe(false);
+  });
+
+  it('salts: the same password hashes differently each time', async () => {
+    const a = await hashPassword('same', { N: 1024, r: 8, p: 1 });
+    const b = await hashPassword('same', { N: 1024, r: 8, p: 1 });
+    expect(a).not.toBe(b);
+  });
+
+  it('treats malformed or hostile stored hashes as a mismatch', async () => {
+    for (const stored of ['', 'plain', 'scrypt$1$2$3', 'bcrypt$1$2$3$4$5', 'scrypt$0$8$1$AAAA$AAAA', `scrypt$${2 ** 30}$8$1$AAAA$${Buffer.alloc(32).toString('base64url')}`]) {
+      expect(await verifyPassword('x', stored)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,134 @@
+// The role matrix, as pure functions of (role, request shape). The Fastify hook in
+// auth/plugin.ts applies it to every /fhir, /dicomweb, /events and /api request; the matrix is
+// documented in server/README.md and tested in rbac.test.ts.
+import { CLINICAL_ROLES, type Role } from '../contracts';
+
+export type Decision = { allow: true } | { allow: false; status: 401 | 403 | 405; reason: string };
+
+/** Route families guarded by sign-in, role and audit. */
+export type ProtectedArea = 'fhir' | 'dicomweb' | 'events' | 'api';
+
+export function protectedAreaOf(pathname: string): ProtectedArea | null {
+  const m = /^\/(fhir|dicomweb|events|api)(?:\/|$|\?)/.exec(pathname);
+  return (m?.[1] as ProtectedArea | undefined) ?? null;
+}
+
+/**
+ * What clinical roles may write: twin outputs and plans, and the documents and imaging they
+ * attach. Demographics, conditions, medications and consents come from the source record
+ * (EHR) and are read-only through Twinscope.
+ */
+export const CLINICAL_WRITE_TYPES: ReadonlySet<string> = new Set([
+  'Observation',
+  'RiskAssessment',
+  'DiagnosticReport',
+  'CarePlan',
+  'Task',
+  'Provenance',
+  'DocumentReference',
+  'Media',
+  'ImagingStudy',
+  'Communication',
+  'Flag',
+]);
+
+/** Admin governs: the audit trail and consent status, never clinical content. */
+export const ADMIN_READ_TYPES: ReadonlySet<string> = new Set(['AuditEvent', 'Consent']);
+/** Admin records patients' consent decisions. */
+export const ADMIN_WRITE_TYPES: ReadonlySet<string> = new Set(['Consent']);
+/** Written only by the server itself (audit); refused for every role over HTTP. */
+export const SERVER_ONLY_TYPES: ReadonlySet<string> = new Set(['AuditEvent']);
+/** Resource types clinical roles may not read (the staff access trail is the admin's). */
+export const CLINICAL_READ_DENY: ReadonlySet<string> = new Set(['AuditEvent']);
+
+const ALLOW: Decision = { allow: true };
+
+function forbidden(role: Role, what: string): Decision {
+  return { allow: false, status: 403, reason: `forbidden: role ${role} may not ${what}` };
+}
+
+function isClinical(role: Role): boolean {
+  return CLINICAL_ROLES.includes(role);
+}
+
+export type FhirAccess = 'read' | 'write' | 'delete';
+
+/** May `role` read/write resources of `resourceType` (undefined: several or unknown types)? */
+export function decideFhirType(role: Role, access: FhirAccess, resourceType: string | undefined): Decision {
+  if (access === 'delete') return { allow: false, status: 405, reason: 'delete is not supported: clinical records are kept' };
+  if (resourceType === undefined) {
+    // System-wide search can return any type: only roles that may read everything clinical.
+    return isClinical(role) && access === 'read' ? ALLOW : forbidden(role, `${access} across resource types`);
+  }
+  if (access === 'write' && SERVER_ONLY_TYPES.has(resourceType)) {
+    return { allow: false, status: 403, reason: `forbidden: ${resourceType} is written by the server only` };
+  }
+  if (role === 'admin') {
+    const allowed = access === 'read' ? ADMIN_READ_TYPES : ADMIN_WRITE_TYPES;
+    return allowed.has(resourceType) ? ALLOW : forbidden(role, `${access} ${resourceType}`);
+  }
+  if (access === 'read') return CLINICAL_READ_DENY.has(resourceType) ? forbidden(role, `read ${resourceType}`) : ALLOW;
+  return CLINICAL_WRITE_TYPES.has(resourceType) ? ALLOW : forbidden(role, `write ${resourceType}`);
+}
+
+export interface BundleEntryShape {
+  method: string;
+  /** First path segment of the entry's request url (its resource type), if any. */
+  resourceType: string | undefined;
+}
+
+export interface RequestShape {
+  method: string;
+  /** Path without query. */
+  pathname: string;
+  /** For POST /fhir (batch/transaction): the entries' methods and types. */
+  bundleEntries?: readonly BundleEntryShape[];
+}
+
+function accessOfMethod(method: string): FhirAccess {
+  switch (method.toUpperCase()) {
+    case 'GET':
+    case 'HEAD':
+      return 'read';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return 'write';
+  }
+}
+
+function decideFhir(role: Role, req: RequestShape): Decision {
+  const segments = req.pathname.replace(/^\/fhir\/?/, '').split('/').filter(Boolean);
+  const method = req.method.toUpperCase();
+  const first = segments[0];
+  if (first === undefined) {
+    if (method !== 'POST') return decideFhirType(role, accessOfMethod(method), undefined);
+    // Batch/transaction: every entry must be allowed on its own.
+    for (const entry of req.bundleEntries ?? []) {
+      const d = decideFhirType(role, accessOfMethod(entry.method), entry.resourceType);
+      if (!d.allow) return d;
+    }
+    return ALLOW;
+  }
+  if (first === 'metadata') return ALLOW;
+  const isSearchByPost = method === 'POST' && segments[1] === '_search';
+  return decideFhirType(role, isSearchByPost ? 'read' : accessOfMethod(method), first);
+}
+
+/** Decision for a signed-in user (or null) on a request to a protected area. */
+export function decide(role: Role | null, req: RequestShape): Decision {
+  const area = protectedAreaOf(req.pathname);
+  if (area === null) return ALLOW;
+  if (role === null) return { allow: false, status: 401, reason: 'unauthenticated' };
+  switch (area) {
+    case 'fhir':
+      return decideFhir(role, req);
+    case 'dicomweb':
+      return isClinical(role) ? ALLOW : forbidden(role, 'access imaging');
+    case 'events':
+      return isClinical(role) ? ALLOW : forbidden(role, 'subscribe to clinical events');
+    case 'api':
+      if (/^\/api\/admin(?:\/|$)/.test(req.pathname)) return role === 'admin' ? ALLOW : forbidden(role, 'manage users');
+      return isClinical(role) ? ALLOW : forbidden(role, 'use clinical APIs');
+  }
+}

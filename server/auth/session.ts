@@ -1,0 +1,86 @@
+// Resolving the signed-in user of a request (session cookie or Bearer token) and the guard
+// helpers of the Guards contract.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthUser, Authenticate, Guards, Role } from '../contracts';
+import { sendOutcome } from '../http/operation-outcome';
+import { verifyToken, type TokenPayload } from './tokens';
+import type { UserStore } from './users';
+
+export const SESSION_COOKIE = 'twin_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Memoised result of authenticate(): undefined = not resolved yet. */
+    twinAuth?: ResolvedAuth | null;
+  }
+}
+
+export interface ResolvedAuth {
+  user: AuthUser;
+  payload: TokenPayload;
+  via: 'cookie' | 'bearer';
+}
+
+function tokenOf(req: FastifyRequest): { token: string; via: 'cookie' | 'bearer' } | null {
+  const header = req.headers.authorization;
+  if (typeof header === 'string') {
+    const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+    if (m?.[1]) return { token: m[1], via: 'bearer' };
+    return null;
+  }
+  const cookie = req.cookies?.[SESSION_COOKIE];
+  return cookie ? { token: cookie, via: 'cookie' } : null;
+}
+
+export function createAuthenticator(users: UserStore, secret: string): {
+  authenticate: Authenticate;
+  resolve: (req: FastifyRequest) => ResolvedAuth | null;
+} {
+  const resolve = (req: FastifyRequest): ResolvedAuth | null => {
+    if (req.twinAuth !== undefined) return req.twinAuth;
+    let result: ResolvedAuth | null = null;
+    const found = tokenOf(req);
+    if (found) {
+      const check = verifyToken(found.token, secret);
+      if (check.ok && !users.isRevoked(check.payload.jti)) {
+        // The database, not the token, is authoritative for role and enabled state, so an
+        // admin's change applies to live sessions at once.
+        const record = users.get(check.payload.sub);
+        if (record && !record.disabled) {
+          result = {
+            user: { id: record.id, username: record.username, role: record.role, displayName: record.displayName },
+            payload: check.payload,
+            via: found.via,
+          };
+        }
+      }
+    }
+    req.twinAuth = result;
+    return result;
+  };
+  const authenticate: Authenticate = (req) => Promise.resolve(resolve(req)?.user ?? null);
+  return { authenticate, resolve };
+}
+
+export function createGuards(authenticate: Authenticate): Guards {
+  const requireUser = async (req: FastifyRequest, reply: FastifyReply): Promise<AuthUser | undefined> => {
+    const user = await authenticate(req);
+    if (!user) {
+      sendOutcome(reply, 401, 'login', 'sign in first: no valid session (missing, expired, revoked or tampered token)');
+      return undefined;
+    }
+    return user;
+  };
+  const requireRole =
+    (roles: readonly Role[]) =>
+    async (req: FastifyRequest, reply: FastifyReply): Promise<AuthUser | undefined> => {
+      const user = await requireUser(req, reply);
+      if (!user) return undefined;
+      if (!roles.includes(user.role)) {
+        sendOutcome(reply, 403, 'forbidden', `forbidden: role ${user.role} may not use this`);
+        return undefined;
+      }
+      return user;
+    };
+  return { requireUser, requireRole };
+}

@@ -1,0 +1,147 @@
+// Users and revoked sessions, in the SQLite database.
+import { randomUUID } from 'node:crypto';
+import type { AuthUser, Role } from '../contracts';
+import type { Db } from '../storage/database';
+import { hashPassword, verifyPassword } from './passwords';
+
+export const ROLES: readonly Role[] = ['surgeon', 'cardiologist', 'clinician', 'admin'];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export interface UserRecord extends AuthUser {
+  disabled: boolean;
+  demo: boolean;
+  createdAt: string;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  password_hash: string;
+  disabled: number;
+  demo: number;
+  created_at: string;
+}
+
+export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,63}$/;
+
+/** The demo sign-ins of the embedded mode (PRODUCT.md). Stable ids so audit trails stay readable. */
+export const DEMO_USERS: readonly { id: string; username: string; role: Role; displayName: string }[] = [
+  { id: 'demo-surgeon', username: 'surgeon', role: 'surgeon', displayName: 'Dr. Demo Surgeon' },
+  { id: 'demo-cardiologist', username: 'cardiologist', role: 'cardiologist', displayName: 'Dr. Demo Cardiologist' },
+  { id: 'demo-clinician', username: 'clinician', role: 'clinician', displayName: 'Demo Clinician' },
+  { id: 'demo-admin', username: 'admin', role: 'admin', displayName: 'Demo Administrator' },
+];
+
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+function toRecord(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    role: isRole(row.role) ? row.role : 'clinician',
+    displayName: row.display_name,
+    disabled: row.disabled !== 0,
+    demo: row.demo !== 0,
+    createdAt: row.created_at,
+  };
+}
+
+export class UserStore {
+  private readonly byId;
+  private readonly byUsername;
+  private readonly isRevokedStmt;
+
+  constructor(private readonly db: Db) {
+    this.byId = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
+    this.byUsername = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
+    this.isRevokedStmt = db.prepare<[string], { jti: string }>('SELECT jti FROM revoked_tokens WHERE jti = ?');
+  }
+
+  get(id: string): UserRecord | undefined {
+    const row = this.byId.get(id);
+    return row ? toRecord(row) : undefined;
+  }
+
+  list(): UserRecord[] {
+    return this.db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username').all().map(toRecord);
+  }
+
+  /** Returns the user when the password matches and the account is enabled. */
+  async verifyLogin(username: string, password: string, dummyHash: string): Promise<UserRecord | undefined> {
+    const row = this.byUsername.get(username);
+    // Verify against a dummy hash for unknown users so both paths cost one scrypt.
+    const ok = await verifyPassword(password, row?.password_hash ?? dummyHash);
+    if (!row || !ok || row.disabled) return undefined;
+    return toRecord(row);
+  }
+
+  async create(input: { username: string; password: string; role: Role; displayName: string; demo?: boolean; id?: string }): Promise<UserRecord> {
+    if (!USERNAME_PATTERN.test(input.username)) {
+      throw new UserError('username must be 2–64 characters of a-z 0-9 . _ - starting with a letter or digit', 400);
+    }
+    if (input.password.length < 12 && !input.demo) throw new UserError('password must be at least 12 characters', 400);
+    if (this.byUsername.get(input.username)) throw new UserError(`username "${input.username}" is taken`, 409);
+    const hash = await hashPassword(input.password);
+    const id = input.id ?? randomUUID();
+    this.db
+      .prepare('INSERT INTO users (id, username, display_name, role, password_hash, disabled, demo, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)')
+      .run(id, input.username, input.displayName, input.role, hash, input.demo ? 1 : 0, new Date().toISOString());
+    const created = this.get(id);
+    if (!created) throw new UserError('user was not stored', 500);
+    return created;
+  }
+
+  update(id: string, patch: { role?: Role; disabled?: boolean; displayName?: string }): UserRecord {
+    const existing = this.get(id);
+    if (!existing) throw new UserError(`no user with id ${id}`, 404);
+    if (patch.role !== undefined) this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(patch.role, id);
+    if (patch.disabled !== undefined) this.db.prepare('UPDATE users SET disabled = ? WHERE id = ?').run(patch.disabled ? 1 : 0, id);
+    if (patch.displayName !== undefined) this.db.prepare('UPDATE users SET display_name = ? WHERE id = ?').run(patch.displayName, id);
+    return this.get(id) ?? existing;
+  }
+
+  /**
+   * Makes the demo users exist with the configured password (demo mode), or removes them
+   * (upstream mode: demo sign-ins must not exist next to real data).
+   */
+  async syncDemoUsers(enabled: boolean, password: string): Promise<void> {
+    if (!enabled) {
+      this.db.prepare('DELETE FROM users WHERE demo = 1').run();
+      return;
+    }
+    for (const demo of DEMO_USERS) {
+      const row = this.byId.get(demo.id);
+      if (!row) {
+        // A real account may already use the name; keep it and skip that demo user.
+        if (this.byUsername.get(demo.username)) continue;
+        await this.create({ ...demo, password, demo: true });
+        continue;
+      }
+      if (!(await verifyPassword(password, row.password_hash))) {
+        this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), demo.id);
+      }
+    }
+  }
+
+  revoke(jti: string, expiresAtSec: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO revoked_tokens (jti, expires_at_sec) VALUES (?, ?)').run(jti, expiresAtSec);
+    // Expired tokens fail verification anyway; keep the list small.
+    this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at_sec < ?').run(Math.floor(Date.now() / 1000));
+  }
+
+  isRevoked(jti: string): boolean {
+    return this.isRevokedStmt.get(jti) !== undefined;
+  }
+}

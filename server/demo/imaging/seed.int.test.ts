@@ -1,0 +1,67 @@
+// Seeding the demo CTs into a real embedded DICOM store and a real FHIR store, with a small
+// phantom so the test stays fast; the demo size is covered by phantom.test.ts.
+import type { Endpoint, ImagingStudy } from '@medplum/fhirtypes';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DicomStore } from '../../dicomweb/store';
+import { FhirStore } from '../../fhir/store';
+import { openDatabase } from '../../storage/database';
+import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER } from '../ids';
+import { seedDemoData } from '../seed';
+import { DEMO_AS_IMAGING_STUDY, DEMO_DICOMWEB_ENDPOINT } from './ids';
+import { demoCtUids, seedDemoImaging } from './seed';
+
+describe('seedDemoImaging', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinscope-seed-imaging-'));
+  const db = openDatabase(dir);
+  let fhir: FhirStore;
+  let store: DicomStore;
+  afterAll(() => {
+    store?.close();
+    fhir?.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const phantom = { dimensions: [64, 64, 24] as [number, number, number], spacingMm: [6, 6, 12.5] as [number, number, number] };
+
+  it('stores one CT per patient and links it by ImagingStudy (identifier urn:dicom:uid, series, endpoint)', async () => {
+    fhir = await FhirStore.open(db);
+    await seedDemoData(fhir);
+    store = DicomStore.open(dir);
+    const result = await seedDemoImaging(store, fhir, { phantom });
+    expect(result.generated).toEqual([DEMO_PATIENT_LIVER, DEMO_PATIENT_AS]);
+    expect(result.instancesWritten).toBe(48);
+
+    for (const [patient, studyId] of [
+      [DEMO_PATIENT_LIVER, DEMO_LIVER_IMAGING_STUDY],
+      [DEMO_PATIENT_AS, DEMO_AS_IMAGING_STUDY],
+    ] as const) {
+      const uids = demoCtUids(patient);
+      const row = store.study(uids.study);
+      expect(row?.instance_count).toBe(24);
+      expect(row?.modalities).toBe('CT');
+      expect(row?.patient_id).toMatch(/^MRN-/);
+      const is = await fhir.read<ImagingStudy>('ImagingStudy', studyId);
+      expect(is?.subject?.reference).toBe(`Patient/${patient}`);
+      expect(is?.identifier).toEqual([{ system: 'urn:dicom:uid', value: `urn:oid:${uids.study}` }]);
+      expect(is?.series?.[0]?.uid).toBe(uids.series);
+      expect(is?.numberOfInstances).toBe(24);
+      expect(is?.endpoint?.[0]?.reference).toBe(`Endpoint/${DEMO_DICOMWEB_ENDPOINT}`);
+      expect(is?.status).toBe('available');
+    }
+    // The foundation's placeholder fields survive (its reason for the study).
+    const liver = await fhir.read<ImagingStudy>('ImagingStudy', DEMO_LIVER_IMAGING_STUDY);
+    expect(liver?.reasonReference?.[0]?.reference).toMatch(/^Condition\//);
+    const endpoint = await fhir.read<Endpoint>('Endpoint', DEMO_DICOMWEB_ENDPOINT);
+    expect(endpoint?.address).toBe('/dicomweb');
+  });
+
+  it('is idempotent: a second run generates nothing', async () => {
+    const again = await seedDemoImaging(store, fhir, { phantom });
+    expect(again.generated).toEqual([]);
+    expect(again.alreadyPresent).toEqual([DEMO_PATIENT_LIVER, DEMO_PATIENT_AS]);
+    expect(store.counts().instances).toBe(48);
+  });
+});

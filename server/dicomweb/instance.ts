@@ -1,0 +1,191 @@
+// One stored DICOM file, parsed for the store: the UIDs and attributes QIDO indexes, its DICOM
+// JSON metadata, and access to its frames. Unlike the viewer's ingest (src/ingest/dicom), a PACS
+// accepts every SOP class (SR, SEG, presentation states), so non-images are fine here.
+import dicomParser, { type DataSet } from 'dicom-parser';
+import { inflateRawSync } from 'node:zlib';
+import { checkPart10Preamble } from '../../src/ingest/dicom/parse';
+import { DicomIngestError, rejection } from '../../src/ingest/dicom/errors';
+import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo } from '../../src/ingest/dicom/transferSyntax';
+import { frameBytes } from '../../src/ingest/dicom/volume';
+import type { DicomInstance } from '../../src/ingest/dicom/parse';
+import { dataSetToDicomJson, implicitVrCallback, personNameText, type DicomJsonObject } from './dicomJson';
+
+const UID = /^[0-9]+(\.[0-9]+)*$/;
+/** Largest inflated dataset accepted from a deflated file (zip-bomb guard). */
+const MAX_INFLATED_BYTES = 1024 * 1024 * 1024;
+
+export interface ParsedStoreInstance {
+  studyUid: string;
+  seriesUid: string;
+  sopUid: string;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  study: {
+    patientId: string;
+    patientName: string;
+    patientBirthDate: string;
+    patientSex: string;
+    studyDate: string;
+    studyTime: string;
+    accessionNumber: string;
+    studyId: string;
+    studyDescription: string;
+    referringPhysicianName: string;
+  };
+  series: { modality: string; seriesNumber: number | null; seriesDescription: string };
+  instanceNumber: number | null;
+  rows: number | null;
+  columns: number | null;
+  numberOfFrames: number | null;
+  bitsAllocated: number | null;
+  /** DICOM JSON with BulkDataURIs relative to the instance ("bulk/7FE00010"), resolved when served. */
+  metadata: DicomJsonObject;
+}
+
+export class StoreInputError extends Error {
+  override name = 'StoreInputError';
+}
+
+function str(ds: DataSet, tag: string): string {
+  try {
+    return (ds.string(tag) ?? '').replace(/\0/g, '').trim();
+  } catch {
+    return '';
+  }
+}
+
+function intOrNull(ds: DataSet, tag: string): number | null {
+  try {
+    const v = ds.intString(tag);
+    return v === undefined || !Number.isFinite(v) ? null : v;
+  } catch {
+    return null;
+  }
+}
+
+function usOrNull(ds: DataSet, tag: string): number | null {
+  const el = ds.elements[tag];
+  if (!el || el.length < 2) return null;
+  return ds.uint16(tag) ?? null;
+}
+
+/** Parses a whole Part 10 file. Throws StoreInputError naming the problem. */
+export function parseDataSet(bytes: Uint8Array): DataSet {
+  try {
+    checkPart10Preamble(bytes);
+    return dicomParser.parseDicom(bytes, {
+      vrCallback: implicitVrCallback,
+      inflater: (arr: Uint8Array, position: number) => new Uint8Array(inflateRawSync(arr.subarray(position), { maxOutputLength: MAX_INFLATED_BYTES })),
+    } as dicomParser.ParseDicomOptions);
+  } catch (err) {
+    if (err instanceof DicomIngestError) throw new StoreInputError(err.message);
+    throw new StoreInputError(rejection('', err).reason);
+  }
+}
+
+export function parseForStore(bytes: Uint8Array): ParsedStoreInstance {
+  const ds = parseDataSet(bytes);
+  const data = ds.byteArray;
+  for (const tag in ds.elements) {
+    const el = ds.elements[tag]!;
+    if (el.dataOffset + el.length > data.length) {
+      throw new StoreInputError(`element (${tag.slice(1, 5)},${tag.slice(5)}) runs past the end of the file: the file is truncated`);
+    }
+  }
+  // Meta elements are read from the header itself (see readMeta in src/ingest/dicom/parse.ts).
+  const meta = dicomParser.readPart10Header(bytes);
+  const sopUid = str(ds, 'x00080018') || str(meta, 'x00020003');
+  const studyUid = str(ds, 'x0020000d');
+  const seriesUid = str(ds, 'x0020000e');
+  const sopClassUid = str(ds, 'x00080016') || str(meta, 'x00020002');
+  const missing = [
+    ['SOP Instance UID (0008,0018)', sopUid],
+    ['Study Instance UID (0020,000D)', studyUid],
+    ['Series Instance UID (0020,000E)', seriesUid],
+    ['SOP Class UID (0008,0016)', sopClassUid],
+  ].filter(([, v]) => !v || !UID.test(v) || v.length > 64);
+  if (missing.length > 0) {
+    throw new StoreInputError(`missing or invalid ${missing.map(([n]) => n).join(', ')}: a PACS needs them to index the instance`);
+  }
+  const base = 'bulk';
+  const metadata = dataSetToDicomJson(ds, { bulkDataUri: (tag) => `${base}/${tag.slice(1).toUpperCase()}` });
+  const patientName = metadata['00100010']?.Value?.[0];
+  return {
+    studyUid,
+    seriesUid,
+    sopUid,
+    sopClassUid,
+    transferSyntaxUid: str(meta, 'x00020010'),
+    study: {
+      patientId: str(ds, 'x00100020'),
+      patientName: personNameText(patientName),
+      patientBirthDate: str(ds, 'x00100030'),
+      patientSex: str(ds, 'x00100040'),
+      studyDate: str(ds, 'x00080020'),
+      studyTime: str(ds, 'x00080030'),
+      accessionNumber: str(ds, 'x00080050'),
+      studyId: str(ds, 'x00200010'),
+      studyDescription: str(ds, 'x00081030'),
+      referringPhysicianName: str(ds, 'x00080090'),
+    },
+    series: { modality: str(ds, 'x00080060'), seriesNumber: intOrNull(ds, 'x00200011'), seriesDescription: str(ds, 'x0008103e') },
+    instanceNumber: intOrNull(ds, 'x00200013'),
+    rows: usOrNull(ds, 'x00280010'),
+    columns: usOrNull(ds, 'x00280011'),
+    numberOfFrames: intOrNull(ds, 'x00280008') ?? (ds.elements.x7fe00010 ? 1 : null),
+    bitsAllocated: usOrNull(ds, 'x00280100'),
+    metadata,
+  };
+}
+
+export interface StoredFrame {
+  /** Frame bytes as stored: native frames in little endian, compressed frames as their codestream. */
+  bytes: Uint8Array;
+  /** The transfer syntax those bytes are in. */
+  transferSyntaxUid: string;
+}
+
+/** Frames (1-based numbers) of a stored file, in the form WADO-RS serves them. */
+export function readFrames(fileBytes: Uint8Array, frameNumbers: readonly number[]): StoredFrame[] {
+  const ds = parseDataSet(fileBytes);
+  const tsUid = str(dicomParser.readPart10Header(fileBytes), 'x00020010');
+  const ts = transferSyntaxInfo(tsUid);
+  const rows = usOrNull(ds, 'x00280010');
+  const columns = usOrNull(ds, 'x00280011');
+  const bitsAllocated = usOrNull(ds, 'x00280100');
+  const pixel = ds.elements.x7fe00010;
+  if (!pixel || rows === null || columns === null || bitsAllocated === null) throw new StoreInputError('the instance has no pixel data');
+  const numberOfFrames = intOrNull(ds, 'x00280008') ?? 1;
+  const view: Pick<DicomInstance, 'file' | 'dataSet' | 'bytes' | 'numberOfFrames' | 'rows' | 'columns' | 'samplesPerPixel' | 'bitsAllocated'> = {
+    file: 'stored instance',
+    dataSet: ds,
+    bytes: ds.byteArray as Uint8Array,
+    numberOfFrames,
+    rows,
+    columns,
+    samplesPerPixel: usOrNull(ds, 'x00280002') ?? 1,
+    bitsAllocated,
+  };
+  return frameNumbers.map((n) => {
+    if (!Number.isInteger(n) || n < 1 || n > numberOfFrames) throw new StoreInputError(`frame ${n} does not exist (the instance has ${numberOfFrames})`);
+    const raw = frameBytes(view as DicomInstance, n - 1);
+    if (ts.encoding === 'encapsulated') return { bytes: raw, transferSyntaxUid: tsUid };
+    if (!ts.littleEndian && bitsAllocated > 8) {
+      // Big endian native → little endian, the byte order application/octet-stream frames use.
+      const swapped = new Uint8Array(raw.length);
+      const width = bitsAllocated / 8;
+      for (let i = 0; i < raw.length; i += width) for (let b = 0; b < width; b++) swapped[i + b] = raw[i + width - 1 - b]!;
+      return { bytes: swapped, transferSyntaxUid: '1.2.840.10008.1.2.1' };
+    }
+    // Implicit/explicit/deflated little endian all yield the same raw little-endian frame.
+    return { bytes: raw, transferSyntaxUid: tsUid === DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN ? '1.2.840.10008.1.2.1' : tsUid };
+  });
+}
+
+/** Value bytes of a top-level element ("7FE00010" form), for BulkDataURI retrieval. */
+export function readBulk(fileBytes: Uint8Array, tag: string): Uint8Array | null {
+  const ds = parseDataSet(fileBytes);
+  const el = ds.elements[`x${tag.toLowerCase()}`];
+  if (!el || el.encapsulatedPixelData) return null;
+  return (ds.byteArray as Uint8Array).subarray(el.dataOffset, el.dataOffset + el.length);
+}

@@ -1,0 +1,163 @@
+// The embedded FHIR R4 store: medplum's FhirRouter over a DurableRepository.
+// Reads run concurrently against the memory index. Writes are serialised and each request is
+// one SQLite transaction: committed when the request succeeded, rolled back (and the memory
+// index rebuilt from SQLite) when it failed, so a transaction bundle is all-or-nothing.
+import { getStatus, isOk, normalizeOperationOutcome, parseSearchRequest, type WithId } from '@medplum/core';
+import { FhirRouter, type FhirRequest, type FhirResponse, type HttpMethod } from '@medplum/fhir-router';
+import type { Bundle, OperationOutcome, Resource, ResourceType } from '@medplum/fhirtypes';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Db } from '../storage/database';
+import { loadFhirDefinitions } from './definitions';
+import { DurableRepository, type ResourceWrite } from './durable-repository';
+
+export type { ResourceWrite } from './durable-repository';
+export type WriteListener = (write: ResourceWrite) => void;
+
+export interface StoreRequest {
+  method: HttpMethod;
+  /** Path relative to the FHIR base with its query, e.g. "Observation?patient=Patient/x". */
+  url: string;
+  body?: unknown;
+  headers?: IncomingHttpHeaders;
+}
+
+export interface StoreResponse {
+  status: number;
+  outcome: OperationOutcome;
+  resource?: Resource;
+}
+
+const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export class FhirStore {
+  readonly router = new FhirRouter();
+  private readonly listeners = new Set<WriteListener>();
+  /** Tail of the write queue: each write waits for the previous one. */
+  private writeTail: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly db: Db,
+    readonly repo: DurableRepository,
+  ) {}
+
+  static async open(db: Db): Promise<FhirStore> {
+    loadFhirDefinitions();
+    const repo = new DurableRepository(db);
+    await repo.reloadFromDatabase();
+    return new FhirStore(db, repo);
+  }
+
+  /** Subscribes to committed creates/updates. Returns an unsubscribe function. */
+  onWrite(listener: WriteListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Runs one FHIR REST interaction. Never throws for bad input: errors come back as OperationOutcome. */
+  async handle(req: StoreRequest): Promise<StoreResponse> {
+    const fhirReq: FhirRequest = {
+      method: req.method,
+      url: req.url,
+      pathname: '',
+      body: req.body,
+      params: {},
+      query: {},
+      headers: req.headers ?? {},
+      config: { transactions: true },
+    };
+    const run = async (): Promise<StoreResponse> => toStoreResponse(await this.router.handleRequest(fhirReq, this.repo));
+    if (!WRITE_METHODS.has(req.method) || isSearchByPost(req)) return run();
+    return this.runWrite(run, (res) => res.status < 400);
+  }
+
+  /**
+   * Runs `fn` as one serialised SQLite transaction. `keep` decides from the result whether to
+   * commit; a throw or `keep() === false` rolls back and rebuilds the memory index.
+   * Listeners hear about the writes only after the commit reached the disk.
+   */
+  async runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true): Promise<T> {
+    const previous = this.writeTail;
+    let release!: () => void;
+    this.writeTail = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    try {
+      this.repo.pending = [];
+      this.db.exec('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await fn();
+      } catch (err) {
+        await this.rollback();
+        throw err;
+      }
+      if (!keep(result)) {
+        await this.rollback();
+        return result;
+      }
+      this.db.exec('COMMIT');
+      const writes = this.repo.pending;
+      this.repo.pending = [];
+      for (const write of writes) {
+        for (const listener of this.listeners) {
+          try {
+            listener(write);
+          } catch {
+            // A failing listener (e.g. a closed SSE stream) must not undo or fail a committed write.
+          }
+        }
+      }
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  private async rollback(): Promise<void> {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    const hadWrites = this.repo.pending.length > 0;
+    this.repo.pending = [];
+    if (hadWrites) await this.repo.reloadFromDatabase();
+  }
+
+  // ---- in-process helpers (seeding, audit, consent); not audited HTTP paths ----
+
+  async read<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<WithId<T> | undefined> {
+    if (!this.repo.has(resourceType, id)) return undefined;
+    return (await this.repo.readResource<T>(resourceType, id)) as WithId<T>;
+  }
+
+  async search<T extends Resource>(resourceType: T['resourceType'], query: Record<string, string | string[]>): Promise<WithId<T>[]> {
+    const bundle = (await this.repo.search(parseSearchRequest(resourceType as ResourceType, query))) as Bundle<WithId<T>>;
+    return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+  }
+
+  /** Creates or updates resources with the ids they carry, in one transaction. */
+  async putAll(resources: readonly Resource[]): Promise<void> {
+    await this.runWrite(async () => {
+      for (const r of resources) await this.repo.updateResource(r);
+    });
+  }
+
+  /** Number of current resources of a type. */
+  async count(resourceType: ResourceType): Promise<number> {
+    const bundle = await this.repo.search(parseSearchRequest(resourceType, { _count: '0', _total: 'accurate' }));
+    return bundle.total ?? 0;
+  }
+
+  close(): void {
+    this.listeners.clear();
+  }
+}
+
+function isSearchByPost(req: StoreRequest): boolean {
+  return req.method === 'POST' && /^[A-Za-z]+\/_search(?:\?|$)/.test(req.url);
+}
+
+function toStoreResponse(response: FhirResponse): StoreResponse {
+  const [outcome, resource] = response;
+  const normalized = normalizeOperationOutcome(outcome);
+  const status = getStatus(normalized);
+  return { status, outcome: normalized, ...(resource && isOk(normalized) ? { resource } : {}) };
+}

@@ -1,0 +1,217 @@
+// Pure request validation for the FHIR REST surface: every problem becomes a 4xx with a message
+// naming it, before anything reaches the store. Needs loadFhirDefinitions() for search params.
+import { getSearchParameter, isResourceType, parseSearchRequest } from '@medplum/core';
+import type { ResourceType } from '@medplum/fhirtypes';
+import { FHIR_ID_PATTERN, RESOURCE_TYPE_PATTERN } from './references';
+
+export const MAX_COUNT = 1000;
+export const DEFAULT_COUNT = 100;
+export const MAX_BUNDLE_ENTRIES = 1000;
+
+export class FhirInputError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 405 | 409 | 412 | 422 = 400,
+    readonly code: 'invalid' | 'structure' | 'required' | 'value' | 'not-supported' | 'not-found' | 'too-costly' = 'invalid',
+  ) {
+    super(message);
+  }
+}
+
+export type Interaction =
+  | { kind: 'capabilities' }
+  | { kind: 'search-system' }
+  | { kind: 'batch' }
+  | { kind: 'search'; resourceType: string; viaPost: boolean }
+  | { kind: 'create'; resourceType: string }
+  | { kind: 'conditional-update'; resourceType: string }
+  | { kind: 'read'; resourceType: string; id: string }
+  | { kind: 'update'; resourceType: string; id: string }
+  | { kind: 'history'; resourceType: string; id: string }
+  | { kind: 'vread'; resourceType: string; id: string; versionId: string };
+
+function checkType(type: string): void {
+  if (!RESOURCE_TYPE_PATTERN.test(type) || !isResourceType(type)) {
+    throw new FhirInputError(`unknown resource type "${type.slice(0, 64)}"`, 404, 'not-found');
+  }
+}
+
+function checkId(id: string, what = 'id'): void {
+  if (!FHIR_ID_PATTERN.test(id)) throw new FhirInputError(`invalid ${what} "${id.slice(0, 64)}": use 1–64 of A-Z a-z 0-9 - .`);
+}
+
+/** Classifies a FHIR request from its method and the path segments after /fhir. */
+export function classify(method: string, segments: readonly string[]): Interaction {
+  const m = method.toUpperCase();
+  const [a, b, c, d] = segments;
+  if (segments.some((s) => s.startsWith('$'))) throw new FhirInputError('FHIR operations ($…) are not supported', 400, 'not-supported');
+  if (m === 'DELETE') throw new FhirInputError('delete is not supported: clinical records are kept; write a new version instead', 405, 'not-supported');
+  if (a === undefined) {
+    if (m === 'GET') return { kind: 'search-system' };
+    if (m === 'POST') return { kind: 'batch' };
+  } else if (a === 'metadata' && segments.length === 1) {
+    if (m === 'GET') return { kind: 'capabilities' };
+  } else {
+    checkType(a);
+    if (segments.length === 1) {
+      if (m === 'GET') return { kind: 'search', resourceType: a, viaPost: false };
+      if (m === 'POST') return { kind: 'create', resourceType: a };
+      if (m === 'PUT') return { kind: 'conditional-update', resourceType: a };
+    } else if (b === '_search' && segments.length === 2) {
+      if (m === 'POST') return { kind: 'search', resourceType: a, viaPost: true };
+    } else if (b !== undefined) {
+      checkId(b);
+      if (segments.length === 2) {
+        if (m === 'GET') return { kind: 'read', resourceType: a, id: b };
+        if (m === 'PUT') return { kind: 'update', resourceType: a, id: b };
+        if (m === 'PATCH') throw new FhirInputError('PATCH is not supported: PUT the whole resource (so consent and twin-output rules see it)', 405, 'not-supported');
+      } else if (c === '_history' && segments.length === 3 && m === 'GET') {
+        return { kind: 'history', resourceType: a, id: b };
+      } else if (c === '_history' && d !== undefined && segments.length === 4 && m === 'GET') {
+        checkId(d, 'version id');
+        return { kind: 'vread', resourceType: a, id: b, versionId: d };
+      }
+    }
+  }
+  throw new FhirInputError(`${m} /fhir/${segments.join('/').slice(0, 200)} is not a supported FHIR interaction`, 404, 'not-found');
+}
+
+/** Search result control parameters handled by the store, not filters. */
+const RESULT_PARAMS = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_format', '_pretty']);
+const UNSUPPORTED_PARAMS = new Set(['_include', '_revinclude', '_contained', '_containedType', '_filter', '_query', '_text', '_content', '_list', '_has']);
+
+export type Query = Record<string, string | string[]>;
+
+/**
+ * Validates search parameters of a type search and normalises paging. Returns the query to pass
+ * on (with `_count` defaulted and capped). Unknown parameters are an error, not silently ignored:
+ * a typo must not widen a clinical search to every record.
+ */
+export function validateSearch(resourceType: string, query: Query): Query {
+  const out: Query = { ...query };
+  for (const [key, value] of Object.entries(query)) {
+    const base = key.split(':')[0] ?? key;
+    if (UNSUPPORTED_PARAMS.has(base) || key.startsWith('_has')) {
+      throw new FhirInputError(`search parameter ${base} is not supported by this server`, 400, 'not-supported');
+    }
+    if (RESULT_PARAMS.has(base)) continue;
+    if (key.includes('.')) throw new FhirInputError(`chained search (${key.slice(0, 64)}) is not supported by this server`, 400, 'not-supported');
+    if (!getSearchParameter(resourceType, base)) {
+      throw new FhirInputError(`unknown search parameter "${key.slice(0, 64)}" for ${resourceType}`);
+    }
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => v.length > 512)) throw new FhirInputError(`search value of ${base} is longer than 512 characters`);
+    // `patient=123` means Patient/123 (FHIR search, reference parameters): say so for the matcher.
+    if (key === 'patient') {
+      const normalised = values.map((v) => (FHIR_ID_PATTERN.test(v) ? `Patient/${v}` : v));
+      out[key] = Array.isArray(value) ? normalised : (normalised[0] as string);
+    }
+  }
+  const count = single(query._count, '_count');
+  if (count !== undefined) {
+    if (!/^\d+$/.test(count)) throw new FhirInputError('_count must be a whole number');
+    if (Number(count) > MAX_COUNT) throw new FhirInputError(`_count must be at most ${MAX_COUNT}; page with the next link`, 400, 'too-costly');
+  } else if (single(query._summary, '_summary') !== 'count') {
+    out._count = String(DEFAULT_COUNT);
+  }
+  const offset = single(query._offset, '_offset');
+  if (offset !== undefined && !/^\d{1,9}$/.test(offset)) throw new FhirInputError('_offset must be a whole number');
+  try {
+    parseSearchRequest(resourceType as ResourceType, out);
+  } catch (err) {
+    throw new FhirInputError(`invalid search: ${err instanceof Error ? err.message.slice(0, 200) : 'unparseable'}`);
+  }
+  return out;
+}
+
+function single(value: string | string[] | undefined, name: string): string | undefined {
+  if (Array.isArray(value)) {
+    if (value.length > 1) throw new FhirInputError(`${name} given more than once`);
+    return value[0];
+  }
+  return value;
+}
+
+/** Checks a resource body for create/update. */
+export function validateResourceBody(body: unknown, expectedType: string, expectedId?: string): void {
+  if (body === undefined || body === null || body === '') throw new FhirInputError('request body is empty: send a FHIR resource as JSON', 400, 'required');
+  if (typeof body !== 'object' || Array.isArray(body)) throw new FhirInputError('request body must be a JSON object (a FHIR resource)', 400, 'structure');
+  const r = body as { resourceType?: unknown; id?: unknown };
+  if (r.resourceType !== expectedType) {
+    throw new FhirInputError(`resourceType "${String(r.resourceType ?? '').slice(0, 64)}" does not match the URL (${expectedType})`);
+  }
+  if (expectedId !== undefined) {
+    if (r.id !== expectedId) throw new FhirInputError(`resource id "${String(r.id ?? '').slice(0, 64)}" does not match the URL id "${expectedId}"`);
+  } else if (r.id !== undefined && (typeof r.id !== 'string' || !FHIR_ID_PATTERN.test(r.id))) {
+    throw new FhirInputError('resource id must be 1–64 of A-Z a-z 0-9 - .');
+  }
+}
+
+export interface BundleEntrySummary {
+  method: string;
+  resourceType: string | undefined;
+}
+
+/** Checks a batch/transaction Bundle and returns each entry's method and target type. */
+export function validateBundle(body: unknown): BundleEntrySummary[] {
+  validateResourceBody(body, 'Bundle');
+  const bundle = body as { type?: unknown; entry?: unknown };
+  if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+    throw new FhirInputError('POST /fhir takes a Bundle of type batch or transaction');
+  }
+  if (!Array.isArray(bundle.entry) || bundle.entry.length === 0) throw new FhirInputError('the Bundle has no entries', 400, 'required');
+  if (bundle.entry.length > MAX_BUNDLE_ENTRIES) throw new FhirInputError(`a Bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries`, 400, 'too-costly');
+  return bundle.entry.map((raw: unknown, i: number) => {
+    const e = raw as { request?: { method?: unknown; url?: unknown }; resource?: unknown } | null;
+    const method = e?.request?.method;
+    const url = e?.request?.url;
+    if (typeof method !== 'string' || typeof url !== 'string') {
+      throw new FhirInputError(`Bundle.entry[${i}].request needs a method and a url`, 400, 'required');
+    }
+    const path = url.split('?')[0] ?? '';
+    const segments = path.replace(/^\/+/, '').split('/').filter(Boolean);
+    let interaction: Interaction;
+    try {
+      interaction = classify(method, segments);
+    } catch (err) {
+      if (err instanceof FhirInputError) throw new FhirInputError(`Bundle.entry[${i}]: ${err.message}`, err.status === 404 ? 400 : err.status, err.code);
+      throw err;
+    }
+    if (interaction.kind === 'batch' || interaction.kind === 'search-system') {
+      throw new FhirInputError(`Bundle.entry[${i}]: nested batches and system searches are not supported`, 400, 'not-supported');
+    }
+    const resourceType = 'resourceType' in interaction ? interaction.resourceType : undefined;
+    switch (interaction.kind) {
+      case 'create':
+      case 'conditional-update':
+        validateResourceBody(e?.resource, interaction.resourceType, undefined);
+        break;
+      case 'update':
+        validateResourceBody(e?.resource, interaction.resourceType, interaction.id);
+        break;
+      case 'search': {
+        const q = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+        validateSearch(interaction.resourceType, queryFromSearchParams(new URLSearchParams(q)));
+        break;
+      }
+      default:
+        break;
+    }
+    return { method: method.toUpperCase(), resourceType };
+  });
+}
+
+export function queryFromSearchParams(params: URLSearchParams): Query {
+  const out: Query = {};
+  for (const key of new Set(params.keys())) {
+    const all = params.getAll(key);
+    out[key] = all.length === 1 ? (all[0] as string) : all;
+  }
+  return out;
+}
+
+export function queryToString(query: Query): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) for (const one of Array.isArray(v) ? v : [v]) p.append(k, one);
+  return p.toString();
+}

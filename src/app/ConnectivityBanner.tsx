@@ -1,0 +1,74 @@
+// The offline / upstream-down banner. While an outage lasts it polls /healthz; when the server
+// answers healthy again, every query is refetched and the outbox is replayed.
+import { useEffect, useRef, type ReactNode } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useStore } from 'zustand';
+import { replayOutbox } from '../sources/writes';
+import { connectivityStore } from '../twin/connectivity-store';
+
+const POLL_MS = 5000;
+
+async function serverHealthy(): Promise<boolean> {
+  try {
+    const r = await fetch('/healthz', { cache: 'no-store', credentials: 'same-origin' });
+    if (!r.ok) return false;
+    const body = (await r.json()) as { status?: unknown };
+    return body.status === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+export function ConnectivityBanner(): ReactNode {
+  const status = useStore(connectivityStore, (s) => s.status);
+  const pending = useStore(connectivityStore, (s) => s.pendingWrites);
+  const queryClient = useQueryClient();
+  const wasOffline = useRef(false);
+
+  useEffect(() => {
+    if (status === 'online') {
+      if (wasOffline.current) {
+        wasOffline.current = false;
+        void queryClient.invalidateQueries();
+        replayOutbox().catch((err: unknown) => console.warn('Outbox replay failed', err instanceof Error ? err.message : err));
+      }
+      return;
+    }
+    wasOffline.current = true;
+    const timer = window.setInterval(() => {
+      void serverHealthy().then((ok) => {
+        if (ok) connectivityStore.getState().markReachable();
+      });
+    }, POLL_MS);
+    return () => window.clearInterval(timer);
+  }, [status, queryClient]);
+
+  if (status === 'online' && pending === 0) return null;
+  if (status === 'online') {
+    return (
+      <div className="banner" role="status">
+        Sending {pending} saved {pending === 1 ? 'write' : 'writes'}…
+      </div>
+    );
+  }
+  return (
+    <div className="banner" role="alert">
+      <strong>{status === 'upstream-down' ? 'Clinical record system unavailable.' : 'Offline: the Twinscope server cannot be reached.'}</strong>
+      <span>
+        Showing what was already loaded. {pending > 0 ? `${pending} ${pending === 1 ? 'write waits' : 'writes wait'} to be sent. ` : ''}
+        Retrying every {POLL_MS / 1000} s.
+      </span>
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() =>
+          void serverHealthy().then((ok) => {
+            if (ok) connectivityStore.getState().markReachable();
+          })
+        }
+      >
+        Retry now
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+// Lazy, once-per-page Cornerstone3D start-up: core (WebGL path), tools, and the DICOM image
+// loader with its decode web workers and WASM codecs. Everything Cornerstone is imported
+// dynamically from here so the ~1 MB of imaging code loads only when the Imaging tab opens.
+//
+// Lifetime: the promise is kept for the page's life; a failed start is forgotten so the user can
+// retry (e.g. after enabling WebGL). Rendering engines and tool groups are owned by the viewer
+// (viewer.ts), not here.
+
+import type * as CoreNs from '@cornerstonejs/core';
+import type * as ToolsNs from '@cornerstonejs/tools';
+import type * as LoaderNs from '@cornerstonejs/dicom-image-loader';
+import type * as MetadataNs from '@cornerstonejs/metadata';
+
+// Type-only imports: erased at build time, so nothing of Cornerstone loads until start().
+export type CoreModule = typeof CoreNs;
+export type ToolsModule = typeof ToolsNs;
+export type LoaderModule = typeof LoaderNs;
+export type MetadataModule = typeof MetadataNs;
+
+export interface Cornerstone {
+  core: CoreModule;
+  tools: ToolsModule;
+  loader: LoaderModule;
+  metadata: MetadataModule;
+}
+
+/** A start-up failure with a sentence the user can act on. */
+export class ImagingInitError extends Error {
+  override readonly name = 'ImagingInitError';
+}
+
+let started: Promise<Cornerstone> | null = null;
+
+/** WebGL2 is what Cornerstone's GPU path needs; probe it before loading a megabyte of code. */
+export function hasWebGl2(doc: Document = document): boolean {
+  try {
+    const canvas = doc.createElement('canvas');
+    const gl = canvas.getContext('webgl2');
+    if (!gl) return false;
+    // Release the probe context at once: browsers cap live WebGL contexts (about 16).
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function startCornerstone(): Promise<Cornerstone> {
+  if (!started) {
+    started = start().catch((err: unknown) => {
+      started = null;
+      throw err instanceof ImagingInitError
+        ? err
+        : new ImagingInitError(`The image viewer could not start: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+  return started;
+}
+
+async function start(): Promise<Cornerstone> {
+  if (!hasWebGl2()) {
+    throw new ImagingInitError(
+      'WebGL is unavailable in this browser, so images cannot be displayed. Turn on hardware acceleration or use a current Chrome, Edge or Firefox.',
+    );
+  }
+  const [core, tools, loaderNs, metadata] = await Promise.all([
+    import('@cornerstonejs/core'),
+    import('@cornerstonejs/tools'),
+    import('@cornerstonejs/dicom-image-loader'),
+    import('@cornerstonejs/metadata'),
+  ]);
+  const loader = loaderNs;
+  core.init();
+  if (core.getShouldUseCPURendering()) {
+    throw new ImagingInitError(
+      'WebGL is unavailable to the image viewer, so images cannot be displayed. Turn on hardware acceleration in the browser settings.',
+    );
+  }
+  // Two decode workers at most: decoding is CPU-bound and the UI thread needs a core.
+  const hw = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2;
+  loader.init({ maxWebWorkers: Math.max(1, Math.min(4, Math.floor(hw / 2))) });
+  core.volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', core.cornerstoneStreamingImageVolumeLoader as never);
+  core.volumeLoader.registerUnknownVolumeLoader(core.cornerstoneStreamingImageVolumeLoader as never);
+  tools.init();
+  for (const Tool of [
+    tools.WindowLevelTool,
+    tools.PanTool,
+    tools.ZoomTool,
+    tools.StackScrollTool,
+    tools.LengthTool,
+    tools.AngleTool,
+    tools.RectangleROITool,
+    tools.CrosshairsTool,
+  ]) {
+    tools.addTool(Tool);
+  }
+  return { core, tools, loader, metadata };
+}

@@ -1,0 +1,127 @@
+// Files opened from disk → studies and series the viewer can show without any upload.
+// Parsing and grouping happen in the DICOM ingest (src/ingest/dicom, run in workers/dicom);
+// this module only maps its plans onto Cornerstone `dicomfile:` image ids (the loader's file
+// manager reads the File blobs itself) and registers each file's bytes as metadata so a volume
+// can be built before every frame is decoded.
+//
+// Ownership: File blobs added to Cornerstone's file manager stay referenced for the page's life
+// (the loader keys cached images by file index); the bytes kept for upload go with the result.
+import type { DicomRejection } from '../../ingest/dicom/errors';
+import type { SeriesPlan, StudyGroup } from '../../ingest/dicom/group';
+import type { Cornerstone } from './cornerstone';
+import type { StowFile } from './stow';
+import { transferSyntaxInfo } from './transferSyntaxes';
+
+/**
+ * The folder-import worker's API as the viewer uses it (workers/dicom/import.worker.ts): the
+ * worker parses and groups, keeps the parsed instances, and hands back plans and file bytes.
+ */
+export interface Ingest {
+  importFiles(sources: Array<{ name: string; blob: Blob }>, onProgress?: (p: IngestProgress) => void): Promise<{ studies: StudyGroup[]; rejected: DicomRejection[] }>;
+  seriesFiles(seriesKey: string): Promise<Array<{ name: string; bytes: Uint8Array }>>;
+  cancel(): Promise<void> | void;
+}
+
+export interface IngestProgress {
+  filesDone: number;
+  filesTotal: number;
+}
+
+export interface LocalSeries {
+  key: string;
+  studyInstanceUid: string;
+  description: string;
+  modality: string;
+  imageIds: string[];
+  warnings: string[];
+  /** Set when no browser codec decodes the series: names the transfer syntax. */
+  unsupported?: string;
+}
+
+export interface LocalStudy {
+  studyInstanceUid: string;
+  description: string;
+  date: string;
+  series: LocalSeries[];
+}
+
+export interface LocalImportResult {
+  studies: LocalStudy[];
+  rejected: Array<{ file: string; reason: string }>;
+  /** The accepted files' bytes, kept for `Upload to PACS` (STOW-RS). */
+  uploadable: StowFile[];
+}
+
+/** The name a file is shown and reported by: its path inside a picked folder, else its name. */
+export function displayName(f: File): string {
+  const rel = (f as File & { webkitRelativePath?: string }).webkitRelativePath;
+  return rel && rel.length > 0 ? rel : f.name;
+}
+
+/**
+ * Plan → image ids. `fileIds[n]` is the Cornerstone file id of the n-th distinct instance met
+ * walking `plan.slices` in order (the order the worker's `seriesFiles` returns files in). An
+ * instance met by more than one slice is multi-frame and gets `?frame=` (1-based).
+ */
+export function seriesImageIds(plan: Pick<SeriesPlan, 'key' | 'slices'>, fileIds: readonly string[]): string[] {
+  const ordinal = new Map<number, number>();
+  const slicesPerInstance = new Map<number, number>();
+  for (const s of plan.slices) {
+    if (!ordinal.has(s.instance)) ordinal.set(s.instance, ordinal.size);
+    slicesPerInstance.set(s.instance, (slicesPerInstance.get(s.instance) ?? 0) + 1);
+  }
+  if (ordinal.size !== fileIds.length) {
+    throw new Error(`series ${plan.key}: ${ordinal.size} instances but ${fileIds.length} files`);
+  }
+  return plan.slices.map((s) => {
+    const id = fileIds[ordinal.get(s.instance)!]!;
+    return (slicesPerInstance.get(s.instance) ?? 1) > 1 || s.frame > 0 ? `${id}?frame=${s.frame + 1}` : id;
+  });
+}
+
+export async function importLocalFiles(
+  cs: Cornerstone,
+  files: readonly File[],
+  ingest: Ingest,
+  opts: { signal: AbortSignal; onProgress: (p: IngestProgress) => void },
+): Promise<LocalImportResult> {
+  const onAbort = () => void ingest.cancel();
+  opts.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const named = files.map((f) => ({ name: displayName(f), blob: f as Blob }));
+    const fileByName = new Map(named.map((n) => [n.name, n.blob]));
+    const summary = await ingest.importFiles(named, opts.onProgress);
+    if (opts.signal.aborted) throw new DOMException('Import cancelled', 'AbortError');
+    const rejected: LocalImportResult['rejected'] = summary.rejected.map((r) => ({ file: r.file, reason: r.reason }));
+    const uploadable: StowFile[] = [];
+    const studies: LocalStudy[] = [];
+    for (const st of summary.studies) {
+      const series: LocalSeries[] = [];
+      for (const plan of st.series) {
+        const warnings = plan.warnings.map((w) => w.message);
+        const base = { key: plan.key, studyInstanceUid: st.studyInstanceUid, description: plan.seriesDescription, modality: plan.modality, warnings };
+        const seriesFiles = await ingest.seriesFiles(plan.key);
+        if (!plan.browserDecodable) {
+          const names = plan.transferSyntaxUids.map((u) => `${transferSyntaxInfo(u).name} (${u})`).join(', ');
+          series.push({ ...base, imageIds: [], unsupported: `${names}: no browser codec decodes this transfer syntax` });
+          for (const f of seriesFiles) rejected.push({ file: f.name, reason: `${names} is not supported for display` });
+          continue;
+        }
+        const fileIds: string[] = [];
+        for (const f of seriesFiles) {
+          const blob = fileByName.get(f.name) ?? new Blob([f.bytes as BlobPart]);
+          const id = cs.loader.wadouri.fileManager.add(blob);
+          fileIds.push(id);
+          // Registering the bytes now lets Cornerstone build the volume's geometry before decoding.
+          await cs.metadata.utilities.addDicomPart10Instance(id, f.bytes);
+          uploadable.push({ name: f.name, bytes: f.bytes.slice().buffer as ArrayBuffer });
+        }
+        series.push({ ...base, imageIds: seriesImageIds(plan, fileIds) });
+      }
+      studies.push({ studyInstanceUid: st.studyInstanceUid, description: st.studyDescription, date: st.studyDate, series });
+    }
+    return { studies, rejected, uploadable };
+  } finally {
+    opts.signal.removeEventListener('abort', onAbort);
+  }
+}

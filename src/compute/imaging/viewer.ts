@@ -1,0 +1,499 @@
+// The Cornerstone3D viewer behind the Imaging view: one rendering engine with either a stack
+// viewport or three orthographic MPR viewports, the tool groups that drive them, series loading
+// with progress and cancel, and the hand-off of the loaded volume as an `ImageVolume`.
+//
+// React owns the DOM elements; this class owns everything Cornerstone creates (rendering engine,
+// viewports, tool groups, cached volumes) and frees it in `destroy()`. It never touches React
+// state: it reports through the callbacks in `ViewerEvents`.
+import type { Types } from '@cornerstonejs/core';
+import type { ImageVolume, Vec3 } from '../../domain/imaging';
+import type { Cornerstone } from './cornerstone';
+import { edgeLabels, type EdgeLabels } from './orientation';
+import { toImageVolume } from './toImageVolume';
+import { windowPreset, windowToHuRange, type WindowPresetId, type HuRange } from './windowPresets';
+
+export type Layout = 'stack' | 'mpr';
+export type ViewportKey = 'stack' | 'axial' | 'sagittal' | 'coronal';
+export const MPR_KEYS = ['axial', 'sagittal', 'coronal'] as const;
+
+export type PrimaryTool = 'WindowLevel' | 'Pan' | 'Zoom' | 'Length' | 'Angle' | 'RectangleROI' | 'Crosshairs';
+export const PRIMARY_TOOLS: readonly PrimaryTool[] = ['WindowLevel', 'Pan', 'Zoom', 'Length', 'Angle', 'RectangleROI', 'Crosshairs'];
+
+export interface LoadProgress {
+  loadedFrames: number;
+  totalFrames: number;
+  failedFrames: number;
+}
+
+export interface Measurement {
+  uid: string;
+  tool: 'Length' | 'Angle' | 'RectangleROI';
+  viewportKey: ViewportKey | 'unknown';
+  /** Display text, e.g. "42.1 mm" or "mean 52.3 HU, sd 11.0 HU, area 310 mm²". */
+  text: string;
+}
+
+export interface ViewerEvents {
+  onRendered?: (key: ViewportKey) => void;
+  onLabels?: (key: ViewportKey, labels: EdgeLabels) => void;
+  onMeasurements?: (m: Measurement[]) => void;
+  onVoiChanged?: (range: HuRange) => void;
+  onSlice?: (key: ViewportKey, index: number, count: number) => void;
+}
+
+export interface SeriesToOpen {
+  /** Stable id for the series (Series Instance UID, or a local-import id). */
+  id: string;
+  description?: string;
+  imageIds: string[];
+  modality?: string;
+  patientId: string | null;
+}
+
+const ENGINE_ID = 'twinscope-imaging';
+const STACK_GROUP = 'twinscope-stack';
+const MPR_GROUP = 'twinscope-mpr';
+
+/** Fewer slices than this make no useful volume: the viewer stays in stack mode. */
+export const MIN_SLICES_FOR_MPR = 3;
+
+export class ImagingViewer {
+  private readonly engine: Types.IRenderingEngine;
+  private layout: Layout | null = null;
+  private readonly elements = new Map<ViewportKey, HTMLDivElement>();
+  /** Removers for listeners on the event target (live as long as the viewer). */
+  private readonly globalListeners: Array<() => void> = [];
+  /** Removers for listeners on viewport elements (live until the layout changes). */
+  private readonly elementListeners: Array<() => void> = [];
+  private series: SeriesToOpen | null = null;
+  private volumeId: string | null = null;
+  private volume: Types.IImageVolume | null = null;
+  private voi: HuRange | null = null;
+  private primaryTool: PrimaryTool = 'WindowLevel';
+  private destroyed = false;
+  /** Rendered-frame counters per viewport, read by tests and the render signal. */
+  readonly renderCounts: Record<ViewportKey, number> = { stack: 0, axial: 0, sagittal: 0, coronal: 0 };
+
+  constructor(
+    private readonly cs: Cornerstone,
+    private readonly events: ViewerEvents,
+  ) {
+    const { core, tools } = cs;
+    this.engine = core.getRenderingEngine(ENGINE_ID) ?? new core.RenderingEngine(ENGINE_ID);
+    for (const id of [STACK_GROUP, MPR_GROUP]) {
+      if (tools.ToolGroupManager.getToolGroup(id)) tools.ToolGroupManager.destroyToolGroup(id);
+    }
+    const stackGroup = tools.ToolGroupManager.createToolGroup(STACK_GROUP);
+    const mprGroup = tools.ToolGroupManager.createToolGroup(MPR_GROUP);
+    if (!stackGroup || !mprGroup) throw new Error('could not create Cornerstone tool groups');
+    for (const g of [stackGroup, mprGroup]) {
+      for (const t of ['WindowLevel', 'Pan', 'Zoom', 'StackScroll', 'Length', 'Angle', 'RectangleROI']) g.addTool(t);
+    }
+    mprGroup.addTool('Crosshairs', {
+      // One colour per plane so the lines say which plane they come from.
+      getReferenceLineColor: (viewportId: string) =>
+        viewportId.endsWith('axial') ? 'rgb(255, 90, 90)' : viewportId.endsWith('sagittal') ? 'rgb(255, 220, 80)' : 'rgb(90, 200, 255)',
+    });
+    this.applyBindings();
+
+    const ann = tools.Enums.Events;
+    const onAnnotation = () => this.emitMeasurements();
+    for (const e of [ann.ANNOTATION_COMPLETED, ann.ANNOTATION_MODIFIED, ann.ANNOTATION_REMOVED]) {
+      core.eventTarget.addEventListener(e, onAnnotation);
+      this.globalListeners.push(() => core.eventTarget.removeEventListener(e, onAnnotation));
+    }
+  }
+
+  getLayout(): Layout | null {
+    return this.layout;
+  }
+
+  canShowMpr(): boolean {
+    return (this.series?.imageIds.length ?? 0) >= MIN_SLICES_FOR_MPR;
+  }
+
+  /**
+   * Attach the DOM elements for a layout. Elements of the other layout are disabled first, so
+   * at most three WebGL viewports exist at a time (GPU memory, OHIF #6190).
+   */
+  async setLayout(layout: Layout, elements: Partial<Record<ViewportKey, HTMLDivElement>>): Promise<void> {
+    const { core } = this.cs;
+    const keys: readonly ViewportKey[] = layout === 'stack' ? ['stack'] : MPR_KEYS;
+    for (const k of keys) if (!elements[k]) throw new Error(`no element for the ${k} viewport`);
+    const sameElements = this.layout === layout && keys.every((k) => this.elements.get(k) === elements[k]);
+    if (sameElements) return;
+    this.detachAll();
+    this.layout = layout;
+    const inputs: Types.PublicViewportInput[] = keys.map((k) => ({
+      viewportId: k,
+      element: elements[k]!,
+      type: k === 'stack' ? core.Enums.ViewportType.STACK : core.Enums.ViewportType.ORTHOGRAPHIC,
+      defaultOptions:
+        k === 'stack'
+          ? { background: [0, 0, 0] as Types.Point3 }
+          : {
+              background: [0, 0, 0] as Types.Point3,
+              orientation:
+                k === 'axial'
+                  ? core.Enums.OrientationAxis.AXIAL
+                  : k === 'sagittal'
+                    ? core.Enums.OrientationAxis.SAGITTAL
+                    : core.Enums.OrientationAxis.CORONAL,
+            },
+    }));
+    this.engine.setViewports(inputs);
+    for (const k of keys) {
+      const el = elements[k]!;
+      this.elements.set(k, el);
+      this.watchElement(k, el);
+    }
+    const group = this.cs.tools.ToolGroupManager.getToolGroup(layout === 'stack' ? STACK_GROUP : MPR_GROUP);
+    for (const k of keys) group?.addViewport(k, ENGINE_ID);
+    this.applyBindings();
+    await this.showCurrent();
+  }
+
+  /** Open a series: first image in the stack viewport at once, then the volume in the background. */
+  async openSeries(series: SeriesToOpen, opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal }): Promise<{ mprReady: boolean }> {
+    this.unloadVolume();
+    this.series = series;
+    this.voi = null;
+    const total = series.imageIds.length;
+    if (total === 0) throw new Error('the series has no images to show');
+    opts.onProgress({ loadedFrames: 0, totalFrames: total, failedFrames: 0 });
+    await this.showCurrent();
+    if (opts.signal.aborted) throw abortError();
+    if (total < MIN_SLICES_FOR_MPR) {
+      opts.onProgress({ loadedFrames: total, totalFrames: total, failedFrames: 0 });
+      return { mprReady: false };
+    }
+    await this.loadVolume(series, opts);
+    return { mprReady: true };
+  }
+
+  private async loadVolume(series: SeriesToOpen, opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal }): Promise<void> {
+    const { core } = this.cs;
+    const volumeId = `cornerstoneStreamingImageVolume:twinscope-${series.id}-${Date.now().toString(36)}`;
+    const volume = await core.volumeLoader.createAndCacheVolume(volumeId, { imageIds: series.imageIds });
+    this.volumeId = volumeId;
+    this.volume = volume;
+    const total = series.imageIds.length;
+    await new Promise<void>((resolve, reject) => {
+      let failed = 0;
+      const onAbort = () => {
+        (volume as { cancelLoading?: () => void }).cancelLoading?.();
+        reject(abortError());
+      };
+      if (opts.signal.aborted) return onAbort();
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      volume.load((evt: unknown) => {
+        const e = evt as { success?: boolean; framesProcessed?: number; totalNumFrames?: number };
+        if (e.success === false) failed++;
+        const done = e.framesProcessed ?? 0;
+        opts.onProgress({ loadedFrames: done, totalFrames: e.totalNumFrames ?? total, failedFrames: failed });
+        if (done >= (e.totalNumFrames ?? total)) {
+          opts.signal.removeEventListener('abort', onAbort);
+          if (failed === total) reject(new Error('no image of the series could be decoded'));
+          else resolve();
+        }
+      });
+    });
+    if (this.layout === 'mpr') await this.showCurrent();
+  }
+
+  /** The loaded volume in HU with LPS geometry, or null before the volume has loaded. */
+  exportImageVolume(): ImageVolume | null {
+    const v = this.volume;
+    const s = this.series;
+    if (!v || !s || !(v as { loadStatus?: { loaded?: boolean } }).loadStatus?.loaded) return null;
+    const vm = v.voxelManager as { getCompleteScalarDataArray?: () => ArrayLike<number> } | undefined;
+    const scalars = vm?.getCompleteScalarDataArray?.();
+    if (!scalars) return null;
+    const meta = v.metadata as { Modality?: string };
+    const firstId = s.imageIds[0]!;
+    const mod = this.cs.core.metaData.get('modalityLutModule', firstId) as { rescaleSlope?: number; rescaleIntercept?: number } | undefined;
+    return toImageVolume(
+      { volumeId: v.volumeId, dimensions: v.dimensions, spacing: v.spacing, origin: v.origin, direction: v.direction, isPreScaled: v.isPreScaled, modality: meta.Modality ?? s.modality },
+      scalars as ArrayLike<number> & { length: number },
+      mod?.rescaleSlope !== undefined ? { slope: mod.rescaleSlope, intercept: mod.rescaleIntercept ?? 0 } : undefined,
+      { kind: 'dicom-series', id: s.id, description: s.description },
+    );
+  }
+
+  setPreset(id: WindowPresetId): void {
+    const p = windowPreset(id);
+    this.setVoi(windowToHuRange(p.widthHu, p.centerHu));
+  }
+
+  setVoi(range: HuRange): void {
+    this.voi = range;
+    for (const vp of this.activeViewports()) {
+      vp.setProperties({ voiRange: { lower: range.lowerHu, upper: range.upperHu } });
+      vp.render();
+    }
+    this.events.onVoiChanged?.(range);
+  }
+
+  setPrimaryTool(tool: PrimaryTool): void {
+    this.primaryTool = tool;
+    this.applyBindings();
+  }
+
+  getPrimaryTool(): PrimaryTool {
+    return this.primaryTool;
+  }
+
+  /** Step the slice in one viewport (keyboard scrolling). */
+  scroll(key: ViewportKey, delta: number): void {
+    const vp = this.viewport(key);
+    if (vp) this.cs.core.utilities.scroll(vp as never, { delta });
+  }
+
+  /** Zoom by a factor around the centre (keyboard zoom). */
+  zoom(key: ViewportKey, factor: number): void {
+    const vp = this.viewport(key);
+    if (!vp) return;
+    const cam = vp.getCamera();
+    if (cam.parallelScale) vp.setCamera({ parallelScale: cam.parallelScale / factor });
+    vp.render();
+  }
+
+  resetView(): void {
+    for (const vp of this.activeViewports()) {
+      vp.resetCamera();
+      if (this.voi) vp.setProperties({ voiRange: { lower: this.voi.lowerHu, upper: this.voi.upperHu } });
+      vp.render();
+    }
+  }
+
+  resize(): void {
+    if (this.layout) this.engine.resize(true, true);
+  }
+
+  clearMeasurements(): void {
+    this.cs.tools.annotation.state.removeAllAnnotations();
+    this.engine.render();
+    this.emitMeasurements();
+  }
+
+  /**
+   * Pixel values (modality units, e.g. HU) of the image a viewport shows, read from
+   * Cornerstone's image cache — what tests compare against reference decodes.
+   */
+  displayedPixels(key: ViewportKey): { imageId: string; rows: number; columns: number; values: ArrayLike<number>; preScaled: boolean } | null {
+    const vp = this.viewport(key);
+    if (!vp || key !== 'stack') return null;
+    const imageId = (vp as Types.IStackViewport).getCurrentImageId();
+    const image = this.cs.core.cache.getImage(imageId);
+    if (!image) return null;
+    const values = image.voxelManager?.getScalarData?.() ?? image.getPixelData();
+    return { imageId, rows: image.rows, columns: image.columns, values: values as ArrayLike<number>, preScaled: image.preScale?.scaled === true };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.detachAll();
+    for (const off of this.globalListeners.splice(0)) off();
+    this.unloadVolume();
+    for (const id of [STACK_GROUP, MPR_GROUP]) this.cs.tools.ToolGroupManager.destroyToolGroup(id);
+    this.engine.destroy();
+  }
+
+  // ---- internals
+
+  private async showCurrent(): Promise<void> {
+    const s = this.series;
+    if (!s || !this.layout) return;
+    const { core } = this.cs;
+    if (this.layout === 'stack') {
+      const vp = this.viewport('stack') as Types.IStackViewport | undefined;
+      if (!vp) return;
+      // Start in the middle of the series: for CT that is the body, not the first air slice.
+      await vp.setStack(s.imageIds, Math.floor(s.imageIds.length / 2));
+      this.applyVoi();
+      vp.render();
+    } else if (this.volumeId) {
+      await core.setVolumesForViewports(this.engine, [{ volumeId: this.volumeId }], [...MPR_KEYS]);
+      this.applyVoi();
+      this.engine.renderViewports([...MPR_KEYS]);
+    }
+  }
+
+  private applyVoi(): void {
+    if (!this.voi) {
+      // First display: CT opens in the soft-tissue window; other modalities keep their own VOI.
+      const modality = this.series?.modality;
+      if (modality === undefined || modality === 'CT') {
+        const p = windowPreset('soft-tissue');
+        this.voi = windowToHuRange(p.widthHu, p.centerHu);
+        this.events.onVoiChanged?.(this.voi);
+      } else return;
+    }
+    for (const vp of this.activeViewports()) {
+      vp.setProperties({ voiRange: { lower: this.voi.lowerHu, upper: this.voi.upperHu } });
+    }
+  }
+
+  private applyBindings(): void {
+    const { tools } = this.cs;
+    const { MouseBindings } = tools.Enums;
+    for (const id of [STACK_GROUP, MPR_GROUP]) {
+      const g = tools.ToolGroupManager.getToolGroup(id);
+      if (!g) continue;
+      const primary = this.primaryTool === 'Crosshairs' && id === STACK_GROUP ? 'WindowLevel' : this.primaryTool;
+      for (const t of ['WindowLevel', 'Pan', 'Zoom', 'Length', 'Angle', 'RectangleROI']) g.setToolPassive(t);
+      if (g.hasTool('Crosshairs')) {
+        // Enabled, not passive, when another tool is chosen: the lines still link the planes, but
+        // a drag that starts on a line draws the chosen measurement instead of moving the lines.
+        // Crosshairs need all three planes; before they exist the tool stays off.
+        if (g.getViewportIds().length < MPR_KEYS.length) g.setToolDisabled('Crosshairs');
+        else if (primary !== 'Crosshairs') g.setToolEnabled('Crosshairs');
+      }
+      const bindings: Record<string, Array<{ mouseButton: number }>> = {};
+      const add = (t: string, b: number) => (bindings[t] ??= []).push({ mouseButton: b });
+      add(primary, MouseBindings.Primary);
+      if (primary !== 'Pan') add('Pan', MouseBindings.Auxiliary);
+      if (primary !== 'Zoom') add('Zoom', MouseBindings.Secondary);
+      add('StackScroll', MouseBindings.Wheel);
+      for (const [t, b] of Object.entries(bindings)) g.setToolActive(t, { bindings: b });
+    }
+  }
+
+  private watchElement(key: ViewportKey, el: HTMLDivElement): void {
+    const { core } = this.cs;
+    const E = core.Enums.Events;
+    const onRendered = () => {
+      this.renderCounts[key]++;
+      el.dataset.renderCount = String(this.renderCounts[key]);
+      this.events.onRendered?.(key);
+    };
+    const onCamera = () => this.emitLabels(key);
+    const onSlice = () => {
+      const vp = this.viewport(key);
+      if (!vp) return;
+      if (key === 'stack') {
+        const s = vp as Types.IStackViewport;
+        this.events.onSlice?.(key, s.getCurrentImageIdIndex(), s.getImageIds().length);
+      } else {
+        const v = vp as Types.IVolumeViewport;
+        this.events.onSlice?.(key, v.getSliceIndex(), v.getNumberOfSlices());
+      }
+    };
+    const onVoi = (evt: Event) => {
+      const r = (evt as CustomEvent<{ range?: { lower: number; upper: number } }>).detail.range;
+      if (r) {
+        this.voi = { lowerHu: r.lower, upperHu: r.upper };
+        this.events.onVoiChanged?.(this.voi);
+      }
+    };
+    el.addEventListener(E.IMAGE_RENDERED, onRendered);
+    el.addEventListener(E.CAMERA_MODIFIED, onCamera);
+    el.addEventListener(E.STACK_NEW_IMAGE, onSlice);
+    el.addEventListener(E.VOLUME_NEW_IMAGE, onSlice);
+    el.addEventListener(E.VOI_MODIFIED, onVoi);
+    this.elementListeners.push(() => {
+      el.removeEventListener(E.IMAGE_RENDERED, onRendered);
+      el.removeEventListener(E.CAMERA_MODIFIED, onCamera);
+      el.removeEventListener(E.STACK_NEW_IMAGE, onSlice);
+      el.removeEventListener(E.VOLUME_NEW_IMAGE, onSlice);
+      el.removeEventListener(E.VOI_MODIFIED, onVoi);
+    });
+  }
+
+  private emitLabels(key: ViewportKey): void {
+    const vp = this.viewport(key);
+    if (!vp) return;
+    const cam = vp.getCamera();
+    if (!cam.viewUp || !cam.viewPlaneNormal) return;
+    this.events.onLabels?.(key, edgeLabels(cam.viewUp as unknown as Vec3, cam.viewPlaneNormal as unknown as Vec3));
+  }
+
+  private emitMeasurements(): void {
+    if (!this.events.onMeasurements) return;
+    const all = this.cs.tools.annotation.state.getAllAnnotations();
+    const out: Measurement[] = [];
+    for (const a of all) {
+      const tool = a.metadata?.toolName;
+      if (tool !== 'Length' && tool !== 'Angle' && tool !== 'RectangleROI') continue;
+      const stats = Object.values((a.data as { cachedStats?: Record<string, Record<string, unknown>> }).cachedStats ?? {})[0];
+      if (!stats) continue;
+      const text = measurementText(tool, stats);
+      if (!text) continue;
+      const vpId = this.viewportKeyForAnnotation(a);
+      out.push({ uid: a.annotationUID ?? '', tool, viewportKey: vpId, text });
+    }
+    this.events.onMeasurements(out);
+  }
+
+  private viewportKeyForAnnotation(a: { metadata?: { viewPlaneNormal?: Types.Point3 } }): ViewportKey | 'unknown' {
+    if (this.layout === 'stack') return 'stack';
+    const n = a.metadata?.viewPlaneNormal;
+    if (!n) return 'unknown';
+    const ax = [Math.abs(n[0]), Math.abs(n[1]), Math.abs(n[2])];
+    const m = Math.max(...ax);
+    return m === ax[2] ? 'axial' : m === ax[0] ? 'sagittal' : 'coronal';
+  }
+
+  private viewport(key: ViewportKey): Types.IStackViewport | Types.IVolumeViewport | undefined {
+    if (!this.elements.has(key)) return undefined;
+    return this.engine.getViewport(key) as Types.IStackViewport | Types.IVolumeViewport | undefined;
+  }
+
+  private activeViewports(): Array<Types.IStackViewport | Types.IVolumeViewport> {
+    const out: Array<Types.IStackViewport | Types.IVolumeViewport> = [];
+    for (const k of this.elements.keys()) {
+      const vp = this.viewport(k);
+      if (vp) out.push(vp);
+    }
+    return out;
+  }
+
+  private detachAll(): void {
+    const { tools } = this.cs;
+    for (const k of this.elements.keys()) {
+      for (const id of [STACK_GROUP, MPR_GROUP]) tools.ToolGroupManager.getToolGroup(id)?.removeViewports(ENGINE_ID, k);
+      this.engine.disableElement(k);
+    }
+    this.elements.clear();
+    for (const off of this.elementListeners.splice(0)) off();
+  }
+
+  private unloadVolume(): void {
+    if (!this.volumeId) return;
+    const v = this.volume as { cancelLoading?: () => void } | null;
+    v?.cancelLoading?.();
+    this.cs.core.cache.removeVolumeLoadObject(this.volumeId);
+    this.volumeId = null;
+    this.volume = null;
+  }
+}
+
+/** Text of a finished measurement, in mm / degrees / HU, or null while it has no stats yet. */
+export function measurementText(tool: 'Length' | 'Angle' | 'RectangleROI', stats: Record<string, unknown>): string | null {
+  const n = (k: string) => (typeof stats[k] === 'number' && Number.isFinite(stats[k]) ? (stats[k] as number) : undefined);
+  switch (tool) {
+    case 'Length': {
+      const mm = n('length');
+      const unit = typeof stats.unit === 'string' ? stats.unit : 'mm';
+      return mm === undefined ? null : `${mm.toFixed(1)} ${unit}`;
+    }
+    case 'Angle': {
+      const deg = n('angle');
+      return deg === undefined ? null : `${deg.toFixed(1)}°`;
+    }
+    case 'RectangleROI': {
+      const mean = n('mean');
+      const sd = n('stdDev');
+      const area = n('area');
+      if (mean === undefined || area === undefined) return null;
+      const u = typeof stats.modalityUnit === 'string' ? stats.modalityUnit : 'HU';
+      const au = typeof stats.areaUnit === 'string' ? stats.areaUnit : 'mm²';
+      return `mean ${mean.toFixed(1)} ${u}, sd ${(sd ?? 0).toFixed(1)} ${u}, area ${area.toFixed(0)} ${au}`;
+    }
+  }
+}
+
+function abortError(): DOMException {
+  return new DOMException('Loading cancelled', 'AbortError');
+}

@@ -1,0 +1,174 @@
+// The audit trail: AuditEvents newest first, filtered by user, patient, action and dates, paged.
+// Filters and page live in the URL, so a found event can be shared as a link.
+import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import { useAuditEvents } from '../../sources/queries';
+import { Badge, ErrorNotice, Loading } from '../../ui/feedback';
+import {
+  AUDIT_ACTION_LABEL,
+  AUDIT_PAGE_SIZE,
+  auditRow,
+  auditSearchParams,
+  formatLocalTimestamp,
+  type AuditAction,
+  type AuditFilters,
+} from './audit-search';
+
+const ACTIONS = Object.keys(AUDIT_ACTION_LABEL) as AuditAction[];
+
+function filtersFromUrl(p: URLSearchParams): AuditFilters {
+  const action = p.get('action') ?? '';
+  return {
+    user: p.get('user') ?? '',
+    patientId: p.get('patient') ?? '',
+    action: (ACTIONS as string[]).includes(action) ? (action as AuditAction) : '',
+    fromDate: p.get('from') ?? '',
+    toDate: p.get('to') ?? '',
+  };
+}
+
+function filtersToUrl(f: AuditFilters, page: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (f.user) out.user = f.user;
+  if (f.patientId) out.patient = f.patientId;
+  if (f.action) out.action = f.action;
+  if (f.fromDate) out.from = f.fromDate;
+  if (f.toDate) out.to = f.toDate;
+  if (page > 0) out.page = String(page + 1);
+  return out;
+}
+
+export function AuditView(): ReactNode {
+  const [params, setParams] = useSearchParams();
+  const applied = useMemo(() => filtersFromUrl(params), [params]);
+  const page = Math.max(0, (Number(params.get('page')) || 1) - 1);
+  const [draft, setDraft] = useState<AuditFilters>(applied);
+
+  let searchError: Error | null = null;
+  let search = {};
+  try {
+    search = auditSearchParams(applied, page);
+  } catch (err) {
+    searchError = err as Error;
+  }
+  const q = useAuditEvents(search);
+  const set = (patch: Partial<AuditFilters>) => setDraft((d) => ({ ...d, ...patch }));
+
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    setParams(filtersToUrl(draft, 0));
+  };
+  const goTo = (p: number) => setParams(filtersToUrl(applied, p));
+
+  const total = q.data?.total;
+  const rows = q.data?.resources.map(auditRow) ?? [];
+  const hasNext = q.data ? q.data.hasNext || (total !== undefined && (page + 1) * AUDIT_PAGE_SIZE < total) : false;
+
+  return (
+    <div className="page">
+      <form className="toolbar" onSubmit={apply} aria-label="Audit filters">
+        <div className="field">
+          <label htmlFor="audit-user">User</label>
+          <input id="audit-user" className="input" value={draft.user} onChange={(e) => set({ user: e.target.value })} placeholder="username" />
+        </div>
+        <div className="field">
+          <label htmlFor="audit-patient">Patient id</label>
+          <input id="audit-patient" className="input mono" value={draft.patientId} onChange={(e) => set({ patientId: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor="audit-action">Action</label>
+          <select id="audit-action" className="input" value={draft.action} onChange={(e) => set({ action: e.target.value as AuditAction | '' })}>
+            <option value="">Any</option>
+            {ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {AUDIT_ACTION_LABEL[a]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="audit-from">From</label>
+          <input id="audit-from" className="input" type="date" value={draft.fromDate} onChange={(e) => set({ fromDate: e.target.value })} />
+        </div>
+        <div className="field">
+          <label htmlFor="audit-to">To</label>
+          <input id="audit-to" className="input" type="date" value={draft.toDate} onChange={(e) => set({ toDate: e.target.value })} />
+        </div>
+        <button type="submit" className="btn btn-primary">
+          Apply filters
+        </button>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            setDraft({ user: '', patientId: '', action: '', fromDate: '', toDate: '' });
+            setParams({});
+          }}
+        >
+          Clear
+        </button>
+        <span className="topbar-spacer" />
+        <button type="button" className="btn" onClick={() => void q.refetch()} disabled={q.isFetching}>
+          Refresh
+        </button>
+      </form>
+
+      {searchError && <ErrorNotice error={searchError} title="Check the filters" />}
+      {!searchError && q.isError && <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />}
+      {!searchError && q.isPending && <Loading label="Loading audit trail…" />}
+      {!searchError && q.data && (
+        <>
+          <div className="table-wrap">
+            <table className="data" aria-label="Audit events" aria-busy={q.isFetching}>
+              <thead>
+                <tr>
+                  <th scope="col">Time (local)</th>
+                  <th scope="col">User</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">Entity</th>
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Detail</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.id}>
+                    <td className="mono">{formatLocalTimestamp(r.timeIso)}</td>
+                    <td>{r.user}</td>
+                    <td>{r.role}</td>
+                    <td>{r.action}</td>
+                    <td className="mono">{r.entities.join(', ') || '—'}</td>
+                    <td>
+                      <Badge tone={r.outcome.ok ? 'ok' : 'danger'}>{r.outcome.text}</Badge>
+                    </td>
+                    <td>{r.detail}</td>
+                  </tr>
+                ))}
+                {rows.length === 0 && (
+                  <tr>
+                    <td colSpan={7} className="muted">
+                      No audit events match these filters.
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </div>
+          <nav className="pager" aria-label="Audit pages">
+            <span className="muted">
+              {total !== undefined ? `${total} events · ` : ''}page {page + 1}
+              {total !== undefined ? ` of ${Math.max(1, Math.ceil(total / AUDIT_PAGE_SIZE))}` : ''}
+            </span>
+            <button type="button" className="btn btn-small" disabled={page === 0} onClick={() => goTo(page - 1)}>
+              Previous page
+            </button>
+            <button type="button" className="btn btn-small" disabled={!hasNext} onClick={() => goTo(page + 1)}>
+              Next page
+            </button>
+          </nav>
+        </>
+      )}
+    </div>
+  );
+}

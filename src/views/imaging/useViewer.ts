@@ -1,0 +1,188 @@
+// React binding of the Cornerstone viewer: starts Cornerstone lazily, owns one ImagingViewer for
+// the view's lifetime, and mirrors what the viewer reports into React state. No imaging maths here.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ImagingInitError, startCornerstone, type Cornerstone } from '../../compute/imaging/cornerstone';
+import type { EdgeLabels } from '../../compute/imaging/orientation';
+import {
+  ImagingViewer,
+  type Layout,
+  type LoadProgress,
+  type Measurement,
+  type SeriesToOpen,
+  type ViewportKey,
+} from '../../compute/imaging/viewer';
+import type { HuRange } from '../../compute/imaging/windowPresets';
+import { imageVolumeStore } from '../../twin/imageVolume';
+
+export interface LoadState {
+  label: string;
+  progress: LoadProgress;
+  cancel: () => void;
+}
+
+export interface ViewerState {
+  cs: Cornerstone | null;
+  viewer: ImagingViewer | null;
+  initError: string | null;
+  layout: Layout;
+  loading: LoadState | null;
+  loadError: string | null;
+  notice: string | null;
+  labels: Partial<Record<ViewportKey, EdgeLabels>>;
+  slices: Partial<Record<ViewportKey, { index: number; count: number }>>;
+  measurements: Measurement[];
+  voi: HuRange | null;
+  openSeries: SeriesToOpen | null;
+  mprAvailable: boolean;
+}
+
+declare global {
+  interface Window {
+    /**
+     * Read-only hooks for end-to-end tests and support: render counters and the pixel values of
+     * the image on screen. Exposes no patient data beyond what the page already shows.
+     */
+    twinscopeImaging?: {
+      renderCount: (key: ViewportKey) => number;
+      displayedPixels: ImagingViewer['displayedPixels'];
+    };
+  }
+}
+
+export function useViewer() {
+  const [state, setState] = useState<ViewerState>({
+    cs: null,
+    viewer: null,
+    initError: null,
+    layout: 'stack',
+    loading: null,
+    loadError: null,
+    notice: null,
+    labels: {},
+    slices: {},
+    measurements: [],
+    voi: null,
+    openSeries: null,
+    mprAvailable: false,
+  });
+  const viewerRef = useRef<ImagingViewer | null>(null);
+  const elements = useRef<Partial<Record<ViewportKey, HTMLDivElement>>>({});
+  const abortRef = useRef<AbortController | null>(null);
+  // True once the user picked a layout by hand: loading then never switches it for them.
+  const userPickedLayout = useRef(false);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let alive = true;
+    let viewer: ImagingViewer | null = null;
+    startCornerstone().then(
+      (cs) => {
+        if (!alive) return;
+        viewer = new ImagingViewer(cs, {
+          onLabels: (key, labels) => setState((s) => ({ ...s, labels: { ...s.labels, [key]: labels } })),
+          onSlice: (key, index, count) => setState((s) => ({ ...s, slices: { ...s.slices, [key]: { index, count } } })),
+          onMeasurements: (m) => setState((s) => ({ ...s, measurements: m })),
+          onVoiChanged: (voi) => setState((s) => ({ ...s, voi })),
+        });
+        viewerRef.current = viewer;
+        window.twinscopeImaging = {
+          renderCount: (key) => viewer?.renderCounts[key] ?? 0,
+          displayedPixels: (key) => viewer?.displayedPixels(key) ?? null,
+        };
+        setState((s) => ({ ...s, cs, viewer, initError: null }));
+      },
+      (err: unknown) => {
+        if (!alive) return;
+        const msg = err instanceof ImagingInitError ? err.message : `The image viewer could not start: ${String(err)}`;
+        setState((s) => ({ ...s, initError: msg }));
+      },
+    );
+    return () => {
+      alive = false;
+      abortRef.current?.abort();
+      viewer?.destroy();
+      viewerRef.current = null;
+      delete window.twinscopeImaging;
+    };
+  }, [attempt]);
+
+  const retryInit = useCallback(() => setAttempt((a) => a + 1), []);
+
+  /** Viewport elements register here (ref callbacks); attaching happens in `attach`. */
+  const registerElement = useCallback((key: ViewportKey, el: HTMLDivElement | null) => {
+    if (el) elements.current[key] = el;
+    else delete elements.current[key];
+  }, []);
+
+  const attach = useCallback(async (layout: Layout) => {
+    const viewer = viewerRef.current;
+    if (!viewer) return;
+    try {
+      await viewer.setLayout(layout, elements.current);
+    } catch (err) {
+      setState((s) => ({ ...s, loadError: `Could not show the ${layout === 'mpr' ? 'three-plane' : 'stack'} view: ${String(err)}` }));
+    }
+  }, []);
+
+  const setLayout = useCallback((layout: Layout, byUser = true) => {
+    if (byUser) userPickedLayout.current = true;
+    setState((s) => ({ ...s, layout, labels: {}, slices: {} }));
+  }, []);
+
+  const cancelLoad = useCallback(() => abortRef.current?.abort(), []);
+
+  const open = useCallback(
+    async (series: SeriesToOpen, prepare?: (signal: AbortSignal) => Promise<SeriesToOpen>) => {
+      const viewer = viewerRef.current;
+      if (!viewer) return;
+      abortRef.current?.abort();
+      const ac = new AbortController();
+      abortRef.current = ac;
+      userPickedLayout.current = false;
+      const label = series.description || 'series';
+      setState((s) => ({
+        ...s,
+        layout: 'stack',
+        loadError: null,
+        notice: null,
+        measurements: [],
+        openSeries: series,
+        mprAvailable: false,
+        loading: { label, progress: { loadedFrames: 0, totalFrames: Math.max(1, series.imageIds.length), failedFrames: 0 }, cancel: () => ac.abort() },
+      }));
+      imageVolumeStore.getState().clear();
+      try {
+        const ready = prepare ? await prepare(ac.signal) : series;
+        if (ac.signal.aborted) throw new DOMException('Loading cancelled', 'AbortError');
+        // Stack first: the element exists because layout 'stack' was set above.
+        await viewer.setLayout('stack', elements.current);
+        const { mprReady } = await viewer.openSeries(ready, {
+          signal: ac.signal,
+          onProgress: (progress) => setState((s) => (s.loading ? { ...s, loading: { ...s.loading, progress } } : s)),
+        });
+        const volume = mprReady ? viewer.exportImageVolume() : null;
+        if (volume) imageVolumeStore.getState().publish(volume, ready.patientId);
+        setState((s) => ({
+          ...s,
+          loading: null,
+          openSeries: ready,
+          mprAvailable: mprReady,
+          layout: mprReady && !userPickedLayout.current ? 'mpr' : s.layout,
+        }));
+      } catch (err) {
+        const cancelled = err instanceof DOMException && err.name === 'AbortError';
+        setState((s) => ({
+          ...s,
+          loading: null,
+          loadError: cancelled ? null : `Could not open ${label}: ${err instanceof Error ? err.message : String(err)}`,
+          notice: cancelled ? 'Loading cancelled.' : null,
+        }));
+      } finally {
+        if (abortRef.current === ac) abortRef.current = null;
+      }
+    },
+    [],
+  );
+
+  return { state, setState, registerElement, attach, setLayout, open, cancelLoad, retryInit, viewerRef };
+}

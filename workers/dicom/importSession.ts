@@ -1,0 +1,109 @@
+// The state behind the folder-import worker: one import at a time, cancellable, and the parsed
+// instances kept here (they hold dicom-parser objects that cannot cross a worker boundary) so
+// volumes can be built later by series key. Pure TypeScript: tested in Node, exposed by
+// import.worker.ts with comlink.
+import type { ImageVolume } from '../../src/domain/imaging';
+import { DicomIngestError, type DicomRejection } from '../../src/ingest/dicom/errors';
+import type { StudyGroup } from '../../src/ingest/dicom/group';
+import { importDicomFiles, type ImportProgress, type InputFile } from '../../src/ingest/dicom/import';
+import type { DicomInstance } from '../../src/ingest/dicom/parse';
+import { buildVolume, type FrameDecoder } from '../../src/ingest/dicom/volume';
+
+/** A file handed to the worker: bytes already read, or a Blob/File read here (keeps the UI thread free). */
+export type ImportSource = InputFile | { name: string; blob: Blob };
+
+export interface ImportSummary {
+  studies: StudyGroup[];
+  rejected: DicomRejection[];
+  instanceCount: number;
+  bytesParsed: number;
+  elapsedMs: number;
+}
+
+export interface VolumeProgress {
+  slicesDone: number;
+  slicesTotal: number;
+}
+
+export class DicomImportSession {
+  private instances: DicomInstance[] = [];
+  private studies: StudyGroup[] = [];
+  private controller: AbortController | null = null;
+
+  /** Parses and groups a folder. A new import cancels the one in flight. */
+  async importFiles(sources: readonly ImportSource[], onProgress?: (p: ImportProgress) => void): Promise<ImportSummary> {
+    this.cancel();
+    const controller = new AbortController();
+    this.controller = controller;
+    const t0 = performance.now();
+    const files: InputFile[] = [];
+    const unreadable: DicomRejection[] = [];
+    for (const s of sources) {
+      if (controller.signal.aborted) throw new DicomIngestError('cancelled', 'import was cancelled');
+      if ('bytes' in s) files.push(s);
+      else {
+        try {
+          files.push({ name: s.name, bytes: new Uint8Array(await s.blob.arrayBuffer()) });
+        } catch (err) {
+          unreadable.push({ file: s.name, code: 'not-dicom', reason: `could not read the file (${err instanceof Error ? err.message : String(err)})` });
+        }
+      }
+    }
+    const result = await importDicomFiles(files, { signal: controller.signal, ...(onProgress ? { onProgress } : {}) });
+    if (this.controller === controller) this.controller = null;
+    this.instances = result.instances;
+    this.studies = result.studies;
+    return {
+      studies: result.studies,
+      rejected: [...unreadable, ...result.rejected],
+      instanceCount: result.instances.length,
+      bytesParsed: result.bytesParsed,
+      elapsedMs: performance.now() - t0,
+    };
+  }
+
+  /** Builds the volume of one series of the last import. Cancellable with cancel(). */
+  async buildVolume(seriesKey: string, decodeFrame?: FrameDecoder, onProgress?: (p: VolumeProgress) => void): Promise<ImageVolume> {
+    const plan = this.studies.flatMap((s) => s.series).find((s) => s.key === seriesKey);
+    if (!plan) throw new DicomIngestError('missing-attribute', `no series ${seriesKey} in the last import`);
+    this.cancel();
+    const controller = new AbortController();
+    this.controller = controller;
+    try {
+      return await buildVolume(plan, this.instances, {
+        signal: controller.signal,
+        ...(decodeFrame ? { decodeFrame } : {}),
+        ...(onProgress ? { onProgress: (slicesDone: number, slicesTotal: number) => onProgress({ slicesDone, slicesTotal }) } : {}),
+      });
+    } finally {
+      if (this.controller === controller) this.controller = null;
+    }
+  }
+
+  /** Raw bytes of the files of one series, for an explicit "Upload to PACS" (STOW-RS). */
+  seriesFiles(seriesKey: string): InputFile[] {
+    const plan = this.studies.flatMap((s) => s.series).find((s) => s.key === seriesKey);
+    if (!plan) return [];
+    const seen = new Set<number>();
+    const out: InputFile[] = [];
+    for (const s of plan.slices) {
+      if (seen.has(s.instance)) continue;
+      seen.add(s.instance);
+      const inst = this.instances[s.instance]!;
+      out.push({ name: inst.file, bytes: inst.bytes });
+    }
+    return out;
+  }
+
+  cancel(): void {
+    this.controller?.abort();
+    this.controller = null;
+  }
+
+  /** Drops everything held, so a closed import releases its memory. */
+  clear(): void {
+    this.cancel();
+    this.instances = [];
+    this.studies = [];
+  }
+}

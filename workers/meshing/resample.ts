@@ -1,0 +1,86 @@
+// Put a label map onto another volume's grid (e.g. a TotalSegmentator NIfTI onto the loaded CT)
+// by nearest neighbour in LPS: each target voxel centre takes the label of the source voxel whose
+// centre is closest along each source axis. Labels are categorical, so nothing is interpolated.
+import { type LabelVolume, type VolumeGeometry } from '../../src/domain/imaging';
+import { presentLabels } from './labelTable';
+
+/** Row-major 3×3 matrix A with pointLps = origin + A · ijk. */
+function linearPart(g: VolumeGeometry): number[] {
+  const d = g.directionLps;
+  const s = g.spacingMm;
+  // Column a of A is axis a's direction × spacing a.
+  return [d[0] * s[0], d[3] * s[1], d[6] * s[2], d[1] * s[0], d[4] * s[1], d[7] * s[2], d[2] * s[0], d[5] * s[1], d[8] * s[2]];
+}
+
+function invert3(m: number[]): number[] {
+  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
+  const A = e * i - f * h;
+  const B = -(d * i - f * g);
+  const C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  if (Math.abs(det) < 1e-12) throw new Error('volume geometry is singular (zero spacing or parallel axes)');
+  const r = 1 / det;
+  return [A * r, -(b * i - c * h) * r, (b * f - c * e) * r, B * r, (a * i - c * g) * r, -(a * f - c * d) * r, C * r, -(a * h - b * g) * r, (a * e - b * d) * r];
+}
+
+/** True when both grids have the same dimensions and their voxel centres agree within tolMm. */
+export function sameGrid(a: VolumeGeometry, b: VolumeGeometry, tolMm = 1e-3): boolean {
+  if (a.dimensions.some((n, i) => n !== b.dimensions[i])) return false;
+  const la = linearPart(a);
+  const lb = linearPart(b);
+  const corners = [0, 1].flatMap((x) => [0, 1].flatMap((y) => [0, 1].map((z) => [x * (a.dimensions[0] - 1), y * (a.dimensions[1] - 1), z * (a.dimensions[2] - 1)])));
+  for (const [i, j, k] of corners) {
+    for (let r = 0; r < 3; r++) {
+      const pa = a.originLps[r]! + la[3 * r]! * i! + la[3 * r + 1]! * j! + la[3 * r + 2]! * k!;
+      const pb = b.originLps[r]! + lb[3 * r]! * i! + lb[3 * r + 1]! * j! + lb[3 * r + 2]! * k!;
+      if (Math.abs(pa - pb) > tolMm) return false;
+    }
+  }
+  return true;
+}
+
+/** Nearest-neighbour resampling of `source` onto `target`; voxels outside the source become 0. */
+export function resampleLabelsNearest(source: LabelVolume, target: VolumeGeometry): LabelVolume {
+  const [tI, tJ, tK] = target.dimensions;
+  const [sI, sJ, sK] = source.dimensions;
+  const out = source.labels instanceof Uint8Array ? new Uint8Array(tI * tJ * tK) : new Uint16Array(tI * tJ * tK);
+  const inv = invert3(linearPart(source));
+  const lt = linearPart(target);
+  // Source ijk of a target voxel is affine in the target ijk: s = inv·(oT − oS) + (inv·lt)·t.
+  // Step vectors per target axis, so the inner loop is three additions per voxel.
+  const step = (c: number): [number, number, number] => [
+    inv[0]! * lt[c]! + inv[1]! * lt[3 + c]! + inv[2]! * lt[6 + c]!,
+    inv[3]! * lt[c]! + inv[4]! * lt[3 + c]! + inv[5]! * lt[6 + c]!,
+    inv[6]! * lt[c]! + inv[7]! * lt[3 + c]! + inv[8]! * lt[6 + c]!,
+  ];
+  const di = step(0);
+  const dj = step(1);
+  const dk = step(2);
+  const o = [0, 1, 2].map((r) => target.originLps[r]! - source.originLps[r]!);
+  const s0 = [0, 1, 2].map((r) => inv[3 * r]! * o[0]! + inv[3 * r + 1]! * o[1]! + inv[3 * r + 2]! * o[2]!);
+  const src = source.labels;
+  for (let k = 0; k < tK; k++) {
+    for (let j = 0; j < tJ; j++) {
+      let x = s0[0]! + dj[0] * j + dk[0] * k;
+      let y = s0[1]! + dj[1] * j + dk[1] * k;
+      let z = s0[2]! + dj[2] * j + dk[2] * k;
+      const row = (k * tJ + j) * tI;
+      for (let i = 0; i < tI; i++) {
+        const si = Math.round(x);
+        const sj = Math.round(y);
+        const sk = Math.round(z);
+        if (si >= 0 && si < sI && sj >= 0 && sj < sJ && sk >= 0 && sk < sK) out[row + i] = src[(sk * sJ + sj) * sI + si]!;
+        x += di[0];
+        y += di[1];
+        z += di[2];
+      }
+    }
+  }
+  const present = new Set(presentLabels(out));
+  return {
+    ...target,
+    labels: out,
+    segments: source.segments.filter((s) => present.has(s.label)),
+    source: source.source,
+  };
+}

@@ -1,0 +1,147 @@
+// The meshing pipeline for a label volume: extract (marching cubes, per label, by slab) → LPS mm →
+// Taubin smoothing → meshoptimizer decimation → per-structure numbers. The parallel orchestrator
+// (parallel.ts) runs the same two steps, extractSlab and finishStructure, on workers.
+import { type LabelVolume, type SegmentInfo, type VolumeGeometry, mm3ToMl, voxelVolumeMm3 } from '../../src/domain/imaging';
+import { type StructureMesh } from '../../src/domain/mesh';
+import { decimate, decimatorReady } from './decimation';
+import { extractSlab, mergeSlabSurfaces, type SlabSurface } from './marchingCubes';
+import { ijkMeshToLps, signedVolumeMm3, surfaceAreaMm2, vertexNormals } from './meshMetrics';
+import { taubinSmooth } from './smoothing';
+
+export interface MeshingOptions {
+  /** Labels to mesh; default: every segment of the volume. */
+  labels?: number[];
+  /** Taubin iterations; 0 turns smoothing off. Default 20. */
+  smoothingIterations?: number;
+  /** Triangle budget per structure. Default 100 000. */
+  budgetTriangles?: number;
+  /** Decimation error bound in mm. Default half the smallest voxel spacing. */
+  maxErrorMm?: number;
+}
+
+/** Everything finishStructure needs: plain data, so it can be posted to a worker with its buffers transferred. */
+export interface FinishRequest {
+  segment: SegmentInfo;
+  positionsIjk: Float32Array;
+  indices: Uint32Array;
+  voxelCount: number;
+  geometry: VolumeGeometry;
+  options: MeshingOptions;
+}
+
+export interface StageTimingsMs {
+  smoothMs: number;
+  decimateMs: number;
+  statsMs: number;
+}
+
+export interface FinishResult {
+  structure: StructureMesh;
+  timingsMs: StageTimingsMs;
+}
+
+export const DEFAULT_BUDGET_TRIANGLES = 100_000;
+export const DEFAULT_SMOOTHING_ITERATIONS = 20;
+
+export function defaultMaxErrorMm(g: VolumeGeometry): number {
+  return 0.5 * Math.min(g.spacingMm[0], g.spacingMm[1], g.spacingMm[2]);
+}
+
+/** Geometry only (no voxels), to post alongside slabs. */
+export function geometryOf(v: VolumeGeometry): VolumeGeometry {
+  return { dimensions: v.dimensions, spacingMm: v.spacingMm, originLps: v.originLps, directionLps: v.directionLps };
+}
+
+export function wantedSegments(volume: LabelVolume, options: MeshingOptions): SegmentInfo[] {
+  if (options.labels === undefined) return volume.segments;
+  return options.labels.map((l) => {
+    const s = volume.segments.find((seg) => seg.label === l);
+    if (s === undefined) throw new Error(`label ${l} is not in this segmentation's label table`);
+    return s;
+  });
+}
+
+/** Smooth, decimate and measure one extracted surface. Consumes (mutates) the request's buffers. */
+export async function finishStructure(req: FinishRequest): Promise<FinishResult> {
+  await decimatorReady;
+  const { geometry, options } = req;
+  const positions = req.positionsIjk;
+  const indices = req.indices;
+  ijkMeshToLps(positions, indices, geometry);
+  const rawVolumeMm3 = signedVolumeMm3(positions, indices);
+  const rawTriangles = indices.length / 3;
+
+  const t0 = performance.now();
+  let mesh = { positionsLps: positions, indices };
+  let watertight = rawTriangles > 0;
+  const iterations = options.smoothingIterations ?? DEFAULT_SMOOTHING_ITERATIONS;
+  if (iterations > 0 && rawTriangles > 0) taubinSmooth(mesh, { iterations });
+  const t1 = performance.now();
+  if (rawTriangles > 0) {
+    const d = decimate(mesh, {
+      targetTriangles: options.budgetTriangles ?? DEFAULT_BUDGET_TRIANGLES,
+      maxErrorMm: options.maxErrorMm ?? defaultMaxErrorMm(geometry),
+    });
+    mesh = d.mesh;
+    watertight = d.watertight;
+  }
+  const t2 = performance.now();
+  const normalsLps = vertexNormals(mesh);
+  const structure: StructureMesh = {
+    label: req.segment.label,
+    name: req.segment.name,
+    colorRgb: req.segment.colorRgb,
+    mesh: { positionsLps: mesh.positionsLps, indices: mesh.indices, normalsLps },
+    stats: {
+      voxelCount: req.voxelCount,
+      voxelVolumeMl: mm3ToMl(req.voxelCount * voxelVolumeMm3(geometry)),
+      meshVolumeMl: mm3ToMl(signedVolumeMm3(mesh.positionsLps, mesh.indices)),
+      rawMeshVolumeMl: mm3ToMl(rawVolumeMm3),
+      areaCm2: surfaceAreaMm2(mesh.positionsLps, mesh.indices) / 100,
+      triangleCount: mesh.indices.length / 3,
+      rawTriangleCount: rawTriangles,
+      watertight,
+    },
+  };
+  const t3 = performance.now();
+  return { structure, timingsMs: { smoothMs: t1 - t0, decimateMs: t2 - t1, statsMs: t3 - t2 } };
+}
+
+/** Single-thread extraction of the wanted labels (ijk, one slab). */
+export function extractAll(volume: LabelVolume, labels: number[]): SlabSurface[] {
+  if (volume.labels.length !== volume.dimensions[0] * volume.dimensions[1] * volume.dimensions[2]) {
+    throw new Error(`label array has ${volume.labels.length} voxels but dimensions say ${volume.dimensions.join('×')}`);
+  }
+  return extractSlab({
+    labels: volume.labels,
+    dimensions: volume.dimensions,
+    sliceStart: 0,
+    layerStart: -1,
+    layerEnd: volume.dimensions[2],
+    wanted: labels,
+  });
+}
+
+/** The whole pipeline on the calling thread. Structures with no voxels are left out. */
+export async function meshLabelVolume(volume: LabelVolume, options: MeshingOptions = {}): Promise<StructureMesh[]> {
+  const segments = wantedSegments(volume, options);
+  const surfaces = extractAll(
+    volume,
+    segments.map((s) => s.label),
+  );
+  const out: StructureMesh[] = [];
+  for (let s = 0; s < segments.length; s++) {
+    const merged = mergeSlabSurfaces([surfaces[s]!]);
+    if (merged.voxelCount === 0) continue;
+    const { structure } = await finishStructure({
+      segment: segments[s]!,
+      positionsIjk: merged.positionsIjk,
+      indices: merged.indices,
+      voxelCount: merged.voxelCount,
+      geometry: geometryOf(volume),
+      options,
+    });
+    out.push(structure);
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+// What a meshing worker exposes (browser Web Worker or Node worker_thread alike): the pure
+// kernels, with their typed-array results marked for transfer so nothing large is copied.
+import { transfer } from 'comlink';
+import { type ImageVolume, type Vec3 } from '../../src/domain/imaging';
+import { type SlabRequest, type SlabSurface, extractSlab } from './marchingCubes';
+import { type HuRange, type IslandRule, applyMarginMm, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
+import { type FinishRequest, type FinishResult, finishStructure } from './surfaces';
+
+/** One segmentation operation on a mask; the mask is transferred in and back. */
+export type SegmentationOp =
+  | { op: 'threshold'; range: HuRange }
+  | { op: 'regionGrow'; seedIjk: Vec3; range: HuRange }
+  | { op: 'removeIslands'; rule: IslandRule }
+  | { op: 'fillHoles' }
+  | { op: 'margin'; marginMm: number };
+
+export interface SegmentationRequest {
+  /** Needed for threshold and regionGrow; geometry only is enough for the others. */
+  volume: ImageVolume;
+  mask: Uint8Array;
+  operation: SegmentationOp;
+}
+
+export interface SegmentationResult {
+  mask: Uint8Array;
+  voxelCount: number;
+}
+
+function countOnes(mask: Uint8Array): number {
+  let n = 0;
+  for (let x = 0; x < mask.length; x++) n += mask[x]!;
+  return n;
+}
+
+/** Pure: run one operation (used by the worker and directly in tests or Node). */
+export function runSegmentation(req: SegmentationRequest): SegmentationResult {
+  const { volume, mask, operation } = req;
+  switch (operation.op) {
+    case 'threshold':
+      return { mask, voxelCount: threshold(volume, operation.range, mask) };
+    case 'regionGrow':
+      return { mask, voxelCount: regionGrow(volume, operation.seedIjk, operation.range, mask) };
+    case 'removeIslands':
+      return { mask, voxelCount: removeIslands(mask, volume, operation.rule) };
+    case 'fillHoles':
+      fillHoles(mask, volume);
+      return { mask, voxelCount: countOnes(mask) };
+    case 'margin':
+      applyMarginMm(mask, volume, operation.marginMm);
+      return { mask, voxelCount: countOnes(mask) };
+  }
+}
+
+function slabBuffers(parts: SlabSurface[]): ArrayBuffer[] {
+  return parts.flatMap((p) => [p.positionsIjk, p.indices, p.bottomKeys, p.bottomVertices, p.topKeys, p.topVertices].map((a) => a.buffer as ArrayBuffer));
+}
+
+/**
+ * The CT a worker segments, kept in the worker between operations so the (large) voxel array
+ * crosses the thread boundary once, not once per click. Lifetime: until the next loadImageVolume.
+ */
+let loadedVolume: ImageVolume | undefined;
+
+export const meshingWorkerApi = {
+  /** Keep this CT in the worker for segmentOnLoaded; the caller may transfer its voxels. */
+  loadImageVolume(volume: ImageVolume): void {
+    loadedVolume = volume;
+  },
+  /** One operation on a mask over the CT given to loadImageVolume; the mask goes in and comes back transferred. */
+  segmentOnLoaded(mask: Uint8Array, operation: SegmentationOp): SegmentationResult {
+    if (loadedVolume === undefined) throw new Error('no CT loaded in the meshing worker: call loadImageVolume first');
+    const r = runSegmentation({ volume: loadedVolume, mask, operation });
+    return transfer(r, [r.mask.buffer as ArrayBuffer]);
+  },
+  extractSlab(req: SlabRequest): SlabSurface[] {
+    const parts = extractSlab(req);
+    return transfer(parts, slabBuffers(parts));
+  },
+  async finishStructure(req: FinishRequest): Promise<FinishResult> {
+    const r = await finishStructure(req);
+    const m = r.structure.mesh;
+    const buffers = [m.positionsLps.buffer, m.indices.buffer, ...(m.normalsLps ? [m.normalsLps.buffer] : [])] as ArrayBuffer[];
+    return transfer(r, buffers);
+  },
+  segment(req: SegmentationRequest): SegmentationResult {
+    const r = runSegmentation(req);
+    return transfer(r, [r.mask.buffer as ArrayBuffer]);
+  },
+};
+
+export type MeshingWorkerApi = typeof meshingWorkerApi;

@@ -1,0 +1,67 @@
+// Calibration, assimilation and forecast as plain-data functions, for the physiology worker
+// (physiology.worker.ts spreads `calibrationApi` into its comlink API) and for Node callers.
+// Pure: no worker, DOM or Node specifics. Ensembles cross the boundary as TwinEnsemble (two
+// Float64Arrays + names), so callers can transfer their buffers.
+
+import type { VitalKind, VitalsIngestResult } from '../../../src/ingest/fhir-vitals';
+import { ingestFhirVitals } from '../../../src/ingest/fhir-vitals';
+import { assimilate, type AssimilationResult } from '../ensemble/assimilate';
+import type { TwinEnsemble } from '../ensemble/ensemble';
+import { forecastEnsemble, type ForecastOptions, type ForecastResult } from '../ensemble/forecast';
+import type { PhysiologyApi } from '../workerApi';
+import { calibrateFromRecord, type RecordCalibrationOptions, type RecordCalibrationResult } from './from-record';
+import { VITAL_TO_OUTPUT, noiseSd } from './observation-model';
+
+export interface NewVital {
+  kind: VitalKind;
+  value: number;
+}
+
+export const calibrationApi = {
+  /**
+   * Normalise a FHIR Bundle (or resources) and calibrate the twin to it. `onProgress` is a
+   * top-level argument so a comlink client can pass `proxy(fn)`; to cancel from a browser, terminate
+   * the worker (a synchronous fit cannot poll an asynchronous message).
+   */
+  calibrateFromFhir(bundle: unknown, options: RecordCalibrationOptions = {}, onProgress?: (fraction: number) => void): RecordCalibrationResult {
+    return calibrateFromRecord(ingestFhirVitals(bundle), withProgress(options, onProgress));
+  },
+  /** Calibrate from an already normalised record (e.g. the UI's cached ingest result). */
+  calibrateFromRecord(vitals: VitalsIngestResult, options: RecordCalibrationOptions = {}, onProgress?: (fraction: number) => void): RecordCalibrationResult {
+    return calibrateFromRecord(vitals, withProgress(options, onProgress));
+  },
+  /**
+   * Sequential update with newly arrived vitals (canonical units, as ingest produces them); noise
+   * SDs come from the documented noise models. Kinds the model does not observe are reported in
+   * `ignored`.
+   */
+  assimilateVitals(ensemble: TwinEnsemble, vitals: readonly NewVital[], seed?: number): AssimilationResult {
+    const observations = [];
+    const skipped: { key: string; reason: string }[] = [];
+    for (const v of vitals) {
+      const key = VITAL_TO_OUTPUT[v.kind];
+      if (key === undefined) skipped.push({ key: v.kind, reason: 'not observed by the haemodynamic model' });
+      else observations.push({ key, value: v.value, sd: noiseSd(key, v.value) });
+    }
+    const r = assimilate(ensemble, observations, seed === undefined ? {} : { seed });
+    return { ...r, ignored: [...skipped, ...r.ignored] };
+  },
+  /** Per-metric percentile bands over the horizon (no intervention: slow physiological drift). */
+  forecast(ensemble: TwinEnsemble, options: ForecastOptions): ForecastResult {
+    return forecastEnsemble(ensemble, options);
+  },
+};
+
+export type CalibrationApi = typeof calibrationApi;
+/** What a comlink client of physiology.worker.ts sees: the engine API plus calibration. */
+export type TwinWorkerApi = PhysiologyApi & CalibrationApi;
+
+function withProgress(options: RecordCalibrationOptions, onProgress?: (fraction: number) => void): RecordCalibrationOptions {
+  if (onProgress === undefined) return options;
+  return { ...options, fit: { ...options.fit, onProgress: (f: number) => void onProgress(f) } };
+}
+
+/** Typed-array buffers of an ensemble, for comlink `transfer`. */
+export function ensembleTransferables(e: TwinEnsemble): ArrayBuffer[] {
+  return [e.logParameters.buffer as ArrayBuffer, e.outputs.buffer as ArrayBuffer];
+}

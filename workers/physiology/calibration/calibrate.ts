@@ -1,0 +1,255 @@
+// Calibration of the physiology twin to one patient: observations in, posterior out.
+//
+// Pipeline: observations (from src/ingest/fhir-vitals or a twin experiment) → priors around the
+// engine's parameters for this patient → fitPosterior (global LHS, Levenberg–Marquardt, Laplace
+// ensemble, each member run through the engine) → a report with the posterior summary, per-
+// observation residuals, the inputs used / missing / implausible / converted, and the ensemble.
+
+import { METRIC_KEYS, type MetricKey, type ModelParameters, type ParameterName, type Percentiles } from '../../../src/domain/physiology';
+import type { VitalKind, VitalsIngestResult } from '../../../src/ingest/fhir-vitals';
+import { EXPECTED_CALIBRATION_INPUTS } from '../../../src/ingest/fhir-vitals';
+import type { TwinEnsemble } from '../ensemble/ensemble';
+import { percentilesOfColumn } from '../ensemble/percentiles';
+import { PARAMETER_SPECS } from '../parameters';
+import { fitPosterior, type FitObservation, type FitOptions } from './fit';
+import {
+  NOISE_MODELS,
+  NOT_FITTED_REASON,
+  OUTPUT_KEYS,
+  VITAL_TO_OUTPUT,
+  isOutputKey,
+  noiseSd,
+  type OutputKey,
+} from './observation-model';
+import { CALIBRATED_PARAMETERS, buildPriors, type CalibratedParameter } from './priors';
+import { createTwinModel, toEngineParameters, type TwinModelOptions } from './twin-model';
+
+export const CALIBRATION_METHOD_VERSION = 'twinscope-calibration/1 (LHS + Levenberg–Marquardt + Laplace ensemble; EnKF updates)';
+
+export interface CalibrationObservation {
+  key: OutputKey;
+  value: number;
+  /** Noise SD; default from NOISE_MODELS. */
+  sd?: number;
+  /** Where the value came from (e.g. `Observation/123`), for the residual table. */
+  source?: string;
+}
+
+export interface PriorArchetype {
+  label: string;
+  /** Prior probability of the archetype. */
+  weight: number;
+  /** The engine's parameters for this archetype and patient: the component's prior medians. */
+  params: ModelParameters;
+}
+
+export interface CalibrationRequest {
+  /** The engine's parameters for this patient: non-calibrated values, and the prior if no archetypes. */
+  base: ModelParameters;
+  /** Mixture prior over archetypes; default one component centred on `base`. */
+  archetypes?: readonly PriorArchetype[];
+  observations: readonly CalibrationObservation[];
+  calibrated?: readonly CalibratedParameter[];
+  fit?: FitOptions;
+  model?: TwinModelOptions;
+}
+
+export type Identifiability = 'identified' | 'weakly identified' | 'not identified (prior-dominated)';
+
+export interface ParameterSummary {
+  name: ParameterName;
+  unit: string;
+  /** median: the first archetype's (healthy) prior median; p05–p95: envelope of the archetypes' 90 % ranges. */
+  prior: { median: number; p05: number; p95: number };
+  posterior: { map: number } & Percentiles;
+  /** Posterior SD / prior SD of ln θ: near 1 means the data said little about it. */
+  sdRatio: number;
+  identifiability: Identifiability;
+}
+
+export interface Residual {
+  key: OutputKey;
+  observed: number;
+  /** Model output at the MAP estimate. */
+  predicted: number;
+  sd: number;
+  /** (observed − predicted) / sd. */
+  z: number;
+  source?: string;
+}
+
+export interface CalibrationResult {
+  method: string;
+  parameters: ParameterSummary[];
+  /** Posterior predictive percentiles of every model output (over the ensemble). */
+  outputs: Record<string, Percentiles>;
+  residuals: Residual[];
+  ensemble: TwinEnsemble;
+  /** A full engine parameter set at the MAP, baroreflex closed at the calibrated MAP. */
+  mapParameters: ModelParameters;
+  /** Posterior probability of each prior archetype (Bayesian model averaging). */
+  archetypes: { label: string; priorWeight: number; posteriorWeight: number; members: number }[];
+  diagnostics: { modelRuns: number; evaluations: number; failedDraws: number; elapsedMs: number };
+}
+
+const Z90 = 1.6448536269514722;
+
+function identifiabilityOf(ratio: number): Identifiability {
+  if (ratio < 0.5) return 'identified';
+  if (ratio < 0.85) return 'weakly identified';
+  return 'not identified (prior-dominated)';
+}
+
+export function calibrateTwin(req: CalibrationRequest): CalibrationResult {
+  const t0 = performance.now();
+  const calibrated = req.calibrated ?? CALIBRATED_PARAMETERS;
+  const names = calibrated.map((c) => c.name);
+  const archetypes = req.archetypes ?? [{ label: 'base', weight: 1, params: req.base }];
+  const components = archetypes.map((a) => ({ label: a.label, weight: a.weight, priors: buildPriors(a.params, calibrated) }));
+  const priors = components[0]!.priors;
+  const model = createTwinModel(req.base, names, req.model);
+  const observations: FitObservation[] = [];
+  for (const o of req.observations) {
+    if (!isOutputKey(o.key)) throw new Error(`calibration: unknown observation "${String(o.key)}"`);
+    if (!Number.isFinite(o.value)) throw new Error(`calibration: observation ${o.key} is not a finite number`);
+    const sd = o.sd ?? noiseSd(o.key, o.value);
+    observations.push({ key: o.key, outputIndex: OUTPUT_KEYS.indexOf(o.key), value: o.value, sd });
+  }
+  const fit = fitPosterior({ components, observations, nOutputs: OUTPUT_KEYS.length, forward: model.forward }, req.fit);
+  const n = names.length;
+  const m = fit.ensembleSize;
+  const scratch = new Float64Array(m);
+
+  const parameters: ParameterSummary[] = calibrated.map((c, a) => {
+    const pr = priors[a]!;
+    const post = percentilesOfColumn(fit.ensembleLog, m, n, a, scratch, Math.exp);
+    const ratio = Math.sqrt(fit.covLog[a * n + a]! / fit.priorVarLog[a]!);
+    // Prior band of the mixture: the envelope of the components' central 90 % ranges.
+    const lows = components.map((comp) => comp.priors[a]!.meanLog - Z90 * comp.priors[a]!.sdLog);
+    const highs = components.map((comp) => comp.priors[a]!.meanLog + Z90 * comp.priors[a]!.sdLog);
+    return {
+      name: c.name,
+      unit: PARAMETER_SPECS[c.name].unit,
+      prior: {
+        median: Math.exp(pr.meanLog),
+        p05: Math.exp(Math.max(pr.lowerLog, Math.min(...lows))),
+        p95: Math.exp(Math.min(pr.upperLog, Math.max(...highs))),
+      },
+      posterior: { map: Math.exp(fit.mapLog[a]!), ...post },
+      sdRatio: ratio,
+      identifiability: identifiabilityOf(ratio),
+    };
+  });
+
+  const nOut = OUTPUT_KEYS.length;
+  const outputs: Record<string, Percentiles> = {};
+  OUTPUT_KEYS.forEach((k, b) => {
+    outputs[k] = percentilesOfColumn(fit.ensembleOutputs, m, nOut, b, scratch);
+  });
+
+  const residuals: Residual[] = req.observations.map((o, i) => {
+    const fo = observations[i]!;
+    const predicted = fit.outputsAtMap[fo.outputIndex]!;
+    const r: Residual = { key: o.key, observed: o.value, predicted, sd: fo.sd, z: (o.value - predicted) / fo.sd };
+    if (o.source !== undefined) r.source = o.source;
+    return r;
+  });
+
+  const ensemble: TwinEnsemble = {
+    parameterNames: [...names],
+    lowerLog: Float64Array.from(priors.map((p) => p.lowerLog)),
+    upperLog: Float64Array.from(priors.map((p) => p.upperLog)),
+    outputKeys: [...OUTPUT_KEYS],
+    size: m,
+    logParameters: fit.ensembleLog,
+    outputs: fit.ensembleOutputs,
+  };
+  const mapMmHg = fit.outputsAtMap[OUTPUT_KEYS.indexOf('mapMmHg')]!;
+  return {
+    method: CALIBRATION_METHOD_VERSION,
+    parameters,
+    outputs,
+    residuals,
+    ensemble,
+    mapParameters: toEngineParameters(req.base, names, fit.mapLog, mapMmHg),
+    archetypes: fit.components.map((c) => ({ label: c.label, priorWeight: c.priorWeight, posteriorWeight: c.posteriorWeight, members: c.members })),
+    diagnostics: {
+      modelRuns: model.runs(),
+      evaluations: fit.evaluations,
+      failedDraws: fit.failedDraws,
+      elapsedMs: performance.now() - t0,
+    },
+  };
+}
+
+/** Engine parameter sets for every ensemble member (baroreflex closed at each member's MAP). */
+export function ensembleEngineParameters(base: ModelParameters, e: TwinEnsemble): ModelParameters[] {
+  const n = e.parameterNames.length;
+  const nOut = e.outputKeys.length;
+  const iMap = e.outputKeys.indexOf('mapMmHg');
+  const names = e.parameterNames as ParameterName[];
+  const out: ModelParameters[] = [];
+  for (let k = 0; k < e.size; k++) {
+    out.push(toEngineParameters(base, names, e.logParameters.subarray(k * n, (k + 1) * n), e.outputs[k * nOut + iMap]!));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ from a FHIR record
+
+export interface InputReport {
+  used: { kind: VitalKind; output: OutputKey; value: number; effective?: string; source: string; converted: boolean }[];
+  missing: VitalKind[];
+  implausible: { kind: VitalKind; value: number; reason: string; source: string }[];
+  converted: { kind: VitalKind; from: string; source: string }[];
+  rejected: { source: string; kind?: VitalKind; reason: string }[];
+  notUsedByModel: { kind: VitalKind; reason: string }[];
+  /** Fraction of the expected inputs that were missing. */
+  missingFraction: number;
+}
+
+/**
+ * Chooses the observations to fit from an ingested record: the latest plausible value per kind.
+ * MAP is used only when SBP or DBP is absent (a cuff's MAP is not independent of its SBP/DBP).
+ */
+export function observationsFromVitals(v: VitalsIngestResult): { observations: CalibrationObservation[]; inputs: InputReport } {
+  const observations: CalibrationObservation[] = [];
+  const used: InputReport['used'] = [];
+  const notUsed: InputReport['notUsedByModel'] = [];
+  const haveBoth = v.latest.sbpMmHg !== undefined && v.latest.dbpMmHg !== undefined;
+  for (const [kind, o] of Object.entries(v.latest) as [VitalKind, NonNullable<VitalsIngestResult['latest'][VitalKind]>][]) {
+    const output = VITAL_TO_OUTPUT[kind];
+    if (output === undefined) {
+      notUsed.push({ kind, reason: NOT_FITTED_REASON[kind] ?? 'not part of the haemodynamic model' });
+      continue;
+    }
+    if (kind === 'mapMmHg' && haveBoth) {
+      notUsed.push({ kind, reason: 'SBP and DBP from the record are fitted; MAP from the same cuff adds no independent information' });
+      continue;
+    }
+    observations.push({ key: output, value: o.value, source: o.source });
+    used.push({ kind, output, value: o.value, source: o.source, converted: o.converted, ...(o.effective !== undefined ? { effective: o.effective } : {}) });
+  }
+  const expected = EXPECTED_CALIBRATION_INPUTS;
+  return {
+    observations,
+    inputs: {
+      used,
+      missing: v.missing,
+      implausible: v.implausible.map((o) => ({ kind: o.kind, value: o.value, reason: o.implausible ?? '', source: o.source })),
+      converted: v.converted.map((o) => ({ kind: o.kind, from: `${o.original.value} ${o.original.unit}`, source: o.source })),
+      rejected: v.rejected.map((r) => ({ source: r.source, reason: r.reason, ...(r.kind !== undefined ? { kind: r.kind } : {}) })),
+      notUsedByModel: notUsed,
+      missingFraction: v.missing.filter((k) => expected.includes(k)).length / expected.length,
+    },
+  };
+}
+
+/** Noise model table for documentation and the UI's provenance panel. */
+export function noiseModelTable(): { key: string; absSd: number; relSd: number; source: string }[] {
+  return (Object.keys(NOISE_MODELS) as OutputKey[]).map((k) => ({ key: k, ...NOISE_MODELS[k] }));
+}
+
+export function isMetricKey(k: string): k is MetricKey {
+  return (METRIC_KEYS as readonly string[]).includes(k);
+}

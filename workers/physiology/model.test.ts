@@ -1,0 +1,84 @@
+// Model pieces checked against closed-form values: the orifice equations, the reflex drive,
+// volume conservation and the exactness of the volume source.
+import { describe, expect, it } from 'vitest';
+import { IDX, aorticInertanceMmHgS2PerMl, bernoulliCoefficient, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
+import { defaultParameters } from './parameters';
+import { resolveParameters } from './presets';
+import { Simulator, settle } from './simulator';
+
+describe('aortic valve orifice model', () => {
+  it('Bernoulli loss equals the clinical 4v² (ρ/2 = 530 Pa per (m/s)² = 3.975 mmHg)', () => {
+    // 1 cm² and 100 mL/s → v = 1 m/s → ΔP = 3.975 mmHg.
+    expect(bernoulliCoefficient(1) * 100 * 100).toBeCloseTo(3.9753, 3);
+    // EOA 0.7 cm², 350 mL/s → v = 5 m/s → ≈ 99.4 mmHg.
+    expect(bernoulliCoefficient(0.7) * 350 * 350).toBeCloseTo(3.9753 * 25, 1);
+  });
+
+  it('inertance follows Garcia 2005, L = 2πρ/√EOA', () => {
+    // 2π·1060/√(1e-4 m²) = 666 018 Pa·s²/m³ = 0.666 Pa·s²/mL = 4.996e-3 mmHg·s²/mL.
+    expect(aorticInertanceMmHgS2PerMl(1)).toBeCloseTo(4.9955e-3, 6);
+    expect(aorticInertanceMmHgS2PerMl(0.25) / aorticInertanceMmHgS2PerMl(1)).toBeCloseTo(2, 10);
+  });
+});
+
+describe('baroreflex drive', () => {
+  it('is one half at the set point and falls as pressure rises (Ottesen form)', () => {
+    expect(sympatheticDrive(93, 93, 8)).toBeCloseTo(0.5, 12);
+    expect(sympatheticDrive(80, 93, 8)).toBeGreaterThan(0.5);
+    expect(sympatheticDrive(110, 93, 8)).toBeLessThan(0.5);
+    expect(sympatheticDrive(0, 93, 8)).toBe(1);
+  });
+});
+
+describe('state and conservation', () => {
+  it('starts with exactly the prescribed blood volume', () => {
+    const p = { ...defaultParameters(), bloodVolumeMl: 4321 };
+    const y = initialState(p, new ModelContext(p));
+    expect(y).toHaveLength(STATE_SIZE);
+    expect(totalBloodVolumeMl(y)).toBeCloseTo(4321, 9);
+  });
+
+  it('the volume derivatives sum to the external source at any state', () => {
+    const p = defaultParameters();
+    const c = new ModelContext(p);
+    const y = initialState(p, c);
+    y[IDX.aorticValveFlowMlPerS] = 250;
+    beginBeat(c, y);
+    c.volumeSourceMlPerS = 1.25;
+    const d = new Float64Array(STATE_SIZE);
+    for (const t of [0, 0.1, 0.2, 0.5, 0.75]) {
+      rhs(d, y, t, c);
+      let sum = 0;
+      for (let i = 0; i <= IDX.pulVenVolumeMl; i++) sum += d[i]!;
+      expect(sum).toBeCloseTo(1.25, 9);
+    }
+  });
+
+  it('keeps total volume constant over 20 beats without sources and adds exactly what a source gives', () => {
+    const sim = new Simulator(resolveParameters({ preset: 'hfref' }));
+    settle(sim, { maxBeats: 30 });
+    sim.ctx.reflexFrozen = false;
+    const v0 = sim.totalBloodVolumeMl();
+    for (let b = 0; b < 20; b++) sim.runBeat(false);
+    expect(Math.abs(sim.totalBloodVolumeMl() - v0)).toBeLessThan(1e-6);
+    sim.ctx.volumeSourceMlPerS = 2;
+    const t0 = sim.tSec;
+    for (let b = 0; b < 5; b++) sim.runBeat(false);
+    expect(sim.totalBloodVolumeMl() - v0).toBeCloseTo(2 * (sim.tSec - t0), 6);
+  });
+
+  it('the aortic valve never lets blood back (no regurgitation through a closed valve)', () => {
+    const sim = new Simulator(resolveParameters({ preset: 'severe-as' }));
+    settle(sim, { maxBeats: 30 });
+    let minFlow = Infinity;
+    for (let b = 0; b < 3; b++) {
+      sim.runBeat(true);
+      minFlow = Math.min(minFlow, sim.y[IDX.aorticValveFlowMlPerS]!);
+    }
+    expect(minFlow).toBeGreaterThanOrEqual(-1e-6);
+  });
+
+  it('rejects an impossible step count', () => {
+    expect(() => new Simulator(defaultParameters(), { stepsPerBeat: 5 })).toThrow(/stepsPerBeat/);
+  });
+});

@@ -1,0 +1,373 @@
+// The closed-loop 0D circulation: four time-varying-elastance chambers (Regazzoni et al. 2022),
+// systemic and pulmonary arterial R–C–L and venous R–C beds, smooth-diode mitral, tricuspid and
+// pulmonary valves, an aortic valve set by its effective orifice area (Bernoulli loss + Garcia
+// inertance), and a baroreflex with four first-order effectors (Ottesen 2004 / Pulse form).
+//
+// `rhs` writes dy/dt into a caller-owned Float64Array and allocates nothing: it is the hot loop of
+// every ensemble member. Time inside `rhs` is the time since the start of the current beat; the
+// beat's period and activation timings are fixed at the beat's start (`beginBeat`), as a real
+// sinus node fixes the RR interval, so a fixed-step integrator that lands on beat boundaries never
+// steps across a change of period.
+import { type ModelParameters } from '../../src/domain/physiology';
+
+/** Named state indices. Volumes in mL, flows in mL/s, baroreflex drives dimensionless 0–1. */
+export const IDX = {
+  laVolumeMl: 0,
+  lvVolumeMl: 1,
+  raVolumeMl: 2,
+  rvVolumeMl: 3,
+  sysArtVolumeMl: 4,
+  sysVenVolumeMl: 5,
+  pulArtVolumeMl: 6,
+  pulVenVolumeMl: 7,
+  aorticValveFlowMlPerS: 8,
+  sysArtFlowMlPerS: 9,
+  pulArtFlowMlPerS: 10,
+  baroHrDrive: 11,
+  baroElastanceDrive: 12,
+  baroResistanceDrive: 13,
+  baroVenousDrive: 14,
+} as const;
+export const STATE_SIZE = 15;
+/** The eight blood-holding compartments; their sum is the total blood volume. */
+export const VOLUME_INDICES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7];
+
+/** Blood density (kg/m³) for the orifice equations. */
+export const BLOOD_DENSITY_KG_PER_M3 = 1060;
+const PA_PER_MMHG = 133.322;
+/**
+ * Bernoulli loss ΔP = ρQ|Q|/(2·EOA²) with Q in mL/s and EOA in cm²:
+ * (ρ/2)·(Q·1e-6 / (EOA·1e-4))² Pa = (ρ/2)·1e-4·Q²/EOA² Pa. For blood this is 3.975·v² mmHg with
+ * v in m/s — the clinical simplified Bernoulli "4v²".
+ */
+export function bernoulliCoefficient(eoaCm2: number): number {
+  return ((BLOOD_DENSITY_KG_PER_M3 / 2) * 1e-4) / (eoaCm2 * eoaCm2) / PA_PER_MMHG;
+}
+/**
+ * Inertance of the valve jet, L = 2πρ/√EOA (Garcia, Pibarot, Durand et al., "Fluid-dynamic model of
+ * aortic valve stenosis", J Biomech 2005), converted from Pa·s²/m³ to mmHg·s²/mL.
+ */
+export function aorticInertanceMmHgS2PerMl(eoaCm2: number): number {
+  return ((2 * Math.PI * BLOOD_DENSITY_KG_PER_M3) / Math.sqrt(eoaCm2 * 1e-4)) * 1e-6 / PA_PER_MMHG;
+}
+
+/** Half-width of the smooth diode's transition (mmHg): small enough that a closed valve leaks < 0.1 mL/beat. */
+const DIODE_WIDTH_MMHG = 0.25;
+/** Rate (1/s) at which a closed aortic valve's overshoot flow returns to zero; RK4-stable up to 13 ms steps. */
+const CLOSED_VALVE_RELAXATION_PER_S = 200;
+/** Reference period at which the Regazzoni activation times are given (75 bpm). */
+const REFERENCE_PERIOD_SEC = 0.8;
+
+/**
+ * Mutable numeric context of one simulation: parameters unpacked into fields for the hot loop,
+ * the current beat's timing, and slow inputs set by interventions between beats. One per
+ * ensemble member; never shared between concurrent runs.
+ */
+export class ModelContext {
+  // chambers
+  lvEa = 0; lvEb = 0; lvV0 = 0;
+  rvEa = 0; rvEb = 0; rvV0 = 0;
+  laEa = 0; laEb = 0; laV0 = 0;
+  raEa = 0; raEb = 0; raV0 = 0;
+  // beds
+  sysArtR = 0; sysArtInvC = 0; sysArtL = 0; sysArtV0 = 0;
+  sysVenR = 0; sysVenInvC = 0; sysVenV0 = 0;
+  pulArtR = 0; pulArtInvC = 0; pulArtL = 0; pulArtV0 = 0;
+  pulVenR = 0; pulVenInvC = 0; pulVenV0 = 0;
+  // valves
+  valveGOpen = 0; valveGClosed = 0;
+  aorticEoaCm2 = 0; aorticBernoulli = 0; aorticInertance = 0; aorticROpen = 0; aorticInertanceFraction = 1;
+  // baroreflex
+  baroSetPoint = 0; baroGain = 0; baroSteepness = 7;
+  hrMin = 0; hrMax = 0; rMinF = 0; rMaxF = 0; eMinF = 0; eMaxF = 0; vuRangeMl = 0;
+  invTauHr = 0; invTauE = 0; invTauR = 0; invTauVu = 0;
+  /** When true the effector drives are held (dx/dt = 0): the steady-state solver sets them itself. */
+  reflexFrozen = false;
+  // intrinsic timing parameters
+  hr0Bpm = 0; avDelayParamSec = 0;
+  ventTcParam = 0; ventTrParam = 0; atrTcParam = 0; atrTrParam = 0;
+  // current beat (set by beginBeat)
+  periodSec = 0.8; ventTcSec = 0; ventTrSec = 0; atrTcSec = 0; atrTrSec = 0; avDelaySec = 0; atrialOnsetSec = 0;
+  // slow inputs from interventions (neutral values)
+  volumeSourceMlPerS = 0;
+  hrMultiplier = 1;
+  elastanceMultiplier = 1;
+  resistanceMultiplier = 1;
+  venousUnstressedDeltaMl = 0;
+  /** Fixed heart rate when paced (0 = sinus rhythm under the baroreflex). */
+  pacedHrBpm = 0;
+  pacedAvDelaySec = 0;
+
+  constructor(params: ModelParameters) {
+    this.setParameters(params);
+  }
+
+  setParameters(p: ModelParameters): void {
+    this.lvEa = p.lvEaMmHgPerMl; this.lvEb = p.lvEbMmHgPerMl; this.lvV0 = p.lvV0Ml;
+    this.rvEa = p.rvEaMmHgPerMl; this.rvEb = p.rvEbMmHgPerMl; this.rvV0 = p.rvV0Ml;
+    this.laEa = p.laEaMmHgPerMl; this.laEb = p.laEbMmHgPerMl; this.laV0 = p.laV0Ml;
+    this.raEa = p.raEaMmHgPerMl; this.raEb = p.raEbMmHgPerMl; this.raV0 = p.raV0Ml;
+    this.sysArtR = p.sysArtResistanceMmHgSPerMl; this.sysArtInvC = 1 / p.sysArtComplianceMlPerMmHg; this.sysArtL = p.sysArtInertanceMmHgS2PerMl;
+    this.sysVenR = p.sysVenResistanceMmHgSPerMl; this.sysVenInvC = 1 / p.sysVenComplianceMlPerMmHg;
+    this.pulArtR = p.pulArtResistanceMmHgSPerMl; this.pulArtInvC = 1 / p.pulArtComplianceMlPerMmHg; this.pulArtL = p.pulArtInertanceMmHgS2PerMl;
+    this.pulVenR = p.pulVenResistanceMmHgSPerMl; this.pulVenInvC = 1 / p.pulVenComplianceMlPerMmHg;
+    this.valveGOpen = 1 / p.valveOpenResistanceMmHgSPerMl; this.valveGClosed = 1 / p.valveClosedResistanceMmHgSPerMl;
+    this.aorticROpen = p.valveOpenResistanceMmHgSPerMl + p.aorticCharacteristicImpedanceMmHgSPerMl;
+    this.aorticInertanceFraction = p.aorticJetInertanceFraction;
+    this.setAorticEoa(p.aorticValveEoaCm2);
+    const u = unstressedVolumesMl(p);
+    this.sysArtV0 = u.sysArtMl; this.sysVenV0 = u.sysVenMl; this.pulArtV0 = u.pulArtMl; this.pulVenV0 = u.pulVenMl;
+    this.baroSetPoint = p.baroSetPointMmHg; this.baroGain = p.baroGain; this.baroSteepness = p.baroSteepness;
+    this.hrMin = p.baroHrMinBpm; this.hrMax = p.baroHrMaxBpm;
+    this.rMinF = p.baroResistanceMinFraction; this.rMaxF = p.baroResistanceMaxFraction;
+    this.eMinF = p.baroElastanceMinFraction; this.eMaxF = p.baroElastanceMaxFraction;
+    this.vuRangeMl = p.baroVenousUnstressedRangeMl;
+    this.invTauHr = 1 / p.baroTauHrSec; this.invTauE = 1 / p.baroTauElastanceSec;
+    this.invTauR = 1 / p.baroTauResistanceSec; this.invTauVu = 1 / p.baroTauVenousSec;
+    this.hr0Bpm = p.heartRateBpm; this.avDelayParamSec = p.avDelaySec;
+    this.ventTcParam = p.ventricularContractionSec; this.ventTrParam = p.ventricularRelaxationSec;
+    this.atrTcParam = p.atrialContractionSec; this.atrTrParam = p.atrialRelaxationSec;
+  }
+
+  /** TAVR and stenosis: the aortic valve is fully described by its EOA. */
+  setAorticEoa(eoaCm2: number): void {
+    this.aorticEoaCm2 = eoaCm2;
+    this.aorticBernoulli = bernoulliCoefficient(eoaCm2);
+    this.aorticInertance = this.aorticInertanceFraction * aorticInertanceMmHgS2PerMl(eoaCm2);
+  }
+}
+
+export interface UnstressedVolumes { sysArtMl: number; sysVenMl: number; pulArtMl: number; pulVenMl: number }
+/**
+ * Unstressed volume of the vessels: what is left of (1 − stressed fraction) of the blood volume
+ * after the chambers' V0, split 15/70/5/10 % between systemic arteries, systemic veins, pulmonary
+ * arteries and pulmonary veins (assumption after the usual 15/65/10/10 distribution of blood
+ * volume; only the total affects pressures).
+ */
+export function unstressedVolumesMl(p: ModelParameters): UnstressedVolumes {
+  const chambersV0 = p.lvV0Ml + p.rvV0Ml + p.laV0Ml + p.raV0Ml;
+  const vessels = Math.max(0, (1 - p.stressedVolumeFraction) * p.bloodVolumeMl - chambersV0);
+  return { sysArtMl: 0.15 * vessels, sysVenMl: 0.7 * vessels, pulArtMl: 0.05 * vessels, pulVenMl: 0.1 * vessels };
+}
+
+/** Piecewise-linear effector: 1 at drive 0.5, `lo` at 0 and `hi` at 1 (after scaling by the gain). */
+function effector(drive: number, gain: number, lo: number, hi: number): number {
+  let x = 0.5 + gain * (drive - 0.5);
+  if (x < 0) x = 0;
+  else if (x > 1) x = 1;
+  return x >= 0.5 ? 1 + (hi - 1) * (x - 0.5) * 2 : 1 - (1 - lo) * (0.5 - x) * 2;
+}
+
+/** Sympathetic drive from arterial pressure, η = 1/(1 + (P/Pset)^ν) (Ottesen 2004). */
+export function sympatheticDrive(pressureMmHg: number, setPointMmHg: number, steepness: number): number {
+  if (pressureMmHg <= 0) return 1;
+  return 1 / (1 + Math.pow(pressureMmHg / setPointMmHg, steepness));
+}
+
+/** Heart rate the sinus node would fire at for the current drive and drug inputs. */
+export function currentHeartRateBpm(c: ModelContext, y: Float64Array): number {
+  if (c.pacedHrBpm > 0) return c.pacedHrBpm;
+  const base = c.hr0Bpm * c.hrMultiplier;
+  let x = 0.5 + c.baroGain * ((y[IDX.baroHrDrive] ?? 0.5) - 0.5);
+  if (x < 0) x = 0;
+  else if (x > 1) x = 1;
+  const hr = x >= 0.5 ? base + (Math.max(c.hrMax, base) - base) * (x - 0.5) * 2 : base - (base - Math.min(c.hrMin, base)) * (0.5 - x) * 2;
+  return Math.min(220, Math.max(20, hr));
+}
+
+/**
+ * Fix the period and activation timings of the beat that starts now. Contraction and relaxation
+ * times scale with √period (Bazett-like), and are shrunk if they would not fit in the beat.
+ */
+export function beginBeat(c: ModelContext, y: Float64Array): void {
+  const hr = currentHeartRateBpm(c, y);
+  const period = 60 / hr;
+  const scale = Math.sqrt(period / REFERENCE_PERIOD_SEC);
+  let vTc = c.ventTcParam * scale;
+  let vTr = c.ventTrParam * scale;
+  const vFit = (0.92 * period) / (vTc + vTr);
+  if (vFit < 1) { vTc *= vFit; vTr *= vFit; }
+  let aTc = c.atrTcParam * scale;
+  let aTr = c.atrTrParam * scale;
+  const aFit = (0.92 * period) / (aTc + aTr);
+  if (aFit < 1) { aTc *= aFit; aTr *= aFit; }
+  const av = Math.min(c.pacedHrBpm > 0 && c.pacedAvDelaySec > 0 ? c.pacedAvDelaySec : c.avDelayParamSec, 0.9 * period);
+  c.periodSec = period;
+  c.ventTcSec = vTc; c.ventTrSec = vTr; c.atrTcSec = aTc; c.atrTrSec = aTr;
+  c.avDelaySec = av;
+  c.atrialOnsetSec = period - av;
+}
+
+/** Regazzoni 2022 cosine activation, s = time since onset of contraction. */
+function activation(s: number, tc: number, tr: number): number {
+  if (s < tc) return 0.5 * (1 - Math.cos((Math.PI * s) / tc));
+  if (s < tc + tr) return 0.5 * (1 + Math.cos((Math.PI * (s - tc)) / tr));
+  return 0;
+}
+
+/** Smooth diode: conductance blends from closed to open over ±DIODE_WIDTH_MMHG of pressure difference. */
+function diodeFlow(dpMmHg: number, gOpen: number, gClosed: number): number {
+  const x = dpMmHg / DIODE_WIDTH_MMHG;
+  // Beyond ±40 widths the logistic is 1 or 0 to within 4e-18: skip the exp (most of each beat).
+  if (x > 40) return dpMmHg * gOpen;
+  if (x < -40) return dpMmHg * gClosed;
+  const s = 1 / (1 + Math.exp(-x));
+  return dpMmHg * (gClosed + (gOpen - gClosed) * s);
+}
+
+/**
+ * Instantaneous pressures at state y and beat time t. Used for observation (metrics, waveforms),
+ * never inside the integrator; writes into `out` (length ≥ OBS_SIZE).
+ */
+export const OBS = {
+  laPressureMmHg: 0,
+  lvPressureMmHg: 1,
+  raPressureMmHg: 2,
+  rvPressureMmHg: 3,
+  sysArtPressureMmHg: 4,
+  sysVenPressureMmHg: 5,
+  pulArtPressureMmHg: 6,
+  pulVenPressureMmHg: 7,
+} as const;
+export const OBS_SIZE = 8;
+
+export function observePressures(out: Float64Array, y: Float64Array, t: number, c: ModelContext): void {
+  const phiV = activation(t, c.ventTcSec, c.ventTrSec);
+  const phiA = activation(t >= c.atrialOnsetSec ? t - c.atrialOnsetSec : t + c.avDelaySec, c.atrTcSec, c.atrTrSec);
+  const eMult = c.elastanceMultiplier * effector(y[IDX.baroElastanceDrive]!, c.baroGain, c.eMinF, c.eMaxF);
+  const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (y[IDX.baroVenousDrive]! - 0.5);
+  out[OBS.laPressureMmHg] = (c.laEa * phiA + c.laEb) * (y[IDX.laVolumeMl]! - c.laV0);
+  out[OBS.lvPressureMmHg] = (c.lvEa * eMult * phiV + c.lvEb) * (y[IDX.lvVolumeMl]! - c.lvV0);
+  out[OBS.raPressureMmHg] = (c.raEa * phiA + c.raEb) * (y[IDX.raVolumeMl]! - c.raV0);
+  out[OBS.rvPressureMmHg] = (c.rvEa * eMult * phiV + c.rvEb) * (y[IDX.rvVolumeMl]! - c.rvV0);
+  out[OBS.sysArtPressureMmHg] = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
+  out[OBS.sysVenPressureMmHg] = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
+  out[OBS.pulArtPressureMmHg] = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
+  out[OBS.pulVenPressureMmHg] = (y[IDX.pulVenVolumeMl]! - c.pulVenV0) * c.pulVenInvC;
+}
+
+/** dy/dt at (y, t since beat start). Allocation-free; `dydt` and `y` must have STATE_SIZE entries. */
+export function rhs(dydt: Float64Array, y: Float64Array, t: number, c: ModelContext): void {
+  const phiV = activation(t, c.ventTcSec, c.ventTrSec);
+  // Atria contract avDelay before the ventricles: before this beat's atrial onset we are still in
+  // the contraction that began avDelay before the beat started.
+  const phiA = activation(t >= c.atrialOnsetSec ? t - c.atrialOnsetSec : t + c.avDelaySec, c.atrTcSec, c.atrTrSec);
+
+  const xE = y[IDX.baroElastanceDrive]!;
+  const xR = y[IDX.baroResistanceDrive]!;
+  const xV = y[IDX.baroVenousDrive]!;
+  const eMult = c.elastanceMultiplier * effector(xE, c.baroGain, c.eMinF, c.eMaxF);
+  const rMult = c.resistanceMultiplier * effector(xR, c.baroGain, c.rMinF, c.rMaxF);
+  // More sympathetic drive → venoconstriction → less unstressed (more stressed) venous volume.
+  const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (xV - 0.5);
+
+  const vLa = y[IDX.laVolumeMl]!;
+  const vLv = y[IDX.lvVolumeMl]!;
+  const vRa = y[IDX.raVolumeMl]!;
+  const vRv = y[IDX.rvVolumeMl]!;
+  const pLa = (c.laEa * phiA + c.laEb) * (vLa - c.laV0);
+  const pLv = (c.lvEa * eMult * phiV + c.lvEb) * (vLv - c.lvV0);
+  const pRa = (c.raEa * phiA + c.raEb) * (vRa - c.raV0);
+  const pRv = (c.rvEa * eMult * phiV + c.rvEb) * (vRv - c.rvV0);
+  const pSa = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
+  const pSv = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
+  const pPa = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
+  const pPv = (y[IDX.pulVenVolumeMl]! - c.pulVenV0) * c.pulVenInvC;
+
+  const qSysVen = (pSv - pRa) / c.sysVenR;
+  const qTricuspid = diodeFlow(pRa - pRv, c.valveGOpen, c.valveGClosed);
+  const qPulmonaryValve = diodeFlow(pRv - pPa, c.valveGOpen, c.valveGClosed);
+  const qPulVen = (pPv - pLa) / c.pulVenR;
+  const qMitral = diodeFlow(pLa - pLv, c.valveGOpen, c.valveGClosed);
+
+  // Aortic valve: L·dQ/dt = ΔP − ρQ|Q|/(2·EOA²) − R_open·Q while open. A closed valve (no forward
+  // flow, no forward gradient) lets nothing through; the small negative Q a step can overshoot to
+  // at closure decays back to zero (τ = 5 ms) so that the next opening starts from rest.
+  const qAv = y[IDX.aorticValveFlowMlPerS]!;
+  const dpAv = pLv - pSa;
+  let dqAv: number;
+  let qAvOut: number;
+  if (qAv <= 0 && dpAv <= 0) {
+    dqAv = -qAv * CLOSED_VALVE_RELAXATION_PER_S;
+    qAvOut = 0;
+  } else {
+    dqAv = (dpAv - c.aorticBernoulli * qAv * Math.abs(qAv) - c.aorticROpen * qAv) / c.aorticInertance;
+    qAvOut = qAv > 0 ? qAv : 0;
+  }
+  const qSa = y[IDX.sysArtFlowMlPerS]!;
+  const qPa = y[IDX.pulArtFlowMlPerS]!;
+
+  dydt[IDX.laVolumeMl] = qPulVen - qMitral;
+  dydt[IDX.lvVolumeMl] = qMitral - qAvOut;
+  dydt[IDX.raVolumeMl] = qSysVen - qTricuspid;
+  dydt[IDX.rvVolumeMl] = qTricuspid - qPulmonaryValve;
+  dydt[IDX.sysArtVolumeMl] = qAvOut - qSa;
+  dydt[IDX.sysVenVolumeMl] = qSa - qSysVen + c.volumeSourceMlPerS;
+  dydt[IDX.pulArtVolumeMl] = qPulmonaryValve - qPa;
+  dydt[IDX.pulVenVolumeMl] = qPa - qPulVen;
+  dydt[IDX.aorticValveFlowMlPerS] = dqAv;
+  dydt[IDX.sysArtFlowMlPerS] = (pSa - pSv - c.sysArtR * rMult * qSa) / c.sysArtL;
+  dydt[IDX.pulArtFlowMlPerS] = (pPa - pPv - c.pulArtR * qPa) / c.pulArtL;
+
+  if (c.reflexFrozen) {
+    dydt[IDX.baroHrDrive] = 0;
+    dydt[IDX.baroElastanceDrive] = 0;
+    dydt[IDX.baroResistanceDrive] = 0;
+    dydt[IDX.baroVenousDrive] = 0;
+  } else {
+    const eta = sympatheticDrive(pSa, c.baroSetPoint, c.baroSteepness);
+    dydt[IDX.baroHrDrive] = (eta - y[IDX.baroHrDrive]!) * c.invTauHr;
+    dydt[IDX.baroElastanceDrive] = (eta - xE) * c.invTauE;
+    dydt[IDX.baroResistanceDrive] = (eta - xR) * c.invTauR;
+    dydt[IDX.baroVenousDrive] = (eta - xV) * c.invTauVu;
+  }
+}
+
+/** Total blood volume held in the compartments (mL). */
+export function totalBloodVolumeMl(y: Float64Array): number {
+  let s = 0;
+  for (const i of VOLUME_INDICES) s += y[i]!;
+  return s;
+}
+
+/**
+ * A physiological starting state for the given parameters: typical pressures and chamber
+ * volumes, with the difference to the prescribed blood volume spread over the compartments in
+ * proportion to their compliance. Steady state then comes from integrating (simulator.ts).
+ */
+export function initialState(p: ModelParameters, c: ModelContext): Float64Array {
+  const y = new Float64Array(STATE_SIZE);
+  const guess = {
+    la: { v: 55, c: 1 / p.laEbMmHgPerMl },
+    lv: { v: 120, c: 1 / p.lvEbMmHgPerMl },
+    ra: { v: 55, c: 1 / p.raEbMmHgPerMl },
+    rv: { v: 130, c: 1 / p.rvEbMmHgPerMl },
+  };
+  y[IDX.laVolumeMl] = guess.la.v;
+  y[IDX.lvVolumeMl] = guess.lv.v;
+  y[IDX.raVolumeMl] = guess.ra.v;
+  y[IDX.rvVolumeMl] = guess.rv.v;
+  const cSa = p.sysArtComplianceMlPerMmHg;
+  const cSv = p.sysVenComplianceMlPerMmHg;
+  const cPa = p.pulArtComplianceMlPerMmHg;
+  const cPv = p.pulVenComplianceMlPerMmHg;
+  y[IDX.sysArtVolumeMl] = c.sysArtV0 + 90 * cSa;
+  y[IDX.sysVenVolumeMl] = c.sysVenV0 + 4 * cSv;
+  y[IDX.pulArtVolumeMl] = c.pulArtV0 + 14 * cPa;
+  y[IDX.pulVenVolumeMl] = c.pulVenV0 + 8 * cPv;
+  const excessMl = p.bloodVolumeMl - totalBloodVolumeMl(y);
+  const weights = [guess.la.c, guess.lv.c, guess.ra.c, guess.rv.c, cSa, cSv, cPa, cPv];
+  const wSum = weights.reduce((a, b) => a + b, 0);
+  VOLUME_INDICES.forEach((idx, k) => {
+    y[idx] = Math.max(1, y[idx]! + (excessMl * weights[k]!) / wSum);
+  });
+  // Re-close the volume exactly (the floor at 1 mL may have moved it) by adjusting the veins.
+  y[IDX.sysVenVolumeMl] = y[IDX.sysVenVolumeMl]! + (p.bloodVolumeMl - totalBloodVolumeMl(y));
+  y[IDX.sysArtFlowMlPerS] = 80;
+  y[IDX.pulArtFlowMlPerS] = 80;
+  y[IDX.baroHrDrive] = 0.5;
+  y[IDX.baroElastanceDrive] = 0.5;
+  y[IDX.baroResistanceDrive] = 0.5;
+  y[IDX.baroVenousDrive] = 0.5;
+  return y;
+}
