@@ -272,6 +272,16 @@ test.describe('access control', () => {
     await expect(page).toHaveURL(/user=clinician/);
     await expect(admin.auditRows.first()).toContainText('clinician');
     await expect(admin.auditRows.first()).toContainText(`Patient/${DEMO_PATIENT_HFREF}`);
+    // Narrow to reads of the patient record itself, today.
+    const today = new Date();
+    const iso = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+    await page.getByLabel('From').fill(iso);
+    await page.getByLabel('To').fill(iso);
+    await admin.filter({ action: 'Read' });
+    await expect(page).toHaveURL(/action=R/);
+    await expect(admin.auditRows.first()).toContainText(`GET /fhir/Patient/${DEMO_PATIENT_HFREF} → 200`);
+    const actions = await admin.auditRows.locator('td:nth-child(4)').allTextContents();
+    expect(new Set(actions)).toEqual(new Set(['Read']));
     await admin.tab('Users').click();
     await expect(page).toHaveURL(/\/admin\/users$/);
     await expect(admin.usersTable).toContainText('cardiologist');

@@ -130,6 +130,22 @@ export class ImagingPage {
     });
   }
 
+  /** Identity, size and value range of the stack image, computed in the page (cheap to poll). */
+  async displayedSummary(): Promise<{ imageId: string; rows: number; columns: number; length: number; min: number; max: number } | null> {
+    return this.page.evaluate(() => {
+      const p = window.twinscopeImaging?.displayedPixels('stack');
+      if (!p) return null;
+      let min = Infinity;
+      let max = -Infinity;
+      for (let i = 0; i < p.values.length; i++) {
+        const v = p.values[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      return { imageId: p.imageId, rows: p.rows, columns: p.columns, length: p.values.length, min, max };
+    });
+  }
+
   /** Screenshot of one viewport's canvas only (scoped, OHIF practice). */
   async screenshot(name: ViewportName, path: string): Promise<void> {
     await this.viewport(name).screenshot({ path });

@@ -228,6 +228,30 @@ describe.skipIf(!have)('DICOMweb', () => {
       expect(json['00081198']!.Value!.map((v) => v['00081197']?.Value?.[0])).toEqual([0xc000, 0xc000, 0xc000]);
     });
 
+    it('study-level STOW refuses an instance of another study (A900) before storing it', async () => {
+      const r = embedded!;
+      const other = new Uint8Array(readFileSync(sharedDataPath(...MISC, 'CT2_J2KR')));
+      const { body, contentType } = stowBody([{ name: 'ct2.dcm', bytes: other }]);
+      const res = await fetch(`${r.base}/dicomweb/studies/${CARDIAC_STUDY}`, { method: 'POST', headers: { authorization: `Bearer ${await r.token('clinician')}`, 'content-type': contentType }, body });
+      expect(res.status).toBe(409);
+      const json = (await res.json()) as Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
+      expect(json['00081198']!.Value![0]!['00081197']?.Value).toEqual([0xa900]);
+      const p = parseForStore(other);
+      expect((await get(r, `/dicomweb/studies?StudyInstanceUID=${p.studyUid}`)).status).toBe(200);
+      expect(await (await get(r, `/dicomweb/studies?StudyInstanceUID=${p.studyUid}`)).json()).toEqual([]);
+    });
+
+    it('QIDO includefield adds attributes from the stored metadata; unsupported keys are named in a Warning', async () => {
+      const r = embedded!;
+      const res = await get(r, `/dicomweb/studies/${CARDIAC_STUDY}/series?includefield=BodyPartExamined,00180050&PatientName=x`);
+      const series = (await res.json()) as Record<string, { Value?: unknown[] }>[];
+      expect(series[0]!['00180015']?.Value).toEqual(['HEART']);
+      expect(series[0]!['00180050']?.Value?.map(Number)).toEqual([1.5]);
+      expect(res.headers.get('warning')).toMatch(/PatientName/);
+      const bad = await get(r, '/dicomweb/studies?limit=-1');
+      expect(bad.status).toBe(400);
+    });
+
     it('serves a JPEG 2000 frame as stored, with its transfer syntax, and refuses transcoding with 406', async () => {
       const r = embedded!;
       const j2k = new Uint8Array(readFileSync(sharedDataPath(...MISC, J2K_FILE)));

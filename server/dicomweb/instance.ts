@@ -40,6 +40,11 @@ export interface ParsedStoreInstance {
   bitsAllocated: number | null;
   /** DICOM JSON with BulkDataURIs relative to the instance ("bulk/7FE00010"), resolved when served. */
   metadata: DicomJsonObject;
+  /**
+   * Where native little-endian frames sit in the file, so WADO can read one frame with a
+   * positioned read instead of parsing the file; null for compressed, big-endian or deflated.
+   */
+  nativeFrames: { offset: number; frameBytes: number } | null;
 }
 
 export class StoreInputError extends Error {
@@ -107,6 +112,18 @@ export function parseForStore(bytes: Uint8Array): ParsedStoreInstance {
   if (missing.length > 0) {
     throw new StoreInputError(`missing or invalid ${missing.map(([n]) => n).join(', ')}: a PACS needs them to index the instance`);
   }
+  const tsUid = str(meta, 'x00020010');
+  const ts = transferSyntaxInfo(tsUid);
+  const pixel = ds.elements.x7fe00010;
+  const rows = usOrNull(ds, 'x00280010');
+  const columns = usOrNull(ds, 'x00280011');
+  const bitsAllocated = usOrNull(ds, 'x00280100');
+  const frames = intOrNull(ds, 'x00280008') ?? 1;
+  const frameBytes = rows !== null && columns !== null && bitsAllocated !== null ? (rows * columns * (usOrNull(ds, 'x00280002') ?? 1) * bitsAllocated) / 8 : 0;
+  const nativeFrames =
+    pixel && !pixel.encapsulatedPixelData && ts.encoding === 'native' && ts.littleEndian && !ts.deflated && Number.isInteger(frameBytes) && frameBytes > 0 && pixel.length >= frameBytes * frames
+      ? { offset: pixel.dataOffset, frameBytes }
+      : null;
   const base = 'bulk';
   const metadata = dataSetToDicomJson(ds, { bulkDataUri: (tag) => `${base}/${tag.slice(1).toUpperCase()}` });
   const patientName = metadata['00100010']?.Value?.[0];
@@ -115,7 +132,7 @@ export function parseForStore(bytes: Uint8Array): ParsedStoreInstance {
     seriesUid,
     sopUid,
     sopClassUid,
-    transferSyntaxUid: str(meta, 'x00020010'),
+    transferSyntaxUid: tsUid,
     study: {
       patientId: str(ds, 'x00100020'),
       patientName: personNameText(patientName),
@@ -130,11 +147,12 @@ export function parseForStore(bytes: Uint8Array): ParsedStoreInstance {
     },
     series: { modality: str(ds, 'x00080060'), seriesNumber: intOrNull(ds, 'x00200011'), seriesDescription: str(ds, 'x0008103e') },
     instanceNumber: intOrNull(ds, 'x00200013'),
-    rows: usOrNull(ds, 'x00280010'),
-    columns: usOrNull(ds, 'x00280011'),
-    numberOfFrames: intOrNull(ds, 'x00280008') ?? (ds.elements.x7fe00010 ? 1 : null),
-    bitsAllocated: usOrNull(ds, 'x00280100'),
+    rows,
+    columns,
+    numberOfFrames: intOrNull(ds, 'x00280008') ?? (pixel ? 1 : null),
+    bitsAllocated,
     metadata,
+    nativeFrames,
   };
 }
 

@@ -124,7 +124,8 @@ export async function registerDicomwebProxy(app: FastifyInstance, options: { url
     // Request bodies stay streams: a 1 GB STOW goes through without being held in memory.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-    scope.get('/dicomweb/*', handler);
-    scope.post('/dicomweb/*', handler);
+    // Passed through as the PACS sent it: no second compression of pixel data on the way.
+    scope.get('/dicomweb/*', { compress: false }, handler);
+    scope.post('/dicomweb/*', { compress: false }, handler);
   });
 }

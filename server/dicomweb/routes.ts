@@ -6,11 +6,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { sendOutcome } from '../http/operation-outcome';
 import type { DicomJsonObject } from './dicomJson';
-import { readBulk, readFrames, StoreInputError } from './instance';
+import { readBulk, readFrames } from './instance';
 import { buildMultipart, closeDelimiter, mediaTypeParams, multipartContentType, newBoundary, parseMultipart, partHeader, partSeparator, MultipartError } from './multipart';
 import { registerDicomwebProxy, type ProxyOptions } from './proxy';
 import { addIncludeFields, instanceJson, parseQido, QidoQueryError, seriesJson, studyJson } from './qido';
-import { StudyMismatchError, type DicomStore, type InstanceRow } from './store';
+import { StoreInputError, StudyMismatchError, type DicomStore, type InstanceRow } from './store';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -232,9 +232,11 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     const { body, contentType } = streamInstances(store, rows);
     return reply.header('content-type', contentType).send(body);
   };
-  app.get('/dicomweb/studies/:study', retrieve);
-  app.get('/dicomweb/studies/:study/series/:series', retrieve);
-  app.get('/dicomweb/studies/:study/series/:series/instances/:instance', retrieve);
+  // Pixel payloads are not worth gzip: CT noise barely compresses and it costs CPU per frame.
+  const binary = { compress: false } as const;
+  app.get('/dicomweb/studies/:study', binary, retrieve);
+  app.get('/dicomweb/studies/:study/series/:series', binary, retrieve);
+  app.get('/dicomweb/studies/:study/series/:series/instances/:instance', binary, retrieve);
 
   const metadata = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
     const p = req.params;
@@ -250,7 +252,7 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
   app.get('/dicomweb/studies/:study/series/:series/metadata', metadata);
   app.get('/dicomweb/studies/:study/series/:series/instances/:instance/metadata', metadata);
 
-  app.get('/dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames', async (req: FastifyRequest<{ Params: Params }>, reply) => {
+  app.get('/dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames', binary, async (req: FastifyRequest<{ Params: Params }>, reply) => {
     const p = req.params;
     if (!checkUids(p, reply)) return reply;
     auditEntities(req, p);
@@ -260,9 +262,16 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     }
     const row = rowsOf(p)[0];
     if (!row) return sendOutcome(reply, 404, 'not-found', 'no such instance');
+    const numbers = list.map(Number);
     let frames;
     try {
-      frames = readFrames(store.readFile(row), list.map(Number));
+      const tooHigh = numbers.find((n) => n > (row.number_of_frames ?? 1));
+      if (tooHigh !== undefined) throw new StoreInputError(`frame ${tooHigh} does not exist (the instance has ${row.number_of_frames ?? 1})`);
+      // Fast path: native little-endian frames are read in place, without parsing the file.
+      const inPlace = store.readNativeFrames(row, numbers);
+      frames = inPlace
+        ? inPlace.map((bytes) => ({ bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), transferSyntaxUid: row.transfer_syntax_uid }))
+        : readFrames(store.readFile(row), numbers);
     } catch (err) {
       if (err instanceof StoreInputError) return sendOutcome(reply, 404, 'not-found', err.message);
       throw err;
@@ -279,7 +288,7 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
       .send(buildMultipart(boundary, frames.map((f) => ({ contentType: partType, body: f.bytes }))));
   });
 
-  app.get('/dicomweb/studies/:study/series/:series/instances/:instance/bulk/:tag', async (req: FastifyRequest<{ Params: Params }>, reply) => {
+  app.get('/dicomweb/studies/:study/series/:series/instances/:instance/bulk/:tag', binary, async (req: FastifyRequest<{ Params: Params }>, reply) => {
     const p = req.params;
     if (!checkUids(p, reply)) return reply;
     auditEntities(req, p);
@@ -330,8 +339,8 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
       '00081150': { vr: 'UI' },
       '00081155': { vr: 'UI' },
       '00081197': { vr: 'US', Value: [reason] },
-      // ErrorComment: which part and why, so a client can tell the user.
-      '00000902': { vr: 'LO', Value: [`${label}: ${comment}`] },
+      // ErrorComment: which part and why, so a client can tell the user (LO: 64 characters).
+      '00000902': { vr: 'LO', Value: [`${label}: ${comment}`.slice(0, 64)] },
     });
     parts.forEach((part, i) => {
       const name = part.headers['content-location'] ?? /filename="?([^";]+)"?/.exec(part.headers['content-disposition'] ?? '')?.[1];

@@ -5,7 +5,7 @@
 // rows without a file are dropped), so a crash between file and index loses nothing.
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseForStore, StoreInputError, type ParsedStoreInstance } from './instance';
 import type { DicomJsonObject } from './dicomJson';
@@ -56,6 +56,9 @@ export interface InstanceRow {
   bits_allocated: number | null;
   sha256: string;
   size_bytes: number;
+  /** Byte offset of frame 1 in the file when frames can be read in place (native LE), else null. */
+  native_frame_offset: number | null;
+  native_frame_bytes: number | null;
 }
 
 /** A QIDO query already validated by the routes: keyword → value (wildcards * and ? allowed where DICOM allows). */
@@ -112,7 +115,9 @@ CREATE TABLE IF NOT EXISTS instances (
   instance_number INTEGER, rows INTEGER, columns INTEGER, number_of_frames INTEGER, bits_allocated INTEGER,
   sha256 TEXT NOT NULL, size_bytes INTEGER NOT NULL,
   metadata_json TEXT NOT NULL,
-  stored_at TEXT NOT NULL
+  stored_at TEXT NOT NULL,
+  native_frame_offset INTEGER,
+  native_frame_bytes INTEGER
 );
 CREATE INDEX IF NOT EXISTS instances_series ON instances(series_uid, instance_number);
 CREATE INDEX IF NOT EXISTS instances_study ON instances(study_uid);
@@ -120,7 +125,7 @@ CREATE INDEX IF NOT EXISTS instances_sha ON instances(sha256);
 `;
 
 const INSTANCE_COLUMNS =
-  'sop_uid, study_uid, series_uid, sop_class_uid, transfer_syntax_uid, instance_number, rows, columns, number_of_frames, bits_allocated, sha256, size_bytes';
+  'sop_uid, study_uid, series_uid, sop_class_uid, transfer_syntax_uid, instance_number, rows, columns, number_of_frames, bits_allocated, sha256, size_bytes, native_frame_offset, native_frame_bytes';
 
 /** SQL LIKE pattern from a DICOM wildcard (* any run, ? one character). */
 function likePattern(v: string): string {
@@ -166,6 +171,9 @@ export class DicomStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec(SCHEMA);
+    // Index files from before the in-place frame columns: add them (NULL = parse on demand).
+    const columns = new Set((db.prepare('PRAGMA table_info(instances)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('native_frame_offset')) db.exec('ALTER TABLE instances ADD COLUMN native_frame_offset INTEGER; ALTER TABLE instances ADD COLUMN native_frame_bytes INTEGER;');
     const store = new DicomStore(root, db);
     store.reconcile();
     return store;
@@ -312,7 +320,7 @@ export class DicomStore {
         )
         .run(p.seriesUid, p.studyUid, p.series.modality, p.series.seriesNumber, p.series.seriesDescription);
       this.db
-        .prepare(`INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+        .prepare(`INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
         .run(
           p.sopUid,
           p.studyUid,
@@ -328,6 +336,8 @@ export class DicomStore {
           size,
           JSON.stringify(p.metadata),
           new Date().toISOString(),
+          p.nativeFrames?.offset ?? null,
+          p.nativeFrames?.frameBytes ?? null,
         );
     });
     tx();
@@ -431,6 +441,22 @@ export class DicomStore {
   metadata(sopUid: string): DicomJsonObject | undefined {
     const row = this.db.prepare('SELECT metadata_json FROM instances WHERE sop_uid = ?').get(sopUid) as { metadata_json: string } | undefined;
     return row ? (JSON.parse(row.metadata_json) as DicomJsonObject) : undefined;
+  }
+
+  /** Reads frames (1-based) of a native little-endian instance in place, or null if it is not one. */
+  readNativeFrames(row: InstanceRow, frameNumbers: readonly number[]): Buffer[] | null {
+    if (row.native_frame_offset === null || row.native_frame_bytes === null) return null;
+    const fd = openSync(this.pathOf(row.sha256), 'r');
+    try {
+      return frameNumbers.map((n) => {
+        const buf = Buffer.allocUnsafe(row.native_frame_bytes!);
+        const got = readSync(fd, buf, 0, buf.length, row.native_frame_offset! + (n - 1) * row.native_frame_bytes!);
+        if (got !== buf.length) throw new StoreInputError(`frame ${n} is cut short in the stored file`);
+        return buf;
+      });
+    } finally {
+      closeSync(fd);
+    }
   }
 
   readFile(row: Pick<InstanceRow, 'sha256'>): Buffer {

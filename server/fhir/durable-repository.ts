@@ -1,7 +1,11 @@
-// A medplum MemoryRepository whose every write lands in SQLite first. The memory maps are the
-// search index (medplum's FHIR search semantics); the SQLite table `fhir_versions` is the
-// durable record holding every version. At start the index is rebuilt from SQLite, keeping ids,
-// versionIds and lastUpdated exactly.
+// The embedded store's repository: every write lands in SQLite first (table `fhir_versions`,
+// every version, the durable record), then in memory maps that answer reads and searches with
+// medplum's FHIR search semantics (matchesSearchRequest). At start the maps are rebuilt from
+// SQLite, keeping ids, versionIds and lastUpdated exactly.
+//
+// It implements medplum's FhirRepository itself rather than reusing MemoryRepository's private
+// maps, so that a rolled-back request can be undone write by write instead of reloading
+// everything, and so that each version is held once.
 //
 // Ownership: one instance per FhirStore. Writes must only happen inside FhirStore.runWrite(),
 // which serialises them and wraps each request in one SQLite transaction.
@@ -18,9 +22,10 @@ import {
   type SearchRequest,
   type WithId,
 } from '@medplum/core';
-import { MemoryRepository, type CreateResourceOptions, type UpdateResourceOptions } from '@medplum/fhir-router';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { FhirRepository, type CreateResourceOptions, type RepositoryMode, type UpdateResourceOptions } from '@medplum/fhir-router';
+import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import type { Statement } from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database';
 import { isValidFhirId, patientIdFromReference, patientIdOfResource } from './references';
 
@@ -34,16 +39,18 @@ export interface ResourceWrite {
   patientId?: string;
 }
 
-export class DurableRepository extends MemoryRepository {
+export class DurableRepository extends FhirRepository<undefined> {
   private readonly insertVersion: Statement<[string, string, string, string, string]>;
-  /** Number of versions per "Type/id", so versionIds are 1, 2, 3… like most FHIR servers. */
-  private readonly versionCounts = new Map<string, number>();
+  /** Every version of each "Type/id", oldest first; the last one is current. Frozen: never mutated. */
+  private readonly versions = new Map<string, Resource[]>();
   private lastUpdatedMs = 0;
   /** Current version of each resource, by type then id: the search candidates. */
   private readonly current = new Map<string, Map<string, Resource>>();
+  /** "Type|system|code" → ids of current resources whose `code` has that coding (for `code=` searches). */
+  private readonly codeIndex = new Map<string, Set<string>>();
   /** "Type|field" → patient id → resource ids whose `field` references that Patient. */
   private readonly patientIndex = new Map<string, Map<string, Set<string>>>();
-  /** Writes of the request in progress; drained by the store after commit or rollback. */
+  /** Writes of the request in progress; drained by the store after commit or undone after rollback. */
   pending: ResourceWrite[] = [];
 
   constructor(private readonly db: Db) {
@@ -53,22 +60,16 @@ export class DurableRepository extends MemoryRepository {
     );
   }
 
-  /** Rebuilds the memory index from SQLite (start, and after a rolled-back request). Returns the version count. */
-  async reloadFromDatabase(): Promise<number> {
+  /** Builds the memory maps from SQLite (at start). Returns the number of versions loaded. */
+  loadFromDatabase(): number {
     this.clear();
-    this.versionCounts.clear();
-    this.pending = [];
     let n = 0;
     const rows = this.db
       .prepare('SELECT resource_type, id, last_updated, json FROM fhir_versions ORDER BY seq')
       .iterate() as IterableIterator<{ resource_type: string; id: string; last_updated: string; json: string }>;
     for (const row of rows) {
-      const resource = JSON.parse(row.json) as Resource;
-      // MemoryRepository.createResource keeps a given id/versionId/lastUpdated: exactly what was stored.
-      await super.createResource(resource);
-      this.indexCurrent(resource);
-      const key = `${row.resource_type}/${row.id}`;
-      this.versionCounts.set(key, (this.versionCounts.get(key) ?? 0) + 1);
+      const resource = Object.freeze(JSON.parse(row.json) as Resource);
+      this.remember(resource);
       const t = Date.parse(row.last_updated);
       if (t > this.lastUpdatedMs) this.lastUpdatedMs = t;
       n++;
@@ -76,7 +77,48 @@ export class DurableRepository extends MemoryRepository {
     return n;
   }
 
-  override async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
+  clear(): void {
+    this.versions.clear();
+    this.current.clear();
+    this.patientIndex.clear();
+    this.codeIndex.clear();
+    this.pending = [];
+  }
+
+  /**
+   * Undoes the memory side of the pending writes, newest first, after their SQLite transaction
+   * was rolled back. Cost is proportional to the writes undone, not to the store.
+   */
+  undoPending(): void {
+    for (const write of [...this.pending].reverse()) {
+      const key = `${write.resourceType}/${write.id}`;
+      const list = this.versions.get(key);
+      if (!list || list.at(-1)?.meta?.versionId !== write.versionId) continue;
+      const undone = list.pop() as Resource;
+      const previous = list.at(-1);
+      if (previous) this.indexCurrent(previous, undone);
+      else {
+        this.versions.delete(key);
+        this.unindex(undone);
+      }
+    }
+    this.pending = [];
+  }
+
+  setMode(_mode: RepositoryMode): void {
+    // One in-process store: no reader/writer split.
+  }
+
+  generateId(): string {
+    return randomUUID();
+  }
+
+  async withTransaction<TResult>(callback: (client: undefined) => Promise<TResult>): Promise<TResult> {
+    // Atomicity comes from FhirStore.runWrite: the whole request is one SQLite transaction.
+    return callback(undefined);
+  }
+
+  async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
     const copy = structuredClone(resource);
     // A plain create gets a server-assigned id (FHIR http create); batch processing pre-assigns
     // ids to resolve urn:uuid references and says so with assignedId.
@@ -84,26 +126,66 @@ export class DurableRepository extends MemoryRepository {
     return this.writeVersion(copy);
   }
 
-  override async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
+  async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
     if (!resource.id) throw new OperationOutcomeError(badRequest('Missing id'));
     if (options?.ifMatch) {
-      const count = this.versionCounts.get(`${resource.resourceType}/${resource.id}`);
-      if (!count) throw new OperationOutcomeError(notFound);
-      const current = await this.readResource(resource.resourceType, resource.id);
-      if (current.meta?.versionId !== options.ifMatch) throw new OperationOutcomeError(preconditionFailed);
+      const latest = this.versions.get(`${resource.resourceType}/${resource.id}`)?.at(-1);
+      if (!latest) throw new OperationOutcomeError(notFound);
+      if (latest.meta?.versionId !== options.ifMatch) throw new OperationOutcomeError(preconditionFailed);
     }
     return this.writeVersion(structuredClone(resource));
   }
 
-  override clear(): void {
-    super.clear();
-    this.current.clear();
-    this.patientIndex.clear();
+  async patchResource<T extends Resource>(): Promise<WithId<T>> {
+    throw new OperationOutcomeError(badRequest('PATCH is not supported: PUT the whole resource'));
   }
 
-  override async deleteResource(): Promise<void> {
+  async deleteResource(): Promise<void> {
     // Clinical records are versioned, never deleted through the API.
     throw new OperationOutcomeError(badRequest('delete is not supported: clinical records are kept; write a new version instead'));
+  }
+
+  async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
+    const latest = this.versions.get(`${resourceType}/${id}`)?.at(-1);
+    if (!latest) throw new OperationOutcomeError(notFound);
+    return structuredClone(latest) as WithId<T>;
+  }
+
+  async readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
+    const parts = reference.reference?.split('/');
+    if (parts?.length !== 2 || !parts[0] || !parts[1]) throw new OperationOutcomeError(badRequest('Invalid reference'));
+    return this.readResource<T>(parts[0], parts[1]);
+  }
+
+  async readReferences<T extends Resource>(references: readonly Reference<T>[]): Promise<(T | Error)[]> {
+    return Promise.all(references.map((r) => this.readReference<T>(r).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+  }
+
+  async readHistory<T extends Resource>(resourceType: string, id: string, options?: { offset?: number; limit?: number }): Promise<Bundle<WithId<T>>> {
+    const list = this.versions.get(`${resourceType}/${id}`);
+    if (!list?.length) throw new OperationOutcomeError(notFound);
+    const newestFirst = [...list].reverse();
+    const offset = options?.offset ?? 0;
+    const page = options?.limit !== undefined ? newestFirst.slice(offset, offset + options.limit) : newestFirst.slice(offset);
+    return { resourceType: 'Bundle', type: 'history', total: list.length, entry: page.map((r) => ({ resource: structuredClone(r) as WithId<T> })) };
+  }
+
+  async readVersion<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<WithId<T>> {
+    const list = this.versions.get(`${resourceType}/${id}`);
+    if (!list?.length) throw new OperationOutcomeError(notFound);
+    const version = list.find((v) => v.meta?.versionId === versionId);
+    if (!version) throw new OperationOutcomeError(notFound);
+    return structuredClone(version) as WithId<T>;
+  }
+
+  async searchByReference<T extends Resource>(searchRequest: SearchRequest<T>, referenceField: string, references: string[]): Promise<Record<string, WithId<T>[]>> {
+    const out: Record<string, WithId<T>[]> = {};
+    for (const reference of references) {
+      const filters = [...(searchRequest.filters ?? []), { code: referenceField, operator: Operator.EQUALS, value: reference }];
+      const bundle = await this.search<T>({ ...searchRequest, filters });
+      out[reference] = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
+    }
+    return out;
   }
 
   private nextLastUpdated(): string {
@@ -119,35 +201,44 @@ export class DurableRepository extends MemoryRepository {
       throw new OperationOutcomeError(badRequest(`invalid id "${String(id).slice(0, 80)}": ids are 1–64 of A-Z a-z 0-9 - .`));
     }
     const key = `${resource.resourceType}/${id}`;
-    const previous = this.versionCounts.get(key) ?? 0;
-    const versionId = String(previous + 1);
+    const previousCount = this.versions.get(key)?.length ?? 0;
+    const versionId = String(previousCount + 1);
     const lastUpdated = this.nextLastUpdated();
     resource.meta = { ...resource.meta, versionId, lastUpdated };
-    // Durable record first; if this throws, the memory index was not touched.
+    // Durable record first; if this throws, memory was not touched.
     this.insertVersion.run(resource.resourceType, id, versionId, lastUpdated, JSON.stringify(resource));
-    const saved = await super.createResource(resource);
-    this.indexCurrent(resource);
-    this.versionCounts.set(key, previous + 1);
+    const stored = Object.freeze(resource);
+    this.remember(stored);
     const patientId = patientIdOfResource(resource as unknown as Record<string, unknown>);
     this.pending.push({
       resourceType: resource.resourceType,
       id,
       versionId,
       lastUpdated,
-      action: previous === 0 ? 'create' : 'update',
+      action: previousCount === 0 ? 'create' : 'update',
       ...(patientId ? { patientId } : {}),
     });
-    return saved as WithId<T>;
+    return structuredClone(stored) as WithId<T>;
   }
 
-  /**
-   * FHIR search with medplum's matching semantics (matchesSearchRequest), plus two things
-   * MemoryRepository lacks and a patient's vitals search needs:
-   *  - a patient index: `patient=Patient/x` / `subject=Patient/x` only tests that patient's
-   *    resources instead of every resource of the type;
-   *  - sort keys computed once per match (MemoryRepository re-evaluates FHIRPath in its
-   *    comparator), and only the requested page is cloned.
-   */
+  /** Appends a version and makes it current. */
+  private remember(resource: Resource): void {
+    const key = `${resource.resourceType}/${resource.id as string}`;
+    let list = this.versions.get(key);
+    if (!list) {
+      list = [];
+      this.versions.set(key, list);
+    }
+    const previous = list.at(-1);
+    list.push(resource);
+    this.indexCurrent(resource, previous);
+  }
+
+  /** True when a current version of Type/id exists. */
+  has(resourceType: string, id: string): boolean {
+    return (this.versions.get(`${resourceType}/${id}`)?.length ?? 0) > 0;
+  }
+
   override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     const type = searchRequest.resourceType;
     const table = this.current.get(type);
@@ -162,6 +253,15 @@ export class DurableRepository extends MemoryRepository {
         return r ? [r] : [];
       });
       filters = filters.filter((f) => f !== indexed);
+    }
+    // `code=system|code`: narrow to resources carrying that coding. The filter stays in `rest`, so
+    // medplum's matcher still decides; the index only skips resources that cannot match.
+    const codeFilter = filters.find((f) => f.code === 'code' && f.operator === Operator.EQUALS && CODE_TOKEN.test(f.value));
+    const codeIds = codeFilter && getSearchParameter(type, 'code')?.expression === `${type}.code` ? this.codeIndex.get(`${type}|${codeFilter.value.toLowerCase()}`) : undefined;
+    if (codeFilter && codeIds !== undefined) {
+      candidates = [...candidates].filter((r) => codeIds.has(r.id as string));
+    } else if (codeFilter && getSearchParameter(type, 'code')?.expression === `${type}.code`) {
+      candidates = [];
     }
     const rest = { ...searchRequest, filters } as SearchRequest<T>;
     let matches: Resource[] = [];
@@ -185,7 +285,8 @@ export class DurableRepository extends MemoryRepository {
     };
   }
 
-  private indexCurrent(resource: Resource): void {
+  /** Makes `resource` the current version in the search maps, replacing `previous` (if any). */
+  private indexCurrent(resource: Resource, previous: Resource | undefined): void {
     const type = resource.resourceType;
     const id = resource.id as string;
     let table = this.current.get(type);
@@ -193,8 +294,16 @@ export class DurableRepository extends MemoryRepository {
       table = new Map();
       this.current.set(type, table);
     }
-    const previous = table.get(id);
     table.set(id, resource);
+    for (const key of codingKeys(previous)) this.codeIndex.get(`${type}|${key}`)?.delete(id);
+    for (const key of codingKeys(resource)) {
+      let ids = this.codeIndex.get(`${type}|${key}`);
+      if (!ids) {
+        ids = new Set();
+        this.codeIndex.set(`${type}|${key}`, ids);
+      }
+      ids.add(id);
+    }
     for (const field of PATIENT_FIELDS) {
       const key = `${type}|${field}`;
       const before = previous ? patientIdFromReference(referenceOf(previous, field)) : undefined;
@@ -217,13 +326,29 @@ export class DurableRepository extends MemoryRepository {
     }
   }
 
-  /** True when a current version of Type/id exists. */
-  has(resourceType: string, id: string): boolean {
-    return (this.versionCounts.get(`${resourceType}/${id}`) ?? 0) > 0;
+  /** Removes a resource that no longer has any version from the search maps. */
+  private unindex(resource: Resource): void {
+    const type = resource.resourceType;
+    const id = resource.id as string;
+    this.current.get(type)?.delete(id);
+    for (const key of codingKeys(resource)) this.codeIndex.get(`${type}|${key}`)?.delete(id);
+    for (const field of PATIENT_FIELDS) {
+      const pid = patientIdFromReference(referenceOf(resource, field));
+      if (pid) this.patientIndex.get(`${type}|${field}`)?.get(pid)?.delete(id);
+    }
   }
 }
 
 const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary'] as const;
+/** A fully qualified token (system|code) with no commas (OR) or escapes. */
+const CODE_TOKEN = /^[^|,\\]+\|[^|,\\]+$/;
+
+/** "system|code" of each coding of a resource's `code` element, lower-cased like medplum's token match. */
+function codingKeys(resource: Resource | undefined): string[] {
+  const code = resource ? (resource as unknown as { code?: { coding?: { system?: unknown; code?: unknown }[] } }).code : undefined;
+  if (!code || !Array.isArray(code.coding)) return [];
+  return code.coding.flatMap((c) => (typeof c.system === 'string' && typeof c.code === 'string' ? [`${c.system}|${c.code}`.toLowerCase()] : []));
+}
 const PATIENT_REF = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
 
 function referenceOf(resource: Resource, field: string): unknown {

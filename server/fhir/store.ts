@@ -1,7 +1,7 @@
 // The embedded FHIR R4 store: medplum's FhirRouter over a DurableRepository.
 // Reads run concurrently against the memory index. Writes are serialised and each request is
-// one SQLite transaction: committed when the request succeeded, rolled back (and the memory
-// index rebuilt from SQLite) when it failed, so a transaction bundle is all-or-nothing.
+// one SQLite transaction: committed when the request succeeded, rolled back (and its memory
+// writes undone) when it failed, so a transaction bundle is all-or-nothing.
 import { getStatus, isOk, normalizeOperationOutcome, parseSearchRequest, type WithId } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirResponse, type HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource, ResourceType } from '@medplum/fhirtypes';
@@ -43,7 +43,7 @@ export class FhirStore {
   static async open(db: Db): Promise<FhirStore> {
     loadFhirDefinitions();
     const repo = new DurableRepository(db);
-    await repo.reloadFromDatabase();
+    repo.loadFromDatabase();
     return new FhirStore(db, repo);
   }
 
@@ -72,7 +72,7 @@ export class FhirStore {
 
   /**
    * Runs `fn` as one serialised SQLite transaction. `keep` decides from the result whether to
-   * commit; a throw or `keep() === false` rolls back and rebuilds the memory index.
+   * commit; a throw or `keep() === false` rolls back and undoes the memory writes.
    * Listeners hear about the writes only after the commit reached the disk.
    */
   async runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true): Promise<T> {
@@ -116,9 +116,7 @@ export class FhirStore {
 
   private async rollback(): Promise<void> {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
-    const hadWrites = this.repo.pending.length > 0;
-    this.repo.pending = [];
-    if (hadWrites) await this.repo.reloadFromDatabase();
+    this.repo.undoPending();
   }
 
   // ---- in-process helpers (seeding, audit, consent); not audited HTTP paths ----

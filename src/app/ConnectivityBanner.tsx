@@ -3,7 +3,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useStore } from 'zustand';
-import { replayOutbox } from '../sources/writes';
+import { discardRejectedWrite, replayOutbox, resumeOutbox } from '../sources/writes';
 import { connectivityStore } from '../twin/connectivity-store';
 
 const POLL_MS = 5000;
@@ -22,8 +22,14 @@ async function serverHealthy(): Promise<boolean> {
 export function ConnectivityBanner(): ReactNode {
   const status = useStore(connectivityStore, (s) => s.status);
   const pending = useStore(connectivityStore, (s) => s.pendingWrites);
+  const rejected = useStore(connectivityStore, (s) => s.rejectedWrites);
   const queryClient = useQueryClient();
   const wasOffline = useRef(false);
+
+  // Writes queued before a reload are still in IndexedDB: send them once per signed-in session.
+  useEffect(() => {
+    resumeOutbox().catch((err: unknown) => console.warn('Outbox replay failed', err instanceof Error ? err.message : err));
+  }, []);
 
   useEffect(() => {
     if (status === 'online') {
@@ -43,32 +49,62 @@ export function ConnectivityBanner(): ReactNode {
     return () => window.clearInterval(timer);
   }, [status, queryClient]);
 
-  if (status === 'online' && pending === 0) return null;
+  const refused =
+    rejected.length > 0 ? (
+      <div className="banner banner-error" role="alert">
+        <strong>
+          {rejected.length === 1 ? 'A write saved while offline was refused' : `${rejected.length} writes saved while offline were refused`}:
+        </strong>
+        {rejected.map((r) => (
+          <span key={r.key} className="refused-write">
+            {r.resourceType}: {r.message}{' '}
+            <button type="button" className="btn btn-small" onClick={() => void discardRejectedWrite(r.key)}>
+              Dismiss
+            </button>
+          </span>
+        ))}
+      </div>
+    ) : null;
+
+  if (status === 'online' && pending === 0) return refused;
   if (status === 'online') {
     return (
-      <div className="banner" role="status">
-        Sending {pending} saved {pending === 1 ? 'write' : 'writes'}…
-      </div>
+      <>
+        {refused}
+        <div className="banner" role="status">
+          {pending} {pending === 1 ? 'write' : 'writes'} saved while offline {pending === 1 ? 'waits' : 'wait'} to be sent.
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => void replayOutbox().catch((err: unknown) => console.warn('Outbox replay failed', err instanceof Error ? err.message : err))}
+          >
+            Send now
+          </button>
+        </div>
+      </>
     );
   }
   return (
-    <div className="banner" role="alert">
-      <strong>{status === 'upstream-down' ? 'Clinical record system unavailable.' : 'Offline: the Twinscope server cannot be reached.'}</strong>
-      <span>
-        Showing what was already loaded. {pending > 0 ? `${pending} ${pending === 1 ? 'write waits' : 'writes wait'} to be sent. ` : ''}
-        Retrying every {POLL_MS / 1000} s.
-      </span>
-      <button
-        type="button"
-        className="btn btn-small"
-        onClick={() =>
-          void serverHealthy().then((ok) => {
-            if (ok) connectivityStore.getState().markReachable();
-          })
-        }
-      >
-        Retry now
-      </button>
-    </div>
+    <>
+      {refused}
+      <div className="banner" role="alert">
+        <strong>{status === 'upstream-down' ? 'Clinical record system unavailable.' : 'Offline: the Twinscope server cannot be reached.'}</strong>
+        <span>
+          Showing what was already loaded. {pending > 0 ? `${pending} ${pending === 1 ? 'write waits' : 'writes wait'} to be sent. ` : ''}
+          Retrying every {POLL_MS / 1000} s.
+        </span>
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() =>
+            void serverHealthy().then((ok) => {
+              if (ok) connectivityStore.getState().markReachable();
+            })
+          }
+        >
+          Retry now
+        </button>
+      </div>
+    </>
   );
 }

@@ -8,7 +8,7 @@ import { type Endpoint, type Remote, transfer, wrap } from 'comlink';
 import { type ImageVolume, type LabelVolume } from '../domain/imaging';
 import { type StructureMesh } from '../domain/mesh';
 import { type MeshingPort, type MeshingProgress, meshInParallel } from '../../workers/meshing/parallel';
-import { type MeshingOptions } from '../../workers/meshing/surfaces';
+import { type MeshingOptions } from '../../workers/meshing/pipelineTypes';
 import { type MeshingWorkerApi, type SegmentationOp, type SegmentationResult } from '../../workers/meshing/workerApi';
 
 export interface WorkerHandle {

@@ -176,7 +176,7 @@ export class PhysiologyPool {
       return result;
     } catch (err) {
       // Let the sibling calls settle quietly; the first error (or the abort) is what the caller sees.
-      [main, ...parts].forEach((p) => p.catch(() => undefined));
+      for (const p of [main, ...parts]) p.catch(() => undefined);
       throw err;
     }
   }

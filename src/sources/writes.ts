@@ -24,7 +24,24 @@ function getOutbox(): Promise<Outbox> {
 const send = (resource: Resource, ifNoneExist: string) => fhir.create(resource, { ifNoneExist });
 
 async function publishCount(outbox: Outbox): Promise<void> {
-  connectivityStore.getState().setPendingWrites((await outbox.pending()).length);
+  const entries = await outbox.pending();
+  const s = connectivityStore.getState();
+  s.setPendingWrites(entries.filter((e) => !e.rejected).length);
+  s.setRejectedWrites(
+    entries.flatMap((e) => (e.rejected ? [{ key: e.key, resourceType: e.resource.resourceType, message: e.rejected.message }] : [])),
+  );
+}
+
+/** Drops a refused write once the user has read why. */
+export async function discardRejectedWrite(key: string): Promise<void> {
+  const outbox = await getOutbox();
+  await outbox.discard(key);
+  await publishCount(outbox);
+}
+
+/** Publishes what the outbox holds from an earlier visit (IndexedDB survives reloads) and replays it. */
+export async function resumeOutbox(): Promise<ReplayResult> {
+  return replayOutbox();
 }
 
 export async function writeResource(resource: Resource): Promise<WriteOutcome> {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { connectivityStore } from './connectivity-store';
 
 describe('connectivityStore', () => {
-  beforeEach(() => connectivityStore.setState({ status: 'online', sinceIso: null, pendingWrites: 0 }));
+  beforeEach(() => connectivityStore.setState({ status: 'online', sinceIso: null, pendingWrites: 0, rejectedWrites: [] }));
 
   it('remembers when the outage began across changes of kind, and forgets it when back online', () => {
     const s = connectivityStore.getState();

@@ -6,7 +6,7 @@
 import { type LabelVolume } from '../../src/domain/imaging';
 import { type StructureMesh } from '../../src/domain/mesh';
 import { mergeSlabSurfaces, planSlabs, type SlabRequest, type SlabSurface } from './marchingCubes';
-import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './surfaces';
+import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipelineTypes';
 
 export interface MeshingPort {
   extractSlab(req: SlabRequest, transferList: ArrayBuffer[]): Promise<SlabSurface[]>;

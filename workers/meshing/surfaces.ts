@@ -1,64 +1,21 @@
 // The meshing pipeline for a label volume: extract (marching cubes, per label, by slab) → LPS mm →
 // Taubin smoothing → meshoptimizer decimation → per-structure numbers. The parallel orchestrator
 // (parallel.ts) runs the same two steps, extractSlab and finishStructure, on workers.
-import { type LabelVolume, type SegmentInfo, type VolumeGeometry, mm3ToMl, voxelVolumeMm3 } from '../../src/domain/imaging';
+import { type LabelVolume, type VolumeGeometry, mm3ToMl, voxelVolumeMm3 } from '../../src/domain/imaging';
 import { type StructureMesh } from '../../src/domain/mesh';
 import { decimate, decimatorReady } from './decimation';
 import { extractSlab, mergeSlabSurfaces, type SlabSurface } from './marchingCubes';
 import { ijkMeshToLps, signedVolumeMm3, surfaceAreaMm2, vertexNormals } from './meshMetrics';
+import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipelineTypes';
 import { taubinSmooth } from './smoothing';
 
-export interface MeshingOptions {
-  /** Labels to mesh; default: every segment of the volume. */
-  labels?: number[];
-  /** Taubin iterations; 0 turns smoothing off. Default 20. */
-  smoothingIterations?: number;
-  /** Triangle budget per structure. Default 100 000. */
-  budgetTriangles?: number;
-  /** Decimation error bound in mm. Default half the smallest voxel spacing. */
-  maxErrorMm?: number;
-}
-
-/** Everything finishStructure needs: plain data, so it can be posted to a worker with its buffers transferred. */
-export interface FinishRequest {
-  segment: SegmentInfo;
-  positionsIjk: Float32Array;
-  indices: Uint32Array;
-  voxelCount: number;
-  geometry: VolumeGeometry;
-  options: MeshingOptions;
-}
-
-export interface StageTimingsMs {
-  smoothMs: number;
-  decimateMs: number;
-  statsMs: number;
-}
-
-export interface FinishResult {
-  structure: StructureMesh;
-  timingsMs: StageTimingsMs;
-}
+export { geometryOf, wantedSegments, type FinishRequest, type FinishResult, type MeshingOptions, type StageTimingsMs } from './pipelineTypes';
 
 export const DEFAULT_BUDGET_TRIANGLES = 100_000;
 export const DEFAULT_SMOOTHING_ITERATIONS = 20;
 
 export function defaultMaxErrorMm(g: VolumeGeometry): number {
   return 0.5 * Math.min(g.spacingMm[0], g.spacingMm[1], g.spacingMm[2]);
-}
-
-/** Geometry only (no voxels), to post alongside slabs. */
-export function geometryOf(v: VolumeGeometry): VolumeGeometry {
-  return { dimensions: v.dimensions, spacingMm: v.spacingMm, originLps: v.originLps, directionLps: v.directionLps };
-}
-
-export function wantedSegments(volume: LabelVolume, options: MeshingOptions): SegmentInfo[] {
-  if (options.labels === undefined) return volume.segments;
-  return options.labels.map((l) => {
-    const s = volume.segments.find((seg) => seg.label === l);
-    if (s === undefined) throw new Error(`label ${l} is not in this segmentation's label table`);
-    return s;
-  });
 }
 
 /** Smooth, decimate and measure one extracted surface. Consumes (mutates) the request's buffers. */
@@ -81,6 +38,8 @@ export async function finishStructure(req: FinishRequest): Promise<FinishResult>
     const d = decimate(mesh, {
       targetTriangles: options.budgetTriangles ?? DEFAULT_BUDGET_TRIANGLES,
       maxErrorMm: options.maxErrorMm ?? defaultMaxErrorMm(geometry),
+      // Marching cubes output is closed by construction (tested) and smoothing keeps topology.
+      inputKnownWatertight: true,
     });
     mesh = d.mesh;
     watertight = d.watertight;

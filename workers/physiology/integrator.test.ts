@@ -2,11 +2,9 @@
 // step count's accuracy on the circulation against a fine-step reference (issue 6: ≤ 0.5 mmHg and
 // ≤ 0.5 mL over 10 beats).
 import { describe, expect, it } from 'vitest';
-import { type PresetName } from '../../src/domain/physiology';
 import { Rk4Stepper } from './integrator';
-import { VOLUME_INDICES } from './model';
+import { productionError } from './accuracy';
 import { resolveParameters } from './presets';
-import { DEFAULT_STEPS_PER_BEAT, Simulator, allocateWaveforms, settle } from './simulator';
 
 /** y'' = −ω²y as a first-order system: exact solution y = cos ωt, y' = −ω sin ωt. */
 function oscillatorError(steps: number): number {
@@ -44,41 +42,21 @@ describe('Rk4Stepper', () => {
   });
 });
 
-const PRESSURES = ['lvPressureMmHg', 'laPressureMmHg', 'rvPressureMmHg', 'raPressureMmHg', 'aorticPressureMmHg', 'pulmonaryArteryPressureMmHg'] as const;
-const VOLUMES = ['lvVolumeMl', 'rvVolumeMl'] as const;
-
-/** Max |production − reference| over 10 beats at every production sample (same start state). */
-export function productionError(preset: PresetName, refStepsPerBeat = 4000): { pressureMmHg: number; volumeMl: number } {
-  const params = resolveParameters({ preset });
-  const start = new Simulator(params);
-  settle(start);
-  const n = DEFAULT_STEPS_PER_BEAT;
-  const ratio = refStepsPerBeat / n;
-  const prod = new Simulator(params, { state: start.y });
-  const ref = new Simulator(params, { state: start.y, stepsPerBeat: refStepsPerBeat });
-  // The baroreflex integrates as an ODE here (not frozen): the full model is compared.
-  prod.ctx.reflexFrozen = false;
-  ref.ctx.reflexFrozen = false;
-  const wp = allocateWaveforms(n + 1);
-  const wr = allocateWaveforms(refStepsPerBeat + 1);
-  let pressureMmHg = 0;
-  let volumeMl = 0;
-  for (let b = 0; b < 10; b++) {
-    prod.runBeat(true, wp);
-    ref.runBeat(true, wr);
-    for (let i = 0; i <= n; i++) {
-      for (const k of PRESSURES) pressureMmHg = Math.max(pressureMmHg, Math.abs(wp[k][i]! - wr[k][i * ratio]!));
-      for (const k of VOLUMES) volumeMl = Math.max(volumeMl, Math.abs(wp[k][i]! - wr[k][i * ratio]!));
-    }
-    for (const i of VOLUME_INDICES) volumeMl = Math.max(volumeMl, Math.abs(prod.y[i]! - ref.y[i]!));
-  }
-  return { pressureMmHg, volumeMl };
-}
-
 describe('production integrator accuracy (issue 6: ≤ 0.5 mmHg, ≤ 0.5 mL over 10 beats)', () => {
-  it.each(['healthy', 'hfref', 'severe-as'] as const)('%s: 200 steps/beat vs a 4000-step reference', (preset) => {
+  it.each(['healthy', 'hfref', 'severe-as'] as const)('%s: 5.2 ms steps vs a 20× finer reference', (preset) => {
     const e = productionError(preset);
     expect(e.pressureMmHg).toBeLessThan(0.5);
     expect(e.volumeMl).toBeLessThan(0.5);
+  });
+
+  it.each([40, 150])('open-loop heart rate %i bpm: the step cap keeps the same accuracy', (hr) => {
+    const e = productionError(resolveParameters({ parameters: { heartRateBpm: hr, baroGain: 0 } }), { refinement: 10 });
+    expect(e.pressureMmHg).toBeLessThan(0.5);
+    expect(e.volumeMl).toBeLessThan(0.5);
+  });
+
+  it('a coarser grid really is worse (the test can fail): 8.3 ms steps miss the 0.5 mmHg bound for severe AS', () => {
+    const e = productionError('severe-as', { stepsPerBeat: 20, maxStepSec: 0.0084 });
+    expect(e.pressureMmHg).toBeGreaterThan(0.5);
   });
 });

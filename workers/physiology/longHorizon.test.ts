@@ -2,7 +2,7 @@
 // these bounds), plus cancellation, progress and the steady-state shortcut of runScenario.
 import { describe, expect, it } from 'vitest';
 import { type Intervention, type TrajectoryPoint } from '../../src/domain/physiology';
-import { runBeatResolved, runMultiScale } from './longHorizon';
+import { runBeatResolved, runEndpoint, runMultiScale } from './longHorizon';
 import { resolveParameters } from './presets';
 import { runScenario, scenarioHorizonSec } from './runScenario';
 
@@ -75,5 +75,21 @@ describe('runScenario', () => {
     expect(scenarioHorizonSec({})).toBe(0);
     expect(scenarioHorizonSec({ interventions: [{ type: 'fluid', atSec: 60, volumeMl: 250, overSec: 300 }] })).toBe(960);
     expect(scenarioHorizonSec({ durationSec: 42, interventions: [{ type: 'tavr', atSec: 0, eoaCm2: 2 }] })).toBe(42);
+  });
+});
+
+describe('runEndpoint (ensemble members)', () => {
+  it('matches the multi-scale trajectory endpoint within its re-solve tolerance', () => {
+    const params = resolveParameters({ preset: 'hfref' });
+    const ivs: Intervention[] = [
+      { type: 'drug', atSec: 0, drug: 'metoprolol', doseMg: 50, route: 'oral' },
+      { type: 'drug', atSec: 0, drug: 'furosemide', doseMg: 40, route: 'iv' },
+    ];
+    const traj = runMultiScale(params, ivs, 7200, 75).metrics;
+    const end = runEndpoint(params, ivs, 7200, 75).metrics;
+    expect(Math.abs(end.mapMmHg - traj.mapMmHg)).toBeLessThan(0.5);
+    expect(Math.abs(end.hrBpm - traj.hrBpm)).toBeLessThan(0.5);
+    expect(Math.abs(end.coLPerMin - traj.coLPerMin)).toBeLessThan(0.05);
+    expect(Math.abs(end.lvedvMl - traj.lvedvMl)).toBeLessThan(1);
   });
 });

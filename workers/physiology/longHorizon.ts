@@ -116,6 +116,37 @@ export function runMultiScale(
   return { trajectory, metrics: final.metrics, waveforms: final.waveforms, work: solves };
 }
 
+export interface EndpointOptions {
+  stepsPerBeat?: number;
+  /** Warm start: a settled state of a similar parameter set (its total volume is corrected). */
+  state?: Float64Array;
+}
+
+/**
+ * The multi-scale scheme's state at t = durationSec without its trajectory. Under the
+ * quasi-steady-state assumption the hemodynamics at any time depend only on the inputs at that
+ * time (drug effects, EOA, pacing) and on the blood volume (initial + scheduled external volume),
+ * so the endpoint is one settle at the final inputs. Ensemble members, which report endpoint
+ * percentiles only, use this (longHorizon.test.ts checks it against runMultiScale's last point).
+ */
+export function runEndpoint(
+  params: ModelParameters,
+  interventions: readonly Intervention[],
+  durationSec: number,
+  weightKg: number | undefined,
+  opts: EndpointOptions = {},
+): { metrics: EngineMetrics; state: Float64Array } {
+  const sim = new Simulator(params, { stepsPerBeat: opts.stepsPerBeat, state: opts.state });
+  const sched = new InputSchedule(interventions, weightOf(weightKg), params.aorticValveEoaCm2);
+  sched.advanceTo(durationSec);
+  sched.applyTo(sim.ctx);
+  // Put exactly this member's blood volume plus the scheduled external volume in circulation.
+  const targetMl = params.bloodVolumeMl + sched.externalVolumeMl();
+  sim.y[IDX.sysVenVolumeMl] = sim.y[IDX.sysVenVolumeMl]! + (targetMl - sim.totalBloodVolumeMl());
+  const residual = settle(sim);
+  return { metrics: measure(sim, 1, residual).metrics, state: Float64Array.from(sim.y) };
+}
+
 /** Beat-by-beat reference run (ODE baroreflex); the same trajectory sampling as runMultiScale. */
 export function runBeatResolved(
   params: ModelParameters,

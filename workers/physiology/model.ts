@@ -161,7 +161,8 @@ function effector(drive: number, gain: number, lo: number, hi: number): number {
 /** Sympathetic drive from arterial pressure, η = 1/(1 + (P/Pset)^ν) (Ottesen 2004). */
 export function sympatheticDrive(pressureMmHg: number, setPointMmHg: number, steepness: number): number {
   if (pressureMmHg <= 0) return 1;
-  return 1 / (1 + Math.pow(pressureMmHg / setPointMmHg, steepness));
+  // exp(ν·ln r) rather than Math.pow: V8's pow with a non-constant exponent is several times slower.
+  return 1 / (1 + Math.exp(steepness * Math.log(pressureMmHg / setPointMmHg)));
 }
 
 /** Heart rate the sinus node would fire at for the current drive and drug inputs. */

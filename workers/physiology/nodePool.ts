@@ -114,7 +114,7 @@ export class NodePhysiologyPool {
     } catch (err) {
       // Drop the chunks not yet started; running ones finish and are ignored.
       this.queue.splice(0).forEach((q) => q.reject(err instanceof Error ? err : new Error(String(err))));
-      parts.forEach((p) => p.catch(() => undefined));
+      for (const p of parts) p.catch(() => undefined);
       throw err;
     }
   }

@@ -8,7 +8,7 @@ import {
   type Scenario,
   type ScenarioResult,
 } from '../../src/domain/physiology';
-import { runMultiScale, throwIfAborted } from './longHorizon';
+import { runEndpoint, runMultiScale, throwIfAborted } from './longHorizon';
 import { resolveParameters } from './presets';
 import { validateScenario } from './scenario';
 import { simulateSteadyState } from './simulator';
@@ -45,16 +45,23 @@ function runOne(params: ModelParameters, interventions: readonly Intervention[],
   return { metrics: r.metrics, waveforms: r.waveforms, trajectory: r.trajectory };
 }
 
-/** Final metrics of ensemble members [from, to) of a scenario (seeded, order-independent). */
+/**
+ * Final metrics of ensemble members [from, to) of a scenario (seeded, order-independent). Each
+ * member is the endpoint of the multi-scale scheme (runEndpoint), warm-started from the base
+ * parameter set's endpoint, so a member costs one settle whatever the horizon.
+ */
 export function runEnsembleMembers(scenario: Scenario, from: number, to: number, opts: RunOptions = {}): EngineMetrics[] {
   const s = validateScenario(scenario);
   const base = resolveParameters(s);
   const horizon = scenarioHorizonSec(s);
+  const ivs = s.interventions ?? [];
+  const weight = s.patient?.weightKg;
+  const start = runEndpoint(base, ivs, horizon, weight).state;
   const out: EngineMetrics[] = [];
   for (let i = from; i < to; i++) {
     throwIfAborted(opts.signal);
     const params = memberParameters(base, s.seed ?? 1, i);
-    out.push(runOne(params, s.interventions ?? [], horizon, s.patient?.weightKg, {}).metrics);
+    out.push(runEndpoint(params, ivs, horizon, weight, { state: start }).metrics);
     opts.onProgress?.((i - from + 1) / Math.max(1, to - from));
   }
   return out;

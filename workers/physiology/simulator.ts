@@ -17,6 +17,7 @@ import {
   OBS_SIZE,
   STATE_SIZE,
   beginBeat,
+  currentHeartRateBpm,
   initialState,
   observePressures,
   rhs,
@@ -25,11 +26,14 @@ import {
 } from './model';
 
 /**
- * Steps per beat of the production integrator. 200 RK4 steps (4 ms at 60 bpm) keep pressures
- * within 0.5 mmHg and volumes within 0.5 mL of a 4000-step reference over 10 beats for every
- * preset (integrator.test.ts, bench/solver.bench.ts report the measured error).
+ * Step control of the production integrator: each beat takes max(DEFAULT_STEPS_PER_BEAT,
+ * ⌈period / DEFAULT_MAX_STEP_SEC⌉) equal RK4 steps (161 at 72 bpm, 289 at 40 bpm). Steps above
+ * about 7 ms lose accuracy around valve events (measured: 1 mmHg at 7.5 ms, 0.05 at 6 ms), so
+ * 5.2 ms keeps pressures within 0.5 mmHg and volumes within 0.5 mL of a 20× finer reference over
+ * 10 beats for every preset and for 40–150 bpm (integrator.test.ts; bench/solver.bench.ts).
  */
-export const DEFAULT_STEPS_PER_BEAT = 200;
+export const DEFAULT_STEPS_PER_BEAT = 100;
+export const DEFAULT_MAX_STEP_SEC = 0.0052;
 /** Forward flow above which the aortic valve counts as open for the gradient (mL/s). */
 const EJECTION_FLOW_THRESHOLD_ML_PER_S = 1;
 
@@ -82,7 +86,12 @@ export class BeatStats {
 }
 
 export interface SimulatorOptions {
+  /** Fewest steps in a beat (default DEFAULT_STEPS_PER_BEAT). */
   stepsPerBeat?: number;
+  /** Longest step (s) (default DEFAULT_MAX_STEP_SEC). */
+  maxStepSec?: number;
+  /** Multiply every beat's step count (reference solutions: 20 gives a 20× finer grid on the same beats). */
+  refinement?: number;
   /** Start from this state (copied) instead of the built-in initial guess. */
   state?: Float64Array;
 }
@@ -91,7 +100,11 @@ export class Simulator {
   readonly ctx: ModelContext;
   readonly y: Float64Array;
   readonly stepsPerBeat: number;
+  readonly maxStepSec: number;
+  readonly refinement: number;
   readonly stats = new BeatStats();
+  /** Steps taken in the last beat. */
+  lastBeatSteps = 0;
   /** Absolute simulated time (s) at the start of the next beat. */
   tSec = 0;
   beats = 0;
@@ -101,9 +114,13 @@ export class Simulator {
   constructor(params: ModelParameters, opts: SimulatorOptions = {}) {
     this.ctx = new ModelContext(params);
     this.stepsPerBeat = opts.stepsPerBeat ?? DEFAULT_STEPS_PER_BEAT;
+    this.maxStepSec = opts.maxStepSec ?? DEFAULT_MAX_STEP_SEC;
+    this.refinement = opts.refinement ?? 1;
     if (!Number.isInteger(this.stepsPerBeat) || this.stepsPerBeat < 20) {
       throw new RangeError(`stepsPerBeat must be an integer ≥ 20 (got ${this.stepsPerBeat})`);
     }
+    if (!(this.maxStepSec > 0 && this.maxStepSec <= 0.05)) throw new RangeError(`maxStepSec must be in (0, 0.05] s (got ${this.maxStepSec})`);
+    if (!Number.isInteger(this.refinement) || this.refinement < 1) throw new RangeError(`refinement must be an integer ≥ 1 (got ${this.refinement})`);
     this.y = opts.state ? Float64Array.from(opts.state) : initialState(params, this.ctx);
     if (this.y.length !== STATE_SIZE) throw new RangeError(`state must have ${STATE_SIZE} entries (got ${this.y.length})`);
   }
@@ -112,9 +129,22 @@ export class Simulator {
    * Integrate one beat. With `observe`, BeatStats hold the beat's statistics afterwards; with
    * `wave`, the beat's waveforms are written into its arrays (length ≥ stepsPerBeat + 1).
    */
+  /** Steps for a beat of this period. */
+  stepsFor(periodSec: number): number {
+    return this.refinement * Math.max(this.stepsPerBeat, Math.ceil(periodSec / this.maxStepSec - 1e-9));
+  }
+
+  /** Steps the next beat will take (its period is fixed by the current state and inputs). */
+  stepsForNextBeat(): number {
+    return this.stepsFor(60 / currentHeartRateBpm(this.ctx, this.y));
+  }
+
   runBeat(observe = true, wave?: BeatWaveforms): void {
-    const { ctx, y, stepper, stepsPerBeat: n } = this;
+    const { ctx, y, stepper } = this;
     beginBeat(ctx, y);
+    const n = this.stepsFor(ctx.periodSec);
+    if (wave && wave.tSec.length < n + 1) throw new RangeError(`waveform arrays hold ${wave.tSec.length} samples; this beat needs ${n + 1}`);
+    this.lastBeatSteps = n;
     const dt = ctx.periodSec / n;
     if (observe) {
       this.stats.reset(ctx.periodSec);
@@ -303,12 +333,13 @@ export function simulateSteadyState(params: ModelParameters, opts: SteadyStateOp
 /** Average `beats` further beats (reflex held at equilibrium) and record the last one's waveforms. */
 export function measure(sim: Simulator, beats: number, residual: number): SteadyStateResult {
   if (!Number.isInteger(beats) || beats < 1) throw new RangeError(`beats must be an integer ≥ 1 (got ${beats})`);
-  const wave = allocateWaveforms(sim.stepsPerBeat + 1);
   const list: EngineMetrics[] = [];
   let lvedp = 0;
+  let wave = allocateWaveforms(0);
   const wasFrozen = sim.ctx.reflexFrozen;
   sim.ctx.reflexFrozen = true;
   for (let b = 0; b < beats; b++) {
+    if (b === beats - 1) wave = allocateWaveforms(sim.stepsForNextBeat() + 1);
     sim.runBeat(true, b === beats - 1 ? wave : undefined);
     list.push(metricsFromStats(sim.stats, sim.ctx));
     lvedp += sim.stats.lvedpMmHg / beats;

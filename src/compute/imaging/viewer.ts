@@ -154,7 +154,10 @@ export class ImagingViewer {
   }
 
   /** Open a series: first image in the stack viewport at once, then the volume in the background. */
-  async openSeries(series: SeriesToOpen, opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal }): Promise<{ mprReady: boolean }> {
+  async openSeries(
+    series: SeriesToOpen,
+    opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
+  ): Promise<{ mprReady: boolean; noVolumeReason?: string }> {
     this.unloadVolume();
     this.series = series;
     this.voi = null;
@@ -165,18 +168,28 @@ export class ImagingViewer {
     if (opts.signal.aborted) throw abortError();
     if (total < MIN_SLICES_FOR_MPR) {
       opts.onProgress({ loadedFrames: total, totalFrames: total, failedFrames: 0 });
-      return { mprReady: false };
+      return { mprReady: false, noVolumeReason: total === 1 ? 'a single image' : `only ${total} images` };
     }
-    await this.loadVolume(series, opts);
-    return { mprReady: true };
+    return this.loadVolume(series, opts);
   }
 
-  private async loadVolume(series: SeriesToOpen, opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal }): Promise<void> {
+  private async loadVolume(
+    series: SeriesToOpen,
+    opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
+  ): Promise<{ mprReady: boolean; noVolumeReason?: string }> {
     const { core } = this.cs;
     const volumeId = `cornerstoneStreamingImageVolume:twinscope-${series.id}-${Date.now().toString(36)}`;
     const volume = await core.volumeLoader.createAndCacheVolume(volumeId, { imageIds: series.imageIds });
     this.volumeId = volumeId;
     this.volume = volume;
+    // Slices without usable positions (e.g. an enhanced multi-frame object whose geometry sits in
+    // functional groups Cornerstone does not read) give a zero slice gap: no volume, stack only.
+    const badSpacing = [...volume.spacing].some((sp) => !(sp > 0) || !Number.isFinite(sp));
+    if (badSpacing) {
+      this.unloadVolume();
+      opts.onProgress({ loadedFrames: series.imageIds.length, totalFrames: series.imageIds.length, failedFrames: 0 });
+      return { mprReady: false, noVolumeReason: `the slices have no usable spacing (${[...volume.spacing].join(' × ')} mm)` };
+    }
     const total = series.imageIds.length;
     await new Promise<void>((resolve, reject) => {
       let failed = 0;
@@ -199,6 +212,7 @@ export class ImagingViewer {
       });
     });
     if (this.layout === 'mpr') await this.showCurrent();
+    return { mprReady: true };
   }
 
   /** The loaded volume in HU with LPS geometry, or null before the volume has loaded. */

@@ -2,7 +2,7 @@
 // Filters and page live in the URL, so a found event can be shared as a link.
 import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { useAuditEvents } from '../../sources/queries';
+import { useAdminUsers, useAuditEvents } from '../../sources/queries';
 import { Badge, ErrorNotice, Loading } from '../../ui/feedback';
 import {
   AUDIT_ACTION_LABEL,
@@ -52,6 +52,8 @@ export function AuditView(): ReactNode {
     searchError = err as Error;
   }
   const q = useAuditEvents(search);
+  // Usernames to pick from; the filter still accepts any text (e.g. a since-deleted user).
+  const users = useAdminUsers();
   const set = (patch: Partial<AuditFilters>) => setDraft((d) => ({ ...d, ...patch }));
 
   const apply = (e: FormEvent) => {
@@ -69,7 +71,21 @@ export function AuditView(): ReactNode {
       <form className="toolbar" onSubmit={apply} aria-label="Audit filters">
         <div className="field">
           <label htmlFor="audit-user">User</label>
-          <input id="audit-user" className="input" value={draft.user} onChange={(e) => set({ user: e.target.value })} placeholder="username" />
+          <input
+            id="audit-user"
+            className="input"
+            list="audit-user-options"
+            value={draft.user}
+            onChange={(e) => set({ user: e.target.value })}
+            placeholder="username"
+          />
+          <datalist id="audit-user-options">
+            {users.data?.map((u) => (
+              <option key={u.id} value={u.username}>
+                {u.role}
+              </option>
+            ))}
+          </datalist>
         </div>
         <div className="field">
           <label htmlFor="audit-patient">Patient id</label>

@@ -156,18 +156,27 @@ export function useViewer() {
         if (ac.signal.aborted) throw new DOMException('Loading cancelled', 'AbortError');
         // Stack first: the element exists because layout 'stack' was set above.
         await viewer.setLayout('stack', elements.current);
-        const { mprReady } = await viewer.openSeries(ready, {
+        const opened = await viewer.openSeries(ready, {
           signal: ac.signal,
           onProgress: (progress) => setState((s) => (s.loading ? { ...s, loading: { ...s.loading, progress } } : s)),
         });
-        const volume = mprReady ? viewer.exportImageVolume() : null;
-        if (volume) imageVolumeStore.getState().publish(volume, ready.patientId);
+        let notice = opened.noVolumeReason ? `Shown as a stack only: ${opened.noVolumeReason}, so there is no three-plane view.` : null;
+        if (opened.mprReady) {
+          try {
+            const volume = viewer.exportImageVolume();
+            if (volume) imageVolumeStore.getState().publish(volume, ready.patientId);
+          } catch (err) {
+            // The views still work; only the hand-off to Anatomy and meshing is refused.
+            notice = `This series cannot be used for 3D anatomy: ${err instanceof Error ? err.message : String(err)}`;
+          }
+        }
         setState((s) => ({
           ...s,
           loading: null,
+          notice,
           openSeries: ready,
-          mprAvailable: mprReady,
-          layout: mprReady && !userPickedLayout.current ? 'mpr' : s.layout,
+          mprAvailable: opened.mprReady,
+          layout: opened.mprReady && !userPickedLayout.current ? 'mpr' : s.layout,
         }));
       } catch (err) {
         const cancelled = err instanceof DOMException && err.name === 'AbortError';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ingestFhirVitals } from '../../../src/ingest/fhir-vitals';
 import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
 import { assimilate } from '../ensemble/assimilate';
+import { calibrationApi } from './api';
 import { resolveParameters } from '../presets';
 import { simulateSteadyState } from '../simulator';
 import { calibrateTwin, ensembleEngineParameters } from './calibrate';
@@ -91,6 +92,22 @@ describe('calibrateTwin on a simulated patient', () => {
     expect(mean).toBeLessThan(newSbp + 1);
     expect(a.innovations[0]!.z).toBeGreaterThan(1);
   });
+
+  it('exposes assimilation and forecast through the worker API with vitals in canonical units', () => {
+    const a = calibrationApi.assimilateVitals(r.ensemble, [
+      { kind: 'hrBpm', value: m.hrBpm },
+      { kind: 'spo2Fraction', value: 0.95 },
+    ]);
+    expect(a.ignored).toEqual([{ key: 'spo2Fraction', reason: 'not observed by the haemodynamic model' }]);
+    expect(a.innovations.map((i) => i.key)).toEqual(['hrBpm']);
+    const f = calibrationApi.forecast(a.ensemble, { horizonSec: 12 * 3600, stepSec: 3600, keys: ['hrBpm', 'mapMmHg'] });
+    expect(f.tSec).toHaveLength(13);
+    const hr = f.bands.hrBpm!;
+    expect(hr[0]!.p05).toBeLessThan(hr[0]!.p50);
+    // Drift widens the band over 12 h (HR drift SD 10 % by assumption).
+    expect(hr[12]!.p95 - hr[12]!.p05).toBeGreaterThan(hr[0]!.p95 - hr[0]!.p05);
+    expect(Math.abs(hr[12]!.p50 - hr[0]!.p50)).toBeLessThan(0.1 * hr[0]!.p50);
+  });
 });
 
 describe('twin experiments (bounded run; the full cohort is scripts/twin-experiments.ts)', () => {
@@ -131,7 +148,7 @@ describe('twin experiments (bounded run; the full cohort is scripts/twin-experim
   });
 
   it('still calibrates with 40 % of the inputs missing, says which, and widens its bands', () => {
-    const few = cohort.slice(0, 4);
+    const few = cohort.slice(0, 3);
     const sparse = few.map((p) => runTwinExperiment(p, { seed: 1, missingFraction: 0.4, ...FAST }));
     for (const o of sparse) {
       expect(o.missing).toHaveLength(4); // round(0.4 × 9)
@@ -139,7 +156,7 @@ describe('twin experiments (bounded run; the full cohort is scripts/twin-experim
     }
     const width = (list: ExperimentOutcome[]) =>
       list.reduce((s, o) => s + o.parameters.reduce((t, p) => t + p.bandLog, 0), 0) / list.length;
-    expect(width(sparse)).toBeGreaterThan(width(complete.slice(0, 4)));
+    expect(width(sparse)).toBeGreaterThan(width(complete.slice(0, 3)));
   });
 });
 
@@ -160,6 +177,18 @@ describe('calibrateFromRecord on Synthea heart-failure bundles', () => {
     expect(hr.sdRatio).toBeGreaterThan(0.5);
     for (const res of r.residuals) expect(Math.abs(res.z)).toBeLessThan(2);
     expect(r.medications.some((x) => x.drug === 'metoprolol')).toBe(true);
+  });
+
+  it.skipIf(!hasSharedData(...SYNTHEA))('fits an extra observation from outside the record (an LV volume from CT) and reports it', () => {
+    const dir = sharedDataPath(...SYNTHEA);
+    const file = readdirSync(dir).find((f) => f.startsWith('Oda'))!;
+    const vitals = ingestFhirVitals(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as unknown);
+    const r = calibrateFromRecord(vitals, { fit: FAST, extraObservations: [{ key: 'lvedvMl', value: 190, source: 'anatomy:seg-1' }] });
+    const res = r.residuals.find((x) => x.key === 'lvedvMl')!;
+    expect(res.source).toBe('anatomy:seg-1');
+    // 190 mL with SD ≈ 23 mL (12 % + 5 mL): the fit must land within 2 SD of it.
+    expect(Math.abs(res.z)).toBeLessThan(2);
+    expect(r.outputs.lvedvMl!.p50).toBeGreaterThan(150);
   });
 
   it('refuses a record of two patients', () => {

@@ -5,7 +5,7 @@
 // ensemble, each member run through the engine) → a report with the posterior summary, per-
 // observation residuals, the inputs used / missing / implausible / converted, and the ensemble.
 
-import { METRIC_KEYS, type MetricKey, type ModelParameters, type ParameterName, type Percentiles } from '../../../src/domain/physiology';
+import type { ModelParameters, ParameterName, Percentiles } from '../../../src/domain/physiology';
 import type { VitalKind, VitalsIngestResult } from '../../../src/ingest/fhir-vitals';
 import { EXPECTED_CALIBRATION_INPUTS } from '../../../src/ingest/fhir-vitals';
 import type { TwinEnsemble } from '../ensemble/ensemble';
@@ -248,8 +248,4 @@ export function observationsFromVitals(v: VitalsIngestResult): { observations: C
 /** Noise model table for documentation and the UI's provenance panel. */
 export function noiseModelTable(): { key: string; absSd: number; relSd: number; source: string }[] {
   return (Object.keys(NOISE_MODELS) as OutputKey[]).map((k) => ({ key: k, ...NOISE_MODELS[k] }));
-}
-
-export function isMetricKey(k: string): k is MetricKey {
-  return (METRIC_KEYS as readonly string[]).includes(k);
 }

@@ -138,7 +138,8 @@ const r4 = (v: number): number => Number(v.toPrecision(4));
 export function toJson(r: RecordCalibrationResult, withEnsemble: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {
     method: r.method,
-    patient: r.patient,
+    patient: { ...r.patient, heightCm: Math.round(r.patient.heightCm * 10) / 10, weightKg: Math.round(r.patient.weightKg * 10) / 10 },
+    archetypes: r.archetypes.map((a) => ({ ...a, posteriorWeight: r4(a.posteriorWeight) })),
     patientDefaults: r.patientDefaults,
     inputs: r.inputs,
     medications: r.medications,

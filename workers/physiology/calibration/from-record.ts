@@ -5,7 +5,14 @@
 import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../src/domain/physiology';
 import type { MedicationInput, VitalsIngestResult } from '../../../src/ingest/fhir-vitals';
 import { REFERENCE_PATIENT, resolveParameters } from '../presets';
-import { calibrateTwin, observationsFromVitals, type CalibrationResult, type InputReport, type PriorArchetype } from './calibrate';
+import {
+  calibrateTwin,
+  observationsFromVitals,
+  type CalibrationObservation,
+  type CalibrationResult,
+  type InputReport,
+  type PriorArchetype,
+} from './calibrate';
 import type { FitOptions } from './fit';
 
 export interface RecordCalibrationOptions {
@@ -15,6 +22,13 @@ export interface RecordCalibrationOptions {
    * which healthy hearts, HFrEF and severe AS are all plausible before the data are seen).
    */
   archetypeWeights?: Partial<Record<PresetName, number>>;
+  /**
+   * Observations from outside the FHIR record, fitted alongside it: e.g. the LV end-diastolic
+   * volume measured on the patient's segmented CT by the Anatomy work
+   * (`{ key: 'lvedvMl', value, source: 'anatomy:<segmentation id>' }`). Noise defaults to the
+   * output's noise model.
+   */
+  extraObservations?: readonly CalibrationObservation[];
 }
 
 /** One prior component per engine preset, resolved for this patient. */
@@ -68,7 +82,8 @@ export function calibrateFromRecord(v: VitalsIngestResult, options: RecordCalibr
   const base = resolveParameters({ preset: 'healthy', patient });
   const { observations, inputs } = observationsFromVitals(v);
   const archetypes = archetypesFor(patient, options.archetypeWeights);
-  const result = calibrateTwin({ base, archetypes, observations, ...(options.fit ? { fit: options.fit } : {}) });
+  const all = [...observations, ...(options.extraObservations ?? [])];
+  const result = calibrateTwin({ base, archetypes, observations: all, ...(options.fit ? { fit: options.fit } : {}) });
   return {
     ...result,
     patient,

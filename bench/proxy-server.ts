@@ -1,0 +1,36 @@
+// Server side of bench/proxy.bench.ts, run as its own process (so its memory and CPU are its
+// own): the full app (auth, RBAC, consent, audit) on one port, and on a second port the same
+// embedded store answering the same FHIR request with none of the proxy's checks — the "direct"
+// peer. Prints one JSON line with both ports once listening.
+import Fastify from 'fastify';
+import { buildApp } from '../server/app';
+import { loadConfig } from '../server/config';
+import type { HttpMethod } from '@medplum/fhir-router';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await buildApp(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const direct = Fastify({ logger: false });
+  direct.get('/fhir/*', async (req, reply) => {
+    const url = req.url.replace(/^\/fhir\//, '');
+    const res = await app.twin.store.handle({ method: 'GET' as HttpMethod, url });
+    return reply.code(res.status).type('application/fhir+json').send(res.resource ?? res.outcome);
+  });
+  await direct.listen({ port: 0, host: '127.0.0.1' });
+  const port = (f: typeof direct): number => {
+    const a = f.server.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  };
+  process.stdout.write(`${JSON.stringify({ proxyPort: port(app as unknown as typeof direct), directPort: port(direct), pid: process.pid })}\n`);
+  const stop = (): void => {
+    void Promise.all([app.close(), direct.close()]).finally(() => process.exit(0));
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`proxy-server: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

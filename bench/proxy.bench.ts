@@ -1,0 +1,230 @@
+// `npm run bench -- proxy`: the FHIR proxy's cost and the live-event fan-out.
+//  1. A patient's Observation search, 50 concurrent keep-alive connections on loopback, ~10 s
+//     each: through the full proxy (sign-in, roles, consent, audit with fsync) and, in the same
+//     run, the same request answered by the same store with none of those checks (the peer).
+//     Reports throughput, p50 and p99 latency, and the ratio proxy/direct.
+//  2. 500 concurrent /events subscribers for 60 s while an Observation is POSTed every second:
+//     time from the POST to the event's arrival at each subscriber (p50/p99 over every
+//     subscriber × event), and the server's resident memory after the subscribers connected
+//     and at the end.
+// The server runs as its own process (bench/proxy-server.ts); this process only generates load.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEMO_MONITORED_PATIENT } from '../server/demo/ids';
+import { SseParser } from '../server/events/sse-parse';
+import { report } from './report';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PASSWORD = 'bench-password';
+const CONNECTIONS = 50;
+const LOAD_SECONDS = Number(process.env.BENCH_PROXY_LOAD_SEC ?? 10);
+const SUBSCRIBERS = 500;
+const SSE_SECONDS = Number(process.env.BENCH_PROXY_SSE_SEC ?? 60);
+const SEARCH = `/fhir/Observation?subject=Patient/${DEMO_MONITORED_PATIENT}&code=8867-4&_sort=-date&_count=20`;
+
+interface Server {
+  proc: ChildProcess;
+  proxyPort: number;
+  directPort: number;
+  pid: number;
+}
+
+async function startServer(dataDir: string): Promise<Server> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'proxy-server.ts')], {
+    env: { ...process.env, TWIN_DATA_DIR: dataDir, TWIN_DEMO_PASSWORD: PASSWORD, TWIN_FEED_INTERVAL_MS: '0', TWIN_STATIC_DIR: join(dataDir, 'none'), NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    proc.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const info = JSON.parse(line) as { proxyPort: number; directPort: number; pid: number };
+  return { proc, ...info };
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function get(agent: http.Agent, port: number, path: string, token?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, agent, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** N closed loops for `seconds`: returns per-request latencies (ms) and the request rate. */
+async function load(port: number, token: string | undefined, seconds: number): Promise<{ rps: number; latenciesMs: number[]; errors: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  // Warm-up: connections open, JIT and caches warm.
+  await Promise.all(Array.from({ length: CONNECTIONS }, () => get(agent, port, SEARCH, token)));
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < until) {
+        const s = performance.now();
+        const status = await get(agent, port, SEARCH, token).catch(() => 0);
+        if (status !== 200) errors++;
+        latenciesMs.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsedSec = (performance.now() - t0) / 1000;
+  agent.destroy();
+  latenciesMs.sort((a, b) => a - b);
+  return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors };
+}
+
+async function login(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'clinician', password: PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`bench login failed: ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function searchBench(server: Server, token: string): Promise<void> {
+  const proxied = await load(server.proxyPort, token, LOAD_SECONDS);
+  const direct = await load(server.directPort, undefined, LOAD_SECONDS);
+  const common = { connections: CONNECTIONS, durationSec: LOAD_SECONDS, request: 'Observation search, one patient, _count=20' };
+  report({ bench: 'proxy', metric: 'search-throughput', value: round(proxied.rps, 1), unit: 'req/s', peer: 'store-direct', peerValue: round(direct.rps, 1), ratio: round(proxied.rps / direct.rps, 3), errors: proxied.errors + direct.errors, ...common });
+  for (const p of [50, 99]) {
+    const a = percentile(proxied.latenciesMs, p);
+    const b = percentile(direct.latenciesMs, p);
+    report({ bench: 'proxy', metric: `search-latency-p${p}`, value: round(a), unit: 'ms', peer: 'store-direct', peerValue: round(b), ratio: round(a / b, 3), ...common });
+  }
+}
+
+async function sseBench(server: Server, token: string): Promise<void> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: SUBSCRIBERS + 10 });
+  /** Arrival times (epoch-relative performance.now) per resource id, one per subscriber. */
+  const arrivals = new Map<string, number[]>();
+  const requests: http.ClientRequest[] = [];
+  let connected = 0;
+  await Promise.all(
+    Array.from(
+      { length: SUBSCRIBERS },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const req = http.request(
+            { host: '127.0.0.1', port: server.proxyPort, path: `/events?patient=${DEMO_MONITORED_PATIENT}`, agent, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } },
+            (res) => {
+              if (res.statusCode !== 200) return reject(new Error(`subscriber got HTTP ${res.statusCode}`));
+              connected++;
+              resolve();
+              const parser = new SseParser();
+              res.setEncoding('utf8');
+              res.on('data', (text: string) => {
+                const now = performance.now();
+                for (const f of parser.push(text)) {
+                  const id = (JSON.parse(f.data) as { id: string }).id;
+                  let list = arrivals.get(id);
+                  if (!list) arrivals.set(id, (list = []));
+                  list.push(now);
+                }
+              });
+              res.on('error', () => undefined);
+            },
+          );
+          req.on('error', reject);
+          req.end();
+          requests.push(req);
+        }),
+    ),
+  );
+  const rssStart = rssMb(server.pid);
+  const postedAt = new Map<string, number>();
+  const postAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const t0 = performance.now();
+  for (let i = 0; performance.now() - t0 < SSE_SECONDS * 1000; i++) {
+    const body = JSON.stringify({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+      subject: { reference: `Patient/${DEMO_MONITORED_PATIENT}` },
+      effectiveDateTime: new Date().toISOString(),
+      valueQuantity: { value: 70 + (i % 10), unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+    });
+    const sentAt = performance.now();
+    const id = await new Promise<string>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: server.proxyPort, path: '/fhir/Observation', method: 'POST', agent: postAgent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => (res.statusCode === 201 ? resolve((JSON.parse(text) as { id: string }).id) : reject(new Error(`POST got HTTP ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    postedAt.set(id, sentAt);
+    const nextAt = t0 + (i + 1) * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, nextAt - performance.now())));
+  }
+  // Let the last event arrive everywhere.
+  await new Promise((r) => setTimeout(r, 2000));
+  const rssEnd = rssMb(server.pid);
+  const delaysMs: number[] = [];
+  let missing = 0;
+  for (const [id, sentAt] of postedAt) {
+    const got = arrivals.get(id) ?? [];
+    missing += SUBSCRIBERS - got.length;
+    for (const t of got) delaysMs.push(t - sentAt);
+  }
+  delaysMs.sort((a, b) => a - b);
+  for (const r of requests) r.destroy();
+  agent.destroy();
+  postAgent.destroy();
+  const common = { subscribers: connected, events: postedAt.size, durationSec: SSE_SECONDS, undelivered: missing };
+  report({ bench: 'proxy', metric: 'sse-delivery-p50', value: round(percentile(delaysMs, 50)), unit: 'ms', ...common });
+  report({ bench: 'proxy', metric: 'sse-delivery-p99', value: round(percentile(delaysMs, 99)), unit: 'ms', ...common });
+  report({ bench: 'proxy', metric: 'sse-server-rss-start', value: rssStart, unit: 'MB', ...common });
+  report({ bench: 'proxy', metric: 'sse-server-rss-end', value: rssEnd, unit: 'MB', ratio: round(rssEnd / rssStart, 3), ...common });
+}
+
+export async function run(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'twinscope-bench-proxy-'));
+  const server = await startServer(dataDir);
+  try {
+    const token = await login(server.proxyPort);
+    await searchBench(server, token);
+    await sseBench(server, token);
+  } finally {
+    server.proc.kill('SIGTERM');
+    await new Promise((r) => server.proc.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,145 @@
+// The embedded store against medplum's own MemoryRepository: same matches, same totals, same
+// order — the indexes and sort are only speed-ups. Plus transactions, rollback and reload.
+import { parseSearchRequest } from '@medplum/core';
+import { MemoryRepository } from '@medplum/fhir-router';
+import type { Bundle, Observation, Patient, Resource, ResourceType } from '@medplum/fhirtypes';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDemoResources } from '../demo/patients';
+import { openDatabase, type Db } from '../storage/database';
+import { FhirStore, type ResourceWrite } from './store';
+
+const NOW = Date.parse('2026-11-21T06:00:00Z');
+// A slice of the demo record keeps medplum's reference repository fast enough to compare against.
+const resources = buildDemoResources(NOW).filter((r) => !/-mon-(0[2-9]\d|[1-5]\d\d)-/.test(r.id ?? ''));
+let dir: string;
+let db: Db;
+let store: FhirStore;
+const reference = new MemoryRepository();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fhir-store-'));
+  db = openDatabase(dir);
+  store = await FhirStore.open(db);
+  await store.putAll(resources);
+  for (const r of resources) await reference.createResource(r);
+});
+
+afterAll(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function ids(repoSearch: Promise<Bundle>): Promise<string[]> {
+  return ((await repoSearch).entry ?? []).map((e) => e.resource?.id as string);
+}
+
+describe('embedded FHIR store search', () => {
+  const queries: [ResourceType, Record<string, string>][] = [
+    ['Observation', { patient: 'Patient/demo-as-72f' }],
+    ['Observation', { subject: 'Patient/demo-as-72f', code: 'http://loinc.org|8867-4' }],
+    ['Observation', { patient: 'Patient/demo-as-72f', code: 'HTTP://LOINC.ORG|8867-4' }],
+    ['Observation', { patient: 'Patient/demo-as-72f', code: '8867-4' }],
+    ['Observation', { patient: 'Patient/demo-as-72f', code: 'http://loinc.org|8867-4,http://loinc.org|85354-9' }],
+    ['Observation', { code: 'http://loinc.org|10230-1' }],
+    ['Observation', { patient: 'Patient/demo-hfref-64m', date: 'ge2026-06-01' }],
+    ['Observation', { patient: 'Patient/nobody' }],
+    ['Condition', { patient: 'Patient/demo-as-72f' }],
+    ['Condition', { code: 'http://snomed.info/sct|59621000' }],
+    ['Patient', { name: 'hale' }],
+    ['Patient', { gender: 'male' }],
+    ['Consent', { patient: 'Patient/demo-noconsent-67m', status: 'active' }],
+    ['MedicationStatement', { subject: 'Patient/demo-hfref-64m' }],
+  ];
+
+  it.each(queries)('%s %j matches exactly what medplum MemoryRepository matches', async (type, query) => {
+    const ours = await ids(store.repo.search(parseSearchRequest(type, query)));
+    const theirs = await ids(reference.search(parseSearchRequest(type, query)));
+    expect(ours.sort()).toEqual(theirs.sort());
+    expect((await store.repo.search(parseSearchRequest(type, query))).total).toBe(theirs.length);
+  });
+
+  it('sorts like medplum (newest first) and pages with _count/_offset', async () => {
+    const q = { patient: 'Patient/demo-as-72f', code: 'http://loinc.org|8867-4', _sort: '-date' };
+    const all = ((await store.repo.search(parseSearchRequest('Observation', q))).entry ?? []).map((e) => (e.resource as Observation).effectiveDateTime as string);
+    const ref = ((await reference.search(parseSearchRequest('Observation', q))).entry ?? []).map((e) => (e.resource as Observation).effectiveDateTime as string);
+    expect(all).toEqual(ref);
+    expect([...all].sort().reverse()).toEqual(all);
+    const page = await store.repo.search(parseSearchRequest('Observation', { ...q, _count: '3', _offset: '2' }));
+    expect(page.entry?.map((e) => (e.resource as Observation).effectiveDateTime)).toEqual(all.slice(2, 5));
+    expect(page.total).toBe(all.length);
+  });
+
+  it('returns copies: editing a search result does not change the store', async () => {
+    const [first] = await store.search('Patient', { _id: 'demo-as-72f' });
+    (first as { gender?: string }).gender = 'other';
+    expect((await store.read<Patient>('Patient', 'demo-as-72f'))?.gender).toBe('female');
+  });
+});
+
+describe('embedded FHIR store writes', () => {
+  it('numbers versions 1, 2, … with strictly increasing lastUpdated, and announces commits', async () => {
+    const heard: ResourceWrite[] = [];
+    const off = store.onWrite((w) => heard.push(w));
+    const a = await store.handle({ method: 'POST', url: 'Observation', body: { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p-w' } } });
+    const created = a.resource as Observation;
+    const b = await store.handle({ method: 'PUT', url: `Observation/${created.id}`, body: { ...created, status: 'amended' } });
+    off();
+    const updated = b.resource as Observation;
+    expect([a.status, b.status]).toEqual([201, 200]);
+    expect([created.meta?.versionId, updated.meta?.versionId]).toEqual(['1', '2']);
+    expect(Date.parse(updated.meta!.lastUpdated!)).toBeGreaterThan(Date.parse(created.meta!.lastUpdated!));
+    expect(heard).toEqual([
+      { resourceType: 'Observation', id: created.id, versionId: '1', lastUpdated: created.meta?.lastUpdated, action: 'create', patientId: 'p-w' },
+      { resourceType: 'Observation', id: created.id, versionId: '2', lastUpdated: updated.meta?.lastUpdated, action: 'update', patientId: 'p-w' },
+    ]);
+  });
+
+  it('rolls a failed transaction back completely, in memory and on disk, and announces nothing', async () => {
+    const rowsBefore = (db.prepare('SELECT COUNT(*) AS n FROM fhir_versions').get() as { n: number }).n;
+    const countBefore = await store.count('Observation');
+    const heard: ResourceWrite[] = [];
+    const off = store.onWrite((w) => heard.push(w));
+    const res = await store.handle({
+      method: 'POST',
+      url: '',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final', code: { text: 'a' } } },
+          { request: { method: 'PUT', url: 'Observation/demo-as-72f-height', ifMatch: 'W/"42"' }, resource: { resourceType: 'Observation', id: 'demo-as-72f-height', status: 'final', code: { text: 'b' } } },
+        ],
+      },
+    });
+    off();
+    expect(res.status).toBe(412);
+    expect(heard).toEqual([]);
+    expect(await store.count('Observation')).toBe(countBefore);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM fhir_versions').get() as { n: number }).n).toBe(rowsBefore);
+  });
+
+  it('rebuilds the same index from SQLite: ids, versionIds and lastUpdated exactly', async () => {
+    const before = await store.search<Resource>('Observation', { patient: 'Patient/demo-as-72f', _sort: '-date' });
+    const db2 = openDatabase(dir);
+    try {
+      const reopened = await FhirStore.open(db2);
+      const after = await reopened.search<Resource>('Observation', { patient: 'Patient/demo-as-72f', _sort: '-date' });
+      expect(after).toEqual(before);
+      const history = await reopened.repo.readHistory('Patient', 'demo-as-72f');
+      expect(history.entry).toHaveLength(1);
+    } finally {
+      db2.close();
+    }
+  });
+
+  it('refuses invalid ids and deletes with an OperationOutcome, not an exception', async () => {
+    const bad = await store.handle({ method: 'PUT', url: 'Observation/bad id', body: { resourceType: 'Observation', id: 'bad id', status: 'final', code: {} } });
+    expect(bad.status).toBe(400);
+    const del = await store.handle({ method: 'DELETE', url: 'Observation/demo-as-72f-height' });
+    expect(del.status).toBe(400);
+    expect(await store.read('Observation', 'demo-as-72f-height')).toBeDefined();
+  });
+});

@@ -1,0 +1,58 @@
+// The browser meshing client driven over Node worker_threads (same comlink protocol as Web Workers).
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ImageVolume } from '../domain/imaging';
+import { axisAlignedGeometry, ellipsoidPhantom, paintBox } from '../../workers/meshing/phantoms';
+import { MeshingClient, type WorkerHandle } from './meshing';
+
+function nodeWorker(): WorkerHandle {
+  const entry = new URL('../../workers/meshing/meshing.node-worker.ts', import.meta.url).href;
+  const w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
+  return { endpoint: nodeEndpoint(w), terminate: () => void w.terminate() };
+}
+
+let client: MeshingClient | undefined;
+afterEach(() => client?.dispose());
+
+const g = axisAlignedGeometry([48, 40, 36], [1, 1, 1.5], [-24, -20, -27]);
+const labels = ellipsoidPhantom(g, [
+  { label: 1, name: 'liver', centreLps: [-4, 0, 0], radiiMm: [16, 14, 20] },
+  { label: 2, name: 'aorta', centreLps: [14, 10, 0], radiiMm: [4, 4, 24] },
+]);
+
+describe('MeshingClient', () => {
+  it('meshes on 2 workers with progress reaching 100%', async () => {
+    client = new MeshingClient({ size: 2, createWorker: nodeWorker });
+    const fractions: number[] = [];
+    const structures = await client.meshLabelVolume(labels, { budgetTriangles: 2000 }, { onProgress: (p) => fractions.push(p.fraction) });
+    expect(structures.map((s) => s.name)).toEqual(['liver', 'aorta']);
+    expect(structures.every((s) => s.stats.watertight && s.stats.triangleCount <= 2000)).toBe(true);
+    expect(fractions.at(-1)).toBe(1);
+  });
+
+  it('cancels: rejects with AbortError and works again afterwards', async () => {
+    client = new MeshingClient({ size: 2, createWorker: nodeWorker });
+    const controller = new AbortController();
+    const run = client.meshLabelVolume(labels, {}, { signal: controller.signal });
+    controller.abort();
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    const again = await client.meshLabelVolume(labels, { labels: [2], budgetTriangles: 500 });
+    expect(again.map((s) => s.name)).toEqual(['aorta']);
+  });
+
+  it('segments on the worker that keeps the CT: region grow then fill holes', async () => {
+    client = new MeshingClient({ size: 1, createWorker: nodeWorker });
+    const n = 20 * 20 * 20;
+    const seg = new Uint8Array(n);
+    paintBox(seg, [20, 20, 20], [4, 4, 4], [15, 15, 15], 1);
+    paintBox(seg, [20, 20, 20], [8, 8, 8], [10, 10, 10], 2);
+    const voxels = new Int16Array(n).map((_, x) => [40, 100, 300][seg[x]!]!);
+    const ct: ImageVolume = { ...axisAlignedGeometry([20, 20, 20], [1, 1, 1]), voxels, unit: 'HU', source: { kind: 'generated', id: 'ct' } };
+    await client.loadImageVolume(ct);
+    const grown = await client.segment(new Uint8Array(n), { op: 'regionGrow', seedIjk: [5, 5, 5], range: { minHu: 60, maxHu: 180 } });
+    expect(grown.voxelCount).toBe(12 ** 3 - 27);
+    const filled = await client.segment(grown.mask, { op: 'fillHoles' });
+    expect(filled.voxelCount).toBe(12 ** 3);
+  });
+});
