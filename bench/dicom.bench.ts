@@ -101,7 +101,7 @@ export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'twinscope-bench-dicom-'));
   try {
     const { studyUid, bytes: stored } = await makeSeries(dir);
-    const app = await buildApp(loadConfig({ TWIN_DATA_DIR: dir, TWIN_STATIC_DIR: join(dir, 'no-spa') }, dir), { seedDemo: false });
+    const app = await buildApp(loadConfig({ TWIN_DATA_DIR: dir, TWIN_STATIC_DIR: join(dir, 'no-spa'), TWIN_FEED_INTERVAL_MS: '0' }, dir), { seedDemo: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const addr = app.server.address();

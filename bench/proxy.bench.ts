@@ -25,6 +25,8 @@ const LOAD_SECONDS = Number(process.env.BENCH_PROXY_LOAD_SEC ?? 10);
 const SUBSCRIBERS = 500;
 const SSE_SECONDS = Number(process.env.BENCH_PROXY_SSE_SEC ?? 60);
 const SEARCH = `/fhir/Observation?subject=Patient/${DEMO_MONITORED_PATIENT}&code=8867-4&_sort=-date&_count=20`;
+/** A cheap request for the store, so the proxy's own per-request cost is visible too. */
+const READ = `/fhir/Patient/${DEMO_MONITORED_PATIENT}`;
 
 interface Server {
   proc: ChildProcess;
@@ -80,19 +82,19 @@ function get(agent: http.Agent, port: number, path: string, token?: string): Pro
 }
 
 /** N closed loops for `seconds`: returns per-request latencies (ms) and the request rate. */
-async function load(port: number, token: string | undefined, seconds: number): Promise<{ rps: number; latenciesMs: number[]; errors: number }> {
+async function load(port: number, token: string | undefined, seconds: number, path: string): Promise<{ rps: number; latenciesMs: number[]; errors: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latenciesMs: number[] = [];
   let errors = 0;
   // Warm-up: connections open, JIT and caches warm.
-  await Promise.all(Array.from({ length: CONNECTIONS }, () => get(agent, port, SEARCH, token)));
+  await Promise.all(Array.from({ length: CONNECTIONS }, () => get(agent, port, path, token)));
   const t0 = performance.now();
   const until = t0 + seconds * 1000;
   await Promise.all(
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < until) {
         const s = performance.now();
-        const status = await get(agent, port, SEARCH, token).catch(() => 0);
+        const status = await get(agent, port, path, token).catch(() => 0);
         if (status !== 200) errors++;
         latenciesMs.push(performance.now() - s);
       }
@@ -102,6 +104,18 @@ async function load(port: number, token: string | undefined, seconds: number): P
   agent.destroy();
   latenciesMs.sort((a, b) => a - b);
   return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors };
+}
+
+/** The demo imaging is generated in the background after start; measuring during it would measure it. */
+async function waitForIdleServer(port: number): Promise<void> {
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { dicom?: { demoImaging?: string } };
+    const state = health.dicom?.demoImaging;
+    if (state === undefined || state === 'done' || state === 'failed') return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('the bench server did not finish seeding demo imaging within 180 s');
 }
 
 async function login(port: number): Promise<string> {
@@ -114,15 +128,15 @@ async function login(port: number): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-async function searchBench(server: Server, token: string): Promise<void> {
-  const proxied = await load(server.proxyPort, token, LOAD_SECONDS);
-  const direct = await load(server.directPort, undefined, LOAD_SECONDS);
-  const common = { connections: CONNECTIONS, durationSec: LOAD_SECONDS, request: 'Observation search, one patient, _count=20' };
-  report({ bench: 'proxy', metric: 'search-throughput', value: round(proxied.rps, 1), unit: 'req/s', peer: 'store-direct', peerValue: round(direct.rps, 1), ratio: round(proxied.rps / direct.rps, 3), errors: proxied.errors + direct.errors, ...common });
+async function requestBench(server: Server, token: string, name: string, path: string, what: string): Promise<void> {
+  const proxied = await load(server.proxyPort, token, LOAD_SECONDS, path);
+  const direct = await load(server.directPort, undefined, LOAD_SECONDS, path);
+  const common = { connections: CONNECTIONS, durationSec: LOAD_SECONDS, request: what };
+  report({ bench: 'proxy', metric: `${name}-throughput`, value: round(proxied.rps, 1), unit: 'req/s', peer: 'store-direct', peerValue: round(direct.rps, 1), ratio: round(proxied.rps / direct.rps, 3), errors: proxied.errors + direct.errors, ...common });
   for (const p of [50, 99]) {
     const a = percentile(proxied.latenciesMs, p);
     const b = percentile(direct.latenciesMs, p);
-    report({ bench: 'proxy', metric: `search-latency-p${p}`, value: round(a), unit: 'ms', peer: 'store-direct', peerValue: round(b), ratio: round(a / b, 3), ...common });
+    report({ bench: 'proxy', metric: `${name}-latency-p${p}`, value: round(a), unit: 'ms', peer: 'store-direct', peerValue: round(b), ratio: round(a / b, 3), ...common });
   }
 }
 
@@ -219,9 +233,11 @@ export async function run(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'twinscope-bench-proxy-'));
   const server = await startServer(dataDir);
   try {
+    await waitForIdleServer(server.proxyPort);
     const token = await login(server.proxyPort);
-    await searchBench(server, token);
-    await sseBench(server, token);
+    await requestBench(server, token, 'search', SEARCH, 'Observation search of one patient (code, _sort=-date, _count=20)');
+    await requestBench(server, token, 'read', READ, 'Patient read');
+    if (SSE_SECONDS > 0) await sseBench(server, token);
   } finally {
     server.proc.kill('SIGTERM');
     await new Promise((r) => server.proc.once('exit', r));

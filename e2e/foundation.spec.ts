@@ -279,11 +279,45 @@ test.describe('access control', () => {
     await page.getByLabel('To').fill(iso);
     await admin.filter({ action: 'Read' });
     await expect(page).toHaveURL(/action=R/);
-    await expect(admin.auditRows.first()).toContainText(`GET /fhir/Patient/${DEMO_PATIENT_HFREF} → 200`);
+    await expect(admin.auditTable).toContainText(`GET /fhir/Patient/${DEMO_PATIENT_HFREF} → 200`);
     const actions = await admin.auditRows.locator('td:nth-child(4)').allTextContents();
     expect(new Set(actions)).toEqual(new Set(['Read']));
     await admin.tab('Users').click();
     await expect(page).toHaveURL(/\/admin\/users$/);
     await expect(admin.usersTable).toContainText('cardiologist');
+  });
+
+  test('admin adds a user, who can sign in; disabled, they cannot', async ({ page, signInAs, browser }) => {
+    await signInAs('admin');
+    const admin = new AdminPage(page);
+    await page.goto('/admin/users');
+    await admin.addUser({ username: 'e2e-nurse', displayName: 'E2E Nurse', password: 'a-long-e2e-password', role: 'clinician' });
+    const row = admin.usersTable.locator('tbody tr', { hasText: 'e2e-nurse' });
+    await expect(row).toContainText('Active');
+    await expect(row.getByLabel('Role of e2e-nurse')).toHaveValue('clinician');
+
+    const other = await browser.newContext();
+    const otherPage = await other.newPage();
+    const signIn = new SignInPage(otherPage);
+    await signIn.goto();
+    await signIn.signIn('e2e-nurse', 'a-long-e2e-password');
+    await expect(otherPage).toHaveURL(/\/patients$/);
+
+    await row.getByRole('button', { name: 'Disable e2e-nurse' }).click();
+    await expect(row).toContainText('Disabled');
+    await other.clearCookies();
+    await signIn.goto();
+    await signIn.signIn('e2e-nurse', 'a-long-e2e-password');
+    await expect(signIn.alert).toBeVisible();
+    await other.close();
+  });
+
+  test('the server’s refusal of a weak password is shown', async ({ page, signInAs }) => {
+    await signInAs('admin');
+    const admin = new AdminPage(page);
+    await page.goto('/admin/users');
+    await page.getByLabel('Initial password').evaluate((el) => el.removeAttribute('minlength'));
+    await admin.addUser({ username: 'e2e-weak', password: 'short-pw', role: 'surgeon' });
+    await expect(page.getByRole('alert').filter({ hasText: 'User not added' })).toContainText('at least 12 characters');
   });
 });

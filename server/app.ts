@@ -120,7 +120,10 @@ function embeddedAuditEvents(store: FhirStore): AuditEventStore {
     const current = batch;
     batch = [];
     store
-      .putAll(current.map((b) => b.event))
+      .putAll(
+        current.map((b) => b.event),
+        'relaxed', // audit.log (fsync'ed) is the source of truth; missing AuditEvents are re-sent at start
+      )
       .then(() => current.forEach((b) => b.resolve()))
       .catch((err: unknown) => current.forEach((b) => b.reject(err)));
   };

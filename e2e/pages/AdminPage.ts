@@ -21,6 +21,14 @@ export class AdminPage {
     await expect(this.auditTable).toBeVisible();
   }
 
+  async addUser(u: { username: string; password: string; role: string; displayName?: string }): Promise<void> {
+    await this.page.getByLabel('New username').fill(u.username);
+    if (u.displayName) await this.page.getByLabel('Display name').fill(u.displayName);
+    await this.page.getByLabel('Initial password').fill(u.password);
+    await this.page.getByLabel('Role', { exact: true }).selectOption(u.role);
+    await this.page.getByRole('button', { name: 'Add user' }).click();
+  }
+
   async filter(f: { user?: string; patientId?: string; action?: string }): Promise<void> {
     if (f.user !== undefined) await this.page.getByLabel('User', { exact: true }).fill(f.user);
     if (f.patientId !== undefined) await this.page.getByLabel('Patient id').fill(f.patientId);

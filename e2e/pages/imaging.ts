@@ -131,7 +131,7 @@ export class ImagingPage {
   }
 
   /** Identity, size and value range of the stack image, computed in the page (cheap to poll). */
-  async displayedSummary(): Promise<{ imageId: string; rows: number; columns: number; length: number; min: number; max: number } | null> {
+  async displayedSummary(): Promise<{ imageId: string; rows: number; columns: number; length: number; min: number; max: number; preScaled: boolean } | null> {
     return this.page.evaluate(() => {
       const p = window.twinscopeImaging?.displayedPixels('stack');
       if (!p) return null;
@@ -142,8 +142,59 @@ export class ImagingPage {
         if (v < min) min = v;
         if (v > max) max = v;
       }
-      return { imageId: p.imageId, rows: p.rows, columns: p.columns, length: p.values.length, min, max };
+      return { imageId: p.imageId, rows: p.rows, columns: p.columns, length: p.values.length, min, max, preScaled: p.preScaled };
     });
+  }
+
+  /** Keeps reference pixel values in the page, so each comparison moves no pixels over the wire. */
+  async setReference(name: string, values: ArrayLike<number>): Promise<void> {
+    await this.page.evaluate(
+      ([n, v]) => {
+        const w = window as unknown as { __refs?: Record<string, number[]> };
+        (w.__refs ??= {})[n] = v;
+      },
+      [name, Array.from(values)] as const,
+    );
+  }
+
+  /**
+   * Compares the stack image with a stored reference (optionally a slice of it): max |a − b| and
+   * Pearson's r, computed in the page.
+   */
+  async compareWithReference(name: string, offset = 0): Promise<{ imageId: string; length: number; maxAbs: number; pearson: number }> {
+    const r = await this.page.evaluate(
+      ([n, off]) => {
+        const ref = (window as unknown as { __refs?: Record<string, number[]> }).__refs?.[n];
+        const p = window.twinscopeImaging?.displayedPixels('stack');
+        if (!ref || !p) return null;
+        const a = p.values;
+        const len = a.length;
+        let maxAbs = 0;
+        let ma = 0;
+        let mb = 0;
+        for (let i = 0; i < len; i++) {
+          ma += a[i]!;
+          mb += ref[off + i]!;
+        }
+        ma /= len;
+        mb /= len;
+        let sab = 0;
+        let saa = 0;
+        let sbb = 0;
+        for (let i = 0; i < len; i++) {
+          const x = a[i]!;
+          const y = ref[off + i]!;
+          maxAbs = Math.max(maxAbs, Math.abs(x - y));
+          sab += (x - ma) * (y - mb);
+          saa += (x - ma) ** 2;
+          sbb += (y - mb) ** 2;
+        }
+        return { imageId: p.imageId, length: len, maxAbs, pearson: sab / Math.sqrt(saa * sbb) };
+      },
+      [name, offset] as const,
+    );
+    if (!r) throw new Error(`no reference ${name} or no image in the stack viewport`);
+    return r;
   }
 
   /** Screenshot of one viewport's canvas only (scoped, OHIF practice). */

@@ -42,6 +42,7 @@ describe.skipIf(!hasSharedData(...MISC))('stored instances: frames and DICOM JSO
     expect(p.metadata['00200032']?.Value).toEqual([-161.399994, -148.800003, 4.7]);
     expect(p.metadata['7FE00010']).toEqual({ vr: 'OW', BulkDataURI: 'bulk/7FE00010' });
     expect(p.metadata['00020010']).toBeUndefined(); // file meta is not part of the dataset
+    expect(p.metadata['00083002']).toEqual({ vr: 'UI', Value: ['1.2.840.10008.1.2'] }); // AvailableTransferSyntaxUID
   });
 
   it('refuses a file without UIDs (the abdominal CT) naming the missing attributes', () => {

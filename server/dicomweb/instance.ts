@@ -126,6 +126,9 @@ export function parseForStore(bytes: Uint8Array): ParsedStoreInstance {
       : null;
   const base = 'bulk';
   const metadata = dataSetToDicomJson(ds, { bulkDataUri: (tag) => `${base}/${tag.slice(1).toUpperCase()}` });
+  // The file meta is not part of DICOM JSON, but viewers need the stored syntax to pick a codec
+  // (or to say it is unsupported): AvailableTransferSyntaxUID, as Orthanc also reports it.
+  if (tsUid) metadata['00083002'] = { vr: 'UI', Value: [tsUid] };
   const patientName = metadata['00100010']?.Value?.[0];
   return {
     studyUid,

@@ -77,6 +77,25 @@ describe('PatientEventHub', () => {
     expect(calls).toEqual([[10, 42]]); // ring of 8 holds 43..50 after 50 publishes
   });
 
+  it('with an incomplete ring (upstream mode) every resume asks the backfill and merges it with the ring once', async () => {
+    const upstreamOnly = ev(15, 'pa', 'direct-write'); // written on the upstream while nobody was subscribed
+    const hub = new PatientEventHub({
+      floorSeq: 10,
+      ringIsComplete: false,
+      backfill: {
+        eventsBetween: (_pid, after, upTo) => {
+          expect(upTo).toBe(Number.MAX_SAFE_INTEGER);
+          return Promise.resolve([ev(12, 'pa', 'via-proxy'), upstreamOnly, ev(20, 'pa', 'polled')].filter((e) => e.seq > after));
+        },
+      },
+    });
+    hub.publishSequenced(ev(12, 'pa', 'via-proxy'));
+    hub.publishSequenced(ev(20, 'pa', 'polled'));
+    const got: string[] = [];
+    await hub.open('pa', 11, (e) => got.push(e.id)).ready;
+    expect(got).toEqual(['via-proxy', 'direct-write', 'polled']);
+  });
+
   it('reports a failed backfill but still delivers the ring and live events', async () => {
     const hub = new PatientEventHub({
       ringSize: 2,

@@ -24,6 +24,11 @@ export interface HubOptions {
   backfill?: EventBackfill;
   /** The most events one resume may replay; a client that is further behind should reload its data. */
   maxReplay?: number;
+  /**
+   * False when the ring may miss events even above its floor (upstream mode: only patients with
+   * subscribers are polled), so every resume asks the backfill for everything after its id.
+   */
+  ringIsComplete?: boolean;
 }
 
 export interface Subscription {
@@ -59,6 +64,7 @@ export class PatientEventHub implements EventHub {
   private readonly byPatient = new Map<string, Set<Subscriber>>();
   private readonly backfill: EventBackfill | undefined;
   private readonly maxReplay: number;
+  private readonly ringIsComplete: boolean;
 
   constructor(options: HubOptions = {}) {
     const ringSize = options.ringSize ?? 4096;
@@ -68,6 +74,7 @@ export class PatientEventHub implements EventHub {
     this.lastSeq = this.floorSeq;
     this.backfill = options.backfill;
     this.maxReplay = options.maxReplay ?? 10_000;
+    this.ringIsComplete = options.ringIsComplete ?? true;
   }
 
   /** Number of live subscribers (all patients). */
@@ -141,14 +148,14 @@ export class PatientEventHub implements EventHub {
     if (afterSeq === null) return { unsubscribe, ready: Promise.resolve() };
 
     const fromRing = this.ringEventsAfter(patientId, afterSeq);
-    if (afterSeq >= this.floorSeq || !this.backfill) {
+    if ((this.ringIsComplete && afterSeq >= this.floorSeq) || !this.backfill) {
       for (const e of fromRing.slice(-this.maxReplay)) deliver(sub, e);
       return { unsubscribe, ready: Promise.resolve() };
     }
     // Older than the ring: fetch (afterSeq, floor] from the durable source, then the ring, then
     // whatever arrived live meanwhile — each at most once.
     sub.pending = [];
-    const floorAtStart = this.floorSeq;
+    const floorAtStart = this.ringIsComplete ? this.floorSeq : Number.MAX_SAFE_INTEGER;
     const backfill = this.backfill;
     const ready = backfill.eventsBetween(patientId, afterSeq, floorAtStart, this.maxReplay).then(
       (older) => {

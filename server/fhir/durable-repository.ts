@@ -207,7 +207,7 @@ export class DurableRepository extends FhirRepository<undefined> {
     resource.meta = { ...resource.meta, versionId, lastUpdated };
     // Durable record first; if this throws, memory was not touched.
     this.insertVersion.run(resource.resourceType, id, versionId, lastUpdated, JSON.stringify(resource));
-    const stored = Object.freeze(resource);
+    const stored = Object.freeze(resource) as Resource;
     this.remember(stored);
     const patientId = patientIdOfResource(resource as unknown as Record<string, unknown>);
     this.pending.push({
@@ -254,14 +254,13 @@ export class DurableRepository extends FhirRepository<undefined> {
       });
       filters = filters.filter((f) => f !== indexed);
     }
-    // `code=system|code`: narrow to resources carrying that coding. The filter stays in `rest`, so
-    // medplum's matcher still decides; the index only skips resources that cannot match.
+    // `code=system|code` (one value, exact): the index holds, lower-cased, exactly the codings
+    // medplum's token match compares (system and code, case-insensitive), so it replaces the filter.
     const codeFilter = filters.find((f) => f.code === 'code' && f.operator === Operator.EQUALS && CODE_TOKEN.test(f.value));
-    const codeIds = codeFilter && getSearchParameter(type, 'code')?.expression === `${type}.code` ? this.codeIndex.get(`${type}|${codeFilter.value.toLowerCase()}`) : undefined;
-    if (codeFilter && codeIds !== undefined) {
+    if (codeFilter && getSearchParameter(type, 'code')?.expression === `${type}.code`) {
+      const codeIds = this.codeIndex.get(`${type}|${codeFilter.value.toLowerCase()}`) ?? new Set<string>();
       candidates = [...candidates].filter((r) => codeIds.has(r.id as string));
-    } else if (codeFilter && getSearchParameter(type, 'code')?.expression === `${type}.code`) {
-      candidates = [];
+      filters = filters.filter((f) => f !== codeFilter);
     }
     const rest = { ...searchRequest, filters } as SearchRequest<T>;
     let matches: Resource[] = [];
@@ -269,8 +268,7 @@ export class DurableRepository extends FhirRepository<undefined> {
     for (const rule of [...(searchRequest.sortRules ?? [])].reverse()) {
       const expression = getSearchParameter(type, rule.code)?.expression;
       if (!expression) continue;
-      const atom = parseFhirPath(expression); // parsed once, not once per resource
-      const keyed = matches.map((r) => ({ r, key: JSON.stringify(atom.eval({ variables: {} }, [toTypedValue(r)]).map((v) => (v.value as { valueOf(): unknown } | undefined)?.valueOf())) }));
+      const keyed = matches.map((r) => ({ r, key: sortKey(r, expression) }));
       // Stable sort applied from the last rule to the first, so the first rule dominates.
       keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) * (rule.descending ? -1 : 1));
       matches = keyed.map((k) => k.r);
@@ -340,6 +338,29 @@ export class DurableRepository extends FhirRepository<undefined> {
 }
 
 const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary'] as const;
+
+const parsedExpressions = new Map<string, ReturnType<typeof parseFhirPath>>();
+/** Sort keys per stored version and expression. Stored versions are frozen, so keys never go stale. */
+const sortKeys = new WeakMap<Resource, Map<string, string>>();
+
+/** The sort key medplum's MemoryRepository uses: the JSON of the expression's values. */
+function sortKey(resource: Resource, expression: string): string {
+  let perResource = sortKeys.get(resource);
+  const cached = perResource?.get(expression);
+  if (cached !== undefined) return cached;
+  let atom = parsedExpressions.get(expression);
+  if (!atom) {
+    atom = parseFhirPath(expression);
+    parsedExpressions.set(expression, atom);
+  }
+  const key = JSON.stringify(atom.eval({ variables: {} }, [toTypedValue(resource)]).map((v) => (v.value as { valueOf(): unknown } | undefined)?.valueOf()));
+  if (!perResource) {
+    perResource = new Map();
+    sortKeys.set(resource, perResource);
+  }
+  perResource.set(expression, key);
+  return key;
+}
 /** A fully qualified token (system|code) with no commas (OR) or escapes. */
 const CODE_TOKEN = /^[^|,\\]+\|[^|,\\]+$/;
 

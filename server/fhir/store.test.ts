@@ -121,6 +121,38 @@ describe('embedded FHIR store writes', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM fhir_versions').get() as { n: number }).n).toBe(rowsBefore);
   });
 
+  it('undoes an update of an existing resource in a failed transaction (current version and indexes)', async () => {
+    const before = await store.read<Observation>('Observation', 'demo-hfref-64m-echo-latest-lvef');
+    const res = await store.handle({
+      method: 'POST',
+      url: '',
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { request: { method: 'PUT', url: 'Observation/demo-hfref-64m-echo-latest-lvef' }, resource: { ...before, code: { coding: [{ system: 'http://loinc.org', code: '0000-0' }] }, subject: { reference: 'Patient/someone-else' } } },
+          { request: { method: 'PUT', url: 'Observation/demo-as-72f-height', ifMatch: 'W/"42"' }, resource: { resourceType: 'Observation', id: 'demo-as-72f-height', status: 'final', code: { text: 'b' } } },
+        ],
+      },
+    });
+    expect(res.status).toBe(412);
+    expect(await store.read('Observation', 'demo-hfref-64m-echo-latest-lvef')).toEqual(before);
+    expect((await store.search('Observation', { code: 'http://loinc.org|0000-0' })).length).toBe(0);
+    expect((await store.search('Observation', { patient: 'Patient/someone-else' })).length).toBe(0);
+    expect((await store.search('Observation', { patient: 'Patient/demo-hfref-64m', code: 'http://loinc.org|10230-1' })).map((o) => o.id)).toEqual(['demo-hfref-64m-echo-latest-lvef']);
+    const history = await store.repo.readHistory('Observation', 'demo-hfref-64m-echo-latest-lvef');
+    expect(history.entry).toHaveLength(1);
+  });
+
+  it('writes relaxed-durability copies (AuditEvents) and goes back to synchronous=FULL', async () => {
+    await store.putAll([{ resourceType: 'AuditEvent', id: 'relaxed-1', type: { code: 'rest' }, recorded: '2026-01-01T00:00:00Z', agent: [{ requestor: true }], source: { observer: { display: 'x' } } } as Resource], 'relaxed');
+    expect(await store.read('AuditEvent', 'relaxed-1')).toBeDefined();
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    const after = await store.handle({ method: 'POST', url: 'Observation', body: { resourceType: 'Observation', status: 'final', code: { text: 'after' } } });
+    expect(after.status).toBe(201);
+    expect(db.inTransaction).toBe(false);
+  });
+
   it('rebuilds the same index from SQLite: ids, versionIds and lastUpdated exactly', async () => {
     const before = await store.search<Resource>('Observation', { patient: 'Patient/demo-as-72f', _sort: '-date' });
     const db2 = openDatabase(dir);

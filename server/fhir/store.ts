@@ -75,7 +75,7 @@ export class FhirStore {
    * commit; a throw or `keep() === false` rolls back and undoes the memory writes.
    * Listeners hear about the writes only after the commit reached the disk.
    */
-  async runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true): Promise<T> {
+  async runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
     const previous = this.writeTail;
     let release!: () => void;
     this.writeTail = new Promise<void>((resolve) => {
@@ -83,20 +83,24 @@ export class FhirStore {
     });
     await previous;
     try {
+      // The safety level cannot change inside a transaction: set it around the whole of it.
+      if (durability === 'relaxed') this.db.pragma('synchronous = NORMAL');
       this.repo.pending = [];
       this.db.exec('BEGIN IMMEDIATE');
       let result: T;
       try {
         result = await fn();
+        if (!keep(result)) {
+          await this.rollback();
+          return result;
+        }
+        // relaxed = WAL + NORMAL: survives a crash of this process (kill -9) but is not fsync'ed
+        // at once; only for copies whose source of truth is durable elsewhere (AuditEvents).
+        this.db.exec('COMMIT');
       } catch (err) {
         await this.rollback();
         throw err;
       }
-      if (!keep(result)) {
-        await this.rollback();
-        return result;
-      }
-      this.db.exec('COMMIT');
       const writes = this.repo.pending;
       this.repo.pending = [];
       for (const write of writes) {
@@ -110,6 +114,7 @@ export class FhirStore {
       }
       return result;
     } finally {
+      if (durability === 'relaxed') this.db.pragma('synchronous = FULL');
       release();
     }
   }
@@ -131,11 +136,18 @@ export class FhirStore {
     return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
   }
 
-  /** Creates or updates resources with the ids they carry, in one transaction. */
-  async putAll(resources: readonly Resource[]): Promise<void> {
-    await this.runWrite(async () => {
-      for (const r of resources) await this.repo.updateResource(r);
-    });
+  /**
+   * Creates or updates resources with the ids they carry, in one transaction. `relaxed`
+   * durability is for copies of records kept durably elsewhere (see runWrite).
+   */
+  async putAll(resources: readonly Resource[], durability: 'full' | 'relaxed' = 'full'): Promise<void> {
+    await this.runWrite(
+      async () => {
+        for (const r of resources) await this.repo.updateResource(r);
+      },
+      () => true,
+      durability,
+    );
   }
 
   /** Number of current resources of a type. */

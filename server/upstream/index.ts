@@ -48,7 +48,8 @@ export function createUpstreamFhir(config: ServerConfig, options: UpstreamOption
   if (!upstream) throw new Error('createUpstreamFhir needs FHIR_UPSTREAM_URL');
   const timeoutMs = options.timeoutMs ?? config.fhirUpstreamTimeoutMs;
   const client = new UpstreamFhirClient({ baseUrl: upstream.url, credentials: credentialsFor(upstream, timeoutMs), timeoutMs });
-  const hub = new PatientEventHub({ floorSeq: Date.now(), backfill: new UpstreamEventBackfill(client) });
+  // The ring only holds what was polled or written through this copy: resumes always ask the upstream too.
+  const hub = new PatientEventHub({ floorSeq: Date.now(), backfill: new UpstreamEventBackfill(client), ringIsComplete: false });
   const poller = new UpstreamEventPoller(client, hub, { intervalMs: options.pollIntervalMs ?? config.fhirUpstreamPollMs });
 
   const backend: FhirBackend = {

@@ -138,9 +138,10 @@ export class UpstreamEventPoller {
     for (const pid of this.cursors.keys()) if (!watched.has(pid)) this.cursors.delete(pid);
     let published = 0;
     for (const pid of watched) {
-      // A patient newly watched starts from "now": history is what the client already loaded
-      // (and what Last-Event-ID replay is for), not news.
-      const cursor = this.cursors.get(pid) ?? this.now() - this.lookbackMs;
+      // A patient newly watched starts from about when the subscription began (at most one
+      // interval ago): older history is what the client loaded itself, or what its Last-Event-ID
+      // replay (the backfill) delivers.
+      const cursor = this.cursors.get(pid) ?? this.now() - this.intervalMs - this.lookbackMs;
       if (!this.cursors.has(pid)) this.cursors.set(pid, cursor);
       const events = await changedSince(this.client, pid, cursor - this.lookbackMs, null, 1000);
       let newest = cursor;

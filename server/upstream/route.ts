@@ -5,6 +5,7 @@
 // embedded store; this route fills req.audit* with what it learns (created ids, patient).
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { pipeline } from 'node:stream';
 import type { ConsentService } from '../consent/service';
 import type { ResourceEvent } from '../contracts';
 import { patientIdOfResource } from '../fhir/references';
@@ -197,7 +198,11 @@ async function handleUpstream(req: FastifyRequest, reply: FastifyReply, deps: Up
       req.auditEntities = [`${interaction.resourceType}/${interaction.id}`];
     }
     reply.code(res.status).type(isJson ? FHIR_JSON_CONTENT_TYPE : (upstreamType ?? 'application/octet-stream'));
-    return reply.send(res.body.pipe(createBaseRewriteStream(deps.client.baseUrl, base)));
+    const rewritten = createBaseRewriteStream(deps.client.baseUrl, base);
+    // pipeline, not pipe: a client that goes away (or a stalled upstream) tears down both sides,
+    // so no upstream socket is left paused half-read.
+    pipeline(res.body, rewritten, () => undefined);
+    return reply.send(rewritten);
   }
 
   // Writes and errors are small: buffer them to learn ids for the audit and events, and to turn
@@ -210,7 +215,13 @@ async function handleUpstream(req: FastifyRequest, reply: FastifyReply, deps: Up
     parsed = undefined;
   }
   if (res.status >= 400) {
-    const status = res.status >= 500 ? 502 : res.status;
+    // The upstream refusing the proxy's own credentials is a gateway fault, not the user's: a 401
+    // passed through would make the browser think its session ended.
+    const status = res.status >= 500 || res.status === 401 ? 502 : res.status;
+    if (res.status === 401) {
+      req.auditDetail = 'upstream refused the proxy credentials';
+      return sendOutcome(reply, 502, 'security', 'the FHIR server refused the proxy\'s credentials; check FHIR_UPSTREAM_TOKEN or the client-credentials settings');
+    }
     const outcome =
       parsed && typeof parsed === 'object' && (parsed as { resourceType?: unknown }).resourceType === 'OperationOutcome'
         ? parsed

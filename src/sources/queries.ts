@@ -1,8 +1,9 @@
 // react-query hooks over the FHIR client and app endpoints. Query keys start with
 // ['fhir', resourceType] so that a live event for a resource type can invalidate exactly the
 // queries that may show it (events.ts).
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { AuditEvent, Condition, Patient } from '@medplum/fhirtypes';
+import type { Role } from '../../server/contracts';
 import { fhir, http, type AdminUser, type Health, type SessionUser, type TwinPermission } from './api';
 import { createAuthApi } from './auth';
 import type { SearchParams } from './fhir';
@@ -136,4 +137,36 @@ export function useAdminUsers() {
     },
     retry: false,
   });
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  role: Role;
+  displayName?: string;
+}
+
+export type UserChange = { id: string } & Partial<Pick<AdminUser, 'role' | 'disabled' | 'displayName'>>;
+
+/** Admin user management (/api/admin/users): create, change role, disable or enable. */
+export function useUserMutations() {
+  const queryClient = useQueryClient();
+  const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.adminUsers });
+  const create = useMutation({
+    mutationFn: async (u: NewUser) =>
+      (await http<unknown>('/api/admin/users', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(u) })).body,
+    onSuccess: refresh,
+  });
+  const update = useMutation({
+    mutationFn: async ({ id, ...change }: UserChange) =>
+      (
+        await http<unknown>(`/api/admin/users/${encodeURIComponent(id)}`, {
+          method: 'PATCH',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(change),
+        })
+      ).body,
+    onSuccess: refresh,
+  });
+  return { create, update };
 }

@@ -17,6 +17,8 @@ import { sameGrid } from './resample';
 
 export const SEG_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+/** Implicit LE, explicit LE, deflated explicit LE, explicit BE (PS3.5 §A). */
+const NATIVE_TRANSFER_SYNTAXES = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
 /** UID root for Twinscope-generated objects: 2.25 + a random 128-bit integer (ISO/IEC 9834-8 UUID-derived). */
 function newUid(): string {
   return dcmjs.data.DicomMetaDictionary.uid();
@@ -55,11 +57,18 @@ export interface ReadSegOptions {
 
 export function readDicomSeg(bytes: ArrayBuffer, options: ReadSegOptions = {}): LabelVolume {
   let ds: Dataset;
+  let transferSyntax: string;
   try {
     const file = dcmjs.data.DicomMessage.readFile(bytes);
     ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(file.dict);
+    transferSyntax = String(dcmjs.data.DicomMetaDictionary.naturalizeDataset(file.meta).TransferSyntaxUID ?? '');
   } catch (e) {
     throw new Error(`not a readable DICOM file: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  // Native (uncompressed) pixel data only; dcmjs inflates deflated files itself. An RLE or JPEG
+  // encapsulated SEG would otherwise be decoded as garbage from its first fragment.
+  if (!NATIVE_TRANSFER_SYNTAXES.has(transferSyntax)) {
+    throw new Error(`DICOM-SEG transfer syntax ${transferSyntax} is compressed; only native (uncompressed) segmentations are supported`);
   }
   if (ds.SOPClassUID !== SEG_SOP_CLASS_UID) {
     throw new Error(`not a DICOM Segmentation: SOP class is ${String(ds.SOPClassUID ?? 'missing')}, expected ${SEG_SOP_CLASS_UID}`);

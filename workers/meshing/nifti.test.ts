@@ -129,6 +129,14 @@ describe('real TotalSegmentator label maps (../shared/data)', () => {
     },
   );
 
+  it.skipIf(!hasSharedData('segmentation', 'cardiac-ct-totalseg', 'ct_cropped.nii.gz'))(
+    'refuses a CT image (int16 HU) given as a label map, naming the voxel and value',
+    async () => {
+      const bytes = await readShared('segmentation', 'cardiac-ct-totalseg', 'ct_cropped.nii.gz');
+      expect(() => readNiftiLabelMap(bytes)).toThrow(/voxel \d+ holds -?\d+.*is this an image/);
+    },
+  );
+
   it.skipIf(!hasSharedData('dicom', 'ct-abdomen-totalseg-20slice-j2k', 'seg', 'example_seg_dicom.nii.gz'))(
     'LAS label map of the 20-slice CT lands on the DICOM grid in LPS (j runs anterior)',
     async () => {

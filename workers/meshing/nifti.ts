@@ -23,9 +23,34 @@ export async function gunzip(bytes: ArrayBuffer): Promise<ArrayBuffer> {
 /** NIfTI datatype codes (nifti1.h) that can hold label values. */
 const DT = { UINT8: 2, INT16: 4, INT32: 8, FLOAT32: 16, FLOAT64: 64, INT8: 256, UINT16: 512, UINT32: 768 } as const;
 
+/** True on little-endian hosts (every browser and Node platform in practice; checked, not assumed). */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function typedView(header: NIFTI1 | NIFTI2, image: ArrayBuffer): ArrayLike<number> {
   const le = header.littleEndian;
   const n = image.byteLength;
+  // Same byte order as the host (the usual case): view the bytes directly, no copy.
+  if (le === HOST_LITTLE_ENDIAN) {
+    switch (header.datatypeCode) {
+      case DT.INT16:
+        if (n % 2 === 0) return new Int16Array(image);
+        break;
+      case DT.UINT16:
+        if (n % 2 === 0) return new Uint16Array(image);
+        break;
+      case DT.INT32:
+        if (n % 4 === 0) return new Int32Array(image);
+        break;
+      case DT.UINT32:
+        if (n % 4 === 0) return new Uint32Array(image);
+        break;
+      case DT.FLOAT32:
+        if (n % 4 === 0) return new Float32Array(image);
+        break;
+      default:
+        break;
+    }
+  }
   const dv = new DataView(image);
   const read = (bytes: number, get: (o: number) => number): Float64Array => {
     const out = new Float64Array(n / bytes);

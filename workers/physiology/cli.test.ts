@@ -55,6 +55,7 @@ describe('twin simulate', () => {
     [{ preset: 'healthy', parameters: { lvEa: 2 } }, /parameters\.lvEa.*lvEaMmHgPerMl/],
     [{ preset: 'healthy', interventions: [{ atSec: 0, type: 'fluid', volumeMl: -5, overSec: 60 }] }, /interventions\[0\]\.volumeMl/],
     [{ preset: 'healthy', colour: 'blue' }, /colour: unknown key/],
+    [{ patient: { sex: 'F', ageYears: 40, heightCm: 150, weightKg: 45 }, interventions: [{ atSec: 0, type: 'hemorrhage', volumeMl: 2400, overSec: 60 }], durationSec: 120 }, /interventions: .*blood volume/],
   ])('exits 2 naming the key for %j', async (json, message) => {
     const r = await run(['--scenario', scenarioFile('bad.json', json), '--json']);
     expect(r.code).toBe(2);

@@ -115,7 +115,18 @@ export async function runSimulateCli(args: readonly string[]): Promise<number> {
     }
     throw err;
   }
-  const result = await simulate(scenario);
+  let result: ScenarioResult;
+  try {
+    result = await simulate(scenario);
+  } catch (err) {
+    // Limits found while simulating (e.g. a bleed beyond the model's range) are the scenario's
+    // fault too; from a worker thread they arrive as a plain Error named ScenarioError.
+    if (err instanceof ScenarioError || (err instanceof Error && err.name === 'ScenarioError')) {
+      process.stderr.write(`twin simulate: invalid scenario — ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   process.stdout.write(parsed.json ? `${JSON.stringify(resultToJson(result))}\n` : `${table(result)}\n`);
   return 0;
 }

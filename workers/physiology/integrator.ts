@@ -8,7 +8,7 @@
 // fine-step reference is tested (integrator.test.ts: ≤ 0.5 mmHg, ≤ 0.5 mL over 10 beats).
 
 /** dy/dt = f(t, y) written into `dydt`; must not allocate. */
-export type Rhs<C> = (dydt: Float64Array, y: Float64Array, t: number, ctx: C) => void;
+export type Rhs<C> = (dydt: Float64Array, y: Float64Array, tSec: number, ctx: C) => void;
 
 /** RK4 work arrays for one state size; reuse one per simulation, never per step. */
 export class Rk4Stepper {

@@ -52,6 +52,15 @@ describe('multi-scale long-horizon scheme', () => {
   });
 });
 
+describe('guards', () => {
+  it('refuses a bleed that leaves less than half the blood volume, naming interventions', () => {
+    const small = { sex: 'F' as const, ageYears: 40, heightCm: 150, weightKg: 45 };
+    expect(() => runScenario({ patient: small, interventions: [{ type: 'hemorrhage', atSec: 0, volumeMl: 2400, overSec: 600 }], durationSec: 900 })).toThrow(
+      /interventions: .*blood volume/,
+    );
+  });
+});
+
 describe('runScenario', () => {
   it('returns a steady state without a duration, a trajectory with one, and an ensemble when asked', () => {
     const steady = runScenario({ preset: 'healthy' });

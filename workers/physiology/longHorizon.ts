@@ -11,7 +11,7 @@
 //   measured in longHorizon.test.ts and stated in the README.
 // * runBeatResolved (reference): every beat integrated with the ODE baroreflex, inputs updated at
 //   each beat start, the volume source per beat set so that exactly the scheduled volume enters.
-import { type BeatWaveforms, type EngineMetrics, type Intervention, type ModelParameters, type TrajectoryPoint } from '../../src/domain/physiology';
+import { ScenarioError, type BeatWaveforms, type EngineMetrics, type Intervention, type ModelParameters, type TrajectoryPoint } from '../../src/domain/physiology';
 import { InputSchedule } from './interventions';
 import { IDX, currentHeartRateBpm } from './model';
 import { Simulator, measure, metricsFromStats, settle } from './simulator';
@@ -56,6 +56,19 @@ function weightOf(weightKg: number | undefined): number {
   return weightKg ?? 75;
 }
 
+/** Below this fraction of the starting blood volume the model (no shock physiology) does not apply. */
+export const MIN_BLOOD_VOLUME_FRACTION = 0.5;
+
+function checkVolume(sim: Simulator, params: ModelParameters, tSec: number): void {
+  const v = sim.totalBloodVolumeMl();
+  if (v < MIN_BLOOD_VOLUME_FRACTION * params.bloodVolumeMl) {
+    throw new ScenarioError(
+      'interventions',
+      `by t = ${Math.round(tSec)} s the scheduled losses leave ${Math.round(v)} mL of ${Math.round(params.bloodVolumeMl)} mL blood volume; below ${MIN_BLOOD_VOLUME_FRACTION * 100}% the model (no shock physiology) does not apply`,
+    );
+  }
+}
+
 export function runMultiScale(
   params: ModelParameters,
   interventions: readonly Intervention[],
@@ -85,6 +98,7 @@ export function runMultiScale(
     prevExternalMl = ext;
     y[IDX.sysVenVolumeMl] = y[IDX.sysVenVolumeMl]! + dV;
     pendingVolumeMl += dV;
+    checkVolume(sim, params, t);
     sched.applyTo(ctx);
     const moved =
       k === 1 ||
@@ -143,6 +157,7 @@ export function runEndpoint(
   // Put exactly this member's blood volume plus the scheduled external volume in circulation.
   const targetMl = params.bloodVolumeMl + sched.externalVolumeMl();
   sim.y[IDX.sysVenVolumeMl] = sim.y[IDX.sysVenVolumeMl]! + (targetMl - sim.totalBloodVolumeMl());
+  checkVolume(sim, params, durationSec);
   const residual = settle(sim);
   return { metrics: measure(sim, 1, residual).metrics, state: Float64Array.from(sim.y) };
 }
@@ -175,6 +190,7 @@ export function runBeatResolved(
     ctx.volumeSourceMlPerS = (ext - prevExternalMl) / period;
     prevExternalMl = ext;
     sim.runBeat(true);
+    checkVolume(sim, params, t);
     t += period;
     while (t >= nextSample - 1e-9 && nextSample <= durationSec + 1e-9) {
       trajectory.push(point(nextSample, metricsFromStats(sim.stats, ctx), sim));

@@ -51,8 +51,9 @@ export function aorticInertanceMmHgS2PerMl(eoaCm2: number): number {
   return ((2 * Math.PI * BLOOD_DENSITY_KG_PER_M3) / Math.sqrt(eoaCm2 * 1e-4)) * 1e-6 / PA_PER_MMHG;
 }
 
-/** Half-width of the smooth diode's transition (mmHg): small enough that a closed valve leaks < 0.1 mL/beat. */
-const DIODE_WIDTH_MMHG = 0.25;
+/** Half-width of the smooth diode's transition (mmHg). */
+const DIODE_HALF_WIDTH_MMHG = 0.5;
+const INV_DIODE_HALF_WIDTH = 1 / DIODE_HALF_WIDTH_MMHG;
 /** Rate (1/s) at which a closed aortic valve's overshoot flow returns to zero; RK4-stable up to 13 ms steps. */
 const CLOSED_VALVE_RELAXATION_PER_S = 200;
 /** Reference period at which the Regazzoni activation times are given (75 bpm). */
@@ -64,19 +65,22 @@ const REFERENCE_PERIOD_SEC = 0.8;
  * ensemble member; never shared between concurrent runs.
  */
 export class ModelContext {
+  // Units: elastances Ea/Eb mmHg/mL; V0 mL; R mmHg·s/mL (G = 1/R, mL/(s·mmHg)); InvC mmHg/mL;
+  // InvL mL/(mmHg·s²); times s; rates bpm. Field names stay short because this is the hot loop's
+  // view of ModelParameters, whose names carry the units.
   // chambers
   lvEa = 0; lvEb = 0; lvV0 = 0;
   rvEa = 0; rvEb = 0; rvV0 = 0;
   laEa = 0; laEb = 0; laV0 = 0;
   raEa = 0; raEb = 0; raV0 = 0;
   // beds
-  sysArtR = 0; sysArtInvC = 0; sysArtL = 0; sysArtV0 = 0;
-  sysVenR = 0; sysVenInvC = 0; sysVenV0 = 0;
-  pulArtR = 0; pulArtInvC = 0; pulArtL = 0; pulArtV0 = 0;
-  pulVenR = 0; pulVenInvC = 0; pulVenV0 = 0;
+  sysArtR = 0; sysArtInvC = 0; sysArtInvL = 0; sysArtV0 = 0;
+  sysVenG = 0; sysVenInvC = 0; sysVenV0 = 0;
+  pulArtR = 0; pulArtInvC = 0; pulArtInvL = 0; pulArtV0 = 0;
+  pulVenG = 0; pulVenInvC = 0; pulVenV0 = 0;
   // valves
   valveGOpen = 0; valveGClosed = 0;
-  aorticEoaCm2 = 0; aorticBernoulli = 0; aorticInertance = 0; aorticROpen = 0; aorticInertanceFraction = 1;
+  aorticEoaCm2 = 0; aorticBernoulli = 0; aorticInertance = 0; aorticInvInertance = 0; aorticROpen = 0; aorticInertanceFraction = 1;
   // baroreflex
   baroSetPoint = 0; baroGain = 0; baroSteepness = 7;
   hrMin = 0; hrMax = 0; rMinF = 0; rMaxF = 0; eMinF = 0; eMaxF = 0; vuRangeMl = 0;
@@ -107,10 +111,10 @@ export class ModelContext {
     this.rvEa = p.rvEaMmHgPerMl; this.rvEb = p.rvEbMmHgPerMl; this.rvV0 = p.rvV0Ml;
     this.laEa = p.laEaMmHgPerMl; this.laEb = p.laEbMmHgPerMl; this.laV0 = p.laV0Ml;
     this.raEa = p.raEaMmHgPerMl; this.raEb = p.raEbMmHgPerMl; this.raV0 = p.raV0Ml;
-    this.sysArtR = p.sysArtResistanceMmHgSPerMl; this.sysArtInvC = 1 / p.sysArtComplianceMlPerMmHg; this.sysArtL = p.sysArtInertanceMmHgS2PerMl;
-    this.sysVenR = p.sysVenResistanceMmHgSPerMl; this.sysVenInvC = 1 / p.sysVenComplianceMlPerMmHg;
-    this.pulArtR = p.pulArtResistanceMmHgSPerMl; this.pulArtInvC = 1 / p.pulArtComplianceMlPerMmHg; this.pulArtL = p.pulArtInertanceMmHgS2PerMl;
-    this.pulVenR = p.pulVenResistanceMmHgSPerMl; this.pulVenInvC = 1 / p.pulVenComplianceMlPerMmHg;
+    this.sysArtR = p.sysArtResistanceMmHgSPerMl; this.sysArtInvC = 1 / p.sysArtComplianceMlPerMmHg; this.sysArtInvL = 1 / p.sysArtInertanceMmHgS2PerMl;
+    this.sysVenG = 1 / p.sysVenResistanceMmHgSPerMl; this.sysVenInvC = 1 / p.sysVenComplianceMlPerMmHg;
+    this.pulArtR = p.pulArtResistanceMmHgSPerMl; this.pulArtInvC = 1 / p.pulArtComplianceMlPerMmHg; this.pulArtInvL = 1 / p.pulArtInertanceMmHgS2PerMl;
+    this.pulVenG = 1 / p.pulVenResistanceMmHgSPerMl; this.pulVenInvC = 1 / p.pulVenComplianceMlPerMmHg;
     this.valveGOpen = 1 / p.valveOpenResistanceMmHgSPerMl; this.valveGClosed = 1 / p.valveClosedResistanceMmHgSPerMl;
     this.aorticROpen = p.valveOpenResistanceMmHgSPerMl + p.aorticCharacteristicImpedanceMmHgSPerMl;
     this.aorticInertanceFraction = p.aorticJetInertanceFraction;
@@ -134,6 +138,7 @@ export class ModelContext {
     this.aorticEoaCm2 = eoaCm2;
     this.aorticBernoulli = bernoulliCoefficient(eoaCm2);
     this.aorticInertance = this.aorticInertanceFraction * aorticInertanceMmHgS2PerMl(eoaCm2);
+    this.aorticInvInertance = 1 / this.aorticInertance;
   }
 }
 
@@ -161,8 +166,15 @@ function effector(drive: number, gain: number, lo: number, hi: number): number {
 /** Sympathetic drive from arterial pressure, η = 1/(1 + (P/Pset)^ν) (Ottesen 2004). */
 export function sympatheticDrive(pressureMmHg: number, setPointMmHg: number, steepness: number): number {
   if (pressureMmHg <= 0) return 1;
-  // exp(ν·ln r) rather than Math.pow: V8's pow with a non-constant exponent is several times slower.
-  return 1 / (1 + Math.exp(steepness * Math.log(pressureMmHg / setPointMmHg)));
+  const r = pressureMmHg / setPointMmHg;
+  // rᵛ by repeated multiplication for a whole ν (the default 8; called at every RK stage), else
+  // exp(ν·ln r): V8's Math.pow with a non-constant exponent is several times slower than either.
+  if (Number.isInteger(steepness) && steepness <= 16) {
+    let rn = 1;
+    for (let k = 0; k < steepness; k++) rn *= r;
+    return 1 / (1 + rn);
+  }
+  return 1 / (1 + Math.exp(steepness * Math.log(r)));
 }
 
 /** Heart rate the sinus node would fire at for the current drive and drug inputs. */
@@ -206,13 +218,16 @@ function activation(s: number, tc: number, tr: number): number {
   return 0;
 }
 
-/** Smooth diode: conductance blends from closed to open over ±DIODE_WIDTH_MMHG of pressure difference. */
+/**
+ * Smooth diode: the conductance blends from closed to open with a C¹ smoothstep over
+ * ±DIODE_HALF_WIDTH_MMHG of pressure difference — exactly closed or open outside that band (no
+ * slow tail, so a closed valve leaks only through its closed resistance) and cheap (no exp).
+ */
 function diodeFlow(dpMmHg: number, gOpen: number, gClosed: number): number {
-  const x = dpMmHg / DIODE_WIDTH_MMHG;
-  // Beyond ±40 widths the logistic is 1 or 0 to within 4e-18: skip the exp (most of each beat).
-  if (x > 40) return dpMmHg * gOpen;
-  if (x < -40) return dpMmHg * gClosed;
-  const s = 1 / (1 + Math.exp(-x));
+  if (dpMmHg >= DIODE_HALF_WIDTH_MMHG) return dpMmHg * gOpen;
+  if (dpMmHg <= -DIODE_HALF_WIDTH_MMHG) return dpMmHg * gClosed;
+  const u = 0.5 + 0.5 * dpMmHg * INV_DIODE_HALF_WIDTH;
+  const s = u * u * (3 - 2 * u);
   return dpMmHg * (gClosed + (gOpen - gClosed) * s);
 }
 
@@ -232,7 +247,8 @@ export const OBS = {
 } as const;
 export const OBS_SIZE = 8;
 
-export function observePressures(out: Float64Array, y: Float64Array, t: number, c: ModelContext): void {
+export function observePressures(out: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
+  const t = tSec;
   const phiV = activation(t, c.ventTcSec, c.ventTrSec);
   const phiA = activation(t >= c.atrialOnsetSec ? t - c.atrialOnsetSec : t + c.avDelaySec, c.atrTcSec, c.atrTrSec);
   const eMult = c.elastanceMultiplier * effector(y[IDX.baroElastanceDrive]!, c.baroGain, c.eMinF, c.eMaxF);
@@ -248,7 +264,8 @@ export function observePressures(out: Float64Array, y: Float64Array, t: number, 
 }
 
 /** dy/dt at (y, t since beat start). Allocation-free; `dydt` and `y` must have STATE_SIZE entries. */
-export function rhs(dydt: Float64Array, y: Float64Array, t: number, c: ModelContext): void {
+export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
+  const t = tSec;
   const phiV = activation(t, c.ventTcSec, c.ventTrSec);
   // Atria contract avDelay before the ventricles: before this beat's atrial onset we are still in
   // the contraction that began avDelay before the beat started.
@@ -275,10 +292,10 @@ export function rhs(dydt: Float64Array, y: Float64Array, t: number, c: ModelCont
   const pPa = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
   const pPv = (y[IDX.pulVenVolumeMl]! - c.pulVenV0) * c.pulVenInvC;
 
-  const qSysVen = (pSv - pRa) / c.sysVenR;
+  const qSysVen = (pSv - pRa) * c.sysVenG;
   const qTricuspid = diodeFlow(pRa - pRv, c.valveGOpen, c.valveGClosed);
   const qPulmonaryValve = diodeFlow(pRv - pPa, c.valveGOpen, c.valveGClosed);
-  const qPulVen = (pPv - pLa) / c.pulVenR;
+  const qPulVen = (pPv - pLa) * c.pulVenG;
   const qMitral = diodeFlow(pLa - pLv, c.valveGOpen, c.valveGClosed);
 
   // Aortic valve: L·dQ/dt = ΔP − ρQ|Q|/(2·EOA²) − R_open·Q while open. A closed valve (no forward
@@ -292,7 +309,7 @@ export function rhs(dydt: Float64Array, y: Float64Array, t: number, c: ModelCont
     dqAv = -qAv * CLOSED_VALVE_RELAXATION_PER_S;
     qAvOut = 0;
   } else {
-    dqAv = (dpAv - c.aorticBernoulli * qAv * Math.abs(qAv) - c.aorticROpen * qAv) / c.aorticInertance;
+    dqAv = (dpAv - c.aorticBernoulli * qAv * Math.abs(qAv) - c.aorticROpen * qAv) * c.aorticInvInertance;
     qAvOut = qAv > 0 ? qAv : 0;
   }
   const qSa = y[IDX.sysArtFlowMlPerS]!;
@@ -307,8 +324,8 @@ export function rhs(dydt: Float64Array, y: Float64Array, t: number, c: ModelCont
   dydt[IDX.pulArtVolumeMl] = qPulmonaryValve - qPa;
   dydt[IDX.pulVenVolumeMl] = qPa - qPulVen;
   dydt[IDX.aorticValveFlowMlPerS] = dqAv;
-  dydt[IDX.sysArtFlowMlPerS] = (pSa - pSv - c.sysArtR * rMult * qSa) / c.sysArtL;
-  dydt[IDX.pulArtFlowMlPerS] = (pPa - pPv - c.pulArtR * qPa) / c.pulArtL;
+  dydt[IDX.sysArtFlowMlPerS] = (pSa - pSv - c.sysArtR * rMult * qSa) * c.sysArtInvL;
+  dydt[IDX.pulArtFlowMlPerS] = (pPa - pPv - c.pulArtR * qPa) * c.pulArtInvL;
 
   if (c.reflexFrozen) {
     dydt[IDX.baroHrDrive] = 0;

@@ -34,6 +34,7 @@ import {
  */
 export const DEFAULT_STEPS_PER_BEAT = 100;
 export const DEFAULT_MAX_STEP_SEC = 0.0052;
+const DRIVE_INDICES: readonly number[] = [IDX.baroHrDrive, IDX.baroElastanceDrive, IDX.baroResistanceDrive, IDX.baroVenousDrive];
 /** Forward flow above which the aortic valve counts as open for the gradient (mL/s). */
 const EJECTION_FLOW_THRESHOLD_ML_PER_S = 1;
 
@@ -295,13 +296,16 @@ export function settle(sim: Simulator, opts: SettleOptions = {}): number {
     sim.runBeat(true);
     const eta = stats.meanDrive;
     let driveStep = 0;
-    for (const i of [IDX.baroHrDrive, IDX.baroElastanceDrive, IDX.baroResistanceDrive, IDX.baroVenousDrive]) {
+    for (const i of DRIVE_INDICES) {
       const d = relax * (eta - y[i]!);
       y[i] = y[i]! + d;
       driveStep = Math.max(driveStep, Math.abs(d));
     }
     const map = stats.meanArterialPressureMmHg;
     const edv = stats.maxLvVolumeMl;
+    if (!Number.isFinite(map) || !Number.isFinite(edv)) {
+      throw new RangeError('the circulation became numerically unstable: a parameter set far outside its plausible ranges?');
+    }
     residual = Math.max(Math.abs(map - prevMap), Math.abs(edv - prevEdv));
     prevMap = map;
     prevEdv = edv;

@@ -11,7 +11,8 @@ import { openDatabase } from '../../storage/database';
 import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER } from '../ids';
 import { seedDemoData } from '../seed';
 import { DEMO_AS_IMAGING_STUDY, DEMO_DICOMWEB_ENDPOINT } from './ids';
-import { demoCtUids, seedDemoImaging } from './seed';
+import { phantomGeometry } from './phantom';
+import { demoCtPhantomOptions, demoCtUids, seedDemoImaging } from './seed';
 
 describe('seedDemoImaging', () => {
   const dir = mkdtempSync(join(tmpdir(), 'twinscope-seed-imaging-'));
@@ -51,6 +52,14 @@ describe('seedDemoImaging', () => {
       expect(is?.endpoint?.[0]?.reference).toBe(`Endpoint/${DEMO_DICOMWEB_ENDPOINT}`);
       expect(is?.status).toBe('available');
     }
+    // The ground-truth label map regenerates on the stored grid (first slice position = origin).
+    const uids = demoCtUids(DEMO_PATIENT_LIVER);
+    const first = store.searchInstances(uids.study, uids.series, { instanceNumber: 1, limit: 1, offset: 0 })[0]!;
+    const ipp = store.metadata(first.sop_uid)!['00200032']!.Value!.map(Number);
+    const grid = phantomGeometry({ ...demoCtPhantomOptions(DEMO_PATIENT_LIVER)!, ...phantom });
+    ipp.forEach((v, a) => expect(v).toBeCloseTo(grid.originLps[a]!, 4));
+    expect(demoCtPhantomOptions(DEMO_PATIENT_LIVER)?.liverLesion).toBe(true);
+    expect(demoCtPhantomOptions(DEMO_PATIENT_AS)?.aorticValveCalcification).toBe(true);
     // The foundation's placeholder fields survive (its reason for the study).
     const liver = await fhir.read<ImagingStudy>('ImagingStudy', DEMO_LIVER_IMAGING_STUDY);
     expect(liver?.reasonReference?.[0]?.reference).toMatch(/^Condition\//);

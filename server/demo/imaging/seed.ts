@@ -59,6 +59,16 @@ export function demoCtUids(patientId: string): { study: string; series: string; 
   };
 }
 
+/**
+ * The exact phantom options of a demo patient's seeded CT, so the Anatomy work can regenerate
+ * its ground-truth label map (phantomLabelVolume) on the same grid as the stored series.
+ */
+export function demoCtPhantomOptions(patientId: string): PhantomOptions | undefined {
+  const spec = DEMO_CT_STUDIES.find((s) => s.patientId === patientId);
+  if (!spec) return undefined;
+  return { ...DEMO_PHANTOM_OPTIONS, seed: spec.seed, liverLesion: spec.liverLesion, aorticValveCalcification: spec.aorticValveCalcification };
+}
+
 export interface SeedImagingOptions {
   signal?: AbortSignal;
   /** Smaller phantoms for tests; the demo uses DEMO_PHANTOM_OPTIONS. */
@@ -135,7 +145,7 @@ export async function seedDemoImaging(store: DicomStore, fhir: FhirStore, option
         windowCenter: 40,
         windowWidth: 400,
       };
-      const { ct } = generatePhantom({ ...phantomBase, seed: spec.seed, liverLesion: spec.liverLesion, aorticValveCalcification: spec.aorticValveCalcification });
+      const { ct } = generatePhantom({ ...demoCtPhantomOptions(spec.patientId)!, ...options.phantom });
       // Batches: one index transaction and one folder fsync per batch; requests get through
       // between batches while a first start writes the demo files.
       const BATCH = 25;

@@ -297,7 +297,8 @@ export class ImagingViewer {
   displayedPixels(key: ViewportKey): { imageId: string; rows: number; columns: number; values: ArrayLike<number>; preScaled: boolean } | null {
     const vp = this.viewport(key);
     if (!vp || key !== 'stack') return null;
-    const imageId = (vp as Types.IStackViewport).getCurrentImageId();
+    const imageId = (vp as Types.IStackViewport).getCurrentImageId() as string | undefined;
+    if (!imageId) return null;
     const image = this.cs.core.cache.getImage(imageId);
     if (!image) return null;
     const values = image.voxelManager?.getScalarData?.() ?? image.getPixelData();

@@ -182,3 +182,27 @@ it('cancels an import through its AbortSignal', async () => {
   ac.abort();
   await expect(importDicomFiles([{ name: 'a.dcm', bytes: new Uint8Array(10) }], { signal: ac.signal })).rejects.toThrow(/cancelled/);
 });
+
+describe.skipIf(!hasSharedData('dicom', 'misc', 'ct-slice-16-transfer-syntaxes-cornerstone'))('native transfer syntaxes decode bit-identically (SOURCES.md: lossless variants equal the raw slice)', () => {
+  it('implicit, explicit, big endian and deflated give the same HU', async () => {
+    const dir = ['dicom', 'misc', 'ct-slice-16-transfer-syntaxes-cornerstone'];
+    const names = [
+      'CTImage.dcm',
+      'CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm',
+      'CTImage.dcm_BigEndianExplicitTransferSyntax_1.2.840.10008.1.2.2.dcm',
+      'CTImage.dcm_DeflatedExplicitVRLittleEndianTransferSyntax_1.2.840.10008.1.2.1.99.dcm',
+    ];
+    const volumes = [];
+    for (const n of names) {
+      const r = await importDicomFiles([{ name: n, bytes: new Uint8Array(readFileSync(sharedDataPath(...dir, n))) }]);
+      volumes.push(await buildVolume(r.studies[0]!.series[0]!, r.instances));
+    }
+    const ref = volumes[0]!.voxels;
+    expect(ref.length).toBe(512 * 512);
+    for (const v of volumes.slice(1)) expect(Array.from(v.voxels)).toEqual(Array.from(ref));
+    // Signed 16-bit with intercept −1024: air outside the scan circle is padded at −3024 HU.
+    let min = Infinity;
+    for (const x of ref) min = Math.min(min, x);
+    expect(min).toBe(-3024);
+  });
+});

@@ -178,7 +178,8 @@ function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: st
     }
   }
 
-  const frame0 = first.frames[kept[0]!.frame] ?? first.frames[0]!;
+  const inst0 = instances[kept[0]!.instance]!;
+  const frame0 = inst0.frames[kept[0]!.frame]!;
   let pixelSpacing = frame0.pixelSpacingMm;
   if (!pixelSpacing) {
     warnings.push({ code: 'missing-spacing', message: 'no Pixel Spacing: 1 mm assumed, so distances and volumes are not in real millimetres' });
@@ -187,7 +188,7 @@ function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: st
 
   let kDir: Vec3 = normal;
   let kSpacing: number;
-  const fallbackSpacing = first.spacingBetweenSlicesMm ?? frame0.sliceThicknessMm ?? 1;
+  const fallbackSpacing = inst0.spacingBetweenSlicesMm ?? frame0.sliceThicknessMm ?? 1;
   if (kept.length < 2 || !allPositioned) {
     kSpacing = fallbackSpacing > 0 ? fallbackSpacing : 1;
     if (kept.length < 2) warnings.push({ code: 'single-slice', message: 'one slice only: a 2D image, not a volume' });

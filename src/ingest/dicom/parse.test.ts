@@ -76,6 +76,24 @@ describe.skipIf(!have)('transfer syntax detection over ../shared/data/dicom/misc
     expect(syntaxes).toEqual(['1.2.840.10008.1.2.1', '1.2.840.10008.1.2.2', '1.2.840.10008.1.2.5', '1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.80']);
   });
 
+  it('covers every file of the multi-frame MR folder, HTJ2K and the Siemens MR included', async () => {
+    const dir = ['dicom', 'misc', 'mr-enhanced-multiframe-pydicom-data'];
+    const found: Record<string, [string, boolean]> = {};
+    for (const n of readdirSync(sharedDataPath(...dir)).filter((f) => f.endsWith('.dcm'))) {
+      const inst = await parseDicomFile(n, read(...dir, n));
+      found[n] = [inst.transferSyntax.uid, inst.transferSyntax.browserCodec];
+    }
+    expect(found).toEqual({
+      'HTJ2KLossless_08_RGB.dcm': ['1.2.840.10008.1.2.4.201', true],
+      'MR-SIEMENS-DICOM-WithOverlays.dcm': ['1.2.840.10008.1.2.1', true],
+      'emri_small.dcm': ['1.2.840.10008.1.2.1', true],
+      'emri_small_RLE.dcm': ['1.2.840.10008.1.2.5', true],
+      'emri_small_big_endian.dcm': ['1.2.840.10008.1.2.2', true],
+      'emri_small_jpeg_2k_lossless.dcm': ['1.2.840.10008.1.2.4.90', true],
+      'emri_small_jpeg_ls_lossless.dcm': ['1.2.840.10008.1.2.4.80', true],
+    });
+  });
+
   it('reports an unknown transfer syntax as undecodable rather than guessing', () => {
     const info = transferSyntaxInfo('1.2.3.4');
     expect(info.nativeDecode).toBe(false);

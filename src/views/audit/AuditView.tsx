@@ -150,10 +150,10 @@ export function AuditView(): ReactNode {
               <tbody>
                 {rows.map((r) => (
                   <tr key={r.id}>
-                    <td className="mono">{formatLocalTimestamp(r.timeIso)}</td>
-                    <td>{r.user}</td>
-                    <td>{r.role}</td>
-                    <td>{r.action}</td>
+                    <td className="mono nowrap">{formatLocalTimestamp(r.timeIso)}</td>
+                    <td className="nowrap">{r.user}</td>
+                    <td className="nowrap">{r.role}</td>
+                    <td className="nowrap">{r.action}</td>
                     <td className="mono">{r.entities.join(', ') || '—'}</td>
                     <td>
                       <Badge tone={r.outcome.ok ? 'ok' : 'danger'}>{r.outcome.text}</Badge>

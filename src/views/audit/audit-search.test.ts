@@ -60,6 +60,20 @@ describe('auditRow', () => {
   });
 });
 
+describe('auditRow entities', () => {
+  it('drops a bare resource type already named with an id', () => {
+    const row = auditRow({
+      resourceType: 'AuditEvent',
+      type: { code: 'rest' },
+      recorded: '2026-11-21T06:00:00Z',
+      agent: [{ requestor: true }],
+      source: { observer: {} },
+      entity: [{ what: { reference: 'Patient/p' } }, { what: { display: 'Observation' } }, { what: { reference: 'Observation/o1' } }, { what: { display: 'Condition' } }],
+    });
+    expect(row.entities).toEqual(['Patient/p', 'Observation/o1', 'Condition']);
+  });
+});
+
 describe('formatLocalTimestamp', () => {
   it('formats in local time, zero-padded, and passes through what it cannot parse', () => {
     const d = new Date(2026, 0, 2, 3, 4, 5);

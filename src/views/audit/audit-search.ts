@@ -97,13 +97,19 @@ export function auditRow(e: AuditEvent): AuditRow {
     user,
     role,
     action,
-    entities: (e.entity ?? [])
-      .filter((x) => !isRequestEntity(x))
-      .map((x) => x.what?.reference ?? x.what?.display ?? x.name ?? '')
-      .filter(Boolean),
+    entities: entitiesOf(e),
     outcome: { text: OUTCOME_TEXT[code] ?? (code || '—'), ok: code === '0' },
     detail: [e.outcomeDesc, requestSummary(e)].filter(Boolean).join(' · '),
   };
+}
+
+/** Entity references, without the request entity and without a bare type ("Observation") that a "Observation/id" already names. */
+function entitiesOf(e: AuditEvent): string[] {
+  const all = (e.entity ?? [])
+    .filter((x) => !isRequestEntity(x))
+    .map((x) => x.what?.reference ?? x.what?.display ?? x.name ?? '')
+    .filter(Boolean);
+  return all.filter((x) => x.includes('/') || !all.some((y) => y.startsWith(`${x}/`)));
 }
 
 /** "GET /fhir/Patient → 403" from the subtype (HTTP method) and the request entity. */

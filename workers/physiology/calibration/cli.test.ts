@@ -59,6 +59,11 @@ describe('twin calibrate CLI', () => {
     expect(json.residuals.map((x) => x.key).sort()).toEqual(['dbpMmHg', 'ef', 'sbpMmHg']);
     // No names in the output: the bundle's patient is "Oda Gerlach".
     expect(r.stdout).not.toMatch(/Gerlach|Oda/);
+
+    const text = await run(['--bundle', bundle, '--members', '10']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/inputs missing: hrBpm/);
+    expect(text.stdout).toMatch(/heartRateBpm/);
   });
 
   it('exits 2 naming the problem for a missing file, bad JSON, a non-Bundle and two patients', async () => {

@@ -1,0 +1,162 @@
+// Pure slice kernels for the Anatomy view: one axial / coronal / sagittal slice of the CT as RGBA
+// pixels (windowed, with a segmentation overlay), where that slice sits in LPS (for the textured
+// planes of the 3D scene), and a click on it → voxel ijk (the region-growing seed).
+//
+// Display convention (radiological, for the usual axis-aligned CT whose i, j, k run along +L, +P,
+// +S): axial shows column = i, row = j (patient's right on the screen's left, anterior at the
+// top); coronal (fixed j) column = i, row = nK−1−k (superior at the top); sagittal (fixed i)
+// column = j (anterior on the left), row = nK−1−k. For an oblique grid the picture is still the
+// exact grid slice; only the edge labels would differ.
+import { type ImageVolume, type Vec3, type VolumeGeometry, ijkToLps } from '../../domain/imaging';
+
+export type SliceAxis = 'axial' | 'coronal' | 'sagittal';
+export const SLICE_AXES: readonly SliceAxis[] = ['axial', 'coronal', 'sagittal'];
+
+/** Which voxel axis a slice is perpendicular to. */
+export function fixedAxis(axis: SliceAxis): 0 | 1 | 2 {
+  return axis === 'sagittal' ? 0 : axis === 'coronal' ? 1 : 2;
+}
+
+export function sliceCount(g: VolumeGeometry, axis: SliceAxis): number {
+  return g.dimensions[fixedAxis(axis)];
+}
+
+/** Width × height of the picture of one slice, in pixels (one per voxel). */
+export function sliceSize(g: VolumeGeometry, axis: SliceAxis): [number, number] {
+  const [nI, nJ, nK] = g.dimensions;
+  switch (axis) {
+    case 'axial':
+      return [nI, nJ];
+    case 'coronal':
+      return [nI, nK];
+    case 'sagittal':
+      return [nJ, nK];
+  }
+}
+
+/** Pixel (column, row) of a slice → voxel ijk. */
+export function pixelToIjk(g: VolumeGeometry, axis: SliceAxis, index: number, col: number, row: number): Vec3 {
+  const nK = g.dimensions[2];
+  switch (axis) {
+    case 'axial':
+      return [col, row, index];
+    case 'coronal':
+      return [col, index, nK - 1 - row];
+    case 'sagittal':
+      return [index, col, nK - 1 - row];
+  }
+}
+
+function checkIndex(g: VolumeGeometry, axis: SliceAxis, index: number): void {
+  const n = sliceCount(g, axis);
+  if (!Number.isInteger(index) || index < 0 || index >= n) throw new Error(`${axis} slice ${index} is outside 0…${n - 1}`);
+}
+
+/**
+ * A click at normalised picture coordinates (0–1 from the left, 0–1 from the top) → the voxel
+ * under it. Returns null outside the picture.
+ */
+export function clickToIjk(g: VolumeGeometry, axis: SliceAxis, index: number, u: number, v: number): Vec3 | null {
+  checkIndex(g, axis, index);
+  if (!(u >= 0 && u < 1 && v >= 0 && v < 1)) return null;
+  const [w, h] = sliceSize(g, axis);
+  return pixelToIjk(g, axis, index, Math.floor(u * w), Math.floor(v * h));
+}
+
+export interface WindowHu {
+  widthHu: number;
+  centerHu: number;
+}
+
+export interface SliceOverlay {
+  /** Label map or mask on the CT grid (0 = nothing). */
+  labels: Uint8Array | Uint16Array;
+  /** sRGB colour of each label value, index = label; missing → no tint. */
+  colourOf: (label: number) => readonly [number, number, number] | undefined;
+  /** 0–1 blend of the label colour over the grey value. */
+  alpha: number;
+}
+
+/**
+ * Write one slice into `out` (RGBA, width × height × 4, see sliceSize). Grey = linear window
+ * (DICOM PS3.3 C.11.2.1.2 without the 0.5 offsets: the difference is below one grey level).
+ * The loop allocates nothing.
+ */
+export function renderSliceRgba(volume: ImageVolume, axis: SliceAxis, index: number, win: WindowHu, out: Uint8ClampedArray, overlay?: SliceOverlay): void {
+  checkIndex(volume, axis, index);
+  if (!(win.widthHu > 0)) throw new Error(`window width must be positive HU, got ${win.widthHu}`);
+  const [w, h] = sliceSize(volume, axis);
+  if (out.length !== w * h * 4) throw new Error(`slice buffer holds ${out.length} bytes, needs ${w * h * 4}`);
+  const [nI, nJ] = volume.dimensions;
+  const v = volume.voxels;
+  const lo = win.centerHu - win.widthHu / 2;
+  const scale = 255 / win.widthHu;
+  const labels = overlay?.labels;
+  const alpha = overlay?.alpha ?? 0;
+  let lastLabel = -1;
+  let tint: readonly [number, number, number] | undefined;
+  for (let row = 0; row < h; row++) {
+    for (let col = 0; col < w; col++) {
+      let x: number;
+      if (axis === 'axial') x = col + nI * (row + nJ * index);
+      else if (axis === 'coronal') x = col + nI * (index + nJ * (volume.dimensions[2] - 1 - row));
+      else x = index + nI * (col + nJ * (volume.dimensions[2] - 1 - row));
+      const grey = (v[x]! - lo) * scale;
+      let r = grey;
+      let g = grey;
+      let b = grey;
+      if (labels !== undefined) {
+        const l = labels[x]!;
+        if (l !== 0) {
+          if (l !== lastLabel) {
+            tint = overlay!.colourOf(l);
+            lastLabel = l;
+          }
+          if (tint !== undefined) {
+            r = grey * (1 - alpha) + tint[0] * alpha;
+            g = grey * (1 - alpha) + tint[1] * alpha;
+            b = grey * (1 - alpha) + tint[2] * alpha;
+          }
+        }
+      }
+      const o = 4 * (col + w * row);
+      out[o] = r;
+      out[o + 1] = g;
+      out[o + 2] = b;
+      out[o + 3] = 255;
+    }
+  }
+}
+
+/**
+ * The four corners (LPS mm) of a slice picture's pixel edges, in the order top-left, top-right,
+ * bottom-left, bottom-right of the picture, so a textured quad with those corners and UVs
+ * (0,1) (1,1) (0,0) (1,0) shows the picture exactly where the voxels are.
+ */
+export function sliceCornersLps(g: VolumeGeometry, axis: SliceAxis, index: number): [Vec3, Vec3, Vec3, Vec3] {
+  checkIndex(g, axis, index);
+  const [w, h] = sliceSize(g, axis);
+  // Pixel (col,row) covers voxel ijk ± 0.5; the corners are half a voxel outside the centres.
+  const corner = (col: number, row: number): Vec3 => {
+    const [i, j, k] = pixelToIjkContinuous(g, axis, index, col, row);
+    return ijkToLps(g, i, j, k);
+  };
+  return [corner(-0.5, -0.5), corner(w - 0.5, -0.5), corner(-0.5, h - 0.5), corner(w - 0.5, h - 0.5)];
+}
+
+function pixelToIjkContinuous(g: VolumeGeometry, axis: SliceAxis, index: number, col: number, row: number): Vec3 {
+  const nK = g.dimensions[2];
+  switch (axis) {
+    case 'axial':
+      return [col, row, index];
+    case 'coronal':
+      return [col, index, nK - 1 - row];
+    case 'sagittal':
+      return [index, col, nK - 1 - row];
+  }
+}
+
+/** Nearest slice index of an LPS position along a slice axis (for "go to the seed"). */
+export function sliceIndexOf(axis: SliceAxis, ijk: Vec3): number {
+  return ijk[fixedAxis(axis)];
+}

@@ -1,0 +1,303 @@
+// The Anatomy view's state: the structures and their surfaces, what is shown (visibility,
+// opacity, CT planes, clipping), the surgeon's cut planes, landmarks and measurements, the camera,
+// and the rehearsal plan (ordered steps). A vanilla zustand store (STYLE.md): the 3D scene reads
+// fast-changing values with getState() and the panels subscribe with `useAnatomy`.
+//
+// Ownership: `meshes` holds the surfaces the meshing workers returned (typed arrays, LPS mm); the
+// scene builds its BufferGeometries from them and disposes those itself. Nothing here is sent to
+// the server except a plan (see src/compute/anatomy/planDocument.ts), which refers to structures
+// by label and name, never by mesh.
+import { createStore } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { type Vec3 } from '../domain/imaging';
+import { type StructureMesh } from '../domain/mesh';
+import { type CameraPoseLps, type CutPlaneParams } from '../compute/anatomy/planeGeometry';
+import { type SliceAxis } from '../compute/anatomy/slices';
+import { angleDeg, distanceMm } from '../../workers/meshing/planning';
+
+export interface StructureEntry {
+  label: number;
+  name: string;
+  /** sRGB 0–255. */
+  colorRgb: [number, number, number];
+  /** 0–1. */
+  opacity: number;
+  visible: boolean;
+  /** Volume enclosed by the final surface, mL. */
+  meshVolumeMl: number;
+  /** Voxel count × voxel volume, mL. */
+  voxelVolumeMl: number;
+  triangleCount: number;
+  watertight: boolean;
+}
+
+export interface CutPlaneState extends CutPlaneParams {
+  id: string;
+  /** The organ this cut divides (label). */
+  organLabel: number;
+  /** The vessel whose distance to the cut is read, or null. */
+  vesselLabel: number | null;
+}
+
+/** An axis-aligned clipping plane: keeps the side where (LPS[axis] − offsetMm)·(flip ? −1 : 1) ≤ 0. */
+export interface ClipPlaneState {
+  axis: 0 | 1 | 2;
+  enabled: boolean;
+  offsetMm: number;
+  flip: boolean;
+}
+
+export interface Landmark {
+  id: string;
+  name: string;
+  pointLps: Vec3;
+}
+
+export interface Measurement3d {
+  id: string;
+  kind: 'distance' | 'angle';
+  pointsLps: Vec3[];
+  /** mm for a distance, degrees for an angle. */
+  value: number;
+}
+
+export type PickTool = 'orbit' | 'distance' | 'angle' | 'landmark';
+
+export interface PlanStep {
+  id: string;
+  note: string;
+  camera: CameraPoseLps;
+  /** Labels visible in this step. */
+  visibleLabels: number[];
+  cutPlanes: CutPlaneState[];
+}
+
+export const MAX_CUT_PLANES = 4;
+export const MAX_CLIP_PLANES = 3;
+
+export interface AnatomyState {
+  structures: StructureEntry[];
+  meshes: ReadonlyMap<number, StructureMesh>;
+  cutPlanes: CutPlaneState[];
+  selectedCutId: string | null;
+  clipPlanes: ClipPlaneState[];
+  showSlices: boolean;
+  sliceIndex: Record<SliceAxis, number>;
+  landmarks: Landmark[];
+  measurements: Measurement3d[];
+  tool: PickTool;
+  pendingPointsLps: Vec3[];
+  /** The camera as the user left it (written when orbiting ends, not per frame). */
+  camera: CameraPoseLps | null;
+  /** A camera the scene should move to; seq increases so the same pose can be asked twice. */
+  cameraRequest: { pose: CameraPoseLps; seq: number } | null;
+  steps: PlanStep[];
+  currentStep: number;
+  planTitle: string;
+
+  setStructureMeshes: (meshes: StructureMesh[]) => void;
+  removeStructure: (label: number) => void;
+  setVisible: (label: number, visible: boolean) => void;
+  setOpacity: (label: number, opacity: number) => void;
+  addCutPlane: (organLabel: number, params: CutPlaneParams) => string;
+  updateCutPlane: (id: string, patch: Partial<Omit<CutPlaneState, 'id'>>) => void;
+  removeCutPlane: (id: string) => void;
+  selectCut: (id: string | null) => void;
+  setClipPlane: (index: number, patch: Partial<ClipPlaneState>) => void;
+  setShowSlices: (show: boolean) => void;
+  setSliceIndex: (axis: SliceAxis, index: number) => void;
+  setTool: (tool: PickTool) => void;
+  /** A point picked on a surface with the current tool; completes a measurement or landmark. */
+  pickPoint: (pointLps: Vec3) => void;
+  removeMeasurement: (id: string) => void;
+  removeLandmark: (id: string) => void;
+  renameLandmark: (id: string, name: string) => void;
+  setCamera: (pose: CameraPoseLps) => void;
+  requestCamera: (pose: CameraPoseLps) => void;
+  captureStep: (note: string) => void;
+  updateStepNote: (index: number, note: string) => void;
+  moveStep: (index: number, delta: -1 | 1) => void;
+  deleteStep: (index: number) => void;
+  goToStep: (index: number) => void;
+  loadPlan: (title: string, steps: PlanStep[]) => void;
+  setPlanTitle: (title: string) => void;
+  reset: () => void;
+}
+
+let idCounter = 0;
+function newId(prefix: string): string {
+  idCounter++;
+  const rnd = globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${idCounter}`;
+  return `${prefix}-${rnd}`;
+}
+
+function clamp01(x: number): number {
+  return Math.min(1, Math.max(0, x));
+}
+
+const initial = () => ({
+  structures: [] as StructureEntry[],
+  meshes: new Map<number, StructureMesh>() as ReadonlyMap<number, StructureMesh>,
+  cutPlanes: [] as CutPlaneState[],
+  selectedCutId: null as string | null,
+  clipPlanes: [0, 1, 2].map((axis) => ({ axis: axis as 0 | 1 | 2, enabled: false, offsetMm: 0, flip: false })),
+  showSlices: true,
+  sliceIndex: { axial: 0, coronal: 0, sagittal: 0 } as Record<SliceAxis, number>,
+  landmarks: [] as Landmark[],
+  measurements: [] as Measurement3d[],
+  tool: 'orbit' as PickTool,
+  pendingPointsLps: [] as Vec3[],
+  camera: null as CameraPoseLps | null,
+  cameraRequest: null as { pose: CameraPoseLps; seq: number } | null,
+  steps: [] as PlanStep[],
+  currentStep: -1,
+  planTitle: 'Rehearsal plan',
+});
+
+export function createAnatomyStore() {
+  return createStore<AnatomyState>()((set, get) => ({
+    ...initial(),
+    setStructureMeshes: (list) => {
+      const meshes = new Map(get().meshes);
+      const structures = [...get().structures];
+      for (const s of list) {
+        meshes.set(s.label, s);
+        const entry: StructureEntry = {
+          label: s.label,
+          name: s.name,
+          colorRgb: s.colorRgb,
+          opacity: 1,
+          visible: true,
+          meshVolumeMl: s.stats.meshVolumeMl,
+          voxelVolumeMl: s.stats.voxelVolumeMl,
+          triangleCount: s.stats.triangleCount,
+          watertight: s.stats.watertight,
+        };
+        const at = structures.findIndex((e) => e.label === s.label);
+        if (at >= 0) structures[at] = { ...entry, opacity: structures[at]!.opacity, visible: structures[at]!.visible };
+        else structures.push(entry);
+      }
+      structures.sort((a, b) => a.label - b.label);
+      set({ meshes, structures });
+    },
+    removeStructure: (label) => {
+      const meshes = new Map(get().meshes);
+      meshes.delete(label);
+      set({
+        meshes,
+        structures: get().structures.filter((s) => s.label !== label),
+        cutPlanes: get().cutPlanes.filter((c) => c.organLabel !== label).map((c) => (c.vesselLabel === label ? { ...c, vesselLabel: null } : c)),
+      });
+    },
+    setVisible: (label, visible) => set({ structures: get().structures.map((s) => (s.label === label ? { ...s, visible } : s)) }),
+    setOpacity: (label, opacity) => set({ structures: get().structures.map((s) => (s.label === label ? { ...s, opacity: clamp01(opacity) } : s)) }),
+    addCutPlane: (organLabel, params) => {
+      if (!get().meshes.has(organLabel)) throw new Error(`no structure with label ${organLabel} to cut`);
+      if (get().cutPlanes.length >= MAX_CUT_PLANES) throw new Error(`at most ${MAX_CUT_PLANES} cut planes`);
+      const id = newId('cut');
+      set({ cutPlanes: [...get().cutPlanes, { id, organLabel, vesselLabel: null, ...params }], selectedCutId: id });
+      return id;
+    },
+    updateCutPlane: (id, patch) => set({ cutPlanes: get().cutPlanes.map((c) => (c.id === id ? { ...c, ...patch } : c)) }),
+    removeCutPlane: (id) => {
+      const cutPlanes = get().cutPlanes.filter((c) => c.id !== id);
+      set({ cutPlanes, selectedCutId: get().selectedCutId === id ? (cutPlanes[0]?.id ?? null) : get().selectedCutId });
+    },
+    selectCut: (id) => set({ selectedCutId: id }),
+    setClipPlane: (index, patch) => {
+      if (index < 0 || index >= MAX_CLIP_PLANES) throw new Error(`clipping plane ${index} does not exist (0…${MAX_CLIP_PLANES - 1})`);
+      set({ clipPlanes: get().clipPlanes.map((c, i) => (i === index ? { ...c, ...patch } : c)) });
+    },
+    setShowSlices: (showSlices) => set({ showSlices }),
+    setSliceIndex: (axis, index) => set({ sliceIndex: { ...get().sliceIndex, [axis]: index } }),
+    setTool: (tool) => set({ tool, pendingPointsLps: [] }),
+    pickPoint: (p) => {
+      const { tool } = get();
+      const pending = [...get().pendingPointsLps, p];
+      switch (tool) {
+        case 'orbit':
+          return;
+        case 'landmark': {
+          const n = get().landmarks.length + 1;
+          set({ landmarks: [...get().landmarks, { id: newId('lm'), name: `L${n}`, pointLps: p }], pendingPointsLps: [] });
+          return;
+        }
+        case 'distance':
+          if (pending.length < 2) return set({ pendingPointsLps: pending });
+          set({
+            measurements: [...get().measurements, { id: newId('m'), kind: 'distance', pointsLps: pending, value: distanceMm(pending[0]!, pending[1]!) }],
+            pendingPointsLps: [],
+          });
+          return;
+        case 'angle':
+          if (pending.length < 3) return set({ pendingPointsLps: pending });
+          // The second click is the vertex.
+          set({
+            measurements: [...get().measurements, { id: newId('m'), kind: 'angle', pointsLps: pending, value: angleDeg(pending[0]!, pending[1]!, pending[2]!) }],
+            pendingPointsLps: [],
+          });
+          return;
+      }
+    },
+    removeMeasurement: (id) => set({ measurements: get().measurements.filter((m) => m.id !== id) }),
+    removeLandmark: (id) => set({ landmarks: get().landmarks.filter((m) => m.id !== id) }),
+    renameLandmark: (id, name) => set({ landmarks: get().landmarks.map((m) => (m.id === id ? { ...m, name } : m)) }),
+    setCamera: (camera) => set({ camera }),
+    requestCamera: (pose) => set({ cameraRequest: { pose, seq: (get().cameraRequest?.seq ?? 0) + 1 }, camera: pose }),
+    captureStep: (note) => {
+      const { camera } = get();
+      if (camera === null) throw new Error('the 3D view has no camera yet: show a structure first');
+      const step: PlanStep = {
+        id: newId('step'),
+        note,
+        camera,
+        visibleLabels: get().structures.filter((s) => s.visible).map((s) => s.label),
+        cutPlanes: get().cutPlanes.map((c) => ({ ...c })),
+      };
+      const steps = [...get().steps, step];
+      set({ steps, currentStep: steps.length - 1 });
+    },
+    updateStepNote: (index, note) => set({ steps: get().steps.map((s, i) => (i === index ? { ...s, note } : s)) }),
+    moveStep: (index, delta) => {
+      const steps = [...get().steps];
+      const to = index + delta;
+      if (index < 0 || index >= steps.length || to < 0 || to >= steps.length) return;
+      const [s] = steps.splice(index, 1);
+      steps.splice(to, 0, s!);
+      const cur = get().currentStep;
+      set({ steps, currentStep: cur === index ? to : cur === to ? index : cur });
+    },
+    deleteStep: (index) => {
+      const steps = get().steps.filter((_, i) => i !== index);
+      set({ steps, currentStep: Math.min(get().currentStep, steps.length - 1) });
+    },
+    goToStep: (index) => {
+      const step = get().steps[index];
+      if (step === undefined) return;
+      const visible = new Set(step.visibleLabels);
+      set({
+        currentStep: index,
+        structures: get().structures.map((s) => ({ ...s, visible: visible.has(s.label) })),
+        cutPlanes: step.cutPlanes.map((c) => ({ ...c })),
+        selectedCutId: step.cutPlanes[0]?.id ?? null,
+        cameraRequest: { pose: step.camera, seq: (get().cameraRequest?.seq ?? 0) + 1 },
+        camera: step.camera,
+      });
+    },
+    loadPlan: (planTitle, steps) => {
+      set({ planTitle, steps, currentStep: -1 });
+      if (steps.length > 0) get().goToStep(0);
+    },
+    setPlanTitle: (planTitle) => set({ planTitle }),
+    reset: () => set(initial()),
+  }));
+}
+
+export type AnatomyStore = ReturnType<typeof createAnatomyStore>;
+
+/** The app-wide store; tests create their own or call reset(). */
+export const anatomyStore = createAnatomyStore();
+
+export function useAnatomy<T>(selector: (s: AnatomyState) => T): T {
+  return useStore(anatomyStore, selector);
+}
