@@ -94,6 +94,37 @@ test.describe('Imaging', () => {
     expect(mm).toBeLessThan(400);
   });
 
+  test('loading shows a progress bar with a percentage and can be cancelled', async ({ page }) => {
+    const imaging = new ImagingPage(page);
+    await imaging.goto(DEMO_PATIENT_LIVER);
+    const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
+    await expect(openSeries).toBeVisible({ timeout: 30_000 });
+    await openSeries.click();
+    const bar = page.getByRole('progressbar', { name: /^Loading/ });
+    await expect(bar).toBeVisible();
+    await expect(bar).toHaveAttribute('aria-valuetext', /^\d+% \(\d+ of \d+ images\)$/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Loading cancelled.' })).toBeVisible();
+    await expect(bar).toHaveCount(0);
+    // The three-plane view never became available for the cancelled series.
+    await expect(page.getByRole('button', { name: 'MPR', exact: true })).toBeDisabled();
+  });
+
+  test('uploads files opened from disk to the PACS with STOW-RS', async ({ page }) => {
+    test.skip(!hasSharedData('dicom', 'ct-cardiac-DERIVED-from-totalseg-nifti'), 'cardiac CT not present');
+    const dir = sharedDataPath('dicom', 'ct-cardiac-DERIVED-from-totalseg-nifti');
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.dcm'))
+      .map((f) => rel(join(dir, f)));
+    const imaging = new ImagingPage(page);
+    await imaging.goto(DEMO_PATIENT_LIVER);
+    await imaging.openFromDisk(files);
+    await expect(page.getByRole('status').filter({ hasText: '1 series found' })).toBeVisible({ timeout: 30_000 });
+    for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
+    await page.getByRole('button', { name: 'Upload to PACS' }).click();
+    await expect(page.getByRole('status').filter({ hasText: `Stored ${files.length} of ${files.length} files in the PACS` })).toBeVisible({ timeout: 60_000 });
+  });
+
   test.describe('transfer syntaxes of one CT slice', () => {
     const dir = sharedDataPath('dicom', 'misc', 'ct-slice-16-transfer-syntaxes-cornerstone');
     const base = 'CTImage.dcm';

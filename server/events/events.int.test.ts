@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceEvent } from '../contracts';
-import { DEMO_PATIENT_AS, DEMO_PATIENT_HEALTHY, DEMO_PATIENT_HFREF } from '../demo/ids';
+// Own small record instead of the seeded demo (faster, and no background imaging generation).
+const DEMO_PATIENT_AS = 'ev-patient-a';
+const DEMO_PATIENT_HFREF = 'ev-patient-b';
+const DEMO_PATIENT_HEALTHY = 'ev-patient-c';
 import { makeTempDir, startTestServer, type TestServer } from '../testing/harness';
 import { SseParser } from './sse-parse';
 
@@ -83,7 +86,14 @@ describe('GET /events (embedded store)', () => {
   const dataDir = makeTempDir('twinscope-events-');
 
   beforeAll(async () => {
-    server = await startTestServer({ dataDir, env: { TWIN_FEED_INTERVAL_MS: '0' } });
+    server = await startTestServer({ dataDir, env: { TWIN_FEED_INTERVAL_MS: '0' }, seedFhirDemo: false });
+    // Patients and some history come from the source record (in-process: clinicians may not write Patient).
+    await server.app.twin.store.putAll([
+      ...[DEMO_PATIENT_AS, DEMO_PATIENT_HFREF, DEMO_PATIENT_HEALTHY].map((id) => ({ resourceType: 'Patient' as const, id, gender: 'other' as const })),
+      { resourceType: 'Condition', id: 'ev-cond-c', subject: { reference: `Patient/${DEMO_PATIENT_HEALTHY}` }, code: { text: 'reference' } },
+      { ...heartRate(DEMO_PATIENT_HEALTHY, 64), id: 'ev-hr-c1' } as never,
+      { ...heartRate(DEMO_PATIENT_HEALTHY, 66), id: 'ev-hr-c2' } as never,
+    ]);
     token = await server.login('clinician');
   });
   afterAll(async () => {
@@ -154,7 +164,7 @@ describe('GET /events (embedded store)', () => {
     byQuery.close();
   });
 
-  it('replays from the store when the resume point is older than the ring (the seeded record of a patient)', async () => {
+  it('replays from the store when the resume point is older than the ring (the record of a patient)', async () => {
     const db = server.app.twin.db;
     const rows = db
       .prepare("SELECT seq, json FROM fhir_versions WHERE resource_type <> 'AuditEvent' ORDER BY seq")
@@ -194,7 +204,7 @@ describe('GET /events (embedded store)', () => {
     s.close();
     await server.close({ keepData: true });
 
-    server = await startTestServer({ dataDir, env: { TWIN_FEED_INTERVAL_MS: '0' } });
+    server = await startTestServer({ dataDir, env: { TWIN_FEED_INTERVAL_MS: '0' }, seedFhirDemo: false });
     token = await server.login('clinician');
     const after = await create(DEMO_PATIENT_HFREF, 91);
     const resumed = await openStream(`${server.url}/events?patient=${DEMO_PATIENT_HFREF}`, token, { 'last-event-id': String(resumeFrom) });

@@ -35,7 +35,18 @@ describe('vitals feed', () => {
   let token: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { TWIN_FEED_INTERVAL_MS: '0' } });
+    server = await startTestServer({ env: { TWIN_FEED_INTERVAL_MS: '0' }, seedFhirDemo: false });
+    // A small record instead of the seeded demo: the two patients and the monitored patient's last
+    // recorded HR and BP (what the monitor must continue from).
+    const at = new Date(Date.now() - 300_000).toISOString();
+    const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
+    const mmHg = (value: number) => ({ value, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' });
+    await server.app.twin.store.putAll([
+      { resourceType: 'Patient', id: DEMO_MONITORED_PATIENT },
+      { resourceType: 'Patient', id: DEMO_PATIENT_HFREF },
+      { resourceType: 'Observation', id: 'feed-hr-last', status: 'final', code: loinc('8867-4'), subject: { reference: `Patient/${DEMO_MONITORED_PATIENT}` }, effectiveDateTime: at, valueQuantity: { value: 91, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } },
+      { resourceType: 'Observation', id: 'feed-bp-last', status: 'final', code: loinc('85354-9'), subject: { reference: `Patient/${DEMO_MONITORED_PATIENT}` }, effectiveDateTime: at, component: [{ code: loinc('8480-6'), valueQuantity: mmHg(162) }, { code: loinc('8462-4'), valueQuantity: mmHg(84) }] },
+    ]);
     token = await server.login('clinician');
   });
   afterAll(async () => {
@@ -89,6 +100,7 @@ describe('vitals feed', () => {
 
   it('the demo monitor posts HR, BP, SpO2 and RR through /fhir as its service account, continuing the record', async () => {
     const start = await lastVitals(server.app.twin.store, DEMO_MONITORED_PATIENT);
+    expect(start).toMatchObject({ hrBpm: 91, sbpMmHg: 162, dbpMmHg: 84 }); // from the record, not the fallbacks
     const auditBefore = readFileSync(join(server.dataDir, 'audit.log'), 'utf8').split('\n').filter(Boolean).length;
     const feed = await startMonitorFeed(server.app, { patientId: DEMO_MONITORED_PATIENT, intervalMs: 3_600_000, seed: 5 });
     try {

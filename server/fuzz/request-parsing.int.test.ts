@@ -58,7 +58,7 @@ describe('request parsing under fuzzing', () => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { TWIN_FEED_INTERVAL_MS: '0', TWIN_BODY_LIMIT_BYTES: String(BODY_LIMIT) }, overrides: { seedDemo: false } });
+    server = await startTestServer({ env: { TWIN_FEED_INTERVAL_MS: '0', TWIN_BODY_LIMIT_BYTES: String(BODY_LIMIT) }, seedFhirDemo: false });
     port = Number(new URL(server.url).port);
     token = await server.login('clinician');
   });
@@ -82,7 +82,7 @@ describe('request parsing under fuzzing', () => {
         if (a.status === 201) return;
         expectClientError(a, `POST /fhir/${type} ${JSON.stringify(body.toString('utf8').slice(0, 60))}`);
       }),
-      { numRuns: 250, seed: 101 },
+      { numRuns: 150, seed: 101 },
     );
   });
 
@@ -139,7 +139,7 @@ describe('request parsing under fuzzing', () => {
         if (a.status >= 400) expectClientError(a, `?${param}=${v.slice(0, 40)}`);
         else expect((JSON.parse(a.body) as { resourceType: string }).resourceType).toBe('Bundle');
       }),
-      { numRuns: 120, seed: 103 },
+      { numRuns: 80, seed: 103 },
     );
     await fc.assert(
       fc.asyncProperty(fc.stringMatching(/^[a-z][a-z0-9-]{2,20}$/), async (param) => {
@@ -195,7 +195,7 @@ describe('request parsing under fuzzing', () => {
         if (a.status < 400) return;
         expectClientError(a, `${method} ${path}`);
       }),
-      { numRuns: 250, seed: 105 },
+      { numRuns: 150, seed: 105 },
     );
     // Still alive and answering.
     expect((await send('GET', '/fhir/metadata')).status).toBe(200);

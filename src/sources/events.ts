@@ -1,7 +1,7 @@
 // Live updates: one EventSource per open patient on /events?patient=ID. The browser's
 // EventSource reconnects on its own and sends Last-Event-ID, so the server replays what was
 // missed; this hook only turns each announced resource into query invalidations.
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import type { ResourceEvent } from '../../server/contracts';
 
@@ -34,6 +34,11 @@ export type LiveListener = (event: ResourceEvent) => void;
 /** Subscribes while mounted; `onEvent` lets a view react (e.g. assimilate a vital) beyond refetching. */
 export function usePatientEvents(patientId: string | undefined, onEvent?: LiveListener): void {
   const queryClient = useQueryClient();
+  // The latest callback, without reconnecting the stream when the caller passes a new function.
+  const onEventRef = useRef(onEvent);
+  useEffect(() => {
+    onEventRef.current = onEvent;
+  }, [onEvent]);
   useEffect(() => {
     if (!patientId || typeof EventSource === 'undefined') return;
     const source = new EventSource(`/events?patient=${encodeURIComponent(patientId)}`);
@@ -41,7 +46,7 @@ export function usePatientEvents(patientId: string | undefined, onEvent?: LiveLi
       const event = parseResourceEvent(msg.data);
       if (!event || event.patientId !== patientId) return;
       for (const queryKey of queryKeysToInvalidate(event)) void queryClient.invalidateQueries({ queryKey });
-      onEvent?.(event);
+      onEventRef.current?.(event);
     };
     // Servers may send unnamed events ("message") or name them after the action.
     source.addEventListener('message', handle);
@@ -49,5 +54,5 @@ export function usePatientEvents(patientId: string | undefined, onEvent?: LiveLi
     source.addEventListener('create', handle);
     source.addEventListener('update', handle);
     return () => source.close();
-  }, [patientId, queryClient, onEvent]);
+  }, [patientId, queryClient]);
 }

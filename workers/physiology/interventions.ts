@@ -27,6 +27,8 @@ export class InputSchedule {
   /** Diuresis removed so far (mL, positive). */
   diuresisMl = 0;
   private readonly drugs = new Map<DrugName, DrugState>();
+  /** The same states as an array: iterated per beat without allocating an iterator. */
+  private readonly drugList: DrugState[] = [];
   private readonly events: PkEvent[] = [];
   private nextEvent = 0;
   private readonly ramps: VolumeRamp[] = [];
@@ -41,6 +43,7 @@ export class InputSchedule {
       if (!s) {
         s = new DrugState(DRUGS[name], weightKg);
         this.drugs.set(name, s);
+        this.drugList.push(s);
       }
       return s;
     };
@@ -100,22 +103,24 @@ export class InputSchedule {
   }
 
   private advancePk(h: number): void {
-    if (h <= 0 || this.drugs.size === 0) return;
+    if (h <= 0 || this.drugList.length === 0) return;
     const n = Math.max(1, Math.ceil(h / MAX_PK_SUBSTEP_SEC));
     const dh = h / n;
     for (let i = 0; i < n; i++) {
       // Diuresis by the trapezoid rule over each sub-step (its rate follows the concentration).
       const r0 = this.diuresisRateMlPerS();
-      for (const s of this.drugs.values()) s.advance(dh);
+      for (let k = 0; k < this.drugList.length; k++) this.drugList[k]!.advance(dh);
       this.diuresisMl += 0.5 * (r0 + this.diuresisRateMlPerS()) * dh;
     }
   }
 
   private effect(target: 'heartRate' | 'elastance' | 'resistance' | 'venousUnstressedVolume' | 'diuresisMlPerS'): number {
     let total = 0;
-    for (const s of this.drugs.values()) {
+    for (let k = 0; k < this.drugList.length; k++) {
+      const s = this.drugList[k]!;
       const c = s.concentrationNgPerMl;
-      for (const e of s.spec.effects) if (e.target === target) total += emaxEffect(c, e);
+      const effects = s.spec.effects;
+      for (let j = 0; j < effects.length; j++) if (effects[j]!.target === target) total += emaxEffect(c, effects[j]!);
     }
     return total;
   }

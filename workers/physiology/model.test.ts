@@ -82,3 +82,20 @@ describe('state and conservation', () => {
     expect(() => new Simulator(defaultParameters(), { stepsPerBeat: 5 })).toThrow(/stepsPerBeat/);
   });
 });
+
+describe('step control for stiff parameter sets', () => {
+  it.each([
+    ['pulVenResistanceMmHgSPerMl', 1e-4],
+    ['sysArtInertanceMmHgS2PerMl', 1e-4],
+    ['sysArtResistanceMmHgSPerMl', 4],
+    ['laEaMmHgPerMl', 1],
+  ] as const)('%s = %s (bound of its range) shortens the step and settles to finite metrics', (name, value) => {
+    const p = { ...defaultParameters(), [name]: value };
+    const ctx = new ModelContext(p);
+    expect(ctx.stableStepSec).toBeLessThan(new ModelContext(defaultParameters()).stableStepSec);
+    const sim = new Simulator(p);
+    settle(sim, { maxBeats: 40 });
+    expect(sim.lastBeatSteps).toBeGreaterThan(200);
+    for (const v of sim.y) expect(Number.isFinite(v)).toBe(true);
+  });
+});

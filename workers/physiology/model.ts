@@ -44,8 +44,9 @@ export function bernoulliCoefficient(eoaCm2: number): number {
   return ((BLOOD_DENSITY_KG_PER_M3 / 2) * 1e-4) / (eoaCm2 * eoaCm2) / PA_PER_MMHG;
 }
 /**
- * Inertance of the valve jet, L = 2πρ/√EOA (Garcia, Pibarot, Durand et al., "Fluid-dynamic model of
- * aortic valve stenosis", J Biomech 2005), converted from Pa·s²/m³ to mmHg·s²/mL.
+ * Inertance of the valve jet, L = 2πρ/√EOA (Garcia D, Pibarot P, Durand LG. Analytical modeling of
+ * the instantaneous pressure gradient across the aortic valve. J Biomech 2005), converted from
+ * Pa·s²/m³ to mmHg·s²/mL.
  */
 export function aorticInertanceMmHgS2PerMl(eoaCm2: number): number {
   return ((2 * Math.PI * BLOOD_DENSITY_KG_PER_M3) / Math.sqrt(eoaCm2 * 1e-4)) * 1e-6 / PA_PER_MMHG;
@@ -131,6 +132,7 @@ export class ModelContext {
     this.hr0Bpm = p.heartRateBpm; this.avDelayParamSec = p.avDelaySec;
     this.ventTcParam = p.ventricularContractionSec; this.ventTrParam = p.ventricularRelaxationSec;
     this.atrTcParam = p.atrialContractionSec; this.atrTrParam = p.atrialRelaxationSec;
+    this.updateStableStep();
   }
 
   /** TAVR and stenosis: the aortic valve is fully described by its EOA. */
@@ -139,6 +141,40 @@ export class ModelContext {
     this.aorticBernoulli = bernoulliCoefficient(eoaCm2);
     this.aorticInertance = this.aorticInertanceFraction * aorticInertanceMmHgS2PerMl(eoaCm2);
     this.aorticInvInertance = 1 / this.aorticInertance;
+    this.updateStableStep();
+  }
+
+  /**
+   * Longest RK4 step that stays stable for these parameters (s): 2/λ for the fastest mode, λ
+   * estimated per element — R/L of the inertial branches, conductance × elastance of the
+   * resistive links and open valves, √(E/L) of the LC pairs — with the largest multipliers drugs
+   * and the reflex can apply. Defaults give ≈ 6 ms, above the accuracy cap; stiff parameter sets
+   * (small R or L, as a calibration may try) get smaller steps instead of blowing up.
+   */
+  stableStepSec = Infinity;
+  private updateStableStep(): void {
+    if (this.sysArtInvL === 0) return; // called from setAorticEoa before the beds are set
+    const eBoost = Math.max(1, this.eMaxF) * 1.8; // reflex maximum × inotrope
+    const elv = this.lvEa * eBoost + this.lvEb;
+    const erv = this.rvEa * eBoost + this.rvEb;
+    const ela = this.laEa + this.laEb;
+    const era = this.raEa + this.raEb;
+    const lambdas = [
+      this.sysArtR * Math.max(1, this.rMaxF) * this.sysArtInvL,
+      this.pulArtR * this.pulArtInvL,
+      this.pulVenG * (ela + this.pulVenInvC),
+      this.sysVenG * (era + this.sysVenInvC),
+      this.valveGOpen * (ela + this.lvEb),
+      this.valveGOpen * (era + this.rvEb),
+      this.valveGOpen * (erv + this.pulArtInvC),
+      // aortic branch: linear loss plus the Bernoulli slope at a brisk 500 mL/s
+      (this.aorticROpen + 2 * this.aorticBernoulli * 500) * this.aorticInvInertance,
+      Math.sqrt((elv + this.sysArtInvC) * this.aorticInvInertance),
+      Math.sqrt(this.sysArtInvC * this.sysArtInvL),
+      Math.sqrt(this.pulArtInvC * this.pulArtInvL),
+      CLOSED_VALVE_RELAXATION_PER_S,
+    ];
+    this.stableStepSec = 2 / Math.max(...lambdas);
   }
 }
 

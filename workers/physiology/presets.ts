@@ -30,7 +30,7 @@ export const PRESETS: Readonly<Record<PresetName, PresetSpec>> = {
   hfref: {
     name: 'hfref',
     description: 'Heart failure with reduced ejection fraction: dilated, weak, stiffer LV; volume expanded; EF ≈ 0.30, HR ≈ 89 bpm, raised filling pressures.',
-    sources: ['Chatterjee K, Rame JE. Systolic heart failure: chronic and acute syndromes. Crit Care Med 2008 (EF ≈ 0.30)', 'Gheorghiade M et al. (OPTIMIZE-HF) 2009: HR ≈ 89 bpm at admission'],
+    sources: ['Chatterjee 2007 (PHYSIOLOGY.md): EF around 0.31', 'Gheorghiade 2009 (PHYSIOLOGY.md): HR around 89 bpm'],
     changes: {
       lvEaMmHgPerMl: { value: 1.5, why: 'contractility about a third of normal gives EF ≈ 0.30' },
       lvV0Ml: { value: 55, why: 'remodelled, dilated ventricle (LVEDV ≈ 200 mL)' },

@@ -132,7 +132,8 @@ export class Simulator {
    */
   /** Steps for a beat of this period. */
   stepsFor(periodSec: number): number {
-    return this.refinement * Math.max(this.stepsPerBeat, Math.ceil(periodSec / this.maxStepSec - 1e-9));
+    const dtMax = Math.min(this.maxStepSec, this.ctx.stableStepSec);
+    return this.refinement * Math.max(this.stepsPerBeat, Math.ceil(periodSec / dtMax - 1e-9));
   }
 
   /** Steps the next beat will take (its period is fixed by the current state and inputs). */
@@ -286,8 +287,11 @@ export function settle(sim: Simulator, opts: SettleOptions = {}): number {
   const { ctx, y, stats } = sim;
   const wasFrozen = ctx.reflexFrozen;
   ctx.reflexFrozen = true;
-  // Damping below 2/(1 + loop gain): the open-loop gain of this reflex is about 3–5.
-  const relax = 0.25;
+  // Damping below 2/(1 + loop gain): the open-loop gain of the default reflex is about 3–5. A
+  // stronger reflex (calibration may raise gain or steepness) shows up as drive steps that flip
+  // sign; each flip halves the damping, so the iteration cannot oscillate for ever.
+  let relax = 0.25;
+  let prevStep = 0;
   let prevMap = NaN;
   let prevEdv = NaN;
   let residual = Infinity;
@@ -295,6 +299,9 @@ export function settle(sim: Simulator, opts: SettleOptions = {}): number {
   for (let k = 0; k < maxBeats; k++) {
     sim.runBeat(true);
     const eta = stats.meanDrive;
+    const signedStep = eta - y[IDX.baroHrDrive]!;
+    if (signedStep * prevStep < 0 && Math.abs(signedStep) > 1e-3) relax = Math.max(0.02, relax * 0.5);
+    prevStep = signedStep;
     let driveStep = 0;
     for (const i of DRIVE_INDICES) {
       const d = relax * (eta - y[i]!);

@@ -120,7 +120,7 @@ export function runValidation(): ValidationRow[] {
     change('Hemorrhage 1000 mL over 10 min (healthy)', 'MAP', bleed.after.mapMmHg - bleed.before.mapMmHg, -1, 0, 'mmHg', hs),
   );
   const dobu = intervene('hfref', [{ type: 'drug', atSec: 0, drug: 'dobutamine', rateMcgPerKgPerMin: 10 }], 1800);
-  const ds = 'PHYSIOLOGY.md: inotrope raises EA; Leier 1977: CO rises with dobutamine in heart failure';
+  const ds = 'PHYSIOLOGY.md: inotrope raises EA; Leier 1978: CO rises with dobutamine in heart failure';
   rows.push(
     change('Dobutamine 10 µg/kg/min, 30 min (HFrEF)', 'EF', dobu.after.ef - dobu.before.ef, 1, 0.02, '', ds),
     change('Dobutamine 10 µg/kg/min, 30 min (HFrEF)', 'CO', dobu.after.coLPerMin - dobu.before.coLPerMin, 1, 0.2, 'L/min', ds),

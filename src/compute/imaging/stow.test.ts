@@ -44,7 +44,10 @@ describe('STOW-RS response', () => {
       '00081199': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: ['1.2.3'] } }] },
       '00081198': { vr: 'SQ', Value: [{ '00081155': { vr: 'UI', Value: ['1.2.4'] }, '00081197': { vr: 'US', Value: [0xc000] } }] },
     });
-    expect(r).toEqual({ storedSopInstanceUids: ['1.2.3'], failures: [{ ref: '1.2.4', reason: 'failure reason 49152' }] });
+    expect(r).toEqual({ storedSopInstanceUids: ['1.2.3'], failures: [{ ref: '1.2.4', reason: 'the PACS could not read it (0xC000)' }] });
+    expect(parseStowResponse({ '00081198': { vr: 'SQ', Value: [{ '00081197': { vr: 'US', Value: [0x0123] } }] } }).failures).toEqual([
+      { ref: 'an instance without a readable UID', reason: 'refused (0x0123)' },
+    ]);
     expect(parseStowResponse(null)).toEqual({ storedSopInstanceUids: [], failures: [] });
   });
 });

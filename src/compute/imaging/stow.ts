@@ -63,6 +63,25 @@ interface StowResponseJson {
   '00081198'?: { Value?: Array<Record<string, { Value?: unknown[] }>> };
 }
 
+// Failure Reason (0008,1197) codes of PS3.18 Table I.2-1 / PS3.4 C.4.2.1.4, in plain words.
+const FAILURE_REASON: Record<number, string> = {
+  0x0110: 'the PACS failed to process it',
+  0x0122: 'the PACS does not store this kind of DICOM object',
+  0x0124: 'the PACS refused it (not authorised)',
+  0xa700: 'the PACS is out of storage',
+  0xa770: 'the PACS is out of storage',
+  0xa900: 'its contents do not match its SOP class',
+  0xc000: 'the PACS could not read it',
+  0xc122: 'its transfer syntax is not accepted by the PACS',
+};
+
+export function failureReasonText(code: unknown): string {
+  const n = typeof code === 'number' ? code : Number(code);
+  if (!Number.isFinite(n)) return 'refused for an unknown reason';
+  const hex = `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `${FAILURE_REASON[n] ?? 'refused'} (${hex})`;
+}
+
 export function parseStowResponse(json: unknown): StowResult {
   const ds = (Array.isArray(json) ? json[0] : json) as StowResponseJson | undefined;
   const stored: string[] = [];
@@ -74,7 +93,7 @@ export function parseStowResponse(json: unknown): StowResult {
   for (const item of ds?.['00081198']?.Value ?? []) {
     const uid = item['00081155']?.Value?.[0];
     const reason = item['00081197']?.Value?.[0];
-    failures.push({ ref: typeof uid === 'string' ? uid : 'unknown instance', reason: `failure reason ${String(reason ?? 'unknown')}` });
+    failures.push({ ref: typeof uid === 'string' && uid ? uid : 'an instance without a readable UID', reason: failureReasonText(reason) });
   }
   return { storedSopInstanceUids: stored, failures };
 }

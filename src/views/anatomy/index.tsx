@@ -1,13 +1,118 @@
-// Placeholder entry of the Anatomy view (lazy chunk). Replaced by the view's own implementation;
-// until then it says plainly that the view is not available, and shows no invented data.
-import type { ReactNode } from 'react';
+// The Anatomy tab: surgical rehearsal in 3D. Left: get structures from the CT (seeded
+// segmentation) or a file; centre: the 3D scene; right: structures, cut planes with resected /
+// remnant volumes, measurements, the rehearsal plan and exports. State lives in the anatomy store
+// (src/twin/anatomy.ts); heavy work in workers through the compute session
+// (src/compute/anatomy/session.ts). See README.md for the workflow.
+import { useEffect, useState, type ReactNode } from 'react';
+import type { ImageVolume } from '../../domain/imaging';
+import { AnatomySession } from '../../compute/anatomy/session';
+import { useSession } from '../../sources/queries';
+import { anatomyStore, useAnatomy } from '../../twin/anatomy';
 import type { WorkspaceViewProps } from '../workspace/view-props';
+import { CutPlanePanel } from './CutPlanePanel';
+import { JobProgress } from './JobProgress';
+import { MeasurePanel } from './MeasurePanel';
+import { PlanPanel } from './PlanPanel';
+import { Scene3D } from './Scene3D';
+import { SegmentPanel } from './SegmentPanel';
+import { StructuresList } from './StructuresList';
+import { framingPose, ViewToolbar } from './ViewToolbar';
+import { useJob } from './useJob';
+import './anatomy.css';
 
-export default function AnatomyView(_props: WorkspaceViewProps): ReactNode {
+/**
+ * One compute session per patient, kept across tab switches (the CT, label map and surfaces are
+ * expensive to rebuild); replaced — workers terminated, store reset — when another patient opens.
+ */
+let active: AnatomySession | null = null;
+function sessionFor(patientId: string): AnatomySession {
+  if (active?.patientId !== patientId) {
+    active?.dispose();
+    anatomyStore.getState().reset();
+    active = new AnatomySession(patientId);
+  }
+  return active;
+}
+
+function download(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // Revoke after the click has been handled; the download keeps its own reference.
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
+  const session = sessionFor(props.patientId);
+  const user = useSession().data;
+  const [ct, setCt] = useState<ImageVolume | null>(session.ct);
+  const structureCount = useAnatomy((s) => s.structures.length);
+  const exportJob = useJob();
+
+  useEffect(() => setCt(session.ct), [session]);
+
+  // Centre the CT planes when a CT arrives; frame the scene from the front when the first structure appears.
+  useEffect(() => {
+    if (!ct) return;
+    const [nI, nJ, nK] = ct.dimensions;
+    const s = anatomyStore.getState();
+    if (s.sliceIndex.axial === 0 && s.sliceIndex.coronal === 0 && s.sliceIndex.sagittal === 0) {
+      s.setSliceIndex('axial', Math.floor(nK / 2));
+      s.setSliceIndex('coronal', Math.floor(nJ / 2));
+      s.setSliceIndex('sagittal', Math.floor(nI / 2));
+    }
+  }, [ct]);
+  useEffect(() => {
+    if (structureCount > 0 && anatomyStore.getState().camera === null) {
+      const pose = framingPose('anterior', ct);
+      if (pose) anatomyStore.getState().requestCamera(pose);
+    }
+  }, [structureCount, ct]);
+
+  const stamp = (): string => new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
   return (
-    <div className="notice notice-info placeholder" role="status">
-      <strong>Anatomy is not available yet.</strong>
-      <span>This build does not include 3D organ surfaces, cut planes and resection volumes.</span>
+    <div className="anatomy-view">
+      <aside className="anatomy-side">
+        <SegmentPanel session={session} ct={ct} onCt={setCt} username={user?.username ?? ''} />
+      </aside>
+      <main className="anatomy-main" aria-label="3D view">
+        <ViewToolbar volume={ct} />
+        <Scene3D volume={ct} />
+        {structureCount === 0 && <p className="anatomy-empty small muted">Structures appear here as smooth surfaces in patient coordinates (LPS mm).</p>}
+      </main>
+      <aside className="anatomy-side">
+        <StructuresList onRemove={(label) => session.removeStructure(label)} />
+        <CutPlanePanel session={session} />
+        <MeasurePanel />
+        <PlanPanel patientId={props.patientId} />
+        <section className="anatomy-panel" aria-label="Export">
+          <h2>Export</h2>
+          <div className="anatomy-row">
+            <button
+              type="button"
+              className="btn"
+              disabled={structureCount === 0 || exportJob.job !== null}
+              onClick={() => void exportJob.run('Exporting GLB', async () => download(await session.exportGlb(), `anatomy-${props.patientId}-${stamp()}.glb`))}
+            >
+              Export GLB
+            </button>
+            <button
+              type="button"
+              className="btn"
+              disabled={structureCount === 0 || exportJob.job !== null}
+              onClick={() => void exportJob.run('Exporting STL', async () => download(await session.exportStl(), `anatomy-${props.patientId}-${stamp()}.stl`))}
+            >
+              Export STL
+            </button>
+          </div>
+          <p className="small muted">Patient LPS millimetres; one node per structure with its name and colour.</p>
+          <JobProgress runner={exportJob} />
+        </section>
+      </aside>
     </div>
   );
 }

@@ -1,13 +1,265 @@
-// Placeholder entry of the Twin view (lazy chunk). Replaced by the view's own implementation;
-// until then it says plainly that the view is not available, and shows no invented data.
-import type { ReactNode } from 'react';
+// The Twin tab (clinician): the vitals timeline with the twin's forecast bands, live readings
+// assimilated as they arrive, band alerts to acknowledge, Recalibrate, the validation of past
+// forecasts, the calibrated twin's waveforms and PV loop, and the Provenance panel.
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { WorkspaceViewProps } from '../workspace/view-props';
+import { useSession, useTwinPermission } from '../../sources/queries';
+import { twinCalibrationClient } from '../../compute/twinCalibration';
+import { alertAckBundle, forecastBundle, type ForecastPoint } from '../../domain/twinRecords';
+import { bandAt, coverageSummary } from '../../ingest/forecastCoverage';
+import { buildVitalSeries } from '../../ingest/vitalSeries';
+import { calibrateTwin, FORECAST_KEYS, markAcknowledged, selectTwinPatient, TWIN_MODEL, twinStore, useTwin, type ForecastKey } from '../../twin/twinState';
+import { ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
+import { postTransaction, useLiveReadings, useTwinRecord } from './useTwinRecord';
+import { KIND_LABEL, VitalsTimeline } from './VitalsTimeline';
+import { PressureWaveforms, PvLoops } from './WaveformsPanel';
+import { ProvenancePanel } from './ProvenancePanel';
+import { OKABE_ITO } from './palette';
+import './twin.css';
 
-export default function TwinView(_props: WorkspaceViewProps): ReactNode {
+const VITAL_CODE: Record<ForecastKey, Omit<ForecastPoint, 'tMs' | 'p05' | 'p50' | 'p95' | 'key'>> = {
+  hrBpm: { loinc: '8867-4', display: 'Heart rate', unit: 'beats/minute', ucum: '/min' },
+  sbpMmHg: { loinc: '8480-6', display: 'Systolic blood pressure', unit: 'mmHg', ucum: 'mm[Hg]' },
+  dbpMmHg: { loinc: '8462-4', display: 'Diastolic blood pressure', unit: 'mmHg', ucum: 'mm[Hg]' },
+  mapMmHg: { loinc: '8478-0', display: 'Mean blood pressure', unit: 'mmHg', ucum: 'mm[Hg]' },
+};
+const UNIT: Record<ForecastKey, string> = { hrBpm: 'bpm', sbpMmHg: 'mmHg', dbpMmHg: 'mmHg', mapMmHg: 'mmHg' };
+
+function useNow(periodMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), periodMs);
+    return () => clearInterval(id);
+  }, [periodMs]);
+  return now;
+}
+
+export function ProgressBar({ label, fraction, onCancel }: { label: string; fraction: number; onCancel?: () => void }): ReactNode {
+  const pct = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
   return (
-    <div className="notice notice-info placeholder" role="status">
-      <strong>Twin is not available yet.</strong>
-      <span>This build does not include the vitals timeline with the twin's forecast bands and provenance.</span>
+    <div className="progress-row">
+      <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-valuetext={`${pct} %`}>
+        <div className="progress-fill" style={{ width: `${pct}%` }} />
+      </div>
+      <span className="mono">{pct} %</span>
+      {onCancel && (
+        <button type="button" className="btn btn-small" onClick={onCancel}>
+          Cancel
+        </button>
+      )}
+    </div>
+  );
+}
+
+export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
+  const compute = twinCalibrationClient();
+  useEffect(() => selectTwinPatient(patientId), [patientId]);
+  const permission = useTwinPermission(patientId);
+  const record = useTwinRecord(patientId);
+  const session = useSession();
+  useLiveReadings(patientId, compute);
+  const now = useNow(30_000);
+
+  const status = useTwin((s) => (s.patientId === patientId ? s.status : 'idle'));
+  const progress = useTwin((s) => s.progress);
+  const error = useTwin((s) => s.error);
+  const calibration = useTwin((s) => s.calibration);
+  const calibratedAtMs = useTwin((s) => s.calibratedAtMs);
+  const forecast = useTwin((s) => s.forecast);
+  const history = useTwin((s) => s.history);
+  const coverage = useTwin((s) => s.coverage);
+  const alerts = useTwin((s) => s.alerts);
+  const acknowledged = useTwin((s) => s.acknowledged);
+  const assimilated = useTwin((s) => s.assimilated);
+  const live = useTwin((s) => s.live);
+  const steadyState = useTwin((s) => s.steadyState);
+
+  const allowed = permission.data?.allowed === true;
+  const abortRef = useRef<AbortController | null>(null);
+  const recalibrate = (refresh = true) => {
+    if (!record.data || !allowed) return;
+    abortRef.current?.abort();
+    const ac = new AbortController();
+    abortRef.current = ac;
+    void (async () => {
+      // A recalibration refits the record as it is now, live readings included.
+      const data = refresh ? ((await record.refetch()).data ?? record.data) : record.data;
+      if (ac.signal.aborted || !data) return;
+      await calibrateTwin(compute, patientId, data.resources, { signal: ac.signal });
+    })();
+  };
+  // Calibrate once the record is in and consent allows it (a later visit keeps the twin).
+  useEffect(() => {
+    if (allowed && record.data && twinStore.getState().patientId === patientId && twinStore.getState().status === 'idle') recalibrate(false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [allowed, record.data, patientId]);
+  useEffect(() => () => abortRef.current?.abort(), []);
+
+  const series = useMemo(() => {
+    const fromRecord = record.data?.vitals.observations ?? [];
+    const known = new Set(fromRecord.map((o) => `${o.source}:${o.kind}`));
+    return buildVitalSeries([...fromRecord, ...live.filter((o) => !known.has(`${o.source}:${o.kind}`))]);
+  }, [record.data, live]);
+  const coverageRows = useMemo(() => coverageSummary(coverage), [coverage]);
+  const [writeState, setWriteState] = useState<{ busy: boolean; message?: string; error?: string }>({ busy: false });
+
+  const actor = session.data ? { userId: session.data.id, display: session.data.displayName || session.data.username } : undefined;
+
+  const acknowledge = async () => {
+    if (!actor) return;
+    setWriteState({ busy: true });
+    try {
+      for (const a of alerts) {
+        const label = KIND_LABEL[a.key as ForecastKey] ?? a.key;
+        const unit = UNIT[a.key as ForecastKey] ?? '';
+        await postTransaction(
+          alertAckBundle({
+            patientId,
+            alertId: a.id,
+            text: `${label} ${a.value.toFixed(0)} ${unit} ${a.position === 'above90' ? 'above' : 'below'} the twin's 90% forecast band (${a.band.p05.toFixed(0)}–${a.band.p95.toFixed(0)} ${unit})`,
+            observation: a.source,
+            observedAt: new Date(a.tMs).toISOString(),
+            acknowledgedAt: new Date().toISOString(),
+            actor,
+            model: TWIN_MODEL,
+          }),
+        );
+      }
+      markAcknowledged(alerts.map((a) => a.id), actor.display);
+      setWriteState({ busy: false, message: `Acknowledged by ${actor.display}; recorded as Flag + Provenance.` });
+    } catch (err) {
+      setWriteState({ busy: false, error: `The acknowledgement was not recorded: ${errorMessage(err)}` });
+    }
+  };
+
+  const saveForecast = async () => {
+    if (!actor || !forecast || !record.data) return;
+    setWriteState({ busy: true });
+    try {
+      const points: ForecastPoint[] = [];
+      for (const key of FORECAST_KEYS) {
+        for (let h = 1; h <= 6; h++) {
+          const tMs = forecast.issuedAtMs + h * 3_600_000;
+          const b = bandAt(forecast, key, tMs);
+          if (b) points.push({ ...VITAL_CODE[key], key, tMs, p05: b.p05, p50: b.p50, p95: b.p95 });
+        }
+      }
+      const inputs = calibration?.inputs.used.map((u) => u.source).filter((s) => s.startsWith('Observation/')) ?? [];
+      await postTransaction(forecastBundle({ patientId, forecastId: forecast.id, issuedAt: new Date(forecast.issuedAtMs).toISOString(), points, inputs, actor, model: TWIN_MODEL }));
+      setWriteState({ busy: false, message: `Forecast saved to the record (${points.length} Observations + Provenance).` });
+    } catch (err) {
+      setWriteState({ busy: false, error: `The forecast was not saved: ${errorMessage(err)}` });
+    }
+  };
+
+  const summaryKey: ForecastKey = 'sbpMmHg';
+  const nextHour = forecast ? bandAt(forecast, summaryKey, forecast.issuedAtMs + 3_600_000) : undefined;
+
+  if (record.isPending) return <Loading label="Loading the record…" />;
+  if (record.isError) return <ErrorNotice error={record.error} onRetry={() => void record.refetch()} />;
+  const denied = permission.data && !permission.data.allowed;
+
+  return (
+    <div className="twin-view">
+      <div className="twin-main">
+        <div className="toolbar twin-toolbar">
+          <button type="button" className="btn btn-primary" onClick={() => recalibrate()} disabled={!allowed || status === 'calibrating'}>
+            Recalibrate
+          </button>
+          {status === 'calibrating' && <ProgressBar label="Calibrating the twin" fraction={progress} onCancel={() => abortRef.current?.abort()} />}
+          <button type="button" className="btn" onClick={() => void saveForecast()} disabled={!forecast || !allowed || writeState.busy}>
+            Save forecast to record
+          </button>
+          {forecast && (
+            <span className="forecast-summary" data-testid="forecast-summary" data-forecast-id={forecast.id}>
+              Forecast issued {new Date(forecast.issuedAtMs).toLocaleTimeString()} · {assimilated} live readings assimilated · SBP in 1 h:{' '}
+              {nextHour ? `median ${nextHour.p50.toFixed(1)} mmHg (90 %: ${nextHour.p05.toFixed(1)}–${nextHour.p95.toFixed(1)})` : '–'}
+            </span>
+          )}
+        </div>
+        {denied && (
+          <div className="notice notice-warn" role="status">
+            <strong>No twin for this patient.</strong>
+            <span>{permission.data?.reason ?? 'The patient’s consent does not allow digital-twin use.'} The record is shown; nothing is calibrated, forecast or written.</span>
+          </div>
+        )}
+        {permission.isError && <ErrorNotice error={permission.error} title="Could not check consent for the twin" />}
+        {status === 'error' && <ErrorNotice error={new Error(error ?? 'unknown error')} title="Calibration failed" onRetry={() => recalibrate()} />}
+        {status === 'cancelled' && <div className="notice notice-info" role="status">Calibration cancelled. Press Recalibrate to start again.</div>}
+        {alerts.length > 0 && (
+          <div className="notice notice-error twin-alert" role="alert">
+            <strong>
+              {alerts.length === 1 ? 'A reading left' : `${alerts.length} readings left`} the twin’s 90 % forecast band — deterioration or model drift?
+            </strong>
+            <ul className="compact-list">
+              {alerts.slice(-5).map((a) => (
+                <li key={a.id}>
+                  {KIND_LABEL[a.key as ForecastKey] ?? a.key} {a.value.toFixed(0)} {UNIT[a.key as ForecastKey]} at {new Date(a.tMs).toLocaleTimeString()} —{' '}
+                  {a.position === 'above90' ? 'above' : 'below'} the 90 % band {a.band.p05.toFixed(0)}–{a.band.p95.toFixed(0)}
+                </li>
+              ))}
+            </ul>
+            <button type="button" className="btn btn-small" onClick={() => void acknowledge()} disabled={writeState.busy || !actor}>
+              Acknowledge
+            </button>
+          </div>
+        )}
+        {writeState.message && (
+          <div className="notice notice-info" role="status">
+            {writeState.message}
+          </div>
+        )}
+        {writeState.error && <ErrorNotice error={new Error(writeState.error)} title="Not recorded" />}
+        <VitalsTimeline series={series} forecast={forecast} nowMs={now} patientLabel={patientId} />
+        <div className="twin-row">
+          <Panel title="Validation" className="validation">
+            <p className="muted">
+              Each live reading is compared with the forecast in force when it arrived. A well-calibrated twin keeps about 90 % of readings inside its 90 % band and about 50 % inside
+              its 50 % band. {history.length} forecasts issued since calibration.
+            </p>
+            {coverageRows.length === 0 ? (
+              <p className="muted">No live reading has been checked against a forecast yet.</p>
+            ) : (
+              <table className="table compact" aria-label="Forecast coverage">
+                <thead>
+                  <tr>
+                    <th>Vital</th>
+                    <th>Readings</th>
+                    <th>In 50 % band</th>
+                    <th>In 90 % band</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {coverageRows.map((r) => (
+                    <tr key={r.key}>
+                      <td>{KIND_LABEL[r.key as ForecastKey] ?? r.key}</td>
+                      <td>{r.n}</td>
+                      <td>{Math.round(r.coverage50 * 100)} %</td>
+                      <td>{Math.round(r.coverage90 * 100)} %</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {acknowledged.length > 0 && (
+              <p className="muted">
+                Acknowledged alerts: {acknowledged.length} (last by {acknowledged[acknowledged.length - 1]!.by} at {new Date(acknowledged[acknowledged.length - 1]!.atMs).toLocaleTimeString()})
+              </p>
+            )}
+          </Panel>
+          <Panel title="Calibrated twin: one beat" className="waveforms">
+            {steadyState ? (
+              <div className="twin-beat">
+                <PressureWaveforms w={steadyState.waveforms} />
+                <PvLoops loops={[{ name: 'Calibrated twin', colour: OKABE_ITO.orange, w: steadyState.waveforms }]} />
+              </div>
+            ) : (
+              <p className="muted">{status === 'calibrating' ? 'Calibrating…' : denied ? 'Not available: consent denies digital-twin use.' : 'Appears after calibration.'}</p>
+            )}
+          </Panel>
+        </div>
+      </div>
+      <ProvenancePanel calibration={calibration} calibratedAtMs={calibratedAtMs} assimilated={assimilated} reason={denied ? permission.data?.reason : undefined} />
     </div>
   );
 }

@@ -1,0 +1,320 @@
+// The Anatomy view's compute session: one per opened patient. It owns the workers (the Anatomy
+// worker for loading / planning / files, the meshing client for segmentation and surfaces), the
+// loaded CT and the working label map, and hands surfaces to the anatomy store. React calls its
+// methods and shows progress; nothing heavy runs on the UI thread.
+//
+// Cancel: a worker computing synchronously cannot be interrupted, so cancelling terminates it and
+// a fresh one starts on next use (the CT is given to the new segmentation worker again).
+import { type Remote, proxy, wrap } from 'comlink';
+import type { ImagingStudy } from '@medplum/fhirtypes';
+import { type ImageVolume, type LabelVolume, type Vec3 } from '../../domain/imaging';
+import { type StructureMesh } from '../../domain/mesh';
+import { fhir, http } from '../../sources/api';
+import { anatomyStore } from '../../twin/anatomy';
+import { imageVolumeStore } from '../../twin/imageVolume';
+import { createDicomwebClient } from '../imaging/dicomweb';
+import { studyUidOfImagingStudy, type FhirImagingStudy } from '../imaging/dicomJson';
+import { stowFiles } from '../imaging/stow';
+import { MeshingClient } from '../meshing';
+import { type SegmentationOp } from '../../../workers/meshing/workerApi';
+import { type AnatomyWorkerApi, type CutResult, type LoadProgress } from './anatomyWorkerApi';
+import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMap';
+import { cutPlaneLps, type CutPlaneParams } from './planeGeometry';
+import { boundsOf } from './planeGeometry';
+
+export interface JobHooks {
+  signal?: AbortSignal;
+  /** 0–1. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface SeriesRef {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  instanceCount: number;
+  description?: string;
+}
+
+export interface SegmentParams {
+  seedIjk: Vec3;
+  minHu: number;
+  maxHu: number;
+  fillHoles: boolean;
+  /** Grow (> 0) or shrink (< 0) by this many mm; 0 = none. */
+  marginMm: number;
+  /** Keep only the largest connected piece (needed after a whole-volume threshold). */
+  keepLargest: boolean;
+  /** Threshold the whole volume instead of growing from the seed. */
+  wholeVolume: boolean;
+}
+
+/** Meshing settings for the view: a triangle budget that SwiftShader and laptops render smoothly (IMAGING.md). */
+export const VIEW_BUDGET_TRIANGLES = 60_000;
+
+interface AnatomyWorker {
+  api: Remote<AnatomyWorkerApi>;
+  terminate(): void;
+}
+
+function startWorker(): AnatomyWorker {
+  const w = new Worker(new URL('./anatomy.worker.ts', import.meta.url), { type: 'module', name: 'anatomy' });
+  return { api: wrap<AnatomyWorkerApi>(w), terminate: () => w.terminate() };
+}
+
+function abortError(): DOMException {
+  return new DOMException('cancelled', 'AbortError');
+}
+
+/** Race a worker call against the abort signal; on abort the worker is terminated by `onAbort`. */
+async function raceAbort<T>(run: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
+  if (signal === undefined) return run;
+  if (signal.aborted) {
+    onAbort();
+    throw abortError();
+  }
+  let off = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    const h = (): void => {
+      onAbort();
+      reject(abortError());
+    };
+    signal.addEventListener('abort', h, { once: true });
+    off = () => signal.removeEventListener('abort', h);
+  });
+  try {
+    return await Promise.race([run, aborted]);
+  } finally {
+    off();
+  }
+}
+
+export class AnatomySession {
+  ct: ImageVolume | null = null;
+  seriesRef: SeriesRef | null = null;
+  labels: LabelVolume | null = null;
+  private loader: AnatomyWorker | null = null;
+  private planner: AnatomyWorker | null = null;
+  private meshing = new MeshingClient();
+  private segmenterHasCt = false;
+  private disposed = false;
+
+  constructor(readonly patientId: string) {
+    const published = imageVolumeStore.getState().current;
+    // Reuse the CT the Imaging view opened for this patient (no second download).
+    if (published?.patientId === patientId && published.volume.unit === 'HU') this.ct = published.volume;
+  }
+
+  private plannerWorker(): AnatomyWorker {
+    this.planner ??= startWorker();
+    return this.planner;
+  }
+
+  /** The patient's CT series with the most instances: from the record's ImagingStudy, else the PACS. */
+  async findCtSeries(signal?: AbortSignal): Promise<SeriesRef> {
+    const r = await fhir.search<ImagingStudy>('ImagingStudy', { patient: this.patientId, _count: 50 });
+    const candidates: SeriesRef[] = [];
+    for (const s of r.resources as unknown as FhirImagingStudy[]) {
+      const studyUid = studyUidOfImagingStudy(s);
+      if (!studyUid) continue;
+      for (const ser of s.series ?? []) {
+        if ((ser.modality?.code ?? 'CT') !== 'CT') continue;
+        candidates.push({ studyInstanceUid: studyUid, seriesInstanceUid: ser.uid, instanceCount: ser.numberOfInstances ?? 0, description: ser.description });
+      }
+    }
+    if (candidates.length === 0) {
+      const dw = createDicomwebClient(http);
+      for (const st of await dw.studiesForPatient(this.patientId, signal)) {
+        for (const ser of await dw.seriesOfStudy(st.studyInstanceUid, signal)) {
+          if (ser.modality !== 'CT') continue;
+          candidates.push({ studyInstanceUid: ser.studyInstanceUid, seriesInstanceUid: ser.seriesInstanceUid, instanceCount: ser.instanceCount ?? 0, description: ser.description });
+        }
+      }
+    }
+    const best = candidates.reduce<SeriesRef | null>((a, b) => (a === null || b.instanceCount > a.instanceCount ? b : a), null);
+    if (best === null) throw new Error('this patient has no CT series in the record or the PACS; open CT files in the Imaging tab first');
+    return best;
+  }
+
+  /** Download and build the CT in a worker; publishes it for the other views. */
+  async loadCt(hooks: JobHooks = {}): Promise<ImageVolume> {
+    const series = await this.findCtSeries(hooks.signal);
+    this.loader?.terminate();
+    const loader = startWorker();
+    this.loader = loader;
+    const url = `${globalThis.location.origin}/dicomweb/studies/${encodeURIComponent(series.studyInstanceUid)}/series/${encodeURIComponent(series.seriesInstanceUid)}`;
+    const onProgress = proxy((p: LoadProgress) => hooks.onProgress?.(p.fraction));
+    const volume = await raceAbort(loader.api.loadSeries(url, series.instanceCount, onProgress), hooks.signal, () => {
+      loader.terminate();
+      if (this.loader === loader) this.loader = null;
+    });
+    volume.source.description ??= series.description;
+    this.ct = volume;
+    this.seriesRef = series;
+    this.segmenterHasCt = false;
+    if (this.labels !== null && !sameDims(this.labels, volume)) this.labels = null;
+    imageVolumeStore.getState().publish(volume, this.patientId);
+    return volume;
+  }
+
+  private async segmenter(): Promise<MeshingClient> {
+    if (this.ct === null) throw new Error('load the CT first');
+    if (!this.segmenterHasCt) {
+      await this.meshing.loadImageVolume(this.ct);
+      this.segmenterHasCt = true;
+    }
+    return this.meshing;
+  }
+
+  private resetMeshing(): void {
+    this.meshing.dispose();
+    this.meshing = new MeshingClient();
+    this.segmenterHasCt = false;
+  }
+
+  /** Run a segmentation (seeded growth or threshold, then clean-up) and return the mask; nothing is added yet. */
+  async segment(p: SegmentParams, hooks: JobHooks = {}): Promise<{ mask: Uint8Array; voxelCount: number }> {
+    const ct = this.ct;
+    if (ct === null) throw new Error('load the CT first');
+    const range = { minHu: p.minHu, maxHu: p.maxHu };
+    const ops: SegmentationOp[] = [p.wholeVolume ? { op: 'threshold', range } : { op: 'regionGrow', seedIjk: p.seedIjk, range }];
+    if (p.keepLargest) ops.push({ op: 'removeIslands', rule: { keep: 'largest' } });
+    if (p.fillHoles) ops.push({ op: 'fillHoles' });
+    if (p.marginMm !== 0) ops.push({ op: 'margin', marginMm: p.marginMm });
+    const client = await raceAbort(this.segmenter(), hooks.signal, () => this.resetMeshing());
+    let mask: Uint8Array = new Uint8Array(ct.voxels.length);
+    let voxelCount = 0;
+    for (let i = 0; i < ops.length; i++) {
+      hooks.onProgress?.(i / ops.length);
+      const r = await raceAbort(client.segment(mask, ops[i]!), hooks.signal, () => this.resetMeshing());
+      mask = r.mask;
+      voxelCount = r.voxelCount;
+      if (i === 0 && voxelCount === 0) {
+        throw new Error(p.wholeVolume ? `no voxel lies in ${p.minHu}…${p.maxHu} HU` : `the seed voxel is outside ${p.minHu}…${p.maxHu} HU: click inside the organ or widen the range`);
+      }
+    }
+    hooks.onProgress?.(1);
+    return { mask, voxelCount };
+  }
+
+  private workingMap(): LabelVolume {
+    if (this.labels === null) {
+      if (this.ct === null) throw new Error('load the CT first');
+      this.labels = emptyLabelMap(this.ct, { kind: 'generated', id: `twinscope-segmentation-${this.ct.source.id}` });
+    }
+    return this.labels;
+  }
+
+  /** Add a mask as a structure and mesh it. */
+  async addStructure(mask: Uint8Array, name: string, colorRgb: [number, number, number], hooks: JobHooks = {}): Promise<StructureMesh[]> {
+    const map = this.workingMap();
+    const { label } = addMask(map, mask, { name, colorRgb });
+    return this.meshLabels(map, [label], hooks);
+  }
+
+  /** Import a DICOM-SEG or NIfTI (+ label table), on the CT grid when a CT is loaded, and mesh it. */
+  async importSegmentation(files: File[], hooks: JobHooks = {}): Promise<StructureMesh[]> {
+    const planner = this.plannerWorker();
+    const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
+    hooks.onProgress?.(0.05);
+    const ct = this.ct;
+    const geometry = ct === null ? null : { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
+    const imported = await raceAbort(planner.api.importSegmentation(named, geometry), hooks.signal, () => this.dropPlanner());
+    if (imported.segments.length === 0) throw new Error('the segmentation holds no labelled structures');
+    if (this.labels === null && ct === null) {
+      this.labels = emptyLabelMap(imported, imported.source);
+    }
+    const map = this.workingMap();
+    const remap = mergeLabelVolume(map, imported);
+    return this.meshLabels(map, [...remap.values()].filter((l) => map.segments.some((s) => s.label === l)), hooks, 0.1);
+  }
+
+  private async meshLabels(map: LabelVolume, labels: number[], hooks: JobHooks, start = 0): Promise<StructureMesh[]> {
+    if (labels.length === 0) throw new Error('nothing to mesh: the structures are empty');
+    const structures = await this.meshing.meshLabelVolume(
+      map,
+      { labels, budgetTriangles: VIEW_BUDGET_TRIANGLES },
+      {
+        signal: hooks.signal,
+        onProgress: (p) => hooks.onProgress?.(start + (1 - start) * 0.95 * p.fraction),
+      },
+    );
+    // The pool was terminated on cancel; the segmenter is separate and keeps its CT.
+    const copies = structures.map((s) => ({ ...s, mesh: { ...s.mesh } }));
+    await this.plannerWorker().api.setMeshes(copies);
+    anatomyStore.getState().setStructureMeshes(structures);
+    hooks.onProgress?.(1);
+    return structures;
+  }
+
+  removeStructure(label: number): void {
+    if (this.labels !== null) removeLabel(this.labels, label);
+    void this.planner?.api.dropMesh(label);
+    anatomyStore.getState().removeStructure(label);
+  }
+
+  private dropPlanner(): void {
+    this.planner?.terminate();
+    this.planner = null;
+    // The fresh planner needs the surfaces again.
+    const meshes = [...anatomyStore.getState().meshes.values()];
+    if (meshes.length > 0) void this.plannerWorker().api.setMeshes(meshes);
+  }
+
+  /** Resected / remnant volumes of a cut and its distance to a vessel, computed in the worker. */
+  async cut(organLabel: number, params: CutPlaneParams, vesselLabel: number | null): Promise<CutResult & { planePointLps: Vec3; planeNormalLps: Vec3 }> {
+    const mesh = anatomyStore.getState().meshes.get(organLabel);
+    if (mesh === undefined) throw new Error(`structure ${organLabel} has no surface`);
+    const plane = cutPlaneLps(params, boundsOf(mesh.mesh.positionsLps).centreLps);
+    const r = await this.plannerWorker().api.cut(organLabel, plane, vesselLabel);
+    return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps };
+  }
+
+  async exportGlb(): Promise<Blob> {
+    const s = anatomyStore.getState().structures;
+    if (s.length === 0) throw new Error('there are no structures to export');
+    const bytes = await this.plannerWorker().api.exportGlb(
+      s.map((x) => x.label),
+      s.map((x) => [x.label, x.opacity]),
+    );
+    return new Blob([bytes], { type: 'model/gltf-binary' });
+  }
+
+  async exportStl(): Promise<Blob> {
+    const s = anatomyStore.getState().structures;
+    if (s.length === 0) throw new Error('there are no structures to export');
+    const bytes = await this.plannerWorker().api.exportStl(s.map((x) => x.label));
+    return new Blob([bytes], { type: 'model/stl' });
+  }
+
+  /** Save the working label map to the PACS as DICOM-SEG (STOW-RS), referencing the loaded series. */
+  async saveSegmentationToPacs(creator: string, hooks: JobHooks = {}): Promise<{ stored: number }> {
+    if (this.ct === null || this.loader === null) throw new Error('load the CT series from the PACS before saving a segmentation to it');
+    const map = this.labels;
+    if (map === null || map.segments.length === 0) throw new Error('there is no segmentation to save');
+    hooks.onProgress?.(0.1);
+    const copy: LabelVolume = { ...map, labels: map.labels.slice(), segments: map.segments.map((s) => ({ ...s })) };
+    const bytes = await raceAbort(this.loader.api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), hooks.signal, () => {
+      this.loader?.terminate();
+      this.loader = null;
+    });
+    hooks.onProgress?.(0.5);
+    const result = await stowFiles('/dicomweb', [{ name: 'segmentation.dcm', bytes }], {
+      signal: hooks.signal,
+      onProgress: (p) => hooks.onProgress?.(0.5 + (0.5 * p.sentBytes) / Math.max(1, p.totalBytes)),
+    });
+    if (result.failures.length > 0) throw new Error(`the PACS refused the segmentation: ${result.failures.map((f) => f.reason).join(', ')}`);
+    return { stored: result.storedSopInstanceUids.length };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.loader?.terminate();
+    this.planner?.terminate();
+    this.meshing.dispose();
+  }
+}
+
+function sameDims(a: { dimensions: Vec3 }, b: { dimensions: Vec3 }): boolean {
+  return a.dimensions.every((d, i) => d === b.dimensions[i]);
+}

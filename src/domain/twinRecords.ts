@@ -1,0 +1,219 @@
+// FHIR resources the twin writes back: forecasts (Observation), acknowledged band alerts (Flag)
+// and accepted plans (CarePlan), each in a `transaction` Bundle with the Provenance that targets
+// it, tagged `twin-output` (server/README.md "Twin outputs"). Idempotent: the output is a
+// conditional create on its identifier, and the Provenance is a PUT to an id derived from that
+// identifier, so a retried or repeated save creates nothing new. Pure: builds JSON, sends nothing.
+
+import type { Bundle, BundleEntry, CarePlan, Device, Flag, Observation, Practitioner, Provenance, Reference, Resource } from '@medplum/fhirtypes';
+
+export const TWIN_TAG = { system: 'https://twinscope.dev/fhir/CodeSystem/tags', code: 'twin-output' } as const;
+export const FORECAST_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-forecast';
+export const ALERT_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-band-alert';
+export const PLAN_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-plan';
+
+export interface Actor {
+  userId: string;
+  display: string;
+}
+
+export interface ModelInfo {
+  /** e.g. the calibration method string plus engine name. */
+  name: string;
+  version: string;
+}
+
+export function isTwinOutputResource(r: { meta?: { tag?: { system?: string; code?: string }[] } }): boolean {
+  return (r.meta?.tag ?? []).some((t) => t.system === TWIN_TAG.system && t.code === TWIN_TAG.code);
+}
+
+/** FNV-1a 32-bit, hex: short, stable ids from identifiers (not a security hash). */
+function fnv1a(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/** A FHIR id ([A-Za-z0-9-.]{1,64}) derived from an identifier. */
+export function stableId(prefix: string, identifier: string): string {
+  return `${prefix}-${fnv1a(identifier)}${fnv1a(`${identifier}#`)}`.slice(0, 64);
+}
+
+const practitioner = (a: Actor): Reference<Practitioner> => ({ reference: `Practitioner/${a.userId}`, display: a.display });
+const modelDevice = (m: ModelInfo): Reference<Device> => ({ display: `${m.name} ${m.version}` });
+
+function entry<T extends Resource>(fullUrl: string, resource: T, ifNoneExist: string): BundleEntry {
+  return { fullUrl, resource, request: { method: 'POST', url: resource.resourceType, ifNoneExist } };
+}
+
+function provenanceEntry(p: Provenance & { id: string }): BundleEntry {
+  return { fullUrl: `Provenance/${p.id}`, resource: p, request: { method: 'PUT', url: `Provenance/${p.id}` } };
+}
+
+// ------------------------------------------------------------------------------- forecast
+
+export interface ForecastPoint {
+  /** LOINC of the vital the forecast predicts. */
+  loinc: string;
+  display: string;
+  unit: string;
+  ucum: string;
+  key: string;
+  tMs: number;
+  p05: number;
+  p50: number;
+  p95: number;
+}
+
+export function forecastBundle(args: {
+  patientId: string;
+  forecastId: string;
+  issuedAt: string;
+  points: readonly ForecastPoint[];
+  inputs: readonly string[];
+  actor: Actor;
+  model: ModelInfo;
+}): Bundle {
+  const entries: BundleEntry[] = [];
+  const targets: Reference[] = [];
+  args.points.forEach((p, i) => {
+    const value = `${args.patientId}:${args.forecastId}:${p.key}:${p.tMs}`;
+    const fullUrl = `urn:uuid:${uuidLike(value, i)}`;
+    const obs: Observation = {
+      resourceType: 'Observation',
+      meta: { tag: [{ ...TWIN_TAG }] },
+      identifier: [{ system: FORECAST_ID_SYSTEM, value }],
+      status: 'preliminary',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: p.loinc, display: p.display }], text: `${p.display} (twin forecast, median)` },
+      subject: { reference: `Patient/${args.patientId}` },
+      effectiveDateTime: new Date(p.tMs).toISOString(),
+      issued: args.issuedAt,
+      valueQuantity: { value: round(p.p50), unit: p.unit, system: 'http://unitsofmeasure.org', code: p.ucum },
+      referenceRange: [{ low: { value: round(p.p05), unit: p.unit }, high: { value: round(p.p95), unit: p.unit }, text: 'twin forecast 90% band (p05–p95)' }],
+      method: { text: `${args.model.name} ${args.model.version}` },
+      note: [{ text: 'Forecast by the Twinscope digital twin, not a measurement.' }],
+    };
+    entries.push(entry(fullUrl, obs, `identifier=${FORECAST_ID_SYSTEM}|${value}`));
+    targets.push({ reference: fullUrl });
+  });
+  const prov: Provenance & { id: string } = {
+    resourceType: 'Provenance',
+    id: stableId('twin-fc', `${args.patientId}:${args.forecastId}`),
+    meta: { tag: [{ ...TWIN_TAG }] },
+    target: targets,
+    recorded: args.issuedAt,
+    activity: { text: 'twin forecast saved to the record' },
+    agent: [
+      { type: { text: 'author' }, who: practitioner(args.actor) },
+      { type: { text: 'assembler' }, who: modelDevice(args.model) },
+    ],
+    entity: args.inputs.map((ref) => ({ role: 'source', what: { reference: ref } })),
+  };
+  return { resourceType: 'Bundle', type: 'transaction', entry: [...entries, provenanceEntry(prov)] };
+}
+
+// ------------------------------------------------------------------------------- band alert
+
+export function alertAckBundle(args: {
+  patientId: string;
+  alertId: string;
+  text: string;
+  observation: string;
+  observedAt: string;
+  acknowledgedAt: string;
+  actor: Actor;
+  model: ModelInfo;
+}): Bundle {
+  const value = `${args.patientId}:${args.alertId}`;
+  const fullUrl = `urn:uuid:${uuidLike(value, 0)}`;
+  const flag: Flag = {
+    resourceType: 'Flag',
+    meta: { tag: [{ ...TWIN_TAG }] },
+    identifier: [{ system: ALERT_ID_SYSTEM, value }],
+    // Inactive: the alert was seen and acknowledged; the Flag is the record of that, not a banner.
+    status: 'inactive',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/flag-category', code: 'clinical', display: 'Clinical' }] }],
+    code: { text: args.text },
+    subject: { reference: `Patient/${args.patientId}` },
+    period: { start: args.observedAt, end: args.acknowledgedAt },
+    author: practitioner(args.actor),
+  };
+  const prov: Provenance & { id: string } = {
+    resourceType: 'Provenance',
+    id: stableId('twin-ack', value),
+    meta: { tag: [{ ...TWIN_TAG }] },
+    target: [{ reference: fullUrl }],
+    recorded: args.acknowledgedAt,
+    activity: { text: 'band alert acknowledged' },
+    agent: [
+      { type: { text: 'verifier' }, who: practitioner(args.actor) },
+      { type: { text: 'assembler' }, who: modelDevice(args.model) },
+    ],
+    entity: [{ role: 'source', what: { reference: args.observation } }],
+  };
+  return { resourceType: 'Bundle', type: 'transaction', entry: [entry(fullUrl, flag, `identifier=${ALERT_ID_SYSTEM}|${value}`), provenanceEntry(prov)] };
+}
+
+// ------------------------------------------------------------------------------- plan
+
+export function carePlanBundle(args: {
+  patientId: string;
+  planId: string;
+  title: string;
+  activities: readonly string[];
+  /** The comparison that supported the choice, one line per endpoint. */
+  summary: string;
+  override: boolean;
+  reason: string;
+  createdAt: string;
+  actor: Actor;
+  model: ModelInfo;
+  inputs: readonly string[];
+}): Bundle {
+  const value = `${args.patientId}:${args.planId}`;
+  const fullUrl = `urn:uuid:${uuidLike(value, 0)}`;
+  const plan: CarePlan = {
+    resourceType: 'CarePlan',
+    meta: { tag: [{ ...TWIN_TAG }] },
+    identifier: [{ system: PLAN_ID_SYSTEM, value }],
+    status: 'active',
+    intent: 'plan',
+    title: args.title,
+    description: args.summary,
+    subject: { reference: `Patient/${args.patientId}` },
+    created: args.createdAt,
+    author: practitioner(args.actor),
+    activity: args.activities.map((d) => ({ detail: { status: 'not-started', description: d } })),
+    note: [
+      { text: args.override ? `Override of the simulated scenarios. Reason: ${args.reason}` : `Chosen from simulated scenarios.${args.reason ? ` Reason: ${args.reason}` : ''}` },
+    ],
+  };
+  const prov: Provenance & { id: string } = {
+    resourceType: 'Provenance',
+    id: stableId('twin-plan', value),
+    meta: { tag: [{ ...TWIN_TAG }] },
+    target: [{ reference: fullUrl }],
+    recorded: args.createdAt,
+    activity: { text: args.override ? 'plan recorded as an override of the twin scenarios' : 'plan accepted from twin scenarios' },
+    ...(args.reason ? { reason: [{ text: args.reason }] } : {}),
+    agent: [
+      { type: { text: 'author' }, who: practitioner(args.actor) },
+      { type: { text: 'assembler' }, who: modelDevice(args.model) },
+    ],
+    entity: args.inputs.map((ref) => ({ role: 'source', what: { reference: ref } })),
+  };
+  return { resourceType: 'Bundle', type: 'transaction', entry: [entry(fullUrl, plan, `identifier=${PLAN_ID_SYSTEM}|${value}`), provenanceEntry(prov)] };
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+/** A deterministic RFC 4122-shaped id for urn:uuid fullUrls inside one Bundle. */
+function uuidLike(seed: string, i: number): string {
+  const h = `${fnv1a(`${seed}:${i}:a`)}${fnv1a(`${seed}:${i}:b`)}${fnv1a(`${seed}:${i}:c`)}${fnv1a(`${seed}:${i}:d`)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

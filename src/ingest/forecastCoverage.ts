@@ -1,0 +1,142 @@
+// Forecast bands against observations: where a new vital falls relative to the twin's forecast
+// (inside the 50 % band, inside the 90 % band, outside → alert), and how often past forecasts
+// covered what was then observed (the Validation view). Pure, no DOM and no engine import: a
+// forecast here is the plain data the worker returns (`tSec` + per-key Percentiles per time).
+
+import type { Percentiles } from '../domain/physiology';
+
+/** One issued forecast: bands per output key over time since `issuedAtMs`. */
+export interface IssuedForecast {
+  id: string;
+  issuedAtMs: number;
+  tSec: readonly number[];
+  bands: Readonly<Record<string, readonly Percentiles[]>>;
+}
+
+export type BandPosition = 'inside50' | 'inside90' | 'below90' | 'above90';
+
+/**
+ * The band of `key` at absolute time `tMs`, linearly interpolated between forecast steps
+ * (percentiles of a smooth drift move smoothly; step is 15 min). Undefined before issue or
+ * beyond the horizon — an observation there is not judged against this forecast.
+ */
+export function bandAt(f: IssuedForecast, key: string, tMs: number): Percentiles | undefined {
+  const series = f.bands[key];
+  if (!series || series.length === 0 || f.tSec.length !== series.length) return undefined;
+  const tSec = (tMs - f.issuedAtMs) / 1000;
+  const last = f.tSec.length - 1;
+  if (tSec < 0 || tSec > f.tSec[last]!) return undefined;
+  let i = 0;
+  while (i < last && f.tSec[i + 1]! < tSec) i++;
+  if (i === last) return series[last];
+  const t0 = f.tSec[i]!;
+  const t1 = f.tSec[i + 1]!;
+  const w = t1 > t0 ? (tSec - t0) / (t1 - t0) : 0;
+  const a = series[i]!;
+  const b = series[i + 1]!;
+  const lerp = (x: number, y: number) => x + w * (y - x);
+  return { p05: lerp(a.p05, b.p05), p25: lerp(a.p25, b.p25), p50: lerp(a.p50, b.p50), p75: lerp(a.p75, b.p75), p95: lerp(a.p95, b.p95) };
+}
+
+/** Where `value` falls: the 90 % band is [p05, p95] and the 50 % band [p25, p75], bounds inclusive. */
+export function bandPosition(value: number, band: Percentiles): BandPosition {
+  if (value < band.p05) return 'below90';
+  if (value > band.p95) return 'above90';
+  if (value >= band.p25 && value <= band.p75) return 'inside50';
+  return 'inside90';
+}
+
+export function isOutside90(p: BandPosition): boolean {
+  return p === 'below90' || p === 'above90';
+}
+
+/** An observation outside the 90 % band: what the clinician is asked to acknowledge. */
+export interface BandAlert {
+  id: string;
+  key: string;
+  value: number;
+  tMs: number;
+  band: Percentiles;
+  position: 'below90' | 'above90';
+  /** `Observation/id` that triggered it. */
+  source: string;
+  forecastId: string;
+}
+
+/**
+ * Judges one new observation against the latest forecast issued before it. Returns the position
+ * (for coverage) and an alert when it is outside the 90 % band; undefined when no forecast covers
+ * that time or key (no judgement rather than a false alarm).
+ */
+export function judgeObservation(
+  f: IssuedForecast | undefined,
+  obs: { key: string; value: number; tMs: number; source: string },
+): { position: BandPosition; band: Percentiles; alert?: BandAlert } | undefined {
+  if (!f || !Number.isFinite(obs.value) || obs.tMs < f.issuedAtMs) return undefined;
+  const band = bandAt(f, obs.key, obs.tMs);
+  if (!band) return undefined;
+  const position = bandPosition(obs.value, band);
+  if (position === 'below90' || position === 'above90') {
+    return {
+      position,
+      band,
+      alert: { id: `${f.id}:${obs.source}:${obs.key}`, key: obs.key, value: obs.value, tMs: obs.tMs, band, position, source: obs.source, forecastId: f.id },
+    };
+  }
+  return { position, band };
+}
+
+/** One past forecast checked against what was then observed. */
+export interface CoverageRecord {
+  key: string;
+  position: BandPosition;
+}
+
+export interface CoverageRow {
+  key: string;
+  n: number;
+  inside50: number;
+  inside90: number;
+  /** Fractions; NaN when n = 0. */
+  coverage50: number;
+  coverage90: number;
+}
+
+/**
+ * Empirical coverage per key: a calibrated 90 % band should hold about 90 % of later
+ * observations (and the 50 % band about half). With few observations the fraction is noisy: the
+ * view shows n beside it.
+ */
+export function coverageSummary(records: readonly CoverageRecord[]): CoverageRow[] {
+  const byKey = new Map<string, CoverageRow>();
+  for (const r of records) {
+    let row = byKey.get(r.key);
+    if (!row) {
+      row = { key: r.key, n: 0, inside50: 0, inside90: 0, coverage50: NaN, coverage90: NaN };
+      byKey.set(r.key, row);
+    }
+    row.n++;
+    if (r.position === 'inside50') row.inside50++;
+    if (r.position === 'inside50' || r.position === 'inside90') row.inside90++;
+  }
+  const rows = [...byKey.values()];
+  for (const row of rows) {
+    row.coverage50 = row.inside50 / row.n;
+    row.coverage90 = row.inside90 / row.n;
+  }
+  return rows.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/** Rows for a chart: absolute time with the 50 % and 90 % ranges as [lo, hi] pairs (recharts range areas). */
+export interface BandChartRow {
+  tMs: number;
+  p50: number;
+  band50: [number, number];
+  band90: [number, number];
+}
+
+export function bandChartRows(f: IssuedForecast, key: string): BandChartRow[] {
+  const series = f.bands[key];
+  if (!series) return [];
+  return series.map((p, i) => ({ tMs: f.issuedAtMs + f.tSec[i]! * 1000, p50: p.p50, band50: [p.p25, p.p75], band90: [p.p05, p.p95] }));
+}

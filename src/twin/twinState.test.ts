@@ -1,0 +1,90 @@
+// The twin store against the real calibration functions (the worker's API, run in-process).
+import { beforeEach, describe, expect, it } from 'vitest';
+import { calibrationApi } from '../../workers/physiology/calibration/api';
+import { simulateSteadyState } from '../../workers/physiology';
+import type { TwinCompute } from '../compute/twinCalibration';
+import { bandAt } from '../ingest/forecastCoverage';
+import type { NormalisedObservation } from '../ingest/fhir-vitals';
+import { assimilateLive, calibrateTwin, confidenceText, FORECAST_HORIZON_SEC, markAcknowledged, selectTwinPatient, twinStore } from './twinState';
+
+const inProcess: TwinCompute = {
+  calibrateFromFhir: (res, options, job) => Promise.resolve(calibrationApi.calibrateFromFhir(res, { ...options, fit: { ...options.fit, ensembleSize: 40 } }, job?.onProgress)),
+  assimilateVitals: (e, v, seed) => Promise.resolve(calibrationApi.assimilateVitals(e, v, seed)),
+  forecast: (e, o) => Promise.resolve(calibrationApi.forecast(e, o)),
+  simulateSteadyState: (p) => Promise.resolve(simulateSteadyState(p)),
+};
+
+const T0 = Date.parse('2026-11-21T06:00:00Z');
+const obs = (code: string, value: number, unit: string, ucum: string, id: string, tMs: number) => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  subject: { reference: 'Patient/p1' },
+  code: { coding: [{ system: 'http://loinc.org', code }] },
+  effectiveDateTime: new Date(tMs).toISOString(),
+  valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: ucum },
+});
+const record = [
+  { resourceType: 'Patient', id: 'p1', gender: 'female', birthDate: '1954-03-01' },
+  obs('8867-4', 72, 'beats/minute', '/min', 'hr1', T0 - 60_000),
+  obs('8480-6', 128, 'mmHg', 'mm[Hg]', 's1', T0 - 60_000),
+  obs('8462-4', 78, 'mmHg', 'mm[Hg]', 'd1', T0 - 60_000),
+  obs('8302-2', 165, 'cm', 'cm', 'h1', T0 - 86_400_000),
+  obs('29463-7', 70, 'kg', 'kg', 'w1', T0 - 86_400_000),
+];
+const reading = (kind: NormalisedObservation['kind'], value: number, source: string, tMs: number): NormalisedObservation => ({
+  kind,
+  value,
+  unit: 'mm[Hg]',
+  effective: new Date(tMs).toISOString(),
+  timeMs: tMs,
+  source,
+  loinc: '8480-6',
+  converted: false,
+  original: { value, unit: 'mm[Hg]' },
+});
+
+describe('twin store', () => {
+  beforeEach(() => selectTwinPatient('other'));
+
+  it('calibrates, forecasts, judges live readings, assimilates and raises an alert outside the 90 % band', async () => {
+    await calibrateTwin(inProcess, 'p1', record, { nowMs: T0 });
+    const s = twinStore.getState();
+    expect(s.status, s.error).toBe('ready');
+    expect(s.forecast!.tSec.at(-1)).toBe(FORECAST_HORIZON_SEC);
+    const band = bandAt(s.forecast!, 'sbpMmHg', T0 + 600_000)!;
+    // The fitted SBP (128 mmHg) lies inside the first forecast's 90 % band.
+    expect(band.p05).toBeLessThan(128);
+    expect(band.p95).toBeGreaterThan(128);
+    expect(s.steadyState?.waveforms.lvPressureMmHg.length).toBeGreaterThan(50);
+
+    // An ordinary reading: inside, assimilated, a new forecast is issued and the band moves.
+    await assimilateLive(inProcess, 'p1', [reading('sbpMmHg', band.p50 + 6, 'Observation/n1', T0 + 600_000)], { nowMs: T0 + 600_000 });
+    const s2 = twinStore.getState();
+    expect(s2.alerts).toHaveLength(0);
+    expect(s2.coverage).toHaveLength(1);
+    expect(s2.assimilated).toBe(1);
+    expect(s2.history).toHaveLength(2);
+    expect(s2.forecast!.bands.sbpMmHg![0]!.p50).not.toBe(s.forecast!.bands.sbpMmHg![0]!.p50);
+
+    // A reading far outside the band raises one alert, once.
+    const far = reading('sbpMmHg', 230, 'Observation/n2', T0 + 900_000);
+    await assimilateLive(inProcess, 'p1', [far], { nowMs: T0 + 900_000 });
+    await assimilateLive(inProcess, 'p1', [far], { nowMs: T0 + 900_000 });
+    const s3 = twinStore.getState();
+    expect(s3.alerts).toHaveLength(1);
+    expect(s3.alerts[0]).toMatchObject({ key: 'sbpMmHg', value: 230, position: 'above90', source: 'Observation/n2' });
+    markAcknowledged([s3.alerts[0]!.id], 'clinician', T0 + 1_000_000);
+    expect(twinStore.getState().alerts).toHaveLength(0);
+    expect(twinStore.getState().acknowledged[0]!.by).toBe('clinician');
+
+    const c = confidenceText(s.calibration!);
+    expect(c.text).toMatch(/^Confidence (high|moderate|low):/);
+  }, 60_000);
+
+  it('reports a calibration error instead of a twin', async () => {
+    await calibrateTwin(inProcess, 'p2', [{ resourceType: 'Patient', id: 'a' }, { resourceType: 'Patient', id: 'b' }], { nowMs: T0 });
+    expect(twinStore.getState().status).toBe('error');
+    expect(twinStore.getState().error).toMatch(/one patient/);
+  });
+});

@@ -1,0 +1,225 @@
+// The patient's twin as the UI holds it (zustand, vanilla store usable outside React): the
+// calibration result, the current ensemble after sequential updates, the forecast issued from
+// it, the forecasts issued before (for the Validation view), band alerts and the calibrated
+// twin's waveforms. Server data (the record) stays in react-query; this holds only what the twin
+// computed. Actions take a `TwinCompute` (the worker client in the browser, the same pure
+// functions in Node tests), so the store never reaches a worker by itself.
+import { createStore, useStore } from 'zustand';
+import type { TwinCompute, RecordCalibrationResult, TwinEnsemble } from '../compute/twinCalibration';
+import type { SteadyStateResult } from '../domain/physiology';
+import { noiseSd } from '../../workers/physiology/calibration/observation-model';
+import type { OutputKey } from '../../workers/physiology/calibration/observation-model';
+import { judgeObservation, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
+import type { NormalisedObservation, VitalKind } from '../ingest/fhir-vitals';
+
+/** Vitals the twin forecasts (model outputs observed at the bedside). */
+export const FORECAST_KEYS = ['hrBpm', 'sbpMmHg', 'dbpMmHg', 'mapMmHg'] as const;
+export type ForecastKey = (typeof FORECAST_KEYS)[number];
+export const FORECAST_HORIZON_SEC = 6 * 3600;
+export const FORECAST_STEP_SEC = 600;
+/** Past forecasts kept for the Validation view (a forecast a reading, a shift of 5-min readings). */
+const HISTORY_LIMIT = 200;
+
+export const TWIN_MODEL = {
+  name: 'Twinscope physiology engine (closed-loop time-varying elastance)',
+  version: 'engine 0.1.0; twinscope-calibration/1',
+} as const;
+
+export type TwinStatus = 'idle' | 'calibrating' | 'ready' | 'error' | 'cancelled';
+
+export interface AcknowledgedAlert {
+  alert: BandAlert;
+  by: string;
+  atMs: number;
+}
+
+export interface TwinState {
+  patientId: string | undefined;
+  status: TwinStatus;
+  /** 0–1 while calibrating. */
+  progress: number;
+  error: string | undefined;
+  calibration: RecordCalibrationResult | undefined;
+  calibratedAtMs: number | undefined;
+  /** Current ensemble: the calibration's, then updated by every assimilated reading. */
+  ensemble: TwinEnsemble | undefined;
+  forecast: IssuedForecast | undefined;
+  /** Every forecast issued since calibration, oldest first (the current one last). */
+  history: IssuedForecast[];
+  /** Each live reading judged against the forecast in force when it arrived. */
+  coverage: CoverageRecord[];
+  alerts: BandAlert[];
+  acknowledged: AcknowledgedAlert[];
+  assimilated: number;
+  /** Readings that arrived live (after the record was loaded), oldest first. */
+  live: NormalisedObservation[];
+  steadyState: SteadyStateResult | undefined;
+}
+
+const initial = (patientId: string | undefined): TwinState => ({
+  patientId,
+  status: 'idle',
+  progress: 0,
+  error: undefined,
+  calibration: undefined,
+  calibratedAtMs: undefined,
+  ensemble: undefined,
+  forecast: undefined,
+  history: [],
+  coverage: [],
+  alerts: [],
+  acknowledged: [],
+  assimilated: 0,
+  live: [],
+  steadyState: undefined,
+});
+
+export const twinStore = createStore<TwinState>(() => initial(undefined));
+
+export function useTwin<T>(selector: (s: TwinState) => T): T {
+  return useStore(twinStore, selector);
+}
+
+/** Switch to a patient (clears the previous patient's twin; same patient keeps it). */
+export function selectTwinPatient(patientId: string): void {
+  if (twinStore.getState().patientId !== patientId) twinStore.setState(initial(patientId), true);
+}
+
+/** Ensemble mean of one output (the noise model's value argument). */
+function outputMean(e: TwinEnsemble, key: string): number | undefined {
+  const j = e.outputKeys.indexOf(key);
+  if (j < 0) return undefined;
+  let s = 0;
+  for (let k = 0; k < e.size; k++) s += e.outputs[k * e.outputKeys.length + j]!;
+  return s / e.size;
+}
+
+let forecastSeq = 0;
+
+/**
+ * Forecast bands widened by each vital's measurement noise (observation-model.ts), so that they
+ * can be compared with raw readings: "outside the 90 % band" then means outside what the model
+ * and the device together make likely.
+ */
+async function issueForecast(compute: TwinCompute, e: TwinEnsemble, issuedAtMs: number): Promise<IssuedForecast> {
+  const keys = FORECAST_KEYS.filter((k) => e.outputKeys.includes(k));
+  const observationSd: Record<string, number> = {};
+  for (const k of keys) {
+    const m = outputMean(e, k);
+    if (m !== undefined) observationSd[k] = noiseSd(k as OutputKey, m);
+  }
+  forecastSeq++;
+  const r = await compute.forecast(e, { horizonSec: FORECAST_HORIZON_SEC, stepSec: FORECAST_STEP_SEC, keys, observationSd, seed: 11 + forecastSeq });
+  return { id: `fc-${issuedAtMs.toString(36)}-${forecastSeq}`, issuedAtMs, tSec: r.tSec, bands: r.bands };
+}
+
+function pushHistory(history: IssuedForecast[], f: IssuedForecast): IssuedForecast[] {
+  const next = [...history, f];
+  return next.length > HISTORY_LIMIT ? next.slice(next.length - HISTORY_LIMIT) : next;
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError';
+}
+
+/**
+ * Calibrate the twin to the patient's record (resources: Patient, Observations, medications), then
+ * issue the first forecast and compute the calibrated twin's beat (waveforms, PV loop).
+ */
+export async function calibrateTwin(compute: TwinCompute, patientId: string, resources: unknown[], opts: { signal?: AbortSignal; nowMs?: number } = {}): Promise<void> {
+  selectTwinPatient(patientId);
+  twinStore.setState({ status: 'calibrating', progress: 0, error: undefined });
+  try {
+    const cal = await compute.calibrateFromFhir(resources, {}, {
+      signal: opts.signal,
+      onProgress: (f) => {
+        if (twinStore.getState().patientId === patientId) twinStore.setState({ progress: f });
+      },
+    });
+    if (twinStore.getState().patientId !== patientId) return;
+    const now = opts.nowMs ?? Date.now();
+    const forecast = await issueForecast(compute, cal.ensemble, now);
+    twinStore.setState({
+      status: 'ready',
+      progress: 1,
+      calibration: cal,
+      calibratedAtMs: now,
+      ensemble: cal.ensemble,
+      forecast,
+      history: pushHistory([], forecast),
+      coverage: [],
+      assimilated: 0,
+      steadyState: undefined,
+    });
+    const beat = await compute.simulateSteadyState(cal.mapParameters);
+    if (twinStore.getState().calibration === cal) twinStore.setState({ steadyState: beat });
+  } catch (err) {
+    if (twinStore.getState().patientId !== patientId) return;
+    if (isAbort(err)) twinStore.setState({ status: twinStore.getState().calibration ? 'ready' : 'cancelled', progress: 0 });
+    else twinStore.setState({ status: 'error', error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+let chain: Promise<unknown> = Promise.resolve();
+
+/**
+ * Live readings: each is first judged against the forecast in force (coverage, alert when outside
+ * the 90 % band), then all are assimilated in one EnKF update (no refit) and a new forecast is
+ * issued from the updated ensemble. Calls are serialised so updates apply in arrival order.
+ */
+export function assimilateLive(compute: TwinCompute, patientId: string, readings: readonly NormalisedObservation[], opts: { nowMs?: number } = {}): Promise<void> {
+  const run = async () => {
+    const s = twinStore.getState();
+    if (s.patientId !== patientId) return;
+    const known = new Set(s.live.map((o) => `${o.source}:${o.kind}`));
+    const fresh = readings.filter((o) => !known.has(`${o.source}:${o.kind}`));
+    if (fresh.length === 0) return;
+    twinStore.setState({ live: [...s.live, ...fresh].sort((a, b) => (a.timeMs ?? 0) - (b.timeMs ?? 0)) });
+    if (s.status !== 'ready' || !s.ensemble) return;
+    const coverage = [...s.coverage];
+    const alerts = [...s.alerts];
+    for (const o of fresh) {
+      if (o.implausible || o.timeMs === undefined || !(FORECAST_KEYS as readonly VitalKind[]).includes(o.kind)) continue;
+      const j = judgeObservation(s.forecast, { key: o.kind, value: o.value, tMs: o.timeMs, source: o.source });
+      if (!j) continue;
+      coverage.push({ key: o.kind, position: j.position });
+      if (j.alert && !alerts.some((a) => a.id === j.alert!.id)) alerts.push(j.alert);
+    }
+    twinStore.setState({ coverage, alerts });
+    const vitals = fresh.filter((o) => !o.implausible).map((o) => ({ kind: o.kind, value: o.value }));
+    if (vitals.length === 0) return;
+    const r = await compute.assimilateVitals(s.ensemble, vitals, 1000 + s.assimilated);
+    const latestMs = Math.max(...fresh.map((o) => o.timeMs ?? 0));
+    const forecast = await issueForecast(compute, r.ensemble, Math.max(opts.nowMs ?? Date.now(), latestMs));
+    const now = twinStore.getState();
+    if (now.patientId !== patientId || now.calibration !== s.calibration) return;
+    twinStore.setState({ ensemble: r.ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
+  };
+  const p = chain.then(run, run);
+  chain = p.catch(() => undefined);
+  return p;
+}
+
+/** Move alerts to the acknowledged list (after the Flag + Provenance were written). */
+export function markAcknowledged(ids: readonly string[], by: string, atMs = Date.now()): void {
+  const s = twinStore.getState();
+  const done = s.alerts.filter((a) => ids.includes(a.id));
+  twinStore.setState({
+    alerts: s.alerts.filter((a) => !ids.includes(a.id)),
+    acknowledged: [...s.acknowledged, ...done.map((alert) => ({ alert, by, atMs }))],
+  });
+}
+
+/** Plain-language confidence of the calibrated twin, for the Provenance panel. */
+export function confidenceText(cal: RecordCalibrationResult): { level: 'high' | 'moderate' | 'low'; text: string } {
+  const identified = cal.parameters.filter((p) => p.identifiability === 'identified').length;
+  const worstZ = cal.residuals.reduce((m, r) => Math.max(m, Math.abs(r.z)), 0);
+  const missing = cal.inputs.missingFraction;
+  const level: 'high' | 'moderate' | 'low' = worstZ > 3 || missing > 0.5 ? 'low' : identified >= cal.parameters.length / 2 && worstZ <= 2 && missing <= 0.2 ? 'high' : 'moderate';
+  const fit = worstZ <= 2 ? 'the twin reproduces every fitted value within its measurement error' : `one fitted value is ${worstZ.toFixed(1)} SD from the twin (see residuals)`;
+  const data = missing === 0 ? 'no expected input is missing' : `${Math.round(missing * 100)} % of the expected inputs are missing`;
+  return {
+    level,
+    text: `Confidence ${level}: ${fit}; ${identified} of ${cal.parameters.length} parameters are identified by the data; ${data}. Bands show the remaining uncertainty.`,
+  };
+}

@@ -1,0 +1,177 @@
+// Cut planes: `Add cut plane` on a chosen organ, sliders for offset and two angles, and the live
+// readout computed in the Anatomy worker — resected and remnant volume (mL, % of the organ),
+// future liver remnant flagged below 30%, and the closest distance from the cut to a vessel.
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { AnatomySession } from '../../compute/anatomy/session';
+import type { CutResult } from '../../compute/anatomy/anatomyWorkerApi';
+import { boundsOf } from '../../compute/anatomy/planeGeometry';
+import { MAX_CUT_PLANES, anatomyStore, useAnatomy, type CutPlaneState } from '../../twin/anatomy';
+
+/** Future liver remnant below this share of the liver is flagged (a common threshold for a healthy liver). */
+export const FLR_THRESHOLD_PERCENT = 30;
+
+function isLiver(name: string): boolean {
+  return /liver|hepar/i.test(name);
+}
+
+function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organName: string }): ReactNode {
+  const { session, cut } = props;
+  const [result, setResult] = useState<CutResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  // Latest wins: while one computation runs, only the newest request waits.
+  const inFlight = useRef(false);
+  const queued = useRef<CutPlaneState | null>(null);
+  useEffect(() => {
+    let alive = true;
+    const runOne = async (c: CutPlaneState): Promise<void> => {
+      inFlight.current = true;
+      setBusy(true);
+      try {
+        const r = await session.cut(c.organLabel, c, c.vesselLabel);
+        if (alive) {
+          setResult(r);
+          setError(null);
+        }
+      } catch (e) {
+        if (alive) setError(e instanceof Error ? e.message : String(e));
+      } finally {
+        inFlight.current = false;
+        const next = queued.current;
+        queued.current = null;
+        if (next && alive) void runOne(next);
+        else if (alive) setBusy(false);
+      }
+    };
+    if (inFlight.current) queued.current = cut;
+    else void runOne(cut);
+    return () => {
+      alive = false;
+    };
+  }, [session, cut]);
+  if (error) return <p className="notice notice-error small">{error}</p>;
+  if (!result) return <p className="small muted">Computing…</p>;
+  const v = result.volumes;
+  const liver = isLiver(props.organName);
+  const low = v.remnantPercent < FLR_THRESHOLD_PERCENT;
+  return (
+    <dl className="anatomy-readout" aria-label="Cut readout" aria-busy={busy}>
+      <dt>Resected</dt>
+      <dd className="mono">
+        {v.resectedMl.toFixed(1)} mL ({v.resectedPercent.toFixed(1)}%)
+      </dd>
+      <dt>{liver ? 'Future liver remnant' : 'Remnant'}</dt>
+      <dd className="mono" data-testid="remnant-percent">
+        {v.remnantMl.toFixed(1)} mL ({v.remnantPercent.toFixed(1)}%)
+        {liver && low && (
+          <span className="badge badge-danger" role="status">
+            below {FLR_THRESHOLD_PERCENT}%
+          </span>
+        )}
+      </dd>
+      <dt>Organ</dt>
+      <dd className="mono">{v.totalMl.toFixed(1)} mL</dd>
+      {result.vesselDistanceMm !== null && (
+        <>
+          <dt>Cut to vessel</dt>
+          <dd className="mono">{Number.isFinite(result.vesselDistanceMm) ? `${result.vesselDistanceMm.toFixed(1)} mm` : 'the plane misses the organ'}</dd>
+        </>
+      )}
+    </dl>
+  );
+}
+
+export function CutPlanePanel(props: { session: AnatomySession }): ReactNode {
+  const structures = useAnatomy((s) => s.structures);
+  const cuts = useAnatomy((s) => s.cutPlanes);
+  const selectedId = useAnatomy((s) => s.selectedCutId);
+  const meshes = useAnatomy((s) => s.meshes);
+  const { addCutPlane, updateCutPlane, removeCutPlane, selectCut } = anatomyStore.getState();
+  const defaultOrgan = structures.find((s) => isLiver(s.name)) ?? structures[0];
+  const [organLabel, setOrganLabel] = useState<number | null>(null);
+  const organ = structures.find((s) => s.label === organLabel) ?? defaultOrgan;
+  const cut = cuts.find((c) => c.id === selectedId) ?? null;
+  const cutOrgan = cut ? structures.find((s) => s.label === cut.organLabel) : undefined;
+  const radius = useMemo(() => {
+    const m = cut ? meshes.get(cut.organLabel) : undefined;
+    return m ? Math.ceil(boundsOf(m.mesh.positionsLps).radiusMm) : 100;
+  }, [cut, meshes]);
+
+  return (
+    <section className="anatomy-panel" aria-label="Cut planes">
+      <h2>Cut planes</h2>
+      <div className="anatomy-row">
+        <select className="input" aria-label="Organ to cut" value={organ?.label ?? ''} onChange={(e) => setOrganLabel(Number(e.target.value))} disabled={structures.length === 0}>
+          {structures.map((s) => (
+            <option key={s.label} value={s.label}>
+              {s.name}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={!organ || cuts.length >= MAX_CUT_PLANES}
+          // Default: a sagittal plane through the organ's centre, normal to the patient's right
+          // (−L), so the right-hand part is the one resected — a right hemihepatectomy to start from.
+          onClick={() => organ && addCutPlane(organ.label, { azimuthDeg: 180, elevationDeg: 0, offsetMm: 0 })}
+        >
+          Add cut plane
+        </button>
+      </div>
+      {cuts.length > 0 && (
+        <div className="anatomy-row" role="group" aria-label="Cut plane list">
+          {cuts.map((c, i) => (
+            <button key={c.id} type="button" className="btn btn-small" aria-pressed={c.id === selectedId} onClick={() => selectCut(c.id)}>
+              Cut {i + 1}
+            </button>
+          ))}
+        </div>
+      )}
+      {cut && cutOrgan && (
+        <>
+          <p className="small muted">
+            Cutting {cutOrgan.name}; the resected side is the one the plane's normal points to (pale in 3D).
+          </p>
+          <label className="inline-field anatomy-slider">
+            Offset
+            <input type="range" aria-label="Cut offset mm" min={-radius} max={radius} step={0.5} value={cut.offsetMm} onChange={(e) => updateCutPlane(cut.id, { offsetMm: Number(e.target.value) })} />
+            <span className="mono small">{cut.offsetMm.toFixed(1)} mm</span>
+          </label>
+          <label className="inline-field anatomy-slider">
+            Azimuth
+            <input type="range" aria-label="Cut azimuth degrees" min={-180} max={180} step={1} value={cut.azimuthDeg} onChange={(e) => updateCutPlane(cut.id, { azimuthDeg: Number(e.target.value) })} />
+            <span className="mono small">{cut.azimuthDeg}°</span>
+          </label>
+          <label className="inline-field anatomy-slider">
+            Elevation
+            <input type="range" aria-label="Cut elevation degrees" min={-90} max={90} step={1} value={cut.elevationDeg} onChange={(e) => updateCutPlane(cut.id, { elevationDeg: Number(e.target.value) })} />
+            <span className="mono small">{cut.elevationDeg}°</span>
+          </label>
+          <label className="inline-field">
+            Vessel
+            <select
+              className="input"
+              aria-label="Vessel for distance"
+              value={cut.vesselLabel ?? ''}
+              onChange={(e) => updateCutPlane(cut.id, { vesselLabel: e.target.value === '' ? null : Number(e.target.value) })}
+            >
+              <option value="">none</option>
+              {structures
+                .filter((s) => s.label !== cut.organLabel)
+                .map((s) => (
+                  <option key={s.label} value={s.label}>
+                    {s.name}
+                  </option>
+                ))}
+            </select>
+          </label>
+          <CutReadout session={props.session} cut={cut} organName={cutOrgan.name} />
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => removeCutPlane(cut.id)}>
+            Remove cut plane
+          </button>
+        </>
+      )}
+    </section>
+  );
+}

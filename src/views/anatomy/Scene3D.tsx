@@ -1,0 +1,342 @@
+// The 3D scene (three.js through @react-three/fiber): every structure as a lit surface in patient
+// LPS mm (world axes = LPS: x left, y posterior, z superior; camera up = +S), the CT's three
+// planes as textured slices, up to three clipping planes, the cut planes (remnant in the organ's
+// colour, the resected side pale and translucent), landmarks and measurements picked on surfaces
+// with BVH ray casting (three-mesh-bvh).
+//
+// r3f rules (STYLE.md): frameloop="demand" — a frame is drawn only on invalidate() (r3f calls it
+// on prop changes; we call it for textures and the camera); no React state in useFrame; objects
+// are toggled with `visible`, geometries and textures are disposed when replaced or unmounted.
+import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
+import { useEffect, useMemo, useRef, type ReactNode } from 'react';
+import * as THREE from 'three';
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
+import { acceleratedRaycast, computeBoundsTree, disposeBoundsTree } from 'three-mesh-bvh';
+import type { ImageVolume, Vec3 } from '../../domain/imaging';
+import { boundsOf, cutPlaneLps, type CameraPoseLps } from '../../compute/anatomy/planeGeometry';
+import { renderSliceRgba, sliceCornersLps, sliceSize, SLICE_AXES, type SliceAxis } from '../../compute/anatomy/slices';
+import { anatomyStore, useAnatomy, type ClipPlaneState, type CutPlaneState } from '../../twin/anatomy';
+
+// BVH ray casting for every mesh of the page (a no-op for meshes without a bounds tree).
+THREE.Mesh.prototype.raycast = acceleratedRaycast;
+THREE.BufferGeometry.prototype.computeBoundsTree = computeBoundsTree;
+THREE.BufferGeometry.prototype.disposeBoundsTree = disposeBoundsTree;
+
+declare global {
+  interface Window {
+    /** Render signal for end-to-end tests: frames drawn by the 3D anatomy canvas. */
+    twinscopeAnatomy?: { frames: number };
+  }
+}
+
+const SLICE_WINDOW = { widthHu: 400, centerHu: 40 };
+const RESECTED_COLOUR = new THREE.Color('#f2e394');
+
+function clipPlaneOf(c: ClipPlaneState, out: THREE.Plane): THREE.Plane {
+  // three keeps points with n·p + constant ≥ 0; see ClipPlaneState for the kept side.
+  const sign = c.flip ? 1 : -1;
+  out.normal.set(c.axis === 0 ? sign : 0, c.axis === 1 ? sign : 0, c.axis === 2 ? sign : 0);
+  out.constant = -sign * c.offsetMm;
+  return out;
+}
+
+function cutPlanes(cut: CutPlaneState, centreLps: Vec3): { resected: THREE.Plane; remnant: THREE.Plane } {
+  const p = cutPlaneLps(cut, centreLps);
+  const n = new THREE.Vector3(...p.normalLps);
+  const point = new THREE.Vector3(...p.pointLps);
+  const resected = new THREE.Plane().setFromNormalAndCoplanarPoint(n, point);
+  const remnant = resected.clone().negate();
+  return { resected, remnant };
+}
+
+function StructureView(props: { label: number; clip: THREE.Plane[] }): ReactNode {
+  const entry = useAnatomy((s) => s.structures.find((x) => x.label === props.label));
+  const mesh = useAnatomy((s) => s.meshes.get(props.label));
+  const cut = useAnatomy((s) => s.cutPlanes.find((c) => c.organLabel === props.label));
+  const pickPoint = useAnatomy((s) => s.pickPoint);
+  const geometry = useMemo(() => {
+    const g = new THREE.BufferGeometry();
+    if (mesh === undefined) return g;
+    g.setAttribute('position', new THREE.BufferAttribute(mesh.mesh.positionsLps, 3));
+    g.setIndex(new THREE.BufferAttribute(mesh.mesh.indices, 1));
+    if (mesh.mesh.normalsLps) g.setAttribute('normal', new THREE.BufferAttribute(mesh.mesh.normalsLps, 3));
+    else g.computeVertexNormals();
+    g.computeBoundingSphere();
+    g.computeBoundsTree();
+    return g;
+  }, [mesh]);
+  useEffect(
+    () => () => {
+      geometry.disposeBoundsTree();
+      geometry.dispose();
+    },
+    [geometry],
+  );
+  const centre = useMemo(() => (mesh ? boundsOf(mesh.mesh.positionsLps).centreLps : ([0, 0, 0] as Vec3)), [mesh]);
+  const colour = useMemo(() => new THREE.Color().setRGB((entry?.colorRgb[0] ?? 200) / 255, (entry?.colorRgb[1] ?? 200) / 255, (entry?.colorRgb[2] ?? 200) / 255, THREE.SRGBColorSpace), [entry?.colorRgb]);
+  const planes = useMemo(() => (cut ? cutPlanes(cut, centre) : null), [cut, centre]);
+  const remnantClip = useMemo(() => (planes ? [...props.clip, planes.remnant] : props.clip), [planes, props.clip]);
+  const resectedClip = useMemo(() => (planes ? [...props.clip, planes.resected] : props.clip), [planes, props.clip]);
+  if (entry === undefined || mesh === undefined) return null;
+  const onClick = (e: ThreeEvent<MouseEvent>): void => {
+    if (anatomyStore.getState().tool === 'orbit' || !e.object.visible) return;
+    e.stopPropagation();
+    pickPoint([e.point.x, e.point.y, e.point.z]);
+  };
+  const opaque = entry.opacity >= 0.999;
+  return (
+    <group visible={entry.visible} name={entry.name}>
+      <mesh geometry={geometry} onClick={onClick} userData={{ label: entry.label }}>
+        <meshStandardMaterial
+          color={colour}
+          roughness={0.55}
+          metalness={0}
+          transparent={!opaque}
+          opacity={entry.opacity}
+          depthWrite={opaque}
+          side={THREE.DoubleSide}
+          clippingPlanes={remnantClip}
+        />
+      </mesh>
+      <mesh geometry={geometry} visible={planes !== null} onClick={onClick}>
+        <meshStandardMaterial color={RESECTED_COLOUR} roughness={0.7} transparent opacity={0.35 * entry.opacity} depthWrite={false} side={THREE.DoubleSide} clippingPlanes={resectedClip} />
+      </mesh>
+    </group>
+  );
+}
+
+function CutPlaneView(props: { cut: CutPlaneState; selected: boolean }): ReactNode {
+  const mesh = useAnatomy((s) => s.meshes.get(props.cut.organLabel));
+  const b = useMemo(() => (mesh ? boundsOf(mesh.mesh.positionsLps) : null), [mesh]);
+  const { position, quaternion, size } = useMemo(() => {
+    if (b === null) return { position: new THREE.Vector3(), quaternion: new THREE.Quaternion(), size: 1 };
+    const p = cutPlaneLps(props.cut, b.centreLps);
+    const q = new THREE.Quaternion().setFromUnitVectors(new THREE.Vector3(0, 0, 1), new THREE.Vector3(...p.normalLps));
+    return { position: new THREE.Vector3(...p.pointLps), quaternion: q, size: 2.2 * b.radiusMm };
+  }, [b, props.cut]);
+  const geometry = useMemo(() => new THREE.PlaneGeometry(size, size), [size]);
+  useEffect(() => () => geometry.dispose(), [geometry]);
+  if (b === null) return null;
+  return (
+    <mesh geometry={geometry} position={position} quaternion={quaternion} raycast={() => null}>
+      <meshBasicMaterial color={props.selected ? '#ffd400' : '#c8b040'} transparent opacity={props.selected ? 0.28 : 0.16} depthWrite={false} side={THREE.DoubleSide} />
+    </mesh>
+  );
+}
+
+function CtSliceView(props: { volume: ImageVolume; axis: SliceAxis; index: number; visible: boolean }): ReactNode {
+  const { volume, axis, index } = props;
+  const invalidate = useThree((s) => s.invalidate);
+  const [w, h] = sliceSize(volume, axis);
+  const { texture, pixels } = useMemo(() => {
+    const data = new Uint8Array(w * h * 4);
+    const t = new THREE.DataTexture(data, w, h, THREE.RGBAFormat);
+    t.colorSpace = THREE.SRGBColorSpace;
+    t.magFilter = THREE.LinearFilter;
+    t.minFilter = THREE.LinearFilter;
+    return { texture: t, pixels: new Uint8ClampedArray(data.buffer) };
+  }, [w, h]);
+  const geometry = useMemo(() => {
+    const g = new THREE.BufferGeometry();
+    g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(12), 3));
+    // Data row 0 (the picture's top) is texture v = 0.
+    g.setAttribute('uv', new THREE.BufferAttribute(new Float32Array([0, 0, 1, 0, 0, 1, 1, 1]), 2));
+    g.setIndex([0, 2, 1, 1, 2, 3]);
+    return g;
+  }, []);
+  useEffect(
+    () => () => {
+      texture.dispose();
+      geometry.dispose();
+    },
+    [texture, geometry],
+  );
+  useEffect(() => {
+    if (!props.visible) return;
+    const i = Math.min(Math.max(0, index), volume.dimensions[axis === 'axial' ? 2 : axis === 'coronal' ? 1 : 0] - 1);
+    renderSliceRgba(volume, axis, i, SLICE_WINDOW, pixels);
+    texture.needsUpdate = true;
+    const pos = geometry.getAttribute('position') as THREE.BufferAttribute;
+    sliceCornersLps(volume, axis, i).forEach((c, v) => pos.setXYZ(v, c[0], c[1], c[2]));
+    pos.needsUpdate = true;
+    geometry.computeBoundingSphere();
+    invalidate();
+  }, [volume, axis, index, props.visible, pixels, texture, geometry, invalidate]);
+  return (
+    <mesh geometry={geometry} visible={props.visible} raycast={() => null}>
+      <meshBasicMaterial map={texture} side={THREE.DoubleSide} toneMapped={false} />
+    </mesh>
+  );
+}
+
+function Markers(props: { scaleMm: number }): ReactNode {
+  const landmarks = useAnatomy((s) => s.landmarks);
+  const measurements = useAnatomy((s) => s.measurements);
+  const pending = useAnatomy((s) => s.pendingPointsLps);
+  const sphere = useMemo(() => new THREE.SphereGeometry(1, 12, 8), []);
+  useEffect(() => () => sphere.dispose(), [sphere]);
+  const r = Math.max(0.8, props.scaleMm * 0.012);
+  const lines = useMemo(() => {
+    const pts: number[] = [];
+    for (const m of measurements) {
+      for (let i = 0; i + 1 < m.pointsLps.length; i++) pts.push(...m.pointsLps[i]!, ...m.pointsLps[i + 1]!);
+    }
+    const g = new THREE.BufferGeometry();
+    g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(pts), 3));
+    return g;
+  }, [measurements]);
+  useEffect(() => () => lines.dispose(), [lines]);
+  return (
+    <group>
+      {landmarks.map((l) => (
+        <group key={l.id} position={l.pointLps}>
+          <mesh geometry={sphere} scale={r} raycast={() => null}>
+            <meshBasicMaterial color="#00e5ff" depthTest={false} />
+          </mesh>
+          <LabelSprite text={l.name} heightMm={r * 4} />
+        </group>
+      ))}
+      {measurements.flatMap((m) =>
+        m.pointsLps.map((p, i) => (
+          <mesh key={`${m.id}-${i}`} geometry={sphere} scale={r * 0.8} position={p} raycast={() => null}>
+            <meshBasicMaterial color="#ffffff" depthTest={false} />
+          </mesh>
+        )),
+      )}
+      {pending.map((p, i) => (
+        <mesh key={`p-${i}`} geometry={sphere} scale={r} position={p} raycast={() => null}>
+          <meshBasicMaterial color="#ff9f1c" depthTest={false} />
+        </mesh>
+      ))}
+      <lineSegments geometry={lines} raycast={() => null}>
+        <lineBasicMaterial color="#ffffff" depthTest={false} />
+      </lineSegments>
+    </group>
+  );
+}
+
+function LabelSprite(props: { text: string; heightMm: number }): ReactNode {
+  const texture = useMemo(() => {
+    const c = document.createElement('canvas');
+    c.width = 128;
+    c.height = 48;
+    const ctx = c.getContext('2d');
+    if (ctx) {
+      ctx.fillStyle = 'rgba(0,0,0,0.6)';
+      ctx.fillRect(0, 0, 128, 48);
+      ctx.fillStyle = '#00e5ff';
+      ctx.font = '600 28px sans-serif';
+      ctx.textBaseline = 'middle';
+      ctx.fillText(props.text.slice(0, 8), 8, 24);
+    }
+    const t = new THREE.CanvasTexture(c);
+    t.colorSpace = THREE.SRGBColorSpace;
+    return t;
+  }, [props.text]);
+  useEffect(() => () => texture.dispose(), [texture]);
+  return (
+    <sprite position={[0, 0, props.heightMm * 1.2]} scale={[props.heightMm * 2.67, props.heightMm, 1]} raycast={() => null}>
+      <spriteMaterial map={texture} depthTest={false} />
+    </sprite>
+  );
+}
+
+function poseOf(camera: THREE.Camera, target: THREE.Vector3): CameraPoseLps {
+  return {
+    positionLps: [camera.position.x, camera.position.y, camera.position.z],
+    targetLps: [target.x, target.y, target.z],
+    upLps: [camera.up.x, camera.up.y, camera.up.z],
+  };
+}
+
+/** Orbit/pan/zoom (OrbitControls), camera requests from the store, a headlight, the render signal. */
+function CameraRig(): ReactNode {
+  const camera = useThree((s) => s.camera);
+  const gl = useThree((s) => s.gl);
+  const invalidate = useThree((s) => s.invalidate);
+  const controls = useRef<OrbitControls | null>(null);
+  const light = useRef<THREE.DirectionalLight>(null);
+  useEffect(() => {
+    camera.up.set(0, 0, 1);
+    const c = new OrbitControls(camera, gl.domElement);
+    c.enableDamping = false;
+    c.zoomToCursor = true;
+    const onChange = (): void => invalidate();
+    const onEnd = (): void => anatomyStore.getState().setCamera(poseOf(camera, c.target));
+    c.addEventListener('change', onChange);
+    c.addEventListener('end', onEnd);
+    controls.current = c;
+    const apply = (pose: CameraPoseLps): void => {
+      camera.up.set(...pose.upLps);
+      camera.position.set(...pose.positionLps);
+      c.target.set(...pose.targetLps);
+      camera.lookAt(c.target);
+      c.update();
+      invalidate();
+    };
+    const req = anatomyStore.getState().cameraRequest;
+    if (req) apply(req.pose);
+    const unsubscribe = anatomyStore.subscribe((s, prev) => {
+      if (s.cameraRequest !== prev.cameraRequest && s.cameraRequest) apply(s.cameraRequest.pose);
+    });
+    return () => {
+      unsubscribe();
+      c.removeEventListener('change', onChange);
+      c.removeEventListener('end', onEnd);
+      c.dispose();
+      controls.current = null;
+    };
+  }, [camera, gl, invalidate]);
+  useFrame(() => {
+    // Headlight: light from the camera's direction (mutates in place; nothing allocated per frame).
+    const c = controls.current;
+    if (light.current && c) light.current.position.subVectors(camera.position, c.target);
+    const signal = window.twinscopeAnatomy ?? (window.twinscopeAnatomy = { frames: 0 });
+    signal.frames++;
+  });
+  return <directionalLight ref={light} intensity={2.2} />;
+}
+
+export function Scene3D(props: { volume: ImageVolume | null }): ReactNode {
+  const labels = useAnatomy((s) => s.structures.map((x) => x.label).join(','));
+  const clipStates = useAnatomy((s) => s.clipPlanes);
+  const cuts = useAnatomy((s) => s.cutPlanes);
+  const selectedCutId = useAnatomy((s) => s.selectedCutId);
+  const showSlices = useAnatomy((s) => s.showSlices);
+  const sliceIndex = useAnatomy((s) => s.sliceIndex);
+  const tool = useAnatomy((s) => s.tool);
+  const meshes = useAnatomy((s) => s.meshes);
+  const scaleMm = useMemo(() => {
+    let r = 50;
+    for (const m of meshes.values()) if (m.mesh.positionsLps.length > 0) r = Math.max(r, boundsOf(m.mesh.positionsLps).radiusMm);
+    return r;
+  }, [meshes]);
+  const clip = useMemo(() => clipStates.filter((c) => c.enabled).map((c) => clipPlaneOf(c, new THREE.Plane())), [clipStates]);
+  const labelList = labels === '' ? [] : labels.split(',').map(Number);
+  return (
+    <div className={`anatomy-canvas tool-${tool}`} role="img" aria-label="3D anatomy">
+      <Canvas
+        frameloop="demand"
+        gl={{ preserveDrawingBuffer: true, antialias: true, localClippingEnabled: true }}
+        camera={{ fov: 35, near: 1, far: 20000, position: [0, -800, 0], up: [0, 0, 1] }}
+        raycaster={{ firstHitOnly: true } as never}
+        onCreated={({ gl }) => {
+          gl.localClippingEnabled = true;
+          gl.setClearColor('#0b0f14');
+        }}
+      >
+        <ambientLight intensity={0.55} />
+        <hemisphereLight args={['#ffffff', '#404050', 0.5]} position={[0, 0, 1]} />
+        <CameraRig />
+        {labelList.map((l) => (
+          <StructureView key={l} label={l} clip={clip} />
+        ))}
+        {cuts.map((c) => (
+          <CutPlaneView key={c.id} cut={c} selected={c.id === selectedCutId} />
+        ))}
+        {props.volume && SLICE_AXES.map((a) => <CtSliceView key={a} volume={props.volume!} axis={a} index={sliceIndex[a]} visible={showSlices} />)}
+        <Markers scaleMm={scaleMm} />
+      </Canvas>
+    </div>
+  );
+}

@@ -1,0 +1,277 @@
+// The clinician's vitals timeline: one small chart per vital sharing the time window, the
+// twin's forecast beyond "now" (median, 50 % and 90 % bands), gaps shaded, implausible values and
+// converted units marked, an overview strip with a brush, zoom from 48 h to the whole record, and
+// PNG/CSV export. Data shaping is in src/ingest (timelineRows, lttb); this file only renders.
+import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { Area, Brush, ComposedChart, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import type { IssuedForecast } from '../../ingest/forecastCoverage';
+import { lowerBound, lttbIndices } from '../../ingest/lttb';
+import { panelRows, type TimelineRow } from '../../ingest/timelineRows';
+import { seriesSpan, type TimelineKind, type VitalSeries } from '../../ingest/vitalSeries';
+import { downloadCsv, downloadPng } from './chartExport';
+import { OKABE_ITO } from './palette';
+
+interface PanelSpec {
+  id: string;
+  title: string;
+  unit: string;
+  kinds: readonly TimelineKind[];
+  scale?: number;
+  decimals: number;
+}
+
+const PANELS: readonly PanelSpec[] = [
+  { id: 'hr', title: 'Heart rate', unit: 'bpm', kinds: ['hrBpm'], decimals: 0 },
+  { id: 'bp', title: 'Blood pressure', unit: 'mmHg', kinds: ['sbpMmHg', 'dbpMmHg', 'mapMmHg'], decimals: 0 },
+  { id: 'spo2', title: 'SpO₂', unit: '%', kinds: ['spo2Fraction'], scale: 100, decimals: 0 },
+  { id: 'rr', title: 'Respiratory rate', unit: '/min', kinds: ['rrPerMin'], decimals: 0 },
+  { id: 'temp', title: 'Temperature', unit: '°C', kinds: ['temperatureC'], decimals: 1 },
+];
+
+export const KIND_LABEL: Record<TimelineKind, string> = {
+  hrBpm: 'HR',
+  sbpMmHg: 'SBP',
+  dbpMmHg: 'DBP',
+  mapMmHg: 'MAP',
+  spo2Fraction: 'SpO₂',
+  rrPerMin: 'RR',
+  temperatureC: 'Temp',
+};
+
+const KIND_COLOUR: Record<TimelineKind, string> = {
+  hrBpm: OKABE_ITO.orange,
+  sbpMmHg: OKABE_ITO.skyBlue,
+  dbpMmHg: OKABE_ITO.bluishGreen,
+  mapMmHg: OKABE_ITO.reddishPurple,
+  spo2Fraction: OKABE_ITO.skyBlue,
+  rrPerMin: OKABE_ITO.bluishGreen,
+  temperatureC: OKABE_ITO.orange,
+};
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const ZOOMS = [
+  { label: '48 h', spanMs: 2 * DAY },
+  { label: '7 d', spanMs: 7 * DAY },
+  { label: '30 d', spanMs: 30 * DAY },
+  { label: '1 y', spanMs: 365 * DAY },
+  { label: 'All', spanMs: Infinity },
+] as const;
+const MAX_POINTS = 1000;
+
+function formatTick(tMs: number, spanMs: number): string {
+  const d = new Date(tMs);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (spanMs <= 3 * DAY) return `${pad(d.getDate())}/${pad(d.getMonth() + 1)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+function formatTime(tMs: number): string {
+  return new Date(tMs).toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+interface TooltipProps {
+  active?: boolean;
+  payload?: readonly { payload?: TimelineRow }[];
+  spec: PanelSpec;
+}
+
+function RowTooltip({ active, payload, spec }: TooltipProps): ReactNode {
+  const row = payload?.[0]?.payload;
+  if (!active || !row) return null;
+  const fmt = (v: number) => v.toFixed(spec.decimals);
+  return (
+    <div className="chart-tooltip">
+      <div className="muted">{formatTime(row.tMs)}</div>
+      {spec.kinds.map((k) => {
+        const v = row[k] as number | undefined;
+        const imp = row[`${k}:implausible`] as number | undefined;
+        const conv = row[`${k}:converted`] as number | undefined;
+        const p50 = row[`${k}:p50`] as number | undefined;
+        const b50 = row[`${k}:b50`] as [number, number] | undefined;
+        const b90 = row[`${k}:b90`] as [number, number] | undefined;
+        if (v === undefined && imp === undefined && p50 === undefined) return null;
+        return (
+          <div key={k}>
+            <strong style={{ color: KIND_COLOUR[k] }}>{KIND_LABEL[k]}</strong>{' '}
+            {v !== undefined && `${fmt(v)} ${spec.unit}`}
+            {imp !== undefined && <span className="flag-implausible"> {fmt(imp)} {spec.unit} — implausible, not used</span>}
+            {conv !== undefined && <span className="flag-converted"> (converted unit)</span>}
+            {p50 !== undefined && b50 && b90 && (
+              <span>
+                {' '}
+                forecast median {fmt(p50)}; 50 %: {fmt(b50[0])}–{fmt(b50[1])}; 90 %: {fmt(b90[0])}–{fmt(b90[1])} {spec.unit}
+              </span>
+            )}
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
+export interface VitalsTimelineProps {
+  series: ReadonlyMap<TimelineKind, VitalSeries>;
+  forecast: IssuedForecast | undefined;
+  nowMs: number;
+  patientLabel: string;
+}
+
+export function VitalsTimeline({ series, forecast, nowMs, patientLabel }: VitalsTimelineProps): ReactNode {
+  const span = useMemo(() => seriesSpan(series), [series]);
+  const forecastEndMs = forecast ? forecast.issuedAtMs + (forecast.tSec.at(-1) ?? 0) * 1000 : nowMs;
+  const endMs = Math.max(forecastEndMs, span?.endMs ?? nowMs);
+  const [zoom, setZoom] = useState<{ t0Ms: number; t1Ms: number } | null>(null);
+  const [zoomLabel, setZoomLabel] = useState<string>('48 h');
+  const window0 = zoom ?? { t0Ms: endMs - 2 * DAY, t1Ms: endMs };
+  const t0Ms = Math.max(window0.t0Ms, Math.min(span?.startMs ?? window0.t0Ms, window0.t1Ms - HOUR));
+  const t1Ms = window0.t1Ms;
+  const spanMs = t1Ms - t0Ms;
+  const figureRef = useRef<HTMLElement>(null);
+  const [exportError, setExportError] = useState<string>();
+
+  const panels = useMemo(
+    () =>
+      PANELS.filter((p) => p.kinds.some((k) => series.has(k))).map((p) => ({
+        spec: p,
+        data: panelRows(p.kinds, series, { t0Ms, t1Ms, maxPointsPerSeries: MAX_POINTS, scale: p.scale, forecast }),
+      })),
+    [series, forecast, t0Ms, t1Ms],
+  );
+
+  // Overview strip for the brush: the densest series over the whole record, LTTB to 400 points.
+  const overview = useMemo(() => {
+    let best: VitalSeries | undefined;
+    for (const s of series.values()) if (!best || s.tMs.length > best.tMs.length) best = s;
+    if (!best) return [];
+    const idx = lttbIndices(best.tMs, best.values, 400);
+    const rows = [...idx].map((i) => ({ tMs: best.tMs[i]!, v: best.values[i]! }));
+    if (rows.length > 0 && endMs > rows[rows.length - 1]!.tMs) rows.push({ tMs: endMs, v: rows[rows.length - 1]!.v });
+    return rows;
+  }, [series, endMs]);
+  const overviewT = useMemo(() => overview.map((r) => r.tMs), [overview]);
+  const brushStart = Math.min(Math.max(0, lowerBound(overviewT, t0Ms)), Math.max(0, overview.length - 2));
+  const brushEnd = Math.max(brushStart + 1, Math.min(overview.length - 1, lowerBound(overviewT, t1Ms)));
+
+  const setZoomSpan = (label: string, spanMs: number) => {
+    setZoomLabel(label);
+    setZoom(Number.isFinite(spanMs) ? { t0Ms: endMs - spanMs, t1Ms: endMs } : { t0Ms: span?.startMs ?? endMs - 2 * DAY, t1Ms: endMs });
+  };
+  const pan = (dir: -1 | 1) => {
+    const shift = dir * spanMs * 0.5;
+    setZoomLabel('custom');
+    setZoom({ t0Ms: t0Ms + shift, t1Ms: Math.min(endMs, t1Ms + shift) });
+  };
+
+  const csv = () => {
+    const lines = ['time_iso,vital,value,unit,implausible,converted,source'];
+    for (const p of PANELS) {
+      for (const k of p.kinds) {
+        const s = series.get(k);
+        if (!s) continue;
+        for (let i = lowerBound(s.tMs, t0Ms); i < s.tMs.length && s.tMs[i]! <= t1Ms; i++) {
+          lines.push(`${new Date(s.tMs[i]!).toISOString()},${k},${s.values[i]},${k === 'spo2Fraction' ? '1' : p.unit},${(s.flags[i]! & 1) === 1},${(s.flags[i]! & 2) === 2},${s.sources[i]}`);
+        }
+      }
+    }
+    if (forecast) {
+      lines.push('', 'forecast_time_iso,vital,p05,p25,p50,p75,p95');
+      for (const [k, bands] of Object.entries(forecast.bands)) {
+        bands.forEach((b, i) => lines.push(`${new Date(forecast.issuedAtMs + forecast.tSec[i]! * 1000).toISOString()},${k},${b.p05},${b.p25},${b.p50},${b.p75},${b.p95}`));
+      }
+    }
+    downloadCsv(`${lines.join('\n')}\n`, `vitals-${patientLabel}.csv`);
+  };
+
+  return (
+    <section ref={figureRef} className="timeline" role="figure" aria-label="Vitals timeline" data-testid="vitals-timeline">
+      <div className="toolbar timeline-toolbar">
+        <div role="group" aria-label="Zoom" className="btn-group">
+          {ZOOMS.map((z) => (
+            <button key={z.label} type="button" className="btn btn-small" aria-pressed={zoomLabel === z.label} onClick={() => setZoomSpan(z.label, z.spanMs)}>
+              {z.label}
+            </button>
+          ))}
+        </div>
+        <button type="button" className="btn btn-small" onClick={() => pan(-1)} aria-label="Earlier">
+          ◀ Earlier
+        </button>
+        <button type="button" className="btn btn-small" onClick={() => pan(1)} aria-label="Later" disabled={t1Ms >= endMs}>
+          Later ▶
+        </button>
+        <span className="muted timeline-range">
+          {formatTime(t0Ms)} – {formatTime(t1Ms)}
+        </span>
+        <span className="legend">
+          <span className="legend-band90" /> 90 % band <span className="legend-band50" /> 50 % band <span className="legend-median" /> forecast median
+          <span className="legend-gap" /> no data <span className="flag-implausible">✕ implausible</span> <span className="flag-converted">◇ converted unit</span>
+        </span>
+        <button type="button" className="btn btn-small" onClick={() => void downloadPng(figureRef.current!, `vitals-${patientLabel}.png`).catch((e: unknown) => setExportError(String(e)))}>
+          Export PNG
+        </button>
+        <button type="button" className="btn btn-small" onClick={csv}>
+          Export CSV
+        </button>
+      </div>
+      {exportError && <div className="notice notice-error" role="alert">{exportError}</div>}
+      {panels.length === 0 && <p className="muted">No vital signs in the record.</p>}
+      {panels.map(({ spec, data }) => (
+        <div key={spec.id} className="timeline-panel" data-panel={spec.id}>
+          <div className="timeline-panel-title">
+            <span>{spec.title}</span>
+            <span className="muted">
+              {spec.kinds
+                .filter((k) => data.counts[k])
+                .map((k) => `${KIND_LABEL[k]} ${data.counts[k]!.shown.toLocaleString()} of ${data.counts[k]!.inWindow.toLocaleString()} points`)
+                .join(' · ')}
+            </span>
+          </div>
+          <ResponsiveContainer width="100%" height={spec.id === 'bp' ? 170 : 120}>
+            <ComposedChart data={data.rows} margin={{ top: 4, right: 16, bottom: 0, left: 8 }}>
+              <XAxis dataKey="tMs" type="number" scale="time" domain={[t0Ms, t1Ms]} allowDataOverflow tickFormatter={(t: number) => formatTick(t, spanMs)} stroke="#a3afbd" fontSize={11} minTickGap={40} />
+              <YAxis stroke="#a3afbd" fontSize={11} width={56} domain={['auto', 'auto']} allowDecimals={spec.decimals > 0} label={{ value: spec.unit, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11 }} />
+              <Tooltip content={<RowTooltip spec={spec} />} isAnimationActive={false} />
+              {data.gaps.map((g) => (
+                <ReferenceArea key={`${g.startMs}`} x1={g.startMs} x2={g.endMs} fill="#6f7b89" fillOpacity={0.18} ifOverflow="hidden" />
+              ))}
+              {spec.kinds.map((k) => [
+                <Area key={`${k}-b90`} dataKey={`${k}:b90`} stroke="none" fill={KIND_COLOUR[k]} fillOpacity={0.16} isAnimationActive={false} connectNulls name={`${KIND_LABEL[k]} 90 % band`} />,
+                <Area key={`${k}-b50`} dataKey={`${k}:b50`} stroke="none" fill={KIND_COLOUR[k]} fillOpacity={0.3} isAnimationActive={false} connectNulls name={`${KIND_LABEL[k]} 50 % band`} />,
+                <Line key={`${k}-p50`} dataKey={`${k}:p50`} stroke={KIND_COLOUR[k]} strokeDasharray="5 3" dot={false} isAnimationActive={false} connectNulls name={`${KIND_LABEL[k]} forecast median`} />,
+                <Line key={k} dataKey={k} stroke={KIND_COLOUR[k]} strokeWidth={1.4} dot={false} isAnimationActive={false} connectNulls name={KIND_LABEL[k]} />,
+                <Scatter key={`${k}-imp`} dataKey={`${k}:implausible`} fill={OKABE_ITO.vermillion} shape="cross" isAnimationActive={false} name={`${KIND_LABEL[k]} implausible`} />,
+                <Scatter key={`${k}-conv`} dataKey={`${k}:converted`} fill="none" stroke={OKABE_ITO.yellow} shape="diamond" isAnimationActive={false} name={`${KIND_LABEL[k]} converted unit`} />,
+              ])}
+              <ReferenceLine x={nowMs} stroke="#e8edf3" strokeDasharray="2 2" ifOverflow="hidden" label={{ value: 'now', fill: '#e8edf3', fontSize: 10, position: 'insideTopRight' }} />
+            </ComposedChart>
+          </ResponsiveContainer>
+        </div>
+      ))}
+      {overview.length > 2 && (
+        <div className="timeline-overview" aria-label="Whole record overview; drag the brush handles to choose the window">
+          <ResponsiveContainer width="100%" height={60}>
+            <LineChart data={overview} margin={{ top: 2, right: 16, bottom: 0, left: 72 }}>
+              <XAxis dataKey="tMs" type="number" scale="time" domain={['dataMin', 'dataMax']} hide />
+              <YAxis hide domain={['auto', 'auto']} />
+              <Line dataKey="v" stroke="#a3afbd" dot={false} isAnimationActive={false} />
+              <Brush
+                dataKey="tMs"
+                height={22}
+                stroke={OKABE_ITO.skyBlue}
+                fill="#12161d"
+                startIndex={brushStart}
+                endIndex={brushEnd}
+                tickFormatter={(t: number) => formatTick(t, 400 * DAY)}
+                onChange={(r: { startIndex?: number; endIndex?: number }) => {
+                  if (r.startIndex === undefined || r.endIndex === undefined) return;
+                  setZoomLabel('custom');
+                  setZoom({ t0Ms: overview[r.startIndex]!.tMs, t1Ms: overview[r.endIndex]!.tMs });
+                }}
+              />
+            </LineChart>
+          </ResponsiveContainer>
+        </div>
+      )}
+    </section>
+  );
+}

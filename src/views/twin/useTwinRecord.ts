@@ -1,0 +1,85 @@
+// The patient's record as the twin reads it: Patient, every Observation (paged) and medications,
+// normalised once by src/ingest/fhir-vitals. The query key is outside ['fhir', 'Observation'] on
+// purpose: live events must not refetch years of vitals every few seconds; new readings are
+// fetched one by one (useLiveReadings) and appended in the twin store instead.
+import { useEffect, useRef } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import type { Bundle, MedicationRequest, MedicationStatement, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { fhir, http } from '../../sources/api';
+import { usePatientEvents } from '../../sources/events';
+import { isTwinOutputResource } from '../../domain/twinRecords';
+import { ingestFhirVitals, type VitalsIngestResult } from '../../ingest/fhir-vitals';
+import { assimilateLive } from '../../twin/twinState';
+import type { TwinCompute } from '../../compute/twinCalibration';
+import type { ResourceEvent } from '../../../server/contracts';
+
+export interface TwinRecord {
+  resources: Resource[];
+  vitals: VitalsIngestResult;
+  /** `Observation/id` of every record observation (Provenance inputs). */
+  observationRefs: string[];
+}
+
+const PAGE = 1000;
+const MAX_PAGES = 50;
+
+async function searchAll<T extends Resource>(type: T['resourceType'], patientId: string): Promise<T[]> {
+  const out: T[] = [];
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const r = await fhir.search<T>(type, { patient: `Patient/${patientId}`, _count: PAGE, _offset: page > 0 ? page * PAGE : undefined });
+    out.push(...r.resources);
+    if (!r.hasNext) break;
+  }
+  return out;
+}
+
+export async function loadTwinRecord(patientId: string): Promise<TwinRecord> {
+  const [patient, observations, statements, requests] = await Promise.all([
+    fhir.read<Patient>('Patient', patientId),
+    searchAll<Observation>('Observation', patientId),
+    searchAll<MedicationStatement>('MedicationStatement', patientId),
+    searchAll<MedicationRequest>('MedicationRequest', patientId).catch(() => [] as MedicationRequest[]),
+  ]);
+  // The twin's own forecasts are outputs, never inputs.
+  const measured = observations.filter((o) => !isTwinOutputResource(o));
+  const resources: Resource[] = [patient, ...measured, ...statements, ...requests];
+  return { resources, vitals: ingestFhirVitals(resources), observationRefs: measured.flatMap((o) => (o.id ? [`Observation/${o.id}`] : [])) };
+}
+
+export function useTwinRecord(patientId: string) {
+  return useQuery({ queryKey: ['twin', 'record', patientId], queryFn: () => loadTwinRecord(patientId), staleTime: Infinity, refetchOnWindowFocus: false });
+}
+
+/**
+ * Live readings: each Observation announced on /events is read, normalised and handed to the twin
+ * store (timeline + assimilation). Readings announced in a burst are batched into one update.
+ */
+export function useLiveReadings(patientId: string, compute: TwinCompute | undefined): void {
+  const pending = useRef<string[]>([]);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const computeRef = useRef(compute);
+  computeRef.current = compute;
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const onEvent = useRef((e: ResourceEvent) => {
+    if (e.resourceType !== 'Observation' || e.action !== 'create') return;
+    pending.current.push(e.id);
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => {
+      const ids = pending.current.splice(0);
+      void (async () => {
+        const read = await Promise.all(ids.map((id) => fhir.read<Observation>('Observation', id).catch(() => undefined)));
+        const measured = read.filter((o): o is Observation => o !== undefined && !isTwinOutputResource(o));
+        if (measured.length === 0 || !computeRef.current) return;
+        const v = ingestFhirVitals(measured);
+        await assimilateLive(computeRef.current, patientId, v.observations);
+      })().catch((err: unknown) => console.warn('Twin: a live reading could not be assimilated', err instanceof Error ? err.message : err));
+    }, 150);
+  }).current;
+  usePatientEvents(patientId, onEvent);
+}
+
+/** Writes a transaction Bundle (twin output + Provenance) through the proxy. */
+export async function postTransaction(bundle: Bundle): Promise<Bundle> {
+  const { body } = await http<Bundle>('/fhir', { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+  return body;
+}
