@@ -78,6 +78,18 @@ test.describe('Imaging', () => {
       expect(s.nonBlankFraction, `${name} shows the image`).toBeGreaterThan(name === 'Axial viewport' ? 0.2 : 0.02);
       await imaging.screenshot(name, test.info().outputPath(`abdomen-${name.split(' ')[0]!.toLowerCase()}.png`));
     }
+    // The volume handed to the Anatomy view: SOURCES.md geometry, voxels in HU (air near −1024).
+    const published = await page.evaluate(() => window.twinscopeImaging?.publishedVolume() ?? null);
+    expect(published).not.toBeNull();
+    expect(published!.dimensions).toEqual([512, 512, 20]);
+    expect(published!.spacingMm[0]).toBeCloseTo(0.9765625, 6);
+    expect(published!.spacingMm[2]).toBeCloseTo(2.0, 6);
+    expect(published!.originLps[2]).toBeCloseTo(-804.5, 3);
+    expect(published!.directionLps).toEqual([1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    expect(published!.unit).toBe('HU');
+    expect(published!.minValue).toBeLessThanOrEqual(-1000);
+    expect(published!.minValue).toBeGreaterThanOrEqual(-1024);
+    expect(published!.patientId).toBeNull();
     // Liver window: the liver (about 89 HU here, SOURCES.md) reads mid-grey, so the picture changes.
     const before = await imaging.canvasStats('Axial viewport');
     const renders = await imaging.renderCount('Axial viewport');

@@ -58,6 +58,27 @@ describe('sign-in', () => {
     expect(await me.json()).toEqual({ user: { id: 'demo-cardiologist', username: 'cardiologist', role: 'cardiologist', displayName: 'Dr. Demo Cardiologist' } });
   });
 
+  it('refuses cookie-authenticated writes from another origin', async () => {
+    const res = await server.request('/auth/login', { method: 'POST', body: { username: 'clinician', password: 'twinscope-demo-test' }, headers: { 'content-type': 'application/json' } });
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const body = JSON.stringify({ resourceType: 'Observation', status: 'final', code: { text: 'csrf' }, subject: { reference: `Patient/${DEMO_PATIENT_AS}` } });
+    const evil = await fetch(`${server.url}/fhir/Observation`, { method: 'POST', headers: { cookie, origin: 'https://evil.example', 'content-type': 'application/fhir+json' }, body });
+    expect(evil.status).toBe(403);
+    expect(await outcome(evil)).toBe('cross-origin request refused');
+    const same = await fetch(`${server.url}/fhir/Observation`, { method: 'POST', headers: { cookie, origin: server.url, 'content-type': 'application/fhir+json' }, body });
+    expect(same.status).toBe(201);
+  });
+
+  it('marks the cookie Secure behind a trusted TLS proxy', async () => {
+    const proxied = await startTestServer({ seedFhirDemo: false, env: { TWIN_TRUST_PROXY: '1' } });
+    try {
+      const res = await proxied.request('/auth/login', { method: 'POST', body: { username: 'clinician', password: 'twinscope-demo-test' }, headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' } });
+      expect(res.headers.get('set-cookie')).toMatch(/; Secure/);
+    } finally {
+      await proxied.close();
+    }
+  });
+
   it('refuses a wrong password and an unknown user alike', async () => {
     for (const body of [{ username: 'clinician', password: 'nope-nope' }, { username: 'nobody', password: 'twinscope-demo-test' }]) {
       const res = await server.request('/auth/login', { method: 'POST', body, headers: { 'content-type': 'application/json' } });

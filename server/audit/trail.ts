@@ -1,8 +1,14 @@
 // The AuditSink: each record is made durable in the local log first, then forwarded as a FHIR
 // AuditEvent to the store best-effort. Records the store did not take (outage, upstream down)
 // stay pending and are retried in the background and at the next start, from the log.
+//
+// A watermark file (`audit.sent`: "the first N records of audit.log are in the store") keeps the
+// start-up check short: only records after it are looked up. It is a hint, written without
+// fsync: if it is stale, more records are checked, and re-sending is idempotent (same id).
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AuditRecordInput, AuditSink } from '../contracts';
 import type { AuditLog, AuditLogLine } from './log';
 import { toAuditEvent } from './record';
@@ -15,21 +21,44 @@ export interface AuditEventStore {
   has(id: string): Promise<boolean>;
 }
 
+export const AUDIT_WATERMARK_FILE = 'audit.sent';
+
+interface Pending {
+  line: AuditLogLine;
+  /** Position of the record in audit.log (0-based, complete records only). */
+  index: number;
+}
+
 export class AuditTrail implements AuditSink {
-  private readonly pending = new Map<string, AuditLogLine>();
+  private readonly pending = new Map<string, Pending>();
   private retryTimer: NodeJS.Timeout | undefined;
-  private forwarding = new Set<Promise<void>>();
+  private readonly forwarding = new Set<Promise<void>>();
+  private readonly watermarkFile: string;
+  /** Records known to be in the log (complete lines); the next record gets this index. */
+  private nextIndex = 0;
+  /** All records with index < confirmed are in the store. */
+  private confirmed = 0;
+  /** Indexes ≥ confirmed already stored, waiting for the gap below them to close. */
+  private readonly storedAhead = new Set<number>();
+  private lastPersisted = 0;
+  /** False until the position in the log is known (resendMissing, or the first record). */
+  private positioned = false;
 
   constructor(
     private readonly log: AuditLog,
     private readonly store: AuditEventStore,
     private readonly retryMs = 5000,
-  ) {}
+  ) {
+    this.watermarkFile = join(dirname(log.file), AUDIT_WATERMARK_FILE);
+  }
 
   async record(entry: AuditRecordInput): Promise<void> {
     const line: AuditLogLine = { id: randomUUID(), ...entry };
+    if (!this.positioned) this.position(this.log.readAll().length, this.readWatermark());
+    // Index in call order = order in the file (the log appends its queue in order).
+    const index = this.nextIndex++;
     await this.log.append(line); // durable before the response completes
-    this.forward(line);
+    this.forward({ line, index });
   }
 
   /** Number of records not yet accepted by the AuditEvent store. */
@@ -37,43 +66,92 @@ export class AuditTrail implements AuditSink {
     return this.pending.size;
   }
 
-  private forward(line: AuditLogLine): void {
-    const p = this.store
-      .put(toAuditEvent(line.id, line))
+  private position(recordsInLog: number, watermark: number): void {
+    this.nextIndex = recordsInLog;
+    this.confirmed = Math.min(watermark, recordsInLog);
+    this.lastPersisted = this.confirmed;
+    this.positioned = true;
+  }
+
+  private markStored(index: number): void {
+    this.storedAhead.add(index);
+    while (this.storedAhead.delete(this.confirmed)) this.confirmed++;
+    if (this.confirmed - this.lastPersisted >= 500) this.persistWatermark();
+  }
+
+  private persistWatermark(): void {
+    try {
+      const tmp = `${this.watermarkFile}.tmp`;
+      writeFileSync(tmp, `${this.confirmed}\n`, { mode: 0o600 });
+      renameSync(tmp, this.watermarkFile);
+      this.lastPersisted = this.confirmed;
+    } catch {
+      // Only a hint: a stale watermark means a longer check at the next start.
+    }
+  }
+
+  private readWatermark(): number {
+    if (!existsSync(this.watermarkFile)) return 0;
+    const n = Number(readFileSync(this.watermarkFile, 'utf8').trim());
+    return Number.isInteger(n) && n >= 0 ? n : 0;
+  }
+
+  private forward(p: Pending): void {
+    const promise = this.store
+      .put(toAuditEvent(p.line.id, p.line))
       .then(() => {
-        this.pending.delete(line.id);
+        this.pending.delete(p.line.id);
+        this.markStored(p.index);
       })
       .catch(() => {
-        this.pending.set(line.id, line);
+        this.pending.set(p.line.id, p);
         this.scheduleRetry();
       })
-      .finally(() => this.forwarding.delete(p));
-    this.forwarding.add(p);
+      .finally(() => this.forwarding.delete(promise));
+    this.forwarding.add(promise);
   }
 
   private scheduleRetry(): void {
     if (this.retryTimer) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      for (const line of [...this.pending.values()]) this.forward(line);
+      for (const p of [...this.pending.values()]) this.forward(p);
     }, this.retryMs);
     this.retryTimer.unref();
   }
 
-  /** At start: re-sends every logged record whose AuditEvent the store does not have. Returns how many. */
+  /**
+   * At start: re-sends every logged record after the watermark whose AuditEvent the store does
+   * not have. Returns how many were re-sent (or left pending when the store is unreachable).
+   */
   async resendMissing(): Promise<number> {
-    let n = 0;
-    for (const line of this.log.readAll()) {
-      if (await this.store.has(line.id)) continue;
-      n++;
+    const lines = this.log.readAll();
+    const watermark = Math.min(this.readWatermark(), lines.length);
+    this.position(lines.length, watermark);
+    let resent = 0;
+    for (let index = watermark; index < lines.length; index++) {
+      const line = lines[index] as AuditLogLine;
+      let stored = false;
+      try {
+        stored = await this.store.has(line.id);
+      } catch {
+        stored = false;
+      }
+      if (stored) {
+        this.markStored(index);
+        continue;
+      }
+      resent++;
       try {
         await this.store.put(toAuditEvent(line.id, line));
+        this.markStored(index);
       } catch {
-        this.pending.set(line.id, line);
+        this.pending.set(line.id, { line, index });
         this.scheduleRetry();
       }
     }
-    return n;
+    this.persistWatermark();
+    return resent;
   }
 
   /** Waits for in-flight forwards (used at shutdown and by tests). */
@@ -85,6 +163,7 @@ export class AuditTrail implements AuditSink {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     await this.drain();
+    this.persistWatermark();
     await this.log.close();
   }
 }

@@ -124,6 +124,8 @@ export function registerMonitorFeed(app: FastifyInstance, patientId: string): vo
   if (!config.demoMode || config.feedIntervalMs <= 0) return;
   let feed: MonitorFeed | null = null;
   app.addHook('onReady', async () => {
+    // Without the demo record (TWIN_SEED_DEMO=0) there is no monitored patient to feed.
+    if (!(await app.twin.store.read('Patient', patientId))) return;
     feed = await startMonitorFeed(app, { patientId, intervalMs: config.feedIntervalMs });
   });
   app.addHook('preClose', async () => {

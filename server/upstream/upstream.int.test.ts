@@ -5,8 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import type { ResourceEvent } from '../contracts';
-import { TWIN_OUTPUT_TAG } from '../contracts';
-import { DEMO_PATIENT_AS, DEMO_PATIENT_NO_TWIN } from '../demo/ids';
+import { CONSENT_ACTION_DIGITAL_TWIN, CONSENT_ACTION_SYSTEM, TWIN_OUTPUT_TAG } from '../contracts';
 import { makeTempDir, startTestServer, type TestServer } from '../testing/harness';
 import { SseParser } from '../events/sse-parse';
 import { freePort, startChildServer, type ChildServer } from './child-server';
@@ -14,6 +13,10 @@ import { freePort, startChildServer, type ChildServer } from './child-server';
 const UPSTREAM_PASSWORD = 'upstream-demo-pass';
 /** The proxy's upstream timeout: generous, because this machine may be shared by many test runs. */
 const TIMEOUT_MS = 5000;
+/** Patients of the upstream's record, which the test writes itself (no demo seeding: faster start). */
+const PATIENT = 'up-patient-a';
+const PATIENT_NO_TWIN = 'up-patient-no-twin';
+const UPSTREAM_ENV = { TWIN_SEED_DEMO: '0' };
 
 async function loginTo(url: string, username: string, password: string): Promise<string> {
   const res = await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
@@ -43,10 +46,32 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
 
   beforeAll(async () => {
     upstreamPort = await freePort();
-    upstream = await startChildServer(upstreamPort, { TWIN_DATA_DIR: upstreamDir, TWIN_DEMO_PASSWORD: UPSTREAM_PASSWORD });
+    upstream = await startChildServer(upstreamPort, { TWIN_DATA_DIR: upstreamDir, TWIN_DEMO_PASSWORD: UPSTREAM_PASSWORD, ...UPSTREAM_ENV });
     upstreamToken = await loginTo(upstream.url, 'clinician', UPSTREAM_PASSWORD);
-    // Warm the upstream (first searches compile and index), so timings below are about the proxy.
-    await fetch(`${upstream.url}/fhir/Observation?subject=Patient/${DEMO_PATIENT_AS}&_count=2`, { headers: { authorization: `Bearer ${upstreamToken}` } });
+    // The upstream's record: observations of one patient (as a clinician), a consent denying the
+    // digital twin for another (as the admin, who records consents).
+    const upstreamAdmin = await loginTo(upstream.url, 'admin', UPSTREAM_PASSWORD);
+    for (let i = 0; i < 5; i++) {
+      const r = await fetch(`${upstream.url}/fhir/Observation`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${upstreamToken}`, 'content-type': 'application/fhir+json' },
+        body: JSON.stringify(observation(PATIENT, 70 + i)),
+      });
+      if (r.status !== 201) throw new Error(`seeding the upstream failed: ${r.status}`);
+    }
+    const consent = await fetch(`${upstream.url}/fhir/Consent`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${upstreamAdmin}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify({
+        resourceType: 'Consent',
+        status: 'active',
+        scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'treatment' }] },
+        category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+        patient: { reference: `Patient/${PATIENT_NO_TWIN}` },
+        provision: { type: 'permit', provision: [{ type: 'deny', action: [{ coding: [{ system: CONSENT_ACTION_SYSTEM, code: CONSENT_ACTION_DIGITAL_TWIN }] }] }] },
+      }),
+    });
+    if (consent.status !== 201) throw new Error(`recording the upstream consent failed: ${consent.status} ${await consent.text()}`);
     proxy = await startTestServer({
       env: {
         FHIR_UPSTREAM_URL: `${upstream.url}/fhir`,
@@ -70,11 +95,8 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
   });
 
   it('reads through the proxy and rewrites paging links and fullUrls to the proxy base', async () => {
-    const read = await proxy.request(`/fhir/Patient/${DEMO_PATIENT_AS}`, { token });
-    expect(read.status).toBe(200);
-    expect(((await read.json()) as { id: string }).id).toBe(DEMO_PATIENT_AS);
 
-    const res = await proxy.request(`/fhir/Observation?subject=Patient/${DEMO_PATIENT_AS}&code=8867-4&_count=2`, { token });
+    const res = await proxy.request(`/fhir/Observation?subject=Patient/${PATIENT}&code=8867-4&_count=2`, { token });
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toContain(`:${upstreamPort}`);
@@ -89,12 +111,18 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
     expect(page2.entry).toHaveLength(2);
     expect(page2.entry.map((e) => e.resource.id)).not.toContain(page1.entry[0]?.resource.id);
 
+    // A read streams through too.
+    const firstId = page1.entry[0]?.resource.id ?? '';
+    const read = await proxy.request(`/fhir/Observation/${firstId}`, { token });
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { id: string }).id).toBe(firstId);
+
     // Without a session the proxy never reaches the upstream.
-    expect((await fetch(`${proxy.url}/fhir/Patient/${DEMO_PATIENT_AS}`)).status).toBe(401);
+    expect((await fetch(`${proxy.url}/fhir/Observation?subject=Patient/${PATIENT}`)).status).toBe(401);
   });
 
   it('makes conditional create idempotent through the proxy (retry never duplicates)', async () => {
-    const body = observation(DEMO_PATIENT_AS, 77, 'idem-1');
+    const body = observation(PATIENT, 77, 'idem-1');
     const headers = { 'if-none-exist': 'identifier=urn:test:reading|idem-1' };
     const first = await proxy.request('/fhir/Observation', { token, body, headers });
     expect(first.status).toBe(201);
@@ -114,7 +142,7 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
       entry: [
         {
           fullUrl: 'urn:uuid:0f3c4d5e-0000-4000-8000-000000000001',
-          resource: { ...observation(DEMO_PATIENT_NO_TWIN, 70), meta: { tag: [{ ...TWIN_OUTPUT_TAG }] } },
+          resource: { ...observation(PATIENT_NO_TWIN, 70), meta: { tag: [{ ...TWIN_OUTPUT_TAG }] } },
           request: { method: 'POST', url: 'Observation' },
         },
         {
@@ -136,7 +164,7 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
 
   it('announces writes through the proxy at once and writes made directly on the upstream by polling', async () => {
     const controller = new AbortController();
-    const res = await fetch(`${proxy.url}/events?patient=${DEMO_PATIENT_AS}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+    const res = await fetch(`${proxy.url}/events?patient=${PATIENT}`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
     expect(res.status).toBe(200);
     const events: ResourceEvent[] = [];
     const parser = new SseParser();
@@ -163,7 +191,7 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
       throw new Error(`no event for ${id}; got ${JSON.stringify(events)}`);
     };
 
-    const viaProxy = await proxy.request('/fhir/Observation', { token, body: observation(DEMO_PATIENT_AS, 88) });
+    const viaProxy = await proxy.request('/fhir/Observation', { token, body: observation(PATIENT, 88) });
     expect(viaProxy.status).toBe(201);
     const proxied = (await viaProxy.json()) as { id: string; meta: { lastUpdated: string } };
     const e1 = await waitFor(proxied.id);
@@ -172,12 +200,12 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
     const direct = await fetch(`${upstream.url}/fhir/Observation`, {
       method: 'POST',
       headers: { authorization: `Bearer ${upstreamToken}`, 'content-type': 'application/fhir+json' },
-      body: JSON.stringify(observation(DEMO_PATIENT_AS, 89)),
+      body: JSON.stringify(observation(PATIENT, 89)),
     });
     expect(direct.status).toBe(201);
     const directId = ((await direct.json()) as { id: string }).id;
     const e2 = await waitFor(directId);
-    expect(e2).toMatchObject({ patientId: DEMO_PATIENT_AS, resourceType: 'Observation', action: 'create' });
+    expect(e2).toMatchObject({ patientId: PATIENT, resourceType: 'Observation', action: 'create' });
     // Each version is announced once, even though the poller also sees the proxied write.
     await new Promise((r) => setTimeout(r, 800));
     expect(events.filter((e) => e.id === proxied.id)).toHaveLength(1);
@@ -190,7 +218,7 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
     upstream.proc.kill('SIGSTOP');
     try {
       const t0 = Date.now();
-      const slow = await proxy.request(`/fhir/Patient/${DEMO_PATIENT_AS}`, { token });
+      const slow = await proxy.request(`/fhir/Observation?subject=Patient/${PATIENT}&_count=1`, { token });
       const waitedMs = Date.now() - t0;
       expect(slow.status).toBe(504);
       expect(((await slow.json()) as { resourceType: string }).resourceType).toBe('OperationOutcome');
@@ -202,7 +230,7 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
 
     // Down: killed outright.
     await upstream.stop('SIGKILL');
-    const down = await proxy.request(`/fhir/Patient/${DEMO_PATIENT_AS}`, { token });
+    const down = await proxy.request(`/fhir/Observation?subject=Patient/${PATIENT}&_count=1`, { token });
     expect(down.status).toBe(502);
     const outcome = (await down.json()) as { issue: { diagnostics: string }[] };
     expect(outcome.issue[0]?.diagnostics).toMatch(/cannot be reached/);
@@ -211,8 +239,8 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
     expect(health.fhir).toMatchObject({ mode: 'upstream', status: 'down' });
 
     // Back on the same port and data: the proxy recovers without a restart.
-    upstream = await startChildServer(upstreamPort, { TWIN_DATA_DIR: upstreamDir, TWIN_DEMO_PASSWORD: UPSTREAM_PASSWORD });
-    const back = await proxy.request(`/fhir/Patient/${DEMO_PATIENT_AS}`, { token });
+    upstream = await startChildServer(upstreamPort, { TWIN_DATA_DIR: upstreamDir, TWIN_DEMO_PASSWORD: UPSTREAM_PASSWORD, ...UPSTREAM_ENV });
+    const back = await proxy.request(`/fhir/Observation?subject=Patient/${PATIENT}&_count=1`, { token });
     expect(back.status).toBe(200);
     const healthAfter = (await (await fetch(`${proxy.url}/healthz`)).json()) as { fhir: { status: string } };
     expect(healthAfter.fhir.status).toBe('ok');

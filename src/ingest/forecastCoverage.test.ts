@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandAt, bandChartRows, bandPosition, coverageSummary, judgeObservation, type IssuedForecast } from './forecastCoverage';
+import { bandAt, bandChartRows, bandPosition, coverageSummary, judgeObservation, mergeAlert, type BandAlert, type IssuedForecast } from './forecastCoverage';
 
 const P = (p05: number, p25: number, p50: number, p75: number, p95: number) => ({ p05, p25, p50, p75, p95 });
 const forecast: IssuedForecast = {
@@ -64,5 +64,20 @@ describe('bandChartRows', () => {
   it('puts the bands at absolute times as [lo, hi] ranges', () => {
     const rows = bandChartRows(forecast, 'mapMmHg');
     expect(rows[1]).toEqual({ tMs: 1_900_000, p50: 90, band50: [80, 100], band90: [70, 110] });
+  });
+});
+
+describe('mergeAlert', () => {
+  const a = (key: string, source: string, value: number, tMs: number): BandAlert => ({
+    id: `f:${source}:${key}`, key, value, tMs, band: P(1, 2, 3, 4, 5), position: 'above90', source, forecastId: 'f', count: 1, firstTMs: tMs,
+  });
+  it('keeps one open alert per vital, counting further exits and showing the latest', () => {
+    let open = mergeAlert([], a('hrBpm', 'Observation/1', 130, 10));
+    open = mergeAlert(open, a('sbpMmHg', 'Observation/2', 200, 11));
+    open = mergeAlert(open, a('hrBpm', 'Observation/3', 140, 12));
+    open = mergeAlert(open, a('hrBpm', 'Observation/3', 140, 12)); // same reading again: not counted
+    expect(open).toHaveLength(2);
+    expect(open[0]).toMatchObject({ id: 'f:Observation/1:hrBpm', key: 'hrBpm', value: 140, source: 'Observation/3', count: 2, firstTMs: 10 });
+    expect(open[1]).toMatchObject({ key: 'sbpMmHg', count: 1 });
   });
 });

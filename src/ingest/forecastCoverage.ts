@@ -61,6 +61,9 @@ export interface BandAlert {
   /** `Observation/id` that triggered it. */
   source: string;
   forecastId: string;
+  /** Readings of this vital outside the band since the alert was raised (grouped, see mergeAlert). */
+  count: number;
+  firstTMs: number;
 }
 
 /**
@@ -80,10 +83,25 @@ export function judgeObservation(
     return {
       position,
       band,
-      alert: { id: `${f.id}:${obs.source}:${obs.key}`, key: obs.key, value: obs.value, tMs: obs.tMs, band, position, source: obs.source, forecastId: f.id },
+      alert: { id: `${f.id}:${obs.source}:${obs.key}`, key: obs.key, value: obs.value, tMs: obs.tMs, band, position, source: obs.source, forecastId: f.id, count: 1, firstTMs: obs.tMs },
     };
   }
   return { position, band };
+}
+
+/**
+ * Adds a new band exit to the open alerts. One open alert per vital: a further exit of the same
+ * vital updates it (latest value, band and source; count + 1) instead of stacking another banner —
+ * a monitor reporting every few seconds would otherwise bury the clinician in alerts. An alert
+ * already open for the same reading is not counted twice.
+ */
+export function mergeAlert(open: readonly BandAlert[], next: BandAlert): BandAlert[] {
+  const i = open.findIndex((a) => a.key === next.key);
+  if (i < 0) return [...open, next];
+  const prev = open[i]!;
+  if (prev.source === next.source) return [...open];
+  const merged: BandAlert = { ...next, id: prev.id, count: prev.count + 1, firstTMs: prev.firstTMs };
+  return open.map((a, j) => (j === i ? merged : a));
 }
 
 /** One past forecast checked against what was then observed. */

@@ -141,7 +141,7 @@ const initial = () => ({
   cutPlanes: [] as CutPlaneState[],
   selectedCutId: null as string | null,
   clipPlanes: [0, 1, 2].map((axis) => ({ axis: axis as 0 | 1 | 2, enabled: false, offsetMm: 0, flip: false })),
-  showSlices: true,
+  showSlices: false,
   sliceIndex: { axial: 0, coronal: 0, sagittal: 0 } as Record<SliceAxis, number>,
   landmarks: [] as Landmark[],
   measurements: [] as Measurement3d[],

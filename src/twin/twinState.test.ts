@@ -82,6 +82,31 @@ describe('twin store', () => {
     expect(c.text).toMatch(/^Confidence (high|moderate|low):/);
   }, 60_000);
 
+  it('keeps the band from collapsing under a stream of monitor readings (spread floor)', async () => {
+    await calibrateTwin(inProcess, 'p3', record, { nowMs: T0 });
+    const f0 = twinStore.getState().forecast!;
+    const w0 = f0.bands.sbpMmHg![1]!.p95 - f0.bands.sbpMmHg![1]!.p05;
+    for (let i = 1; i <= 40; i++) {
+      await assimilateLive(inProcess, 'p3', [reading('sbpMmHg', 128, `Observation/s${i}`, T0 + i * 2000)], { nowMs: T0 + i * 2000 });
+    }
+    const f = twinStore.getState().forecast!;
+    const w = f.bands.sbpMmHg![1]!.p95 - f.bands.sbpMmHg![1]!.p05;
+    expect(twinStore.getState().assimilated).toBe(40);
+    // Measurement noise alone keeps ±1.645·8 mmHg; the floor keeps part of the model spread too.
+    // The ensemble itself keeps at least the floor of its calibrated spread in every column.
+    const sdOf = (e: { outputs: Float64Array; outputKeys: string[]; size: number }, key: string) => {
+      const j = e.outputKeys.indexOf(key);
+      const xs = Array.from({ length: e.size }, (_, k) => e.outputs[k * e.outputKeys.length + j]!);
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
+    };
+    const st = twinStore.getState();
+    expect(sdOf(st.ensemble!, 'sbpMmHg')).toBeGreaterThanOrEqual(0.5 * sdOf(st.calibration!.ensemble, 'sbpMmHg') - 1e-9);
+    expect(sdOf(st.ensemble!, 'hrBpm')).toBeGreaterThanOrEqual(0.5 * sdOf(st.calibration!.ensemble, 'hrBpm') - 1e-9);
+    expect(w).toBeGreaterThan(2 * 1.645 * 8 * 0.9);
+    expect(w).toBeGreaterThan(0.6 * w0);
+  }, 60_000);
+
   it('reports a calibration error instead of a twin', async () => {
     await calibrateTwin(inProcess, 'p2', [{ resourceType: 'Patient', id: 'a' }, { resourceType: 'Patient', id: 'b' }], { nowMs: T0 });
     expect(twinStore.getState().status).toBe('error');

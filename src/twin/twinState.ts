@@ -9,7 +9,8 @@ import type { TwinCompute, RecordCalibrationResult, TwinEnsemble } from '../comp
 import type { SteadyStateResult } from '../domain/physiology';
 import { noiseSd } from '../../workers/physiology/calibration/observation-model';
 import type { OutputKey } from '../../workers/physiology/calibration/observation-model';
-import { judgeObservation, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
+import { judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
+import { applySpreadFloor } from '../domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../ingest/fhir-vitals';
 
 /** Vitals the twin forecasts (model outputs observed at the bedside). */
@@ -17,6 +18,8 @@ export const FORECAST_KEYS = ['hrBpm', 'sbpMmHg', 'dbpMmHg', 'mapMmHg'] as const
 export type ForecastKey = (typeof FORECAST_KEYS)[number];
 export const FORECAST_HORIZON_SEC = 6 * 3600;
 export const FORECAST_STEP_SEC = 600;
+/** Spread floor after each live update, as a fraction of the calibration's spread (ensembleSpread.ts). */
+export const SPREAD_FLOOR = 0.5;
 /** Past forecasts kept for the Validation view (a forecast a reading, a shift of 5-min readings). */
 const HISTORY_LIMIT = 200;
 
@@ -174,26 +177,34 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     const known = new Set(s.live.map((o) => `${o.source}:${o.kind}`));
     const fresh = readings.filter((o) => !known.has(`${o.source}:${o.kind}`));
     if (fresh.length === 0) return;
-    twinStore.setState({ live: [...s.live, ...fresh].sort((a, b) => (a.timeMs ?? 0) - (b.timeMs ?? 0)) });
-    if (s.status !== 'ready' || !s.ensemble) return;
+    const live = [...s.live, ...fresh].sort((a, b) => (a.timeMs ?? 0) - (b.timeMs ?? 0));
+    if (s.status !== 'ready' || !s.ensemble || !s.calibration) {
+      twinStore.setState({ live });
+      return;
+    }
     const coverage = [...s.coverage];
-    const alerts = [...s.alerts];
+    let alerts = s.alerts;
     for (const o of fresh) {
       if (o.implausible || o.timeMs === undefined || !(FORECAST_KEYS as readonly VitalKind[]).includes(o.kind)) continue;
       const j = judgeObservation(s.forecast, { key: o.kind, value: o.value, tMs: o.timeMs, source: o.source });
       if (!j) continue;
       coverage.push({ key: o.kind, position: j.position });
-      if (j.alert && !alerts.some((a) => a.id === j.alert!.id)) alerts.push(j.alert);
+      if (j.alert) alerts = mergeAlert(alerts, j.alert);
     }
-    twinStore.setState({ coverage, alerts });
     const vitals = fresh.filter((o) => !o.implausible).map((o) => ({ kind: o.kind, value: o.value }));
-    if (vitals.length === 0) return;
+    if (vitals.length === 0) {
+      twinStore.setState({ live, coverage, alerts });
+      return;
+    }
     const r = await compute.assimilateVitals(s.ensemble, vitals, 1000 + s.assimilated);
+    // Monitor readings seconds apart are not independent: keep the spread from collapsing.
+    const { ensemble } = applySpreadFloor(r.ensemble, s.calibration.ensemble, SPREAD_FLOOR);
     const latestMs = Math.max(...fresh.map((o) => o.timeMs ?? 0));
-    const forecast = await issueForecast(compute, r.ensemble, Math.max(opts.nowMs ?? Date.now(), latestMs));
+    const forecast = await issueForecast(compute, ensemble, Math.max(opts.nowMs ?? Date.now(), latestMs));
     const now = twinStore.getState();
     if (now.patientId !== patientId || now.calibration !== s.calibration) return;
-    twinStore.setState({ ensemble: r.ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
+    // One store update per batch: the timeline redraws once per arrival, not per step.
+    twinStore.setState({ live, coverage, alerts, ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
   };
   const p = chain.then(run, run);
   chain = p.catch(() => undefined);

@@ -27,10 +27,10 @@ import {
 
 /**
  * Step control of the production integrator: each beat takes max(DEFAULT_STEPS_PER_BEAT,
- * ⌈period / DEFAULT_MAX_STEP_SEC⌉) equal RK4 steps (161 at 72 bpm, 289 at 40 bpm). Steps above
- * about 7 ms lose accuracy around valve events (measured: 1 mmHg at 7.5 ms, 0.05 at 6 ms), so
- * 5.2 ms keeps pressures within 0.5 mmHg and volumes within 0.5 mL of a 20× finer reference over
- * 10 beats for every preset and for 40–150 bpm (integrator.test.ts; bench/solver.bench.ts).
+ * ⌈period / min(DEFAULT_MAX_STEP_SEC, ctx.stableStepSec)⌉) equal RK4 steps (161 at 72 bpm, 289 at
+ * 40 bpm). Near RK4's stability limit (≈ 6.3 ms for the presets) the error grows fast (1 mmHg
+ * at 7.5 ms); 5.2 ms keeps pressures within 0.5 mmHg and volumes within 0.5 mL of a 20× finer
+ * reference over 10 beats for every preset and for 40–150 bpm (integrator.test.ts; bench).
  */
 export const DEFAULT_STEPS_PER_BEAT = 100;
 export const DEFAULT_MAX_STEP_SEC = 0.0052;

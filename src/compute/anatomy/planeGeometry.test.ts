@@ -61,3 +61,10 @@ describe('bounds', () => {
     expect(() => boundsOf(new Float32Array(0))).toThrow(/without vertices/);
   });
 });
+
+describe('cut plane state objects', () => {
+  it('accepts a stored cut (extra fields such as its id are not slider values)', () => {
+    const stored = { id: 'cut-1', organLabel: 1, vesselLabel: null, azimuthDeg: 0, elevationDeg: 0, offsetMm: 2 };
+    expect(cutPlaneLps(stored, [0, 0, 0]).pointLps).toEqual([2, 0, 0]);
+  });
+});

@@ -26,8 +26,8 @@ export function cutNormalLps(azimuthDeg: number, elevationDeg: number): Vec3 {
 }
 
 export function cutPlaneLps(params: CutPlaneParams, organCentreLps: Vec3): PlaneLps {
-  for (const [k, v] of Object.entries(params)) {
-    if (!Number.isFinite(v)) throw new Error(`cut plane ${k} must be a finite number, got ${String(v)}`);
+  for (const k of ['azimuthDeg', 'elevationDeg', 'offsetMm'] as const) {
+    if (!Number.isFinite(params[k])) throw new Error(`cut plane ${k} must be a finite number, got ${String(params[k])}`);
   }
   const n = cutNormalLps(params.azimuthDeg, params.elevationDeg);
   return {

@@ -19,8 +19,7 @@ import { MeshingClient } from '../meshing';
 import { type SegmentationOp } from '../../../workers/meshing/workerApi';
 import { type AnatomyWorkerApi, type CutResult, type LoadProgress } from './anatomyWorkerApi';
 import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMap';
-import { cutPlaneLps, type CutPlaneParams } from './planeGeometry';
-import { boundsOf } from './planeGeometry';
+import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 
 export interface JobHooks {
   signal?: AbortSignal;
@@ -97,6 +96,8 @@ export class AnatomySession {
   private meshing = new MeshingClient();
   private segmenterHasCt = false;
   private disposed = false;
+  /** Organ centres by surface, so a slider drag does not rescan the vertices on every event. */
+  private readonly centres = new WeakMap<object, Vec3>();
 
   constructor(readonly patientId: string) {
     const published = imageVolumeStore.getState().current;
@@ -264,7 +265,12 @@ export class AnatomySession {
   async cut(organLabel: number, params: CutPlaneParams, vesselLabel: number | null): Promise<CutResult & { planePointLps: Vec3; planeNormalLps: Vec3 }> {
     const mesh = anatomyStore.getState().meshes.get(organLabel);
     if (mesh === undefined) throw new Error(`structure ${organLabel} has no surface`);
-    const plane = cutPlaneLps(params, boundsOf(mesh.mesh.positionsLps).centreLps);
+    let centre = this.centres.get(mesh.mesh);
+    if (centre === undefined) {
+      centre = boundsOf(mesh.mesh.positionsLps).centreLps;
+      this.centres.set(mesh.mesh, centre);
+    }
+    const plane = cutPlaneLps(params, centre);
     const r = await this.plannerWorker().api.cut(organLabel, plane, vesselLabel);
     return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps };
   }

@@ -76,9 +76,10 @@ async function start(): Promise<Cornerstone> {
       'WebGL is unavailable to the image viewer, so images cannot be displayed. Turn on hardware acceleration in the browser settings.',
     );
   }
-  // Two decode workers at most: decoding is CPU-bound and the UI thread needs a core.
+  // Half the cores for decoding (at least 2, at most 4): decoding is CPU-bound, the UI thread
+  // and the rasteriser need the rest; with a single worker one slow codec call stalls the queue.
   const hw = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2;
-  loader.init({ maxWebWorkers: Math.max(1, Math.min(4, Math.floor(hw / 2))) });
+  loader.init({ maxWebWorkers: Math.max(2, Math.min(4, Math.floor(hw / 2))) });
   core.volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', core.cornerstoneStreamingImageVolumeLoader as never);
   core.volumeLoader.registerUnknownVolumeLoader(core.cornerstoneStreamingImageVolumeLoader as never);
   tools.init();

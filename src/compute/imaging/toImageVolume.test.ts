@@ -35,6 +35,12 @@ describe('toImageVolume', () => {
     expect(v.voxels[0]).toBe(-400);
   });
 
+  it('keeps an array handed over as owned instead of copying it', () => {
+    const scalars = new Int16Array(8);
+    const v = toImageVolume({ ...abdomen, dimensions: [2, 2, 2] }, scalars, undefined, { kind: 'dicom-series', id: 's' }, { scalarsOwned: true });
+    expect(v.voxels).toBe(scalars);
+  });
+
   it('applies rescale when the loader did not: stored 0 with intercept −1024 is air at −1024 HU', () => {
     const stored = Uint16Array.from([0, 1024, 1064, 4095]);
     const v = toImageVolume({ ...abdomen, dimensions: [2, 2, 1], isPreScaled: false }, stored, { slope: 1, intercept: -1024 }, { kind: 'dicom-series', id: 's' });

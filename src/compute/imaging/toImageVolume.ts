@@ -42,6 +42,13 @@ export function toImageVolume(
   scalars: ArrayLike<number> & { length: number },
   rescale: Rescale | undefined,
   source: ImageVolume['source'],
+  opts: {
+    /**
+     * The caller hands over a fresh array nobody else holds (Cornerstone's
+     * `getCompleteScalarDataArray` builds one): keep it instead of copying 150 MB again.
+     */
+    scalarsOwned?: boolean;
+  } = {},
 ): ImageVolume {
   const dimensions = vec3(v.dimensions, 'dimensions', v.volumeId);
   const spacingMm = vec3(v.spacing, 'spacing', v.volumeId);
@@ -55,7 +62,7 @@ export function toImageVolume(
   const isCt = (v.modality ?? 'CT') === 'CT';
   let voxels: VoxelArray;
   if (v.isPreScaled || !rescale || (rescale.slope === 1 && rescale.intercept === 0)) {
-    voxels = copyTyped(scalars);
+    voxels = opts.scalarsOwned && isVoxelArray(scalars) ? scalars : copyTyped(scalars);
   } else {
     const { slope, intercept } = rescale;
     const integral = Number.isInteger(slope) && Number.isInteger(intercept);
@@ -73,6 +80,10 @@ export function toImageVolume(
     } else voxels = out;
   }
   return { dimensions, spacingMm, originLps, directionLps: d, voxels, unit: isCt ? 'HU' : 'arbitrary', source };
+}
+
+function isVoxelArray(a: ArrayLike<number>): a is VoxelArray {
+  return a instanceof Int16Array || a instanceof Uint16Array || a instanceof Uint8Array || a instanceof Float32Array || a instanceof Int32Array;
 }
 
 function copyTyped(a: ArrayLike<number>): VoxelArray {

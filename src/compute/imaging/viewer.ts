@@ -231,6 +231,7 @@ export class ImagingViewer {
       scalars as ArrayLike<number> & { length: number },
       mod?.rescaleSlope !== undefined ? { slope: mod.rescaleSlope, intercept: mod.rescaleIntercept ?? 0 } : undefined,
       { kind: 'dicom-series', id: s.id, description: s.description },
+      { scalarsOwned: true },
     );
   }
 

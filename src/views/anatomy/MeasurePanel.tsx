@@ -1,6 +1,6 @@
 // Measurements and landmarks picked on surfaces in 3D (choose a tool above the view, then click).
 import type { ReactNode } from 'react';
-import { useAnatomy } from '../../twin/anatomy';
+import { anatomyStore, useAnatomy } from '../../twin/anatomy';
 
 const fmt = (p: readonly number[]): string => p.map((x) => x.toFixed(1)).join(', ');
 
@@ -9,7 +9,7 @@ export function MeasurePanel(): ReactNode {
   const landmarks = useAnatomy((s) => s.landmarks);
   const tool = useAnatomy((s) => s.tool);
   const pending = useAnatomy((s) => s.pendingPointsLps.length);
-  const { removeMeasurement, removeLandmark, renameLandmark } = useAnatomy((s) => s);
+  const { removeMeasurement, removeLandmark, renameLandmark } = anatomyStore.getState();
   const hint =
     tool === 'distance' ? `Distance: click two points on a surface (${pending}/2).` : tool === 'angle' ? `Angle: click three points, the vertex second (${pending}/3).` : tool === 'landmark' ? 'Landmark: click a surface point.' : null;
   return (

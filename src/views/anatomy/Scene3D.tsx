@@ -115,12 +115,26 @@ function CutPlaneView(props: { cut: CutPlaneState; selected: boolean }): ReactNo
     return { position: new THREE.Vector3(...p.pointLps), quaternion: q, size: 2.2 * b.radiusMm };
   }, [b, props.cut]);
   const geometry = useMemo(() => new THREE.PlaneGeometry(size, size), [size]);
-  useEffect(() => () => geometry.dispose(), [geometry]);
+  // The frame: a faint fill alone disappears edge-on and hides everything face-on.
+  const frame = useMemo(() => new THREE.EdgesGeometry(geometry), [geometry]);
+  useEffect(
+    () => () => {
+      geometry.dispose();
+      frame.dispose();
+    },
+    [geometry, frame],
+  );
   if (b === null) return null;
+  const colour = props.selected ? '#ffd400' : '#b8a040';
   return (
-    <mesh geometry={geometry} position={position} quaternion={quaternion} raycast={() => null}>
-      <meshBasicMaterial color={props.selected ? '#ffd400' : '#c8b040'} transparent opacity={props.selected ? 0.28 : 0.16} depthWrite={false} side={THREE.DoubleSide} />
-    </mesh>
+    <group position={position} quaternion={quaternion}>
+      <mesh geometry={geometry} raycast={() => null}>
+        <meshBasicMaterial color={colour} transparent opacity={props.selected ? 0.1 : 0.05} depthWrite={false} side={THREE.DoubleSide} />
+      </mesh>
+      <lineSegments geometry={frame} raycast={() => null}>
+        <lineBasicMaterial color={colour} />
+      </lineSegments>
+    </group>
   );
 }
 
@@ -319,7 +333,7 @@ export function Scene3D(props: { volume: ImageVolume | null }): ReactNode {
         frameloop="demand"
         gl={{ preserveDrawingBuffer: true, antialias: true, localClippingEnabled: true }}
         camera={{ fov: 35, near: 1, far: 20000, position: [0, -800, 0], up: [0, 0, 1] }}
-        raycaster={{ firstHitOnly: true } as never}
+        raycaster={{ firstHitOnly: true }}
         onCreated={({ gl }) => {
           gl.localClippingEnabled = true;
           gl.setClearColor('#0b0f14');

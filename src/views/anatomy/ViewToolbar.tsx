@@ -23,7 +23,7 @@ const AXIS_NAMES = ['L–R', 'A–P', 'S–I'] as const;
 export function framingPose(view: StandardView, volume: ImageVolume | null) {
   const s = anatomyStore.getState();
   const b = unionBounds([...s.meshes.values()].filter((m) => m.mesh.positionsLps.length > 0).map((m) => boundsOf(m.mesh.positionsLps)));
-  if (b) return standardViewPose(view, b.centreLps, Math.max(50, b.radiusMm) * 3.6);
+  if (b) return standardViewPose(view, b.centreLps, Math.max(50, b.radiusMm) * 4.2);
   if (volume) {
     const [nI, nJ, nK] = volume.dimensions;
     const ext = Math.hypot(nI * volume.spacingMm[0], nJ * volume.spacingMm[1], nK * volume.spacingMm[2]);

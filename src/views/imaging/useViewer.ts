@@ -45,8 +45,44 @@ declare global {
     twinscopeImaging?: {
       renderCount: (key: ViewportKey) => number;
       displayedPixels: ImagingViewer['displayedPixels'];
+      /** Geometry and value range of the volume published to the Anatomy view, or null. */
+      publishedVolume: () => PublishedVolumeSummary | null;
     };
   }
+}
+
+export interface PublishedVolumeSummary {
+  dimensions: number[];
+  spacingMm: number[];
+  originLps: number[];
+  directionLps: number[];
+  unit: string;
+  minValue: number;
+  maxValue: number;
+  patientId: string | null;
+}
+
+function publishedVolumeSummary(): PublishedVolumeSummary | null {
+  const cur = imageVolumeStore.getState().current;
+  if (!cur) return null;
+  const v = cur.volume;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < v.voxels.length; i++) {
+    const x = v.voxels[i]!;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return {
+    dimensions: [...v.dimensions],
+    spacingMm: [...v.spacingMm],
+    originLps: [...v.originLps],
+    directionLps: [...v.directionLps],
+    unit: v.unit,
+    minValue: min,
+    maxValue: max,
+    patientId: cur.patientId,
+  };
 }
 
 export function useViewer() {
@@ -88,6 +124,7 @@ export function useViewer() {
         window.twinscopeImaging = {
           renderCount: (key) => viewer?.renderCounts[key] ?? 0,
           displayedPixels: (key) => viewer?.displayedPixels(key) ?? null,
+          publishedVolume: publishedVolumeSummary,
         };
         setState((s) => ({ ...s, cs, viewer, initError: null }));
       },
@@ -156,9 +193,20 @@ export function useViewer() {
         if (ac.signal.aborted) throw new DOMException('Loading cancelled', 'AbortError');
         // Stack first: the element exists because layout 'stack' was set above.
         await viewer.setLayout('stack', elements.current);
+        // One React update per animation frame at most: a 300-slice series reports 300 times,
+        // and re-rendering the view for each would compete with decoding for the main thread.
+        let pending: LoadProgress | null = null;
+        const flush = () => {
+          const progress = pending;
+          pending = null;
+          if (progress) setState((s) => (s.loading ? { ...s, loading: { ...s.loading, progress } } : s));
+        };
         const opened = await viewer.openSeries(ready, {
           signal: ac.signal,
-          onProgress: (progress) => setState((s) => (s.loading ? { ...s, loading: { ...s.loading, progress } } : s)),
+          onProgress: (progress) => {
+            if (pending === null) requestAnimationFrame(flush);
+            pending = progress;
+          },
         });
         let notice = opened.noVolumeReason ? `Shown as a stack only: ${opened.noVolumeReason}, so there is no three-plane view.` : null;
         if (opened.mprReady) {

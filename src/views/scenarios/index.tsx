@@ -1,13 +1,460 @@
-// Placeholder entry of the Scenarios view (lazy chunk). Replaced by the view's own implementation;
-// until then it says plainly that the view is not available, and shows no invented data.
-import type { ReactNode } from 'react';
+// The Scenarios tab (cardiologist): scenarios from templates on the calibrated twin (current
+// therapy always the baseline), run in the worker pool with progress, cancel and results
+// streaming in; overlaid trajectories, PV loops at a chosen time, the Scenario comparison table,
+// and Accept plan → CarePlan + Provenance in the record.
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { WorkspaceViewProps } from '../workspace/view-props';
+import { physiologyPool } from '../../compute/physiology';
+import { twinCalibrationClient } from '../../compute/twinCalibration';
+import { METRIC_INFO, type BeatWaveforms, type MetricKey } from '../../domain/physiology';
+import { comparisonCsv, comparisonRows, COMPARISON_ENDPOINTS, displayUnit, formatMetric } from '../../domain/scenarioComparison';
+import { describeInterventions, SCENARIO_TEMPLATES, templateById, type TemplateId } from '../../domain/scenarioTemplates';
+import { carePlanBundle } from '../../domain/twinRecords';
+import { useSession, useTwinPermission } from '../../sources/queries';
+import { addScenario, BASELINE_ID, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
+import { calibrateTwin, selectTwinPatient, TWIN_MODEL, twinStore, useTwin } from '../../twin/twinState';
+import { ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
+import { downloadCsv, downloadPng } from '../twin/chartExport';
+import { ProgressBar } from '../twin/ProgressBar';
+import { SCENARIO_COLOURS } from '../twin/palette';
+import { postTransaction, useTwinRecord } from '../twin/useTwinRecord';
+import { PvLoops } from '../twin/WaveformsPanel';
+import '../twin/twin.css';
 
-export default function ScenariosView(_props: WorkspaceViewProps): ReactNode {
+const TRAJECTORY_METRICS: readonly MetricKey[] = ['mapMmHg', 'coLPerMin', 'hrBpm', 'avMeanGradientMmHg', 'pcwpMmHg', 'ef'];
+const PV_TIMES_H = [1, 6, 24] as const;
+
+function NewScenarioForm({ onDone }: { onDone: () => void }): ReactNode {
+  const [templateId, setTemplateId] = useState<TemplateId>('tavr');
+  const options = SCENARIO_TEMPLATES.filter((t) => t.id !== 'baseline');
   return (
-    <div className="notice notice-info placeholder" role="status">
-      <strong>Scenarios is not available yet.</strong>
-      <span>This build does not include side-by-side treatment scenarios on the calibrated twin.</span>
+    <div className="toolbar" role="group" aria-label="New scenario from a template">
+      <div className="field">
+        <label htmlFor="scenario-template">Template</label>
+        <select id="scenario-template" className="input" value={templateId} onChange={(e) => setTemplateId(e.target.value as TemplateId)}>
+          {options.map((t) => (
+            <option key={t.id} value={t.id}>
+              {t.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <span className="muted">{templateById(templateId).description}</span>
+      <button
+        type="button"
+        className="btn btn-primary"
+        onClick={() => {
+          addScenario(templateId);
+          onDone();
+        }}
+      >
+        Add scenario
+      </button>
+      <button type="button" className="btn btn-ghost" onClick={onDone}>
+        Close
+      </button>
+    </div>
+  );
+}
+
+function TrajectoryChart({ metric, ids, names }: { metric: MetricKey; ids: readonly string[]; names: ReadonlyMap<string, string> }): ReactNode {
+  const results = useScenarios((s) => s.results);
+  const { rows, whiskers } = useMemo(() => {
+    const byT = new Map<number, Record<string, number>>();
+    const whiskers: { id: string; data: { tH: number; v: number; err: [number, number] }[] }[] = [];
+    for (const id of ids) {
+      const r = results[id]?.result;
+      if (!r?.trajectory) continue;
+      for (const p of r.trajectory) {
+        const tH = p.tSec / 3600;
+        let row = byT.get(tH);
+        if (!row) byT.set(tH, (row = { tH }));
+        row[id] = p[metric];
+      }
+      const last = r.trajectory[r.trajectory.length - 1];
+      const e = r.ensemble?.[metric];
+      if (last && e) whiskers.push({ id, data: [{ tH: last.tSec / 3600, v: e.p50, err: [e.p50 - e.p05, e.p95 - e.p50] }] });
+    }
+    return { rows: [...byT.values()].sort((a, b) => a.tH! - b.tH!), whiskers };
+  }, [results, ids, metric]);
+  const unit = displayUnit(metric);
+  return (
+    <ResponsiveContainer width="100%" height={260}>
+      <ComposedChart data={rows} margin={{ top: 6, right: 16, bottom: 18, left: 6 }}>
+        <CartesianGrid stroke="#2c3543" />
+        <XAxis dataKey="tH" type="number" domain={[0, 'dataMax']} stroke="#a3afbd" fontSize={11} label={{ value: 'time (h)', position: 'insideBottom', offset: -8, fill: '#a3afbd', fontSize: 11 }} />
+        <YAxis stroke="#a3afbd" fontSize={11} domain={['auto', 'auto']} label={{ value: `${METRIC_INFO[metric].label} (${unit})`, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11, dy: 60 }} />
+        <Tooltip
+          contentStyle={{ background: '#181d26', border: '1px solid #2c3543' }}
+          labelFormatter={(t) => `${Number(t).toFixed(2)} h`}
+          formatter={(v, name) => [typeof v === 'number' ? `${formatMetric(metric, v)} ${unit}` : String(v), names.get(String(name)) ?? String(name)]}
+        />
+        <Legend wrapperStyle={{ fontSize: 11 }} formatter={(v: string) => names.get(v) ?? v} />
+        {ids.map((id, i) =>
+          results[id]?.result.trajectory ? <Line key={id} dataKey={id} name={id} stroke={SCENARIO_COLOURS[i % SCENARIO_COLOURS.length]} dot={false} isAnimationActive={false} /> : null,
+        )}
+        {whiskers.map((w) => {
+          const i = ids.indexOf(w.id);
+          return (
+            <Scatter key={`${w.id}-err`} data={w.data} dataKey="v" name={`${w.id}`} legendType="none" fill={SCENARIO_COLOURS[i % SCENARIO_COLOURS.length]} isAnimationActive={false}>
+              <ErrorBar dataKey="err" width={6} strokeWidth={2} stroke={SCENARIO_COLOURS[i % SCENARIO_COLOURS.length]} direction="y" />
+            </Scatter>
+          );
+        })}
+      </ComposedChart>
+    </ResponsiveContainer>
+  );
+}
+
+export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactNode {
+  useEffect(() => {
+    selectTwinPatient(patientId);
+    selectScenarioPatient(patientId);
+  }, [patientId]);
+  const permission = useTwinPermission(patientId);
+  const record = useTwinRecord(patientId);
+  const session = useSession();
+  const allowed = permission.data?.allowed === true;
+  const denied = permission.data !== undefined && !permission.data.allowed;
+
+  const twinStatus = useTwin((s) => (s.patientId === patientId ? s.status : 'idle'));
+  const twinProgress = useTwin((s) => s.progress);
+  const twinError = useTwin((s) => s.error);
+  const calibration = useTwin((s) => s.calibration);
+  const drafts = useScenarios((s) => s.drafts);
+  const status = useScenarios((s) => s.status);
+  const progress = useScenarios((s) => s.progress);
+  const results = useScenarios((s) => s.results);
+  const runError = useScenarios((s) => s.error);
+  const settings = useScenarios((s) => s.settings);
+
+  const calAbort = useRef<AbortController | null>(null);
+  useEffect(() => {
+    if (allowed && record.data && twinStore.getState().patientId === patientId && twinStore.getState().status === 'idle') {
+      const ac = new AbortController();
+      calAbort.current = ac;
+      void calibrateTwin(twinCalibrationClient(), patientId, record.data.resources, { signal: ac.signal });
+    }
+  }, [allowed, record.data, patientId]);
+
+  const [showNew, setShowNew] = useState(false);
+  const runAbort = useRef<AbortController | null>(null);
+  useEffect(() => () => runAbort.current?.abort(), []);
+  const run = () => {
+    if (!calibration) return;
+    runAbort.current?.abort();
+    const ac = new AbortController();
+    runAbort.current = ac;
+    void runScenarios(physiologyPool(), { patient: calibration.patient, parameters: calibration.mapParameters }, ac.signal);
+  };
+
+  const names = useMemo(() => new Map(drafts.map((d) => [d.id, draftLabel(d)])), [drafts]);
+  const ids = drafts.map((d) => d.id);
+  const rows = useMemo(
+    () => comparisonRows(BASELINE_ID, drafts.map((d) => ({ id: d.id, ensemble: results[d.id]?.result.ensemble }))),
+    [drafts, results],
+  );
+  const withResults = drafts.filter((d) => results[d.id]);
+  const overall = drafts.length ? drafts.reduce((s, d) => s + (progress[d.id] ?? 0), 0) / drafts.length : 0;
+
+  const [metric, setMetric] = useState<MetricKey>('mapMmHg');
+  const [pvHour, setPvHour] = useState<number>(24);
+  const [pvLoops, setPvLoops] = useState<{ id: string; w: BeatWaveforms }[]>([]);
+  // PV loops at the chosen time: one main run (no ensemble) per scenario up to that time; at the
+  // horizon the runs already made are reused.
+  useEffect(() => {
+    const done = drafts.filter((d) => results[d.id]);
+    if (done.length === 0) {
+      setPvLoops([]);
+      return;
+    }
+    if (pvHour * 3600 >= settings.durationSec) {
+      setPvLoops(done.map((d) => ({ id: d.id, w: results[d.id]!.result.waveforms })));
+      return;
+    }
+    const ac = new AbortController();
+    void Promise.all(done.map(async (d) => ({ id: d.id, w: (await physiologyPool().runScenario({ ...results[d.id]!.scenario, durationSec: pvHour * 3600, ensemble: 0 }, { signal: ac.signal })).waveforms })))
+      .then((loops) => {
+        if (!ac.signal.aborted) setPvLoops(loops);
+      })
+      .catch(() => undefined);
+    return () => ac.abort();
+  }, [drafts, results, pvHour, settings.durationSec]);
+
+  const [choice, setChoice] = useState<string>('');
+  const [overrideText, setOverrideText] = useState('');
+  const [reason, setReason] = useState('');
+  const [planState, setPlanState] = useState<{ busy: boolean; message?: string; error?: string }>({ busy: false });
+  const resultsRef = useRef<HTMLDivElement>(null);
+
+  const accept = async () => {
+    const user = session.data;
+    if (!user || !calibration) return;
+    const override = choice === 'override';
+    if (override && (!overrideText.trim() || !reason.trim())) {
+      setPlanState({ busy: false, error: 'An override needs the plan and the reason.' });
+      return;
+    }
+    const draft = drafts.find((d) => d.id === choice);
+    if (!override && (!draft || !results[draft.id])) {
+      setPlanState({ busy: false, error: 'Choose a scenario that has results, or an override.' });
+      return;
+    }
+    setPlanState({ busy: true });
+    try {
+      const title = override ? overrideText.trim() : draftLabel(draft!);
+      const activities = override ? [overrideText.trim()] : describeInterventions(results[draft!.id]!.scenario.interventions ?? []);
+      const summary = rows
+        .map((r) => {
+          const parts = r.cells.map((c) => `${names.get(c.scenarioId) ?? c.scenarioId} ${c.median} (${c.interval})${c.diff ? ` Δ ${c.diff}` : ''}`);
+          return `${r.label} [${r.unit}] at ${settings.durationSec / 3600} h: ${parts.join('; ')}`;
+        })
+        .join('\n');
+      const planId = `${override ? 'override' : draft!.id}-${Date.now().toString(36)}`;
+      const inputs = calibration.inputs.used.map((u) => u.source).filter((s) => s.startsWith('Observation/'));
+      const res = await postTransaction(
+        carePlanBundle({
+          patientId,
+          planId,
+          title: activities.length === 0 ? `${title}: continue current therapy` : title,
+          activities: activities.length === 0 ? ['Continue current therapy'] : activities,
+          summary,
+          override,
+          reason: reason.trim(),
+          createdAt: new Date().toISOString(),
+          actor: { userId: user.id, display: user.displayName || user.username },
+          model: TWIN_MODEL,
+          inputs,
+        }),
+      );
+      const location = res.entry?.[0]?.response?.location ?? '';
+      const planRef = location.split('/_history')[0] ?? location;
+      setPlanState({ busy: false, message: `Plan recorded as ${planRef || 'CarePlan'} with its Provenance, by ${user.displayName || user.username}.` });
+    } catch (err) {
+      setPlanState({ busy: false, error: `The plan was not recorded: ${errorMessage(err)}` });
+    }
+  };
+
+  if (record.isPending || permission.isPending) return <Loading label="Loading the record…" />;
+  if (record.isError) return <ErrorNotice error={record.error} onRetry={() => void record.refetch()} />;
+  if (denied) {
+    return (
+      <div className="notice notice-warn" role="status">
+        <strong>Scenarios cannot be run or recorded for this patient.</strong>
+        <span>{permission.data?.reason ?? 'The patient’s consent denies digital-twin use.'}</span>
+      </div>
+    );
+  }
+
+  return (
+    <div className="scenarios-view">
+      <div className="toolbar">
+        <button type="button" className="btn" onClick={() => setShowNew(true)} disabled={status === 'running'}>
+          New scenario
+        </button>
+        <button type="button" className="btn btn-primary" onClick={run} disabled={!calibration || status === 'running' || !allowed}>
+          Run scenarios
+        </button>
+        {status === 'running' && <ProgressBar label="Running scenarios" fraction={overall} onCancel={() => runAbort.current?.abort()} />}
+        <span className="muted">
+          {drafts.length} scenarios × {settings.ensemble} ensemble members × {settings.durationSec / 3600} h on the calibrated twin
+          {status === 'running' && ` · ${withResults.length} of ${drafts.length} done`}
+        </span>
+      </div>
+      {twinStatus === 'calibrating' && (
+        <div className="notice notice-info" role="status">
+          <strong>Calibrating the twin to the record before scenarios can run…</strong>
+          <ProgressBar label="Calibrating the twin" fraction={twinProgress} onCancel={() => calAbort.current?.abort()} />
+        </div>
+      )}
+      {twinStatus === 'error' && <ErrorNotice error={new Error(twinError ?? 'unknown error')} title="Calibration failed" />}
+      {status === 'cancelled' && <div className="notice notice-info" role="status">Run cancelled; results that had finished are kept.</div>}
+      {status === 'error' && runError && <ErrorNotice error={new Error(runError)} title="Scenarios could not run" />}
+      {showNew && <NewScenarioForm onDone={() => setShowNew(false)} />}
+
+      <div className="scenario-list" aria-label="Scenarios">
+        {drafts.map((d, i) => {
+          const t = templateById(d.templateId);
+          return (
+            <div key={d.id} className="scenario-card" style={{ borderLeftColor: SCENARIO_COLOURS[i % SCENARIO_COLOURS.length] }} aria-label={draftLabel(d)} role="group">
+              <header>
+                <strong>{t.label}</strong>
+                {d.id !== BASELINE_ID && (
+                  <button type="button" className="btn btn-small btn-ghost" aria-label={`Remove ${draftLabel(d)}`} onClick={() => removeScenario(d.id)} disabled={status === 'running'}>
+                    ✕
+                  </button>
+                )}
+              </header>
+              <span className="muted">{t.description}</span>
+              {t.fields.length > 0 && (
+                <div className="scenario-fields">
+                  {t.fields.map((f) => (
+                    <div className="field" key={f.key}>
+                      <label htmlFor={`${d.id}-${f.key}`}>
+                        {f.label} ({f.unit})
+                      </label>
+                      <input
+                        id={`${d.id}-${f.key}`}
+                        className="input"
+                        type="number"
+                        min={f.min}
+                        max={f.max}
+                        step={f.step}
+                        value={d.values[f.key] ?? f.default}
+                        disabled={status === 'running'}
+                        onChange={(e) => updateScenario(d.id, { ...d.values, [f.key]: e.target.valueAsNumber })}
+                      />
+                    </div>
+                  ))}
+                </div>
+              )}
+              {status === 'running' && <span className="mono muted">{Math.round((progress[d.id] ?? 0) * 100)} %</span>}
+            </div>
+          );
+        })}
+      </div>
+
+      {withResults.length > 0 && (
+        <div ref={resultsRef} className="scenario-results">
+          <Panel
+            title="Comparison"
+            actions={
+              <span className="toolbar">
+                <button type="button" className="btn btn-small" onClick={() => downloadCsv(comparisonCsv(rows, names), `scenarios-${patientId}.csv`)}>
+                  Export CSV
+                </button>
+                <button type="button" className="btn btn-small" onClick={() => void downloadPng(resultsRef.current!, `scenarios-${patientId}.png`)}>
+                  Export PNG
+                </button>
+              </span>
+            }
+          >
+            <p className="muted">
+              Endpoints at {settings.durationSec / 3600} h: median and 90 % interval over {settings.ensemble} ensemble members; Δ = difference of medians to the baseline; “overlap” = the
+              two 90 % intervals overlap (no clear difference).
+            </p>
+            <div className="table-wrap">
+              <table className="table compact comparison" aria-label="Scenario comparison">
+                <thead>
+                  <tr>
+                    <th scope="col">Endpoint</th>
+                    {drafts
+                      .filter((d) => results[d.id])
+                      .map((d) => (
+                        <th scope="col" key={d.id}>
+                          {names.get(d.id)}
+                        </th>
+                      ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {rows.map((r) => (
+                    <tr key={r.key}>
+                      <th scope="row">
+                        {r.label} <span className="muted">({r.unit})</span>
+                      </th>
+                      {r.cells.map((c) => (
+                        <td key={c.scenarioId} data-scenario={c.scenarioId} data-endpoint={r.key}>
+                          <span className="median">{c.median}</span> <span className="interval">({c.interval})</span>
+                          {c.diff && (
+                            <>
+                              {' '}
+                              <span className="diff">Δ {c.diff}</span>{' '}
+                              <span className={c.overlapsBaseline ? 'overlap-yes muted' : 'overlap-no'}>{c.overlapsBaseline ? 'overlap' : 'no overlap'}</span>
+                            </>
+                          )}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <form
+              className="plan-form"
+              aria-label="Plan"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void accept();
+              }}
+            >
+              <fieldset>
+                <legend>Plan to record</legend>
+                {withResults.map((d) => (
+                  <label key={d.id} className="radio">
+                    <input type="radio" name="plan" value={d.id} checked={choice === d.id} onChange={() => setChoice(d.id)} /> {names.get(d.id)}
+                  </label>
+                ))}
+                <label className="radio">
+                  <input type="radio" name="plan" value="override" checked={choice === 'override'} onChange={() => setChoice('override')} /> Other plan (override)
+                </label>
+              </fieldset>
+              {choice === 'override' && (
+                <div className="field">
+                  <label htmlFor="override-plan">Plan (override)</label>
+                  <input id="override-plan" className="input" value={overrideText} onChange={(e) => setOverrideText(e.target.value)} />
+                </div>
+              )}
+              <div className="field">
+                <label htmlFor="plan-reason">Reason{choice === 'override' ? ' (required for an override)' : ' (optional)'}</label>
+                <textarea id="plan-reason" className="input" value={reason} onChange={(e) => setReason(e.target.value)} />
+              </div>
+              <div className="toolbar">
+                <button type="submit" className="btn btn-primary" disabled={!choice || planState.busy || !allowed}>
+                  Accept plan
+                </button>
+              </div>
+              {planState.message && (
+                <div className="notice notice-info" role="status">
+                  {planState.message}
+                </div>
+              )}
+              {planState.error && <ErrorNotice error={new Error(planState.error)} title="Not recorded" />}
+            </form>
+          </Panel>
+          <div className="scenario-charts">
+            <Panel
+              title="Trajectories"
+              actions={
+                <select aria-label="Trajectory metric" className="input" value={metric} onChange={(e) => setMetric(e.target.value as MetricKey)}>
+                  {TRAJECTORY_METRICS.map((k) => (
+                    <option key={k} value={k}>
+                      {METRIC_INFO[k].label}
+                    </option>
+                  ))}
+                </select>
+              }
+            >
+              <p className="muted">Lines: the calibrated twin (best fit) over time; whiskers at the end: the ensemble’s 90 % interval.</p>
+              <TrajectoryChart metric={metric} ids={ids} names={names} />
+            </Panel>
+            <Panel
+              title="PV loops"
+              actions={
+                <select aria-label="PV loop time" className="input" value={pvHour} onChange={(e) => setPvHour(Number(e.target.value))}>
+                  {PV_TIMES_H.filter((h) => h * 3600 <= settings.durationSec).map((h) => (
+                    <option key={h} value={h}>
+                      at {h} h
+                    </option>
+                  ))}
+                </select>
+              }
+            >
+              <PvLoops
+                label={`LV pressure–volume loops at ${pvHour} h`}
+                loops={pvLoops.map((l) => ({ name: names.get(l.id) ?? l.id, colour: SCENARIO_COLOURS[ids.indexOf(l.id) % SCENARIO_COLOURS.length]!, w: l.w }))}
+              />
+            </Panel>
+          </div>
+        </div>
+      )}
+      {withResults.length === 0 && status !== 'running' && (
+        <p className="muted">
+          {calibration ? 'Add scenarios with New scenario, then Run scenarios.' : 'Scenarios run on the calibrated twin; calibration starts when the record has loaded.'} Endpoints compared:{' '}
+          {COMPARISON_ENDPOINTS.map((k) => METRIC_INFO[k].label).join(', ')}.
+        </p>
+      )}
     </div>
   );
 }

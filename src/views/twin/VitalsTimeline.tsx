@@ -2,7 +2,7 @@
 // twin's forecast beyond "now" (median, 50 % and 90 % bands), gaps shaded, implausible values and
 // converted units marked, an overview strip with a brush, zoom from 48 h to the whole record, and
 // PNG/CSV export. Data shaping is in src/ingest (timelineRows, lttb); this file only renders.
-import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { memo, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Area, Brush, ComposedChart, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { IssuedForecast } from '../../ingest/forecastCoverage';
 import { lowerBound, lttbIndices } from '../../ingest/lttb';
@@ -117,7 +117,7 @@ export interface VitalsTimelineProps {
   patientLabel: string;
 }
 
-export function VitalsTimeline({ series, forecast, nowMs, patientLabel }: VitalsTimelineProps): ReactNode {
+export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, nowMs, patientLabel }: VitalsTimelineProps): ReactNode {
   const span = useMemo(() => seriesSpan(series), [series]);
   const forecastEndMs = forecast ? forecast.issuedAtMs + (forecast.tSec.at(-1) ?? 0) * 1000 : nowMs;
   const endMs = Math.max(forecastEndMs, span?.endMs ?? nowMs);
@@ -274,4 +274,4 @@ export function VitalsTimeline({ series, forecast, nowMs, patientLabel }: Vitals
       )}
     </section>
   );
-}
+});

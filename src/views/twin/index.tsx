@@ -1,7 +1,7 @@
 // The Twin tab (clinician): the vitals timeline with the twin's forecast bands, live readings
 // assimilated as they arrive, band alerts to acknowledge, Recalibrate, the validation of past
 // forecasts, the calibrated twin's waveforms and PV loop, and the Provenance panel.
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { useSession, useTwinPermission } from '../../sources/queries';
 import { twinCalibrationClient } from '../../compute/twinCalibration';
@@ -15,6 +15,7 @@ import { KIND_LABEL, VitalsTimeline } from './VitalsTimeline';
 import { PressureWaveforms, PvLoops } from './WaveformsPanel';
 import { ProvenancePanel } from './ProvenancePanel';
 import { OKABE_ITO } from './palette';
+import { ProgressBar } from './ProgressBar';
 import './twin.css';
 
 const VITAL_CODE: Record<ForecastKey, Omit<ForecastPoint, 'tMs' | 'p05' | 'p50' | 'p95' | 'key'>> = {
@@ -32,23 +33,6 @@ function useNow(periodMs: number): number {
     return () => clearInterval(id);
   }, [periodMs]);
   return now;
-}
-
-export function ProgressBar({ label, fraction, onCancel }: { label: string; fraction: number; onCancel?: () => void }): ReactNode {
-  const pct = Math.round(Math.max(0, Math.min(1, fraction)) * 100);
-  return (
-    <div className="progress-row">
-      <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-valuetext={`${pct} %`}>
-        <div className="progress-fill" style={{ width: `${pct}%` }} />
-      </div>
-      <span className="mono">{pct} %</span>
-      {onCancel && (
-        <button type="button" className="btn btn-small" onClick={onCancel}>
-          Cancel
-        </button>
-      )}
-    </div>
-  );
 }
 
 export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
@@ -100,6 +84,9 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
     const known = new Set(fromRecord.map((o) => `${o.source}:${o.kind}`));
     return buildVitalSeries([...fromRecord, ...live.filter((o) => !known.has(`${o.source}:${o.kind}`))]);
   }, [record.data, live]);
+  // The timeline is the heaviest render: let React interrupt it for input and keep the rest live.
+  const deferredSeries = useDeferredValue(series);
+  const deferredForecast = useDeferredValue(forecast);
   const coverageRows = useMemo(() => coverageSummary(coverage), [coverage]);
   const [writeState, setWriteState] = useState<{ busy: boolean; message?: string; error?: string }>({ busy: false });
 
@@ -189,13 +176,14 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
         {alerts.length > 0 && (
           <div className="notice notice-error twin-alert" role="alert">
             <strong>
-              {alerts.length === 1 ? 'A reading left' : `${alerts.length} readings left`} the twin’s 90 % forecast band — deterioration or model drift?
+              {alerts.length === 1 ? 'A vital left' : `${alerts.length} vitals left`} the twin’s 90 % forecast band — deterioration or model drift?
             </strong>
             <ul className="compact-list">
               {alerts.slice(-5).map((a) => (
                 <li key={a.id}>
                   {KIND_LABEL[a.key as ForecastKey] ?? a.key} {a.value.toFixed(0)} {UNIT[a.key as ForecastKey]} at {new Date(a.tMs).toLocaleTimeString()} —{' '}
                   {a.position === 'above90' ? 'above' : 'below'} the 90 % band {a.band.p05.toFixed(0)}–{a.band.p95.toFixed(0)}
+                  {a.count > 1 && ` (${a.count} readings outside since ${new Date(a.firstTMs).toLocaleTimeString()})`}
                 </li>
               ))}
             </ul>
@@ -210,7 +198,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
           </div>
         )}
         {writeState.error && <ErrorNotice error={new Error(writeState.error)} title="Not recorded" />}
-        <VitalsTimeline series={series} forecast={forecast} nowMs={now} patientLabel={patientId} />
+        <VitalsTimeline series={deferredSeries} forecast={deferredForecast} nowMs={now} patientLabel={patientId} />
         <div className="twin-row">
           <Panel title="Validation" className="validation">
             <p className="muted">

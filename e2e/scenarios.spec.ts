@@ -1,0 +1,52 @@
+// Scenarios tab (issue 7): the cardiologist compares TAVR with current medical therapy on the
+// calibrated twin and accepts a plan, which appears in the record as a CarePlan with Provenance.
+import { DEMO_PATIENT_AS, DEMO_PATIENT_NO_TWIN } from '../server/demo/ids';
+import { expect, test } from './fixtures';
+import { ScenariosPage } from './pages/twin';
+
+test.describe('Scenarios tab', () => {
+  test.beforeEach(async ({ signInAs }) => {
+    await signInAs('cardiologist');
+  });
+
+  test('TAVR vs medical therapy → comparison → Accept plan → CarePlan + Provenance', async ({ page }) => {
+    test.setTimeout(180_000);
+    const sc = new ScenariosPage(page);
+    await sc.goto(DEMO_PATIENT_AS);
+    await sc.addFromTemplate('TAVR');
+    await expect(page.getByRole('group', { name: /TAVR/ })).toBeVisible();
+    await expect(sc.runScenarios).toBeEnabled({ timeout: 60_000 }); // calibrated
+    await sc.runScenarios.click();
+    await expect(sc.progress).toBeVisible();
+    await expect(sc.comparison).toBeVisible({ timeout: 120_000 });
+    await expect(sc.progress).toHaveCount(0, { timeout: 120_000 });
+    const tavrId = (await page.locator('td[data-endpoint="avMeanGradientMmHg"]').nth(1).getAttribute('data-scenario')) ?? '';
+    const baseline = Number(await sc.cell('baseline', 'avMeanGradientMmHg').textContent());
+    const tavr = Number(await sc.cell(tavrId, 'avMeanGradientMmHg').textContent());
+    // Severe AS (mean gradient ≥ 40 mmHg) → a TAVR gradient below 20 mmHg (PARTNER: ≈ 10 mmHg).
+    expect(baseline).toBeGreaterThan(25);
+    expect(tavr).toBeLessThan(20);
+    await expect(sc.comparison).toContainText('no overlap');
+    await page.screenshot({ path: 'test-results/scenarios-comparison.png', fullPage: true });
+
+    await page.getByRole('radio', { name: /TAVR/ }).check();
+    await page.getByLabel(/Reason/).fill('Symptomatic severe AS; heart team agrees.');
+    await sc.acceptPlan.click();
+    const done = page.getByRole('status').filter({ hasText: 'Plan recorded as' });
+    await expect(done).toBeVisible();
+    const ref = /CarePlan\/[A-Za-z0-9\-.]+/.exec((await done.textContent()) ?? '')?.[0];
+    expect(ref).toBeTruthy();
+    const plans = (await (await page.request.get(`/fhir/CarePlan?patient=${DEMO_PATIENT_AS}`)).json()) as { entry?: { resource: { id: string; title?: string } }[] };
+    const plan = plans.entry?.map((e) => e.resource).find((p) => `CarePlan/${p.id}` === ref);
+    expect(plan?.title).toMatch(/TAVR/);
+    const prov = (await (await page.request.get(`/fhir/Provenance?target=${ref}`)).json()) as { entry?: { resource: { reason?: { text?: string }[] } }[] };
+    expect(prov.entry?.[0]?.resource.reason?.[0]?.text).toContain('heart team');
+    await page.screenshot({ path: 'test-results/scenarios-plan.png', fullPage: true });
+  });
+
+  test('a consent-denied patient cannot run or record scenarios, and the tab says why', async ({ page }) => {
+    await page.goto(`/patients/${DEMO_PATIENT_NO_TWIN}/scenarios`);
+    await expect(page.getByText('Scenarios cannot be run or recorded for this patient.')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Run scenarios' })).toHaveCount(0);
+  });
+});

@@ -1,0 +1,67 @@
+// Twin tab (issue 7): the clinician sees the aortic-stenosis patient's timeline with forecast
+// bands, a live vital from the monitor feed is assimilated and moves the band, an out-of-band value
+// raises an alert that is acknowledged and recorded; a consent-denied patient gets no twin.
+import { DEMO_PATIENT_AS, DEMO_PATIENT_NO_TWIN } from '../server/demo/ids';
+import { expect, test } from './fixtures';
+import { TwinPage } from './pages/twin';
+
+test.describe('Twin tab', () => {
+  test.beforeEach(async ({ signInAs }) => {
+    await signInAs('clinician');
+  });
+
+  test('timeline with bands, live assimilation, out-of-band alert acknowledged into the record', async ({ page }) => {
+    const twin = new TwinPage(page);
+    await twin.goto(DEMO_PATIENT_AS);
+    await twin.waitForForecast();
+    // Bands are drawn: range areas of the forecast exist in the blood-pressure panel.
+    await expect(twin.timeline.locator('[data-panel="bp"] .recharts-area').first()).toBeVisible();
+    await expect(twin.provenance).toContainText('Model');
+    await expect(twin.provenance).toContainText('Residuals');
+    await expect(twin.provenance).toContainText(/Confidence|high|moderate|low/);
+    await expect(page.getByRole('figure', { name: 'LV pressure–volume loop' })).toBeVisible();
+    await page.screenshot({ path: 'test-results/twin-timeline.png', fullPage: true });
+
+    // The monitor feed (every 1.5 s in e2e) posts readings: they are assimilated and the forecast moves.
+    const firstId = await twin.forecastId();
+    const firstText = await twin.forecastSummary.textContent();
+    await expect.poll(() => twin.assimilatedCount(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => twin.forecastId(), { timeout: 30_000 }).not.toBe(firstId);
+    await expect(twin.forecastSummary).not.toHaveText(firstText ?? '');
+
+    // An out-of-band systolic pressure posted to the record raises the alert.
+    const res = await page.request.post('/fhir/Observation', {
+      headers: { 'Content-Type': 'application/fhir+json' },
+      data: {
+        resourceType: 'Observation',
+        status: 'final',
+        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+        code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: 'Systolic blood pressure' }] },
+        subject: { reference: `Patient/${DEMO_PATIENT_AS}` },
+        effectiveDateTime: new Date().toISOString(),
+        valueQuantity: { value: 245, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+      },
+    });
+    expect(res.status()).toBe(201);
+    await expect(twin.bandAlert).toBeVisible({ timeout: 20_000 });
+    await expect(twin.bandAlert).toContainText('SBP 245 mmHg');
+    await page.screenshot({ path: 'test-results/twin-alert.png', fullPage: true });
+    await twin.acknowledge.click();
+    await expect(page.getByRole('status').filter({ hasText: 'Acknowledged by' })).toBeVisible();
+    // The acknowledgement is in the record: a Flag with its Provenance, naming who acknowledged it.
+    const flags = (await (await page.request.get(`/fhir/Flag?patient=${DEMO_PATIENT_AS}`)).json()) as { entry?: { resource: { id: string; code: { text: string }; author?: { display?: string } } }[] };
+    const flag = flags.entry?.map((e) => e.resource).find((f) => f.code.text.includes('SBP 245'));
+    expect(flag, 'Flag for the acknowledged alert').toBeDefined();
+    expect(flag!.author?.display).toBeTruthy();
+    const prov = (await (await page.request.get(`/fhir/Provenance?target=Flag/${flag!.id}`)).json()) as { total?: number; entry?: unknown[] };
+    expect(prov.entry?.length ?? 0).toBeGreaterThan(0);
+  });
+
+  test('a consent-denied patient gets no calibration, and the tab says why', async ({ page }) => {
+    const twin = new TwinPage(page);
+    await twin.goto(DEMO_PATIENT_NO_TWIN);
+    await expect(page.getByText('No twin for this patient.')).toBeVisible();
+    await expect(twin.recalibrate).toBeDisabled();
+    await expect(twin.forecastSummary).toHaveCount(0);
+  });
+});
