@@ -5,7 +5,8 @@
 // Khronos validator), reloads and reopens the plan with the same steps.
 import { readFileSync } from 'node:fs';
 import { validateBytes } from 'gltf-validator';
-import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
+import { DEMO_PATIENT_HEALTHY, DEMO_PATIENT_LIVER } from '../server/demo/ids';
+import { hasSharedData, sharedDataPath } from '../test-support/shared-data';
 import { expect, test } from './fixtures';
 import { AnatomyPage } from './pages/anatomy';
 
@@ -125,5 +126,35 @@ test.describe('Anatomy', () => {
     await expect(anatomy.stepNotes().nth(0)).toHaveValue('Anterior view, extended right cut');
     await expect(anatomy.stepNotes().nth(1)).toHaveValue('Left lateral check');
     await expect(page.getByLabel('Plan title')).toHaveValue('E2E right hepatectomy');
+  });
+
+  test('imports a TotalSegmentator NIfTI label map with its label table and exports STL', async ({ page }, testInfo) => {
+    test.skip(!hasSharedData('segmentation', 'abdomen-ct-totalseg', 'example_seg.nii.gz'), 'shared data not present');
+    test.setTimeout(180_000);
+    const anatomy = new AnatomyPage(page);
+    // No CT is loaded: the label map keeps its own grid (LAS NIfTI → LPS on read).
+    await anatomy.goto(DEMO_PATIENT_HEALTHY);
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Import segmentation' }).click();
+    await (await chooser).setFiles([
+      sharedDataPath('segmentation', 'abdomen-ct-totalseg', 'example_seg.nii.gz'),
+      sharedDataPath('segmentation', 'abdomen-ct-totalseg', 'totalseg_total_labels.json'),
+    ]);
+    const liver = anatomy.structure('liver');
+    await expect(liver).toBeVisible({ timeout: 150_000 });
+    // workers/meshing/README.md: the liver of this map is 1043.12 mL by voxel count; the final surface −0.03%.
+    const liverMl = Number(/([\d.]+) mL/.exec((await liver.textContent()) ?? '')?.[1]);
+    expect(Math.abs(liverMl - 1043.12) / 1043.12).toBeLessThan(0.01);
+    expect(await anatomy.structures.getByRole('listitem').count()).toBeGreaterThan(20);
+    await anatomy.waitFrames(0);
+    expect((await anatomy.canvasStats()).nonBackgroundFraction).toBeGreaterThan(0.02);
+    await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('anatomy-3d-totalseg.png') });
+
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export STL' }).click();
+    const stl = readFileSync(await (await download).path());
+    const triangles = stl.readUInt32LE(80);
+    expect(triangles).toBeGreaterThan(1000);
+    expect(stl.length).toBe(84 + 50 * triangles); // binary STL: 50 bytes per triangle
   });
 });

@@ -121,18 +121,21 @@ export class UserStore {
       this.db.prepare('DELETE FROM users WHERE demo = 1').run();
       return;
     }
-    for (const demo of DEMO_USERS) {
-      const row = this.byId.get(demo.id);
-      if (!row) {
-        // A real account may already use the name; keep it and skip that demo user.
-        if (this.byUsername.get(demo.username)) continue;
-        await this.create({ ...demo, password, demo: true });
-        continue;
-      }
-      if (!(await verifyPassword(password, row.password_hash))) {
-        this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), demo.id);
-      }
-    }
+    // In parallel: each check is one scrypt on libuv's thread pool.
+    await Promise.all(
+      DEMO_USERS.map(async (demo) => {
+        const row = this.byId.get(demo.id);
+        if (!row) {
+          // A real account may already use the name; keep it and skip that demo user.
+          if (this.byUsername.get(demo.username)) return;
+          await this.create({ ...demo, password, demo: true });
+          return;
+        }
+        if (!(await verifyPassword(password, row.password_hash))) {
+          this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), demo.id);
+        }
+      }),
+    );
   }
 
   revoke(jti: string, expiresAtSec: number): void {
