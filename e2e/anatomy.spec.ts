@@ -101,6 +101,19 @@ test.describe('Anatomy', () => {
     await page.getByLabel('Step note').fill('Left lateral check');
     await page.getByRole('button', { name: 'Add step' }).click();
     await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('anatomy-3d-lateral.png') });
+    // The CT's planes inside the scene, and a clipping plane (checked by eye in the screenshot).
+    await page.getByRole('button', { name: 'CT planes' }).click();
+    let frames = await anatomy.frames();
+    await page.getByLabel('Show CT planes in 3D').check();
+    frames = await anatomy.waitFrames(frames);
+    await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('anatomy-3d-ct-planes.png') });
+    await page.getByLabel('Show CT planes in 3D').uncheck();
+    await page.getByRole('button', { name: 'Clipping' }).click();
+    await page.getByLabel('Clip S–I', { exact: true }).check();
+    await anatomy.waitFrames(frames);
+    await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('anatomy-3d-clipped.png') });
+    await page.getByLabel('Clip S–I', { exact: true }).uncheck();
+    await page.getByRole('button', { name: 'Clipping' }).click();
     await expect(anatomy.stepNotes()).toHaveCount(2);
     await page.getByRole('button', { name: 'Prev' }).click();
     await page.screenshot({ path: testInfo.outputPath('anatomy-workflow.png') });
@@ -156,5 +169,23 @@ test.describe('Anatomy', () => {
     const triangles = stl.readUInt32LE(80);
     expect(triangles).toBeGreaterThan(1000);
     expect(stl.length).toBe(84 + 50 * triangles); // binary STL: 50 bytes per triangle
+  });
+
+  test('loading the CT can be cancelled and started again; a patient without CT is told so', async ({ page }) => {
+    const anatomy = new AnatomyPage(page);
+    await anatomy.goto(DEMO_PATIENT_LIVER);
+    await anatomy.loadCt.click();
+    const progress = page.getByRole('progressbar', { name: 'Loading CT' });
+    await expect(progress).toBeVisible();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(progress).toHaveCount(0);
+    await expect(anatomy.loadCt).toBeEnabled();
+    await expect(anatomy.slice).toHaveCount(0);
+    await anatomy.loadCt.click();
+    await expect(anatomy.slice).toBeVisible({ timeout: 120_000 });
+
+    await anatomy.goto(DEMO_PATIENT_HEALTHY);
+    await anatomy.loadCt.click();
+    await expect(page.getByRole('alert').filter({ hasText: 'this patient has no CT series' })).toBeVisible({ timeout: 30_000 });
   });
 });

@@ -60,6 +60,22 @@ test.describe('Imaging', () => {
     await imaging.selectTool('Length');
     await imaging.drag('Axial viewport', [0.35, 0.5], [0.65, 0.5]);
     await expect(imaging.measurements().first()).toContainText(/\d+(\.\d)? mm/);
+
+    // Keyboard: the controls and the viewports are in the Tab order; keys step slices and presets.
+    await imaging.preset.focus();
+    const reached: string[] = [];
+    for (let i = 0; i < 12 && !reached.includes('Coronal viewport'); i++) {
+      await page.keyboard.press('Tab');
+      reached.push(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent?.trim() ?? ''));
+    }
+    expect(reached).toEqual(expect.arrayContaining(['Keyboard shortcuts', 'Axial viewport', 'Sagittal viewport', 'Coronal viewport']));
+    const axialDesc = page.locator('#vp-desc-axial');
+    const sliceBefore = await axialDesc.innerText();
+    await imaging.viewport('Axial viewport').focus();
+    await page.keyboard.press('PageDown');
+    await expect(axialDesc).not.toHaveText(sliceBefore);
+    await page.keyboard.press('4');
+    await expect(imaging.preset).toHaveValue('bone');
   });
 
   test('imports the shared abdominal CT from disk and reads it in three planes', async ({ page }) => {

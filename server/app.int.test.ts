@@ -174,6 +174,18 @@ describe('FHIR REST', () => {
     expect(byName.entry?.map((e) => e.resource?.id)).toEqual([DEMO_PATIENT_AS]);
   });
 
+  it('searches by POST _search with a form body, like GET', async () => {
+    const res = await fetch(`${server.url}/fhir/Patient/_search`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'name=hale',
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as Bundle).entry?.map((e) => e.resource?.id)).toEqual([DEMO_PATIENT_AS]);
+    const bad = await fetch(`${server.url}/fhir/Patient/_search`, { method: 'POST', headers: { authorization: `Bearer ${clinician}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'nmae=hale' });
+    expect(bad.status).toBe(400);
+  });
+
   it('pages a patient\'s vitals newest first with a next link', async () => {
     const res = await server.request(`/fhir/Observation?patient=${DEMO_PATIENT_AS}&code=http://loinc.org|8867-4&_sort=-date&_count=3`, { token: clinician });
     const bundle = (await res.json()) as Bundle<Observation>;

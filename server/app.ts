@@ -108,6 +108,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const db = openDatabase(config.dataDir);
   const users = new UserStore(db);
   await users.syncDemoUsers(config.demoMode, config.demoPassword);
+  if (config.bootstrapAdmin) await users.ensureAdmin(config.bootstrapAdmin.username, config.bootstrapAdmin.password);
   const store = await FhirStore.open(db);
   const seedDemo = config.demoMode && config.seedDemo && overrides.seedDemo !== false;
   if (seedDemo) await seedDemoData(store);

@@ -68,6 +68,9 @@ describe('configuration', () => {
     expect(configError(() => loadConfig({ TWIN_DATA_DIR: dir, TWIN_SESSION_SECRET: 'short' }))).toMatch(/TWIN_SESSION_SECRET must be at least 32/);
     expect(configError(() => loadConfig({ TWIN_DATA_DIR: dir, TWIN_FEED_INTERVAL_MS: '1.5' }))).toMatch(/TWIN_FEED_INTERVAL_MS/);
     expect(configError(() => loadConfig({ TWIN_DATA_DIR: dir, FHIR_UPSTREAM_URL: 'http://x', FHIR_UPSTREAM_CLIENT_ID: 'a' }))).toMatch(/need all of FHIR_UPSTREAM_TOKEN_URL/);
+    expect(configError(() => loadConfig({ TWIN_DATA_DIR: dir, TWIN_ADMIN_USERNAME: 'root' }))).toMatch(/both TWIN_ADMIN_USERNAME and TWIN_ADMIN_PASSWORD/);
+    expect(configError(() => loadConfig({ TWIN_DATA_DIR: dir, TWIN_ADMIN_USERNAME: 'root', TWIN_ADMIN_PASSWORD: 'short' }))).toMatch(/TWIN_ADMIN_PASSWORD must be at least 12/);
+    expect(loadConfig({ TWIN_DATA_DIR: dir, TWIN_ADMIN_USERNAME: 'Root', TWIN_ADMIN_PASSWORD: 'long-enough-pass' }).bootstrapAdmin).toEqual({ username: 'root', password: 'long-enough-pass' });
   });
 
   it('refuses demo sign-ins on a network-reachable host unless explicitly allowed', () => {

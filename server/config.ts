@@ -45,6 +45,8 @@ export interface ServerConfig {
   seedDemo: boolean;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
+  /** First administrator, created at start when that username does not exist (TWIN_ADMIN_USERNAME/PASSWORD). */
+  bootstrapAdmin: { username: string; password: string } | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -181,6 +183,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const sessionTtlSec = parsePositiveInt(env, 'TWIN_SESSION_TTL_SEC', 8 * 3600, 60, 30 * 24 * 3600);
   const bodyLimitBytes = parsePositiveInt(env, 'TWIN_BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024);
   const demoMode = fhirUpstream === null;
+  const adminUser = env.TWIN_ADMIN_USERNAME?.trim();
+  const adminPassword = env.TWIN_ADMIN_PASSWORD;
+  if (Boolean(adminUser) !== Boolean(adminPassword)) throw new ConfigError('set both TWIN_ADMIN_USERNAME and TWIN_ADMIN_PASSWORD, or neither');
+  if (adminPassword !== undefined && adminPassword !== '' && adminPassword.length < 12) throw new ConfigError('TWIN_ADMIN_PASSWORD must be at least 12 characters');
+  const bootstrapAdmin = adminUser && adminPassword ? { username: adminUser.toLowerCase(), password: adminPassword } : null;
   const seedDemo = env.TWIN_SEED_DEMO === undefined || env.TWIN_SEED_DEMO.trim() === '' ? true : parseBool(env, 'TWIN_SEED_DEMO');
 
   if (demoMode && !isLoopbackHost(host) && !allowDemoOnNetwork) {
@@ -215,5 +222,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     demoMode,
     seedDemo,
     bodyLimitBytes,
+    bootstrapAdmin,
   };
 }

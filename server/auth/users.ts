@@ -138,6 +138,13 @@ export class UserStore {
     );
   }
 
+  /** Creates the first administrator if that username does not exist yet (never changes an existing account). */
+  async ensureAdmin(username: string, password: string): Promise<boolean> {
+    if (this.byUsername.get(username)) return false;
+    await this.create({ username, password, role: 'admin', displayName: 'Administrator' });
+    return true;
+  }
+
   revoke(jti: string, expiresAtSec: number): void {
     this.db.prepare('INSERT OR IGNORE INTO revoked_tokens (jti, expires_at_sec) VALUES (?, ?)').run(jti, expiresAtSec);
     // Expired tokens fail verification anyway; keep the list small.

@@ -213,7 +213,9 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
   const ifMatch = singleHeader(req.headers['if-match']);
   if (ifMatch) headers['if-match'] = ifMatch;
 
-  const result = await deps.backend.handle({ method: req.method.toUpperCase() as HttpMethod, url, body, headers });
+  // A POST _search reaches the backend as the equivalent GET: the query was merged and validated above.
+  const method = (interaction.kind === 'search' ? 'GET' : req.method.toUpperCase()) as HttpMethod;
+  const result = await deps.backend.handle({ method, url, body, headers });
   if (result.status >= 400 || !result.resource) {
     const outcome = withDiagnostics(result.outcome.issue?.length ? result.outcome : (operationOutcome('processing', 'the request failed') as OperationOutcome));
     const issue = outcome.issue?.[0];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandAt, bandChartRows, bandPosition, coverageSummary, judgeObservation, mergeAlert, type BandAlert, type IssuedForecast } from './forecastCoverage';
+import { bandAt, bandChartRows, bandPosition, coverageSummary, forecastInForce, judgeObservation, mergeAlert, type BandAlert, type IssuedForecast } from './forecastCoverage';
 
 const P = (p05: number, p25: number, p50: number, p75: number, p95: number) => ({ p05, p25, p50, p75, p95 });
 const forecast: IssuedForecast = {
@@ -79,5 +79,15 @@ describe('mergeAlert', () => {
     expect(open).toHaveLength(2);
     expect(open[0]).toMatchObject({ id: 'f:Observation/1:hrBpm', key: 'hrBpm', value: 140, source: 'Observation/3', count: 2, firstTMs: 10 });
     expect(open[1]).toMatchObject({ key: 'sbpMmHg', count: 1 });
+  });
+});
+
+describe('forecastInForce', () => {
+  it('picks the latest forecast issued at or before the reading', () => {
+    const h = [1, 5, 9].map((t) => ({ ...forecast, id: `f${t}`, issuedAtMs: t }));
+    expect(forecastInForce(h, 0)).toBeUndefined();
+    expect(forecastInForce(h, 5)?.id).toBe('f5');
+    expect(forecastInForce(h, 8)?.id).toBe('f5');
+    expect(forecastInForce(h, 100)?.id).toBe('f9');
   });
 });

@@ -38,6 +38,16 @@ export function bandAt(f: IssuedForecast, key: string, tMs: number): Percentiles
   return { p05: lerp(a.p05, b.p05), p25: lerp(a.p25, b.p25), p50: lerp(a.p50, b.p50), p75: lerp(a.p75, b.p75), p95: lerp(a.p95, b.p95) };
 }
 
+/**
+ * The forecast in force at `tMs`: the latest one issued at or before it. Readings reach the twin
+ * a little after they were taken, by which time newer forecasts may have been issued from other
+ * readings; a reading is judged against what the twin predicted before seeing it.
+ */
+export function forecastInForce(history: readonly IssuedForecast[], tMs: number): IssuedForecast | undefined {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.issuedAtMs <= tMs) return history[i];
+  return undefined;
+}
+
 /** Where `value` falls: the 90 % band is [p05, p95] and the 50 % band [p25, p75], bounds inclusive. */
 export function bandPosition(value: number, band: Percentiles): BandPosition {
   if (value < band.p05) return 'below90';

@@ -125,10 +125,15 @@ export async function runScenarios(runner: ScenarioRunner, twin: { patient: Pati
   const still = () => scenariosStore.getState().patientId === patientId;
   const settled = await Promise.allSettled(
     jobs.map(async ({ d, scenario }) => {
+      // Engines report progress per time step (thousands of calls); the store (and so React)
+      // hears of it only per whole percent.
+      let shown = 0;
       const result = await runner.runScenario(scenario, {
         signal,
         onProgress: (f) => {
-          if (still()) scenariosStore.setState((st) => ({ progress: { ...st.progress, [d.id]: f } }));
+          if (f - shown < 0.01 || !still()) return;
+          shown = f;
+          scenariosStore.setState((st) => ({ progress: { ...st.progress, [d.id]: f } }));
         },
       });
       if (still()) scenariosStore.setState((st) => ({ results: { ...st.results, [d.id]: { scenario, result, finishedAtMs: Date.now() } }, progress: { ...st.progress, [d.id]: 1 } }));

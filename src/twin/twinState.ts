@@ -9,7 +9,7 @@ import type { TwinCompute, RecordCalibrationResult, TwinEnsemble } from '../comp
 import type { SteadyStateResult } from '../domain/physiology';
 import { noiseSd } from '../../workers/physiology/calibration/observation-model';
 import type { OutputKey } from '../../workers/physiology/calibration/observation-model';
-import { judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
+import { forecastInForce, judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
 import { applySpreadFloor } from '../domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../ingest/fhir-vitals';
 
@@ -136,7 +136,9 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
     const cal = await compute.calibrateFromFhir(resources, {}, {
       signal: opts.signal,
       onProgress: (f) => {
-        if (twinStore.getState().patientId === patientId) twinStore.setState({ progress: f });
+        // Per whole percent only: each update re-renders the view.
+        if (f - twinStore.getState().progress < 0.01 || twinStore.getState().patientId !== patientId) return;
+        twinStore.setState({ progress: f });
       },
     });
     if (twinStore.getState().patientId !== patientId) return;
@@ -186,7 +188,7 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     let alerts = s.alerts;
     for (const o of fresh) {
       if (o.implausible || o.timeMs === undefined || !(FORECAST_KEYS as readonly VitalKind[]).includes(o.kind)) continue;
-      const j = judgeObservation(s.forecast, { key: o.kind, value: o.value, tMs: o.timeMs, source: o.source });
+      const j = judgeObservation(forecastInForce(s.history, o.timeMs) ?? s.forecast, { key: o.kind, value: o.value, tMs: o.timeMs, source: o.source });
       if (!j) continue;
       coverage.push({ key: o.kind, position: j.position });
       if (j.alert) alerts = mergeAlert(alerts, j.alert);
@@ -199,8 +201,11 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     const r = await compute.assimilateVitals(s.ensemble, vitals, 1000 + s.assimilated);
     // Monitor readings seconds apart are not independent: keep the spread from collapsing.
     const { ensemble } = applySpreadFloor(r.ensemble, s.calibration.ensemble, SPREAD_FLOOR);
+    // Issued at the time of the newest reading it has seen (not the wall clock), so a reading that
+    // arrives late is still judged against a forecast made without it (forecastInForce).
     const latestMs = Math.max(...fresh.map((o) => o.timeMs ?? 0));
-    const forecast = await issueForecast(compute, ensemble, Math.max(opts.nowMs ?? Date.now(), latestMs));
+    const issuedAtMs = Math.max(latestMs > 0 ? latestMs : (opts.nowMs ?? Date.now()), s.forecast?.issuedAtMs ?? 0);
+    const forecast = await issueForecast(compute, ensemble, issuedAtMs);
     const now = twinStore.getState();
     if (now.patientId !== patientId || now.calibration !== s.calibration) return;
     // One store update per batch: the timeline redraws once per arrival, not per step.

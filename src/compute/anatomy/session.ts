@@ -294,14 +294,21 @@ export class AnatomySession {
 
   /** Save the working label map to the PACS as DICOM-SEG (STOW-RS), referencing the loaded series. */
   async saveSegmentationToPacs(creator: string, hooks: JobHooks = {}): Promise<{ stored: number }> {
-    if (this.ct === null || this.loader === null) throw new Error('load the CT series from the PACS before saving a segmentation to it');
     const map = this.labels;
     if (map === null || map.segments.length === 0) throw new Error('there is no segmentation to save');
-    hooks.onProgress?.(0.1);
+    if (this.ct === null) throw new Error('load the CT series from the PACS before saving a segmentation to it');
+    if (this.loader === null) {
+      // The CT came from the Imaging tab: the SEG must reference the PACS instances, so fetch the
+      // series headers and pixels once in the loader (same series → same grid; else writeDicomSeg refuses).
+      await this.loadCt({ signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.4 * f) });
+    }
+    const loader = this.loader;
+    if (loader === null) throw new Error('the CT series could not be loaded from the PACS');
+    hooks.onProgress?.(0.4);
     const copy: LabelVolume = { ...map, labels: map.labels.slice(), segments: map.segments.map((s) => ({ ...s })) };
-    const bytes = await raceAbort(this.loader.api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), hooks.signal, () => {
-      this.loader?.terminate();
-      this.loader = null;
+    const bytes = await raceAbort(loader.api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), hooks.signal, () => {
+      loader.terminate();
+      if (this.loader === loader) this.loader = null;
     });
     hooks.onProgress?.(0.5);
     const result = await stowFiles('/dicomweb', [{ name: 'segmentation.dcm', bytes }], {

@@ -79,7 +79,9 @@ async function start(): Promise<Cornerstone> {
   // Half the cores for decoding (at least 2, at most 4): decoding is CPU-bound, the UI thread
   // and the rasteriser need the rest; with a single worker one slow codec call stalls the queue.
   const hw = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2;
-  loader.init({ maxWebWorkers: Math.max(2, Math.min(4, Math.floor(hw / 2))) });
+  const decodeWorkers = Math.max(2, Math.min(4, Math.floor(hw / 2)));
+  loader.init({ maxWebWorkers: decodeWorkers });
+  warmDecodeWorkers(core, decodeWorkers);
   core.volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', core.cornerstoneStreamingImageVolumeLoader as never);
   core.volumeLoader.registerUnknownVolumeLoader(core.cornerstoneStreamingImageVolumeLoader as never);
   tools.init();
@@ -96,4 +98,24 @@ async function start(): Promise<Cornerstone> {
     tools.addTool(Tool);
   }
   return { core, tools, loader, metadata };
+}
+
+/**
+ * Sends each decode worker a 2×2 uncompressed frame so its module and comlink endpoint are ready
+ * before the first real image: otherwise that start-up lands on the user's first image.
+ * Fire-and-forget: a failed warm-up costs nothing, and a broken worker shows on real decodes.
+ */
+function warmDecodeWorkers(core: CoreModule, count: number): void {
+  const manager = core.getWebWorkerManager();
+  for (let i = 0; i < count; i++) {
+    manager
+      .executeTask('dicomImageLoader', 'decodeTask', {
+        imageFrame: { rows: 2, columns: 2, bitsAllocated: 16, bitsStored: 16, samplesPerPixel: 1, pixelRepresentation: 1, photometricInterpretation: 'MONOCHROME2' },
+        transferSyntax: '1.2.840.10008.1.2.1',
+        pixelData: new Uint8Array(8),
+        options: { preScale: { enabled: false } },
+        decodeConfig: {},
+      })
+      .catch(() => undefined);
+  }
 }

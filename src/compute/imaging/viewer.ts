@@ -144,6 +144,9 @@ export class ImagingViewer {
     this.engine.setViewports(inputs);
     for (const k of keys) {
       const el = elements[k]!;
+      // Cornerstone sets tabIndex −1 when it enables an element, which takes the viewport out of
+      // the Tab order; put it back so keyboard users can reach and scroll it.
+      el.tabIndex = 0;
       this.elements.set(k, el);
       this.watchElement(k, el);
     }

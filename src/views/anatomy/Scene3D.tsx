@@ -8,7 +8,7 @@
 // on prop changes; we call it for textures and the camera); no React state in useFrame; objects
 // are toggled with `visible`, geometries and textures are disposed when replaced or unmounted.
 import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
-import { useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { acceleratedRaycast, computeBoundsTree, disposeBoundsTree } from 'three-mesh-bvh';
@@ -30,6 +30,9 @@ declare global {
 }
 
 const SLICE_WINDOW = { widthHu: 400, centerHu: 40 };
+
+/** The orbit controls, so a gizmo drag can switch orbiting off while it moves the cut plane. */
+const ControlsContext = createContext<{ current: OrbitControls | null }>({ current: null });
 const RESECTED_COLOUR = new THREE.Color('#f2e394');
 
 function clipPlaneOf(c: ClipPlaneState, out: THREE.Plane): THREE.Plane {
@@ -124,10 +127,58 @@ function CutPlaneView(props: { cut: CutPlaneState; selected: boolean }): ReactNo
     },
     [geometry, frame],
   );
+  const controls = useContext(ControlsContext);
+  // Gizmo: drag the handle (a sphere at the plane's centre) to slide the plane along its normal.
+  // The offset is where the pointer ray passes closest to the normal line through the handle.
+  const drag = useRef<{ startOffsetMm: number; startT: number; pointerId: number } | null>(null);
+  const scratch = useMemo(() => ({ w0: new THREE.Vector3(), n: new THREE.Vector3() }), []);
+  const alongNormal = (ray: THREE.Ray): number | null => {
+    const n = scratch.n.set(...cutPlaneLps(props.cut, b?.centreLps ?? [0, 0, 0]).normalLps);
+    const w0 = scratch.w0.copy(ray.origin).sub(position);
+    const a = ray.direction.dot(ray.direction);
+    const bb = ray.direction.dot(n);
+    const d = ray.direction.dot(w0);
+    const e = n.dot(w0);
+    const denom = a - bb * bb; // |n| = 1
+    if (Math.abs(denom) < 1e-6) return null; // looking along the normal: no depth to drag in
+    return (a * e - bb * d) / denom;
+  };
+  const handleR = Math.max(2, size * 0.025);
   if (b === null) return null;
   const colour = props.selected ? '#ffd400' : '#b8a040';
   return (
     <group position={position} quaternion={quaternion}>
+      <mesh
+        scale={handleR}
+        onPointerDown={(e) => {
+          if (anatomyStore.getState().tool !== 'orbit') return;
+          const t = alongNormal(e.ray);
+          if (t === null) return;
+          e.stopPropagation();
+          (e.target as Element).setPointerCapture(e.pointerId);
+          drag.current = { startOffsetMm: props.cut.offsetMm, startT: t, pointerId: e.pointerId };
+          if (controls.current) controls.current.enabled = false;
+          anatomyStore.getState().selectCut(props.cut.id);
+        }}
+        onPointerMove={(e) => {
+          const d = drag.current;
+          if (d === null || e.pointerId !== d.pointerId) return;
+          const t = alongNormal(e.ray);
+          if (t === null) return;
+          e.stopPropagation();
+          const offsetMm = Math.round((d.startOffsetMm + t - d.startT) * 2) / 2;
+          if (offsetMm !== props.cut.offsetMm) anatomyStore.getState().updateCutPlane(props.cut.id, { offsetMm });
+        }}
+        onPointerUp={(e) => {
+          if (drag.current === null) return;
+          (e.target as Element).releasePointerCapture(e.pointerId);
+          drag.current = null;
+          if (controls.current) controls.current.enabled = true;
+        }}
+      >
+        <sphereGeometry args={[1, 16, 12]} />
+        <meshBasicMaterial color={colour} />
+      </mesh>
       <mesh geometry={geometry} raycast={() => null}>
         <meshBasicMaterial color={colour} transparent opacity={props.selected ? 0.1 : 0.05} depthWrite={false} side={THREE.DoubleSide} />
       </mesh>
@@ -268,7 +319,7 @@ function CameraRig(): ReactNode {
   const camera = useThree((s) => s.camera);
   const gl = useThree((s) => s.gl);
   const invalidate = useThree((s) => s.invalidate);
-  const controls = useRef<OrbitControls | null>(null);
+  const controls = useContext(ControlsContext);
   const light = useRef<THREE.DirectionalLight>(null);
   useEffect(() => {
     camera.up.set(0, 0, 1);
@@ -300,7 +351,7 @@ function CameraRig(): ReactNode {
       c.dispose();
       controls.current = null;
     };
-  }, [camera, gl, invalidate]);
+  }, [camera, gl, invalidate, controls]);
   useFrame(() => {
     // Headlight: light from the camera's direction (mutates in place; nothing allocated per frame).
     const c = controls.current;
@@ -327,6 +378,8 @@ export function Scene3D(props: { volume: ImageVolume | null }): ReactNode {
   }, [meshes]);
   const clip = useMemo(() => clipStates.filter((c) => c.enabled).map((c) => clipPlaneOf(c, new THREE.Plane())), [clipStates]);
   const labelList = labels === '' ? [] : labels.split(',').map(Number);
+  // Context does not cross into the r3f reconciler by itself; the provider sits inside <Canvas>.
+  const controlsRef = useRef<OrbitControls | null>(null);
   return (
     <div className={`anatomy-canvas tool-${tool}`} role="img" aria-label="3D anatomy">
       <Canvas
@@ -339,17 +392,19 @@ export function Scene3D(props: { volume: ImageVolume | null }): ReactNode {
           gl.setClearColor('#0b0f14');
         }}
       >
-        <ambientLight intensity={0.55} />
-        <hemisphereLight args={['#ffffff', '#404050', 0.5]} position={[0, 0, 1]} />
-        <CameraRig />
-        {labelList.map((l) => (
-          <StructureView key={l} label={l} clip={clip} />
-        ))}
-        {cuts.map((c) => (
-          <CutPlaneView key={c.id} cut={c} selected={c.id === selectedCutId} />
-        ))}
-        {props.volume && SLICE_AXES.map((a) => <CtSliceView key={a} volume={props.volume!} axis={a} index={sliceIndex[a]} visible={showSlices} />)}
-        <Markers scaleMm={scaleMm} />
+        <ControlsContext.Provider value={controlsRef}>
+          <ambientLight intensity={0.55} />
+          <hemisphereLight args={['#ffffff', '#404050', 0.5]} position={[0, 0, 1]} />
+          <CameraRig />
+          {labelList.map((l) => (
+            <StructureView key={l} label={l} clip={clip} />
+          ))}
+          {cuts.map((c) => (
+            <CutPlaneView key={c.id} cut={c} selected={c.id === selectedCutId} />
+          ))}
+          {props.volume && SLICE_AXES.map((a) => <CtSliceView key={a} volume={props.volume!} axis={a} index={sliceIndex[a]} visible={showSlices} />)}
+          <Markers scaleMm={scaleMm} />
+        </ControlsContext.Provider>
       </Canvas>
     </div>
   );

@@ -12,7 +12,8 @@ afterEach(cleanup);
 
 describe('ImagingView', () => {
   it('explains that WebGL is unavailable, with a retry', async () => {
-    const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    // Queries stay off: this test is about the viewer start-up, not the study list.
+    const qc = new QueryClient({ defaultOptions: { queries: { retry: false, enabled: false } } });
     render(
       <QueryClientProvider client={qc}>
         <ImagingView patientId="demo-liver-58f" />

@@ -29,7 +29,17 @@ export const ViewportPane = memo(function ViewportPane(props: {
     .filter(Boolean)
     .join(' ');
   return (
-    <div className={`vp-wrap vp-${k}`} hidden={props.hidden} data-viewport={k}>
+    <div
+      className={`vp-wrap vp-${k}`}
+      hidden={props.hidden}
+      data-viewport={k}
+      // Cornerstone's keyboard listener on the element calls preventDefault on every key, which
+      // would trap Tab inside the viewport (WCAG 2.1.2). Stopping Tab here, in the capture phase,
+      // keeps it from reaching that listener, so Tab moves focus on as usual.
+      onKeyDownCapture={(e) => {
+        if (e.key === 'Tab') e.stopPropagation();
+      }}
+    >
       <div
         ref={(el) => props.register(k, el)}
         className="vp-element"

@@ -84,13 +84,13 @@ function TrajectoryChart({ metric, ids, names }: { metric: MetricKey; ids: reado
       <ComposedChart data={rows} margin={{ top: 6, right: 16, bottom: 18, left: 6 }}>
         <CartesianGrid stroke="#2c3543" />
         <XAxis dataKey="tH" type="number" domain={[0, 'dataMax']} stroke="#a3afbd" fontSize={11} label={{ value: 'time (h)', position: 'insideBottom', offset: -8, fill: '#a3afbd', fontSize: 11 }} />
-        <YAxis stroke="#a3afbd" fontSize={11} domain={['auto', 'auto']} label={{ value: `${METRIC_INFO[metric].label} (${unit})`, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11, dy: 60 }} />
+        <YAxis stroke="#a3afbd" fontSize={11} domain={['auto', 'auto']} width={60} label={{ value: unit, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11 }} />
         <Tooltip
           contentStyle={{ background: '#181d26', border: '1px solid #2c3543' }}
           labelFormatter={(t) => `${Number(t).toFixed(2)} h`}
           formatter={(v, name) => [typeof v === 'number' ? `${formatMetric(metric, v)} ${unit}` : String(v), names.get(String(name)) ?? String(name)]}
         />
-        <Legend wrapperStyle={{ fontSize: 11 }} formatter={(v: string) => names.get(v) ?? v} />
+        <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} formatter={(v: string) => names.get(v) ?? v} />
         {ids.map((id, i) =>
           results[id]?.result.trajectory ? <Line key={id} dataKey={id} name={id} stroke={SCENARIO_COLOURS[i % SCENARIO_COLOURS.length]} dot={false} isAnimationActive={false} /> : null,
         )}

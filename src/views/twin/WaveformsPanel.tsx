@@ -21,7 +21,7 @@ export function PressureWaveforms({ w }: { w: BeatWaveforms }): ReactNode {
           <XAxis dataKey="tMs" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(t: number) => t.toFixed(0)} stroke={AXIS} fontSize={11} label={{ value: 'time (ms)', position: 'insideBottom', offset: -8, fill: AXIS, fontSize: 11 }} />
           <YAxis stroke={AXIS} fontSize={11} label={{ value: 'mmHg', angle: -90, position: 'insideLeft', fill: AXIS, fontSize: 11 }} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? `${v.toFixed(1)} mmHg` : String(v))} labelFormatter={(t) => `${Number(t).toFixed(0)} ms`} contentStyle={{ background: '#181d26', border: '1px solid #2c3543' }} />
-          <Legend wrapperStyle={{ fontSize: 11 }} />
+          <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} />
           <Line dataKey="ao" name="Aortic" stroke={OKABE_ITO.skyBlue} dot={false} isAnimationActive={false} />
           <Line dataKey="lv" name="LV" stroke={OKABE_ITO.orange} dot={false} isAnimationActive={false} />
           <Line dataKey="la" name="LA" stroke={OKABE_ITO.bluishGreen} dot={false} isAnimationActive={false} />
@@ -55,9 +55,9 @@ export function PvLoops({ loops, label = 'LV pressure–volume loop' }: { loops:
         <ScatterChart margin={{ top: 4, right: 12, bottom: 16, left: 4 }}>
           <CartesianGrid stroke="#2c3543" />
           <XAxis dataKey="volumeMl" type="number" domain={['auto', 'auto']} stroke={AXIS} fontSize={11} label={{ value: 'LV volume (mL)', position: 'insideBottom', offset: -8, fill: AXIS, fontSize: 11 }} />
-          <YAxis dataKey="pressureMmHg" type="number" stroke={AXIS} fontSize={11} label={{ value: 'LV pressure (mmHg)', angle: -90, position: 'insideLeft', fill: AXIS, fontSize: 11 }} />
+          <YAxis dataKey="pressureMmHg" type="number" stroke={AXIS} fontSize={11} width={52} label={{ value: 'LV mmHg', angle: -90, position: 'insideLeft', fill: AXIS, fontSize: 11 }} />
           <Tooltip formatter={(v) => (typeof v === 'number' ? v.toFixed(1) : String(v))} contentStyle={{ background: '#181d26', border: '1px solid #2c3543' }} />
-          <Legend wrapperStyle={{ fontSize: 11 }} />
+          <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} />
           {data.map((l) => (
             <Scatter key={l.name} name={l.name} data={l.pts} line={{ stroke: l.colour, strokeWidth: 1.6 }} fill={l.colour} shape={() => <g />} isAnimationActive={false} />
           ))}

@@ -2,7 +2,7 @@
 // normalised once by src/ingest/fhir-vitals. The query key is outside ['fhir', 'Observation'] on
 // purpose: live events must not refetch years of vitals every few seconds; new readings are
 // fetched one by one (useLiveReadings) and appended in the twin store instead.
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { Bundle, MedicationRequest, MedicationStatement, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { fhir, http } from '../../sources/api';
@@ -52,29 +52,40 @@ export function useTwinRecord(patientId: string) {
 
 /**
  * Live readings: each Observation announced on /events is read, normalised and handed to the twin
- * store (timeline + assimilation). Readings announced in a burst are batched into one update.
+ * store (timeline + assimilation). Announcements that arrive while an update is running are
+ * coalesced into the next one, so a fast monitor can never build up a backlog: at most one update
+ * runs and at most one batch waits.
  */
 export function useLiveReadings(patientId: string, compute: TwinCompute | undefined): void {
   const pending = useRef<string[]>([]);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const busy = useRef(false);
   const computeRef = useRef(compute);
-  computeRef.current = compute;
-  useEffect(() => () => clearTimeout(timer.current), []);
-  const onEvent = useRef((e: ResourceEvent) => {
-    if (e.resourceType !== 'Observation' || e.action !== 'create') return;
-    pending.current.push(e.id);
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
-      const ids = pending.current.splice(0);
-      void (async () => {
+  useEffect(() => {
+    computeRef.current = compute;
+  }, [compute]);
+  const drain = useCallback(async () => {
+    if (busy.current) return;
+    busy.current = true;
+    try {
+      while (pending.current.length > 0) {
+        const ids = pending.current.splice(0);
         const read = await Promise.all(ids.map((id) => fhir.read<Observation>('Observation', id).catch(() => undefined)));
         const measured = read.filter((o): o is Observation => o !== undefined && !isTwinOutputResource(o));
-        if (measured.length === 0 || !computeRef.current) return;
-        const v = ingestFhirVitals(measured);
-        await assimilateLive(computeRef.current, patientId, v.observations);
-      })().catch((err: unknown) => console.warn('Twin: a live reading could not be assimilated', err instanceof Error ? err.message : err));
-    }, 150);
-  }).current;
+        if (measured.length === 0 || !computeRef.current) continue;
+        await assimilateLive(computeRef.current, patientId, ingestFhirVitals(measured).observations);
+      }
+    } finally {
+      busy.current = false;
+    }
+  }, [patientId]);
+  const onEvent = useCallback(
+    (e: ResourceEvent) => {
+      if (e.resourceType !== 'Observation' || e.action !== 'create') return;
+      pending.current.push(e.id);
+      drain().catch((err: unknown) => console.warn('Twin: a live reading could not be assimilated:', err instanceof Error ? err.message : String(err)));
+    },
+    [drain],
+  );
   usePatientEvents(patientId, onEvent);
 }
 
