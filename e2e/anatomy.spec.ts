@@ -89,6 +89,19 @@ test.describe('Anatomy', () => {
     // A sagittal plane through the liver's bounding-box centre splits it roughly in half.
     expect(remnantPercent).toBeGreaterThan(30);
     expect(remnantPercent).toBeLessThan(70);
+    // The gizmo: drag the plane's handle (at the liver's centre, the middle of the anterior view)
+    // towards the screen's right = the patient's left (+L), against the normal (−L): offset < 0.
+    const offset = page.getByLabel('Cut offset mm');
+    await expect(offset).toHaveValue('0');
+    const cbox = await anatomy.canvas3d.boundingBox();
+    if (!cbox) throw new Error('3D anatomy is not visible');
+    await page.mouse.move(cbox.x + cbox.width / 2, cbox.y + cbox.height / 2);
+    await page.mouse.down();
+    for (let i = 1; i <= 6; i++) await page.mouse.move(cbox.x + cbox.width * (0.5 + 0.015 * i), cbox.y + cbox.height / 2);
+    await page.mouse.up();
+    await expect.poll(async () => Number(await offset.inputValue())).toBeLessThan(-5);
+    await page.getByLabel('Cut offset mm').fill('0');
+
     await page.getByLabel('Vessel for distance').selectOption({ label: 'vessel' });
     await expect(page.getByLabel('Cut readout')).toContainText(/Cut to vessel\s*[\d.]+ mm/, { timeout: 30_000 });
     await page.getByLabel('Cut offset mm').fill('-40');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandAt, bandChartRows, bandPosition, coverageSummary, forecastInForce, judgeObservation, mergeAlert, type BandAlert, type IssuedForecast } from './forecastCoverage';
+import { backgroundZ, bandAt, bandChartRows, bandExcess, bandPosition, coverageSummary, forecastInForce, judgeObservation, mergeAlert, type BandAlert, type IssuedForecast } from './forecastCoverage';
 
 const P = (p05: number, p25: number, p50: number, p75: number, p95: number) => ({ p05, p25, p50, p75, p95 });
 const forecast: IssuedForecast = {
@@ -78,6 +78,9 @@ describe('mergeAlert', () => {
     open = mergeAlert(open, a('hrBpm', 'Observation/3', 140, 12)); // same reading again: not counted
     expect(open).toHaveLength(2);
     expect(open[0]).toMatchObject({ id: 'f:Observation/1:hrBpm', key: 'hrBpm', value: 140, source: 'Observation/3', count: 2, firstTMs: 10 });
+    // A milder exit afterwards is counted but the worst one stays on show.
+    open = mergeAlert(open, a('hrBpm', 'Observation/4', 6, 13));
+    expect(open[0]).toMatchObject({ value: 140, count: 3 });
     expect(open[1]).toMatchObject({ key: 'sbpMmHg', count: 1 });
   });
 });
@@ -89,5 +92,16 @@ describe('forecastInForce', () => {
     expect(forecastInForce(h, 5)?.id).toBe('f5');
     expect(forecastInForce(h, 8)?.id).toBe('f5');
     expect(forecastInForce(h, 100)?.id).toBe('f9');
+  });
+});
+
+describe('backgroundZ and bandExcess', () => {
+  it('measures distance from the median in SDs implied by the 90 % band', () => {
+    const b = P(80, 85, 90, 95, 100); // half-width 10 → SD 10 / 1.645
+    expect(backgroundZ(90, b)).toBe(0);
+    expect(backgroundZ(100, b)).toBeCloseTo(1.6449, 4);
+    expect(backgroundZ(70, b)).toBeCloseTo(-3.2897, 4);
+    expect(bandExcess({ value: 110, band: b })).toBeCloseTo(1, 12);
+    expect(bandExcess({ value: 90, band: b })).toBe(0);
   });
 });

@@ -110,9 +110,32 @@ export function mergeAlert(open: readonly BandAlert[], next: BandAlert): BandAle
   if (i < 0) return [...open, next];
   const prev = open[i]!;
   if (prev.source === next.source) return [...open];
-  const merged: BandAlert = { ...next, id: prev.id, count: prev.count + 1, firstTMs: prev.firstTMs };
+  // Show the worst exit since the alert opened (what the clinician must see), count them all.
+  const worst = bandExcess(next) > bandExcess(prev) ? next : prev;
+  const merged: BandAlert = { ...worst, id: prev.id, count: prev.count + 1, firstTMs: prev.firstTMs };
   return open.map((a, j) => (j === i ? merged : a));
 }
+
+/** How far outside its 90 % band a reading lies, in units of the band's half-width. */
+export function bandExcess(a: Pick<BandAlert, 'value' | 'band'>): number {
+  const half = Math.max(1e-9, (a.band.p95 - a.band.p05) / 2);
+  return a.value > a.band.p95 ? (a.value - a.band.p95) / half : a.value < a.band.p05 ? (a.band.p05 - a.value) / half : 0;
+}
+
+const Z90 = 1.6448536269514722;
+
+/**
+ * Background check before assimilation (the gross-error check of operational data assimilation,
+ * e.g. Lorenc & Hammon 1988): the reading's distance from the forecast median in SDs implied by the
+ * 90 % band (which already includes measurement noise). A reading beyond `GROSS_ERROR_Z` is still
+ * shown and alerted on, but not assimilated: one artefact or a sudden change must not drag the
+ * whole ensemble; the clinician decides (acknowledge, then Recalibrate).
+ */
+export function backgroundZ(value: number, band: Percentiles): number {
+  const sd = Math.max(1e-9, (band.p95 - band.p05) / (2 * Z90));
+  return (value - band.p50) / sd;
+}
+export const GROSS_ERROR_Z = 4;
 
 /** One past forecast checked against what was then observed. */
 export interface CoverageRecord {

@@ -24,14 +24,18 @@ describe('panelRows', () => {
     expect(r.rows[2]).toMatchObject({ sbpMmHg: 118, 'sbpMmHg:converted': 118 });
     expect(r.rows[3]).toMatchObject({ sbpMmHg: 125, 'sbpMmHg:p50': 120, 'sbpMmHg:b90': [100, 140], 'sbpMmHg:b50': [110, 130] });
     expect(r.gaps).toEqual([{ startMs: 120_000, endMs: 10_000_000 }]);
-    expect(r.counts.sbpMmHg).toEqual({ shown: 4, inWindow: 4 });
+    expect(r.counts.sbpMmHg).toEqual({ shown: 4, inWindow: 4, converted: 1 });
+    expect(r.mostlyConverted).toEqual([]);
   });
 
   it('downsamples each series in the window and scales for display', () => {
     const t = Array.from({ length: 5000 }, (_, i) => i * 1000);
-    const m = new Map<TimelineKind, VitalSeries>([['spo2Fraction', series('spo2Fraction', t, t.map(() => 0.97))]]);
+    const m = new Map<TimelineKind, VitalSeries>([['spo2Fraction', series('spo2Fraction', t, t.map(() => 0.97), t.map(() => FLAG_CONVERTED))]]);
     const r = panelRows(['spo2Fraction'], m, { t0Ms: 1_000_000, t1Ms: 2_000_000, maxPointsPerSeries: 200, scale: 100 });
-    expect(r.counts.spo2Fraction).toEqual({ shown: 200, inWindow: 1001 });
+    expect(r.counts.spo2Fraction).toEqual({ shown: 200, inWindow: 1001, converted: 200 });
+    // Every point converted (SpO2 recorded in %): no per-point markers, the panel says it once.
+    expect(r.mostlyConverted).toEqual(['spo2Fraction']);
+    expect(r.rows.some((x) => x['spo2Fraction:converted'] !== undefined)).toBe(false);
     expect(r.rows[0]!.spo2Fraction).toBeCloseTo(97, 9);
   });
 });

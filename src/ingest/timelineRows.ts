@@ -12,7 +12,12 @@ export interface PanelRows {
   rows: TimelineRow[];
   gaps: Gap[];
   /** Points in the window before downsampling, per kind (shown as "n of N"). */
-  counts: Partial<Record<TimelineKind, { shown: number; inWindow: number }>>;
+  counts: Partial<Record<TimelineKind, { shown: number; inWindow: number; converted: number }>>;
+  /**
+   * Kinds whose shown points are mostly converted (e.g. SpO2 recorded in %): a marker on every
+   * point would bury the curve, so these get no per-point marker and the panel title says it.
+   */
+  mostlyConverted: TimelineKind[];
 }
 
 export interface PanelRowOptions {
@@ -36,13 +41,18 @@ export function panelRows(kinds: readonly TimelineKind[], series: ReadonlyMap<Ti
   };
   const counts: PanelRows['counts'] = {};
   let gaps: Gap[] = [];
+  const mostlyConverted: TimelineKind[] = [];
   const minGapMs = o.minGapMs ?? Math.max(30 * 60_000, 0.05 * (o.t1Ms - o.t0Ms));
   kinds.forEach((kind, i) => {
     const s = series.get(kind);
     if (!s) return;
     const idx = downsampleWindow(s, o.t0Ms, o.t1Ms, o.maxPointsPerSeries);
     const inWindow = upperBound(s.tMs, o.t1Ms) - lowerBound(s.tMs, o.t0Ms);
-    counts[kind] = { shown: idx.length, inWindow };
+    let converted = 0;
+    for (const k of idx) if (s.flags[k]! & FLAG_CONVERTED) converted++;
+    counts[kind] = { shown: idx.length, inWindow, converted };
+    const markConverted = converted <= idx.length / 2;
+    if (!markConverted) mostlyConverted.push(kind);
     for (const k of idx) {
       const r = row(s.tMs[k]!);
       const v = s.values[k]! * scale;
@@ -50,7 +60,7 @@ export function panelRows(kinds: readonly TimelineKind[], series: ReadonlyMap<Ti
       // Implausible values are drawn as flagged markers, not joined into the line.
       if (f & FLAG_IMPLAUSIBLE) r[`${kind}:implausible`] = v;
       else r[kind] = v;
-      if (f & FLAG_CONVERTED) r[`${kind}:converted`] = v;
+      if (f & FLAG_CONVERTED && markConverted) r[`${kind}:converted`] = v;
     }
     // Gaps of the panel's first (primary) series: the others share its device.
     if (i === 0) gaps = findGaps(s.tMs, o.t0Ms, Math.min(o.t1Ms, s.tMs[s.tMs.length - 1] ?? o.t1Ms), minGapMs);
@@ -70,5 +80,5 @@ export function panelRows(kinds: readonly TimelineKind[], series: ReadonlyMap<Ti
       });
     }
   }
-  return { rows: [...byT.values()].sort((a, b) => a.tMs - b.tMs), gaps, counts };
+  return { rows: [...byT.values()].sort((a, b) => a.tMs - b.tMs), gaps, counts, mostlyConverted };
 }

@@ -74,6 +74,9 @@ describe('twin store', () => {
     const s3 = twinStore.getState();
     expect(s3.alerts).toHaveLength(1);
     expect(s3.alerts[0]).toMatchObject({ key: 'sbpMmHg', value: 230, position: 'above90', source: 'Observation/n2' });
+    // 230 mmHg is far beyond the band: alerted, but held back from assimilation (background check).
+    expect(s3.notAssimilated).toEqual(['Observation/n2']);
+    expect(s3.assimilated).toBe(1);
     markAcknowledged([s3.alerts[0]!.id], 'clinician', T0 + 1_000_000);
     expect(twinStore.getState().alerts).toHaveLength(0);
     expect(twinStore.getState().acknowledged[0]!.by).toBe('clinician');

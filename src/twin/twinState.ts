@@ -9,7 +9,7 @@ import type { TwinCompute, RecordCalibrationResult, TwinEnsemble } from '../comp
 import type { SteadyStateResult } from '../domain/physiology';
 import { noiseSd } from '../../workers/physiology/calibration/observation-model';
 import type { OutputKey } from '../../workers/physiology/calibration/observation-model';
-import { forecastInForce, judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
+import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
 import { applySpreadFloor } from '../domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../ingest/fhir-vitals';
 
@@ -54,6 +54,8 @@ export interface TwinState {
   alerts: BandAlert[];
   acknowledged: AcknowledgedAlert[];
   assimilated: number;
+  /** Live readings held back by the background check (sources, latest 50). */
+  notAssimilated: string[];
   /** Readings that arrived live (after the record was loaded), oldest first. */
   live: NormalisedObservation[];
   steadyState: SteadyStateResult | undefined;
@@ -73,6 +75,7 @@ const initial = (patientId: string | undefined): TwinState => ({
   alerts: [],
   acknowledged: [],
   assimilated: 0,
+  notAssimilated: [],
   live: [],
   steadyState: undefined,
 });
@@ -154,6 +157,7 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
       history: pushHistory([], forecast),
       coverage: [],
       assimilated: 0,
+      notAssimilated: [],
       steadyState: undefined,
     });
     const beat = await compute.simulateSteadyState(cal.mapParameters);
@@ -186,16 +190,19 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     }
     const coverage = [...s.coverage];
     let alerts = s.alerts;
+    const grossErrors = new Set<NormalisedObservation>();
     for (const o of fresh) {
       if (o.implausible || o.timeMs === undefined || !(FORECAST_KEYS as readonly VitalKind[]).includes(o.kind)) continue;
       const j = judgeObservation(forecastInForce(s.history, o.timeMs) ?? s.forecast, { key: o.kind, value: o.value, tMs: o.timeMs, source: o.source });
       if (!j) continue;
       coverage.push({ key: o.kind, position: j.position });
       if (j.alert) alerts = mergeAlert(alerts, j.alert);
+      if (Math.abs(backgroundZ(o.value, j.band)) > GROSS_ERROR_Z) grossErrors.add(o);
     }
-    const vitals = fresh.filter((o) => !o.implausible).map((o) => ({ kind: o.kind, value: o.value }));
+    const vitals = fresh.filter((o) => !o.implausible && !grossErrors.has(o)).map((o) => ({ kind: o.kind, value: o.value }));
+    const notAssimilated = [...s.notAssimilated, ...[...grossErrors].map((o) => o.source)].slice(-50);
     if (vitals.length === 0) {
-      twinStore.setState({ live, coverage, alerts });
+      twinStore.setState({ live, coverage, alerts, notAssimilated });
       return;
     }
     const r = await compute.assimilateVitals(s.ensemble, vitals, 1000 + s.assimilated);
@@ -209,7 +216,7 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     const now = twinStore.getState();
     if (now.patientId !== patientId || now.calibration !== s.calibration) return;
     // One store update per batch: the timeline redraws once per arrival, not per step.
-    twinStore.setState({ live, coverage, alerts, ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
+    twinStore.setState({ live, coverage, alerts, notAssimilated, ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
   };
   const p = chain.then(run, run);
   chain = p.catch(() => undefined);

@@ -150,6 +150,7 @@ function CutPlaneView(props: { cut: CutPlaneState; selected: boolean }): ReactNo
     <group position={position} quaternion={quaternion}>
       <mesh
         scale={handleR}
+        renderOrder={10}
         onPointerDown={(e) => {
           if (anatomyStore.getState().tool !== 'orbit') return;
           const t = alongNormal(e.ray);
@@ -177,7 +178,8 @@ function CutPlaneView(props: { cut: CutPlaneState; selected: boolean }): ReactNo
         }}
       >
         <sphereGeometry args={[1, 16, 12]} />
-        <meshBasicMaterial color={colour} />
+        {/* Drawn over everything: the handle sits inside the organ it cuts. */}
+        <meshBasicMaterial color={colour} depthTest={false} />
       </mesh>
       <mesh geometry={geometry} raycast={() => null}>
         <meshBasicMaterial color={colour} transparent opacity={props.selected ? 0.1 : 0.05} depthWrite={false} side={THREE.DoubleSide} />

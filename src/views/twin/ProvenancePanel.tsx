@@ -7,7 +7,13 @@ import { Badge, Panel } from '../../ui/feedback';
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(3));
 
-export function ProvenancePanel(props: { calibration: RecordCalibrationResult | undefined; calibratedAtMs: number | undefined; assimilated: number; reason?: string }): ReactNode {
+export function ProvenancePanel(props: {
+  calibration: RecordCalibrationResult | undefined;
+  calibratedAtMs: number | undefined;
+  assimilated: number;
+  notAssimilated?: number;
+  reason?: string;
+}): ReactNode {
   const { calibration: c } = props;
   return (
     <Panel title="Provenance" className="provenance">
@@ -28,7 +34,10 @@ export function ProvenancePanel(props: { calibration: RecordCalibrationResult | 
               {(c.diagnostics.elapsedMs / 1000).toFixed(1)} s
             </dd>
             <dt>Live updates</dt>
-            <dd>{props.assimilated} readings assimilated since calibration (ensemble Kalman update, no refit)</dd>
+            <dd>
+              {props.assimilated} readings assimilated since calibration (ensemble Kalman update, no refit)
+              {props.notAssimilated ? `; ${props.notAssimilated} held back by the background check (more than 4 SD from the forecast: alerted, not assimilated)` : ''}
+            </dd>
             <dt>Confidence</dt>
             <dd>
               {(() => {

@@ -218,7 +218,12 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
       {panels.map(({ spec, data }) => (
         <div key={spec.id} className="timeline-panel" data-panel={spec.id}>
           <div className="timeline-panel-title">
-            <span>{spec.title}</span>
+            <span>
+              {spec.title}
+              {data.mostlyConverted.length > 0 && (
+                <span className="flag-converted"> ◇ {data.mostlyConverted.map((k) => KIND_LABEL[k]).join(', ')} converted to the canonical unit at ingest</span>
+              )}
+            </span>
             <span className="muted">
               {spec.kinds
                 .filter((k) => data.counts[k])

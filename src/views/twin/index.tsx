@@ -55,6 +55,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
   const alerts = useTwin((s) => s.alerts);
   const acknowledged = useTwin((s) => s.acknowledged);
   const assimilated = useTwin((s) => s.assimilated);
+  const notAssimilated = useTwin((s) => s.notAssimilated.length);
   const live = useTwin((s) => s.live);
   const steadyState = useTwin((s) => s.steadyState);
 
@@ -247,7 +248,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
           </Panel>
         </div>
       </div>
-      <ProvenancePanel calibration={calibration} calibratedAtMs={calibratedAtMs} assimilated={assimilated} reason={denied ? permission.data?.reason : undefined} />
+      <ProvenancePanel calibration={calibration} calibratedAtMs={calibratedAtMs} assimilated={assimilated} notAssimilated={notAssimilated} reason={denied ? permission.data?.reason : undefined} />
     </div>
   );
 }
