@@ -24,7 +24,7 @@ import { setupDicomweb } from './dicomweb/setup';
 import { registerFhirRoutes, type FhirBackend } from './fhir/routes';
 import { embeddedAuditEvents, embeddedBackend, embeddedConsents } from './fhir/embedded-adapters';
 import { FhirStore } from './fhir/store';
-import { installErrorHandler } from './http/errors';
+import { frameworkErrorHandler, installErrorHandler } from './http/errors';
 import { operationOutcome } from './http/operation-outcome';
 import { installSecurityHeaders } from './http/security-headers';
 import { registerStaticSpa } from './http/static-spa';
@@ -131,8 +131,12 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   health.add('fhir', async () => ({ mode: fhirBackend.mode, ...(await fhirBackend.health()) }));
   health.add('dicom', async () => ({ status: 'not-configured' }));
 
+  // Set once the audit trail is wired below; errors raised before routing are audited through it.
+  let auditForFrameworkErrors: ((req: FastifyRequest, httpStatus: number) => Promise<void>) | undefined;
   const app = Fastify({
     logger: false, // request logs would carry query strings, which can hold PHI
+    // Bad percent-encoding and over-long path segments never reach the error handler or hooks.
+    frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes, () => auditForFrameworkErrors),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
@@ -157,6 +161,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       }),
     );
   };
+
+  auditForFrameworkErrors = auditRequest;
 
   const ctx: AppContext = { config, db, store, fhirBackend, users, authenticate, guards, consent, audit, auditRequest, health };
   app.decorate('twin', ctx);

@@ -73,3 +73,20 @@ describe('audit records', () => {
     expect(toAuditEvent('x', r).agent[0]?.who?.display).toBe('anonymous');
   });
 });
+
+describe('redactRequestValues (second line of defence against values in details)', () => {
+  it('cuts query values and free-text path segments out of a detail, keeps names and ids', async () => {
+    const { redactRequestValues } = await import('./record');
+    const url = `/fhir/Observation?date=${encodeURIComponent('Smith 1957')}&code=12`;
+    expect(redactRequestValues('Invalid format for date search parameter: Smith 1957', url)).toBe('Invalid format for date search parameter: …');
+    // Two-character values are left alone: they cannot identify anyone and would cut ordinary words.
+    expect(redactRequestValues('code 12 refused', url)).toBe('code 12 refused');
+    expect(redactRequestValues('invalid id "Jane Doe"', '/fhir/Patient/Jane%20Doe')).toBe('invalid id "…"');
+    expect(redactRequestValues('Observation/abc-1 refused', '/fhir/Observation/abc-1')).toBe('Observation/abc-1 refused');
+  });
+
+  it('buildAuditRecord applies it to the detail', () => {
+    const r = buildAuditRecord({ ...base, url: '/fhir/Observation?date=Smith-1957', httpStatus: 400, detail: 'bad value Smith-1957 for date' });
+    expect(r.detail).toBe('bad value … for date');
+  });
+});

@@ -97,6 +97,41 @@ export interface AuditRequestFacts {
   patientId?: string;
 }
 
+/**
+ * Second line of defence: details are meant to be fixed texts, but should one ever quote a query
+ * value or a non-id path segment of this request, that text is cut out here. (Values shorter than
+ * 3 characters cannot identify anyone and would match ordinary words.)
+ */
+export function redactRequestValues(detail: string, url: string): string {
+  const queryIndex = url.indexOf('?');
+  const values = new Set<string>();
+  if (queryIndex >= 0) {
+    try {
+      for (const [, v] of new URLSearchParams(url.slice(queryIndex + 1))) values.add(v);
+    } catch {
+      // unparseable query: nothing to match against
+    }
+  }
+  for (const seg of (queryIndex >= 0 ? url.slice(0, queryIndex) : url).split('/')) {
+    let decoded = seg;
+    try {
+      decoded = decodeURIComponent(seg);
+    } catch {
+      // keep the raw segment
+    }
+    // Id-like segments (types, ids) are what the record is made of; anything else is free text.
+    if (!SAFE_SEGMENT.test(decoded)) {
+      values.add(decoded);
+      values.add(seg);
+    }
+  }
+  let out = detail;
+  for (const v of [...values].sort((a, b) => b.length - a.length)) {
+    if (v.length >= 3 && out.includes(v)) out = out.split(v).join('…');
+  }
+  return out;
+}
+
 /** The PHI-free audit record of one request. */
 export function buildAuditRecord(f: AuditRequestFacts): AuditRecordInput {
   const queryIndex = f.url.indexOf('?');
@@ -115,7 +150,7 @@ export function buildAuditRecord(f: AuditRequestFacts): AuditRecordInput {
     ...(patientId ? { patientId } : {}),
     httpStatus: f.httpStatus,
     outcome: outcomeOf(f.httpStatus),
-    ...(f.detail ? { detail: f.detail.slice(0, 200) } : {}),
+    ...(f.detail ? { detail: redactRequestValues(f.detail, f.url).slice(0, 200) } : {}),
     requestId: f.requestId,
     sourceIp: f.sourceIp,
   };

@@ -69,7 +69,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
 
   app.post('/auth/logout', async (req, reply) => {
     const auth = resolve(req);
-    if (auth) users.revoke(auth.payload.jti, auth.payload.exp);
+    if (auth) await users.revoke(auth.payload.jti, auth.payload.exp);
     reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: req.protocol === 'https' });
     return reply.code(204).send();
   });
@@ -122,7 +122,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
       return sendOutcome(reply, 409, 'conflict', 'you cannot disable yourself or remove your own admin role');
     }
     try {
-      const updated = users.update(req.params.id, {
+      const updated = await users.update(req.params.id, {
         ...(isRole(body.role) ? { role: body.role } : {}),
         ...(typeof body.disabled === 'boolean' ? { disabled: body.disabled } : {}),
         ...(typeof body.displayName === 'string' ? { displayName: body.displayName.trim().slice(0, 128) } : {}),

@@ -44,13 +44,13 @@ describe('users', () => {
     const users = new UserStore(db);
     const dummy = await dummyPasswordHash();
     const u = await users.create({ username: 'dr.off', password: 'another-long-password', role: 'clinician', displayName: 'Off' });
-    users.update(u.id, { disabled: true });
+    await users.update(u.id, { disabled: true });
     expect(await users.verifyLogin('dr.off', 'another-long-password', dummy)).toBeUndefined();
     const future = Math.floor(Date.now() / 1000) + 60;
-    users.revoke('jti-1', future);
+    await users.revoke('jti-1', future);
     expect(users.isRevoked('jti-1')).toBe(true);
-    users.revoke('jti-old', 1); // already expired: pruned on the next revoke
-    users.revoke('jti-2', future);
+    await users.revoke('jti-old', 1); // already expired: pruned on the next revoke
+    await users.revoke('jti-2', future);
     expect(users.isRevoked('jti-old')).toBe(false);
   });
 });

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthUser, Role } from '../contracts';
 import type { Db } from '../storage/database';
+import { writeQueueOf } from '../storage/write-queue';
 import { hashPassword, verifyPassword } from './passwords';
 
 export const ROLES: readonly Role[] = ['surgeon', 'cardiologist', 'clinician', 'admin'];
@@ -95,21 +96,36 @@ export class UserStore {
     if (this.byUsername.get(input.username)) throw new UserError(`username "${input.username}" is taken`, 409);
     const hash = await hashPassword(input.password);
     const id = input.id ?? randomUUID();
-    this.db
-      .prepare('INSERT INTO users (id, username, display_name, role, password_hash, disabled, demo, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)')
-      .run(id, input.username, input.displayName, input.role, hash, input.demo ? 1 : 0, new Date().toISOString());
+    await this.write(() => {
+      // Checked again in the queue: another create may have taken the name during the scrypt.
+      if (this.byUsername.get(input.username)) throw new UserError(`username "${input.username}" is taken`, 409);
+      this.db
+        .prepare('INSERT INTO users (id, username, display_name, role, password_hash, disabled, demo, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)')
+        .run(id, input.username, input.displayName, input.role, hash, input.demo ? 1 : 0, new Date().toISOString());
+    });
     const created = this.get(id);
     if (!created) throw new UserError('user was not stored', 500);
     return created;
   }
 
-  update(id: string, patch: { role?: Role; disabled?: boolean; displayName?: string }): UserRecord {
-    const existing = this.get(id);
-    if (!existing) throw new UserError(`no user with id ${id}`, 404);
-    if (patch.role !== undefined) this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(patch.role, id);
-    if (patch.disabled !== undefined) this.db.prepare('UPDATE users SET disabled = ? WHERE id = ?').run(patch.disabled ? 1 : 0, id);
-    if (patch.displayName !== undefined) this.db.prepare('UPDATE users SET display_name = ? WHERE id = ?').run(patch.displayName, id);
-    return this.get(id) ?? existing;
+  async update(id: string, patch: { role?: Role; disabled?: boolean; displayName?: string }): Promise<UserRecord> {
+    return this.write(() => {
+      const existing = this.get(id);
+      if (!existing) throw new UserError(`no user with id ${id}`, 404);
+      if (patch.role !== undefined) this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(patch.role, id);
+      if (patch.disabled !== undefined) this.db.prepare('UPDATE users SET disabled = ? WHERE id = ?').run(patch.disabled ? 1 : 0, id);
+      if (patch.displayName !== undefined) this.db.prepare('UPDATE users SET display_name = ? WHERE id = ?').run(patch.displayName, id);
+      return this.get(id) ?? existing;
+    });
+  }
+
+  /**
+   * Every write on the shared connection waits its turn behind the FHIR store's transactions
+   * (storage/write-queue.ts): run in the middle of one, it would be committed or rolled back
+   * with somebody else's request.
+   */
+  private write<T>(fn: () => T): Promise<T> {
+    return writeQueueOf(this.db).run(fn);
   }
 
   /**
@@ -118,7 +134,7 @@ export class UserStore {
    */
   async syncDemoUsers(enabled: boolean, password: string): Promise<void> {
     if (!enabled) {
-      this.db.prepare('DELETE FROM users WHERE demo = 1').run();
+      await this.write(() => this.db.prepare('DELETE FROM users WHERE demo = 1').run());
       return;
     }
     // In parallel: each check is one scrypt on libuv's thread pool.
@@ -132,7 +148,8 @@ export class UserStore {
           return;
         }
         if (!(await verifyPassword(password, row.password_hash))) {
-          this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(await hashPassword(password), demo.id);
+          const hash = await hashPassword(password);
+          await this.write(() => this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, demo.id));
         }
       }),
     );
@@ -145,10 +162,12 @@ export class UserStore {
     return true;
   }
 
-  revoke(jti: string, expiresAtSec: number): void {
-    this.db.prepare('INSERT OR IGNORE INTO revoked_tokens (jti, expires_at_sec) VALUES (?, ?)').run(jti, expiresAtSec);
-    // Expired tokens fail verification anyway; keep the list small.
-    this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at_sec < ?').run(Math.floor(Date.now() / 1000));
+  async revoke(jti: string, expiresAtSec: number): Promise<void> {
+    await this.write(() => {
+      this.db.prepare('INSERT OR IGNORE INTO revoked_tokens (jti, expires_at_sec) VALUES (?, ?)').run(jti, expiresAtSec);
+      // Expired tokens fail verification anyway; keep the list small.
+      this.db.prepare('DELETE FROM revoked_tokens WHERE expires_at_sec < ?').run(Math.floor(Date.now() / 1000));
+    });
   }
 
   isRevoked(jti: string): boolean {

@@ -144,7 +144,7 @@ export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRouteDe
           return await handleFhir(req, reply, deps);
         } catch (err) {
           if (err instanceof FhirInputError) {
-            req.auditDetail = err.message.slice(0, 120);
+            req.auditDetail = err.auditDetail.slice(0, 120);
             return sendOutcome(reply, err.status, err.code, err.message);
           }
           throw err;
@@ -218,8 +218,9 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
   const result = await deps.backend.handle({ method, url, body, headers });
   if (result.status >= 400 || !result.resource) {
     const outcome = withDiagnostics(result.outcome.issue?.length ? result.outcome : (operationOutcome('processing', 'the request failed') as OperationOutcome));
-    const issue = outcome.issue?.[0];
-    req.auditDetail = (issue?.diagnostics ?? issue?.details?.text ?? '').slice(0, 120) || undefined;
+    // The store's own text can quote request values (medplum: "Invalid format for date search
+    // parameter: <value>"); the audit record gets the issue code and the parameter names only.
+    req.auditDetail = storeRefusalDetail(result.status, outcome.issue?.[0]?.code, interaction.kind === 'search' ? query : undefined);
     return reply.code(result.status >= 400 ? result.status : 500).type(FHIR_JSON_CONTENT_TYPE).send(outcome);
   }
   const resource = result.resource;
@@ -235,6 +236,12 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
     req.auditEntities = entries.slice(0, 50);
   }
   return sendResource(reply, result.status, resource, base);
+}
+
+/** A value-free audit detail for a refusal by the backend: status, issue code, search parameter names. */
+export function storeRefusalDetail(status: number, issueCode: string | undefined, query?: Query): string {
+  const names = query ? Object.keys(query).filter((k) => !k.startsWith('_')) : [];
+  return `store refused: ${status} ${issueCode ?? 'error'}${names.length ? ` (parameters: ${names.join(', ')})` : ''}`.slice(0, 120);
 }
 
 /** medplum puts messages in details.text; copy them to diagnostics so every error reads the same. */

@@ -7,6 +7,7 @@ import { FhirRouter, type FhirRequest, type FhirResponse, type HttpMethod } from
 import type { Bundle, OperationOutcome, Resource, ResourceType } from '@medplum/fhirtypes';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Db } from '../storage/database';
+import { writeQueueOf } from '../storage/write-queue';
 import { loadFhirDefinitions } from './definitions';
 import { DurableRepository, type ResourceWrite } from './durable-repository';
 
@@ -32,8 +33,6 @@ const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH', 
 export class FhirStore {
   readonly router = new FhirRouter();
   private readonly listeners = new Set<WriteListener>();
-  /** Tail of the write queue: each write waits for the previous one. */
-  private writeTail: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly db: Db,
@@ -75,13 +74,12 @@ export class FhirStore {
    * commit; a throw or `keep() === false` rolls back and undoes the memory writes.
    * Listeners hear about the writes only after the commit reached the disk.
    */
-  async runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
-    const previous = this.writeTail;
-    let release!: () => void;
-    this.writeTail = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    await previous;
+  runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
+    // The connection's queue, shared with the users/sessions writes (storage/write-queue.ts).
+    return writeQueueOf(this.db).run(() => this.runTransaction(fn, keep, durability));
+  }
+
+  private async runTransaction<T>(fn: () => Promise<T>, keep: (result: T) => boolean, durability: 'full' | 'relaxed'): Promise<T> {
     try {
       // The safety level cannot change inside a transaction: set it around the whole of it.
       if (durability === 'relaxed') this.db.pragma('synchronous = NORMAL');
@@ -115,7 +113,6 @@ export class FhirStore {
       return result;
     } finally {
       if (durability === 'relaxed') this.db.pragma('synchronous = FULL');
-      release();
     }
   }
 

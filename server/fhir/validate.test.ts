@@ -124,3 +124,23 @@ describe('fuzz: request parsing never fails with anything but a named 4xx', () =
     );
   });
 });
+
+describe('audit details of refusals carry no request values', () => {
+  it('ids, types, resourceType and search values are named, never quoted, in auditDetail', () => {
+    const cases: [() => unknown, string][] = [
+      [() => classify('GET', ['Jane Doe']), 'Jane Doe'],
+      [() => classify('GET', ['Patient', 'Jane Doe 1957']), 'Jane Doe 1957'],
+      [() => classify('GET', ['Patient', 'p1', 'Smith1957', 'x', 'y']), 'Smith1957'],
+      [() => validateResourceBody({ resourceType: 'SmithJane' }, 'Observation'), 'SmithJane'],
+      [() => validateResourceBody({ resourceType: 'Observation', id: 'SmithJane' }, 'Observation', 'p1'), 'SmithJane'],
+      [() => validateSearch('Observation', { date: 'Smith-1957' }), 'Smith-1957'],
+      [() => validateBundle({ resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient/Jane Doe' } }] }), 'Jane Doe'],
+    ];
+    for (const [fn, value] of cases) {
+      const err = inputError(fn);
+      expect(err.message).toContain(value); // the client is told what was wrong with its request
+      expect(err.auditDetail).not.toContain(value);
+    }
+    expect(inputError(() => validateSearch('Observation', { date: 'Smith-1957' })).auditDetail).toContain('date');
+  });
+});

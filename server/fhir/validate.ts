@@ -8,13 +8,22 @@ export const MAX_COUNT = 1000;
 export const DEFAULT_COUNT = 100;
 export const MAX_BUNDLE_ENTRIES = 1000;
 
+/**
+ * A 4xx naming the problem. `message` goes to the client and may quote what it sent; the audit
+ * record gets `auditDetail`, which must carry no request value (ids, search values, body text can
+ * hold names or birth dates): parameter names and fixed texts only. It defaults to the message,
+ * so a message that quotes a value must pass a value-free `auditDetail`.
+ */
 export class FhirInputError extends Error {
+  readonly auditDetail: string;
   constructor(
     message: string,
     readonly status: 400 | 404 | 405 | 409 | 412 | 422 = 400,
     readonly code: 'invalid' | 'structure' | 'required' | 'value' | 'not-supported' | 'not-found' | 'too-costly' = 'invalid',
+    auditDetail?: string,
   ) {
     super(message);
+    this.auditDetail = auditDetail ?? message;
   }
 }
 
@@ -32,12 +41,12 @@ export type Interaction =
 
 function checkType(type: string): void {
   if (!RESOURCE_TYPE_PATTERN.test(type) || !isResourceType(type)) {
-    throw new FhirInputError(`unknown resource type "${type.slice(0, 64)}"`, 404, 'not-found');
+    throw new FhirInputError(`unknown resource type "${type.slice(0, 64)}"`, 404, 'not-found', 'unknown resource type');
   }
 }
 
 function checkId(id: string, what = 'id'): void {
-  if (!FHIR_ID_PATTERN.test(id)) throw new FhirInputError(`invalid ${what} "${id.slice(0, 64)}": use 1–64 of A-Z a-z 0-9 - .`);
+  if (!FHIR_ID_PATTERN.test(id)) throw new FhirInputError(`invalid ${what} "${id.slice(0, 64)}": use 1–64 of A-Z a-z 0-9 - .`, 400, 'invalid', `invalid ${what}`);
 }
 
 /** Classifies a FHIR request from its method and the path segments after /fhir. */
@@ -73,7 +82,7 @@ export function classify(method: string, segments: readonly string[]): Interacti
       }
     }
   }
-  throw new FhirInputError(`${m} /fhir/${segments.join('/').slice(0, 200)} is not a supported FHIR interaction`, 404, 'not-found');
+  throw new FhirInputError(`${m} /fhir/${segments.join('/').slice(0, 200)} is not a supported FHIR interaction`, 404, 'not-found', `${m.slice(0, 10)}: not a supported FHIR interaction`);
 }
 
 /** Search result control parameters handled by the store, not filters. */
@@ -119,7 +128,9 @@ export function validateSearch(resourceType: string, query: Query): Query {
   try {
     parseSearchRequest(resourceType as ResourceType, out);
   } catch (err) {
-    throw new FhirInputError(`invalid search: ${err instanceof Error ? err.message.slice(0, 200) : 'unparseable'}`);
+    // medplum's message quotes the offending value; the audit record keeps only parameter names.
+    const names = Object.keys(query).filter((k) => !RESULT_PARAMS.has(k)).join(', ').slice(0, 100);
+    throw new FhirInputError(`invalid search: ${err instanceof Error ? err.message.slice(0, 200) : 'unparseable'}`, 400, 'invalid', `invalid search value (parameters: ${names})`);
   }
   return out;
 }
@@ -138,10 +149,10 @@ export function validateResourceBody(body: unknown, expectedType: string, expect
   if (typeof body !== 'object' || Array.isArray(body)) throw new FhirInputError('request body must be a JSON object (a FHIR resource)', 400, 'structure');
   const r = body as { resourceType?: unknown; id?: unknown };
   if (r.resourceType !== expectedType) {
-    throw new FhirInputError(`resourceType "${String(r.resourceType ?? '').slice(0, 64)}" does not match the URL (${expectedType})`);
+    throw new FhirInputError(`resourceType "${String(r.resourceType ?? '').slice(0, 64)}" does not match the URL (${expectedType})`, 400, 'invalid', `resourceType does not match the URL (${expectedType})`);
   }
   if (expectedId !== undefined) {
-    if (r.id !== expectedId) throw new FhirInputError(`resource id "${String(r.id ?? '').slice(0, 64)}" does not match the URL id "${expectedId}"`);
+    if (r.id !== expectedId) throw new FhirInputError(`resource id "${String(r.id ?? '').slice(0, 64)}" does not match the URL id "${expectedId}"`, 400, 'invalid', 'resource id does not match the URL id');
   } else if (r.id !== undefined && (typeof r.id !== 'string' || !FHIR_ID_PATTERN.test(r.id))) {
     throw new FhirInputError('resource id must be 1–64 of A-Z a-z 0-9 - .');
   }
@@ -174,7 +185,7 @@ export function validateBundle(body: unknown): BundleEntrySummary[] {
     try {
       interaction = classify(method, segments);
     } catch (err) {
-      if (err instanceof FhirInputError) throw new FhirInputError(`Bundle.entry[${i}]: ${err.message}`, err.status === 404 ? 400 : err.status, err.code);
+      if (err instanceof FhirInputError) throw new FhirInputError(`Bundle.entry[${i}]: ${err.message}`, err.status === 404 ? 400 : err.status, err.code, `Bundle.entry[${i}]: ${err.auditDetail}`);
       throw err;
     }
     if (interaction.kind === 'batch' || interaction.kind === 'search-system') {

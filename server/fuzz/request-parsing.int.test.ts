@@ -159,13 +159,9 @@ describe('request parsing under fuzzing', () => {
       expectClientError(a, `_count=${count}`);
     }
     const lines = readFileSync(join(server.dataDir, 'audit.log'), 'utf8').split('\n').filter(Boolean);
-    // Path, entities and patient never carry a search value. (The free-text `detail` does today:
-    // see the known-defect test below.)
-    const structured = lines.map((l) => {
-      const { detail: _detail, ...rest } = JSON.parse(l) as Record<string, unknown>;
-      return JSON.stringify(rest);
-    });
-    expect(structured.filter((l) => l.includes(marker))).toEqual([]);
+    // Path, entities, patient and the detail of refusals never carry a search value.
+    expect(lines.length).toBeGreaterThan(100);
+    expect(lines.filter((l) => l.includes(marker))).toEqual([]);
   });
 
   it('path traversal, invalid ids and random paths under /fhir and /events → 4xx, never a file, never a 5xx', async () => {
@@ -201,17 +197,55 @@ describe('request parsing under fuzzing', () => {
     expect((await send('GET', '/fhir/metadata')).status).toBe(200);
   });
 
-  // KNOWN DEFECTS, reported to the server-foundation owner (server/app.ts, server/fhir/routes.ts).
-  // `it.fails` passes while the defect exists; when it is fixed this fails: turn it into `it`.
-  it.fails('KNOWN DEFECT: a rejected search value is copied into the audit record detail (PHI in the log)', async () => {
-    await send('GET', `/fhir/Observation?date=${encodeURIComponent('Smith-PHIMARKER-1957')}`);
-    const audit = readFileSync(join(server.dataDir, 'audit.log'), 'utf8');
-    expect(audit).not.toContain('Smith-PHIMARKER-1957');
+  // Formerly known defects (fixed; these pinned them with it.fails).
+  it('a rejected search value is not copied into the audit record; the parameter name is', async () => {
+    const a = await send('GET', `/fhir/Observation?date=${encodeURIComponent('Smith-PHIMARKER-1957')}`);
+    expectClientError(a, 'bad date');
+    // The client is told what was wrong with its own value…
+    expect(a.body).toContain('date');
+    const lines = readFileSync(join(server.dataDir, 'audit.log'), 'utf8').split('\n').filter(Boolean);
+    expect(lines.filter((l) => l.includes('Smith-PHIMARKER-1957'))).toEqual([]);
+    // …and the audit record keeps the parameter name.
+    const last = JSON.parse(lines[lines.length - 1]!) as { detail?: string; httpStatus: number };
+    expect(last.httpStatus).toBe(400);
+    expect(last.detail).toContain('date');
   });
 
-  it.fails('KNOWN DEFECT: an invalid percent-encoding in the path gets Fastify\'s own JSON, not an OperationOutcome', async () => {
-    const a = await send('GET', '/fhir/Patient/%E0%A4%A');
-    expect(a.status).toBe(400);
-    expectClientError(a, 'bad percent-encoding');
+  it('an invalid percent-encoding in the path → 400 OperationOutcome with security headers, audited without the path', async () => {
+    for (const path of ['/fhir/Patient/%E0%A4%A', '/fhir/Observation/%zz?code=PHIMARKER-enc', '/dicomweb/studies/%', '/auth/%E0']) {
+      const a = await send('GET', path);
+      expect(a.status, path).toBe(400);
+      expectClientError(a, `bad percent-encoding ${path}`);
+      expect(a.contentType).toContain('application/fhir+json');
+    }
+    const raw = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/fhir/Patient/%E0%A4%A', agent }, resolve).on('error', reject);
+    });
+    raw.resume();
+    expect(raw.headers['x-content-type-options']).toBe('nosniff');
+    expect(raw.headers['content-security-policy']).toContain("default-src 'self'");
+    const lines = readFileSync(join(server.dataDir, 'audit.log'), 'utf8').split('\n').filter(Boolean);
+    const bad = lines.map((l) => JSON.parse(l) as { path: string; detail?: string; httpStatus: number }).filter((r) => r.detail === 'invalid URL encoding');
+    // /fhir and /dicomweb are audited areas (twice /fhir/Patient: once with the token, once without); /auth is not.
+    expect(bad.map((r) => r.path).sort()).toEqual(['/dicomweb/studies/:invalid', '/fhir/Observation/:invalid', '/fhir/Patient/:invalid', '/fhir/Patient/:invalid']);
+    expect(bad.every((r) => r.httpStatus === 400)).toBe(true);
+    expect(lines.filter((l) => l.includes('PHIMARKER-enc'))).toEqual([]);
+  });
+
+  it('framework-level errors (content-type, JSON, empty body, size) are OperationOutcomes whose audit detail quotes nothing', async () => {
+    const cases: { body: string; ct: string; status: number }[] = [
+      { body: '{"resourceType":"Observation","note":"PHIMARKER-fw1', ct: 'application/fhir+json', status: 400 },
+      { body: '<Observation>PHIMARKER-fw2</Observation>', ct: 'application/xml', status: 415 },
+      { body: '', ct: 'application/json', status: 400 },
+      { body: JSON.stringify({ resourceType: 'Observation', note: 'PHIMARKER-fw3'.repeat(BODY_LIMIT / 8) }), ct: 'application/fhir+json', status: 413 },
+    ];
+    for (const c of cases) {
+      const a = await send('POST', '/fhir/Observation', c.body, { 'content-type': c.ct });
+      expect(a.status, c.ct).toBe(c.status);
+      expectClientError(a, `${c.ct} ${c.body.slice(0, 30)}`);
+    }
+    const audit = readFileSync(join(server.dataDir, 'audit.log'), 'utf8');
+    expect(audit).not.toContain('PHIMARKER-fw');
+    expect(audit).toContain('request body is not valid JSON');
   });
 });

@@ -91,7 +91,7 @@ export async function registerUpstreamFhir(app: FastifyInstance, deps: UpstreamF
           return await handleUpstream(req, reply, deps);
         } catch (err) {
           if (err instanceof FhirInputError) {
-            req.auditDetail = err.message.slice(0, 120);
+            req.auditDetail = err.auditDetail.slice(0, 120);
             return sendOutcome(reply, err.status, err.code, err.message);
           }
           if (err instanceof UpstreamError) {
