@@ -85,27 +85,23 @@ async function scenarios(browser: Browser, base: string): Promise<void> {
     await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Run scenarios' && !b.disabled), undefined, { timeout: 120_000 });
     const runs: { first: number; complete: number }[] = [];
     for (let i = 0; i < 3; i++) {
-      const t = await page.evaluate(
-        () =>
-          new Promise<{ first: number; complete: number }>((resolveTimes, reject) => {
-            const btn = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Run scenarios')!;
-            const start = performance.now();
-            let first = -1;
-            const check = () => {
-              const cells = document.querySelectorAll('table[aria-label="Scenario comparison"] td[data-endpoint="mapMmHg"]').length;
-              const running = document.querySelector('[role="progressbar"][aria-label="Running scenarios"]') !== null;
-              if (first < 0 && cells > 0) first = performance.now() - start;
-              if (cells >= 4 && !running) {
-                resolveTimes({ first, complete: performance.now() - start });
-                return;
-              }
-              if (performance.now() - start > 120_000) reject(new Error('scenarios did not complete in 120 s'));
-              else requestAnimationFrame(check);
-            };
-            btn.click();
-            requestAnimationFrame(check);
-          }),
-      );
+      // A string, not a function: tsx's keepNames would wrap inner functions in a `__name` helper
+      // that does not exist in the page.
+      const t = (await page.evaluate(`new Promise((resolveTimes, reject) => {
+        const btn = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Run scenarios');
+        const start = performance.now();
+        let first = -1;
+        const check = () => {
+          const cells = document.querySelectorAll('table[aria-label="Scenario comparison"] td[data-endpoint="mapMmHg"]').length;
+          const running = document.querySelector('[role="progressbar"][aria-label="Running scenarios"]') !== null;
+          if (first < 0 && cells > 0) first = performance.now() - start;
+          if (cells >= 4 && !running) { resolveTimes({ first, complete: performance.now() - start }); return; }
+          if (performance.now() - start > 120000) reject(new Error('scenarios did not complete in 120 s'));
+          else requestAnimationFrame(check);
+        };
+        btn.click();
+        requestAnimationFrame(check);
+      })`)) as { first: number; complete: number };
       runs.push(t);
     }
     report({ bench: BENCH, metric: 'scenariosFirstPartial4x200x24h', value: Math.round(median(runs.map((r) => r.first))), unit: 'ms', target: 1000, runs: runs.length, workers: await page.evaluate(() => Math.max(1, (navigator.hardwareConcurrency || 2) - 1)) });

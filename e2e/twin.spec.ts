@@ -22,6 +22,10 @@ test.describe('Twin tab', () => {
     await expect(page.getByRole('figure', { name: 'LV pressure–volume loop' })).toBeVisible();
     await page.screenshot({ path: 'test-results/twin-timeline.png', fullPage: true });
 
+    // Forecasts go to the record only when the user chooses to.
+    await page.getByRole('button', { name: 'Save forecast to record' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Forecast saved to the record' })).toBeVisible();
+
     // The monitor feed (every 1.5 s in e2e) posts readings: they are assimilated and the forecast moves.
     const firstId = await twin.forecastId();
     const firstText = await twin.forecastSummary.textContent();

@@ -398,7 +398,7 @@ describe('static SPA, headers, health', () => {
 
   it('reports health of the FHIR back end', async () => {
     const res = await fetch(`${server.url}/healthz`);
-    expect(await res.json()).toMatchObject({ status: 'ok', fhir: { mode: 'embedded', status: 'ok' }, dicom: { status: expect.any(String) } });
+    expect(await res.json()).toMatchObject({ status: 'ok', demo: true, fhir: { mode: 'embedded', status: 'ok' }, dicom: { status: expect.any(String) } });
   });
 });
 

@@ -20,7 +20,7 @@ import type { Authenticate, Guards } from './contracts';
 import { registerConsentRoutes } from './consent/routes';
 import { ConsentService, type ConsentSource } from './consent/service';
 import { seedDemoData } from './demo/seed';
-import { setupDicomweb } from './dicomweb/setup';
+import { setupDicomweb, type SetupDicomwebOptions } from './dicomweb/setup';
 import { registerFhirRoutes, type FhirBackend } from './fhir/routes';
 import { embeddedAuditEvents, embeddedBackend, embeddedConsents } from './fhir/embedded-adapters';
 import { FhirStore } from './fhir/store';
@@ -102,6 +102,8 @@ export interface AppOverrides {
   loginAttemptsPerMinute?: number;
   /** Milliseconds between re-sends of AuditEvents the store refused. */
   auditRetryMs?: number;
+  /** Smaller demo CTs (tests); the demo uses the full 256×256×200 phantom. */
+  demoPhantom?: SetupDicomwebOptions['demoPhantom'];
 }
 
 export async function buildApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<FastifyInstance> {
@@ -132,11 +134,11 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   health.add('dicom', async () => ({ status: 'not-configured' }));
 
   // Set once the audit trail is wired below; errors raised before routing are audited through it.
-  let auditForFrameworkErrors: ((req: FastifyRequest, httpStatus: number) => Promise<void>) | undefined;
+  const frameworkAudit: { record?: (req: FastifyRequest, httpStatus: number) => Promise<void> } = {};
   const app = Fastify({
     logger: false, // request logs would carry query strings, which can hold PHI
     // Bad percent-encoding and over-long path segments never reach the error handler or hooks.
-    frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes, () => auditForFrameworkErrors),
+    frameworkErrors: frameworkErrorHandler(config.bodyLimitBytes, () => frameworkAudit.record),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
@@ -162,7 +164,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     );
   };
 
-  auditForFrameworkErrors = auditRequest;
+  frameworkAudit.record = auditRequest;
 
   const ctx: AppContext = { config, db, store, fhirBackend, users, authenticate, guards, consent, audit, auditRequest, health };
   app.decorate('twin', ctx);
@@ -186,7 +188,8 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
 
   app.get('/healthz', async (_req, reply) => {
     const sections = await health.report();
-    return reply.header('cache-control', 'no-store').send({ status: 'ok', ...sections });
+    // demo: the embedded store with the demo sign-ins (the UI shows their hint on the sign-in page).
+    return reply.header('cache-control', 'no-store').send({ status: 'ok', demo: config.demoMode, ...sections });
   });
 
   await registerAuthRoutes(app, {
@@ -209,7 +212,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   // ======================================================================================
   registerLiveEvents(app, upstream ? { hub: upstream.hub } : {});
   registerMonitorFeed(app, DEMO_MONITORED_PATIENT);
-  await setupDicomweb(app, { seedDemo });
+  await setupDicomweb(app, { seedDemo, ...(overrides.demoPhantom ? { demoPhantom: overrides.demoPhantom } : {}) });
 
   await registerStaticSpa(app, config.staticDir);
   app.addHook('onClose', async () => {

@@ -10,7 +10,9 @@ import { hasOrthanc, startOrthanc, type OrthancHandle } from '../../test-support
 import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
 import { buildApp } from '../app';
 import { loadConfig } from '../config';
-import { parseForStore, readFrames } from './instance';
+import { createRequire } from 'node:module';
+import { parseDataSet, parseForStore, readFrames } from './instance';
+import { setTopLevelUids } from './uidRepair';
 import { buildMultipart, mediaTypeParams, parseMultipart } from './multipart';
 import { DicomStore } from './store';
 
@@ -82,6 +84,23 @@ async function get(r: Running, path: string, accept?: string): Promise<Response>
 function multipartParts(res: Response, body: Buffer): { headers: Record<string, string>; body: Uint8Array }[] {
   const { params } = mediaTypeParams(res.headers.get('content-type') ?? '');
   return parseMultipart(body, params.boundary ?? '');
+}
+
+/**
+ * JPEG 2000 decoder for the pixel comparison: the OpenJPEG WebAssembly build Cornerstone uses in
+ * the viewer (@cornerstonejs/codec-openjpeg), so "same pixels" means what the viewer would show.
+ */
+async function j2kDecoder(): Promise<(codestream: Uint8Array) => { width: number; height: number; pixels: Buffer }> {
+  type Decoder = { getEncodedBuffer(n: number): Uint8Array; decode(): void; getDecodedBuffer(): Uint8Array; getFrameInfo(): { width: number; height: number } };
+  const factory = createRequire(import.meta.url)('@cornerstonejs/codec-openjpeg/decodewasmjs') as () => Promise<{ J2KDecoder: new () => Decoder }>;
+  const codec = await factory();
+  return (codestream) => {
+    const d = new codec.J2KDecoder();
+    d.getEncodedBuffer(codestream.length).set(codestream);
+    d.decode();
+    const info = d.getFrameInfo();
+    return { width: info.width, height: info.height, pixels: Buffer.from(d.getDecodedBuffer()) };
+  };
 }
 
 /** Reads the audit log lines the app wrote (one JSON object per line). */
@@ -212,12 +231,15 @@ describe.skipIf(!have)('DICOMweb', () => {
     it('STOW-RS stores the good parts and refuses the bad ones by name (202)', async () => {
       const r = embedded!;
       const j2k = new Uint8Array(readFileSync(sharedDataPath(...MISC, J2K_FILE)));
-      const abdomen = new Uint8Array(readFileSync(sharedDataPath(...ABDOMEN, 'CT.1.3.12.2.1107.5.1.4.60064.30000022120808113428000016573')));
+      // A file whose Study UID is present but invalid: refused, and the refusal names its SOP UID.
+      const explicit = new Uint8Array(readFileSync(sharedDataPath(...MISC, 'CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm')));
+      const badStudy = setTopLevelUids(explicit, parseDataSet(explicit), true, [{ tag: 'x0020000d', value: '1.2.abc' }]);
+      const badSop = parseForStore(explicit);
       const good = cardiacFiles(1)[0]!.bytes;
       const { body, contentType } = stowBody([
         { name: 'ct1-j2k.dcm', bytes: j2k },
         { name: 'truncated.dcm', bytes: good.subarray(0, 3000) },
-        { name: 'no-uids.dcm', bytes: abdomen },
+        { name: 'bad-uid.dcm', bytes: badStudy },
         { name: 'notes.txt', bytes: new TextEncoder().encode('hello'), type: 'text/plain' },
       ]);
       const res = await fetch(`${r.base}/dicomweb/studies`, { method: 'POST', headers: { authorization: `Bearer ${await r.token('clinician')}`, 'content-type': contentType }, body });
@@ -225,8 +247,56 @@ describe.skipIf(!have)('DICOMweb', () => {
       const json = (await res.json()) as Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }>;
       expect(json['00081199']?.Value).toHaveLength(1);
       const failures = json['00081198']!.Value!.map((v) => String(v['00000902']?.Value?.[0]));
-      expect(failures).toEqual([expect.stringMatching(/^part 2 \(truncated\.dcm\): /), expect.stringMatching(/^part 3 \(no-uids\.dcm\): missing/), expect.stringMatching(/^part 4 \(notes\.txt\): Content-Type text\/plain/)]);
+      expect(failures).toEqual([expect.stringMatching(/^part 2 \(truncated\.dcm\): /), expect.stringMatching(/^part 3 \(bad-uid\.dcm\): SOP Instance UID /), expect.stringMatching(/^part 4 \(notes\.txt\): Content-Type text\/plain/)]);
       expect(json['00081198']!.Value!.map((v) => v['00081197']?.Value?.[0])).toEqual([0xc000, 0xc000, 0xc000]);
+      // ReferencedSOPInstanceUID / SOPClassUID where the part could be read that far.
+      expect(json['00081198']!.Value!.map((v) => v['00081155']?.Value?.[0])).toEqual([undefined, badSop.sopUid, undefined]);
+      expect(json['00081198']!.Value![1]!['00081150']?.Value).toEqual([badSop.sopClassUid]);
+    });
+
+    it('STOW-RS takes the abdominal CT whose dataset UIDs are empty: QIDO finds one series of 20, WADO frames decode to the local pixels', async () => {
+      const r = embedded!;
+      const names = readdirSync(sharedDataPath(...ABDOMEN)).sort();
+      const local = names.map((name) => ({ name, bytes: new Uint8Array(readFileSync(sharedDataPath(...ABDOMEN, name))) }));
+      const { body, contentType } = stowBody(local);
+      const stow = async (): Promise<Response> =>
+        fetch(`${r.base}/dicomweb/studies`, { method: 'POST', headers: { authorization: `Bearer ${await r.token('clinician')}`, 'content-type': contentType }, body });
+      const res = await stow();
+      expect(res.status).toBe(200);
+      const json = (await res.json()) as Record<string, { Value?: unknown[] }>;
+      expect((json['00081199']!.Value as unknown[]).length).toBe(20);
+      const studyUrl = String(json['00081190']!.Value![0]);
+      const studyUid = studyUrl.slice(studyUrl.lastIndexOf('/') + 1);
+      expect(studyUid).toMatch(/^2\.25\.\d+$/);
+      // Uploading the same files again stores nothing new (the derived UIDs are deterministic).
+      expect((await stow()).status).toBe(200);
+      const series = (await (await get(r, `/dicomweb/studies/${studyUid}/series`)).json()) as Record<string, { Value?: unknown[] }>[];
+      expect(series).toHaveLength(1);
+      expect(series[0]!['00201209']?.Value).toEqual([20]);
+      expect(series[0]!['00080060']?.Value).toEqual(['CT']);
+      const seriesUid = String(series[0]!['0020000E']!.Value![0]);
+      const instances = (await (await get(r, `/dicomweb/studies/${studyUid}/series/${seriesUid}/instances`)).json()) as Record<string, { Value?: unknown[] }>[];
+      const sops = instances.map((i) => String(i['00080018']!.Value![0]));
+      // The SOP Instance UIDs are those of the file meta, which the files are named after.
+      expect([...sops].sort()).toEqual(names.map((n) => n.replace(/^CT\./, '')).sort());
+      // Metadata carries the filled-in UIDs, so a viewer sees the same study/series it asked for.
+      const meta = (await (await get(r, `/dicomweb/studies/${studyUid}/series/${seriesUid}/metadata`)).json()) as Record<string, { Value?: unknown[] }>[];
+      expect(meta).toHaveLength(20);
+      for (const m of meta) expect([m['0020000D']?.Value?.[0], m['0020000E']?.Value?.[0]]).toEqual([studyUid, seriesUid]);
+      const decoder = await j2kDecoder();
+      for (const i of [0, 7, 19]) {
+        const file = local[i]!;
+        const sop = file.name.replace(/^CT\./, '');
+        const frameRes = await get(r, `/dicomweb/studies/${studyUid}/series/${seriesUid}/instances/${sop}/frames/1`, 'multipart/related; type=application/octet-stream; transfer-syntax=*');
+        expect(frameRes.status).toBe(200);
+        const parts = multipartParts(frameRes, Buffer.from(await frameRes.arrayBuffer()));
+        expect(parts[0]!.headers['content-type']).toBe('application/octet-stream; transfer-syntax=1.2.840.10008.1.2.4.90');
+        const served = decoder(parts[0]!.body);
+        const ref = decoder(readFrames(file.bytes, [1])[0]!.bytes);
+        expect([served.width, served.height]).toEqual([512, 512]);
+        expect(served.pixels.length).toBe(512 * 512 * 2);
+        expect(Buffer.compare(served.pixels, ref.pixels)).toBe(0);
+      }
     });
 
     it('study-level STOW refuses an instance of another study (A900) before storing it', async () => {
@@ -295,7 +365,7 @@ describe.skipIf(!have)('DICOMweb', () => {
       const store = DicomStore.open(r.dir);
       const counts = store.counts();
       store.close();
-      expect(counts.instances).toBe(13); // 12 cardiac + 1 J2K
+      expect(counts.instances).toBe(33); // 12 cardiac + 1 J2K + the 20 abdominal slices stored with filled-in UIDs
       // A lost index is rebuilt from the files.
       for (const f of ['index.sqlite', 'index.sqlite-wal', 'index.sqlite-shm']) {
         try {
@@ -307,6 +377,8 @@ describe.skipIf(!have)('DICOMweb', () => {
       const reopened = DicomStore.open(r.dir);
       expect(reopened.counts()).toEqual(counts);
       expect(reopened.study(CARDIAC_STUDY)?.instance_count).toBe(12);
+      // The abdominal CT's files carry their filled-in UIDs: re-indexed as one study of 20.
+      expect(reopened.searchStudies({ limit: 100, offset: 0 }).map((s) => s.instance_count).sort((a, b) => a - b)).toEqual([1, 12, 20]);
       reopened.close();
     });
   });

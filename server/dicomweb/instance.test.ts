@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
-import { parseForStore, readFrames, StoreInputError } from './instance';
+import { parseDataSet, parseForStore, readFrames, StoreInputError } from './instance';
+import { derivedUid, setTopLevelUids } from './uidRepair';
 import { buildMultipart, parseMultipart, MultipartError } from './multipart';
 import { parseQido, QidoQueryError, tagOfField } from './qido';
 
@@ -45,11 +46,72 @@ describe.skipIf(!hasSharedData(...MISC))('stored instances: frames and DICOM JSO
     expect(p.metadata['00083002']).toEqual({ vr: 'UI', Value: ['1.2.840.10008.1.2'] }); // AvailableTransferSyntaxUID
   });
 
-  it('refuses a file without UIDs (the abdominal CT) naming the missing attributes', () => {
+  it('fills the empty UIDs of the abdominal CT in: SOP UIDs from the file meta, Study/Series derived (2.25), written into the file', () => {
     const dir = ['dicom', 'ct-abdomen-totalseg-20slice-j2k', 'series'];
-    const bytes = new Uint8Array(readFileSync(sharedDataPath(...dir, 'CT.1.3.12.2.1107.5.1.4.60064.30000022120808113428000016573')));
-    expect(() => parseForStore(bytes)).toThrow(StoreInputError);
-    expect(() => parseForStore(bytes)).toThrow(/Study Instance UID \(0020,000D\), Series Instance UID \(0020,000E\)/);
+    const names = readdirSync(sharedDataPath(...dir)).sort();
+    const parsed = names.map((n) => parseForStore(new Uint8Array(readFileSync(sharedDataPath(...dir, n)))));
+    const p = parsed[0]!;
+    // The file names are the SOP Instance UIDs in the file meta (0002,0003).
+    expect(p.sopUid).toBe(names[0]!.replace(/^CT\./, ''));
+    expect(p.sopClassUid).toBe('1.2.840.10008.5.1.4.1.1.2');
+    expect(p.filledIn).toEqual(['SOP Class UID', 'SOP Instance UID', 'Study Instance UID', 'Series Instance UID']);
+    expect(p.studyUid).toMatch(/^2\.25\.[1-9][0-9]{0,38}$/);
+    expect(p.seriesUid).toMatch(/^2\.25\.[1-9][0-9]{0,38}$/);
+    expect(p.studyUid).not.toBe(p.seriesUid);
+    // One acquisition → one study and one series, the same on every parse.
+    expect(new Set(parsed.map((x) => x.studyUid)).size).toBe(1);
+    expect(new Set(parsed.map((x) => x.seriesUid)).size).toBe(1);
+    expect(new Set(parsed.map((x) => x.sopUid)).size).toBe(20);
+    // The stored bytes carry the UIDs in the dataset: parsing them again changes nothing.
+    const again = parseForStore(p.bytes);
+    expect(again.filledIn).toEqual([]);
+    expect([again.studyUid, again.seriesUid, again.sopUid, again.sopClassUid]).toEqual([p.studyUid, p.seriesUid, p.sopUid, p.sopClassUid]);
+    expect(again.metadata['0020000D']).toEqual({ vr: 'UI', Value: [p.studyUid] });
+    expect(again.metadata['00080018']).toEqual({ vr: 'UI', Value: [p.sopUid] });
+    // Everything else is untouched: the J2K codestream is the same bytes.
+    expect(Buffer.compare(Buffer.from(readFrames(p.bytes, [1])[0]!.bytes), Buffer.from(readFrames(new Uint8Array(readFileSync(sharedDataPath(...dir, names[0]!))), [1])[0]!.bytes))).toBe(0);
+  });
+
+  it('inserts absent UI elements in tag order in an implicit-VR file', () => {
+    const original = file('CTImage.dcm_LittleEndianImplicitTransferSyntax_1.2.840.10008.1.2.dcm');
+    const ds = parseDataSet(original);
+    expect(ds.elements.x00200242).toBeUndefined(); // SOP Instance UID of Concatenation Source (UI), absent
+    const out = setTopLevelUids(original, ds, false, [{ tag: 'x00200242', value: '1.2.3' }, { tag: 'x0020000d', value: '1.2.840.99' }]);
+    const re = parseDataSet(out);
+    expect(re.string('x00200242')).toBe('1.2.3');
+    // Placed before the next larger tag: the elements stay in ascending order.
+    const tags = Object.keys(re.elements).filter((t) => !t.startsWith('x0002'));
+    expect(tags).toEqual([...tags].sort());
+    expect(re.string('x0020000d')).toBe('1.2.840.99');
+    expect(out.length).toBe(original.length + 8 + 6 - ds.elements.x0020000d!.length + 10);
+    expect(Buffer.compare(Buffer.from(readFrames(out, [1])[0]!.bytes), Buffer.from(readFrames(original, [1])[0]!.bytes))).toBe(0);
+  });
+
+  it('refuses an invalid (not empty) Study UID, naming the SOP Instance UID', () => {
+    const original = file('CTImage.dcm_LittleEndianExplicitTransferSyntax_1.2.840.10008.1.2.1.dcm');
+    const sop = parseForStore(original).sopUid;
+    const bad = setTopLevelUids(original, parseDataSet(original), true, [{ tag: 'x0020000d', value: '1.2.abc' }]);
+    let caught: unknown;
+    try {
+      parseForStore(bad);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(StoreInputError);
+    expect((caught as StoreInputError).message).toBe(`SOP Instance UID ${sop}: invalid Study Instance UID (0020,000D)`);
+    expect((caught as StoreInputError).sopInstanceUid).toBe(sop);
+  });
+
+  it('derives 2.25 UIDs that are valid, stable and distinct', () => {
+    const a = derivedUid(['study', 'x']);
+    expect(a).toBe(derivedUid(['study', 'x']));
+    expect(a).not.toBe(derivedUid(['study', 'y']));
+    expect(derivedUid(['ab', 'c'])).not.toBe(derivedUid(['a', 'bc']));
+    expect(a.length).toBeLessThanOrEqual(64);
+    // RFC 9562 version 8 / variant 10: bits 76–79 = 8, bits 62–63 = 2 of the 128-bit integer.
+    const n = BigInt(a.slice(5));
+    expect((n >> 76n) & 0xfn).toBe(8n);
+    expect((n >> 62n) & 0x3n).toBe(2n);
   });
 });
 

@@ -138,6 +138,10 @@ function frameMediaType(req: FastifyRequest, ts: string): string | null {
   return null;
 }
 
+function notTranscoded(reply: FastifyReply, ts: string): FastifyReply {
+  return sendOutcome(reply, 406, 'not-supported', `frames are stored as ${ts}; this server does not transcode: ask with transfer-syntax=*`);
+}
+
 /** Streams Part 10 files as multipart/related; type="application/dicom", one file in memory at a time. */
 function streamInstances(store: DicomStore, rows: InstanceRow[]): { body: Readable; contentType: string } {
   const boundary = newBoundary();
@@ -260,28 +264,50 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     if (list.length === 0 || list.length > 10000 || list.some((s) => !/^\d{1,6}$/.test(s) || Number(s) < 1)) {
       return sendOutcome(reply, 400, 'value', 'frame numbers must be a comma-separated list of whole numbers from 1');
     }
-    const row = rowsOf(p)[0];
+    const row = store.instanceAt(p.study!, p.series!, p.instance!);
     if (!row) return sendOutcome(reply, 404, 'not-found', 'no such instance');
     const numbers = list.map(Number);
+    const tooHigh = numbers.find((n) => n > (row.number_of_frames ?? 1));
+    if (tooHigh !== undefined) return sendOutcome(reply, 404, 'not-found', `frame ${tooHigh} does not exist (the instance has ${row.number_of_frames ?? 1})`);
+    const boundary = newBoundary();
+    // Fast path: the index knows where the frames are (native little endian, or compressed
+    // fragments), so they are read straight from the file into the response buffer, framing
+    // included: no parse of the Part 10 file, no intermediate copies.
+    const ranges = store.frameRanges(row, numbers);
+    if (ranges) {
+      const ts = row.transfer_syntax_uid;
+      const partType = frameMediaType(req, ts);
+      if (!partType) return notTranscoded(reply, ts);
+      const header = partHeader(boundary, partType);
+      const separator = partSeparator();
+      const close = closeDelimiter(boundary);
+      let total = close.length + (ranges.length - 1) * separator.length + ranges.length * header.length;
+      for (const r of ranges) for (let k = 1; k < r.length; k += 2) total += r[k]!;
+      const out = Buffer.allocUnsafe(total);
+      let pos = 0;
+      try {
+        ranges.forEach((r, i) => {
+          if (i > 0) pos += separator.copy(out, pos);
+          pos += header.copy(out, pos);
+          pos = store.readRanges(row, r, out, pos);
+        });
+      } catch (err) {
+        if (err instanceof StoreInputError) return sendOutcome(reply, 404, 'not-found', err.message);
+        throw err;
+      }
+      close.copy(out, pos);
+      return reply.header('content-type', multipartContentType(boundary, partType.split(';')[0]!, `; transfer-syntax=${ts}`)).send(out);
+    }
     let frames;
     try {
-      const tooHigh = numbers.find((n) => n > (row.number_of_frames ?? 1));
-      if (tooHigh !== undefined) throw new StoreInputError(`frame ${tooHigh} does not exist (the instance has ${row.number_of_frames ?? 1})`);
-      // Fast path: native little-endian frames are read in place, without parsing the file.
-      const inPlace = store.readNativeFrames(row, numbers);
-      frames = inPlace
-        ? inPlace.map((bytes) => ({ bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length), transferSyntaxUid: row.transfer_syntax_uid }))
-        : readFrames(store.readFile(row), numbers);
+      frames = readFrames(store.readFile(row), numbers);
     } catch (err) {
       if (err instanceof StoreInputError) return sendOutcome(reply, 404, 'not-found', err.message);
       throw err;
     }
     const ts = frames[0]!.transferSyntaxUid;
     const partType = frameMediaType(req, ts);
-    if (!partType) {
-      return sendOutcome(reply, 406, 'not-supported', `frames are stored as ${ts}; this server does not transcode: ask with transfer-syntax=*`);
-    }
-    const boundary = newBoundary();
+    if (!partType) return notTranscoded(reply, ts);
     const outerType = partType.split(';')[0]!;
     return reply
       .header('content-type', multipartContentType(boundary, outerType, `; transfer-syntax=${ts}`))
@@ -335,9 +361,10 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     const labels: string[] = [];
     const dicomParts: { index: number; bytes: Uint8Array }[] = [];
     const failAt = new Map<number, DicomJsonObject>();
-    const failure = (label: string, reason: number, comment: string): DicomJsonObject => ({
-      '00081150': { vr: 'UI' },
-      '00081155': { vr: 'UI' },
+    // ReferencedSOPClass/InstanceUID of a refused part are filled in when they could be read.
+    const failure = (label: string, reason: number, comment: string, err?: StoreInputError): DicomJsonObject => ({
+      '00081150': err?.sopClassUid ? { vr: 'UI', Value: [err.sopClassUid] } : { vr: 'UI' },
+      '00081155': err?.sopInstanceUid ? { vr: 'UI', Value: [err.sopInstanceUid] } : { vr: 'UI' },
       '00081197': { vr: 'US', Value: [reason] },
       // ErrorComment: which part and why, so a client can tell the user (LO: 64 characters).
       '00000902': { vr: 'LO', Value: [`${label}: ${comment}`.slice(0, 64)] },
@@ -364,8 +391,8 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
           '00081155': { vr: 'UI', Value: [instance.sop_uid] },
           '00081190': { vr: 'UR', Value: [`${b}/studies/${instance.study_uid}/series/${instance.series_uid}/instances/${instance.sop_uid}`] },
         });
-      } else if (o.error instanceof StudyMismatchError) failAt.set(i, failure(labels[i]!, FAILURE_STUDY_MISMATCH, 'belongs to another study than the URL names'));
-      else if (o.error instanceof StoreInputError) failAt.set(i, failure(labels[i]!, FAILURE_CANNOT_UNDERSTAND, o.error.message));
+      } else if (o.error instanceof StudyMismatchError) failAt.set(i, failure(labels[i]!, FAILURE_STUDY_MISMATCH, 'belongs to another study than the URL names', o.error));
+      else if (o.error instanceof StoreInputError) failAt.set(i, failure(labels[i]!, FAILURE_CANNOT_UNDERSTAND, o.error.message, o.error));
       else failAt.set(i, failure(labels[i]!, FAILURE_PROCESSING, 'could not be stored'));
     });
     failed.push(...[...failAt.entries()].sort((a, b) => a[0] - b[0]).map(([, f]) => f));

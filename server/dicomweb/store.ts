@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseForStore, StoreInputError, type ParsedStoreInstance } from './instance';
 import type { DicomJsonObject } from './dicomJson';
@@ -59,6 +60,8 @@ export interface InstanceRow {
   /** Byte offset of frame 1 in the file when frames can be read in place (native LE), else null. */
   native_frame_offset: number | null;
   native_frame_bytes: number | null;
+  /** Compressed frames: JSON of [position, length, …] per frame (see ParsedStoreInstance.encapsulatedFrames), else null. */
+  frame_fragments_json: string | null;
 }
 
 /** A QIDO query already validated by the routes: keyword → value (wildcards * and ? allowed where DICOM allows). */
@@ -78,6 +81,22 @@ export interface QidoFilter {
 }
 
 export type PutOutcome = { ok: true; result: PutResult } | { ok: false; error: unknown };
+
+async function fsyncDirAsync(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+interface PutPlan {
+  outcomes: PutOutcome[];
+  toIndex: { parsed: ParsedStoreInstance; sha: string; size: number; replaces: string | undefined }[];
+  toWrite: { path: string; bytes: Uint8Array }[];
+  dirs: Set<string>;
+}
 
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
@@ -117,7 +136,8 @@ CREATE TABLE IF NOT EXISTS instances (
   metadata_json TEXT NOT NULL,
   stored_at TEXT NOT NULL,
   native_frame_offset INTEGER,
-  native_frame_bytes INTEGER
+  native_frame_bytes INTEGER,
+  frame_fragments_json TEXT
 );
 CREATE INDEX IF NOT EXISTS instances_series ON instances(series_uid, instance_number);
 CREATE INDEX IF NOT EXISTS instances_study ON instances(study_uid);
@@ -125,7 +145,7 @@ CREATE INDEX IF NOT EXISTS instances_sha ON instances(sha256);
 `;
 
 const INSTANCE_COLUMNS =
-  'sop_uid, study_uid, series_uid, sop_class_uid, transfer_syntax_uid, instance_number, rows, columns, number_of_frames, bits_allocated, sha256, size_bytes, native_frame_offset, native_frame_bytes';
+  'sop_uid, study_uid, series_uid, sop_class_uid, transfer_syntax_uid, instance_number, rows, columns, number_of_frames, bits_allocated, sha256, size_bytes, native_frame_offset, native_frame_bytes, frame_fragments_json';
 
 /** SQL LIKE pattern from a DICOM wildcard (* any run, ? one character). */
 function likePattern(v: string): string {
@@ -147,11 +167,18 @@ function inClause(column: string, values: string[], where: string[], params: unk
   params.push(...values);
 }
 
+/** Open file handles kept for frame reads (a viewer reads a series' files one after another). */
+const MAX_HANDLES = 64;
+
 export class DicomStore {
   readonly root: string;
   private readonly filesDir: string;
   private readonly tmpDir: string;
   private readonly db: Database.Database;
+  /** Prepared statements by SQL text: preparing costs more than running a point lookup. */
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Open read handles of stored files by SHA-256, least recently used first (files are immutable). */
+  private readonly handles = new Map<string, number>();
 
   private constructor(root: string, db: Database.Database) {
     this.root = root;
@@ -174,13 +201,53 @@ export class DicomStore {
     // Index files from before the in-place frame columns: add them (NULL = parse on demand).
     const columns = new Set((db.prepare('PRAGMA table_info(instances)').all() as { name: string }[]).map((c) => c.name));
     if (!columns.has('native_frame_offset')) db.exec('ALTER TABLE instances ADD COLUMN native_frame_offset INTEGER; ALTER TABLE instances ADD COLUMN native_frame_bytes INTEGER;');
+    // …and before the compressed-frame positions (NULL = parse the file per frame request).
+    if (!columns.has('frame_fragments_json')) db.exec('ALTER TABLE instances ADD COLUMN frame_fragments_json TEXT;');
     const store = new DicomStore(root, db);
     store.reconcile();
     return store;
   }
 
   close(): void {
+    for (const fd of this.handles.values()) closeSync(fd);
+    this.handles.clear();
+    this.statements.clear();
     this.db.close();
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** A read handle of a stored file, kept open for the next frame request (at most MAX_HANDLES). */
+  private handle(sha: string): number {
+    const fd = this.handles.get(sha);
+    if (fd !== undefined) {
+      this.handles.delete(sha);
+      this.handles.set(sha, fd);
+      return fd;
+    }
+    const opened = openSync(this.pathOf(sha), 'r');
+    this.handles.set(sha, opened);
+    if (this.handles.size > MAX_HANDLES) {
+      const [oldest, oldFd] = this.handles.entries().next().value as [string, number];
+      this.handles.delete(oldest);
+      closeSync(oldFd);
+    }
+    return opened;
+  }
+
+  private dropHandle(sha: string): void {
+    const fd = this.handles.get(sha);
+    if (fd !== undefined) {
+      this.handles.delete(sha);
+      closeSync(fd);
+    }
   }
 
   private pathOf(sha: string): string {
@@ -201,17 +268,31 @@ export class DicomStore {
       }
       for (const name of names) if (name.endsWith('.dcm')) onDisk.add(name.slice(0, -4));
     }
-    const known = new Set((this.db.prepare('SELECT DISTINCT sha256 FROM instances').all() as { sha256: string }[]).map((r) => r.sha256));
+    const known = new Set((this.stmt('SELECT DISTINCT sha256 FROM instances').all() as { sha256: string }[]).map((r) => r.sha256));
     let dropped = 0;
     for (const sha of known) {
-      if (!onDisk.has(sha)) dropped += this.db.prepare('DELETE FROM instances WHERE sha256 = ?').run(sha).changes;
+      if (!onDisk.has(sha)) dropped += this.stmt('DELETE FROM instances WHERE sha256 = ?').run(sha).changes;
     }
     let indexed = 0;
     for (const sha of onDisk) {
       if (known.has(sha)) continue;
       try {
         const bytes = readFileSync(this.pathOf(sha));
-        this.index(parseForStore(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)), sha, bytes.length);
+        const parsed = parseForStore(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+        if (parsed.filledIn.length > 0) {
+          // Put there by hand with empty UIDs: store the filled-in copy under its own hash, as
+          // STOW would have, so the index (frame offsets included) describes the file it names.
+          const fixedSha = createHash('sha256').update(parsed.bytes).digest('hex');
+          const fixedPath = this.pathOf(fixedSha);
+          if (!existsSync(fixedPath)) {
+            this.writeFileDurably(fixedPath, parsed.bytes);
+            fsyncDir(join(fixedPath, '..'));
+          }
+          this.index(parsed, fixedSha, parsed.bytes.length);
+          rmSync(this.pathOf(sha), { force: true });
+        } else {
+          this.index(parsed, sha, bytes.length);
+        }
         indexed++;
       } catch {
         // A file that no longer parses (torn by a crash, damaged on disk) is moved aside, never
@@ -239,34 +320,62 @@ export class DicomStore {
    * One bad file does not stop the others; its outcome carries the error.
    */
   putMany(files: readonly Uint8Array[], options: { studyUid?: string } = {}): PutOutcome[] {
-    const outcomes: PutOutcome[] = [];
-    const toIndex: { parsed: ParsedStoreInstance; sha: string; size: number; replaces: string | undefined }[] = [];
-    const dirs = new Set<string>();
-    for (const bytes of files) {
+    const plan = this.planPut(files, options);
+    for (const w of plan.toWrite) this.writeFileDurably(w.path, w.bytes);
+    // The renames are durable only once the directory entries are on disk.
+    for (const dir of plan.dirs) fsyncDir(dir);
+    return this.commitPut(plan);
+  }
+
+  /**
+   * putMany with the file writes and fsyncs on libuv's thread pool instead of the event loop
+   * (the demo seeding writes hundreds of slices while the server answers requests). Only the
+   * parse and the index transaction run on the main thread. Same durability: when it resolves,
+   * the files, their folders and the index rows are on disk.
+   */
+  async putManyAsync(files: readonly Uint8Array[], options: { studyUid?: string } = {}): Promise<PutOutcome[]> {
+    const plan = this.planPut(files, options);
+    for (const w of plan.toWrite) await this.writeFileDurablyAsync(w.path, w.bytes);
+    for (const dir of plan.dirs) await fsyncDirAsync(dir);
+    return this.commitPut(plan);
+  }
+
+  /** Parses and de-duplicates a batch; decides which files must be written. No writes. */
+  private planPut(files: readonly Uint8Array[], options: { studyUid?: string }): PutPlan {
+    const plan: PutPlan = { outcomes: [], toIndex: [], toWrite: [], dirs: new Set<string>() };
+    const planned = new Set<string>();
+    for (const input of files) {
       try {
-        const parsed = parseForStore(bytes);
+        const parsed = parseForStore(input);
         if (options.studyUid && parsed.studyUid !== options.studyUid) {
-          throw new StudyMismatchError(`the instance belongs to study ${parsed.studyUid}, not to ${options.studyUid} named in the URL`);
+          throw new StudyMismatchError(`the instance belongs to study ${parsed.studyUid}, not to ${options.studyUid} named in the URL`, parsed.sopUid, parsed.sopClassUid);
         }
+        // The bytes to store: the input, or its copy with empty UIDs filled in (uidRepair.ts).
+        const bytes = parsed.bytes;
         const sha = createHash('sha256').update(bytes).digest('hex');
-        const existing = this.db.prepare('SELECT sha256 FROM instances WHERE sop_uid = ?').get(parsed.sopUid) as { sha256: string } | undefined;
+        const existing = this.stmt('SELECT sha256 FROM instances WHERE sop_uid = ?').get(parsed.sopUid) as { sha256: string } | undefined;
         if (existing?.sha256 === sha && existsSync(this.pathOf(sha))) {
-          outcomes.push({ ok: true, result: { instance: this.instance(parsed.sopUid)!, created: false } });
+          plan.outcomes.push({ ok: true, result: { instance: this.instance(parsed.sopUid)!, created: false } });
           continue;
         }
         const path = this.pathOf(sha);
-        if (!existsSync(path)) {
-          this.writeFileDurably(path, bytes);
-          dirs.add(join(path, '..'));
+        if (!existsSync(path) && !planned.has(path)) {
+          planned.add(path);
+          plan.toWrite.push({ path, bytes });
+          plan.dirs.add(join(path, '..'));
         }
-        toIndex.push({ parsed, sha, size: bytes.length, replaces: existing?.sha256 });
-        outcomes.push({ ok: true, result: { instance: undefined as unknown as InstanceRow, created: true } });
+        plan.toIndex.push({ parsed, sha, size: bytes.length, replaces: existing?.sha256 });
+        plan.outcomes.push({ ok: true, result: { instance: undefined as unknown as InstanceRow, created: true } });
       } catch (err) {
-        outcomes.push({ ok: false, error: err });
+        plan.outcomes.push({ ok: false, error: err });
       }
     }
-    // The renames are durable only once the directory entries are on disk.
-    for (const dir of dirs) fsyncDir(dir);
+    return plan;
+  }
+
+  /** Indexes the written files in one SQLite transaction and fills in the outcomes. */
+  private commitPut(plan: PutPlan): PutOutcome[] {
+    const { outcomes, toIndex } = plan;
     if (toIndex.length > 0) {
       this.db.transaction(() => {
         for (const t of toIndex) this.index(t.parsed, t.sha, t.size);
@@ -279,6 +388,19 @@ export class DicomStore {
       if (o.ok && o.result.created) o.result.instance = this.instance(toIndex[next++]!.parsed.sopUid)!;
     }
     return outcomes;
+  }
+
+  private async writeFileDurablyAsync(path: string, bytes: Uint8Array): Promise<void> {
+    await mkdir(join(path, '..'), { recursive: true });
+    const tmp = join(this.tmpDir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.part`);
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
   }
 
   /** Temp file in the store, fsync, rename into place (the folder fsync is the caller's). */
@@ -297,8 +419,11 @@ export class DicomStore {
   }
 
   private deleteFileIfUnreferenced(sha: string): void {
-    const row = this.db.prepare('SELECT 1 FROM instances WHERE sha256 = ? LIMIT 1').get(sha);
-    if (!row) rmSync(this.pathOf(sha), { force: true });
+    const row = this.stmt('SELECT 1 FROM instances WHERE sha256 = ? LIMIT 1').get(sha);
+    if (!row) {
+      this.dropHandle(sha);
+      rmSync(this.pathOf(sha), { force: true });
+    }
   }
 
   private index(p: ParsedStoreInstance, sha: string, size: number): void {
@@ -320,7 +445,7 @@ export class DicomStore {
         )
         .run(p.seriesUid, p.studyUid, p.series.modality, p.series.seriesNumber, p.series.seriesDescription);
       this.db
-        .prepare(`INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+        .prepare(`INSERT OR REPLACE INTO instances VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
         .run(
           p.sopUid,
           p.studyUid,
@@ -338,6 +463,7 @@ export class DicomStore {
           new Date().toISOString(),
           p.nativeFrames?.offset ?? null,
           p.nativeFrames?.frameBytes ?? null,
+          p.encapsulatedFrames ? JSON.stringify(p.encapsulatedFrames) : null,
         );
     });
     tx();
@@ -372,7 +498,7 @@ export class DicomStore {
         (SELECT count(*) FROM instances i WHERE i.study_uid = s.study_uid) AS instance_count
       FROM studies s ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY s.study_date DESC, s.study_uid LIMIT ? OFFSET ?`;
-    return this.db.prepare(sql).all(...params, f.limit, f.offset) as StudyRow[];
+    return this.stmt(sql).all(...params, f.limit, f.offset) as StudyRow[];
   }
 
   searchSeries(studyUid: string | null, f: QidoFilter): SeriesRow[] {
@@ -395,7 +521,7 @@ export class DicomStore {
     const sql = `SELECT r.*, (SELECT count(*) FROM instances i WHERE i.series_uid = r.series_uid) AS instance_count
       FROM series r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY r.series_number IS NULL, r.series_number, r.series_uid LIMIT ? OFFSET ?`;
-    return this.db.prepare(sql).all(...params, f.limit, f.offset) as SeriesRow[];
+    return this.stmt(sql).all(...params, f.limit, f.offset) as SeriesRow[];
   }
 
   searchInstances(studyUid: string | null, seriesUid: string | null, f: QidoFilter): InstanceRow[] {
@@ -417,7 +543,7 @@ export class DicomStore {
     }
     const sql = `SELECT ${INSTANCE_COLUMNS} FROM instances ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY series_uid, instance_number IS NULL, instance_number, sop_uid LIMIT ? OFFSET ?`;
-    return this.db.prepare(sql).all(...params, f.limit, f.offset) as InstanceRow[];
+    return this.stmt(sql).all(...params, f.limit, f.offset) as InstanceRow[];
   }
 
   study(studyUid: string): StudyRow | undefined {
@@ -429,7 +555,7 @@ export class DicomStore {
   }
 
   instance(sopUid: string): InstanceRow | undefined {
-    return this.db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE sop_uid = ?`).get(sopUid) as InstanceRow | undefined;
+    return this.stmt(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE sop_uid = ?`).get(sopUid) as InstanceRow | undefined;
   }
 
   /** Instances of a study / series / single instance, in series and instance-number order. */
@@ -439,24 +565,44 @@ export class DicomStore {
 
   /** Stored DICOM JSON of an instance, BulkDataURIs relative to the instance URL. */
   metadata(sopUid: string): DicomJsonObject | undefined {
-    const row = this.db.prepare('SELECT metadata_json FROM instances WHERE sop_uid = ?').get(sopUid) as { metadata_json: string } | undefined;
+    const row = this.stmt('SELECT metadata_json FROM instances WHERE sop_uid = ?').get(sopUid) as { metadata_json: string } | undefined;
     return row ? (JSON.parse(row.metadata_json) as DicomJsonObject) : undefined;
   }
 
-  /** Reads frames (1-based) of a native little-endian instance in place, or null if it is not one. */
-  readNativeFrames(row: InstanceRow, frameNumbers: readonly number[]): Buffer[] | null {
-    if (row.native_frame_offset === null || row.native_frame_bytes === null) return null;
-    const fd = openSync(this.pathOf(row.sha256), 'r');
-    try {
-      return frameNumbers.map((n) => {
-        const buf = Buffer.allocUnsafe(row.native_frame_bytes!);
-        const got = readSync(fd, buf, 0, buf.length, row.native_frame_offset! + (n - 1) * row.native_frame_bytes!);
-        if (got !== buf.length) throw new StoreInputError(`frame ${n} is cut short in the stored file`);
-        return buf;
-      });
-    } finally {
-      closeSync(fd);
+  /** The instance at study/series/SOP UID (one indexed lookup), as WADO-RS paths name it. */
+  instanceAt(studyUid: string, seriesUid: string, sopUid: string): InstanceRow | undefined {
+    return this.stmt(`SELECT ${INSTANCE_COLUMNS} FROM instances WHERE sop_uid = ? AND study_uid = ? AND series_uid = ?`).get(sopUid, studyUid, seriesUid) as InstanceRow | undefined;
+  }
+
+  /**
+   * Where frames (1-based, already checked against number_of_frames) sit in the stored file:
+   * per frame, [position, length, …] (one pair for native frames, one per fragment for
+   * compressed ones). Null when the index has no positions for this instance (big endian,
+   * deflated, or an index from before they were kept): then the file must be parsed.
+   */
+  frameRanges(row: InstanceRow, frameNumbers: readonly number[]): number[][] | null {
+    if (row.native_frame_offset !== null && row.native_frame_bytes !== null) {
+      const offset = row.native_frame_offset;
+      const size = row.native_frame_bytes;
+      return frameNumbers.map((n) => [offset + (n - 1) * size, size]);
     }
+    if (row.frame_fragments_json === null) return null;
+    const all = JSON.parse(row.frame_fragments_json) as number[][];
+    const out = frameNumbers.map((n) => all[n - 1]);
+    return out.every((r) => r !== undefined) ? (out as number[][]) : null;
+  }
+
+  /** Reads [position, length, …] ranges of a stored file into `into` at `at`; returns the end. */
+  readRanges(row: Pick<InstanceRow, 'sha256'>, ranges: readonly number[], into: Uint8Array, at: number): number {
+    const fd = this.handle(row.sha256);
+    let pos = at;
+    for (let i = 0; i < ranges.length; i += 2) {
+      const length = ranges[i + 1]!;
+      const got = readSync(fd, into, pos, length, ranges[i]!);
+      if (got !== length) throw new StoreInputError('a frame is cut short in the stored file');
+      pos += length;
+    }
+    return pos;
   }
 
   readFile(row: Pick<InstanceRow, 'sha256'>): Buffer {
@@ -468,7 +614,7 @@ export class DicomStore {
   }
 
   counts(): { studies: number; series: number; instances: number } {
-    const one = (sql: string): number => (this.db.prepare(sql).get() as { n: number }).n;
+    const one = (sql: string): number => (this.stmt(sql).get() as { n: number }).n;
     return { studies: one('SELECT count(*) AS n FROM studies'), series: one('SELECT count(*) AS n FROM series'), instances: one('SELECT count(*) AS n FROM instances') };
   }
 }

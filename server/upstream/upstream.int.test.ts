@@ -235,8 +235,9 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
     const outcome = (await down.json()) as { issue: { diagnostics: string }[] };
     expect(outcome.issue[0]?.diagnostics).toMatch(/cannot be reached/);
     expect(JSON.stringify(outcome)).not.toContain(String(upstreamPort));
-    const health = (await (await fetch(`${proxy.url}/healthz`)).json()) as { fhir: { mode: string; status: string } };
+    const health = (await (await fetch(`${proxy.url}/healthz`)).json()) as { demo: boolean; fhir: { mode: string; status: string } };
     expect(health.fhir).toMatchObject({ mode: 'upstream', status: 'down' });
+    expect(health.demo).toBe(false); // upstream mode: no demo sign-ins
 
     // Back on the same port and data: the proxy recovers without a restart.
     upstream = await startChildServer(upstreamPort, { TWIN_DATA_DIR: upstreamDir, TWIN_DEMO_PASSWORD: UPSTREAM_PASSWORD, ...UPSTREAM_ENV });

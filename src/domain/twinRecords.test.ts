@@ -28,6 +28,12 @@ describe('twin write-back bundles', () => {
     expect([...analyseTwinWrite(b).patientIds]).toEqual(['p1']);
   });
 
+  it('refuses a forecast too large for one strictly isolated transaction', () => {
+    const pt = { loinc: '8478-0', display: 'MAP', unit: 'mmHg', ucum: 'mm[Hg]', key: 'mapMmHg', p05: 80, p50: 90, p95: 100 };
+    const points = Array.from({ length: 8 }, (_, i) => ({ ...pt, tMs: i }));
+    expect(() => forecastBundle({ patientId: 'p1', forecastId: 'f', issuedAt: 'x', points, inputs: [], actor, model })).toThrow(/1–7 points/);
+  });
+
   it('is idempotent: the same inputs give the same identifiers and Provenance id', () => {
     const args = { patientId: 'p1', alertId: 'a1', text: 't', observation: 'Observation/x', observedAt: 'x', acknowledgedAt: 'y', actor, model };
     expect(alertAckBundle(args)).toEqual(alertAckBundle(args));

@@ -54,6 +54,9 @@ function provenanceEntry(p: Provenance & { id: string }): BundleEntry {
 
 // ------------------------------------------------------------------------------- forecast
 
+/** Observations per forecast transaction (plus its Provenance = 8 entries, the store's limit). */
+export const MAX_FORECAST_POINTS_PER_BUNDLE = 7;
+
 export interface ForecastPoint {
   /** LOINC of the vital the forecast predicts. */
   loinc: string;
@@ -76,6 +79,11 @@ export function forecastBundle(args: {
   actor: Actor;
   model: ModelInfo;
 }): Bundle {
+  // medplum's FhirRouter runs a transaction with conditional creates under strict isolation and
+  // refuses more than 8 entries (fhir-router `bo = 8`): callers split a forecast (e.g. per hour).
+  if (args.points.length === 0 || args.points.length > MAX_FORECAST_POINTS_PER_BUNDLE) {
+    throw new Error(`forecastBundle: 1–${MAX_FORECAST_POINTS_PER_BUNDLE} points per transaction, got ${args.points.length}; split the forecast`);
+  }
   const entries: BundleEntry[] = [];
   const targets: Reference[] = [];
   args.points.forEach((p, i) => {

@@ -26,6 +26,7 @@ describe('panelRows', () => {
     expect(r.gaps).toEqual([{ startMs: 120_000, endMs: 10_000_000 }]);
     expect(r.counts.sbpMmHg).toEqual({ shown: 4, inWindow: 4, converted: 1 });
     expect(r.mostlyConverted).toEqual([]);
+    expect(r.flagged).toEqual({ sbpMmHg: { implausible: true, converted: true }, dbpMmHg: { implausible: false, converted: false } });
   });
 
   it('downsamples each series in the window and scales for display', () => {

@@ -18,6 +18,8 @@ export interface PanelRows {
    * point would bury the curve, so these get no per-point marker and the panel title says it.
    */
   mostlyConverted: TimelineKind[];
+  /** Whether any marker of each flag is among the rows, per kind (so the view draws only needed layers). */
+  flagged: Partial<Record<TimelineKind, { implausible: boolean; converted: boolean }>>;
 }
 
 export interface PanelRowOptions {
@@ -42,6 +44,7 @@ export function panelRows(kinds: readonly TimelineKind[], series: ReadonlyMap<Ti
   const counts: PanelRows['counts'] = {};
   let gaps: Gap[] = [];
   const mostlyConverted: TimelineKind[] = [];
+  const flagged: PanelRows['flagged'] = {};
   const minGapMs = o.minGapMs ?? Math.max(30 * 60_000, 0.05 * (o.t1Ms - o.t0Ms));
   kinds.forEach((kind, i) => {
     const s = series.get(kind);
@@ -53,14 +56,21 @@ export function panelRows(kinds: readonly TimelineKind[], series: ReadonlyMap<Ti
     counts[kind] = { shown: idx.length, inWindow, converted };
     const markConverted = converted <= idx.length / 2;
     if (!markConverted) mostlyConverted.push(kind);
+    const fl = { implausible: false, converted: false };
+    flagged[kind] = fl;
     for (const k of idx) {
       const r = row(s.tMs[k]!);
       const v = s.values[k]! * scale;
       const f = s.flags[k]!;
       // Implausible values are drawn as flagged markers, not joined into the line.
-      if (f & FLAG_IMPLAUSIBLE) r[`${kind}:implausible`] = v;
-      else r[kind] = v;
-      if (f & FLAG_CONVERTED && markConverted) r[`${kind}:converted`] = v;
+      if (f & FLAG_IMPLAUSIBLE) {
+        r[`${kind}:implausible`] = v;
+        fl.implausible = true;
+      } else r[kind] = v;
+      if (f & FLAG_CONVERTED && markConverted) {
+        r[`${kind}:converted`] = v;
+        fl.converted = true;
+      }
     }
     // Gaps of the panel's first (primary) series: the others share its device.
     if (i === 0) gaps = findGaps(s.tMs, o.t0Ms, Math.min(o.t1Ms, s.tMs[s.tMs.length - 1] ?? o.t1Ms), minGapMs);
@@ -80,5 +90,5 @@ export function panelRows(kinds: readonly TimelineKind[], series: ReadonlyMap<Ti
       });
     }
   }
-  return { rows: [...byT.values()].sort((a, b) => a.tMs - b.tMs), gaps, counts, mostlyConverted };
+  return { rows: [...byT.values()].sort((a, b) => a.tMs - b.tMs), gaps, counts, mostlyConverted, flagged };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ijkToLps, mm3ToMl, voxelVolumeMm3 } from '../../../src/domain/imaging';
 import { importDicomFiles } from '../../../src/ingest/dicom/import';
 import { buildVolume } from '../../../src/ingest/dicom/volume';
-import { DEMO_PHANTOM_OPTIONS, generatePhantom, PHANTOM_SEGMENTS, phantomLabelVolume, TISSUE_HU } from './phantom';
+import { DEMO_PHANTOM_OPTIONS, generatePhantom, generatePhantomInSlabs, PHANTOM_SEGMENTS, phantomLabelVolume, TISSUE_HU } from './phantom';
 import { uidFromName, writeCtSlice, type CtSeriesHeader } from './writer';
 
 describe('demo CT phantom (256×256×200 at 1.5 mm)', () => {
@@ -146,5 +146,28 @@ describe('CT writer → ingest round trip', () => {
     expect(Array.from(v.voxels)).toEqual(Array.from(ct.voxels));
     expect(h.sopInstanceUidRoot.length + 4).toBeLessThanOrEqual(64);
     expect(uidFromName('t|study')).toMatch(/^2\.25\.\d{1,39}$/);
+  });
+});
+
+describe('generatePhantomInSlabs (the server generates with yields in between)', () => {
+  it('gives the same volume voxel for voxel as one pass, for any slab size, and reports slabs in order', async () => {
+    const o = { ...DEMO_PHANTOM_OPTIONS, dimensions: [48, 40, 30] as [number, number, number], spacingMm: [7, 7, 9] as [number, number, number], seed: 72, liverLesion: true, aorticValveCalcification: true };
+    const whole = generatePhantom(o);
+    for (const slicesPerSlab of [1, 4, 7, 30]) {
+      const reported: number[] = [];
+      const slabbed = await generatePhantomInSlabs(o, { slicesPerSlab, onSlab: (_p, kHi) => void reported.push(kHi) });
+      expect(Buffer.from(slabbed.ct.voxels.buffer).equals(Buffer.from(whole.ct.voxels.buffer)), `slab ${slicesPerSlab}`).toBe(true);
+      expect(Buffer.from(slabbed.labels.labels).equals(Buffer.from(whole.labels.labels))).toBe(true);
+      expect(reported.at(-1)).toBe(30);
+      expect(reported).toEqual([...reported].sort((a, b) => a - b));
+    }
+    // Not a trivially equal pair: the volume has anatomy and noise.
+    expect(new Set(whole.labels.labels).size).toBeGreaterThan(10);
+  });
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController();
+    const o = { ...DEMO_PHANTOM_OPTIONS, dimensions: [32, 32, 20] as [number, number, number], spacingMm: [10, 10, 14] as [number, number, number], seed: 1, liverLesion: false, aorticValveCalcification: false };
+    await expect(generatePhantomInSlabs(o, { slicesPerSlab: 2, signal: controller.signal, onSlab: (_p, kHi) => (kHi >= 6 ? controller.abort() : undefined) })).rejects.toThrow();
   });
 });

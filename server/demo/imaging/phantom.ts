@@ -120,6 +120,13 @@ interface Grid {
   sz: number;
   labels: Uint8Array;
   tissue: Uint8Array;
+  /**
+   * The slab of slices being painted, [kLo, kHi): every primitive paints only there. Painting
+   * the volume slab by slab gives exactly the same voxels as all at once (each voxel sees the
+   * same primitives in the same order), so the server can generate with yields in between.
+   */
+  kLo: number;
+  kHi: number;
 }
 
 /** Voxel index range [lo, hi] covering world interval [a, b] on one axis. */
@@ -134,7 +141,9 @@ function span(a: number, b: number, origin: number, step: number, n: number): [n
 function paint(g: Grid, min: Vec3, max: Vec3, label: number, inside: (x: number, y: number, z: number) => number): void {
   const [i0, i1] = span(min[0], max[0], g.x0, g.sx, g.nx);
   const [j0, j1] = span(min[1], max[1], g.y0, g.sy, g.ny);
-  const [k0, k1] = span(min[2], max[2], g.z0, g.sz, g.nz);
+  const [k0Box, k1Box] = span(min[2], max[2], g.z0, g.sz, g.nz);
+  const k0 = Math.max(k0Box, g.kLo);
+  const k1 = Math.min(k1Box, g.kHi - 1);
   for (let k = k0; k <= k1; k++) {
     const z = g.z0 + k * g.sz;
     for (let j = j0; j <= j1; j++) {
@@ -234,7 +243,7 @@ function paintAnatomy(g: Grid, o: PhantomOptions): void {
       }
     }
   }
-  for (let k = 0; k < g.nz; k++) {
+  for (let k = g.kLo; k < g.kHi; k++) {
     const z = g.z0 + k * g.sz;
     const inner = z > 10 ? T.fat : T.soft;
     for (let p = 0; p < sliceSize; p++) if (interior[p]) tplTissue[p] = inner;
@@ -339,7 +348,7 @@ function paintAnatomy(g: Grid, o: PhantomOptions): void {
       ringAnterior.push((1 - Math.sin(theta)) / 2); // 0 at the spine, 1 at the sternum
     }
   }
-  for (let k = 0; k < g.nz; k++) {
+  for (let k = g.kLo; k < g.kHi; k++) {
     const z = g.z0 + k * g.sz;
     if (z < ribTops[ribTops.length - 1]! - 32 - 6 || z > ribTops[0]! + 6) continue;
     const base = k * sliceSize;
@@ -374,7 +383,21 @@ export function phantomLabelVolume(o: PhantomOptions): LabelVolume {
   return generatePhantom(o, { withHu: false }).labels;
 }
 
-export function generatePhantom(o: PhantomOptions, what: { withHu: boolean } = { withHu: true }): Phantom {
+/** What generation needs between slabs: the grids, the output volumes, the noise state. */
+interface Generation {
+  g: Grid;
+  o: PhantomOptions;
+  labels: LabelVolume;
+  ct: ImageVolume;
+  voxels: Int16Array;
+  withHu: boolean;
+  rng: ReturnType<typeof createPrng>;
+  /** Box–Muller gives two independent normals per pair of uniforms: the second waits here. */
+  spare: number;
+  haveSpare: boolean;
+}
+
+function startGeneration(o: PhantomOptions, withHu: boolean): Generation {
   const geometry = phantomGeometry(o);
   const [nx, ny, nz] = geometry.dimensions;
   const n = nx * ny * nz;
@@ -390,38 +413,75 @@ export function generatePhantom(o: PhantomOptions, what: { withHu: boolean } = {
     sz: o.spacingMm[2],
     labels: new Uint8Array(n),
     tissue: new Uint8Array(n),
+    kLo: 0,
+    kHi: nz,
   };
-  paintAnatomy(g, o);
   const source = { kind: 'generated' as const, id: `twinscope-ct-phantom-${o.seed}`, description: 'Twinscope contrast CT torso phantom' };
   const labels: LabelVolume = { ...geometry, labels: g.labels, segments: PHANTOM_SEGMENTS.map((s) => ({ ...s, colorRgb: [...s.colorRgb] as [number, number, number] })), source };
-  const voxels = new Int16Array(what.withHu ? n : 0);
-  if (what.withHu) {
-    const rng = createPrng(o.seed);
-    const hu = TISSUE_HU;
-    // Box–Muller gives two independent normals per pair of uniforms: use both.
-    let spare = 0;
-    let haveSpare = false;
-    for (let p = 0; p < n; p++) {
-      const t = g.tissue[p]!;
-      // Air outside the body has no quantum noise worth drawing; keeps it a clean −1000.
-      if (t === T.air) {
-        voxels[p] = -1000;
-        continue;
-      }
-      let z: number;
-      if (haveSpare) {
-        z = spare;
-        haveSpare = false;
-      } else {
-        const radius = Math.sqrt(-2 * Math.log(1 - rng.next()));
-        const angle = 2 * Math.PI * rng.next();
-        z = radius * Math.cos(angle);
-        spare = radius * Math.sin(angle);
-        haveSpare = true;
-      }
-      const v = hu[t]! + o.noiseSdHu * z;
-      voxels[p] = v < -1024 ? -1024 : v > 3071 ? 3071 : Math.round(v);
+  const voxels = new Int16Array(withHu ? n : 0);
+  return { g, o, labels, ct: { ...geometry, voxels, unit: 'HU', source }, voxels, withHu, rng: createPrng(o.seed), spare: 0, haveSpare: false };
+}
+
+/**
+ * Paints slices [kLo, kHi) and draws their noise. Slabs must come in order: the noise is one
+ * PRNG stream in voxel order, so any slab split gives the same volume as one pass.
+ */
+function generateSlab(s: Generation, kLo: number, kHi: number): void {
+  const { g, o } = s;
+  g.kLo = kLo;
+  g.kHi = kHi;
+  paintAnatomy(g, o);
+  if (!s.withHu) return;
+  const hu = TISSUE_HU;
+  const voxels = s.voxels;
+  const sliceSize = g.nx * g.ny;
+  for (let p = kLo * sliceSize, end = kHi * sliceSize; p < end; p++) {
+    const t = g.tissue[p]!;
+    // Air outside the body has no quantum noise worth drawing; keeps it a clean −1000.
+    if (t === T.air) {
+      voxels[p] = -1000;
+      continue;
     }
+    let z: number;
+    if (s.haveSpare) {
+      z = s.spare;
+      s.haveSpare = false;
+    } else {
+      const radius = Math.sqrt(-2 * Math.log(1 - s.rng.next()));
+      const angle = 2 * Math.PI * s.rng.next();
+      z = radius * Math.cos(angle);
+      s.spare = radius * Math.sin(angle);
+      s.haveSpare = true;
+    }
+    const v = hu[t]! + o.noiseSdHu * z;
+    voxels[p] = v < -1024 ? -1024 : v > 3071 ? 3071 : Math.round(v);
   }
-  return { ct: { ...geometry, voxels, unit: 'HU', source }, labels };
+}
+
+export function generatePhantom(o: PhantomOptions, what: { withHu: boolean } = { withHu: true }): Phantom {
+  const s = startGeneration(o, what.withHu);
+  generateSlab(s, 0, s.g.nz);
+  return { ct: s.ct, labels: s.labels };
+}
+
+/**
+ * The same phantom as generatePhantom (voxel for voxel), generated a few slices at a time with
+ * a turn of the event loop in between, so a server generating the demo CTs keeps answering.
+ * `onSlab(partial, kHi)` is told after each slab: slices below kHi of `partial` are final (the
+ * caller may write them while the rest is generated).
+ */
+export async function generatePhantomInSlabs(
+  o: PhantomOptions,
+  options: { slicesPerSlab?: number; signal?: AbortSignal; onSlab?: (partial: Phantom, kHi: number) => Promise<void> | void } = {},
+): Promise<Phantom> {
+  const s = startGeneration(o, true);
+  const step = Math.max(1, options.slicesPerSlab ?? 4);
+  for (let k = 0; k < s.g.nz; k += step) {
+    options.signal?.throwIfAborted();
+    const kHi = Math.min(s.g.nz, k + step);
+    generateSlab(s, k, kHi);
+    await options.onSlab?.({ ct: s.ct, labels: s.labels }, kHi);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { ct: s.ct, labels: s.labels };
 }

@@ -7,7 +7,8 @@ import type { FhirStore } from '../../fhir/store';
 import type { DicomStore } from '../../dicomweb/store';
 import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER, MRN_SYSTEM } from '../ids';
 import { DEMO_AS_IMAGING_STUDY, DEMO_DICOMWEB_ENDPOINT } from './ids';
-import { DEMO_PHANTOM_OPTIONS, generatePhantom, type PhantomOptions } from './phantom';
+import type { ImageVolume } from '../../../src/domain/imaging';
+import { DEMO_PHANTOM_OPTIONS, generatePhantomInSlabs, type PhantomOptions } from './phantom';
 import { uidFromName, writeCtSlice, type CtSeriesHeader } from './writer';
 
 export interface DemoCtSpec {
@@ -83,6 +84,11 @@ export interface SeedImagingResult {
   instancesWritten: number;
 }
 
+/** Slices per store batch (one index transaction, one folder fsync each). */
+const WRITE_BATCH = 8;
+/** Slices painted per turn of the event loop: ~15–30 ms of work at the demo size on a loaded machine. */
+const SLICES_PER_SLAB = 2;
+
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -145,19 +151,38 @@ export async function seedDemoImaging(store: DicomStore, fhir: FhirStore, option
         windowCenter: 40,
         windowWidth: 400,
       };
-      const { ct } = generatePhantom({ ...demoCtPhantomOptions(spec.patientId)!, ...options.phantom });
-      // Batches: one index transaction and one folder fsync per batch; requests get through
-      // between batches while a first start writes the demo files.
-      const BATCH = 25;
-      for (let k0 = 0; k0 < nz; k0 += BATCH) {
-        if (options.signal?.aborted) return result;
-        const files: Uint8Array[] = [];
-        for (let k = k0; k < Math.min(nz, k0 + BATCH); k++) files.push(writeCtSlice(ct, k, header));
-        for (const o of store.putMany(files)) {
-          if (!o.ok) throw o.error;
-          result.instancesWritten++;
+      // Generated a few slices at a time and written as the slices become final, with the event
+      // loop turning between every step (phantom slab, DICOM encoding of one slice, async file
+      // writes): a first start stays responsive — /healthz, sign-in, /fhir — while this runs.
+      let written = 0;
+      const writeUpTo = async (ct: ImageVolume, kHi: number): Promise<void> => {
+        // Whole batches while generating; the remainder once the last slab is done.
+        while (kHi - written >= WRITE_BATCH || (kHi === nz && written < kHi)) {
+          const files: Uint8Array[] = [];
+          for (let k = written; k < Math.min(kHi, written + WRITE_BATCH); k++) {
+            files.push(writeCtSlice(ct, k, header));
+            await yieldToEventLoop();
+          }
+          // One index transaction and one folder fsync per batch; the file writes are async.
+          for (const o of await store.putManyAsync(files)) {
+            if (!o.ok) throw o.error;
+            result.instancesWritten++;
+          }
+          written += files.length;
         }
-        await yieldToEventLoop();
+      };
+      try {
+        await generatePhantomInSlabs(
+          { ...demoCtPhantomOptions(spec.patientId)!, ...options.phantom },
+          {
+            slicesPerSlab: SLICES_PER_SLAB,
+            ...(options.signal ? { signal: options.signal } : {}),
+            onSlab: ({ ct }, kHi) => writeUpTo(ct, kHi),
+          },
+        );
+      } catch (err) {
+        if (options.signal?.aborted) return result; // shutting down: the next start completes the study
+        throw err;
       }
       result.generated.push(spec.patientId);
     }

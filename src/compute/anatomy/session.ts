@@ -6,7 +6,7 @@
 // Cancel: a worker computing synchronously cannot be interrupted, so cancelling terminates it and
 // a fresh one starts on next use (the CT is given to the new segmentation worker again).
 import { type Remote, proxy, wrap } from 'comlink';
-import type { ImagingStudy } from '@medplum/fhirtypes';
+import type { ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { type ImageVolume, type LabelVolume, type Vec3 } from '../../domain/imaging';
 import { type StructureMesh } from '../../domain/mesh';
 import { fhir, http } from '../../sources/api';
@@ -123,8 +123,14 @@ export class AnatomySession {
       }
     }
     if (candidates.length === 0) {
+      // The record may not link the series yet (e.g. still being stored): ask the PACS, which may
+      // file the patient under the FHIR id or any of the record's identifiers (the MRN).
       const dw = createDicomwebClient(http);
-      for (const st of await dw.studiesForPatient(this.patientId, signal)) {
+      const patient = await fhir.read<Patient>('Patient', this.patientId);
+      const ids = [...new Set([this.patientId, ...(patient.identifier ?? []).map((i) => i.value).filter((v): v is string => !!v)])];
+      const seen = new Set<string>();
+      const studies = (await Promise.all(ids.map((id) => dw.studiesForPatient(id, signal)))).flat().filter((st) => !seen.has(st.studyInstanceUid) && seen.add(st.studyInstanceUid));
+      for (const st of studies) {
         for (const ser of await dw.seriesOfStudy(st.studyInstanceUid, signal)) {
           if (ser.modality !== 'CT') continue;
           candidates.push({ studyInstanceUid: ser.studyInstanceUid, seriesInstanceUid: ser.seriesInstanceUid, instanceCount: ser.instanceCount ?? 0, description: ser.description });

@@ -1,7 +1,7 @@
 // Cut planes: `Add cut plane` on a chosen organ, sliders for offset and two angles, and the live
 // readout computed in the Anatomy worker — resected and remnant volume (mL, % of the organ),
 // future liver remnant flagged below 30%, and the closest distance from the cut to a vessel.
-import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { AnatomySession } from '../../compute/anatomy/session';
 import type { CutResult } from '../../compute/anatomy/anatomyWorkerApi';
 import { boundsOf } from '../../compute/anatomy/planeGeometry';
@@ -19,36 +19,43 @@ function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organN
   const [result, setResult] = useState<CutResult | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  // Latest wins: while one computation runs, only the newest request waits.
+  // Latest wins: while one computation runs, only the newest request waits. The queue belongs to
+  // the component, not to one effect run, so a request queued by a later slider move is not lost.
   const inFlight = useRef(false);
   const queued = useRef<CutPlaneState | null>(null);
+  const mounted = useRef(true);
   useEffect(() => {
-    let alive = true;
-    const runOne = async (c: CutPlaneState): Promise<void> => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+  const runOne = useCallback(
+    async (c: CutPlaneState): Promise<void> => {
       inFlight.current = true;
       setBusy(true);
       try {
         const r = await session.cut(c.organLabel, c, c.vesselLabel);
-        if (alive) {
+        if (mounted.current) {
           setResult(r);
           setError(null);
         }
       } catch (e) {
-        if (alive) setError(e instanceof Error ? e.message : String(e));
+        if (mounted.current) setError(e instanceof Error ? e.message : String(e));
       } finally {
         inFlight.current = false;
         const next = queued.current;
         queued.current = null;
-        if (next && alive) void runOne(next);
-        else if (alive) setBusy(false);
+        if (next && mounted.current) void runOne(next);
+        else if (mounted.current) setBusy(false);
       }
-    };
+    },
+    [session],
+  );
+  useEffect(() => {
     if (inFlight.current) queued.current = cut;
     else void runOne(cut);
-    return () => {
-      alive = false;
-    };
-  }, [session, cut]);
+  }, [cut, runOne]);
   if (error) return <p className="notice notice-error small">{error}</p>;
   if (!result) return <p className="small muted">Computing…</p>;
   const v = result.volumes;

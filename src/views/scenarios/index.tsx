@@ -74,7 +74,9 @@ function TrajectoryChart({ metric, ids, names }: { metric: MetricKey; ids: reado
       }
       const last = r.trajectory[r.trajectory.length - 1];
       const e = r.ensemble?.[metric];
-      if (last && e) whiskers.push({ id, data: [{ tH: last.tSec / 3600, v: e.p50, err: [e.p50 - e.p05, e.p95 - e.p50] }] });
+      // Whiskers side by side (a small offset per scenario) so overlapping intervals stay readable.
+      const offsetH = (last?.tSec ?? 0) / 3600 / 100;
+      if (last && e) whiskers.push({ id, data: [{ tH: last.tSec / 3600 - offsetH * (ids.length - 1 - ids.indexOf(id)), v: e.p50, err: [e.p50 - e.p05, e.p95 - e.p50] }] });
     }
     return { rows: [...byT.values()].sort((a, b) => a.tH! - b.tH!), whiskers };
   }, [results, ids, metric]);

@@ -57,7 +57,8 @@ const ZOOMS = [
   { label: '1 y', spanMs: 365 * DAY },
   { label: 'All', spanMs: Infinity },
 ] as const;
-const MAX_POINTS = 1000;
+// ≈ one point per 2 px of a 1400-px chart: LTTB keeps the shape; recharts' cost grows with rows.
+const MAX_POINTS = 700;
 
 function formatTick(tMs: number, spanMs: number): string {
   const d = new Date(tMs);
@@ -240,12 +241,15 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
                 <ReferenceArea key={`${g.startMs}`} x1={g.startMs} x2={g.endMs} fill="#6f7b89" fillOpacity={0.18} ifOverflow="hidden" />
               ))}
               {spec.kinds.map((k) => [
+                ...(forecast?.bands[k] ? [
                 <Area key={`${k}-b90`} dataKey={`${k}:b90`} stroke="none" fill={KIND_COLOUR[k]} fillOpacity={0.16} isAnimationActive={false} connectNulls name={`${KIND_LABEL[k]} 90 % band`} />,
                 <Area key={`${k}-b50`} dataKey={`${k}:b50`} stroke="none" fill={KIND_COLOUR[k]} fillOpacity={0.3} isAnimationActive={false} connectNulls name={`${KIND_LABEL[k]} 50 % band`} />,
                 <Line key={`${k}-p50`} dataKey={`${k}:p50`} stroke={KIND_COLOUR[k]} strokeDasharray="5 3" dot={false} isAnimationActive={false} connectNulls name={`${KIND_LABEL[k]} forecast median`} />,
+                ] : []),
                 <Line key={k} dataKey={k} stroke={KIND_COLOUR[k]} strokeWidth={1.4} dot={false} isAnimationActive={false} connectNulls name={KIND_LABEL[k]} />,
-                <Scatter key={`${k}-imp`} dataKey={`${k}:implausible`} fill={OKABE_ITO.vermillion} shape="cross" isAnimationActive={false} name={`${KIND_LABEL[k]} implausible`} />,
-                <Scatter key={`${k}-conv`} dataKey={`${k}:converted`} fill="none" stroke={OKABE_ITO.yellow} shape="diamond" isAnimationActive={false} name={`${KIND_LABEL[k]} converted unit`} />,
+                // Marker layers only where there is something to mark: each costs a pass over all rows.
+                ...(data.flagged[k]?.implausible ? [<Scatter key={`${k}-imp`} dataKey={`${k}:implausible`} fill={OKABE_ITO.vermillion} shape="cross" isAnimationActive={false} name={`${KIND_LABEL[k]} implausible`} />] : []),
+                ...(data.flagged[k]?.converted ? [<Scatter key={`${k}-conv`} dataKey={`${k}:converted`} fill="none" stroke={OKABE_ITO.yellow} shape="diamond" isAnimationActive={false} name={`${KIND_LABEL[k]} converted unit`} />] : []),
               ])}
               <ReferenceLine x={nowMs} stroke="#e8edf3" strokeDasharray="2 2" ifOverflow="hidden" label={{ value: 'now', fill: '#e8edf3', fontSize: 10, position: 'insideTopRight' }} />
             </ComposedChart>

@@ -133,7 +133,14 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
         }
       }
       const inputs = calibration?.inputs.used.map((u) => u.source).filter((s) => s.startsWith('Observation/')) ?? [];
-      await postTransaction(forecastBundle({ patientId, forecastId: forecast.id, issuedAt: new Date(forecast.issuedAtMs).toISOString(), points, inputs, actor, model: TWIN_MODEL }));
+      // One transaction per forecast hour (4 Observations + their Provenance): the store refuses
+      // large strictly isolated transactions, and each hour stays atomic with its provenance.
+      for (let h = 1; h <= 6; h++) {
+        const tMs = forecast.issuedAtMs + h * 3_600_000;
+        const hourPoints = points.filter((p) => p.tMs === tMs);
+        if (hourPoints.length === 0) continue;
+        await postTransaction(forecastBundle({ patientId, forecastId: `${forecast.id}-h${h}`, issuedAt: new Date(forecast.issuedAtMs).toISOString(), points: hourPoints, inputs, actor, model: TWIN_MODEL }));
+      }
       setWriteState({ busy: false, message: `Forecast saved to the record (${points.length} Observations + Provenance).` });
     } catch (err) {
       setWriteState({ busy: false, error: `The forecast was not saved: ${errorMessage(err)}` });
