@@ -280,8 +280,10 @@ test.describe('access control', () => {
     await admin.filter({ action: 'Read' });
     await expect(page).toHaveURL(/action=R/);
     await expect(admin.auditTable).toContainText(`GET /fhir/Patient/${DEMO_PATIENT_HFREF} → 200`);
-    const actions = await admin.auditRows.locator('td:nth-child(4)').allTextContents();
-    expect(new Set(actions)).toEqual(new Set(['Read']));
+    // The table keeps the previous page's rows until the filtered query answers: poll until it has.
+    await expect
+      .poll(async () => new Set(await admin.auditRows.locator('td:nth-child(4)').allTextContents()))
+      .toEqual(new Set(['Read']));
     await admin.tab('Users').click();
     await expect(page).toHaveURL(/\/admin\/users$/);
     await expect(admin.usersTable).toContainText('cardiologist');
