@@ -3,7 +3,8 @@
 const usage = `usage:
   npm run twin -- simulate --scenario FILE [--json]
   npm run twin -- calibrate --bundle FILE [--json]
-  npm run twin -- mesh --segmentation FILE [--labels FILE.json] [--reference DIR] --out FILE.glb|FILE.stl [--json]`;
+  npm run twin -- mesh --segmentation FILE [--labels FILE.json] [--reference DIR] --out FILE.glb|FILE.stl
+                       [--budget TRIANGLES] [--smoothing ITERATIONS] [--json]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
