@@ -10,7 +10,10 @@ import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { generatePhantom } from '../server/demo/imaging/phantom';
 import { uidFromName, writeCtSlice } from '../server/demo/imaging/writer';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFrames } from '../server/dicomweb/instance';
 import { DicomStore } from '../server/dicomweb/store';
+import { hasSharedData, sharedDataPath } from '../test-support/shared-data';
 
 const N = Number(process.env.N ?? 300);
 
@@ -22,7 +25,7 @@ function stats(xs: number[]): string {
 
 const dir = mkdtempSync(join(tmpdir(), 'twinscope-frame-profile-'));
 try {
-  const { ct } = generatePhantom({ dimensions: [512, 512, 20], spacingMm: [0.75, 0.75, 1], seed: 3, noiseSdHu: 12 });
+  const { ct } = generatePhantom({ dimensions: [512, 512, 20], spacingMm: [0.75, 0.75, 1], seed: 3, noiseSdHu: 12, liverLesion: false, aorticValveCalcification: false });
   const header = {
     patientId: 'PROFILE', patientName: 'Profile^Phantom', patientBirthDate: '19700101', patientSex: 'O' as const,
     studyInstanceUid: uidFromName('profile|study'), seriesInstanceUid: uidFromName('profile|series'), frameOfReferenceUid: uidFromName('profile|for'),
@@ -58,6 +61,35 @@ try {
   console.log(`QIDO one study (auth + audit, tiny body):  ${stats(await time(`/dicomweb/studies?StudyInstanceUID=${header.studyInstanceUid}`, h))}`);
   console.log(`WADO frame 512×512×2 (auth + audit):       ${stats(await time(frameUrl, { ...h, accept }))}`);
   await app.close();
+
+  // Compressed frames, server side only: the per-request parse of the whole Part 10 file (the
+  // path before frame positions were indexed, still the fallback) vs positioned reads.
+  const ABDOMEN = ['dicom', 'ct-abdomen-totalseg-20slice-j2k', 'series'];
+  if (hasSharedData(...ABDOMEN)) {
+    const j2kStore = DicomStore.open(join(dir, 'j2k'));
+    const files = readdirSync(sharedDataPath(...ABDOMEN)).map((n) => new Uint8Array(readFileSync(sharedDataPath(...ABDOMEN, n))));
+    const rows = j2kStore.putMany(files).map((o) => {
+      if (!o.ok) throw o.error;
+      return o.result.instance;
+    });
+    const parse: number[] = [];
+    const ranged: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const row = rows[i % rows.length]!;
+      let t0 = performance.now();
+      const a = readFrames(j2kStore.readFile(row), [1])[0]!.bytes;
+      parse.push(performance.now() - t0);
+      t0 = performance.now();
+      const r = j2kStore.frameRanges(row, [1])![0]!;
+      const out = new Uint8Array(r[1]!);
+      j2kStore.readRanges(row, r, out, 0);
+      ranged.push(performance.now() - t0);
+      if (out.length !== a.length) throw new Error('frame sizes differ');
+    }
+    j2kStore.close();
+    console.log(`J2K frame, parse whole file per request:  ${stats(parse)}`);
+    console.log(`J2K frame, indexed positions:             ${stats(ranged)}`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

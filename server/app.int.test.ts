@@ -366,6 +366,26 @@ describe('audit', () => {
     const total = (await (await server.request('/fhir/AuditEvent?_summary=count', { token: admin })).json()) as Bundle;
     // Admin's own searches are audited too: at least every line seen so far is in the store.
     expect(total.total).toBeGreaterThanOrEqual(lines.length);
+
+    // Exactly what the admin UI sends (src/views/audit/audit-search.ts), paged newest first.
+    const today = new Date().toISOString().slice(0, 10);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const ui = `/fhir/AuditEvent?_sort=-date&_count=2&_total=accurate&altid=clinician&entity=Patient/${DEMO_PATIENT_NO_TWIN}&date=ge${today}&date=lt${tomorrow}`;
+    const page1 = (await (await server.request(ui, { token: admin })).json()) as Bundle<AuditEvent>;
+    expect(page1.total).toBeGreaterThanOrEqual(1);
+    const times = (page1.entry ?? []).map((e) => e.resource?.recorded ?? '');
+    expect(times).toEqual([...times].sort().reverse());
+    expect((page1.entry ?? []).every((e) => e.resource?.agent?.[0]?.altId === 'clinician')).toBe(true);
+    expect(page1.entry?.some((e) => e.resource?.id === added[7]!.id)).toBe(true);
+    if ((page1.total ?? 0) > 2) expect(page1.link?.find((l) => l.relation === 'next')?.url).toContain('_offset=2');
+    const one = page1.entry![0]!.resource!;
+    const read = await server.request(`/fhir/AuditEvent/${one.id}`, { token: admin });
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as AuditEvent).id).toBe(one.id);
+    expect((await server.request(`/fhir/AuditEvent/${one.id}`, { token: surgeon })).status).toBe(403);
+    expect((await server.request('/fhir/AuditEvent?type=rest', { token: admin })).status).toBe(400);
+    // They are kept in their own table, not in the FHIR store's memory index.
+    expect(await server.app.twin.store.count('AuditEvent')).toBe(0);
   });
 });
 

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { installAuditHooks } from './audit/hooks';
 import { buildAuditRecord } from './audit/record';
+import { AuditEventTable } from './audit/event-table';
 import { AuditLog } from './audit/log';
 import { AuditTrail, type AuditEventStore } from './audit/trail';
 import { installAccessControl } from './auth/hooks';
@@ -22,7 +23,7 @@ import { ConsentService, type ConsentSource } from './consent/service';
 import { seedDemoData } from './demo/seed';
 import { setupDicomweb, type SetupDicomwebOptions } from './dicomweb/setup';
 import { registerFhirRoutes, type FhirBackend } from './fhir/routes';
-import { embeddedAuditEvents, embeddedBackend, embeddedConsents } from './fhir/embedded-adapters';
+import { embeddedBackend, embeddedConsents } from './fhir/embedded-adapters';
 import { FhirStore } from './fhir/store';
 import { frameworkErrorHandler, installErrorHandler } from './http/errors';
 import { operationOutcome } from './http/operation-outcome';
@@ -73,6 +74,8 @@ export interface AppContext {
   guards: Guards;
   consent: ConsentService;
   audit: AuditTrail;
+  /** The embedded mode's AuditEvents (own SQLite table); in upstream mode they go upstream. */
+  auditEvents: AuditEventTable;
   /**
    * Records the audit line of a request that bypasses onSend (hijacked/streamed replies such
    * as SSE). Call once when the response starts; the automatic hook then skips the request.
@@ -111,6 +114,10 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const users = new UserStore(db);
   await users.syncDemoUsers(config.demoMode, config.demoPassword);
   if (config.bootstrapAdmin) await users.ensureAdmin(config.bootstrapAdmin.username, config.bootstrapAdmin.password);
+  // AuditEvents live in their own table, not in the FHIR store's memory index; move any an
+  // earlier version put there before the store loads.
+  const auditEvents = new AuditEventTable(db);
+  auditEvents.migrateFromFhirVersions();
   const store = await FhirStore.open(db);
   const seedDemo = config.demoMode && config.seedDemo && overrides.seedDemo !== false;
   if (seedDemo) await seedDemoData(store);
@@ -124,7 +131,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   else fhirBackend = embeddedBackend(store);
 
   const auditLog = AuditLog.inDir(config.dataDir);
-  const audit = new AuditTrail(auditLog, overrides.auditEventStore ?? upstream?.auditEventStore ?? embeddedAuditEvents(store), overrides.auditRetryMs);
+  const audit = new AuditTrail(auditLog, overrides.auditEventStore ?? upstream?.auditEventStore ?? auditEvents, overrides.auditRetryMs);
   await audit.resendMissing();
   const consent = new ConsentService(overrides.consentSource ?? upstream?.consentSource ?? embeddedConsents(store));
   const { authenticate, resolve } = createAuthenticator(users, config.sessionSecret);
@@ -166,7 +173,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
 
   frameworkAudit.record = auditRequest;
 
-  const ctx: AppContext = { config, db, store, fhirBackend, users, authenticate, guards, consent, audit, auditRequest, health };
+  const ctx: AppContext = { config, db, store, fhirBackend, users, authenticate, guards, consent, audit, auditEvents, auditRequest, health };
   app.decorate('twin', ctx);
 
   // FHIR clients send application/fhir+json; parse it like JSON everywhere (bad JSON → 400).
@@ -202,7 +209,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   });
   await registerConsentRoutes(app, consent);
   if (upstream) await registerUpstreamFhir(app, upstream);
-  else await registerFhirRoutes(app, { backend: fhirBackend, consent });
+  else await registerFhirRoutes(app, { backend: fhirBackend, consent, ...(overrides.fhirBackend ? {} : { auditEvents }) });
 
   // ======================================================================================
   // Other server parts register their Fastify plugins here, with `app.twin` (AppContext):

@@ -1,7 +1,5 @@
-// The embedded store behind the interfaces the app wires: the /fhir backend, the AuditEvent
-// store and the consent source. Upstream mode provides its own (server/upstream/).
-import type { AuditEvent } from '@medplum/fhirtypes';
-import type { AuditEventStore } from '../audit/trail';
+// The embedded store behind the interfaces the app wires: the /fhir backend and the consent
+// source. (AuditEvents have their own table: audit/event-table.ts.) Upstream mode provides its own (server/upstream/).
 import type { ConsentLike } from '../consent/evaluate';
 import type { ConsentSource } from '../consent/service';
 import type { FhirBackend } from './routes';
@@ -12,30 +10,6 @@ export function embeddedBackend(store: FhirStore): FhirBackend {
     mode: 'embedded',
     handle: (req) => store.handle(req),
     health: async () => ({ status: 'ok' }),
-  };
-}
-
-export function embeddedAuditEvents(store: FhirStore): AuditEventStore {
-  // Micro-batch: AuditEvents arriving in the same tick share one SQLite transaction (one fsync).
-  let batch: { event: AuditEvent; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  const flush = (): void => {
-    const current = batch;
-    batch = [];
-    store
-      .putAll(
-        current.map((b) => b.event),
-        'relaxed', // audit.log (fsync'ed) is the source of truth; missing AuditEvents are re-sent at start
-      )
-      .then(() => current.forEach((b) => b.resolve()))
-      .catch((err: unknown) => current.forEach((b) => b.reject(err)));
-  };
-  return {
-    put: (event) =>
-      new Promise<void>((resolve, reject) => {
-        if (batch.length === 0) setImmediate(flush);
-        batch.push({ event, resolve, reject });
-      }),
-    has: async (id) => store.repo.has('AuditEvent', id),
   };
 }
 

@@ -4,6 +4,7 @@
 import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpMethod } from '@medplum/fhir-router';
+import { AuditSearchError, type AuditEventTable } from '../audit/event-table';
 import type { ConsentService } from '../consent/service';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
 import { patientIdOfResource } from './references';
@@ -40,6 +41,8 @@ declare module 'fastify' {
 export interface FhirRouteDeps {
   backend: FhirBackend;
   consent: ConsentService;
+  /** Embedded mode: AuditEvent reads and searches are answered from their own table. */
+  auditEvents?: AuditEventTable;
 }
 
 function baseUrl(req: FastifyRequest): string {
@@ -192,6 +195,10 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
       break;
   }
 
+  if (deps.auditEvents && 'resourceType' in interaction && interaction.resourceType === 'AuditEvent' && !isWrite(interaction)) {
+    return answerAuditEvent(req, reply, deps.auditEvents, interaction, query);
+  }
+
   if (isWrite(interaction)) {
     const verdict = await deps.consent.checkWrite(body);
     if (!verdict.ok) {
@@ -236,6 +243,39 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
     req.auditEntities = entries.slice(0, 50);
   }
   return sendResource(reply, result.status, resource, base);
+}
+
+/** AuditEvent read/search from the audit table (writes never get here: the role matrix refuses them). */
+function answerAuditEvent(req: FastifyRequest, reply: FastifyReply, table: AuditEventTable, interaction: Interaction, query: Query): FastifyReply {
+  const base = baseUrl(req);
+  switch (interaction.kind) {
+    case 'search': {
+      let result;
+      try {
+        result = table.search(query);
+      } catch (err) {
+        if (err instanceof AuditSearchError) throw new FhirInputError(err.message, 400, 'invalid', `invalid AuditEvent search (parameters: ${Object.keys(query).join(', ').slice(0, 80)})`);
+        throw err;
+      }
+      const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', total: result.total, entry: result.events.map((resource) => ({ resource })) };
+      return reply.type(FHIR_JSON_CONTENT_TYPE).send(shapeSearchBundle(bundle, req, 'AuditEvent', query));
+    }
+    case 'read':
+    case 'vread':
+    case 'history': {
+      const event = table.read(interaction.id);
+      if (!event || (interaction.kind === 'vread' && interaction.versionId !== event.meta?.versionId)) {
+        return sendOutcome(reply, 404, 'not-found', `AuditEvent/${interaction.id}${interaction.kind === 'vread' ? `/_history/${interaction.versionId}` : ''} not found`);
+      }
+      req.auditEntities = [`AuditEvent/${interaction.id}`];
+      if (interaction.kind === 'history') {
+        return reply.type(FHIR_JSON_CONTENT_TYPE).send({ resourceType: 'Bundle', type: 'history', total: 1, entry: [{ fullUrl: `${base}/AuditEvent/${interaction.id}`, resource: event }] });
+      }
+      return sendResource(reply, 200, event, base);
+    }
+    default:
+      throw new FhirInputError('AuditEvents are written by the server only', 405, 'not-supported');
+  }
 }
 
 /** A value-free audit detail for a refusal by the backend: status, issue code, search parameter names. */

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ImageVolume } from '../domain/imaging';
 import { axisAlignedGeometry, ellipsoidPhantom, paintBox } from '../../workers/meshing/phantoms';
+import { type SegmentationOp } from '../../workers/meshing/workerApi';
 import { MeshingClient, type WorkerHandle } from './meshing';
 
 function nodeWorker(): WorkerHandle {
@@ -54,5 +55,48 @@ describe('MeshingClient', () => {
     expect(grown.voxelCount).toBe(12 ** 3 - 27);
     const filled = await client.segment(grown.mask, { op: 'fillHoles' });
     expect(filled.voxelCount).toBe(12 ** 3);
+  });
+  it('segmentation: progress per step, and a cancel keeps the worker and its CT (no reload, no new worker)', async () => {
+    let spawned = 0;
+    client = new MeshingClient({ size: 1, createWorker: () => (spawned++, nodeWorker()) });
+    const n = 20 * 20 * 20;
+    const seg = new Uint8Array(n);
+    paintBox(seg, [20, 20, 20], [4, 4, 4], [15, 15, 15], 1);
+    paintBox(seg, [20, 20, 20], [8, 8, 8], [10, 10, 10], 2);
+    const voxels = new Int16Array(n).map((_, x) => [40, 100, 300][seg[x]!]!);
+    const ct: ImageVolume = { ...axisAlignedGeometry([20, 20, 20], [1, 1, 1]), voxels, unit: 'HU', source: { kind: 'generated', id: 'ct' } };
+    await client.loadImageVolume(ct);
+    const grow: SegmentationOp = { op: 'regionGrow', seedIjk: [5, 5, 5], range: { minHu: 60, maxHu: 180 } };
+
+    // Cancelled after the first of two steps (from its progress callback): rejects, second step never runs.
+    const controller = new AbortController();
+    const fractions: number[] = [];
+    const cancelled = client.segment(new Uint8Array(n), [grow, { op: 'fillHoles' }], {
+      signal: controller.signal,
+      onProgress: (f) => {
+        fractions.push(f);
+        controller.abort();
+      },
+    });
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError' });
+    expect(fractions).toEqual([0.5]);
+
+    // Cancelled while its step is in flight in the worker: rejects at once; the step finishes there unseen.
+    const c2 = new AbortController();
+    const inFlight = client.segment(new Uint8Array(n), grow, { signal: c2.signal });
+    c2.abort();
+    await expect(inFlight).rejects.toMatchObject({ name: 'AbortError' });
+
+    // The same worker still holds the CT: no loadImageVolume, and the result is right.
+    const done: number[] = [];
+    const r = await client.segment(new Uint8Array(n), [grow, { op: 'fillHoles' }], { onProgress: (f) => done.push(f) });
+    expect(r.voxelCounts).toEqual([12 ** 3 - 27, 12 ** 3]);
+    expect(r.voxelCount).toBe(12 ** 3);
+    expect(done).toEqual([0.5, 1]);
+    expect(spawned).toBe(1);
+
+    // A seed outside the range stops after the first step (nothing later can add voxels).
+    const empty = await client.segment(new Uint8Array(n), [{ op: 'regionGrow', seedIjk: [0, 0, 0], range: { minHu: 60, maxHu: 180 } }, { op: 'fillHoles' }]);
+    expect(empty.voxelCounts).toEqual([0]);
   });
 });

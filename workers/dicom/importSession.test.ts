@@ -38,6 +38,34 @@ describe.skipIf(!hasSharedData(...CARDIAC))('DicomImportSession (the worker behi
     await expect(decodeless).rejects.toThrow(/cancelled/);
   });
 
+  it('names each slice\'s source file by its position in the list, also when names repeat and files are refused', async () => {
+    const session = new DicomImportSession();
+    // A refused file first, then the slices in reverse order, all called IM0001 (as from 30
+    // dropped folders): neither the file order nor the names identify a slice's file.
+    const reversed = [...names].reverse();
+    const sources = [
+      { name: 'notes.txt', bytes: new TextEncoder().encode('not dicom') },
+      ...reversed.map((name) => ({ name: 'IM0001', bytes: new Uint8Array(readFileSync(sharedDataPath(...CARDIAC, name))) })),
+    ];
+    const summary = await session.importFiles(sources);
+    expect(summary.rejected.map((r) => r.file)).toEqual(['notes.txt']);
+    const plan = summary.studies[0]!.series[0]!;
+    expect(plan.slices).toHaveLength(30);
+    for (const s of plan.slices) {
+      expect(s.file).toBe('IM0001');
+      expect(s.fileIndex).toBeGreaterThanOrEqual(1);
+    }
+    // Every source DICOM file is used once, and seriesFiles hands back the bytes at that index.
+    expect(new Set(plan.slices.map((s) => s.fileIndex)).size).toBe(30);
+    const files = session.seriesFiles(plan.key);
+    for (const f of files) expect(Buffer.compare(Buffer.from(f.bytes), Buffer.from(sources[f.index]!.bytes))).toBe(0);
+    expect(files.map((f) => f.index)).toEqual(plan.slices.map((s) => s.fileIndex));
+    // The cardiac files are named in slice order, so their reversed positions are monotonic.
+    const idx = plan.slices.map((s) => s.fileIndex);
+    const diffs = idx.slice(1).map((v, k) => v - idx[k]!);
+    expect(diffs.every((d) => d === diffs[0]) && Math.abs(diffs[0]!) === 1).toBe(true);
+  });
+
   it('names an unknown series key', async () => {
     await expect(new DicomImportSession().buildVolume('nope')).rejects.toThrow(/no series nope/);
   });

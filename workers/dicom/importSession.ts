@@ -38,12 +38,13 @@ export class DicomImportSession {
     const t0 = performance.now();
     const files: InputFile[] = [];
     const unreadable: DicomRejection[] = [];
-    for (const s of sources) {
+    // Each file keeps its position in `sources` (SliceRef.fileIndex), also when some are unreadable.
+    for (const [index, s] of sources.entries()) {
       if (controller.signal.aborted) throw new DicomIngestError('cancelled', 'import was cancelled');
-      if ('bytes' in s) files.push(s);
+      if ('bytes' in s) files.push({ name: s.name, bytes: s.bytes, index });
       else {
         try {
-          files.push({ name: s.name, bytes: new Uint8Array(await s.blob.arrayBuffer()) });
+          files.push({ name: s.name, bytes: new Uint8Array(await s.blob.arrayBuffer()), index });
         } catch (err) {
           unreadable.push({ file: s.name, code: 'not-dicom', reason: `could not read the file (${err instanceof Error ? err.message : String(err)})` });
         }
@@ -80,17 +81,21 @@ export class DicomImportSession {
     }
   }
 
-  /** Raw bytes of the files of one series, for an explicit "Upload to PACS" (STOW-RS). */
-  seriesFiles(seriesKey: string): InputFile[] {
+  /**
+   * Raw bytes of the files of one series (for display and an explicit "Upload to PACS"), each
+   * with `index`, its position in the list given to importFiles: slices name the same index
+   * (SliceRef.fileIndex), so callers need not rely on the order of this list.
+   */
+  seriesFiles(seriesKey: string): Array<Required<InputFile>> {
     const plan = this.studies.flatMap((s) => s.series).find((s) => s.key === seriesKey);
     if (!plan) return [];
     const seen = new Set<number>();
-    const out: InputFile[] = [];
+    const out: Array<Required<InputFile>> = [];
     for (const s of plan.slices) {
       if (seen.has(s.instance)) continue;
       seen.add(s.instance);
       const inst = this.instances[s.instance]!;
-      out.push({ name: inst.file, bytes: inst.bytes });
+      out.push({ name: inst.file, bytes: inst.bytes, index: s.fileIndex });
     }
     return out;
   }

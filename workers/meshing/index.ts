@@ -49,3 +49,6 @@ export { cutMeshVolumes, cutMaskVolumes, cutOutline, planeMeshDistanceMm, cutToV
 
 // Exports
 export { structuresToGlb, structuresToStl, readBinaryStl, type GlbOptions } from './exportFormats';
+
+// Version (for provenance)
+export { MESHING_VERSION } from './version';

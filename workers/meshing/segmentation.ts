@@ -17,16 +17,21 @@ export interface HuRange {
  *   angiography aims for > 250 HU), below cortical bone; 600 HU caps dense contrast and stents.
  * - bone 226–3071 HU: the widely used "Bone (CT)" threshold of Materialise Mimics and 3D Slicer's
  *   bone segmentation presets (cortical and most trabecular bone; 3071 is the 12-bit CT ceiling).
- * - liver (portal-venous) 60–180 HU: enhanced parenchyma is typically 100–130 HU (unenhanced
- *   50–65 HU); liver 89 HU mean in this project's CT (SOURCES.md). Grow from a seed in the liver
- *   so the range does not leak into the spleen (80 HU) through contact points; then island removal.
+ * - liver (portal-venous) 60–135 HU: enhanced parenchyma is typically 90–130 HU (unenhanced
+ *   50–65 HU; the portal-venous target is ≈ 50 HU of hepatic enhancement over that baseline, Bae KT,
+ *   Radiology 2010;256:32–61); liver 89 HU mean in this project's CT (SOURCES.md). The upper bound
+ *   was 180 until the demo phantom showed why not: its enhanced kidney cortex (150 HU, as in the
+ *   nephrographic/portal-venous phase) touches the liver and a seeded growth leaked through it.
+ *   135 keeps enhanced liver (3.7 SD of 12 HU noise above 90 HU) and stops at the cortex. Grow
+ *   from a seed in the liver so the range does not leak into the spleen (80–100 HU) through contact
+ *   points; then island removal.
  * - lung −1000 to −400 HU: aerated parenchyma is −950 to −600 HU (Hounsfield scale; emphysema
  *   is < −950 HU), −400 excludes vessels and soft tissue at the hilum.
  */
 export const HU_PRESETS = {
   contrastBloodPool: { minHu: 150, maxHu: 600 },
   bone: { minHu: 226, maxHu: 3071 },
-  liver: { minHu: 60, maxHu: 180 },
+  liver: { minHu: 60, maxHu: 135 },
   lung: { minHu: -1000, maxHu: -400 },
 } as const satisfies Record<string, HuRange>;
 export type HuPresetName = keyof typeof HU_PRESETS;

@@ -3,10 +3,12 @@
 // loaded CT and the working label map, and hands surfaces to the anatomy store. React calls its
 // methods and shows progress; nothing heavy runs on the UI thread.
 //
-// Cancel: a worker computing synchronously cannot be interrupted, so cancelling terminates it and
-// a fresh one starts on next use (the CT is given to the new segmentation worker again).
+// Cancel: a worker computing synchronously cannot be interrupted, so cancelling a load, a meshing
+// job or a plan computation terminates that worker and a fresh one starts on next use. The
+// segmentation worker is the exception: it holds the CT, so a cancelled segmentation returns at
+// once and leaves the worker to finish its current step (src/compute/meshing.ts); the CT stays.
 import { type Remote, proxy, wrap } from 'comlink';
-import type { ImagingStudy, Patient } from '@medplum/fhirtypes';
+import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { type ImageVolume, type LabelVolume, type Vec3 } from '../../domain/imaging';
 import { type StructureMesh } from '../../domain/mesh';
 import { fhir, http } from '../../sources/api';
@@ -17,8 +19,10 @@ import { studyUidOfImagingStudy, type FhirImagingStudy } from '../imaging/dicomJ
 import { stowFiles } from '../imaging/stow';
 import { MeshingClient } from '../meshing';
 import { type SegmentationOp } from '../../../workers/meshing/workerApi';
+import { MESHING_VERSION } from '../../../workers/meshing/version';
 import { type AnatomyWorkerApi, type CutResult, type LoadProgress } from './anatomyWorkerApi';
 import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMap';
+import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 
 export interface JobHooks {
@@ -32,6 +36,16 @@ export interface SeriesRef {
   seriesInstanceUid: string;
   instanceCount: number;
   description?: string;
+  /** The record's ImagingStudy holding the series (absent when it was found through the PACS only). */
+  imagingStudyId?: string;
+  /** ImagingStudy.started: when the CT was acquired. */
+  started?: string;
+}
+
+export interface PublishedLvVolume extends LvVolumeChoice {
+  /** False when the same measurement was already in the record (conditional create found it). */
+  created: boolean;
+  observationId: string | undefined;
 }
 
 export interface SegmentParams {
@@ -94,7 +108,10 @@ export class AnatomySession {
   private loader: AnatomyWorker | null = null;
   private planner: AnatomyWorker | null = null;
   private meshing = new MeshingClient();
-  private segmenterHasCt = false;
+  /** The CT the segmentation worker holds (or is being given). */
+  private segmenterCt: { volume: ImageVolume; loaded: Promise<void> } | null = null;
+  /** Where each structure came from (seeded in this session, or the imported file), for provenance. */
+  private readonly sourceByLabel = new Map<number, SegmentationSource>();
   private disposed = false;
   /** Organ centres by surface, so a slider drag does not rescan the vertices on every event. */
   private readonly centres = new WeakMap<object, Vec3>();
@@ -119,7 +136,14 @@ export class AnatomySession {
       if (!studyUid) continue;
       for (const ser of s.series ?? []) {
         if ((ser.modality?.code ?? 'CT') !== 'CT') continue;
-        candidates.push({ studyInstanceUid: studyUid, seriesInstanceUid: ser.uid, instanceCount: ser.numberOfInstances ?? 0, description: ser.description });
+        candidates.push({
+          studyInstanceUid: studyUid,
+          seriesInstanceUid: ser.uid,
+          instanceCount: ser.numberOfInstances ?? 0,
+          description: ser.description,
+          ...((s as { id?: string }).id ? { imagingStudyId: (s as { id?: string }).id } : {}),
+          ...((s as { started?: string }).started ? { started: (s as { started?: string }).started } : {}),
+        });
       }
     }
     if (candidates.length === 0) {
@@ -157,25 +181,25 @@ export class AnatomySession {
     volume.source.description ??= series.description;
     this.ct = volume;
     this.seriesRef = series;
-    this.segmenterHasCt = false;
     if (this.labels !== null && !sameDims(this.labels, volume)) this.labels = null;
     imageVolumeStore.getState().publish(volume, this.patientId);
     return volume;
   }
 
-  private async segmenter(): Promise<MeshingClient> {
-    if (this.ct === null) throw new Error('load the CT first');
-    if (!this.segmenterHasCt) {
-      await this.meshing.loadImageVolume(this.ct);
-      this.segmenterHasCt = true;
+  /** Give the segmentation worker the current CT once (a new CT replaces it); waiting may be cancelled, the copy carries on. */
+  private async segmenter(signal: AbortSignal | undefined): Promise<MeshingClient> {
+    const ct = this.ct;
+    if (ct === null) throw new Error('load the CT first');
+    if (this.segmenterCt?.volume !== ct) {
+      const loaded = this.meshing.loadImageVolume(ct);
+      this.segmenterCt = { volume: ct, loaded };
+      loaded.catch(() => {
+        // A failed copy must be retried by the next job, not remembered as done.
+        if (this.segmenterCt?.loaded === loaded) this.segmenterCt = null;
+      });
     }
+    await raceAbort(this.segmenterCt.loaded, signal, () => undefined);
     return this.meshing;
-  }
-
-  private resetMeshing(): void {
-    this.meshing.dispose();
-    this.meshing = new MeshingClient();
-    this.segmenterHasCt = false;
   }
 
   /** Run a segmentation (seeded growth or threshold, then clean-up) and return the mask; nothing is added yet. */
@@ -187,20 +211,13 @@ export class AnatomySession {
     if (p.keepLargest) ops.push({ op: 'removeIslands', rule: { keep: 'largest' } });
     if (p.fillHoles) ops.push({ op: 'fillHoles' });
     if (p.marginMm !== 0) ops.push({ op: 'margin', marginMm: p.marginMm });
-    const client = await raceAbort(this.segmenter(), hooks.signal, () => this.resetMeshing());
-    let mask: Uint8Array = new Uint8Array(ct.voxels.length);
-    let voxelCount = 0;
-    for (let i = 0; i < ops.length; i++) {
-      hooks.onProgress?.(i / ops.length);
-      const r = await raceAbort(client.segment(mask, ops[i]!), hooks.signal, () => this.resetMeshing());
-      mask = r.mask;
-      voxelCount = r.voxelCount;
-      if (i === 0 && voxelCount === 0) {
-        throw new Error(p.wholeVolume ? `no voxel lies in ${p.minHu}…${p.maxHu} HU` : `the seed voxel is outside ${p.minHu}…${p.maxHu} HU: click inside the organ or widen the range`);
-      }
+    hooks.onProgress?.(0);
+    const client = await this.segmenter(hooks.signal);
+    const r = await client.segment(new Uint8Array(ct.voxels.length), ops, { signal: hooks.signal, onProgress: hooks.onProgress });
+    if (r.voxelCounts[0] === 0) {
+      throw new Error(p.wholeVolume ? `no voxel lies in ${p.minHu}…${p.maxHu} HU` : `the seed voxel is outside ${p.minHu}…${p.maxHu} HU: click inside the organ or widen the range`);
     }
-    hooks.onProgress?.(1);
-    return { mask, voxelCount };
+    return { mask: r.mask, voxelCount: r.voxelCount };
   }
 
   private workingMap(): LabelVolume {
@@ -215,6 +232,7 @@ export class AnatomySession {
   async addStructure(mask: Uint8Array, name: string, colorRgb: [number, number, number], hooks: JobHooks = {}): Promise<StructureMesh[]> {
     const map = this.workingMap();
     const { label } = addMask(map, mask, { name, colorRgb });
+    this.sourceByLabel.set(label, { kind: 'generated', id: `${map.source.id}#${label}`, description: 'seeded segmentation in Twinscope' });
     return this.meshLabels(map, [label], hooks);
   }
 
@@ -232,6 +250,7 @@ export class AnatomySession {
     }
     const map = this.workingMap();
     const remap = mergeLabelVolume(map, imported);
+    for (const l of remap.values()) this.sourceByLabel.set(l, { kind: imported.source.kind, id: imported.source.id, ...(imported.source.description ? { description: imported.source.description } : {}) });
     return this.meshLabels(map, [...remap.values()].filter((l) => map.segments.some((s) => s.label === l)), hooks, 0.1);
   }
 
@@ -254,6 +273,7 @@ export class AnatomySession {
   }
 
   removeStructure(label: number): void {
+    this.sourceByLabel.delete(label);
     if (this.labels !== null) removeLabel(this.labels, label);
     void this.planner?.api.dropMesh(label);
     anatomyStore.getState().removeStructure(label);
@@ -323,6 +343,53 @@ export class AnatomySession {
     });
     if (result.failures.length > 0) throw new Error(`the PACS refused the segmentation: ${result.failures.map((f) => f.reason).join(', ')}`);
     return { stored: result.storedSopInstanceUids.length };
+  }
+
+  /**
+   * Publish a structure's volume as the patient's LV end-diastolic volume (src/compute/anatomy/lvVolume.ts):
+   * one transaction (Observation + Provenance, tagged twin-output) through /fhir. The server
+   * refuses it (403) when the patient's consent denies the twin; the view checks that first.
+   */
+  async publishLvVolume(label: number, user: { username: string; displayName: string }): Promise<PublishedLvVolume> {
+    const structure = anatomyStore.getState().structures.find((s) => s.label === label);
+    if (structure === undefined) throw new Error(`structure ${label} is not loaded`);
+    const segmentation = this.sourceByLabel.get(label);
+    if (segmentation === undefined) throw new Error(`the source of "${structure.name}" is unknown; segment or import it again`);
+    const study = await this.imagingStudyOfCt();
+    const bundle = lvVolumeBundle({
+      patientId: this.patientId,
+      structure,
+      imagingStudyId: study.id,
+      ...(study.seriesInstanceUid ? { seriesInstanceUid: study.seriesInstanceUid } : {}),
+      segmentation,
+      ...(study.started ? { acquiredAt: study.started } : {}),
+      publishedAt: new Date().toISOString(),
+      user,
+      meshingVersion: MESHING_VERSION,
+    });
+    const { body } = await http<Bundle>('/fhir', { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+    const response = body.entry?.[0]?.response;
+    const observationId = response?.location?.match(/Observation\/([^/]+)/)?.[1];
+    return { ...lvVolumeOf(structure), created: (response?.status ?? '').startsWith('201'), observationId };
+  }
+
+  /** The record's ImagingStudy of the loaded CT (by its series), else the patient's CT study with the most instances. */
+  private async imagingStudyOfCt(): Promise<{ id: string; seriesInstanceUid?: string; started?: string }> {
+    const ref = this.seriesRef;
+    if (ref?.imagingStudyId) return { id: ref.imagingStudyId, seriesInstanceUid: ref.seriesInstanceUid, ...(ref.started ? { started: ref.started } : {}) };
+    const r = await fhir.search<ImagingStudy>('ImagingStudy', { patient: this.patientId, _count: 50 });
+    const seriesUid = ref?.seriesInstanceUid ?? (this.ct?.source.kind === 'dicom-series' ? this.ct.source.id : undefined);
+    let best: { id: string; seriesInstanceUid?: string; started?: string; n: number } | null = null;
+    for (const st of r.resources) {
+      if (!st.id) continue;
+      for (const ser of st.series ?? []) {
+        if ((ser.modality?.code ?? 'CT') !== 'CT') continue;
+        const n = ser.uid === seriesUid ? Number.MAX_SAFE_INTEGER : (ser.numberOfInstances ?? 0);
+        if (best === null || n > best.n) best = { id: st.id, seriesInstanceUid: ser.uid, ...(st.started ? { started: st.started } : {}), n };
+      }
+    }
+    if (best === null) throw new Error('the record has no ImagingStudy for this CT, so the volume cannot name its source; store the CT through the PACS first');
+    return { id: best.id, ...(best.seriesInstanceUid ? { seriesInstanceUid: best.seriesInstanceUid } : {}), ...(best.started ? { started: best.started } : {}) };
   }
 
   dispose(): void {

@@ -18,7 +18,8 @@ import { transferSyntaxInfo } from './transferSyntaxes';
  */
 export interface Ingest {
   importFiles(sources: Array<{ name: string; blob: Blob }>, onProgress?: (p: IngestProgress) => void): Promise<{ studies: StudyGroup[]; rejected: DicomRejection[] }>;
-  seriesFiles(seriesKey: string): Promise<Array<{ name: string; bytes: Uint8Array }>>;
+  /** The series' files, each with `index`: its position in the list given to importFiles. */
+  seriesFiles(seriesKey: string): Promise<Array<{ name: string; bytes: Uint8Array; index: number }>>;
   cancel(): Promise<void> | void;
 }
 
@@ -59,23 +60,18 @@ export function displayName(f: File): string {
 }
 
 /**
- * Plan → image ids. `fileIds[n]` is the Cornerstone file id of the n-th distinct instance met
- * walking `plan.slices` in order (the order the worker's `seriesFiles` returns files in). An
- * instance met by more than one slice is multi-frame and gets `?frame=` (1-based).
+ * Plan → image ids. Each slice names its source file by position in the imported list
+ * (`SliceRef.fileIndex`); `fileIdByIndex` maps that position to the file's Cornerstone id, so
+ * the mapping does not depend on the order files come back in. A file met by more than one
+ * slice is multi-frame and gets `?frame=` (1-based).
  */
-export function seriesImageIds(plan: Pick<SeriesPlan, 'key' | 'slices'>, fileIds: readonly string[]): string[] {
-  const ordinal = new Map<number, number>();
-  const slicesPerInstance = new Map<number, number>();
-  for (const s of plan.slices) {
-    if (!ordinal.has(s.instance)) ordinal.set(s.instance, ordinal.size);
-    slicesPerInstance.set(s.instance, (slicesPerInstance.get(s.instance) ?? 0) + 1);
-  }
-  if (ordinal.size !== fileIds.length) {
-    throw new Error(`series ${plan.key}: ${ordinal.size} instances but ${fileIds.length} files`);
-  }
+export function seriesImageIds(plan: Pick<SeriesPlan, 'key' | 'slices'>, fileIdByIndex: ReadonlyMap<number, string>): string[] {
+  const slicesPerFile = new Map<number, number>();
+  for (const s of plan.slices) slicesPerFile.set(s.fileIndex, (slicesPerFile.get(s.fileIndex) ?? 0) + 1);
   return plan.slices.map((s) => {
-    const id = fileIds[ordinal.get(s.instance)!]!;
-    return (slicesPerInstance.get(s.instance) ?? 1) > 1 || s.frame > 0 ? `${id}?frame=${s.frame + 1}` : id;
+    const id = fileIdByIndex.get(s.fileIndex);
+    if (id === undefined) throw new Error(`series ${plan.key}: no file registered for slice file ${s.fileIndex} (${s.file})`);
+    return (slicesPerFile.get(s.fileIndex) ?? 1) > 1 || s.frame > 0 ? `${id}?frame=${s.frame + 1}` : id;
   });
 }
 
@@ -89,7 +85,6 @@ export async function importLocalFiles(
   opts.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const named = files.map((f) => ({ name: displayName(f), blob: f as Blob }));
-    const fileByName = new Map(named.map((n) => [n.name, n.blob]));
     const summary = await ingest.importFiles(named, opts.onProgress);
     if (opts.signal.aborted) throw new DOMException('Import cancelled', 'AbortError');
     const rejected: LocalImportResult['rejected'] = summary.rejected.map((r) => ({ file: r.file, reason: r.reason }));
@@ -107,11 +102,12 @@ export async function importLocalFiles(
           for (const f of seriesFiles) rejected.push({ file: f.name, reason: `${names} is not supported for display` });
           continue;
         }
-        const fileIds: string[] = [];
+        const fileIds = new Map<number, string>();
         for (const f of seriesFiles) {
-          const blob = fileByName.get(f.name) ?? new Blob([f.bytes as BlobPart]);
+          // The picked File itself (by its position in `named`), so the loader reads it lazily.
+          const blob = named[f.index]?.blob ?? new Blob([f.bytes as BlobPart]);
           const id = cs.loader.wadouri.fileManager.add(blob);
-          fileIds.push(id);
+          fileIds.set(f.index, id);
           // Registering the bytes now lets Cornerstone build the volume's geometry before decoding.
           await cs.metadata.utilities.addDicomPart10Instance(id, f.bytes);
           uploadable.push({ name: f.name, bytes: f.bytes.slice().buffer as ArrayBuffer });

@@ -23,6 +23,13 @@ export interface SeriesWarning {
 export interface SliceRef {
   /** Index into the instances array given to groupInstances. */
   instance: number;
+  /** Name of the source file (as given to the import). */
+  file: string;
+  /**
+   * Position of the source file in the list given to the import (DicomInstance.fileIndex; the
+   * instance index when absent), so callers map slices to their files without relying on order.
+   */
+  fileIndex: number;
   /** 0-based frame within that instance. */
   frame: number;
   positionLps: Vec3 | null;
@@ -98,7 +105,7 @@ export function groupInstances(instances: readonly DicomInstance[]): StudyGroup[
       if (!parts) bySeries.set(inst.seriesInstanceUid, (parts = new Map()));
       let bucket = parts.get(sub);
       if (!bucket) parts.set(sub, (bucket = { seriesUid: inst.seriesInstanceUid, first: inst, orientation: frame.orientationLps, slices: [] }));
-      bucket.slices.push({ instance: index, frame: f, positionLps: frame.positionLps, distanceMm: 0 });
+      bucket.slices.push({ instance: index, file: inst.file, fileIndex: inst.fileIndex ?? index, frame: f, positionLps: frame.positionLps, distanceMm: 0 });
     }
   });
 

@@ -9,6 +9,8 @@ export interface InputFile {
   /** Relative path or name, shown to the user in refusals. */
   name: string;
   bytes: Uint8Array;
+  /** Position in the caller's own file list (default: the position in `files`); see SliceRef.fileIndex. */
+  index?: number;
 }
 
 export interface ImportProgress {
@@ -39,7 +41,7 @@ export async function importDicomFiles(files: readonly InputFile[], options: Imp
   let bytesDone = 0;
   let filesDone = 0;
   const seenSop = new Set<string>();
-  for (const f of files) {
+  for (const [position, f] of files.entries()) {
     if (filesDone % 32 === 31) await yieldToEventLoop();
     if (options.signal?.aborted) throw new DicomIngestError('cancelled', 'import was cancelled');
     if (NON_DICOM_NAME.test(f.name)) {
@@ -51,6 +53,7 @@ export async function importDicomFiles(files: readonly InputFile[], options: Imp
           rejected.push({ file: f.name, code: 'unsupported', reason: `duplicate of an instance already loaded (SOP Instance UID ${inst.sopInstanceUid})` });
         } else {
           seenSop.add(inst.sopInstanceUid);
+          inst.fileIndex = f.index ?? position;
           instances.push(inst);
         }
       } catch (err) {

@@ -42,6 +42,12 @@ export type UidSource = 'dataset' | 'file-meta' | 'derived';
 
 export interface DicomInstance {
   file: string;
+  /**
+   * Position of the source file in the list the caller gave the import (set by
+   * importDicomFiles; absent when parsed on its own). Names can repeat (two dropped folders
+   * with an IM0001 each), the index cannot.
+   */
+  fileIndex?: number;
   byteLength: number;
   transferSyntax: TransferSyntaxInfo;
   sopClassUid: string;

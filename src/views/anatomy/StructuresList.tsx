@@ -6,7 +6,8 @@ function hex(rgb: readonly [number, number, number]): string {
   return `#${rgb.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
 }
 
-export function StructuresList(props: { onRemove: (label: number) => void }): ReactNode {
+/** `children` render below the list (the view puts the LV-volume action there). */
+export function StructuresList(props: { onRemove: (label: number) => void; children?: ReactNode }): ReactNode {
   const structures = useAnatomy((s) => s.structures);
   const setVisible = useAnatomy((s) => s.setVisible);
   const setOpacity = useAnatomy((s) => s.setOpacity);
@@ -43,6 +44,7 @@ export function StructuresList(props: { onRemove: (label: number) => void }): Re
           ))}
         </ul>
       )}
+      {props.children}
     </section>
   );
 }

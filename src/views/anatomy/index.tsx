@@ -6,11 +6,13 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import type { ImageVolume } from '../../domain/imaging';
 import { AnatomySession } from '../../compute/anatomy/session';
-import { useSession } from '../../sources/queries';
+import { useQueryClient } from '@tanstack/react-query';
+import { useSession, useTwinPermission } from '../../sources/queries';
 import { anatomyStore, useAnatomy } from '../../twin/anatomy';
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { CutPlanePanel } from './CutPlanePanel';
 import { JobProgress } from './JobProgress';
+import { LvPublishPanel } from './LvPublishPanel';
 import { MeasurePanel } from './MeasurePanel';
 import { PlanPanel } from './PlanPanel';
 import { Scene3D } from './Scene3D';
@@ -49,6 +51,8 @@ function download(blob: Blob, fileName: string): void {
 export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
   const session = sessionFor(props.patientId);
   const user = useSession().data;
+  const permission = useTwinPermission(props.patientId).data;
+  const queryClient = useQueryClient();
   const [ct, setCt] = useState<ImageVolume | null>(session.ct);
   const structureCount = useAnatomy((s) => s.structures.length);
   const exportJob = useJob();
@@ -85,7 +89,21 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
         {structureCount === 0 && <p className="anatomy-empty small muted">Structures appear here as smooth surfaces in patient coordinates (LPS mm).</p>}
       </main>
       <aside className="anatomy-side">
-        <StructuresList onRemove={(label) => session.removeStructure(label)} />
+        <StructuresList onRemove={(label) => session.removeStructure(label)}>
+          <LvPublishPanel
+            permission={permission}
+            publish={async (label) => {
+              if (!user) throw new Error('sign in again to publish');
+              const r = await session.publishLvVolume(label, { username: user.username, displayName: user.displayName });
+              // The Twin view's record (useTwinRecord: ['twin', 'record', id]) and its calibration inputs must see the new Observation.
+              await Promise.all([
+                queryClient.invalidateQueries({ queryKey: ['fhir', 'Observation'] }),
+                queryClient.invalidateQueries({ queryKey: ['twin', 'record', props.patientId] }),
+              ]);
+              return r;
+            }}
+          />
+        </StructuresList>
         <CutPlanePanel session={session} />
         <MeasurePanel />
         <PlanPanel patientId={props.patientId} />

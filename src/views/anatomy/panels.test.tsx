@@ -1,8 +1,9 @@
 // @vitest-environment happy-dom
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StructureMesh } from '../../domain/mesh';
 import { anatomyStore } from '../../twin/anatomy';
+import { LvPublishPanel } from './LvPublishPanel';
 import { MeasurePanel } from './MeasurePanel';
 import { StructuresList } from './StructuresList';
 
@@ -48,5 +49,42 @@ describe('Anatomy panels', () => {
     expect(screen.getByText('D1: 50.0 mm')).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Landmark name L1'), { target: { value: 'IVC' } });
     expect(anatomyStore.getState().landmarks[0]?.name).toBe('IVC');
+  });
+  it('LV volume: preselects the LV blood pool by name and publishes its surface volume', async () => {
+    anatomyStore.getState().setStructureMeshes([structure(1, 'heart_myocardium', 160), structure(2, 'heart_ventricle_left', 131.26)]);
+    const published: number[] = [];
+    render(
+      <LvPublishPanel
+        permission={{ allowed: true }}
+        publish={async (label) => {
+          published.push(label);
+          return { volumeMl: 131.26, basis: 'surface', created: true, observationId: 'o1' };
+        }}
+      />,
+    );
+    expect((screen.getByLabelText('LV blood pool structure') as HTMLSelectElement).value).toBe('2');
+    fireEvent.click(screen.getByRole('button', { name: 'Publish as LV volume' }));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Published: LV end-diastolic volume 131.3 mL'));
+    expect(published).toEqual([2]);
+  });
+
+  it('LV volume: without an LV-named structure the user chooses one; a liver-sized volume is refused', () => {
+    anatomyStore.getState().setStructureMeshes([structure(1, 'liver', 1738), structure(3, 'blood pool', 120)]);
+    render(<LvPublishPanel permission={{ allowed: true }} publish={() => Promise.reject(new Error('not called'))} />);
+    const button = screen.getByRole('button', { name: 'Publish as LV volume' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(screen.getByText(/No structure is named as the left-ventricular blood pool/)).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('LV blood pool structure'), { target: { value: '1' } });
+    expect(button.disabled).toBe(true);
+    expect(screen.getByText(/liver measures 1738.0 mL, outside an adult LV blood pool/)).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('LV blood pool structure'), { target: { value: '3' } });
+    expect(button.disabled).toBe(false);
+  });
+
+  it('LV volume: disabled with the reason when consent denies the twin', () => {
+    anatomyStore.getState().setStructureMeshes([structure(2, 'heart_ventricle_left', 131)]);
+    render(<LvPublishPanel permission={{ allowed: false, reason: 'consent denies digital-twin for this patient' }} publish={() => Promise.reject(new Error('not called'))} />);
+    expect((screen.getByRole('button', { name: 'Publish as LV volume' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByText('Publishing to the twin is disabled: consent denies digital-twin for this patient')).toBeTruthy();
   });
 });

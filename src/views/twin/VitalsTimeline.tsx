@@ -129,6 +129,8 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
   const t1Ms = window0.t1Ms;
   const spanMs = t1Ms - t0Ms;
   const figureRef = useRef<HTMLElement>(null);
+  // The same tick instants on every panel, so the stacked charts read as one time axis.
+  const ticks = useMemo(() => Array.from({ length: 8 }, (_, i) => t0Ms + (i * (t1Ms - t0Ms)) / 7), [t0Ms, t1Ms]);
   const [exportError, setExportError] = useState<string>();
 
   const panels = useMemo(
@@ -234,7 +236,7 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
           </div>
           <ResponsiveContainer width="100%" height={spec.id === 'bp' ? 170 : 120}>
             <ComposedChart data={data.rows} margin={{ top: 4, right: 16, bottom: 0, left: 8 }}>
-              <XAxis dataKey="tMs" type="number" scale="time" domain={[t0Ms, t1Ms]} allowDataOverflow tickFormatter={(t: number) => formatTick(t, spanMs)} stroke="#a3afbd" fontSize={11} minTickGap={40} />
+              <XAxis dataKey="tMs" type="number" scale="time" domain={[t0Ms, t1Ms]} ticks={ticks} allowDataOverflow tickFormatter={(t: number) => formatTick(t, spanMs)} stroke="#a3afbd" fontSize={11} minTickGap={40} />
               <YAxis stroke="#a3afbd" fontSize={11} width={56} domain={['auto', 'auto']} allowDecimals={spec.decimals > 0} label={{ value: spec.unit, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11 }} />
               <Tooltip content={<RowTooltip spec={spec} />} isAnimationActive={false} />
               {data.gaps.map((g) => (
