@@ -1,5 +1,5 @@
 // Browser client of the physiology engine: one long-lived pool of Web Workers (comlink), sized
-// hardwareConcurrency − 1 (at least 1). A scenario's main run goes to one worker while its
+// max(2, hardwareConcurrency − 1). A scenario's main run goes to one worker while its
 // ensemble is cut into chunks spread over all of them; progress is reported as one fraction and
 // an AbortSignal cancels: the workers running the cancelled job are terminated and replaced (a
 // worker computes synchronously and cannot be interrupted any other way), queued chunks are dropped.
@@ -50,7 +50,9 @@ export class PhysiologyPool {
 
   constructor(opts: { size?: number; createWorker?: WorkerFactory } = {}) {
     const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
-    this.size = Math.max(1, opts.size ?? cores - 1);
+    // Leave one core to the page, but never fewer than two workers: while an ensemble runs the main
+    // thread only paints progress, and on a 2-core workstation one worker would halve throughput.
+    this.size = Math.max(1, opts.size ?? Math.max(2, cores - 1));
     this.createWorker = opts.createWorker ?? browserWorker;
   }
 
