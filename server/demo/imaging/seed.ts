@@ -160,6 +160,7 @@ export async function seedDemoImaging(store: DicomStore, fhir: FhirStore, option
         while (kHi - written >= WRITE_BATCH || (kHi === nz && written < kHi)) {
           const files: Uint8Array[] = [];
           for (let k = written; k < Math.min(kHi, written + WRITE_BATCH); k++) {
+            options.signal?.throwIfAborted(); // shutting down: stop between slices
             files.push(writeCtSlice(ct, k, header));
             await yieldToEventLoop();
           }
