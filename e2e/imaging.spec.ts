@@ -124,6 +124,14 @@ test.describe('Imaging', () => {
 
   test('loading shows a progress bar with a percentage and can be cancelled', async ({ page }) => {
     const imaging = new ImagingPage(page);
+    // Throttle the frame responses (the real server still answers them) so the series cannot finish
+    // loading before the click on Cancel lands: on a fast machine 200 local frames load in about a second.
+    let throttledFrames = 0;
+    await page.route('**/dicomweb/**/frames/**', async (route) => {
+      throttledFrames++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      await route.continue();
+    });
     await imaging.goto(DEMO_PATIENT_LIVER);
     const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
     await expect(openSeries).toBeVisible({ timeout: 30_000 });
@@ -132,6 +140,7 @@ test.describe('Imaging', () => {
     await expect(bar).toBeVisible();
     await expect(bar).toHaveAttribute('aria-valuetext', /^\d+% \(\d+ of \d+ images\)$/);
     await page.getByRole('button', { name: 'Cancel' }).click();
+    expect(throttledFrames, 'frame requests went through the throttle').toBeGreaterThan(0);
     await expect(page.getByRole('status').filter({ hasText: 'Loading cancelled.' })).toBeVisible();
     await expect(bar).toHaveCount(0);
     // The three-plane view never became available for the cancelled series.
