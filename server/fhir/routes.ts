@@ -18,6 +18,7 @@ import {
   validateResourceBody,
   validateSearch,
   classify,
+  isWrite,
   type Interaction,
   type Query,
 } from './validate';
@@ -129,10 +130,6 @@ function shapeSearchBundle(bundle: Bundle, req: FastifyRequest, resourceType: st
     link.push({ relation: 'previous', url: `${base}/${resourceType}?${queryToString({ ...query, _offset: String(Math.max(0, offset - count)) })}` });
   }
   return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link, ...(entry.length ? { entry } : {}) };
-}
-
-function isWrite(i: Interaction): boolean {
-  return i.kind === 'create' || i.kind === 'update' || i.kind === 'conditional-update' || i.kind === 'batch';
 }
 
 export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRouteDeps): Promise<void> {

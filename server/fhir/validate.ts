@@ -39,6 +39,11 @@ export type Interaction =
   | { kind: 'history'; resourceType: string; id: string }
   | { kind: 'vread'; resourceType: string; id: string; versionId: string };
 
+/** Interactions that change the record (consent and twin-output rules apply to them). */
+export function isWrite(i: Interaction): boolean {
+  return i.kind === 'create' || i.kind === 'update' || i.kind === 'conditional-update' || i.kind === 'batch';
+}
+
 function checkType(type: string): void {
   if (!RESOURCE_TYPE_PATTERN.test(type) || !isResourceType(type)) {
     throw new FhirInputError(`unknown resource type "${type.slice(0, 64)}"`, 404, 'not-found', 'unknown resource type');

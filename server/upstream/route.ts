@@ -12,6 +12,7 @@ import { patientIdOfResource } from '../fhir/references';
 import {
   FhirInputError,
   classify,
+  isWrite,
   queryFromSearchParams,
   queryToString,
   validateBundle,
@@ -69,10 +70,6 @@ function queryOf(req: FastifyRequest): Query {
 function isPagingContinuation(query: Query): boolean {
   const keys = Object.keys(query);
   return keys.includes('_getpages') && keys.every((k) => /^_(getpages|getpagesoffset|count|pretty|bundletype|format)$/.test(k));
-}
-
-function isWrite(i: Interaction): boolean {
-  return i.kind === 'create' || i.kind === 'update' || i.kind === 'conditional-update' || i.kind === 'batch';
 }
 
 function single(v: string | string[] | undefined): string | undefined {
