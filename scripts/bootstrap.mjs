@@ -75,7 +75,7 @@ function ensureBuild(force = false) {
   const built = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) || 0 : 0;
   if (!force && built >= newestInput) return;
   log('building the web app (vite build)…');
-  const r = run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn']);
+  const r = run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error']);
   if (!r.ok) fail('the web app build failed (see the output above).');
   writeFileSync(stamp, String(Date.now()));
 }
