@@ -21,6 +21,7 @@ import { StructuresList } from './StructuresList';
 import { framingPose, ViewToolbar } from './ViewToolbar';
 import { useJob } from './useJob';
 import './anatomy.css';
+import { downloadBlob } from '../../ui/download';
 
 /**
  * One compute session per patient, kept across tab switches (the CT, label map and surfaces are
@@ -34,18 +35,6 @@ function sessionFor(patientId: string): AnatomySession {
     active = new AnatomySession(patientId);
   }
   return active;
-}
-
-function download(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  // Revoke after the click has been handled; the download keeps its own reference.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
@@ -114,7 +103,7 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
               type="button"
               className="btn"
               disabled={structureCount === 0 || exportJob.job !== null}
-              onClick={() => void exportJob.run('Exporting GLB', async () => download(await session.exportGlb(), `anatomy-${props.patientId}-${stamp()}.glb`))}
+              onClick={() => void exportJob.run('Exporting GLB', async () => downloadBlob(await session.exportGlb(), `anatomy-${props.patientId}-${stamp()}.glb`))}
             >
               Export GLB
             </button>
@@ -122,7 +111,7 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
               type="button"
               className="btn"
               disabled={structureCount === 0 || exportJob.job !== null}
-              onClick={() => void exportJob.run('Exporting STL', async () => download(await session.exportStl(), `anatomy-${props.patientId}-${stamp()}.stl`))}
+              onClick={() => void exportJob.run('Exporting STL', async () => downloadBlob(await session.exportStl(), `anatomy-${props.patientId}-${stamp()}.stl`))}
             >
               Export STL
             </button>

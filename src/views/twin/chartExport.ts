@@ -1,19 +1,9 @@
 // Export of what a chart shows: PNG (the chart's SVGs rasterised on the theme background) and
 // CSV (the caller's rows). Browser-only; nothing here computes data.
-
-function download(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
+import { downloadBlob } from '../../ui/download';
 
 export function downloadCsv(csv: string, filename: string): void {
-  download(new Blob([csv], { type: 'text/csv;charset=utf-8' }), filename);
+  downloadBlob(new Blob([csv], { type: 'text/csv;charset=utf-8' }), filename);
 }
 
 /** Rasterises every chart SVG inside `root`, stacked vertically, and downloads a PNG. */
@@ -54,5 +44,5 @@ export async function downloadPng(root: HTMLElement, filename: string): Promise<
   }
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('The chart image could not be encoded.');
-  download(blob, filename);
+  downloadBlob(blob, filename);
 }
