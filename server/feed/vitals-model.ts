@@ -3,6 +3,8 @@
 // patient's last recorded values so the live feed continues the demo history without a jump.
 // Same seed + same start + same steps → the same numbers (tests and demos are reproducible).
 
+import { mulberry32 } from '../../src/domain/random';
+
 export interface VitalsState {
   hrBpm: number;
   sbpMmHg: number;
@@ -37,18 +39,6 @@ const DYNAMICS: Record<Key, Dynamics> = {
   spo2Pct: { thetaPerSec: 1 / 45, sigmaPerSqrtSec: 0.35, driftPerSqrtSec: 0.01, min: 85, max: 100, maxDriftFromStart: 3 },
   rrPerMin: { thetaPerSec: 1 / 60, sigmaPerSqrtSec: 0.35, driftPerSqrtSec: 0.02, min: 8, max: 35, maxDriftFromStart: 4 },
 };
-
-/** mulberry32: a tiny, well-distributed 32-bit PRNG; enough for simulated noise, not for secrets. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;

@@ -5,6 +5,7 @@
 // from the calibration helper instead (workers/physiology/calibration).
 import { METRIC_KEYS, type EngineMetrics, type EnsembleSummary, type ModelParameters, type ParameterName, type Percentiles } from '../../src/domain/physiology';
 import { PARAMETER_SPECS } from './parameters';
+import { mulberry32, standardNormal } from '../../src/domain/random';
 
 /**
  * Coefficient of variation per varied parameter (assumption: typical between-patient spread of
@@ -24,25 +25,6 @@ export const ENSEMBLE_SPREAD: Readonly<Partial<Record<ParameterName, number>>> =
   bloodVolumeMl: 0.07,
   aorticValveEoaCm2: 0.1,
 };
-
-/** mulberry32: small, fast, good enough for Monte Carlo sampling; state is one uint32. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function standardNormal(rand: () => number): number {
-  // Box–Muller; 1 − u keeps the log argument in (0, 1].
-  const u = 1 - rand();
-  const v = rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
 
 /** Parameters of ensemble member `index` (0-based) for a given seed. */
 export function memberParameters(base: ModelParameters, seed: number, index: number): ModelParameters {

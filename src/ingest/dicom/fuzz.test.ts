@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
+import { mulberry32 } from '../../domain/random';
 import { DicomIngestError } from './errors';
 import { groupInstances } from './group';
 import { parseDicomPart10, type DicomInstance } from './parse';
@@ -25,18 +26,6 @@ const SOURCES = [
 const MUTATIONS = 2000;
 /** Only a hang exceeds this; normal parses take well under 50 ms here. */
 const HANG_BUDGET_MS = 5000;
-
-/** mulberry32: small seeded PRNG so a failure reproduces from its iteration number. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(src: Uint8Array, rnd: () => number): { bytes: Uint8Array; kind: string } {
   const pick = Math.floor(rnd() * 5);
@@ -89,7 +78,7 @@ const have = SOURCES.every((p) => hasSharedData(...p));
 describe.skipIf(!have)(`parser fuzz (${MUTATIONS} seeded mutations)`, () => {
   it('never throws anything but DicomIngestError, never hangs, never reads out of bounds', async () => {
     const sources = SOURCES.map((p) => new Uint8Array(readFileSync(sharedDataPath(...p))));
-    const rnd = prng(0x7717);
+    const rnd = mulberry32(0x7717);
     const inflateRawSync = (b: Uint8Array): Uint8Array => new Uint8Array(inflateRawSyncBounded(b));
     const outcomes: Record<string, number> = {};
     let worstMs = 0;

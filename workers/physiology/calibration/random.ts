@@ -2,21 +2,16 @@
 // more than quality here: a run with the same seed gives the same posterior, so a clinician's
 // "Recalibrate" with unchanged data changes nothing and tests are deterministic.
 
+import { mulberry32 } from '../../../src/domain/random';
+
 /** mulberry32: a small 32-bit generator, period 2^32, good enough for Monte Carlo of this size. */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly uniform: () => number;
   private spare: number | undefined;
 
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-
-  /** Uniform in [0, 1). */
-  uniform(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.uniform = mulberry32(seed >>> 0 || 0x9e3779b9);
   }
 
   /** Standard normal (Marsaglia polar method; keeps the second value). */
