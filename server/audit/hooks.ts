@@ -3,14 +3,20 @@
 // that bypass onSend record themselves through app.twin.auditRequest.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome } from '../http/operation-outcome';
-import { pathOf } from '../http/paths';
+import { matchedRouteOf, pathOf } from '../http/paths';
 import { isAuditedPath } from './record';
+
+/** Audited when the served route or the canonical path is under /fhir, /dicomweb or /events. */
+function isAudited(req: FastifyRequest): boolean {
+  const route = matchedRouteOf(req);
+  return isAuditedPath(pathOf(req)) || (route !== undefined && isAuditedPath(route));
+}
 
 export type AuditRequest = (req: FastifyRequest, httpStatus: number, extra?: { detail?: string }) => Promise<void>;
 
 export function installAuditHooks(app: FastifyInstance, auditRequest: AuditRequest): void {
   app.addHook('onSend', async (req, reply, payload) => {
-    if (req.twinAudited || !isAuditedPath(pathOf(req))) return payload;
+    if (req.twinAudited || !isAudited(req)) return payload;
     try {
       await auditRequest(req, reply.statusCode);
       return payload;
@@ -21,7 +27,7 @@ export function installAuditHooks(app: FastifyInstance, auditRequest: AuditReque
     }
   });
   app.addHook('onRequestAbort', async (req) => {
-    if (!req.twinAudited && isAuditedPath(pathOf(req))) {
+    if (!req.twinAudited && isAudited(req)) {
       await auditRequest(req, 499, { detail: 'client closed the request' }).catch(() => undefined);
     }
   });

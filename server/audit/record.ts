@@ -8,7 +8,7 @@ import { FHIR_ID_PATTERN, RESOURCE_TYPE_PATTERN, patientIdFromReference } from '
 
 /** Areas whose every request is audited. */
 export function isAuditedPath(pathname: string): boolean {
-  return /^\/(fhir|dicomweb|events)(?:\/|$)/.test(pathname);
+  return /^\/(fhir|dicomweb|events)(?:\/|$)/i.test(pathname);
 }
 
 const SAFE_SEGMENT = /^[A-Za-z0-9\-._$]{1,64}$/;

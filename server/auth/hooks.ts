@@ -2,8 +2,9 @@
 // routes and unknown paths alike — as Fastify hooks on the root instance.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendOutcome } from '../http/operation-outcome';
-import { pathOf } from '../http/paths';
-import { decide, protectedAreaOf, type BundleEntryShape } from './rbac';
+import { matchedRouteOf, pathOf } from '../http/paths';
+import { decide, type BundleEntryShape } from './rbac';
+import { ruleOf } from './route-policy';
 import type { ResolvedAuth } from './session';
 
 /** Extracts (method, type) of each entry of a POST /fhir Bundle, for the role check. */
@@ -25,8 +26,13 @@ function bundleEntriesOf(body: unknown): BundleEntryShape[] {
 export function installAccessControl(app: FastifyInstance, resolve: (req: FastifyRequest) => ResolvedAuth | null): void {
   app.addHook('onRequest', async (req, reply) => {
     const path = pathOf(req);
-    const area = protectedAreaOf(path);
-    if (area === null && path !== '/auth/logout') return;
+    const rule = ruleOf(matchedRouteOf(req), path);
+    if (rule.kind === 'unknown-route') {
+      req.auditDetail = 'no access rule for this route';
+      return sendOutcome(reply, 403, 'forbidden', 'forbidden: no access rule covers this route');
+    }
+    if (rule.kind === 'public') return;
+    const area = rule.kind === 'protected' ? rule.area : null;
     const auth = resolve(req);
     // Cookies ride along on cross-site requests; SameSite=Strict stops that in modern browsers,
     // and this Origin check stops it in the rest.
@@ -52,9 +58,9 @@ export function installAccessControl(app: FastifyInstance, resolve: (req: Fastif
   });
   app.addHook('preHandler', async (req, reply) => {
     const path = pathOf(req);
-    if (protectedAreaOf(path) === null) return;
+    if (ruleOf(matchedRouteOf(req), path).kind !== 'protected') return;
     const user = resolve(req)?.user ?? null;
-    const isBundlePost = req.method === 'POST' && /^\/fhir\/?$/.test(path);
+    const isBundlePost = req.method === 'POST' && /^\/fhir\/?$/i.test(path);
     const decision = decide(user?.role ?? null, {
       method: req.method,
       pathname: path,

@@ -9,8 +9,9 @@ export type Decision = { allow: true } | { allow: false; status: 401 | 403 | 405
 export type ProtectedArea = 'fhir' | 'dicomweb' | 'events' | 'api';
 
 export function protectedAreaOf(pathname: string): ProtectedArea | null {
-  const m = /^\/(fhir|dicomweb|events|api)(?:\/|$|\?)/.exec(pathname);
-  return (m?.[1] as ProtectedArea | undefined) ?? null;
+  // Case-insensitive: a differently cased prefix is never less protected than the real one.
+  const m = /^\/(fhir|dicomweb|events|api)(?:\/|$|\?)/i.exec(pathname);
+  return ((m?.[1]?.toLowerCase() as ProtectedArea | undefined) ?? null);
 }
 
 /**
@@ -98,7 +99,7 @@ function accessOfMethod(method: string): FhirAccess {
 }
 
 function decideFhir(role: Role, req: RequestShape): Decision {
-  const segments = req.pathname.replace(/^\/fhir\/?/, '').split('/').filter(Boolean);
+  const segments = req.pathname.replace(/^\/fhir\/?/i, '').split('/').filter(Boolean);
   const method = req.method.toUpperCase();
   const first = segments[0];
   if (first === undefined) {
@@ -128,7 +129,7 @@ export function decide(role: Role | null, req: RequestShape): Decision {
     case 'events':
       return isClinical(role) ? ALLOW : forbidden(role, 'subscribe to clinical events');
     case 'api':
-      if (/^\/api\/admin(?:\/|$)/.test(req.pathname)) return role === 'admin' ? ALLOW : forbidden(role, 'manage users');
+      if (/^\/api\/admin(?:\/|$)/i.test(req.pathname)) return role === 'admin' ? ALLOW : forbidden(role, 'manage users');
       return isClinical(role) ? ALLOW : forbidden(role, 'use clinical APIs');
   }
 }

@@ -45,7 +45,9 @@ export async function registerDicomwebProxy(app: FastifyInstance, options: { url
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const [path = '', query] = req.url.split(/\?(.*)/s, 2);
-    const rest = path.replace(/^\/dicomweb/, '');
+    // The router matched /dicomweb/* on the decoded path; drop the first raw segment (however it
+    // was encoded) and forward the rest as sent.
+    const rest = `/${path.split('/').slice(2).join('/')}`;
     const segments = rest.split('/').filter(Boolean);
     const unsafe = segments.some((s) => {
       let d: string;

@@ -7,6 +7,7 @@ import type { HttpMethod } from '@medplum/fhir-router';
 import { AuditSearchError, type AuditEventTable } from '../audit/event-table';
 import type { ConsentService } from '../consent/service';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
+import { canonicalSegments } from '../http/paths';
 import { patientIdOfResource } from './references';
 import type { StoreRequest, StoreResponse } from './store';
 import {
@@ -82,15 +83,11 @@ function capabilityStatement(mode: 'embedded' | 'upstream'): CapabilityStatement
   };
 }
 
+/** Decoded path segments after `/fhir` (the router matched the decoded first segment). */
 function segmentsOf(url: string): string[] {
-  const path = (url.split('?')[0] ?? '').replace(/^\/fhir\/?/, '');
-  return path.split('/').filter(Boolean).map((s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      throw new FhirInputError('the URL has an invalid percent-encoding');
-    }
-  });
+  const segments = canonicalSegments(url);
+  if (segments === null) throw new FhirInputError('the URL has an invalid percent-encoding');
+  return segments.slice(1);
 }
 
 function queryOf(req: FastifyRequest): Query {
@@ -205,7 +202,7 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
     }
   }
 
-  const path = interaction.kind === 'batch' ? '' : req.url.split('?')[0]!.replace(/^\/fhir\/?/, '');
+  const path = interaction.kind === 'batch' ? '' : segmentsOf(req.url).map(encodeURIComponent).join('/');
   const url = interaction.kind === 'search' ? `${interaction.resourceType}?${queryToString(query)}` : path + (Object.keys(query).length ? `?${queryToString(query)}` : '');
   const headers: Record<string, string> = {};
   const ifNoneExist = singleHeader(req.headers['if-none-exist']);

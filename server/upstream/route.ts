@@ -27,6 +27,7 @@ import type { UpstreamFhirClient } from './client';
 import { readAll } from './client';
 import { UpstreamError } from './errors';
 import { baseRewrites, createBaseRewriteStream, rewriteChunk } from './rewrite';
+import { canonicalSegments } from '../http/paths';
 
 export interface UpstreamFhirDeps {
   client: UpstreamFhirClient;
@@ -47,18 +48,11 @@ function proxyBase(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}/fhir`;
 }
 
+/** Decoded path segments after `/fhir` (the router matched the decoded first segment). */
 function segmentsOf(url: string): string[] {
-  const path = (url.split('?')[0] ?? '').replace(/^\/fhir\/?/, '');
-  return path
-    .split('/')
-    .filter(Boolean)
-    .map((s) => {
-      try {
-        return decodeURIComponent(s);
-      } catch {
-        throw new FhirInputError('the URL has an invalid percent-encoding');
-      }
-    });
+  const segments = canonicalSegments(url);
+  if (segments === null) throw new FhirInputError('the URL has an invalid percent-encoding');
+  return segments.slice(1);
 }
 
 function queryOf(req: FastifyRequest): Query {
