@@ -99,6 +99,10 @@ export class ModelContext {
   elastanceMultiplier = 1;
   resistanceMultiplier = 1;
   venousUnstressedDeltaMl = 0;
+  /** Fraction (0–1) of the reflex's sympathetic HR and inotropic excursions blocked by β1 blockade. */
+  reflexBetaBlockade = 0;
+  /** Proximal aortic characteristic impedance (mmHg·s/mL): aortic-root pressure = Windkessel pressure + Zc·Q. */
+  aorticZc = 0;
   /** Fixed heart rate when paced (0 = sinus rhythm under the baroreflex). */
   pacedHrBpm = 0;
   pacedAvDelaySec = 0;
@@ -118,6 +122,7 @@ export class ModelContext {
     this.pulVenG = 1 / p.pulVenResistanceMmHgSPerMl; this.pulVenInvC = 1 / p.pulVenComplianceMlPerMmHg;
     this.valveGOpen = 1 / p.valveOpenResistanceMmHgSPerMl; this.valveGClosed = 1 / p.valveClosedResistanceMmHgSPerMl;
     this.aorticROpen = p.valveOpenResistanceMmHgSPerMl + p.aorticCharacteristicImpedanceMmHgSPerMl;
+    this.aorticZc = p.aorticCharacteristicImpedanceMmHgSPerMl;
     this.aorticInertanceFraction = p.aorticJetInertanceFraction;
     this.setAorticEoa(p.aorticValveEoaCm2);
     const u = unstressedVolumesMl(p);
@@ -191,12 +196,15 @@ export function unstressedVolumesMl(p: ModelParameters): UnstressedVolumes {
   return { sysArtMl: 0.15 * vessels, sysVenMl: 0.7 * vessels, pulArtMl: 0.05 * vessels, pulVenMl: 0.1 * vessels };
 }
 
-/** Piecewise-linear effector: 1 at drive 0.5, `lo` at 0 and `hi` at 1 (after scaling by the gain). */
-function effector(drive: number, gain: number, lo: number, hi: number): number {
+/**
+ * Piecewise-linear effector: 1 at drive 0.5, `lo` at 0 and `hi` at 1 (after scaling by the gain).
+ * `upScale` scales the sympathetic (rising) arm only: 1 − β1 blockade for the heart's effectors.
+ */
+function effector(drive: number, gain: number, lo: number, hi: number, upScale: number): number {
   let x = 0.5 + gain * (drive - 0.5);
   if (x < 0) x = 0;
   else if (x > 1) x = 1;
-  return x >= 0.5 ? 1 + (hi - 1) * (x - 0.5) * 2 : 1 - (1 - lo) * (0.5 - x) * 2;
+  return x >= 0.5 ? 1 + upScale * (hi - 1) * (x - 0.5) * 2 : 1 - (1 - lo) * (0.5 - x) * 2;
 }
 
 /** Sympathetic drive from arterial pressure, η = 1/(1 + (P/Pset)^ν) (Ottesen 2004). */
@@ -220,7 +228,9 @@ export function currentHeartRateBpm(c: ModelContext, y: Float64Array): number {
   let x = 0.5 + c.baroGain * ((y[IDX.baroHrDrive] ?? 0.5) - 0.5);
   if (x < 0) x = 0;
   else if (x > 1) x = 1;
-  const hr = x >= 0.5 ? base + (Math.max(c.hrMax, base) - base) * (x - 0.5) * 2 : base - (base - Math.min(c.hrMin, base)) * (0.5 - x) * 2;
+  // β1 blockade blunts the sympathetic (rising) arm of the reflex tachycardia.
+  const up = 1 - c.reflexBetaBlockade;
+  const hr = x >= 0.5 ? base + up * (Math.max(c.hrMax, base) - base) * (x - 0.5) * 2 : base - (base - Math.min(c.hrMin, base)) * (0.5 - x) * 2;
   return Math.min(220, Math.max(20, hr));
 }
 
@@ -280,14 +290,16 @@ export const OBS = {
   sysVenPressureMmHg: 5,
   pulArtPressureMmHg: 6,
   pulVenPressureMmHg: 7,
+  /** Aortic root, just above the valve: Windkessel pressure + Zc × valve flow (where SBP/DBP are measured). */
+  aorticRootPressureMmHg: 8,
 } as const;
-export const OBS_SIZE = 8;
+export const OBS_SIZE = 9;
 
 export function observePressures(out: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
   const t = tSec;
   const phiV = activation(t, c.ventTcSec, c.ventTrSec);
   const phiA = activation(t >= c.atrialOnsetSec ? t - c.atrialOnsetSec : t + c.avDelaySec, c.atrTcSec, c.atrTrSec);
-  const eMult = c.elastanceMultiplier * effector(y[IDX.baroElastanceDrive]!, c.baroGain, c.eMinF, c.eMaxF);
+  const eMult = c.elastanceMultiplier * effector(y[IDX.baroElastanceDrive]!, c.baroGain, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
   const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (y[IDX.baroVenousDrive]! - 0.5);
   out[OBS.laPressureMmHg] = (c.laEa * phiA + c.laEb) * (y[IDX.laVolumeMl]! - c.laV0);
   out[OBS.lvPressureMmHg] = (c.lvEa * eMult * phiV + c.lvEb) * (y[IDX.lvVolumeMl]! - c.lvV0);
@@ -297,6 +309,8 @@ export function observePressures(out: Float64Array, y: Float64Array, tSec: numbe
   out[OBS.sysVenPressureMmHg] = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   out[OBS.pulArtPressureMmHg] = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
   out[OBS.pulVenPressureMmHg] = (y[IDX.pulVenVolumeMl]! - c.pulVenV0) * c.pulVenInvC;
+  const qAv = y[IDX.aorticValveFlowMlPerS]!;
+  out[OBS.aorticRootPressureMmHg] = out[OBS.sysArtPressureMmHg]! + (qAv > 0 ? c.aorticZc * qAv : 0);
 }
 
 /** dy/dt at (y, t since beat start). Allocation-free; `dydt` and `y` must have STATE_SIZE entries. */
@@ -310,8 +324,8 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const xE = y[IDX.baroElastanceDrive]!;
   const xR = y[IDX.baroResistanceDrive]!;
   const xV = y[IDX.baroVenousDrive]!;
-  const eMult = c.elastanceMultiplier * effector(xE, c.baroGain, c.eMinF, c.eMaxF);
-  const rMult = c.resistanceMultiplier * effector(xR, c.baroGain, c.rMinF, c.rMaxF);
+  const eMult = c.elastanceMultiplier * effector(xE, c.baroGain, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
+  const rMult = c.resistanceMultiplier * effector(xR, c.baroGain, c.rMinF, c.rMaxF, 1);
   // More sympathetic drive → venoconstriction → less unstressed (more stressed) venous volume.
   const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (xV - 0.5);
 
