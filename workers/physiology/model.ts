@@ -57,6 +57,29 @@ const DIODE_HALF_WIDTH_MMHG = 0.5;
 const INV_DIODE_HALF_WIDTH = 1 / DIODE_HALF_WIDTH_MMHG;
 /** Rate (1/s) at which a closed aortic valve's overshoot flow returns to zero; RK4-stable up to 13 ms steps. */
 const CLOSED_VALVE_RELAXATION_PER_S = 200;
+/**
+ * Exponential end-diastolic pressure–volume relation of the ventricles,
+ * P = (Eb/β)·(e^{β(V−V0)} − 1): Eb is the passive stiffness at V0 and β the stiffness constant.
+ * LV β = 0.03 /mL: human LV chamber stiffness constant in controls (Zile MR, Baicu CF, Gaasch WH.
+ * Diastolic heart failure — abnormalities in active relaxation and passive stiffness of the left
+ * ventricle. N Engl J Med 2004;350:1953–9, β ≈ 0.03 mL⁻¹ in controls; Mirsky's exponential form).
+ * RV β = 0.02 /mL: assumption (the thinner RV is more compliant over its working range).
+ * A stiffer ventricle at high volume is what makes stroke volume plateau with filling (Starling),
+ * so fluids and bleeding move SV by the published amounts rather than in proportion to volume.
+ */
+export const LV_EDPVR_BETA_PER_ML = 0.03;
+export const RV_EDPVR_BETA_PER_ML = 0.02;
+/** Above this β·(V−V0) the exponential continues linearly (no overflow for absurd volumes). */
+const EDPVR_MAX_EXPONENT = 8;
+const EXP_MAX = Math.exp(EDPVR_MAX_EXPONENT);
+
+/** Passive ventricular pressure (mmHg) at volume excess dv (mL). */
+export function passivePressureMmHg(dvMl: number, ebMmHgPerMl: number, betaPerMl: number): number {
+  const x = betaPerMl * dvMl;
+  const e = x < EDPVR_MAX_EXPONENT ? Math.exp(x) : EXP_MAX * (1 + x - EDPVR_MAX_EXPONENT);
+  return (ebMmHgPerMl / betaPerMl) * (e - 1);
+}
+
 /** Reference period at which the Regazzoni activation times are given (75 bpm). */
 const REFERENCE_PERIOD_SEC = 0.8;
 
@@ -160,8 +183,12 @@ export class ModelContext {
   private updateStableStep(): void {
     if (this.sysArtInvL === 0) return; // called from setAorticEoa before the beds are set
     const eBoost = Math.max(1, this.eMaxF) * 1.8; // reflex maximum × inotrope
-    const elv = this.lvEa * eBoost + this.lvEb;
-    const erv = this.rvEa * eBoost + this.rvEb;
+    // Passive slope of the exponential EDPVR, dP/dV = Eb + β·P, at the highest diastolic pressures
+    // the model is used at (40 mmHg LV, 25 mmHg RV).
+    const ebLv = this.lvEb + LV_EDPVR_BETA_PER_ML * 40;
+    const ebRv = this.rvEb + RV_EDPVR_BETA_PER_ML * 25;
+    const elv = this.lvEa * eBoost + ebLv;
+    const erv = this.rvEa * eBoost + ebRv;
     const ela = this.laEa + this.laEb;
     const era = this.raEa + this.raEb;
     const lambdas = [
@@ -169,8 +196,8 @@ export class ModelContext {
       this.pulArtR * this.pulArtInvL,
       this.pulVenG * (ela + this.pulVenInvC),
       this.sysVenG * (era + this.sysVenInvC),
-      this.valveGOpen * (ela + this.lvEb),
-      this.valveGOpen * (era + this.rvEb),
+      this.valveGOpen * (ela + ebLv),
+      this.valveGOpen * (era + ebRv),
       this.valveGOpen * (erv + this.pulArtInvC),
       // aortic branch: linear loss plus the Bernoulli slope at a brisk 500 mL/s
       (this.aorticROpen + 2 * this.aorticBernoulli * 500) * this.aorticInvInertance,
@@ -302,9 +329,9 @@ export function observePressures(out: Float64Array, y: Float64Array, tSec: numbe
   const eMult = c.elastanceMultiplier * effector(y[IDX.baroElastanceDrive]!, c.baroGain, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
   const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (y[IDX.baroVenousDrive]! - 0.5);
   out[OBS.laPressureMmHg] = (c.laEa * phiA + c.laEb) * (y[IDX.laVolumeMl]! - c.laV0);
-  out[OBS.lvPressureMmHg] = (c.lvEa * eMult * phiV + c.lvEb) * (y[IDX.lvVolumeMl]! - c.lvV0);
+  out[OBS.lvPressureMmHg] = c.lvEa * eMult * phiV * (y[IDX.lvVolumeMl]! - c.lvV0) + passivePressureMmHg(y[IDX.lvVolumeMl]! - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML);
   out[OBS.raPressureMmHg] = (c.raEa * phiA + c.raEb) * (y[IDX.raVolumeMl]! - c.raV0);
-  out[OBS.rvPressureMmHg] = (c.rvEa * eMult * phiV + c.rvEb) * (y[IDX.rvVolumeMl]! - c.rvV0);
+  out[OBS.rvPressureMmHg] = c.rvEa * eMult * phiV * (y[IDX.rvVolumeMl]! - c.rvV0) + passivePressureMmHg(y[IDX.rvVolumeMl]! - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML);
   out[OBS.sysArtPressureMmHg] = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   out[OBS.sysVenPressureMmHg] = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   out[OBS.pulArtPressureMmHg] = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
@@ -334,9 +361,9 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const vRa = y[IDX.raVolumeMl]!;
   const vRv = y[IDX.rvVolumeMl]!;
   const pLa = (c.laEa * phiA + c.laEb) * (vLa - c.laV0);
-  const pLv = (c.lvEa * eMult * phiV + c.lvEb) * (vLv - c.lvV0);
+  const pLv = c.lvEa * eMult * phiV * (vLv - c.lvV0) + passivePressureMmHg(vLv - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML);
   const pRa = (c.raEa * phiA + c.raEb) * (vRa - c.raV0);
-  const pRv = (c.rvEa * eMult * phiV + c.rvEb) * (vRv - c.rvV0);
+  const pRv = c.rvEa * eMult * phiV * (vRv - c.rvV0) + passivePressureMmHg(vRv - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML);
   const pSa = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   const pSv = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   const pPa = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
@@ -407,9 +434,10 @@ export function initialState(p: ModelParameters, c: ModelContext): Float64Array 
   const y = new Float64Array(STATE_SIZE);
   const guess = {
     la: { v: 55, c: 1 / p.laEbMmHgPerMl },
-    lv: { v: 120, c: 1 / p.lvEbMmHgPerMl },
+    // Chamber compliance at a typical filling (the EDPVR's slope there), for spreading the volume.
+    lv: { v: 120, c: 1 / (p.lvEbMmHgPerMl * Math.exp(Math.min(EDPVR_MAX_EXPONENT, LV_EDPVR_BETA_PER_ML * (120 - p.lvV0Ml)))) },
     ra: { v: 55, c: 1 / p.raEbMmHgPerMl },
-    rv: { v: 130, c: 1 / p.rvEbMmHgPerMl },
+    rv: { v: 130, c: 1 / (p.rvEbMmHgPerMl * Math.exp(Math.min(EDPVR_MAX_EXPONENT, RV_EDPVR_BETA_PER_ML * (130 - p.rvV0Ml)))) },
   };
   y[IDX.laVolumeMl] = guess.la.v;
   y[IDX.lvVolumeMl] = guess.lv.v;
