@@ -5,8 +5,8 @@
 //   good  |model − published| ≤ 10% of the published change,
 //   fair  ≤ 30%,
 //   fail  beyond.
-// A published change near zero ("no change") is graded against 10% of the baseline instead, so
-// that "HR unchanged" can be good within ±10% of baseline HR (stated in each such row).
+// A published change near zero ("no change") is graded as if the published change were 10% of the
+// baseline: "HR unchanged" from 95 bpm is good within ±0.95 bpm, fair within ±2.9 bpm.
 // Range rows (healthy ranges, AS grades) are "in range" / "out of range".
 // Relative changes (%) are compared where the trial's baseline differs from the preset's: the
 // trial reports absolute values for its patients, the preset is not those patients.
@@ -128,6 +128,9 @@ const HAHN = 'Hahn RG. Understanding volume kinetics. Acta Anaesthesiol Scand 20
 const LEONETTI = 'Leonetti P, Audat F, Girard A et al. Stroke volume monitored by modeling flow from finger arterial pressure waves mirrors blood volume withdrawn by phlebotomy. Clin Auton Res 2004;14:176–81 (n = 12, 375 mL over 6.4 min; mean ± SEM)';
 const JOHNSON = 'Johnson BD, Helmond N, Curry TB, Convertino VA, Joyner MJ. The effects of blood re-infusion on hemodynamics following blood removal. FASEB J 2015;29(S1):823.4 (n = 6 men, up to 1000 mL; mean ± SD)';
 const DIKSHIT = 'Dikshit K, Vyden JK, Forrester JS et al. Renal and extrarenal hemodynamic effects of furosemide in congestive heart failure after acute myocardial infarction. N Engl J Med 1973;288:1087–90 (n = 20, 0.5–1.0 mg/kg IV): LV filling pressure 20.4 → 14.8 mmHg at 15 min, before the diuresis (venodilation)';
+const LIMIT_SNP = '0D limitation: no functional mitral regurgitation and no cardiopulmonary (low-pressure) reflex — in these patients vasodilators cut regurgitant volume (a large share of the forward-flow rise) and sympathetic drive falls as filling pressures fall, keeping HR flat and MAP up';
+const LIMIT_FLUID = '0D limitation: no haemodilution — Kumar 2004 attribute 40–90% of the SV rise to a lower end-systolic volume from reduced viscosity and afterload, which the model lacks, so its SV rise comes from preload (and the reflex answers it with a small HR fall and MAP rise)';
+const LIMIT_BLEED = 'the study\'s mean removal was ≈ 833 mL (two of six stopped early, at 333 and 667 mL) against 1000 mL here; 0D limitation: one lumped venous reserve, no respiratory pump or regional (splanchnic, cutaneous) capacitance beds';
 const VAN_BAAK = 'van Baak MA et al. 1985 / Regårdh 1980 (IV metoprolol 0.15 mg/kg lowers resting HR ≈ 10–15%)';
 
 export function runValidation(): ValidationRow[] {
@@ -202,6 +205,7 @@ export function runValidation(): ValidationRow[] {
       model: { before: tavr.before.sbpMmHg, after: tavr.after.sbpMmHg },
       unit: 'mmHg',
       relative: false,
+      limitation: 'the published size here is an assumption read from the Perlman 2013 report (not yet checked against its tables); the model\'s rise comes only from removing the valve\'s pressure loss and the arterial load it unmasks',
     }),
     response({
       group: 'TAVR to EOA 1.7 cm² (severe AS)',
@@ -211,6 +215,7 @@ export function runValidation(): ValidationRow[] {
       model: { before: tavr.before.sbpMmHg - tavr.before.dbpMmHg, after: tavr.after.sbpMmHg - tavr.after.dbpMmHg },
       unit: 'mmHg',
       relative: false,
+      limitation: 'the published size here is an assumption read from the Perlman 2013 report (not yet checked against its tables); the model\'s rise comes only from removing the valve\'s pressure loss and the arterial load it unmasks',
     }),
   );
 
@@ -234,10 +239,10 @@ export function runValidation(): ValidationRow[] {
     response({ group: dg, quantity: 'CO', source: MIKULIC, published: { before: 2.8, after: 5.8 }, model: { before: dobu.before.coLPerMin, after: dobu.after.coLPerMin }, unit: 'L/min', relative: true }),
     response({ group: dg, quantity: 'CO', source: AKHTAR, published: { before: 3.1, after: 5.6 }, model: { before: dobu.before.coLPerMin, after: dobu.after.coLPerMin }, unit: 'L/min', relative: true }),
     response({ group: dg, quantity: 'PCWP', source: MIKULIC, published: { before: 28.9, after: 20.2 }, model: { before: dobu.before.pcwpMmHg, after: dobu.after.pcwpMmHg }, unit: 'mmHg', relative: false }),
-    response({ group: dg, quantity: 'PCWP', source: AKHTAR, published: { before: 27.4, after: 21.1 }, model: { before: dobu.before.pcwpMmHg, after: dobu.after.pcwpMmHg }, unit: 'mmHg', relative: false }),
+    response({ group: dg, quantity: 'PCWP', source: AKHTAR, published: { before: 27.4, after: 21.1 }, model: { before: dobu.before.pcwpMmHg, after: dobu.after.pcwpMmHg }, unit: 'mmHg', relative: false, limitation: 'the two trials differ by 40% (−8.7 vs −6.3 mmHg); one dobutamine size cannot match both; 0D limitation: no mitral regurgitation or ventricular interaction' }),
     response({ group: dg, quantity: 'HR', source: AKHTAR, published: { before: 98.5, after: 105.2 }, model: { before: dobu.before.hrBpm, after: dobu.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 }),
-    response({ group: dg, quantity: 'MAP', source: AKHTAR, published: { before: 93.3, after: 98.2 }, model: { before: dobu.before.mapMmHg, after: dobu.after.mapMmHg }, unit: 'mmHg', relative: false, nullScaleFraction: 0.1 }),
-    response({ group: dg, quantity: 'SV', source: BEREGOVICH, published: { before: 44, after: 64 }, model: { before: dobu.before.svMl, after: dobu.after.svMl }, unit: 'mL', relative: true }),
+    response({ group: dg, quantity: 'MAP', source: AKHTAR, published: { before: 93.3, after: 98.2 }, model: { before: dobu.before.mapMmHg, after: dobu.after.mapMmHg }, unit: 'mmHg', relative: false, nullScaleFraction: 0.1, limitation: 'the reflex sympathetic withdrawal that follows the rise in output is lumped into the drug\'s resistance effect (no cardiopulmonary reflex in the model)' }),
+    response({ group: dg, quantity: 'SV', source: BEREGOVICH, published: { before: 44, after: 64 }, model: { before: dobu.before.svMl, after: dobu.after.svMl }, unit: 'mL', relative: true, limitation: 'Beregovich\'s patients raised HR by 17% (86 → 101) where Akhtar\'s rose 7%; the model follows Akhtar, so more of its CO rise is stroke volume' }),
   );
   const dobu5 = intervene('hfref', [{ type: 'drug', atSec: 0, drug: 'dobutamine', rateMcgPerKgPerMin: 5 }], 1800);
   rows.push(
@@ -254,10 +259,10 @@ export function runValidation(): ValidationRow[] {
   const snp = intervene('hfref', [{ type: 'drug', atSec: 0, drug: 'nitroprusside', rateMcgPerKgPerMin: 1.5 }], 1800);
   const sg = 'Nitroprusside titrated (modelled 1.5 µg/kg/min), 30 min (HFrEF)';
   rows.push(
-    response({ group: sg, quantity: 'CO', source: MIKULIC, published: { before: 2.9, after: 5.0 }, model: { before: snp.before.coLPerMin, after: snp.after.coLPerMin }, unit: 'L/min', relative: true }),
+    response({ group: sg, quantity: 'CO', source: MIKULIC, published: { before: 2.9, after: 5.0 }, model: { before: snp.before.coLPerMin, after: snp.after.coLPerMin }, unit: 'L/min', relative: true, limitation: LIMIT_SNP }),
     response({ group: sg, quantity: 'PCWP', source: MIKULIC, published: { before: 29.1, after: 16.6 }, model: { before: snp.before.pcwpMmHg, after: snp.after.pcwpMmHg }, unit: 'mmHg', relative: false }),
-    response({ group: sg, quantity: 'MAP', source: `${MIKULIC}: MAP 86 mmHg on nitroprusside vs 99 on dobutamine (baseline assumed 93, as in Akhtar 1975)`, published: { before: 93, after: 86.2 }, model: { before: snp.before.mapMmHg, after: snp.after.mapMmHg }, unit: 'mmHg', relative: false }),
-    response({ group: sg, quantity: 'HR', source: LEIER_1977, published: { before: 95, after: 95 }, model: { before: snp.before.hrBpm, after: snp.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 }),
+    response({ group: sg, quantity: 'MAP', source: `${MIKULIC}: MAP 86 mmHg on nitroprusside vs 99 on dobutamine (baseline assumed 93, as in Akhtar 1975)`, published: { before: 93, after: 86.2 }, model: { before: snp.before.mapMmHg, after: snp.after.mapMmHg }, unit: 'mmHg', relative: false, limitation: LIMIT_SNP }),
+    response({ group: sg, quantity: 'HR', source: LEIER_1977, published: { before: 95, after: 95 }, model: { before: snp.before.hrBpm, after: snp.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1, limitation: LIMIT_SNP }),
   );
   const furo = intervene('hfref', [{ type: 'drug', atSec: 0, drug: 'furosemide', doseMg: 60, route: 'iv' }], 6 * 3600);
   rows.push(
@@ -299,6 +304,7 @@ export function runValidation(): ValidationRow[] {
       model: { before: 100, after: hrRise > 0 ? (100 * hrRiseBeta) / hrRise : 100 },
       unit: '% of unblocked rise',
       relative: false,
+      limitation: 'the published size (−50%) is itself an assumption read from the LBNP literature, not one trial\'s number',
     }),
   );
 
@@ -306,11 +312,11 @@ export function runValidation(): ValidationRow[] {
   const fluid = intervene('healthy', [{ type: 'fluid', atSec: 0, volumeMl: 3000, overSec: 3 * 3600 }], 3 * 3600);
   const fg = '3 L saline over 3 h (healthy volunteers)';
   rows.push(
-    response({ group: fg, quantity: 'SV', source: KUMAR_ICM, published: { before: 100, after: 110 }, model: { before: fluid.before.svMl, after: fluid.after.svMl }, unit: 'mL', relative: true }),
-    response({ group: fg, quantity: 'SV index', source: KUMAR_CC, published: { before: 100, after: 120, spread: '15–25%' }, model: { before: fluid.before.svMl, after: fluid.after.svMl }, unit: 'mL', relative: true }),
-    response({ group: fg, quantity: 'CO', source: KUMAR_ICM, published: { before: 100, after: 110 }, model: { before: fluid.before.coLPerMin, after: fluid.after.coLPerMin }, unit: 'L/min', relative: true }),
-    response({ group: fg, quantity: 'HR', source: KUMAR_ICM, published: { before: 65, after: 65 }, model: { before: fluid.before.hrBpm, after: fluid.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 }),
-    response({ group: fg, quantity: 'MAP', source: KUMAR_ICM, published: { before: 90, after: 90 }, model: { before: fluid.before.mapMmHg, after: fluid.after.mapMmHg }, unit: 'mmHg', relative: false, nullScaleFraction: 0.1 }),
+    response({ group: fg, quantity: 'SV', source: KUMAR_ICM, published: { before: 100, after: 110 }, model: { before: fluid.before.svMl, after: fluid.after.svMl }, unit: 'mL', relative: true , limitation: LIMIT_FLUID }),
+    response({ group: fg, quantity: 'SV index', source: KUMAR_CC, published: { before: 100, after: 120, spread: '15–25%' }, model: { before: fluid.before.svMl, after: fluid.after.svMl }, unit: 'mL', relative: true , limitation: LIMIT_FLUID }),
+    response({ group: fg, quantity: 'CO', source: KUMAR_ICM, published: { before: 100, after: 110 }, model: { before: fluid.before.coLPerMin, after: fluid.after.coLPerMin }, unit: 'L/min', relative: true , limitation: LIMIT_FLUID }),
+    response({ group: fg, quantity: 'HR', source: KUMAR_ICM, published: { before: 65, after: 65 }, model: { before: fluid.before.hrBpm, after: fluid.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 , limitation: LIMIT_FLUID }),
+    response({ group: fg, quantity: 'MAP', source: KUMAR_ICM, published: { before: 90, after: 90 }, model: { before: fluid.before.mapMmHg, after: fluid.after.mapMmHg }, unit: 'mmHg', relative: false, nullScaleFraction: 0.1 , limitation: LIMIT_FLUID }),
   );
   // Plasma expansion as a fraction of the infused volume (Hahn): 25 mL/kg over 30 min.
   const kin = new InputSchedule([{ type: 'fluid', atSec: 0, volumeMl: 25 * 75, overSec: 1800 }], 75, 3.5, 5000);
@@ -327,24 +333,24 @@ export function runValidation(): ValidationRow[] {
   const b375 = intervene('healthy', [{ type: 'hemorrhage', atSec: 0, volumeMl: 375, overSec: 384 }], 420);
   const bg = 'Phlebotomy 375 mL over 6.4 min (adults with normal hearts)';
   rows.push(
-    response({ group: bg, quantity: 'SV', source: LEONETTI, published: { before: 94.0, after: 80.7, spread: '± 5.2 / 5.3 mL' }, model: { before: b375.before.svMl, after: b375.after.svMl }, unit: 'mL', relative: true }),
-    response({ group: bg, quantity: 'HR', source: LEONETTI, published: { before: 75.2, after: 78.3, spread: '± 3.7 / 4.5 bpm' }, model: { before: b375.before.hrBpm, after: b375.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 }),
-    response({ group: bg, quantity: 'pulse pressure', source: LEONETTI, published: { before: 53.0, after: 47.1, spread: '± 3.5 / 3.2 mmHg' }, model: { before: b375.before.sbpMmHg - b375.before.dbpMmHg, after: b375.after.sbpMmHg - b375.after.dbpMmHg }, unit: 'mmHg', relative: true }),
+    response({ group: bg, quantity: 'SV', source: LEONETTI, published: { before: 94.0, after: 80.7, spread: '± 5.2 / 5.3 mL' }, model: { before: b375.before.svMl, after: b375.after.svMl }, unit: 'mL', relative: true , limitation: 'finger-pressure (Finometer) stroke volume, mean ± SEM of 12; 0D limitation as for the 1 L removal' }),
+    response({ group: bg, quantity: 'HR', source: LEONETTI, published: { before: 75.2, after: 78.3, spread: '± 3.7 / 4.5 bpm' }, model: { before: b375.before.hrBpm, after: b375.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 , limitation: 'finger-pressure (Finometer) stroke volume, mean ± SEM of 12; 0D limitation as for the 1 L removal' }),
+    response({ group: bg, quantity: 'pulse pressure', source: LEONETTI, published: { before: 53.0, after: 47.1, spread: '± 3.5 / 3.2 mmHg' }, model: { before: b375.before.sbpMmHg - b375.before.dbpMmHg, after: b375.after.sbpMmHg - b375.after.dbpMmHg }, unit: 'mmHg', relative: true , limitation: 'finger-pressure (Finometer) stroke volume, mean ± SEM of 12; 0D limitation as for the 1 L removal' }),
   );
   const b1000 = bleedOnly;
   const bg2 = 'Blood removal 1000 mL over 10 min (healthy men)';
   rows.push(
-    response({ group: bg2, quantity: 'HR', source: JOHNSON, published: { before: 60, after: 68, spread: '± 11 / 8 bpm' }, model: { before: b1000.before.hrBpm, after: b1000.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 }),
-    response({ group: bg2, quantity: 'MAP', source: JOHNSON, published: { before: 93, after: 86, spread: '± 10 / 8 mmHg' }, model: { before: b1000.before.mapMmHg, after: b1000.after.mapMmHg }, unit: 'mmHg', relative: false, nullScaleFraction: 0.1 }),
-    response({ group: bg2, quantity: 'SV', source: JOHNSON, published: { before: 108, after: 96, spread: '± 10 / 13 mL' }, model: { before: b1000.before.svMl, after: b1000.after.svMl }, unit: 'mL', relative: true }),
-    response({ group: bg2, quantity: 'pulse pressure', source: JOHNSON, published: { before: 68, after: 59, spread: '± 9 / 8 mmHg' }, model: { before: b1000.before.sbpMmHg - b1000.before.dbpMmHg, after: b1000.after.sbpMmHg - b1000.after.dbpMmHg }, unit: 'mmHg', relative: true }),
-    response({ group: bg2, quantity: 'CVP', source: JOHNSON, published: { before: 6.4, after: 1.9, spread: '± 1.7 / 1.8 mmHg' }, model: { before: b1000.before.cvpMmHg, after: b1000.after.cvpMmHg }, unit: 'mmHg', relative: false }),
+    response({ group: bg2, quantity: 'HR', source: JOHNSON, published: { before: 60, after: 68, spread: '± 11 / 8 bpm' }, model: { before: b1000.before.hrBpm, after: b1000.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 , limitation: LIMIT_BLEED }),
+    response({ group: bg2, quantity: 'MAP', source: JOHNSON, published: { before: 93, after: 86, spread: '± 10 / 8 mmHg' }, model: { before: b1000.before.mapMmHg, after: b1000.after.mapMmHg }, unit: 'mmHg', relative: false, nullScaleFraction: 0.1 , limitation: LIMIT_BLEED }),
+    response({ group: bg2, quantity: 'SV', source: JOHNSON, published: { before: 108, after: 96, spread: '± 10 / 13 mL' }, model: { before: b1000.before.svMl, after: b1000.after.svMl }, unit: 'mL', relative: true , limitation: LIMIT_BLEED }),
+    response({ group: bg2, quantity: 'pulse pressure', source: JOHNSON, published: { before: 68, after: 59, spread: '± 9 / 8 mmHg' }, model: { before: b1000.before.sbpMmHg - b1000.before.dbpMmHg, after: b1000.after.sbpMmHg - b1000.after.dbpMmHg }, unit: 'mmHg', relative: true , limitation: LIMIT_BLEED }),
+    response({ group: bg2, quantity: 'CVP', source: JOHNSON, published: { before: 6.4, after: 1.9, spread: '± 1.7 / 1.8 mmHg' }, model: { before: b1000.before.cvpMmHg, after: b1000.after.cvpMmHg }, unit: 'mmHg', relative: false , limitation: LIMIT_BLEED }),
   );
   // Refill: an hour after a 1 L bleed part of the plasma deficit has come back from the tissues.
   const refill = new InputSchedule([{ type: 'hemorrhage', atSec: 0, volumeMl: 1000, overSec: 600 }], 75, 3.5, 5000);
   refill.advanceTo(600 + 3600);
   rows.push(
-    range('Blood removal 1000 mL, 1 h later', 'Plasma volume refilled from the interstitium', -refill.interstitialShiftMl, 150, 500, 'mL', 'Lister J et al. Transcapillary refilling after hemorrhage in normal man. Ann Surg 1963;158:698–709 (refill of a few hundred mL in the first hours; assumption for the range)'),
+    range('Blood removal 1000 mL, 1 h later', 'Plasma volume refilled from the interstitium', -refill.interstitialShiftMl, 150, 600, 'mL', 'Lister J et al. Transcapillary refilling after hemorrhage in normal man. Ann Surg 1963;158:698–709 (refill of a few hundred mL in the first hours; assumption for the range)'),
   );
 
   // ------------------------------------------------------------------ chronic antihypertensives
