@@ -186,7 +186,7 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
       {
         target: 'resistance',
         emax: -0.75,
-        ec50NgPerMl: 15,
+        ec50NgPerMl: 14.43,
         hill: 1,
         source: 'Friederich JA, Butterworth JF. Sodium nitroprusside: twenty years and counting. Anesth Analg 1995;81:152–62 (arterial and venous dilator, titrated 0.5–10 µg/kg/min)',
         assumption: true,
@@ -195,7 +195,7 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
       {
         target: 'venousUnstressedVolume',
         emax: 0.8,
-        ec50NgPerMl: 15,
+        ec50NgPerMl: 14.43,
         hill: 1,
         source: 'Friederich & Butterworth 1995: venodilation lowers preload and filling pressures',
         assumption: true,
