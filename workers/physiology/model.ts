@@ -413,7 +413,8 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
     dydt[IDX.baroResistanceDrive] = 0;
     dydt[IDX.baroVenousDrive] = 0;
   } else {
-    const eta = sympatheticDrive(pSa, c.baroSetPoint, c.baroSteepness);
+    // Baroreceptors sense central (aortic-root) pressure: the Windkessel pressure plus Zc × ejection flow.
+    const eta = sympatheticDrive(pSa + c.aorticZc * qAvOut, c.baroSetPoint, c.baroSteepness);
     dydt[IDX.baroHrDrive] = (eta - y[IDX.baroHrDrive]!) * c.invTauHr;
     dydt[IDX.baroElastanceDrive] = (eta - xE) * c.invTauE;
     dydt[IDX.baroResistanceDrive] = (eta - xR) * c.invTauR;

@@ -67,7 +67,7 @@ export const PARAMETER_TABLE: readonly ParameterSpec[] = [
   p('aorticCharacteristicImpedanceMmHgSPerMl', 'mmHg·s/mL', 0.06, 0.01, 0.3, 'Westerhof et al., "The arterial Windkessel", Med Biol Eng Comput 2009: Zc ≈ 5–10% of peripheral resistance', 'Proximal aortic characteristic impedance, in series with the aortic valve'),
   p('aorticJetInertanceFraction', '1', 1, 0.05, 2, 'Garcia et al. J Biomech 2005 jet inertance 2πρ/√EOA = fraction 1', 'Multiplier on the aortic valve jet inertance'),
   p('bloodVolumeMl', 'mL', 5000, 1500, 9000, 'Nadler 1962 for 175 cm / 75 kg male ≈ 5.0 L', 'Total blood volume'),
-  p('stressedVolumeFraction', '1', 0.37, 0.1, 0.6, `PHYSIOLOGY.md "about 30%"; ${TUNED}`, 'Fraction of blood volume above the unstressed volume at rest'),
+  p('stressedVolumeFraction', '1', 0.42, 0.1, 0.6, `PHYSIOLOGY.md "about 30%"; ${TUNED}`, 'Fraction of blood volume above the unstressed volume at rest'),
   p('baroSetPointMmHg', 'mmHg', 93, 60, 130, 'Ottesen 2004 set-point form; value ' + TUNED, 'MAP at which the sympathetic drive is half-maximal'),
   p('baroGain', '1', 1, 0, 2, 'assumption: 1 = full reflex, 0 = open loop', 'Scales every baroreflex effector excursion', false),
   p('baroSteepness', '1', 8, 1, 20, 'Ottesen 2004 form η = 1/(1 + (P/Pset)^ν); value ' + TUNED, 'Steepness ν of the sympathetic drive around the set point'),

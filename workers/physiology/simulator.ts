@@ -194,7 +194,7 @@ export class Simulator {
     stats.sumPulArtPressure += pPa;
     if (pPa > stats.maxPulArtPressure) stats.maxPulArtPressure = pPa;
     if (pPa < stats.minPulArtPressure) stats.minPulArtPressure = pPa;
-    stats.sumDrive += sympatheticDrive(pSa, ctx.baroSetPoint, ctx.baroSteepness);
+    stats.sumDrive += sympatheticDrive(pAo, ctx.baroSetPoint, ctx.baroSteepness);
     const q = y[IDX.aorticValveFlowMlPerS]!;
     if (q > EJECTION_FLOW_THRESHOLD_ML_PER_S) {
       stats.ejectionSamples++;
