@@ -6,7 +6,7 @@
 // the class's representative agent, and the drug acts at steady state from `atSec` (a patient
 // who has taken it for weeks). Convert another agent of the class by the ratio of standard doses:
 // doseMg = recordDailyMg × referenceDailyDoseMg / (that agent's standard daily dose).
-import { DRUG_NAMES, type DrugName, type DrugRoute } from '../../src/domain/physiology';
+import { DRUG_NAMES, type DrugName, type DrugRoute } from '../../core/domain/physiology';
 import { DRUGS } from './pkpd';
 
 export interface ModelledDrug {

@@ -2,7 +2,7 @@
 // these bounds), plus cancellation, progress and the steady-state shortcut of runScenario.
 import { InputSchedule } from './interventions';
 import { describe, expect, it } from 'vitest';
-import { type Intervention, type TrajectoryPoint } from '../../src/domain/physiology';
+import { type Intervention, type TrajectoryPoint } from '../../core/domain/physiology';
 import { runBeatResolved, runEndpoint, runMultiScale } from './longHorizon';
 import { resolveParameters } from './presets';
 import { runScenario, scenarioHorizonSec } from './runScenario';

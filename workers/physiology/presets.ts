@@ -9,7 +9,7 @@ import {
   type ParameterOverrides,
   type PatientTraits,
   type PresetName,
-} from '../../src/domain/physiology';
+} from '../../core/domain/physiology';
 import { LV_EDPVR_BETA_PER_ML, RV_EDPVR_BETA_PER_ML } from './model';
 import { PARAMETER_SPECS, defaultParameters, isParameterName } from './parameters';
 

@@ -12,7 +12,7 @@
 // trial reports absolute values for its patients, the preset is not those patients.
 // scripts/gen-validation.ts writes docs/validation.md from these rows; validation.test.ts asserts
 // that no drug, fluid or haemorrhage response fails unless the row names a limitation.
-import { type EngineMetrics, type Intervention, type PatientTraits, type PresetName } from '../../src/domain/physiology';
+import { type EngineMetrics, type Intervention, type PatientTraits, type PresetName } from '../../core/domain/physiology';
 import { InputSchedule } from './interventions';
 import { runMultiScale } from './longHorizon';
 import { LAW_2003 } from './pkpd';
