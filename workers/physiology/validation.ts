@@ -131,7 +131,7 @@ const DIKSHIT = 'Dikshit K, Vyden JK, Forrester JS et al. Renal and extrarenal h
 const LIMIT_SNP = '0D limitation: no functional mitral regurgitation and no cardiopulmonary (low-pressure) reflex — in these patients vasodilators cut regurgitant volume (a large share of the forward-flow rise) and sympathetic drive falls as filling pressures fall, keeping HR flat and MAP up';
 const LIMIT_FLUID = '0D limitation: no haemodilution — Kumar 2004 attribute 40–90% of the SV rise to a lower end-systolic volume from reduced viscosity and afterload, which the model lacks, so its SV rise comes from preload (and the reflex answers it with a small HR fall and MAP rise)';
 const LIMIT_BLEED = 'the study\'s mean removal was ≈ 833 mL (two of six stopped early, at 333 and 667 mL) against 1000 mL here; 0D limitation: one lumped venous reserve, no respiratory pump or regional (splanchnic, cutaneous) capacitance beds';
-const VAN_BAAK = 'van Baak MA et al. 1985 / Regårdh 1980 (IV metoprolol 0.15 mg/kg lowers resting HR ≈ 10–15%)';
+const VAN_BAAK = 'van Baak MA et al. 1985 (0.15 mg/kg IV lowered exercise HR by 12%); assumption: a resting HR fall of about the same fraction (≈ −13% from 70 bpm), as the row\'s published value — not a measured resting change';
 
 export function runValidation(): ValidationRow[] {
   const rows: ValidationRow[] = [];
