@@ -97,6 +97,8 @@ export const PARAMETER_NAMES = [
   'aorticValveEoaCm2',
   'aorticCharacteristicImpedanceMmHgSPerMl',
   'aorticJetInertanceFraction',
+  'mitralRegurgitantOrificeSlopeCm2PerMl',
+  'mitralTetheringVolumeMl',
   'bloodVolumeMl',
   'stressedVolumeFraction',
   'baroSetPointMmHg',

@@ -1,10 +1,10 @@
 // Model pieces checked against closed-form values: the orifice equations, the reflex drive,
 // volume conservation and the exactness of the volume source.
 import { describe, expect, it } from 'vitest';
-import { IDX, aorticInertanceMmHgS2PerMl, bernoulliCoefficient, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
+import { IDX, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
 import { defaultParameters } from './parameters';
 import { resolveParameters } from './presets';
-import { Simulator, settle } from './simulator';
+import { Simulator, metricsFromStats, settle } from './simulator';
 
 describe('aortic valve orifice model', () => {
   it('Bernoulli loss equals the clinical 4v² (ρ/2 = 530 Pa per (m/s)² = 3.975 mmHg)', () => {
@@ -97,5 +97,34 @@ describe('step control for stiff parameter sets', () => {
     settle(sim, { maxBeats: 40 });
     expect(sim.lastBeatSteps).toBeGreaterThan(200);
     for (const v of sim.y) expect(Number.isFinite(v)).toBe(true);
+  });
+});
+
+describe('functional mitral regurgitation', () => {
+  it('follows the orifice law Q = EROA·√(2ΔP/ρ) with EROA = slope × (V_LV − tethering volume)', () => {
+    const c = new ModelContext({ ...defaultParameters(), mitralRegurgitantOrificeSlopeCm2PerMl: 0.005, mitralTetheringVolumeMl: 150 });
+    // V_LV 210 mL → EROA 0.3 cm²; ΔP 64 mmHg → v = √(64/3.975) = 4.01 m/s → Q = 0.3 × 401 = 120.4 mL/s.
+    expect(mitralRegurgitantFlowMlPerS(c, 64, 210)).toBeCloseTo(0.3 * 100 * Math.sqrt(64 / 3.9753), 0);
+    expect(mitralRegurgitantFlowMlPerS(c, 64, 150)).toBe(0); // at the tethering volume the leaflets coapt
+    expect(mitralRegurgitantFlowMlPerS(c, -5, 210)).toBe(0); // diastole: no LV → LA flow
+    // Linearised below 1 mmHg: continuous there, finite slope at 0.
+    expect(mitralRegurgitantFlowMlPerS(c, 1, 210)).toBeCloseTo(mitralRegurgitantFlowMlPerS(c, 1 - 1e-9, 210), 6);
+  });
+
+  it('is off in the healthy heart (forward SV = EDV − ESV) and makes forward SV smaller than total SV in hfref', () => {
+    const steady = (params: ReturnType<typeof defaultParameters>) => {
+      const sim = new Simulator(params);
+      settle(sim);
+      sim.runBeat(true);
+      return metricsFromStats(sim.stats, sim.ctx);
+    };
+    const healthy = steady(defaultParameters());
+    expect(healthy.svMl).toBeCloseTo(healthy.lvedvMl - healthy.lvesvMl, 9);
+    const hf = steady(resolveParameters({ preset: 'hfref' }));
+    const regurgitantFraction = 1 - hf.svMl / (hf.lvedvMl - hf.lvesvMl);
+    // Moderate–severe secondary MR: regurgitant fraction 20–50 % (ASE/ESC grading of secondary MR).
+    expect(regurgitantFraction).toBeGreaterThan(0.2);
+    expect(regurgitantFraction).toBeLessThan(0.5);
+    expect(hf.ef).toBeCloseTo((hf.lvedvMl - hf.lvesvMl) / hf.lvedvMl, 9);
   });
 });

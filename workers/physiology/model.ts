@@ -104,6 +104,8 @@ export class ModelContext {
   pulVenG = 0; pulVenInvC = 0; pulVenV0 = 0;
   // valves
   valveGOpen = 0; valveGClosed = 0;
+  /** Functional MR: EROA (cm²) = mrSlope × max(0, V_LV − mrTetherMl); 0 = competent mitral valve. */
+  mrSlope = 0; mrTetherMl = 0;
   aorticEoaCm2 = 0; aorticBernoulli = 0; aorticInertance = 0; aorticInvInertance = 0; aorticROpen = 0; aorticInertanceFraction = 1;
   // baroreflex
   baroSetPoint = 0; baroGain = 0; baroSteepness = 7;
@@ -144,6 +146,7 @@ export class ModelContext {
     this.pulArtR = p.pulArtResistanceMmHgSPerMl; this.pulArtInvC = 1 / p.pulArtComplianceMlPerMmHg; this.pulArtInvL = 1 / p.pulArtInertanceMmHgS2PerMl;
     this.pulVenG = 1 / p.pulVenResistanceMmHgSPerMl; this.pulVenInvC = 1 / p.pulVenComplianceMlPerMmHg;
     this.valveGOpen = 1 / p.valveOpenResistanceMmHgSPerMl; this.valveGClosed = 1 / p.valveClosedResistanceMmHgSPerMl;
+    this.mrSlope = p.mitralRegurgitantOrificeSlopeCm2PerMl; this.mrTetherMl = p.mitralTetheringVolumeMl;
     this.aorticROpen = p.valveOpenResistanceMmHgSPerMl + p.aorticCharacteristicImpedanceMmHgSPerMl;
     this.aorticZc = p.aorticCharacteristicImpedanceMmHgSPerMl;
     this.aorticInertanceFraction = p.aorticJetInertanceFraction;
@@ -307,6 +310,31 @@ function diodeFlow(dpMmHg: number, gOpen: number, gClosed: number): number {
   return dpMmHg * (gClosed + (gOpen - gClosed) * s);
 }
 
+/** Orifice velocity per √mmHg: v = √(2ΔP/ρ) = 0.5015·√ΔP m/s = 50.15·√ΔP cm/s. */
+const ORIFICE_CM_PER_S_PER_SQRT_MMHG = 100 * Math.sqrt((2 * PA_PER_MMHG) / BLOOD_DENSITY_KG_PER_M3);
+/** Below this LV–LA gradient (mmHg) the orifice law is linearised, so the flow's slope stays finite (RK4). */
+const MR_LINEAR_BELOW_MMHG = 1;
+/**
+ * Functional (secondary) mitral regurgitant flow (mL/s, LV → LA) while the LV pressure exceeds the
+ * LA's. The effective regurgitant orifice grows with LV volume above the tethering volume — annular
+ * dilatation and apical displacement of the papillary muscles hold the leaflets short of
+ * coaptation (Yiu SF et al. Circulation 2000;102:1400–6; Levine RA, Schwammenthal E. Ischemic
+ * mitral regurgitation on the threshold of a solution. Circulation 2005;112:745–58) — so it is
+ * largest early and late in systole and shrinks as the ventricle empties, as measured (Hung J et
+ * al. 1999; Schwammenthal E et al. Circulation 1994;90:307–22). Flow through it follows the orifice
+ * law Q = EROA·√(2ΔP/ρ), driven by the LV–LA gradient, so lower afterload (smaller gradient and,
+ * through a smaller LV, a smaller orifice) cuts the regurgitant volume — the classic reason a
+ * vasodilator raises forward output in a failing, regurgitant ventricle.
+ */
+export function mitralRegurgitantFlowMlPerS(c: ModelContext, dpLvLaMmHg: number, vLvMl: number): number {
+  if (c.mrSlope <= 0 || dpLvLaMmHg <= 0) return 0;
+  const dv = vLvMl - c.mrTetherMl;
+  if (dv <= 0) return 0;
+  const eroaCm2 = c.mrSlope * dv;
+  const root = dpLvLaMmHg >= MR_LINEAR_BELOW_MMHG ? Math.sqrt(dpLvLaMmHg) : dpLvLaMmHg / Math.sqrt(MR_LINEAR_BELOW_MMHG);
+  return eroaCm2 * ORIFICE_CM_PER_S_PER_SQRT_MMHG * root;
+}
+
 /**
  * Instantaneous pressures at state y and beat time t. Used for observation (metrics, waveforms),
  * never inside the integrator; writes into `out` (length ≥ OBS_SIZE).
@@ -322,8 +350,10 @@ export const OBS = {
   pulVenPressureMmHg: 7,
   /** Aortic root, just above the valve: Windkessel pressure + Zc × valve flow (where SBP/DBP are measured). */
   aorticRootPressureMmHg: 8,
+  /** Functional mitral regurgitant flow, LV → LA (mL/s). */
+  mitralRegurgitantFlowMlPerS: 9,
 } as const;
-export const OBS_SIZE = 9;
+export const OBS_SIZE = 10;
 
 export function observePressures(out: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
   const t = tSec;
@@ -341,6 +371,7 @@ export function observePressures(out: Float64Array, y: Float64Array, tSec: numbe
   out[OBS.pulVenPressureMmHg] = (y[IDX.pulVenVolumeMl]! - c.pulVenV0) * c.pulVenInvC;
   const qAv = y[IDX.aorticValveFlowMlPerS]!;
   out[OBS.aorticRootPressureMmHg] = out[OBS.sysArtPressureMmHg]! + (qAv > 0 ? c.aorticZc * qAv : 0);
+  out[OBS.mitralRegurgitantFlowMlPerS] = mitralRegurgitantFlowMlPerS(c, out[OBS.lvPressureMmHg]! - out[OBS.laPressureMmHg]!, y[IDX.lvVolumeMl]!);
 }
 
 /** dy/dt at (y, t since beat start). Allocation-free; `dydt` and `y` must have STATE_SIZE entries. */
@@ -376,7 +407,7 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const qTricuspid = diodeFlow(pRa - pRv, c.valveGOpen, c.valveGClosed);
   const qPulmonaryValve = diodeFlow(pRv - pPa, c.valveGOpen, c.valveGClosed);
   const qPulVen = (pPv - pLa) * c.pulVenG;
-  const qMitral = diodeFlow(pLa - pLv, c.valveGOpen, c.valveGClosed);
+  const qMitral = diodeFlow(pLa - pLv, c.valveGOpen, c.valveGClosed) - mitralRegurgitantFlowMlPerS(c, pLv - pLa, vLv);
 
   // Aortic valve: L·dQ/dt = ΔP − ρQ|Q|/(2·EOA²) − R_open·Q while open. A closed valve (no forward
   // flow, no forward gradient) lets nothing through; the small negative Q a step can overshoot to

@@ -185,21 +185,21 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     effects: [
       {
         target: 'resistance',
-        emax: -0.75,
+        emax: -0.85,
         ec50NgPerMl: 14.43,
         hill: 1,
         source: 'Friederich JA, Butterworth JF. Sodium nitroprusside: twenty years and counting. Anesth Analg 1995;81:152–62 (arterial and venous dilator, titrated 0.5–10 µg/kg/min)',
         assumption: true,
-        reason: 'EC50 at the steady-state level of ≈ 1 µg/kg/min and Emax −75% of SVR, fitted to the PCWP, CO and MAP changes of Mikulic 1977 in the hfref preset (docs/validation.md)',
+        reason: 'EC50 at the steady-state level of ≈ 1 µg/kg/min and Emax −85% of SVR, refitted with functional mitral regurgitation in the hfref preset to the PCWP, CO and MAP changes of Mikulic 1977 (SVR ≈ −45% there; docs/validation.md)',
       },
       {
         target: 'venousUnstressedVolume',
-        emax: 0.8,
+        emax: 0.6,
         ec50NgPerMl: 14.43,
         hill: 1,
         source: 'Friederich & Butterworth 1995: venodilation lowers preload and filling pressures',
         assumption: true,
-        reason: 'venous capacitance gain of up to 80% of unstressed venous volume at full effect (≈ 600 mL at 1.5 µg/kg/min), fitted to the PCWP fall of Mikulic 1977 (29 → 17 mmHg)',
+        reason: 'venous capacitance gain of up to 60% of unstressed venous volume at full effect (≈ 450 mL at 1.5 µg/kg/min); with functional MR part of the PCWP fall of Mikulic 1977 (29 → 17 mmHg) comes from the smaller regurgitant volume, so less venous pooling is needed than without it',
       },
     ],
   },
@@ -219,7 +219,7 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     effects: [
       {
         target: 'elastance',
-        emax: 1.5,
+        emax: 1.2,
         ec50NgPerMl: 86.6,
         hill: 1,
         source: 'Mikulic, Cohn & Franciosa, Circulation 1977 (CO 2.8 → 5.8 L/min at 10 µg/kg/min); Akhtar et al., Am J Cardiol 1975 (3.1 → 5.6 L/min); Leier CV et al., Circulation 1978 (CO rises progressively over 2.5–10 µg/kg/min)',

@@ -36,14 +36,16 @@ export const PRESETS: Readonly<Record<PresetName, PresetSpec>> = {
       'Gheorghiade 2009 (PHYSIOLOGY.md): HR around 89 bpm',
     ],
     changes: {
-      lvEaMmHgPerMl: { value: 0.9, why: 'contractility about a quarter of normal: EF ≈ 0.17–0.2 and CI ≈ 1.9 L/min/m² in the dilated ventricle' },
+      lvEaMmHgPerMl: { value: 1.0, why: 'contractility about a quarter of normal: EF ≈ 0.17–0.2 and CI ≈ 1.9 L/min/m² in the dilated ventricle' },
       lvV0Ml: { value: 90, why: 'remodelled, dilated ventricle: the EDPVR shifted rightward (LVEDV ≈ 220–240 mL)' },
       lvEbMmHgPerMl: { value: 0.0125, why: 'same myocardial stiffness constant as normal, on the dilated chamber; LVEDP ≈ 25–30 mmHg at the volume-loaded state' },
       rvEaMmHgPerMl: { value: 0.35, why: 'mild RV dysfunction accompanying LV failure' },
-      stressedVolumeFraction: { value: 0.48, why: 'neurohumoral volume retention and venoconstriction raise stressed volume: PCWP ≈ 25 mmHg' },
+      stressedVolumeFraction: { value: 0.45, why: 'neurohumoral volume retention and venoconstriction raise stressed volume: PCWP ≈ 25 mmHg' },
       baroGain: { value: 0.5, why: 'arterial baroreflex sensitivity is about halved in chronic heart failure (Ferguson DW, Berg WJ, Roach PJ et al. Effects of heart failure on baroreflex control of sympathetic neural activity. Am J Cardiol 1992;69:523–31; La Rovere MT et al. ATRAMI, Lancet 1998)' },
       heartRateBpm: { value: 90, why: 'sympathetic activation: resting HR ≈ 89 bpm (Gheorghiade 2009)' },
       sysArtResistanceMmHgSPerMl: { value: 1.4, why: 'raised vascular tone (SVR ≈ 1900 dyn·s·cm⁻⁵ in the trials), so MAP stays in the 90s at low output' },
+      mitralRegurgitantOrificeSlopeCm2PerMl: { value: 0.008, why: 'functional mitral regurgitation of the dilated ventricle: EROA ≈ 0.5 cm² at end-diastole (LVEDV ≈ 235 mL), closing by mid-systole as the LV empties below the tethering volume (dynamic functional MR); regurgitant fraction ≈ 45% — moderate–severe secondary MR, as in most patients with severe HFrEF (Yiu SF et al. Circulation 2000;102:1400–6: EROA 0.2 ± 0.1 cm² tracking LV size and sphericity; Trichon BH et al. Am J Cardiol 2003;91:538–43: moderate–severe MR in ≈ 30–50% of cardiomyopathy patients)' },
+      mitralTetheringVolumeMl: { value: 190, why: 'assumption: leaflets tethered short of coaptation once the LV exceeds ≈ 190 mL (about 1.5× a normal end-diastolic volume), so that the orifice is largest at end-diastole and shrinks as preload and afterload fall' },
       baroSetPointMmHg: { value: 96, why: 'assumption: the reflex is reset so that the HR of ≈ 89 bpm is its equilibrium' },
     },
   },
@@ -136,7 +138,7 @@ export function applyPatient(params: ModelParameters, t: PatientTraits): ModelPa
   const refBv = nadlerBloodVolumeMl(REFERENCE_PATIENT);
   out.bloodVolumeMl = params.bloodVolumeMl * (nadlerBloodVolumeMl(t) / refBv);
   const k = bodySurfaceAreaM2(t) / bodySurfaceAreaM2(REFERENCE_PATIENT);
-  for (const n of ['lvV0Ml', 'rvV0Ml', 'laV0Ml', 'raV0Ml'] as const) out[n] = params[n] * k;
+  for (const n of ['lvV0Ml', 'rvV0Ml', 'laV0Ml', 'raV0Ml', 'mitralTetheringVolumeMl'] as const) out[n] = params[n] * k;
   for (const n of ['lvEaMmHgPerMl', 'rvEaMmHgPerMl', 'laEaMmHgPerMl', 'laEbMmHgPerMl', 'raEaMmHgPerMl', 'raEbMmHgPerMl'] as const) out[n] = params[n] / k;
   // The exponential EDPVR's stiffness constant β is per mL; scaling the chamber by k means β/k,
   // approximated here by keeping β and scaling Eb so that the pressure at the scaled EDV is the same.

@@ -60,6 +60,8 @@ export class BeatStats {
   ejectionSamples = 0;
   sumEjectionGradient = 0;
   maxAorticFlow = 0;
+  /** Σ mitral regurgitant flow over the beat's samples (mL/s); × period / samples = regurgitant volume. */
+  sumMitralRegurgitantFlow = 0;
 
   reset(periodSec: number): void {
     this.periodSec = periodSec;
@@ -82,6 +84,7 @@ export class BeatStats {
     this.ejectionSamples = 0;
     this.sumEjectionGradient = 0;
     this.maxAorticFlow = 0;
+    this.sumMitralRegurgitantFlow = 0;
   }
 
   get meanArterialPressureMmHg(): number {
@@ -194,6 +197,7 @@ export class Simulator {
     stats.sumPulArtPressure += pPa;
     if (pPa > stats.maxPulArtPressure) stats.maxPulArtPressure = pPa;
     if (pPa < stats.minPulArtPressure) stats.minPulArtPressure = pPa;
+    stats.sumMitralRegurgitantFlow += obs[OBS.mitralRegurgitantFlowMlPerS]!;
     stats.sumDrive += sympatheticDrive(pAo, ctx.baroSetPoint, ctx.baroSteepness);
     const q = y[IDX.aorticValveFlowMlPerS]!;
     if (q > EJECTION_FLOW_THRESHOLD_ML_PER_S) {
@@ -242,7 +246,11 @@ export function allocateWaveforms(samples: number): BeatWaveforms {
 
 /** PRODUCT.md metrics of one observed beat. */
 export function metricsFromStats(s: BeatStats, ctx: ModelContext): EngineMetrics {
-  const svMl = s.maxLvVolumeMl - s.minLvVolumeMl;
+  const totalSvMl = s.maxLvVolumeMl - s.minLvVolumeMl;
+  // Forward stroke volume (what thermodilution and LVOT Doppler measure): the LV's total stroke
+  // volume less what functional mitral regurgitation returned to the LA (0 for a competent valve).
+  const regurgitantMl = s.samples > 0 ? (s.sumMitralRegurgitantFlow * s.periodSec) / s.samples : 0;
+  const svMl = Math.max(0, totalSvMl - regurgitantMl);
   const hrBpm = 60 / s.periodSec;
   return {
     hrBpm,
@@ -253,7 +261,7 @@ export function metricsFromStats(s: BeatStats, ctx: ModelContext): EngineMetrics
     mapMmHg: s.sumAorticRootPressure / s.samples,
     coLPerMin: (svMl * hrBpm) / 1000,
     svMl,
-    ef: svMl / s.maxLvVolumeMl,
+    ef: totalSvMl / s.maxLvVolumeMl,
     lvedvMl: s.maxLvVolumeMl,
     lvesvMl: s.minLvVolumeMl,
     cvpMmHg: s.sumRaPressure / s.samples,
