@@ -80,6 +80,17 @@ export function passivePressureMmHg(dvMl: number, ebMmHgPerMl: number, betaPerMl
   return (ebMmHgPerMl / betaPerMl) * (e - 1);
 }
 
+/**
+ * Rate-dependent PR prolongation under atrial pacing: +1.5 ms per bpm above 70 bpm, so a 160 ms PR
+ * at rest becomes ≈ 0.24 s at 121 bpm and ≈ 0.28 s at 148 bpm. Assumption after the decremental
+ * AV-nodal conduction of incremental atrial pacing (AH interval lengthens progressively with
+ * rate until Wenckebach, typically at cycle lengths of 350–500 ms in adults: Josephson ME.
+ * Clinical Cardiac Electrophysiology, ch. 2); checked against the paced cardiac output of Ross J
+ * Jr, Linhart JW, Braunwald E. Circulation 1965;32:549–58 (docs/validation.md).
+ */
+const AV_NODE_DECREMENT_SEC_PER_BPM = 0.0015;
+const AV_NODE_DECREMENT_FROM_BPM = 70;
+
 /** Reference period at which the Regazzoni activation times are given (75 bpm). */
 const REFERENCE_PERIOD_SEC = 0.8;
 
@@ -283,7 +294,15 @@ export function beginBeat(c: ModelContext, y: Float64Array): void {
   let aTr = c.atrTrParam * scale;
   const aFit = (0.92 * period) / (aTc + aTr);
   if (aFit < 1) { aTc *= aFit; aTr *= aFit; }
-  const av = Math.min(c.pacedHrBpm > 0 && c.pacedAvDelaySec > 0 ? c.pacedAvDelaySec : c.avDelayParamSec, 0.9 * period);
+  let avSec = c.avDelayParamSec;
+  if (c.pacedHrBpm > 0) {
+    // A programmed AV delay (dual-chamber pacing) is used as given. Atrial pacing with native AV
+    // conduction prolongs the PR interval with rate (decremental AV-nodal conduction), so at
+    // high paced rates atrial systole moves into the previous ventricular systole and relaxation
+    // and its contribution to filling is lost — why cardiac output falls at ≈ 150 bpm paced.
+    avSec = c.pacedAvDelaySec > 0 ? c.pacedAvDelaySec : c.avDelayParamSec + AV_NODE_DECREMENT_SEC_PER_BPM * Math.max(0, hr - AV_NODE_DECREMENT_FROM_BPM);
+  }
+  const av = Math.min(avSec, 0.9 * period);
   c.periodSec = period;
   c.ventTcSec = vTc; c.ventTrSec = vTr; c.atrTcSec = aTc; c.atrTrSec = aTr;
   c.avDelaySec = av;

@@ -121,6 +121,7 @@ const AS_SOURCE = 'ACC/AHA 2020 and ESC/EACTS 2021 valve guidelines: severe AS =
 const MIKULIC = 'Mikulic E, Cohn JN, Franciosa JA. Comparative hemodynamic effects of inotropic and vasodilator drugs in severe heart failure. Circulation 1977;56:528–33 (n = 12, severe CHF)';
 const AKHTAR = 'Akhtar N, Mikulic E, Cohn JN, Chaudhry MH. Hemodynamic effect of dobutamine in patients with severe heart failure. Am J Cardiol 1975;36:202–5 (n = 15)';
 const BEREGOVICH = 'Beregovich J et al. Haemodynamic effects of a new inotropic agent (dobutamine) in chronic cardiac failure. Br Heart J 1975;37:629–34 (n = 14, 10 µg/kg/min step)';
+const ROSS_1965 = 'Ross J Jr, Linhart JW, Braunwald E. Effects of changing heart rate in man by electrical stimulation of the right atrium. Circulation 1965;32:549–58 (n = 17 at rest): CI 3.67 at ≈ 80 bpm, 3.72 at 121, 3.21 L/min/m² at 148 bpm (CI, compared as % change)';
 const LEIER_1977 = 'Leier CV, Bambach D, Thompson MJ et al. Comparative responses to dobutamine and nitroprusside in patients with chronic low output cardiac failure. Circulation 1977 (n = 19): nitroprusside "did not increase heart rate"';
 const KUMAR_ICM = 'Kumar A et al. Effect of large volume infusion on left ventricular volumes, performance and contractility parameters in normal volunteers. Intensive Care Med 2004;30:1361–9 (n = 32 men): SV and CO ≈ +10%, HR and BP unchanged';
 const KUMAR_CC = 'Kumar A et al. Preload-independent mechanisms contribute to increased stroke volume following large volume saline infusion in normal volunteers. Crit Care 2004;8:R128 (n = 36): SVI +15–25%';
@@ -267,6 +268,26 @@ export function runValidation(): ValidationRow[] {
       limitation: 'the quasi-steady-state scheme samples every 60 s and the venodilation is modelled on the plasma level (t½ 1.5 h), not on the faster distribution phase',
     }),
   );
+
+  // ------------------------------------------------------------ atrial pacing (rate without demand)
+  const paced = (hrBpm: number): EngineMetrics => intervene('healthy', [{ type: 'pacing', atSec: 0, hrBpm }], 600).after;
+  const pace80 = paced(80);
+  for (const [hr, ci] of [[121, 3.72], [148, 3.21]] as const) {
+    const p = paced(hr);
+    rows.push(
+      response({
+        group: `Right-atrial pacing 80 → ${hr} bpm at rest (adults without heart failure)`,
+        quantity: 'CO',
+        source: ROSS_1965,
+        published: { before: 3.67, after: ci },
+        model: { before: pace80.coLPerMin, after: p.coLPerMin },
+        unit: 'L/min',
+        relative: true,
+        ...(hr === 121 ? { nullScaleFraction: 0.1 } : {}),
+        limitation: 'no force–frequency relation and no rate-dependent incomplete relaxation: the CO fall at high paced rates comes only from the loss of the atrial contribution as the PR lengthens, so it is smaller than published',
+      }),
+    );
+  }
 
   // ------------------------------------------------------------ metoprolol, with and without stress
   const beta = intervene('healthy', [{ type: 'drug', atSec: 0, drug: 'metoprolol', doseMg: 0.15 * 75, route: 'iv' }], 1200);
