@@ -13,7 +13,7 @@
 //
 // Pure; allocation per call is small (these run once per issued forecast).
 import type { Percentiles } from '../../../src/domain/physiology';
-import { gaussianPercentiles } from '../../../src/ingest/forecastScores';
+import { gaussianPercentiles, lastIndexAtOrBefore, nearestIndex } from '../../../src/ingest/forecastScores';
 import { quantileSorted } from '../ensemble/percentiles';
 
 /** A vital's readings so far, oldest first (time in ms, value in the vital's unit). */
@@ -25,37 +25,6 @@ export interface Series {
 export const MIN_PAIRS = 5;
 export const MIN_POINTS_SES = 5;
 const ALPHA_GRID = [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
-
-/** Index of the last reading at or before `tMs` (−1 if none). Binary search. */
-export function lastIndexAtOrBefore(t: readonly number[], tMs: number, count = t.length): number {
-  let lo = 0;
-  let hi = count - 1;
-  let ans = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (t[mid]! <= tMs) {
-      ans = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
-  return ans;
-}
-
-/** The reading closest to `tMs` within ±toleranceMs among the first `count` (−1 if none). */
-export function nearestIndex(t: readonly number[], tMs: number, toleranceMs: number, count = t.length): number {
-  const i = lastIndexAtOrBefore(t, tMs, count);
-  let best = -1;
-  let bestD = toleranceMs;
-  for (const j of [i, i + 1]) {
-    if (j < 0 || j >= count) continue;
-    const d = Math.abs(t[j]! - tMs);
-    if (d <= bestD) {
-      best = j;
-      bestD = d;
-    }
-  }
-  return best;
-}
 
 /**
  * Persistence forecast issued at `issuedAtMs` for lead `horizonH`, from readings at or before it.

@@ -17,23 +17,30 @@
 // Artefacts: readings that `src/ingest/fhir-vitals.ts` flags implausible are shown by the product
 // but not used by the twin, the baselines or the scores; readings the background check holds back
 // (more than 4 SD from the forecast) are scored like any other — they happened.
-import type { Percentiles } from '../../../src/domain/physiology';
 import type { TwinCompute } from '../../../src/compute/twinCalibration';
 import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../../src/ingest/fhir-vitals';
-import { backgroundZ, bandAt, forecastInForce, GROSS_ERROR_Z, judgeObservation, type BandPosition, type IssuedForecast } from '../../../src/ingest/forecastCoverage';
-import { scorePoint, type ScoredPoint } from '../../../src/ingest/forecastScores';
+import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, type BandPosition, type IssuedForecast } from '../../../src/ingest/forecastCoverage';
+import { scoreIssuedForecasts, scoringSeries, siteOf, twinForecaster, type ForecasterFn, type IssuedScoredPoint, type Site } from '../../../src/ingest/forecastScores';
 import { assimilateLive, calibrateTwin, FORECAST_KEYS, selectTwinPatient, twinStore } from '../../../src/twin/twinState';
 import { calibrationApi } from '../calibration/api';
 import { simulateSteadyState } from '../simulator';
-import { nearestIndex, persistenceForecast, sesForecast, type Series } from './baselines';
+import { persistenceForecast, sesForecast } from './baselines';
 
 export const CALIBRATION_HOURS = 6;
 export const HORIZONS_H = [1, 2, 4] as const;
 export const TOLERANCE_MIN = 30;
+/**
+ * The clinician's part of the live workflow, emulated: the Twin tab alerts when a reading leaves
+ * the 90 % band and holds back readings beyond the background check; the clinician acknowledges and
+ * presses Recalibrate. The replay presses it when one vital has been held back this many times in
+ * a row (a sustained change, not one artefact). 0 turns it off (the twin then never recovers from a
+ * level shift: every later reading is held back too).
+ */
+export const RECALIBRATE_AFTER_HELD_BACK = 3;
 
 export type Forecaster = 'twin' | 'persistence' | 'ses';
 export const FORECASTERS: readonly Forecaster[] = ['twin', 'persistence', 'ses'];
-export type Site = 'arterial' | 'cuff' | 'none';
+export type { Site };
 
 /** The calibration API run in this thread: the worker's functions, without the worker. */
 export const inProcessCompute: TwinCompute = {
@@ -43,19 +50,8 @@ export const inProcessCompute: TwinCompute = {
   simulateSteadyState: (p) => Promise.resolve(simulateSteadyState(p)),
 };
 
-const ARTERIAL_LOINC = new Set(['76215-3', '76213-8', '76214-6']);
-const CUFF_LOINC = new Set(['76534-7', '76535-4', '76536-2']);
-
-export function siteOf(o: Pick<NormalisedObservation, 'loinc' | 'kind'>): Site {
-  if (ARTERIAL_LOINC.has(o.loinc)) return 'arterial';
-  if (CUFF_LOINC.has(o.loinc)) return 'cuff';
-  return 'none';
-}
-
-export interface ReplayPoint extends ScoredPoint {
+export interface ReplayPoint extends IssuedScoredPoint {
   forecaster: Forecaster;
-  site: Site;
-  issuedAtMs: number;
 }
 
 /** A reading the live path judged: where it fell and whether the background check held it back. */
@@ -90,6 +86,8 @@ export interface StayReplay {
   calibrationEndMs: number;
   calibrationHours: number;
   readingsReplayed: number;
+  /** Recalibrations pressed by the emulated clinician (RECALIBRATE_AFTER_HELD_BACK). */
+  recalibrations: number;
   forecastsIssued: number;
   points: ReplayPoint[];
   judged: JudgedReading[];
@@ -108,6 +106,8 @@ export interface ReplayOptions {
   calibrationHours?: number;
   horizonsH?: readonly number[];
   toleranceMin?: number;
+  /** See RECALIBRATE_AFTER_HELD_BACK. */
+  recalibrateAfterHeldBack?: number;
   compute?: TwinCompute;
   /** Called after each charting time (fraction of the stay replayed). */
   onProgress?: (fraction: number) => void;
@@ -143,6 +143,7 @@ export async function replayStay(
   const horizons = options.horizonsH ?? HORIZONS_H;
   const toleranceMs = (options.toleranceMin ?? TOLERANCE_MIN) * 60_000;
   const compute = options.compute ?? inProcessCompute;
+  const recalibrateAfter = options.recalibrateAfterHeldBack ?? RECALIBRATE_AFTER_HELD_BACK;
   const v = ingestFhirVitals(stay.bundle);
   const dated = v.observations.filter((o) => o.timeMs !== undefined);
   const base: StayReplay = {
@@ -152,6 +153,7 @@ export async function replayStay(
     calibrationEndMs: NaN,
     calibrationHours,
     readingsReplayed: 0,
+    recalibrations: 0,
     forecastsIssued: 0,
     points: [],
     judged: [],
@@ -175,19 +177,7 @@ export async function replayStay(
   base.calibrationHours = (calibrationEndMs - dated[0]!.timeMs!) / 3_600_000;
 
   // Per vital and line: plausible readings, for the baselines and as scoring targets.
-  const series = new Map<string, { key: string; site: Site; t: number[]; y: number[] }>();
-  for (const o of plausible) {
-    if (!FORECAST_KEY_SET.has(o.kind)) continue;
-    const site = siteOf(o);
-    const k = seriesKey(o.kind, site);
-    let s = series.get(k);
-    if (!s) {
-      s = { key: o.kind, site, t: [], y: [] };
-      series.set(k, s);
-    }
-    s.t.push(o.timeMs!);
-    s.y.push(o.value);
-  }
+  const series = scoringSeries(plausible, FORECAST_KEYS);
 
   const patientId = `replay-${stay.stayId}`;
   selectTwinPatient(patientId);
@@ -208,6 +198,7 @@ export async function replayStay(
   }
   const t1 = performance.now();
   let heldBackSeen = new Set(cal.notAssimilated);
+  const heldBackRun = new Map<string, number>();
   for (let gi = 0; gi < groups.length; gi++) {
     if (options.signal?.aborted) throw new DOMException('The replay was cancelled', 'AbortError');
     const g = groups[gi]!;
@@ -218,7 +209,10 @@ export async function replayStay(
       const j = judgeObservation(forecastInForce(before.history, o.timeMs!) ?? before.forecast, { key: o.kind, value: o.value, tMs: o.timeMs!, source: o.source });
       if (!j) continue;
       const z = backgroundZ(o.value, j.band);
-      base.judged.push({ key: o.kind, site: siteOf(o), tMs: o.timeMs!, value: o.value, position: j.position, z, heldBack: Math.abs(z) > GROSS_ERROR_Z });
+      const heldBack = Math.abs(z) > GROSS_ERROR_Z;
+      base.judged.push({ key: o.kind, site: siteOf(o), tMs: o.timeMs!, value: o.value, position: j.position, z, heldBack });
+      const k = seriesKey(o.kind, siteOf(o));
+      heldBackRun.set(k, heldBack ? (heldBackRun.get(k) ?? 0) + 1 : 0);
     }
     await assimilateLive(compute, patientId, g);
     const after = twinStore.getState();
@@ -226,43 +220,36 @@ export async function replayStay(
     for (const src of after.notAssimilated) if (!heldBackSeen.has(src)) base.storeHeldBack++;
     heldBackSeen = new Set(after.notAssimilated);
     base.readingsReplayed += g.length;
+    if (recalibrateAfter > 0 && [...heldBackRun.values()].some((n) => n >= recalibrateAfter)) {
+      const nowMs = g[0]!.timeMs!;
+      const tc = performance.now();
+      await calibrateTwin(compute, patientId, recordUpTo(stay.bundle, nowMs), { nowMs });
+      base.timingsMs.calibrate += performance.now() - tc;
+      const re = twinStore.getState();
+      if (re.status === 'ready' && re.forecast) {
+        forecasts.push(re.forecast);
+        base.recalibrations++;
+      }
+      heldBackRun.clear();
+      heldBackSeen = new Set(re.notAssimilated);
+    }
     options.onProgress?.((gi + 1) / groups.length);
   }
   base.storeAssimilated = twinStore.getState().assimilated;
   base.timingsMs.replay = performance.now() - t1;
   base.forecastsIssued = forecasts.length;
-  base.points = scoreForecasts(forecasts, series, horizons, toleranceMs);
+  base.points = scoreIssuedForecasts(forecasts, series, horizons, toleranceMs, replayForecasters(toleranceMs)) as ReplayPoint[];
   base.driftEvents = driftEvents(base.judged);
   return base;
 }
 
-/** Scores every issued forecast, and the baselines issued at the same instant, at each horizon. */
-export function scoreForecasts(
-  forecasts: readonly IssuedForecast[],
-  series: ReadonlyMap<string, { key: string; site: Site; t: number[]; y: number[] }>,
-  horizons: readonly number[],
-  toleranceMs: number,
-): ReplayPoint[] {
-  const points: ReplayPoint[] = [];
-  for (const f of forecasts) {
-    for (const s of series.values()) {
-      const hist: Series = { tMs: s.t, value: s.y };
-      for (const h of horizons) {
-        const j = nearestIndex(s.t, f.issuedAtMs + h * 3_600_000, toleranceMs);
-        if (j < 0 || s.t[j]! <= f.issuedAtMs) continue;
-        const tMs = s.t[j]!;
-        const y = s.y[j]!;
-        const bands: [Forecaster, Percentiles | undefined][] = [
-          ['twin', bandAt(f, s.key, tMs)],
-          ['persistence', persistenceForecast(hist, f.issuedAtMs, h, toleranceMs)],
-          ['ses', sesForecast(hist, f.issuedAtMs, h)],
-        ];
-        if (bands.some(([, b]) => b === undefined)) continue;
-        for (const [forecaster, b] of bands) points.push({ ...scorePoint(s.key, h, b!, y), forecaster, site: s.site, issuedAtMs: f.issuedAtMs });
-      }
-    }
-  }
-  return points;
+/** The three forecasters, all issued at the twin's forecast instants from the readings up to then. */
+export function replayForecasters(toleranceMs: number): Record<Forecaster, ForecasterFn> {
+  return {
+    twin: twinForecaster,
+    persistence: (f, s, _t, h) => persistenceForecast(s, f.issuedAtMs, h, toleranceMs),
+    ses: (f, s, _t, h) => sesForecast(s, f.issuedAtMs, h),
+  };
 }
 
 const FOLLOW = 6;

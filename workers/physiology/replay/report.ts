@@ -137,11 +137,11 @@ export function targetVerdict(rows: readonly SetRow[], key: string, horizonH: nu
 export function markdownTables(stays: readonly StayReplay[]): string {
   const rows = setTable(stays);
   const lines: string[] = [];
-  lines.push('| vital | line | h | forecaster | n | stays | 90 % cover | 50 % cover | CRPS | MAE | per-stay 90 % cover, median (IQR) | per-stay 50 % cover |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| vital | line | h | forecaster | n | stays | 90 % cover | 50 % cover | CRPS | MAE | bias | per-stay 90 % cover, median (IQR) | per-stay 50 % cover |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     lines.push(
-      `| ${LABEL[r.key] ?? r.key} | ${r.site} | ${r.horizonH} | ${r.forecaster} | ${r.n} | ${r.stays} | ${pct(r.coverage90)} | ${pct(r.coverage50)} | ${num(r.crps, 2)} | ${num(r.mae, 2)} | ${iqr(r.stayCoverage90)} | ${iqr(r.stayCoverage50)} |`,
+      `| ${LABEL[r.key] ?? r.key} | ${r.site} | ${r.horizonH} | ${r.forecaster} | ${r.n} | ${r.stays} | ${pct(r.coverage90)} | ${pct(r.coverage50)} | ${num(r.crps, 2)} | ${num(r.mae, 2)} | ${num(r.bias, 2)} | ${iqr(r.stayCoverage90)} | ${iqr(r.stayCoverage50)} |`,
     );
   }
   return lines.join('\n');
