@@ -39,7 +39,11 @@ export async function run(): Promise<void> {
   const series = (key: string) => {
     const t: number[] = [];
     const y: number[] = [];
-    for (const j of r.judged) if (j.key === key) (t.push(j.tMs), y.push(j.value));
+    for (const j of r.judged) {
+      if (j.key !== key) continue;
+      t.push(j.tMs);
+      y.push(j.value);
+    }
     return { tMs: t, value: y };
   };
   const hr = series('hrBpm');
