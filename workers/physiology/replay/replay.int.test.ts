@@ -15,13 +15,13 @@ const read = (f: string) => readFileSync(join(DIR, f), 'utf8');
 describe('replay of a real ICU stay', () => {
   it('calibrates on the first 6 h, replays the rest in time order and scores twin and baselines on the same readings', async () => {
     const conv = mimic3ToBundles({ patientsCsv: read('patients.csv'), icustaysCsv: read('icustays.csv'), charteventsCsv: read('chartevents_vitals.csv') });
-    const s = conv.stays.find((x) => x.icustayId === '206504')!;
+    const s = conv.stays.find((x) => x.icustayId === '201204')!;
     const r = await replayStay({ stayId: s.icustayId, subjectId: s.subjectId, bundle: s.bundle });
     expect(r.skipped).toBeUndefined();
     expect(r.calibrationHours).toBeGreaterThanOrEqual(6);
     expect(r.forecastsIssued).toBeGreaterThan(5);
     // The store assimilated the later readings (HR, SBP, DBP, MAP; SpO2/RR/temperature are read but not modelled).
-    expect(twinStore.getState().assimilated).toBe(r.storeAssimilated);
+    if (r.recalibrations === 0) expect(twinStore.getState().assimilated).toBe(r.storeAssimilated);
     expect(r.storeAssimilated).toBeGreaterThan(20);
     // What the replay counts as held back is what the store held back.
     expect(r.judged.filter((j) => j.heldBack).length).toBe(r.storeHeldBack);
@@ -36,7 +36,7 @@ describe('replay of a real ICU stay', () => {
     }
     const rows = setTable([r]);
     const hrTwin = rows.find((x) => x.key === 'hrBpm' && x.site === 'all' && x.horizonH === 1 && x.forecaster === 'twin')!;
-    expect(hrTwin.n).toBeGreaterThan(5);
+    expect(hrTwin.n).toBeGreaterThan(20);
     // A real patient's HR mostly stays in the twin's 90 % band (loose: one short stay).
     expect(hrTwin.coverage90).toBeGreaterThan(0.5);
     expect(markdownTables([r])).toMatch(/\| HR \(bpm\) \| all \| 1 \| twin \|/);

@@ -94,6 +94,7 @@ export interface StayReplay {
   driftEvents: DriftEvent[];
   /** Held back according to the store itself (cross-check of `judged`). */
   storeHeldBack: number;
+  /** Readings the store assimilated (EnKF updates), summed over recalibrations. */
   storeAssimilated: number;
   implausibleFlagged: number;
   patientDefaults: string[];
@@ -216,6 +217,7 @@ export async function replayStay(
     }
     await assimilateLive(compute, patientId, g);
     const after = twinStore.getState();
+    base.storeAssimilated += after.assimilated - before.assimilated;
     if (after.forecast && after.forecast !== forecasts.at(-1)) forecasts.push(after.forecast);
     for (const src of after.notAssimilated) if (!heldBackSeen.has(src)) base.storeHeldBack++;
     heldBackSeen = new Set(after.notAssimilated);
@@ -235,7 +237,6 @@ export async function replayStay(
     }
     options.onProgress?.((gi + 1) / groups.length);
   }
-  base.storeAssimilated = twinStore.getState().assimilated;
   base.timingsMs.replay = performance.now() - t1;
   base.forecastsIssued = forecasts.length;
   base.points = scoreIssuedForecasts(forecasts, series, horizons, toleranceMs, replayForecasters(toleranceMs)) as ReplayPoint[];
