@@ -97,6 +97,13 @@ export interface StayReplay {
   /** Readings the store assimilated (EnKF updates), summed over recalibrations. */
   storeAssimilated: number;
   implausibleFlagged: number;
+  /**
+   * Where the mean pressure sits in the pulse, (MAP − DBP) / (SBP − DBP): measured per reading
+   * (plausible SBP, DBP and MAP of one line at one time; all values) and the calibrated twin's
+   * (ensemble means at calibration). A model whose waveform puts MAP elsewhere cannot match all
+   * three readings at once (see docs/real-forecasts.md).
+   */
+  formFactor: { arterial: number[]; cuff: number[]; model: number };
   patientDefaults: string[];
   timingsMs: { calibrate: number; replay: number };
   /** Why the stay was not replayed (no vitals to calibrate on, calibration failed). */
@@ -162,6 +169,7 @@ export async function replayStay(
     storeHeldBack: 0,
     storeAssimilated: 0,
     implausibleFlagged: v.implausible.length,
+    formFactor: { arterial: [], cuff: [], model: NaN },
     patientDefaults: [],
     timingsMs: { calibrate: 0, replay: 0 },
   };
@@ -179,6 +187,7 @@ export async function replayStay(
 
   // Per vital and line: plausible readings, for the baselines and as scoring targets.
   const series = scoringSeries(plausible, FORECAST_KEYS);
+  base.formFactor = { ...measuredFormFactors(plausible), model: NaN };
 
   const patientId = `replay-${stay.stayId}`;
   selectTwinPatient(patientId);
@@ -188,6 +197,7 @@ export async function replayStay(
   const cal = twinStore.getState();
   if (cal.status !== 'ready' || !cal.forecast) return { ...base, skipped: `calibration failed: ${cal.error ?? cal.status}` };
   base.patientDefaults = cal.calibration?.patientDefaults ?? [];
+  base.formFactor.model = ensembleFormFactor(cal.calibration!.ensemble);
 
   const forecasts: IssuedForecast[] = [cal.forecast];
   const later = dated.filter((o) => o.timeMs! > calibrationEndMs);
@@ -251,6 +261,41 @@ export function replayForecasters(toleranceMs: number): Record<Forecaster, Forec
     persistence: (f, s, _t, h) => persistenceForecast(s, f.issuedAtMs, h, toleranceMs),
     ses: (f, s, _t, h) => sesForecast(s, f.issuedAtMs, h),
   };
+}
+
+/** (MAP − DBP) / (SBP − DBP) of each reading with all three from one line at one time. */
+export function measuredFormFactors(observations: readonly NormalisedObservation[]): { arterial: number[]; cuff: number[] } {
+  const byReading = new Map<string, { site: Site; s?: number; d?: number; m?: number }>();
+  for (const o of observations) {
+    if (o.implausible || o.timeMs === undefined) continue;
+    if (o.kind !== 'sbpMmHg' && o.kind !== 'dbpMmHg' && o.kind !== 'mapMmHg') continue;
+    const site = siteOf(o);
+    if (site === 'none') continue;
+    const key = `${o.source.replace(/\.component\[\d+\]$/, '')}@${o.timeMs}`;
+    const r = byReading.get(key) ?? { site };
+    if (o.kind === 'sbpMmHg') r.s = o.value;
+    else if (o.kind === 'dbpMmHg') r.d = o.value;
+    else r.m = o.value;
+    byReading.set(key, r);
+  }
+  const out = { arterial: [] as number[], cuff: [] as number[] };
+  for (const r of byReading.values()) {
+    if (r.s === undefined || r.d === undefined || r.m === undefined || !(r.s - r.d >= 5)) continue;
+    (r.site === 'arterial' ? out.arterial : out.cuff).push((r.m - r.d) / (r.s - r.d));
+  }
+  return out;
+}
+
+function ensembleFormFactor(e: { size: number; outputKeys: string[]; outputs: Float64Array }): number {
+  const col = (k: string) => {
+    const j = e.outputKeys.indexOf(k);
+    let sum = 0;
+    for (let i = 0; i < e.size; i++) sum += e.outputs[i * e.outputKeys.length + j]!;
+    return sum / e.size;
+  };
+  const sbp = col('sbpMmHg');
+  const dbp = col('dbpMmHg');
+  return (col('mapMmHg') - dbp) / (sbp - dbp);
 }
 
 const FOLLOW = 6;
