@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mimic3ToBundles } from '../src/ingest/mimic3';
+import { mimic3ToBundles } from '../core/vitals/mimic3';
 import { persistenceForecast, sesForecast } from '../workers/physiology/replay/baselines';
-import { HORIZONS_H, replayStay, TOLERANCE_MIN } from '../workers/physiology/replay/replay';
+import { HORIZONS_H, replayStay, TOLERANCE_MIN } from '../cli/replay/replay';
 import { report } from './report';
 
 const BENCH = 'replay';

@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'replay':
     case 'mimic3-fhir': {
-      const { runReplayCli } = await import('../workers/physiology/replay/cli');
+      const { runReplayCli } = await import('./replay/cli');
       return runReplayCli(command, args);
     }
     case 'mesh': {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../calibration/random';
-import { lastIndexAtOrBefore, nearestIndex } from '../../../src/ingest/forecastScores';
+import { lastIndexAtOrBefore, nearestIndex } from '../../../core/vitals/forecastScores';
 import { persistenceForecast, sesForecast } from './baselines';
 
 const H = 3_600_000;

@@ -12,8 +12,8 @@
 //    of the past readings), σ² from the one-step errors.
 //
 // Pure; allocation per call is small (these run once per issued forecast).
-import type { Percentiles } from '../../../src/domain/physiology';
-import { gaussianPercentiles, lastIndexAtOrBefore, nearestIndex } from '../../../src/ingest/forecastScores';
+import type { Percentiles } from '../../../core/domain/physiology';
+import { gaussianPercentiles, lastIndexAtOrBefore, nearestIndex } from '../../../core/vitals/forecastScores';
 import { quantileSorted } from '../ensemble/percentiles';
 
 /** A vital's readings so far, oldest first (time in ms, value in the vital's unit). */

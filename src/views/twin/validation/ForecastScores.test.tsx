@@ -3,8 +3,8 @@
 // forecasts and the readings that followed them.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, render, screen, within } from '@testing-library/react';
-import type { NormalisedObservation } from '../../../ingest/fhir-vitals';
-import type { IssuedForecast } from '../../../ingest/forecastCoverage';
+import type { NormalisedObservation } from '../../../../core/vitals/fhir-vitals';
+import type { IssuedForecast } from '../../../../core/vitals/forecastCoverage';
 import { selectTwinPatient, twinStore } from '../../../twin/twinState';
 import { coverageGrade, ForecastScores } from './ForecastScores';
 

@@ -3,8 +3,8 @@
 // CRPS, error of the median) — the same scoring as the replay of real ICU stays
 // (docs/real-forecasts.md), computed from this patient's own past forecasts and readings.
 import { useMemo, type ReactNode } from 'react';
-import type { NormalisedObservation } from '../../../ingest/fhir-vitals';
-import { scoreIssuedForecasts, scoringSeries, summariseByKeyAndHorizon } from '../../../ingest/forecastScores';
+import type { NormalisedObservation } from '../../../../core/vitals/fhir-vitals';
+import { scoreIssuedForecasts, scoringSeries, summariseByKeyAndHorizon } from '../../../../core/vitals/forecastScores';
 import { FORECAST_KEYS, useTwin } from '../../../twin/twinState';
 import './validation.css';
 

@@ -118,7 +118,7 @@ export function gaussianPercentiles(mean: number, sd: number): Percentiles {
   return { p05: mean - z90 * sd, p25: mean - z50 * sd, p50: mean, p75: mean + z50 * sd, p95: mean + z90 * sd };
 }
 
-/** Which line a blood pressure came from (LOINC codes of src/ingest/mimic3.ts and the FHIR vital-sign value sets). */
+/** Which line a blood pressure came from (LOINC codes of core/vitals/mimic3.ts and the FHIR vital-sign value sets). */
 export type Site = 'arterial' | 'cuff' | 'none';
 const ARTERIAL_LOINC = new Set(['76215-3', '76213-8', '76214-6']);
 const CUFF_LOINC = new Set(['76534-7', '76535-4', '76536-2']);

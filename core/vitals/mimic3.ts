@@ -11,7 +11,7 @@
 // pressures stay apart while every FHIR vital-signs reader still finds them.
 //
 // Nothing is judged here: a zero heart rate or an NBP systolic of 11647 is written as charted, and
-// `src/ingest/fhir-vitals.ts` flags it implausible on the way in (the product's one set of rules).
+// `core/vitals/fhir-vitals.ts` flags it implausible on the way in (the product's one set of rules).
 // A row that cannot become a valid Observation (no number, a unit that contradicts its item) is
 // written with a dataAbsentReason where it can be, and listed in `problems` — never dropped
 // silently. Ids are deterministic (subject, stay, item, time), and the requests are PUTs, so

@@ -14,17 +14,17 @@
 // from the same readings and scored against the same values. A point counts only where all three
 // forecasters had a forecast (paired comparison).
 //
-// Artefacts: readings that `src/ingest/fhir-vitals.ts` flags implausible are shown by the product
+// Artefacts: readings that `core/vitals/fhir-vitals.ts` flags implausible are shown by the product
 // but not used by the twin, the baselines or the scores; readings the background check holds back
 // (more than 4 SD from the forecast) are scored like any other — they happened.
-import type { TwinCompute } from '../../../src/compute/twinCalibration';
-import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../../src/ingest/fhir-vitals';
-import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, type BandPosition, type IssuedForecast } from '../../../src/ingest/forecastCoverage';
-import { scoreIssuedForecasts, scoringSeries, siteOf, twinForecaster, type ForecasterFn, type IssuedScoredPoint, type Site } from '../../../src/ingest/forecastScores';
-import { assimilateLive, calibrateTwin, FORECAST_KEYS, selectTwinPatient, twinStore } from '../../../src/twin/twinState';
-import { calibrationApi } from '../calibration/api';
-import { simulateSteadyState } from '../simulator';
-import { persistenceForecast, sesForecast } from './baselines';
+import type { TwinCompute } from '../../src/compute/twinCalibration';
+import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../core/vitals/fhir-vitals';
+import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';
+import { scoreIssuedForecasts, scoringSeries, siteOf, twinForecaster, type ForecasterFn, type IssuedScoredPoint, type Site } from '../../core/vitals/forecastScores';
+import { assimilateLive, calibrateTwin, FORECAST_KEYS, selectTwinPatient, twinStore } from '../../src/twin/twinState';
+import { calibrationApi } from '../../workers/physiology/calibration/api';
+import { simulateSteadyState } from '../../workers/physiology/simulator';
+import { persistenceForecast, sesForecast } from '../../workers/physiology/replay/baselines';
 
 export const CALIBRATION_HOURS = 6;
 export const HORIZONS_H = [1, 2, 4] as const;

@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { mimic3ToBundles } from '../../../src/ingest/mimic3';
-import { twinStore } from '../../../src/twin/twinState';
+import { mimic3ToBundles } from '../../core/vitals/mimic3';
+import { twinStore } from '../../src/twin/twinState';
 import { replayStay } from './replay';
 import { driftSummary, markdownTables, setTable } from './report';
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-data', 'vitals', 'mimic3-demo-sample');
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-data', 'vitals', 'mimic3-demo-sample');
 const read = (f: string) => readFileSync(join(DIR, f), 'utf8');
 
 describe('replay of a real ICU stay', () => {

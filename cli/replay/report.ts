@@ -1,7 +1,7 @@
 // Tables over replayed stays: per vital × horizon × forecaster over the set (readings pooled),
 // the per-patient spread of coverage, and the drift (background-check) statistics. Pure; the CLI
 // writes the Markdown.
-import { summarise, type ScoreSummary } from '../../../src/ingest/forecastScores';
+import { summarise, type ScoreSummary } from '../../core/vitals/forecastScores';
 import { FORECASTERS, type Forecaster, type ReplayPoint, type StayReplay } from './replay';
 
 export interface SetRow extends ScoreSummary {
