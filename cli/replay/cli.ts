@@ -109,8 +109,9 @@ export async function runReplayCli(command: 'replay' | 'mimic3-fhir', args: read
 }
 
 function staySummary(r: StayReplay) {
-  const { points: _p, judged: _j, driftEvents: _d, ...rest } = r;
-  return rest;
+  const { points: _p, judged: _j, driftEvents: _d, formFactor, ...rest } = r;
+  const median = (a: number[]) => (a.length === 0 ? null : [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)]);
+  return { ...rest, formFactor: { arterialMedian: median(formFactor.arterial), cuffMedian: median(formFactor.cuff), model: formFactor.model } };
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)} %` : '–');
