@@ -83,7 +83,14 @@ export async function runReplayCli(command: 'replay' | 'mimic3-fhir', args: read
     }
     throw err;
   }
-  const conv = await convertFolder(a.dir!);
+  let conv: Mimic3Conversion;
+  try {
+    conv = await convertFolder(a.dir!);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`twin ${command}: ${err.message}\n`);
+    return 2;
+  }
   const chosen = conv.stays.filter((s) => a.all || s.icustayId === a.stay || s.subjectId === a.patient);
   if (chosen.length === 0) {
     process.stderr.write(`twin replay: no ICU stay matches ${a.stay ? `--stay ${a.stay}` : `--patient ${a.patient ?? ''}`} in ${a.dir!}\n`);
