@@ -195,7 +195,7 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
   );
   L.push('');
   L.push(
-    `**Events without inputs.** The twin forecasts drift with no interventions; these records hold no vasopressor, sedation or fluid charting (the demo's INPUTEVENTS are not part of this extract). ${drift.stayedOutside} of the ${drift.heldBack} held-back readings were followed by a reading still outside the band — level shifts the model had no input for; the emulated Recalibrate (${replayed.reduce((s, r) => s + r.recalibrations, 0)} times) is what brings the twin back, as a clinician would in the Twin tab. Heart rate, which the model observes directly, is where the twin does best (CRPS below persistence at 2 and 4 h, and below SES at 4 h).`,
+    `**Events without inputs.** The twin forecasts drift with no interventions; these records hold no vasopressor, sedation or fluid charting (the demo's INPUTEVENTS are not part of this extract). ${drift.stayedOutside} of the ${drift.heldBack} held-back readings were followed by a reading still outside the band — level shifts the model had no input for; the emulated Recalibrate (${replayed.reduce((s, r) => s + r.recalibrations, 0)} times) is what brings the twin back, as a clinician would in the Twin tab. Heart rate, which the model observes directly and whose waveform shape does not matter, is where the twin does best: its CRPS is below both baselines at ${HORIZONS_H.filter((h) => targetVerdict(rows, 'hrBpm', h)?.crps).join(', ') || 'no'} h (MAP: ${HORIZONS_H.filter((h) => targetVerdict(rows, 'mapMmHg', h)?.crps).join(', ') || 'no'} h).`,
   );
   L.push('');
   L.push(
