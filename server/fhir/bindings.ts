@@ -96,7 +96,8 @@ function capitalise(s: string): string {
 
 /** The element and the concrete type code a JSON property stands for (choice types: valueQuantity → value[x], Quantity). */
 function elementOf(schema: InternalTypeSchema, key: string): { element: InternalTypeSchema['elements'][string]; type: string } | undefined {
-  const direct = schema.elements[key];
+  // Own properties only: a JSON key such as "toString" must not find Object.prototype's.
+  const direct = Object.hasOwn(schema.elements, key) ? schema.elements[key] : undefined;
   if (direct) return direct.type.length === 1 ? { element: direct, type: direct.type[0]!.code } : undefined;
   for (const [name, element] of Object.entries(schema.elements)) {
     if (!name.endsWith('[x]')) continue;
