@@ -73,7 +73,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
     }
     const user = await users.verifyLogin(account, password, await dummyPasswordHash());
     if (!user) {
-      throttle.failed(account);
+      throttle.failed(account, req.ip);
       // The account name only when it exists: a password typed into the name field stays out of the log.
       const known = users.hasUsername(account);
       if (!(await audit(req, 401, `sign-in failed${known ? ` for ${account}` : ' (unknown account)'}`))) {
@@ -133,7 +133,7 @@ export async function registerAuthRoutes(app: FastifyInstance, deps: AuthRouteDe
       await users.changePassword(user.id, body.currentPassword, body.newPassword);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      if (err.status === 403) throttle.failed(user.username);
+      if (err.status === 403) throttle.failed(user.username, req.ip);
       await audit(req, err.status, `password change refused: ${err.status === 403 ? 'wrong current password' : err.status === 400 ? 'policy' : 'not allowed'}`);
       return sendOutcome(reply, err.status, err.status === 403 ? 'security' : err.status === 409 ? 'conflict' : 'invalid', err.message);
     }

@@ -5,7 +5,7 @@ import { normaliseUsername } from './users';
 describe('sign-in throttle (issue 10)', () => {
   it('locks an account after the allowed failures whatever client tries, with a doubling back-off', () => {
     let t = 0;
-    const th = new SignInThrottle({ accountFailures: 3, clientAttempts: 100, windowMs: 1000, maxBackoffMs: 8000 }, () => t);
+    const th = new SignInThrottle({ accountFailures: 3, clientFailures: 100, windowMs: 1000, maxBackoffMs: 8000 }, () => t);
     for (let i = 0; i < 3; i++) {
       expect(th.attempt('cardiologist', `10.0.0.${i}`).ok).toBe(true);
       th.failed('cardiologist');
@@ -24,15 +24,19 @@ describe('sign-in throttle (issue 10)', () => {
     expect(th.attempt('cardiologist', '10.0.0.1').ok).toBe(true);
   });
 
-  it('limits attempts per client across accounts', () => {
-    const th = new SignInThrottle({ accountFailures: 100, clientAttempts: 5, windowMs: 60_000 }, () => 0);
-    for (let i = 0; i < 5; i++) expect(th.attempt(`user${i}`, '10.0.0.1').ok).toBe(true);
+  it('limits failures per client across accounts; successes never lock a shared address', () => {
+    const th = new SignInThrottle({ accountFailures: 100, clientFailures: 5, windowMs: 60_000 }, () => 0);
+    for (let i = 0; i < 100; i++) expect(th.attempt(`good${i}`, '10.0.0.1').ok).toBe(true); // good sign-ins: not counted
+    for (let i = 0; i < 5; i++) {
+      expect(th.attempt(`user${i}`, '10.0.0.1').ok).toBe(true);
+      th.failed(`user${i}`, '10.0.0.1');
+    }
     expect(th.attempt('user9', '10.0.0.1')).toMatchObject({ ok: false, reason: /client/ });
     expect(th.attempt('user9', '10.0.0.2').ok).toBe(true);
   });
 
   it('keys on the normalised account name: spaces, tabs, case and full-width forms are one account', () => {
-    const th = new SignInThrottle({ accountFailures: 2, clientAttempts: 100 }, () => 0);
+    const th = new SignInThrottle({ accountFailures: 2, clientFailures: 100 }, () => 0);
     for (const typed of [' cardiologist', 'cardiologist\t']) {
       expect(th.attempt(normaliseUsername(typed), 'c').ok).toBe(true);
       th.failed(normaliseUsername(typed));
@@ -41,8 +45,8 @@ describe('sign-in throttle (issue 10)', () => {
   });
 
   it('keeps at most maxKeys entries', () => {
-    const th = new SignInThrottle({ maxKeys: 10, clientAttempts: 1 }, () => 0);
-    for (let i = 0; i < 100; i++) th.attempt(`a${i}`, `c${i}`);
+    const th = new SignInThrottle({ maxKeys: 10, clientFailures: 1 }, () => 0);
+    for (let i = 0; i < 100; i++) th.failed(`a${i}`, `c${i}`);
     expect(th.attempt('x', 'c0').ok).toBe(true); // c0 was evicted
     expect(th.attempt('x', 'c99').ok).toBe(false);
   });

@@ -4,13 +4,14 @@
 //  - account: after `accountFailures` failed sign-ins within `windowMs`, further attempts are
 //    refused until a back-off has passed, doubling with each further failure up to
 //    `maxBackoffMs` (OWASP Authentication Cheat Sheet, "Login Throttling"). A success clears it.
-//  - client: at most `clientAttempts` attempts (any account) within `windowMs`, so one client
-//    cannot spray many accounts.
+//  - client: at most `clientFailures` failed sign-ins (any account) within `windowMs`, so one
+//    client cannot spray many accounts. Only failures count: behind a proxy without
+//    TWIN_TRUST_PROXY every user shares one address, and their good sign-ins must not lock it.
 // Memory is bounded: entries expire with their window and at most `maxKeys` are kept.
 
 export interface ThrottleOptions {
   accountFailures: number;
-  clientAttempts: number;
+  clientFailures: number;
   windowMs: number;
   maxBackoffMs: number;
   maxKeys: number;
@@ -18,14 +19,14 @@ export interface ThrottleOptions {
 
 export const DEFAULT_THROTTLE: ThrottleOptions = {
   accountFailures: 10,
-  clientAttempts: 50,
+  clientFailures: 50,
   windowMs: 60_000,
   maxBackoffMs: 15 * 60_000,
   maxKeys: 50_000,
 };
 
 interface Entry {
-  /** Failures (account) or attempts (client) counted in the current window. */
+  /** Failures counted in the current window. */
   count: number;
   windowStart: number;
   /** Account: refused until this time (0: not locked). */
@@ -43,23 +44,23 @@ export class SignInThrottle {
     this.opts = { ...DEFAULT_THROTTLE, ...options };
   }
 
-  /** Called before the password is checked; counts the attempt against the client. */
+  /** Called before the password is checked. */
   attempt(account: string, client: string): ThrottleVerdict {
     const t = this.now();
     const acc = this.fresh(this.accounts, account, t, true);
     if (acc && acc.lockedUntil > t) {
       return { ok: false, retryAfterSec: Math.ceil((acc.lockedUntil - t) / 1000), reason: 'too many failed sign-ins for this account' };
     }
-    const cli = this.fresh(this.clients, client, t, false) ?? this.put(this.clients, client, t);
-    if (cli.count >= this.opts.clientAttempts) {
-      return { ok: false, retryAfterSec: Math.ceil((cli.windowStart + this.opts.windowMs - t) / 1000), reason: 'too many sign-in attempts from this client' };
+    const cli = this.fresh(this.clients, client, t, false);
+    if (cli && cli.count >= this.opts.clientFailures) {
+      return { ok: false, retryAfterSec: Math.max(1, Math.ceil((cli.windowStart + this.opts.windowMs - t) / 1000)), reason: 'too many failed sign-ins from this client' };
     }
-    cli.count++;
     return { ok: true };
   }
 
-  failed(account: string): void {
+  failed(account: string, client?: string): void {
     const t = this.now();
+    if (client !== undefined) (this.fresh(this.clients, client, t, false) ?? this.put(this.clients, client, t)).count++;
     const acc = this.fresh(this.accounts, account, t, true) ?? this.put(this.accounts, account, t);
     acc.count++;
     const over = acc.count - this.opts.accountFailures;
