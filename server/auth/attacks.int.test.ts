@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, AuditLogError, type AuditLogLine } from '../audit/log';
-import { TWIN_OUTPUT_TAG } from '../contracts';
+import { TWIN_OUTPUT_TAG } from '../../core/contracts';
 import { DEMO_PATIENT_AS, DEMO_PATIENT_NO_TWIN } from '../demo/ids';
 import { DB_FILE_NAME } from '../storage/database';
 import { DEMO_PASSWORD, makeTempDir, startTestServer, type TestServer } from '../testing/harness';

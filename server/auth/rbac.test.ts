@@ -1,6 +1,6 @@
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { describe, expect, it } from 'vitest';
-import type { Role } from '../contracts';
+import type { Role } from '../../core/contracts';
 import type { BundleEntryShape } from './rbac';
 import { decideFhirType } from './rbac';
 import { decideProtected, ruleOf } from './route-policy';

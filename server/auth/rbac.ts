@@ -1,7 +1,7 @@
 // The per-resource-type FHIR matrix, as pure functions of (role, request shape). Which roles may
 // call which route is in route-table.ts; for /fhir rows route-policy.ts then asks this file.
 // Documented in server/README.md and tested in rbac.test.ts.
-import { CLINICAL_ROLES, type Role } from '../contracts';
+import { CLINICAL_ROLES, type Role } from '../../core/contracts';
 
 export type Decision = { allow: true } | { allow: false; status: 401 | 403 | 405; reason: string };
 

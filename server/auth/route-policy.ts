@@ -2,7 +2,7 @@
 // the router matched (looked up in the one route × role table, route-table.ts) and the
 // canonical (decoded) path — never a raw URL prefix. Deny by default: a matched route or method
 // that no row names is refused, so a route added without a rule fails closed.
-import type { Role } from '../contracts';
+import type { Role } from '../../core/contracts';
 import { decideFhirRequest, type BundleEntryShape, type Decision } from './rbac';
 import { isGuardedPrefix, rowAllows, rowOf, type RouteRow } from './route-table';
 

@@ -4,7 +4,7 @@
 // (renderRouteMatrix, checked by route-table.test.ts), and app.int.test.ts enumerates the
 // registered routes (Fastify onRoute) and requires a row for each. Deny by default: a route or
 // method without a row is refused.
-import { CLINICAL_ROLES, type Role } from '../contracts';
+import { CLINICAL_ROLES, type Role } from '../../core/contracts';
 
 export const ALL_ROLES: readonly Role[] = ['surgeon', 'cardiologist', 'clinician', 'admin'];
 

@@ -3,7 +3,8 @@
 // action leaves an audit record; changes to accounts log their intent durably first and are
 // refused (503, nothing changed) when the audit log cannot be written.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthUser, Guards } from '../contracts';
+import type { AuthUser } from '../../core/contracts';
+import type { Guards } from './guards';
 import { sendOutcome } from '../http/operation-outcome';
 import { dummyPasswordHash } from './passwords';
 import { SESSION_COOKIE, type ResolvedAuth } from './session';

@@ -12,7 +12,7 @@
 //    cannot be resolved here (contained `#…`, conditional `Patient?…`) is refused;
 //  - twin outputs other than Provenance are written in a `transaction` Bundle together with a
 //    Provenance that targets them, so an output never exists without its provenance.
-import { TWIN_OUTPUT_TAG } from '../contracts';
+import { TWIN_OUTPUT_TAG } from '../../core/contracts';
 import { patientIdFromReference, referencesIn } from '../fhir/references';
 
 type Json = Record<string, unknown>;

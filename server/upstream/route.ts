@@ -6,7 +6,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pipeline } from 'node:stream';
-import type { ResourceEvent } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
 import type { FhirForwarder, PreparedFhirRequest } from '../fhir/pipeline';
 import { patientIdOfResource } from '../fhir/references';
 import { isWrite } from '../fhir/validate';
