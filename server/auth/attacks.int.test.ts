@@ -5,7 +5,8 @@
 // owner-only, and the audit intent durable before a write (refused when the log is unwritable).
 import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { readFileSync, statSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, AuditLogError, type AuditLogLine } from '../audit/log';
@@ -329,6 +330,29 @@ describe('files, health and errors (issue 10)', () => {
     expect(res.status).toBeGreaterThanOrEqual(400);
     const text = await res.text();
     expect(text).not.toMatch(/Maximum call stack|RangeError|SQLITE|at .*\.ts:\d+/);
+  });
+});
+
+describe('upstream internals stay upstream (issue 10)', () => {
+  it('replaces an upstream 5xx OperationOutcome (stack trace, SQL) with its own text', async () => {
+    const leaky = createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/fhir+json' });
+      res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'SQLITE_ERROR: no such table: patients\n    at Repo.read (repo.ts:42:7)' }] }));
+    });
+    await new Promise<void>((r) => leaky.listen(0, '127.0.0.1', r));
+    const proxy = await startTestServer({ seedFhirDemo: false, env: { FHIR_UPSTREAM_URL: `http://127.0.0.1:${(leaky.address() as AddressInfo).port}/fhir`, FHIR_UPSTREAM_TOKEN: 'x', FHIR_UPSTREAM_POLL_MS: '3600000' } });
+    try {
+      await proxy.app.twin.users.create({ username: 'dr-up', password: 'a sound passphrase 7', role: 'clinician', displayName: 'Dr Up' });
+      const token = await proxy.login('dr-up', 'a sound passphrase 7');
+      const res = await proxy.request('/fhir/Patient/p1/_history', { token });
+      expect(res.status).toBe(502);
+      const text = await res.text();
+      expect(text).not.toMatch(/SQLITE|repo\.ts|no such table/);
+      expect(text).toMatch(/the FHIR server answered HTTP 500/);
+    } finally {
+      await proxy.close();
+      leaky.close();
+    }
   });
 });
 

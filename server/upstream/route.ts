@@ -90,8 +90,10 @@ async function forwardUpstream(req: FastifyRequest, reply: FastifyReply, prepare
       req.auditDetail = 'upstream refused the proxy credentials';
       return sendOutcome(reply, 502, 'security', 'the FHIR server refused the proxy\'s credentials; check FHIR_UPSTREAM_TOKEN or the client-credentials settings');
     }
+    // A 4xx OperationOutcome explains the client's own mistake and passes through; a 5xx one can
+    // carry the upstream's internals (stack traces, SQL) and is replaced by our own text.
     const outcome =
-      parsed && typeof parsed === 'object' && (parsed as { resourceType?: unknown }).resourceType === 'OperationOutcome'
+      res.status < 500 && parsed && typeof parsed === 'object' && (parsed as { resourceType?: unknown }).resourceType === 'OperationOutcome'
         ? parsed
         : operationOutcome(res.status >= 500 ? 'transient' : 'processing', `the FHIR server answered HTTP ${res.status}`);
     req.auditDetail = `upstream HTTP ${res.status}`;
