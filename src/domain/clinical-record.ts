@@ -383,7 +383,7 @@ export const ADULT_AGE_YEARS = 18;
 export const DEFAULT_FORECAST_HORIZON_SEC = 6 * 3600;
 const DAY_MS = 86_400_000;
 
-export type CapabilityCode = 'paediatric' | 'deceased' | 'no-patient' | 'several-patients' | 'no-birth-date' | 'pregnancy' | 'cardiac-device' | 'congenital-heart-disease' | 'no-vitals' | 'stale-vitals';
+export type CapabilityCode = 'paediatric' | 'deceased' | 'no-patient' | 'several-patients' | 'no-birth-date' | 'pregnancy' | 'cardiac-device' | 'congenital-heart-disease' | 'atrial-fibrillation' | 'no-vitals' | 'stale-vitals';
 
 export interface CapabilityNote {
   code: CapabilityCode;
@@ -448,7 +448,10 @@ export function assessTwinCapability(record: ClinicalRecord, options: Capability
   }
   const deceased = p?.deceased ?? false;
   const deathMs = p?.deceasedDate !== undefined && Number.isFinite(Date.parse(p.deceasedDate)) ? Date.parse(p.deceasedDate) : undefined;
-  const ageYears = completedYears(p?.birthDate, deathMs ?? nowMs);
+  const newest = record.vitalDates[0];
+  const stale = newest !== undefined && nowMs - Date.parse(newest) > horizonMs;
+  // Age when the twin's data were taken: at the newest reading when it is not live, else now (or at death).
+  const ageYears = completedYears(p?.birthDate, stale ? Date.parse(newest) : (deathMs ?? nowMs));
   if (p !== undefined && ageYears === undefined) {
     notes.push({ code: 'no-birth-date', effect: 'limitation', message: 'no usable birth date: the twin assumes the reference adult age (60 y) and cannot check that the patient is an adult' });
   }
@@ -456,7 +459,7 @@ export function assessTwinCapability(record: ClinicalRecord, options: Capability
     notes.push({
       code: 'paediatric',
       effect: 'refuse',
-      message: `patient is ${ageYears} y: the physiology model is adult-only (18 y and over); paediatric physiology (heart size, rates, vascular properties) is not modelled`,
+      message: `patient is ${ageYears} y${stale ? ` at the newest reading (${newest.slice(0, 10)})` : ''}: the physiology model is adult-only (18 y and over); paediatric physiology (heart size, rates, vascular properties) is not modelled`,
       source: p?.source,
     });
   }
@@ -491,7 +494,10 @@ export function assessTwinCapability(record: ClinicalRecord, options: Capability
   if (chd) {
     notes.push({ code: 'congenital-heart-disease', effect: 'limitation', message: `congenital heart disease in the record (${chd.text}): shunts and congenital anatomy are not modelled`, source: chd.source });
   }
-  const newest = record.vitalDates[0];
+  const af = record.conditions.find((c) => c.category === 'atrial-fibrillation' && c.active);
+  if (af) {
+    notes.push({ code: 'atrial-fibrillation', effect: 'limitation', message: `atrial fibrillation in the record: the model beats regularly; HR is fitted as the mean ventricular rate and the atrial kick is kept`, source: af.source });
+  }
   let lastVital: TwinCapability['lastVital'];
   let asOf: string | undefined;
   if (newest === undefined) {
@@ -499,7 +505,7 @@ export function assessTwinCapability(record: ClinicalRecord, options: Capability
   } else {
     const daysAgo = Math.max(0, (nowMs - Date.parse(newest)) / DAY_MS);
     lastVital = { date: newest, daysAgo };
-    if (nowMs - Date.parse(newest) > horizonMs) {
+    if (stale) {
       asOf = newest;
       notes.push({
         code: 'stale-vitals',
