@@ -431,7 +431,7 @@ export function completedYears(birthDate: string | undefined, atMs: number): num
 }
 
 export function formatDaysAgo(days: number): string {
-  if (days < 1) return 'today';
+  if (days < 1) return `${Math.max(0, Math.round(days * 24))} h ago`;
   if (days < 2) return '1 day ago';
   return `${Math.floor(days)} days ago`;
 }
