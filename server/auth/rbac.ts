@@ -1,7 +1,7 @@
 // The role matrix, as pure functions of (role, request shape). The Fastify hook in
 // auth/plugin.ts applies it to every /fhir, /dicomweb, /events and /api request; the matrix is
 // documented in server/README.md and tested in rbac.test.ts.
-import { CLINICAL_ROLES, type Role } from '../contracts';
+import { CLINICAL_ROLES, IMPORT_ROLES, type Role } from '../contracts';
 
 export type Decision = { allow: true } | { allow: false; status: 401 | 403 | 405; reason: string };
 
@@ -130,6 +130,7 @@ export function decide(role: Role | null, req: RequestShape): Decision {
       return isClinical(role) ? ALLOW : forbidden(role, 'subscribe to clinical events');
     case 'api':
       if (/^\/api\/admin(?:\/|$)/i.test(req.pathname)) return role === 'admin' ? ALLOW : forbidden(role, 'manage users');
+      if (/^\/api\/import(?:\/|$)/i.test(req.pathname)) return IMPORT_ROLES.includes(role) ? ALLOW : forbidden(role, 'import patient records');
       return isClinical(role) ? ALLOW : forbidden(role, 'use clinical APIs');
   }
 }

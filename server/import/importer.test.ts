@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Observation, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../storage/database';
 import { FhirStore } from '../fhir/store';
@@ -51,7 +52,7 @@ describe('importRecords on a Synthea transaction bundle', () => {
     // Deceased in 2008 with vitals up to 2008: the twin can say why there is no forecast.
     expect(patient.twin).toMatch(/deceased/);
 
-    const obs = await store.search('Observation', { subject: `Patient/${patient.id}`, _count: '1000' });
+    const obs = await store.search<Observation>('Observation', { subject: `Patient/${patient.id}`, _count: '1000' });
     expect(obs.length).toBe(first.byType.Observation!.created);
     for (const o of obs) {
       expect(o.subject?.reference).toBe(`Patient/${patient.id}`);
@@ -182,7 +183,7 @@ describe('importRecords: refusals, duplicates and edge cases', () => {
 
   it('a write that fails half way alters nothing already stored', async () => {
     const before = await total();
-    const stored = await store.read('Patient', 'pre-existing');
+    const stored = await store.read<Patient>('Patient', 'pre-existing');
     const original = store.repo.updateResource.bind(store.repo);
     let calls = 0;
     store.repo.updateResource = (async (r: never) => {
@@ -198,6 +199,6 @@ describe('importRecords: refusals, duplicates and edge cases', () => {
       store.repo.updateResource = original;
     }
     expect(await total()).toBe(before);
-    expect((await store.read('Patient', 'pre-existing'))?.birthDate).toBe(stored?.birthDate);
+    expect((await store.read<Patient>('Patient', 'pre-existing'))?.birthDate).toBe(stored?.birthDate);
   });
 });

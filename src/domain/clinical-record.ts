@@ -252,7 +252,7 @@ export interface RecordCondition {
 
 const ACTIVE_STATUS = new Set(['active', 'recurrence', 'relapse']);
 
-function readCondition(r: Json, source: string): RecordCondition | undefined {
+function readCondition(r: Json): RecordCondition | undefined {
   const verification = codingsOf(r.verificationStatus)[0]?.code;
   if (verification === 'refuted' || verification === 'entered-in-error') return undefined;
   const clinical = codingsOf(r.clinicalStatus)[0]?.code;
@@ -334,7 +334,7 @@ export function readClinicalRecord(input: unknown): ClinicalRecord {
         break;
       }
       case 'Condition': {
-        const c = readCondition(r, source);
+        const c = readCondition(r);
         if (c) conditions.push(c);
         break;
       }
