@@ -66,7 +66,7 @@ describe('assessTwinCapability', () => {
     expect(cap.canForecast).toBe(false);
     expect(cap.notes.map((n) => n.code)).toEqual(expect.arrayContaining(['deceased', 'stale-vitals']));
     expect(cap.asOf?.slice(0, 4)).toBe('2008');
-    expect(cap.ageYears).toBe(71);
+    expect(cap.ageYears).toBe(70);
   });
 
   it('says "last reading N days ago" for old vitals and offers the as-of date', () => {

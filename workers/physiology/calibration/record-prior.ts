@@ -82,9 +82,10 @@ export function priorFromRecord(patient: PatientTraits, conditions: readonly Rec
   if (hypertension) {
     reasons.push(`hypertension (${hypertension.source}): the non-failing component is "hypertensive": resistance ×1.2, arterial compliance ×0.8 (Lund-Johansen 1991; Safar 2003)`);
   }
-  // HFpEF: stiff LV (diastolic stiffness about doubled; Zile 2004 NEJM 350:1953), stiff arteries
-  // (Kawaguchi 2003 Circulation 107:714) and expanded stressed volume; EF preserved.
-  const hfpef = scaled(base, { lvEbMmHgPerMl: 2.0, sysArtComplianceMlPerMmHg: 0.75, stressedVolumeFraction: 1.15 });
+  // HFpEF: stiff LV (diastolic stiffness about doubled; Zile 2004 NEJM 350:1953), combined
+  // ventricular systolic and arterial stiffening (end-systolic elastance 4.0 vs 2.3 mmHg/mL in
+  // controls, ×1.7; Kawaguchi 2003 Circulation 107:714) and expanded stressed volume; EF preserved.
+  const hfpef = scaled(base, { lvEbMmHgPerMl: 2.0, lvEaMmHgPerMl: 1.7, sysArtComplianceMlPerMmHg: 0.75, stressedVolumeFraction: 1.15 });
   const hfref = resolveParameters({ preset: 'hfref', patient });
   const severeAs = resolveParameters({ preset: 'severe-as', patient });
   // Moderate AS: area 1.0–1.5 cm² (Baumgartner 2017 / ACC-AHA grading), mild LV stiffening.
