@@ -1,11 +1,12 @@
 // Import record (issue 12): a clinician imports a Synthea bundle from the patient list, sees the
 // report (counts, the patient, what the twin can do and why not), opens the patient; importing the
 // same file again creates nothing; the surgeon and admin have no Import action.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from './fixtures';
 import { PatientListPage } from './pages/PatientListPage';
 
-const BUNDLE = join(__dirname, '..', 'test-data', 'fhir', 'synthea', 'Oda_Gerlach.json');
+const BUNDLE = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-data', 'fhir', 'synthea', 'Oda_Gerlach.json');
 
 test.describe('Import record', () => {
   test('a clinician imports a Synthea bundle, reads the report and opens the patient', async ({ page, signInAs }) => {
