@@ -167,7 +167,7 @@ function humanName(r: Json): string {
 /** Imports a file's text (or parsed JSON) into the store. Throws ImportFileError for an unusable file. */
 export async function importRecords(store: FhirStore, input: string | unknown, fileName: string, options: ImportOptions = {}): Promise<ImportReport> {
   const t0 = performance.now();
-  const yieldEvery = options.yieldEvery ?? 50;
+  const yieldEvery = options.yieldEvery ?? 10;
   const parsed = parseImport(input);
   const refused: ImportRefusal[] = parsed.refused.map((r) => ({ ...r }));
   const total = parsed.entries.length;
