@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assessTwinCapability } from '../src/domain/clinical-record';
-import { ingestFhirVitals } from '../src/ingest/fhir-vitals';
+import { assessTwinCapability } from '../core/domain/clinical-record';
+import { ingestFhirVitals } from '../core/vitals/fhir-vitals';
 import { calibrateFromRecord, clinicalInputsOf, TwinRefusedError } from '../workers/physiology/calibration/from-record';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

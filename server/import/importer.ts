@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { validateResource, OperationOutcomeError } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
-import { assessTwinCapability, readClinicalRecord } from '../../src/domain/clinical-record';
+import { assessTwinCapability, readClinicalRecord } from '../../core/domain/clinical-record';
 import { SERVER_ONLY_TYPES } from '../auth/rbac';
 import type { FhirStore } from '../fhir/store';
 import { FhirInputError, validateResourceBody } from '../fhir/validate';

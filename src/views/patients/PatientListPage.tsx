@@ -5,7 +5,7 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { Condition, Patient } from '@medplum/fhirtypes';
-import { IMPORT_ROLES } from '../../../server/contracts';
+import { IMPORT_ROLES } from '../../../core/contracts';
 import { useConditionsOfPatients, usePatients, useSession, useTwinPermission } from '../../sources/queries';
 import { Badge, ErrorNotice, Loading } from '../../ui/feedback';
 import { useDebouncedValue } from '../../ui/useDebouncedValue';

@@ -1,7 +1,7 @@
 // Pure display logic for FHIR Patient and Condition resources: what the patient list and the
 // workspace banner show. No React, no I/O.
 import type { CodeableConcept, Condition, HumanName, Identifier, Patient } from '@medplum/fhirtypes';
-import { isSocialFinding } from '../../domain/clinical-record';
+import { isSocialFinding } from '../../../core/domain/clinical-record';
 
 const PARTIAL_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 

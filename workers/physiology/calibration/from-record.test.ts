@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ingestFhirVitals } from '../../../src/ingest/fhir-vitals';
+import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { ageInflation } from './calibrate';
 import { doseMgOf, mapMedication } from './drug-classes';
 import { calibrateFromRecord, clinicalInputsOf, TwinRefusedError } from './from-record';

@@ -4,9 +4,9 @@
 // weighing less. What the twin cannot do for this patient (src/domain/clinical-record
 // assessTwinCapability) is checked first: a refusal throws TwinRefusedError with the reason.
 
-import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../src/domain/physiology';
-import { assessTwinCapability, readClinicalRecord, resourcesOf, type ClinicalRecord, type TwinCapability } from '../../../src/domain/clinical-record';
-import type { MedicationInput, VitalsIngestResult } from '../../../src/ingest/fhir-vitals';
+import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../core/domain/physiology';
+import { assessTwinCapability, readClinicalRecord, resourcesOf, type ClinicalRecord, type TwinCapability } from '../../../core/domain/clinical-record';
+import type { MedicationInput, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { REFERENCE_PATIENT, resolveParameters } from '../presets';
 import {
   calibrateTwin,

@@ -6,9 +6,9 @@
 // archetype is its prevalence in the patient's age group, so a record with no cardiac diagnosis and
 // normal vitals cannot be pulled into heart failure or aortic stenosis by one odd reading.
 
-import type { ModelParameters, ParameterName, PatientTraits } from '../../../src/domain/physiology';
-import type { ConditionCategory, RecordCondition } from '../../../src/domain/clinical-record';
-import { CONDITION_LABEL } from '../../../src/domain/clinical-record';
+import type { ModelParameters, ParameterName, PatientTraits } from '../../../core/domain/physiology';
+import type { ConditionCategory, RecordCondition } from '../../../core/domain/clinical-record';
+import { CONDITION_LABEL } from '../../../core/domain/clinical-record';
 import { PARAMETER_SPECS } from '../parameters';
 import { resolveParameters } from '../presets';
 import type { PriorArchetype } from './calibrate';
