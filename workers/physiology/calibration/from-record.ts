@@ -1,7 +1,7 @@
 // Calibrate the twin from a patient's normalised FHIR record (src/ingest/fhir-vitals): patient
 // traits from the record (defaults named when absent), the prior from the record's diagnoses and
 // therapy (record-prior.ts), observations = the latest plausible value of each kind, older ones
-// weighing less. What the twin cannot do for this patient (src/domain/clinical-record
+// weighing less. What the twin cannot do for this patient (core/domain/clinical-record
 // assessTwinCapability) is checked first: a refusal throws TwinRefusedError with the reason.
 
 import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../core/domain/physiology';
