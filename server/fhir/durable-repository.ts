@@ -230,31 +230,33 @@ export class DurableRepository extends FhirRepository<undefined> {
     const offset = searchRequest.offset ?? 0;
     const cursor = searchRequest.cursor !== undefined ? decodeCursor(compiled, searchRequest.cursor) : undefined;
     if (cursor && offset > 0) throw new OperationOutcomeError(badRequest('_cursor and _offset cannot be combined: follow the next link'));
-    const run = (): { rows: Record<string, SqlArg>[]; total: number | undefined; jsons: string[] } => {
+    const wantTotal = searchRequest.total !== 'none';
+    const run = (): { rows: Record<string, SqlArg>[]; total: number | undefined } => {
       let rows: Record<string, SqlArg>[] = [];
+      let total: number | undefined;
       if (count !== 0) {
         const after = cursor ? afterCursor(compiled, cursor) : undefined;
-        const sql =
-          `SELECT * FROM (${compiled.selectSql}) s${after ? ` WHERE ${after.sql}` : ''} ORDER BY ${compiled.orderBy}` +
+        // The total comes with the page (a window over every match, computed before LIMIT) except
+        // after a cursor, where the page's rows are only those after it.
+        const windowTotal = wantTotal && !after;
+        const page =
+          `SELECT s.*${windowTotal ? ', COUNT(*) OVER () AS total' : ''} FROM (${compiled.selectSql}) s${after ? ` WHERE ${after.sql}` : ''} ORDER BY ${compiled.orderBy}` +
           `${count !== undefined ? ' LIMIT ?' : ' LIMIT -1'}${offset > 0 ? ' OFFSET ?' : ''}`;
+        const sql = `SELECT p.*, v.json AS json FROM (${page}) p JOIN fhir_versions v ON v.seq = p.seq ORDER BY ${compiled.orderBy.replaceAll('s.', 'p.')}`;
         const args: SqlArg[] = [...compiled.selectArgs, ...(after?.args ?? [])];
         // One row more than asked: whether a next page exists, without counting.
         if (count !== undefined) args.push(count + 1);
         if (offset > 0) args.push(offset);
         rows = conn.prepare(sql).all(...args) as Record<string, SqlArg>[];
+        if (windowTotal) total = rows.length > 0 ? (rows[0]?.total as number) : undefined;
       }
-      const more = count !== undefined && rows.length > count;
-      if (more) rows = rows.slice(0, count);
-      let total: number | undefined;
-      if (searchRequest.total !== 'none') {
-        // Cheap when the page already holds every match; otherwise one COUNT over the same indexes.
-        total = !cursor && count !== 0 && !more && (rows.length > 0 || offset === 0) ? offset + rows.length : (conn.prepare(compiled.countSql).pluck().get(...compiled.countArgs) as number);
-      }
-      const jsons = rows.map((r) => conn.jsonBySeq.get(r.seq as number) as string);
-      return { rows, total, jsons };
+      if (wantTotal && total === undefined) total = conn.prepare(compiled.countSql).pluck().get(...compiled.countArgs) as number;
+      if (count !== undefined && rows.length > count) rows = rows.slice(0, count);
+      return { rows, total };
     };
     // One snapshot for the page and its total (the write connection is already in its transaction).
-    const { rows, total, jsons } = conn === this.reader ? this.readerDb.transaction(run)() : run();
+    const { rows, total } = conn === this.reader ? this.readerDb.transaction(run)() : run();
+    const jsons = rows.map((r) => r.json as string);
     const entry = jsons.map((json) => ({ resource: JSON.parse(json) as WithId<T> }));
     const bundle: Bundle<WithId<T>> = { resourceType: 'Bundle', type: 'searchset', ...(entry.length ? { entry } : {}), ...(total !== undefined ? { total } : {}) };
     const last = rows.at(-1);

@@ -32,8 +32,8 @@ export interface CompiledSearch {
   orderBy: string;
   sortCount: number;
   directions: boolean[];
-  /** Identifies the query (filters and sort) so that a cursor is only used with its own query. */
-  queryHash: string;
+  /** Identifies the query (filters and sort) so that a cursor is only used with its own query (computed on use). */
+  readonly queryHash: string;
 }
 
 function bad(message: string): OperationOutcomeError {
@@ -229,12 +229,12 @@ function compileFilter(registry: ParamRegistry, resourceType: string, filter: Fi
 }
 
 const SORT_COLUMN: Record<IndexedParam['table'], [asc: string, desc: string]> = {
-  idx_token: ['MIN(x.value)', 'MAX(x.value)'],
-  idx_ref: ['MIN(x.target)', 'MAX(x.target)'],
-  idx_date: ['MIN(x.lo)', 'MAX(x.hi)'],
-  idx_string: ['MIN(x.norm)', 'MAX(x.norm)'],
-  idx_uri: ['MIN(x.value)', 'MAX(x.value)'],
-  idx_quantity: ['MIN(x.value)', 'MAX(x.value)'],
+  idx_token: ['MIN(+x.value)', 'MAX(+x.value)'],
+  idx_ref: ['MIN(+x.target)', 'MAX(+x.target)'],
+  idx_date: ['MIN(+x.lo)', 'MAX(+x.hi)'],
+  idx_string: ['MIN(+x.norm)', 'MAX(+x.norm)'],
+  idx_uri: ['MIN(+x.value)', 'MAX(+x.value)'],
+  idx_quantity: ['MIN(+x.value)', 'MAX(+x.value)'],
 };
 
 export function compileSearch(registry: ParamRegistry, request: SearchRequest): CompiledSearch {
@@ -250,7 +250,9 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
     if (f === driver && f.condition) {
       where.push(`c.rid IN (SELECT x.rid FROM ${f.param.table} x WHERE x.pid = ?${cond})`);
     } else {
-      where.push(`${f.negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${f.param.table} x WHERE x.rid = c.rid AND x.pid = ?${cond})`);
+      // `+x.pid` (SQLite's no-op that disables an index on a term): probe this one resource's
+      // rows through the primary key (rid, pid, n), never a scan of a value index by pid.
+      where.push(`${f.negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${f.param.table} x WHERE x.rid = c.rid AND +x.pid = ?${cond})`);
     }
     whereArgs.push(f.param.pid, ...args);
   }
@@ -263,7 +265,9 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
     const param = registry.get(type, rule.code);
     if (!param) throw bad(`cannot sort ${type} by "${rule.code.slice(0, 64)}": not a supported search parameter`);
     const column = SORT_COLUMN[param.table][rule.descending ? 1 : 0];
-    keyCols.push(`(SELECT ${column} FROM ${param.table} x WHERE x.rid = c.rid AND x.pid = ?) AS k${i}`);
+    // `+` again: otherwise SQLite's min/max optimisation walks the value index (pid, value) from
+    // its end until it meets this rid.
+    keyCols.push(`(SELECT ${column} FROM ${param.table} x WHERE x.rid = c.rid AND +x.pid = ?) AS k${i}`);
     keyArgs.push(param.pid);
     order.push(rule.descending ? `(s.k${i} IS NULL) DESC, s.k${i} DESC` : `(s.k${i} IS NULL), s.k${i}`);
     directions.push(Boolean(rule.descending));
@@ -271,11 +275,15 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
   order.push('s.rid');
 
   const whereSql = where.join(' AND ');
-  const queryHash = createHash('sha256')
-    .update(JSON.stringify([type, request.filters ?? [], request.sortRules ?? []]))
-    .digest('base64url')
-    .slice(0, 16);
+  let hash: string | undefined;
   return {
+    get queryHash(): string {
+      hash ??= createHash('sha256')
+        .update(JSON.stringify([type, request.filters ?? [], request.sortRules ?? []]))
+        .digest('base64url')
+        .slice(0, 16);
+      return hash;
+    },
     selectSql: `SELECT c.rid AS rid, c.seq AS seq${keyCols.map((k) => `, ${k}`).join('')} FROM fhir_current c WHERE ${whereSql}`,
     selectArgs: [...keyArgs, ...whereArgs],
     countSql: `SELECT COUNT(*) FROM fhir_current c WHERE ${whereSql}`,
@@ -283,7 +291,6 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
     orderBy: order.join(', '),
     sortCount: keyCols.length,
     directions,
-    queryHash,
   };
 }
 
