@@ -38,18 +38,21 @@ export class FhirStore {
   private constructor(
     private readonly db: Db,
     readonly repo: DurableRepository,
+    /** Resources whose search index was built at open (a migration or a new parameter set); 0 normally. */
+    readonly indexedAtOpen: number,
   ) {}
 
   static async open(db: Db): Promise<FhirStore> {
     loadFhirDefinitions();
     const repo = new DurableRepository(db);
+    let indexed: number;
     try {
-      repo.open();
+      indexed = repo.open();
     } catch (err) {
       repo.close();
       throw err;
     }
-    return new FhirStore(db, repo);
+    return new FhirStore(db, repo, indexed);
   }
 
   /** Subscribes to committed creates/updates. Returns an unsubscribe function. */

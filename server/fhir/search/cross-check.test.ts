@@ -97,7 +97,7 @@ const patientQuery = queryOf(
   },
 );
 
-function buildObservation(o: fc.RecordValue<typeof observation> extends infer T ? T : never, i: number): Observation {
+function buildObservation(o: typeof observation extends fc.Arbitrary<infer T> ? T : never, i: number): Observation {
   return {
     resourceType: 'Observation',
     id: `o${i}`,

@@ -56,9 +56,11 @@ export function referenceId(target: string): string | null {
 export function extractRows(resource: Resource, params: readonly IndexedParam[], out: ExtractedRows = emptyRows()): ExtractedRows {
   const input = [toTypedValue(resource)];
   for (const p of params) {
+    const atom = p.atom;
+    if (!atom) continue;
     let values: TypedValue[];
     try {
-      values = p.atom.eval({ variables: {} }, input);
+      values = atom.eval({ variables: {} }, input);
     } catch {
       continue;
     }

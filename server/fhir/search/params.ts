@@ -16,8 +16,8 @@ export interface IndexedParam {
   code: string;
   type: IndexedParamType;
   expression: string;
-  /** Parsed once: evaluating a parsed atom is what costs at write time, not parsing. */
-  atom: FhirPathAtom;
+  /** Parsed on first use (a few thousand parameters exist; a store uses a few types' worth). */
+  readonly atom: FhirPathAtom | undefined;
   table: IndexTable;
 }
 
@@ -97,13 +97,26 @@ export class ParamRegistry {
     for (const d of this.defs) {
       const pid = pidOf.get(`${d.resourceType}\t${d.code}`);
       if (pid === undefined) throw new Error(`search index: no id for ${d.resourceType}.${d.code}; the index must be rebuilt`);
-      let atom: FhirPathAtom;
-      try {
-        atom = parseFhirPath(d.expression);
-      } catch {
-        continue; // an expression medplum cannot parse cannot be matched by it either
-      }
-      const param: IndexedParam = { pid, resourceType: d.resourceType, code: d.code, type: d.type, expression: d.expression, atom, table: TABLE_OF[d.type] };
+      let atom: FhirPathAtom | null | undefined;
+      const expression = d.expression;
+      const param: IndexedParam = {
+        pid,
+        resourceType: d.resourceType,
+        code: d.code,
+        type: d.type,
+        expression,
+        table: TABLE_OF[d.type],
+        get atom(): FhirPathAtom | undefined {
+          if (atom === undefined) {
+            try {
+              atom = parseFhirPath(expression);
+            } catch {
+              atom = null; // an expression medplum cannot parse cannot be matched by it either
+            }
+          }
+          return atom ?? undefined;
+        },
+      };
       let m = this.byType.get(d.resourceType);
       if (!m) {
         m = new Map();

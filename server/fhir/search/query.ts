@@ -17,6 +17,11 @@ export function normaliseSearchQuery(resourceType: string, query: RawQuery): Raw
     else out[key] = [...(Array.isArray(prior) ? prior : [prior]), ...(Array.isArray(value) ? value : [value])];
   };
   for (const [key, value] of Object.entries(query)) {
+    const base = key.split(':')[0] ?? key;
+    const type = base.startsWith('_') ? undefined : getSearchParameter(resourceType, base)?.type;
+    if (type === 'composite' || type === 'special') {
+      throw new OperationOutcomeError(badRequest(`search parameter ${base.slice(0, 64)} (${type}) is not supported by this server`));
+    }
     const colon = key.indexOf(':');
     if (colon < 0 || key.startsWith('_has')) {
       add(key, value);
