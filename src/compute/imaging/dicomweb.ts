@@ -3,7 +3,7 @@
 // auth, typed errors); Cornerstone's loader then fetches the frames itself from the same origin.
 import type { Http } from '../../sources/http';
 import {
-  orderSeriesFrames,
+  planSeriesFrames,
   seriesFromQido,
   studyFromQido,
   TAG,
@@ -28,6 +28,8 @@ export interface SeriesImageIds {
   modality?: string;
   /** Frames the viewer cannot decode, with the transfer syntax named. */
   unsupported: Array<{ sopInstanceUid: string; message: string }>;
+  /** What the volume planner did (repeated positions dropped, tilt, gaps…): shown to the user. */
+  warnings: string[];
 }
 
 function asArray(body: unknown): DicomJson[] {
@@ -70,8 +72,8 @@ export function imageIdsFromMetadata(absBase: string, studyUid: string, seriesUi
   const imageIds: string[] = [];
   const metadataByImageId = new Map<string, DicomJson>();
   const unsupported: SeriesImageIds['unsupported'] = [];
-  const ordered = orderSeriesFrames(instances);
-  for (const f of ordered) {
+  const plan = planSeriesFrames(instances);
+  for (const f of plan.frames) {
     const ts = str(f.dataset, TAG.TransferSyntaxUID) ?? str(f.dataset, TAG.AvailableTransferSyntaxUID);
     if (ts) {
       const info = transferSyntaxInfo(ts);
@@ -84,5 +86,5 @@ export function imageIdsFromMetadata(absBase: string, studyUid: string, seriesUi
     imageIds.push(id);
     metadataByImageId.set(id, f.dataset);
   }
-  return { imageIds, metadataByImageId, modality: str(instances[0] ?? {}, TAG.Modality), unsupported };
+  return { imageIds, metadataByImageId, modality: str(instances[0] ?? {}, TAG.Modality), unsupported, warnings: plan.warnings.map((w) => w.message) };
 }

@@ -48,6 +48,8 @@ export interface SeriesToOpen {
   imageIds: string[];
   modality?: string;
   patientId: string | null;
+  /** What the volume planner did to the series (repeated positions dropped, tilt, gaps): told to the user. */
+  warnings?: string[];
 }
 
 const ENGINE_ID = 'twinscope-imaging';

@@ -75,7 +75,7 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
         if (ids.imageIds.length === 0) {
           throw new Error(ids.unsupported[0]?.message ?? 'the series has no images');
         }
-        return { ...placeholder, imageIds: ids.imageIds, modality: ids.modality ?? s.modality };
+        return { ...placeholder, imageIds: ids.imageIds, modality: ids.modality ?? s.modality, warnings: ids.warnings };
       });
     },
     [dicomweb, props.patientId, state.cs, setLayout, open],
@@ -84,7 +84,7 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
   const openLocal = useCallback(
     (s: LocalSeries) => {
       flushSync(() => setLayout('stack', false));
-      void open({ id: s.key, description: s.description, imageIds: s.imageIds, modality: s.modality, patientId: null });
+      void open({ id: s.key, description: s.description, imageIds: s.imageIds, modality: s.modality, patientId: null, warnings: s.warnings });
     },
     [setLayout, open],
   );

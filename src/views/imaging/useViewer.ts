@@ -208,7 +208,11 @@ export function useViewer() {
             pending = progress;
           },
         });
-        let notice = opened.noVolumeReason ? `Shown as a stack only: ${opened.noVolumeReason}, so there is no three-plane view.` : null;
+        const notices = [
+          ...(ready.warnings ?? []).map((w) => `This series: ${w}.`),
+          ...(opened.noVolumeReason ? [`Shown as a stack only: ${opened.noVolumeReason}, so there is no three-plane view.`] : []),
+        ];
+        let notice = notices.length > 0 ? notices.join(' ') : null;
         if (opened.mprReady) {
           try {
             const volume = viewer.exportImageVolume();
