@@ -18,6 +18,8 @@ export interface DicomwebClient {
   studiesForPatient(patientId: string, signal?: AbortSignal): Promise<StudySummary[]>;
   seriesOfStudy(studyUid: string, signal?: AbortSignal): Promise<SeriesSummary[]>;
   seriesImageIds(studyUid: string, seriesUid: string, signal?: AbortSignal): Promise<SeriesImageIds>;
+  /** The PACS's entry for one study, whoever it is filed under (null: the PACS does not hold it). */
+  studyByUid(studyUid: string, signal?: AbortSignal): Promise<{ studyInstanceUid: string; patientId: string | null } | null>;
 }
 
 export interface SeriesImageIds {
@@ -56,6 +58,11 @@ export function createDicomwebClient(http: Http, base = '/dicomweb', origin = gl
         .map((d) => seriesFromQido(studyUid, d))
         .filter((s): s is SeriesSummary => s !== null)
         .sort((a, b) => (a.number ?? 1e9) - (b.number ?? 1e9));
+    },
+    async studyByUid(studyUid, signal) {
+      const { body } = await http<unknown>(`${base}/studies?StudyInstanceUID=${enc(studyUid)}&includefield=00100020`, { headers: json, signal });
+      const hit = asArray(body).find((d) => str(d, TAG.StudyInstanceUID) === studyUid);
+      return hit ? { studyInstanceUid: studyUid, patientId: str(hit, '00100020') ?? null } : null;
     },
     async seriesImageIds(studyUid, seriesUid, signal) {
       const { body } = await http<unknown>(`${base}/studies/${enc(studyUid)}/series/${enc(seriesUid)}/metadata`, {

@@ -50,6 +50,11 @@ export interface SeriesToOpen {
   patientId: string | null;
   /** What the volume planner did to the series (repeated positions dropped, tilt, gaps): told to the user. */
   warnings?: string[];
+  /**
+   * Set when the user chose to view another patient's images (acknowledged): shown as a
+   * persistent alert over the viewer for as long as they are open.
+   */
+  identityWarning?: string;
 }
 
 const ENGINE_ID = 'twinscope-imaging';

@@ -60,6 +60,9 @@ export interface SeriesPlan {
 export interface StudyGroup {
   studyInstanceUid: string;
   patientId: string;
+  /** DICOM PN and DA of the study's first instance (identity check against the open patient). */
+  patientName: string;
+  patientBirthDate: string;
   studyDate: string;
   studyDescription: string;
   series: SeriesPlan[];
@@ -128,6 +131,8 @@ export function groupInstances(instances: readonly DicomInstance[]): StudyGroup[
         study = {
           studyInstanceUid: inst.studyInstanceUid,
           patientId: inst.patientId,
+          patientName: inst.patientName,
+          patientBirthDate: inst.patientBirthDate,
           studyDate: inst.studyDate,
           studyDescription: inst.studyDescription,
           series: [],

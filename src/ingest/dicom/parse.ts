@@ -42,6 +42,10 @@ export interface DicomInstance {
   /** Where each UID came from; 'derived' ids are stable hashes, never written back as UIDs. */
   uidSource: { study: UidSource; series: UidSource; sop: UidSource };
   patientId: string;
+  /** DICOM PN as stored ("Family^Given"), for the identity check against the open patient. */
+  patientName: string;
+  /** DICOM DA (YYYYMMDD) or ''. */
+  patientBirthDate: string;
   studyDate: string;
   studyDescription: string;
   seriesDescription: string;
@@ -351,6 +355,8 @@ function parseUnchecked(file: string, bytes: Uint8Array, options: ParseOptions):
     seriesInstanceUid,
     uidSource: { study: studySource, series: seriesSource, sop: sopSource },
     patientId,
+    patientName: str(ds, 'x00100010'),
+    patientBirthDate: str(ds, 'x00100030'),
     studyDate,
     studyDescription: str(ds, 'x00081030'),
     seriesDescription,

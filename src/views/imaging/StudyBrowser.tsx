@@ -11,6 +11,7 @@ import {
   type StudySummary,
 } from '../../compute/imaging/dicomJson';
 import type { DicomwebClient } from '../../compute/imaging/dicomweb';
+import { expectedPatient } from '../../compute/imaging/patientIdentity';
 import { fhir } from '../../sources/api';
 import { usePatient } from '../../sources/queries';
 import { ErrorNotice, Loading } from '../../ui/feedback';
@@ -45,7 +46,19 @@ export function useStudies(patientId: string, dicomweb: DicomwebClient) {
     (fhirStudies.data ?? []).map(studyFromFhir).filter((s): s is StudySummary => s !== null),
     qido.data ?? [],
   );
-  return { studies, fhirStudies, qido };
+  // A study the record links but the PACS does not list for this patient: ask the PACS for it by
+  // UID, so one filed under another PatientID is named as such (issue 17), not "not found".
+  const recordOnly = qido.isSuccess ? studies.filter((s) => s.foundIn.length === 1 && s.foundIn[0] === 'fhir').map((s) => s.studyInstanceUid) : [];
+  const filedUnder = useQuery({
+    queryKey: ['dicomweb', 'studies', 'by-uid', recordOnly],
+    enabled: recordOnly.length > 0,
+    queryFn: async ({ signal }) => {
+      const found = await Promise.all(recordOnly.map((uid) => dicomweb.studyByUid(uid, signal)));
+      return new Map(found.filter((f): f is NonNullable<typeof f> => f !== null).map((f) => [f.studyInstanceUid, f.patientId]));
+    },
+  });
+  const expected = patient.data ? expectedPatient(patientId, patient.data, mrn) : null;
+  return { studies, fhirStudies, qido, filedUnder: filedUnder.data, expected };
 }
 
 export function StudyBrowser(props: {
@@ -55,7 +68,7 @@ export function StudyBrowser(props: {
   openSeriesUid: string | null;
   disabled: boolean;
 }): ReactNode {
-  const { studies, fhirStudies, qido } = useStudies(props.patientId, props.dicomweb);
+  const { studies, fhirStudies, qido, filedUnder, expected } = useStudies(props.patientId, props.dicomweb);
   const [selected, setSelected] = useState<string | null>(null);
   const current = studies.find((s) => s.studyInstanceUid === selected) ?? studies[0];
   const series = useQuery({
@@ -88,9 +101,17 @@ export function StudyBrowser(props: {
                   {formatDicomDate(s.date)} · {s.modalities.join('/') || '—'}
                   {s.instanceCount !== undefined ? ` · ${s.instanceCount} images` : ''}
                 </span>
-                {s.foundIn.length === 1 && (
-                  <span className="muted small">{s.foundIn[0] === 'fhir' ? 'in the record, not found in the PACS' : 'in the PACS, not linked in the record'}</span>
-                )}
+                {s.foundIn.length === 1 && (() => {
+                  const other = filedUnder?.get(s.studyInstanceUid);
+                  if (filedUnder?.has(s.studyInstanceUid) && (other === null || other === undefined || !expected?.ids.includes(other))) {
+                    return (
+                      <span className="notice notice-error small" role="alert">
+                        filed in the PACS under another PatientID ({other || 'none'}), not {expected?.label ?? 'this patient'}: its images will not be shown here
+                      </span>
+                    );
+                  }
+                  return <span className="muted small">{s.foundIn[0] === 'fhir' ? 'in the record, not found in the PACS' : 'in the PACS, not linked in the record'}</span>;
+                })()}
               </button>
             </li>
           ))}
