@@ -3,12 +3,12 @@
 // accepts every SOP class (SR, SEG, presentation states), so non-images are fine here.
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { inflateRawSync } from 'node:zlib';
-import { checkPart10Preamble } from '../../src/ingest/dicom/parse';
-import { DicomIngestError, rejection } from '../../src/ingest/dicom/errors';
-import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo } from '../../src/ingest/dicom/transferSyntax';
-import { frameBytes } from '../../src/ingest/dicom/volume';
-import { checkPixelModule } from '../../src/ingest/dicom/validate';
-import type { DicomInstance } from '../../src/ingest/dicom/parse';
+import { checkPart10Preamble } from '../../core/dicom/parse';
+import { DicomIngestError, rejection } from '../../core/dicom/errors';
+import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo } from '../../core/dicom/transferSyntax';
+import { frameBytes } from '../../core/dicom/volume';
+import { checkPixelModule } from '../../core/dicom/validate';
+import type { DicomInstance } from '../../core/dicom/parse';
 import { setTopLevelUids, derivedUid } from './uidRepair';
 import { dataSetToDicomJson, implicitVrCallback, personNameText, type DicomJsonObject } from './dicomJson';
 
@@ -190,7 +190,7 @@ export function parseForStore(original: Uint8Array): ParsedStoreInstance {
   const bitsAllocated = usOrNull(ds, 'x00280100');
   const frames = intOrNull(ds, 'x00280008') ?? 1;
   if (pixel) {
-    // The same check as the local import (src/ingest/dicom/validate.ts): the PACS refuses what
+    // The same check as the local import (core/dicom/validate.ts): the PACS refuses what
     // the viewer would refuse, instead of storing an image nobody can open.
     try {
       checkPixelModule({

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DicomStore } from '../../dicomweb/store';
 import { FhirStore } from '../../fhir/store';
 import { openDatabase } from '../../storage/database';
-import { importDicomFiles } from '../../../src/ingest/dicom/import';
+import { importDicomFiles } from '../../../core/dicom/import';
 import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER, MRN_SYSTEM } from '../ids';
 import { seedDemoData } from '../seed';
 import { DEMO_AS_IMAGING_STUDY, DEMO_DICOMWEB_ENDPOINT } from './ids';

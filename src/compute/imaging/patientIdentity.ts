@@ -3,7 +3,7 @@
 // study filed under another PatientID was only "not found in the PACS"). Pure: the caller gives
 // the record's patient and the DICOM attributes; the answer is the mismatch in words, or null.
 import type { Patient } from '@medplum/fhirtypes';
-import type { DicomJson } from './dicomJson';
+import type { DicomJson } from '../../../core/dicom/dicomJson';
 
 /** The open patient as the record knows them. */
 export interface ExpectedPatient {

@@ -9,7 +9,7 @@ import {
   type FhirImagingStudy,
   type SeriesSummary,
   type StudySummary,
-} from '../../compute/imaging/dicomJson';
+} from '../../../core/dicom/dicomJson';
 import type { DicomwebClient } from '../../compute/imaging/dicomweb';
 import { expectedPatient } from '../../compute/imaging/patientIdentity';
 import { fhir } from '../../sources/api';

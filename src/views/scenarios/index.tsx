@@ -7,10 +7,10 @@ import { CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ResponsiveContain
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { physiologyPool } from '../../compute/physiology';
 import { twinCalibrationClient } from '../../compute/twinCalibration';
-import { METRIC_INFO, type BeatWaveforms, type MetricKey } from '../../domain/physiology';
-import { comparisonCsv, comparisonRows, COMPARISON_ENDPOINTS, displayUnit, formatMetric } from '../../domain/scenarioComparison';
-import { describeInterventions, SCENARIO_TEMPLATES, templateById, type TemplateId } from '../../domain/scenarioTemplates';
-import { carePlanBundle } from '../../domain/twinRecords';
+import { METRIC_INFO, type BeatWaveforms, type MetricKey } from '../../../core/domain/physiology';
+import { comparisonCsv, comparisonRows, COMPARISON_ENDPOINTS, displayUnit, formatMetric } from '../../../core/domain/scenarioComparison';
+import { describeInterventions, SCENARIO_TEMPLATES, templateById, type TemplateId } from '../../../core/domain/scenarioTemplates';
+import { carePlanBundle } from '../../../core/domain/twinRecords';
 import { useSession, useTwinPermission } from '../../sources/queries';
 import { addScenario, BASELINE_ID, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
 import { calibrateTwin, selectTwinPatient, TWIN_MODEL, twinStore, useTwin } from '../../twin/twinState';

@@ -4,10 +4,10 @@
 // PNG/CSV export. Data shaping is in src/ingest (timelineRows, lttb); this file only renders.
 import { memo, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Area, Brush, ComposedChart, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import type { IssuedForecast } from '../../ingest/forecastCoverage';
-import { lowerBound, lttbIndices } from '../../ingest/lttb';
-import { panelRows, type TimelineRow } from '../../ingest/timelineRows';
-import { seriesSpan, type TimelineKind, type VitalSeries } from '../../ingest/vitalSeries';
+import type { IssuedForecast } from '../../../core/vitals/forecastCoverage';
+import { lowerBound, lttbIndices } from '../../../core/vitals/lttb';
+import { panelRows, type TimelineRow } from '../../../core/vitals/timelineRows';
+import { seriesSpan, type TimelineKind, type VitalSeries } from '../../../core/vitals/vitalSeries';
 import { downloadCsv, downloadPng } from './chartExport';
 import { OKABE_ITO } from './palette';
 

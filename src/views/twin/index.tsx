@@ -5,9 +5,9 @@ import { useDeferredValue, useEffect, useMemo, useRef, useState, type ReactNode 
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { useSession, useTwinPermission } from '../../sources/queries';
 import { twinCalibrationClient } from '../../compute/twinCalibration';
-import { alertAckBundle, forecastBundle, type ForecastPoint } from '../../domain/twinRecords';
-import { bandAt, coverageSummary } from '../../ingest/forecastCoverage';
-import { buildVitalSeries } from '../../ingest/vitalSeries';
+import { alertAckBundle, forecastBundle, type ForecastPoint } from '../../../core/domain/twinRecords';
+import { bandAt, coverageSummary } from '../../../core/vitals/forecastCoverage';
+import { buildVitalSeries } from '../../../core/vitals/vitalSeries';
 import { calibrateTwin, FORECAST_KEYS, markAcknowledged, selectTwinPatient, TWIN_MODEL, twinStore, useTwin, type ForecastKey } from '../../twin/twinState';
 import { ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
 import { postTransaction, useLiveReadings, useTwinRecord } from './useTwinRecord';

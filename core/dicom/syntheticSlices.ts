@@ -26,13 +26,19 @@ export interface SyntheticSlice {
 const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
+/** ASCII text as bytes (every value written here is ASCII; core/ has no TextEncoder typing). */
+function ascii(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0x7f;
+  return out;
+}
+
 function pad(s: string, padChar: string): string {
   return s.length % 2 === 0 ? s : s + padChar;
 }
 
 class Writer {
   private readonly chunks: Uint8Array[] = [];
-  private readonly enc = new TextEncoder();
   length = 0;
 
   private push(b: Uint8Array): void {
@@ -55,7 +61,7 @@ class Writer {
   }
 
   text(group: number, element: number, vr: string, value: string): void {
-    this.element(group, element, vr, this.enc.encode(pad(value, vr === 'UI' ? '\0' : ' ')));
+    this.element(group, element, vr, ascii(pad(value, vr === 'UI' ? '\0' : ' ')));
   }
 
   us(group: number, element: number, value: number): void {
@@ -125,7 +131,7 @@ export function syntheticCtSlice(s: SyntheticSlice): Uint8Array {
   const gl = groupLength.bytes();
 
   const out = new Uint8Array(132 + gl.length + metaBytes.length + dataset.length);
-  out.set(new TextEncoder().encode('DICM'), 128);
+  out.set(ascii('DICM'), 128);
   out.set(gl, 132);
   out.set(metaBytes, 132 + gl.length);
   out.set(dataset, 132 + gl.length + metaBytes.length);

@@ -1,7 +1,7 @@
 // Reading DICOM JSON (PS3.18 F.2) from QIDO-RS and WADO-RS metadata, and ordering a series'
 // instances for display. Pure: no fetch, no Cornerstone.
-import type { Vec3 } from '../../domain/imaging';
-import { planStack, type SeriesWarning } from '../../ingest/dicom/group';
+import type { Vec3 } from '../domain/imaging';
+import { planStack, type SeriesWarning } from './group';
 
 /** One DICOM JSON dataset: tag (8 hex digits) → { vr, Value?, BulkDataURI?, InlineBinary? }. */
 export type DicomJson = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string; InlineBinary?: string }>;
@@ -175,7 +175,7 @@ export interface SeriesFramePlan {
 
 /**
  * WADO-RS series metadata → the frames to show, through THE volume planner of the local import
- * (planStack in src/ingest/dicom/group.ts): sorted along the slice normal, one slice per
+ * (planStack in core/dicom/group.ts): sorted along the slice normal, one slice per
  * position (a re-sent copy under a new SOP UID is dropped with a notice), the same warnings as
  * a local import of the same files (issue 17). Multi-frame objects and series mixing
  * orientations or sizes are not one stack: those keep every frame, by position along the normal
