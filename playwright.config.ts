@@ -50,6 +50,8 @@ export default defineConfig({
       TWIN_DATA_DIR: dataDir,
       TWIN_FEED_INTERVAL_MS: '1500',
       NODE_ENV: 'production',
+      // The anatomy e2e checks volumes against the liver phantom's ground truth.
+      TWIN_DEMO_LIVER_CT: 'phantom',
     },
   },
 });

@@ -33,6 +33,7 @@ import { installSecurityHeaders } from './http/security-headers';
 import { registerStaticSpa } from './http/static-spa';
 import { openDatabase, type Db } from './storage/database';
 import { registerLiveEvents } from './events/plugin';
+import { registerImportRoutes } from './import/routes';
 import { registerMonitorFeed } from './feed/monitor';
 import { DEMO_MONITORED_PATIENT } from './demo/ids';
 import { createUpstreamFhir, startUpstream, upstreamFhirForwarder } from './upstream';
@@ -254,6 +255,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   registerLiveEvents(app, upstream ? { hub: upstream.hub } : {});
   registerMonitorFeed(app, DEMO_MONITORED_PATIENT);
   await setupDicomweb(app, { seedDemo, ...(overrides.demoPhantom ? { demoPhantom: overrides.demoPhantom } : {}) });
+  await registerImportRoutes(app); // server/import/: POST /api/import (IMPORT_ROLES)
 
   await registerStaticSpa(app, config.staticDir);
   app.addHook('onClose', async () => {

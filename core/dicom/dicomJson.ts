@@ -1,5 +1,7 @@
 // Reading DICOM JSON (PS3.18 F.2) from QIDO-RS and WADO-RS metadata, and ordering a series'
 // instances for display. Pure: no fetch, no Cornerstone.
+import type { Vec3 } from '../domain/imaging';
+import { planStack, type SeriesWarning } from './group';
 
 /** One DICOM JSON dataset: tag (8 hex digits) → { vr, Value?, BulkDataURI?, InlineBinary? }. */
 export type DicomJson = Record<string, { vr: string; Value?: unknown[]; BulkDataURI?: string; InlineBinary?: string }>;
@@ -21,6 +23,11 @@ export const TAG = {
   NumberOfFrames: '00280008',
   ImagePositionPatient: '00200032',
   ImageOrientationPatient: '00200037',
+  PixelSpacing: '00280030',
+  SliceThickness: '00180050',
+  SpacingBetweenSlices: '00180088',
+  Rows: '00280010',
+  Columns: '00280011',
   TransferSyntaxUID: '00020010',
   AvailableTransferSyntaxUID: '00083002',
 } as const;
@@ -160,24 +167,61 @@ export interface InstanceFrameRef {
   dataset: DicomJson;
 }
 
+/** A series' frames in display order, with the planner's warnings (what the user is told). */
+export interface SeriesFramePlan {
+  frames: InstanceFrameRef[];
+  warnings: SeriesWarning[];
+}
+
 /**
- * Every frame of a series in display order: by position along the slice normal when all
- * instances have ImagePositionPatient and share one orientation (what the volume needs), else by
- * InstanceNumber, else as received. Ties keep the received order (stable sort).
+ * WADO-RS series metadata → the frames to show, through THE volume planner of the local import
+ * (planStack in core/dicom/group.ts): sorted along the slice normal, one slice per
+ * position (a re-sent copy under a new SOP UID is dropped with a notice), the same warnings as
+ * a local import of the same files (issue 17). Multi-frame objects and series mixing
+ * orientations or sizes are not one stack: those keep every frame, by position along the normal
+ * when possible, else by InstanceNumber, and say so.
  */
-export function orderSeriesFrames(instances: DicomJson[]): InstanceFrameRef[] {
+export function planSeriesFrames(instances: DicomJson[]): SeriesFramePlan {
   const withUid = instances.filter((d) => str(d, TAG.SOPInstanceUID));
   const iop = nums(withUid[0] ?? {}, TAG.ImageOrientationPatient);
-  const sameOrientation =
-    iop !== undefined &&
-    iop.length === 6 &&
-    withUid.every((d) => {
-      const o = nums(d, TAG.ImageOrientationPatient);
-      return o !== undefined && o.length === 6 && o.every((x, i) => Math.abs(x - (iop[i] ?? 0)) < 1e-4);
+  const sizeOf = (d: DicomJson): string => `${num(d, TAG.Columns) ?? '?'}x${num(d, TAG.Rows) ?? '?'}`;
+  const size0 = sizeOf(withUid[0] ?? {});
+  const sameOrientation = withUid.every((d) => {
+    const o = nums(d, TAG.ImageOrientationPatient);
+    if (iop === undefined || iop.length !== 6) return o === undefined;
+    return o !== undefined && o.length === 6 && o.every((x, i) => Math.abs(x - (iop[i] ?? 0)) < 1e-3);
+  });
+  const sameSize = withUid.every((d) => sizeOf(d) === size0);
+  const multiFrame = withUid.some((d) => (num(d, TAG.NumberOfFrames) ?? 1) > 1);
+  if (sameOrientation && sameSize && !multiFrame && withUid.length > 0) {
+    const stack = withUid.map((d, order) => {
+      const p = nums(d, TAG.ImagePositionPatient);
+      const ps = nums(d, TAG.PixelSpacing);
+      return {
+        dataset: d,
+        positionLps: p !== undefined && p.length === 3 ? ([p[0]!, p[1]!, p[2]!] as Vec3) : null,
+        distanceMm: 0,
+        instanceNumber: num(d, TAG.InstanceNumber) ?? null,
+        order,
+        frame: 0,
+        pixelSpacingMm: ps !== undefined && ps.length === 2 ? ([ps[0]!, ps[1]!] as [number, number]) : null,
+        sliceThicknessMm: num(d, TAG.SliceThickness) ?? null,
+        spacingBetweenSlicesMm: num(d, TAG.SpacingBetweenSlices) ?? null,
+      };
     });
+    const planned = planStack(stack, iop !== undefined && iop.length === 6 ? iop : null, { columns: num(withUid[0]!, TAG.Columns) ?? 0, rows: num(withUid[0]!, TAG.Rows) ?? 0 });
+    return {
+      frames: planned.slices.map((s) => ({ sopInstanceUid: str(s.dataset, TAG.SOPInstanceUID)!, frame: 1, dataset: s.dataset })),
+      warnings: planned.warnings,
+    };
+  }
+  const warnings: SeriesWarning[] = [];
+  if (!sameOrientation || !sameSize) {
+    warnings.push({ code: 'mixed-series', message: 'the series mixes orientations or image sizes: every image is shown in instance order, and no single volume fits them all' });
+  }
   const allPositions = withUid.every((d) => (nums(d, TAG.ImagePositionPatient)?.length ?? 0) === 3);
   let keyed: Array<{ d: DicomJson; key: number; idx: number }>;
-  if (sameOrientation && allPositions && iop) {
+  if (sameOrientation && allPositions && iop && iop.length === 6) {
     const n = cross([iop[0]!, iop[1]!, iop[2]!], [iop[3]!, iop[4]!, iop[5]!]);
     keyed = withUid.map((d, idx) => {
       const p = nums(d, TAG.ImagePositionPatient)!;
@@ -187,12 +231,17 @@ export function orderSeriesFrames(instances: DicomJson[]): InstanceFrameRef[] {
     keyed = withUid.map((d, idx) => ({ d, key: num(d, TAG.InstanceNumber) ?? idx, idx }));
   }
   keyed.sort((a, b) => a.key - b.key || a.idx - b.idx);
-  const out: InstanceFrameRef[] = [];
+  const frames: InstanceFrameRef[] = [];
   for (const { d } of keyed) {
-    const frames = Math.max(1, Math.floor(num(d, TAG.NumberOfFrames) ?? 1));
-    for (let f = 1; f <= frames; f++) out.push({ sopInstanceUid: str(d, TAG.SOPInstanceUID)!, frame: f, dataset: d });
+    const count = Math.max(1, Math.floor(num(d, TAG.NumberOfFrames) ?? 1));
+    for (let f = 1; f <= count; f++) frames.push({ sopInstanceUid: str(d, TAG.SOPInstanceUID)!, frame: f, dataset: d });
   }
-  return out;
+  return { frames, warnings };
+}
+
+/** The frames of planSeriesFrames alone. */
+export function orderSeriesFrames(instances: DicomJson[]): InstanceFrameRef[] {
+  return planSeriesFrames(instances).frames;
 }
 
 function cross(a: [number, number, number], b: [number, number, number]): [number, number, number] {

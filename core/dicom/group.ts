@@ -60,6 +60,9 @@ export interface SeriesPlan {
 export interface StudyGroup {
   studyInstanceUid: string;
   patientId: string;
+  /** DICOM PN and DA of the study's first instance (identity check against the open patient). */
+  patientName: string;
+  patientBirthDate: string;
   studyDate: string;
   studyDescription: string;
   series: SeriesPlan[];
@@ -128,6 +131,8 @@ export function groupInstances(instances: readonly DicomInstance[]): StudyGroup[
         study = {
           studyInstanceUid: inst.studyInstanceUid,
           patientId: inst.patientId,
+          patientName: inst.patientName,
+          patientBirthDate: inst.patientBirthDate,
           studyDate: inst.studyDate,
           studyDescription: inst.studyDescription,
           series: [],
@@ -143,22 +148,55 @@ export function groupInstances(instances: readonly DicomInstance[]): StudyGroup[
   return [...studies.values()];
 }
 
-function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: string): SeriesPlan {
+/**
+ * One slice of a stack as the planner sees it, whatever it came from: a parsed Part 10 frame
+ * (local import, Anatomy's download, the CLI) or a WADO-RS metadata entry (the Imaging view's
+ * PACS path). `distanceMm` is written by the planner.
+ */
+export interface StackSlice {
+  positionLps: Vec3 | null;
+  /** Signed distance along the slice normal, mm; set by planStack (0 without positions). */
+  distanceMm: number;
+  instanceNumber: number | null;
+  /** Tie-break after instance number: input order, then frame. */
+  order: number;
+  frame: number;
+  pixelSpacingMm: [number, number] | null;
+  sliceThicknessMm: number | null;
+  spacingBetweenSlicesMm: number | null;
+}
+
+export interface StackPlan<S extends StackSlice> {
+  /** Slices kept for the volume, in order along the normal. */
+  slices: S[];
+  geometry: VolumeGeometry;
+  warnings: SeriesWarning[];
+}
+
+/**
+ * THE volume planner (issue 17: one builder for every path, so every path gives the same volume
+ * and the same warnings). Sorts along the slice normal, keeps the first slice at each repeated
+ * position, derives spacing from the first and last positions (mean), detects gantry tilt (the
+ * k axis follows the real step: a sheared grid, exact voxel → LPS) and uneven gaps, and falls
+ * back to instance number when positions are missing. Pure; `slices` is sorted in place.
+ */
+export function planStack<S extends StackSlice>(
+  slices: S[],
+  orientationIn: readonly number[] | null,
+  size: { columns: number; rows: number },
+): StackPlan<S> {
   const warnings: SeriesWarning[] = [];
-  const first = bucket.first;
-  let orientation = bucket.orientation;
+  let orientation = orientationIn;
   if (!orientation) {
     warnings.push({ code: 'missing-orientation', message: 'no Image Orientation (Patient): axial orientation assumed' });
     orientation = [1, 0, 0, 0, 1, 0];
   }
-  const rowDir: Vec3 = [orientation[0], orientation[1], orientation[2]];
-  const colDir: Vec3 = [orientation[3], orientation[4], orientation[5]];
+  const rowDir: Vec3 = [orientation[0]!, orientation[1]!, orientation[2]!];
+  const colDir: Vec3 = [orientation[3]!, orientation[4]!, orientation[5]!];
   const normal = cross(rowDir, colDir);
 
-  const slices = bucket.slices;
   const allPositioned = slices.every((s) => s.positionLps !== null);
-  const byInstanceOrder = (a: SliceRef, b: SliceRef): number =>
-    (instances[a.instance]!.instanceNumber ?? 0) - (instances[b.instance]!.instanceNumber ?? 0) || a.instance - b.instance || a.frame - b.frame;
+  const byInstanceOrder = (a: S, b: S): number => (a.instanceNumber ?? 0) - (b.instanceNumber ?? 0) || a.order - b.order || a.frame - b.frame;
   if (allPositioned) {
     for (const s of slices) s.distanceMm = dot(s.positionLps!, normal);
     slices.sort((a, b) => a.distanceMm - b.distanceMm || byInstanceOrder(a, b));
@@ -170,7 +208,7 @@ function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: st
     slices.sort(byInstanceOrder);
   }
 
-  // Duplicate positions (several phases or echoes at one place): keep the first of each.
+  // Duplicate positions (several phases or echoes at one place, or a re-sent copy): keep the first of each.
   let kept = slices;
   if (allPositioned && slices.length > 1) {
     kept = [slices[0]!];
@@ -185,9 +223,8 @@ function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: st
     }
   }
 
-  const inst0 = instances[kept[0]!.instance]!;
-  const frame0 = inst0.frames[kept[0]!.frame]!;
-  let pixelSpacing = frame0.pixelSpacingMm;
+  const first = kept[0]!;
+  let pixelSpacing = first.pixelSpacingMm;
   if (!pixelSpacing) {
     warnings.push({ code: 'missing-spacing', message: 'no Pixel Spacing: 1 mm assumed, so distances and volumes are not in real millimetres' });
     pixelSpacing = [1, 1];
@@ -195,7 +232,7 @@ function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: st
 
   let kDir: Vec3 = normal;
   let kSpacing: number;
-  const fallbackSpacing = inst0.spacingBetweenSlicesMm ?? frame0.sliceThicknessMm ?? 1;
+  const fallbackSpacing = first.spacingBetweenSlicesMm ?? first.sliceThicknessMm ?? 1;
   if (kept.length < 2 || !allPositioned) {
     kSpacing = fallbackSpacing > 0 ? fallbackSpacing : 1;
     if (kept.length < 2) warnings.push({ code: 'single-slice', message: 'one slice only: a 2D image, not a volume' });
@@ -232,7 +269,42 @@ function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: st
     }
   }
 
-  const originLps: Vec3 = kept[0]!.positionLps ?? [0, 0, 0];
+  const originLps: Vec3 = first.positionLps ?? [0, 0, 0];
+  return {
+    slices: kept,
+    geometry: {
+      dimensions: [size.columns, size.rows, kept.length],
+      // DICOM PixelSpacing is [row spacing (between rows, along j), column spacing (along i)].
+      spacingMm: [pixelSpacing[1], pixelSpacing[0], kSpacing],
+      originLps: [originLps[0], originLps[1], originLps[2]],
+      directionLps: [rowDir[0], rowDir[1], rowDir[2], colDir[0], colDir[1], colDir[2], kDir[0], kDir[1], kDir[2]],
+    },
+    warnings,
+  };
+}
+
+function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: string): SeriesPlan {
+  const first = bucket.first;
+  const stack = bucket.slices.map((ref) => {
+    const inst = instances[ref.instance]!;
+    const frame = inst.frames[ref.frame]!;
+    return {
+      ref,
+      positionLps: ref.positionLps,
+      distanceMm: 0,
+      instanceNumber: inst.instanceNumber,
+      order: ref.instance,
+      frame: ref.frame,
+      pixelSpacingMm: frame.pixelSpacingMm,
+      sliceThicknessMm: frame.sliceThicknessMm,
+      spacingBetweenSlicesMm: inst.spacingBetweenSlicesMm,
+    };
+  });
+  const planned = planStack(stack, bucket.orientation, { columns: first.columns, rows: first.rows });
+  const kept = planned.slices.map((s) => {
+    s.ref.distanceMm = s.distanceMm;
+    return s.ref;
+  });
   const tsUids = [...new Set(kept.map((s) => instances[s.instance]!.transferSyntax.uid))];
   const syntaxes = kept.map((s) => instances[s.instance]!.transferSyntax);
   return {
@@ -245,14 +317,8 @@ function planSeries(bucket: Bucket, instances: readonly DicomInstance[], key: st
     rows: first.rows,
     columns: first.columns,
     slices: kept,
-    geometry: {
-      dimensions: [first.columns, first.rows, kept.length],
-      // DICOM PixelSpacing is [row spacing (between rows, along j), column spacing (along i)].
-      spacingMm: [pixelSpacing[1], pixelSpacing[0], kSpacing],
-      originLps: [originLps[0], originLps[1], originLps[2]],
-      directionLps: [rowDir[0], rowDir[1], rowDir[2], colDir[0], colDir[1], colDir[2], kDir[0], kDir[1], kDir[2]],
-    },
-    warnings,
+    geometry: planned.geometry,
+    warnings: planned.warnings,
     transferSyntaxUids: tsUids,
     nativeDecodable: syntaxes.every((t) => t.nativeDecode),
     browserDecodable: syntaxes.every((t) => t.browserCodec),

@@ -6,25 +6,10 @@ import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import type { Vec3 } from '../domain/imaging';
 import { DicomIngestError, describeThrown, rejection } from './errors';
 import { fnv1a64Bytes, fnv1a64Hex } from './hash';
-import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, isKnownTransferSyntax, transferSyntaxInfo, type TransferSyntaxInfo } from './transferSyntax';
+import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo, type TransferSyntaxInfo } from './transferSyntax';
+import { checkPixelModule, DEFAULT_LIMITS, type ParseLimits } from './validate';
 
-/** Limits that keep one hostile file from exhausting a browser tab. */
-export interface ParseLimits {
-  /** Largest rows or columns accepted. */
-  maxDimension: number;
-  maxFrames: number;
-  /** Largest decoded pixel payload of one file, bytes. */
-  maxDecodedBytes: number;
-  /** Largest inflated size of a deflated dataset, bytes (zip-bomb guard). */
-  maxInflatedBytes: number;
-}
-
-export const DEFAULT_LIMITS: ParseLimits = {
-  maxDimension: 8192,
-  maxFrames: 4096,
-  maxDecodedBytes: 1024 * 1024 * 1024,
-  maxInflatedBytes: 512 * 1024 * 1024,
-};
+export { DEFAULT_LIMITS, type ParseLimits } from './validate';
 
 export interface FrameGeometry {
   /** ImagePositionPatient of the frame's first voxel, LPS mm; null when absent. */
@@ -57,6 +42,10 @@ export interface DicomInstance {
   /** Where each UID came from; 'derived' ids are stable hashes, never written back as UIDs. */
   uidSource: { study: UidSource; series: UidSource; sop: UidSource };
   patientId: string;
+  /** DICOM PN as stored ("Family^Given"), for the identity check against the open patient. */
+  patientName: string;
+  /** DICOM DA (YYYYMMDD) or ''. */
+  patientBirthDate: string;
   studyDate: string;
   studyDescription: string;
   seriesDescription: string;
@@ -334,43 +323,19 @@ function parseUnchecked(file: string, bytes: Uint8Array, options: ParseOptions):
   if (sopClassUid === '1.2.840.10008.5.1.4.1.1.66.4') {
     throw new DicomIngestError('non-image', 'a DICOM Segmentation, not an image series: load it as a segmentation in Anatomy');
   }
-  if (rows === 0 || columns === 0) throw new DicomIngestError('missing-attribute', `image has ${rows} rows × ${columns} columns`);
-  if (rows > limits.maxDimension || columns > limits.maxDimension) {
-    throw new DicomIngestError('too-large', `image is ${columns}×${rows}, larger than the ${limits.maxDimension} pixel limit`);
-  }
-  const framesRaw = num(ds, 'x00280008');
-  const numberOfFrames = framesRaw === null ? 1 : Math.round(framesRaw);
-  if (numberOfFrames < 1) throw new DicomIngestError('missing-attribute', `Number of Frames is ${numberOfFrames}`);
-  if (numberOfFrames > limits.maxFrames) {
-    throw new DicomIngestError('too-large', `file has ${numberOfFrames} frames, more than the ${limits.maxFrames} frame limit`);
-  }
-  const samplesPerPixel = us(ds, 'x00280002') ?? 1;
-  const bitsAllocated = us(ds, 'x00280100');
-  if (bitsAllocated === null || ![1, 8, 16, 32].includes(bitsAllocated)) {
-    throw new DicomIngestError('missing-attribute', `Bits Allocated is ${bitsAllocated ?? 'missing'} (expected 8, 16 or 32)`);
-  }
-  if (samplesPerPixel < 1 || samplesPerPixel > 4) throw new DicomIngestError('missing-attribute', `Samples per Pixel is ${samplesPerPixel}`);
+  const { numberOfFrames, samplesPerPixel, bitsAllocated } = checkPixelModule(
+    {
+      rows,
+      columns,
+      numberOfFrames: num(ds, 'x00280008'),
+      samplesPerPixel: us(ds, 'x00280002'),
+      bitsAllocated: us(ds, 'x00280100'),
+      transferSyntax: syntax,
+      pixelData: { encapsulated: pixelElement.encapsulatedPixelData === true, lengthBytes: pixelElement.length, fragmentCount: pixelElement.fragments?.length ?? 0 },
+    },
+    limits,
+  );
   const bitsStored = us(ds, 'x00280101') ?? bitsAllocated;
-  const frameBytes = (rows * columns * samplesPerPixel * bitsAllocated) / 8;
-  if (frameBytes * numberOfFrames > limits.maxDecodedBytes) {
-    throw new DicomIngestError(
-      'too-large',
-      `pixel data would decode to ${Math.round((frameBytes * numberOfFrames) / 1048576)} MB, above the ${Math.round(limits.maxDecodedBytes / 1048576)} MB limit`,
-    );
-  }
-  const encapsulated = pixelElement.encapsulatedPixelData === true;
-  if (!encapsulated && syntax.encoding === 'encapsulated' && isKnownTransferSyntax(tsUid)) {
-    throw new DicomIngestError('bad-length', `transfer syntax ${syntax.name} needs encapsulated pixel data, but the pixel data is native`);
-  }
-  if (!encapsulated && pixelElement.length < Math.ceil(frameBytes * numberOfFrames)) {
-    throw new DicomIngestError(
-      'truncated',
-      `pixel data holds ${pixelElement.length} bytes, but ${numberOfFrames} frame(s) of ${columns}×${rows}×${bitsAllocated} bits need ${Math.ceil(frameBytes * numberOfFrames)}`,
-    );
-  }
-  if (encapsulated && (pixelElement.fragments?.length ?? 0) === 0) {
-    throw new DicomIngestError('truncated', 'encapsulated pixel data has no fragments');
-  }
 
   const shared = firstItem(ds, 'x52009229');
   const perFrameItems = ds.elements.x52009230?.items;
@@ -390,6 +355,8 @@ function parseUnchecked(file: string, bytes: Uint8Array, options: ParseOptions):
     seriesInstanceUid,
     uidSource: { study: studySource, series: seriesSource, sop: sopSource },
     patientId,
+    patientName: str(ds, 'x00100010'),
+    patientBirthDate: str(ds, 'x00100030'),
     studyDate,
     studyDescription: str(ds, 'x00081030'),
     seriesDescription,

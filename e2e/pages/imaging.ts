@@ -57,6 +57,17 @@ export class ImagingPage {
     await (await chooser).setFiles(paths);
   }
 
+  /**
+   * Opens another patient's files: they are not opened on their own (issue 17), so this
+   * chooses the first "Open another patient's series" explicitly, as a user must.
+   */
+  async openOtherPatientFromDisk(paths: string[]): Promise<void> {
+    await this.openFromDisk(paths);
+    const other = this.page.getByRole('button', { name: /^Open another patient's series/ }).first();
+    await other.click({ timeout: 60_000 });
+    await expect(this.page.getByRole('alert').filter({ hasText: "Not this patient's images" }).first()).toBeVisible();
+  }
+
   /** Statistics of what the viewport's WebGL canvas shows (read with drawImage into a 2D canvas). */
   async canvasStats(name: ViewportName): Promise<CanvasStats> {
     const stats = await this.viewport(name).evaluate((el) => {

@@ -4,7 +4,7 @@
 // (renderRouteMatrix, checked by route-table.test.ts), and app.int.test.ts enumerates the
 // registered routes (Fastify onRoute) and requires a row for each. Deny by default: a route or
 // method without a row is refused.
-import { CLINICAL_ROLES, type Role } from '../../core/contracts';
+import { CLINICAL_ROLES, IMPORT_ROLES, type Role } from '../../core/contracts';
 
 export const ALL_ROLES: readonly Role[] = ['surgeon', 'cardiologist', 'clinician', 'admin'];
 
@@ -42,6 +42,7 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   { route: '/auth/password', methods: ['POST'], access: { kind: 'roles', roles: ALL_ROLES }, what: 'change one\'s own password' },
   { route: '/api/admin/users', methods: ['GET', 'POST'], access: { kind: 'roles', roles: ADMIN }, what: 'list / create users' },
   { route: '/api/admin/users/:id', methods: ['PATCH'], access: { kind: 'roles', roles: ADMIN }, what: 'change a user\'s role, name, disabled' },
+  { route: '/api/import', methods: ['POST'], access: { kind: 'roles', roles: IMPORT_ROLES }, what: 'import a FHIR record (Bundle / NDJSON); see server/import/' },
   { route: '/api/patients/:id/twin-permission', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'consent for the digital twin' },
   { route: '/fhir', methods: FHIR_METHODS, access: { kind: 'fhir' }, what: 'FHIR batch/transaction' },
   { route: '/fhir/*', methods: FHIR_METHODS, access: { kind: 'fhir' }, what: 'FHIR REST (per resource type, below)' },

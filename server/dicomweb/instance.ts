@@ -7,6 +7,7 @@ import { checkPart10Preamble } from '../../core/dicom/parse';
 import { DicomIngestError, rejection } from '../../core/dicom/errors';
 import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo } from '../../core/dicom/transferSyntax';
 import { frameBytes } from '../../core/dicom/volume';
+import { checkPixelModule } from '../../core/dicom/validate';
 import type { DicomInstance } from '../../core/dicom/parse';
 import { setTopLevelUids, derivedUid } from './uidRepair';
 import { dataSetToDicomJson, implicitVrCallback, personNameText, type DicomJsonObject } from './dicomJson';
@@ -188,6 +189,24 @@ export function parseForStore(original: Uint8Array): ParsedStoreInstance {
   const columns = usOrNull(ds, 'x00280011');
   const bitsAllocated = usOrNull(ds, 'x00280100');
   const frames = intOrNull(ds, 'x00280008') ?? 1;
+  if (pixel) {
+    // The same check as the local import (core/dicom/validate.ts): the PACS refuses what
+    // the viewer would refuse, instead of storing an image nobody can open.
+    try {
+      checkPixelModule({
+        rows,
+        columns,
+        numberOfFrames: intOrNull(ds, 'x00280008'),
+        samplesPerPixel: usOrNull(ds, 'x00280002'),
+        bitsAllocated,
+        transferSyntax: ts,
+        pixelData: { encapsulated: pixel.encapsulatedPixelData === true, lengthBytes: pixel.length, fragmentCount: pixel.fragments?.length ?? 0 },
+      });
+    } catch (err) {
+      if (err instanceof DicomIngestError) throw fail(`SOP Instance UID ${sopUid}: ${err.message}`);
+      throw err;
+    }
+  }
   const frameBytes = rows !== null && columns !== null && bitsAllocated !== null ? (rows * columns * (usOrNull(ds, 'x00280002') ?? 1) * bitsAllocated) / 8 : 0;
   const nativeFrames =
     pixel && !pixel.encapsulatedPixelData && ts.encoding === 'native' && ts.littleEndian && !ts.deflated && Number.isInteger(frameBytes) && frameBytes > 0 && pixel.length >= frameBytes * frames

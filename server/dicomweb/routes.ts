@@ -7,10 +7,11 @@ import { Readable } from 'node:stream';
 import { sendOutcome } from '../http/operation-outcome';
 import type { DicomJsonObject } from './dicomJson';
 import { readBulk, readFrames } from './instance';
-import { buildMultipart, closeDelimiter, mediaTypeParams, multipartContentType, newBoundary, parseMultipart, partHeader, partSeparator, MultipartError } from './multipart';
+import { buildMultipart, closeDelimiter, mediaTypeParams, multipartContentType, newBoundary, partHeader, partSeparator, MultipartError } from './multipart';
 import { registerDicomwebProxy, type ProxyOptions } from './proxy';
 import { addIncludeFields, instanceJson, parseQido, QidoQueryError, seriesJson, studyJson } from './qido';
-import { StoreInputError, StudyMismatchError, type DicomStore, type InstanceRow } from './store';
+import { InstanceConflictError, PatientIdentityConflictError, StoreInputError, StudyMismatchError, type DicomStore, type InstanceRow, type PutOutcome } from './store';
+import { readPart, scanMultipartFile, spoolToFile, StowTooLargeError, type SpooledBody } from './stowSpool';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,6 +38,14 @@ const DEFAULT_STOW_MAX_BYTES = 1024 * 1024 * 1024;
 const FAILURE_PROCESSING = 0x0110;
 const FAILURE_CANNOT_UNDERSTAND = 0xc000;
 const FAILURE_STUDY_MISMATCH = 0xa900;
+/** PS3.7 C.4: Duplicate SOP Instance (a different object under a stored SOP Instance UID). */
+const FAILURE_DUPLICATE_SOP = 0x0111;
+
+/** Parts stored per store batch (one index transaction): bounds the memory a STOW holds. */
+const STOW_BATCH_BYTES = 64 * 1024 * 1024;
+
+/** What the STOW body parser hands the handler: the spooled body, or why there is none. */
+type StowBody = { kind: 'spooled'; body: SpooledBody } | { kind: 'too-large'; limitBytes: number } | { kind: 'not-multipart' };
 
 interface Params {
   study?: string;
@@ -337,17 +346,35 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
       .send(buildMultipart(boundary, [{ contentType: 'application/octet-stream', body: bytes }]));
   });
 
-  // STOW-RS: the body is buffered (bounded by stowMax), split, and each part stored on its own.
-  const stow = async (req: FastifyRequest<{ Params: Params }>, reply: FastifyReply) => {
+  // STOW-RS: the body is spooled to a temp file under stowMax (stowSpool.ts), split there, and
+  // its parts stored in batches of at most STOW_BATCH_BYTES, each part on its own outcome.
+  const stow = async (req: FastifyRequest<{ Params: Params; Querystring: { replace?: string } }>, reply: FastifyReply) => {
+    const input = req.body as StowBody | undefined;
+    try {
+      return await stowSpooled(req, reply, input);
+    } finally {
+      if (input?.kind === 'spooled') input.body.dispose();
+    }
+  };
+
+  const stowSpooled = async (req: FastifyRequest<{ Params: Params; Querystring: { replace?: string } }>, reply: FastifyReply, input: StowBody | undefined) => {
     const p = req.params;
     if (!checkUids(p, reply)) return reply;
+    if (input?.kind === 'too-large') {
+      req.auditDetail = 'STOW body too large';
+      reply.header('connection', 'close');
+      return sendOutcome(reply, 413, 'too-costly', `the STOW-RS body is larger than this PACS accepts (${input.limitBytes} bytes); send fewer instances per request`);
+    }
     const { mediaType, params } = mediaTypeParams(String(req.headers['content-type'] ?? ''));
-    if (mediaType !== 'multipart/related' || (params.type && params.type.toLowerCase() !== 'application/dicom')) {
+    if (input?.kind !== 'spooled' || mediaType !== 'multipart/related' || (params.type && params.type.toLowerCase() !== 'application/dicom')) {
       return sendOutcome(reply, 415, 'not-supported', 'STOW-RS takes multipart/related; type="application/dicom" with one DICOM Part 10 file per part');
     }
+    // An explicit replace overwrites a stored instance or re-files a study's patient; audited as such.
+    const replace = req.query.replace === 'true';
+    const spooled = input.body;
     let parts;
     try {
-      parts = parseMultipart(req.body as Buffer, params.boundary ?? '');
+      parts = scanMultipartFile(spooled.path, spooled.sizeBytes, params.boundary ?? '');
     } catch (err) {
       if (err instanceof MultipartError) return sendOutcome(reply, 400, 'structure', `malformed multipart body: ${err.message}`);
       throw err;
@@ -356,10 +383,7 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     const referenced: DicomJsonObject[] = [];
     const failed: DicomJsonObject[] = [];
     const studies = new Set<string>();
-    // Parts that are DICOM go to the store as one batch (one index transaction, one fsync per
-    // folder); the rest are refused by name here.
     const labels: string[] = [];
-    const dicomParts: { index: number; bytes: Uint8Array }[] = [];
     const failAt = new Map<number, DicomJsonObject>();
     // ReferencedSOPClass/InstanceUID of a refused part are filled in when they could be read.
     const failure = (label: string, reason: number, comment: string, err?: StoreInputError): DicomJsonObject => ({
@@ -369,22 +393,11 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
       // ErrorComment: which part and why, so a client can tell the user (LO: 64 characters).
       '00000902': { vr: 'LO', Value: [`${label}: ${comment}`.slice(0, 64)] },
     });
-    parts.forEach((part, i) => {
-      const name = part.headers['content-location'] ?? /filename="?([^";]+)"?/.exec(part.headers['content-disposition'] ?? '')?.[1];
-      const label = `part ${i + 1}${name ? ` (${name.slice(0, 80)})` : ''}`;
-      labels.push(label);
-      const partType = mediaTypeParams(part.headers['content-type'] ?? 'application/dicom').mediaType;
-      if (partType !== 'application/dicom') failAt.set(i, failure(label, FAILURE_CANNOT_UNDERSTAND, `Content-Type ${partType} is not application/dicom`));
-      else dicomParts.push({ index: i, bytes: part.body });
-    });
-    const outcomes = store.putMany(
-      dicomParts.map((d) => d.bytes),
-      p.study ? { studyUid: p.study } : {},
-    );
-    outcomes.forEach((o, n) => {
-      const i = dicomParts[n]!.index;
+    let replaced = 0;
+    const record = (i: number, o: PutOutcome): void => {
       if (o.ok) {
         const instance = o.result.instance;
+        if (replace && o.result.created) replaced++;
         studies.add(instance.study_uid);
         referenced.push({
           '00081150': { vr: 'UI', Value: [instance.sop_class_uid] },
@@ -392,12 +405,44 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
           '00081190': { vr: 'UR', Value: [`${b}/studies/${instance.study_uid}/series/${instance.series_uid}/instances/${instance.sop_uid}`] },
         });
       } else if (o.error instanceof StudyMismatchError) failAt.set(i, failure(labels[i]!, FAILURE_STUDY_MISMATCH, 'belongs to another study than the URL names', o.error));
+      else if (o.error instanceof InstanceConflictError) failAt.set(i, failure(labels[i]!, FAILURE_DUPLICATE_SOP, 'SOP UID stored with other content (replace=true)', o.error));
+      else if (o.error instanceof PatientIdentityConflictError) failAt.set(i, failure(labels[i]!, FAILURE_CANNOT_UNDERSTAND, 'study is filed under another patient', o.error));
       else if (o.error instanceof StoreInputError) failAt.set(i, failure(labels[i]!, FAILURE_CANNOT_UNDERSTAND, o.error.message, o.error));
       else failAt.set(i, failure(labels[i]!, FAILURE_PROCESSING, 'could not be stored'));
-    });
+    };
+    let batch: { index: number; bytes: Uint8Array }[] = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const outcomes = await store.putManyAsync(
+        batch.map((d) => d.bytes),
+        { ...(p.study ? { studyUid: p.study } : {}), replace },
+      );
+      outcomes.forEach((o, n) => record(batch[n]!.index, o));
+      batch = [];
+      batchBytes = 0;
+    };
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const name = part.headers['content-location'] ?? /filename="?([^";]+)"?/.exec(part.headers['content-disposition'] ?? '')?.[1];
+      labels.push(`part ${i + 1}${name ? ` (${name.slice(0, 80)})` : ''}`);
+      const partType = mediaTypeParams(part.headers['content-type'] ?? 'application/dicom').mediaType;
+      if (partType !== 'application/dicom') {
+        failAt.set(i, failure(labels[i]!, FAILURE_CANNOT_UNDERSTAND, `Content-Type ${partType} is not application/dicom`));
+        continue;
+      }
+      if (batchBytes + part.lengthBytes > STOW_BATCH_BYTES) await flush();
+      batch.push({ index: i, bytes: readPart(spooled.path, part) });
+      batchBytes += part.lengthBytes;
+    }
+    await flush();
     failed.push(...[...failAt.entries()].sort((a, b) => a[0] - b[0]).map(([, f]) => f));
     req.auditEntities = [...[...studies].map((s) => `Study/${s}`)];
-    if (failed.length) req.auditDetail = `${failed.length} of ${parts.length} parts refused`;
+    const details = [
+      ...(failed.length ? [`${failed.length} of ${parts.length} parts refused`] : []),
+      ...(replaced ? [`explicit replace of ${replaced} instance(s)`] : []),
+    ];
+    if (details.length) req.auditDetail = details.join('; ');
     const body: DicomJsonObject = {
       ...(studies.size === 1 ? { '00081190': { vr: 'UR', Value: [`${b}/studies/${[...studies][0]}`] } } : {}),
       ...(referenced.length ? { '00081199': { vr: 'SQ', Value: referenced } } : {}),
@@ -408,13 +453,31 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     return reply.code(status).type(DICOM_JSON).send(body);
   };
 
+  /** Content-type parser for STOW: spools the stream to disk under the cap (no whole-body buffer). */
+  const spoolStow = (req: FastifyRequest, payload: NodeJS.ReadableStream, done: (err: Error | null, body?: StowBody) => void): void => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > stowMax) {
+      // Refused on the declared length alone; the body is never read.
+      done(null, { kind: 'too-large', limitBytes: stowMax });
+      return;
+    }
+    spoolToFile(payload as Readable, store.tmpDir, stowMax).then(
+      (body) => done(null, { kind: 'spooled', body }),
+      (err: unknown) => {
+        if (err instanceof StowTooLargeError) done(null, { kind: 'too-large', limitBytes: stowMax });
+        else done(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  };
+
   app.register(async (scope) => {
     // Own parsers in this scope only: STOW bodies are raw bytes, everything else is refused by name.
-    scope.addContentTypeParser('multipart/related', { parseAs: 'buffer', bodyLimit: stowMax }, (_req, body, done) => done(null, body));
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: stowMax }, (_req, body, done) => done(null, body));
-    scope.post('/dicomweb/studies', { bodyLimit: stowMax }, stow);
+    scope.addContentTypeParser('multipart/related', spoolStow);
+    // Any other type is answered 415 by name; its body is not read.
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null, { kind: 'not-multipart' } satisfies StowBody));
+    scope.post('/dicomweb/studies', stow);
     // A study-level STOW only takes instances of that study (checked before storing).
-    scope.post('/dicomweb/studies/:study', { bodyLimit: stowMax }, stow);
+    scope.post('/dicomweb/studies/:study', stow);
   });
 }
 

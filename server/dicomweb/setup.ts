@@ -48,7 +48,13 @@ export async function setupDicomweb(app: FastifyInstance, options: SetupDicomweb
     seeding ??= (async () => {
       seedState = 'running';
       try {
-        await seedDemoImaging(store, fhir, { signal: controller.signal, ...(options.demoPhantom ? { phantom: options.demoPhantom } : {}) });
+        await seedDemoImaging(store, fhir, {
+          signal: controller.signal,
+          ...(options.demoPhantom ? { phantom: options.demoPhantom } : {}),
+          // TWIN_DEMO_LIVER_CT=phantom: the liver patient keeps the generated phantom (the e2e
+          // checks numbers against its ground truth); by default it gets the shipped real CT.
+          liverCt: process.env.TWIN_DEMO_LIVER_CT === 'phantom' ? 'phantom' : 'real',
+        });
         seedState = 'done';
       } catch (err) {
         seedState = 'failed';

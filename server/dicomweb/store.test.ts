@@ -26,8 +26,8 @@ describe.skipIf(!DIRS.every((d) => hasSharedData(...d)))('DicomStore frame posit
       for (const d of DIRS) {
         for (const name of readdirSync(sharedDataPath(...d)).filter((n) => !n.endsWith('.txt')).sort()) {
           const bytes = new Uint8Array(readFileSync(sharedDataPath(...d, name)));
-          // Several files share one SOP Instance UID: each put replaces the previous one.
-          const row = store.put(bytes).instance;
+          // Several files share one SOP Instance UID: each put is an explicit replace of the previous one.
+          const row = store.put(bytes, { replace: true }).instance;
           const n = row.number_of_frames ?? 1;
           const numbers = Array.from({ length: n }, (_, i) => i + 1);
           const ranges = store.frameRanges(row, numbers);

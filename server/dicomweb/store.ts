@@ -18,6 +18,44 @@ export class StudyMismatchError extends StoreInputError {
   override name = 'StudyMismatchError';
 }
 
+/**
+ * A different instance under a SOP Instance UID already stored: refused unless the caller asks
+ * for an explicit (audited) replace, so a re-sent STOW never silently swaps a patient's image.
+ */
+export class InstanceConflictError extends StoreInputError {
+  override name = 'InstanceConflictError';
+}
+
+/**
+ * An instance whose patient (PatientID, name, birth date) differs from the one its study is
+ * filed under: refused unless replacing explicitly, so a study never silently changes patient.
+ */
+export class PatientIdentityConflictError extends StoreInputError {
+  override name = 'PatientIdentityConflictError';
+}
+
+export interface PutOptions {
+  /** Only instances of this study (STOW to /studies/{uid}). */
+  studyUid?: string;
+  /**
+   * Replace a stored instance with different bytes and re-file its study's patient identity.
+   * The caller audits it; without it such instances are refused (InstanceConflictError,
+   * PatientIdentityConflictError).
+   */
+  replace?: boolean;
+}
+
+type PatientIdentity = Pick<ParsedStoreInstance['study'], 'patientId' | 'patientName' | 'patientBirthDate'>;
+
+/** How two patient identities differ, in words, or null when they are the same patient. */
+function identityDifference(stored: PatientIdentity, incoming: PatientIdentity): string | null {
+  const diffs: string[] = [];
+  if (stored.patientId !== incoming.patientId) diffs.push(`PatientID "${incoming.patientId}" (study has "${stored.patientId}")`);
+  if (stored.patientName !== incoming.patientName) diffs.push(`patient name differs`);
+  if (stored.patientBirthDate !== incoming.patientBirthDate) diffs.push(`birth date differs`);
+  return diffs.length === 0 ? null : diffs.join(', ');
+}
+
 export interface StudyRow {
   study_uid: string;
   patient_id: string;
@@ -173,7 +211,8 @@ const MAX_HANDLES = 64;
 export class DicomStore {
   readonly root: string;
   private readonly filesDir: string;
-  private readonly tmpDir: string;
+  /** Temp files of this store (writes before their rename, spooled STOW bodies); emptied at open. */
+  readonly tmpDir: string;
   private readonly db: Database.Database;
   /** Prepared statements by SQL text: preparing costs more than running a point lookup. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -308,7 +347,7 @@ export class DicomStore {
   }
 
   /** Stores one Part 10 file (durable when this returns). Throws StoreInputError for bad input. */
-  put(bytes: Uint8Array, options: { studyUid?: string } = {}): PutResult {
+  put(bytes: Uint8Array, options: PutOptions = {}): PutResult {
     const [outcome] = this.putMany([bytes], options);
     if (!outcome!.ok) throw outcome!.error;
     return outcome!.result;
@@ -319,7 +358,7 @@ export class DicomStore {
    * fsynced once, and the index rows go in one SQLite transaction. Durable when this returns.
    * One bad file does not stop the others; its outcome carries the error.
    */
-  putMany(files: readonly Uint8Array[], options: { studyUid?: string } = {}): PutOutcome[] {
+  putMany(files: readonly Uint8Array[], options: PutOptions = {}): PutOutcome[] {
     const plan = this.planPut(files, options);
     for (const w of plan.toWrite) this.writeFileDurably(w.path, w.bytes);
     // The renames are durable only once the directory entries are on disk.
@@ -333,7 +372,7 @@ export class DicomStore {
    * parse and the index transaction run on the main thread. Same durability: when it resolves,
    * the files, their folders and the index rows are on disk.
    */
-  async putManyAsync(files: readonly Uint8Array[], options: { studyUid?: string } = {}): Promise<PutOutcome[]> {
+  async putManyAsync(files: readonly Uint8Array[], options: PutOptions = {}): Promise<PutOutcome[]> {
     const plan = this.planPut(files, options);
     for (const w of plan.toWrite) await this.writeFileDurablyAsync(w.path, w.bytes);
     for (const dir of plan.dirs) await fsyncDirAsync(dir);
@@ -341,9 +380,11 @@ export class DicomStore {
   }
 
   /** Parses and de-duplicates a batch; decides which files must be written. No writes. */
-  private planPut(files: readonly Uint8Array[], options: { studyUid?: string }): PutPlan {
+  private planPut(files: readonly Uint8Array[], options: PutOptions): PutPlan {
     const plan: PutPlan = { outcomes: [], toIndex: [], toWrite: [], dirs: new Set<string>() };
     const planned = new Set<string>();
+    // Identity of each study as this batch will leave it (stored row, or the batch's first instance).
+    const identityOf = new Map<string, PatientIdentity>();
     for (const input of files) {
       try {
         const parsed = parseForStore(input);
@@ -358,6 +399,25 @@ export class DicomStore {
           plan.outcomes.push({ ok: true, result: { instance: this.instance(parsed.sopUid)!, created: false } });
           continue;
         }
+        if (existing !== undefined && !options.replace) {
+          throw new InstanceConflictError(
+            `SOP Instance UID ${parsed.sopUid} is already stored with different content; send it as an explicit replace to overwrite it`,
+            parsed.sopUid,
+            parsed.sopClassUid,
+          );
+        }
+        const stored = identityOf.get(parsed.studyUid) ?? this.studyIdentity(parsed.studyUid);
+        if (stored !== undefined && !options.replace) {
+          const diff = identityDifference(stored, parsed.study);
+          if (diff !== null) {
+            throw new PatientIdentityConflictError(
+              `study ${parsed.studyUid} is filed under another patient: ${diff}; refused so the study does not change patient`,
+              parsed.sopUid,
+              parsed.sopClassUid,
+            );
+          }
+        }
+        if (!identityOf.has(parsed.studyUid) || options.replace) identityOf.set(parsed.studyUid, parsed.study);
         const path = this.pathOf(sha);
         if (!existsSync(path) && !planned.has(path)) {
           planned.add(path);
@@ -544,6 +604,13 @@ export class DicomStore {
     const sql = `SELECT ${INSTANCE_COLUMNS} FROM instances ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY series_uid, instance_number IS NULL, instance_number, sop_uid LIMIT ? OFFSET ?`;
     return this.stmt(sql).all(...params, f.limit, f.offset) as InstanceRow[];
+  }
+
+  private studyIdentity(studyUid: string): PatientIdentity | undefined {
+    const row = this.stmt('SELECT patient_id, patient_name, patient_birth_date FROM studies WHERE study_uid = ?').get(studyUid) as
+      | { patient_id: string; patient_name: string; patient_birth_date: string }
+      | undefined;
+    return row === undefined ? undefined : { patientId: row.patient_id, patientName: row.patient_name, patientBirthDate: row.patient_birth_date };
   }
 
   study(studyUid: string): StudyRow | undefined {

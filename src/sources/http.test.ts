@@ -131,3 +131,19 @@ describe('FHIR client', () => {
     expect((err as ApiError).isConnectivity).toBe(false);
   });
 });
+
+describe('a PACS that is down is named as the PACS (issue 17)', () => {
+  it('a 502 from /dicomweb says "PACS", not "clinical record system", and does not flip the record banner', async () => {
+    const signals: ConnectivitySignal[] = [];
+    const fetch = (async () => new Response('', { status: 502 })) as typeof globalThis.fetch;
+    const http = createHttp({ fetch, onConnectivity: (s) => signals.push(s) });
+    const err = await http('/dicomweb/studies?PatientID=x').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).message).toMatch(/^The PACS \(image archive\) is not answering/);
+    expect((err as ApiError).isConnectivity).toBe(true);
+    expect(signals).toEqual([]);
+    const fhirErr = await http('/fhir/Patient').catch((e: unknown) => e);
+    expect((fhirErr as ApiError).message).toMatch(/clinical record system/);
+    expect(signals).toEqual(['unreachable']);
+  });
+});

@@ -93,6 +93,17 @@ export function errorFromResponse(status: number, body: unknown, retryAfter: str
   return new ApiError(kind, status, message, outcome, parseRetryAfterSec(retryAfter));
 }
 
+const PACS_DOWN_TEXT = 'The PACS (image archive) is not answering. The record is not affected; try again shortly.';
+
+/** Requests to the DICOMweb proxy: their back end is the PACS, not the FHIR record. */
+function isPacsUrl(url: string): boolean {
+  try {
+    return new URL(url, 'http://x').pathname.startsWith('/dicomweb');
+  } catch {
+    return false;
+  }
+}
+
 export function networkError(cause: unknown): ApiError {
   const err = new ApiError('network', 0, DEFAULT_TEXT.network);
   (err as { cause?: unknown }).cause = cause;
@@ -136,6 +147,11 @@ export function createHttp(options: HttpOptions = {}): Http {
     }
     if (!response.ok) {
       const err = errorFromResponse(response.status, body, response.headers.get('Retry-After'));
+      if (err.kind === 'upstream-down' && isPacsUrl(url)) {
+        // The PACS behind /dicomweb is down, not the clinical record: say so where the images are
+        // asked for, and leave the app-wide record banner alone (issue 17).
+        throw new ApiError('upstream-down', err.status, PACS_DOWN_TEXT, err.outcome, err.retryAfterSec);
+      }
       signal(err.isConnectivity ? 'unreachable' : 'reachable', err);
       throw err;
     }

@@ -1,6 +1,6 @@
 // Seeding the demo CTs into a real embedded DICOM store and a real FHIR store, with a small
 // phantom so the test stays fast; the demo size is covered by phantom.test.ts.
-import type { Endpoint, ImagingStudy } from '@medplum/fhirtypes';
+import type { Endpoint, ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DicomStore } from '../../dicomweb/store';
 import { FhirStore } from '../../fhir/store';
 import { openDatabase } from '../../storage/database';
-import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER } from '../ids';
+import { importDicomFiles } from '../../../core/dicom/import';
+import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER, MRN_SYSTEM } from '../ids';
 import { seedDemoData } from '../seed';
 import { DEMO_AS_IMAGING_STUDY, DEMO_DICOMWEB_ENDPOINT } from './ids';
 import { phantomGeometry } from './phantom';
@@ -31,7 +32,7 @@ describe('seedDemoImaging', () => {
     fhir = await FhirStore.open(db);
     await seedDemoData(fhir);
     store = DicomStore.open(dir);
-    const result = await seedDemoImaging(store, fhir, { phantom });
+    const result = await seedDemoImaging(store, fhir, { phantom, liverCt: 'phantom' });
     expect(result.generated).toEqual([DEMO_PATIENT_LIVER, DEMO_PATIENT_AS]);
     expect(result.instancesWritten).toBe(48);
 
@@ -68,9 +69,65 @@ describe('seedDemoImaging', () => {
   });
 
   it('is idempotent: a second run generates nothing', async () => {
-    const again = await seedDemoImaging(store, fhir, { phantom });
+    const again = await seedDemoImaging(store, fhir, { phantom, liverCt: 'phantom' });
     expect(again.generated).toEqual([]);
     expect(again.alreadyPresent).toEqual([DEMO_PATIENT_LIVER, DEMO_PATIENT_AS]);
     expect(store.counts().instances).toBe(48);
+  });
+});
+
+describe('seedDemoImaging with the real liver CT (the default)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twinscope-seed-tcia-'));
+  const db = openDatabase(dir);
+  let fhir: FhirStore;
+  let store: DicomStore;
+  afterAll(() => {
+    store?.close();
+    fhir?.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const phantom = { dimensions: [32, 32, 8] as [number, number, number], spacingMm: [12, 12, 37.5] as [number, number, number] };
+
+  it('files the TCIA CT (51 slices, 512×512) under the liver patient, identity rewritten, UIDs consistent, ImagingStudy series[] pointing at it; the AS patient keeps the phantom', async () => {
+    fhir = await FhirStore.open(db);
+    await seedDemoData(fhir);
+    store = DicomStore.open(dir);
+    const result = await seedDemoImaging(store, fhir, { phantom });
+    expect(result.generated).toEqual([DEMO_PATIENT_LIVER, DEMO_PATIENT_AS]);
+    expect(result.instancesWritten).toBe(51 + 8);
+    const patient = await fhir.read<Patient>('Patient', DEMO_PATIENT_LIVER);
+    const mrn = patient!.identifier!.find((i) => i.system === MRN_SYSTEM)!.value!;
+    const is = await fhir.read<ImagingStudy>('ImagingStudy', DEMO_LIVER_IMAGING_STUDY);
+    const studyUid = is!.identifier![0]!.value!.replace('urn:oid:', '');
+    const seriesUid = is!.series![0]!.uid;
+    expect(is!.numberOfInstances).toBe(51);
+    expect(is!.series![0]!.numberOfInstances).toBe(51);
+    expect(is!.series![0]!.description).toMatch(/TCIA CRLM-CT-1006, CC BY 4\.0/);
+    const row = store.study(studyUid)!;
+    expect(row.instance_count).toBe(51);
+    expect(row.patient_id).toBe(mrn);
+    expect(row.patient_name).toContain(patient!.name![0]!.family!);
+    expect(row.patient_birth_date).toBe(patient!.birthDate!.replace(/-/g, ''));
+    // Every slice in one series of the study, with one frame of reference, source UIDs gone.
+    const instances = store.searchInstances(studyUid, seriesUid, { limit: 100, offset: 0 });
+    expect(instances).toHaveLength(51);
+    const frames = new Set(instances.map((r) => String(store.metadata(r.sop_uid)!['00200052']!.Value![0])));
+    expect(frames.size).toBe(1);
+    expect([...frames][0]).toMatch(/^2\.25\./);
+    expect(instances.every((r) => r.sop_uid.startsWith('2.25.'))).toBe(true);
+    // The volume the viewer builds: 512×512×51 at 0.804688 × 0.804688 × 5 mm (test-data/SOURCES.md).
+    const r = await importDicomFiles(instances.map((row, i) => ({ name: `i${i}.dcm`, bytes: new Uint8Array(store.readFile(row)) })));
+    const plan = r.studies[0]!.series[0]!;
+    expect(plan.geometry.dimensions).toEqual([512, 512, 51]);
+    expect(plan.geometry.spacingMm[0]).toBeCloseTo(0.804688, 6);
+    expect(plan.geometry.spacingMm[2]).toBeCloseTo(5, 4);
+    expect(plan.warnings).toEqual([]);
+    // The AS patient keeps the generated phantom.
+    expect(store.study(demoCtUids(DEMO_PATIENT_AS).study)?.instance_count).toBe(8);
+    // Idempotent.
+    const again = await seedDemoImaging(store, fhir, { phantom });
+    expect(again.alreadyPresent).toEqual([DEMO_PATIENT_LIVER, DEMO_PATIENT_AS]);
+    expect(store.counts().instances).toBe(59);
   });
 });

@@ -9,6 +9,7 @@ import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER, MRN_SYST
 import { DEMO_AS_IMAGING_STUDY, DEMO_DICOMWEB_ENDPOINT } from './ids';
 import type { ImageVolume } from '../../../core/domain/imaging';
 import { DEMO_PHANTOM_OPTIONS, generatePhantomInSlabs, type PhantomOptions } from './phantom';
+import { TCIA_LIVER_SERIES_DESCRIPTION, TCIA_LIVER_SLICES, tciaLiverFiles } from './tciaLiver';
 import { uidFromName, writeCtSlice, type CtSeriesHeader } from './writer';
 
 export interface DemoCtSpec {
@@ -22,6 +23,12 @@ export interface DemoCtSpec {
   bodyPart: string;
   /** SNOMED CT body site of the series. */
   bodySite: { code: string; display: string };
+  /**
+   * A real CT shipped in test-data/ to file under this patient instead of the phantom (issue
+   * 17: the liver planner deserves real anatomy). SeedImagingOptions.liverCt = 'phantom' keeps
+   * the phantom (tests that need its exact ground truth).
+   */
+  realCt?: 'tcia-crlm-1006';
 }
 
 export const DEMO_CT_STUDIES: readonly DemoCtSpec[] = [
@@ -35,6 +42,7 @@ export const DEMO_CT_STUDIES: readonly DemoCtSpec[] = [
     seriesDescription: 'CT thorax-abdomen 1.5 mm portal venous',
     bodyPart: 'ABDOMEN',
     bodySite: { code: '818981001', display: 'Abdomen' },
+    realCt: 'tcia-crlm-1006',
   },
   {
     patientId: DEMO_PATIENT_AS,
@@ -74,6 +82,11 @@ export interface SeedImagingOptions {
   signal?: AbortSignal;
   /** Smaller phantoms for tests; the demo uses DEMO_PHANTOM_OPTIONS. */
   phantom?: Partial<Pick<PhantomOptions, 'dimensions' | 'spacingMm' | 'noiseSdHu'>>;
+  /**
+   * 'real' (default): patients with a shipped real CT get it; 'phantom': every patient gets the
+   * generated phantom (tests that check numbers against the phantom's ground truth).
+   */
+  liverCt?: 'real' | 'phantom';
 }
 
 export interface SeedImagingResult {
@@ -124,19 +137,36 @@ export async function seedDemoImaging(store: DicomStore, fhir: FhirStore, option
       result.skipped.push(spec.patientId);
       continue;
     }
-    const uids = demoCtUids(spec.patientId);
     const existing = await fhir.read<ImagingStudy>('ImagingStudy', spec.imagingStudyId);
+    const real = spec.realCt !== undefined && options.liverCt !== 'phantom';
+    const name = patient.name?.[0];
+    const identity = {
+      patientId: patient.identifier?.find((i) => i.system === MRN_SYSTEM)?.value ?? spec.patientId,
+      patientName: `${name?.family ?? ''}^${name?.given?.[0] ?? ''}`,
+      patientBirthDate: (patient.birthDate ?? '').replace(/-/g, ''),
+      patientSex: patient.gender === 'female' ? 'F' : patient.gender === 'male' ? 'M' : patient.gender === 'other' ? 'O' : '',
+    } as const;
+    const realFiles = real ? tciaLiverFiles(spec.patientId, identity) : null;
+    const uids = realFiles ? { ...demoCtUids(spec.patientId), study: realFiles[0]!.studyUid, series: realFiles[0]!.seriesUid } : demoCtUids(spec.patientId);
+    const count = realFiles ? TCIA_LIVER_SLICES : nz;
+    const seriesDescription = realFiles ? TCIA_LIVER_SERIES_DESCRIPTION : spec.seriesDescription;
     const stored = store.study(uids.study);
-    if (stored && stored.instance_count >= nz) {
+    if (stored && stored.instance_count >= count) {
       result.alreadyPresent.push(spec.patientId);
+    } else if (realFiles) {
+      for (let i = 0; i < realFiles.length; i += WRITE_BATCH) {
+        options.signal?.throwIfAborted();
+        for (const o of await store.putManyAsync(realFiles.slice(i, i + WRITE_BATCH).map((f) => f.bytes))) {
+          if (!o.ok) throw o.error;
+          result.instancesWritten++;
+        }
+        await yieldToEventLoop();
+      }
+      result.generated.push(spec.patientId);
     } else {
       const when = dicomDate(existing?.started);
-      const name = patient.name?.[0];
       const header: CtSeriesHeader = {
-        patientId: patient.identifier?.find((i) => i.system === MRN_SYSTEM)?.value ?? spec.patientId,
-        patientName: `${name?.family ?? ''}^${name?.given?.[0] ?? ''}`,
-        patientBirthDate: (patient.birthDate ?? '').replace(/-/g, ''),
-        patientSex: patient.gender === 'female' ? 'F' : patient.gender === 'male' ? 'M' : patient.gender === 'other' ? 'O' : '',
+        ...identity,
         studyInstanceUid: uids.study,
         seriesInstanceUid: uids.series,
         frameOfReferenceUid: uids.frameOfReference,
@@ -187,7 +217,7 @@ export async function seedDemoImaging(store: DicomStore, fhir: FhirStore, option
       }
       result.generated.push(spec.patientId);
     }
-    const linked = existing?.identifier?.some((i) => i.system === 'urn:dicom:uid' && i.value === `urn:oid:${uids.study}`) && existing.series?.length;
+    const linked = existing?.identifier?.some((i) => i.system === 'urn:dicom:uid' && i.value === `urn:oid:${uids.study}`) && existing.series?.some((se) => se.uid === uids.series);
     if (!linked) {
       const imagingStudy: ImagingStudy = {
         ...(existing ?? {}),
@@ -201,14 +231,14 @@ export async function seedDemoImaging(store: DicomStore, fhir: FhirStore, option
         description: existing?.description ?? spec.studyDescription,
         endpoint: [{ reference: `Endpoint/${DEMO_DICOMWEB_ENDPOINT}` }],
         numberOfSeries: 1,
-        numberOfInstances: nz,
+        numberOfInstances: count,
         series: [
           {
             uid: uids.series,
             number: 2,
             modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'CT' },
-            description: spec.seriesDescription,
-            numberOfInstances: nz,
+            description: seriesDescription,
+            numberOfInstances: count,
             bodySite: { system: 'http://snomed.info/sct', code: spec.bodySite.code, display: spec.bodySite.display },
             endpoint: [{ reference: `Endpoint/${DEMO_DICOMWEB_ENDPOINT}` }],
           },

@@ -131,9 +131,28 @@ export class AnatomySession {
   async findCtSeries(signal?: AbortSignal): Promise<SeriesRef> {
     const r = await fhir.search<ImagingStudy>('ImagingStudy', { patient: this.patientId, _count: 50 });
     const candidates: SeriesRef[] = [];
+    const dw = createDicomwebClient(http);
     for (const s of r.resources as unknown as FhirImagingStudy[]) {
       const studyUid = studyUidOfImagingStudy(s);
       if (!studyUid) continue;
+      if ((s.series ?? []).length === 0) {
+        // The record names the study but not its series (series[] is optional in FHIR): the PACS
+        // lists them, as the Imaging view does (issue 17: "no CT series" although Imaging showed them).
+        const id = (s as { id?: string }).id;
+        const started = (s as { started?: string }).started;
+        for (const ser of await dw.seriesOfStudy(studyUid, signal)) {
+          if (ser.modality !== 'CT') continue;
+          candidates.push({
+            studyInstanceUid: studyUid,
+            seriesInstanceUid: ser.seriesInstanceUid,
+            instanceCount: ser.instanceCount ?? 0,
+            description: ser.description,
+            ...(id ? { imagingStudyId: id } : {}),
+            ...(started ? { started } : {}),
+          });
+        }
+        continue;
+      }
       for (const ser of s.series ?? []) {
         if ((ser.modality?.code ?? 'CT') !== 'CT') continue;
         candidates.push({
@@ -149,7 +168,6 @@ export class AnatomySession {
     if (candidates.length === 0) {
       // The record may not link the series yet (e.g. still being stored): ask the PACS, which may
       // file the patient under the FHIR id or any of the record's identifiers (the MRN).
-      const dw = createDicomwebClient(http);
       const patient = await fhir.read<Patient>('Patient', this.patientId);
       const ids = [...new Set([this.patientId, ...(patient.identifier ?? []).map((i) => i.value).filter((v): v is string => !!v)])];
       const seen = new Set<string>();

@@ -3,7 +3,7 @@
 // auth, typed errors); Cornerstone's loader then fetches the frames itself from the same origin.
 import type { Http } from '../../sources/http';
 import {
-  orderSeriesFrames,
+  planSeriesFrames,
   seriesFromQido,
   studyFromQido,
   TAG,
@@ -18,6 +18,8 @@ export interface DicomwebClient {
   studiesForPatient(patientId: string, signal?: AbortSignal): Promise<StudySummary[]>;
   seriesOfStudy(studyUid: string, signal?: AbortSignal): Promise<SeriesSummary[]>;
   seriesImageIds(studyUid: string, seriesUid: string, signal?: AbortSignal): Promise<SeriesImageIds>;
+  /** The PACS's entry for one study, whoever it is filed under (null: the PACS does not hold it). */
+  studyByUid(studyUid: string, signal?: AbortSignal): Promise<{ studyInstanceUid: string; patientId: string | null } | null>;
 }
 
 export interface SeriesImageIds {
@@ -28,6 +30,8 @@ export interface SeriesImageIds {
   modality?: string;
   /** Frames the viewer cannot decode, with the transfer syntax named. */
   unsupported: Array<{ sopInstanceUid: string; message: string }>;
+  /** What the volume planner did (repeated positions dropped, tilt, gaps…): shown to the user. */
+  warnings: string[];
 }
 
 function asArray(body: unknown): DicomJson[] {
@@ -55,6 +59,11 @@ export function createDicomwebClient(http: Http, base = '/dicomweb', origin = gl
         .filter((s): s is SeriesSummary => s !== null)
         .sort((a, b) => (a.number ?? 1e9) - (b.number ?? 1e9));
     },
+    async studyByUid(studyUid, signal) {
+      const { body } = await http<unknown>(`${base}/studies?StudyInstanceUID=${enc(studyUid)}&includefield=00100020`, { headers: json, signal });
+      const hit = asArray(body).find((d) => str(d, TAG.StudyInstanceUID) === studyUid);
+      return hit ? { studyInstanceUid: studyUid, patientId: str(hit, '00100020') ?? null } : null;
+    },
     async seriesImageIds(studyUid, seriesUid, signal) {
       const { body } = await http<unknown>(`${base}/studies/${enc(studyUid)}/series/${enc(seriesUid)}/metadata`, {
         headers: json,
@@ -70,8 +79,8 @@ export function imageIdsFromMetadata(absBase: string, studyUid: string, seriesUi
   const imageIds: string[] = [];
   const metadataByImageId = new Map<string, DicomJson>();
   const unsupported: SeriesImageIds['unsupported'] = [];
-  const ordered = orderSeriesFrames(instances);
-  for (const f of ordered) {
+  const plan = planSeriesFrames(instances);
+  for (const f of plan.frames) {
     const ts = str(f.dataset, TAG.TransferSyntaxUID) ?? str(f.dataset, TAG.AvailableTransferSyntaxUID);
     if (ts) {
       const info = transferSyntaxInfo(ts);
@@ -84,5 +93,5 @@ export function imageIdsFromMetadata(absBase: string, studyUid: string, seriesUi
     imageIds.push(id);
     metadataByImageId.set(id, f.dataset);
   }
-  return { imageIds, metadataByImageId, modality: str(instances[0] ?? {}, TAG.Modality), unsupported };
+  return { imageIds, metadataByImageId, modality: str(instances[0] ?? {}, TAG.Modality), unsupported, warnings: plan.warnings.map((w) => w.message) };
 }

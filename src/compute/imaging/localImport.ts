@@ -9,6 +9,7 @@
 import type { DicomRejection } from '../../../core/dicom/errors';
 import type { SeriesPlan, StudyGroup } from '../../../core/dicom/group';
 import type { Cornerstone } from './cornerstone';
+import type { ImagePatient } from './patientIdentity';
 import type { StowFile } from './stow';
 import { transferSyntaxInfo } from './transferSyntaxes';
 
@@ -41,6 +42,8 @@ export interface LocalSeries {
 
 export interface LocalStudy {
   studyInstanceUid: string;
+  /** Who the files say the patient is (checked against the open patient before display). */
+  patient: ImagePatient;
   description: string;
   date: string;
   series: LocalSeries[];
@@ -114,7 +117,13 @@ export async function importLocalFiles(
         }
         series.push({ ...base, imageIds: seriesImageIds(plan, fileIds) });
       }
-      studies.push({ studyInstanceUid: st.studyInstanceUid, description: st.studyDescription, date: st.studyDate, series });
+      studies.push({
+        studyInstanceUid: st.studyInstanceUid,
+        patient: { patientId: st.patientId, patientName: st.patientName, birthDate: st.patientBirthDate },
+        description: st.studyDescription,
+        date: st.studyDate,
+        series,
+      });
     }
     return { studies, rejected, uploadable };
   } finally {

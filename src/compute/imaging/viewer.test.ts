@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measurementText } from './viewer';
+import { describeImageId, measurementText } from './viewer';
 
 // Field names as Cornerstone3D 5.14 tools write them into annotation.data.cachedStats.
 describe('measurementText', () => {
@@ -14,5 +14,12 @@ describe('measurementText', () => {
   it('shows nothing while the statistics are not computed yet', () => {
     expect(measurementText('Length', {})).toBeNull();
     expect(measurementText('RectangleROI', { mean: Number.NaN, area: 3 })).toBeNull();
+  });
+});
+
+describe('describeImageId (a failed frame is named for the user, issue 17)', () => {
+  it('names the instance and frame of a WADO-RS image and the file of a local one', () => {
+    expect(describeImageId('wadors:http://h/dicomweb/studies/1/series/2/instances/1.2.3/frames/4')).toBe('instance 1.2.3 frame 4');
+    expect(describeImageId('dicomfile:7?frame=2')).toBe('dicomfile:7 frame 2');
   });
 });

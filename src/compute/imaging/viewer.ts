@@ -23,6 +23,16 @@ export interface LoadProgress {
   loadedFrames: number;
   totalFrames: number;
   failedFrames: number;
+  /** The images that failed, named for the user (instance UID and frame, or file). */
+  failedImages?: string[];
+}
+
+/** An image id in words: "instance 1.2.3 frame 4" for WADO-RS, the file for local files. */
+export function describeImageId(imageId: string): string {
+  const wado = /\/instances\/([^/]+)\/frames\/(\d+)/.exec(imageId);
+  if (wado) return `instance ${decodeURIComponent(wado[1]!)} frame ${wado[2]}`;
+  const frame = /\?frame=(\d+)$/.exec(imageId);
+  return frame ? `${imageId.replace(/\?frame=\d+$/, '')} frame ${frame[1]}` : imageId;
 }
 
 export interface Measurement {
@@ -48,6 +58,13 @@ export interface SeriesToOpen {
   imageIds: string[];
   modality?: string;
   patientId: string | null;
+  /** What the volume planner did to the series (repeated positions dropped, tilt, gaps): told to the user. */
+  warnings?: string[];
+  /**
+   * Set when the user chose to view another patient's images (acknowledged): shown as a
+   * persistent alert over the viewer for as long as they are open.
+   */
+  identityWarning?: string;
 }
 
 const ENGINE_ID = 'twinscope-imaging';
@@ -160,7 +177,7 @@ export class ImagingViewer {
   async openSeries(
     series: SeriesToOpen,
     opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
-  ): Promise<{ mprReady: boolean; noVolumeReason?: string }> {
+  ): Promise<{ mprReady: boolean; noVolumeReason?: string; failedImages?: string[] }> {
     this.unloadVolume();
     this.series = series;
     this.voi = null;
@@ -179,7 +196,7 @@ export class ImagingViewer {
   private async loadVolume(
     series: SeriesToOpen,
     opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
-  ): Promise<{ mprReady: boolean; noVolumeReason?: string }> {
+  ): Promise<{ mprReady: boolean; noVolumeReason?: string; failedImages?: string[] }> {
     const { core } = this.cs;
     const volumeId = `cornerstoneStreamingImageVolume:twinscope-${series.id}-${Date.now().toString(36)}`;
     const volume = await core.volumeLoader.createAndCacheVolume(volumeId, { imageIds: series.imageIds });
@@ -194,6 +211,7 @@ export class ImagingViewer {
       return { mprReady: false, noVolumeReason: `the slices have no usable spacing (${[...volume.spacing].join(' × ')} mm)` };
     }
     const total = series.imageIds.length;
+    const failedImages: string[] = [];
     await new Promise<void>((resolve, reject) => {
       let failed = 0;
       const onAbort = () => {
@@ -203,10 +221,13 @@ export class ImagingViewer {
       if (opts.signal.aborted) return onAbort();
       opts.signal.addEventListener('abort', onAbort, { once: true });
       volume.load((evt: unknown) => {
-        const e = evt as { success?: boolean; framesProcessed?: number; totalNumFrames?: number };
-        if (e.success === false) failed++;
+        const e = evt as { success?: boolean; framesProcessed?: number; totalNumFrames?: number; imageId?: string };
+        if (e.success === false) {
+          failed++;
+          if (e.imageId) failedImages.push(describeImageId(e.imageId));
+        }
         const done = e.framesProcessed ?? 0;
-        opts.onProgress({ loadedFrames: done, totalFrames: e.totalNumFrames ?? total, failedFrames: failed });
+        opts.onProgress({ loadedFrames: done, totalFrames: e.totalNumFrames ?? total, failedFrames: failed, failedImages });
         if (done >= (e.totalNumFrames ?? total)) {
           opts.signal.removeEventListener('abort', onAbort);
           if (failed === total) reject(new Error('no image of the series could be decoded'));
@@ -215,7 +236,7 @@ export class ImagingViewer {
       });
     });
     if (this.layout === 'mpr') await this.showCurrent();
-    return { mprReady: true };
+    return { mprReady: true, ...(failedImages.length > 0 ? { failedImages } : {}) };
   }
 
   /** The loaded volume in HU with LPS geometry, or null before the volume has loaded. */

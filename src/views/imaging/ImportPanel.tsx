@@ -18,6 +18,8 @@ export function ImportPanel(props: {
   onFiles: (files: File[]) => void;
   onCancel: () => void;
   onOpenSeries: (s: LocalSeries) => void;
+  /** Why a study's files are not the open patient's (null: they are): such series open only on explicit request. */
+  identityMismatch: (studyInstanceUid: string) => string | null;
   onUpload: () => void;
   upload: { progress: StowProgress | null; result: StowResult | null; error: string | null; running: boolean };
   disabled: boolean;
@@ -82,10 +84,17 @@ export function ImportPanel(props: {
           </p>
           {series.length > 0 && (
             <ul className="series-list" aria-label="Series from disk">
-              {series.map((s) => (
+              {series.map((s) => {
+                const mismatch = props.identityMismatch(s.studyInstanceUid);
+                return (
                 <li key={s.key}>
-                  <button type="button" className="btn series-item" disabled={props.disabled || !!s.unsupported} onClick={() => props.onOpenSeries(s)}>
-                    Open {s.modality} {s.description || 'series'} ({s.imageIds.length || '0'} images)
+                  {mismatch && (
+                    <div className="notice notice-error small" role="alert">
+                      Not this patient&apos;s images: {mismatch}.
+                    </div>
+                  )}
+                  <button type="button" className={mismatch ? 'btn btn-danger series-item' : 'btn series-item'} disabled={props.disabled || !!s.unsupported} onClick={() => props.onOpenSeries(s)}>
+                    {mismatch ? "Open another patient's series" : 'Open'} {s.modality} {s.description || 'series'} ({s.imageIds.length || '0'} images)
                   </button>
                   {s.unsupported && <span className="notice notice-warn small">{s.unsupported}</span>}
                   {s.warnings.length > 0 && (
@@ -98,7 +107,8 @@ export function ImportPanel(props: {
                     </ul>
                   )}
                 </li>
-              ))}
+                );
+              })}
             </ul>
           )}
           {rejected.length > 0 && (

@@ -11,10 +11,24 @@ import {
   type StudySummary,
 } from '../../../core/dicom/dicomJson';
 import type { DicomwebClient } from '../../compute/imaging/dicomweb';
+import { expectedPatient } from '../../compute/imaging/patientIdentity';
 import { fhir } from '../../sources/api';
+import { ApiError } from '../../sources/http';
 import { usePatient } from '../../sources/queries';
 import { ErrorNotice, Loading } from '../../ui/feedback';
 import { medicalRecordNumber } from '../patients/patient-summary';
+
+/**
+ * PACS queries: a bounded retry with backoff (2 s, 4 s, 8 s, then the user's Retry button) for a
+ * PACS that is down or unreachable, none for an answer that will not change (issue 17: the series
+ * list asked about 80 times a minute).
+ */
+export const PACS_RETRY = {
+  retry: (failureCount: number, error: unknown) => error instanceof ApiError && error.isConnectivity && failureCount < 3,
+  retryDelay: (attempt: number) => Math.min(8000, 2000 * 2 ** attempt),
+  refetchOnWindowFocus: false,
+  refetchOnReconnect: false,
+} as const;
 
 function formatDicomDate(d: string | undefined): string {
   if (!d || !/^\d{8}$/.test(d)) return 'undated';
@@ -33,6 +47,7 @@ export function useStudies(patientId: string, dicomweb: DicomwebClient) {
   });
   // The PACS may file the patient under the FHIR id or the MRN: ask for both, merge by UID.
   const qido = useQuery({
+    ...PACS_RETRY,
     queryKey: ['dicomweb', 'studies', { patientId, mrn }],
     enabled: !patient.isPending,
     queryFn: async ({ signal }) => {
@@ -45,7 +60,20 @@ export function useStudies(patientId: string, dicomweb: DicomwebClient) {
     (fhirStudies.data ?? []).map(studyFromFhir).filter((s): s is StudySummary => s !== null),
     qido.data ?? [],
   );
-  return { studies, fhirStudies, qido };
+  // A study the record links but the PACS does not list for this patient: ask the PACS for it by
+  // UID, so one filed under another PatientID is named as such (issue 17), not "not found".
+  const recordOnly = qido.isSuccess ? studies.filter((s) => s.foundIn.length === 1 && s.foundIn[0] === 'fhir').map((s) => s.studyInstanceUid) : [];
+  const filedUnder = useQuery({
+    ...PACS_RETRY,
+    queryKey: ['dicomweb', 'studies', 'by-uid', recordOnly],
+    enabled: recordOnly.length > 0,
+    queryFn: async ({ signal }) => {
+      const found = await Promise.all(recordOnly.map((uid) => dicomweb.studyByUid(uid, signal)));
+      return new Map(found.filter((f): f is NonNullable<typeof f> => f !== null).map((f) => [f.studyInstanceUid, f.patientId]));
+    },
+  });
+  const expected = patient.data ? expectedPatient(patientId, patient.data, mrn) : null;
+  return { studies, fhirStudies, qido, filedUnder: filedUnder.data, expected };
 }
 
 export function StudyBrowser(props: {
@@ -55,10 +83,11 @@ export function StudyBrowser(props: {
   openSeriesUid: string | null;
   disabled: boolean;
 }): ReactNode {
-  const { studies, fhirStudies, qido } = useStudies(props.patientId, props.dicomweb);
+  const { studies, fhirStudies, qido, filedUnder, expected } = useStudies(props.patientId, props.dicomweb);
   const [selected, setSelected] = useState<string | null>(null);
   const current = studies.find((s) => s.studyInstanceUid === selected) ?? studies[0];
   const series = useQuery({
+    ...PACS_RETRY,
     queryKey: ['dicomweb', 'series', current?.studyInstanceUid],
     enabled: !!current,
     queryFn: ({ signal }) => props.dicomweb.seriesOfStudy(current!.studyInstanceUid, signal),
@@ -88,9 +117,17 @@ export function StudyBrowser(props: {
                   {formatDicomDate(s.date)} · {s.modalities.join('/') || '—'}
                   {s.instanceCount !== undefined ? ` · ${s.instanceCount} images` : ''}
                 </span>
-                {s.foundIn.length === 1 && (
-                  <span className="muted small">{s.foundIn[0] === 'fhir' ? 'in the record, not found in the PACS' : 'in the PACS, not linked in the record'}</span>
-                )}
+                {s.foundIn.length === 1 && (() => {
+                  const other = filedUnder?.get(s.studyInstanceUid);
+                  if (filedUnder?.has(s.studyInstanceUid) && (other === null || other === undefined || !expected?.ids.includes(other))) {
+                    return (
+                      <span className="notice notice-error small" role="alert">
+                        filed in the PACS under another PatientID ({other || 'none'}), not {expected?.label ?? 'this patient'}: its images will not be shown here
+                      </span>
+                    );
+                  }
+                  return <span className="muted small">{s.foundIn[0] === 'fhir' ? 'in the record, not found in the PACS' : 'in the PACS, not linked in the record'}</span>;
+                })()}
               </button>
             </li>
           ))}
@@ -100,7 +137,7 @@ export function StudyBrowser(props: {
         <>
           <h3>Series</h3>
           {series.isPending && <Loading label="Listing series…" />}
-          {series.isError && <ErrorNotice error={series.error} title="Could not list series" onRetry={() => void series.refetch()} />}
+          {series.isError && <ErrorNotice error={series.error} title="PACS: could not list the series" onRetry={() => void series.refetch()} />}
           {series.data && series.data.length === 0 && <p className="muted">The PACS holds no series for this study.</p>}
           {series.data && series.data.length > 0 && (
             <ul className="series-list">

@@ -6,11 +6,14 @@ import { flushSync } from 'react-dom';
 import type { SeriesSummary, StudySummary } from '../../../core/dicom/dicomJson';
 import { createDicomwebClient } from '../../compute/imaging/dicomweb';
 import { workerIngest } from '../../compute/imaging/ingestClient';
-import { importLocalFiles, type LocalSeries } from '../../compute/imaging/localImport';
+import { importLocalFiles, type LocalImportResult, type LocalSeries } from '../../compute/imaging/localImport';
 import { stowFiles, type StowProgress, type StowResult } from '../../compute/imaging/stow';
 import { MPR_KEYS, type PrimaryTool, type ViewportKey } from '../../compute/imaging/viewer';
 import { isWindowPresetId, presetForRange, WINDOW_PRESETS } from '../../compute/imaging/windowPresets';
+import { expectedPatient, identityMismatch, imagePatientFromJson } from '../../compute/imaging/patientIdentity';
 import { http } from '../../sources/api';
+import { usePatient } from '../../sources/queries';
+import { medicalRecordNumber } from '../patients/patient-summary';
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { HelpPopover, SHORTCUT_TOOLS } from './HelpPopover';
 import { ImportPanel, type ImportState } from './ImportPanel';
@@ -31,6 +34,11 @@ const TOOL_LABEL: Record<PrimaryTool, string> = {
 
 export default function ImagingView(props: WorkspaceViewProps): ReactNode {
   const dicomweb = useMemo(() => createDicomwebClient(http), []);
+  const patient = usePatient(props.patientId);
+  const expected = useMemo(
+    () => (patient.data ? expectedPatient(props.patientId, patient.data, medicalRecordNumber(patient.data)?.value) : null),
+    [patient.data, props.patientId],
+  );
   const v = useViewer();
   const { state, attach, setLayout, open } = v;
   const [tool, setTool] = useState<PrimaryTool>('WindowLevel');
@@ -70,23 +78,51 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
       flushSync(() => setLayout('stack', false));
       void open(placeholder, async (signal) => {
         const ids = await dicomweb.seriesImageIds(s.studyInstanceUid, s.seriesInstanceUid, signal);
+        // Every image's identity against the open patient: another patient's images are refused (issue 17).
+        if (!expected) throw new Error("the patient's record has not loaded yet, so the images cannot be checked against it: try again");
+        for (const json of new Set(ids.metadataByImageId.values())) {
+          const mismatch = identityMismatch(expected, imagePatientFromJson(json));
+          if (mismatch) throw new Error(`refused: ${mismatch}`);
+        }
         const cs = state.cs;
         for (const [imageId, json] of ids.metadataByImageId) cs?.loader.wadors.metaDataManager.add(imageId, json as never);
         if (ids.imageIds.length === 0) {
           throw new Error(ids.unsupported[0]?.message ?? 'the series has no images');
         }
-        return { ...placeholder, imageIds: ids.imageIds, modality: ids.modality ?? s.modality };
+        return { ...placeholder, imageIds: ids.imageIds, modality: ids.modality ?? s.modality, warnings: ids.warnings };
       });
     },
-    [dicomweb, props.patientId, state.cs, setLayout, open],
+    [dicomweb, props.patientId, state.cs, setLayout, open, expected],
+  );
+
+  /** Why a local study is not the open patient's (null when it is). */
+  const localMismatch = useCallback(
+    (studyInstanceUid: string, result: LocalImportResult | null = importState.result): string | null => {
+      const study = result?.studies.find((st) => st.studyInstanceUid === studyInstanceUid);
+      if (!study) return null;
+      if (!expected) return "the patient's record has not loaded, so the files cannot be checked against it";
+      return identityMismatch(expected, study.patient);
+    },
+    [expected, importState.result],
   );
 
   const openLocal = useCallback(
-    (s: LocalSeries) => {
+    (s: LocalSeries, result: LocalImportResult | null = importState.result) => {
+      // Opening another patient's series is the user's explicit choice (the button says so); the
+      // warning then stays over the viewer while the images are shown.
+      const mismatch = localMismatch(s.studyInstanceUid, result);
       flushSync(() => setLayout('stack', false));
-      void open({ id: s.key, description: s.description, imageIds: s.imageIds, modality: s.modality, patientId: null });
+      void open({
+        id: s.key,
+        description: s.description,
+        imageIds: s.imageIds,
+        modality: s.modality,
+        patientId: null,
+        warnings: s.warnings,
+        ...(mismatch ? { identityWarning: `Not this patient's images: ${mismatch}.` } : {}),
+      });
     },
-    [setLayout, open],
+    [setLayout, open, localMismatch, importState.result],
   );
 
   const onFiles = useCallback(
@@ -104,8 +140,9 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
           onProgress: (p) => setImportState((s) => ({ ...s, filesDone: p.filesDone, filesTotal: p.filesTotal })),
         });
         setImportState({ phase: 'done', filesDone: files.length, filesTotal: files.length, result, error: null });
+        // Auto-open only the open patient's own images; another patient's wait for an explicit click.
         const first = result.studies.flatMap((st) => st.series).find((x) => !x.unsupported && x.imageIds.length > 0);
-        if (first) openLocal(first);
+        if (first && localMismatch(first.studyInstanceUid, result) === null) openLocal(first, result);
       } catch (err) {
         const cancelled = ac.signal.aborted;
         setImportState({
@@ -117,7 +154,7 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
         });
       }
     },
-    [state.cs, openLocal],
+    [state.cs, openLocal, localMismatch],
   );
 
   const onUpload = useCallback(async () => {
@@ -217,7 +254,8 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
           state={importState}
           onFiles={(f) => void onFiles(f)}
           onCancel={() => importAbort.current?.abort()}
-          onOpenSeries={openLocal}
+          onOpenSeries={(s) => openLocal(s)}
+          identityMismatch={(uid) => localMismatch(uid)}
           onUpload={() => void onUpload()}
           upload={upload}
           disabled={busy}
@@ -314,6 +352,11 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
         {state.loadError && (
           <div className="notice notice-error" role="alert">
             {state.loadError}
+          </div>
+        )}
+        {state.openSeries?.identityWarning && (
+          <div className="notice notice-error identity-warning" role="alert">
+            {state.openSeries.identityWarning}
           </div>
         )}
         {state.notice && (

@@ -208,7 +208,16 @@ export function useViewer() {
             pending = progress;
           },
         });
-        let notice = opened.noVolumeReason ? `Shown as a stack only: ${opened.noVolumeReason}, so there is no three-plane view.` : null;
+        const notices = [
+          ...(ready.warnings ?? []).map((w) => `This series: ${w}.`),
+          ...(opened.noVolumeReason ? [`Shown as a stack only: ${opened.noVolumeReason}, so there is no three-plane view.`] : []),
+          ...(opened.failedImages?.length
+            ? [
+                `${opened.failedImages.length} image${opened.failedImages.length === 1 ? '' : 's'} could not be loaded (shown black): ${opened.failedImages.slice(0, 3).join('; ')}${opened.failedImages.length > 3 ? '; …' : ''}.`,
+              ]
+            : []),
+        ];
+        let notice = notices.length > 0 ? notices.join(' ') : null;
         if (opened.mprReady) {
           try {
             const volume = viewer.exportImageVolume();
