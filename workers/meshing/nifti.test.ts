@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ijkToLps } from '../../core/domain/imaging';
+import { ijkToLps, sameGrid } from '../../core/domain/imaging';
 import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
 import { parseLabelTable } from './labelTable';
 import { gunzip, readNiftiLabelMap } from './nifti';
-import { resampleLabelsNearest, sameGrid } from './resample';
+import { resampleLabelsNearest } from './resample';
 import { meshLabelVolume } from './surfaces';
 
 /** A minimal NIfTI-1 (.nii) file: uint8 voxels, sform rows given (RAS), qform unset. */

@@ -3,19 +3,13 @@
 // Pure: no worker, DOM or Node specifics. Ensembles cross the boundary as TwinEnsemble (two
 // Float64Arrays + names), so callers can transfer their buffers.
 
-import type { VitalKind, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
-import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
-import { assimilate, type AssimilationResult } from '../ensemble/assimilate';
-import type { TwinEnsemble } from '../ensemble/ensemble';
-import { forecastEnsemble, type ForecastOptions, type ForecastResult } from '../ensemble/forecast';
-import type { PhysiologyApi } from '../workerApi';
-import { calibrateFromRecord, type RecordCalibrationOptions, type RecordCalibrationResult } from './from-record';
+import { type VitalsIngestResult, ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
+import { assimilate } from '../ensemble/assimilate';
+import { forecastEnsemble } from '../ensemble/forecast';
+import { calibrateFromRecord } from './from-record';
 import { VITAL_TO_OUTPUT, noiseSd } from '../../../core/vitals/observation-model';
-
-export interface NewVital {
-  kind: VitalKind;
-  value: number;
-}
+import { type TwinEnsemble, type AssimilationResult, type ForecastOptions, type ForecastResult, type RecordCalibrationOptions, type RecordCalibrationResult, type NewVital } from '../../../core/domain/twin';
+import type { CalibrationApi } from '../../../core/contracts/physiology-worker';
 
 export const calibrationApi = {
   /**
@@ -50,11 +44,8 @@ export const calibrationApi = {
   forecast(ensemble: TwinEnsemble, options: ForecastOptions): ForecastResult {
     return forecastEnsemble(ensemble, options);
   },
-};
+} satisfies CalibrationApi;
 
-export type CalibrationApi = typeof calibrationApi;
-/** What a comlink client of physiology.worker.ts sees: the engine API plus calibration. */
-export type TwinWorkerApi = PhysiologyApi & CalibrationApi;
 
 function withProgress(options: RecordCalibrationOptions, onProgress?: (fraction: number) => void): RecordCalibrationOptions {
   if (onProgress === undefined) return options;

@@ -5,7 +5,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
-import { calibrateFromRecord, type RecordCalibrationResult } from './from-record';
+import { calibrateFromRecord } from './from-record';
+import { type RecordCalibrationResult } from '../../../core/domain/twin';
 
 const USAGE = 'usage: npm run twin -- calibrate --bundle FILE [--json] [--seed N] [--members N] [--with-ensemble]';
 

@@ -3,33 +3,10 @@
 // scaled to this body, observations = the latest plausible value of each kind.
 
 import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../core/domain/physiology';
-import type { MedicationInput, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
+import type { VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { REFERENCE_PATIENT, resolveParameters } from '../presets';
-import {
-  calibrateTwin,
-  observationsFromVitals,
-  type CalibrationObservation,
-  type CalibrationResult,
-  type InputReport,
-  type PriorArchetype,
-} from './calibrate';
-import type { FitOptions } from './fit';
-
-export interface RecordCalibrationOptions {
-  fit?: FitOptions;
-  /**
-   * Prior weight per archetype; default equal thirds (assumption: a cardiology population in
-   * which healthy hearts, HFrEF and severe AS are all plausible before the data are seen).
-   */
-  archetypeWeights?: Partial<Record<PresetName, number>>;
-  /**
-   * Observations from outside the FHIR record, fitted alongside it: e.g. the LV end-diastolic
-   * volume measured on the patient's segmented CT by the Anatomy work
-   * (`{ key: 'lvedvMl', value, source: 'anatomy:<segmentation id>' }`). Noise defaults to the
-   * output's noise model.
-   */
-  extraObservations?: readonly CalibrationObservation[];
-}
+import { calibrateTwin, observationsFromVitals, type PriorArchetype } from './calibrate';
+import { type RecordCalibrationOptions, type RecordCalibrationResult } from '../../../core/domain/twin';
 
 /** One prior component per engine preset, resolved for this patient. */
 export function archetypesFor(patient: PatientTraits, weights: Partial<Record<PresetName, number>> = {}): PriorArchetype[] {
@@ -38,15 +15,6 @@ export function archetypesFor(patient: PatientTraits, weights: Partial<Record<Pr
     weight: weights[name] ?? 1,
     params: resolveParameters({ preset: name, patient }),
   }));
-}
-
-export interface RecordCalibrationResult extends CalibrationResult {
-  patient: PatientTraits;
-  /** Traits not in the record, filled from the reference adult. */
-  patientDefaults: (keyof PatientTraits)[];
-  inputs: InputReport;
-  /** Current medications; their effect is already in the calibrated parameters (fitted on-drug). */
-  medications: Pick<MedicationInput, 'drug' | 'drugClass' | 'text' | 'status'>[];
 }
 
 /** Clamp to the engine's adult ranges (presets.checkPatient), naming what was clamped. */

@@ -3,15 +3,16 @@
 // loaded, segmented ground truth saved as DICOM-SEG against it, re-imported, meshed, cut and exported.
 import { validateBytes } from 'gltf-validator';
 import { describe, expect, it } from 'vitest';
-import { type LabelVolume } from '../../../core/domain/imaging';
-import { generatePhantom, PHANTOM_SEGMENTS } from '../../../server/demo/imaging/phantom';
-import { uidFromName, writeCtSlice, type CtSeriesHeader } from '../../../server/demo/imaging/writer';
-import { readDicomSeg } from '../../../workers/meshing/dicomSeg';
-import { readBinaryStl } from '../../../workers/meshing/exportFormats';
-import { cutMaskVolumes } from '../../../workers/meshing/planning';
-import { meshLabelVolume } from '../../../workers/meshing/surfaces';
-import { ACCEPT_SERIES, createAnatomyWorkerApi, type LoadProgress } from './anatomyWorkerApi';
-import { boundsOf, cutPlaneLps } from './planeGeometry';
+import { type LabelVolume } from '../../core/domain/imaging';
+import { generatePhantom, PHANTOM_SEGMENTS } from '../../server/demo/imaging/phantom';
+import { uidFromName, writeCtSlice, type CtSeriesHeader } from '../../server/demo/imaging/writer';
+import { readDicomSeg } from '../meshing/dicomSeg';
+import { readBinaryStl } from '../meshing/exportFormats';
+import { cutMaskVolumes } from '../meshing/planning';
+import { meshLabelVolume } from '../meshing/surfaces';
+import { ACCEPT_SERIES, createAnatomyWorkerApi } from './anatomyWorkerApi';
+import { boundsOf, cutPlaneLps } from '../../src/compute/anatomy/planeGeometry';
+import { type LoadProgress } from '../../core/contracts/anatomy-worker';
 
 // 384 mm field of view at 8 mm in-plane, 12.5 mm slices: the whole torso phantom, coarse but fast.
 const phantom = generatePhantom({ dimensions: [48, 48, 24], spacingMm: [8, 8, 12.5], seed: 7, noiseSdHu: 0, liverLesion: false, aorticValveCalcification: false });

@@ -3,10 +3,10 @@
 // come back transferred and are welded per structure, then smoothing + decimation run per
 // structure on the pool, largest first. Pool-agnostic: browser (src/compute/meshing.ts) and Node
 // (bench, CLI) supply MeshingPort adapters that post with the given transfer lists.
-import { type LabelVolume } from '../../core/domain/imaging';
-import { type StructureMesh } from '../../core/domain/mesh';
-import { mergeSlabSurfaces, planSlabs, type SlabRequest, type SlabSurface } from './marchingCubes';
-import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipelineTypes';
+import { type LabelVolume } from '../domain/imaging';
+import { type StructureMesh } from '../domain/mesh';
+import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipeline';
+import { mergeSlabSurfaces, planSlabs, type SlabRequest, type SlabSurface } from './slabs';
 
 export interface MeshingPort {
   extractSlab(req: SlabRequest, transferList: ArrayBuffer[]): Promise<SlabSurface[]>;
@@ -134,15 +134,5 @@ export async function meshInParallel(
       smoothMs: finished.reduce((a, f) => a + f.timingsMs.smoothMs, 0),
       decimateMs: finished.reduce((a, f) => a + f.timingsMs.decimateMs, 0),
     },
-  };
-}
-
-/** A port that runs the kernels on the calling thread (tests; single-thread baseline in the bench). */
-export async function inlinePort(): Promise<MeshingPort> {
-  const { extractSlab } = await import('./marchingCubes');
-  const { finishStructure } = await import('./surfaces');
-  return {
-    extractSlab: (req) => Promise.resolve(extractSlab(req)),
-    finishStructure: (req) => finishStructure(req),
   };
 }

@@ -10,10 +10,9 @@ import {
   type ParameterOverrides,
   type PatientTraits,
   type Scenario,
-} from '../../core/domain/physiology';
+} from './physiology';
 import { PARAMETER_SPECS, isParameterName } from './parameters';
-import { DRUGS } from './pkpd';
-import { checkPatient, unknownParameterMessage } from './presets';
+import { DRUGS } from './drugs';
 
 /** Longest horizon accepted (7 days): beyond it the drug and volume models are not meant to hold. */
 export const MAX_DURATION_SEC = 7 * 24 * 3600;
@@ -180,4 +179,28 @@ export function validateScenario(json: unknown): Scenario {
   const seed = num(o, 'seed', '', 0, 2 ** 32 - 1, '(integer)', { required: false, integer: true });
   if (seed !== undefined) s.seed = seed;
   return s;
+}
+
+export function checkPatient(t: PatientTraits, key = 'patient'): void {
+  if (t.sex !== 'F' && t.sex !== 'M') throw new ScenarioError(`${key}.sex`, `must be "F" or "M" (got ${JSON.stringify(t.sex)})`);
+  const ranges: [keyof PatientTraits, number, number][] = [
+    ['ageYears', 18, 110],
+    ['heightCm', 120, 230],
+    ['weightKg', 30, 250],
+  ];
+  for (const [k, lo, hi] of ranges) {
+    const v = t[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
+      throw new ScenarioError(`${key}.${k}`, `must be a number in [${lo}, ${hi}] (adult engine; got ${JSON.stringify(v)})`);
+    }
+  }
+}
+
+/** "Unknown parameter", with the unit-suffixed name when the user left the unit out. */
+export function unknownParameterMessage(name: string): string {
+  const candidates = Object.keys(PARAMETER_SPECS).filter((n) => n.toLowerCase().startsWith(name.toLowerCase()) && n.length > name.length);
+  if (candidates.length > 0) {
+    return `unknown parameter "${name}": names carry their unit — did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?`;
+  }
+  return `unknown parameter "${name}"; see core/domain/parameters.ts for the named parameters with units`;
 }

@@ -9,37 +9,19 @@
 // The functions are plain; anatomy.worker.ts only exposes `createAnatomyWorkerApi()` with comlink.
 // Tests call them directly in Node.
 import { transfer } from 'comlink';
-import { type ImageVolume, type LabelVolume, type VolumeGeometry } from '../../../core/domain/imaging';
-import { type CutVolumes, type PlaneLps, type StructureMesh } from '../../../core/domain/mesh';
-import { importDicomFiles } from '../../../core/dicom/import';
-import { buildVolume } from '../../../core/dicom/volume';
-import { readDicomSeg, writeDicomSeg } from '../../../workers/meshing/dicomSeg';
-import { structuresToGlb, structuresToStl } from '../../../workers/meshing/exportFormats';
-import { parseLabelTable } from '../../../workers/meshing/labelTable';
-import { gunzip, isGzip, readNiftiLabelMap } from '../../../workers/meshing/nifti';
-import { cutMeshVolumes, cutToVesselDistanceMm } from '../../../workers/meshing/planning';
-import { referenceFromInstances } from '../../../workers/meshing/referenceSeries';
-import { resampleLabelsNearest, sameGrid } from '../../../workers/meshing/resample';
-import { DelimiterCounter, multipartBoundary, splitMultipart } from '../../../core/dicom/multipart';
-
-export type LoadPhase = 'download' | 'parse' | 'build';
-
-export interface LoadProgress {
-  phase: LoadPhase;
-  /** 0–1 over the whole load (download 0–0.6, parse 0.6–0.8, build 0.8–1). */
-  fraction: number;
-}
-
-export interface CutResult {
-  volumes: CutVolumes;
-  /** Closest distance from the cut outline to the chosen vessel, mm; null without a vessel; Infinity when the plane misses the organ. */
-  vesselDistanceMm: number | null;
-}
-
-export interface NamedBytes {
-  name: string;
-  bytes: ArrayBuffer;
-}
+import { type ImageVolume, type LabelVolume, type VolumeGeometry, sameGrid } from '../../core/domain/imaging';
+import { type PlaneLps, type StructureMesh } from '../../core/domain/mesh';
+import { importDicomFiles } from '../../core/dicom/import';
+import { buildVolume } from '../../core/dicom/volume';
+import { readDicomSeg, writeDicomSeg } from '../meshing/dicomSeg';
+import { structuresToGlb, structuresToStl } from '../meshing/exportFormats';
+import { parseLabelTable } from '../meshing/labelTable';
+import { gunzip, isGzip, readNiftiLabelMap } from '../meshing/nifti';
+import { cutMeshVolumes, cutToVesselDistanceMm } from '../meshing/planning';
+import { referenceFromInstances } from '../meshing/referenceSeries';
+import { resampleLabelsNearest } from '../meshing/resample';
+import { DelimiterCounter, multipartBoundary, splitMultipart } from '../../core/dicom/multipart';
+import { type AnatomyWorkerApi, type LoadProgress, type CutResult, type NamedBytes } from '../../core/contracts/anatomy-worker';
 
 export const ACCEPT_SERIES = 'multipart/related; type="application/dicom"; transfer-syntax=*';
 
@@ -61,7 +43,7 @@ export async function volumeFromPart10(files: NamedBytes[], onProgress?: (p: Loa
   });
 }
 
-export function createAnatomyWorkerApi(fetchFn: typeof fetch = (...a) => fetch(...a)) {
+export function createAnatomyWorkerApi(fetchFn: typeof fetch = (...a) => fetch(...a)): AnatomyWorkerApi {
   /** The Part 10 files of the loaded series (for the SEG reference). Lifetime: until the next load. */
   let seriesFiles: NamedBytes[] = [];
   /** Copies of the surfaces, by label (the page keeps its own for rendering). */
@@ -166,4 +148,3 @@ export function createAnatomyWorkerApi(fetchFn: typeof fetch = (...a) => fetch(.
   };
 }
 
-export type AnatomyWorkerApi = ReturnType<typeof createAnatomyWorkerApi>;

@@ -1,9 +1,9 @@
 // Scenario files and parameter resolution: every rejection names its key (PRODUCT.md), and the
 // patient-trait refinements match their formulas.
 import { describe, expect, it } from 'vitest';
-import { ScenarioError } from '../../core/domain/physiology';
+import { ScenarioError } from './physiology';
 import { PARAMETER_TABLE, fromLogVector, toLogVector, defaultParameters, LOG_PARAMETER_NAMES } from './parameters';
-import { bodySurfaceAreaM2, nadlerBloodVolumeMl, resolveParameters } from './presets';
+import { bodySurfaceAreaM2, nadlerBloodVolumeMl, resolveParameters } from '../../workers/physiology/presets';
 import { validateScenario } from './scenario';
 
 const PRODUCT_EXAMPLE = {

@@ -1,5 +1,6 @@
-// Percentile bands of an ensemble (the clinician's 50 % and 90 % bands).
-import type { Percentiles } from '../../../core/domain/physiology';
+// Percentile bands of an ensemble (the clinician's 50 % and 90 % bands): one quantile rule for
+// the engine's ensembles, the calibrated twin's and the browser's summaries.
+import { METRIC_KEYS, type EngineMetrics, type EnsembleSummary, type Percentiles } from './physiology';
 
 /**
  * Linear-interpolation quantile (Hyndman & Fan type 7, the default of R and NumPy) of the first
@@ -38,4 +39,25 @@ export function percentilesOfColumn(
     p75: quantileSorted(s, 0.75),
     p95: quantileSorted(s, 0.95),
   };
+}
+
+/** p05…p95 of every engine metric over ensemble members. */
+export function summarise(members: readonly EngineMetrics[]): EnsembleSummary {
+  const out = {} as EnsembleSummary;
+  const values = new Float64Array(members.length);
+  for (const k of METRIC_KEYS) {
+    members.forEach((m, i) => {
+      values[i] = m[k];
+    });
+    values.sort();
+    const p: Percentiles = {
+      p05: quantileSorted(values, 0.05),
+      p25: quantileSorted(values, 0.25),
+      p50: quantileSorted(values, 0.5),
+      p75: quantileSorted(values, 0.75),
+      p95: quantileSorted(values, 0.95),
+    };
+    out[k] = p;
+  }
+  return out;
 }
