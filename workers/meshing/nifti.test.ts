@@ -89,7 +89,7 @@ describe('resampleLabelsNearest', () => {
   });
 });
 
-describe('real TotalSegmentator label maps (../shared/data)', () => {
+describe('real TotalSegmentator label maps (test-data)', () => {
   it.skipIf(!hasSharedData('segmentation', 'cardiac-ct-totalseg', 'heart_on_ct_cropped_grid.nii.gz'))(
     'heart mask: 198 176 voxels × 1.5³ mm³ = 668.84 mL; mesh volume within 2% raw and 3% final',
     async () => {
