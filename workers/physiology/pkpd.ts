@@ -1,10 +1,11 @@
 // Drug models: one-compartment pharmacokinetics (first-order absorption for oral doses, zero-order
 // infusions) advanced in closed form, and sigmoid-Emax pharmacodynamics acting on fractional
 // changes of model parameters. Every number carries its source, or `assumption: true` with the
-// reason, in DRUGS below; `interventionSources` (interventions.ts) exposes them to the UI.
+// reason, in DRUGS (core/domain/drugs.ts); `interventionSources` (interventions.ts) exposes them to the UI.
 import { type DrugRoute } from '../../core/domain/physiology';
 import { type DrugEffect, type DrugSpec } from '../../core/domain/drugs';
 
+const DAY = 24 * 3600;
 
 /** Sigmoid Emax: E = Emax·Cʰ/(EC50ʰ + Cʰ). */
 export function emaxEffect(concNgPerMl: number, e: Pick<DrugEffect, 'emax' | 'ec50NgPerMl' | 'hill'>): number {
@@ -40,6 +41,14 @@ export class DrugState {
   }
 
   dose(doseMg: number, route: DrugRoute): void {
+    if (this.spec.maintenance) {
+      // A maintenance regimen already at steady state: its average level from now on, kept there
+      // by an equivalent constant input F·dose per day.
+      const inputMgPerSec = (this.spec.oralBioavailability * doseMg) / DAY;
+      this.infusionMgPerSec += inputMgPerSec;
+      this.centralMg += inputMgPerSec / this.ke;
+      return;
+    }
     if (route === 'oral') this.gutMg += doseMg * this.spec.oralBioavailability;
     else this.centralMg += doseMg;
   }
