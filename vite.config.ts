@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-// Cornerstone3D + Vite: see ../shared/docs/STACK-NOTES.md. Missing pieces fail quietly
+// Cornerstone3D + Vite: see docs/STACK-NOTES.md. Missing pieces fail quietly
 // (setStack hangs forever without the exclude), so keep these in step with the loader.
 export default defineConfig({
   plugins: [react()],

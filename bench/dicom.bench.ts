@@ -5,7 +5,7 @@
 //    first frame and to the whole series. Anchor: Cornerstone3D's documentation, 512×512×174
 //    local JPEG-LS, first image 1322 ms and complete 1487 ms (IMAGING.md); target here ≤ 500 ms
 //    and ≤ 2 s for 300 slices. The Chromium measurement belongs to the viewer's e2e bench.
-// 2. Parse throughput (MB/s) of the folder import (src/ingest/dicom) over ../shared/data/dicom.
+// 2. Parse throughput (MB/s) of the folder import (src/ingest/dicom) over test-data/dicom.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

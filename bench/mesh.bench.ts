@@ -11,13 +11,15 @@ import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray.js';
 import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData.js';
 import vtkImageMarchingCubes from '@kitware/vtk.js/Filters/General/ImageMarchingCubes.js';
 import { type LabelVolume, type Vec3, mm3ToMl, voxelVolumeMm3 } from '../core/domain/imaging';
-import { extractSlab, mergeSlabSurfaces } from '../workers/meshing/marchingCubes';
+import { extractSlab } from '../workers/meshing/marchingCubes';
 import { ijkMeshToLps, signedVolumeMm3 } from '../workers/meshing/meshMetrics';
 import { createNodeMeshingPool } from '../workers/meshing/nodePool';
-import { inlinePort, meshInParallel, type ParallelTimingsMs } from '../workers/meshing/parallel';
+import { meshInParallel, type ParallelTimingsMs } from '../core/meshing/parallel';
 import { axisAlignedGeometry, ellipsoidPhantom } from '../workers/meshing/phantoms';
 import { loadavg } from 'node:os';
 import { report } from './report';
+import { inlinePort } from '../workers/meshing/inlinePort';
+import { mergeSlabSurfaces } from '../core/meshing/slabs';
 
 const BENCH = 'mesh';
 const DIMS: Vec3 = [512, 512, 300];

@@ -15,8 +15,9 @@ import { NodePhysiologyPool } from '../workers/physiology/nodePool';
 import { resolveParameters } from '../workers/physiology/presets';
 import { runScenario } from '../workers/physiology/runScenario';
 import { DEFAULT_MAX_STEP_SEC, Simulator } from '../workers/physiology/simulator';
-import { memberParameters, summarise } from '../workers/physiology/spread';
+import { memberParameters } from '../workers/physiology/spread';
 import { report } from './report';
+import { summarise } from '../core/domain/percentiles';
 
 const BENCH = 'solver';
 

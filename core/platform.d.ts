@@ -10,6 +10,9 @@ interface AbortSignal {
 
 declare function setTimeout(callback: () => void, ms?: number): unknown;
 
+/** High-resolution milliseconds (timings reported by the pipelines). */
+declare const performance: { now(): number };
+
 type PlatformReadResult = { done: true; value?: undefined } | { done: false; value: Uint8Array };
 
 interface PlatformByteStream {

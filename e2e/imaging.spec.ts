@@ -2,7 +2,7 @@
 // - the demo patient's CT from the embedded PACS (QIDO-RS + WADO-RS) in stack and MPR;
 // - window presets, a length measurement, orientation markers;
 // - the shared abdominal CT (JPEG 2000, empty UIDs) opened from disk without upload;
-// - every transfer syntax of ../shared/data/dicom/misc, decoded pixels compared with the
+// - every transfer syntax of test-data/dicom/misc, decoded pixels compared with the
 //   uncompressed slice (bit-identical for lossless, stated tolerances for lossy).
 // Waits are on the viewer's render counters (IMAGE_RENDERED), never on sleeps.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { expect, test } from './fixtures';
 import { ImagingPage, type ViewportName } from './pages/imaging';
 
 const MPR: ViewportName[] = ['Axial viewport', 'Sagittal viewport', 'Coronal viewport'];
-// Paths relative to the repository (the brief: ../shared/data/...), resolved from the cwd.
+// Paths relative to the repository (test-data/...), resolved from the cwd.
 const rel = (p: string) => relative(process.cwd(), p);
 
 function gridDistance(a: number[], b: number[]): number {
@@ -241,7 +241,7 @@ test.describe('Imaging', () => {
   });
 });
 
-test.describe('other transfer syntaxes in ../shared/data/dicom/misc', () => {
+test.describe('other transfer syntaxes in test-data/dicom/misc', () => {
   test.beforeEach(async ({ signInAs }) => {
     await signInAs('clinician');
   });

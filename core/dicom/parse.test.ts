@@ -25,7 +25,7 @@ function expectReject(fn: () => unknown, code: string): DicomIngestError {
   throw new Error(`expected a ${code} refusal`);
 }
 
-describe.skipIf(!have)('transfer syntax detection over ../shared/data/dicom/misc', () => {
+describe.skipIf(!have)('transfer syntax detection over test-data/dicom/misc', () => {
   // Expected from the file names (set by the Cornerstone test-image generator) and SOURCES.md;
   // browser support per STACK-NOTES.md: everything except .53 and .55.
   const expected: Record<string, string> = {

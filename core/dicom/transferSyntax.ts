@@ -1,6 +1,6 @@
 // Transfer syntaxes: how the pixel data of a file is encoded, and who can decode it.
 // "browserCodec" follows STACK-NOTES.md: Cornerstone3D's codecs (libjpeg-turbo, CharLS, OpenJPEG,
-// OpenJPH, RLE, the lossless JPEG decoder) handle every syntax in ../shared/data/dicom/misc except
+// OpenJPH, RLE, the lossless JPEG decoder) handle every syntax in test-data/dicom/misc except
 // JPEG extended process 3&5 / 6&8 (…4.53) and 10&12 (…4.55), which nothing in our stack decodes.
 
 export type PixelEncoding = 'native' | 'encapsulated';

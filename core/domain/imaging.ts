@@ -1,5 +1,6 @@
 // Image volumes as every layer sees them: voxels plus geometry in DICOM patient LPS millimetres.
-// Shared by the viewer (src/views/imaging), ingest (src/ingest/dicom) and the meshing workers.
+// Shared by the viewer (src/views/imaging), ingest (core/dicom) and the meshing workers; with the
+// grid and point geometry every layer needs (voxel ↔ LPS, same-grid test, distances, angles).
 
 /** A 3-vector in patient LPS millimetres. */
 export type Vec3 = [number, number, number];
@@ -61,4 +62,44 @@ export function ijkToLps(g: VolumeGeometry, i: number, j: number, k: number, out
   out[1] = g.originLps[1] + si * d[1] + sj * d[4] + sk * d[7];
   out[2] = g.originLps[2] + si * d[2] + sj * d[5] + sk * d[8];
   return out;
+}
+
+/** Row-major 3×3 matrix A with pointLps = origin + A · ijk. */
+export function linearPart(g: VolumeGeometry): number[] {
+  const d = g.directionLps;
+  const s = g.spacingMm;
+  // Column a of A is axis a's direction × spacing a.
+  return [d[0] * s[0], d[3] * s[1], d[6] * s[2], d[1] * s[0], d[4] * s[1], d[7] * s[2], d[2] * s[0], d[5] * s[1], d[8] * s[2]];
+}
+
+/** True when both grids have the same dimensions and their voxel centres agree within tolMm. */
+export function sameGrid(a: VolumeGeometry, b: VolumeGeometry, tolMm = 1e-3): boolean {
+  if (a.dimensions.some((n, i) => n !== b.dimensions[i])) return false;
+  const la = linearPart(a);
+  const lb = linearPart(b);
+  const corners = [0, 1].flatMap((x) => [0, 1].flatMap((y) => [0, 1].map((z) => [x * (a.dimensions[0] - 1), y * (a.dimensions[1] - 1), z * (a.dimensions[2] - 1)])));
+  for (const [i, j, k] of corners) {
+    for (let r = 0; r < 3; r++) {
+      const pa = a.originLps[r]! + la[3 * r]! * i! + la[3 * r + 1]! * j! + la[3 * r + 2]! * k!;
+      const pb = b.originLps[r]! + lb[3 * r]! * i! + lb[3 * r + 1]! * j! + lb[3 * r + 2]! * k!;
+      if (Math.abs(pa - pb) > tolMm) return false;
+    }
+  }
+  return true;
+}
+
+/** Euclidean distance between two LPS points, in mm. */
+export function distanceMm(a: Vec3, b: Vec3): number {
+  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+}
+
+/** Angle at `vertex` between the rays to a and b, in degrees (0–180). */
+export function angleDeg(a: Vec3, vertex: Vec3, b: Vec3): number {
+  const u: Vec3 = [a[0] - vertex[0], a[1] - vertex[1], a[2] - vertex[2]];
+  const v: Vec3 = [b[0] - vertex[0], b[1] - vertex[1], b[2] - vertex[2]];
+  const lu = Math.hypot(...u);
+  const lv = Math.hypot(...v);
+  if (lu === 0 || lv === 0) throw new Error('an angle needs two points distinct from its vertex');
+  const cos = (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) / (lu * lv);
+  return (Math.acos(Math.min(1, Math.max(-1, cos))) * 180) / Math.PI;
 }

@@ -233,3 +233,19 @@ export interface InterventionSource {
   /** Why an assumption was needed (present when assumption is true). */
   reason?: string;
 }
+
+export interface ResolveInput {
+  preset?: PresetName;
+  patient?: PatientTraits;
+  parameters?: Partial<ParameterOverrides>;
+}
+
+export interface SteadyStateOptions {
+  /** Beats averaged for the metrics (default 1: a settled beat repeats itself). */
+  beats?: number;
+  /** Most beats spent reaching steady state (default 120; stops early when periodic). */
+  warmupBeats?: number;
+  stepsPerBeat?: number;
+  /** Start from a previous state (warm start) instead of the built-in guess. */
+  state?: Float64Array;
+}

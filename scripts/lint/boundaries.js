@@ -43,22 +43,6 @@ const CORE_FORBIDDEN = [
 ];
 const NODE_BUILTINS = new Set(builtinModules);
 
-/**
- * Wrong-way imports that exist today and are being removed (issue 15), as "file -> target part".
- * Nothing may be added here; each entry goes when its shared piece moves to core/.
- */
-export const KNOWN_DEBT = new Set([
-  'src/compute/anatomy/anatomyWorkerApi.ts -> workers',
-  'src/compute/anatomy/labelMap.ts -> workers',
-  'src/compute/anatomy/session.ts -> workers',
-  'src/compute/imaging/ingestClient.ts -> workers',
-  'src/compute/meshing.ts -> workers',
-  'src/compute/physiology.ts -> workers',
-  'src/compute/twinCalibration.ts -> workers',
-  'src/twin/anatomy.ts -> workers',
-  'src/views/anatomy/SegmentPanel.tsx -> workers',
-]);
-
 export const WORKER_ENTRY = /^workers\/.+\.worker\.ts$/;
 
 export function isTestFile(rel) {
@@ -91,7 +75,6 @@ export function boundaryViolation(fromRel, spec, kind = 'import') {
   if (to === 'test-support') return `${from}/ production code may not import test-support/ (tests only)`;
   if (kind === 'url' && from === 'src' && WORKER_ENTRY.test(targetRel)) return null;
   if (allowed.includes(to)) return null;
-  if (KNOWN_DEBT.has(`${fromRel} -> ${to}`)) return null;
   if (kind === 'url') {
     return `${from}/ may load only worker entry files (workers/**/*.worker.ts) by URL, not "${targetRel}"`;
   }

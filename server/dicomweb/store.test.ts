@@ -1,6 +1,6 @@
 // The store's frame positions: every frame read in place (positioned reads from the index's
 // offsets, no parse) must be byte-identical to the frame parsed out of the whole file, for every
-// transfer syntax and the multi-frame files of ../shared/data/dicom/misc.
+// transfer syntax and the multi-frame files of test-data/dicom/misc.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { volumeFromPart10 } from '../../src/compute/anatomy/anatomyWorkerApi';
+import { volumeFromPart10 } from '../../workers/anatomy/anatomyWorkerApi';
 import { imageIdsFromMetadata } from '../../src/compute/imaging/dicomweb';
 import type { DicomJson } from '../../core/dicom/dicomJson';
 import { importDicomFiles } from '../../core/dicom/import';

@@ -4,8 +4,8 @@ import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ImageVolume } from '../../core/domain/imaging';
 import { axisAlignedGeometry, ellipsoidPhantom, paintBox } from '../../workers/meshing/phantoms';
-import { type SegmentationOp } from '../../workers/meshing/workerApi';
 import { MeshingClient, type WorkerHandle } from './meshing';
+import { type SegmentationOp } from '../../core/domain/segmentation';
 
 function nodeWorker(): WorkerHandle {
   const entry = new URL('../../workers/meshing/meshing.node-worker.ts', import.meta.url).href;

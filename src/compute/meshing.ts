@@ -11,9 +11,10 @@
 import { type Endpoint, type Remote, transfer, wrap } from 'comlink';
 import { type ImageVolume, type LabelVolume } from '../../core/domain/imaging';
 import { type StructureMesh } from '../../core/domain/mesh';
-import { type MeshingPort, type MeshingProgress, meshInParallel } from '../../workers/meshing/parallel';
-import { type MeshingOptions } from '../../workers/meshing/pipelineTypes';
-import { type MeshingWorkerApi, type SegmentationOp, type SegmentationResult } from '../../workers/meshing/workerApi';
+import { type MeshingPort, type MeshingProgress, meshInParallel } from '../../core/meshing/parallel';
+import { type MeshingOptions } from '../../core/meshing/pipeline';
+import { type SegmentationOp, type SegmentationResult } from '../../core/domain/segmentation';
+import { type MeshingWorkerApi } from '../../core/contracts/meshing-worker';
 
 export interface WorkerHandle {
   endpoint: Endpoint;

@@ -5,15 +5,15 @@
 // worker computes synchronously and cannot be interrupted any other way), queued chunks are dropped.
 // Waveforms and packed ensemble metrics come back as transferred typed arrays.
 import { proxy, wrap, type Endpoint, type Remote } from 'comlink';
+import { unpackMetrics, type PhysiologyApi } from '../../core/contracts/physiology-worker';
+import { summarise } from '../../core/domain/percentiles';
+import { validateScenario } from '../../core/domain/scenario';
 import {
   type ModelParameters,
   type Scenario,
   type ScenarioResult,
   type SteadyStateResult,
 } from '../../core/domain/physiology';
-import { validateScenario } from '../../workers/physiology/scenario';
-import { summarise } from '../../workers/physiology/spread';
-import { unpackMetrics, type PhysiologyApi } from '../../workers/physiology/workerApi';
 
 export interface WorkerHandle {
   endpoint: Endpoint;

@@ -5,15 +5,18 @@
 // cancelling terminates the worker and starts a fresh one (the next call pays its start-up).
 // Ensembles are structured-cloned, not transferred: the caller keeps its copy in the store.
 import { proxy, wrap, type Remote } from 'comlink';
-import type { NewVital, TwinWorkerApi } from '../../workers/physiology/calibration/api';
-import type { RecordCalibrationOptions, RecordCalibrationResult } from '../../workers/physiology/calibration/from-record';
-import type { AssimilationResult } from '../../workers/physiology/ensemble/assimilate';
-import type { TwinEnsemble } from '../../workers/physiology/ensemble/ensemble';
-import type { ForecastOptions, ForecastResult } from '../../workers/physiology/ensemble/forecast';
 import type { ModelParameters, SteadyStateResult } from '../../core/domain/physiology';
 import type { JobOptions, WorkerFactory, WorkerHandle } from './physiology';
-
-export type { NewVital, RecordCalibrationResult, AssimilationResult, TwinEnsemble, ForecastResult, ForecastOptions };
+import type { TwinWorkerApi } from '../../core/contracts/physiology-worker';
+import type {
+  AssimilationResult,
+  ForecastOptions,
+  ForecastResult,
+  NewVital,
+  RecordCalibrationOptions,
+  RecordCalibrationResult,
+  TwinEnsemble,
+} from '../../core/domain/twin';
 
 /** What the twin store needs from a compute back end (the worker here; the same functions in Node tests). */
 export interface TwinCompute {

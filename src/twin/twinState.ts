@@ -5,13 +5,13 @@
 // computed. Actions take a `TwinCompute` (the worker client in the browser, the same pure
 // functions in Node tests), so the store never reaches a worker by itself.
 import { createStore, useStore } from 'zustand';
-import type { TwinCompute, RecordCalibrationResult, TwinEnsemble } from '../compute/twinCalibration';
+import type { TwinCompute } from '../compute/twinCalibration';
 import type { SteadyStateResult } from '../../core/domain/physiology';
-import { noiseSd } from '../../core/vitals/observation-model';
-import type { OutputKey } from '../../core/vitals/observation-model';
+import { noiseSd, type OutputKey } from '../../core/vitals/observation-model';
 import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { applySpreadFloor } from '../../core/domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../../core/vitals/fhir-vitals';
+import { type RecordCalibrationResult, type TwinEnsemble } from '../../core/domain/twin';
 import { modelErrorVariance, recordInnovations, type InnovationHistory } from '../../core/vitals/modelError';
 
 /** Vitals the twin forecasts (model outputs observed at the bedside). */

@@ -7,11 +7,12 @@ import { expose, transfer } from 'comlink';
 import type { ImageVolume } from '../../core/domain/imaging';
 import type { ImportProgress } from '../../core/dicom/import';
 import type { FrameDecoder } from '../../core/dicom/volume';
-import { DicomImportSession, type ImportSource, type ImportSummary, type VolumeProgress } from './importSession';
+import { DicomImportSession } from './importSession';
+import type { DicomImportWorkerApi, ImportSource, ImportSummary, VolumeProgress } from '../../core/contracts/dicom-import-worker';
 
 const session = new DicomImportSession();
 
-const api = {
+const api: DicomImportWorkerApi = {
   importFiles(files: ImportSource[], onProgress?: (p: ImportProgress) => void): Promise<ImportSummary> {
     return session.importFiles(files, onProgress);
   },
@@ -29,7 +30,5 @@ const api = {
     session.clear();
   },
 };
-
-export type DicomImportWorkerApi = typeof api;
 
 expose(api);

@@ -8,22 +8,7 @@ import type { StudyGroup } from '../../core/dicom/group';
 import { importDicomFiles, type ImportProgress, type InputFile } from '../../core/dicom/import';
 import type { DicomInstance } from '../../core/dicom/parse';
 import { buildVolume, type FrameDecoder } from '../../core/dicom/volume';
-
-/** A file handed to the worker: bytes already read, or a Blob/File read here (keeps the UI thread free). */
-export type ImportSource = InputFile | { name: string; blob: Blob };
-
-export interface ImportSummary {
-  studies: StudyGroup[];
-  rejected: DicomRejection[];
-  instanceCount: number;
-  bytesParsed: number;
-  elapsedMs: number;
-}
-
-export interface VolumeProgress {
-  slicesDone: number;
-  slicesTotal: number;
-}
+import { type ImportSource, type ImportSummary, type VolumeProgress } from '../../core/contracts/dicom-import-worker';
 
 export class DicomImportSession {
   private instances: DicomInstance[] = [];

@@ -2,13 +2,13 @@
 // per-structure report. Node-only entry point (file system); everything it calls is environment-neutral.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { type LabelVolume } from '../../core/domain/imaging';
+import { type LabelVolume, sameGrid } from '../../core/domain/imaging';
 import { readDicomSeg, type ReferenceSeries } from './dicomSeg';
 import { structuresToGlb, structuresToStl } from './exportFormats';
 import { type LabelTable, parseLabelTable } from './labelTable';
 import { gunzip, readNiftiLabelMap } from './nifti';
 import { referenceFromInstances } from './referenceSeries';
-import { resampleLabelsNearest, sameGrid } from './resample';
+import { resampleLabelsNearest } from './resample';
 import { DEFAULT_BUDGET_TRIANGLES, meshLabelVolume } from './surfaces';
 
 const usage = 'usage: npm run twin -- mesh --segmentation FILE(.nii|.nii.gz|.dcm) [--labels FILE.json] [--reference DIR] --out FILE.glb|FILE.stl [--json] [--budget N] [--smoothing N]';

@@ -11,9 +11,8 @@
 // references to the source CT instances when a reference series is given, so other viewers (OHIF,
 // 3D Slicer, Cornerstone3D) place it on that CT.
 import dcmjs from 'dcmjs';
-import { type LabelVolume, type SegmentInfo, type Vec3, type VolumeGeometry } from '../../core/domain/imaging';
+import { type LabelVolume, type SegmentInfo, type Vec3, type VolumeGeometry, sameGrid } from '../../core/domain/imaging';
 import { colourFor } from './labelTable';
-import { sameGrid } from './resample';
 
 export const SEG_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';

@@ -7,7 +7,7 @@ export { gunzip, isGzip, readNiftiLabelMap, geometryFromRasAffine, type NiftiLab
 export { parseLabelTable, segmentsFor, presentLabels, colourFor, type LabelTable } from './labelTable';
 export { readDicomSeg, writeDicomSeg, SEG_SOP_CLASS_UID, type ReadSegOptions, type WriteSegOptions, type ReferenceSeries } from './dicomSeg';
 export { referenceFromInstances } from './referenceSeries';
-export { resampleLabelsNearest, sameGrid } from './resample';
+export { resampleLabelsNearest } from './resample';
 
 // Surfaces
 export {
@@ -21,8 +21,8 @@ export {
   type FinishRequest,
   type FinishResult,
 } from './surfaces';
-export { extractSlab, mergeSlabSurfaces, planSlabs, type SlabRequest, type SlabSurface } from './marchingCubes';
-export { meshInParallel, inlinePort, MeshingCancelledError, type MeshingPort, type MeshingProgress, type ParallelHooks, type ParallelTimingsMs } from './parallel';
+export { extractSlab } from './marchingCubes';
+export { inlinePort } from './inlinePort';
 export { taubinSmooth, type TaubinOptions } from './smoothing';
 export { decimate, decimatorReady, type DecimateOptions } from './decimation';
 export { signedVolumeMm3, surfaceAreaMm2, edgeReport, vertexNormals, bounds, type EdgeReport } from './meshMetrics';
@@ -30,7 +30,6 @@ export { TriangleGrid, sampledHausdorffMm } from './closestPoint';
 
 // Segmentation
 export {
-  HU_PRESETS,
   threshold,
   regionGrow,
   connectedComponents,
@@ -38,14 +37,11 @@ export {
   fillHoles,
   applyMarginMm,
   floodScratch,
-  type HuRange,
-  type HuPresetName,
-  type IslandRule,
 } from './segmentation';
-export { runSegmentation, type SegmentationOp, type SegmentationRequest, type SegmentationResult, type MeshingWorkerApi } from './workerApi';
+export { runSegmentation } from './workerApi';
 
 // Planning
-export { cutMeshVolumes, cutMaskVolumes, cutOutline, planeMeshDistanceMm, cutToVesselDistanceMm, distanceMm, angleDeg } from './planning';
+export { cutMeshVolumes, cutMaskVolumes, cutOutline, planeMeshDistanceMm, cutToVesselDistanceMm } from './planning';
 
 // Exports
 export { structuresToGlb, structuresToStl, readBinaryStl, type GlbOptions } from './exportFormats';

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type Vec3 } from '../../core/domain/imaging';
-import { extractSlab, mergeSlabSurfaces, planSlabs, type SlabSurface } from './marchingCubes';
+import { extractSlab } from './marchingCubes';
 import { CASE_EDGES, CASE_OFFSETS } from './marchingCubesTable';
 import { edgeReport, signedVolumeMm3, surfaceAreaMm2 } from './meshMetrics';
 import { paintBox } from './phantoms';
+import { mergeSlabSurfaces, planSlabs, type SlabSurface } from '../../core/meshing/slabs';
 
 function extract(labels: Uint8Array, dims: Vec3, label: number, slabs = 1): { positionsIjk: Float32Array; indices: Uint32Array; voxelCount: number } {
   const parts: SlabSurface[] = [];

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ijkToLps } from '../../core/domain/imaging';
+import { ijkToLps, sameGrid } from '../../core/domain/imaging';
 import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
 import { parseLabelTable } from './labelTable';
 import { gunzip, readNiftiLabelMap } from './nifti';
-import { resampleLabelsNearest, sameGrid } from './resample';
+import { resampleLabelsNearest } from './resample';
 import { meshLabelVolume } from './surfaces';
 
 /** A minimal NIfTI-1 (.nii) file: uint8 voxels, sform rows given (RAS), qform unset. */
@@ -89,7 +89,7 @@ describe('resampleLabelsNearest', () => {
   });
 });
 
-describe('real TotalSegmentator label maps (../shared/data)', () => {
+describe('real TotalSegmentator label maps (test-data)', () => {
   it.skipIf(!hasSharedData('segmentation', 'cardiac-ct-totalseg', 'heart_on_ct_cropped_grid.nii.gz'))(
     'heart mask: 198 176 voxels × 1.5³ mm³ = 668.84 mL; mesh volume within 2% raw and 3% final',
     async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createNodeMeshingPool } from './nodePool';
-import { meshInParallel } from './parallel';
+import { meshInParallel } from '../../core/meshing/parallel';
 import { axisAlignedGeometry, ellipsoidPhantom } from './phantoms';
 
 describe('Node worker pool', () => {

@@ -5,8 +5,8 @@
 import { type Remote, transfer, wrap } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Worker } from 'node:worker_threads';
-import { type MeshingPort } from './parallel';
-import { type MeshingWorkerApi } from './workerApi';
+import { type MeshingPort } from '../../core/meshing/parallel';
+import { type MeshingWorkerApi } from '../../core/contracts/meshing-worker';
 
 export interface NodeMeshingPool {
   ports: MeshingPort[];

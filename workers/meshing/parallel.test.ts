@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { axisAlignedGeometry, ellipsoidPhantom } from './phantoms';
-import { MeshingCancelledError, inlinePort, meshInParallel, type MeshingProgress } from './parallel';
+import { MeshingCancelledError, meshInParallel, type MeshingProgress } from '../../core/meshing/parallel';
 import { meshLabelVolume } from './surfaces';
+import { inlinePort } from './inlinePort';
 
 const g = axisAlignedGeometry([48, 44, 37], [1, 1, 1.5], [-24, -22, -27]);
 const volume = ellipsoidPhantom(g, [

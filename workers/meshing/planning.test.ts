@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { type TriangleMesh } from '../../core/domain/mesh';
 import { signedVolumeMm3 } from './meshMetrics';
 import { axisAlignedGeometry, ellipsoidPhantom } from './phantoms';
-import { angleDeg, cutMaskVolumes, cutMeshVolumes, cutToVesselDistanceMm, distanceMm, planeMeshDistanceMm } from './planning';
+import { cutMaskVolumes, cutMeshVolumes, cutToVesselDistanceMm, planeMeshDistanceMm } from './planning';
 import { meshLabelVolume } from './surfaces';
+import { angleDeg, distanceMm } from '../../core/domain/imaging';
 
 /** Axis-aligned box [lo, hi] as 12 outward triangles. */
 function boxMesh(lo: [number, number, number], hi: [number, number, number]): TriangleMesh {

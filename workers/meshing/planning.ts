@@ -159,18 +159,3 @@ export function cutToVesselDistanceMm(organ: TriangleMesh, plane: PlaneLps, vess
   }
   return best;
 }
-
-export function distanceMm(a: Vec3, b: Vec3): number {
-  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
-}
-
-/** Angle at `vertex` between the rays to a and b, in degrees (0–180). */
-export function angleDeg(a: Vec3, vertex: Vec3, b: Vec3): number {
-  const u: Vec3 = [a[0] - vertex[0], a[1] - vertex[1], a[2] - vertex[2]];
-  const v: Vec3 = [b[0] - vertex[0], b[1] - vertex[1], b[2] - vertex[2]];
-  const lu = Math.hypot(...u);
-  const lv = Math.hypot(...v);
-  if (lu === 0 || lv === 0) throw new Error('an angle needs two points distinct from its vertex');
-  const cos = (u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) / (lu * lv);
-  return (Math.acos(Math.min(1, Math.max(-1, cos))) * 180) / Math.PI;
-}

@@ -6,7 +6,8 @@ import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
 import { readDicomSeg, writeDicomSeg } from './dicomSeg';
 import { gunzip, readNiftiLabelMap } from './nifti';
 import { referenceFromInstances } from './referenceSeries';
-import { resampleLabelsNearest, sameGrid } from './resample';
+import { resampleLabelsNearest } from './resample';
+import { sameGrid } from '../../core/domain/imaging';
 
 const base = ['dicom', 'ct-abdomen-totalseg-20slice-j2k'];
 

@@ -1,16 +1,8 @@
 // Put a label map onto another volume's grid (e.g. a TotalSegmentator NIfTI onto the loaded CT)
 // by nearest neighbour in LPS: each target voxel centre takes the label of the source voxel whose
 // centre is closest along each source axis. Labels are categorical, so nothing is interpolated.
-import { type LabelVolume, type VolumeGeometry } from '../../core/domain/imaging';
+import { linearPart, type LabelVolume, type VolumeGeometry } from '../../core/domain/imaging';
 import { presentLabels } from './labelTable';
-
-/** Row-major 3×3 matrix A with pointLps = origin + A · ijk. */
-function linearPart(g: VolumeGeometry): number[] {
-  const d = g.directionLps;
-  const s = g.spacingMm;
-  // Column a of A is axis a's direction × spacing a.
-  return [d[0] * s[0], d[3] * s[1], d[6] * s[2], d[1] * s[0], d[4] * s[1], d[7] * s[2], d[2] * s[0], d[5] * s[1], d[8] * s[2]];
-}
 
 function invert3(m: number[]): number[] {
   const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
@@ -21,22 +13,6 @@ function invert3(m: number[]): number[] {
   if (Math.abs(det) < 1e-12) throw new Error('volume geometry is singular (zero spacing or parallel axes)');
   const r = 1 / det;
   return [A * r, -(b * i - c * h) * r, (b * f - c * e) * r, B * r, (a * i - c * g) * r, -(a * f - c * d) * r, C * r, -(a * h - b * g) * r, (a * e - b * d) * r];
-}
-
-/** True when both grids have the same dimensions and their voxel centres agree within tolMm. */
-export function sameGrid(a: VolumeGeometry, b: VolumeGeometry, tolMm = 1e-3): boolean {
-  if (a.dimensions.some((n, i) => n !== b.dimensions[i])) return false;
-  const la = linearPart(a);
-  const lb = linearPart(b);
-  const corners = [0, 1].flatMap((x) => [0, 1].flatMap((y) => [0, 1].map((z) => [x * (a.dimensions[0] - 1), y * (a.dimensions[1] - 1), z * (a.dimensions[2] - 1)])));
-  for (const [i, j, k] of corners) {
-    for (let r = 0; r < 3; r++) {
-      const pa = a.originLps[r]! + la[3 * r]! * i! + la[3 * r + 1]! * j! + la[3 * r + 2]! * k!;
-      const pb = b.originLps[r]! + lb[3 * r]! * i! + lb[3 * r + 1]! * j! + lb[3 * r + 2]! * k!;
-      if (Math.abs(pa - pb) > tolMm) return false;
-    }
-  }
-  return true;
 }
 
 /** Nearest-neighbour resampling of `source` onto `target`; voxels outside the source become 0. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ImageVolume } from '../../core/domain/imaging';
 import { axisAlignedGeometry, paintBox } from './phantoms';
-import { HU_PRESETS, applyMarginMm, connectedComponents, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
+import { applyMarginMm, connectedComponents, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
+import { HU_PRESETS } from '../../core/domain/segmentation';
 
 // Synthetic CT, drawn as HU: air-free soft tissue background 40 HU; a "liver" box 100 HU with an
 // enclosed "portal vein" 200 HU inside it; a separate "spleen" box 100 HU; a rib 500 HU touching the liver.

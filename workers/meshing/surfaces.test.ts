@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { mm3ToMl, voxelVolumeMm3 } from '../../core/domain/imaging';
 import { sampledHausdorffMm } from './closestPoint';
 import { decimate, decimatorReady } from './decimation';
-import { mergeSlabSurfaces } from './marchingCubes';
 import { edgeReport, ijkMeshToLps, signedVolumeMm3, surfaceAreaMm2 } from './meshMetrics';
 import { axisAlignedGeometry, ellipsoidPhantom } from './phantoms';
 import { taubinSmooth } from './smoothing';
 import { extractAll, meshLabelVolume } from './surfaces';
+import { mergeSlabSurfaces } from '../../core/meshing/slabs';
 
 // A sphere of radius 20 mm on a 1 × 1 × 1.5 mm grid (anisotropic like a CT): analytic
 // V = 4/3·π·r³ = 33 510.3 mm³ = 33.51 mL, A = 4·π·r² = 5 026.5 mm².

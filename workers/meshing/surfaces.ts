@@ -4,12 +4,13 @@
 import { type LabelVolume, type VolumeGeometry, mm3ToMl, voxelVolumeMm3 } from '../../core/domain/imaging';
 import { type StructureMesh } from '../../core/domain/mesh';
 import { decimate, decimatorReady } from './decimation';
-import { extractSlab, mergeSlabSurfaces, type SlabSurface } from './marchingCubes';
+import { extractSlab } from './marchingCubes';
 import { ijkMeshToLps, signedVolumeMm3, surfaceAreaMm2, vertexNormals } from './meshMetrics';
-import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipelineTypes';
+import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from '../../core/meshing/pipeline';
 import { taubinSmooth } from './smoothing';
+import { mergeSlabSurfaces, type SlabSurface } from '../../core/meshing/slabs';
 
-export { geometryOf, wantedSegments, type FinishRequest, type FinishResult, type MeshingOptions, type StageTimingsMs } from './pipelineTypes';
+export { geometryOf, wantedSegments, type FinishRequest, type FinishResult, type MeshingOptions, type StageTimingsMs } from '../../core/meshing/pipeline';
 
 export const DEFAULT_BUDGET_TRIANGLES = 100_000;
 export const DEFAULT_SMOOTHING_ITERATIONS = 20;

@@ -1,30 +1,13 @@
 // What a meshing worker exposes (browser Web Worker or Node worker_thread alike): the pure
 // kernels, with their typed-array results marked for transfer so nothing large is copied.
 import { transfer } from 'comlink';
-import { type ImageVolume, type Vec3 } from '../../core/domain/imaging';
-import { type SlabRequest, type SlabSurface, extractSlab } from './marchingCubes';
-import { type HuRange, type IslandRule, applyMarginMm, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
+import { type ImageVolume } from '../../core/domain/imaging';
+import { extractSlab } from './marchingCubes';
+import { type SegmentationOp, type SegmentationResult, type SegmentationRequest } from '../../core/domain/segmentation';
+import { applyMarginMm, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
 import { type FinishRequest, type FinishResult, finishStructure } from './surfaces';
-
-/** One segmentation operation on a mask; the mask is transferred in and back. */
-export type SegmentationOp =
-  | { op: 'threshold'; range: HuRange }
-  | { op: 'regionGrow'; seedIjk: Vec3; range: HuRange }
-  | { op: 'removeIslands'; rule: IslandRule }
-  | { op: 'fillHoles' }
-  | { op: 'margin'; marginMm: number };
-
-export interface SegmentationRequest {
-  /** Needed for threshold and regionGrow; geometry only is enough for the others. */
-  volume: ImageVolume;
-  mask: Uint8Array;
-  operation: SegmentationOp;
-}
-
-export interface SegmentationResult {
-  mask: Uint8Array;
-  voxelCount: number;
-}
+import { type SlabRequest, type SlabSurface } from '../../core/meshing/slabs';
+import { type MeshingWorkerApi } from '../../core/contracts/meshing-worker';
 
 function countOnes(mask: Uint8Array): number {
   let n = 0;
@@ -86,6 +69,4 @@ export const meshingWorkerApi = {
     const r = runSegmentation(req);
     return transfer(r, [r.mask.buffer as ArrayBuffer]);
   },
-};
-
-export type MeshingWorkerApi = typeof meshingWorkerApi;
+} satisfies MeshingWorkerApi;

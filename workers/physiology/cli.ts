@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { METRIC_INFO, METRIC_KEYS, ScenarioError, type EngineMetrics, type Scenario, type ScenarioResult } from '../../core/domain/physiology';
 import { NodePhysiologyPool } from './nodePool';
 import { runScenario } from './runScenario';
-import { validateScenario } from './scenario';
-import { summarise } from './spread';
+import { validateScenario } from '../../core/domain/scenario';
+import { summarise } from '../../core/domain/percentiles';
 
 const SIMULATE_USAGE = 'usage: npm run twin -- simulate --scenario FILE [--json]';
 /** Ensembles at least this large go to worker threads; smaller ones run in this thread. */

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHRONIC_DRUG_CLASSES, MODELLED_DRUGS, modelledDrug } from './drugs';
 import { InputSchedule } from './interventions';
-import { validateScenario } from './scenario';
+import { validateScenario } from '../../core/domain/scenario';
 
 describe('modelled drugs (records contract)', () => {
   it('lists every drug with a reference dose that a scenario accepts', () => {

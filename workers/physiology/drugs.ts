@@ -7,7 +7,7 @@
 // who has taken it for weeks). Convert another agent of the class by the ratio of standard doses:
 // doseMg = recordDailyMg × referenceDailyDoseMg / (that agent's standard daily dose).
 import { DRUG_NAMES, type DrugName, type DrugRoute } from '../../core/domain/physiology';
-import { DRUGS } from './pkpd';
+import { DRUGS } from '../../core/domain/drugs';
 
 export interface ModelledDrug {
   name: DrugName;

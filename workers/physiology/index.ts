@@ -6,15 +6,14 @@
 //   runScenario(scenario, { signal?, onProgress? }) → ScenarioResult
 //   validateScenario(json) → Scenario (throws ScenarioError naming the key)
 export { resolveParameters, PRESETS, nadlerBloodVolumeMl, bodySurfaceAreaM2, applyPatient, REFERENCE_PATIENT } from './presets';
-export type { PresetSpec, ResolveInput } from './presets';
+export type { PresetSpec } from './presets';
 export { simulateSteadyState, Simulator, settle, measure, metricsFromStats, DEFAULT_STEPS_PER_BEAT } from './simulator';
-export type { SteadyStateOptions } from './simulator';
 export { runScenario, runEnsembleMembers, scenarioHorizonSec } from './runScenario';
 export type { RunOptions } from './runScenario';
-export { validateScenario } from './scenario';
+export { validateScenario } from '../../core/domain/scenario';
 export { runMultiScale, runBeatResolved } from './longHorizon';
 export { interventionSources, InputSchedule } from './interventions';
-export { DRUGS } from './pkpd';
+export { DRUGS } from '../../core/domain/drugs';
 export {
   PARAMETER_TABLE,
   PARAMETER_SPECS,
@@ -23,9 +22,10 @@ export {
   toLogVector,
   fromLogVector,
   isParameterName,
-} from './parameters';
-export type { ParameterSpec } from './parameters';
-export { memberParameters, summarise, ENSEMBLE_SPREAD } from './spread';
+} from '../../core/domain/parameters';
+export type { ParameterSpec } from '../../core/domain/parameters';
+export { memberParameters, ENSEMBLE_SPREAD } from './spread';
+export { summarise } from '../../core/domain/percentiles';
 export { IDX, STATE_SIZE } from './model';
 export { ScenarioError } from '../../core/domain/physiology';
 export type {
@@ -37,5 +37,7 @@ export type {
   Scenario,
   ScenarioResult,
   SteadyStateResult,
+  SteadyStateOptions,
+  ResolveInput,
   Intervention,
 } from '../../core/domain/physiology';

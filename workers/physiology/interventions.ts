@@ -5,7 +5,8 @@
 // nothing per call after construction.
 import { type DrugName, type Intervention, type InterventionSource } from '../../core/domain/physiology';
 import { type ModelContext } from './model';
-import { DRUGS, DrugState, emaxEffect, infusionMgPerSec, type EffectTarget } from './pkpd';
+import { DrugState, emaxEffect, infusionMgPerSec } from './pkpd';
+import { DRUGS, type EffectTarget } from '../../core/domain/drugs';
 
 /** Longest sub-step for the diuresis and fluid-exchange integrals (s): PK half-lives are ≥ 2 min. */
 const MAX_PK_SUBSTEP_SEC = 10;

@@ -2,7 +2,7 @@
 // volume conservation and the exactness of the volume source.
 import { describe, expect, it } from 'vitest';
 import { IDX, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
-import { defaultParameters } from './parameters';
+import { defaultParameters } from '../../core/domain/parameters';
 import { resolveParameters } from './presets';
 import { Simulator, metricsFromStats, settle } from './simulator';
 

@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { NodePhysiologyPool } from './nodePool';
 import { resolveParameters } from './presets';
 import { runEnsembleMembers } from './runScenario';
-import { unpackMetrics, runMemberBeats } from './workerApi';
+import { runMemberBeats } from './workerApi';
+import { unpackMetrics } from '../../core/contracts/physiology-worker';
 
 const pool = new NodePhysiologyPool(2);
 afterAll(() => pool.close());

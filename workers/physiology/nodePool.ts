@@ -5,8 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { type EngineMetrics, type ModelParameters, type Scenario } from '../../core/domain/physiology';
-import { defaultParameters } from './parameters';
-import { unpackMetrics } from './workerApi';
+import { defaultParameters } from '../../core/domain/parameters';
+import { unpackMetrics } from '../../core/contracts/physiology-worker';
 
 export type PoolRequest =
   | { id: number; kind: 'ensembleChunk'; scenario: Scenario; from: number; to: number }

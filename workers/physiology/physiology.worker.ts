@@ -1,7 +1,8 @@
 // Web Worker entry: exposes the engine API through comlink and nothing else (logic: workerApi.ts).
 import { expose, transfer } from 'comlink';
-import { physiologyApi, transferablesOf, type PhysiologyApi } from './workerApi';
-import { calibrationApi, ensembleTransferables, type CalibrationApi, type TwinWorkerApi } from './calibration/api';
+import { physiologyApi, transferablesOf } from './workerApi';
+import { calibrationApi, ensembleTransferables } from './calibration/api';
+import { type PhysiologyApi, type CalibrationApi, type TwinWorkerApi } from '../../core/contracts/physiology-worker';
 
 const api: PhysiologyApi = {
   ...physiologyApi,

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { DRUG_NAMES } from '../../core/domain/physiology';
 import { InputSchedule, interventionSources } from './interventions';
 import { ModelContext } from './model';
-import { defaultParameters } from './parameters';
-import { DRUGS, DrugState, emaxEffect, infusionMgPerSec } from './pkpd';
+import { defaultParameters } from '../../core/domain/parameters';
+import { DrugState, emaxEffect, infusionMgPerSec } from './pkpd';
+import { DRUGS } from '../../core/domain/drugs';
 
 const W = 75;
 

@@ -1,17 +1,10 @@
 // Documented patient archetypes and patient-trait refinements. A preset is a set of parameter
 // changes from the tuned healthy default; patient traits then scale blood volume and resistance
 // to body size; explicit overrides come last (resolveParameters).
-import {
-  PRESET_NAMES,
-  ScenarioError,
-  type ModelParameters,
-  type ParameterName,
-  type ParameterOverrides,
-  type PatientTraits,
-  type PresetName,
-} from '../../core/domain/physiology';
+import { PRESET_NAMES, ScenarioError, type ModelParameters, type ParameterName, type PatientTraits, type PresetName, type ResolveInput } from '../../core/domain/physiology';
+import { PARAMETER_SPECS, defaultParameters, isParameterName } from '../../core/domain/parameters';
+import { checkPatient, unknownParameterMessage } from '../../core/domain/scenario';
 import { LV_EDPVR_BETA_PER_ML, RV_EDPVR_BETA_PER_ML } from './model';
-import { PARAMETER_SPECS, defaultParameters, isParameterName } from './parameters';
 
 export interface PresetSpec {
   name: PresetName;
@@ -75,21 +68,6 @@ export function bodySurfaceAreaM2(t: Pick<PatientTraits, 'heightCm' | 'weightKg'
 
 /** The reference body the defaults were tuned for. */
 export const REFERENCE_PATIENT: PatientTraits = { sex: 'M', ageYears: 45, heightCm: 175, weightKg: 75 };
-
-export function checkPatient(t: PatientTraits, key = 'patient'): void {
-  if (t.sex !== 'F' && t.sex !== 'M') throw new ScenarioError(`${key}.sex`, `must be "F" or "M" (got ${JSON.stringify(t.sex)})`);
-  const ranges: [keyof PatientTraits, number, number][] = [
-    ['ageYears', 18, 110],
-    ['heightCm', 120, 230],
-    ['weightKg', 30, 250],
-  ];
-  for (const [k, lo, hi] of ranges) {
-    const v = t[k];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || v > hi) {
-      throw new ScenarioError(`${key}.${k}`, `must be a number in [${lo}, ${hi}] (adult engine; got ${JSON.stringify(v)})`);
-    }
-  }
-}
 
 /**
  * Aortic pulse-wave velocity (m/s) of people without cardiovascular disease by age: Reference
@@ -156,12 +134,6 @@ export function applyPatient(params: ModelParameters, t: PatientTraits): ModelPa
   return out;
 }
 
-export interface ResolveInput {
-  preset?: PresetName;
-  patient?: PatientTraits;
-  parameters?: Partial<ParameterOverrides>;
-}
-
 /** Preset → patient traits → explicit overrides. Throws ScenarioError naming a bad key. */
 export function resolveParameters(input: ResolveInput = {}): ModelParameters {
   const presetName = input.preset ?? 'healthy';
@@ -186,11 +158,3 @@ export function resolveParameters(input: ResolveInput = {}): ModelParameters {
   return params;
 }
 
-/** "Unknown parameter", with the unit-suffixed name when the user left the unit out. */
-export function unknownParameterMessage(name: string): string {
-  const candidates = Object.keys(PARAMETER_SPECS).filter((n) => n.toLowerCase().startsWith(name.toLowerCase()) && n.length > name.length);
-  if (candidates.length > 0) {
-    return `unknown parameter "${name}": names carry their unit — did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?`;
-  }
-  return `unknown parameter "${name}"; see workers/physiology/parameters.ts for the named parameters with units`;
-}

@@ -10,9 +10,10 @@ import {
 } from '../../core/domain/physiology';
 import { runEndpoint, runMultiScale, throwIfAborted } from './longHorizon';
 import { resolveParameters } from './presets';
-import { validateScenario } from './scenario';
+import { validateScenario } from '../../core/domain/scenario';
 import { simulateSteadyState } from './simulator';
-import { memberParameters, summarise } from './spread';
+import { memberParameters } from './spread';
+import { summarise } from '../../core/domain/percentiles';
 
 /** Without durationSec, interventions are followed this long after the last one starts or ends. */
 export const SETTLE_AFTER_LAST_INTERVENTION_SEC = 600;

@@ -2,13 +2,7 @@
 // context, RK4 work arrays and per-beat statistics, all allocated once. `runBeat` integrates one
 // cardiac cycle with a fixed number of steps and, when asked, folds the observed pressures and
 // volumes into BeatStats without allocating.
-import {
-  METRIC_KEYS,
-  type BeatWaveforms,
-  type EngineMetrics,
-  type ModelParameters,
-  type SteadyStateResult,
-} from '../../core/domain/physiology';
+import { METRIC_KEYS, type BeatWaveforms, type EngineMetrics, type ModelParameters, type SteadyStateResult, type SteadyStateOptions } from '../../core/domain/physiology';
 import { Rk4Stepper } from './integrator';
 import {
   IDX,
@@ -341,16 +335,6 @@ export function settle(sim: Simulator, opts: SettleOptions = {}): number {
   }
   ctx.reflexFrozen = wasFrozen;
   return residual;
-}
-
-export interface SteadyStateOptions {
-  /** Beats averaged for the metrics (default 1: a settled beat repeats itself). */
-  beats?: number;
-  /** Most beats spent reaching steady state (default 120; stops early when periodic). */
-  warmupBeats?: number;
-  stepsPerBeat?: number;
-  /** Start from a previous state (warm start) instead of the built-in guess. */
-  state?: Float64Array;
 }
 
 /** Steady state of a parameter set with the baroreflex in equilibrium, plus the last beat's waveforms. */

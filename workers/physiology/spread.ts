@@ -3,8 +3,8 @@
 // generator so that member i is the same on any thread, in any order (its stream is seeded by
 // (seed, i)). This is prior uncertainty for what-if runs; a calibrated posterior ensemble comes
 // from the calibration helper instead (workers/physiology/calibration).
-import { METRIC_KEYS, type EngineMetrics, type EnsembleSummary, type ModelParameters, type ParameterName, type Percentiles } from '../../core/domain/physiology';
-import { PARAMETER_SPECS } from './parameters';
+import { type ModelParameters, type ParameterName } from '../../core/domain/physiology';
+import { PARAMETER_SPECS } from '../../core/domain/parameters';
 import { mulberry32, standardNormal } from '../../core/domain/random';
 
 /**
@@ -36,36 +36,6 @@ export function memberParameters(base: ModelParameters, seed: number, index: num
     // Median-preserving log-normal draw, clamped to the plausible range.
     const v = base[name] * Math.exp(sigma * standardNormal(rand));
     out[name] = Math.min(spec.max, Math.max(spec.min, v));
-  }
-  return out;
-}
-
-/** Linear-interpolated percentile of sorted values (q in 0–1). */
-export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return NaN;
-  const pos = q * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-export function summarise(members: readonly EngineMetrics[]): EnsembleSummary {
-  const out = {} as EnsembleSummary;
-  const values = new Float64Array(members.length);
-  for (const k of METRIC_KEYS) {
-    members.forEach((m, i) => {
-      values[i] = m[k];
-    });
-    values.sort();
-    const p: Percentiles = {
-      p05: percentileSorted(values, 0.05),
-      p25: percentileSorted(values, 0.25),
-      p50: percentileSorted(values, 0.5),
-      p75: percentileSorted(values, 0.75),
-      p95: percentileSorted(values, 0.95),
-    };
-    out[k] = p;
   }
   return out;
 }

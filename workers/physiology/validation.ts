@@ -15,9 +15,9 @@
 import { type EngineMetrics, type Intervention, type PatientTraits, type PresetName } from '../../core/domain/physiology';
 import { InputSchedule } from './interventions';
 import { runMultiScale } from './longHorizon';
-import { LAW_2003 } from './pkpd';
 import { bodySurfaceAreaM2, resolveParameters } from './presets';
 import { Simulator, settle, simulateSteadyState } from './simulator';
+import { LAW_2003 } from '../../core/domain/drugs';
 
 export type Grade = 'good' | 'fair' | 'fail' | 'in range' | 'out of range';
 

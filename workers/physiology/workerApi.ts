@@ -1,44 +1,13 @@
 // The engine's message-friendly API: what physiology.worker.ts exposes through comlink and what
 // the Node pool's threads call. Plain data in, plain data out; typed arrays are returned so the
 // caller can transfer them. Pure: no worker, DOM or Node specifics here.
-import {
-  METRIC_KEYS,
-  type BeatWaveforms,
-  type EngineMetrics,
-  type ModelParameters,
-  type Scenario,
-  type ScenarioResult,
-  type SteadyStateResult,
-} from '../../core/domain/physiology';
-import { resolveParameters, type ResolveInput } from './presets';
+import { type BeatWaveforms, type EngineMetrics, type ModelParameters, type Scenario, type ScenarioResult, type SteadyStateResult, type ResolveInput, type SteadyStateOptions } from '../../core/domain/physiology';
+import { resolveParameters } from './presets';
 import { runEnsembleMembers, runScenario } from './runScenario';
-import { validateScenario } from './scenario';
-import { Simulator, metricsFromStats, simulateSteadyState, type SteadyStateOptions } from './simulator';
+import { validateScenario } from '../../core/domain/scenario';
+import { Simulator, metricsFromStats, simulateSteadyState } from './simulator';
 import { memberParameters } from './spread';
-
-/** Metrics of many members packed row-major (METRIC_KEYS order) for a zero-copy transfer. */
-export function packMetrics(list: readonly EngineMetrics[]): Float64Array {
-  const out = new Float64Array(list.length * METRIC_KEYS.length);
-  list.forEach((m, i) => {
-    METRIC_KEYS.forEach((k, j) => {
-      out[i * METRIC_KEYS.length + j] = m[k];
-    });
-  });
-  return out;
-}
-
-export function unpackMetrics(packed: Float64Array): EngineMetrics[] {
-  const n = packed.length / METRIC_KEYS.length;
-  const out: EngineMetrics[] = [];
-  for (let i = 0; i < n; i++) {
-    const m = {} as EngineMetrics;
-    METRIC_KEYS.forEach((k, j) => {
-      m[k] = packed[i * METRIC_KEYS.length + j]!;
-    });
-    out.push(m);
-  }
-  return out;
-}
+import { packMetrics, type PhysiologyApi } from '../../core/contracts/physiology-worker';
 
 /** Typed arrays inside a result, to list as transferables. */
 export function transferablesOf(r: { waveforms: BeatWaveforms }): ArrayBuffer[] {
@@ -64,8 +33,7 @@ export const physiologyApi = {
   runEnsembleChunk(scenario: Scenario, from: number, to: number): Float64Array {
     return packMetrics(runEnsembleMembers(scenario, from, to));
   },
-};
-export type PhysiologyApi = typeof physiologyApi;
+} satisfies PhysiologyApi;
 
 /**
  * Throughput kernel (benchmarks, quick ensembles): members [from, to) drawn around `base`, each

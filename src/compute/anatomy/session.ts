@@ -18,12 +18,12 @@ import { createDicomwebClient } from '../imaging/dicomweb';
 import { studyUidOfImagingStudy, type FhirImagingStudy } from '../../../core/dicom/dicomJson';
 import { stowFiles } from '../imaging/stow';
 import { MeshingClient } from '../meshing';
-import { type SegmentationOp } from '../../../workers/meshing/workerApi';
 import { MESHING_VERSION } from '../../../core/contracts/versions';
-import { type AnatomyWorkerApi, type CutResult, type LoadProgress } from './anatomyWorkerApi';
 import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMap';
 import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
+import { type SegmentationOp } from '../../../core/domain/segmentation';
+import { type CutResult, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
 
 export interface JobHooks {
   signal?: AbortSignal;
@@ -70,7 +70,7 @@ interface AnatomyWorker {
 }
 
 function startWorker(): AnatomyWorker {
-  const w = new Worker(new URL('./anatomy.worker.ts', import.meta.url), { type: 'module', name: 'anatomy' });
+  const w = new Worker(new URL('../../../workers/anatomy/anatomy.worker.ts', import.meta.url), { type: 'module', name: 'anatomy' });
   return { api: wrap<AnatomyWorkerApi>(w), terminate: () => w.terminate() };
 }
 

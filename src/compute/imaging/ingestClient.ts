@@ -1,8 +1,8 @@
 // Lazy comlink client of the folder-import worker (workers/dicom/import.worker.ts). One worker
 // per page, started on first use; parsing never runs on the UI thread.
 import { proxy, wrap, type Remote } from 'comlink';
-import type { DicomImportWorkerApi } from '../../../workers/dicom/import.worker';
 import type { Ingest } from './localImport';
+import { type DicomImportWorkerApi } from '../../../core/contracts/dicom-import-worker';
 
 let remote: Remote<DicomImportWorkerApi> | null = null;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ijkToLps } from '../../../core/domain/imaging';
 import { toImageVolume, type CornerstoneVolumeLike } from './toImageVolume';
 
-// Geometry of the shared abdominal CT (../shared/data/SOURCES.md): 512×512×20, 0.9765625 mm
+// Geometry of the shared abdominal CT (test-data/SOURCES.md): 512×512×20, 0.9765625 mm
 // pixels, 2.0 mm between slices, axial, z from −804.5 to −766.5.
 const abdomen: CornerstoneVolumeLike = {
   volumeId: 'v1',

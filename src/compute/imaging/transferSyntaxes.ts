@@ -2,7 +2,7 @@
 // @cornerstonejs/dicom-image-loader 5.14 decodes them correctly here. "supported: false" entries
 // are refused with their name before decoding, because the loader would otherwise hand them to a
 // decoder that produces wrong pixels or throws an opaque error (checked with e2e/imaging.spec.ts
-// against ../shared/data/dicom/misc; see src/views/imaging/README.md).
+// against test-data/dicom/misc; see src/views/imaging/README.md).
 
 export interface TransferSyntaxInfo {
   uid: string;

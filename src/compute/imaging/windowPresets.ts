@@ -1,4 +1,4 @@
-// Window / level presets for CT (width / center in HU) from ../shared/docs/IMAGING.md, and the
+// Window / level presets for CT (width / center in HU) from docs/IMAGING.md, and the
 // DICOM linear VOI function that turns a window into the displayed HU range.
 
 export type WindowPresetId = 'soft-tissue' | 'lung' | 'liver' | 'bone' | 'brain';

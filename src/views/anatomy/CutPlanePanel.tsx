@@ -3,9 +3,9 @@
 // future liver remnant flagged below 30%, and the closest distance from the cut to a vessel.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { AnatomySession } from '../../compute/anatomy/session';
-import type { CutResult } from '../../compute/anatomy/anatomyWorkerApi';
 import { boundsOf } from '../../compute/anatomy/planeGeometry';
 import { MAX_CUT_PLANES, anatomyStore, useAnatomy, type CutPlaneState } from '../../twin/anatomy';
+import { type CutResult } from '../../../core/contracts/anatomy-worker';
 
 /** Future liver remnant below this share of the liver is flagged (a common threshold for a healthy liver). */
 export const FLR_THRESHOLD_PERCENT = 30;

@@ -5,10 +5,10 @@ import { useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import type { AnatomySession } from '../../compute/anatomy/session';
 import { clickToIjk, SLICE_AXES, sliceCount, type SliceAxis, type SliceOverlay } from '../../compute/anatomy/slices';
-import { HU_PRESETS, type HuPresetName } from '../../../workers/meshing/segmentation';
 import { JobProgress } from './JobProgress';
 import { SliceCanvas } from './SliceCanvas';
 import { useJob } from './useJob';
+import { HU_PRESETS, type HuPresetName } from '../../../core/domain/segmentation';
 
 const PRESETS: Array<{ id: HuPresetName; label: string; name: string; colorRgb: [number, number, number] }> = [
   { id: 'liver', label: 'Liver', name: 'liver', colorRgb: [176, 96, 64] },

@@ -1,9 +1,9 @@
 // What every twin output rests on: model and version, calibration time, inputs used / missing /
 // implausible / converted, residuals and a plain-language confidence.
 import type { ReactNode } from 'react';
-import type { RecordCalibrationResult } from '../../compute/twinCalibration';
 import { confidenceText, TWIN_MODEL } from '../../twin/twinState';
 import { Badge, Panel } from '../../ui/feedback';
+import { type RecordCalibrationResult } from '../../../core/domain/twin';
 
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(3));
 

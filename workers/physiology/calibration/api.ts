@@ -3,19 +3,15 @@
 // Pure: no worker, DOM or Node specifics. Ensembles cross the boundary as TwinEnsemble (two
 // Float64Arrays + names), so callers can transfer their buffers.
 
-import type { VitalKind, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
+import type { VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
-import { assimilate, type AssimilationResult } from '../ensemble/assimilate';
-import type { TwinEnsemble } from '../ensemble/ensemble';
-import { forecastEnsemble, type ForecastOptions, type ForecastResult } from '../ensemble/forecast';
-import type { PhysiologyApi } from '../workerApi';
+import { assimilate } from '../ensemble/assimilate';
+import { forecastEnsemble } from '../ensemble/forecast';
+import type { PhysiologyApi } from '../../../core/contracts/physiology-worker';
+import type { TwinEnsemble, AssimilationResult, ForecastOptions, ForecastResult, NewVital } from '../../../core/domain/twin';
+export type { NewVital } from '../../../core/domain/twin';
 import { calibrateFromRecord, clinicalInputsOf, type RecordCalibrationOptions, type RecordCalibrationResult } from './from-record';
 import { VITAL_TO_OUTPUT, noiseSd } from '../../../core/vitals/observation-model';
-
-export interface NewVital {
-  kind: VitalKind;
-  value: number;
-}
 
 export const calibrationApi = {
   /**

@@ -8,10 +8,11 @@
 import type { ModelParameters, ParameterName, Percentiles } from '../../../core/domain/physiology';
 import type { VitalKind, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { EXPECTED_CALIBRATION_INPUTS } from '../../../core/vitals/fhir-vitals';
-import type { TwinEnsemble } from '../ensemble/ensemble';
-import { percentilesOfColumn } from '../ensemble/percentiles';
-import { PARAMETER_SPECS } from '../parameters';
-import { fitPosterior, type FitObservation, type FitOptions } from './fit';
+import { percentilesOfColumn } from '../../../core/domain/percentiles';
+import { PARAMETER_SPECS } from '../../../core/domain/parameters';
+import { fitPosterior, type FitObservation } from './fit';
+import type { TwinEnsemble, FitOptions, CalibrationObservation, Identifiability, ParameterSummary, Residual, CalibrationResult, InputReport } from '../../../core/domain/twin';
+export type { CalibrationObservation, Identifiability, ParameterSummary, Residual, CalibrationResult, InputReport } from '../../../core/domain/twin';
 import {
   NOISE_MODELS,
   NOT_FITTED_REASON,
@@ -25,15 +26,6 @@ import { CALIBRATED_PARAMETERS, buildPriors, type CalibratedParameter } from './
 import { createTwinModel, toEngineParameters, type TwinModelOptions } from './twin-model';
 
 export const CALIBRATION_METHOD_VERSION = 'twinscope-calibration/1 (LHS + Levenberg–Marquardt + Laplace ensemble; EnKF updates)';
-
-export interface CalibrationObservation {
-  key: OutputKey;
-  value: number;
-  /** Noise SD; default from NOISE_MODELS. */
-  sd?: number;
-  /** Where the value came from (e.g. `Observation/123`), for the residual table. */
-  source?: string;
-}
 
 export interface PriorArchetype {
   label: string;
@@ -52,44 +44,6 @@ export interface CalibrationRequest {
   calibrated?: readonly CalibratedParameter[];
   fit?: FitOptions;
   model?: TwinModelOptions;
-}
-
-export type Identifiability = 'identified' | 'weakly identified' | 'not identified (prior-dominated)';
-
-export interface ParameterSummary {
-  name: ParameterName;
-  unit: string;
-  /** median: the first archetype's (healthy) prior median; p05–p95: envelope of the archetypes' 90 % ranges. */
-  prior: { median: number; p05: number; p95: number };
-  posterior: { map: number } & Percentiles;
-  /** Posterior SD / prior SD of ln θ: near 1 means the data said little about it. */
-  sdRatio: number;
-  identifiability: Identifiability;
-}
-
-export interface Residual {
-  key: OutputKey;
-  observed: number;
-  /** Model output at the MAP estimate. */
-  predicted: number;
-  sd: number;
-  /** (observed − predicted) / sd. */
-  z: number;
-  source?: string;
-}
-
-export interface CalibrationResult {
-  method: string;
-  parameters: ParameterSummary[];
-  /** Posterior predictive percentiles of every model output (over the ensemble). */
-  outputs: Record<string, Percentiles>;
-  residuals: Residual[];
-  ensemble: TwinEnsemble;
-  /** A full engine parameter set at the MAP, baroreflex closed at the calibrated MAP. */
-  mapParameters: ModelParameters;
-  /** Posterior probability of each prior archetype (Bayesian model averaging). */
-  archetypes: { label: string; priorWeight: number; posteriorWeight: number; members: number }[];
-  diagnostics: { modelRuns: number; evaluations: number; failedDraws: number; elapsedMs: number };
 }
 
 const Z90 = 1.6448536269514722;
@@ -196,25 +150,6 @@ export function ensembleEngineParameters(base: ModelParameters, e: TwinEnsemble)
 }
 
 // ------------------------------------------------------------------ from a FHIR record
-
-export interface InputReport {
-  /**
-   * `ageDays`: age of the value at the calibration's reference time (its newest fitted value);
-   * `sdFactor`: how much its noise SD was inflated for age (1 = current), see AGE_INFLATION.
-   */
-  used: { kind: VitalKind; output: OutputKey; value: number; effective?: string; source: string; converted: boolean; ageDays?: number; sdFactor: number }[];
-  /** Used inputs older than AGED_AFTER_DAYS at the reference time, named with their age ("LVEF 3.2 y old"). */
-  aged: string[];
-  /** The reference time (ISO) ages are counted from: the newest fitted value's date. */
-  asOf: string | undefined;
-  missing: VitalKind[];
-  implausible: { kind: VitalKind; value: number; reason: string; source: string }[];
-  converted: { kind: VitalKind; from: string; source: string }[];
-  rejected: { source: string; kind?: VitalKind; reason: string }[];
-  notUsedByModel: { kind: VitalKind; reason: string }[];
-  /** Fraction of the expected inputs that were missing. */
-  missingFraction: number;
-}
 
 const DAY_MS = 86_400_000;
 /** Inputs older than this (days, before the newest fitted value) are named as aged in the report. */

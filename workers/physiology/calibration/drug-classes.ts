@@ -10,7 +10,9 @@
 // "24 HR metoprolol succinate 100 MG Extended Release Oral Tablet [Toprol]" is RxCUI 866412).
 // Ingredient RxCUIs from RxNav (https://mor.nlm.nih.gov/RxNav), checked by name.
 
-export type ModelledDrug = 'metoprolol' | 'ace-inhibitor' | 'arb' | 'calcium-channel-blocker' | 'thiazide' | 'furosemide' | 'nitrate';
+import type { MappedMedication, MedicationRoute, ModelledDrug } from '../../../core/domain/twin';
+export type { MappedMedication, ModelledDrug } from '../../../core/domain/twin';
+export type DrugRoute = MedicationRoute;
 
 export const MODELLED_DRUGS: readonly ModelledDrug[] = ['metoprolol', 'ace-inhibitor', 'arb', 'calcium-channel-blocker', 'thiazide', 'furosemide', 'nitrate'];
 
@@ -66,24 +68,8 @@ const INGREDIENTS: readonly Ingredient[] = [
   { name: 'isosorbide', re: /isosorbide/i, drug: 'nitrate' },
 ];
 
-export type DrugRoute = 'oral' | 'iv' | 'sublingual' | 'transdermal' | 'unknown';
 
-export interface MappedMedication {
-  /** The engine drug (class) this maps to, or undefined when the engine does not model it. */
-  drug: ModelledDrug | undefined;
-  ingredient: string | undefined;
-  /** Dose of the ingredient per unit (tablet/dose) in mg, parsed from the product text. */
-  doseMg: number | undefined;
-  route: DrugRoute;
-  rateLowering: boolean;
-  text: string;
-  rxnorm: string | undefined;
-  /** Current therapy: status active (or on-hold); stopped, completed, cancelled are history. */
-  current: boolean;
-  status: string | undefined;
-  authoredOn: string | undefined;
-  source: string;
-}
+
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

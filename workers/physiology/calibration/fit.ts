@@ -18,6 +18,7 @@
 
 import { choleskyInverse, choleskySolveInPlace, robustCholesky } from './linalg';
 import { Rng } from './random';
+import { type FitOptions } from '../../../core/domain/twin';
 
 export interface ParameterPrior {
   name: string;
@@ -62,20 +63,6 @@ export interface InverseProblem {
 /** A problem with one Gaussian prior. */
 export function singlePrior(priors: readonly ParameterPrior[]): PriorComponent[] {
   return [{ label: 'prior', weight: 1, priors }];
-}
-
-export interface FitOptions {
-  seed?: number;
-  /** Latin-hypercube samples of the global stage, per component. */
-  globalSamples?: number;
-  maxIterations?: number;
-  /** Forward-difference step in ln θ (1 % by default: larger than the steady-state solver's noise). */
-  fdStepLog?: number;
-  ensembleSize?: number;
-  /** Called with a fraction 0–1 as work proceeds. */
-  onProgress?: (fraction: number) => void;
-  /** Polled between model runs; returning true aborts with a CalibrationCancelled error. */
-  isCancelled?: () => boolean;
 }
 
 export class CalibrationCancelled extends Error {

@@ -5,26 +5,14 @@
 // assessTwinCapability) is checked first: a refusal throws TwinRefusedError with the reason.
 
 import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../core/domain/physiology';
-import { assessTwinCapability, readClinicalRecord, resourcesOf, type ClinicalRecord, type TwinCapability } from '../../../core/domain/clinical-record';
-import type { MedicationInput, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
+import { assessTwinCapability, readClinicalRecord, resourcesOf, type TwinCapability } from '../../../core/domain/clinical-record';
+import type { VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { REFERENCE_PATIENT, resolveParameters } from '../presets';
-import {
-  calibrateTwin,
-  observationsFromVitals,
-  type CalibrationObservation,
-  type CalibrationResult,
-  type InputReport,
-  type PriorArchetype,
-} from './calibrate';
-import { currentTherapy, mapMedications, type MappedMedication } from './drug-classes';
-import type { FitOptions } from './fit';
+import { calibrateTwin, observationsFromVitals, type PriorArchetype } from './calibrate';
+import { currentTherapy, mapMedications } from './drug-classes';
+import type { ClinicalInputs, RecordCalibrationOptions, RecordCalibrationResult } from '../../../core/domain/twin';
+export type { ClinicalInputs, RecordCalibrationOptions, RecordCalibrationResult } from '../../../core/domain/twin';
 import { priorFromRecord } from './record-prior';
-
-/** The whole record beyond vitals: diagnoses, devices, pregnancy, medications mapped to engine classes. */
-export interface ClinicalInputs {
-  record: ClinicalRecord;
-  medications: MappedMedication[];
-}
 
 /** Reads diagnoses, devices and medications from a FHIR Bundle, resource or array (pure, total). */
 export function clinicalInputsOf(input: unknown): ClinicalInputs {
@@ -48,30 +36,6 @@ export class TwinRefusedError extends Error {
   }
 }
 
-export interface RecordCalibrationOptions {
-  fit?: FitOptions;
-  /**
-   * Prior weight per archetype; default equal thirds (assumption: a cardiology population in
-   * which healthy hearts, HFrEF and severe AS are all plausible before the data are seen).
-   */
-  archetypeWeights?: Partial<Record<PresetName, number>>;
-  /**
-   * Observations from outside the FHIR record, fitted alongside it: e.g. the LV end-diastolic
-   * volume measured on the patient's segmented CT by the Anatomy work
-   * (`{ key: 'lvedvMl', value, source: 'anatomy:<segmentation id>' }`). Noise defaults to the
-   * output's noise model.
-   */
-  extraObservations?: readonly CalibrationObservation[];
-  /**
-   * The rest of the record (clinicalInputsOf): diagnoses and therapy set the prior, and the
-   * capability check runs on it. Without it the prior is the old equal-thirds mixture and only
-   * the age in the vitals is checked.
-   */
-  clinical?: ClinicalInputs;
-  /** "Now" for the capability check (ISO); default the current time. */
-  now?: string;
-}
-
 /** One prior component per engine preset, resolved for this patient. */
 export function archetypesFor(patient: PatientTraits, weights: Partial<Record<PresetName, number>> = {}): PriorArchetype[] {
   return PRESET_NAMES.filter((name) => (weights[name] ?? 1) > 0).map((name) => ({
@@ -79,21 +43,6 @@ export function archetypesFor(patient: PatientTraits, weights: Partial<Record<Pr
     weight: weights[name] ?? 1,
     params: resolveParameters({ preset: name, patient }),
   }));
-}
-
-export interface RecordCalibrationResult extends CalibrationResult {
-  patient: PatientTraits;
-  /** Traits not in the record, filled from the reference adult. */
-  patientDefaults: (keyof PatientTraits)[];
-  inputs: InputReport;
-  /** Current medications; their effect is already in the calibrated parameters (fitted on-drug). */
-  medications: Pick<MedicationInput, 'drug' | 'drugClass' | 'text' | 'status'>[];
-  /** What this twin can do (forecast or not, limitations named); present when `clinical` was given. */
-  capability?: TwinCapability;
-  /** The prior chosen from the record and why (present when `clinical` was given). */
-  prior?: { reasons: string[]; diagnoses: string[] };
-  /** Current therapy mapped to the engine's drug classes (CONTRACT: drug-classes.ts). */
-  therapy?: MappedMedication[];
 }
 
 /** Clamp to the engine's adult ranges (presets.checkPatient), naming what was clamped. */

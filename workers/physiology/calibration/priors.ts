@@ -14,7 +14,7 @@
 // twin-experiment coverage 69 % in that subgroup), see README.
 
 import type { ModelParameters, ParameterName } from '../../../core/domain/physiology';
-import { PARAMETER_SPECS } from '../parameters';
+import { PARAMETER_SPECS } from '../../../core/domain/parameters';
 import type { ParameterPrior } from './fit';
 
 export interface CalibratedParameter {

@@ -9,7 +9,7 @@
 import type { ModelParameters, ParameterName, PatientTraits } from '../../../core/domain/physiology';
 import type { ConditionCategory, RecordCondition } from '../../../core/domain/clinical-record';
 import { CONDITION_LABEL } from '../../../core/domain/clinical-record';
-import { PARAMETER_SPECS } from '../parameters';
+import { PARAMETER_SPECS } from '../../../core/domain/parameters';
 import { resolveParameters } from '../presets';
 import type { PriorArchetype } from './calibrate';
 import { DRUG_CLASS_LABEL, type MappedMedication } from './drug-classes';

@@ -11,14 +11,15 @@
 // and coverage of weakly identified parameters then rises above 90 % (conservative bands).
 
 import type { PatientTraits, PresetName } from '../../../core/domain/physiology';
-import { PARAMETER_SPECS } from '../parameters';
+import { PARAMETER_SPECS } from '../../../core/domain/parameters';
 import { resolveParameters } from '../presets';
 import { simulateSteadyState } from '../simulator';
-import { calibrateTwin, type CalibrationObservation } from './calibrate';
+import { calibrateTwin } from './calibrate';
 import { archetypesFor } from './from-record';
 import { NOISE_MODELS, noiseSd, type OutputKey } from '../../../core/vitals/observation-model';
 import { CALIBRATED_PARAMETERS } from './priors';
 import { Rng } from './random';
+import { type CalibrationObservation } from '../../../core/domain/twin';
 
 export interface SyntheticPatient {
   id: string;

@@ -9,7 +9,7 @@
 // from the last settled state (LM steps are small) and identical vectors hit a cache.
 
 import type { ModelParameters, ParameterName } from '../../../core/domain/physiology';
-import { fromLogVector } from '../parameters';
+import { fromLogVector } from '../../../core/domain/parameters';
 import { Simulator, measure, settle } from '../simulator';
 import type { ForwardModel } from './fit';
 import { OUTPUT_KEYS } from '../../../core/vitals/observation-model';

@@ -11,7 +11,8 @@
 
 import { choleskySolveInPlace, robustCholesky } from '../calibration/linalg';
 import { Rng } from '../calibration/random';
-import { cloneEnsemble, validateEnsemble, type TwinEnsemble } from './ensemble';
+import { cloneEnsemble, validateEnsemble } from './ensemble';
+import { type TwinEnsemble, type Innovation, type AssimilationResult } from '../../../core/domain/twin';
 
 export interface AssimilationObservation {
   /** An output key of the ensemble (e.g. `sbpMmHg`). */
@@ -19,22 +20,6 @@ export interface AssimilationObservation {
   value: number;
   /** Observation noise SD in the output's unit. */
   sd: number;
-}
-
-export interface Innovation {
-  key: string;
-  value: number;
-  /** Ensemble mean and SD of the prediction before the update. */
-  predictedMean: number;
-  predictedSd: number;
-  /** (value − predictedMean) / √(predictedSd² + sd²): beyond ±2 the observation left the band. */
-  z: number;
-}
-
-export interface AssimilationResult {
-  ensemble: TwinEnsemble;
-  innovations: Innovation[];
-  ignored: { key: string; reason: string }[];
 }
 
 export interface AssimilationOptions {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../calibration/random';
 import { assimilate } from './assimilate';
-import type { TwinEnsemble } from './ensemble';
 import { ensembleSensitivity, forecastEnsemble } from './forecast';
-import { quantileSorted } from './percentiles';
+import { quantileSorted } from '../../../core/domain/percentiles';
+import { type TwinEnsemble } from '../../../core/domain/twin';
 
 // Linear-Gaussian test bed: ln θ ~ N(μ, diag(s²)), outputs y = A·x exactly. The Kalman update then
 // has a closed form that a large EnKF must approach (error O(1/√m)).

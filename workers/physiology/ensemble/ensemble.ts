@@ -1,21 +1,5 @@
+import { type TwinEnsemble } from '../../../core/domain/twin';
 // The twin's posterior as an ensemble of parameter sets: the currency of calibration,
-// assimilation and forecasting. Plain data (names + typed arrays) so it crosses a worker boundary
-// by structured clone or transfer, and so the UI can store it without knowing the engine.
-
-export interface TwinEnsemble {
-  /** Calibrated parameters (engine names, e.g. `lvEaMmHgPerMl`), estimated in ln space. */
-  parameterNames: string[];
-  /** Hard bounds of ln θ per parameter (the engine's valid range). */
-  lowerLog: Float64Array;
-  upperLog: Float64Array;
-  /** Model outputs kept per member (engine metric keys, plus pass-through keys such as `avAreaCm2`). */
-  outputKeys: string[];
-  size: number;
-  /** size × parameterNames.length, row-major: member k's ln θ. */
-  logParameters: Float64Array;
-  /** size × outputKeys.length, row-major: member k's model outputs. */
-  outputs: Float64Array;
-}
 
 export function validateEnsemble(e: TwinEnsemble): void {
   const n = e.parameterNames.length;

@@ -15,8 +15,9 @@
 import type { Percentiles } from '../../../core/domain/physiology';
 import { choleskySolveInPlace, robustCholesky } from '../calibration/linalg';
 import { Rng } from '../calibration/random';
-import { validateEnsemble, type TwinEnsemble } from './ensemble';
-import { percentilesOfColumn } from './percentiles';
+import { validateEnsemble } from './ensemble';
+import { percentilesOfColumn } from '../../../core/domain/percentiles';
+import { type TwinEnsemble, type ForecastOptions, type ForecastResult } from '../../../core/domain/twin';
 
 /**
  * Stationary SD of the drift of ln θ (≈ fractional change) per parameter; parameters not listed
@@ -32,27 +33,6 @@ export const DEFAULT_DRIFT_SD_LOG: Readonly<Record<string, number>> = {
   stressedVolumeFraction: 0.05,
   aorticValveEoaCm2: 0,
 };
-
-export interface ForecastOptions {
-  horizonSec: number;
-  stepSec: number;
-  seed?: number;
-  /** Stationary drift SD of ln θ per parameter name (overrides DEFAULT_DRIFT_SD_LOG). */
-  driftSdLog?: Readonly<Record<string, number>>;
-  defaultStationarySdLog?: number;
-  /** Ornstein–Uhlenbeck time constant (s): how fast drift decorrelates. Assumption: 4 h. */
-  driftTauSec?: number;
-  /** Output keys to forecast; default all outputs. */
-  keys?: readonly string[];
-  /** Per output key, a measurement SD to add so that bands compare with raw observations. */
-  observationSd?: Readonly<Record<string, number>>;
-}
-
-export interface ForecastResult {
-  tSec: number[];
-  /** Per output key, one Percentiles per time point (t = 0 is the current ensemble). */
-  bands: Record<string, Percentiles[]>;
-}
 
 /** Ensemble sensitivity G (nOut × n) of outputs to ln θ by ridge-regularised regression. */
 export function ensembleSensitivity(e: TwinEnsemble): Float64Array {

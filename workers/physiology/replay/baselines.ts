@@ -14,7 +14,7 @@
 // Pure; allocation per call is small (these run once per issued forecast).
 import type { Percentiles } from '../../../core/domain/physiology';
 import { gaussianPercentiles, lastIndexAtOrBefore, nearestIndex } from '../../../core/vitals/forecastScores';
-import { quantileSorted } from '../ensemble/percentiles';
+import { quantileSorted } from '../../../core/domain/percentiles';
 
 /** A vital's readings so far, oldest first (time in ms, value in the vital's unit). */
 export interface Series {

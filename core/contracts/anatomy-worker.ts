@@ -1,0 +1,40 @@
+// The Anatomy worker's contract (workers/anatomy/anatomy.worker.ts): series loading, the planner's
+// cut-plane volumes and exports, and imported segmentations. Declared here so the browser's
+// session (src/compute/anatomy/session.ts) and the worker share one definition; the worker checks
+// its implementation against it. Volumes and bytes come back transferred.
+import type { ImageVolume, LabelVolume, VolumeGeometry } from '../domain/imaging';
+import type { CutVolumes, PlaneLps, StructureMesh } from '../domain/mesh';
+
+export type LoadPhase = 'download' | 'parse' | 'build';
+
+export interface LoadProgress {
+  phase: LoadPhase;
+  /** 0–1 over the whole load (download 0–0.6, parse 0.6–0.8, build 0.8–1). */
+  fraction: number;
+}
+
+export interface CutResult {
+  volumes: CutVolumes;
+  /** Closest distance from the cut outline to the chosen vessel, mm; null without a vessel; Infinity when the plane misses the organ. */
+  vesselDistanceMm: number | null;
+}
+
+export interface NamedBytes {
+  name: string;
+  bytes: ArrayBuffer;
+}
+
+export interface AnatomyWorkerApi {
+  /** Download a series (absolute WADO-RS URL) and build its volume; voxels come back transferred. */
+  loadSeries(url: string, expectedInstances: number, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume>;
+  /** A DICOM-SEG of `labels` that references the loaded series; bytes transferred. */
+  buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): ArrayBuffer;
+  /** Read an imported segmentation and put it on `ctGeometry` when given and the grids differ. */
+  importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<LabelVolume>;
+  /** Give the planner (copies of) surfaces; replaces any with the same label. */
+  setMeshes(list: StructureMesh[]): void;
+  dropMesh(label: number): void;
+  cut(organLabel: number, plane: PlaneLps, vesselLabel: number | null): CutResult;
+  exportGlb(labels: number[], opacity: Array<[number, number]>): ArrayBuffer;
+  exportStl(labels: number[]): ArrayBuffer;
+}

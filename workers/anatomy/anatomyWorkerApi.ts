@@ -1,0 +1,150 @@
+// What the Anatomy worker does off the UI thread, besides segmentation and meshing (those run in
+// the meshing workers, src/compute/meshing.ts):
+// - loader: download a CT series from DICOMweb (WADO-RS, one multipart request), parse it with
+//   the app's DICOM ingest (src/ingest/dicom) and build the HU volume; keep the Part 10 files, so
+//   a DICOM-SEG saved later references this exact series (UIDs, slice order);
+// - planner: hold copies of the surfaces and answer cut-plane volumes, the cut-to-vessel
+//   distance and GLB/STL exports; read imported segmentations (DICOM-SEG, NIfTI + label table)
+//   and put them on the CT grid.
+// The functions are plain; anatomy.worker.ts only exposes `createAnatomyWorkerApi()` with comlink.
+// Tests call them directly in Node.
+import { transfer } from 'comlink';
+import { type ImageVolume, type LabelVolume, type VolumeGeometry, sameGrid } from '../../core/domain/imaging';
+import { type PlaneLps, type StructureMesh } from '../../core/domain/mesh';
+import { importDicomFiles } from '../../core/dicom/import';
+import { buildVolume } from '../../core/dicom/volume';
+import { readDicomSeg, writeDicomSeg } from '../meshing/dicomSeg';
+import { structuresToGlb, structuresToStl } from '../meshing/exportFormats';
+import { parseLabelTable } from '../meshing/labelTable';
+import { gunzip, isGzip, readNiftiLabelMap } from '../meshing/nifti';
+import { cutMeshVolumes, cutToVesselDistanceMm } from '../meshing/planning';
+import { referenceFromInstances } from '../meshing/referenceSeries';
+import { resampleLabelsNearest } from '../meshing/resample';
+import { DelimiterCounter, multipartBoundary, splitMultipart } from '../../core/dicom/multipart';
+import { type AnatomyWorkerApi, type LoadProgress, type CutResult, type NamedBytes } from '../../core/contracts/anatomy-worker';
+
+export const ACCEPT_SERIES = 'multipart/related; type="application/dicom"; transfer-syntax=*';
+
+/** Parse WADO-RS series bytes (already downloaded) into the volume of its largest series. */
+export async function volumeFromPart10(files: NamedBytes[], onProgress?: (p: LoadProgress) => void): Promise<ImageVolume> {
+  const imported = await importDicomFiles(
+    files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.bytes) })),
+    { onProgress: (p) => onProgress?.({ phase: 'parse', fraction: 0.6 + (0.2 * p.filesDone) / Math.max(1, p.filesTotal) }) },
+  );
+  const plans = imported.studies.flatMap((s) => s.series);
+  if (plans.length === 0) {
+    const why = imported.rejected[0]?.reason ?? 'no image instances';
+    throw new Error(`the series holds no CT volume (${why})`);
+  }
+  const plan = plans.reduce((a, b) => (b.slices.length > a.slices.length ? b : a));
+  if (plan.slices.length < 2) throw new Error('the series has a single slice: no volume to segment');
+  return buildVolume(plan, imported.instances, {
+    onProgress: (done, total) => onProgress?.({ phase: 'build', fraction: 0.8 + (0.2 * done) / total }),
+  });
+}
+
+export function createAnatomyWorkerApi(fetchFn: typeof fetch = (...a) => fetch(...a)): AnatomyWorkerApi {
+  /** The Part 10 files of the loaded series (for the SEG reference). Lifetime: until the next load. */
+  let seriesFiles: NamedBytes[] = [];
+  /** Copies of the surfaces, by label (the page keeps its own for rendering). */
+  const meshes = new Map<number, StructureMesh>();
+
+  const meshOf = (label: number): StructureMesh => {
+    const m = meshes.get(label);
+    if (m === undefined) throw new Error(`structure ${label} has no surface in the planner`);
+    return m;
+  };
+
+  return {
+    /** Download a series (absolute WADO-RS URL) and build its volume; voxels come back transferred. */
+    async loadSeries(url: string, expectedInstances: number, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume> {
+      const res = await fetchFn(url, { headers: { Accept: ACCEPT_SERIES }, credentials: 'same-origin' });
+      if (!res.ok) {
+        const hint = res.status === 401 ? ' (sign in again)' : res.status === 403 ? ' (your role may not read images)' : '';
+        throw new Error(`the PACS refused the series: HTTP ${res.status}${hint}`);
+      }
+      const boundary = multipartBoundary(res.headers.get('content-type') ?? '');
+      const counter = new DelimiterCounter(boundary);
+      const chunks: Uint8Array[] = [];
+      let total = 0;
+      const reader = res.body?.getReader();
+      if (reader === undefined) throw new Error('the PACS answer has no body');
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        total += value.length;
+        counter.push(value);
+        const parts = Math.max(0, counter.count - 1);
+        onProgress?.({ phase: 'download', fraction: (0.6 * Math.min(parts, expectedInstances)) / Math.max(1, expectedInstances) });
+      }
+      const body = new Uint8Array(total);
+      let o = 0;
+      for (const c of chunks) {
+        body.set(c, o);
+        o += c.length;
+      }
+      chunks.length = 0;
+      const parts = splitMultipart(body, boundary);
+      seriesFiles = parts.map((p, i) => ({ name: `instance-${i + 1}.dcm`, bytes: p.slice().buffer }));
+      const volume = await volumeFromPart10(seriesFiles, onProgress);
+      return transfer(volume, [volume.voxels.buffer as ArrayBuffer]);
+    },
+
+    /** A DICOM-SEG of `labels` that references the loaded series; bytes transferred. */
+    buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): ArrayBuffer {
+      if (seriesFiles.length === 0) throw new Error('load the CT series before saving a segmentation to the PACS');
+      const reference = referenceFromInstances(seriesFiles);
+      const bytes = writeDicomSeg(labels, { reference, seriesDescription: options.seriesDescription, creator: options.creator, algorithmType: 'SEMIAUTOMATIC' });
+      return transfer(bytes, [bytes]);
+    },
+
+    /** Read an imported segmentation and put it on `ctGeometry` when given and the grids differ. */
+    async importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<LabelVolume> {
+      const table = files.find((f) => /\.(json|txt)$/i.test(f.name));
+      const data = files.filter((f) => f !== table);
+      if (data.length !== 1) throw new Error('choose one segmentation file (DICOM-SEG .dcm or NIfTI .nii/.nii.gz), plus an optional label table .json');
+      const file = data[0]!;
+      let labels: LabelVolume;
+      if (/\.nii(\.gz)?$/i.test(file.name) || isGzip(file.bytes)) {
+        const raw = isGzip(file.bytes) ? await gunzip(file.bytes) : file.bytes;
+        let labelTable;
+        if (table !== undefined) {
+          try {
+            labelTable = parseLabelTable(JSON.parse(new TextDecoder().decode(table.bytes)));
+          } catch (e) {
+            throw new Error(`the label table ${table.name} is not readable: ${e instanceof Error ? e.message : String(e)}`);
+          }
+        }
+        labels = readNiftiLabelMap(raw, { labelTable });
+      } else {
+        labels = readDicomSeg(file.bytes, { ...(ctGeometry ? { referenceGeometry: ctGeometry } : {}), sourceId: file.name });
+      }
+      if (ctGeometry !== null && !sameGrid(labels, ctGeometry)) labels = resampleLabelsNearest(labels, ctGeometry);
+      return transfer(labels, [labels.labels.buffer as ArrayBuffer]);
+    },
+
+    /** Give the planner (copies of) surfaces; replaces any with the same label. */
+    setMeshes(list: StructureMesh[]): void {
+      for (const s of list) meshes.set(s.label, s);
+    },
+    dropMesh(label: number): void {
+      meshes.delete(label);
+    },
+    cut(organLabel: number, plane: PlaneLps, vesselLabel: number | null): CutResult {
+      const organ = meshOf(organLabel).mesh;
+      const volumes = cutMeshVolumes(organ, plane);
+      const vesselDistanceMm = vesselLabel === null ? null : cutToVesselDistanceMm(organ, plane, meshOf(vesselLabel).mesh);
+      return { volumes, vesselDistanceMm };
+    },
+    exportGlb(labels: number[], opacity: Array<[number, number]>): ArrayBuffer {
+      const bytes = structuresToGlb(labels.map(meshOf), { opacityByLabel: new Map(opacity) });
+      return transfer(bytes, [bytes]);
+    },
+    exportStl(labels: number[]): ArrayBuffer {
+      const bytes = structuresToStl(labels.map(meshOf));
+      return transfer(bytes, [bytes]);
+    },
+  };
+}
+
