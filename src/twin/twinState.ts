@@ -12,6 +12,7 @@ import type { OutputKey } from '../../workers/physiology/calibration/observation
 import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
 import { applySpreadFloor } from '../domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../ingest/fhir-vitals';
+import { explainRecalibration, type RecalibrationChange } from './recalibration';
 
 /** Vitals the twin forecasts (model outputs observed at the bedside). */
 export const FORECAST_KEYS = ['hrBpm', 'sbpMmHg', 'dbpMmHg', 'mapMmHg'] as const;
@@ -34,6 +35,7 @@ export interface AcknowledgedAlert {
   alert: BandAlert;
   by: string;
   atMs: number;
+  note?: string;
 }
 
 export interface TwinState {
@@ -59,6 +61,8 @@ export interface TwinState {
   /** Readings that arrived live (after the record was loaded), oldest first. */
   live: NormalisedObservation[];
   steadyState: SteadyStateResult | undefined;
+  /** What the latest recalibration changed compared with the twin it replaced (none after the first). */
+  recalibration: RecalibrationChange | undefined;
 }
 
 const initial = (patientId: string | undefined): TwinState => ({
@@ -78,6 +82,7 @@ const initial = (patientId: string | undefined): TwinState => ({
   notAssimilated: [],
   live: [],
   steadyState: undefined,
+  recalibration: undefined,
 });
 
 export const twinStore = createStore<TwinState>(() => initial(undefined));
@@ -147,7 +152,12 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
     if (twinStore.getState().patientId !== patientId) return;
     const now = opts.nowMs ?? Date.now();
     const forecast = await issueForecast(compute, cal.ensemble, now);
+    const previous = twinStore.getState();
+    const recalibration = previous.calibration
+      ? explainRecalibration({ calibration: previous.calibration, forecast: previous.forecast, assimilated: previous.assimilated }, { calibration: cal, forecast })
+      : undefined;
     twinStore.setState({
+      recalibration,
       status: 'ready',
       progress: 1,
       calibration: cal,
@@ -224,12 +234,12 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
 }
 
 /** Move alerts to the acknowledged list (after the Flag + Provenance were written). */
-export function markAcknowledged(ids: readonly string[], by: string, atMs = Date.now()): void {
+export function markAcknowledged(ids: readonly string[], by: string, atMs = Date.now(), note?: string): void {
   const s = twinStore.getState();
   const done = s.alerts.filter((a) => ids.includes(a.id));
   twinStore.setState({
     alerts: s.alerts.filter((a) => !ids.includes(a.id)),
-    acknowledged: [...s.acknowledged, ...done.map((alert) => ({ alert, by, atMs }))],
+    acknowledged: [...s.acknowledged, ...done.map((alert) => ({ alert, by, atMs, ...(note ? { note } : {}) }))],
   });
 }
 
