@@ -5,6 +5,8 @@ import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@m
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpMethod } from '@medplum/fhir-router';
 import { AuditSearchError, type AuditEventTable } from '../audit/event-table';
+import { bundleAuditFacts } from '../audit/record';
+import type { AuditAction } from '../contracts';
 import type { ConsentService } from '../consent/service';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
 import { canonicalSegments } from '../http/paths';
@@ -37,6 +39,8 @@ declare module 'fastify' {
     auditEntities?: string[];
     auditPatientId?: string;
     auditDetail?: string;
+    /** Set when the method and path do not say what the request did (batch/transaction). */
+    auditAction?: AuditAction;
   }
 }
 
@@ -233,8 +237,12 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
     const pid = patientIdOfResource(resource as unknown as Record<string, unknown>);
     if (pid) req.auditPatientId = pid;
   } else if (interaction.kind === 'batch') {
-    const entries = ((resource as Bundle).entry ?? []).flatMap((e) => (e.response?.location ? [e.response.location.split('/_history')[0]!] : []));
-    req.auditEntities = entries.slice(0, 50);
+    // Attributed to every patient its entries touch, and named by what it did (server/audit/record.ts).
+    const facts = bundleAuditFacts(body, resource);
+    req.auditEntities = facts.entities;
+    if (facts.patientIds[0]) req.auditPatientId = facts.patientIds[0];
+    req.auditAction = facts.action;
+    req.auditDetail = facts.summary;
   }
   return sendResource(reply, result.status, resource, base);
 }
