@@ -2,9 +2,10 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import { boundariesPlugin } from './scripts/lint/boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.twin-data/**', 'docs/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.twin-data/**', 'docs/**', 'core/platform.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -29,5 +30,12 @@ export default tseslint.config(
   {
     files: ['**/*.{js,mjs,cjs}'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // The folder layering (scripts/lint/boundaries.js): src/, workers/ and server/ import core/
+    // and never each other; core/ imports none of them.
+    files: ['core/**/*.ts', 'src/**/*.{ts,tsx}', 'workers/**/*.ts', 'server/**/*.ts'],
+    plugins: { boundaries: boundariesPlugin },
+    rules: { 'boundaries/layers': 'error' },
   },
 );

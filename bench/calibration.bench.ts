@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import type { Resource } from '@medplum/fhirtypes';
 import { DEMO_PATIENT_AS, DEMO_PATIENT_HFREF } from '../server/demo/ids';
 import { buildDemoResources } from '../server/demo/patients';
-import { ingestFhirVitals } from '../src/ingest/fhir-vitals';
+import { ingestFhirVitals } from '../core/vitals/fhir-vitals';
 import { calibrationApi } from '../workers/physiology/calibration/api';
 import { calibrateFromRecord } from '../workers/physiology/calibration/from-record';
 import { report } from './report';

@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasSharedData, sharedDataPath } from '../test-support/shared-data';
-import { importDicomFiles, type InputFile } from '../src/ingest/dicom/import';
+import { importDicomFiles, type InputFile } from '../core/dicom/import';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import { generatePhantom } from '../server/demo/imaging/phantom';

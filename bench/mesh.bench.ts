@@ -10,7 +10,7 @@
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray.js';
 import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData.js';
 import vtkImageMarchingCubes from '@kitware/vtk.js/Filters/General/ImageMarchingCubes.js';
-import { type LabelVolume, type Vec3, mm3ToMl, voxelVolumeMm3 } from '../src/domain/imaging';
+import { type LabelVolume, type Vec3, mm3ToMl, voxelVolumeMm3 } from '../core/domain/imaging';
 import { extractSlab, mergeSlabSurfaces } from '../workers/meshing/marchingCubes';
 import { ijkMeshToLps, signedVolumeMm3 } from '../workers/meshing/meshMetrics';
 import { createNodeMeshingPool } from '../workers/meshing/nodePool';

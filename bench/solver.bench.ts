@@ -8,7 +8,7 @@
 // Sized to finish in well under 2 minutes on a busy 2-core machine.
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
-import { type Scenario } from '../src/domain/physiology';
+import { type Scenario } from '../core/domain/physiology';
 import { productionError } from '../workers/physiology/accuracy';
 import { ModelContext, STATE_SIZE, VOLUME_INDICES, beginBeat, initialState, observePressures, OBS_SIZE, rhs } from '../workers/physiology/model';
 import { NodePhysiologyPool } from '../workers/physiology/nodePool';

@@ -2,7 +2,7 @@
 // their session from one API sign-in per role, cached for the run, so the suite stays under the
 // server's sign-in rate limit (10 per user per minute) and fast.
 import { request, test as base, type BrowserContext } from '@playwright/test';
-import type { Role } from '../server/contracts';
+import type { Role } from '../core/contracts';
 
 export const DEMO_PASSWORD = process.env.TWIN_DEMO_PASSWORD ?? 'twinscope-demo';
 

@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { ingestFhirVitals } from '../src/ingest/fhir-vitals';
+import { ingestFhirVitals } from '../core/vitals/fhir-vitals';
 import { calibrateFromRecord } from '../workers/physiology/calibration/from-record';
 import {
   coverageByQuantity,

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from './auth/tokens';
-import { TWIN_OUTPUT_TAG } from './contracts';
+import { TWIN_OUTPUT_TAG } from '../core/contracts';
 import { DEMO_PATIENT_AS, DEMO_PATIENT_IDS, DEMO_PATIENT_NO_TWIN } from './demo/ids';
 import { CONTENT_SECURITY_POLICY } from './http/security-headers';
 import { makeTempDir, startTestServer, type TestServer } from './testing/harness';

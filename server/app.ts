@@ -17,7 +17,7 @@ import { registerAuthRoutes } from './auth/routes';
 import { createAuthenticator, createGuards } from './auth/session';
 import { UserStore } from './auth/users';
 import type { ServerConfig } from './config';
-import type { Authenticate, Guards } from './contracts';
+import type { Authenticate, Guards } from './auth/guards';
 import { registerConsentRoutes } from './consent/routes';
 import { ConsentService, type ConsentSource } from './consent/service';
 import { seedDemoData } from './demo/seed';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../storage/database';
 import { AuditEventTable, AuditSearchError, dateRangeMs } from './event-table';
 import { toAuditEvent } from './record';
-import type { AuditRecordInput } from '../contracts';
+import type { AuditRecordInput } from '../../core/contracts';
 
 const surgeon = { id: 'demo-surgeon', username: 'surgeon', role: 'surgeon' as const };
 const admin = { id: 'demo-admin', username: 'admin', role: 'admin' as const };

@@ -4,7 +4,7 @@
 import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { fdatasync, write } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditRecordInput } from '../contracts';
+import type { AuditRecordInput } from '../../core/contracts';
 
 export const AUDIT_LOG_FILE = 'audit.log';
 

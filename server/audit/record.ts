@@ -3,7 +3,7 @@
 // names or birth dates) are dropped, except a patient id taken from `patient`/`subject` when it
 // has FHIR id syntax.
 import type { AuditEvent } from '@medplum/fhirtypes';
-import type { AuditAction, AuditOutcome, AuditRecordInput } from '../contracts';
+import type { AuditAction, AuditOutcome, AuditRecordInput } from '../../core/contracts';
 import { FHIR_ID_PATTERN, RESOURCE_TYPE_PATTERN, patientIdFromReference, patientIdOfResource } from '../fhir/references';
 
 /** Areas whose every request is audited. */

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuditRecordInput } from '../contracts';
+import type { AuditRecordInput } from '../../core/contracts';
 import { AuditLog } from './log';
 import { AUDIT_WATERMARK_FILE, AuditTrail, type AuditEventStore } from './trail';
 

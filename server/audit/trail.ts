@@ -9,7 +9,7 @@ import type { AuditEvent } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AuditRecordInput, AuditSink } from '../contracts';
+import type { AuditRecordInput, AuditSink } from '../../core/contracts';
 import type { AuditLog, AuditLogLine } from './log';
 import { toAuditEvent } from './record';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Role } from '../contracts';
+import type { Role } from '../../core/contracts';
 import { decide, decideFhirType, protectedAreaOf } from './rbac';
 
 const CLINICAL: Role[] = ['surgeon', 'cardiologist', 'clinician'];

@@ -1,7 +1,7 @@
 // The role matrix, as pure functions of (role, request shape). The Fastify hook in
 // auth/plugin.ts applies it to every /fhir, /dicomweb, /events and /api request; the matrix is
 // documented in server/README.md and tested in rbac.test.ts.
-import { CLINICAL_ROLES, type Role } from '../contracts';
+import { CLINICAL_ROLES, type Role } from '../../core/contracts';
 
 export type Decision = { allow: true } | { allow: false; status: 401 | 403 | 405; reason: string };
 

@@ -1,6 +1,7 @@
 // /auth/login, /auth/logout, /auth/me and the admin user management API.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthUser, Guards } from '../contracts';
+import type { AuthUser } from '../../core/contracts';
+import type { Guards } from './guards';
 import { sendOutcome } from '../http/operation-outcome';
 import { dummyPasswordHash } from './passwords';
 import { SESSION_COOKIE, type ResolvedAuth } from './session';

@@ -1,7 +1,8 @@
 // Resolving the signed-in user of a request (session cookie or Bearer token) and the guard
 // helpers of the Guards contract.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthUser, Authenticate, Guards, Role } from '../contracts';
+import type { AuthUser, Role } from '../../core/contracts';
+import type { Authenticate, Guards } from './guards';
 import { sendOutcome } from '../http/operation-outcome';
 import { verifyToken, type TokenPayload } from './tokens';
 import type { UserStore } from './users';

@@ -2,7 +2,7 @@
 // same secret verifies them, so sessions do not pin a client to one server; logout adds the
 // token's random id to a revocation list in the database until the token would have expired.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Role } from '../contracts';
+import type { Role } from '../../core/contracts';
 
 export interface TokenPayload {
   /** user id */

@@ -1,6 +1,6 @@
 // Users and revoked sessions, in the SQLite database.
 import { randomUUID } from 'node:crypto';
-import type { AuthUser, Role } from '../contracts';
+import type { AuthUser, Role } from '../../core/contracts';
 import type { Db } from '../storage/database';
 import { writeQueueOf } from '../storage/write-queue';
 import { hashPassword, verifyPassword } from './passwords';

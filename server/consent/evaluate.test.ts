@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONSENT_ACTION_SYSTEM } from '../contracts';
+import { CONSENT_ACTION_SYSTEM } from '../../core/contracts';
 import { CONSENT_DENIED_MESSAGE, evaluateTwinPermission, type ConsentLike } from './evaluate';
 
 const twin = { coding: [{ system: CONSENT_ACTION_SYSTEM, code: 'digital-twin' }] };

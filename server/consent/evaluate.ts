@@ -1,7 +1,7 @@
 // Pure consent evaluation: does any active Consent of a patient deny the `digital-twin` action?
 // R4 Consent: https://hl7.org/fhir/R4/consent.html — provision.type is deny|permit, nested
 // provisions are exceptions to their parent, and a provision without actions covers all actions.
-import { CONSENT_ACTION_DIGITAL_TWIN, CONSENT_ACTION_SYSTEM } from '../contracts';
+import { CONSENT_ACTION_DIGITAL_TWIN, CONSENT_ACTION_SYSTEM } from '../../core/contracts';
 
 export const CONSENT_DENIED_MESSAGE = 'consent denies digital-twin for this patient';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TWIN_OUTPUT_TAG } from '../contracts';
+import { TWIN_OUTPUT_TAG } from '../../core/contracts';
 import { analyseTwinWrite, isTwinOutput } from './twin-writes';
 
 const tagged = (r: Record<string, unknown>) => ({ ...r, meta: { tag: [TWIN_OUTPUT_TAG] } });

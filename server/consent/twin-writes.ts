@@ -6,7 +6,7 @@
 //  - every twin output must name its patient (subject/patient, or for Provenance its targets);
 //  - twin outputs other than Provenance are written in a `transaction` Bundle together with a
 //    Provenance that targets them, so an output never exists without its provenance.
-import { TWIN_OUTPUT_TAG } from '../contracts';
+import { TWIN_OUTPUT_TAG } from '../../core/contracts';
 import { patientIdFromReference, patientIdOfResource } from '../fhir/references';
 
 type Json = Record<string, unknown>;

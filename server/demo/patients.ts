@@ -28,7 +28,7 @@ import {
   MRN_SYSTEM,
 } from './ids';
 import { createPrng, type Prng } from './prng';
-import { CONSENT_ACTION_DIGITAL_TWIN, CONSENT_ACTION_SYSTEM } from '../contracts';
+import { CONSENT_ACTION_DIGITAL_TWIN, CONSENT_ACTION_SYSTEM } from '../../core/contracts';
 
 export const DEMO_SEED = 20260101;
 

@@ -1,7 +1,7 @@
 // A small seeded PRNG (mulberry32) so demo data is identical on every machine for a given seed.
 // Not for anything security-related.
 
-import { mulberry32, standardNormal } from '../../src/domain/random';
+import { mulberry32, standardNormal } from '../../core/domain/random';
 
 export interface Prng {
   /** Uniform in [0, 1). */

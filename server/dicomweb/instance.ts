@@ -3,11 +3,11 @@
 // accepts every SOP class (SR, SEG, presentation states), so non-images are fine here.
 import dicomParser, { type DataSet } from 'dicom-parser';
 import { inflateRawSync } from 'node:zlib';
-import { checkPart10Preamble } from '../../src/ingest/dicom/parse';
-import { DicomIngestError, rejection } from '../../src/ingest/dicom/errors';
-import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo } from '../../src/ingest/dicom/transferSyntax';
-import { frameBytes } from '../../src/ingest/dicom/volume';
-import type { DicomInstance } from '../../src/ingest/dicom/parse';
+import { checkPart10Preamble } from '../../core/dicom/parse';
+import { DicomIngestError, rejection } from '../../core/dicom/errors';
+import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN, transferSyntaxInfo } from '../../core/dicom/transferSyntax';
+import { frameBytes } from '../../core/dicom/volume';
+import type { DicomInstance } from '../../core/dicom/parse';
 import { setTopLevelUids, derivedUid } from './uidRepair';
 import { dataSetToDicomJson, implicitVrCallback, personNameText, type DicomJsonObject } from './dicomJson';
 

@@ -80,7 +80,7 @@ export async function registerDicomwebProxy(app: FastifyInstance, options: { url
         headers,
         signal: controller.signal,
         redirect: 'manual',
-        ...(hasBody ? { body: req.body as Readable as unknown as BodyInit, duplex: 'half' } : {}),
+        ...(hasBody ? { body: req.body as Readable as unknown as NonNullable<RequestInit['body']>, duplex: 'half' } : {}),
       } as RequestInit);
     } catch (err) {
       clearTimeout(headersTimer);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResourceEvent } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
 // Own small record instead of the seeded demo (faster, and no background imaging generation).
 const DEMO_PATIENT_AS = 'ev-patient-a';
 const DEMO_PATIENT_HFREF = 'ev-patient-b';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import type { ResourceEvent } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
 import { PatientEventHub, type EventBackfill } from './hub';
 
 function ev(seq: number, patientId: string, id = `o${seq}`): ResourceEvent {

@@ -8,7 +8,7 @@
 // The hub itself therefore never invents numbers for sequenced events: see `publishSequenced`.
 // `publish` (the EventHub contract) is kept for callers with no durable sequence; it allocates
 // `max(last seen) + 1`, which is only unique within this process.
-import type { EventHub, ResourceEvent } from '../contracts';
+import type { EventHub, ResourceEvent } from '../../core/contracts';
 
 /** Durable history of events, consulted when a subscriber resumes from before the ring's window. */
 export interface EventBackfill {

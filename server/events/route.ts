@@ -2,7 +2,8 @@
 // Resumable with the Last-Event-ID header (what EventSource sends on reconnect) or ?lastEventId=
 // (for clients that reconnect by hand). Clinical roles only: the stream names clinical resources.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CLINICAL_ROLES, type Guards } from '../contracts';
+import { CLINICAL_ROLES } from '../../core/contracts';
+import type { Guards } from '../auth/guards';
 import { sendOutcome, type IssueCode } from '../http/operation-outcome';
 import type { PatientEventHub } from './hub';
 import { formatEventFrame, SseConnection } from './sse';

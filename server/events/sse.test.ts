@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { ResourceEvent } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
 import { formatEventFrame, HEARTBEAT_FRAME, SseConnection, type SseSink } from './sse';
 import { SseParser } from './sse-parse';
 

@@ -1,6 +1,6 @@
 // One Server-Sent Events connection: bounded, backpressure-aware writes of SSE frames.
 // Pure of Fastify so it can be tested on any Writable-like sink.
-import type { ResourceEvent } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
 
 /** The part of http.ServerResponse a connection needs. */
 export interface SseSink {

@@ -2,7 +2,7 @@
 // Each row of the store's `fhir_versions` table is one resource version; its AUTOINCREMENT `seq`
 // is the SSE event id. It is assigned in the same SQLite transaction as the write, so it is
 // monotonic, survives restarts, and is never reused (AUTOINCREMENT never hands out a number twice).
-import type { ResourceEvent } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
 import { patientIdOfResource } from '../fhir/references';
 import type { Db } from '../storage/database';
 import type { EventBackfill } from './hub';

@@ -3,7 +3,7 @@
 // patient's last recorded values so the live feed continues the demo history without a jump.
 // Same seed + same start + same steps → the same numbers (tests and demos are reproducible).
 
-import { mulberry32 } from '../../src/domain/random';
+import { mulberry32 } from '../../core/domain/random';
 
 export interface VitalsState {
   hrBpm: number;

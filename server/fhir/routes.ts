@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpMethod } from '@medplum/fhir-router';
 import { AuditSearchError, type AuditEventTable } from '../audit/event-table';
 import { bundleAuditFacts } from '../audit/record';
-import type { AuditAction } from '../contracts';
+import type { AuditAction } from '../../core/contracts';
 import type { ConsentService } from '../consent/service';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
 import { canonicalSegments } from '../http/paths';

@@ -8,7 +8,7 @@
 // (writes commit out of order on busy servers) and the hub drops versions it already announced;
 // clients key on resourceType/id/versionId.
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { ResourceEvent } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
 import type { EventBackfill, PatientEventHub } from '../events/hub';
 import { patientIdOfResource } from '../fhir/references';
 import type { UpstreamFhirClient } from './client';

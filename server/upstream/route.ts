@@ -7,7 +7,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { pipeline } from 'node:stream';
 import type { ConsentService } from '../consent/service';
-import type { ResourceEvent } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
 import { patientIdOfResource } from '../fhir/references';
 import {
   FhirInputError,

@@ -4,8 +4,8 @@
 // and recovery, /healthz.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import type { ResourceEvent } from '../contracts';
-import { CONSENT_ACTION_DIGITAL_TWIN, CONSENT_ACTION_SYSTEM, TWIN_OUTPUT_TAG } from '../contracts';
+import type { ResourceEvent } from '../../core/contracts';
+import { CONSENT_ACTION_DIGITAL_TWIN, CONSENT_ACTION_SYSTEM, TWIN_OUTPUT_TAG } from '../../core/contracts';
 import { makeTempDir, startTestServer, type TestServer } from '../testing/harness';
 import { SseParser } from '../events/sse-parse';
 import { freePort, startChildServer, type ChildServer } from './child-server';

@@ -1,6 +1,6 @@
 // Pure routing rules: where each role lands, which workspace tabs exist, how URLs parse, and
 // which "return to" targets are safe after sign-in.
-import type { Role } from '../../server/contracts';
+import type { Role } from '../../core/contracts';
 
 export const WORKSPACE_TABS = ['imaging', 'anatomy', 'twin', 'scenarios', 'record'] as const;
 export type WorkspaceTab = (typeof WORKSPACE_TABS)[number];

@@ -2,7 +2,7 @@
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ImageVolume } from '../domain/imaging';
+import { type ImageVolume } from '../../core/domain/imaging';
 import { axisAlignedGeometry, ellipsoidPhantom, paintBox } from '../../workers/meshing/phantoms';
 import { type SegmentationOp } from '../../workers/meshing/workerApi';
 import { MeshingClient, type WorkerHandle } from './meshing';

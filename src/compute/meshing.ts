@@ -9,8 +9,8 @@
 // running is left to finish in the background with its result dropped — the caller's promise
 // rejects at once, the next job queues behind it (at most one operation, ≈ 0.1–2 s on a CT).
 import { type Endpoint, type Remote, transfer, wrap } from 'comlink';
-import { type ImageVolume, type LabelVolume } from '../domain/imaging';
-import { type StructureMesh } from '../domain/mesh';
+import { type ImageVolume, type LabelVolume } from '../../core/domain/imaging';
+import { type StructureMesh } from '../../core/domain/mesh';
 import { type MeshingPort, type MeshingProgress, meshInParallel } from '../../workers/meshing/parallel';
 import { type MeshingOptions } from '../../workers/meshing/pipelineTypes';
 import { type MeshingWorkerApi, type SegmentationOp, type SegmentationResult } from '../../workers/meshing/workerApi';

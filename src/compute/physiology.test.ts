@@ -4,7 +4,7 @@
 import { expose, type Endpoint } from 'comlink';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ScenarioError } from '../domain/physiology';
+import { ScenarioError } from '../../core/domain/physiology';
 import { physiologyApi } from '../../workers/physiology/workerApi';
 import { runScenario } from '../../workers/physiology/runScenario';
 import { PhysiologyPool, type WorkerHandle } from './physiology';

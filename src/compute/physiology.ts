@@ -10,7 +10,7 @@ import {
   type Scenario,
   type ScenarioResult,
   type SteadyStateResult,
-} from '../domain/physiology';
+} from '../../core/domain/physiology';
 import { validateScenario } from '../../workers/physiology/scenario';
 import { summarise } from '../../workers/physiology/spread';
 import { unpackMetrics, type PhysiologyApi } from '../../workers/physiology/workerApi';

@@ -10,7 +10,7 @@ import type { RecordCalibrationOptions, RecordCalibrationResult } from '../../wo
 import type { AssimilationResult } from '../../workers/physiology/ensemble/assimilate';
 import type { TwinEnsemble } from '../../workers/physiology/ensemble/ensemble';
 import type { ForecastOptions, ForecastResult } from '../../workers/physiology/ensemble/forecast';
-import type { ModelParameters, SteadyStateResult } from '../domain/physiology';
+import type { ModelParameters, SteadyStateResult } from '../../core/domain/physiology';
 import type { JobOptions, WorkerFactory, WorkerHandle } from './physiology';
 
 export type { NewVital, RecordCalibrationResult, AssimilationResult, TwinEnsemble, ForecastResult, ForecastOptions };

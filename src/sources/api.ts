@@ -1,6 +1,6 @@
 // Composition of the browser's I/O: one HTTP function (reporting connectivity to the UI store)
 // shared by the FHIR client, auth and the admin/app endpoints.
-import type { Role } from '../../server/contracts';
+import type { Role } from '../../core/contracts';
 import { connectivityStore } from '../twin/connectivity-store';
 import { createFhirClient } from './fhir';
 import { createHttp, type Http } from './http';

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ReactNode } from 'react';
 import { cleanup, renderHook } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import type { ResourceEvent } from '../../server/contracts';
+import type { ResourceEvent } from '../../core/contracts';
 import { usePatientEvents } from './events';
 import { queryKeys } from './queries';
 

@@ -3,7 +3,7 @@
 // missed; this hook only turns each announced resource into query invalidations.
 import { useEffect, useRef } from 'react';
 import { useQueryClient, type QueryKey } from '@tanstack/react-query';
-import type { ResourceEvent } from '../../server/contracts';
+import type { ResourceEvent } from '../../core/contracts';
 
 /** Parses one SSE data payload; null when it is not a resource event (comments, heartbeats). */
 export function parseResourceEvent(data: string): ResourceEvent | null {

@@ -3,7 +3,7 @@
 // queries that may show it (events.ts).
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { AuditEvent, Condition, Patient } from '@medplum/fhirtypes';
-import type { Role } from '../../server/contracts';
+import type { Role } from '../../core/contracts';
 import { fhir, http, type AdminUser, type Health, type SessionUser, type TwinPermission } from './api';
 import { createAuthApi } from './auth';
 import type { SearchParams } from './fhir';

@@ -2,7 +2,7 @@
 // them, then their Provenance (searched by target: the proxy does not support _revinclude).
 import { useQuery } from '@tanstack/react-query';
 import type { CarePlan, DocumentReference, Flag, Observation, Provenance, Resource } from '@medplum/fhirtypes';
-import { TWIN_TAG } from '../domain/twinRecords';
+import { TWIN_TAG } from '../../core/domain/twinRecords';
 import { PLAN_DOC_CODE, PLAN_DOC_SYSTEM } from '../compute/anatomy/planDocument';
 import { provenanceTargets, recordEntries, type RecordEntry } from '../twin/recordEntries';
 import { fhir } from './api';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type StructureMesh } from '../domain/mesh';
+import { type StructureMesh } from '../../core/domain/mesh';
 import { createAnatomyStore, type AnatomyStore } from './anatomy';
 
 function structure(label: number, name: string): StructureMesh {

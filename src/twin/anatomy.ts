@@ -9,8 +9,8 @@
 // by label and name, never by mesh.
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { type Vec3 } from '../domain/imaging';
-import { type StructureMesh } from '../domain/mesh';
+import { type Vec3 } from '../../core/domain/imaging';
+import { type StructureMesh } from '../../core/domain/mesh';
 import { type CameraPoseLps, type CutPlaneParams } from '../compute/anatomy/planeGeometry';
 import { type SliceAxis } from '../compute/anatomy/slices';
 import { angleDeg, distanceMm } from '../../workers/meshing/planning';

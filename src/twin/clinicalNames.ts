@@ -1,8 +1,8 @@
 // What clinicians call the twin's inputs, outputs and calibrated parameters, with the unit they
 // read them in. Developer names (`sysArtResistanceMmHgSPerMl`) stay available on demand; the UI
 // shows these. Values are converted for display only (fractions → %, mmHg·s/mL → Wood units).
-import { METRIC_INFO, type MetricKey } from '../domain/physiology';
-import type { VitalKind } from '../ingest/fhir-vitals';
+import { METRIC_INFO, type MetricKey } from '../../core/domain/physiology';
+import type { VitalKind } from '../../core/vitals/fhir-vitals';
 
 export interface ClinicalName {
   label: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FLAG_IMPLAUSIBLE, type TimelineKind, type VitalSeries } from '../ingest/vitalSeries';
+import { FLAG_IMPLAUSIBLE, type TimelineKind, type VitalSeries } from '../../core/vitals/vitalSeries';
 import { alertSeverity, currentVitals, STALE_AFTER_MS, worstSeverity } from './currentVitals';
 
 const MIN = 60_000;

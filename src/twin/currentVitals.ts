@@ -1,8 +1,8 @@
 // The bedside numbers: for each vital, the latest plausible reading, its age, whether it is too
 // old to act on, and its short-term trend; plus the severity of a band alert. Pure (no React, no
 // I/O): the Twin tab's `Current vitals` strip renders what this returns.
-import { backgroundZ, GROSS_ERROR_Z, type BandAlert } from '../ingest/forecastCoverage';
-import { FLAG_IMPLAUSIBLE, type TimelineKind, type VitalSeries } from '../ingest/vitalSeries';
+import { backgroundZ, GROSS_ERROR_Z, type BandAlert } from '../../core/vitals/forecastCoverage';
+import { FLAG_IMPLAUSIBLE, type TimelineKind, type VitalSeries } from '../../core/vitals/vitalSeries';
 
 const MINUTE_MS = 60_000;
 

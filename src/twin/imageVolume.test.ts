@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ImageVolume } from '../domain/imaging';
+import type { ImageVolume } from '../../core/domain/imaging';
 import { createImageVolumeStore, imageVolumeStore } from './imageVolume';
 
 function volume(n: number, dims: [number, number, number] = [2, 2, 2]): ImageVolume {

@@ -7,7 +7,7 @@
 // mutate `voxels` (transfer a copy to a worker when it needs to own one).
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { ImageVolume } from '../domain/imaging';
+import type { ImageVolume } from '../../core/domain/imaging';
 
 export interface PublishedImageVolume {
   volume: ImageVolume;

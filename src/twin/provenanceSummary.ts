@@ -2,7 +2,7 @@
 // and unit ("SpO₂: 781 readings converted from % to fraction") instead of one line per reading;
 // routine conversions (a unit the record commonly uses, converted exactly) are information, not
 // a warning. Pure.
-import type { VitalKind } from '../ingest/fhir-vitals';
+import type { VitalKind } from '../../core/vitals/fhir-vitals';
 import { VITAL_NAME } from './clinicalNames';
 
 export interface ConversionGroup {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordCalibrationResult } from '../compute/twinCalibration';
-import type { IssuedForecast } from '../ingest/forecastCoverage';
+import type { IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { explainRecalibration } from './recalibration';
 
 const H = 3_600_000;

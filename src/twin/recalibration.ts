@@ -2,7 +2,7 @@
 // and by how much, and the resulting change of each forecast vital one hour ahead. Pure; the Twin
 // tab shows it whenever a recalibration replaces an earlier calibration.
 import type { RecordCalibrationResult } from '../compute/twinCalibration';
-import { bandAt, type IssuedForecast } from '../ingest/forecastCoverage';
+import { bandAt, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { outputName, parameterName, VITAL_NAME, type ClinicalName } from './clinicalNames';
 
 export interface InputChange {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrajectoryPoint } from '../domain/physiology';
+import type { TrajectoryPoint } from '../../core/domain/physiology';
 import { formatSimTime, peakEffect } from './scenarioPeak';
 
 const traj = (f: (tH: number) => number, stepH = 0.25, endH = 24): TrajectoryPoint[] => {

@@ -2,7 +2,7 @@
 // twin's best-fit run) differs most from the baseline's for one metric, so that endpoints are
 // compared at the peak effect and not only at the end (a beta-blocker's heart-rate dip at 1–2 h
 // has worn off by 24 h). Pure.
-import type { MetricKey, TrajectoryPoint } from '../domain/physiology';
+import type { MetricKey, TrajectoryPoint } from '../../core/domain/physiology';
 
 export interface PeakEffect {
   tSec: number;

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resolveParameters, runScenario } from '../../workers/physiology';
-import type { Scenario } from '../domain/physiology';
+import type { Scenario } from '../../core/domain/physiology';
 import { addScenario, BASELINE_ID, removeScenario, runScenarios, scenariosStore, selectScenarioPatient, updateScenario, type ScenarioRunner } from './scenarios';
 
 const patient = { sex: 'F' as const, ageYears: 72, heightCm: 165, weightKg: 70 };

@@ -3,7 +3,7 @@
 // progress with per-scenario progress, and results as they stream in. Running goes through an
 // injected runner (the browser's worker pool, or the engine itself in Node tests).
 import { createStore, useStore } from 'zustand';
-import type { ModelParameters, PatientTraits, Scenario, ScenarioResult } from '../domain/physiology';
+import type { ModelParameters, PatientTraits, Scenario, ScenarioResult } from '../../core/domain/physiology';
 import {
   buildScenario,
   defaultValues,
@@ -12,7 +12,7 @@ import {
   templateById,
   type ScenarioRunSettings,
   type TemplateId,
-} from '../domain/scenarioTemplates';
+} from '../../core/domain/scenarioTemplates';
 
 export interface ScenarioDraft {
   id: string;

@@ -3,8 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { calibrationApi } from '../../workers/physiology/calibration/api';
 import { simulateSteadyState } from '../../workers/physiology';
 import type { TwinCompute } from '../compute/twinCalibration';
-import { bandAt } from '../ingest/forecastCoverage';
-import type { NormalisedObservation } from '../ingest/fhir-vitals';
+import { bandAt } from '../../core/vitals/forecastCoverage';
+import type { NormalisedObservation } from '../../core/vitals/fhir-vitals';
 import { assimilateLive, calibrateTwin, confidenceText, FORECAST_HORIZON_SEC, markAcknowledged, selectTwinPatient, twinStore } from './twinState';
 
 const inProcess: TwinCompute = {

@@ -6,12 +6,12 @@
 // functions in Node tests), so the store never reaches a worker by itself.
 import { createStore, useStore } from 'zustand';
 import type { TwinCompute, RecordCalibrationResult, TwinEnsemble } from '../compute/twinCalibration';
-import type { SteadyStateResult } from '../domain/physiology';
-import { noiseSd } from '../../workers/physiology/calibration/observation-model';
-import type { OutputKey } from '../../workers/physiology/calibration/observation-model';
-import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../ingest/forecastCoverage';
-import { applySpreadFloor } from '../domain/ensembleSpread';
-import type { NormalisedObservation, VitalKind } from '../ingest/fhir-vitals';
+import type { SteadyStateResult } from '../../core/domain/physiology';
+import { noiseSd } from '../../core/vitals/observation-model';
+import type { OutputKey } from '../../core/vitals/observation-model';
+import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../../core/vitals/forecastCoverage';
+import { applySpreadFloor } from '../../core/domain/ensembleSpread';
+import type { NormalisedObservation, VitalKind } from '../../core/vitals/fhir-vitals';
 import { explainRecalibration, type RecalibrationChange } from './recalibration';
 
 /** Vitals the twin forecasts (model outputs observed at the bedside). */

@@ -4,9 +4,9 @@
 //   const volume = await api.buildVolume(key, proxy(decodeFrame), proxy(onProgress));
 // Volumes come back with their voxel buffer transferred, not copied.
 import { expose, transfer } from 'comlink';
-import type { ImageVolume } from '../../src/domain/imaging';
-import type { ImportProgress } from '../../src/ingest/dicom/import';
-import type { FrameDecoder } from '../../src/ingest/dicom/volume';
+import type { ImageVolume } from '../../core/domain/imaging';
+import type { ImportProgress } from '../../core/dicom/import';
+import type { FrameDecoder } from '../../core/dicom/volume';
 import { DicomImportSession, type ImportSource, type ImportSummary, type VolumeProgress } from './importSession';
 
 const session = new DicomImportSession();

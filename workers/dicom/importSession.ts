@@ -2,12 +2,12 @@
 // instances kept here (they hold dicom-parser objects that cannot cross a worker boundary) so
 // volumes can be built later by series key. Pure TypeScript: tested in Node, exposed by
 // import.worker.ts with comlink.
-import type { ImageVolume } from '../../src/domain/imaging';
-import { DicomIngestError, type DicomRejection } from '../../src/ingest/dicom/errors';
-import type { StudyGroup } from '../../src/ingest/dicom/group';
-import { importDicomFiles, type ImportProgress, type InputFile } from '../../src/ingest/dicom/import';
-import type { DicomInstance } from '../../src/ingest/dicom/parse';
-import { buildVolume, type FrameDecoder } from '../../src/ingest/dicom/volume';
+import type { ImageVolume } from '../../core/domain/imaging';
+import { DicomIngestError, type DicomRejection } from '../../core/dicom/errors';
+import type { StudyGroup } from '../../core/dicom/group';
+import { importDicomFiles, type ImportProgress, type InputFile } from '../../core/dicom/import';
+import type { DicomInstance } from '../../core/dicom/parse';
+import { buildVolume, type FrameDecoder } from '../../core/dicom/volume';
 
 /** A file handed to the worker: bytes already read, or a Blob/File read here (keeps the UI thread free). */
 export type ImportSource = InputFile | { name: string; blob: Blob };

@@ -2,7 +2,7 @@
 // per-structure report. Node-only entry point (file system); everything it calls is environment-neutral.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { type LabelVolume } from '../../src/domain/imaging';
+import { type LabelVolume } from '../../core/domain/imaging';
 import { readDicomSeg, type ReferenceSeries } from './dicomSeg';
 import { structuresToGlb, structuresToStl } from './exportFormats';
 import { type LabelTable, parseLabelTable } from './labelTable';

@@ -1,7 +1,7 @@
 // Closest-point queries against a triangle mesh through a uniform grid of triangle bounding boxes,
 // used for the vessel-distance planning number and for the Hausdorff checks on decimation.
-import { type Vec3 } from '../../src/domain/imaging';
-import { type TriangleMesh } from '../../src/domain/mesh';
+import { type Vec3 } from '../../core/domain/imaging';
+import { type TriangleMesh } from '../../core/domain/mesh';
 import { bounds } from './meshMetrics';
 
 /**

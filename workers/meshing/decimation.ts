@@ -1,7 +1,7 @@
 // Decimation with meshoptimizer's quadric edge-collapse simplifier (wasm; runs in browsers, workers
 // and Node). The error bound is absolute, in mm, so "within one voxel" is a direct setting.
 import { MeshoptSimplifier, type SimplifierFlags } from 'meshoptimizer';
-import { type TriangleMesh } from '../../src/domain/mesh';
+import { type TriangleMesh } from '../../core/domain/mesh';
 import { edgeReport } from './meshMetrics';
 
 export interface DecimateOptions {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type LabelVolume } from '../../src/domain/imaging';
+import { type LabelVolume } from '../../core/domain/imaging';
 import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
 import { readDicomSeg, writeDicomSeg, type ReferenceSeries } from './dicomSeg';
 import { gunzip, readNiftiLabelMap } from './nifti';

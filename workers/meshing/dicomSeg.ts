@@ -11,7 +11,7 @@
 // references to the source CT instances when a reference series is given, so other viewers (OHIF,
 // 3D Slicer, Cornerstone3D) place it on that CT.
 import dcmjs from 'dcmjs';
-import { type LabelVolume, type SegmentInfo, type Vec3, type VolumeGeometry } from '../../src/domain/imaging';
+import { type LabelVolume, type SegmentInfo, type Vec3, type VolumeGeometry } from '../../core/domain/imaging';
 import { colourFor } from './labelTable';
 import { sameGrid } from './resample';
 

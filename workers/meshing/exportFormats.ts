@@ -8,7 +8,7 @@
 // uses metres and +Y up, so a generic viewer shows the model 1000× large and lying on its back;
 // 3D printing and VR tools that honour units should scale by 0.001 and rotate −90° about x. The
 // data stays in LPS so that measurements in any tool agree with the CT.
-import { type StructureMesh, type TriangleMesh } from '../../src/domain/mesh';
+import { type StructureMesh, type TriangleMesh } from '../../core/domain/mesh';
 import { bounds, vertexNormals } from './meshMetrics';
 
 export function structuresToStl(structures: StructureMesh[], header = 'Twinscope surfaces, patient LPS mm'): ArrayBuffer {

@@ -51,4 +51,4 @@ export { cutMeshVolumes, cutMaskVolumes, cutOutline, planeMeshDistanceMm, cutToV
 export { structuresToGlb, structuresToStl, readBinaryStl, type GlbOptions } from './exportFormats';
 
 // Version (for provenance)
-export { MESHING_VERSION } from './version';
+export { MESHING_VERSION } from '../../core/contracts/versions';

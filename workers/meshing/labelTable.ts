@@ -1,6 +1,6 @@
 // Label tables: which name and colour each label value carries. TotalSegmentator ships its table
 // as JSON {"1": "spleen", …}; the same shape is accepted for any NIfTI label map.
-import { type SegmentInfo } from '../../src/domain/imaging';
+import { type SegmentInfo } from '../../core/domain/imaging';
 
 export type LabelTable = Map<number, string>;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Vec3 } from '../../src/domain/imaging';
+import { type Vec3 } from '../../core/domain/imaging';
 import { extractSlab, mergeSlabSurfaces, planSlabs, type SlabSurface } from './marchingCubes';
 import { CASE_EDGES, CASE_OFFSETS } from './marchingCubesTable';
 import { edgeReport, signedVolumeMm3, surfaceAreaMm2 } from './meshMetrics';

@@ -10,7 +10,7 @@
 // (k = −1 and k = nK−1 close the surface against the volume border). Neighbouring slabs share the
 // voxel slice at their seam; vertices on it are reported with grid keys so mergeSlabSurfaces can
 // weld them into one watertight mesh.
-import { type Vec3 } from '../../src/domain/imaging';
+import { type Vec3 } from '../../core/domain/imaging';
 import { CASE_EDGES, CASE_OFFSETS, EDGE_AXIS, EDGE_LOW_CORNER } from './marchingCubesTable';
 
 export interface SlabRequest {

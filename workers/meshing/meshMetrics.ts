@@ -1,7 +1,7 @@
 // Measurements on indexed triangle meshes: enclosed volume, area, closedness, normals, and the
 // one conversion from voxel index space to patient LPS millimetres.
-import { type VolumeGeometry } from '../../src/domain/imaging';
-import { type TriangleMesh } from '../../src/domain/mesh';
+import { type VolumeGeometry } from '../../core/domain/imaging';
+import { type TriangleMesh } from '../../core/domain/mesh';
 
 /**
  * Signed enclosed volume in mm³ by the divergence theorem: Σ a·(b×c)/6 over triangles. Positive for a

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ijkToLps } from '../../src/domain/imaging';
+import { ijkToLps } from '../../core/domain/imaging';
 import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
 import { parseLabelTable } from './labelTable';
 import { gunzip, readNiftiLabelMap } from './nifti';

@@ -6,7 +6,7 @@
 // this project use LPS, so x and y change sign: M_lps = diag(−1, −1, 1) · M_ras. The sform is
 // preferred when its code is set (as nibabel and ITK do), else the qform, else pixdim scaling.
 import { isCompressed, readHeader, readImage, type NIFTI1, type NIFTI2 } from 'nifti-reader-js';
-import { type LabelVolume, type VolumeGeometry, type Vec3 } from '../../src/domain/imaging';
+import { type LabelVolume, type VolumeGeometry, type Vec3 } from '../../core/domain/imaging';
 import { type LabelTable, presentLabels, segmentsFor } from './labelTable';
 
 export function isGzip(bytes: ArrayBuffer): boolean {

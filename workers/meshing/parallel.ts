@@ -3,8 +3,8 @@
 // come back transferred and are welded per structure, then smoothing + decimation run per
 // structure on the pool, largest first. Pool-agnostic: browser (src/compute/meshing.ts) and Node
 // (bench, CLI) supply MeshingPort adapters that post with the given transfer lists.
-import { type LabelVolume } from '../../src/domain/imaging';
-import { type StructureMesh } from '../../src/domain/mesh';
+import { type LabelVolume } from '../../core/domain/imaging';
+import { type StructureMesh } from '../../core/domain/mesh';
 import { mergeSlabSurfaces, planSlabs, type SlabRequest, type SlabSurface } from './marchingCubes';
 import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipelineTypes';
 

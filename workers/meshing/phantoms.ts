@@ -1,5 +1,5 @@
 // Synthetic label volumes with known analytic answers, for tests and the benchmark.
-import { type LabelVolume, type Vec3, type VolumeGeometry } from '../../src/domain/imaging';
+import { type LabelVolume, type Vec3, type VolumeGeometry } from '../../core/domain/imaging';
 
 export function axisAlignedGeometry(dimensions: Vec3, spacingMm: Vec3, originLps: Vec3 = [0, 0, 0]): VolumeGeometry {
   return { dimensions, spacingMm, originLps, directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] };

@@ -1,8 +1,8 @@
 // The plain-data shapes of the meshing pipeline and the two helpers the orchestrator needs. Kept
 // apart from surfaces.ts so the main-thread client (src/compute/meshing.ts → parallel.ts) does
 // not pull the decimator's wasm into the page bundle.
-import { type LabelVolume, type SegmentInfo, type VolumeGeometry } from '../../src/domain/imaging';
-import { type StructureMesh } from '../../src/domain/mesh';
+import { type LabelVolume, type SegmentInfo, type VolumeGeometry } from '../../core/domain/imaging';
+import { type StructureMesh } from '../../core/domain/mesh';
 
 export interface MeshingOptions {
   /** Labels to mesh; default: every segment of the volume. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type TriangleMesh } from '../../src/domain/mesh';
+import { type TriangleMesh } from '../../core/domain/mesh';
 import { signedVolumeMm3 } from './meshMetrics';
 import { axisAlignedGeometry, ellipsoidPhantom } from './phantoms';
 import { angleDeg, cutMaskVolumes, cutMeshVolumes, cutToVesselDistanceMm, distanceMm, planeMeshDistanceMm } from './planning';

@@ -1,7 +1,7 @@
 // Planning numbers on closed surfaces and masks: resected/remnant volume for a cut plane, the
 // closest distance from a cut to a vessel, and point distances and angles. All LPS mm / mL.
-import { type LabelVolume, type Vec3, mm3ToMl, voxelVolumeMm3 } from '../../src/domain/imaging';
-import { type CutVolumes, type PlaneLps, type TriangleMesh } from '../../src/domain/mesh';
+import { type LabelVolume, type Vec3, mm3ToMl, voxelVolumeMm3 } from '../../core/domain/imaging';
+import { type CutVolumes, type PlaneLps, type TriangleMesh } from '../../core/domain/mesh';
 import { TriangleGrid } from './closestPoint';
 
 function unitNormal(plane: PlaneLps): Vec3 {

@@ -2,7 +2,7 @@
 // `twin mesh --reference DIR`: a SEG or NIfTI is placed on (or resampled onto) this grid, and a
 // written SEG references these instances. Pixel data is not decoded.
 import dcmjs from 'dcmjs';
-import { type Vec3, type VolumeGeometry } from '../../src/domain/imaging';
+import { type Vec3, type VolumeGeometry } from '../../core/domain/imaging';
 import { type ReferenceSeries } from './dicomSeg';
 
 type Dataset = Record<string, unknown>;

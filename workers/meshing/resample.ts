@@ -1,7 +1,7 @@
 // Put a label map onto another volume's grid (e.g. a TotalSegmentator NIfTI onto the loaded CT)
 // by nearest neighbour in LPS: each target voxel centre takes the label of the source voxel whose
 // centre is closest along each source axis. Labels are categorical, so nothing is interpolated.
-import { type LabelVolume, type VolumeGeometry } from '../../src/domain/imaging';
+import { type LabelVolume, type VolumeGeometry } from '../../core/domain/imaging';
 import { presentLabels } from './labelTable';
 
 /** Row-major 3×3 matrix A with pointLps = origin + A · ijk. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ImageVolume } from '../../src/domain/imaging';
+import { type ImageVolume } from '../../core/domain/imaging';
 import { axisAlignedGeometry, paintBox } from './phantoms';
 import { HU_PRESETS, applyMarginMm, connectedComponents, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
 

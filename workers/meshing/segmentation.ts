@@ -2,7 +2,7 @@
 // filling and margin grow/shrink. Masks are Uint8Array (0/1) on the volume grid, index
 // i + j·nI + k·nI·nJ. Every kernel takes its output (and scratch) buffers from the caller or
 // allocates them once up front; the voxel loops themselves never allocate.
-import { type ImageVolume, type Vec3, type VolumeGeometry } from '../../src/domain/imaging';
+import { type ImageVolume, type Vec3, type VolumeGeometry } from '../../core/domain/imaging';
 
 export interface HuRange {
   minHu: number;

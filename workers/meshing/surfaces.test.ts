@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mm3ToMl, voxelVolumeMm3 } from '../../src/domain/imaging';
+import { mm3ToMl, voxelVolumeMm3 } from '../../core/domain/imaging';
 import { sampledHausdorffMm } from './closestPoint';
 import { decimate, decimatorReady } from './decimation';
 import { mergeSlabSurfaces } from './marchingCubes';

@@ -1,8 +1,8 @@
 // The meshing pipeline for a label volume: extract (marching cubes, per label, by slab) → LPS mm →
 // Taubin smoothing → meshoptimizer decimation → per-structure numbers. The parallel orchestrator
 // (parallel.ts) runs the same two steps, extractSlab and finishStructure, on workers.
-import { type LabelVolume, type VolumeGeometry, mm3ToMl, voxelVolumeMm3 } from '../../src/domain/imaging';
-import { type StructureMesh } from '../../src/domain/mesh';
+import { type LabelVolume, type VolumeGeometry, mm3ToMl, voxelVolumeMm3 } from '../../core/domain/imaging';
+import { type StructureMesh } from '../../core/domain/mesh';
 import { decimate, decimatorReady } from './decimation';
 import { extractSlab, mergeSlabSurfaces, type SlabSurface } from './marchingCubes';
 import { ijkMeshToLps, signedVolumeMm3, surfaceAreaMm2, vertexNormals } from './meshMetrics';

@@ -1,7 +1,7 @@
 // What a meshing worker exposes (browser Web Worker or Node worker_thread alike): the pure
 // kernels, with their typed-array results marked for transfer so nothing large is copied.
 import { transfer } from 'comlink';
-import { type ImageVolume, type Vec3 } from '../../src/domain/imaging';
+import { type ImageVolume, type Vec3 } from '../../core/domain/imaging';
 import { type SlabRequest, type SlabSurface, extractSlab } from './marchingCubes';
 import { type HuRange, type IslandRule, applyMarginMm, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
 import { type FinishRequest, type FinishResult, finishStructure } from './surfaces';

@@ -1,6 +1,6 @@
 // Accuracy of the production integrator against a fine-step reference, shared by
 // integrator.test.ts (asserts it) and bench/solver.bench.ts (reports it).
-import { type ModelParameters, type PresetName } from '../../src/domain/physiology';
+import { type ModelParameters, type PresetName } from '../../core/domain/physiology';
 import { VOLUME_INDICES } from './model';
 import { resolveParameters } from './presets';
 import { Simulator, allocateWaveforms, settle } from './simulator';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { METRIC_KEYS, type Scenario } from '../../src/domain/physiology';
+import { METRIC_KEYS, type Scenario } from '../../core/domain/physiology';
 import { runPhysiologyCli, resultToJson } from './cli';
 import { runScenario } from './runScenario';
 

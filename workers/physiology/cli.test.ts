@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { METRIC_KEYS } from '../../src/domain/physiology';
+import { METRIC_KEYS } from '../../core/domain/physiology';
 import { runPhysiologyCli } from './cli';
 
 let dir = '';

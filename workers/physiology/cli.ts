@@ -1,7 +1,7 @@
 // `npm run twin -- simulate --scenario FILE [--json]` and the `calibrate` dispatch.
 // Exit codes: 0 ok, 2 bad usage or a bad scenario (the message names the key), 1 unexpected failure.
 import { readFile } from 'node:fs/promises';
-import { METRIC_INFO, METRIC_KEYS, ScenarioError, type EngineMetrics, type Scenario, type ScenarioResult } from '../../src/domain/physiology';
+import { METRIC_INFO, METRIC_KEYS, ScenarioError, type EngineMetrics, type Scenario, type ScenarioResult } from '../../core/domain/physiology';
 import { NodePhysiologyPool } from './nodePool';
 import { runScenario } from './runScenario';
 import { validateScenario } from './scenario';

@@ -27,7 +27,7 @@ export {
 export type { ParameterSpec } from './parameters';
 export { memberParameters, summarise, ENSEMBLE_SPREAD } from './spread';
 export { IDX, STATE_SIZE } from './model';
-export { ScenarioError } from '../../src/domain/physiology';
+export { ScenarioError } from '../../core/domain/physiology';
 export type {
   EngineMetrics,
   ModelParameters,
@@ -38,4 +38,4 @@ export type {
   ScenarioResult,
   SteadyStateResult,
   Intervention,
-} from '../../src/domain/physiology';
+} from '../../core/domain/physiology';

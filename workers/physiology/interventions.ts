@@ -3,7 +3,7 @@
 // fixed heart rate (pacing) and (d) a cumulative external volume (fluids in, hemorrhage and
 // diuresis out) added to the systemic veins. It advances monotonically in time and allocates
 // nothing per call after construction.
-import { type DrugName, type Intervention, type InterventionSource } from '../../src/domain/physiology';
+import { type DrugName, type Intervention, type InterventionSource } from '../../core/domain/physiology';
 import { type ModelContext } from './model';
 import { DRUGS, DrugState, emaxEffect, infusionMgPerSec } from './pkpd';
 

@@ -1,7 +1,7 @@
 // The multi-scale scheme against the beat-resolved reference (README "Long horizons" states
 // these bounds), plus cancellation, progress and the steady-state shortcut of runScenario.
 import { describe, expect, it } from 'vitest';
-import { type Intervention, type TrajectoryPoint } from '../../src/domain/physiology';
+import { type Intervention, type TrajectoryPoint } from '../../core/domain/physiology';
 import { runBeatResolved, runEndpoint, runMultiScale } from './longHorizon';
 import { resolveParameters } from './presets';
 import { runScenario, scenarioHorizonSec } from './runScenario';

@@ -11,7 +11,7 @@
 //   measured in longHorizon.test.ts and stated in the README.
 // * runBeatResolved (reference): every beat integrated with the ODE baroreflex, inputs updated at
 //   each beat start, the volume source per beat set so that exactly the scheduled volume enters.
-import { ScenarioError, type BeatWaveforms, type EngineMetrics, type Intervention, type ModelParameters, type TrajectoryPoint } from '../../src/domain/physiology';
+import { ScenarioError, type BeatWaveforms, type EngineMetrics, type Intervention, type ModelParameters, type TrajectoryPoint } from '../../core/domain/physiology';
 import { InputSchedule } from './interventions';
 import { IDX, currentHeartRateBpm } from './model';
 import { Simulator, measure, metricsFromStats, settle } from './simulator';

@@ -8,7 +8,7 @@
 // beat's period and activation timings are fixed at the beat's start (`beginBeat`), as a real
 // sinus node fixes the RR interval, so a fixed-step integrator that lands on beat boundaries never
 // steps across a change of period.
-import { type ModelParameters } from '../../src/domain/physiology';
+import { type ModelParameters } from '../../core/domain/physiology';
 
 /** Named state indices. Volumes in mL, flows in mL/s, baroreflex drives dimensionless 0–1. */
 export const IDX = {

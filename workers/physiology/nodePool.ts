@@ -4,7 +4,7 @@
 // synchronously) and their results are dropped.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type EngineMetrics, type ModelParameters, type Scenario } from '../../src/domain/physiology';
+import { type EngineMetrics, type ModelParameters, type Scenario } from '../../core/domain/physiology';
 import { defaultParameters } from './parameters';
 import { unpackMetrics } from './workerApi';
 

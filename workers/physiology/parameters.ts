@@ -1,7 +1,7 @@
 // The named parameter table: every model parameter with its unit, healthy default, plausible
 // bounds and source. Calibration works on log(value) inside [min, max] for `logScale` entries, so
 // every such bound is strictly positive. Defaults are the tuned healthy adult (README, "Tuning").
-import { PARAMETER_NAMES, type ModelParameters, type ParameterName } from '../../src/domain/physiology';
+import { PARAMETER_NAMES, type ModelParameters, type ParameterName } from '../../core/domain/physiology';
 
 export interface ParameterSpec {
   name: ParameterName;

@@ -1,7 +1,7 @@
 // Drug kinetics against their closed forms, the PD calibrations stated in pkpd.ts, the input
 // schedule's volume bookkeeping, and the provenance list the UI shows.
 import { describe, expect, it } from 'vitest';
-import { DRUG_NAMES } from '../../src/domain/physiology';
+import { DRUG_NAMES } from '../../core/domain/physiology';
 import { InputSchedule, interventionSources } from './interventions';
 import { ModelContext } from './model';
 import { defaultParameters } from './parameters';

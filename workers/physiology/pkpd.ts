@@ -2,7 +2,7 @@
 // infusions) advanced in closed form, and sigmoid-Emax pharmacodynamics acting on fractional
 // changes of model parameters. Every number carries its source, or `assumption: true` with the
 // reason, in DRUGS below; `interventionSources` (interventions.ts) exposes them to the UI.
-import { type DrugName, type DrugRoute } from '../../src/domain/physiology';
+import { type DrugName, type DrugRoute } from '../../core/domain/physiology';
 
 /** What a drug effect changes in the model (all fractional, 0 = no change). */
 export type EffectTarget =

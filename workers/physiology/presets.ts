@@ -9,7 +9,7 @@ import {
   type ParameterOverrides,
   type PatientTraits,
   type PresetName,
-} from '../../src/domain/physiology';
+} from '../../core/domain/physiology';
 import { PARAMETER_SPECS, defaultParameters, isParameterName } from './parameters';
 
 export interface PresetSpec {

@@ -7,7 +7,7 @@ import {
   type ModelParameters,
   type Scenario,
   type ScenarioResult,
-} from '../../src/domain/physiology';
+} from '../../core/domain/physiology';
 import { runEndpoint, runMultiScale, throwIfAborted } from './longHorizon';
 import { resolveParameters } from './presets';
 import { validateScenario } from './scenario';

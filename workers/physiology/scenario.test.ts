@@ -1,7 +1,7 @@
 // Scenario files and parameter resolution: every rejection names its key (PRODUCT.md), and the
 // patient-trait refinements match their formulas.
 import { describe, expect, it } from 'vitest';
-import { ScenarioError } from '../../src/domain/physiology';
+import { ScenarioError } from '../../core/domain/physiology';
 import { PARAMETER_TABLE, fromLogVector, toLogVector, defaultParameters, LOG_PARAMETER_NAMES } from './parameters';
 import { bodySurfaceAreaM2, nadlerBloodVolumeMl, resolveParameters } from './presets';
 import { validateScenario } from './scenario';

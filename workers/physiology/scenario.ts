@@ -10,7 +10,7 @@ import {
   type ParameterOverrides,
   type PatientTraits,
   type Scenario,
-} from '../../src/domain/physiology';
+} from '../../core/domain/physiology';
 import { PARAMETER_SPECS, isParameterName } from './parameters';
 import { DRUGS } from './pkpd';
 import { checkPatient, unknownParameterMessage } from './presets';

@@ -8,7 +8,7 @@ import {
   type EngineMetrics,
   type ModelParameters,
   type SteadyStateResult,
-} from '../../src/domain/physiology';
+} from '../../core/domain/physiology';
 import { Rk4Stepper } from './integrator';
 import {
   IDX,

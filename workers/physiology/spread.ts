@@ -3,9 +3,9 @@
 // generator so that member i is the same on any thread, in any order (its stream is seeded by
 // (seed, i)). This is prior uncertainty for what-if runs; a calibrated posterior ensemble comes
 // from the calibration helper instead (workers/physiology/calibration).
-import { METRIC_KEYS, type EngineMetrics, type EnsembleSummary, type ModelParameters, type ParameterName, type Percentiles } from '../../src/domain/physiology';
+import { METRIC_KEYS, type EngineMetrics, type EnsembleSummary, type ModelParameters, type ParameterName, type Percentiles } from '../../core/domain/physiology';
 import { PARAMETER_SPECS } from './parameters';
-import { mulberry32, standardNormal } from '../../src/domain/random';
+import { mulberry32, standardNormal } from '../../core/domain/random';
 
 /**
  * Coefficient of variation per varied parameter (assumption: typical between-patient spread of

@@ -2,7 +2,7 @@
 // PARTNER TAVR results, HFrEF archetype) and the qualitative direction of every intervention,
 // with its source and the engine's result. validation.test.ts asserts every row passes;
 // scripts/gen-validation.ts writes docs/validation.md from the same rows.
-import { type EngineMetrics, type Intervention, type PresetName } from '../../src/domain/physiology';
+import { type EngineMetrics, type Intervention, type PresetName } from '../../core/domain/physiology';
 import { runMultiScale } from './longHorizon';
 import { resolveParameters } from './presets';
 import { Simulator, settle, simulateSteadyState } from './simulator';

@@ -9,7 +9,7 @@ import {
   type Scenario,
   type ScenarioResult,
   type SteadyStateResult,
-} from '../../src/domain/physiology';
+} from '../../core/domain/physiology';
 import { resolveParameters, type ResolveInput } from './presets';
 import { runEnsembleMembers, runScenario } from './runScenario';
 import { validateScenario } from './scenario';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ijkToLps, mm3ToMl, voxelVolumeMm3 } from '../../../src/domain/imaging';
-import { importDicomFiles } from '../../../src/ingest/dicom/import';
-import { buildVolume } from '../../../src/ingest/dicom/volume';
+import { ijkToLps, mm3ToMl, voxelVolumeMm3 } from '../../../core/domain/imaging';
+import { importDicomFiles } from '../../../core/dicom/import';
+import { buildVolume } from '../../../core/dicom/volume';
 import { DEMO_PHANTOM_OPTIONS, generatePhantom, generatePhantomInSlabs, PHANTOM_SEGMENTS, phantomLabelVolume, TISSUE_HU } from './phantom';
 import { uidFromName, writeCtSlice, type CtSeriesHeader } from './writer';
 

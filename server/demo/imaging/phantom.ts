@@ -10,7 +10,7 @@
 //   aorta), right heart 220 (mixing of unopacified caval return), myocardium 100, liver 90,
 //   metastasis 40 (hypodense), spleen 100, kidney cortex 150 / medulla 110, cortical bone 900,
 //   cancellous bone 250, disc 80, CSF 15, calcification 900.
-import type { ImageVolume, LabelVolume, SegmentInfo, Vec3, VolumeGeometry } from '../../../src/domain/imaging';
+import type { ImageVolume, LabelVolume, SegmentInfo, Vec3, VolumeGeometry } from '../../../core/domain/imaging';
 import { createPrng } from '../prng';
 
 export interface PhantomOptions {

@@ -7,7 +7,7 @@ import type { FhirStore } from '../../fhir/store';
 import type { DicomStore } from '../../dicomweb/store';
 import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER, MRN_SYSTEM } from '../ids';
 import { DEMO_AS_IMAGING_STUDY, DEMO_DICOMWEB_ENDPOINT } from './ids';
-import type { ImageVolume } from '../../../src/domain/imaging';
+import type { ImageVolume } from '../../../core/domain/imaging';
 import { DEMO_PHANTOM_OPTIONS, generatePhantomInSlabs, type PhantomOptions } from './phantom';
 import { uidFromName, writeCtSlice, type CtSeriesHeader } from './writer';
 

@@ -3,7 +3,7 @@
 // (as most scanners do), so every HU from −1024 to 3071 round-trips exactly.
 import dcmjs from 'dcmjs';
 import { createHash } from 'node:crypto';
-import type { ImageVolume } from '../../../src/domain/imaging';
+import type { ImageVolume } from '../../../core/domain/imaging';
 
 export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';

@@ -3,7 +3,7 @@
 // loaded, segmented ground truth saved as DICOM-SEG against it, re-imported, meshed, cut and exported.
 import { validateBytes } from 'gltf-validator';
 import { describe, expect, it } from 'vitest';
-import { type LabelVolume } from '../../domain/imaging';
+import { type LabelVolume } from '../../../core/domain/imaging';
 import { generatePhantom, PHANTOM_SEGMENTS } from '../../../server/demo/imaging/phantom';
 import { uidFromName, writeCtSlice, type CtSeriesHeader } from '../../../server/demo/imaging/writer';
 import { readDicomSeg } from '../../../workers/meshing/dicomSeg';

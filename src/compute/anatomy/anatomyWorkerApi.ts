@@ -9,10 +9,10 @@
 // The functions are plain; anatomy.worker.ts only exposes `createAnatomyWorkerApi()` with comlink.
 // Tests call them directly in Node.
 import { transfer } from 'comlink';
-import { type ImageVolume, type LabelVolume, type VolumeGeometry } from '../../domain/imaging';
-import { type CutVolumes, type PlaneLps, type StructureMesh } from '../../domain/mesh';
-import { importDicomFiles } from '../../ingest/dicom/import';
-import { buildVolume } from '../../ingest/dicom/volume';
+import { type ImageVolume, type LabelVolume, type VolumeGeometry } from '../../../core/domain/imaging';
+import { type CutVolumes, type PlaneLps, type StructureMesh } from '../../../core/domain/mesh';
+import { importDicomFiles } from '../../../core/dicom/import';
+import { buildVolume } from '../../../core/dicom/volume';
 import { readDicomSeg, writeDicomSeg } from '../../../workers/meshing/dicomSeg';
 import { structuresToGlb, structuresToStl } from '../../../workers/meshing/exportFormats';
 import { parseLabelTable } from '../../../workers/meshing/labelTable';
@@ -20,7 +20,7 @@ import { gunzip, isGzip, readNiftiLabelMap } from '../../../workers/meshing/nift
 import { cutMeshVolumes, cutToVesselDistanceMm } from '../../../workers/meshing/planning';
 import { referenceFromInstances } from '../../../workers/meshing/referenceSeries';
 import { resampleLabelsNearest, sameGrid } from '../../../workers/meshing/resample';
-import { DelimiterCounter, multipartBoundary, splitMultipart } from './multipart';
+import { DelimiterCounter, multipartBoundary, splitMultipart } from '../../../core/dicom/multipart';
 
 export type LoadPhase = 'download' | 'parse' | 'build';
 

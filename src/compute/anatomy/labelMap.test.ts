@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LabelVolume, type VolumeGeometry } from '../../domain/imaging';
+import { type LabelVolume, type VolumeGeometry } from '../../../core/domain/imaging';
 import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMap';
 
 const g: VolumeGeometry = { dimensions: [4, 1, 1], spacingMm: [1, 1, 1], originLps: [0, 0, 0], directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] };

@@ -3,7 +3,7 @@
 // and imported label maps are written into it under fresh labels, so every structure has one
 // label whatever its source, and the whole map can be saved as one DICOM-SEG. Pure; the loops
 // allocate nothing.
-import { type LabelVolume, type SegmentInfo, type VolumeGeometry } from '../../domain/imaging';
+import { type LabelVolume, type SegmentInfo, type VolumeGeometry } from '../../../core/domain/imaging';
 import { sameGrid } from '../../../workers/meshing/resample';
 
 export function emptyLabelMap(g: VolumeGeometry, source: LabelVolume['source']): LabelVolume {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PATIENT_AS, DEMO_PATIENT_NO_TWIN } from '../../../server/demo/ids';
 import { DEMO_AS_IMAGING_STUDY } from '../../../server/demo/imaging/ids';
 import { startTestServer, type TestServer } from '../../../server/testing/harness';
-import { MESHING_VERSION } from '../../../workers/meshing/version';
+import { MESHING_VERSION } from '../../../core/contracts/versions';
 import { LV_VOLUME_LOINC, lvVolumeBundle, type LvVolumeArgs } from './lvVolume';
 
 let server: TestServer;

@@ -2,10 +2,10 @@ import type { Observation, Provenance, Resource } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { DEMO_PATIENT_AS } from '../../../server/demo/ids';
 import { buildDemoResources } from '../../../server/demo/patients';
-import { TWIN_OUTPUT_TAG } from '../../../server/contracts';
+import { TWIN_OUTPUT_TAG } from '../../../core/contracts';
 import { observationsFromVitals } from '../../../workers/physiology/calibration/calibrate';
-import { MESHING_VERSION } from '../../../workers/meshing/version';
-import { ingestFhirVitals } from '../../ingest/fhir-vitals';
+import { MESHING_VERSION } from '../../../core/contracts/versions';
+import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { isLvBloodPoolName, LV_VOLUME_ID_SYSTEM, lvVolumeBundle, lvVolumeOf, type LvVolumeArgs } from './lvVolume';
 
 const NOW_MS = Date.parse('2026-11-20T12:00:00Z');

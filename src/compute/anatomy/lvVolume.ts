@@ -16,7 +16,7 @@
 // Assumption, stated in the Observation's note: the CT is a diastolic (or non-gated, mostly
 // diastolic) phase, so the blood pool stands for end-diastolic volume.
 import type { Bundle, BundleEntry, Observation, Provenance, ProvenanceEntity } from '@medplum/fhirtypes';
-import { stableId, TWIN_TAG } from '../../domain/twinRecords';
+import { stableId, TWIN_TAG } from '../../../core/domain/twinRecords';
 import { USER_SYSTEM } from './planDocument';
 
 export const LV_VOLUME_LOINC = { system: 'http://loinc.org', code: '18026-5', display: 'Left ventricular End diastolic volume' } as const;

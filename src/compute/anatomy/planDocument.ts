@@ -4,7 +4,7 @@
 // (PRODUCT.md reserves that for what the twin produced). Pure: builds and reads resources; the
 // view sends them through the FHIR client.
 import type { DocumentReference, Provenance } from '@medplum/fhirtypes';
-import { type Vec3 } from '../../domain/imaging';
+import { type Vec3 } from '../../../core/domain/imaging';
 import { type CutPlaneState, type PlanStep } from '../../twin/anatomy';
 
 export const PLAN_DOC_SYSTEM = 'https://twinscope.dev/fhir/CodeSystem/document-type';

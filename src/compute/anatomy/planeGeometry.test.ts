@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Vec3 } from '../../domain/imaging';
+import { type Vec3 } from '../../../core/domain/imaging';
 import { boundsOf, cutNormalLps, cutPlaneLps, screenRightLps, screenUpLps, standardViewPose, unionBounds } from './planeGeometry';
 
 const close = (a: Vec3, b: Vec3, tol = 1e-9): void => {

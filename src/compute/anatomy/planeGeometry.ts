@@ -1,8 +1,8 @@
 // Pure geometry of the Anatomy view, in patient LPS millimetres (x → patient's left, y →
 // posterior, z → superior; right-handed): cut planes from the surgeon's sliders, the standard
 // camera views, and the bounds of a structure. No three.js here, so it is tested in Node.
-import { type Vec3 } from '../../domain/imaging';
-import { type PlaneLps } from '../../domain/mesh';
+import { type Vec3 } from '../../../core/domain/imaging';
+import { type PlaneLps } from '../../../core/domain/mesh';
 
 /** A cut plane as the surgeon sets it: two angles for the normal, an offset from the organ's centre. */
 export interface CutPlaneParams {

@@ -9,17 +9,17 @@
 // once and leaves the worker to finish its current step (src/compute/meshing.ts); the CT stays.
 import { type Remote, proxy, wrap } from 'comlink';
 import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
-import { type ImageVolume, type LabelVolume, type Vec3 } from '../../domain/imaging';
-import { type StructureMesh } from '../../domain/mesh';
+import { type ImageVolume, type LabelVolume, type Vec3 } from '../../../core/domain/imaging';
+import { type StructureMesh } from '../../../core/domain/mesh';
 import { fhir, http } from '../../sources/api';
 import { anatomyStore } from '../../twin/anatomy';
 import { imageVolumeStore } from '../../twin/imageVolume';
 import { createDicomwebClient } from '../imaging/dicomweb';
-import { studyUidOfImagingStudy, type FhirImagingStudy } from '../imaging/dicomJson';
+import { studyUidOfImagingStudy, type FhirImagingStudy } from '../../../core/dicom/dicomJson';
 import { stowFiles } from '../imaging/stow';
 import { MeshingClient } from '../meshing';
 import { type SegmentationOp } from '../../../workers/meshing/workerApi';
-import { MESHING_VERSION } from '../../../workers/meshing/version';
+import { MESHING_VERSION } from '../../../core/contracts/versions';
 import { type AnatomyWorkerApi, type CutResult, type LoadProgress } from './anatomyWorkerApi';
 import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMap';
 import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ImageVolume } from '../../domain/imaging';
+import { type ImageVolume } from '../../../core/domain/imaging';
 import { clickToIjk, renderSliceRgba, sliceCornersLps, sliceSize } from './slices';
 
 /** 4×3×2 volume whose voxel value is its linear index (so every pixel says where it came from). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TAG, type DicomJson } from './dicomJson';
+import { TAG, type DicomJson } from '../../../core/dicom/dicomJson';
 import { imageIdsFromMetadata } from './dicomweb';
 
 function inst(sop: string, z: number, ts = '1.2.840.10008.1.2.1'): DicomJson {

@@ -11,7 +11,7 @@ import {
   type DicomJson,
   type SeriesSummary,
   type StudySummary,
-} from './dicomJson';
+} from '../../../core/dicom/dicomJson';
 import { transferSyntaxInfo } from './transferSyntaxes';
 
 export interface DicomwebClient {

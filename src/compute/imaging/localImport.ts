@@ -6,8 +6,8 @@
 //
 // Ownership: File blobs added to Cornerstone's file manager stay referenced for the page's life
 // (the loader keys cached images by file index); the bytes kept for upload go with the result.
-import type { DicomRejection } from '../../ingest/dicom/errors';
-import type { SeriesPlan, StudyGroup } from '../../ingest/dicom/group';
+import type { DicomRejection } from '../../../core/dicom/errors';
+import type { SeriesPlan, StudyGroup } from '../../../core/dicom/group';
 import type { Cornerstone } from './cornerstone';
 import type { StowFile } from './stow';
 import { transferSyntaxInfo } from './transferSyntaxes';

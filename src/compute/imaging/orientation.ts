@@ -1,7 +1,7 @@
 // Patient orientation markers (L/R/A/P/S/I) for the edges of a 2D view, from the camera's
 // view-up and view-plane-normal vectors in DICOM LPS. Pure: no Cornerstone import, so it is
 // tested in Node and reused by any view that shows a slice.
-import type { Vec3 } from '../../domain/imaging';
+import type { Vec3 } from '../../../core/domain/imaging';
 
 export interface EdgeLabels {
   top: string;

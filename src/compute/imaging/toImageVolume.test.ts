@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ijkToLps } from '../../domain/imaging';
+import { ijkToLps } from '../../../core/domain/imaging';
 import { toImageVolume, type CornerstoneVolumeLike } from './toImageVolume';
 
 // Geometry of the shared abdominal CT (../shared/data/SOURCES.md): 512×512×20, 0.9765625 mm

@@ -1,7 +1,7 @@
 // Turning a loaded Cornerstone volume into the app's `ImageVolume` (src/domain/imaging.ts).
 // Pure: takes the numbers Cornerstone exposes (dimensions, spacing, origin, direction, scalars)
 // so it is tested in Node without WebGL.
-import type { ImageVolume, Vec3, VoxelArray } from '../../domain/imaging';
+import type { ImageVolume, Vec3, VoxelArray } from '../../../core/domain/imaging';
 
 export interface CornerstoneVolumeLike {
   volumeId: string;

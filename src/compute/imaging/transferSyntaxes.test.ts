@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { transferSyntaxInfo as ingestInfo } from '../../ingest/dicom/transferSyntax';
+import { transferSyntaxInfo as ingestInfo } from '../../../core/dicom/transferSyntax';
 import { allTransferSyntaxes, transferSyntaxInfo, unsupportedMessage } from './transferSyntaxes';
 
 describe('viewer transfer syntaxes', () => {

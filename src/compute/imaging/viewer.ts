@@ -6,7 +6,7 @@
 // viewports, tool groups, cached volumes) and frees it in `destroy()`. It never touches React
 // state: it reports through the callbacks in `ViewerEvents`.
 import type { Types } from '@cornerstonejs/core';
-import type { ImageVolume, Vec3 } from '../../domain/imaging';
+import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import type { Cornerstone } from './cornerstone';
 import { edgeLabels, type EdgeLabels } from './orientation';
 import { toImageVolume } from './toImageVolume';

@@ -12,7 +12,7 @@ import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode }
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { acceleratedRaycast, computeBoundsTree, disposeBoundsTree } from 'three-mesh-bvh';
-import type { ImageVolume, Vec3 } from '../../domain/imaging';
+import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import { boundsOf, cutPlaneLps, type CameraPoseLps } from '../../compute/anatomy/planeGeometry';
 import { renderSliceRgba, sliceCornersLps, sliceSize, SLICE_AXES, type SliceAxis } from '../../compute/anatomy/slices';
 import { anatomyStore, useAnatomy, type ClipPlaneState, type CutPlaneState } from '../../twin/anatomy';

@@ -2,7 +2,7 @@
 // presets, islands, holes, margin), add the result as a structure (meshed in workers), import a
 // DICOM-SEG / NIfTI segmentation, save the segmentation to the PACS as DICOM-SEG.
 import { useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ImageVolume, Vec3 } from '../../domain/imaging';
+import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import type { AnatomySession } from '../../compute/anatomy/session';
 import { clickToIjk, SLICE_AXES, sliceCount, type SliceAxis, type SliceOverlay } from '../../compute/anatomy/slices';
 import { HU_PRESETS, type HuPresetName } from '../../../workers/meshing/segmentation';

@@ -1,7 +1,7 @@
 // A CT slice as a 2D canvas (one pixel per voxel, scaled by CSS with the voxel aspect), with the
 // segmentation drawn over it and a seed marker. A click reports normalised picture coordinates.
 import { useEffect, useRef, type ReactNode } from 'react';
-import type { ImageVolume, Vec3 } from '../../domain/imaging';
+import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import { renderSliceRgba, sliceSize, type SliceAxis, type SliceOverlay, type WindowHu } from '../../compute/anatomy/slices';
 
 export interface SliceCanvasProps {

@@ -1,7 +1,7 @@
 // Above the 3D view: standard views, the picking tool (orbit / distance / angle / landmark), the
 // CT planes with their sliders and the three clipping planes.
 import { useState, type ReactNode } from 'react';
-import type { ImageVolume } from '../../domain/imaging';
+import type { ImageVolume } from '../../../core/domain/imaging';
 import { boundsOf, standardViewPose, unionBounds, type StandardView } from '../../compute/anatomy/planeGeometry';
 import { SLICE_AXES, sliceCount } from '../../compute/anatomy/slices';
 import { anatomyStore, useAnatomy, type PickTool } from '../../twin/anatomy';

@@ -4,7 +4,7 @@
 // (src/twin/anatomy.ts); heavy work in workers through the compute session
 // (src/compute/anatomy/session.ts). See README.md for the workflow.
 import { useEffect, useState, type ReactNode } from 'react';
-import type { ImageVolume } from '../../domain/imaging';
+import type { ImageVolume } from '../../../core/domain/imaging';
 import { AnatomySession } from '../../compute/anatomy/session';
 import { useQueryClient } from '@tanstack/react-query';
 import { useSession, useTwinPermission } from '../../sources/queries';

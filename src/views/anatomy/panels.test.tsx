@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type StructureMesh } from '../../domain/mesh';
+import { type StructureMesh } from '../../../core/domain/mesh';
 import { anatomyStore } from '../../twin/anatomy';
 import { LvPublishPanel } from './LvPublishPanel';
 import { MeasurePanel } from './MeasurePanel';

@@ -2,7 +2,7 @@
 // server refuses what it must (weak password, taken username, removing your own admin role) and
 // its OperationOutcome text is shown as is.
 import { useState, type FormEvent, type ReactNode } from 'react';
-import type { Role } from '../../../server/contracts';
+import type { Role } from '../../../core/contracts';
 import { ApiError } from '../../sources/http';
 import { useAdminUsers, useSession, useUserMutations } from '../../sources/queries';
 import { Badge, ErrorNotice, Loading } from '../../ui/feedback';

@@ -9,7 +9,7 @@ import {
   type FhirImagingStudy,
   type SeriesSummary,
   type StudySummary,
-} from '../../compute/imaging/dicomJson';
+} from '../../../core/dicom/dicomJson';
 import type { DicomwebClient } from '../../compute/imaging/dicomweb';
 import { fhir } from '../../sources/api';
 import { usePatient } from '../../sources/queries';

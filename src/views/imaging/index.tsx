@@ -3,7 +3,7 @@
 // decoding, geometry and tools live in src/compute/imaging.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { flushSync } from 'react-dom';
-import type { SeriesSummary, StudySummary } from '../../compute/imaging/dicomJson';
+import type { SeriesSummary, StudySummary } from '../../../core/dicom/dicomJson';
 import { createDicomwebClient } from '../../compute/imaging/dicomweb';
 import { workerIngest } from '../../compute/imaging/ingestClient';
 import { importLocalFiles, type LocalSeries } from '../../compute/imaging/localImport';

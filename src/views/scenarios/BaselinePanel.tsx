@@ -3,7 +3,7 @@
 // to trust the twin (calibration confidence). A decision is read against this baseline.
 import type { ReactNode } from 'react';
 import type { RecordCalibrationResult } from '../../compute/twinCalibration';
-import type { VitalKind, VitalsIngestResult } from '../../ingest/fhir-vitals';
+import type { VitalKind, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { formatClinical, outputName, VITAL_NAME } from '../../twin/clinicalNames';
 import { confidenceText, type TwinStatus } from '../../twin/twinState';
 import { Badge, Panel } from '../../ui/feedback';

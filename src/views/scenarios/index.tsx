@@ -9,10 +9,10 @@ import { CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ReferenceLine, Re
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { physiologyPool } from '../../compute/physiology';
 import { twinCalibrationClient } from '../../compute/twinCalibration';
-import { METRIC_INFO, type BeatWaveforms, type EnsembleSummary, type MetricKey } from '../../domain/physiology';
-import { comparisonCsv, comparisonRows, COMPARISON_ENDPOINTS, displayUnit, formatMetric } from '../../domain/scenarioComparison';
-import { describeInterventions, SCENARIO_TEMPLATES, templateById, type TemplateId } from '../../domain/scenarioTemplates';
-import { carePlanBundle, stableId } from '../../domain/twinRecords';
+import { METRIC_INFO, type BeatWaveforms, type EnsembleSummary, type MetricKey } from '../../../core/domain/physiology';
+import { comparisonCsv, comparisonRows, COMPARISON_ENDPOINTS, displayUnit, formatMetric } from '../../../core/domain/scenarioComparison';
+import { describeInterventions, SCENARIO_TEMPLATES, templateById, type TemplateId } from '../../../core/domain/scenarioTemplates';
+import { carePlanBundle, stableId } from '../../../core/domain/twinRecords';
 import { transactionLocations, writeTransaction } from '../../sources/writes';
 import { formatSimTime, peakEffect } from '../../twin/scenarioPeak';
 import { BaselinePanel } from './BaselinePanel';

@@ -3,8 +3,8 @@
 // act on never looks current. Vitals with an open band alert take the alert's severity colour.
 // Re-renders every second on its own (the age), without redrawing the timeline.
 import { useEffect, useState, type ReactNode } from 'react';
-import type { BandAlert } from '../../ingest/forecastCoverage';
-import type { TimelineKind, VitalSeries } from '../../ingest/vitalSeries';
+import type { BandAlert } from '../../../core/vitals/forecastCoverage';
+import type { TimelineKind, VitalSeries } from '../../../core/vitals/vitalSeries';
 import { alertSeverity, ALERT_SEVERITY_LABEL, currentVitals, STALE_AFTER_MS, type CurrentVital } from '../../twin/currentVitals';
 import { formatAge, formatClock, formatDateTime } from '../../ui/time-format';
 

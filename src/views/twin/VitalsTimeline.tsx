@@ -6,10 +6,10 @@
 // in src/ui/time-format; this file only renders and turns input events into window changes.
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
 import { Area, Brush, ComposedChart, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
-import type { IssuedForecast } from '../../ingest/forecastCoverage';
-import { lowerBound, lttbIndices } from '../../ingest/lttb';
-import { panelRows, type TimelineRow } from '../../ingest/timelineRows';
-import { seriesSpan, type TimelineKind, type VitalSeries } from '../../ingest/vitalSeries';
+import type { IssuedForecast } from '../../../core/vitals/forecastCoverage';
+import { lowerBound, lttbIndices } from '../../../core/vitals/lttb';
+import { panelRows, type TimelineRow } from '../../../core/vitals/timelineRows';
+import { seriesSpan, type TimelineKind, type VitalSeries } from '../../../core/vitals/vitalSeries';
 import { lastWindow, panWindow, zoomWindow, type TimeWindow, type WindowLimits } from '../../twin/timeWindow';
 import { formatDateTime, formatTick, niceTimeTicks, utcOffsetLabel } from '../../ui/time-format';
 import { downloadCsv, downloadPng } from './chartExport';

@@ -2,7 +2,7 @@
 // pressure–volume loop. Exported for the Scenarios tab (PV loops of each scenario).
 import { useMemo, type ReactNode } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
-import type { BeatWaveforms } from '../../domain/physiology';
+import type { BeatWaveforms } from '../../../core/domain/physiology';
 import { OKABE_ITO } from './palette';
 
 const AXIS = '#a3afbd';

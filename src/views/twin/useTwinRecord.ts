@@ -7,11 +7,11 @@ import { useQuery } from '@tanstack/react-query';
 import type { Bundle, MedicationRequest, MedicationStatement, Observation, Patient, Resource } from '@medplum/fhirtypes';
 import { fhir, http } from '../../sources/api';
 import { usePatientEvents } from '../../sources/events';
-import { isTwinOutputResource } from '../../domain/twinRecords';
-import { ingestFhirVitals, type VitalsIngestResult } from '../../ingest/fhir-vitals';
+import { isTwinOutputResource } from '../../../core/domain/twinRecords';
+import { ingestFhirVitals, type VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { assimilateLive } from '../../twin/twinState';
 import type { TwinCompute } from '../../compute/twinCalibration';
-import type { ResourceEvent } from '../../../server/contracts';
+import type { ResourceEvent } from '../../../core/contracts';
 
 export interface TwinRecord {
   resources: Resource[];

@@ -3,14 +3,14 @@
 // Pure: no worker, DOM or Node specifics. Ensembles cross the boundary as TwinEnsemble (two
 // Float64Arrays + names), so callers can transfer their buffers.
 
-import type { VitalKind, VitalsIngestResult } from '../../../src/ingest/fhir-vitals';
-import { ingestFhirVitals } from '../../../src/ingest/fhir-vitals';
+import type { VitalKind, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
+import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { assimilate, type AssimilationResult } from '../ensemble/assimilate';
 import type { TwinEnsemble } from '../ensemble/ensemble';
 import { forecastEnsemble, type ForecastOptions, type ForecastResult } from '../ensemble/forecast';
 import type { PhysiologyApi } from '../workerApi';
 import { calibrateFromRecord, type RecordCalibrationOptions, type RecordCalibrationResult } from './from-record';
-import { VITAL_TO_OUTPUT, noiseSd } from './observation-model';
+import { VITAL_TO_OUTPUT, noiseSd } from '../../../core/vitals/observation-model';
 
 export interface NewVital {
   kind: VitalKind;

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ingestFhirVitals } from '../../../src/ingest/fhir-vitals';
+import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
 import { assimilate } from '../ensemble/assimilate';
 import { calibrationApi } from './api';
@@ -8,7 +8,7 @@ import { resolveParameters } from '../presets';
 import { simulateSteadyState } from '../simulator';
 import { calibrateTwin, ensembleEngineParameters } from './calibrate';
 import { archetypesFor, calibrateFromRecord } from './from-record';
-import { noiseSd } from './observation-model';
+import { noiseSd } from '../../../core/vitals/observation-model';
 import { coverageByQuantity, coverageBySubgroup, runTwinExperiment, syntheticCohort, type ExperimentOutcome } from './twin-experiment';
 
 const SYNTHEA = ['fhir', 'synthea-r4-smart-2019'];

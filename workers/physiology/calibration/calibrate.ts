@@ -5,9 +5,9 @@
 // ensemble, each member run through the engine) → a report with the posterior summary, per-
 // observation residuals, the inputs used / missing / implausible / converted, and the ensemble.
 
-import type { ModelParameters, ParameterName, Percentiles } from '../../../src/domain/physiology';
-import type { VitalKind, VitalsIngestResult } from '../../../src/ingest/fhir-vitals';
-import { EXPECTED_CALIBRATION_INPUTS } from '../../../src/ingest/fhir-vitals';
+import type { ModelParameters, ParameterName, Percentiles } from '../../../core/domain/physiology';
+import type { VitalKind, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
+import { EXPECTED_CALIBRATION_INPUTS } from '../../../core/vitals/fhir-vitals';
 import type { TwinEnsemble } from '../ensemble/ensemble';
 import { percentilesOfColumn } from '../ensemble/percentiles';
 import { PARAMETER_SPECS } from '../parameters';
@@ -20,7 +20,7 @@ import {
   isOutputKey,
   noiseSd,
   type OutputKey,
-} from './observation-model';
+} from '../../../core/vitals/observation-model';
 import { CALIBRATED_PARAMETERS, buildPriors, type CalibratedParameter } from './priors';
 import { createTwinModel, toEngineParameters, type TwinModelOptions } from './twin-model';
 

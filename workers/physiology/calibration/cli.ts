@@ -4,7 +4,7 @@
 // message names the problem), 1 unexpected failure. Output carries resource ids, never names.
 
 import { readFile } from 'node:fs/promises';
-import { ingestFhirVitals } from '../../../src/ingest/fhir-vitals';
+import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { calibrateFromRecord, type RecordCalibrationResult } from './from-record';
 
 const USAGE = 'usage: npm run twin -- calibrate --bundle FILE [--json] [--seed N] [--members N] [--with-ensemble]';

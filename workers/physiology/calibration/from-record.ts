@@ -2,8 +2,8 @@
 // traits from the record (defaults named when absent), priors from the engine's healthy adult
 // scaled to this body, observations = the latest plausible value of each kind.
 
-import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../src/domain/physiology';
-import type { MedicationInput, VitalsIngestResult } from '../../../src/ingest/fhir-vitals';
+import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../core/domain/physiology';
+import type { MedicationInput, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { REFERENCE_PATIENT, resolveParameters } from '../presets';
 import {
   calibrateTwin,

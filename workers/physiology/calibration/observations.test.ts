@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ingestFhirVitals } from '../../../src/ingest/fhir-vitals';
+import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { observationsFromVitals } from './calibrate';
-import { NOISE_MODELS, OUTPUT_KEYS, noiseSd } from './observation-model';
+import { NOISE_MODELS, OUTPUT_KEYS, noiseSd } from '../../../core/vitals/observation-model';
 
 const ucum = (value: number, code: string) => ({ value, code, system: 'http://unitsofmeasure.org' });
 const obs = (id: string, code: string, valueQuantity: unknown) => ({

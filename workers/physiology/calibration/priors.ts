@@ -13,7 +13,7 @@
 // was tried first and biased HFrEF patients (dilated LV: EA and V0 pulled to healthy values;
 // twin-experiment coverage 69 % in that subgroup), see README.
 
-import type { ModelParameters, ParameterName } from '../../../src/domain/physiology';
+import type { ModelParameters, ParameterName } from '../../../core/domain/physiology';
 import { PARAMETER_SPECS } from '../parameters';
 import type { ParameterPrior } from './fit';
 

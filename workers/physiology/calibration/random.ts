@@ -2,7 +2,7 @@
 // more than quality here: a run with the same seed gives the same posterior, so a clinician's
 // "Recalibrate" with unchanged data changes nothing and tests are deterministic.
 
-import { mulberry32 } from '../../../src/domain/random';
+import { mulberry32 } from '../../../core/domain/random';
 
 /** mulberry32: a small 32-bit generator, period 2^32, good enough for Monte Carlo of this size. */
 export class Rng {

@@ -10,13 +10,13 @@
 // A narrower spread (`individualSdScale` < 1) makes truths more typical than the prior assumes,
 // and coverage of weakly identified parameters then rises above 90 % (conservative bands).
 
-import type { PatientTraits, PresetName } from '../../../src/domain/physiology';
+import type { PatientTraits, PresetName } from '../../../core/domain/physiology';
 import { PARAMETER_SPECS } from '../parameters';
 import { resolveParameters } from '../presets';
 import { simulateSteadyState } from '../simulator';
 import { calibrateTwin, type CalibrationObservation } from './calibrate';
 import { archetypesFor } from './from-record';
-import { NOISE_MODELS, noiseSd, type OutputKey } from './observation-model';
+import { NOISE_MODELS, noiseSd, type OutputKey } from '../../../core/vitals/observation-model';
 import { CALIBRATED_PARAMETERS } from './priors';
 import { Rng } from './random';
 

@@ -8,11 +8,11 @@
 // calibrate.test.ts). Cost is dominated by the steady-state solve; consecutive calls warm-start
 // from the last settled state (LM steps are small) and identical vectors hit a cache.
 
-import type { ModelParameters, ParameterName } from '../../../src/domain/physiology';
+import type { ModelParameters, ParameterName } from '../../../core/domain/physiology';
 import { fromLogVector } from '../parameters';
 import { Simulator, measure, settle } from '../simulator';
 import type { ForwardModel } from './fit';
-import { OUTPUT_KEYS } from './observation-model';
+import { OUTPUT_KEYS } from '../../../core/vitals/observation-model';
 
 export interface TwinModelOptions {
   /** Integrator steps per beat (engine default 200: within 0.5 mmHg of a reference). */

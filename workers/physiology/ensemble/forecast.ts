@@ -12,7 +12,7 @@
 // for resting inpatients were found); they are named and overridable. Drug, fluid and device effects
 // are not forecast here: those are scenarios, run by the engine's runScenario.
 
-import type { Percentiles } from '../../../src/domain/physiology';
+import type { Percentiles } from '../../../core/domain/physiology';
 import { choleskySolveInPlace, robustCholesky } from '../calibration/linalg';
 import { Rng } from '../calibration/random';
 import { validateEnsemble, type TwinEnsemble } from './ensemble';

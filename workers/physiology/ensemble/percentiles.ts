@@ -1,5 +1,5 @@
 // Percentile bands of an ensemble (the clinician's 50 % and 90 % bands).
-import type { Percentiles } from '../../../src/domain/physiology';
+import type { Percentiles } from '../../../core/domain/physiology';
 
 /**
  * Linear-interpolation quantile (Hyndman & Fan type 7, the default of R and NumPy) of the first

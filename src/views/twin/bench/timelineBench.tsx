@@ -4,7 +4,7 @@
 // (vite builds it only when the benchmark asks for this input).
 import { createRoot } from 'react-dom/client';
 import { VitalsTimeline } from '../VitalsTimeline';
-import type { TimelineKind, VitalSeries } from '../../../ingest/vitalSeries';
+import type { TimelineKind, VitalSeries } from '../../../../core/vitals/vitalSeries';
 import '../../../ui/theme.css';
 import '../twin.css';
 

@@ -4,8 +4,8 @@
 // variability of a single reading, i.e. how far one reading may be from the patient's true
 // resting state.
 
-import { METRIC_KEYS, type MetricKey } from '../../../src/domain/physiology';
-import type { VitalKind } from '../../../src/ingest/fhir-vitals';
+import { METRIC_KEYS, type MetricKey } from '../domain/physiology';
+import type { VitalKind } from './fhir-vitals';
 
 /** Model outputs kept per ensemble member: the engine metrics plus the valve area (a parameter). */
 export const OUTPUT_KEYS: readonly string[] = [...METRIC_KEYS, 'avAreaCm2'];

@@ -1,7 +1,7 @@
 // Parsed instances → studies → series → slices sorted along the slice normal, with LPS geometry.
 // Pure. A "series" here is what can become one volume: DICOM SeriesInstanceUID split further by
 // orientation and image size, because real series mix localisers, reformats and sizes.
-import type { Vec3, VolumeGeometry } from '../../domain/imaging';
+import type { Vec3, VolumeGeometry } from '../domain/imaging';
 import type { DicomInstance } from './parse';
 
 export type SeriesWarningCode =

@@ -2,7 +2,7 @@
 // frames are decoded here in plain TypeScript; compressed frames go through a decode hook the
 // caller supplies (in the browser, Cornerstone's codecs), so this module has no codec inside.
 import dicomParser from 'dicom-parser';
-import type { ImageVolume, VoxelArray } from '../../domain/imaging';
+import type { ImageVolume, VoxelArray } from '../domain/imaging';
 import { DicomIngestError, describeThrown } from './errors';
 import type { SeriesPlan } from './group';
 import type { DicomInstance } from './parse';

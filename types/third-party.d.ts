@@ -1,5 +1,6 @@
-// Minimal types for the untyped third-party entry points the meshing code, its tests and
-// bench/mesh.bench.ts use. Only what is called is declared.
+// Minimal types for the untyped third-party entry points the code, its tests and the benchmarks
+// use (dcmjs, gltf-validator, vtk.js filters). Only what is called is declared; every part's tsconfig
+// includes this folder.
 
 declare module 'gltf-validator' {
   export interface ValidationReport {

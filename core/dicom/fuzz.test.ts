@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
-import { mulberry32 } from '../../domain/random';
+import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
+import { mulberry32 } from '../domain/random';
 import { DicomIngestError } from './errors';
 import { groupInstances } from './group';
 import { parseDicomPart10, type DicomInstance } from './parse';

@@ -3,7 +3,7 @@
 // worker. dicom-parser does the byte-level parsing; this module makes it safe for untrusted
 // files (every refusal is a DicomIngestError with a code) and fills the gaps real files have.
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import type { Vec3 } from '../../domain/imaging';
+import type { Vec3 } from '../domain/imaging';
 import { DicomIngestError, describeThrown, rejection } from './errors';
 import { fnv1a64Bytes, fnv1a64Hex } from './hash';
 import { DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN, isKnownTransferSyntax, transferSyntaxInfo, type TransferSyntaxInfo } from './transferSyntax';
@@ -416,7 +416,7 @@ function parseUnchecked(file: string, bytes: Uint8Array, options: ParseOptions):
 
 /** Inflates raw deflate with the platform's DecompressionStream, refusing output beyond maxBytes. */
 export async function inflateRawBounded(deflated: Uint8Array, maxBytes: number): Promise<Uint8Array> {
-  const stream = new Blob([deflated as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  const stream = new Blob([deflated.slice()]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;

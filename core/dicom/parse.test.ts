@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
+import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
 import { DicomIngestError } from './errors';
 import { parseDicomFile, parseDicomPart10 } from './parse';
 import { transferSyntaxInfo } from './transferSyntax';

@@ -1,6 +1,7 @@
-// Interfaces between the server's parts, so each part can be built and tested on its own.
-// The composition root (app.ts) wires real implementations together.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// The contract every part shares: roles, users, audit records, resource events, tags and
+// identifier systems. Plain data types and constants only (no framework types), so the browser,
+// the workers and the server import the same definitions. Fastify-typed guards live in
+// server/auth/guards.ts.
 
 export type Role = 'surgeon' | 'cardiologist' | 'clinician' | 'admin';
 export const CLINICAL_ROLES: readonly Role[] = ['surgeon', 'cardiologist', 'clinician'];
@@ -12,9 +13,6 @@ export interface AuthUser {
   role: Role;
   displayName: string;
 }
-
-/** Resolves the signed-in user of a request (cookie or Bearer), or null. Never throws. */
-export type Authenticate = (req: FastifyRequest) => Promise<AuthUser | null>;
 
 export type AuditAction = 'C' | 'R' | 'U' | 'D' | 'E';
 export type AuditOutcome = '0' | '4' | '8' | '12'; // FHIR audit-event-outcome: success, minor, serious, major failure
@@ -59,12 +57,6 @@ export interface EventHub {
   publish(event: Omit<ResourceEvent, 'seq'>): ResourceEvent;
   /** Replays events after `afterSeq` (if still known), then streams live ones. Returns an unsubscribe. */
   subscribe(patientId: string, afterSeq: number | null, onEvent: (e: ResourceEvent) => void): () => void;
-}
-
-/** Fastify preHandler-style guard helpers exposed by the auth module. */
-export interface Guards {
-  requireUser: (req: FastifyRequest, reply: FastifyReply) => Promise<AuthUser | undefined>;
-  requireRole: (roles: readonly Role[]) => (req: FastifyRequest, reply: FastifyReply) => Promise<AuthUser | undefined>;
 }
 
 export const TWIN_OUTPUT_TAG = { system: 'https://twinscope.dev/fhir/CodeSystem/tags', code: 'twin-output' } as const;

@@ -1,0 +1,138 @@
+// The folder layering as a lint rule, so a wrong-way import fails `npm run lint` (and CI) instead
+// of waiting for a reviewer. One table, PARTS, says which top-level part may import which; the
+// folder READMEs state the same table and scripts/lint/boundaries.test.ts keeps both true.
+//
+//   core/     UI-free, framework-free: domain types, units, contracts, parsers. Imports only core/.
+//   src/      the browser app.        Imports src/ and core/.
+//   workers/  compute kernels.        Imports workers/ and core/.
+//   server/   the FHIR/DICOMweb proxy. Imports server/ and core/.
+//
+// The one sanctioned seam between src/ and workers/ is loading a worker ENTRY file by URL,
+// `new Worker(new URL('../../workers/x/y.worker.ts', import.meta.url))`: that starts a thread, it
+// does not import code. Tests (*.test.ts, *.int.test.ts) compose parts and may import any part and
+// test-support/; tools and composition roots outside the four parts (bench/, cli/, scripts/, e2e/,
+// test-support/) may import any part. Production code never imports test-support/.
+import { builtinModules } from 'node:module';
+import { dirname, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Which top-level parts each part's production code may import (itself included). */
+export const PARTS = {
+  core: ['core'],
+  src: ['src', 'core'],
+  workers: ['workers', 'core'],
+  server: ['server', 'core'],
+};
+
+/** npm packages and runtimes core/ must not reach: UI, server frameworks, storage, Node built-ins. */
+const CORE_FORBIDDEN = [
+  /^react(-dom)?(\/|$)/,
+  /^@react-three\//,
+  /^three(\/|$)/,
+  /^zustand(\/|$)/,
+  /^@tanstack\//,
+  /^recharts(\/|$)/,
+  /^@cornerstonejs\//,
+  /^fastify(\/|$)/,
+  /^@fastify\//,
+  /^better-sqlite3(\/|$)/,
+  /^comlink(\/|$)/,
+  /^node:/,
+];
+const NODE_BUILTINS = new Set(builtinModules);
+
+/**
+ * Wrong-way imports that exist today and are being removed (issue 15), as "file -> target part".
+ * Nothing may be added here; each entry goes when its shared piece moves to core/.
+ */
+export const KNOWN_DEBT = new Set([
+  'src/compute/anatomy/anatomyWorkerApi.ts -> workers',
+  'src/compute/anatomy/labelMap.ts -> workers',
+  'src/compute/anatomy/session.ts -> workers',
+  'src/compute/imaging/ingestClient.ts -> workers',
+  'src/compute/meshing.ts -> workers',
+  'src/compute/physiology.ts -> workers',
+  'src/compute/twinCalibration.ts -> workers',
+  'src/twin/anatomy.ts -> workers',
+  'src/views/anatomy/SegmentPanel.tsx -> workers',
+]);
+
+export const WORKER_ENTRY = /^workers\/.+\.worker\.ts$/;
+
+export function isTestFile(rel) {
+  return /\.test\.tsx?$/.test(rel);
+}
+
+/** The top-level folder of a repository-relative path ('' for files at the root). */
+export function partOf(rel) {
+  const i = rel.indexOf('/');
+  return i < 0 ? '' : rel.slice(0, i);
+}
+
+/**
+ * Why importing `spec` from the repository-relative file `fromRel` breaks the layering, or null.
+ * `kind` is 'import' (static, dynamic, re-export, import type) or 'url' (new URL(spec, import.meta.url)).
+ */
+export function boundaryViolation(fromRel, spec, kind = 'import') {
+  const from = partOf(fromRel);
+  const allowed = PARTS[from];
+  if (!allowed || isTestFile(fromRel)) return null;
+  if (!spec.startsWith('.')) {
+    if (from === 'core' && (CORE_FORBIDDEN.some((re) => re.test(spec)) || NODE_BUILTINS.has(spec))) {
+      return `core/ is UI-free and runtime-free: it may not import "${spec}"`;
+    }
+    return null;
+  }
+  const targetRel = relative(repoRoot, resolve(repoRoot, dirname(fromRel), spec)).split(sep).join('/');
+  const to = partOf(targetRel);
+  if (to === from) return null;
+  if (to === 'test-support') return `${from}/ production code may not import test-support/ (tests only)`;
+  if (kind === 'url' && from === 'src' && WORKER_ENTRY.test(targetRel)) return null;
+  if (allowed.includes(to)) return null;
+  if (KNOWN_DEBT.has(`${fromRel} -> ${to}`)) return null;
+  if (kind === 'url') {
+    return `${from}/ may load only worker entry files (workers/**/*.worker.ts) by URL, not "${targetRel}"`;
+  }
+  const may = allowed.map((p) => `${p}/`).join(' and ');
+  return `${from}/ may import only ${may}; "${spec}" reaches ${to || 'the repository root'}/. Move what both sides need to core/`;
+}
+
+function check(context, node, spec, kind) {
+  if (typeof spec !== 'string') return;
+  const rel = relative(repoRoot, context.filename).split(sep).join('/');
+  if (rel.startsWith('..')) return;
+  const why = boundaryViolation(rel, spec, kind);
+  if (why) context.report({ node, message: why });
+}
+
+const sourceOf = (node) => (node.source && node.source.type === 'Literal' ? node.source.value : undefined);
+
+export const boundariesPlugin = {
+  rules: {
+    layers: {
+      meta: { type: 'problem', docs: { description: 'top-level parts import only what PARTS allows' }, schema: [] },
+      create(context) {
+        return {
+          ImportDeclaration: (node) => check(context, node, sourceOf(node), 'import'),
+          ExportNamedDeclaration: (node) => check(context, node, sourceOf(node), 'import'),
+          ExportAllDeclaration: (node) => check(context, node, sourceOf(node), 'import'),
+          ImportExpression: (node) => check(context, node, node.source.type === 'Literal' ? node.source.value : undefined, 'import'),
+          TSImportType: (node) => {
+            const arg = node.argument;
+            const lit = arg && (arg.type === 'Literal' ? arg : arg.literal);
+            check(context, node, lit ? lit.value : undefined, 'import');
+          },
+          NewExpression: (node) => {
+            const [first, second] = node.arguments;
+            if (node.callee.type !== 'Identifier' || node.callee.name !== 'URL') return;
+            if (!first || first.type !== 'Literal' || !second || second.type !== 'MemberExpression') return;
+            if (second.object.type !== 'MetaProperty') return;
+            check(context, node, first.value, 'url');
+          },
+        };
+      },
+    },
+  },
+};
