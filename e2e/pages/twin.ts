@@ -22,7 +22,7 @@ export class TwinPage {
 
   async goto(patientId: string): Promise<void> {
     await this.page.goto(`/patients/${patientId}/twin`);
-    await expect(this.timeline).toBeVisible();
+    await expect(this.timeline).toBeVisible({ timeout: 60_000 }); // years of vitals: slow on a loaded machine
   }
 
   /** Waits until the twin is calibrated and a forecast is drawn. */

@@ -1,7 +1,7 @@
 // Runs in a zone with DST and a non-zero offset so that local-time alignment is really tested.
 process.env.TZ = 'Europe/Paris';
 import { describe, expect, it } from 'vitest';
-import { formatAge, formatDateTime, formatTick, niceTimeTicks, utcOffsetLabel } from './time-format';
+import { formatAge, formatDateTime, formatTick, niceTimeTicks, niceValueTicks, utcOffsetLabel } from './time-format';
 
 const H = 3_600_000;
 
@@ -77,5 +77,15 @@ describe('niceTimeTicks', () => {
   it('returns nothing for an empty or reversed window', () => {
     expect(niceTimeTicks(5, 5).ticksMs).toEqual([]);
     expect(niceTimeTicks(10, 5).ticksMs).toEqual([]);
+  });
+});
+
+describe('niceValueTicks', () => {
+  it('uses round steps covering the data (no 42, 49, 56)', () => {
+    expect(niceValueTicks(42.3, 70.1, 5)).toEqual([40, 50, 60, 70, 80]);
+    expect(niceValueTicks(94.2, 97.8, 5)).toEqual([94, 95, 96, 97, 98]);
+    expect(niceValueTicks(36.4, 36.9, 5)).toEqual([36.4, 36.6, 36.8, 37]);
+    expect(niceValueTicks(5, 5, 5).length).toBeGreaterThan(1);
+    expect(niceValueTicks(Number.NaN, 1)).toEqual([]);
   });
 });

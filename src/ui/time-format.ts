@@ -184,3 +184,24 @@ export function formatTick(tMs: number, stepMs: number): string {
   if (stepMs < 360 * DAY_MS) return `${x.y}-${p2(x.mo)}`;
   return String(x.y);
 }
+
+/**
+ * Value-axis ticks on round numbers (1, 2, 2.5 or 5 × 10^k steps), at most `maxTicks`, spanning
+ * [min, max] outward: the domain the chart should use is [ticks[0], ticks[last]].
+ */
+export function niceValueTicks(min: number, max: number, maxTicks = 5): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
+  if (max <= min) {
+    const pad = Math.abs(min) > 0 ? Math.abs(min) * 0.05 : 1;
+    min -= pad;
+    max += pad;
+  }
+  const raw = (max - min) / Math.max(1, maxTicks - 1);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  const first = Math.floor(min / step + 1e-9) * step;
+  const ticks: number[] = [];
+  for (let v = first; v < max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  if (ticks[ticks.length - 1]! < max) ticks.push(Number((ticks[ticks.length - 1]! + step).toPrecision(12)));
+  return ticks;
+}

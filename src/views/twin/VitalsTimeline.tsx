@@ -11,7 +11,7 @@ import { lowerBound, lttbIndices } from '../../../core/vitals/lttb';
 import { panelRows, type TimelineRow } from '../../../core/vitals/timelineRows';
 import { seriesSpan, type TimelineKind, type VitalSeries } from '../../../core/vitals/vitalSeries';
 import { lastWindow, panWindow, zoomWindow, type TimeWindow, type WindowLimits } from '../../twin/timeWindow';
-import { formatDateTime, formatTick, niceTimeTicks, utcOffsetLabel } from '../../ui/time-format';
+import { formatDateTime, formatTick, niceTimeTicks, niceValueTicks, utcOffsetLabel } from '../../ui/time-format';
 import { downloadCsv, downloadPng } from './chartExport';
 import { OKABE_ITO } from './palette';
 
@@ -73,6 +73,29 @@ const MIN_SPAN_MS = 15 * 60_000;
 const PLOT_LEFT_PX = 64;
 const PLOT_RIGHT_PX = 16;
 const WHEEL_ZOOM_PER_PX = 0.0015;
+
+/** Round-valued y ticks over everything a panel draws (readings, flagged values, forecast bands). */
+function valueTicks(rows: readonly TimelineRow[], kinds: readonly TimelineKind[]): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of rows) {
+    for (const k of kinds) {
+      for (const key of [k, `${k}:implausible`, `${k}:p50`]) {
+        const v = r[key] as number | undefined;
+        if (typeof v === 'number' && Number.isFinite(v)) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+      const b = r[`${k}:b90`] as [number, number] | undefined;
+      if (b) {
+        if (b[0] < lo) lo = b[0];
+        if (b[1] > hi) hi = b[1];
+      }
+    }
+  }
+  return Number.isFinite(lo) ? niceValueTicks(lo, hi, 5) : [];
+}
 
 interface TooltipProps {
   active?: boolean;
@@ -145,7 +168,7 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
       PANELS.filter((p) => p.kinds.some((k) => series.has(k))).map((p) => ({
         spec: p,
         data: panelRows(p.kinds, series, { t0Ms, t1Ms, maxPointsPerSeries: MAX_POINTS, scale: p.scale, forecast }),
-      })),
+      })).map((p) => ({ ...p, yTicks: valueTicks(p.data.rows, p.spec.kinds) })),
     [series, forecast, t0Ms, t1Ms],
   );
 
@@ -299,13 +322,14 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
       {exportError && <div className="notice notice-error" role="alert">{exportError}</div>}
       {panels.length === 0 && <p className="muted">No vital signs in the record.</p>}
       <div className="timeline-plots" ref={plotsRef} onPointerDown={onPointerDown} onPointerMove={onPointerMove} onPointerUp={onPointerUp} onPointerCancel={onPointerUp}>
-      {panels.map(({ spec, data }) => (
+      {panels.map(({ spec, data, yTicks }) => (
         <div key={spec.id} className="timeline-panel" data-panel={spec.id}>
           <div className="timeline-panel-title">
             <span>
               {spec.title}
               {data.mostlyConverted.length > 0 && (
-                <span className="flag-converted"> ◇ {data.mostlyConverted.map((k) => KIND_LABEL[k]).join(', ')} converted to the canonical unit at ingest</span>
+                // Routine, exact conversions (e.g. SpO₂ % stored as a fraction) are information, not a warning.
+                <span className="muted"> · {data.mostlyConverted.map((k) => KIND_LABEL[k]).join(', ')} shown in {spec.unit} (stored in the canonical unit)</span>
               )}
             </span>
             <span className="muted">
@@ -318,7 +342,7 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
           <ResponsiveContainer width="100%" height={spec.id === 'bp' ? 170 : 120}>
             <ComposedChart data={data.rows} margin={{ top: 4, right: 16, bottom: 0, left: 8 }}>
               <XAxis dataKey="tMs" type="number" scale="time" domain={[t0Ms, t1Ms]} ticks={ticks} allowDataOverflow tickFormatter={(t: number) => formatTick(t, tickStepMs)} stroke="#a3afbd" fontSize={11} interval={0} />
-              <YAxis stroke="#a3afbd" fontSize={11} width={56} domain={['auto', 'auto']} allowDecimals={spec.decimals > 0} label={{ value: spec.unit, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11 }} />
+              <YAxis stroke="#a3afbd" fontSize={11} width={56} ticks={yTicks.length ? yTicks : undefined} domain={yTicks.length ? [yTicks[0]!, yTicks[yTicks.length - 1]!] : ['auto', 'auto']} allowDecimals={spec.decimals > 0} label={{ value: spec.unit, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11 }} />
               <Tooltip content={<RowTooltip spec={spec} />} isAnimationActive={false} />
               {data.gaps.map((g) => (
                 <ReferenceArea key={`${g.startMs}`} x1={g.startMs} x2={g.endMs} fill="#6f7b89" fillOpacity={0.18} ifOverflow="hidden" />
