@@ -288,7 +288,8 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
               {pendingAck.alerts.length} alert{pendingAck.alerts.length === 1 ? '' : 's'} acknowledged by {actor?.display} at {formatClock(pendingAck.atMs, { seconds: true })}
               {pendingAck.note ? ` — “${pendingAck.note}”` : ''}. Recorded in {ACK_UNDO_MS / 1000} s unless undone.
             </span>
-            <button type="button" className="btn btn-small" onClick={undoAcknowledge}>
+            {/* Focus moves here so that Enter undoes at once (keyboard users, and a slip of the hand). */}
+            <button type="button" className="btn btn-small" onClick={undoAcknowledge} autoFocus>
               Undo
             </button>
           </div>
