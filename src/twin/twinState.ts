@@ -226,7 +226,10 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     const now = twinStore.getState();
     if (now.patientId !== patientId || now.calibration !== s.calibration) return;
     // One store update per batch: the timeline redraws once per arrival, not per step.
-    twinStore.setState({ live, coverage, alerts, notAssimilated, ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
+    // Alerts acknowledged while this update ran must not come back from the snapshot taken before it.
+    const acked = new Set(now.acknowledged.map((k) => k.alert.id));
+    const openAlerts = alerts.filter((a) => !acked.has(a.id));
+    twinStore.setState({ live, coverage, alerts: openAlerts, notAssimilated, ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
   };
   const p = chain.then(run, run);
   chain = p.catch(() => undefined);
