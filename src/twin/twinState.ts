@@ -227,8 +227,13 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     if (now.patientId !== patientId || now.calibration !== s.calibration) return;
     // One store update per batch: the timeline redraws once per arrival, not per step.
     // Alerts acknowledged while this update ran must not come back from the snapshot taken before it.
-    const acked = new Set(now.acknowledged.map((k) => k.alert.id));
-    const openAlerts = alerts.filter((a) => !acked.has(a.id));
+    // A reading merged into such an alert after it was acknowledged opens a new alert (new id).
+    const acked = new Map(now.acknowledged.map((k) => [k.alert.id, k.alert.count]));
+    const openAlerts = alerts.flatMap((a) => {
+      const seen = acked.get(a.id);
+      if (seen === undefined) return [a];
+      return a.count > seen ? [{ ...a, id: `${a.id}+${a.count}`, count: a.count - seen }] : [];
+    });
     twinStore.setState({ live, coverage, alerts: openAlerts, notAssimilated, ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
   };
   const p = chain.then(run, run);
