@@ -4,7 +4,9 @@ const usage = `usage:
   npm run twin -- simulate --scenario FILE [--json]
   npm run twin -- calibrate --bundle FILE [--json]
   npm run twin -- mesh --segmentation FILE [--labels FILE.json] [--reference DIR] --out FILE.glb|FILE.stl
-                       [--budget TRIANGLES] [--smoothing ITERATIONS] [--json]`;
+                       [--budget TRIANGLES] [--smoothing ITERATIONS] [--json]
+  npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--report FILE.md] [--json]
+  npm run twin -- mimic3-fhir --mimic3 DIR --out DIR`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -13,6 +15,11 @@ async function main(argv: string[]): Promise<number> {
     case 'calibrate': {
       const { runPhysiologyCli } = await import('../workers/physiology/cli');
       return runPhysiologyCli(command, args);
+    }
+    case 'replay':
+    case 'mimic3-fhir': {
+      const { runReplayCli } = await import('./replay/cli');
+      return runReplayCli(command, args);
     }
     case 'mesh': {
       const { runMeshCli } = await import('../workers/meshing/cli');

@@ -5,6 +5,7 @@
 //   node scripts/bootstrap.mjs bench [NAME]
 //   node scripts/bootstrap.mjs twin ARGS…   (headless engine CLI)
 //   node scripts/bootstrap.mjs feed ARGS…   (vitals CSV replay)
+//   node scripts/bootstrap.mjs import FILE|DIR…   (FHIR records into the embedded store)
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, statSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -166,6 +167,10 @@ switch (command) {
     ensureDependencies();
     process.exit(tsx('server/feed/cli.ts', rest).code);
     break;
+  case 'import':
+    ensureDependencies();
+    process.exit(tsx('cli/import.ts', rest).code);
+    break;
   default:
-    fail(`unknown command "${command}". Use start, test, bench, twin or feed.`);
+    fail(`unknown command "${command}". Use start, test, bench, twin, feed or import.`);
 }

@@ -22,7 +22,9 @@ import { registerConsentRoutes } from './consent/routes';
 import { ConsentService, type ConsentSource } from './consent/service';
 import { seedDemoData } from './demo/seed';
 import { setupDicomweb, type SetupDicomwebOptions } from './dicomweb/setup';
-import { registerFhirRoutes, type FhirBackend } from './fhir/routes';
+import { embeddedForwarder, type FhirBackend, type FhirBackendHealth } from './fhir/routes';
+import { registerFhirPipeline } from './fhir/pipeline';
+import { publicBaseOf } from './http/public-base';
 import { embeddedBackend, embeddedConsents } from './fhir/embedded-adapters';
 import { FhirStore } from './fhir/store';
 import { frameworkErrorHandler, installErrorHandler } from './http/errors';
@@ -31,9 +33,10 @@ import { installSecurityHeaders } from './http/security-headers';
 import { registerStaticSpa } from './http/static-spa';
 import { openDatabase, type Db } from './storage/database';
 import { registerLiveEvents } from './events/plugin';
+import { registerImportRoutes } from './import/routes';
 import { registerMonitorFeed } from './feed/monitor';
 import { DEMO_MONITORED_PATIENT } from './demo/ids';
-import { createUpstreamFhir, registerUpstreamFhir } from './upstream';
+import { createUpstreamFhir, startUpstream, upstreamFhirForwarder } from './upstream';
 
 export type HealthStatus = { status: string; [key: string]: unknown };
 
@@ -68,7 +71,7 @@ export interface AppContext {
   db: Db;
   /** The embedded store (always present: it holds local data even in upstream mode). */
   store: FhirStore;
-  fhirBackend: FhirBackend;
+  fhirBackend: FhirBackendHealth;
   users: UserStore;
   authenticate: Authenticate;
   guards: Guards;
@@ -81,7 +84,15 @@ export interface AppContext {
    * as SSE). Call once when the response starts; the automatic hook then skips the request.
    */
   auditRequest: (req: FastifyRequest, httpStatus: number, extra?: AuditExtra) => Promise<void>;
+  /**
+   * Logs durably that this request is about to change stored data, before it does (the
+   * completion is the request's auditRequest record). Rejects when the audit log cannot be
+   * written: the caller must refuse the change (503) without making it.
+   */
+  auditIntent: (req: FastifyRequest, extra?: AuditExtra) => Promise<void>;
   health: HealthRegistry;
+  /** Every route registered (Fastify onRoute), for the route × role table's completeness test. */
+  routes: readonly { method: string; url: string }[];
 }
 
 declare module 'fastify' {
@@ -105,6 +116,8 @@ export interface AppOverrides {
   loginAttemptsPerMinute?: number;
   /** Milliseconds between re-sends of AuditEvents the store refused. */
   auditRetryMs?: number;
+  /** The audit log to use (fault-injection tests: a log whose disk fills up). Default: audit.log in the data dir. */
+  auditLog?: AuditLog;
   /** Smaller demo CTs (tests); the demo uses the full 256×256×200 phantom. */
   demoPhantom?: SetupDicomwebOptions['demoPhantom'];
 }
@@ -123,14 +136,15 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   if (seedDemo) await seedDemoData(store);
 
   // ---- FHIR backend switch (registerUpstream): server/upstream/ provides the upstream backend ----
-  let fhirBackend: FhirBackend;
+  let fhirBackend: FhirBackendHealth;
   // Upstream mode: /fhir (streamed), consents, AuditEvents and live events go to FHIR_UPSTREAM_URL.
   const upstream = !overrides.fhirBackend && config.fhirUpstream ? createUpstreamFhir(config) : null;
-  if (overrides.fhirBackend) fhirBackend = overrides.fhirBackend;
+  const storeBackend: FhirBackend | null = upstream ? null : (overrides.fhirBackend ?? embeddedBackend(store));
+  if (storeBackend) fhirBackend = storeBackend;
   else if (upstream) fhirBackend = upstream.backend;
-  else fhirBackend = embeddedBackend(store);
+  else throw new Error('no FHIR back end');
 
-  const auditLog = AuditLog.inDir(config.dataDir);
+  const auditLog = overrides.auditLog ?? AuditLog.inDir(config.dataDir);
   const audit = new AuditTrail(auditLog, overrides.auditEventStore ?? upstream?.auditEventStore ?? auditEvents, overrides.auditRetryMs);
   await audit.resendMissing();
   const consent = new ConsentService(overrides.consentSource ?? upstream?.consentSource ?? embeddedConsents(store));
@@ -152,29 +166,38 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
   });
 
+  const auditFacts = (req: FastifyRequest, httpStatus: number, extra: AuditExtra) =>
+    buildAuditRecord({
+      at: new Date().toISOString(),
+      method: req.method,
+      url: req.url,
+      user: req.twinAuth?.user ?? null,
+      httpStatus,
+      requestId: String(req.id),
+      sourceIp: req.ip,
+      ...(extra.detail ?? req.auditDetail ? { detail: extra.detail ?? req.auditDetail } : {}),
+      ...(extra.entities ?? req.auditEntities ? { entities: extra.entities ?? req.auditEntities } : {}),
+      ...(extra.patientId ?? req.auditPatientId ? { patientId: extra.patientId ?? req.auditPatientId } : {}),
+      ...(req.auditAction ? { action: req.auditAction } : {}),
+    });
   const auditRequest = async (req: FastifyRequest, httpStatus: number, extra: AuditExtra = {}): Promise<void> => {
     if (req.twinAudited) return;
     req.twinAudited = true;
-    await audit.record(
-      buildAuditRecord({
-        at: new Date().toISOString(),
-        method: req.method,
-        url: req.url,
-        user: req.twinAuth?.user ?? null,
-        httpStatus,
-        requestId: String(req.id),
-        sourceIp: req.ip,
-        ...(extra.detail ?? req.auditDetail ? { detail: extra.detail ?? req.auditDetail } : {}),
-        ...(extra.entities ?? req.auditEntities ? { entities: extra.entities ?? req.auditEntities } : {}),
-        ...(extra.patientId ?? req.auditPatientId ? { patientId: extra.patientId ?? req.auditPatientId } : {}),
-        ...(req.auditAction ? { action: req.auditAction } : {}),
-      }),
-    );
+    await audit.record(auditFacts(req, httpStatus, extra));
+  };
+  const auditIntent = async (req: FastifyRequest, extra: AuditExtra = {}): Promise<void> => {
+    await audit.recordIntent(auditFacts(req, 0, extra));
   };
 
   frameworkAudit.record = auditRequest;
 
-  const ctx: AppContext = { config, db, store, fhirBackend, users, authenticate, guards, consent, audit, auditEvents, auditRequest, health };
+  // Installed before any route: every route any part registers is seen (route-table.test.ts).
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (opts) => {
+    for (const method of Array.isArray(opts.method) ? opts.method : [opts.method]) routes.push({ method, url: opts.url });
+  });
+
+  const ctx: AppContext = { config, db, store, fhirBackend, users, authenticate, guards, consent, audit, auditEvents, auditRequest, auditIntent, health, routes };
   app.decorate('twin', ctx);
 
   // FHIR clients send application/fhir+json; parse it like JSON everywhere (bad JSON → 400).
@@ -190,14 +213,20 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   });
 
   installSecurityHeaders(app);
-  installAccessControl(app, resolve);
+  installAccessControl(app, resolve, config.publicBaseUrl);
   installAuditHooks(app, auditRequest);
   installErrorHandler(app, config.bodyLimitBytes);
 
   app.get('/healthz', async (_req, reply) => {
     const sections = await health.report();
+    // Any back end down or degraded makes the whole server degraded (503), so a load balancer
+    // or monitor stops trusting it; each section says which one.
+    const healthy = Object.values(sections).every((s) => s.status === 'ok' || s.status === 'not-configured');
     // demo: the embedded store with the demo sign-ins (the UI shows their hint on the sign-in page).
-    return reply.header('cache-control', 'no-store').send({ status: 'ok', demo: config.demoMode, ...sections });
+    return reply
+      .code(healthy ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: healthy ? 'ok' : 'degraded', demo: config.demoMode, ...sections });
   });
 
   await registerAuthRoutes(app, {
@@ -209,8 +238,14 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
     ...(overrides.loginAttemptsPerMinute !== undefined ? { loginAttemptsPerMinute: overrides.loginAttemptsPerMinute } : {}),
   });
   await registerConsentRoutes(app, consent);
-  if (upstream) await registerUpstreamFhir(app, upstream);
-  else await registerFhirRoutes(app, { backend: fhirBackend, consent, ...(overrides.fhirBackend ? {} : { auditEvents }) });
+  // One FHIR pipeline for both modes (fhir/pipeline.ts); only the forward step differs.
+  await registerFhirPipeline(app, {
+    forwarder: upstream ? upstreamFhirForwarder(upstream) : embeddedForwarder({ backend: storeBackend!, ...(overrides.fhirBackend ? {} : { auditEvents }) }),
+    consent,
+    auditIntent: (req) => auditIntent(req),
+    base: (req) => publicBaseOf(req, config.publicBaseUrl, '/fhir'),
+  });
+  if (upstream) startUpstream(app, upstream);
 
   // ======================================================================================
   // Other server parts register their Fastify plugins here, with `app.twin` (AppContext):
@@ -221,6 +256,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   registerLiveEvents(app, upstream ? { hub: upstream.hub } : {});
   registerMonitorFeed(app, DEMO_MONITORED_PATIENT);
   await setupDicomweb(app, { seedDemo, ...(overrides.demoPhantom ? { demoPhantom: overrides.demoPhantom } : {}) });
+  await registerImportRoutes(app); // server/import/: POST /api/import (IMPORT_ROLES)
 
   await registerStaticSpa(app, config.staticDir);
   app.addHook('onClose', async () => {

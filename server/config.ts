@@ -1,5 +1,7 @@
 // Environment → typed configuration. Every value is validated here, once, so the rest of the
 // server never reads process.env and a bad setting stops the start with a message naming it.
+import { passwordPolicyProblem } from './auth/passwords';
+import { normaliseUsername } from './auth/users';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -39,6 +41,12 @@ export interface ServerConfig {
   staticDir: string;
   /** Trust X-Forwarded-* from a TLS-terminating proxy (sets Secure cookies for https). */
   trustProxy: boolean;
+  /**
+   * The origin clients reach this server at (TWIN_PUBLIC_BASE_URL, e.g. https://twin.example.org),
+   * used for Location, fullUrl and paging links. Null: the address the connection arrived on
+   * (never the client's Host header, which anyone can set).
+   */
+  publicBaseUrl: string | null;
   /** Demo users and seeded patients exist only in the embedded mode (no FHIR upstream). */
   demoMode: boolean;
   /** Seed the demo record (FHIR and imaging) into an empty store in demo mode (TWIN_SEED_DEMO, default 1). */
@@ -131,7 +139,9 @@ function parseUpstream(env: Env): UpstreamFhirConfig | null {
  */
 export function ensureDataDir(dataDir: string): void {
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // It holds PHI (the store, the audit log, DICOM files): only the server's own user may enter.
+    chmodSync(dataDir, 0o700);
     const probe = join(dataDir, `.write-probe-${process.pid}`);
     writeFileSync(probe, '');
     // Remove only the probe file this process just created.
@@ -175,6 +185,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (demoPassword.length < 8) throw new ConfigError('TWIN_DEMO_PASSWORD must be at least 8 characters');
   const allowDemoOnNetwork = parseBool(env, 'TWIN_ALLOW_DEMO_ON_NETWORK');
   const trustProxy = parseBool(env, 'TWIN_TRUST_PROXY');
+  const publicBaseUrl = parseHttpUrl(env, 'TWIN_PUBLIC_BASE_URL');
+  if (publicBaseUrl !== null && /[?#]/.test(publicBaseUrl)) throw new ConfigError('TWIN_PUBLIC_BASE_URL must be an origin with an optional path, without query or fragment');
   const fhirUpstream = parseUpstream(env);
   const dicomwebUpstreamUrl = parseHttpUrl(env, 'DICOMWEB_UPSTREAM_URL');
   const feedIntervalMs = parsePositiveInt(env, 'TWIN_FEED_INTERVAL_MS', 5000, 0, 3_600_000);
@@ -186,8 +198,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const adminUser = env.TWIN_ADMIN_USERNAME?.trim();
   const adminPassword = env.TWIN_ADMIN_PASSWORD;
   if (Boolean(adminUser) !== Boolean(adminPassword)) throw new ConfigError('set both TWIN_ADMIN_USERNAME and TWIN_ADMIN_PASSWORD, or neither');
-  if (adminPassword !== undefined && adminPassword !== '' && adminPassword.length < 12) throw new ConfigError('TWIN_ADMIN_PASSWORD must be at least 12 characters');
-  const bootstrapAdmin = adminUser && adminPassword ? { username: adminUser.toLowerCase(), password: adminPassword } : null;
+  if (adminPassword !== undefined && adminPassword !== '') {
+    const problem = passwordPolicyProblem(adminPassword, adminUser);
+    if (problem) throw new ConfigError(`TWIN_ADMIN_PASSWORD ${problem.replace(/^the password /, '')}`);
+  }
+  const bootstrapAdmin = adminUser && adminPassword ? { username: normaliseUsername(adminUser), password: adminPassword } : null;
   const seedDemo = env.TWIN_SEED_DEMO === undefined || env.TWIN_SEED_DEMO.trim() === '' ? true : parseBool(env, 'TWIN_SEED_DEMO');
 
   if (demoMode && !isLoopbackHost(host) && !allowDemoOnNetwork) {
@@ -219,6 +234,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     feedIntervalMs,
     staticDir,
     trustProxy,
+    publicBaseUrl,
     demoMode,
     seedDemo,
     bodyLimitBytes,

@@ -15,6 +15,9 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  // Everything this server writes (store, audit log, DICOM files, secrets) holds PHI or keys:
+  // files 0600, folders 0700, whatever the shell's umask was.
+  process.umask(0o077);
   let config: ServerConfig;
   try {
     config = loadConfig();

@@ -5,6 +5,13 @@
 
 export type Role = 'surgeon' | 'cardiologist' | 'clinician' | 'admin';
 export const CLINICAL_ROLES: readonly Role[] = ['surgeon', 'cardiologist', 'clinician'];
+/**
+ * Roles that may import patient records (POST /api/import, server/import/): the clinician (who
+ * keeps the ward's record) and the cardiologist (who owns the physiology twin the record feeds).
+ * Not the surgeon (reviews anatomy and plans, does not curate records) and never the admin, who
+ * governs access and audit and reads no clinical data.
+ */
+export const IMPORT_ROLES: readonly Role[] = ['clinician', 'cardiologist'];
 
 export interface AuthUser {
   /** Stable id; used as the AuditEvent agent and Provenance agent (Practitioner/{id} style). */

@@ -122,7 +122,18 @@ export type ParameterOverrides = Record<ParameterName, number>;
 
 // ---------------------------------------------------------------- interventions and scenarios
 
-export const DRUG_NAMES = ['metoprolol', 'nitroprusside', 'dobutamine', 'furosemide'] as const;
+export const DRUG_NAMES = [
+  'metoprolol',
+  'nitroprusside',
+  'dobutamine',
+  'furosemide',
+  // Chronic oral classes (maintenance regimens at steady state; doseMg is the daily dose).
+  'ace-inhibitor',
+  'arb',
+  'calcium-channel-blocker',
+  'thiazide',
+  'nitrate',
+] as const;
 export type DrugName = (typeof DRUG_NAMES)[number];
 export type DrugRoute = 'oral' | 'iv';
 

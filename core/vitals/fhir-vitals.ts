@@ -91,6 +91,13 @@ const LOINC_TO_KIND: ReadonlyMap<string, VitalKind> = new Map<string, VitalKind>
   ['8480-6', 'sbpMmHg'],
   ['8462-4', 'dbpMmHg'],
   ['8478-0', 'mapMmHg'],
+  // Site-specific blood pressures (FHIR vital-signs value sets): arterial line and cuff kept apart.
+  ['76215-3', 'sbpMmHg'], // invasive
+  ['76213-8', 'dbpMmHg'],
+  ['76214-6', 'mapMmHg'],
+  ['76534-7', 'sbpMmHg'], // non-invasive (cuff)
+  ['76535-4', 'dbpMmHg'],
+  ['76536-2', 'mapMmHg'],
   ['59408-5', 'spo2Fraction'],
   ['2708-6', 'spo2Fraction'],
   ['9279-1', 'rrPerMin'],

@@ -1,7 +1,7 @@
 // The append-only audit log (`audit.log`, JSON Lines) — the source of truth of the audit trail.
 // append() resolves only after the line is written and fdatasync'ed. Concurrent appends share
 // one write + one fsync (group commit), so auditing every request stays cheap under load.
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fdatasyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { fdatasync, write } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditRecordInput } from '../../core/contracts';
@@ -11,6 +11,13 @@ export const AUDIT_LOG_FILE = 'audit.log';
 export interface AuditLogLine extends AuditRecordInput {
   /** Unique record id; also the id of its FHIR AuditEvent. */
   id: string;
+  /**
+   * 'intent': written and fsynced before a write is forwarded to its store, so the record is
+   * durable no later than the data. The completion record of the same requestId follows once
+   * the outcome is known; an intent without one (the process died in between) becomes an
+   * AuditEvent of its own at the next start (AuditTrail.resendMissing).
+   */
+  phase?: 'intent';
 }
 
 export class AuditLogError extends Error {
@@ -33,6 +40,8 @@ export class AuditLog {
     try {
       // 'a': every write goes to the end; nothing is ever rewritten.
       this.fd = openSync(file, 'a', 0o600);
+      // A log created by an earlier version (or another umask) is made owner-only too.
+      fchmodSync(this.fd, 0o600);
     } catch (err) {
       throw new AuditLogError(`cannot open the audit log ${file} for appending (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }

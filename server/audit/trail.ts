@@ -61,6 +61,20 @@ export class AuditTrail implements AuditSink {
     this.forward({ line, index });
   }
 
+  /**
+   * Logs (durably) that a write is about to be forwarded, before it is. Not sent to the
+   * AuditEvent store: the completion record (record()) is; if it never comes, the next start
+   * sends this one, marked as interrupted. Rejects when the log cannot be written: the caller
+   * must then refuse the write.
+   */
+  async recordIntent(entry: AuditRecordInput): Promise<void> {
+    const line: AuditLogLine = { id: randomUUID(), ...entry, phase: 'intent' };
+    if (!this.positioned) this.position(this.log.readAll().length, this.readWatermark());
+    const index = this.nextIndex++;
+    await this.log.append(line);
+    this.markStored(index); // nothing to forward for an intent (see resendMissing)
+  }
+
   /** Number of records not yet accepted by the AuditEvent store. */
   get pendingCount(): number {
     return this.pending.size;
@@ -129,8 +143,21 @@ export class AuditTrail implements AuditSink {
     const watermark = Math.min(this.readWatermark(), lines.length);
     this.position(lines.length, watermark);
     let resent = 0;
+    // Intents whose request has a completion record later in the log need nothing more.
+    const completed = new Set<string>();
     for (let index = watermark; index < lines.length; index++) {
       const line = lines[index] as AuditLogLine;
+      if (line.phase !== 'intent') completed.add(line.requestId);
+    }
+    for (let index = watermark; index < lines.length; index++) {
+      let line = lines[index] as AuditLogLine;
+      if (line.phase === 'intent') {
+        if (completed.has(line.requestId)) {
+          this.markStored(index);
+          continue;
+        }
+        line = interruptedRecord(line);
+      }
       let stored = false;
       try {
         stored = await this.store.has(line.id);
@@ -166,4 +193,15 @@ export class AuditTrail implements AuditSink {
     this.persistWatermark();
     await this.log.close();
   }
+}
+
+/** The AuditEvent for a write whose intent was logged but whose outcome never was (crash). */
+export function interruptedRecord(intent: AuditLogLine): AuditLogLine {
+  const { phase: _phase, ...rest } = intent;
+  return {
+    ...rest,
+    httpStatus: 0,
+    outcome: '8',
+    detail: `interrupted: the server stopped before the outcome was recorded; the write may have been committed${intent.detail ? ` (${intent.detail})` : ''}`.slice(0, 200),
+  };
 }

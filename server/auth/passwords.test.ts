@@ -33,3 +33,21 @@ describe('scrypt password hashing', () => {
     }
   });
 });
+
+describe('password policy (issue 10)', () => {
+  it('refuses short, repeated, sequential and account-name passwords', async () => {
+    const { passwordPolicyProblem } = await import('./passwords');
+    expect(passwordPolicyProblem('short-pass')).toMatch(/at least 12/);
+    expect(passwordPolicyProblem('aaaaaaaaaaaa')).toMatch(/repeated/);
+    expect(passwordPolicyProblem('abcabcabcabc')).toMatch(/repeated/);
+    expect(passwordPolicyProblem('AbAbAbAbAbAb')).toMatch(/repeated/);
+    expect(passwordPolicyProblem('123456789012')).toMatch(/consecutive/);
+    expect(passwordPolicyProblem('abcdefghijklm')).toMatch(/consecutive/);
+    expect(passwordPolicyProblem('987654321098')).toMatch(/consecutive/);
+    expect(passwordPolicyProblem('xX-cardiologist-1', 'cardiologist')).toMatch(/account name/);
+    expect(passwordPolicyProblem('correct horse battery')).toBeNull();
+    expect(passwordPolicyProblem('Tr0ub4dor&3x!')).toBeNull();
+    // Length in characters after NFKC, not UTF-16 units.
+    expect(passwordPolicyProblem('🔒🔒🔒🔒🔒🔒')).toMatch(/at least 12/);
+  });
+});

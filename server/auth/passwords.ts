@@ -48,3 +48,30 @@ export function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
   return dummyHash;
 }
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+/**
+ * Why a new password is refused (a sentence for the user), or null when it is acceptable:
+ * at least 12 characters (NIST SP 800-63B §5.1.1.2 asks ≥ 8 and screening against trivially
+ * guessable values), not one short pattern repeated ("aaaaaaaaaaaa", "abcabcabcabc"), not a run of
+ * consecutive characters ("123456789012", "abcdefghijkl", "zyxwvuts…"), not the account name.
+ * Length counts characters (code points) after NFKC, as the hash does.
+ */
+export function passwordPolicyProblem(password: string, username?: string): string | null {
+  const chars = [...password.normalize('NFKC')];
+  if (chars.length < MIN_PASSWORD_LENGTH) return `the password must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  const lower = chars.map((c) => c.toLowerCase());
+  for (let period = 1; period <= 4; period++) {
+    if (lower.every((c, i) => c === lower[i % period])) return 'the password must not be one short pattern repeated';
+  }
+  const codes = lower.map((c) => c.codePointAt(0) ?? 0);
+  const steps = new Set(codes.slice(1).map((c, i) => c - (codes[i] ?? 0)));
+  // Digits wrap (…8 9 0 1…) on a keyboard row: treat 9→0 as +1 and 0→9 as −1.
+  const wrapped = new Set([...steps].map((s) => (s === -9 ? 1 : s === 9 ? -1 : s)));
+  if (wrapped.size === 1 && (wrapped.has(1) || wrapped.has(-1))) return 'the password must not be a run of consecutive characters';
+  if (username && username.length >= 3 && lower.join('').includes(username.normalize('NFKC').toLowerCase())) {
+    return 'the password must not contain the account name';
+  }
+  return null;
+}

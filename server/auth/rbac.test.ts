@@ -1,19 +1,31 @@
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { describe, expect, it } from 'vitest';
 import type { Role } from '../../core/contracts';
-import { decide, decideFhirType, protectedAreaOf } from './rbac';
+import type { BundleEntryShape } from './rbac';
+import { decideFhirType } from './rbac';
+import { decideProtected, ruleOf } from './route-policy';
+import { ROUTE_TABLE, isGuardedPrefix } from './route-table';
 
 const CLINICAL: Role[] = ['surgeon', 'cardiologist', 'clinician'];
 
-describe('protected areas', () => {
+// The same router Fastify uses, built from the route table: the decision is taken on the route
+// it matches, as the access hooks do.
+const router = FindMyWay({ ignoreTrailingSlash: true });
+for (const row of ROUTE_TABLE) for (const m of row.methods) router.on(m as HTTPMethod, row.route, () => undefined, { route: row.route });
+
+function decide(role: Role | null, req: { method: string; pathname: string; bundleEntries?: BundleEntryShape[] }) {
+  const found = router.find(req.method as HTTPMethod, req.pathname);
+  const route = (found?.store as { route?: string } | undefined)?.route;
+  const rule = ruleOf(route, req.pathname, req.method);
+  if (rule.kind === 'unknown-route') return { allow: false, status: 403 };
+  if (rule.kind !== 'protected') return { allow: true };
+  return decideProtected(role, rule.row, req);
+}
+
+describe('guarded prefixes', () => {
   it('covers /fhir, /dicomweb, /events and /api, not the SPA or /auth', () => {
-    expect(protectedAreaOf('/fhir')).toBe('fhir');
-    expect(protectedAreaOf('/fhir/Patient/1')).toBe('fhir');
-    expect(protectedAreaOf('/dicomweb/studies')).toBe('dicomweb');
-    expect(protectedAreaOf('/events')).toBe('events');
-    expect(protectedAreaOf('/api/admin/users')).toBe('api');
-    expect(protectedAreaOf('/fhirx')).toBeNull();
-    expect(protectedAreaOf('/patients/1/twin')).toBeNull();
-    expect(protectedAreaOf('/auth/login')).toBeNull();
+    for (const p of ['/fhir', '/fhir/Patient/1', '/dicomweb/studies', '/events', '/api/admin/users', '/FHIR/Patient']) expect(isGuardedPrefix(p), p).toBe(true);
+    for (const p of ['/fhirx', '/patients/1/twin', '/auth/login']) expect(isGuardedPrefix(p), p).toBe(false);
   });
 });
 

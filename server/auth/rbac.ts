@@ -1,18 +1,9 @@
-// The role matrix, as pure functions of (role, request shape). The Fastify hook in
-// auth/plugin.ts applies it to every /fhir, /dicomweb, /events and /api request; the matrix is
-// documented in server/README.md and tested in rbac.test.ts.
+// The per-resource-type FHIR matrix, as pure functions of (role, request shape). Which roles may
+// call which route is in route-table.ts; for /fhir rows route-policy.ts then asks this file.
+// Documented in server/README.md and tested in rbac.test.ts.
 import { CLINICAL_ROLES, type Role } from '../../core/contracts';
 
 export type Decision = { allow: true } | { allow: false; status: 401 | 403 | 405; reason: string };
-
-/** Route families guarded by sign-in, role and audit. */
-export type ProtectedArea = 'fhir' | 'dicomweb' | 'events' | 'api';
-
-export function protectedAreaOf(pathname: string): ProtectedArea | null {
-  // Case-insensitive: a differently cased prefix is never less protected than the real one.
-  const m = /^\/(fhir|dicomweb|events|api)(?:\/|$|\?)/i.exec(pathname);
-  return ((m?.[1]?.toLowerCase() as ProtectedArea | undefined) ?? null);
-}
 
 /**
  * What clinical roles may write: twin outputs and plans, and the documents and imaging they
@@ -78,9 +69,9 @@ export interface BundleEntryShape {
   resourceType: string | undefined;
 }
 
-export interface RequestShape {
+export interface FhirRequestShape {
   method: string;
-  /** Path without query. */
+  /** Canonical path without query (starts with /fhir). */
   pathname: string;
   /** For POST /fhir (batch/transaction): the entries' methods and types. */
   bundleEntries?: readonly BundleEntryShape[];
@@ -98,7 +89,8 @@ function accessOfMethod(method: string): FhirAccess {
   }
 }
 
-function decideFhir(role: Role, req: RequestShape): Decision {
+/** The per-resource-type decision on a /fhir request (after sign-in; route-policy.ts calls it). */
+export function decideFhirRequest(role: Role, req: FhirRequestShape): Decision {
   const segments = req.pathname.replace(/^\/fhir\/?/i, '').split('/').filter(Boolean);
   const method = req.method.toUpperCase();
   const first = segments[0];
@@ -114,22 +106,4 @@ function decideFhir(role: Role, req: RequestShape): Decision {
   if (first === 'metadata') return ALLOW;
   const isSearchByPost = method === 'POST' && segments[1] === '_search';
   return decideFhirType(role, isSearchByPost ? 'read' : accessOfMethod(method), first);
-}
-
-/** Decision for a signed-in user (or null) on a request to a protected area. */
-export function decide(role: Role | null, req: RequestShape): Decision {
-  const area = protectedAreaOf(req.pathname);
-  if (area === null) return ALLOW;
-  if (role === null) return { allow: false, status: 401, reason: 'unauthenticated' };
-  switch (area) {
-    case 'fhir':
-      return decideFhir(role, req);
-    case 'dicomweb':
-      return isClinical(role) ? ALLOW : forbidden(role, 'access imaging');
-    case 'events':
-      return isClinical(role) ? ALLOW : forbidden(role, 'subscribe to clinical events');
-    case 'api':
-      if (/^\/api\/admin(?:\/|$)/i.test(req.pathname)) return role === 'admin' ? ALLOW : forbidden(role, 'manage users');
-      return isClinical(role) ? ALLOW : forbidden(role, 'use clinical APIs');
-  }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthUser, Role } from '../../core/contracts';
 import type { Db } from '../storage/database';
 import { writeQueueOf } from '../storage/write-queue';
-import { hashPassword, verifyPassword } from './passwords';
+import { hashPassword, passwordPolicyProblem, verifyPassword } from './passwords';
 
 export const ROLES: readonly Role[] = ['surgeon', 'cardiologist', 'clinician', 'admin'];
 
@@ -29,6 +29,16 @@ interface UserRow {
 }
 
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{1,63}$/;
+
+/**
+ * The account name a typed username stands for: NFKC (full-width and compatibility forms fold
+ * to ASCII), surrounding white space removed, case folded. Sign-in, user creation and the
+ * sign-in throttle all key on this, so " cardiologist", "cardiologist\t" and "ＣＡＲＤＩＯＬＯＧＩＳＴ"
+ * are one account (issue 10: the rate limit was bypassed with them).
+ */
+export function normaliseUsername(typed: string): string {
+  return typed.normalize('NFKC').trim().toLowerCase().normalize('NFKC');
+}
 
 /** The demo sign-ins of the embedded mode (PRODUCT.md). Stable ids so audit trails stay readable. */
 export const DEMO_USERS: readonly { id: string; username: string; role: Role; displayName: string }[] = [
@@ -75,6 +85,10 @@ export class UserStore {
     return row ? toRecord(row) : undefined;
   }
 
+  hasUsername(username: string): boolean {
+    return this.byUsername.get(username) !== undefined;
+  }
+
   list(): UserRecord[] {
     return this.db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username').all().map(toRecord);
   }
@@ -92,7 +106,10 @@ export class UserStore {
     if (!USERNAME_PATTERN.test(input.username)) {
       throw new UserError('username must be 2–64 characters of a-z 0-9 . _ - starting with a letter or digit', 400);
     }
-    if (input.password.length < 12 && !input.demo) throw new UserError('password must be at least 12 characters', 400);
+    if (!input.demo) {
+      const problem = passwordPolicyProblem(input.password, input.username);
+      if (problem) throw new UserError(problem, 400);
+    }
     if (this.byUsername.get(input.username)) throw new UserError(`username "${input.username}" is taken`, 409);
     const hash = await hashPassword(input.password);
     const id = input.id ?? randomUUID();
@@ -160,6 +177,22 @@ export class UserStore {
     if (this.byUsername.get(username)) return false;
     await this.create({ username, password, role: 'admin', displayName: 'Administrator' });
     return true;
+  }
+
+  /**
+   * Changes a user's own password: the current one must verify, the new one pass the policy and
+   * differ from the current. Demo accounts keep the configured demo password (409).
+   */
+  async changePassword(id: string, current: string, next: string): Promise<void> {
+    const row = this.byId.get(id);
+    if (!row || row.disabled) throw new UserError('no such enabled account', 404);
+    if (row.demo) throw new UserError('demo accounts use the configured demo password (TWIN_DEMO_PASSWORD); it cannot be changed here', 409);
+    if (!(await verifyPassword(current, row.password_hash))) throw new UserError('the current password is wrong', 403);
+    const problem = passwordPolicyProblem(next, row.username);
+    if (problem) throw new UserError(problem, 400);
+    if (next.normalize('NFKC') === current.normalize('NFKC')) throw new UserError('the new password must differ from the current one', 400);
+    const hash = await hashPassword(next);
+    await this.write(() => this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, id));
   }
 
   async revoke(jti: string, expiresAtSec: number): Promise<void> {

@@ -1,33 +1,30 @@
-// The embedded store's repository: every write lands in SQLite first (table `fhir_versions`,
-// every version, the durable record), then in memory maps that answer reads and searches with
-// medplum's FHIR search semantics (matchesSearchRequest). At start the maps are rebuilt from
-// SQLite, keeping ids, versionIds and lastUpdated exactly.
+// The embedded store's repository: SQLite is the only home of the data. Every version lands in
+// `fhir_versions` (the durable record, unchanged since the first version of the store); the
+// current version of each resource and its search parameter values land, in the same SQLite
+// transaction, in `fhir_current` and the index tables (search/schema.ts). Reads and searches are
+// SQL (search/compile.ts); nothing but small caches (parameter ids, prepared statements) is held
+// in memory, so memory and start-up do not grow with the record.
 //
-// It implements medplum's FhirRepository itself rather than reusing MemoryRepository's private
-// maps, so that a rolled-back request can be undone write by write instead of reloading
-// everything, and so that each version is held once.
+// Connections: writes, and the reads a write request makes (a transaction bundle reading what it
+// wrote, If-Match, conditional create), use the store's connection inside FhirStore.runWrite's
+// transaction, recognised through AsyncLocalStorage. Every other read uses a second, query-only
+// connection, so it sees committed data only (WAL snapshot) and never a write in progress.
 //
 // Ownership: one instance per FhirStore. Writes must only happen inside FhirStore.runWrite(),
 // which serialises them and wraps each request in one SQLite transaction.
-import {
-  OperationOutcomeError,
-  badRequest,
-  getSearchParameter,
-  matchesSearchRequest,
-  notFound,
-  Operator,
-  parseFhirPath,
-  toTypedValue,
-  preconditionFailed,
-  type SearchRequest,
-  type WithId,
-} from '@medplum/core';
+import { OperationOutcomeError, badRequest, formatSearchQuery, notFound, Operator, preconditionFailed, type SearchRequest, type WithId } from '@medplum/core';
 import { FhirRepository, type CreateResourceOptions, type RepositoryMode, type UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
-import type { Statement } from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database';
-import { isValidFhirId, patientIdFromReference, patientIdOfResource } from './references';
+import { isValidFhirId, patientIdOfResource } from './references';
+import { afterCursor, compileSearch, decodeCursor, encodeCursor, type SqlArg } from './search/compile';
+import { emptyRows, extractRows, type ExtractedRows } from './search/extract';
+import { rebuildIndexIfStale } from './search/index-build';
+import { ParamRegistry } from './search/params';
+import { ensureIndexSchema, INDEX_TABLES } from './search/schema';
 
 /** One committed or pending write, as announced to onWrite listeners after commit. */
 export interface ResourceWrite {
@@ -39,74 +36,110 @@ export interface ResourceWrite {
   patientId?: string;
 }
 
+/** Prepared statements of one connection, plus its cache of compiled search statements. */
+class Connection {
+  readonly current: Statement<[string, string], { rid: number; seq: number; version_id: number }>;
+  readonly json: Statement<[string, string], string>;
+  readonly jsonBySeq: Statement<[number], string>;
+  readonly history: Statement<[string, string], string>;
+  readonly version: Statement<[string, string, string], string>;
+  private readonly cache = new Map<string, Statement>();
+
+  constructor(readonly db: Db) {
+    this.current = db.prepare('SELECT rid, seq, version_id FROM fhir_current WHERE resource_type = ? AND id = ?');
+    this.json = db.prepare('SELECT v.json FROM fhir_current c JOIN fhir_versions v ON v.seq = c.seq WHERE c.resource_type = ? AND c.id = ?').pluck() as Statement<[string, string], string>;
+    this.jsonBySeq = db.prepare('SELECT json FROM fhir_versions WHERE seq = ?').pluck() as Statement<[number], string>;
+    this.history = db.prepare('SELECT json FROM fhir_versions WHERE resource_type = ? AND id = ? ORDER BY seq DESC').pluck() as Statement<[string, string], string>;
+    this.version = db.prepare('SELECT json FROM fhir_versions WHERE resource_type = ? AND id = ? AND version_id = ?').pluck() as Statement<[string, string, string], string>;
+  }
+
+  /** A prepared statement for generated SQL; bounded cache (queries differ in shape, not values). */
+  prepare(sql: string): Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      if (this.cache.size >= 512) this.cache.clear();
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+}
+
 export class DurableRepository extends FhirRepository<undefined> {
+  private readonly registry = new ParamRegistry();
+  private readonly writer: Connection;
+  private readonly reader: Connection;
+  private readonly readerDb: Db;
+  private readonly writeContext = new AsyncLocalStorage<true>();
   private readonly insertVersion: Statement<[string, string, string, string, string]>;
-  /** Every version of each "Type/id", oldest first; the last one is current. Frozen: never mutated. */
-  private readonly versions = new Map<string, Resource[]>();
+  private readonly insertCurrent: Statement<[string, string, number, number, string]>;
+  private readonly updateCurrent: Statement<[number, number, string, number]>;
+  private readonly deleteRows: Statement<[number]>[];
+  private readonly insertToken: Statement;
+  private readonly insertRef: Statement;
+  private readonly insertDate: Statement;
+  private readonly insertString: Statement;
+  private readonly insertUri: Statement;
+  private readonly insertQuantity: Statement;
+  private readonly scratch: ExtractedRows = emptyRows();
   private lastUpdatedMs = 0;
-  /** Current version of each resource, by type then id: the search candidates. */
-  private readonly current = new Map<string, Map<string, Resource>>();
-  /** "Type|system|code" → ids of current resources whose `code` has that coding (for `code=` searches). */
-  private readonly codeIndex = new Map<string, Set<string>>();
-  /** "Type|field" → patient id → resource ids whose `field` references that Patient. */
-  private readonly patientIndex = new Map<string, Map<string, Set<string>>>();
-  /** Writes of the request in progress; drained by the store after commit or undone after rollback. */
+  /** Writes of the request in progress; drained by the store after commit, dropped after rollback. */
   pending: ResourceWrite[] = [];
 
   constructor(private readonly db: Db) {
     super();
-    this.insertVersion = db.prepare(
-      'INSERT INTO fhir_versions (resource_type, id, version_id, last_updated, json) VALUES (?, ?, ?, ?, ?)',
-    );
-  }
-
-  /** Builds the memory maps from SQLite (at start). Returns the number of versions loaded. */
-  loadFromDatabase(): number {
-    this.clear();
-    let n = 0;
-    const rows = this.db
-      .prepare('SELECT resource_type, id, last_updated, json FROM fhir_versions ORDER BY seq')
-      .iterate() as IterableIterator<{ resource_type: string; id: string; last_updated: string; json: string }>;
-    for (const row of rows) {
-      const resource = Object.freeze(JSON.parse(row.json) as Resource);
-      this.remember(resource);
-      const t = Date.parse(row.last_updated);
-      if (t > this.lastUpdatedMs) this.lastUpdatedMs = t;
-      n++;
-    }
-    return n;
-  }
-
-  clear(): void {
-    this.versions.clear();
-    this.current.clear();
-    this.patientIndex.clear();
-    this.codeIndex.clear();
-    this.pending = [];
+    ensureIndexSchema(db);
+    this.insertVersion = db.prepare('INSERT INTO fhir_versions (resource_type, id, version_id, last_updated, json) VALUES (?, ?, ?, ?, ?)');
+    this.insertCurrent = db.prepare('INSERT INTO fhir_current (resource_type, id, seq, version_id, last_updated) VALUES (?, ?, ?, ?, ?)');
+    this.updateCurrent = db.prepare('UPDATE fhir_current SET seq = ?, version_id = ?, last_updated = ? WHERE rid = ?');
+    this.deleteRows = INDEX_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
+    this.insertToken = db.prepare('INSERT INTO idx_token (rid, pid, n, system, value) VALUES (?, ?, ?, ?, ?)');
+    this.insertRef = db.prepare('INSERT INTO idx_ref (rid, pid, n, target, target_id) VALUES (?, ?, ?, ?, ?)');
+    this.insertDate = db.prepare('INSERT INTO idx_date (rid, pid, n, lo, hi) VALUES (?, ?, ?, ?, ?)');
+    this.insertString = db.prepare('INSERT INTO idx_string (rid, pid, n, value, norm) VALUES (?, ?, ?, ?, ?)');
+    this.insertUri = db.prepare('INSERT INTO idx_uri (rid, pid, n, value) VALUES (?, ?, ?, ?)');
+    this.insertQuantity = db.prepare('INSERT INTO idx_quantity (rid, pid, n, value, system, code, unit) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.writer = new Connection(db);
+    this.readerDb = new Database(db.name, { fileMustExist: true });
+    this.readerDb.pragma('query_only = ON');
+    this.readerDb.pragma('busy_timeout = 5000');
+    this.reader = new Connection(this.readerDb);
   }
 
   /**
-   * Undoes the memory side of the pending writes, newest first, after their SQLite transaction
-   * was rolled back. Cost is proportional to the writes undone, not to the store.
+   * Makes the index current (building it from fhir_versions when it was built by another version
+   * or never: the migration of an existing store) and restores the lastUpdated clock. Returns the
+   * number of resources indexed by a rebuild (0 when the index was current).
    */
+  open(): number {
+    const rebuilt = rebuildIndexIfStale(this.db, this.registry, (rid, resource) => this.indexRows(rid, resource));
+    this.registry.loadPids(this.db);
+    // fhir_versions.seq and lastUpdated grow together (nextLastUpdated), so the last row holds the latest.
+    const last = this.db.prepare('SELECT last_updated FROM fhir_versions ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
+    this.lastUpdatedMs = last ? Date.parse(last) : 0;
+    return rebuilt;
+  }
+
+  close(): void {
+    if (this.readerDb.open) this.readerDb.close();
+  }
+
+  /** Runs `fn` as part of the write transaction: its reads see its own writes. */
+  inWrite<T>(fn: () => Promise<T>): Promise<T> {
+    return this.writeContext.run(true, fn);
+  }
+
+  private conn(): Connection {
+    return this.writeContext.getStore() ? this.writer : this.reader;
+  }
+
+  /** After a rollback: SQLite undid the rows; only the announcements of the request are dropped. */
   undoPending(): void {
-    for (const write of [...this.pending].reverse()) {
-      const key = `${write.resourceType}/${write.id}`;
-      const list = this.versions.get(key);
-      if (!list || list.at(-1)?.meta?.versionId !== write.versionId) continue;
-      const undone = list.pop() as Resource;
-      const previous = list.at(-1);
-      if (previous) this.indexCurrent(previous, undone);
-      else {
-        this.versions.delete(key);
-        this.unindex(undone);
-      }
-    }
     this.pending = [];
   }
 
   setMode(_mode: RepositoryMode): void {
-    // One in-process store: no reader/writer split.
+    // One in-process store: no reader/writer split at this level.
   }
 
   generateId(): string {
@@ -129,9 +162,9 @@ export class DurableRepository extends FhirRepository<undefined> {
   async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
     if (!resource.id) throw new OperationOutcomeError(badRequest('Missing id'));
     if (options?.ifMatch) {
-      const latest = this.versions.get(`${resource.resourceType}/${resource.id}`)?.at(-1);
+      const latest = this.writer.current.get(resource.resourceType, resource.id);
       if (!latest) throw new OperationOutcomeError(notFound);
-      if (latest.meta?.versionId !== options.ifMatch) throw new OperationOutcomeError(preconditionFailed);
+      if (String(latest.version_id) !== options.ifMatch) throw new OperationOutcomeError(preconditionFailed);
     }
     return this.writeVersion(structuredClone(resource));
   }
@@ -146,9 +179,9 @@ export class DurableRepository extends FhirRepository<undefined> {
   }
 
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
-    const latest = this.versions.get(`${resourceType}/${id}`)?.at(-1);
-    if (!latest) throw new OperationOutcomeError(notFound);
-    return structuredClone(latest) as WithId<T>;
+    const json = this.conn().json.get(resourceType, id);
+    if (json === undefined) throw new OperationOutcomeError(notFound);
+    return JSON.parse(json) as WithId<T>;
   }
 
   async readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
@@ -162,20 +195,17 @@ export class DurableRepository extends FhirRepository<undefined> {
   }
 
   async readHistory<T extends Resource>(resourceType: string, id: string, options?: { offset?: number; limit?: number }): Promise<Bundle<WithId<T>>> {
-    const list = this.versions.get(`${resourceType}/${id}`);
-    if (!list?.length) throw new OperationOutcomeError(notFound);
-    const newestFirst = [...list].reverse();
+    const newestFirst = this.conn().history.all(resourceType, id);
+    if (newestFirst.length === 0) throw new OperationOutcomeError(notFound);
     const offset = options?.offset ?? 0;
     const page = options?.limit !== undefined ? newestFirst.slice(offset, offset + options.limit) : newestFirst.slice(offset);
-    return { resourceType: 'Bundle', type: 'history', total: list.length, entry: page.map((r) => ({ resource: structuredClone(r) as WithId<T> })) };
+    return { resourceType: 'Bundle', type: 'history', total: newestFirst.length, entry: page.map((json) => ({ resource: JSON.parse(json) as WithId<T> })) };
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<WithId<T>> {
-    const list = this.versions.get(`${resourceType}/${id}`);
-    if (!list?.length) throw new OperationOutcomeError(notFound);
-    const version = list.find((v) => v.meta?.versionId === versionId);
-    if (!version) throw new OperationOutcomeError(notFound);
-    return structuredClone(version) as WithId<T>;
+    const json = this.conn().version.get(resourceType, id, versionId);
+    if (json === undefined) throw new OperationOutcomeError(notFound);
+    return JSON.parse(json) as WithId<T>;
   }
 
   async searchByReference<T extends Resource>(searchRequest: SearchRequest<T>, referenceField: string, references: string[]): Promise<Record<string, WithId<T>[]>> {
@@ -186,6 +216,56 @@ export class DurableRepository extends FhirRepository<undefined> {
       out[reference] = (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
     }
     return out;
+  }
+
+  /** True when a current version of Type/id exists. */
+  has(resourceType: string, id: string): boolean {
+    return this.conn().current.get(resourceType, id) !== undefined;
+  }
+
+  override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
+    const compiled = compileSearch(this.registry, searchRequest);
+    const conn = this.conn();
+    const count = searchRequest.count;
+    const offset = searchRequest.offset ?? 0;
+    const cursor = searchRequest.cursor !== undefined ? decodeCursor(compiled, searchRequest.cursor) : undefined;
+    if (cursor && offset > 0) throw new OperationOutcomeError(badRequest('_cursor and _offset cannot be combined: follow the next link'));
+    const wantTotal = searchRequest.total !== 'none';
+    const run = (): { rows: Record<string, SqlArg>[]; total: number | undefined } => {
+      let rows: Record<string, SqlArg>[] = [];
+      let total: number | undefined;
+      if (count !== 0) {
+        const after = cursor ? afterCursor(compiled, cursor) : undefined;
+        // The total comes with the page (a window over every match, computed before LIMIT) except
+        // after a cursor, where the page's rows are only those after it.
+        const windowTotal = wantTotal && !after;
+        const page =
+          `SELECT s.*${windowTotal ? ', COUNT(*) OVER () AS total' : ''} FROM (${compiled.selectSql}) s${after ? ` WHERE ${after.sql}` : ''} ORDER BY ${compiled.orderBy}` +
+          `${count !== undefined ? ' LIMIT ?' : ' LIMIT -1'}${offset > 0 ? ' OFFSET ?' : ''}`;
+        const sql = `SELECT p.*, v.json AS json FROM (${page}) p JOIN fhir_versions v ON v.seq = p.seq ORDER BY ${compiled.orderBy.replaceAll('s.', 'p.')}`;
+        const args: SqlArg[] = [...compiled.selectArgs, ...(after?.args ?? [])];
+        // One row more than asked: whether a next page exists, without counting.
+        if (count !== undefined) args.push(count + 1);
+        if (offset > 0) args.push(offset);
+        rows = conn.prepare(sql).all(...args) as Record<string, SqlArg>[];
+        if (windowTotal) total = rows.length > 0 ? (rows[0]?.total as number) : undefined;
+      }
+      if (wantTotal && total === undefined) total = conn.prepare(compiled.countSql).pluck().get(...compiled.countArgs) as number;
+      if (count !== undefined && rows.length > count) rows = rows.slice(0, count);
+      return { rows, total };
+    };
+    // One snapshot for the page and its total (the write connection is already in its transaction).
+    const { rows, total } = conn === this.reader ? this.readerDb.transaction(run)() : run();
+    const jsons = rows.map((r) => r.json as string);
+    const entry = jsons.map((json) => ({ resource: JSON.parse(json) as WithId<T> }));
+    const bundle: Bundle<WithId<T>> = { resourceType: 'Bundle', type: 'searchset', ...(entry.length ? { entry } : {}), ...(total !== undefined ? { total } : {}) };
+    const last = rows.at(-1);
+    if (last && count !== undefined && count > 0 && rows.length === count && (total === undefined || cursor !== undefined || offset + count < total)) {
+      const keys = Array.from({ length: compiled.sortCount }, (_, i) => (last[`k${i}`] ?? null) as SqlArg);
+      const next = encodeCursor(compiled, { keys, rid: last.rid as number });
+      bundle.link = [{ relation: 'next', url: `${searchRequest.resourceType}${formatSearchQuery({ ...searchRequest, offset: undefined, cursor: next })}` }];
+    }
+    return bundle;
   }
 
   private nextLastUpdated(): string {
@@ -200,194 +280,38 @@ export class DurableRepository extends FhirRepository<undefined> {
     if (!id || !isValidFhirId(id)) {
       throw new OperationOutcomeError(badRequest(`invalid id "${String(id).slice(0, 80)}": ids are 1–64 of A-Z a-z 0-9 - .`));
     }
-    const key = `${resource.resourceType}/${id}`;
-    const previousCount = this.versions.get(key)?.length ?? 0;
-    const versionId = String(previousCount + 1);
+    const type = resource.resourceType;
+    const previous = this.writer.current.get(type, id);
+    const versionNumber = (previous?.version_id ?? 0) + 1;
+    const versionId = String(versionNumber);
     const lastUpdated = this.nextLastUpdated();
     resource.meta = { ...resource.meta, versionId, lastUpdated };
-    // Durable record first; if this throws, memory was not touched.
-    this.insertVersion.run(resource.resourceType, id, versionId, lastUpdated, JSON.stringify(resource));
-    const stored = Object.freeze(resource) as Resource;
-    this.remember(stored);
+    // All in the caller's SQLite transaction: the version, the current pointer, the index rows.
+    const seq = Number(this.insertVersion.run(type, id, versionId, lastUpdated, JSON.stringify(resource)).lastInsertRowid);
+    let rid: number;
+    if (previous) {
+      rid = previous.rid;
+      this.updateCurrent.run(seq, versionNumber, lastUpdated, rid);
+      for (const del of this.deleteRows) del.run(rid);
+    } else {
+      rid = Number(this.insertCurrent.run(type, id, seq, versionNumber, lastUpdated).lastInsertRowid);
+    }
+    this.indexRows(rid, resource);
     const patientId = patientIdOfResource(resource as unknown as Record<string, unknown>);
-    this.pending.push({
-      resourceType: resource.resourceType,
-      id,
-      versionId,
-      lastUpdated,
-      action: previousCount === 0 ? 'create' : 'update',
-      ...(patientId ? { patientId } : {}),
-    });
-    return structuredClone(stored) as WithId<T>;
+    this.pending.push({ resourceType: type, id, versionId, lastUpdated, action: previous ? 'update' : 'create', ...(patientId ? { patientId } : {}) });
+    return resource as WithId<T>;
   }
 
-  /** Appends a version and makes it current. */
-  private remember(resource: Resource): void {
-    const key = `${resource.resourceType}/${resource.id as string}`;
-    let list = this.versions.get(key);
-    if (!list) {
-      list = [];
-      this.versions.set(key, list);
-    }
-    const previous = list.at(-1);
-    list.push(resource);
-    this.indexCurrent(resource, previous);
+  /** Extracts and inserts the search index rows of the current version `resource` of `rid`. */
+  private indexRows(rid: number, resource: Resource): void {
+    const rows = this.scratch;
+    rows.token.length = rows.ref.length = rows.date.length = rows.string.length = rows.uri.length = rows.quantity.length = 0;
+    extractRows(resource, this.registry.paramsOf(resource.resourceType), rows);
+    for (const r of rows.token) this.insertToken.run(rid, ...r);
+    for (const r of rows.ref) this.insertRef.run(rid, ...r);
+    for (const r of rows.date) this.insertDate.run(rid, ...r);
+    for (const r of rows.string) this.insertString.run(rid, ...r);
+    for (const r of rows.uri) this.insertUri.run(rid, ...r);
+    for (const r of rows.quantity) this.insertQuantity.run(rid, ...r);
   }
-
-  /** True when a current version of Type/id exists. */
-  has(resourceType: string, id: string): boolean {
-    return (this.versions.get(`${resourceType}/${id}`)?.length ?? 0) > 0;
-  }
-
-  override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
-    const type = searchRequest.resourceType;
-    const table = this.current.get(type);
-    let filters = searchRequest.filters ?? [];
-    let candidates: Iterable<Resource> = table?.values() ?? [];
-    const indexed = filters.find((f) => f.operator === Operator.EQUALS && indexedFieldOf(type, f.code) && PATIENT_REF.test(f.value));
-    if (indexed && table) {
-      const field = indexedFieldOf(type, indexed.code) as string;
-      const ids = this.patientIndex.get(`${type}|${field}`)?.get(indexed.value.slice('Patient/'.length));
-      candidates = [...(ids ?? [])].flatMap((id) => {
-        const r = table.get(id);
-        return r ? [r] : [];
-      });
-      filters = filters.filter((f) => f !== indexed);
-    }
-    // `code=system|code` (one value, exact): the index holds, lower-cased, exactly the codings
-    // medplum's token match compares (system and code, case-insensitive), so it replaces the filter.
-    const codeFilter = filters.find((f) => f.code === 'code' && f.operator === Operator.EQUALS && CODE_TOKEN.test(f.value));
-    if (codeFilter && getSearchParameter(type, 'code')?.expression === `${type}.code`) {
-      const codeIds = this.codeIndex.get(`${type}|${codeFilter.value.toLowerCase()}`) ?? new Set<string>();
-      candidates = [...candidates].filter((r) => codeIds.has(r.id as string));
-      filters = filters.filter((f) => f !== codeFilter);
-    }
-    const rest = { ...searchRequest, filters } as SearchRequest<T>;
-    let matches: Resource[] = [];
-    for (const r of candidates) if (matchesSearchRequest(r, rest)) matches.push(r);
-    for (const rule of [...(searchRequest.sortRules ?? [])].reverse()) {
-      const expression = getSearchParameter(type, rule.code)?.expression;
-      if (!expression) continue;
-      const keyed = matches.map((r) => ({ r, key: sortKey(r, expression) }));
-      // Stable sort applied from the last rule to the first, so the first rule dominates.
-      keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) * (rule.descending ? -1 : 1));
-      matches = keyed.map((k) => k.r);
-    }
-    const start = searchRequest.offset ?? 0;
-    const page = searchRequest.count === undefined ? matches.slice(start) : matches.slice(start, start + searchRequest.count);
-    return {
-      resourceType: 'Bundle',
-      type: 'searchset',
-      ...(page.length ? { entry: page.map((resource) => ({ resource: structuredClone(resource) as WithId<T> })) } : {}),
-      total: matches.length,
-    };
-  }
-
-  /** Makes `resource` the current version in the search maps, replacing `previous` (if any). */
-  private indexCurrent(resource: Resource, previous: Resource | undefined): void {
-    const type = resource.resourceType;
-    const id = resource.id as string;
-    let table = this.current.get(type);
-    if (!table) {
-      table = new Map();
-      this.current.set(type, table);
-    }
-    table.set(id, resource);
-    for (const key of codingKeys(previous)) this.codeIndex.get(`${type}|${key}`)?.delete(id);
-    for (const key of codingKeys(resource)) {
-      let ids = this.codeIndex.get(`${type}|${key}`);
-      if (!ids) {
-        ids = new Set();
-        this.codeIndex.set(`${type}|${key}`, ids);
-      }
-      ids.add(id);
-    }
-    for (const field of PATIENT_FIELDS) {
-      const key = `${type}|${field}`;
-      const before = previous ? patientIdFromReference(referenceOf(previous, field)) : undefined;
-      const after = patientIdFromReference(referenceOf(resource, field));
-      if (before === after) continue;
-      let byPatient = this.patientIndex.get(key);
-      if (!byPatient) {
-        byPatient = new Map();
-        this.patientIndex.set(key, byPatient);
-      }
-      if (before) byPatient.get(before)?.delete(id);
-      if (after) {
-        let ids = byPatient.get(after);
-        if (!ids) {
-          ids = new Set();
-          byPatient.set(after, ids);
-        }
-        ids.add(id);
-      }
-    }
-  }
-
-  /** Removes a resource that no longer has any version from the search maps. */
-  private unindex(resource: Resource): void {
-    const type = resource.resourceType;
-    const id = resource.id as string;
-    this.current.get(type)?.delete(id);
-    for (const key of codingKeys(resource)) this.codeIndex.get(`${type}|${key}`)?.delete(id);
-    for (const field of PATIENT_FIELDS) {
-      const pid = patientIdFromReference(referenceOf(resource, field));
-      if (pid) this.patientIndex.get(`${type}|${field}`)?.get(pid)?.delete(id);
-    }
-  }
-}
-
-const PATIENT_FIELDS = ['subject', 'patient', 'beneficiary'] as const;
-
-const parsedExpressions = new Map<string, ReturnType<typeof parseFhirPath>>();
-/** Sort keys per stored version and expression. Stored versions are frozen, so keys never go stale. */
-const sortKeys = new WeakMap<Resource, Map<string, string>>();
-
-/** The sort key medplum's MemoryRepository uses: the JSON of the expression's values. */
-function sortKey(resource: Resource, expression: string): string {
-  let perResource = sortKeys.get(resource);
-  const cached = perResource?.get(expression);
-  if (cached !== undefined) return cached;
-  let atom = parsedExpressions.get(expression);
-  if (!atom) {
-    atom = parseFhirPath(expression);
-    parsedExpressions.set(expression, atom);
-  }
-  const key = JSON.stringify(atom.eval({ variables: {} }, [toTypedValue(resource)]).map((v) => (v.value as { valueOf(): unknown } | undefined)?.valueOf()));
-  if (!perResource) {
-    perResource = new Map();
-    sortKeys.set(resource, perResource);
-  }
-  perResource.set(expression, key);
-  return key;
-}
-/** A fully qualified token (system|code) with no commas (OR) or escapes. */
-const CODE_TOKEN = /^[^|,\\]+\|[^|,\\]+$/;
-
-/** "system|code" of each coding of a resource's `code` element, lower-cased like medplum's token match. */
-function codingKeys(resource: Resource | undefined): string[] {
-  const code = resource ? (resource as unknown as { code?: { coding?: { system?: unknown; code?: unknown }[] } }).code : undefined;
-  if (!code || !Array.isArray(code.coding)) return [];
-  return code.coding.flatMap((c) => (typeof c.system === 'string' && typeof c.code === 'string' ? [`${c.system}|${c.code}`.toLowerCase()] : []));
-}
-const PATIENT_REF = /^Patient\/[A-Za-z0-9\-.]{1,64}$/;
-
-function referenceOf(resource: Resource, field: string): unknown {
-  const value = (resource as unknown as Record<string, unknown>)[field];
-  return value && typeof value === 'object' ? (value as { reference?: unknown }).reference : undefined;
-}
-
-/**
- * The field a `patient`/`subject`-style parameter reads on this type, when it is a plain
- * reference field the patient index covers (e.g. "Observation.subject.where(resolve() is
- * Patient)" → "subject"); otherwise undefined and the search scans the type.
- */
-function indexedFieldOf(resourceType: string, code: string): string | undefined {
-  const expression = getSearchParameter(resourceType, code)?.expression;
-  if (!expression) return undefined;
-  for (const field of PATIENT_FIELDS) {
-    const e = expression.replace(/\s+/g, ' ').replace(/\(\(resolve\(\) is Patient\)\)/, '(resolve() is Patient)');
-    if (e === `${resourceType}.${field}` || e === `${resourceType}.${field}.where(resolve() is Patient)`) return field;
-  }
-  return undefined;
 }

@@ -24,14 +24,31 @@ function refOf(value: unknown): unknown {
 }
 
 /**
- * The patient a resource belongs to: the Patient itself, or its `subject`, `patient` or
- * `beneficiary` reference when that points at a Patient.
+ * The patient a resource belongs to: the Patient itself, or its `subject`, `patient`, `for`
+ * (Task) or `beneficiary` reference when that points at a Patient.
  */
 export function patientIdOfResource(resource: { resourceType?: unknown; id?: unknown } & Record<string, unknown>): string | undefined {
   if (resource.resourceType === 'Patient') return typeof resource.id === 'string' ? resource.id : undefined;
-  for (const field of ['subject', 'patient', 'beneficiary']) {
+  for (const field of ['subject', 'patient', 'for', 'beneficiary']) {
     const id = patientIdFromReference(refOf(resource[field]));
     if (id) return id;
   }
   return undefined;
+}
+
+/**
+ * Every `reference` string anywhere in a resource (subject, patient, for, focus, target,
+ * entity.what, basedOn, … and inside contained resources), in document order. Depth-limited.
+ */
+export function referencesIn(value: unknown, out: string[] = [], depth = 0): string[] {
+  if (depth > 40 || typeof value !== 'object' || value === null) return out;
+  if (Array.isArray(value)) {
+    for (const v of value) referencesIn(v, out, depth + 1);
+    return out;
+  }
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === 'reference' && typeof v === 'string') out.push(v);
+    else if (typeof v === 'object' && v !== null) referencesIn(v, out, depth + 1);
+  }
+  return out;
 }

@@ -1,58 +1,33 @@
-// The /fhir REST surface: validation → consent → backend (embedded store or upstream) → FHIR
-// response shaping (fullUrl, paging links, Location, ETag). Sign-in and role checks happened
-// before (auth hooks in app.ts); the audit hook records the outcome after.
+// The embedded store as the /fhir back end: the forward step of the one FHIR pipeline
+// (fhir/pipeline.ts: classify → authorise → validate → consent → audit intent → forward), and
+// the FHIR response shaping (fullUrl, paging links, Location, ETag). AuditEvent reads and
+// searches are answered from the audit table.
 import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpMethod } from '@medplum/fhir-router';
 import { AuditSearchError, type AuditEventTable } from '../audit/event-table';
 import { bundleAuditFacts } from '../audit/record';
-import type { AuditAction } from '../../core/contracts';
-import type { ConsentService } from '../consent/service';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
-import { canonicalSegments } from '../http/paths';
+import type { FhirForwarder, PreparedFhirRequest } from './pipeline';
 import { patientIdOfResource } from './references';
 import type { StoreRequest, StoreResponse } from './store';
-import {
-  DEFAULT_COUNT,
-  FhirInputError,
-  queryFromSearchParams,
-  queryToString,
-  validateBundle,
-  validateResourceBody,
-  validateSearch,
-  classify,
-  isWrite,
-  type Interaction,
-  type Query,
-} from './validate';
+import { DEFAULT_COUNT, FhirInputError, queryToString, isWrite, type Interaction, type Query } from './validate';
 
-/** What /fhir talks to: the embedded store, or (registerUpstream) a remote FHIR server. */
-export interface FhirBackend {
+/** A /fhir back end's health, for /healthz (embedded store or upstream server). */
+export interface FhirBackendHealth {
   readonly mode: 'embedded' | 'upstream';
-  handle(req: StoreRequest): Promise<StoreResponse>;
   health(): Promise<{ status: 'ok' | 'degraded' | 'down'; detail?: string }>;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Entities and patient learned while handling, for the audit record. */
-    auditEntities?: string[];
-    auditPatientId?: string;
-    auditDetail?: string;
-    /** Set when the method and path do not say what the request did (batch/transaction). */
-    auditAction?: AuditAction;
-  }
+/** The embedded store behind /fhir (fhir/embedded-adapters.ts). */
+export interface FhirBackend extends FhirBackendHealth {
+  handle(req: StoreRequest): Promise<StoreResponse>;
 }
 
 export interface FhirRouteDeps {
   backend: FhirBackend;
-  consent: ConsentService;
   /** Embedded mode: AuditEvent reads and searches are answered from their own table. */
   auditEvents?: AuditEventTable;
-}
-
-function baseUrl(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}/fhir`;
 }
 
 function capabilityStatement(mode: 'embedded' | 'upstream'): CapabilityStatement {
@@ -87,22 +62,6 @@ function capabilityStatement(mode: 'embedded' | 'upstream'): CapabilityStatement
   };
 }
 
-/** Decoded path segments after `/fhir` (the router matched the decoded first segment). */
-function segmentsOf(url: string): string[] {
-  const segments = canonicalSegments(url);
-  if (segments === null) throw new FhirInputError('the URL has an invalid percent-encoding');
-  return segments.slice(1);
-}
-
-function queryOf(req: FastifyRequest): Query {
-  const i = req.url.indexOf('?');
-  return queryFromSearchParams(new URLSearchParams(i >= 0 ? req.url.slice(i + 1) : ''));
-}
-
-function singleHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function sendResource(reply: FastifyReply, status: number, resource: Resource, base: string): FastifyReply {
   const versionId = resource.meta?.versionId;
   if (versionId) reply.header('etag', `W/"${versionId}"`);
@@ -113,8 +72,7 @@ function sendResource(reply: FastifyReply, status: number, resource: Resource, b
   return reply.code(status).type(FHIR_JSON_CONTENT_TYPE).send(resource);
 }
 
-function shapeSearchBundle(bundle: Bundle, req: FastifyRequest, resourceType: string, query: Query): Bundle {
-  const base = baseUrl(req);
+function shapeSearchBundle(bundle: Bundle, base: string, resourceType: string, query: Query): Bundle {
   const entry = (bundle.entry ?? []).map((e) => ({
     ...(e.resource?.id ? { fullUrl: `${base}/${e.resource.resourceType}/${e.resource.id}` } : {}),
     ...e,
@@ -133,94 +91,20 @@ function shapeSearchBundle(bundle: Bundle, req: FastifyRequest, resourceType: st
   return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link, ...(entry.length ? { entry } : {}) };
 }
 
-export async function registerFhirRoutes(app: FastifyInstance, deps: FhirRouteDeps): Promise<void> {
-  await app.register(
-    async (f) => {
-      f.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-        done(null, queryFromSearchParams(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-      });
-
-      const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-        try {
-          return await handleFhir(req, reply, deps);
-        } catch (err) {
-          if (err instanceof FhirInputError) {
-            req.auditDetail = err.auditDetail.slice(0, 120);
-            return sendOutcome(reply, err.status, err.code, err.message);
-          }
-          throw err;
-        }
-      };
-      f.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '', handler });
-      f.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', handler });
-    },
-    { prefix: '/fhir' },
-  );
+/** The forward step for the embedded store. */
+export function embeddedForwarder(deps: FhirRouteDeps): FhirForwarder {
+  return { mode: 'embedded', forward: (req, reply, prepared) => forwardToStore(req, reply, prepared, deps) };
 }
 
-async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRouteDeps): Promise<FastifyReply> {
-  const interaction = classify(req.method, segmentsOf(req.url));
-  const base = baseUrl(req);
-  let query = queryOf(req);
-  let body: unknown = req.body;
-
-  switch (interaction.kind) {
-    case 'capabilities':
-      return reply.type(FHIR_JSON_CONTENT_TYPE).send(capabilityStatement(deps.backend.mode));
-    case 'search-system':
-      throw new FhirInputError('system-wide search is not supported: search one resource type, e.g. /fhir/Patient?name=…', 400, 'not-supported');
-    case 'search':
-      if (interaction.viaPost) {
-        query = { ...query, ...((body && typeof body === 'object' ? body : {}) as Query) };
-        body = undefined;
-      }
-      query = validateSearch(interaction.resourceType, query);
-      break;
-    case 'create':
-    case 'conditional-update':
-      validateResourceBody(body, interaction.resourceType);
-      if (interaction.kind === 'conditional-update') query = validateSearch(interaction.resourceType, query);
-      break;
-    case 'update':
-      validateResourceBody(body, interaction.resourceType, interaction.id);
-      break;
-    case 'batch':
-      validateBundle(body);
-      break;
-    case 'read':
-    case 'history':
-    case 'vread':
-      break;
-  }
-
+async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared: PreparedFhirRequest, deps: FhirRouteDeps): Promise<FastifyReply> {
+  const { interaction, query, base } = prepared;
+  if (interaction.kind === 'capabilities') return reply.type(FHIR_JSON_CONTENT_TYPE).send(capabilityStatement(deps.backend.mode));
   if (deps.auditEvents && 'resourceType' in interaction && interaction.resourceType === 'AuditEvent' && !isWrite(interaction)) {
-    return answerAuditEvent(req, reply, deps.auditEvents, interaction, query);
+    return answerAuditEvent(req, reply, deps.auditEvents, interaction, query, base);
   }
-
-  if (isWrite(interaction)) {
-    const verdict = await deps.consent.checkWrite(body);
-    if (!verdict.ok) {
-      req.auditDetail = verdict.status === 403 ? 'consent denies digital-twin' : 'twin-output rules';
-      if (verdict.patientId) req.auditPatientId = verdict.patientId;
-      return sendOutcome(reply, verdict.status, verdict.status === 403 ? 'forbidden' : 'business-rule', verdict.message);
-    }
-  }
-
-  const path = interaction.kind === 'batch' ? '' : segmentsOf(req.url).map(encodeURIComponent).join('/');
-  const url = interaction.kind === 'search' ? `${interaction.resourceType}?${queryToString(query)}` : path + (Object.keys(query).length ? `?${queryToString(query)}` : '');
   const headers: Record<string, string> = {};
-  const ifNoneExist = singleHeader(req.headers['if-none-exist']);
-  if (ifNoneExist) {
-    if (interaction.kind !== 'create') throw new FhirInputError('If-None-Exist applies to create (POST /fhir/{type}) only');
-    validateSearch(interaction.resourceType, queryFromSearchParams(new URLSearchParams(ifNoneExist)));
-    headers['if-none-exist'] = ifNoneExist;
-  }
-  const ifMatch = singleHeader(req.headers['if-match']);
-  if (ifMatch) headers['if-match'] = ifMatch;
-
-  // A POST _search reaches the backend as the equivalent GET: the query was merged and validated above.
-  const method = (interaction.kind === 'search' ? 'GET' : req.method.toUpperCase()) as HttpMethod;
-  const result = await deps.backend.handle({ method, url, body, headers });
+  for (const name of ['if-none-exist', 'if-match'] as const) if (prepared.headers[name] !== undefined) headers[name] = prepared.headers[name];
+  const result = await deps.backend.handle({ method: prepared.method as HttpMethod, url: prepared.url, body: prepared.body, headers });
   if (result.status >= 400 || !result.resource) {
     const outcome = withDiagnostics(result.outcome.issue?.length ? result.outcome : (operationOutcome('processing', 'the request failed') as OperationOutcome));
     // The store's own text can quote request values (medplum: "Invalid format for date search
@@ -230,7 +114,7 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
   }
   const resource = result.resource;
   if (interaction.kind === 'search') {
-    return reply.type(FHIR_JSON_CONTENT_TYPE).send(shapeSearchBundle(resource as Bundle, req, interaction.resourceType, query));
+    return reply.type(FHIR_JSON_CONTENT_TYPE).send(shapeSearchBundle(resource as Bundle, base, interaction.resourceType, query));
   }
   if (resource.resourceType !== 'Bundle' && resource.id) {
     req.auditEntities = [`${resource.resourceType}/${resource.id}`];
@@ -238,7 +122,7 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
     if (pid) req.auditPatientId = pid;
   } else if (interaction.kind === 'batch') {
     // Attributed to every patient its entries touch, and named by what it did (server/audit/record.ts).
-    const facts = bundleAuditFacts(body, resource);
+    const facts = bundleAuditFacts(prepared.body, resource);
     req.auditEntities = facts.entities;
     if (facts.patientIds[0]) req.auditPatientId = facts.patientIds[0];
     req.auditAction = facts.action;
@@ -248,8 +132,7 @@ async function handleFhir(req: FastifyRequest, reply: FastifyReply, deps: FhirRo
 }
 
 /** AuditEvent read/search from the audit table (writes never get here: the role matrix refuses them). */
-function answerAuditEvent(req: FastifyRequest, reply: FastifyReply, table: AuditEventTable, interaction: Interaction, query: Query): FastifyReply {
-  const base = baseUrl(req);
+function answerAuditEvent(req: FastifyRequest, reply: FastifyReply, table: AuditEventTable, interaction: Interaction, query: Query, base: string): FastifyReply {
   switch (interaction.kind) {
     case 'search': {
       let result;
@@ -260,7 +143,7 @@ function answerAuditEvent(req: FastifyRequest, reply: FastifyReply, table: Audit
         throw err;
       }
       const bundle: Bundle = { resourceType: 'Bundle', type: 'searchset', total: result.total, entry: result.events.map((resource) => ({ resource })) };
-      return reply.type(FHIR_JSON_CONTENT_TYPE).send(shapeSearchBundle(bundle, req, 'AuditEvent', query));
+      return reply.type(FHIR_JSON_CONTENT_TYPE).send(shapeSearchBundle(bundle, base, 'AuditEvent', query));
     }
     case 'read':
     case 'vread':

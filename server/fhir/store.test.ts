@@ -175,3 +175,99 @@ describe('embedded FHIR store writes', () => {
     expect(await store.read('Observation', 'demo-as-72f-height')).toBeDefined();
   });
 });
+
+describe('embedded FHIR store paging and refusals', () => {
+  const obs = (id: string, day: number): Observation => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] },
+    subject: { reference: 'Patient/paging-p' },
+    effectiveDateTime: `2026-03-${String(day).padStart(2, '0')}T08:00:00Z`,
+  });
+
+  it('pages by _cursor without repeating or skipping a resource while others are written between pages', async () => {
+    await store.putAll(Array.from({ length: 12 }, (_, i) => obs(`paging-${i}`, 1 + i)));
+    const seen: string[] = [];
+    let url: string | undefined = 'Observation?patient=Patient/paging-p&_sort=-date&_count=5';
+    let pages = 0;
+    while (url) {
+      const res = await store.handle({ method: 'GET', url });
+      expect(res.status).toBe(200);
+      const bundle = res.resource as Bundle;
+      seen.push(...(bundle.entry ?? []).map((e) => e.resource?.id as string));
+      // A newer result (it sorts first) and a change of an unseen one land between the pages.
+      await store.putAll([obs(`paging-new-${pages}`, 28)]);
+      url = bundle.link?.find((l) => l.relation === 'next')?.url;
+      pages++;
+    }
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `paging-${11 - i}`));
+    expect(pages).toBe(3);
+  });
+
+  it('refuses a cursor of another search, unsupported modifiers and composite parameters with a 400 naming them', async () => {
+    await store.putAll([obs('cursor-a', 1), obs('cursor-b', 2), obs('cursor-c', 3)].map((o) => ({ ...o, subject: { reference: 'Patient/cursor-p' } })));
+    const first = await store.handle({ method: 'GET', url: 'Observation?patient=Patient/cursor-p&_sort=-date&_count=2' });
+    const next = (first.resource as Bundle).link?.find((l) => l.relation === 'next')?.url as string;
+    const cursor = new URL(`http://x/${next}`).searchParams.get('_cursor') as string;
+    const wrong = await store.handle({ method: 'GET', url: `Observation?patient=Patient/cursor-p&_sort=date&_count=2&_cursor=${cursor}` });
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(wrong.outcome)).toMatch(/different search/);
+    const text = await store.handle({ method: 'GET', url: 'Observation?code:text=heart' });
+    expect([text.status, JSON.stringify(text.outcome)]).toEqual([400, expect.stringMatching(/modifier :text on code is not supported/)]);
+    const composite = await store.handle({ method: 'GET', url: 'Observation?code-value-quantity=http://loinc.org|8867-4$gt60' });
+    expect([composite.status, JSON.stringify(composite.outcome)]).toEqual([400, expect.stringMatching(/code-value-quantity.*not supported/)]);
+    const sort = await store.handle({ method: 'GET', url: 'Observation?_sort=nonsense' });
+    expect([sort.status, JSON.stringify(sort.outcome)]).toEqual([400, expect.stringMatching(/cannot sort Observation by .*nonsense/)]);
+  });
+
+  it('reads a type modifier on a reference (subject:Patient=id) as Patient/id, and a bare id as any type', async () => {
+    await store.putAll([obs('typed-a', 1), obs('typed-b', 2)].map((o) => ({ ...o, subject: { reference: 'Patient/typed-p' } })));
+    const typed = await store.search('Observation', { 'subject:Patient': 'typed-p', _count: '100' });
+    expect(typed.map((o) => o.id).sort()).toEqual(['typed-a', 'typed-b']);
+    const bare = await store.search('Observation', { subject: 'typed-p', _count: '100' });
+    expect(bare.map((o) => o.id).sort()).toEqual(['typed-a', 'typed-b']);
+    expect(await store.search('Observation', { 'subject:Group': 'typed-p' })).toEqual([]);
+  });
+});
+
+describe('embedded FHIR store migration from the previous version (fhir_versions only)', () => {
+  it('builds the index once at the first open, loses nothing, and opens without rebuilding after', async () => {
+    const oldDir = mkdtempSync(join(tmpdir(), 'fhir-store-old-'));
+    try {
+      // The previous store wrote only fhir_versions (and kept its index in memory).
+      const old = openDatabase(oldDir);
+      const insert = old.prepare('INSERT INTO fhir_versions (resource_type, id, version_id, last_updated, json) VALUES (?, ?, ?, ?, ?)');
+      const versions: Resource[] = [
+        { resourceType: 'Patient', id: 'mig-p', meta: { versionId: '1', lastUpdated: '2025-01-01T00:00:00.000Z' }, name: [{ family: 'Hale' }], gender: 'female' },
+        { resourceType: 'Observation', id: 'mig-o', meta: { versionId: '1', lastUpdated: '2025-01-01T00:00:00.001Z' }, status: 'preliminary', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: 'Patient/mig-p' }, effectiveDateTime: '2025-01-01T00:00:00Z' } as Observation,
+        { resourceType: 'Observation', id: 'mig-o', meta: { versionId: '2', lastUpdated: '2025-01-02T00:00:00.000Z' }, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, subject: { reference: 'Patient/mig-p' }, effectiveDateTime: '2025-01-01T00:00:00Z' } as Observation,
+      ];
+      for (const v of versions) insert.run(v.resourceType, v.id as string, v.meta?.versionId as string, v.meta?.lastUpdated as string, JSON.stringify(v));
+      old.close();
+
+      const db1 = openDatabase(oldDir);
+      const first = await FhirStore.open(db1);
+      expect(first.indexedAtOpen).toBe(2);
+      expect((await first.search<Observation>('Observation', { patient: 'Patient/mig-p', status: 'final' })).map((o) => o.meta?.versionId)).toEqual(['2']);
+      expect(await first.search('Observation', { status: 'preliminary' })).toEqual([]);
+      expect((await first.repo.readHistory('Observation', 'mig-o')).entry?.map((e) => e.resource?.meta?.versionId)).toEqual(['2', '1']);
+      // The next write continues the version numbers and the lastUpdated clock.
+      const next = await first.handle({ method: 'PUT', url: 'Observation/mig-o', body: { ...versions[2], status: 'amended' } });
+      expect((next.resource as Observation).meta?.versionId).toBe('3');
+      expect(Date.parse((next.resource as Observation).meta?.lastUpdated as string)).toBeGreaterThan(Date.parse('2025-01-02T00:00:00.000Z'));
+      first.close();
+      db1.close();
+
+      const db2 = openDatabase(oldDir);
+      const second = await FhirStore.open(db2);
+      expect(second.indexedAtOpen).toBe(0);
+      expect((await second.search('Patient', { name: 'hal' })).map((p) => p.id)).toEqual(['mig-p']);
+      expect((db2.prepare('SELECT COUNT(*) FROM fhir_versions').pluck().get() as number)).toBe(4);
+      second.close();
+      db2.close();
+    } finally {
+      rmSync(oldDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
-// The embedded FHIR R4 store: medplum's FhirRouter over a DurableRepository.
-// Reads run concurrently against the memory index. Writes are serialised and each request is
-// one SQLite transaction: committed when the request succeeded, rolled back (and its memory
-// writes undone) when it failed, so a transaction bundle is all-or-nothing.
+// The embedded FHIR R4 store: medplum's FhirRouter over a DurableRepository (SQLite, indexed
+// search). Reads run against committed data on their own connection. Writes are serialised and
+// each request is one SQLite transaction: committed when the request succeeded, rolled back when
+// it failed, so a transaction bundle is all-or-nothing.
 import { getStatus, isOk, normalizeOperationOutcome, parseSearchRequest, type WithId } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirResponse, type HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource, ResourceType } from '@medplum/fhirtypes';
@@ -10,6 +10,7 @@ import type { Db } from '../storage/database';
 import { writeQueueOf } from '../storage/write-queue';
 import { loadFhirDefinitions } from './definitions';
 import { DurableRepository, type ResourceWrite } from './durable-repository';
+import { normaliseSearchQuery, type RawQuery } from './search/query';
 
 export type { ResourceWrite } from './durable-repository';
 export type WriteListener = (write: ResourceWrite) => void;
@@ -37,13 +38,21 @@ export class FhirStore {
   private constructor(
     private readonly db: Db,
     readonly repo: DurableRepository,
+    /** Resources whose search index was built at open (a migration or a new parameter set); 0 normally. */
+    readonly indexedAtOpen: number,
   ) {}
 
   static async open(db: Db): Promise<FhirStore> {
     loadFhirDefinitions();
     const repo = new DurableRepository(db);
-    repo.loadFromDatabase();
-    return new FhirStore(db, repo);
+    let indexed: number;
+    try {
+      indexed = repo.open();
+    } catch (err) {
+      repo.close();
+      throw err;
+    }
+    return new FhirStore(db, repo, indexed);
   }
 
   /** Subscribes to committed creates/updates. Returns an unsubscribe function. */
@@ -54,9 +63,15 @@ export class FhirStore {
 
   /** Runs one FHIR REST interaction. Never throws for bad input: errors come back as OperationOutcome. */
   async handle(req: StoreRequest): Promise<StoreResponse> {
+    let url = req.url;
+    try {
+      url = normaliseSearchUrl(req.method, url);
+    } catch (err) {
+      return toStoreResponse([normalizeOperationOutcome(err)]);
+    }
     const fhirReq: FhirRequest = {
       method: req.method,
-      url: req.url,
+      url,
       pathname: '',
       body: req.body,
       params: {},
@@ -71,7 +86,7 @@ export class FhirStore {
 
   /**
    * Runs `fn` as one serialised SQLite transaction. `keep` decides from the result whether to
-   * commit; a throw or `keep() === false` rolls back and undoes the memory writes.
+   * commit; a throw or `keep() === false` rolls back.
    * Listeners hear about the writes only after the commit reached the disk.
    */
   runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
@@ -87,7 +102,7 @@ export class FhirStore {
       this.db.exec('BEGIN IMMEDIATE');
       let result: T;
       try {
-        result = await fn();
+        result = await this.repo.inWrite(fn);
         if (!keep(result)) {
           await this.rollback();
           return result;
@@ -129,7 +144,7 @@ export class FhirStore {
   }
 
   async search<T extends Resource>(resourceType: T['resourceType'], query: Record<string, string | string[]>): Promise<WithId<T>[]> {
-    const bundle = (await this.repo.search(parseSearchRequest(resourceType as ResourceType, query))) as Bundle<WithId<T>>;
+    const bundle = (await this.repo.search(parseSearchRequest(resourceType as ResourceType, normaliseSearchQuery(resourceType, query)))) as Bundle<WithId<T>>;
     return (bundle.entry ?? []).flatMap((e) => (e.resource ? [e.resource] : []));
   }
 
@@ -155,7 +170,25 @@ export class FhirStore {
 
   close(): void {
     this.listeners.clear();
+    this.repo.close();
   }
+}
+
+/** `Type?query` (a type search by GET) with its query normalised for the parser (search/query.ts). */
+function normaliseSearchUrl(method: HttpMethod, url: string): string {
+  const m = /^([A-Za-z]+)\?(.*)$/s.exec(url);
+  if (method !== 'GET' || !m) return url;
+  const [, type, queryText] = m as unknown as [string, string, string];
+  const params = new URLSearchParams(queryText);
+  const raw: RawQuery = {};
+  for (const key of new Set(params.keys())) {
+    const all = params.getAll(key);
+    raw[key] = all.length === 1 ? (all[0] as string) : all;
+  }
+  const normalised = normaliseSearchQuery(type, raw);
+  const out = new URLSearchParams();
+  for (const [k, v] of Object.entries(normalised)) for (const one of Array.isArray(v) ? v : [v]) out.append(k, one);
+  return `${type}?${out.toString()}`;
 }
 
 function isSearchByPost(req: StoreRequest): boolean {

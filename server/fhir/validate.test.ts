@@ -82,7 +82,7 @@ describe('body validation', () => {
         resourceType: 'Bundle',
         type: 'transaction',
         entry: [
-          { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation' } },
+          { request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final', code: { text: 'x' } } },
           { request: { method: 'GET', url: 'Patient?name=x' } },
         ],
       }),
@@ -90,6 +90,9 @@ describe('body validation', () => {
       { method: 'POST', resourceType: 'Observation' },
       { method: 'GET', resourceType: 'Patient' },
     ]);
+    // Entry resources are validated against R4 too (status and code are required).
+    const missing = inputError(() => validateBundle({ resourceType: 'Bundle', type: 'transaction', entry: [{ request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation' } }] }));
+    expect(missing.issues?.map((i) => i.expression)).toEqual(['Bundle.entry[0].resource.status', 'Bundle.entry[0].resource.code']);
   });
 });
 

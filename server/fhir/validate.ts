@@ -1,12 +1,22 @@
 // Pure request validation for the FHIR REST surface: every problem becomes a 4xx with a message
 // naming it, before anything reaches the store. Needs loadFhirDefinitions() for search params.
-import { getSearchParameter, isResourceType, parseSearchRequest } from '@medplum/core';
-import type { ResourceType } from '@medplum/fhirtypes';
+import { getSearchParameter, isResourceType, parseSearchRequest, validateResource } from '@medplum/core';
+import type { Resource, ResourceType } from '@medplum/fhirtypes';
+import { requiredBindingIssues } from './bindings';
 import { FHIR_ID_PATTERN, RESOURCE_TYPE_PATTERN } from './references';
 
 export const MAX_COUNT = 1000;
 export const DEFAULT_COUNT = 100;
-export const MAX_BUNDLE_ENTRIES = 1000;
+/** Entries in one batch/transaction Bundle. */
+export const MAX_BUNDLE_ENTRIES = 500;
+/** `_count` of a search inside a batch (page the rest with ordinary searches). */
+export const MAX_BATCH_ENTRY_COUNT = 100;
+/**
+ * Resources one batch may return in all: every search entry counts its `_count` (default
+ * DEFAULT_COUNT), every other entry one. Issue 10: 200 × `GET Observation?_count=1000` in a 13 KB
+ * batch produced 132 MB and 1.15 GB RSS.
+ */
+export const MAX_BATCH_RESULTS = 1000;
 
 /**
  * A 4xx naming the problem. `message` goes to the client and may quote what it sent; the audit
@@ -18,13 +28,60 @@ export class FhirInputError extends Error {
   readonly auditDetail: string;
   constructor(
     message: string,
-    readonly status: 400 | 404 | 405 | 409 | 412 | 422 = 400,
+    readonly status: 400 | 404 | 405 | 409 | 412 | 413 | 415 | 422 = 400,
     readonly code: 'invalid' | 'structure' | 'required' | 'value' | 'not-supported' | 'not-found' | 'too-costly' = 'invalid',
     auditDetail?: string,
+    /** One entry per problem, each naming its element (OperationOutcome.issue.expression). */
+    readonly issues?: readonly { expression: string; message: string; code: 'structure' | 'required' | 'value' | 'invalid' }[],
   ) {
     super(message);
     this.auditDetail = auditDetail ?? message;
   }
+}
+
+/** `Observation.status` inside a Bundle entry: `Bundle.entry[0].resource.status`. */
+function locate(at: string, resourceType: string, expression: string): string {
+  if (!at) return expression;
+  return expression === resourceType ? at : expression.startsWith(`${resourceType}.`) ? `${at}.${expression.slice(resourceType.length + 1)}` : `${at}.${expression}`;
+}
+
+/**
+ * Validates a resource against the FHIR R4 definitions: structure, cardinality (missing required
+ * elements), primitive formats (dates, numbers), unknown properties — medplum's validateResource —
+ * and the required code bindings (bindings.ts). Throws one FhirInputError listing every problem
+ * with its element. `at` prefixes the element paths for Bundle entries.
+ */
+export function validateAgainstDefinitions(resource: Resource, at = ''): void {
+  const issues: { expression: string; message: string; code: 'structure' | 'required' | 'value' | 'invalid' }[] = [];
+  let structural: { expression?: string[]; details?: { text?: string }; diagnostics?: string; code?: string }[] = [];
+  try {
+    structural = validateResource(resource);
+  } catch (err) {
+    // medplum throws an OperationOutcomeError carrying the issues.
+    const outcome = (err as { outcome?: { issue?: typeof structural } }).outcome;
+    if (!outcome?.issue) throw err;
+    structural = outcome.issue;
+  }
+  for (const issue of structural) {
+    if ((issue as { severity?: string }).severity && (issue as { severity?: string }).severity !== 'error') continue;
+    const expression = locate(at, resource.resourceType, issue.expression?.[0] ?? resource.resourceType);
+    const text = issue.details?.text ?? issue.diagnostics ?? 'invalid';
+    issues.push({ expression, message: `${expression}: ${text}`, code: /missing required/i.test(text) ? 'required' : 'structure' });
+  }
+  for (const b of requiredBindingIssues(resource)) {
+    const expression = locate(at, resource.resourceType, b.expression);
+    issues.push({ expression, message: expression + b.message.slice(b.expression.length), code: 'value' });
+  }
+  if (issues.length === 0) return;
+  const shown = issues.slice(0, 20);
+  throw new FhirInputError(
+    `the ${resource.resourceType} is not valid FHIR R4: ${shown.map((i) => i.message).join('; ')}`.slice(0, 2000),
+    400,
+    shown[0]!.code,
+    // Element names only: the messages can quote values the client sent.
+    `invalid ${resource.resourceType}: ${[...new Set(shown.map((i) => i.expression))].join(', ')}`.slice(0, 120),
+    shown,
+  );
 }
 
 export type Interaction =
@@ -148,8 +205,8 @@ function single(value: string | string[] | undefined, name: string): string | un
   return value;
 }
 
-/** Checks a resource body for create/update. */
-export function validateResourceBody(body: unknown, expectedType: string, expectedId?: string): void {
+/** Checks a resource body for create/update: its type and id against the URL, then against the R4 definitions. */
+export function validateResourceBody(body: unknown, expectedType: string, expectedId?: string, at = ''): void {
   if (body === undefined || body === null || body === '') throw new FhirInputError('request body is empty: send a FHIR resource as JSON', 400, 'required');
   if (typeof body !== 'object' || Array.isArray(body)) throw new FhirInputError('request body must be a JSON object (a FHIR resource)', 400, 'structure');
   const r = body as { resourceType?: unknown; id?: unknown };
@@ -161,6 +218,7 @@ export function validateResourceBody(body: unknown, expectedType: string, expect
   } else if (r.id !== undefined && (typeof r.id !== 'string' || !FHIR_ID_PATTERN.test(r.id))) {
     throw new FhirInputError('resource id must be 1–64 of A-Z a-z 0-9 - .');
   }
+  if (expectedType !== 'Bundle') validateAgainstDefinitions(body as Resource, at);
 }
 
 export interface BundleEntrySummary {
@@ -177,6 +235,7 @@ export function validateBundle(body: unknown): BundleEntrySummary[] {
   }
   if (!Array.isArray(bundle.entry) || bundle.entry.length === 0) throw new FhirInputError('the Bundle has no entries', 400, 'required');
   if (bundle.entry.length > MAX_BUNDLE_ENTRIES) throw new FhirInputError(`a Bundle may hold at most ${MAX_BUNDLE_ENTRIES} entries`, 400, 'too-costly');
+  let expected = 0;
   return bundle.entry.map((raw: unknown, i: number) => {
     const e = raw as { request?: { method?: unknown; url?: unknown }; resource?: unknown } | null;
     const method = e?.request?.method;
@@ -200,18 +259,33 @@ export function validateBundle(body: unknown): BundleEntrySummary[] {
     switch (interaction.kind) {
       case 'create':
       case 'conditional-update':
-        validateResourceBody(e?.resource, interaction.resourceType, undefined);
+        validateResourceBody(e?.resource, interaction.resourceType, undefined, `Bundle.entry[${i}].resource`);
         break;
       case 'update':
-        validateResourceBody(e?.resource, interaction.resourceType, interaction.id);
+        validateResourceBody(e?.resource, interaction.resourceType, interaction.id, `Bundle.entry[${i}].resource`);
         break;
       case 'search': {
         const q = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
-        validateSearch(interaction.resourceType, queryFromSearchParams(new URLSearchParams(q)));
+        const normalised = validateSearch(interaction.resourceType, queryFromSearchParams(new URLSearchParams(q)));
+        const count = Number(single(normalised._count, '_count') ?? 0);
+        if (count > MAX_BATCH_ENTRY_COUNT) {
+          throw new FhirInputError(`Bundle.entry[${i}]: _count in a batch must be at most ${MAX_BATCH_ENTRY_COUNT}; page larger results with ordinary searches`, 400, 'too-costly');
+        }
+        expected += single(normalised._summary, '_summary') === 'count' ? 0 : count;
+        // The defaulted, capped query is what the store runs (paging enforced inside batches too).
+        (e as { request: { url: string } }).request.url = `${path}?${queryToString(normalised)}`;
         break;
       }
       default:
+        expected += 1;
         break;
+    }
+    if (expected > MAX_BATCH_RESULTS) {
+      throw new FhirInputError(
+        `the Bundle could return more than ${MAX_BATCH_RESULTS} resources (up to entry ${i}): lower _count or split it into several requests`,
+        400,
+        'too-costly',
+      );
     }
     return { method: method.toUpperCase(), resourceType };
   });

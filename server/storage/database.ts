@@ -3,7 +3,7 @@
 // and power loss of the process). A file that is not a healthy SQLite database is refused,
 // never rewritten.
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type Db = Database.Database;
@@ -44,6 +44,17 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 `;
 
+/**
+ * The database and its WAL/shared-memory files hold PHI: readable and writable by the server's
+ * user only (0600), whatever the umask made them. (main.ts also sets umask 077 for everything
+ * else written under the data directory.)
+ */
+function restrictToOwner(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(f)) chmodSync(f, 0o600);
+  }
+}
+
 /** Opens (creating when absent) the store database in `dataDir`. Throws StoreError with a clear message. */
 export function openDatabase(dataDir: string): Db {
   const file = join(dataDir, DB_FILE_NAME);
@@ -62,6 +73,7 @@ export function openDatabase(dataDir: string): Db {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    restrictToOwner(file);
     return db;
   } catch (err) {
     try {

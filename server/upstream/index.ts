@@ -17,20 +17,19 @@ import type { AuditEventStore } from '../audit/trail';
 import type { ServerConfig } from '../config';
 import type { ConsentSource } from '../consent/service';
 import { PatientEventHub } from '../events/hub';
-import type { FhirBackend } from '../fhir/routes';
-import type { StoreRequest, StoreResponse } from '../fhir/store';
-import { operationOutcome } from '../http/operation-outcome';
-import { UpstreamFhirClient, readAll } from './client';
+import type { FhirForwarder } from '../fhir/pipeline';
+import type { FhirBackendHealth } from '../fhir/routes';
+import { UpstreamFhirClient } from './client';
 import { credentialsFor } from './credentials';
 import { upstreamConsentSource } from './consent-source';
 import { UpstreamError } from './errors';
 import { UpstreamEventBackfill, UpstreamEventPoller } from './live-events';
-import { registerUpstreamFhir as registerRoute } from './route';
+import { upstreamForwarder } from './route';
 
 export interface UpstreamFhir {
   client: UpstreamFhirClient;
-  /** For /healthz and for in-process callers; /fhir itself uses the streaming route. */
-  backend: FhirBackend;
+  /** For /healthz. */
+  backend: FhirBackendHealth;
   consentSource: ConsentSource;
   auditEventStore: AuditEventStore;
   hub: PatientEventHub;
@@ -52,9 +51,8 @@ export function createUpstreamFhir(config: ServerConfig, options: UpstreamOption
   const hub = new PatientEventHub({ floorSeq: Date.now(), backfill: new UpstreamEventBackfill(client), ringIsComplete: false });
   const poller = new UpstreamEventPoller(client, hub, { intervalMs: options.pollIntervalMs ?? config.fhirUpstreamPollMs });
 
-  const backend: FhirBackend = {
+  const backend: FhirBackendHealth = {
     mode: 'upstream',
-    handle: (req) => bufferedRequest(client, req),
     health: async () => {
       const h = await client.probe();
       return h.status === 'ok'
@@ -100,34 +98,15 @@ export function createUpstreamFhir(config: ServerConfig, options: UpstreamOption
   };
 }
 
-/** Registers the streaming /fhir route for upstream mode and starts the live-event poller. */
-export async function registerUpstreamFhir(app: FastifyInstance, upstream: UpstreamFhir): Promise<void> {
-  await registerRoute(app, { client: upstream.client, consent: app.twin.consent, hub: upstream.hub });
+/** The /fhir forward step for upstream mode (the pipeline itself is registered by app.ts). */
+export function upstreamFhirForwarder(upstream: UpstreamFhir): FhirForwarder {
+  return upstreamForwarder({ client: upstream.client, hub: upstream.hub });
+}
+
+/** Starts the live-event poller and stops the upstream parts with the app. */
+export function startUpstream(app: FastifyInstance, upstream: UpstreamFhir): void {
   upstream.poller.start();
   app.addHook('onClose', async () => {
     await upstream.close();
   });
-}
-
-async function bufferedRequest(client: UpstreamFhirClient, req: StoreRequest): Promise<StoreResponse> {
-  try {
-    const headers: Record<string, string> = { accept: 'application/fhir+json' };
-    for (const [k, v] of Object.entries(req.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-    if (req.body !== undefined) headers['content-type'] = 'application/fhir+json';
-    const res = await client.request({ method: req.method, path: req.url, headers, ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}) });
-    const text = await readAll(res.body, 64 * 1024 * 1024);
-    const parsed = text ? (JSON.parse(text) as { resourceType?: string }) : undefined;
-    if (res.status >= 400) {
-      const outcome = parsed?.resourceType === 'OperationOutcome' ? parsed : operationOutcome('processing', `the FHIR server answered HTTP ${res.status}`);
-      return { status: res.status >= 500 ? 502 : res.status, outcome: outcome as StoreResponse['outcome'] };
-    }
-    return {
-      status: res.status,
-      outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] },
-      ...(parsed ? { resource: parsed as StoreResponse['resource'] & object } : {}),
-    };
-  } catch (err) {
-    const e = err instanceof UpstreamError ? err : new UpstreamError(502, 'invalid', 'the FHIR server answered with something that is not JSON');
-    return { status: e.status, outcome: operationOutcome(e.code, e.message) as StoreResponse['outcome'] };
-  }
 }

@@ -1,180 +1,57 @@
-// Upstream mode of /fhir: the same validation and consent rules as the embedded store (reusing
-// server/fhir/validate.ts and the ConsentService), then the request goes to the FHIR upstream and
-// its answer streams back with the upstream's base URL rewritten to the proxy's own /fhir base.
-// Sign-in, roles and audit are applied around this route by the app's hooks, exactly as for the
-// embedded store; this route fills req.audit* with what it learns (created ids, patient).
+// Upstream mode of /fhir: the forward step of the one FHIR pipeline (fhir/pipeline.ts: the same
+// classification, validation, consent and audit intent as the embedded store), then the request
+// goes to the FHIR upstream and its answer streams back with the upstream's base URL rewritten to
+// the proxy's own public /fhir base. This forwarder fills req.audit* with what it learns
+// (created ids, patient) for the completion audit record.
 import type { Resource } from '@medplum/fhirtypes';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pipeline } from 'node:stream';
-import type { ConsentService } from '../consent/service';
 import type { ResourceEvent } from '../../core/contracts';
+import type { FhirForwarder, PreparedFhirRequest } from '../fhir/pipeline';
 import { patientIdOfResource } from '../fhir/references';
-import {
-  FhirInputError,
-  classify,
-  isWrite,
-  queryFromSearchParams,
-  queryToString,
-  validateBundle,
-  validateResourceBody,
-  validateSearch,
-  type Interaction,
-  type Query,
-} from '../fhir/validate';
+import { isWrite } from '../fhir/validate';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
 import type { PatientEventHub } from '../events/hub';
 import type { UpstreamFhirClient } from './client';
 import { readAll } from './client';
 import { UpstreamError } from './errors';
 import { baseRewrites, createBaseRewriteStream, rewriteChunk } from './rewrite';
-import { canonicalSegments } from '../http/paths';
 
 export interface UpstreamFhirDeps {
   client: UpstreamFhirClient;
-  /** Built over the upstream (upstreamConsentSource), so consent is read where the record lives. */
-  consent: ConsentService;
   /** Writes that pass through are announced at once (the poller would find them a few seconds later). */
   hub?: PatientEventHub;
 }
 
-/** Request headers a FHIR client may send that the upstream needs to see. */
-const FORWARDED_REQUEST_HEADERS = ['if-none-exist', 'if-match', 'if-none-match', 'if-modified-since', 'prefer'] as const;
 /** Response headers passed back. Length and encoding are not: the body is rewritten while streaming. */
 const FORWARDED_RESPONSE_HEADERS = ['etag', 'last-modified', 'location', 'content-location'] as const;
 /** Largest write response or error body the proxy buffers (they are single resources or small bundles). */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
-function proxyBase(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}/fhir`;
-}
-
-/** Decoded path segments after `/fhir` (the router matched the decoded first segment). */
-function segmentsOf(url: string): string[] {
-  const segments = canonicalSegments(url);
-  if (segments === null) throw new FhirInputError('the URL has an invalid percent-encoding');
-  return segments.slice(1);
-}
-
-function queryOf(req: FastifyRequest): Query {
-  const i = req.url.indexOf('?');
-  return queryFromSearchParams(new URLSearchParams(i >= 0 ? req.url.slice(i + 1) : ''));
-}
-
-/** Paging of servers that page with opaque tokens on the base URL (HAPI: `?_getpages=…`). */
-function isPagingContinuation(query: Query): boolean {
-  const keys = Object.keys(query);
-  return keys.includes('_getpages') && keys.every((k) => /^_(getpages|getpagesoffset|count|pretty|bundletype|format)$/.test(k));
-}
-
-function single(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
-export async function registerUpstreamFhir(app: FastifyInstance, deps: UpstreamFhirDeps): Promise<void> {
-  await app.register(
-    async (f) => {
-      // application/fhir+json is parsed app-wide (app.ts); form bodies are POST _search queries.
-      f.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-        done(null, queryFromSearchParams(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8'))));
-      });
-      const handler = async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-        try {
-          return await handleUpstream(req, reply, deps);
-        } catch (err) {
-          if (err instanceof FhirInputError) {
-            req.auditDetail = err.auditDetail.slice(0, 120);
-            return sendOutcome(reply, err.status, err.code, err.message);
-          }
-          if (err instanceof UpstreamError) {
-            req.auditDetail = `upstream: ${err.message}`.slice(0, 120);
-            return sendOutcome(reply, err.status, err.code, err.message);
-          }
-          throw err;
-        }
-      };
-      f.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '', handler });
-      f.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/*', handler });
+/** The forward step for an upstream FHIR server. */
+export function upstreamForwarder(deps: UpstreamFhirDeps): FhirForwarder {
+  return {
+    mode: 'upstream',
+    pagesOnBase: true,
+    forward: (req, reply, prepared) => forwardUpstream(req, reply, prepared, deps),
+    answerError: (req, reply, err) => {
+      if (!(err instanceof UpstreamError)) return null;
+      req.auditDetail = `upstream: ${err.message}`.slice(0, 120);
+      return sendOutcome(reply, err.status, err.code, err.message);
     },
-    { prefix: '/fhir' },
-  );
+  };
 }
 
-async function handleUpstream(req: FastifyRequest, reply: FastifyReply, deps: UpstreamFhirDeps): Promise<FastifyReply> {
-  const segments = segmentsOf(req.url);
-  let query = queryOf(req);
-  let interaction: Interaction;
-  if (req.method === 'GET' && segments.length === 0 && isPagingContinuation(query)) {
-    interaction = { kind: 'search-system' };
-  } else {
-    interaction = classify(req.method, segments);
-    if (interaction.kind === 'search-system') {
-      throw new FhirInputError('system-wide search is not supported: search one resource type, e.g. /fhir/Patient?name=…', 400, 'not-supported');
-    }
-  }
-  let body: unknown = req.body;
-  let method = req.method.toUpperCase();
-  let path = segments.map(encodeURIComponent).join('/');
-
-  switch (interaction.kind) {
-    case 'search':
-      if (interaction.viaPost) {
-        query = { ...query, ...((body && typeof body === 'object' ? body : {}) as Query) };
-        body = undefined;
-        // Forward as GET: the validated query is the whole request, and GET responses stream.
-        method = 'GET';
-        path = encodeURIComponent(interaction.resourceType);
-      }
-      query = validateSearch(interaction.resourceType, query);
-      break;
-    case 'create':
-    case 'conditional-update':
-      validateResourceBody(body, interaction.resourceType);
-      if (interaction.kind === 'conditional-update') query = validateSearch(interaction.resourceType, query);
-      break;
-    case 'update':
-      validateResourceBody(body, interaction.resourceType, interaction.id);
-      break;
-    case 'batch':
-      validateBundle(body);
-      break;
-    case 'capabilities':
-    case 'search-system':
-    case 'read':
-    case 'history':
-    case 'vread':
-      break;
-  }
-
-  const ifNoneExist = single(req.headers['if-none-exist']);
-  if (ifNoneExist) {
-    if (interaction.kind !== 'create') throw new FhirInputError('If-None-Exist applies to create (POST /fhir/{type}) only');
-    validateSearch(interaction.resourceType, queryFromSearchParams(new URLSearchParams(ifNoneExist)));
-  }
-
-  if (isWrite(interaction)) {
-    const verdict = await deps.consent.checkWrite(body);
-    if (!verdict.ok) {
-      req.auditDetail = verdict.status === 403 ? 'consent denies digital-twin' : 'twin-output rules';
-      if (verdict.patientId) req.auditPatientId = verdict.patientId;
-      return sendOutcome(reply, verdict.status, verdict.status === 403 ? 'forbidden' : 'processing', verdict.message);
-    }
-  }
-
-  const headers: Record<string, string> = { accept: 'application/fhir+json', 'x-request-id': String(req.id) };
-  for (const name of FORWARDED_REQUEST_HEADERS) {
-    const v = single(req.headers[name]);
-    if (v !== undefined) headers[name] = v;
-  }
+async function forwardUpstream(req: FastifyRequest, reply: FastifyReply, prepared: PreparedFhirRequest, deps: UpstreamFhirDeps): Promise<FastifyReply> {
+  const { interaction, method, body, base } = prepared;
+  const headers: Record<string, string> = { accept: 'application/fhir+json', 'x-request-id': String(req.id), ...prepared.headers };
   let payload: string | undefined;
   if (body !== undefined && method !== 'GET') {
     payload = JSON.stringify(body);
     headers['content-type'] = 'application/fhir+json';
   }
-  const qs = queryToString(query);
-  const upstreamPath = qs ? `${path}?${qs}` : path;
 
-  const res = await deps.client.request({ method, path: upstreamPath, headers, ...(payload !== undefined ? { body: payload } : {}) });
-  const base = proxyBase(req);
+  const res = await deps.client.request({ method, path: prepared.url, headers, ...(payload !== undefined ? { body: payload } : {}) });
   const rewrites = baseRewrites(deps.client.baseUrl, base);
   for (const name of FORWARDED_RESPONSE_HEADERS) {
     const v = res.headers[name];
@@ -213,8 +90,10 @@ async function handleUpstream(req: FastifyRequest, reply: FastifyReply, deps: Up
       req.auditDetail = 'upstream refused the proxy credentials';
       return sendOutcome(reply, 502, 'security', 'the FHIR server refused the proxy\'s credentials; check FHIR_UPSTREAM_TOKEN or the client-credentials settings');
     }
+    // A 4xx OperationOutcome explains the client's own mistake and passes through; a 5xx one can
+    // carry the upstream's internals (stack traces, SQL) and is replaced by our own text.
     const outcome =
-      parsed && typeof parsed === 'object' && (parsed as { resourceType?: unknown }).resourceType === 'OperationOutcome'
+      res.status < 500 && parsed && typeof parsed === 'object' && (parsed as { resourceType?: unknown }).resourceType === 'OperationOutcome'
         ? parsed
         : operationOutcome(res.status >= 500 ? 'transient' : 'processing', `the FHIR server answered HTTP ${res.status}`);
     req.auditDetail = `upstream HTTP ${res.status}`;

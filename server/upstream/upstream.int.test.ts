@@ -67,6 +67,8 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
         status: 'active',
         scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'treatment' }] },
         category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+        // R4 ppc-1: a Consent names a policy or policy rule (writes are validated against R4).
+        policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
         patient: { reference: `Patient/${PATIENT_NO_TWIN}` },
         provision: { type: 'permit', provision: [{ type: 'deny', action: [{ coding: [{ system: CONSENT_ACTION_SYSTEM, code: CONSENT_ACTION_DIGITAL_TWIN }] }] }] },
       }),
@@ -119,6 +121,42 @@ describe('upstream mode (proxy → second Twinscope process)', () => {
 
     // Without a session the proxy never reaches the upstream.
     expect((await fetch(`${proxy.url}/fhir/Observation?subject=Patient/${PATIENT}`)).status).toBe(401);
+  });
+
+  it('gives the same refusal, as the same OperationOutcome, in upstream and embedded mode (one pipeline, issue 10)', async () => {
+    const twin = (patient: string, withProvenance: boolean) => ({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:0f3c4d5e-0000-4000-8000-0000000000aa', resource: { ...observation(patient, 70), meta: { tag: [{ ...TWIN_OUTPUT_TAG }] } }, request: { method: 'POST', url: 'Observation' } },
+        ...(withProvenance
+          ? [{ resource: { resourceType: 'Provenance', target: [{ reference: 'urn:uuid:0f3c4d5e-0000-4000-8000-0000000000aa' }], recorded: '2026-01-01T00:00:00Z', agent: [{ who: { display: 'twin' } }] }, request: { method: 'POST', url: 'Provenance' } }]
+          : []),
+      ],
+    });
+    const cases: { name: string; path: string; method?: string; body?: unknown; contentType?: string }[] = [
+      { name: 'invalid status', path: '/fhir/Observation', body: { ...observation(PATIENT, 70), status: 'banana' } },
+      { name: 'missing code', path: '/fhir/Observation', body: { resourceType: 'Observation', status: 'final', subject: { reference: `Patient/${PATIENT}` } } },
+      { name: 'form-encoded write', path: '/fhir/Observation', body: 'resourceType=Observation', contentType: 'application/x-www-form-urlencoded' },
+      { name: 'consent', path: '/fhir', body: twin(PATIENT_NO_TWIN, true) },
+      { name: 'twin output without Provenance', path: '/fhir', body: twin(PATIENT, false) },
+      { name: 'unknown search parameter', path: '/fhir/Observation?nmae=x' },
+      { name: 'batch too costly', path: '/fhir', body: { resourceType: 'Bundle', type: 'batch', entry: Array.from({ length: 20 }, () => ({ request: { method: 'GET', url: 'Observation?_count=100' } })) } },
+      { name: 'delete', path: `/fhir/Observation/x1`, method: 'DELETE' },
+    ];
+    for (const c of cases) {
+      const send = (url: string, bearer: string) =>
+        fetch(url + c.path, {
+          method: c.method ?? (c.body !== undefined ? 'POST' : 'GET'),
+          headers: { authorization: `Bearer ${bearer}`, ...(c.body !== undefined ? { 'content-type': c.contentType ?? 'application/fhir+json' } : {}) },
+          ...(c.body !== undefined ? { body: typeof c.body === 'string' ? c.body : JSON.stringify(c.body) } : {}),
+        });
+      const viaProxy = await send(proxy.url, token);
+      const embedded = await send(upstream.url, upstreamToken);
+      expect(viaProxy.status, c.name).toBeGreaterThanOrEqual(400);
+      expect(viaProxy.status, c.name).toBe(embedded.status);
+      expect(await viaProxy.json(), c.name).toEqual(await embedded.json());
+    }
   });
 
   it('makes conditional create idempotent through the proxy (retry never duplicates)', async () => {

@@ -89,7 +89,7 @@ describe('PhysiologyPool (browser client)', () => {
     expect(created).toBe(3);
     deliveryDelayMs = 0;
     const steady = await p.simulateSteadyState(physiologyApi.resolveParameters({ preset: 'hfref' }));
-    expect(steady.metrics.ef).toBeGreaterThan(0.25);
+    expect(steady.metrics.ef).toBeGreaterThan(0.12); // decompensated HFrEF preset (issue 11): EF ≈ 0.17
     expect(steady.metrics.ef).toBeLessThan(0.35);
   });
 });

@@ -13,6 +13,7 @@ import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAle
 import { applySpreadFloor } from '../../core/domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../../core/vitals/fhir-vitals';
 import { explainRecalibration, type RecalibrationChange } from './recalibration';
+import { modelErrorVariance, recordInnovations, type InnovationHistory } from '../../core/vitals/modelError';
 
 /** Vitals the twin forecasts (model outputs observed at the bedside). */
 export const FORECAST_KEYS = ['hrBpm', 'sbpMmHg', 'dbpMmHg', 'mapMmHg'] as const;
@@ -63,6 +64,8 @@ export interface TwinState {
   steadyState: SteadyStateResult | undefined;
   /** What the latest recalibration changed compared with the twin it replaced (none after the first). */
   recalibration: RecalibrationChange | undefined;
+  /** Innovations since calibration, for the bands' model-error term (core/vitals/modelError.ts). */
+  innovations: InnovationHistory;
 }
 
 const initial = (patientId: string | undefined): TwinState => ({
@@ -83,6 +86,7 @@ const initial = (patientId: string | undefined): TwinState => ({
   live: [],
   steadyState: undefined,
   recalibration: undefined,
+  innovations: {},
 });
 
 export const twinStore = createStore<TwinState>(() => initial(undefined));
@@ -110,14 +114,15 @@ let forecastSeq = 0;
 /**
  * Forecast bands widened by each vital's measurement noise (observation-model.ts), so that they
  * can be compared with raw readings: "outside the 90 % band" then means outside what the model
- * and the device together make likely.
+ * and the device together make likely — plus the model error this patient's innovations show
+ * (core/vitals/modelError.ts; zero until enough live readings were assimilated).
  */
-async function issueForecast(compute: TwinCompute, e: TwinEnsemble, issuedAtMs: number): Promise<IssuedForecast> {
+async function issueForecast(compute: TwinCompute, e: TwinEnsemble, issuedAtMs: number, innovations: InnovationHistory = {}): Promise<IssuedForecast> {
   const keys = FORECAST_KEYS.filter((k) => e.outputKeys.includes(k));
   const observationSd: Record<string, number> = {};
   for (const k of keys) {
     const m = outputMean(e, k);
-    if (m !== undefined) observationSd[k] = noiseSd(k as OutputKey, m);
+    if (m !== undefined) observationSd[k] = Math.sqrt(noiseSd(k as OutputKey, m) ** 2 + modelErrorVariance(innovations, k));
   }
   forecastSeq++;
   const r = await compute.forecast(e, { horizonSec: FORECAST_HORIZON_SEC, stepSec: FORECAST_STEP_SEC, keys, observationSd, seed: 11 + forecastSeq });
@@ -169,6 +174,7 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
       assimilated: 0,
       notAssimilated: [],
       steadyState: undefined,
+      innovations: {},
     });
     const beat = await compute.simulateSteadyState(cal.mapParameters);
     if (twinStore.getState().calibration === cal) twinStore.setState({ steadyState: beat });
@@ -222,7 +228,8 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     // arrives late is still judged against a forecast made without it (forecastInForce).
     const latestMs = Math.max(...fresh.map((o) => o.timeMs ?? 0));
     const issuedAtMs = Math.max(latestMs > 0 ? latestMs : (opts.nowMs ?? Date.now()), s.forecast?.issuedAtMs ?? 0);
-    const forecast = await issueForecast(compute, ensemble, issuedAtMs);
+    const innovations = recordInnovations(s.innovations, r.innovations);
+    const forecast = await issueForecast(compute, ensemble, issuedAtMs, innovations);
     const now = twinStore.getState();
     if (now.patientId !== patientId || now.calibration !== s.calibration) return;
     // One store update per batch: the timeline redraws once per arrival, not per step.
@@ -234,7 +241,7 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
       if (seen === undefined) return [a];
       return a.count > seen ? [{ ...a, id: `${a.id}+${a.count}`, count: a.count - seen }] : [];
     });
-    twinStore.setState({ live, coverage, alerts: openAlerts, notAssimilated, ensemble, forecast, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
+    twinStore.setState({ live, coverage, alerts: openAlerts, notAssimilated, ensemble, forecast, innovations, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
   };
   const p = chain.then(run, run);
   chain = p.catch(() => undefined);

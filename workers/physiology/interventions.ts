@@ -5,10 +5,37 @@
 // nothing per call after construction.
 import { type DrugName, type Intervention, type InterventionSource } from '../../core/domain/physiology';
 import { type ModelContext } from './model';
-import { DRUGS, DrugState, emaxEffect, infusionMgPerSec } from './pkpd';
+import { DRUGS, DrugState, emaxEffect, infusionMgPerSec, type EffectTarget } from './pkpd';
 
-/** Longest sub-step for the diuresis integral (s): PK half-lives are ≥ 2 min. */
+/** Longest sub-step for the diuresis and fluid-exchange integrals (s): PK half-lives are ≥ 2 min. */
 const MAX_PK_SUBSTEP_SEC = 10;
+
+/**
+ * Transcapillary fluid exchange and renal elimination of infused fluid: Hahn's two-volume
+ * kinetics (Hahn RG. Volume kinetics for infusion fluids. Anesthesiology 2010;113:470–81;
+ * Understanding volume kinetics. Acta Anaesthesiol Scand 2020;64:570–8). The plasma (central
+ * volume Vc) exchanges with the interstitium (Vt) in proportion to the difference of their
+ * fractional dilutions, and the kidneys eliminate in proportion to plasma dilution above baseline.
+ * Values for a 75 kg adult, scaled with body weight (assumption):
+ * - Vc = 60% of blood volume (plasma; haematocrit ≈ 0.40); Vc + Vt = 10.7 L (Drobin D, Hahn RG.
+ *   Volume kinetics of Ringer's solution in hypovolemic volunteers. Anesthesiology 1999;90:81–91);
+ * - distribution clearance 120 mL/min and elimination clearance 50 mL/min: fitted once so that a
+ *   crystalloid infusion expands plasma by 50–60% of the infused volume while it runs and by 15–20%
+ *   30 min after it ends (Hahn 2020's summary of about 50 volunteer studies);
+ * - elimination stops when plasma is contracted (Drobin & Hahn 1999: elimination falls with
+ *   hypovolaemia, 133 → 34 mL/min after 900 mL bled);
+ * - refill of a plasma deficit from the interstitium at a third of the distribution clearance
+ *   (assumption: refill after haemorrhage brings protein-poor fluid and is slower than crystalloid
+ *   distribution; Lister J et al. Transcapillary refilling after hemorrhage in normal man. Ann Surg
+ *   1963;158:698–709 report refill continuing for hours).
+ */
+export const FLUID_KINETICS = {
+  plasmaFractionOfBloodVolume: 0.6,
+  interstitialLPerKg: (10.7 - 3.0) / 75,
+  distributionClearanceMlPerMinPerKg: 120 / 75,
+  refillClearanceMlPerMinPerKg: 40 / 75,
+  eliminationClearanceMlPerMinPerKg: 50 / 75,
+} as const;
 
 interface PkEvent {
   tSec: number;
@@ -26,6 +53,15 @@ export class InputSchedule {
   tSec = 0;
   /** Diuresis removed so far (mL, positive). */
   diuresisMl = 0;
+  /** Net volume moved from plasma into the interstitium so far (mL; negative = refill). */
+  interstitialShiftMl = 0;
+  /** Infused fluid eliminated by the kidneys so far (mL, positive). */
+  renalEliminationMl = 0;
+  private readonly plasmaVolumeMl: number;
+  private readonly interstitialVolumeMl: number;
+  private readonly distributionMlPerS: number;
+  private readonly refillMlPerS: number;
+  private readonly eliminationMlPerS: number;
   private readonly drugs = new Map<DrugName, DrugState>();
   /** The same states as an array: iterated per beat without allocating an iterator. */
   private readonly drugList: DrugState[] = [];
@@ -36,8 +72,14 @@ export class InputSchedule {
   private readonly pacing: { atSec: number; hrBpm: number; avDelaySec: number }[];
   private readonly baseEoaCm2: number;
 
-  constructor(interventions: readonly Intervention[], weightKg: number, baseEoaCm2: number) {
+  constructor(interventions: readonly Intervention[], weightKg: number, baseEoaCm2: number, bloodVolumeMl = 5000) {
     this.baseEoaCm2 = baseEoaCm2;
+    const k = FLUID_KINETICS;
+    this.plasmaVolumeMl = k.plasmaFractionOfBloodVolume * bloodVolumeMl;
+    this.interstitialVolumeMl = k.interstitialLPerKg * weightKg * 1000;
+    this.distributionMlPerS = (k.distributionClearanceMlPerMinPerKg * weightKg) / 60;
+    this.refillMlPerS = (k.refillClearanceMlPerMinPerKg * weightKg) / 60;
+    this.eliminationMlPerS = (k.eliminationClearanceMlPerMinPerKg * weightKg) / 60;
     const drug = (name: DrugName): DrugState => {
       let s = this.drugs.get(name);
       if (!s) {
@@ -103,18 +145,49 @@ export class InputSchedule {
   }
 
   private advancePk(h: number): void {
-    if (h <= 0 || this.drugList.length === 0) return;
+    if (h <= 0 || (this.drugList.length === 0 && this.ramps.length === 0)) return;
     const n = Math.max(1, Math.ceil(h / MAX_PK_SUBSTEP_SEC));
     const dh = h / n;
+    const t0 = this.tSec;
     for (let i = 0; i < n; i++) {
       // Diuresis by the trapezoid rule over each sub-step (its rate follows the concentration).
       const r0 = this.diuresisRateMlPerS();
+      const x0 = this.exchangeRates(t0 + i * dh);
+      const shift0 = x0.shift;
+      const renal0 = x0.renal;
       for (let k = 0; k < this.drugList.length; k++) this.drugList[k]!.advance(dh);
       this.diuresisMl += 0.5 * (r0 + this.diuresisRateMlPerS()) * dh;
+      // Fluid exchange by Heun's method (its rates change over tens of minutes; steps are ≤ 10 s).
+      this.interstitialShiftMl += shift0 * dh;
+      this.renalEliminationMl += renal0 * dh;
+      const x1 = this.exchangeRates(t0 + (i + 1) * dh);
+      this.interstitialShiftMl += 0.5 * (x1.shift - shift0) * dh;
+      this.renalEliminationMl += 0.5 * (x1.renal - renal0) * dh;
     }
   }
 
-  private effect(target: 'heartRate' | 'elastance' | 'resistance' | 'venousUnstressedVolume' | 'diuresisMlPerS'): number {
+  private readonly rates = { shift: 0, renal: 0 };
+  /** Plasma → interstitium flow and renal elimination (mL/s) at time t with the current totals. */
+  private exchangeRates(t: number): { shift: number; renal: number } {
+    const plasmaChangeMl = this.rampVolumeAt(t) - this.diuresisMl - this.interstitialShiftMl - this.renalEliminationMl;
+    const dPlasma = plasmaChangeMl / this.plasmaVolumeMl;
+    const dTissue = this.interstitialShiftMl / this.interstitialVolumeMl;
+    const gradient = dPlasma - dTissue;
+    this.rates.shift = gradient * (gradient > 0 ? this.distributionMlPerS : this.refillMlPerS);
+    this.rates.renal = dPlasma > 0 ? dPlasma * this.eliminationMlPerS : 0;
+    return this.rates;
+  }
+
+  private rampVolumeAt(t: number): number {
+    let v = 0;
+    for (const r of this.ramps) {
+      const f = r.overSec > 0 ? (t - r.atSec) / r.overSec : t >= r.atSec ? 1 : 0;
+      v += r.volumeMl * Math.min(1, Math.max(0, f));
+    }
+    return v;
+  }
+
+  private effect(target: EffectTarget): number {
     let total = 0;
     for (let k = 0; k < this.drugList.length; k++) {
       const s = this.drugList[k]!;
@@ -129,14 +202,18 @@ export class InputSchedule {
     return this.effect('diuresisMlPerS');
   }
 
-  /** Fluids minus hemorrhage minus diuresis up to the current time (mL). */
+  /**
+   * Net change of intravascular volume up to the current time (mL): fluids minus hemorrhage minus
+   * diuresis, less what has moved into the interstitium (or plus what has refilled from it) and
+   * what the kidneys have eliminated of infused fluid.
+   */
   externalVolumeMl(): number {
-    let v = -this.diuresisMl;
-    for (const r of this.ramps) {
-      const f = r.overSec > 0 ? (this.tSec - r.atSec) / r.overSec : this.tSec >= r.atSec ? 1 : 0;
-      v += r.volumeMl * Math.min(1, Math.max(0, f));
-    }
-    return v;
+    return this.rampVolumeAt(this.tSec) - this.diuresisMl - this.interstitialShiftMl - this.renalEliminationMl;
+  }
+
+  /** Fluids minus hemorrhage given so far (mL), before any exchange or diuresis. */
+  administeredVolumeMl(): number {
+    return this.rampVolumeAt(this.tSec);
   }
 
   concentrationNgPerMl(drug: DrugName): number {
@@ -157,6 +234,7 @@ export class InputSchedule {
     ctx.elastanceMultiplier = Math.max(0.2, 1 + this.effect('elastance'));
     ctx.resistanceMultiplier = Math.max(0.2, 1 + this.effect('resistance'));
     ctx.venousUnstressedDeltaMl = this.effect('venousUnstressedVolume') * ctx.sysVenV0;
+    ctx.reflexBetaBlockade = Math.min(1, Math.max(0, this.effect('reflexBetaBlockade')));
     const eoa = this.aorticEoaCm2();
     if (eoa !== ctx.aorticEoaCm2) ctx.setAorticEoa(eoa);
     let paced = 0;
@@ -198,17 +276,17 @@ export const interventionSources: readonly InterventionSource[] = [
     intervention: 'fluid',
     effect: 'volume source on the systemic veins',
     value: 'the given volume at a constant rate over overSec',
-    source: 'PHYSIOLOGY.md: fluids as a volume source on the systemic venous compartment',
+    source: 'PHYSIOLOGY.md: fluids as a volume source on the systemic venous compartment; crystalloid then leaves the plasma by Hahn two-volume kinetics (Hahn, Anesthesiology 2010; Acta Anaesthesiol Scand 2020): 50–60% of the infused volume stays in plasma while it runs, 15–20% 30 min after',
     assumption: true,
-    reason: 'all of the given volume stays intravascular over the horizon (no capillary leak or renal excretion)',
+    reason: 'every fluid is treated as crystalloid (no colloid persistence); distribution and elimination clearances fitted to Hahn 2020\'s summary and scaled with body weight',
   },
   {
     intervention: 'hemorrhage',
     effect: 'volume sink on the systemic veins',
     value: 'the given volume at a constant rate over overSec',
-    source: 'PHYSIOLOGY.md: hemorrhage as a volume sink on the systemic venous compartment',
+    source: 'PHYSIOLOGY.md: hemorrhage as a volume sink on the systemic venous compartment; transcapillary refill from the interstitium (Lister et al. Ann Surg 1963)',
     assumption: true,
-    reason: 'no transcapillary refill over the horizon',
+    reason: 'refill clearance a third of the crystalloid distribution clearance (slower, protein-poor refill); no decompensation or shock physiology beyond the baroreflex',
   },
   {
     intervention: 'tavr',

@@ -1,5 +1,6 @@
 // The multi-scale scheme against the beat-resolved reference (README "Long horizons" states
 // these bounds), plus cancellation, progress and the steady-state shortcut of runScenario.
+import { InputSchedule } from './interventions';
 import { describe, expect, it } from 'vitest';
 import { type Intervention, type TrajectoryPoint } from '../../core/domain/physiology';
 import { runBeatResolved, runEndpoint, runMultiScale } from './longHorizon';
@@ -26,9 +27,13 @@ describe('multi-scale long-horizon scheme', () => {
     expect(maxError(fast.trajectory, ref.trajectory, 'hrBpm')).toBeLessThan(1.5);
     expect(maxError(fast.trajectory, ref.trajectory, 'coLPerMin')).toBeLessThan(0.1);
     expect(maxError(fast.trajectory, ref.trajectory, 'lvedvMl')).toBeLessThan(2);
-    // Both removed exactly the scheduled volume.
-    expect(fast.trajectory.at(-1)!.bloodVolumeMl).toBeCloseTo(4000, 6);
-    expect(ref.trajectory.at(-1)!.bloodVolumeMl).toBeCloseTo(4000, 6);
+    // Both removed exactly the scheduled volume less the same transcapillary refill.
+    const sched = new InputSchedule(ivs, 75, params.aorticValveEoaCm2, params.bloodVolumeMl);
+    sched.advanceTo(900);
+    const expected = params.bloodVolumeMl + sched.externalVolumeMl();
+    expect(expected).toBeGreaterThan(4000);
+    expect(fast.trajectory.at(-1)!.bloodVolumeMl).toBeCloseTo(expected, 6);
+    expect(ref.trajectory.at(-1)!.bloodVolumeMl).toBeCloseTo(expected, 0); // refill sampled per beat
     // And the multi-scale run did far less work: re-solves vs beats.
     expect(fast.work).toBeLessThan(ref.work / 20);
   });
@@ -68,7 +73,8 @@ describe('runScenario', () => {
     expect(steady.waveforms.lvPressureMmHg.length).toBeGreaterThan(100);
     const traj = runScenario({ preset: 'severe-as', interventions: [{ type: 'tavr', atSec: 60, eoaCm2: 1.7 }], durationSec: 300 });
     expect(traj.trajectory?.[0]!.avMeanGradientMmHg).toBeGreaterThan(40);
-    expect(traj.metrics.avMeanGradientMmHg).toBeLessThan(15);
+    // No longer severe (the EOA 1.7 gradient itself is a validation row: docs/validation.md).
+    expect(traj.metrics.avMeanGradientMmHg).toBeLessThan(20);
     const ens = runScenario({ preset: 'healthy', ensemble: 6, seed: 7 });
     const map = ens.ensemble!.mapMmHg;
     expect(map.p05).toBeLessThanOrEqual(map.p25);

@@ -78,7 +78,7 @@ export function runMultiScale(
 ): HorizonResult {
   const sampleSec = opts.sampleSec ?? defaultSampleSec(durationSec);
   const sim = new Simulator(params, { stepsPerBeat: opts.stepsPerBeat });
-  const sched = new InputSchedule(interventions, weightOf(weightKg), params.aorticValveEoaCm2);
+  const sched = new InputSchedule(interventions, weightOf(weightKg), params.aorticValveEoaCm2, params.bloodVolumeMl);
   const { ctx, y } = sim;
   // Baseline before any intervention acts: the sample at t = 0.
   let residual = settle(sim);
@@ -87,7 +87,7 @@ export function runMultiScale(
   const trajectory: TrajectoryPoint[] = [point(0, current, sim)];
   let prevExternalMl = 0;
   let pendingVolumeMl = 0;
-  let solved = { hr: 1, e: 1, r: 1, vu: 0, eoa: ctx.aorticEoaCm2, paced: 0 };
+  let solved = { hr: 1, e: 1, r: 1, vu: 0, bb: 0, eoa: ctx.aorticEoaCm2, paced: 0 };
   const steps = Math.max(1, Math.ceil(durationSec / sampleSec - 1e-9));
   for (let k = 1; k <= steps; k++) {
     throwIfAborted(opts.signal);
@@ -107,6 +107,7 @@ export function runMultiScale(
       Math.abs(ctx.elastanceMultiplier - solved.e) > RESOLVE_TOLERANCE.multiplier ||
       Math.abs(ctx.resistanceMultiplier - solved.r) > RESOLVE_TOLERANCE.multiplier ||
       Math.abs(ctx.venousUnstressedDeltaMl - solved.vu) > RESOLVE_TOLERANCE.volumeMl ||
+      Math.abs(ctx.reflexBetaBlockade - solved.bb) > RESOLVE_TOLERANCE.multiplier ||
       ctx.aorticEoaCm2 !== solved.eoa ||
       ctx.pacedHrBpm !== solved.paced;
     if (moved) {
@@ -119,6 +120,7 @@ export function runMultiScale(
         e: ctx.elastanceMultiplier,
         r: ctx.resistanceMultiplier,
         vu: ctx.venousUnstressedDeltaMl,
+        bb: ctx.reflexBetaBlockade,
         eoa: ctx.aorticEoaCm2,
         paced: ctx.pacedHrBpm,
       };
@@ -151,7 +153,7 @@ export function runEndpoint(
   opts: EndpointOptions = {},
 ): { metrics: EngineMetrics; state: Float64Array } {
   const sim = new Simulator(params, { stepsPerBeat: opts.stepsPerBeat, state: opts.state });
-  const sched = new InputSchedule(interventions, weightOf(weightKg), params.aorticValveEoaCm2);
+  const sched = new InputSchedule(interventions, weightOf(weightKg), params.aorticValveEoaCm2, params.bloodVolumeMl);
   sched.advanceTo(durationSec);
   sched.applyTo(sim.ctx);
   // Put exactly this member's blood volume plus the scheduled external volume in circulation.
@@ -172,7 +174,7 @@ export function runBeatResolved(
 ): HorizonResult {
   const sampleSec = opts.sampleSec ?? defaultSampleSec(durationSec);
   const sim = new Simulator(params, { stepsPerBeat: opts.stepsPerBeat });
-  const sched = new InputSchedule(interventions, weightOf(weightKg), params.aorticValveEoaCm2);
+  const sched = new InputSchedule(interventions, weightOf(weightKg), params.aorticValveEoaCm2, params.bloodVolumeMl);
   const { ctx, y } = sim;
   settle(sim);
   ctx.reflexFrozen = false;

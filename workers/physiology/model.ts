@@ -57,6 +57,29 @@ const DIODE_HALF_WIDTH_MMHG = 0.5;
 const INV_DIODE_HALF_WIDTH = 1 / DIODE_HALF_WIDTH_MMHG;
 /** Rate (1/s) at which a closed aortic valve's overshoot flow returns to zero; RK4-stable up to 13 ms steps. */
 const CLOSED_VALVE_RELAXATION_PER_S = 200;
+/**
+ * Exponential end-diastolic pressure–volume relation of the ventricles,
+ * P = (Eb/β)·(e^{β(V−V0)} − 1): Eb is the passive stiffness at V0 and β the stiffness constant.
+ * LV β = 0.03 /mL: human LV chamber stiffness constant in controls (Zile MR, Baicu CF, Gaasch WH.
+ * Diastolic heart failure — abnormalities in active relaxation and passive stiffness of the left
+ * ventricle. N Engl J Med 2004;350:1953–9, β ≈ 0.03 mL⁻¹ in controls; Mirsky's exponential form).
+ * RV β = 0.02 /mL: assumption (the thinner RV is more compliant over its working range).
+ * A stiffer ventricle at high volume is what makes stroke volume plateau with filling (Starling),
+ * so fluids and bleeding move SV by the published amounts rather than in proportion to volume.
+ */
+export const LV_EDPVR_BETA_PER_ML = 0.03;
+export const RV_EDPVR_BETA_PER_ML = 0.02;
+/** Above this β·(V−V0) the exponential continues linearly (no overflow for absurd volumes). */
+const EDPVR_MAX_EXPONENT = 8;
+const EXP_MAX = Math.exp(EDPVR_MAX_EXPONENT);
+
+/** Passive ventricular pressure (mmHg) at volume excess dv (mL). */
+export function passivePressureMmHg(dvMl: number, ebMmHgPerMl: number, betaPerMl: number): number {
+  const x = betaPerMl * dvMl;
+  const e = x < EDPVR_MAX_EXPONENT ? Math.exp(x) : EXP_MAX * (1 + x - EDPVR_MAX_EXPONENT);
+  return (ebMmHgPerMl / betaPerMl) * (e - 1);
+}
+
 /** Reference period at which the Regazzoni activation times are given (75 bpm). */
 const REFERENCE_PERIOD_SEC = 0.8;
 
@@ -99,6 +122,10 @@ export class ModelContext {
   elastanceMultiplier = 1;
   resistanceMultiplier = 1;
   venousUnstressedDeltaMl = 0;
+  /** Fraction (0–1) of the reflex's sympathetic HR and inotropic excursions blocked by β1 blockade. */
+  reflexBetaBlockade = 0;
+  /** Proximal aortic characteristic impedance (mmHg·s/mL): aortic-root pressure = Windkessel pressure + Zc·Q. */
+  aorticZc = 0;
   /** Fixed heart rate when paced (0 = sinus rhythm under the baroreflex). */
   pacedHrBpm = 0;
   pacedAvDelaySec = 0;
@@ -118,6 +145,7 @@ export class ModelContext {
     this.pulVenG = 1 / p.pulVenResistanceMmHgSPerMl; this.pulVenInvC = 1 / p.pulVenComplianceMlPerMmHg;
     this.valveGOpen = 1 / p.valveOpenResistanceMmHgSPerMl; this.valveGClosed = 1 / p.valveClosedResistanceMmHgSPerMl;
     this.aorticROpen = p.valveOpenResistanceMmHgSPerMl + p.aorticCharacteristicImpedanceMmHgSPerMl;
+    this.aorticZc = p.aorticCharacteristicImpedanceMmHgSPerMl;
     this.aorticInertanceFraction = p.aorticJetInertanceFraction;
     this.setAorticEoa(p.aorticValveEoaCm2);
     const u = unstressedVolumesMl(p);
@@ -145,7 +173,7 @@ export class ModelContext {
   }
 
   /**
-   * Longest RK4 step that stays stable for these parameters (s): 2/λ for the fastest mode, λ
+   * Longest RK4 step that stays stable for these parameters (s): 2.6/λ for the fastest mode, λ
    * estimated per element — R/L of the inertial branches, conductance × elastance of the
    * resistive links and open valves, √(E/L) of the LC pairs — with the largest multipliers drugs
    * and the reflex can apply. Defaults give ≈ 6 ms, above the accuracy cap; stiff parameter sets
@@ -154,18 +182,23 @@ export class ModelContext {
   stableStepSec = Infinity;
   private updateStableStep(): void {
     if (this.sysArtInvL === 0) return; // called from setAorticEoa before the beds are set
-    const eBoost = Math.max(1, this.eMaxF) * 1.8; // reflex maximum × inotrope
-    const elv = this.lvEa * eBoost + this.lvEb;
-    const erv = this.rvEa * eBoost + this.rvEb;
+    const eBoost = Math.max(1, this.eMaxF) * 2.5; // reflex maximum × inotrope (dobutamine Emax +150%)
+    // Passive slope of the exponential EDPVR, dP/dV = Eb + β·P, at the highest diastolic pressures
+    // the model is used at (40 mmHg LV, 25 mmHg RV).
+    const ebLv = this.lvEb + LV_EDPVR_BETA_PER_ML * 40;
+    const ebRv = this.rvEb + RV_EDPVR_BETA_PER_ML * 25;
+    const elv = this.lvEa * eBoost + ebLv;
+    const erv = this.rvEa * eBoost + ebRv;
     const ela = this.laEa + this.laEb;
     const era = this.raEa + this.raEb;
     const lambdas = [
-      this.sysArtR * Math.max(1, this.rMaxF) * this.sysArtInvL,
+      // The reflex's largest resistance multiplier at this gain (drugs only lower resistance).
+      this.sysArtR * (1 + Math.max(0, this.rMaxF - 1) * Math.min(1, this.baroGain)) * this.sysArtInvL,
       this.pulArtR * this.pulArtInvL,
       this.pulVenG * (ela + this.pulVenInvC),
       this.sysVenG * (era + this.sysVenInvC),
-      this.valveGOpen * (ela + this.lvEb),
-      this.valveGOpen * (era + this.rvEb),
+      this.valveGOpen * (ela + ebLv),
+      this.valveGOpen * (era + ebRv),
       this.valveGOpen * (erv + this.pulArtInvC),
       // aortic branch: linear loss plus the Bernoulli slope at a brisk 500 mL/s
       (this.aorticROpen + 2 * this.aorticBernoulli * 500) * this.aorticInvInertance,
@@ -174,7 +207,9 @@ export class ModelContext {
       Math.sqrt(this.pulArtInvC * this.pulArtInvL),
       CLOSED_VALVE_RELAXATION_PER_S,
     ];
-    this.stableStepSec = 2 / Math.max(...lambdas);
+    // RK4 is stable for hλ in [−2.785, 0] on the real axis and |hλ| ≤ 2.83 on the imaginary one;
+    // 2.6/λ keeps a 7% margin on both (150 random parameter sets settle: integrator.test.ts).
+    this.stableStepSec = 2.6 / Math.max(...lambdas);
   }
 }
 
@@ -191,12 +226,15 @@ export function unstressedVolumesMl(p: ModelParameters): UnstressedVolumes {
   return { sysArtMl: 0.15 * vessels, sysVenMl: 0.7 * vessels, pulArtMl: 0.05 * vessels, pulVenMl: 0.1 * vessels };
 }
 
-/** Piecewise-linear effector: 1 at drive 0.5, `lo` at 0 and `hi` at 1 (after scaling by the gain). */
-function effector(drive: number, gain: number, lo: number, hi: number): number {
+/**
+ * Piecewise-linear effector: 1 at drive 0.5, `lo` at 0 and `hi` at 1 (after scaling by the gain).
+ * `upScale` scales the sympathetic (rising) arm only: 1 − β1 blockade for the heart's effectors.
+ */
+function effector(drive: number, gain: number, lo: number, hi: number, upScale: number): number {
   let x = 0.5 + gain * (drive - 0.5);
   if (x < 0) x = 0;
   else if (x > 1) x = 1;
-  return x >= 0.5 ? 1 + (hi - 1) * (x - 0.5) * 2 : 1 - (1 - lo) * (0.5 - x) * 2;
+  return x >= 0.5 ? 1 + upScale * (hi - 1) * (x - 0.5) * 2 : 1 - (1 - lo) * (0.5 - x) * 2;
 }
 
 /** Sympathetic drive from arterial pressure, η = 1/(1 + (P/Pset)^ν) (Ottesen 2004). */
@@ -220,7 +258,9 @@ export function currentHeartRateBpm(c: ModelContext, y: Float64Array): number {
   let x = 0.5 + c.baroGain * ((y[IDX.baroHrDrive] ?? 0.5) - 0.5);
   if (x < 0) x = 0;
   else if (x > 1) x = 1;
-  const hr = x >= 0.5 ? base + (Math.max(c.hrMax, base) - base) * (x - 0.5) * 2 : base - (base - Math.min(c.hrMin, base)) * (0.5 - x) * 2;
+  // β1 blockade blunts the sympathetic (rising) arm of the reflex tachycardia.
+  const up = 1 - c.reflexBetaBlockade;
+  const hr = x >= 0.5 ? base + up * (Math.max(c.hrMax, base) - base) * (x - 0.5) * 2 : base - (base - Math.min(c.hrMin, base)) * (0.5 - x) * 2;
   return Math.min(220, Math.max(20, hr));
 }
 
@@ -280,23 +320,27 @@ export const OBS = {
   sysVenPressureMmHg: 5,
   pulArtPressureMmHg: 6,
   pulVenPressureMmHg: 7,
+  /** Aortic root, just above the valve: Windkessel pressure + Zc × valve flow (where SBP/DBP are measured). */
+  aorticRootPressureMmHg: 8,
 } as const;
-export const OBS_SIZE = 8;
+export const OBS_SIZE = 9;
 
 export function observePressures(out: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
   const t = tSec;
   const phiV = activation(t, c.ventTcSec, c.ventTrSec);
   const phiA = activation(t >= c.atrialOnsetSec ? t - c.atrialOnsetSec : t + c.avDelaySec, c.atrTcSec, c.atrTrSec);
-  const eMult = c.elastanceMultiplier * effector(y[IDX.baroElastanceDrive]!, c.baroGain, c.eMinF, c.eMaxF);
+  const eMult = c.elastanceMultiplier * effector(y[IDX.baroElastanceDrive]!, c.baroGain, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
   const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (y[IDX.baroVenousDrive]! - 0.5);
   out[OBS.laPressureMmHg] = (c.laEa * phiA + c.laEb) * (y[IDX.laVolumeMl]! - c.laV0);
-  out[OBS.lvPressureMmHg] = (c.lvEa * eMult * phiV + c.lvEb) * (y[IDX.lvVolumeMl]! - c.lvV0);
+  out[OBS.lvPressureMmHg] = c.lvEa * eMult * phiV * (y[IDX.lvVolumeMl]! - c.lvV0) + passivePressureMmHg(y[IDX.lvVolumeMl]! - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML);
   out[OBS.raPressureMmHg] = (c.raEa * phiA + c.raEb) * (y[IDX.raVolumeMl]! - c.raV0);
-  out[OBS.rvPressureMmHg] = (c.rvEa * eMult * phiV + c.rvEb) * (y[IDX.rvVolumeMl]! - c.rvV0);
+  out[OBS.rvPressureMmHg] = c.rvEa * eMult * phiV * (y[IDX.rvVolumeMl]! - c.rvV0) + passivePressureMmHg(y[IDX.rvVolumeMl]! - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML);
   out[OBS.sysArtPressureMmHg] = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   out[OBS.sysVenPressureMmHg] = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   out[OBS.pulArtPressureMmHg] = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
   out[OBS.pulVenPressureMmHg] = (y[IDX.pulVenVolumeMl]! - c.pulVenV0) * c.pulVenInvC;
+  const qAv = y[IDX.aorticValveFlowMlPerS]!;
+  out[OBS.aorticRootPressureMmHg] = out[OBS.sysArtPressureMmHg]! + (qAv > 0 ? c.aorticZc * qAv : 0);
 }
 
 /** dy/dt at (y, t since beat start). Allocation-free; `dydt` and `y` must have STATE_SIZE entries. */
@@ -310,8 +354,8 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const xE = y[IDX.baroElastanceDrive]!;
   const xR = y[IDX.baroResistanceDrive]!;
   const xV = y[IDX.baroVenousDrive]!;
-  const eMult = c.elastanceMultiplier * effector(xE, c.baroGain, c.eMinF, c.eMaxF);
-  const rMult = c.resistanceMultiplier * effector(xR, c.baroGain, c.rMinF, c.rMaxF);
+  const eMult = c.elastanceMultiplier * effector(xE, c.baroGain, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
+  const rMult = c.resistanceMultiplier * effector(xR, c.baroGain, c.rMinF, c.rMaxF, 1);
   // More sympathetic drive → venoconstriction → less unstressed (more stressed) venous volume.
   const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (xV - 0.5);
 
@@ -320,9 +364,9 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const vRa = y[IDX.raVolumeMl]!;
   const vRv = y[IDX.rvVolumeMl]!;
   const pLa = (c.laEa * phiA + c.laEb) * (vLa - c.laV0);
-  const pLv = (c.lvEa * eMult * phiV + c.lvEb) * (vLv - c.lvV0);
+  const pLv = c.lvEa * eMult * phiV * (vLv - c.lvV0) + passivePressureMmHg(vLv - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML);
   const pRa = (c.raEa * phiA + c.raEb) * (vRa - c.raV0);
-  const pRv = (c.rvEa * eMult * phiV + c.rvEb) * (vRv - c.rvV0);
+  const pRv = c.rvEa * eMult * phiV * (vRv - c.rvV0) + passivePressureMmHg(vRv - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML);
   const pSa = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   const pSv = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   const pPa = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
@@ -369,7 +413,8 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
     dydt[IDX.baroResistanceDrive] = 0;
     dydt[IDX.baroVenousDrive] = 0;
   } else {
-    const eta = sympatheticDrive(pSa, c.baroSetPoint, c.baroSteepness);
+    // Baroreceptors sense central (aortic-root) pressure: the Windkessel pressure plus Zc × ejection flow.
+    const eta = sympatheticDrive(pSa + c.aorticZc * qAvOut, c.baroSetPoint, c.baroSteepness);
     dydt[IDX.baroHrDrive] = (eta - y[IDX.baroHrDrive]!) * c.invTauHr;
     dydt[IDX.baroElastanceDrive] = (eta - xE) * c.invTauE;
     dydt[IDX.baroResistanceDrive] = (eta - xR) * c.invTauR;
@@ -393,9 +438,10 @@ export function initialState(p: ModelParameters, c: ModelContext): Float64Array 
   const y = new Float64Array(STATE_SIZE);
   const guess = {
     la: { v: 55, c: 1 / p.laEbMmHgPerMl },
-    lv: { v: 120, c: 1 / p.lvEbMmHgPerMl },
+    // Chamber compliance at a typical filling (the EDPVR's slope there), for spreading the volume.
+    lv: { v: 120, c: 1 / (p.lvEbMmHgPerMl * Math.exp(Math.min(EDPVR_MAX_EXPONENT, LV_EDPVR_BETA_PER_ML * (120 - p.lvV0Ml)))) },
     ra: { v: 55, c: 1 / p.raEbMmHgPerMl },
-    rv: { v: 130, c: 1 / p.rvEbMmHgPerMl },
+    rv: { v: 130, c: 1 / (p.rvEbMmHgPerMl * Math.exp(Math.min(EDPVR_MAX_EXPONENT, RV_EDPVR_BETA_PER_ML * (130 - p.rvV0Ml)))) },
   };
   y[IDX.laVolumeMl] = guess.la.v;
   y[IDX.lvVolumeMl] = guess.lv.v;

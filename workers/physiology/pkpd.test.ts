@@ -48,9 +48,9 @@ describe('one-compartment PK (closed form)', () => {
     s.advance(3600);
     const css = (s.infusionMgPerSec / ((Math.LN2 / DRUGS.dobutamine.halfLifeSec) * DRUGS.dobutamine.volumeLPerKg * W)) * 1000;
     expect(s.concentrationNgPerMl).toBeCloseTo(css, 4);
-    // The stated EC50s are the steady-state levels at 5 (dobutamine) and 2 (nitroprusside) µg/kg/min.
+    // The stated EC50s are the steady-state levels at 5 (dobutamine) and 1 (nitroprusside) µg/kg/min.
     expect(DRUGS.dobutamine.effects[0]!.ec50NgPerMl).toBeCloseTo(css, 0);
-    const snp = (infusionMgPerSec(2, W) / ((Math.LN2 / DRUGS.nitroprusside.halfLifeSec) * DRUGS.nitroprusside.volumeLPerKg * W)) * 1000;
+    const snp = (infusionMgPerSec(1, W) / ((Math.LN2 / DRUGS.nitroprusside.halfLifeSec) * DRUGS.nitroprusside.volumeLPerKg * W)) * 1000;
     expect(DRUGS.nitroprusside.effects[0]!.ec50NgPerMl).toBeCloseTo(snp, 1);
   });
 });
@@ -63,16 +63,18 @@ describe('PD', () => {
     expect(emaxEffect(1e6, e)).toBeCloseTo(-0.4, 6);
   });
 
-  it('metoprolol HR effect reproduces van Baak 1985 (≈ 12% and 21% at 0.15 / 0.30 mg/kg IV)', () => {
+  it('metoprolol HR effect has the dose ratio of van Baak 1985 (23 vs 40 bpm at 0.15 / 0.30 mg/kg IV)', () => {
+    // The size is fitted to the net resting HR fall after the reflex (docs/validation.md); the
+    // intrinsic effect doubles the dose for 1.6× the effect, as the exercise data (1.74×) within 10%.
     const hr = DRUGS.metoprolol.effects.find((e) => e.target === 'heartRate')!;
     const c = (mgPerKg: number) => ((mgPerKg * W) / (DRUGS.metoprolol.volumeLPerKg * W)) * 1000;
-    expect(-emaxEffect(c(0.15), hr)).toBeCloseTo(23 / 190, 1);
-    expect(-emaxEffect(c(0.3), hr)).toBeCloseTo(40 / 190, 1);
+    const ratio = emaxEffect(c(0.3), hr) / emaxEffect(c(0.15), hr);
+    expect(Math.abs(ratio - 40 / 23) / (40 / 23)).toBeLessThan(0.1);
   });
 });
 
 describe('InputSchedule', () => {
-  it('adds fluids and removes hemorrhage exactly along their ramps', () => {
+  it('gives fluids and removes hemorrhage exactly along their ramps; the plasma then exchanges with the tissues', () => {
     const s = new InputSchedule(
       [
         { type: 'fluid', atSec: 100, volumeMl: 500, overSec: 500 },
@@ -81,11 +83,31 @@ describe('InputSchedule', () => {
       W,
       3.5,
     );
+    expect(s.administeredVolumeMl()).toBe(-300);
     expect(s.externalVolumeMl()).toBe(-300);
     s.advanceTo(350);
-    expect(s.externalVolumeMl()).toBeCloseTo(-300 + 250, 9);
+    expect(s.administeredVolumeMl()).toBeCloseTo(-300 + 250, 9);
+    // Intravascular = administered − moved to the tissues − excreted: the deficit has partly refilled.
+    expect(s.externalVolumeMl()).toBeCloseTo(s.administeredVolumeMl() - s.interstitialShiftMl - s.renalEliminationMl, 9);
+    expect(s.interstitialShiftMl).toBeLessThan(0);
     s.advanceTo(10_000);
-    expect(s.externalVolumeMl()).toBeCloseTo(200, 9);
+    expect(s.administeredVolumeMl()).toBeCloseTo(200, 9);
+    // The net +200 mL has mostly left the plasma (tissues, urine) after 2.7 h.
+    expect(s.externalVolumeMl()).toBeGreaterThan(0);
+    expect(s.externalVolumeMl()).toBeLessThan(100);
+  });
+
+  it('crystalloid kinetics: 50–70% of an infusion stays in plasma while it runs, 15–20% 30 min after (Hahn 2020)', () => {
+    const s = new InputSchedule([{ type: 'fluid', atSec: 0, volumeMl: 25 * W, overSec: 1800 }], W, 3.5, 5000);
+    s.advanceTo(900);
+    const during = s.externalVolumeMl() / s.administeredVolumeMl();
+    s.advanceTo(3600);
+    const after = s.externalVolumeMl() / s.administeredVolumeMl();
+    expect(during).toBeGreaterThan(0.5);
+    expect(during).toBeLessThan(0.7);
+    expect(after).toBeGreaterThanOrEqual(0.15);
+    expect(after).toBeLessThanOrEqual(0.2);
+    expect(s.renalEliminationMl).toBeGreaterThan(0);
   });
 
   it('applies TAVR, pacing and drug effects at their times', () => {

@@ -10,6 +10,7 @@ import {
   type PatientTraits,
   type PresetName,
 } from '../../core/domain/physiology';
+import { LV_EDPVR_BETA_PER_ML, RV_EDPVR_BETA_PER_ML } from './model';
 import { PARAMETER_SPECS, defaultParameters, isParameterName } from './parameters';
 
 export interface PresetSpec {
@@ -29,16 +30,20 @@ export const PRESETS: Readonly<Record<PresetName, PresetSpec>> = {
   },
   hfref: {
     name: 'hfref',
-    description: 'Heart failure with reduced ejection fraction: dilated, weak, stiffer LV; volume expanded; EF ≈ 0.30, HR ≈ 89 bpm, raised filling pressures.',
-    sources: ['Chatterjee 2007 (PHYSIOLOGY.md): EF around 0.31', 'Gheorghiade 2009 (PHYSIOLOGY.md): HR around 89 bpm'],
+    description: 'Decompensated heart failure with reduced ejection fraction, as in the haemodynamic drug trials: dilated, weak LV; volume expanded; CI ≈ 1.9 L/min/m², PCWP ≈ 25 mmHg, EF ≈ 0.17–0.2, HR ≈ 92 bpm; blunted baroreflex.',
+    sources: [
+      'Mikulic, Cohn & Franciosa, Circulation 1977 and Akhtar et al., Am J Cardiol 1975: baseline CO 2.8–3.1 L/min, PCWP 27–29 mmHg, HR 95–99, MAP 93',
+      'Gheorghiade 2009 (PHYSIOLOGY.md): HR around 89 bpm',
+    ],
     changes: {
-      lvEaMmHgPerMl: { value: 1.5, why: 'contractility about a third of normal gives EF ≈ 0.30' },
-      lvV0Ml: { value: 55, why: 'remodelled, dilated ventricle (LVEDV ≈ 200 mL)' },
-      lvEbMmHgPerMl: { value: 0.11, why: 'raised diastolic stiffness: LVEDP and PCWP above 15 mmHg' },
+      lvEaMmHgPerMl: { value: 0.9, why: 'contractility about a quarter of normal: EF ≈ 0.17–0.2 and CI ≈ 1.9 L/min/m² in the dilated ventricle' },
+      lvV0Ml: { value: 90, why: 'remodelled, dilated ventricle: the EDPVR shifted rightward (LVEDV ≈ 220–240 mL)' },
+      lvEbMmHgPerMl: { value: 0.0125, why: 'same myocardial stiffness constant as normal, on the dilated chamber; LVEDP ≈ 25–30 mmHg at the volume-loaded state' },
       rvEaMmHgPerMl: { value: 0.35, why: 'mild RV dysfunction accompanying LV failure' },
-      stressedVolumeFraction: { value: 0.45, why: 'neurohumoral volume retention raises stressed volume' },
+      stressedVolumeFraction: { value: 0.48, why: 'neurohumoral volume retention and venoconstriction raise stressed volume: PCWP ≈ 25 mmHg' },
+      baroGain: { value: 0.5, why: 'arterial baroreflex sensitivity is about halved in chronic heart failure (Ferguson DW, Berg WJ, Roach PJ et al. Effects of heart failure on baroreflex control of sympathetic neural activity. Am J Cardiol 1992;69:523–31; La Rovere MT et al. ATRAMI, Lancet 1998)' },
       heartRateBpm: { value: 90, why: 'sympathetic activation: resting HR ≈ 89 bpm (Gheorghiade 2009)' },
-      sysArtResistanceMmHgSPerMl: { value: 1.1, why: 'raised vascular tone, tuned so MAP stays in the 90s as in admitted HFrEF' },
+      sysArtResistanceMmHgSPerMl: { value: 1.4, why: 'raised vascular tone (SVR ≈ 1900 dyn·s·cm⁻⁵ in the trials), so MAP stays in the 90s at low output' },
       baroSetPointMmHg: { value: 96, why: 'assumption: the reflex is reset so that the HR of ≈ 89 bpm is its equilibrium' },
     },
   },
@@ -48,7 +53,7 @@ export const PRESETS: Readonly<Record<PresetName, PresetSpec>> = {
     sources: ['ACC/AHA valve grading: severe AS = peak velocity > 4 m/s, mean gradient > 40 mmHg, area < 1.0 cm²', 'PARTNER cohort B medical arm: valve area 0.8 ± 0.2 cm²'],
     changes: {
       aorticValveEoaCm2: { value: 0.7, why: 'severe stenosis (PRODUCT.md archetype)' },
-      lvEbMmHgPerMl: { value: 0.11, why: 'concentric hypertrophy stiffens the LV (raised LVEDP)' },
+      lvEbMmHgPerMl: { value: 0.025, why: 'concentric hypertrophy stiffens the LV (twice the normal passive stiffness; raised LVEDP)' },
       lvEaMmHgPerMl: { value: 4.5, why: 'hypertrophied LV generates the pressure to keep EF preserved' },
     },
   },
@@ -85,20 +90,67 @@ export function checkPatient(t: PatientTraits, key = 'patient'): void {
 }
 
 /**
- * Apply patient traits to a parameter set: blood volume by Nadler (scaled by the preset's own
- * deviation from the reference); systemic resistance scaled by BSA so that a larger body keeps
- * the same MAP at a proportionally larger cardiac output (cardiac index constant); arterial
- * compliance falls 1%/year over 45 (assumption: aortic stiffening widens pulse pressure with age).
+ * Aortic pulse-wave velocity (m/s) of people without cardiovascular disease by age: Reference
+ * Values for Arterial Stiffness' Collaboration. Determinants of pulse wave velocity in healthy
+ * people and in the presence of cardiovascular risk factors: 'establishing normal and reference
+ * values'. Eur Heart J 2010;31:2338–50 (reference-value means by decade: < 30 y 6.2, 30–39 6.5,
+ * 40–49 7.2, 50–59 8.3, 60–69 10.3, ≥ 70 10.9 m/s), at decade midpoints, interpolated linearly and
+ * extended past 75 y by the last decade's slope (assumption).
+ */
+const PWV_BY_AGE: readonly (readonly [number, number])[] = [
+  [25, 6.2],
+  [35, 6.5],
+  [45, 7.2],
+  [55, 8.3],
+  [65, 10.3],
+  [75, 10.9],
+];
+export function referencePwvMPerS(ageYears: number): number {
+  const pts = PWV_BY_AGE;
+  if (ageYears <= pts[0]![0]) return pts[0]![1];
+  for (let i = 1; i < pts.length; i++) {
+    const [a1, v1] = pts[i]!;
+    const [a0, v0] = pts[i - 1]!;
+    if (ageYears <= a1) return v0 + ((v1 - v0) * (ageYears - a0)) / (a1 - a0);
+  }
+  const [a0, v0] = pts[pts.length - 2]!;
+  const [a1, v1] = pts[pts.length - 1]!;
+  return v1 + ((v1 - v0) * (ageYears - a1)) / (a1 - a0);
+}
+
+/**
+ * Apply patient traits to a parameter set.
+ * - Body size (isometric scaling with BSA, so that indexed flows and all pressures stay those of
+ *   the reference body: a 155 cm / 55 kg woman keeps an SVI of ≈ 40–45 mL/m²): chamber and vessel
+ *   volumes and compliances × BSA ratio, elastances and resistances ÷ BSA ratio; blood volume by
+ *   Nadler (scaled by the preset's own deviation from the reference). The aortic EOA is the
+ *   patient's measured valve and is not scaled.
+ * - Age: arterial compliance ∝ 1/PWV² (Moens–Korteweg: distensibility ∝ 1/PWV²) with the reference
+ *   PWV by age above; peripheral resistance +0.5% per year from 45 y (assumption, so that MAP
+ *   rises ≈ 10 mmHg from 25 to 65 y as in Franklin SS et al., Circulation 1997;96:308–15, where DBP
+ *   rises to about 55 y and falls after as stiffening dominates, and pulse pressure widens).
  */
 export function applyPatient(params: ModelParameters, t: PatientTraits): ModelParameters {
   checkPatient(t);
   const out = { ...params };
   const refBv = nadlerBloodVolumeMl(REFERENCE_PATIENT);
   out.bloodVolumeMl = params.bloodVolumeMl * (nadlerBloodVolumeMl(t) / refBv);
-  const bsaRatio = bodySurfaceAreaM2(t) / bodySurfaceAreaM2(REFERENCE_PATIENT);
-  out.sysArtResistanceMmHgSPerMl = params.sysArtResistanceMmHgSPerMl / bsaRatio;
-  const ageFactor = Math.min(1.2, Math.max(0.5, 1 - 0.01 * (t.ageYears - REFERENCE_PATIENT.ageYears)));
-  out.sysArtComplianceMlPerMmHg = params.sysArtComplianceMlPerMmHg * ageFactor;
+  const k = bodySurfaceAreaM2(t) / bodySurfaceAreaM2(REFERENCE_PATIENT);
+  for (const n of ['lvV0Ml', 'rvV0Ml', 'laV0Ml', 'raV0Ml'] as const) out[n] = params[n] * k;
+  for (const n of ['lvEaMmHgPerMl', 'rvEaMmHgPerMl', 'laEaMmHgPerMl', 'laEbMmHgPerMl', 'raEaMmHgPerMl', 'raEbMmHgPerMl'] as const) out[n] = params[n] / k;
+  // The exponential EDPVR's stiffness constant β is per mL; scaling the chamber by k means β/k,
+  // approximated here by keeping β and scaling Eb so that the pressure at the scaled EDV is the same.
+  const lvRefDv = 100;
+  const rvRefDv = 114;
+  out.lvEbMmHgPerMl = (params.lvEbMmHgPerMl * (Math.exp(LV_EDPVR_BETA_PER_ML * lvRefDv) - 1)) / (Math.exp(LV_EDPVR_BETA_PER_ML * lvRefDv * k) - 1);
+  out.rvEbMmHgPerMl = (params.rvEbMmHgPerMl * (Math.exp(RV_EDPVR_BETA_PER_ML * rvRefDv) - 1)) / (Math.exp(RV_EDPVR_BETA_PER_ML * rvRefDv * k) - 1);
+  for (const n of ['sysVenComplianceMlPerMmHg', 'pulArtComplianceMlPerMmHg', 'pulVenComplianceMlPerMmHg'] as const) out[n] = params[n] * k;
+  for (const n of ['pulArtResistanceMmHgSPerMl', 'sysVenResistanceMmHgSPerMl', 'pulVenResistanceMmHgSPerMl', 'aorticCharacteristicImpedanceMmHgSPerMl'] as const) out[n] = params[n] / k;
+  out.baroVenousUnstressedRangeMl = params.baroVenousUnstressedRangeMl * k;
+  const pwvRatio = referencePwvMPerS(REFERENCE_PATIENT.ageYears) / referencePwvMPerS(t.ageYears);
+  out.sysArtComplianceMlPerMmHg = params.sysArtComplianceMlPerMmHg * k * pwvRatio * pwvRatio;
+  const ageResistance = Math.max(0.75, 1 + 0.01 * (t.ageYears - REFERENCE_PATIENT.ageYears));
+  out.sysArtResistanceMmHgSPerMl = (params.sysArtResistanceMmHgSPerMl / k) * ageResistance;
   return out;
 }
 

@@ -48,6 +48,9 @@ export class BeatStats {
   sumSysArtPressure = 0;
   maxSysArtPressure = -Infinity;
   minSysArtPressure = Infinity;
+  sumAorticRootPressure = 0;
+  maxAorticRootPressure = -Infinity;
+  minAorticRootPressure = Infinity;
   sumRaPressure = 0;
   sumLaPressure = 0;
   sumPulArtPressure = 0;
@@ -67,6 +70,9 @@ export class BeatStats {
     this.sumSysArtPressure = 0;
     this.maxSysArtPressure = -Infinity;
     this.minSysArtPressure = Infinity;
+    this.sumAorticRootPressure = 0;
+    this.maxAorticRootPressure = -Infinity;
+    this.minAorticRootPressure = Infinity;
     this.sumRaPressure = 0;
     this.sumLaPressure = 0;
     this.sumPulArtPressure = 0;
@@ -178,13 +184,17 @@ export class Simulator {
     stats.sumSysArtPressure += pSa;
     if (pSa > stats.maxSysArtPressure) stats.maxSysArtPressure = pSa;
     if (pSa < stats.minSysArtPressure) stats.minSysArtPressure = pSa;
+    const pAo = obs[OBS.aorticRootPressureMmHg]!;
+    stats.sumAorticRootPressure += pAo;
+    if (pAo > stats.maxAorticRootPressure) stats.maxAorticRootPressure = pAo;
+    if (pAo < stats.minAorticRootPressure) stats.minAorticRootPressure = pAo;
     stats.sumRaPressure += obs[OBS.raPressureMmHg]!;
     stats.sumLaPressure += obs[OBS.laPressureMmHg]!;
     const pPa = obs[OBS.pulArtPressureMmHg]!;
     stats.sumPulArtPressure += pPa;
     if (pPa > stats.maxPulArtPressure) stats.maxPulArtPressure = pPa;
     if (pPa < stats.minPulArtPressure) stats.minPulArtPressure = pPa;
-    stats.sumDrive += sympatheticDrive(pSa, ctx.baroSetPoint, ctx.baroSteepness);
+    stats.sumDrive += sympatheticDrive(pAo, ctx.baroSetPoint, ctx.baroSteepness);
     const q = y[IDX.aorticValveFlowMlPerS]!;
     if (q > EJECTION_FLOW_THRESHOLD_ML_PER_S) {
       stats.ejectionSamples++;
@@ -205,7 +215,7 @@ export class Simulator {
     w.rvPressureMmHg[i] = obs[OBS.rvPressureMmHg]!;
     w.rvVolumeMl[i] = y[IDX.rvVolumeMl]!;
     w.raPressureMmHg[i] = obs[OBS.raPressureMmHg]!;
-    w.aorticPressureMmHg[i] = obs[OBS.sysArtPressureMmHg]!;
+    w.aorticPressureMmHg[i] = obs[OBS.aorticRootPressureMmHg]!;
     w.pulmonaryArteryPressureMmHg[i] = obs[OBS.pulArtPressureMmHg]!;
     w.aorticFlowMlPerS[i] = Math.max(0, y[IDX.aorticValveFlowMlPerS]!);
   }
@@ -236,9 +246,11 @@ export function metricsFromStats(s: BeatStats, ctx: ModelContext): EngineMetrics
   const hrBpm = 60 / s.periodSec;
   return {
     hrBpm,
-    sbpMmHg: s.maxSysArtPressure,
-    dbpMmHg: s.minSysArtPressure,
-    mapMmHg: s.sumSysArtPressure / s.samples,
+    // Arterial pressures where they are measured: the aortic root, above the valve (Windkessel
+    // pressure plus the characteristic impedance's drop during ejection).
+    sbpMmHg: s.maxAorticRootPressure,
+    dbpMmHg: s.minAorticRootPressure,
+    mapMmHg: s.sumAorticRootPressure / s.samples,
     coLPerMin: (svMl * hrBpm) / 1000,
     svMl,
     ef: svMl / s.maxLvVolumeMl,

@@ -5,9 +5,11 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import type { Condition, Patient } from '@medplum/fhirtypes';
-import { useConditionsOfPatients, usePatients, useTwinPermission } from '../../sources/queries';
+import { IMPORT_ROLES } from '../../../core/contracts';
+import { useConditionsOfPatients, usePatients, useSession, useTwinPermission } from '../../sources/queries';
 import { Badge, ErrorNotice, Loading } from '../../ui/feedback';
 import { useDebouncedValue } from '../../ui/useDebouncedValue';
+import { ImportRecordPanel } from './ImportRecord';
 import { activeConditionTexts, formatAge, formatName, formatSex, medicalRecordNumber } from './patient-summary';
 
 export function ConsentBadge(props: { patientId: string }): ReactNode {
@@ -51,7 +53,17 @@ function PatientRow(props: { patient: Patient; conditions: ConditionsState }): R
       <td>
         <Link to={`/patients/${encodeURIComponent(id)}`}>{formatName(p)}</Link>
       </td>
-      <td className="num">{formatAge(p.birthDate)}</td>
+      <td className="num" style={{ whiteSpace: 'nowrap' }}>
+        {formatAge(p.birthDate, p.deceasedDateTime ? new Date(p.deceasedDateTime) : undefined)}
+        {(p.deceasedBoolean === true || p.deceasedDateTime !== undefined) && (
+          <>
+            {' '}
+            <Badge tone="neutral" title={p.deceasedDateTime ? `died ${p.deceasedDateTime.slice(0, 10)}: age at death` : 'deceased'}>
+              Deceased
+            </Badge>
+          </>
+        )}
+      </td>
       <td>{formatSex(p.gender)}</td>
       <td className="mono">{mrn?.value ?? '—'}</td>
       <td>
@@ -77,6 +89,10 @@ export function PatientListPage(): ReactNode {
     const list = conditions.data?.get(id);
     return list ? { status: 'ok', conditions: list } : { status: 'pending' };
   };
+
+  const session = useSession();
+  const mayImport = session.data ? IMPORT_ROLES.includes(session.data.role) : false;
+  const [importing, setImporting] = useState(false);
 
   const onChange = (value: string) => {
     setText(value);
@@ -108,7 +124,13 @@ export function PatientListPage(): ReactNode {
             style={{ width: 300 }}
           />
         </div>
+        {mayImport && (
+          <button type="button" className="btn" onClick={() => setImporting(true)} disabled={importing}>
+            Import record
+          </button>
+        )}
       </div>
+      {importing && <ImportRecordPanel onClose={() => setImporting(false)} />}
       {patients.isError && <ErrorNotice error={patients.error} onRetry={() => void patients.refetch()} />}
       {patients.isPending && <Loading label="Loading patients…" />}
       {patients.data && (

@@ -83,6 +83,18 @@ describe('activeConditionTexts', () => {
     clinicalStatus: clinical ? { coding: [{ code: clinical }] } : undefined,
     verificationStatus: verification ? { coding: [{ code: verification }] } : undefined,
   });
+  it('leaves social findings and abated conditions out of the key conditions (issue 12)', () => {
+    expect(
+      activeConditionTexts([
+        cond('Has a criminal record (finding)', 'active'),
+        cond('Unemployed (finding)', 'active'),
+        cond('Full-time employment (finding)', 'active'),
+        cond('Body mass index 30+ - obesity (finding)', 'active'),
+        { ...cond('Acute bronchitis (disorder)', 'active'), abatementDateTime: '2010-01-01' },
+        cond('Chronic congestive heart failure (disorder)', 'active'),
+      ]),
+    ).toEqual(['Body mass index 30+ - obesity (finding)', 'Chronic congestive heart failure (disorder)']);
+  });
   it('keeps active conditions once each, drops resolved, refuted and entered-in-error', () => {
     expect(
       activeConditionTexts([

@@ -1,6 +1,7 @@
 // Pure display logic for FHIR Patient and Condition resources: what the patient list and the
 // workspace banner show. No React, no I/O.
 import type { CodeableConcept, Condition, HumanName, Identifier, Patient } from '@medplum/fhirtypes';
+import { isSocialFinding } from '../../../core/domain/clinical-record';
 
 const PARTIAL_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 
@@ -85,7 +86,11 @@ export function conceptText(concept: CodeableConcept | undefined): string | unde
   return concept.text?.trim() || concept.coding?.find((c) => c.display)?.display || concept.coding?.[0]?.code;
 }
 
-/** Active (or unspecified-status) conditions, excluding refuted or entered-in-error, as display texts. */
+/**
+ * Active (or unspecified-status) clinical problems, as display texts: excluding refuted or
+ * entered-in-error, resolved (abated) ones, and social findings ("Unemployed (finding)", ICD-10
+ * Z55–Z65), which stay in the record but are not key conditions.
+ */
 export function activeConditionTexts(conditions: readonly Condition[]): string[] {
   const out: string[] = [];
   for (const c of conditions) {
@@ -93,6 +98,8 @@ export function activeConditionTexts(conditions: readonly Condition[]): string[]
     const verification = c.verificationStatus?.coding?.find((x) => x.code)?.code;
     if (clinical && clinical !== 'active' && clinical !== 'recurrence' && clinical !== 'relapse') continue;
     if (verification === 'refuted' || verification === 'entered-in-error') continue;
+    if (c.abatementDateTime || c.abatementPeriod?.end || c.abatementString) continue;
+    if (isSocialFinding(c.code)) continue;
     const text = conceptText(c.code);
     if (text && !out.includes(text)) out.push(text);
   }

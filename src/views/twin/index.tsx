@@ -22,6 +22,7 @@ import { PressureWaveforms, PvLoops } from './WaveformsPanel';
 import { ProvenancePanel } from './ProvenancePanel';
 import { OKABE_ITO } from './palette';
 import { ProgressBar } from './ProgressBar';
+import { ForecastScores } from './validation/ForecastScores';
 import './twin.css';
 
 const VITAL_CODE: Record<ForecastKey, Omit<ForecastPoint, 'tMs' | 'p05' | 'p50' | 'p95' | 'key'>> = {
@@ -331,6 +332,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
                 </tbody>
               </table>
             )}
+            <ForecastScores observations={record.data?.vitals.observations ?? []} />
             {acknowledged.length > 0 && (
               <p className="muted">
                 Acknowledged alerts: {acknowledged.length} (last by {acknowledged[acknowledged.length - 1]!.by} at {formatDateTime(acknowledged[acknowledged.length - 1]!.atMs)})

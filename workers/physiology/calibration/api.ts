@@ -9,7 +9,7 @@ import { assimilate, type AssimilationResult } from '../ensemble/assimilate';
 import type { TwinEnsemble } from '../ensemble/ensemble';
 import { forecastEnsemble, type ForecastOptions, type ForecastResult } from '../ensemble/forecast';
 import type { PhysiologyApi } from '../workerApi';
-import { calibrateFromRecord, type RecordCalibrationOptions, type RecordCalibrationResult } from './from-record';
+import { calibrateFromRecord, clinicalInputsOf, type RecordCalibrationOptions, type RecordCalibrationResult } from './from-record';
 import { VITAL_TO_OUTPUT, noiseSd } from '../../../core/vitals/observation-model';
 
 export interface NewVital {
@@ -24,7 +24,7 @@ export const calibrationApi = {
    * the worker (a synchronous fit cannot poll an asynchronous message).
    */
   calibrateFromFhir(bundle: unknown, options: RecordCalibrationOptions = {}, onProgress?: (fraction: number) => void): RecordCalibrationResult {
-    return calibrateFromRecord(ingestFhirVitals(bundle), withProgress(options, onProgress));
+    return calibrateFromRecord(ingestFhirVitals(bundle), withProgress({ clinical: clinicalInputsOf(bundle), ...options }, onProgress));
   },
   /** Calibrate from an already normalised record (e.g. the UI's cached ingest result). */
   calibrateFromRecord(vitals: VitalsIngestResult, options: RecordCalibrationOptions = {}, onProgress?: (fraction: number) => void): RecordCalibrationResult {

@@ -198,7 +198,15 @@ export function ensembleEngineParameters(base: ModelParameters, e: TwinEnsemble)
 // ------------------------------------------------------------------ from a FHIR record
 
 export interface InputReport {
-  used: { kind: VitalKind; output: OutputKey; value: number; effective?: string; source: string; converted: boolean }[];
+  /**
+   * `ageDays`: age of the value at the calibration's reference time (its newest fitted value);
+   * `sdFactor`: how much its noise SD was inflated for age (1 = current), see AGE_INFLATION.
+   */
+  used: { kind: VitalKind; output: OutputKey; value: number; effective?: string; source: string; converted: boolean; ageDays?: number; sdFactor: number }[];
+  /** Used inputs older than AGED_AFTER_DAYS at the reference time, named with their age ("LVEF 3.2 y old"). */
+  aged: string[];
+  /** The reference time (ISO) ages are counted from: the newest fitted value's date. */
+  asOf: string | undefined;
   missing: VitalKind[];
   implausible: { kind: VitalKind; value: number; reason: string; source: string }[];
   converted: { kind: VitalKind; from: string; source: string }[];
@@ -208,6 +216,25 @@ export interface InputReport {
   missingFraction: number;
 }
 
+const DAY_MS = 86_400_000;
+/** Inputs older than this (days, before the newest fitted value) are named as aged in the report. */
+export const AGED_AFTER_DAYS = 30;
+
+/**
+ * Noise SD factor of an input `ageDays` older than the calibration's reference time: the variance
+ * grows by one measurement variance per year, σ_eff = σ·√(1 + Δt / 1 y). Assumption: a reading a
+ * year old is as uncertain about today's value as two independent readings' disagreement
+ * (visit-to-visit BP variability is of the order of the cuff error; Rothwell 2010, Lancet 375:895);
+ * no published drift rate covers all echo and vital quantities, so one rate is used for all.
+ */
+export function ageInflation(ageDays: number): number {
+  return Math.sqrt(1 + Math.max(0, ageDays) / 365.25);
+}
+
+function formatAge(days: number): string {
+  return days < 365.25 ? `${Math.round(days)} d` : `${(days / 365.25).toFixed(1)} y`;
+}
+
 /**
  * Chooses the observations to fit from an ingested record: the latest plausible value per kind.
  * MAP is used only when SBP or DBP is absent (a cuff's MAP is not independent of its SBP/DBP).
@@ -215,8 +242,18 @@ export interface InputReport {
 export function observationsFromVitals(v: VitalsIngestResult): { observations: CalibrationObservation[]; inputs: InputReport } {
   const observations: CalibrationObservation[] = [];
   const used: InputReport['used'] = [];
+  const aged: string[] = [];
   const notUsed: InputReport['notUsedByModel'] = [];
   const haveBoth = v.latest.sbpMmHg !== undefined && v.latest.dbpMmHg !== undefined;
+  const fitted = (Object.entries(v.latest) as [VitalKind, NonNullable<VitalsIngestResult['latest'][VitalKind]>][]).filter(([kind]) => VITAL_TO_OUTPUT[kind] !== undefined);
+  let refMs: number | undefined;
+  let asOf: string | undefined;
+  for (const [, o] of fitted) {
+    if (o.timeMs !== undefined && (refMs === undefined || o.timeMs > refMs)) {
+      refMs = o.timeMs;
+      asOf = o.effective;
+    }
+  }
   for (const [kind, o] of Object.entries(v.latest) as [VitalKind, NonNullable<VitalsIngestResult['latest'][VitalKind]>][]) {
     const output = VITAL_TO_OUTPUT[kind];
     if (output === undefined) {
@@ -227,14 +264,30 @@ export function observationsFromVitals(v: VitalsIngestResult): { observations: C
       notUsed.push({ kind, reason: 'SBP and DBP from the record are fitted; MAP from the same cuff adds no independent information' });
       continue;
     }
-    observations.push({ key: output, value: o.value, source: o.source });
-    used.push({ kind, output, value: o.value, source: o.source, converted: o.converted, ...(o.effective !== undefined ? { effective: o.effective } : {}) });
+    const ageDays = refMs !== undefined && o.timeMs !== undefined ? (refMs - o.timeMs) / DAY_MS : undefined;
+    const sdFactor = ageDays !== undefined ? ageInflation(ageDays) : 1;
+    if (ageDays !== undefined && ageDays > AGED_AFTER_DAYS) aged.push(`${kind} ${formatAge(ageDays)} older than the newest input (weight ×${(1 / sdFactor ** 2).toFixed(2)})`);
+    const obs: CalibrationObservation = { key: output, value: o.value, source: o.source };
+    if (sdFactor !== 1) obs.sd = noiseSd(output, o.value) * sdFactor;
+    observations.push(obs);
+    used.push({
+      kind,
+      output,
+      value: o.value,
+      source: o.source,
+      converted: o.converted,
+      sdFactor,
+      ...(o.effective !== undefined ? { effective: o.effective } : {}),
+      ...(ageDays !== undefined ? { ageDays } : {}),
+    });
   }
   const expected = EXPECTED_CALIBRATION_INPUTS;
   return {
     observations,
     inputs: {
       used,
+      aged,
+      asOf,
       missing: v.missing,
       implausible: v.implausible.map((o) => ({ kind: o.kind, value: o.value, reason: o.implausible ?? '', source: o.source })),
       converted: v.converted.map((o) => ({ kind: o.kind, from: `${o.original.value} ${o.original.unit}`, source: o.source })),

@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
-import { calibrateFromRecord, type RecordCalibrationResult } from './from-record';
+import { calibrateFromRecord, clinicalInputsOf, TwinRefusedError, type RecordCalibrationResult } from './from-record';
 
 const USAGE = 'usage: npm run twin -- calibrate --bundle FILE [--json] [--seed N] [--members N] [--with-ensemble]';
 
@@ -124,7 +124,16 @@ export async function runCalibrateCli(args: string[]): Promise<number> {
     process.stderr.write('twin calibrate: the Bundle has no vital-sign or echo observation the twin can use\n');
     return 2;
   }
-  const result = calibrateFromRecord(vitals, { fit: { seed: parsed.seed, ensembleSize: parsed.members } });
+  let result: RecordCalibrationResult;
+  try {
+    result = calibrateFromRecord(vitals, { fit: { seed: parsed.seed, ensembleSize: parsed.members }, clinical: clinicalInputsOf(json) });
+  } catch (err) {
+    if (err instanceof TwinRefusedError) {
+      process.stderr.write(`twin calibrate: ${err.message}\n`);
+      return 3;
+    }
+    throw err;
+  }
   if (parsed.json) {
     process.stdout.write(`${JSON.stringify(toJson(result, parsed.withEnsemble), null, 2)}\n`);
   } else {
@@ -143,6 +152,9 @@ export function toJson(r: RecordCalibrationResult, withEnsemble: boolean): Recor
     patientDefaults: r.patientDefaults,
     inputs: r.inputs,
     medications: r.medications,
+    ...(r.capability ? { capability: r.capability } : {}),
+    ...(r.prior ? { prior: r.prior } : {}),
+    ...(r.therapy ? { therapy: r.therapy.map((m) => ({ drug: m.drug, ingredient: m.ingredient, doseMg: m.doseMg, route: m.route, text: m.text, source: m.source })) } : {}),
     parameters: r.parameters.map((p) => ({
       name: p.name,
       unit: p.unit,
@@ -179,7 +191,14 @@ export function toJson(r: RecordCalibrationResult, withEnsemble: boolean): Recor
 function toText(r: RecordCalibrationResult): string {
   const lines: string[] = [];
   lines.push(`patient: ${r.patient.sex}, ${r.patient.ageYears} y, ${r.patient.heightCm.toFixed(0)} cm, ${r.patient.weightKg.toFixed(1)} kg` + (r.patientDefaults.length ? ` (defaults for: ${r.patientDefaults.join(', ')})` : ''));
-  lines.push(`inputs used: ${r.inputs.used.map((u) => u.kind).join(', ') || 'none'}`);
+  if (r.capability) {
+    for (const n of r.capability.notes) lines.push(`${n.effect === 'limitation' ? 'limitation' : 'NO FORECAST'}: ${n.message}`);
+  }
+  if (r.prior) for (const why of r.prior.reasons) lines.push(`prior: ${why}`);
+  if (r.therapy?.length) lines.push(`current therapy (engine classes): ${r.therapy.map((m) => `${m.drug} ← ${m.text}`).join('; ')}`);
+  lines.push(`archetypes (prior → posterior): ${r.archetypes.map((a) => `${a.label} ${a.priorWeight.toFixed(3)} → ${a.posteriorWeight.toFixed(3)}`).join(', ')}`);
+  lines.push(`inputs used: ${r.inputs.used.map((u) => u.kind).join(', ') || 'none'}${r.inputs.asOf ? ` (as of ${r.inputs.asOf.slice(0, 10)})` : ''}`);
+  if (r.inputs.aged.length) lines.push(`older inputs (weigh less): ${r.inputs.aged.join('; ')}`);
   lines.push(`inputs missing: ${r.inputs.missing.join(', ') || 'none'}`);
   if (r.inputs.implausible.length) lines.push(`implausible (not used): ${r.inputs.implausible.map((i) => `${i.kind} (${i.reason})`).join('; ')}`);
   if (r.inputs.converted.length) lines.push(`unit-converted: ${r.inputs.converted.length} values`);

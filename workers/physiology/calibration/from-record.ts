@@ -1,8 +1,11 @@
 // Calibrate the twin from a patient's normalised FHIR record (src/ingest/fhir-vitals): patient
-// traits from the record (defaults named when absent), priors from the engine's healthy adult
-// scaled to this body, observations = the latest plausible value of each kind.
+// traits from the record (defaults named when absent), the prior from the record's diagnoses and
+// therapy (record-prior.ts), observations = the latest plausible value of each kind, older ones
+// weighing less. What the twin cannot do for this patient (core/domain/clinical-record
+// assessTwinCapability) is checked first: a refusal throws TwinRefusedError with the reason.
 
 import { PRESET_NAMES, type PatientTraits, type PresetName } from '../../../core/domain/physiology';
+import { assessTwinCapability, readClinicalRecord, resourcesOf, type ClinicalRecord, type TwinCapability } from '../../../core/domain/clinical-record';
 import type { MedicationInput, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { REFERENCE_PATIENT, resolveParameters } from '../presets';
 import {
@@ -13,7 +16,37 @@ import {
   type InputReport,
   type PriorArchetype,
 } from './calibrate';
+import { currentTherapy, mapMedications, type MappedMedication } from './drug-classes';
 import type { FitOptions } from './fit';
+import { priorFromRecord } from './record-prior';
+
+/** The whole record beyond vitals: diagnoses, devices, pregnancy, medications mapped to engine classes. */
+export interface ClinicalInputs {
+  record: ClinicalRecord;
+  medications: MappedMedication[];
+}
+
+/** Reads diagnoses, devices and medications from a FHIR Bundle, resource or array (pure, total). */
+export function clinicalInputsOf(input: unknown): ClinicalInputs {
+  const resources = resourcesOf(input);
+  const byRef = new Map<string, Record<string, unknown>>();
+  for (const r of resources) if (typeof r.id === 'string') byRef.set(`${String(r.resourceType)}/${r.id}`, r);
+  if (typeof input === 'object' && input !== null && (input as { resourceType?: unknown }).resourceType === 'Bundle') {
+    for (const e of ((input as { entry?: unknown }).entry as unknown[] | undefined) ?? []) {
+      const entry = e as { fullUrl?: unknown; resource?: Record<string, unknown> } | null;
+      if (entry && typeof entry.fullUrl === 'string' && entry.resource) byRef.set(entry.fullUrl, entry.resource);
+    }
+  }
+  return { record: readClinicalRecord(resources), medications: mapMedications(resources, byRef) };
+}
+
+/** The twin refuses this patient (e.g. under 18): `capability` says why. */
+export class TwinRefusedError extends Error {
+  constructor(readonly capability: TwinCapability) {
+    super(`no twin for this patient: ${capability.headline}`);
+    this.name = 'TwinRefusedError';
+  }
+}
 
 export interface RecordCalibrationOptions {
   fit?: FitOptions;
@@ -29,6 +62,14 @@ export interface RecordCalibrationOptions {
    * output's noise model.
    */
   extraObservations?: readonly CalibrationObservation[];
+  /**
+   * The rest of the record (clinicalInputsOf): diagnoses and therapy set the prior, and the
+   * capability check runs on it. Without it the prior is the old equal-thirds mixture and only
+   * the age in the vitals is checked.
+   */
+  clinical?: ClinicalInputs;
+  /** "Now" for the capability check (ISO); default the current time. */
+  now?: string;
 }
 
 /** One prior component per engine preset, resolved for this patient. */
@@ -47,6 +88,12 @@ export interface RecordCalibrationResult extends CalibrationResult {
   inputs: InputReport;
   /** Current medications; their effect is already in the calibrated parameters (fitted on-drug). */
   medications: Pick<MedicationInput, 'drug' | 'drugClass' | 'text' | 'status'>[];
+  /** What this twin can do (forecast or not, limitations named); present when `clinical` was given. */
+  capability?: TwinCapability;
+  /** The prior chosen from the record and why (present when `clinical` was given). */
+  prior?: { reasons: string[]; diagnoses: string[] };
+  /** Current therapy mapped to the engine's drug classes (CONTRACT: drug-classes.ts). */
+  therapy?: MappedMedication[];
 }
 
 /** Clamp to the engine's adult ranges (presets.checkPatient), naming what was clamped. */
@@ -78,17 +125,34 @@ export function calibrateFromRecord(v: VitalsIngestResult, options: RecordCalibr
   if (v.patients.length > 1) {
     throw new Error(`calibration needs the record of one patient; this input holds ${v.patients.length} patients`);
   }
+  const capability = options.clinical ? assessTwinCapability(options.clinical.record, options.now !== undefined ? { now: options.now } : {}) : undefined;
+  if (capability && capability.notes.some((n) => n.effect === 'refuse')) throw new TwinRefusedError(capability);
+  const vitalsAge = v.patients[0]?.ageYears;
+  if (vitalsAge !== undefined && vitalsAge < 18) {
+    throw new Error(`no twin for this patient: patient is ${Math.floor(vitalsAge)} y at the newest reading; the physiology model is adult-only (18 y and over)`);
+  }
   const { patient, defaults } = traitsFromRecord(v);
   const base = resolveParameters({ preset: 'healthy', patient });
   const { observations, inputs } = observationsFromVitals(v);
-  const archetypes = archetypesFor(patient, options.archetypeWeights);
+  const therapy = options.clinical ? currentTherapy(options.clinical.medications) : undefined;
+  const recordPrior = options.clinical && !options.archetypeWeights ? priorFromRecord(patient, options.clinical.record.conditions, therapy ?? []) : undefined;
+  const archetypes = recordPrior ? recordPrior.archetypes : archetypesFor(patient, options.archetypeWeights);
   const all = [...observations, ...(options.extraObservations ?? [])];
-  const result = calibrateTwin({ base, archetypes, observations: all, ...(options.fit ? { fit: options.fit } : {}) });
+  const result = calibrateTwin({
+    base,
+    archetypes,
+    observations: all,
+    ...(recordPrior ? { calibrated: recordPrior.calibrated } : {}),
+    ...(options.fit ? { fit: options.fit } : {}),
+  });
   return {
     ...result,
     patient,
     patientDefaults: defaults,
     inputs,
     medications: v.medications.map((m) => ({ drug: m.drug, drugClass: m.drugClass, text: m.text, status: m.status })),
+    ...(capability ? { capability } : {}),
+    ...(recordPrior ? { prior: { reasons: recordPrior.reasons, diagnoses: recordPrior.diagnoses } } : {}),
+    ...(therapy ? { therapy } : {}),
   };
 }

@@ -1,0 +1,269 @@
+// `npm run bench -- store`: the embedded FHIR store at hospital scale (issue 14), with the scale
+// fixture's 1,000 Synthea-like patients (scripts/scale-fixture.ts, ~290 k resources) loaded.
+//  - import rate: patients written through the store's write path (one transaction each,
+//    indexed at write time) into a fresh store;
+//  - start-up time and resident memory of the server process with 0 and with 1,000 patients;
+//  - a patient's Observation search (code, _sort=-date, _count=20; a different patient on each
+//    request), 50 keep-alive connections on loopback, ~10 s: throughput, p50, p99 — through the
+//    store alone (HTTP, no proxy checks) and through the full proxy (sign-in, roles, consent,
+//    audit with fsync); a Patient read the same way; writes (POST Observation) through the proxy;
+//  - peer: medplum's MemoryRepository (in-process, FHIRPath over every resource) on the same
+//    fixture, as many patients as BENCH_STORE_PEER_PATIENTS (default 250: its search time grows
+//    with the record), against this store in-process on the same search.
+// The fixture is generated once into BENCH_STORE_DIR (default $TMPDIR/twinscope-bench-store-1000)
+// and copied for each run, so the run's writes never change it.
+import { parseSearchRequest } from '@medplum/core';
+import { MemoryRepository } from '@medplum/fhir-router';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FhirStore } from '../server/fhir/store';
+import { DB_FILE_NAME, openDatabase } from '../server/storage/database';
+import { importScalePatients } from '../scripts/gen-scale-fixture';
+import { generateScalePatient, HEART_RATE_LOINC, scalePatientId } from '../scripts/scale-fixture';
+import { report } from './report';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const PATIENTS = Number(process.env.BENCH_STORE_PATIENTS ?? 1000);
+const PEER_PATIENTS = Number(process.env.BENCH_STORE_PEER_PATIENTS ?? 250);
+const IMPORT_PATIENTS = Number(process.env.BENCH_STORE_IMPORT_PATIENTS ?? 20);
+const LOAD_SECONDS = Number(process.env.BENCH_STORE_LOAD_SEC ?? 10);
+const CONNECTIONS = 50;
+const PASSWORD = 'bench-password';
+/** Written after a complete generation: a half-written fixture (interrupted run) is regenerated. */
+const COMPLETE_MARKER = 'fixture-complete.json';
+const FIXTURE_DIR = process.env.BENCH_STORE_DIR ?? join(tmpdir(), `twinscope-bench-store-${PATIENTS}`);
+
+const searchPath = (i: number): string => `/fhir/Observation?patient=Patient/${scalePatientId(i % PATIENTS)}&code=http://loinc.org|${HEART_RATE_LOINC}&_sort=-date&_count=20`;
+const readPath = (i: number): string => `/fhir/Patient/${scalePatientId(i % PATIENTS)}`;
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? round(Number(m[1]) / 1024, 1) : NaN;
+}
+
+async function ensureFixture(): Promise<void> {
+  if (existsSync(join(FIXTURE_DIR, DB_FILE_NAME)) && existsSync(join(FIXTURE_DIR, COMPLETE_MARKER))) return;
+  rmSync(FIXTURE_DIR, { recursive: true, force: true });
+  mkdirSync(FIXTURE_DIR, { recursive: true });
+  process.stderr.write(`bench store: generating ${PATIENTS} patients into ${FIXTURE_DIR} (once)…\n`);
+  const db = openDatabase(FIXTURE_DIR);
+  const store = await FhirStore.open(db);
+  const result = await importScalePatients(store, 0, PATIENTS, undefined, (n) => process.stderr.write(`bench store: ${n}/${PATIENTS}\n`));
+  store.close();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  writeFileSync(join(FIXTURE_DIR, COMPLETE_MARKER), `${JSON.stringify(result)}\n`);
+  report({ bench: 'store', metric: 'fixture-import-rate', value: round(result.resourcesPerSecond, 0), unit: 'resources/s', patients: result.patients, resources: result.resources, seconds: round(result.seconds, 1) });
+}
+
+async function importRate(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-store-import-'));
+  try {
+    const db = openDatabase(dir);
+    const store = await FhirStore.open(db);
+    const r = await importScalePatients(store, 0, IMPORT_PATIENTS);
+    store.close();
+    db.close();
+    report({ bench: 'store', metric: 'import-rate', value: round(r.resourcesPerSecond, 0), unit: 'resources/s', patients: r.patients, resources: r.resources, note: 'one transaction (fsync) per patient, indexed at write time' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface Server {
+  proc: ChildProcess;
+  proxyPort: number;
+  directPort: number;
+  pid: number;
+  startupMs: number;
+}
+
+async function startServer(dataDir: string): Promise<Server> {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'proxy-server.ts')], {
+    env: { ...process.env, TWIN_DATA_DIR: dataDir, TWIN_DEMO_PASSWORD: PASSWORD, TWIN_FEED_INTERVAL_MS: '0', TWIN_STATIC_DIR: join(dataDir, 'none'), NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) resolve(out.slice(0, nl));
+    });
+    proc.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  const startupMs = performance.now() - t0;
+  return { proc, ...(JSON.parse(line) as { proxyPort: number; directPort: number; pid: number }), startupMs };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  const exited = new Promise<void>((resolve) => s.proc.once('exit', () => resolve()));
+  s.proc.kill('SIGTERM');
+  await exited;
+}
+
+function request(agent: http.Agent, port: number, path: string, token?: string, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    if (body) headers['content-type'] = 'application/fhir+json';
+    const req = http.request({ host: '127.0.0.1', port, path, agent, method: body ? 'POST' : 'GET', headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function load(port: number, token: string | undefined, connections: number, seconds: number, next: (i: number) => { path: string; body?: string }): Promise<{ rps: number; latenciesMs: number[]; errors: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latenciesMs: number[] = [];
+  let errors = 0;
+  let i = 0;
+  await Promise.all(Array.from({ length: connections }, () => request(agent, port, next(i++).path, token)));
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until) {
+        const r = next(i++);
+        const s = performance.now();
+        const status = await request(agent, port, r.path, token, r.body).catch(() => 0);
+        if (status < 200 || status >= 300) errors++;
+        latenciesMs.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsedSec = (performance.now() - t0) / 1000;
+  agent.destroy();
+  latenciesMs.sort((a, b) => a - b);
+  return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors };
+}
+
+async function login(port: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'clinician', password: PASSWORD }) });
+  if (res.status !== 200) throw new Error(`bench login failed: ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+function reportLoad(metric: string, r: { rps: number; latenciesMs: number[]; errors: number }, extra: Record<string, unknown>): void {
+  const common = { connections: extra.connections ?? CONNECTIONS, durationSec: LOAD_SECONDS, patients: PATIENTS, errors: r.errors, ...extra };
+  report({ bench: 'store', metric: `${metric}-throughput`, value: round(r.rps, 1), unit: 'req/s', ...common });
+  report({ bench: 'store', metric: `${metric}-latency-p50`, value: round(percentile(r.latenciesMs, 50)), unit: 'ms', ...common });
+  report({ bench: 'store', metric: `${metric}-latency-p99`, value: round(percentile(r.latenciesMs, 99)), unit: 'ms', ...common });
+}
+
+async function serverBench(): Promise<void> {
+  // Start-up and memory with an empty store (0 patients), then with the fixture.
+  const emptyDir = mkdtempSync(join(tmpdir(), 'bench-store-empty-'));
+  const runDir = mkdtempSync(join(tmpdir(), 'bench-store-run-'));
+  try {
+    const empty = await startServer(emptyDir);
+    const rssEmpty = rssMb(empty.pid);
+    await stopServer(empty);
+    // A first start of the empty folder seeds the demo record; measure a restart like the fixture's.
+    const emptyAgain = await startServer(emptyDir);
+    const rssEmptyAgain = rssMb(emptyAgain.pid);
+    const startupEmptyMs = emptyAgain.startupMs;
+    await stopServer(emptyAgain);
+
+    copyFileSync(join(FIXTURE_DIR, DB_FILE_NAME), join(runDir, DB_FILE_NAME));
+    const server = await startServer(runDir);
+    const rssLoaded = rssMb(server.pid);
+    report({ bench: 'store', metric: 'startup', value: round(server.startupMs, 0), unit: 'ms', patients: PATIENTS, peer: 'same server, demo record only', peerValue: round(startupEmptyMs, 0), ratio: round(server.startupMs / startupEmptyMs, 3), note: 'spawn to listening, whole server process (FHIR definitions, store open, app)' });
+    report({ bench: 'store', metric: 'rss-after-start', value: rssLoaded, unit: 'MB', patients: PATIENTS, peer: 'same server, demo record only', peerValue: rssEmptyAgain, ratio: round(rssLoaded / rssEmptyAgain, 3), firstStartEmptyMb: rssEmpty });
+
+    const token = await login(server.proxyPort);
+    const direct = await load(server.directPort, undefined, CONNECTIONS, LOAD_SECONDS, (i) => ({ path: searchPath(i * 7919) }));
+    reportLoad('search-direct', direct, { request: 'Observation?patient=P&code=8867-4&_sort=-date&_count=20, P over all patients', via: 'store alone (HTTP, no proxy checks)', targetRps: 1000, targetP99Ms: 50 });
+    const proxied = await load(server.proxyPort, token, CONNECTIONS, LOAD_SECONDS, (i) => ({ path: searchPath(i * 7919) }));
+    reportLoad('search-proxy', proxied, { request: 'same', via: 'full proxy (auth, roles, consent, audit fsync)' });
+    const reads = await load(server.directPort, undefined, CONNECTIONS, LOAD_SECONDS, (i) => ({ path: readPath(i * 7919) }));
+    reportLoad('read-direct', reads, { request: 'Patient/{id}', via: 'store alone' });
+    const writes = await load(server.proxyPort, token, 10, LOAD_SECONDS, (i) => ({
+      path: '/fhir/Observation',
+      body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: HEART_RATE_LOINC }] }, subject: { reference: `Patient/${scalePatientId((i * 7919) % PATIENTS)}` }, effectiveDateTime: new Date().toISOString(), valueQuantity: { value: 70, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } }),
+    }));
+    reportLoad('write-proxy', writes, { request: 'POST Observation (one transaction + fsync each, plus the audit)', via: 'full proxy', connections: 10 });
+    report({ bench: 'store', metric: 'rss-after-load', value: rssMb(server.pid), unit: 'MB', patients: PATIENTS });
+    await stopServer(server);
+  } finally {
+    rmSync(emptyDir, { recursive: true, force: true });
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+/** In-process: this store on the fixture vs medplum's MemoryRepository on PEER_PATIENTS of it. */
+async function peerBench(): Promise<void> {
+  const runDir = mkdtempSync(join(tmpdir(), 'bench-store-peer-'));
+  try {
+    copyFileSync(join(FIXTURE_DIR, DB_FILE_NAME), join(runDir, DB_FILE_NAME));
+    const db = openDatabase(runDir);
+    const store = await FhirStore.open(db);
+    const peer = new MemoryRepository();
+    const peerPatients = Math.min(PEER_PATIENTS, PATIENTS);
+    const t0 = performance.now();
+    let peerResources = 0;
+    for (let i = 0; i < peerPatients; i++) {
+      for (const r of generateScalePatient(i)) {
+        await peer.createResource(r);
+        peerResources++;
+      }
+    }
+    const peerLoadSec = (performance.now() - t0) / 1000;
+    const query = (i: number): Record<string, string> => ({ patient: `Patient/${scalePatientId(i)}`, code: `http://loinc.org|${HEART_RATE_LOINC}`, _sort: '-date', _count: '20' });
+    const time = async (n: number, patients: number, f: (q: Record<string, string>) => Promise<unknown>): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const s = performance.now();
+        await f(query((i * 7919) % patients));
+        out.push(performance.now() - s);
+      }
+      return out.sort((a, b) => a - b);
+    };
+    const ours = await time(300, PATIENTS, (q) => store.repo.search(parseSearchRequest('Observation', q)));
+    const oursSame = await time(300, peerPatients, (q) => store.repo.search(parseSearchRequest('Observation', q)));
+    const theirs = await time(10, peerPatients, (q) => peer.search(parseSearchRequest('Observation', q)));
+    for (const p of [50, 99]) {
+      report({
+        bench: 'store',
+        metric: `search-in-process-p${p}`,
+        value: round(percentile(ours, p), 3),
+        unit: 'ms',
+        patients: PATIENTS,
+        peer: `medplum MemoryRepository (${peerPatients} patients, ${peerResources} resources)`,
+        peerValue: round(percentile(theirs, p), 1),
+        ratio: round(percentile(theirs, p) / percentile(oursSame, p), 1),
+        ratioMeaning: `peer time / this store's time on the same ${peerPatients} patients' searches (${round(percentile(oursSame, p), 3)} ms)`,
+        peerLoadSec: round(peerLoadSec, 1),
+      });
+    }
+    store.close();
+    db.close();
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<void> {
+  await ensureFixture();
+  await importRate();
+  await serverBench();
+  await peerBench();
+}
