@@ -32,7 +32,7 @@ test.describe('Scenarios tab', () => {
     await page.getByRole('radio', { name: /TAVR/ }).check();
     await page.getByLabel(/Reason/).fill('Symptomatic severe AS; heart team agrees.');
     await sc.acceptPlan.click();
-    const done = page.getByRole('status').filter({ hasText: 'Plan recorded as' });
+    const done = page.getByRole('status').filter({ hasText: 'recorded with its Provenance' });
     await expect(done).toBeVisible();
     const ref = /CarePlan\/[A-Za-z0-9\-.]+/.exec((await done.textContent()) ?? '')?.[0];
     expect(ref).toBeTruthy();

@@ -51,7 +51,9 @@ test.describe('Twin tab', () => {
     await expect(twin.bandAlert).toContainText('SBP 245 mmHg');
     await page.screenshot({ path: 'test-results/twin-alert.png', fullPage: true });
     await twin.acknowledge.click();
-    await expect(page.getByRole('status').filter({ hasText: 'Acknowledged by' })).toBeVisible();
+    await page.getByRole('button', { name: 'Confirm acknowledgement' }).click();
+    // Written after the undo window (10 s).
+    await expect(page.getByRole('status').filter({ hasText: 'Acknowledged by' })).toBeVisible({ timeout: 30_000 });
     // The acknowledgement is in the record: a Flag with its Provenance, naming who acknowledged it.
     const flags = (await (await page.request.get(`/fhir/Flag?patient=${DEMO_PATIENT_AS}`)).json()) as { entry?: { resource: { id: string; code: { text: string }; author?: { display?: string } } }[] };
     const flag = flags.entry?.map((e) => e.resource).find((f) => f.code.text.includes('SBP 245'));

@@ -178,6 +178,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
       ...(extra.detail ?? req.auditDetail ? { detail: extra.detail ?? req.auditDetail } : {}),
       ...(extra.entities ?? req.auditEntities ? { entities: extra.entities ?? req.auditEntities } : {}),
       ...(extra.patientId ?? req.auditPatientId ? { patientId: extra.patientId ?? req.auditPatientId } : {}),
+      ...(req.auditAction ? { action: req.auditAction } : {}),
     });
   const auditRequest = async (req: FastifyRequest, httpStatus: number, extra: AuditExtra = {}): Promise<void> => {
     if (req.twinAudited) return;

@@ -39,7 +39,10 @@ describe('comparisonRows', () => {
     const grad = rows.find((r) => r.key === 'avMeanGradientMmHg')!;
     expect(grad.cells[1]).toMatchObject({ median: '9.0', diff: '−39.0', overlapsBaseline: false });
     const ef = rows.find((r) => r.key === 'ef')!;
-    expect(ef.cells[1]!.diff).toBe('±0.00');
+    // EF in % (the engine's fraction × 100), the difference in percentage points.
+    expect(ef.unit).toBe('%');
+    expect(ef.cells[0]).toMatchObject({ median: '65', interval: '60–70' });
+    expect(ef.cells[1]!.diff).toBe('±0');
   });
 
   it('writes CSV at full precision', () => {

@@ -16,7 +16,7 @@ export const METRIC_DECIMALS: Readonly<Partial<Record<MetricKey, number>>> = {
   mapMmHg: 0,
   coLPerMin: 2,
   svMl: 0,
-  ef: 2,
+  ef: 0,
   lvedvMl: 0,
   lvesvMl: 0,
   cvpMmHg: 1,
@@ -25,16 +25,20 @@ export const METRIC_DECIMALS: Readonly<Partial<Record<MetricKey, number>>> = {
   avPeakVelocityMPerS: 2,
 };
 
+/** Shown in the unit clinicians read: EF as a percentage (the engine keeps a fraction). */
+const DISPLAY_SCALE: Readonly<Partial<Record<MetricKey, number>>> = { ef: 100 };
+
+/** A metric value (engine units) as displayed: scaled (EF → %), at the resolution a clinician reads. */
 export function formatMetric(key: MetricKey, value: number): string {
   if (!Number.isFinite(value)) return '–';
   const d = METRIC_DECIMALS[key] ?? 1;
   // Normalise −0 so a tiny negative difference does not print as "-0".
-  const s = value.toFixed(d);
+  const s = (value * (DISPLAY_SCALE[key] ?? 1)).toFixed(d);
   return Number(s) === 0 ? (0).toFixed(d) : s;
 }
 
 export function displayUnit(key: MetricKey): string {
-  return key === 'ef' ? 'fraction' : METRIC_INFO[key].unit;
+  return key === 'ef' ? '%' : METRIC_INFO[key].unit;
 }
 
 /** Closed intervals [a.p05, a.p95] and [b.p05, b.p95] share at least one point. */
@@ -105,7 +109,8 @@ export function comparisonCsv(rows: readonly ComparisonRow[], names: ReadonlyMap
   for (const r of rows) {
     for (const c of r.cells) {
       lines.push(
-        [names.get(c.scenarioId) ?? c.scenarioId, r.key, r.unit, c.raw.p05, c.raw.p25, c.raw.p50, c.raw.p75, c.raw.p95, c.diff, c.overlapsBaseline === undefined ? '' : String(c.overlapsBaseline)]
+        // Numbers at full precision in engine units (EF as a fraction), the unit column says which.
+        [names.get(c.scenarioId) ?? c.scenarioId, r.key, r.key === 'ef' ? 'fraction' : r.unit, c.raw.p05, c.raw.p25, c.raw.p50, c.raw.p75, c.raw.p95, c.diff, c.overlapsBaseline === undefined ? '' : String(c.overlapsBaseline)]
           .map((v) => esc(String(v)))
           .join(','),
       );

@@ -10,6 +10,8 @@ export const TWIN_TAG = { system: 'https://twinscope.dev/fhir/CodeSystem/tags', 
 export const FORECAST_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-forecast';
 export const ALERT_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-band-alert';
 export const PLAN_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-plan';
+/** Flag extension: the note written when a band alert was acknowledged. */
+export const ACK_NOTE_EXTENSION = 'https://twinscope.dev/fhir/StructureDefinition/acknowledgement-note';
 
 export interface Actor {
   userId: string;
@@ -120,7 +122,7 @@ export function forecastBundle(args: {
     ],
     entity: args.inputs.map((ref) => ({ role: 'source', what: { reference: ref } })),
   };
-  return { resourceType: 'Bundle', type: 'transaction', entry: [...entries, provenanceEntry(prov)] };
+  return { resourceType: 'Bundle', type: 'transaction', identifier: { system: FORECAST_ID_SYSTEM, value: `${args.patientId}:${args.forecastId}` }, entry: [...entries, provenanceEntry(prov)] };
 }
 
 // ------------------------------------------------------------------------------- band alert
@@ -134,8 +136,11 @@ export function alertAckBundle(args: {
   acknowledgedAt: string;
   actor: Actor;
   model: ModelInfo;
+  /** The clinician's optional note (what was done, why it is not a concern). */
+  note?: string;
 }): Bundle {
   const value = `${args.patientId}:${args.alertId}`;
+  const note = args.note?.trim();
   const fullUrl = `urn:uuid:${uuidLike(value, 0)}`;
   const flag: Flag = {
     resourceType: 'Flag',
@@ -148,6 +153,7 @@ export function alertAckBundle(args: {
     subject: { reference: `Patient/${args.patientId}` },
     period: { start: args.observedAt, end: args.acknowledgedAt },
     author: practitioner(args.actor),
+    ...(note ? { extension: [{ url: ACK_NOTE_EXTENSION, valueString: note }] } : {}),
   };
   const prov: Provenance & { id: string } = {
     resourceType: 'Provenance',
@@ -162,7 +168,12 @@ export function alertAckBundle(args: {
     ],
     entity: [{ role: 'source', what: { reference: args.observation } }],
   };
-  return { resourceType: 'Bundle', type: 'transaction', entry: [entry(fullUrl, flag, `identifier=${ALERT_ID_SYSTEM}|${value}`), provenanceEntry(prov)] };
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    identifier: { system: ALERT_ID_SYSTEM, value },
+    entry: [entry(fullUrl, flag, `identifier=${ALERT_ID_SYSTEM}|${value}`), provenanceEntry(prov)],
+  };
 }
 
 // ------------------------------------------------------------------------------- plan
@@ -213,7 +224,12 @@ export function carePlanBundle(args: {
     ],
     entity: args.inputs.map((ref) => ({ role: 'source', what: { reference: ref } })),
   };
-  return { resourceType: 'Bundle', type: 'transaction', entry: [entry(fullUrl, plan, `identifier=${PLAN_ID_SYSTEM}|${value}`), provenanceEntry(prov)] };
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    identifier: { system: PLAN_ID_SYSTEM, value },
+    entry: [entry(fullUrl, plan, `identifier=${PLAN_ID_SYSTEM}|${value}`), provenanceEntry(prov)],
+  };
 }
 
 function round(v: number): number {

@@ -31,7 +31,7 @@ export class AdminPage {
 
   async filter(f: { user?: string; patientId?: string; action?: string }): Promise<void> {
     if (f.user !== undefined) await this.page.getByLabel('User', { exact: true }).fill(f.user);
-    if (f.patientId !== undefined) await this.page.getByLabel('Patient id').fill(f.patientId);
+    if (f.patientId !== undefined) await this.page.getByLabel('Patient', { exact: true }).fill(f.patientId);
     if (f.action !== undefined) await this.page.getByLabel('Action').selectOption({ label: f.action });
     await this.page.getByRole('button', { name: 'Apply filters' }).click();
   }

@@ -8,8 +8,10 @@ export class TwinPage {
   readonly forecastSummary: Locator;
   readonly bandAlert: Locator;
   readonly acknowledge: Locator;
+  readonly currentVitals: Locator;
 
   constructor(readonly page: Page) {
+    this.currentVitals = page.getByRole('region', { name: 'Current vitals' });
     this.timeline = page.getByRole('figure', { name: 'Vitals timeline' });
     this.recalibrate = page.getByRole('button', { name: 'Recalibrate' });
     this.provenance = page.getByRole('region', { name: 'Provenance' });
@@ -20,7 +22,7 @@ export class TwinPage {
 
   async goto(patientId: string): Promise<void> {
     await this.page.goto(`/patients/${patientId}/twin`);
-    await expect(this.timeline).toBeVisible();
+    await expect(this.timeline).toBeVisible({ timeout: 60_000 }); // years of vitals: slow on a loaded machine
   }
 
   /** Waits until the twin is calibrated and a forecast is drawn. */
@@ -30,6 +32,17 @@ export class TwinPage {
 
   async forecastId(): Promise<string> {
     return (await this.forecastSummary.getAttribute('data-forecast-id')) ?? '';
+  }
+
+  /** A tile of the `Current vitals` strip by vital key (hrBpm, sbpMmHg, …). */
+  vital(kind: string): Locator {
+    return this.currentVitals.locator(`[data-vital="${kind}"]`);
+  }
+
+  /** The visible window of the timeline, ms. */
+  async windowSpanMs(): Promise<number> {
+    const [a, b] = await Promise.all([this.timeline.getAttribute('data-window-start'), this.timeline.getAttribute('data-window-end')]);
+    return Date.parse(b ?? '') - Date.parse(a ?? '');
   }
 
   async assimilatedCount(): Promise<number> {

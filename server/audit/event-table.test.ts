@@ -73,6 +73,9 @@ describe('AuditEvent table', () => {
     expect(ids({ agent: 'Practitioner/demo-admin' })).toEqual(['ev-1']);
     expect(ids({ agent: 'demo-surgeon' })).toEqual(['ev-4', 'ev-2', 'ev-0']);
     expect(ids({ altid: 'SURGEON' })).toEqual(['ev-4', 'ev-2', 'ev-0']);
+    // Leaving a user out (the monitor feed's service account) keeps the events without a user.
+    expect(ids({ 'altid:not': 'surgeon' })).toEqual(['ev-3', 'ev-1']);
+    expect(ids({ 'altid:not': 'surgeon,admin' })).toEqual(['ev-3']);
     expect(ids({ patient: 'Patient/p1' })).toEqual(['ev-4', 'ev-0']);
     expect(ids({ patient: 'p2' })).toEqual(['ev-2']);
     expect(ids({ entity: 'Patient/p1' })).toEqual(['ev-4', 'ev-0']); // what the admin UI sends

@@ -5,7 +5,7 @@
 // here with SQL, newest first, as FHIR search results.
 //
 // Supported search (what the admin UI and the README use): agent (Practitioner/{id} or id),
-// altid (username), entity and patient (references, Patient/{id} or id), action, outcome, _id
+// altid (username; altid:not to leave users out), entity and patient (references, Patient/{id} or id), action, outcome, _id
 // (comma = OR), date with FHIR prefixes (several = AND), _sort=-date|date, _count, _offset,
 // _total, _summary=count. Anything else → 400 naming the parameter.
 import type { AuditEvent } from '@medplum/fhirtypes';
@@ -235,6 +235,13 @@ export class AuditEventTable implements AuditEventStore {
           case 'altid':
             anyOf('e.username', alternatives.map((a) => a.toLowerCase()));
             break;
+          case 'altid:not': {
+            // FHIR token :not — e.g. hide the monitor feed's service account; events without a user stay.
+            const names = alternatives.map((a) => a.toLowerCase());
+            where.push(`(e.username IS NULL OR e.username NOT IN (${names.map(() => '?').join(', ')}))`);
+            args.push(...names);
+            break;
+          }
           case 'agent': {
             const ids = alternatives.map((a) => {
               const ref = reference(a, 'Practitioner', 'agent');
@@ -260,7 +267,7 @@ export class AuditEventTable implements AuditEventStore {
             break;
           }
           default:
-            throw new AuditSearchError(`search parameter ${key.slice(0, 64)} is not supported for AuditEvent by this server (use agent, altid, entity, patient, action, outcome, date, _id)`);
+            throw new AuditSearchError(`search parameter ${key.slice(0, 64)} is not supported for AuditEvent by this server (use agent, altid, altid:not, entity, patient, action, outcome, date, _id)`);
         }
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionOf, buildAuditRecord, entitiesOfPath, isAuditedPath, outcomeOf, sanitizePath, toAuditEvent } from './record';
+import { actionOf, bundleAuditFacts, buildAuditRecord, entitiesOfPath, isAuditedPath, outcomeOf, sanitizePath, toAuditEvent } from './record';
 
 const user = { id: 'demo-surgeon', username: 'surgeon', role: 'surgeon' as const };
 const base = { at: '2026-01-01T00:00:00.000Z', method: 'GET', user, httpStatus: 200, requestId: 'r1', sourceIp: '127.0.0.1' };
@@ -88,5 +88,63 @@ describe('redactRequestValues (second line of defence against values in details)
   it('buildAuditRecord applies it to the detail', () => {
     const r = buildAuditRecord({ ...base, url: '/fhir/Observation?date=Smith-1957', httpStatus: 400, detail: 'bad value Smith-1957 for date' });
     expect(r.detail).toBe('bad value … for date');
+  });
+});
+
+describe('transactions in the audit (issue 13)', () => {
+  // What the Scenarios tab sends when a plan is accepted: a conditional create + a Provenance PUT.
+  const request = {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      {
+        fullUrl: 'urn:uuid:1',
+        resource: { resourceType: 'CarePlan', subject: { reference: 'Patient/demo-as-72f' }, title: 'Metoprolol for Margaret Hale' },
+        request: { method: 'POST', url: 'CarePlan', ifNoneExist: 'identifier=x|y' },
+      },
+      { resource: { resourceType: 'Provenance', id: 'twin-plan-1', target: [{ reference: 'urn:uuid:1' }] }, request: { method: 'PUT', url: 'Provenance/twin-plan-1' } },
+    ],
+  };
+  const response = {
+    resourceType: 'Bundle',
+    type: 'transaction-response',
+    entry: [{ response: { status: '201 Created', location: 'CarePlan/cp1/_history/1' } }, { response: { status: '200 OK', location: 'Provenance/twin-plan-1/_history/2' } }],
+  };
+
+  it('names what the transaction did and every patient it touched, PHI-free', () => {
+    const f = bundleAuditFacts(request, response);
+    expect(f).toEqual({
+      action: 'C',
+      entities: ['CarePlan/cp1', 'Provenance/twin-plan-1', 'Patient/demo-as-72f'],
+      patientIds: ['demo-as-72f'],
+      summary: 'transaction: create CarePlan, update Provenance',
+    });
+    expect(JSON.stringify(f)).not.toMatch(/Margaret|Hale/);
+    const r = buildAuditRecord({ ...base, method: 'POST', url: '/fhir', entities: f.entities, patientId: f.patientIds[0], action: f.action, detail: f.summary });
+    expect(r.action).toBe('C');
+    const ev = toAuditEvent('t1', r);
+    // Filtering the AuditEvents by patient finds it: the patient is an entity with the Patient role.
+    expect(ev.entity?.filter((e) => e.what?.reference === 'Patient/demo-as-72f' && e.role?.code === '1')).toHaveLength(1);
+    expect(ev.outcomeDesc).toBe('transaction: create CarePlan, update Provenance');
+  });
+
+  it('attributes several patients, counts repeated interactions and ranks the strongest action', () => {
+    const f = bundleAuditFacts(
+      {
+        type: 'batch',
+        entry: [
+          { request: { method: 'GET', url: 'Observation?patient=Patient/p1&code=8867-4' } },
+          { request: { method: 'GET', url: 'Patient/p2' } },
+          { request: { method: 'GET', url: 'Observation?subject=p3' } },
+          { request: { method: 'DELETE', url: 'Flag/f1' } },
+        ],
+      },
+      { entry: [] },
+    );
+    expect(f.action).toBe('D');
+    expect(f.patientIds.sort()).toEqual(['p1', 'p2', 'p3']);
+    expect(f.summary).toBe('batch: search Observation ×2, read Patient, delete Flag');
+    expect(bundleAuditFacts({ type: 'batch', entry: [{ request: { method: 'GET', url: 'Patient/p2' } }] }, {}).action).toBe('R');
+    expect(bundleAuditFacts(null, null)).toEqual({ action: 'E', entities: [], patientIds: [], summary: 'batch: no entries' });
   });
 });

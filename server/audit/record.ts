@@ -4,7 +4,7 @@
 // has FHIR id syntax.
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { AuditAction, AuditOutcome, AuditRecordInput } from '../../core/contracts';
-import { FHIR_ID_PATTERN, RESOURCE_TYPE_PATTERN, patientIdFromReference } from '../fhir/references';
+import { FHIR_ID_PATTERN, RESOURCE_TYPE_PATTERN, patientIdFromReference, patientIdOfResource } from '../fhir/references';
 
 /** Areas whose every request is audited. */
 export function isAuditedPath(pathname: string): boolean {
@@ -38,7 +38,10 @@ export function outcomeOf(httpStatus: number): AuditOutcome {
   return '8';
 }
 
-/** FHIR audit-event-action of a request: C create, R read, U update, D delete, E execute (search, batch). */
+/**
+ * FHIR audit-event-action of a request: C create, R read, U update, D delete, E execute (search).
+ * A batch/transaction is E here; its handler then names what it did (bundleAuditFacts).
+ */
 export function actionOf(method: string, pathname: string): AuditAction {
   const m = method.toUpperCase();
   const segments = pathname.split('/').filter(Boolean);
@@ -82,6 +85,93 @@ export function entitiesOfPath(pathname: string): string[] {
   return [];
 }
 
+/** What a batch or transaction did, for its audit record (types, ids and counts only: no PHI). */
+export interface BundleAuditFacts {
+  /** The strongest thing it did: create > update > delete > read > search. */
+  action: AuditAction;
+  /** `Type/id` of every resource the response names, then `Patient/{id}` of every patient touched. */
+  entities: string[];
+  patientIds: string[];
+  /** "transaction: create CarePlan, update Provenance" (per-entry interactions, counted). */
+  summary: string;
+}
+
+type Interaction = 'create' | 'update' | 'delete' | 'read' | 'search';
+const ACTION_OF: Record<Interaction, AuditAction> = { create: 'C', update: 'U', delete: 'D', read: 'R', search: 'E' };
+const ACTION_RANK: AuditAction[] = ['C', 'U', 'D', 'R', 'E'];
+
+function interactionOf(method: unknown, url: unknown): Interaction {
+  const m = typeof method === 'string' ? method.toUpperCase() : '';
+  const u = typeof url === 'string' ? url : '';
+  if (m === 'POST') return u.includes('_search') ? 'search' : 'create';
+  if (m === 'PUT' || m === 'PATCH') return 'update';
+  if (m === 'DELETE') return 'delete';
+  return /^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}(\/_history\/[^/?]+)?$/.test(u.split('?')[0] ?? '') && !u.includes('?') ? 'read' : 'search';
+}
+
+function referenceOf(v: unknown): string | undefined {
+  return v && typeof v === 'object' && typeof (v as { reference?: unknown }).reference === 'string' ? (v as { reference: string }).reference : undefined;
+}
+
+/**
+ * Attribution of a batch/transaction: each entry's interaction (from its request), the resources
+ * the response names, and every patient the entries touch — the Patient itself, the subject /
+ * patient / beneficiary of a resource, and Patient references among a Provenance's targets — so
+ * that "what was written to this patient" finds a CarePlan written inside a transaction.
+ */
+export function bundleAuditFacts(request: unknown, response: unknown): BundleAuditFacts {
+  const req = (request && typeof request === 'object' ? request : {}) as { type?: unknown; entry?: unknown };
+  const res = (response && typeof response === 'object' ? response : {}) as { entry?: unknown };
+  const entries = Array.isArray(req.entry) ? (req.entry as Record<string, unknown>[]) : [];
+  const responses = Array.isArray(res.entry) ? (res.entry as Record<string, unknown>[]) : [];
+  const patients = new Set<string>();
+  const counts = new Map<string, number>();
+  let action: AuditAction | undefined;
+  entries.forEach((e) => {
+    const r = (e?.request ?? {}) as { method?: unknown; url?: unknown };
+    const interaction = interactionOf(r.method, r.url);
+    const resource = (e?.resource && typeof e.resource === 'object' ? e.resource : undefined) as (Record<string, unknown> & { resourceType?: unknown }) | undefined;
+    const urlType = typeof r.url === 'string' ? /^([A-Z][A-Za-z]{1,63})/.exec(r.url)?.[1] : undefined;
+    const type = typeof resource?.resourceType === 'string' && RESOURCE_TYPE_PATTERN.test(resource.resourceType) ? resource.resourceType : (urlType ?? 'resource');
+    const key = `${interaction} ${type}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const a = ACTION_OF[interaction];
+    if (!action || ACTION_RANK.indexOf(a) < ACTION_RANK.indexOf(action)) action = a;
+    if (resource) {
+      const pid = patientIdOfResource(resource);
+      if (pid) patients.add(pid);
+      for (const field of ['target', 'entity']) {
+        const list = resource[field];
+        if (!Array.isArray(list)) continue;
+        for (const t of list) {
+          const id = patientIdFromReference(referenceOf(t) ?? referenceOf((t as { what?: unknown })?.what));
+          if (id) patients.add(id);
+        }
+      }
+    }
+    // A search or read inside the bundle names its patient in the query or path.
+    if (typeof r.url === 'string') {
+      const id = patientIdFromReference(r.url.split('?')[0]) ?? patientFromQuery(new URLSearchParams(r.url.split('?')[1] ?? ''));
+      if (id) patients.add(id);
+    }
+  });
+  const located = responses.flatMap((e) => {
+    const loc = (e?.response as { location?: unknown } | undefined)?.location;
+    if (typeof loc !== 'string') return [];
+    const m = /(?:^|\/)([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(loc);
+    return m ? [`${m[1]}/${m[2]}`] : [];
+  });
+  const patientIds = [...patients].filter((p) => FHIR_ID_PATTERN.test(p));
+  const kind = req.type === 'transaction' ? 'transaction' : 'batch';
+  const parts = [...counts].map(([k, n]) => (n > 1 ? `${k} ×${n}` : k));
+  return {
+    action: action ?? 'E',
+    entities: [...new Set([...located.slice(0, 50), ...patientIds.map((p) => `Patient/${p}`)])],
+    patientIds,
+    summary: `${kind}: ${parts.join(', ') || 'no entries'}`.slice(0, 200),
+  };
+}
+
 export interface AuditRequestFacts {
   at: string;
   method: string;
@@ -95,6 +185,8 @@ export interface AuditRequestFacts {
   /** Entities the handler learned (e.g. the id of a created resource); added to those of the path. */
   entities?: string[];
   patientId?: string;
+  /** What the request did when the method and path cannot tell (a batch/transaction: bundleAuditFacts). */
+  action?: AuditAction;
 }
 
 /**
@@ -143,7 +235,7 @@ export function buildAuditRecord(f: AuditRequestFacts): AuditRecordInput {
   return {
     at: f.at,
     user: f.user ? { id: f.user.id, username: f.user.username, role: f.user.role } : null,
-    action: actionOf(f.method, path),
+    action: f.action ?? actionOf(f.method, path),
     method: f.method.toUpperCase(),
     path,
     entities,

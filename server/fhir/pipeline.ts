@@ -6,6 +6,7 @@
 // differs between the modes (fhir/routes.ts: embedded store; upstream/route.ts: HTTP upstream),
 // so a refusal is the same OperationOutcome in both.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditAction } from '../../core/contracts';
 import type { ConsentService } from '../consent/service';
 import { FHIR_JSON_CONTENT_TYPE, sendOutcome } from '../http/operation-outcome';
 import { canonicalSegments } from '../http/paths';
@@ -72,6 +73,8 @@ declare module 'fastify' {
     auditEntities?: string[];
     auditPatientId?: string;
     auditDetail?: string;
+    /** Set when the method and path do not say what the request did (batch/transaction: audit/record.ts bundleAuditFacts). */
+    auditAction?: AuditAction;
   }
 }
 

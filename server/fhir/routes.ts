@@ -6,6 +6,7 @@ import type { Bundle, CapabilityStatement, OperationOutcome, Resource } from '@m
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpMethod } from '@medplum/fhir-router';
 import { AuditSearchError, type AuditEventTable } from '../audit/event-table';
+import { bundleAuditFacts } from '../audit/record';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
 import type { FhirForwarder, PreparedFhirRequest } from './pipeline';
 import { patientIdOfResource } from './references';
@@ -120,8 +121,12 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
     const pid = patientIdOfResource(resource as unknown as Record<string, unknown>);
     if (pid) req.auditPatientId = pid;
   } else if (interaction.kind === 'batch') {
-    const entries = ((resource as Bundle).entry ?? []).flatMap((e) => (e.response?.location ? [e.response.location.split('/_history')[0]!] : []));
-    req.auditEntities = entries.slice(0, 50);
+    // Attributed to every patient its entries touch, and named by what it did (server/audit/record.ts).
+    const facts = bundleAuditFacts(prepared.body, resource);
+    req.auditEntities = facts.entities;
+    if (facts.patientIds[0]) req.auditPatientId = facts.patientIds[0];
+    req.auditAction = facts.action;
+    req.auditDetail = facts.summary;
   }
   return sendResource(reply, result.status, resource, base);
 }

@@ -2,7 +2,7 @@
 // which "return to" targets are safe after sign-in.
 import type { Role } from '../../core/contracts';
 
-export const WORKSPACE_TABS = ['imaging', 'anatomy', 'twin', 'scenarios'] as const;
+export const WORKSPACE_TABS = ['imaging', 'anatomy', 'twin', 'scenarios', 'record'] as const;
 export type WorkspaceTab = (typeof WORKSPACE_TABS)[number];
 
 export const TAB_LABEL: Record<WorkspaceTab, string> = {
@@ -10,6 +10,7 @@ export const TAB_LABEL: Record<WorkspaceTab, string> = {
   anatomy: 'Anatomy',
   twin: 'Twin',
   scenarios: 'Scenarios',
+  record: 'Record',
 };
 
 export function isWorkspaceTab(s: string | undefined): s is WorkspaceTab {

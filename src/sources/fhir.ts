@@ -35,6 +35,8 @@ export interface FhirClient {
   search<T extends Resource>(resourceType: T['resourceType'], params?: SearchParams): Promise<SearchResult<T>>;
   create<T extends Resource>(resource: T, options?: CreateOptions): Promise<T>;
   update<T extends Resource>(resource: T & { id: string }): Promise<T>;
+  /** A `transaction` Bundle: all entries or none (FHIR R4 §3.1.0.11). */
+  transaction(bundle: Bundle): Promise<Bundle>;
 }
 
 const FHIR_JSON = 'application/fhir+json';
@@ -80,6 +82,11 @@ export function createFhirClient(http: Http, base = '/fhir'): FhirClient {
         headers: { 'Content-Type': FHIR_JSON },
         body: JSON.stringify(resource),
       });
+      return body;
+    },
+    async transaction(bundle: Bundle) {
+      if (bundle.type !== 'transaction') throw new Error(`Expected a transaction Bundle, got type "${bundle.type ?? 'none'}".`);
+      const { body } = await http<Bundle>(base, { method: 'POST', headers: { 'Content-Type': FHIR_JSON }, body: JSON.stringify(bundle) });
       return body;
     },
   };

@@ -1,3 +1,4 @@
+import { carePlanBundle } from '../../core/domain/twinRecords';
 import { describe, expect, it } from 'vitest';
 import type { Observation, Resource } from '@medplum/fhirtypes';
 import { ApiError } from './http';
@@ -54,6 +55,20 @@ describe('idempotencyOf', () => {
   it('refuses a resource without a full identifier, naming the type', () => {
     expect(() => idempotencyOf({ resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: {} })).toThrow(/CarePlan cannot be queued offline/);
     expect(() => idempotencyOf({ ...obs('x'), identifier: [{ value: 'no-system' }] })).toThrow(/needs an identifier/);
+  });
+});
+
+describe('transactions in the outbox (issue 13)', () => {
+  it('keys a plan transaction by its Bundle identifier, so the same decision queued twice is one write', async () => {
+    const bundle = carePlanBundle({
+      patientId: 'p1', planId: 'beta-1', title: 'T', activities: ['A'], summary: '', override: false, reason: '', createdAt: '2026-12-07T10:00:00Z',
+      actor: { userId: 'u', display: 'U' }, model: { name: 'm', version: '1' }, inputs: [],
+    });
+    expect(idempotencyOf(bundle).key).toBe('https://twinscope.dev/fhir/identifier/twin-plan|p1:beta-1');
+    const outbox = new Outbox(new MemoryOutboxStorage());
+    await outbox.enqueue(bundle);
+    await outbox.enqueue(structuredClone(bundle));
+    expect(await outbox.pending()).toHaveLength(1);
   });
 });
 

@@ -126,6 +126,27 @@ export function useAuditEvents(params: SearchParams) {
   });
 }
 
+/** How many events match (for "N service-account events hidden"); disabled without params. */
+export function useAuditCount(params: SearchParams | undefined) {
+  return useQuery({
+    queryKey: queryKeys.auditEvents({ ...params, count: 'only' }),
+    queryFn: async () => (await fhir.search<AuditEvent>('AuditEvent', params!)).total ?? 0,
+    enabled: params !== undefined,
+  });
+}
+
+/** Every matching AuditEvent, newest first, paged through (for the CSV export), at most `max`. */
+export async function fetchAuditEvents(params: SearchParams, max = 10_000): Promise<{ events: AuditEvent[]; truncated: boolean }> {
+  const page = 1000;
+  const events: AuditEvent[] = [];
+  for (let offset = 0; offset < max; offset += page) {
+    const r = await fhir.search<AuditEvent>('AuditEvent', { ...params, _count: page, _offset: offset || undefined, _total: undefined });
+    events.push(...r.resources);
+    if (r.resources.length < page) return { events, truncated: false };
+  }
+  return { events, truncated: true };
+}
+
 export function useAdminUsers() {
   return useQuery<AdminUser[]>({
     queryKey: queryKeys.adminUsers,

@@ -1,6 +1,10 @@
-// The app's write path for twin outputs and plans: conditional create through the proxy, or the
-// outbox while offline. The outbox length is mirrored into the connectivity store for the banner.
-import type { Resource } from '@medplum/fhirtypes';
+// The app's one write path for twin outputs and plans: a transaction Bundle (the output and its
+// Provenance, all or nothing) or a single conditional create, sent through the proxy, or kept in
+// the outbox while the server is unreachable and replayed when it answers. Every write is
+// idempotent (conditional creates on business identifiers, Provenance PUT to derived ids), so a
+// replay of a write that did arrive creates nothing new. The outbox length is mirrored into the
+// connectivity store for the banner.
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { connectivityStore } from '../twin/connectivity-store';
 import { fhir } from './api';
 import { openIdbOutboxStorage } from './idb-outbox-storage';
@@ -21,7 +25,8 @@ function getOutbox(): Promise<Outbox> {
   return outboxPromise;
 }
 
-const send = (resource: Resource, ifNoneExist: string) => fhir.create(resource, { ifNoneExist });
+const send = (resource: Resource, ifNoneExist: string): Promise<Resource> =>
+  resource.resourceType === 'Bundle' ? fhir.transaction(resource) : fhir.create(resource, { ifNoneExist });
 
 async function publishCount(outbox: Outbox): Promise<void> {
   const entries = await outbox.pending();
@@ -49,6 +54,21 @@ export async function writeResource(resource: Resource): Promise<WriteOutcome> {
   const outcome = await createOrQueue(outbox, send, resource);
   await publishCount(outbox);
   return outcome;
+}
+
+/**
+ * Writes a transaction Bundle (a twin output or plan with its Provenance). The Bundle's
+ * `identifier` is the outbox key: the same decision saved twice while offline is queued once.
+ */
+export async function writeTransaction(bundle: Bundle): Promise<WriteOutcome> {
+  if (bundle.type !== 'transaction') throw new Error('writeTransaction takes a transaction Bundle');
+  return writeResource(bundle);
+}
+
+/** `Type/id` of each resource a sent transaction created or found (its response locations). */
+export function transactionLocations(outcome: WriteOutcome): string[] {
+  if (outcome.status !== 'sent' || outcome.resource.resourceType !== 'Bundle') return [];
+  return (outcome.resource.entry ?? []).flatMap((e) => (e.response?.location ? [e.response.location.split('/_history')[0]!] : []));
 }
 
 export async function replayOutbox(): Promise<ReplayResult> {

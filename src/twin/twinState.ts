@@ -12,6 +12,7 @@ import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAle
 import { applySpreadFloor } from '../../core/domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../../core/vitals/fhir-vitals';
 import { type RecordCalibrationResult, type TwinEnsemble } from '../../core/domain/twin';
+import { explainRecalibration, type RecalibrationChange } from './recalibration';
 import { modelErrorVariance, recordInnovations, type InnovationHistory } from '../../core/vitals/modelError';
 
 /** Vitals the twin forecasts (model outputs observed at the bedside). */
@@ -35,6 +36,7 @@ export interface AcknowledgedAlert {
   alert: BandAlert;
   by: string;
   atMs: number;
+  note?: string;
 }
 
 export interface TwinState {
@@ -60,6 +62,8 @@ export interface TwinState {
   /** Readings that arrived live (after the record was loaded), oldest first. */
   live: NormalisedObservation[];
   steadyState: SteadyStateResult | undefined;
+  /** What the latest recalibration changed compared with the twin it replaced (none after the first). */
+  recalibration: RecalibrationChange | undefined;
   /** Innovations since calibration, for the bands' model-error term (core/vitals/modelError.ts). */
   innovations: InnovationHistory;
 }
@@ -81,6 +85,7 @@ const initial = (patientId: string | undefined): TwinState => ({
   notAssimilated: [],
   live: [],
   steadyState: undefined,
+  recalibration: undefined,
   innovations: {},
 });
 
@@ -152,7 +157,12 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
     if (twinStore.getState().patientId !== patientId) return;
     const now = opts.nowMs ?? Date.now();
     const forecast = await issueForecast(compute, cal.ensemble, now);
+    const previous = twinStore.getState();
+    const recalibration = previous.calibration
+      ? explainRecalibration({ calibration: previous.calibration, forecast: previous.forecast, assimilated: previous.assimilated }, { calibration: cal, forecast })
+      : undefined;
     twinStore.setState({
+      recalibration,
       status: 'ready',
       progress: 1,
       calibration: cal,
@@ -223,7 +233,15 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     const now = twinStore.getState();
     if (now.patientId !== patientId || now.calibration !== s.calibration) return;
     // One store update per batch: the timeline redraws once per arrival, not per step.
-    twinStore.setState({ live, coverage, alerts, notAssimilated, ensemble, forecast, innovations, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
+    // Alerts acknowledged while this update ran must not come back from the snapshot taken before it.
+    // A reading merged into such an alert after it was acknowledged opens a new alert (new id).
+    const acked = new Map(now.acknowledged.map((k) => [k.alert.id, k.alert.count]));
+    const openAlerts = alerts.flatMap((a) => {
+      const seen = acked.get(a.id);
+      if (seen === undefined) return [a];
+      return a.count > seen ? [{ ...a, id: `${a.id}+${a.count}`, count: a.count - seen }] : [];
+    });
+    twinStore.setState({ live, coverage, alerts: openAlerts, notAssimilated, ensemble, forecast, innovations, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
   };
   const p = chain.then(run, run);
   chain = p.catch(() => undefined);
@@ -231,12 +249,12 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
 }
 
 /** Move alerts to the acknowledged list (after the Flag + Provenance were written). */
-export function markAcknowledged(ids: readonly string[], by: string, atMs = Date.now()): void {
+export function markAcknowledged(ids: readonly string[], by: string, atMs = Date.now(), note?: string): void {
   const s = twinStore.getState();
   const done = s.alerts.filter((a) => ids.includes(a.id));
   twinStore.setState({
     alerts: s.alerts.filter((a) => !ids.includes(a.id)),
-    acknowledged: [...s.acknowledged, ...done.map((alert) => ({ alert, by, atMs }))],
+    acknowledged: [...s.acknowledged, ...done.map((alert) => ({ alert, by, atMs, ...(note ? { note } : {}) }))],
   });
 }
 

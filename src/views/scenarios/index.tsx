@@ -1,16 +1,23 @@
 // The Scenarios tab (cardiologist): scenarios from templates on the calibrated twin (current
 // therapy always the baseline), run in the worker pool with progress, cancel and results
-// streaming in; overlaid trajectories, PV loops at a chosen time, the Scenario comparison table,
-// and Accept plan → CarePlan + Provenance in the record.
+// streaming in; the patient's baseline and the calibration's confidence on the page; endpoints
+// compared at the end, at a chosen time or at the peak effect (ensembles re-run to that time);
+// overlaid trajectories, PV loops at a chosen time, the Scenario comparison table, and Accept
+// plan → one transaction (CarePlan + Provenance) in the record, once per decision.
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { physiologyPool } from '../../compute/physiology';
 import { twinCalibrationClient } from '../../compute/twinCalibration';
-import { METRIC_INFO, type BeatWaveforms, type MetricKey } from '../../../core/domain/physiology';
+import { METRIC_INFO, type BeatWaveforms, type EnsembleSummary, type MetricKey } from '../../../core/domain/physiology';
 import { comparisonCsv, comparisonRows, COMPARISON_ENDPOINTS, displayUnit, formatMetric } from '../../../core/domain/scenarioComparison';
 import { describeInterventions, SCENARIO_TEMPLATES, templateById, type TemplateId } from '../../../core/domain/scenarioTemplates';
-import { carePlanBundle } from '../../../core/domain/twinRecords';
+import { carePlanBundle, stableId } from '../../../core/domain/twinRecords';
+import { transactionLocations, writeTransaction } from '../../sources/writes';
+import { formatSimTime, peakEffect } from '../../twin/scenarioPeak';
+import { BaselinePanel } from './BaselinePanel';
+import { Link } from 'react-router-dom';
+import { workspacePath } from '../../app/routing';
 import { useSession, useTwinPermission } from '../../sources/queries';
 import { addScenario, BASELINE_ID, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
 import { calibrateTwin, selectTwinPatient, TWIN_MODEL, twinStore, useTwin } from '../../twin/twinState';
@@ -18,7 +25,7 @@ import { ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
 import { downloadCsv, downloadPng } from '../twin/chartExport';
 import { ProgressBar } from '../twin/ProgressBar';
 import { SCENARIO_COLOURS } from '../twin/palette';
-import { postTransaction, useTwinRecord } from '../twin/useTwinRecord';
+import { useTwinRecord } from '../twin/useTwinRecord';
 import { PvLoops } from '../twin/WaveformsPanel';
 import '../twin/twin.css';
 
@@ -58,7 +65,7 @@ function NewScenarioForm({ onDone }: { onDone: () => void }): ReactNode {
   );
 }
 
-function TrajectoryChart({ metric, ids, names }: { metric: MetricKey; ids: readonly string[]; names: ReadonlyMap<string, string> }): ReactNode {
+function TrajectoryChart({ metric, ids, names, markTSec }: { metric: MetricKey; ids: readonly string[]; names: ReadonlyMap<string, string>; markTSec?: number }): ReactNode {
   const results = useScenarios((s) => s.results);
   const { rows, whiskers } = useMemo(() => {
     const byT = new Map<number, Record<string, number>>();
@@ -70,13 +77,14 @@ function TrajectoryChart({ metric, ids, names }: { metric: MetricKey; ids: reado
         const tH = p.tSec / 3600;
         let row = byT.get(tH);
         if (!row) byT.set(tH, (row = { tH }));
-        row[id] = p[metric];
+        row[id] = metric === 'ef' ? p[metric] * 100 : p[metric];
       }
       const last = r.trajectory[r.trajectory.length - 1];
       const e = r.ensemble?.[metric];
       // Whiskers side by side (a small offset per scenario) so overlapping intervals stay readable.
       const offsetH = (last?.tSec ?? 0) / 3600 / 100;
-      if (last && e) whiskers.push({ id, data: [{ tH: last.tSec / 3600 - offsetH * (ids.length - 1 - ids.indexOf(id)), v: e.p50, err: [e.p50 - e.p05, e.p95 - e.p50] }] });
+      const k = metric === 'ef' ? 100 : 1;
+      if (last && e) whiskers.push({ id, data: [{ tH: last.tSec / 3600 - offsetH * (ids.length - 1 - ids.indexOf(id)), v: e.p50 * k, err: [(e.p50 - e.p05) * k, (e.p95 - e.p50) * k] }] });
     }
     return { rows: [...byT.values()].sort((a, b) => a.tH! - b.tH!), whiskers };
   }, [results, ids, metric]);
@@ -90,9 +98,10 @@ function TrajectoryChart({ metric, ids, names }: { metric: MetricKey; ids: reado
         <Tooltip
           contentStyle={{ background: '#181d26', border: '1px solid #2c3543' }}
           labelFormatter={(t) => `${Number(t).toFixed(2)} h`}
-          formatter={(v, name) => [typeof v === 'number' ? `${formatMetric(metric, v)} ${unit}` : String(v), names.get(String(name)) ?? String(name)]}
+          formatter={(v, name) => [typeof v === 'number' ? `${formatMetric(metric, metric === 'ef' ? v / 100 : v)} ${unit}` : String(v), names.get(String(name)) ?? String(name)]}
         />
         <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} formatter={(v: string) => names.get(v) ?? v} />
+        {markTSec !== undefined && <ReferenceLine x={markTSec / 3600} stroke="#e8edf3" strokeDasharray="3 3" label={{ value: 'compared here', fill: '#e8edf3', fontSize: 10, position: 'insideTopLeft' }} />}
         {ids.map((id, i) =>
           results[id]?.result.trajectory ? <Line key={id} dataKey={id} name={id} stroke={SCENARIO_COLOURS[i % SCENARIO_COLOURS.length]} dot={false} isAnimationActive={false} /> : null,
         )}
@@ -153,14 +162,76 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
 
   const names = useMemo(() => new Map(drafts.map((d) => [d.id, draftLabel(d)])), [drafts]);
   const ids = drafts.map((d) => d.id);
+  const [metric, setMetric] = useState<MetricKey>('mapMmHg');
+
+  // When to compare: the end of the run, a chosen time, or the peak effect on the trajectory
+  // metric (the scenario whose best-fit trajectory departs most from the baseline's sets the time).
+  const [compareMode, setCompareMode] = useState<'end' | 'peak' | 'time'>('end');
+  const [compareHours, setCompareHours] = useState(2);
+  const peak = useMemo(() => {
+    const base = results[BASELINE_ID]?.result.trajectory;
+    let best: { id: string; tSec: number; delta: number } | undefined;
+    for (const d of drafts) {
+      if (d.id === BASELINE_ID) continue;
+      const p = peakEffect(results[d.id]?.result.trajectory, base, metric);
+      if (p && (!best || Math.abs(p.delta) > Math.abs(best.delta))) best = { id: d.id, tSec: p.tSec, delta: p.delta };
+    }
+    return best;
+  }, [drafts, results, metric]);
+  const compareTSec =
+    compareMode === 'end' ? settings.durationSec : compareMode === 'time' ? Math.min(settings.durationSec, Math.max(0.25, compareHours) * 3600) : (peak?.tSec ?? settings.durationSec);
+  const atEnd = compareTSec >= settings.durationSec;
+  // Ensembles re-run to the comparison time (same seeds and members): intervals there are real.
+  const [atTime, setAtTime] = useState<{ tSec: number; ensembles: Record<string, EnsembleSummary>; progress: number; error?: string } | null>(null);
+  const atAbort = useRef<AbortController | null>(null);
+  useEffect(() => {
+    atAbort.current?.abort();
+    const done = drafts.filter((d) => results[d.id]);
+    if (atEnd || done.length === 0 || status === 'running') {
+      setAtTime(null);
+      return;
+    }
+    const ac = new AbortController();
+    atAbort.current = ac;
+    const progress: Record<string, number> = {};
+    const ensembles: Record<string, EnsembleSummary> = {};
+    setAtTime({ tSec: compareTSec, ensembles, progress: 0 });
+    void Promise.all(
+      done.map(async (d) => {
+        const r = await physiologyPool().runScenario(
+          { ...results[d.id]!.scenario, durationSec: Math.max(60, Math.round(compareTSec)) },
+          {
+            signal: ac.signal,
+            onProgress: (f) => {
+              progress[d.id] = f;
+              if (!ac.signal.aborted) setAtTime((s) => (s && s.tSec === compareTSec ? { ...s, progress: Object.values(progress).reduce((a, b) => a + b, 0) / done.length } : s));
+            },
+          },
+        );
+        if (r.ensemble) ensembles[d.id] = r.ensemble;
+      }),
+    )
+      .then(() => {
+        if (!ac.signal.aborted) setAtTime({ tSec: compareTSec, ensembles: { ...ensembles }, progress: 1 });
+      })
+      .catch((err: unknown) => {
+        if (!ac.signal.aborted) setAtTime({ tSec: compareTSec, ensembles: {}, progress: 0, error: errorMessage(err) });
+      });
+    return () => ac.abort();
+  }, [drafts, results, compareTSec, atEnd, status]);
+  const atTimeReady = atTime !== null && atTime.progress >= 1 && !atTime.error;
   const rows = useMemo(
-    () => comparisonRows(BASELINE_ID, drafts.map((d) => ({ id: d.id, ensemble: results[d.id]?.result.ensemble }))),
-    [drafts, results],
+    () =>
+      comparisonRows(
+        BASELINE_ID,
+        drafts.map((d) => ({ id: d.id, ensemble: atEnd ? results[d.id]?.result.ensemble : atTimeReady ? atTime.ensembles[d.id] : undefined })),
+      ),
+    [drafts, results, atEnd, atTimeReady, atTime],
   );
+  const compareLabel = atEnd ? `at the end of the run (${formatSimTime(settings.durationSec)})` : `at ${formatSimTime(compareTSec)}`;
   const withResults = drafts.filter((d) => results[d.id]);
   const overall = drafts.length ? drafts.reduce((s, d) => s + (progress[d.id] ?? 0), 0) / drafts.length : 0;
 
-  const [metric, setMetric] = useState<MetricKey>('mapMmHg');
   const [pvHour, setPvHour] = useState<number>(24);
   const [pvLoops, setPvLoops] = useState<{ id: string; w: BeatWaveforms }[]>([]);
   // PV loops at the chosen time: one main run (no ensemble) per scenario up to that time; at the
@@ -188,6 +259,20 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
   const [overrideText, setOverrideText] = useState('');
   const [reason, setReason] = useState('');
   const [planState, setPlanState] = useState<{ busy: boolean; message?: string; error?: string }>({ busy: false });
+  // Decisions already recorded in this session (by plan identifier): the button says so instead
+  // of writing a second plan; the conditional create on the identifier stops a replayed one.
+  const [accepted, setAccepted] = useState<Record<string, string>>({});
+  const calibratedAtMs = useTwin((s) => s.calibratedAtMs);
+  const planIdFor = (): string | undefined => {
+    if (!choice) return undefined;
+    const draft = drafts.find((d) => d.id === choice);
+    const what = choice === 'override' ? { override: overrideText.trim() } : draft && results[draft.id] ? { interventions: results[draft.id]!.scenario.interventions ?? [] } : undefined;
+    if (!what) return undefined;
+    // Same decision on the same calibrated twin = same plan; a new calibration is a new decision.
+    return stableId(choice === 'override' ? 'override' : draft!.templateId, JSON.stringify({ what, calibratedAtMs }));
+  };
+  const currentPlanId = planIdFor();
+  const alreadyAccepted = currentPlanId ? accepted[currentPlanId] : undefined;
   const resultsRef = useRef<HTMLDivElement>(null);
 
   const accept = async () => {
@@ -210,12 +295,13 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
       const summary = rows
         .map((r) => {
           const parts = r.cells.map((c) => `${names.get(c.scenarioId) ?? c.scenarioId} ${c.median} (${c.interval})${c.diff ? ` Δ ${c.diff}` : ''}`);
-          return `${r.label} [${r.unit}] at ${settings.durationSec / 3600} h: ${parts.join('; ')}`;
+          return `${r.label} [${r.unit}] ${compareLabel}: ${parts.join('; ')}`;
         })
         .join('\n');
-      const planId = `${override ? 'override' : draft!.id}-${Date.now().toString(36)}`;
+      const planId = currentPlanId;
+      if (!planId) throw new Error('choose a scenario that has results, or describe the override');
       const inputs = calibration.inputs.used.map((u) => u.source).filter((s) => s.startsWith('Observation/'));
-      const res = await postTransaction(
+      const outcome = await writeTransaction(
         carePlanBundle({
           patientId,
           planId,
@@ -230,9 +316,14 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
           inputs,
         }),
       );
-      const location = res.entry?.[0]?.response?.location ?? '';
-      const planRef = location.split('/_history')[0] ?? location;
-      setPlanState({ busy: false, message: `Plan recorded as ${planRef || 'CarePlan'} with its Provenance, by ${user.displayName || user.username}.` });
+      const by = user.displayName || user.username;
+      if (outcome.status === 'queued') {
+        setPlanState({ busy: false, message: `The server cannot be reached: the plan waits in the outbox and is recorded (once) when it answers.` });
+      } else {
+        const planRef = transactionLocations(outcome).find((l) => l.startsWith('CarePlan/'));
+        setPlanState({ busy: false, message: `Plan “${title}” recorded with its Provenance by ${by}${planRef ? ` (${planRef})` : ''}.` });
+      }
+      setAccepted((a) => ({ ...a, [planId]: title }));
     } catch (err) {
       setPlanState({ busy: false, error: `The plan was not recorded: ${errorMessage(err)}` });
     }
@@ -274,6 +365,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
       {status === 'cancelled' && <div className="notice notice-info" role="status">Run cancelled; results that had finished are kept.</div>}
       {status === 'error' && runError && <ErrorNotice error={new Error(runError)} title="Scenarios could not run" />}
       {showNew && <NewScenarioForm onDone={() => setShowNew(false)} />}
+      <BaselinePanel calibration={calibration} status={twinStatus} latest={record.data?.vitals.latest} />
 
       <div className="scenario-list" aria-label="Scenarios">
         {drafts.map((d, i) => {
@@ -332,9 +424,44 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
               </span>
             }
           >
+            <div className="toolbar compare-at" role="group" aria-label="Compare endpoints at">
+              <label htmlFor="compare-at">Compare at</label>
+              <select id="compare-at" className="input" value={compareMode} onChange={(e) => setCompareMode(e.target.value as 'end' | 'peak' | 'time')}>
+                <option value="end">End of run ({formatSimTime(settings.durationSec)})</option>
+                <option value="peak">Peak effect on {METRIC_INFO[metric].label}</option>
+                <option value="time">Chosen time</option>
+              </select>
+              {compareMode === 'time' && (
+                <>
+                  <label htmlFor="compare-hours">Time (h)</label>
+                  <input
+                    id="compare-hours"
+                    className="input"
+                    type="number"
+                    min={0.25}
+                    max={settings.durationSec / 3600}
+                    step={0.25}
+                    value={compareHours}
+                    onChange={(e) => Number.isFinite(e.target.valueAsNumber) && setCompareHours(e.target.valueAsNumber)}
+                  />
+                </>
+              )}
+              {compareMode === 'peak' && (
+                <span data-testid="peak-effect">
+                  {peak
+                    ? `Peak effect: ${names.get(peak.id)} ${METRIC_INFO[metric].label} ${peak.delta >= 0 ? '+' : '−'}${formatMetric(metric, Math.abs(peak.delta))} ${displayUnit(metric)} vs baseline at ${formatSimTime(peak.tSec)}`
+                    : 'Run a scenario besides the baseline to find its peak effect.'}
+                </span>
+              )}
+              {atTime && atTime.progress < 1 && !atTime.error && <ProgressBar label={`Ensembles to ${formatSimTime(atTime.tSec)}`} fraction={atTime.progress} onCancel={() => {
+                atAbort.current?.abort();
+                setCompareMode('end');
+              }} />}
+            </div>
+            {atTime?.error && <ErrorNotice error={new Error(atTime.error)} title={`Could not compute the endpoints at ${formatSimTime(atTime.tSec)}`} />}
             <p className="muted">
-              Endpoints at {settings.durationSec / 3600} h: median and 90 % interval over {settings.ensemble} ensemble members; Δ = difference of medians to the baseline; “overlap” = the
-              two 90 % intervals overlap (no clear difference).
+              Endpoints {compareLabel}: median and 90 % interval over {settings.ensemble} ensemble members; Δ = difference of medians to the baseline; “overlap” = the two 90 % intervals
+              overlap (no clear difference).
             </p>
             <div className="table-wrap">
               <table className="table compact comparison" aria-label="Scenario comparison">
@@ -360,11 +487,10 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
                         <td key={c.scenarioId} data-scenario={c.scenarioId} data-endpoint={r.key}>
                           <span className="median">{c.median}</span> <span className="interval">({c.interval})</span>
                           {c.diff && (
-                            <>
-                              {' '}
+                            <span className="cell-diff">
                               <span className="diff">Δ {c.diff}</span>{' '}
                               <span className={c.overlapsBaseline ? 'overlap-yes muted' : 'overlap-no'}>{c.overlapsBaseline ? 'overlap' : 'no overlap'}</span>
-                            </>
+                            </span>
                           )}
                         </td>
                       ))}
@@ -403,9 +529,14 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
                 <textarea id="plan-reason" className="input" value={reason} onChange={(e) => setReason(e.target.value)} />
               </div>
               <div className="toolbar">
-                <button type="submit" className="btn btn-primary" disabled={!choice || planState.busy || !allowed}>
+                <button type="submit" className="btn btn-primary" disabled={!choice || planState.busy || !allowed || alreadyAccepted !== undefined}>
                   Accept plan
                 </button>
+                {alreadyAccepted !== undefined && (
+                  <span className="muted" data-testid="plan-accepted">
+                    Accepted: “{alreadyAccepted}” is in the <Link to={workspacePath(patientId, 'record')}>Record</Link>.
+                  </span>
+                )}
               </div>
               {planState.message && (
                 <div className="notice notice-info" role="status">
@@ -429,7 +560,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
               }
             >
               <p className="muted">Lines: the calibrated twin (best fit) over time; whiskers at the end: the ensemble’s 90 % interval.</p>
-              <TrajectoryChart metric={metric} ids={ids} names={names} />
+              <TrajectoryChart metric={metric} ids={ids} names={names} markTSec={atEnd ? undefined : compareTSec} />
             </Panel>
             <Panel
               title="PV loops"

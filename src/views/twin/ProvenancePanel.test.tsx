@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 // The Provenance region of the Twin tab, rendered from a real calibration of a small record.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { calibrationApi } from '../../../workers/physiology/calibration/api';
 import { ProvenancePanel } from './ProvenancePanel';
 import { ProgressBar } from './ProgressBar';
@@ -35,9 +35,15 @@ describe('ProvenancePanel', () => {
     expect(region.textContent).toContain('Twinscope physiology engine');
     expect(region.textContent).toContain('twinscope-calibration/1');
     expect(region.textContent).toMatch(/3 readings assimilated.*1 held back/);
-    expect(region.textContent).toMatch(/Missing:.*lvefFraction/);
-    expect(region.textContent).toMatch(/Implausible \(not used\):.*hrBpm 400/);
-    expect(region.textContent).toMatch(/Converted units:.*temperatureC from 98.6 \[degF\]/);
+    // Clinical names and units, conversions grouped and counted, no developer names by default.
+    expect(region.textContent).toMatch(/Missing:.*LV ejection fraction/);
+    expect(region.textContent).toMatch(/Implausible \(not used\):.*Heart rate: 1 reading/);
+    expect(region.textContent).toMatch(/Temperature: 1 reading converted from \[degF\] to °C \(exact, routine\)/);
+    expect(region.textContent).not.toContain('sysArtResistanceMmHgSPerMl');
+    expect(region.textContent).toContain('Systemic vascular resistance');
+    expect(region.textContent).toMatch(/Heart rate70 bpm/);
+    fireEvent.click(within(region).getByRole('checkbox', { name: 'Show developer names' }));
+    expect(region.textContent).toContain('sysArtResistanceMmHgSPerMl');
     const residuals = within(region).getByRole('table', { name: 'Calibration residuals' });
     expect(within(residuals).getAllByRole('row').length).toBe(1 + cal.residuals.length);
     expect(region.textContent).toMatch(/(high|moderate|low)/);

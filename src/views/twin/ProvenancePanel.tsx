@@ -1,11 +1,14 @@
-// What every twin output rests on: model and version, calibration time, inputs used / missing /
-// implausible / converted, residuals and a plain-language confidence.
-import type { ReactNode } from 'react';
+// What every twin output rests on, for people: model and version, calibration time, a plain-
+// language confidence, the inputs used in clinical names and units, conversions and implausible
+// values grouped and counted, residuals and parameters in clinical terms. The developer names
+// (engine keys, Observation ids) are one click away ("Show developer names").
+import { useState, type ReactNode } from 'react';
+import type { RecordCalibrationResult } from '../../../core/domain/twin';
+import { formatClinical, outputName, parameterName, VITAL_NAME } from '../../twin/clinicalNames';
+import { conversionText, groupConversions, groupImplausible } from '../../twin/provenanceSummary';
 import { confidenceText, TWIN_MODEL } from '../../twin/twinState';
 import { Badge, Panel } from '../../ui/feedback';
-import { type RecordCalibrationResult } from '../../../core/domain/twin';
-
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(1) : v.toFixed(3));
+import { formatDateTime } from '../../ui/time-format';
 
 export function ProvenancePanel(props: {
   calibration: RecordCalibrationResult | undefined;
@@ -15,8 +18,20 @@ export function ProvenancePanel(props: {
   reason?: string;
 }): ReactNode {
   const { calibration: c } = props;
+  const [dev, setDev] = useState(false);
+  const devName = (name: string) => (dev ? <span className="muted mono dev-name"> {name}</span> : null);
   return (
-    <Panel title="Provenance" className="provenance">
+    <Panel
+      title="Provenance"
+      className="provenance"
+      actions={
+        c && (
+          <label className="checkbox small">
+            <input type="checkbox" checked={dev} onChange={(e) => setDev(e.target.checked)} /> Show developer names
+          </label>
+        )
+      }
+    >
       {!c ? (
         <p className="muted">{props.reason ?? 'No calibrated twin yet: the forecast and its provenance appear after calibration.'}</p>
       ) : (
@@ -30,7 +45,7 @@ export function ProvenancePanel(props: {
             <dd>{c.method}</dd>
             <dt>Calibrated</dt>
             <dd>
-              {props.calibratedAtMs ? new Date(props.calibratedAtMs).toLocaleString() : '–'} · {c.ensemble.size} ensemble members · {c.diagnostics.modelRuns} model runs in{' '}
+              {props.calibratedAtMs ? formatDateTime(props.calibratedAtMs) : '–'} · {c.ensemble.size} ensemble members · {c.diagnostics.modelRuns} model runs in{' '}
               {(c.diagnostics.elapsedMs / 1000).toFixed(1)} s
             </dd>
             <dt>Live updates</dt>
@@ -51,73 +66,117 @@ export function ProvenancePanel(props: {
             </dd>
           </dl>
           <h3>Inputs used</h3>
-          <ul className="compact-list">
-            {c.inputs.used.map((u) => (
-              <li key={u.kind}>
-                {u.kind} = {fmt(u.value)} {u.converted && <Badge tone="warn">converted unit</Badge>} <span className="muted mono">{u.source}{u.effective ? ` · ${u.effective.slice(0, 10)}` : ''}</span>
-              </li>
-            ))}
-          </ul>
+          <table className="table compact" aria-label="Calibration inputs">
+            <thead>
+              <tr>
+                <th>Value</th>
+                <th>Reading</th>
+                <th>Measured</th>
+              </tr>
+            </thead>
+            <tbody>
+              {c.inputs.used.map((u) => {
+                const n = VITAL_NAME[u.kind];
+                return (
+                  <tr key={u.kind}>
+                    <td>
+                      {n?.label ?? u.kind}
+                      {devName(`${u.kind} · ${u.source}`)}
+                    </td>
+                    <td className="nowrap">{n ? formatClinical(n, u.value) : u.value}</td>
+                    <td className="nowrap">{u.effective ? formatDateTime(u.effective) : '—'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
           <p>
-            <strong>Missing:</strong> {c.inputs.missing.length ? c.inputs.missing.join(', ') : 'none'}
-            {c.patientDefaults.length > 0 && <> · defaults used for {c.patientDefaults.join(', ')}</>}
+            <strong>Missing:</strong> {c.inputs.missing.length ? c.inputs.missing.map((k) => VITAL_NAME[k]?.label ?? k).join(', ') : 'none'}
+            {c.patientDefaults.length > 0 && <> · reference-adult values used for {c.patientDefaults.join(', ')}</>}
+            {dev && c.inputs.missing.length > 0 && <span className="muted mono"> ({c.inputs.missing.join(', ')})</span>}
           </p>
           <p>
             <strong>Implausible (not used):</strong>{' '}
-            {c.inputs.implausible.length ? c.inputs.implausible.map((i) => `${i.kind} ${fmt(i.value)} (${i.reason})`).join('; ') : 'none'}
+            {c.inputs.implausible.length
+              ? groupImplausible(c.inputs.implausible)
+                  .map((g) => `${g.label}: ${g.count} reading${g.count === 1 ? '' : 's'} ${g.reason}${dev ? ` [${g.kind}]` : ''}`)
+                  .join('; ')
+              : 'none'}
           </p>
-          <p>
-            <strong>Converted units:</strong> {c.inputs.converted.length ? c.inputs.converted.map((i) => `${i.kind} from ${i.from}`).join('; ') : 'none'}
-          </p>
+          <div>
+            <strong>Unit conversions:</strong>{' '}
+            {c.inputs.converted.length === 0 ? (
+              'none'
+            ) : (
+              <ul className="compact-list">
+                {groupConversions(c.inputs.converted).map((g) => (
+                  <li key={`${g.kind}|${g.fromUnit}`}>
+                    {conversionText(g)}
+                    {g.routine ? <span className="muted"> (exact, routine)</span> : <Badge tone="warn">check the unit</Badge>}
+                    {devName(`${g.kind} e.g. ${g.examples.join(', ')}`)}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
           {c.inputs.notUsedByModel.length > 0 && (
-            <p className="muted">Read but not modelled: {c.inputs.notUsedByModel.map((n) => `${n.kind} (${n.reason})`).join('; ')}</p>
+            <p className="muted">Read but not modelled: {c.inputs.notUsedByModel.map((n) => `${VITAL_NAME[n.kind]?.label ?? n.kind} (${n.reason})`).join('; ')}</p>
           )}
           <h3>Residuals (observed − twin at the best fit)</h3>
           <table className="table compact" aria-label="Calibration residuals">
             <thead>
               <tr>
-                <th>Output</th>
+                <th>Value</th>
                 <th>Observed</th>
                 <th>Twin</th>
-                <th>SD</th>
                 <th>z</th>
               </tr>
             </thead>
             <tbody>
-              {c.residuals.map((r) => (
-                <tr key={r.key}>
-                  <td>{r.key}</td>
-                  <td>{fmt(r.observed)}</td>
-                  <td>{fmt(r.predicted)}</td>
-                  <td>{fmt(r.sd)}</td>
-                  <td className={Math.abs(r.z) > 2 ? 'flag-implausible' : ''}>{r.z.toFixed(2)}</td>
-                </tr>
-              ))}
+              {c.residuals.map((r) => {
+                const n = outputName(r.key);
+                return (
+                  <tr key={r.key}>
+                    <td>
+                      {n.label}
+                      {devName(r.key)}
+                    </td>
+                    <td className="nowrap">{formatClinical(n, r.observed)}</td>
+                    <td className="nowrap">{formatClinical(n, r.predicted)}</td>
+                    <td className={Math.abs(r.z) > 2 ? 'flag-implausible' : ''} title={`measurement SD ${formatClinical(n, r.sd)}`}>
+                      {r.z.toFixed(1)}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
-          <h3>Parameters</h3>
+          <h3>Calibrated parameters</h3>
           <table className="table compact" aria-label="Calibrated parameters">
             <thead>
               <tr>
                 <th>Parameter</th>
-                <th>Median</th>
-                <th>90 % interval</th>
-                <th>Identified by the data?</th>
+                <th>Median (90 % interval)</th>
+                <th>Set by the data?</th>
               </tr>
             </thead>
             <tbody>
-              {c.parameters.map((p) => (
-                <tr key={p.name}>
-                  <td>
-                    {p.name} <span className="muted">{p.unit}</span>
-                  </td>
-                  <td>{fmt(p.posterior.p50)}</td>
-                  <td>
-                    {fmt(p.posterior.p05)}–{fmt(p.posterior.p95)}
-                  </td>
-                  <td>{p.identifiability}</td>
-                </tr>
-              ))}
+              {c.parameters.map((p) => {
+                const n = parameterName(p.name, p.unit);
+                const v = (x: number) => n.toDisplay(x).toFixed(n.decimals);
+                return (
+                  <tr key={p.name}>
+                    <td>
+                      {n.label} <span className="muted">({n.unit})</span>
+                      {devName(`${p.name} [${p.unit}]`)}
+                    </td>
+                    <td className="nowrap">
+                      {v(p.posterior.p50)} ({v(p.posterior.p05)}–{v(p.posterior.p95)})
+                    </td>
+                    <td>{p.identifiability === 'identified' ? 'yes' : p.identifiability === 'weakly identified' ? 'partly' : 'no (prior)'}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>

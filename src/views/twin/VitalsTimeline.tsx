@@ -1,13 +1,17 @@
 // The clinician's vitals timeline: one small chart per vital sharing the time window, the
 // twin's forecast beyond "now" (median, 50 % and 90 % bands), gaps shaded, implausible values and
-// converted units marked, an overview strip with a brush, zoom from 48 h to the whole record, and
-// PNG/CSV export. Data shaping is in src/ingest (timelineRows, lttb); this file only renders.
-import { memo, useMemo, useRef, useState, type ReactNode } from 'react';
+// converted units marked, an overview strip with a brush, windows from 1 h to the whole record
+// (presets, wheel zoom around the pointer, drag to pan, keyboard), and PNG/CSV export. Data
+// shaping is in src/ingest (timelineRows, lttb), window math in src/twin/timeWindow, time labels
+// in src/ui/time-format; this file only renders and turns input events into window changes.
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
 import { Area, Brush, ComposedChart, Line, LineChart, ReferenceArea, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { IssuedForecast } from '../../../core/vitals/forecastCoverage';
 import { lowerBound, lttbIndices } from '../../../core/vitals/lttb';
 import { panelRows, type TimelineRow } from '../../../core/vitals/timelineRows';
 import { seriesSpan, type TimelineKind, type VitalSeries } from '../../../core/vitals/vitalSeries';
+import { lastWindow, panWindow, zoomWindow, type TimeWindow, type WindowLimits } from '../../twin/timeWindow';
+import { formatDateTime, formatTick, niceTimeTicks, niceValueTicks, utcOffsetLabel } from '../../ui/time-format';
 import { downloadCsv, downloadPng } from './chartExport';
 import { OKABE_ITO } from './palette';
 
@@ -51,7 +55,9 @@ const KIND_COLOUR: Record<TimelineKind, string> = {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const ZOOMS = [
-  { label: '48 h', spanMs: 2 * DAY },
+  { label: '1 h', spanMs: HOUR },
+  { label: '6 h', spanMs: 6 * HOUR },
+  { label: '24 h', spanMs: DAY },
   { label: '7 d', spanMs: 7 * DAY },
   { label: '30 d', spanMs: 30 * DAY },
   { label: '1 y', spanMs: 365 * DAY },
@@ -60,15 +66,35 @@ const ZOOMS = [
 // ≈ one point per 2 px of a 1400-px chart: LTTB keeps the shape; recharts' cost grows with rows.
 const MAX_POINTS = 700;
 
-function formatTick(tMs: number, spanMs: number): string {
-  const d = new Date(tMs);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  if (spanMs <= 3 * DAY) return `${pad(d.getDate())}/${pad(d.getMonth() + 1)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
+const DEFAULT_ZOOM = '6 h';
+/** Narrowest window: 15 min still shows 180 readings of a 5-s feed. */
+const MIN_SPAN_MS = 15 * 60_000;
+/** Chart plot area inside each panel: YAxis width + left margin, right margin (see ComposedChart). */
+const PLOT_LEFT_PX = 64;
+const PLOT_RIGHT_PX = 16;
+const WHEEL_ZOOM_PER_PX = 0.0015;
 
-function formatTime(tMs: number): string {
-  return new Date(tMs).toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+/** Round-valued y ticks over everything a panel draws (readings, flagged values, forecast bands). */
+function valueTicks(rows: readonly TimelineRow[], kinds: readonly TimelineKind[]): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of rows) {
+    for (const k of kinds) {
+      for (const key of [k, `${k}:implausible`, `${k}:p50`]) {
+        const v = r[key] as number | undefined;
+        if (typeof v === 'number' && Number.isFinite(v)) {
+          if (v < lo) lo = v;
+          if (v > hi) hi = v;
+        }
+      }
+      const b = r[`${k}:b90`] as [number, number] | undefined;
+      if (b) {
+        if (b[0] < lo) lo = b[0];
+        if (b[1] > hi) hi = b[1];
+      }
+    }
+  }
+  return Number.isFinite(lo) ? niceValueTicks(lo, hi, 5) : [];
 }
 
 interface TooltipProps {
@@ -83,7 +109,7 @@ function RowTooltip({ active, payload, spec }: TooltipProps): ReactNode {
   const fmt = (v: number) => v.toFixed(spec.decimals);
   return (
     <div className="chart-tooltip">
-      <div className="muted">{formatTime(row.tMs)}</div>
+      <div className="muted">{formatDateTime(row.tMs, { seconds: true })}</div>
       {spec.kinds.map((k) => {
         const v = row[k] as number | undefined;
         const imp = row[`${k}:implausible`] as number | undefined;
@@ -122,15 +148,19 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
   const span = useMemo(() => seriesSpan(series), [series]);
   const forecastEndMs = forecast ? forecast.issuedAtMs + (forecast.tSec.at(-1) ?? 0) * 1000 : nowMs;
   const endMs = Math.max(forecastEndMs, span?.endMs ?? nowMs);
-  const [zoom, setZoom] = useState<{ t0Ms: number; t1Ms: number } | null>(null);
-  const [zoomLabel, setZoomLabel] = useState<string>('48 h');
-  const window0 = zoom ?? { t0Ms: endMs - 2 * DAY, t1Ms: endMs };
-  const t0Ms = Math.max(window0.t0Ms, Math.min(span?.startMs ?? window0.t0Ms, window0.t1Ms - HOUR));
-  const t1Ms = window0.t1Ms;
-  const spanMs = t1Ms - t0Ms;
+  const limits: WindowLimits = useMemo(() => ({ minMs: Math.min(span?.startMs ?? nowMs - DAY, nowMs - HOUR), maxMs: endMs, minSpanMs: MIN_SPAN_MS }), [span?.startMs, nowMs, endMs]);
+  // A preset follows "now" as readings arrive; wheel, drag, keys and the brush fix a custom window.
+  const [custom, setCustom] = useState<TimeWindow | null>(null);
+  const [zoomLabel, setZoomLabel] = useState<string>(DEFAULT_ZOOM);
+  const preset = ZOOMS.find((z) => z.label === zoomLabel);
+  const win: TimeWindow =
+    custom ?? (preset && Number.isFinite(preset.spanMs) ? lastWindow(preset.spanMs, nowMs, limits) : { t0Ms: limits.minMs, t1Ms: limits.maxMs });
+  const t0Ms = win.t0Ms;
+  const t1Ms = win.t1Ms;
   const figureRef = useRef<HTMLElement>(null);
-  // The same tick instants on every panel, so the stacked charts read as one time axis.
-  const ticks = useMemo(() => Array.from({ length: 8 }, (_, i) => t0Ms + (i * (t1Ms - t0Ms)) / 7), [t0Ms, t1Ms]);
+  const plotsRef = useRef<HTMLDivElement>(null);
+  // The same round-valued tick instants on every panel, so the stacked charts read as one time axis.
+  const { ticksMs: ticks, stepMs: tickStepMs } = useMemo(() => niceTimeTicks(t0Ms, t1Ms, 8), [t0Ms, t1Ms]);
   const [exportError, setExportError] = useState<string>();
 
   const panels = useMemo(
@@ -138,7 +168,7 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
       PANELS.filter((p) => p.kinds.some((k) => series.has(k))).map((p) => ({
         spec: p,
         data: panelRows(p.kinds, series, { t0Ms, t1Ms, maxPointsPerSeries: MAX_POINTS, scale: p.scale, forecast }),
-      })),
+      })).map((p) => ({ ...p, yTicks: valueTicks(p.data.rows, p.spec.kinds) })),
     [series, forecast, t0Ms, t1Ms],
   );
 
@@ -156,14 +186,67 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
   const brushStart = Math.min(Math.max(0, lowerBound(overviewT, t0Ms)), Math.max(0, overview.length - 2));
   const brushEnd = Math.max(brushStart + 1, Math.min(overview.length - 1, lowerBound(overviewT, t1Ms)));
 
-  const setZoomSpan = (label: string, spanMs: number) => {
+  const setZoomSpan = (label: string) => {
     setZoomLabel(label);
-    setZoom(Number.isFinite(spanMs) ? { t0Ms: endMs - spanMs, t1Ms: endMs } : { t0Ms: span?.startMs ?? endMs - 2 * DAY, t1Ms: endMs });
+    setCustom(null);
   };
-  const pan = (dir: -1 | 1) => {
-    const shift = dir * spanMs * 0.5;
+  const setWindow = (w: TimeWindow) => {
     setZoomLabel('custom');
-    setZoom({ t0Ms: t0Ms + shift, t1Ms: Math.min(endMs, t1Ms + shift) });
+    setCustom(w);
+  };
+  const pan = (fraction: number) => setWindow(panWindow(win, fraction, limits));
+  const zoomBy = (factor: number, anchor = 0.5) => setWindow(zoomWindow(win, factor, anchor, limits));
+
+  // Wheel zoom around the pointer. React's onWheel is passive, so the page would scroll too:
+  // a native non-passive listener, re-bound when the window changes (it reads the current one).
+  const wheelState = useRef({ win, limits });
+  wheelState.current = { win, limits };
+  useEffect(() => {
+    const el = plotsRef.current;
+    if (!el) return;
+    const onWheel = (e: WheelEvent) => {
+      if (e.deltaY === 0) return;
+      e.preventDefault();
+      const r = el.getBoundingClientRect();
+      const anchor = (e.clientX - r.left - PLOT_LEFT_PX) / Math.max(1, r.width - PLOT_LEFT_PX - PLOT_RIGHT_PX);
+      const { win: w, limits: l } = wheelState.current;
+      setZoomLabel('custom');
+      setCustom(zoomWindow(w, Math.exp(e.deltaY * WHEEL_ZOOM_PER_PX), anchor, l));
+    };
+    el.addEventListener('wheel', onWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onWheel);
+  }, []);
+  // Drag to pan (pointer capture: the drag continues outside the chart and selects no text).
+  const drag = useRef<{ x: number; win: TimeWindow; widthPx: number } | null>(null);
+  const onPointerDown = (e: PointerEvent<HTMLDivElement>) => {
+    if (e.button !== 0) return;
+    const r = e.currentTarget.getBoundingClientRect();
+    drag.current = { x: e.clientX, win, widthPx: Math.max(1, r.width - PLOT_LEFT_PX - PLOT_RIGHT_PX) };
+    e.currentTarget.setPointerCapture(e.pointerId);
+  };
+  const onPointerMove = (e: PointerEvent<HTMLDivElement>) => {
+    const d = drag.current;
+    if (!d || Math.abs(e.clientX - d.x) < 3) return;
+    setWindow(panWindow(d.win, -(e.clientX - d.x) / d.widthPx, limits));
+  };
+  const onPointerUp = () => {
+    drag.current = null;
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLElement>) => {
+    if (e.target !== e.currentTarget) return;
+    const keys: Record<string, () => void> = {
+      ArrowLeft: () => pan(-0.25),
+      ArrowRight: () => pan(0.25),
+      '+': () => zoomBy(0.5),
+      '=': () => zoomBy(0.5),
+      '-': () => zoomBy(2),
+      Home: () => setWindow({ t0Ms: limits.minMs, t1Ms: limits.minMs + (t1Ms - t0Ms) }),
+      End: () => setZoomSpan(DEFAULT_ZOOM),
+    };
+    const f = keys[e.key];
+    if (!f) return;
+    e.preventDefault();
+    f();
   };
 
   const csv = () => {
@@ -187,23 +270,43 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
   };
 
   return (
-    <section ref={figureRef} className="timeline" role="figure" aria-label="Vitals timeline" data-testid="vitals-timeline">
+    <section
+      ref={figureRef}
+      className="timeline"
+      role="figure"
+      aria-label="Vitals timeline"
+      aria-describedby="timeline-keys"
+      data-testid="vitals-timeline"
+      data-window-start={new Date(t0Ms).toISOString()}
+      data-window-end={new Date(t1Ms).toISOString()}
+      tabIndex={0}
+      onKeyDown={onKeyDown}
+    >
+      <p id="timeline-keys" className="sr-only">
+        Arrow keys pan, plus and minus zoom, Home goes to the start of the record, End back to the last {DEFAULT_ZOOM}. Mouse wheel zooms around the pointer; drag pans.
+      </p>
       <div className="toolbar timeline-toolbar">
         <div role="group" aria-label="Zoom" className="btn-group">
           {ZOOMS.map((z) => (
-            <button key={z.label} type="button" className="btn btn-small" aria-pressed={zoomLabel === z.label} onClick={() => setZoomSpan(z.label, z.spanMs)}>
+            <button key={z.label} type="button" className="btn btn-small" aria-pressed={zoomLabel === z.label} aria-label={Number.isFinite(z.spanMs) ? `Last ${z.label}` : 'Whole record'} onClick={() => setZoomSpan(z.label)}>
               {z.label}
             </button>
           ))}
         </div>
-        <button type="button" className="btn btn-small" onClick={() => pan(-1)} aria-label="Earlier">
+        <button type="button" className="btn btn-small" onClick={() => pan(-0.5)} aria-label="Earlier" disabled={t0Ms <= limits.minMs}>
           ◀ Earlier
         </button>
-        <button type="button" className="btn btn-small" onClick={() => pan(1)} aria-label="Later" disabled={t1Ms >= endMs}>
+        <button type="button" className="btn btn-small" onClick={() => pan(0.5)} aria-label="Later" disabled={t1Ms >= limits.maxMs}>
           Later ▶
         </button>
-        <span className="muted timeline-range">
-          {formatTime(t0Ms)} – {formatTime(t1Ms)}
+        <button type="button" className="btn btn-small" onClick={() => zoomBy(0.5)} aria-label="Zoom in" disabled={t1Ms - t0Ms <= MIN_SPAN_MS}>
+          +
+        </button>
+        <button type="button" className="btn btn-small" onClick={() => zoomBy(2)} aria-label="Zoom out">
+          −
+        </button>
+        <span className="muted timeline-range" data-testid="timeline-range">
+          {formatDateTime(t0Ms, { zone: false })} – {formatDateTime(t1Ms, { zone: false })} ({utcOffsetLabel(t1Ms)})
         </span>
         <span className="legend">
           <span className="legend-band90" /> 90 % band <span className="legend-band50" /> 50 % band <span className="legend-median" /> forecast median
@@ -218,13 +321,15 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
       </div>
       {exportError && <div className="notice notice-error" role="alert">{exportError}</div>}
       {panels.length === 0 && <p className="muted">No vital signs in the record.</p>}
-      {panels.map(({ spec, data }) => (
+      <div className="timeline-plots" ref={plotsRef} onPointerDown={onPointerDown} onPointerMove={onPointerMove} onPointerUp={onPointerUp} onPointerCancel={onPointerUp}>
+      {panels.map(({ spec, data, yTicks }) => (
         <div key={spec.id} className="timeline-panel" data-panel={spec.id}>
           <div className="timeline-panel-title">
             <span>
               {spec.title}
               {data.mostlyConverted.length > 0 && (
-                <span className="flag-converted"> ◇ {data.mostlyConverted.map((k) => KIND_LABEL[k]).join(', ')} converted to the canonical unit at ingest</span>
+                // Routine, exact conversions (e.g. SpO₂ % stored as a fraction) are information, not a warning.
+                <span className="muted"> · {data.mostlyConverted.map((k) => KIND_LABEL[k]).join(', ')} shown in {spec.unit} (stored in the canonical unit)</span>
               )}
             </span>
             <span className="muted">
@@ -236,8 +341,8 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
           </div>
           <ResponsiveContainer width="100%" height={spec.id === 'bp' ? 170 : 120}>
             <ComposedChart data={data.rows} margin={{ top: 4, right: 16, bottom: 0, left: 8 }}>
-              <XAxis dataKey="tMs" type="number" scale="time" domain={[t0Ms, t1Ms]} ticks={ticks} allowDataOverflow tickFormatter={(t: number) => formatTick(t, spanMs)} stroke="#a3afbd" fontSize={11} minTickGap={40} />
-              <YAxis stroke="#a3afbd" fontSize={11} width={56} domain={['auto', 'auto']} allowDecimals={spec.decimals > 0} label={{ value: spec.unit, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11 }} />
+              <XAxis dataKey="tMs" type="number" scale="time" domain={[t0Ms, t1Ms]} ticks={ticks} allowDataOverflow tickFormatter={(t: number) => formatTick(t, tickStepMs)} stroke="#a3afbd" fontSize={11} interval={0} />
+              <YAxis stroke="#a3afbd" fontSize={11} width={56} ticks={yTicks.length ? yTicks : undefined} domain={yTicks.length ? [yTicks[0]!, yTicks[yTicks.length - 1]!] : ['auto', 'auto']} allowDecimals={spec.decimals > 0} label={{ value: spec.unit, angle: -90, position: 'insideLeft', fill: '#a3afbd', fontSize: 11 }} />
               <Tooltip content={<RowTooltip spec={spec} />} isAnimationActive={false} />
               {data.gaps.map((g) => (
                 <ReferenceArea key={`${g.startMs}`} x1={g.startMs} x2={g.endMs} fill="#6f7b89" fillOpacity={0.18} ifOverflow="hidden" />
@@ -258,6 +363,7 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
           </ResponsiveContainer>
         </div>
       ))}
+      </div>
       {overview.length > 2 && (
         <div className="timeline-overview" aria-label="Whole record overview; drag the brush handles to choose the window">
           <ResponsiveContainer width="100%" height={60}>
@@ -267,16 +373,16 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
               <Line dataKey="v" stroke="#a3afbd" dot={false} isAnimationActive={false} />
               <Brush
                 dataKey="tMs"
-                height={22}
+                height={28}
+                travellerWidth={14}
                 stroke={OKABE_ITO.skyBlue}
                 fill="#12161d"
                 startIndex={brushStart}
                 endIndex={brushEnd}
-                tickFormatter={(t: number) => formatTick(t, 400 * DAY)}
+                tickFormatter={(t: number) => formatDateTime(t, { zone: false })}
                 onChange={(r: { startIndex?: number; endIndex?: number }) => {
                   if (r.startIndex === undefined || r.endIndex === undefined) return;
-                  setZoomLabel('custom');
-                  setZoom({ t0Ms: overview[r.startIndex]!.tMs, t1Ms: overview[r.endIndex]!.tMs });
+                  setWindow({ t0Ms: overview[r.startIndex]!.tMs, t1Ms: overview[r.endIndex]!.tMs });
                 }}
               />
             </LineChart>

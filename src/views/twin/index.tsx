@@ -10,7 +10,13 @@ import { bandAt, coverageSummary } from '../../../core/vitals/forecastCoverage';
 import { buildVitalSeries } from '../../../core/vitals/vitalSeries';
 import { calibrateTwin, FORECAST_KEYS, markAcknowledged, selectTwinPatient, TWIN_MODEL, twinStore, useTwin, type ForecastKey } from '../../twin/twinState';
 import { ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
-import { postTransaction, useLiveReadings, useTwinRecord } from './useTwinRecord';
+import { useLiveReadings, useTwinRecord } from './useTwinRecord';
+import { writeTransaction } from '../../sources/writes';
+import { alertSeverity, ALERT_SEVERITY_LABEL, worstSeverity } from '../../twin/currentVitals';
+import { formatClock, formatDateTime } from '../../ui/time-format';
+import type { BandAlert } from '../../../core/vitals/forecastCoverage';
+import { CurrentVitals } from './CurrentVitals';
+import { RecalibrationNote } from './RecalibrationNote';
 import { KIND_LABEL, VitalsTimeline } from './VitalsTimeline';
 import { PressureWaveforms, PvLoops } from './WaveformsPanel';
 import { ProvenancePanel } from './ProvenancePanel';
@@ -26,6 +32,15 @@ const VITAL_CODE: Record<ForecastKey, Omit<ForecastPoint, 'tMs' | 'p05' | 'p50' 
   mapMmHg: { loinc: '8478-0', display: 'Mean blood pressure', unit: 'mmHg', ucum: 'mm[Hg]' },
 };
 const UNIT: Record<ForecastKey, string> = { hrBpm: 'bpm', sbpMmHg: 'mmHg', dbpMmHg: 'mmHg', mapMmHg: 'mmHg' };
+/** An acknowledgement can be undone for this long; only then is it written to the record. */
+export const ACK_UNDO_MS = 10_000;
+const SEVERITY_ICON = { advisory: 'ⓘ', warning: '⚠', critical: '⛔' } as const;
+
+function alertText(a: BandAlert): string {
+  const label = KIND_LABEL[a.key as ForecastKey] ?? a.key;
+  const unit = UNIT[a.key as ForecastKey] ?? '';
+  return `${label} ${a.value.toFixed(0)} ${unit} ${a.position === 'above90' ? 'above' : 'below'} the twin's 90% forecast band (${a.band.p05.toFixed(0)}–${a.band.p95.toFixed(0)} ${unit})`;
+}
 
 function useNow(periodMs: number): number {
   const [now, setNow] = useState(() => Date.now());
@@ -59,6 +74,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
   const notAssimilated = useTwin((s) => s.notAssimilated.length);
   const live = useTwin((s) => s.live);
   const steadyState = useTwin((s) => s.steadyState);
+  const recalibration = useTwin((s) => s.recalibration);
 
   const allowed = permission.data?.allowed === true;
   const abortRef = useRef<AbortController | null>(null);
@@ -94,32 +110,67 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
 
   const actor = session.data ? { userId: session.data.id, display: session.data.displayName || session.data.username } : undefined;
 
-  const acknowledge = async () => {
+  // Acknowledging: the clinician may add a note; the acknowledgement then waits ACK_UNDO_MS with
+  // an Undo button before the Flag + Provenance are written (nothing to retract if undone).
+  const [ackOpen, setAckOpen] = useState(false);
+  const [ackNote, setAckNote] = useState('');
+  const [pendingAck, setPendingAck] = useState<{ alerts: BandAlert[]; note: string; atMs: number } | null>(null);
+  const ackTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => {
+    if (ackTimer.current) clearTimeout(ackTimer.current);
+  }, []);
+
+  const recordAcknowledgement = async (ack: { alerts: BandAlert[]; note: string; atMs: number }) => {
     if (!actor) return;
     setWriteState({ busy: true });
     try {
-      for (const a of alerts) {
-        const label = KIND_LABEL[a.key as ForecastKey] ?? a.key;
-        const unit = UNIT[a.key as ForecastKey] ?? '';
-        await postTransaction(
+      let queued = 0;
+      for (const a of ack.alerts) {
+        const outcome = await writeTransaction(
           alertAckBundle({
             patientId,
             alertId: a.id,
-            text: `${label} ${a.value.toFixed(0)} ${unit} ${a.position === 'above90' ? 'above' : 'below'} the twin's 90% forecast band (${a.band.p05.toFixed(0)}–${a.band.p95.toFixed(0)} ${unit})`,
+            text: alertText(a),
             observation: a.source,
             observedAt: new Date(a.tMs).toISOString(),
-            acknowledgedAt: new Date().toISOString(),
+            acknowledgedAt: new Date(ack.atMs).toISOString(),
             actor,
             model: TWIN_MODEL,
+            note: ack.note,
           }),
         );
+        if (outcome.status === 'queued') queued++;
       }
-      markAcknowledged(alerts.map((a) => a.id), actor.display);
-      setWriteState({ busy: false, message: `Acknowledged by ${actor.display}; recorded as Flag + Provenance.` });
+      markAcknowledged(ack.alerts.map((a) => a.id), actor.display, ack.atMs, ack.note);
+      setWriteState({
+        busy: false,
+        message: `Acknowledged by ${actor.display} at ${formatDateTime(ack.atMs)}${ack.note ? ` with the note “${ack.note}”` : ''}; ${
+          queued ? `${queued} waiting in the outbox until the server answers (then recorded as Flag + Provenance).` : 'recorded as Flag + Provenance (see Record).'
+        }`,
+      });
     } catch (err) {
       setWriteState({ busy: false, error: `The acknowledgement was not recorded: ${errorMessage(err)}` });
     }
   };
+  const confirmAcknowledge = () => {
+    if (!actor || alerts.length === 0) return;
+    const ack = { alerts: [...alerts], note: ackNote.trim(), atMs: Date.now() };
+    setPendingAck(ack);
+    setAckOpen(false);
+    setAckNote('');
+    ackTimer.current = setTimeout(() => {
+      ackTimer.current = null;
+      setPendingAck(null);
+      void recordAcknowledgement(ack);
+    }, ACK_UNDO_MS);
+  };
+  const undoAcknowledge = () => {
+    if (ackTimer.current) clearTimeout(ackTimer.current);
+    ackTimer.current = null;
+    setPendingAck(null);
+    setWriteState({ busy: false, message: 'Acknowledgement undone; nothing was recorded.' });
+  };
+  const severity = worstSeverity(alerts);
 
   const saveForecast = async () => {
     if (!actor || !forecast || !record.data) return;
@@ -140,7 +191,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
         const tMs = forecast.issuedAtMs + h * 3_600_000;
         const hourPoints = points.filter((p) => p.tMs === tMs);
         if (hourPoints.length === 0) continue;
-        await postTransaction(forecastBundle({ patientId, forecastId: `${forecast.id}-h${h}`, issuedAt: new Date(forecast.issuedAtMs).toISOString(), points: hourPoints, inputs, actor, model: TWIN_MODEL }));
+        await writeTransaction(forecastBundle({ patientId, forecastId: `${forecast.id}-h${h}`, issuedAt: new Date(forecast.issuedAtMs).toISOString(), points: hourPoints, inputs, actor, model: TWIN_MODEL }));
       }
       setWriteState({ busy: false, message: `Forecast saved to the record (${points.length} Observations + Provenance).` });
     } catch (err) {
@@ -168,7 +219,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
           </button>
           {forecast && (
             <span className="forecast-summary" data-testid="forecast-summary" data-forecast-id={forecast.id}>
-              Forecast issued {new Date(forecast.issuedAtMs).toLocaleTimeString()} · {assimilated} live readings assimilated · SBP in 1 h:{' '}
+              Forecast issued {formatDateTime(forecast.issuedAtMs)} · {assimilated} live readings assimilated · SBP in 1 h:{' '}
               {nextHour ? `median ${nextHour.p50.toFixed(1)} mmHg (90 %: ${nextHour.p05.toFixed(1)}–${nextHour.p95.toFixed(1)})` : '–'}
             </span>
           )}
@@ -181,23 +232,66 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
         )}
         {permission.isError && <ErrorNotice error={permission.error} title="Could not check consent for the twin" />}
         {status === 'error' && <ErrorNotice error={new Error(error ?? 'unknown error')} title="Calibration failed" onRetry={() => recalibrate()} />}
+        {recalibration && status === 'ready' && <RecalibrationNote change={recalibration} onDismiss={() => twinStore.setState({ recalibration: undefined })} />}
         {status === 'cancelled' && <div className="notice notice-info" role="status">Calibration cancelled. Press Recalibrate to start again.</div>}
-        {alerts.length > 0 && (
-          <div className="notice notice-error twin-alert" role="alert">
-            <strong>
-              {alerts.length === 1 ? 'A vital left' : `${alerts.length} vitals left`} the twin’s 90 % forecast band — deterioration or model drift?
-            </strong>
+        <CurrentVitals series={series} alerts={alerts} />
+        {alerts.length > 0 && severity && !pendingAck && (
+          <div className={`alarm alarm-${severity} twin-alert`} role="alert" aria-label={`${ALERT_SEVERITY_LABEL[severity]} alarm`} data-severity={severity}>
+            <div className="alarm-head">
+              <span className="alarm-icon" aria-hidden="true">
+                {SEVERITY_ICON[severity]}
+              </span>
+              <span className="alarm-severity">{ALERT_SEVERITY_LABEL[severity]}</span>
+              <strong>
+                {alerts.length === 1 ? 'A vital left' : `${alerts.length} vitals left`} the twin’s 90 % forecast band — deterioration or model drift?
+              </strong>
+            </div>
             <ul className="compact-list">
               {alerts.slice(-5).map((a) => (
                 <li key={a.id}>
-                  {KIND_LABEL[a.key as ForecastKey] ?? a.key} {a.value.toFixed(0)} {UNIT[a.key as ForecastKey]} at {new Date(a.tMs).toLocaleTimeString()} —{' '}
+                  <span className="alarm-severity">{ALERT_SEVERITY_LABEL[alertSeverity(a)]}</span>
+                  {KIND_LABEL[a.key as ForecastKey] ?? a.key} {a.value.toFixed(0)} {UNIT[a.key as ForecastKey]} at {formatClock(a.tMs, { seconds: true })} —{' '}
                   {a.position === 'above90' ? 'above' : 'below'} the 90 % band {a.band.p05.toFixed(0)}–{a.band.p95.toFixed(0)}
-                  {a.count > 1 && ` (${a.count} readings outside since ${new Date(a.firstTMs).toLocaleTimeString()})`}
+                  {a.count > 1 && ` (${a.count} readings outside since ${formatClock(a.firstTMs)})`}
                 </li>
               ))}
             </ul>
-            <button type="button" className="btn btn-small" onClick={() => void acknowledge()} disabled={writeState.busy || !actor}>
-              Acknowledge
+            {!ackOpen ? (
+              <button type="button" className="btn btn-small" onClick={() => setAckOpen(true)} disabled={writeState.busy || !actor || !allowed}>
+                Acknowledge…
+              </button>
+            ) : (
+              <form
+                className="ack-form"
+                aria-label="Acknowledge alarm"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  confirmAcknowledge();
+                }}
+              >
+                <div className="field">
+                  <label htmlFor="ack-note">Note (optional)</label>
+                  <textarea id="ack-note" className="input" value={ackNote} maxLength={500} onChange={(e) => setAckNote(e.target.value)} autoFocus />
+                </div>
+                <button type="submit" className="btn btn-small btn-primary">
+                  Confirm acknowledgement
+                </button>
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => setAckOpen(false)}>
+                  Cancel
+                </button>
+              </form>
+            )}
+          </div>
+        )}
+        {pendingAck && (
+          <div className="notice notice-info ack-pending" role="status">
+            <span>
+              {pendingAck.alerts.length} alert{pendingAck.alerts.length === 1 ? '' : 's'} acknowledged by {actor?.display} at {formatClock(pendingAck.atMs, { seconds: true })}
+              {pendingAck.note ? ` — “${pendingAck.note}”` : ''}. Recorded in {ACK_UNDO_MS / 1000} s unless undone.
+            </span>
+            {/* Focus moves here so that Enter undoes at once (keyboard users, and a slip of the hand). */}
+            <button type="button" className="btn btn-small" onClick={undoAcknowledge} autoFocus>
+              Undo
             </button>
           </div>
         )}
@@ -241,7 +335,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
             <ForecastScores observations={record.data?.vitals.observations ?? []} />
             {acknowledged.length > 0 && (
               <p className="muted">
-                Acknowledged alerts: {acknowledged.length} (last by {acknowledged[acknowledged.length - 1]!.by} at {new Date(acknowledged[acknowledged.length - 1]!.atMs).toLocaleTimeString()})
+                Acknowledged alerts: {acknowledged.length} (last by {acknowledged[acknowledged.length - 1]!.by} at {formatDateTime(acknowledged[acknowledged.length - 1]!.atMs)})
               </p>
             )}
           </Panel>

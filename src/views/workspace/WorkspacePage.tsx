@@ -18,6 +18,7 @@ const VIEWS: Record<WorkspaceTab, LazyExoticComponent<ComponentType<WorkspaceVie
   anatomy: lazy(() => import('../anatomy')),
   twin: lazy(() => import('../twin')),
   scenarios: lazy(() => import('../scenarios')),
+  record: lazy(() => import('../record')),
 };
 
 const TAB_ITEMS = WORKSPACE_TABS.map((key) => ({ key, label: TAB_LABEL[key] }));
