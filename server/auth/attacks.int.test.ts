@@ -372,16 +372,16 @@ describe('audit intent before the write (issue 10)', () => {
       const marker = `unwritable-${Date.now()}`;
       log.full = true;
       for (let i = 0; i < 5; i++) {
-        const res = await s.request('/fhir/Observation', { token, body: obs({ code: { text: marker } }) });
+        const res = await s.request('/fhir/Observation', { token, body: obs({ code: { text: marker }, identifier: [{ system: 'urn:twinscope:test', value: marker }] }) });
         expect(res.status).toBe(503);
       }
-      const tx = await s.request('/fhir', { token, body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: obs({ code: { text: marker } }), request: { method: 'POST', url: 'Observation' } }] } });
+      const tx = await s.request('/fhir', { token, body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: obs({ code: { text: marker }, identifier: [{ system: 'urn:twinscope:test', value: marker }] }), request: { method: 'POST', url: 'Observation' } }] } });
       expect(tx.status).toBe(503);
       // Nothing reached the store.
-      expect(await s.app.twin.store.search('Observation', { 'code:text': marker })).toHaveLength(0);
+      expect(await s.app.twin.store.search('Observation', { identifier: `urn:twinscope:test|${marker}` })).toHaveLength(0);
       log.full = false;
-      expect((await s.request('/fhir/Observation', { token, body: obs({ code: { text: marker } }) })).status).toBe(201);
-      expect(await s.app.twin.store.search('Observation', { 'code:text': marker })).toHaveLength(1);
+      expect((await s.request('/fhir/Observation', { token, body: obs({ code: { text: marker }, identifier: [{ system: 'urn:twinscope:test', value: marker }] }) })).status).toBe(201);
+      expect(await s.app.twin.store.search('Observation', { identifier: `urn:twinscope:test|${marker}` })).toHaveLength(1);
     } finally {
       await s.close();
     }

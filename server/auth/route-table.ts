@@ -59,6 +59,7 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   { route: '/dicomweb/studies/:study/series/:series/instances/:instance/metadata', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'instance metadata' },
   { route: '/dicomweb/studies/:study/series/:series/instances/:instance/frames/:frames', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'pixel frames' },
   { route: '/dicomweb/studies/:study/series/:series/instances/:instance/bulk/:tag', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'bulk data' },
+  { route: '/dicomweb/*', methods: ['GET', 'POST'], access: { kind: 'roles', roles: CLINICAL }, what: 'upstream PACS mode: QIDO / WADO / STOW forwarded to DICOMWEB_UPSTREAM_URL' },
   { route: '/dicomweb/series', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'QIDO all series' },
   { route: '/dicomweb/instances', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'QIDO all instances' },
 ];

@@ -36,7 +36,7 @@ describe('POST /api/import', () => {
     for (const who of ['admin', 'surgeon']) {
       const res = await fetch(`${server.url}/api/import`, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${tokens[who]}`, 'content-type': 'application/json' } });
       expect(res.status).toBe(403);
-      expect(await res.text()).toMatch(/may not import patient records/);
+      expect(await res.text()).toMatch(/role \w+ may not POST \/api\/import/);
     }
     const anon = await fetch(`${server.url}/api/import`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     expect(anon.status).toBe(401);
