@@ -37,8 +37,10 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await page.getByRole('button', { name: 'Last 1 h' }).click();
 
     // An out-of-band systolic pressure raises an alarm with a severity.
+    // A cookie-authenticated write must say where it comes from (the server refuses a write
+    // without Origin or Sec-Fetch-Site as cross-site), as the browser does for the app's own fetches.
     const res = await page.request.post('/fhir/Observation', {
-      headers: { 'Content-Type': 'application/fhir+json' },
+      headers: { 'Content-Type': 'application/fhir+json', Origin: new URL(page.url()).origin },
       data: {
         resourceType: 'Observation',
         status: 'final',

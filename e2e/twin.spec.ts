@@ -34,8 +34,10 @@ test.describe('Twin tab', () => {
     await expect(twin.forecastSummary).not.toHaveText(firstText ?? '');
 
     // An out-of-band systolic pressure posted to the record raises the alert.
+    // A cookie-authenticated write must say where it comes from (the server refuses a write
+    // without Origin or Sec-Fetch-Site as cross-site), as the browser does for the app's own fetches.
     const res = await page.request.post('/fhir/Observation', {
-      headers: { 'Content-Type': 'application/fhir+json' },
+      headers: { 'Content-Type': 'application/fhir+json', Origin: new URL(page.url()).origin },
       data: {
         resourceType: 'Observation',
         status: 'final',
