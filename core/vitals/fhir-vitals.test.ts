@@ -5,7 +5,7 @@ import { hasSharedData, sharedDataPath } from '../../test-support/shared-data';
 import { EXPECTED_CALIBRATION_INPUTS, VITAL_KINDS, ingestFhirVitals } from './fhir-vitals';
 
 const R4 = ['fhir', 'r4-official-examples'];
-const SYNTHEA = ['fhir', 'synthea-r4-smart-2019'];
+const SYNTHEA = ['fhir', 'synthea'];
 
 function readJson(...parts: string[]): unknown {
   return JSON.parse(readFileSync(sharedDataPath(...parts), 'utf8')) as unknown;

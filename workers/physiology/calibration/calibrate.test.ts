@@ -11,7 +11,7 @@ import { archetypesFor, calibrateFromRecord } from './from-record';
 import { noiseSd } from '../../../core/vitals/observation-model';
 import { coverageByQuantity, coverageBySubgroup, runTwinExperiment, syntheticCohort, type ExperimentOutcome } from './twin-experiment';
 
-const SYNTHEA = ['fhir', 'synthea-r4-smart-2019'];
+const SYNTHEA = ['fhir', 'synthea'];
 // Small ensembles keep the suite fast on the shared 2-core machine; the script
 // scripts/twin-experiments.ts runs the full-size check.
 const FAST = { ensembleSize: 40, globalSamples: 4 } as const;

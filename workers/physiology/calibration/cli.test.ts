@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
 import { runCalibrateCli } from './cli';
 
-const SYNTHEA = ['fhir', 'synthea-r4-smart-2019'];
+const SYNTHEA = ['fhir', 'synthea'];
 const dir = mkdtempSync(join(tmpdir(), 'twin-calibrate-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
