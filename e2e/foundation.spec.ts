@@ -148,7 +148,7 @@ test.describe('workspace', () => {
     await page.keyboard.press('Home');
     await ws.expectSelected('Imaging');
     await page.keyboard.press('ArrowLeft');
-    await ws.expectSelected('Scenarios');
+    await ws.expectSelected('Record');
   });
 
   test('a deep link survives a reload', async ({ page, signInAs }) => {
@@ -275,8 +275,8 @@ test.describe('access control', () => {
     // Narrow to reads of the patient record itself, today.
     const today = new Date();
     const iso = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
-    await page.getByLabel('From').fill(iso);
-    await page.getByLabel('To').fill(iso);
+    await page.getByLabel('From', { exact: true }).fill(iso);
+    await page.getByLabel('To', { exact: true }).fill(iso);
     await admin.filter({ action: 'Read' });
     await expect(page).toHaveURL(/action=R/);
     await expect(admin.auditTable).toContainText(`GET /fhir/Patient/${DEMO_PATIENT_HFREF} → 200`);

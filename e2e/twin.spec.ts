@@ -57,7 +57,7 @@ test.describe('Twin tab', () => {
     // Written after the undo window (10 s).
     await expect(page.getByRole('status').filter({ hasText: 'Acknowledged by' })).toBeVisible({ timeout: 30_000 });
     // The acknowledgement is in the record: a Flag with its Provenance, naming who acknowledged it.
-    const flags = (await (await page.request.get(`/fhir/Flag?patient=${DEMO_PATIENT_AS}`)).json()) as { entry?: { resource: { id: string; code: { text: string }; author?: { display?: string } } }[] };
+    const flags = (await (await page.request.get(`/fhir/Flag?patient=${DEMO_PATIENT_AS}&_sort=-_lastUpdated&_count=50`)).json()) as { entry?: { resource: { id: string; code: { text: string }; author?: { display?: string } } }[] };
     const flag = flags.entry?.map((e) => e.resource).find((f) => f.code.text.includes('SBP 245'));
     expect(flag, 'Flag for the acknowledged alert').toBeDefined();
     expect(flag!.author?.display).toBeTruthy();

@@ -64,7 +64,17 @@ export function referenceFromInstances(files: Array<{ name: string; bytes: Array
   };
   const ds = first.ds;
   const str = (x: unknown): string => (typeof x === 'string' ? x : '');
+  // dcmjs naturalises PN as a string or as [{ Alphabetic }] depending on the writer.
+  const personName = (x: unknown): string => {
+    const v = Array.isArray(x) ? x[0] : x;
+    if (typeof v === 'string') return v;
+    return v && typeof v === 'object' && typeof (v as { Alphabetic?: unknown }).Alphabetic === 'string' ? (v as { Alphabetic: string }).Alphabetic : '';
+  };
   return {
+    // The SEG carries the source patient and study identity (issue 17): a PACS files it with the CT,
+    // and an identity check against the open patient can pass.
+    patient: { name: personName(ds.PatientName), id: str(ds.PatientID), birthDate: str(ds.PatientBirthDate), sex: str(ds.PatientSex) },
+    study: { date: str(ds.StudyDate), time: str(ds.StudyTime), id: str(ds.StudyID), accessionNumber: str(ds.AccessionNumber) },
     geometry,
     studyInstanceUid: str(ds.StudyInstanceUID),
     seriesInstanceUid: str(ds.SeriesInstanceUID),
