@@ -57,8 +57,16 @@ test.describe('Twin tab', () => {
     // Written after the undo window (10 s).
     await expect(page.getByRole('status').filter({ hasText: 'Acknowledged by' })).toBeVisible({ timeout: 30_000 });
     // The acknowledgement is in the record: a Flag with its Provenance, naming who acknowledged it.
-    const flags = (await (await page.request.get(`/fhir/Flag?patient=${DEMO_PATIENT_AS}&_sort=-_lastUpdated&_count=50`)).json()) as { entry?: { resource: { id: string; code: { text: string }; author?: { display?: string } } }[] };
-    const flag = flags.entry?.map((e) => e.resource).find((f) => f.code.text.includes('SBP 245'));
+    // The write goes through the outbox after the undo window: poll until the server has it.
+    type FlagRes = { id: string; code: { text: string }; author?: { display?: string } };
+    const findFlag = async (): Promise<FlagRes | undefined> => {
+      const r = await page.request.get(`/fhir/Flag?patient=${DEMO_PATIENT_AS}&_sort=-_lastUpdated&_count=50`);
+      if (!r.ok()) return undefined;
+      const b = (await r.json()) as { entry?: { resource: FlagRes }[] };
+      return b.entry?.map((e) => e.resource).find((f) => f.code.text.includes('SBP 245'));
+    };
+    await expect.poll(async () => (await findFlag()) !== undefined, { timeout: 30_000 }).toBe(true);
+    const flag = await findFlag();
     expect(flag, 'Flag for the acknowledged alert').toBeDefined();
     expect(flag!.author?.display).toBeTruthy();
     const prov = (await (await page.request.get(`/fhir/Provenance?target=Flag/${flag!.id}`)).json()) as { total?: number; entry?: unknown[] };

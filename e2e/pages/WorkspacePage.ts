@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-export type TabName = 'Imaging' | 'Anatomy' | 'Twin' | 'Scenarios';
+export type TabName = 'Imaging' | 'Anatomy' | 'Twin' | 'Scenarios' | 'Record';
 
 export class WorkspacePage {
   readonly banner: Locator;
