@@ -7,34 +7,12 @@
 // codes first; a concept with no known code falls back to its display text (Synthea and many
 // exports write the SNOMED display, e.g. "Chronic congestive heart failure (disorder)").
 
+import { arr, isObject, resourcesOf, str, type Json } from './fhirJson';
+export { resourcesOf } from './fhirJson';
+
 const SNOMED = 'http://snomed.info/sct';
 const ICD10_SYSTEMS = new Set(['http://hl7.org/fhir/sid/icd-10', 'http://hl7.org/fhir/sid/icd-10-cm', 'http://hl7.org/fhir/sid/icd-10-gm']);
 const LOINC = 'http://loinc.org';
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-/** A Bundle (nested Bundles too), one resource or an array of them → the resources. */
-export function resourcesOf(input: unknown, out: Json[] = [], depth = 0): Json[] {
-  if (depth > 4) return out;
-  if (Array.isArray(input)) {
-    for (const item of input) resourcesOf(item, out, depth + 1);
-  } else if (isObject(input)) {
-    if (input.resourceType === 'Bundle') {
-      for (const e of arr(input.entry)) if (isObject(e)) resourcesOf(e.resource, out, depth + 1);
-    } else if (typeof input.resourceType === 'string') out.push(input);
-  }
-  return out;
-}
 
 // ------------------------------------------------------------------ conditions
 

@@ -5,7 +5,9 @@
 // kind (the unit is in the kind's name: `hrBpm`, `lvefFraction`, …). A value whose unit is not
 // known for its kind is rejected with a reason, never guessed. Values outside physiological limits
 // are kept but flagged `implausible` so the caller can show them and the calibration skips them.
-// Imports nothing outside src/domain (it has nothing to import there yet), so UI and workers share it.
+// Imports only core/ (the shared untyped-JSON accessors), so UI, workers and server share it.
+
+import { arr, isObject, resourcesOf, str, type Json } from '../domain/fhirJson';
 
 /** Every quantity the twin reads from a record; the canonical unit is part of the name. */
 export type VitalKind =
@@ -329,37 +331,6 @@ export interface IngestOptions {
   expected?: readonly VitalKind[];
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined;
-}
-
-function arr(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
-
-/** Flattens a Bundle (recursively, for Bundles inside Bundles), a resource or an array. */
-function collectResources(input: unknown, out: Json[], depth = 0): void {
-  if (depth > 4) return;
-  if (Array.isArray(input)) {
-    for (const item of input) collectResources(item, out, depth + 1);
-    return;
-  }
-  if (!isObject(input)) return;
-  if (input.resourceType === 'Bundle') {
-    for (const entry of arr(input.entry)) {
-      if (isObject(entry)) collectResources(entry.resource, out, depth + 1);
-    }
-    return;
-  }
-  if (typeof input.resourceType === 'string') out.push(input);
-}
-
 function sourceOf(r: Json, index: number): string {
   const type = str(r.resourceType) ?? 'Resource';
   const id = str(r.id);
@@ -606,7 +577,7 @@ function ageYearsAt(birthDate: string | undefined, atMs: number | undefined): nu
 /** Normalises FHIR R4 input (Bundle, resource or array) into observations for the twin. Never throws. */
 export function ingestFhirVitals(input: unknown, options: IngestOptions = {}): VitalsIngestResult {
   const resources: Json[] = [];
-  collectResources(input, resources);
+  resourcesOf(input, resources);
 
   const byRef = new Map<string, Json>();
   if (isObject(input) && input.resourceType === 'Bundle') {

@@ -11,6 +11,7 @@
 // Ingredient RxCUIs from RxNav (https://mor.nlm.nih.gov/RxNav), checked by name.
 
 import type { MappedMedication, MedicationRoute, ModelledDrug } from '../../../core/domain/twin';
+import { arr, isObject, str, type Json } from '../../../core/domain/fhirJson';
 export type { MappedMedication, ModelledDrug } from '../../../core/domain/twin';
 export type DrugRoute = MedicationRoute;
 
@@ -71,10 +72,6 @@ const INGREDIENTS: readonly Ingredient[] = [
 
 
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
