@@ -109,9 +109,11 @@ export function referencePwvMPerS(ageYears: number): number {
  *   Nadler (scaled by the preset's own deviation from the reference). The aortic EOA is the
  *   patient's measured valve and is not scaled.
  * - Age: arterial compliance ∝ 1/PWV² (Moens–Korteweg: distensibility ∝ 1/PWV²) with the reference
- *   PWV by age above; peripheral resistance +0.5% per year from 45 y (assumption, so that MAP
- *   rises ≈ 10 mmHg from 25 to 65 y as in Franklin SS et al., Circulation 1997;96:308–15, where DBP
- *   rises to about 55 y and falls after as stiffening dominates, and pulse pressure widens).
+ *   PWV by age above; peripheral resistance +1% per year around 45 y (floor 0.75) and the
+ *   baroreflex set point reset with age (AGE_SET_POINT_MMHG_PER_YEAR) — assumptions, so that mean
+ *   pressure rises ≈ 10–15 mmHg from 25 to 60 y and DBP rises to ≈ 55 y and falls after as
+ *   stiffening dominates, with pulse pressure widening (Franklin SS et al., Circulation
+ *   1997;96:308–15).
  */
 export function applyPatient(params: ModelParameters, t: PatientTraits): ModelParameters {
   checkPatient(t);
@@ -127,15 +129,31 @@ export function applyPatient(params: ModelParameters, t: PatientTraits): ModelPa
   const rvRefDv = 114;
   out.lvEbMmHgPerMl = (params.lvEbMmHgPerMl * (Math.exp(LV_EDPVR_BETA_PER_ML * lvRefDv) - 1)) / (Math.exp(LV_EDPVR_BETA_PER_ML * lvRefDv * k) - 1);
   out.rvEbMmHgPerMl = (params.rvEbMmHgPerMl * (Math.exp(RV_EDPVR_BETA_PER_ML * rvRefDv) - 1)) / (Math.exp(RV_EDPVR_BETA_PER_ML * rvRefDv * k) - 1);
-  for (const n of ['sysVenComplianceMlPerMmHg', 'pulArtComplianceMlPerMmHg', 'pulVenComplianceMlPerMmHg'] as const) out[n] = params[n] * k;
+  // Venous and pulmonary capacitance scale with the blood volume they hold (not with BSA): the
+  // stressed volume (a fixed fraction of blood volume) then fills them to the reference pressures,
+  // so a small woman (less blood per m² by Nadler) keeps normal filling pressures and a normal SVI.
+  const bvRatio = out.bloodVolumeMl / params.bloodVolumeMl;
+  for (const n of ['sysVenComplianceMlPerMmHg', 'pulArtComplianceMlPerMmHg', 'pulVenComplianceMlPerMmHg'] as const) out[n] = params[n] * bvRatio;
   for (const n of ['pulArtResistanceMmHgSPerMl', 'sysVenResistanceMmHgSPerMl', 'pulVenResistanceMmHgSPerMl', 'aorticCharacteristicImpedanceMmHgSPerMl'] as const) out[n] = params[n] / k;
-  out.baroVenousUnstressedRangeMl = params.baroVenousUnstressedRangeMl * k;
+  out.baroVenousUnstressedRangeMl = params.baroVenousUnstressedRangeMl * bvRatio;
   const pwvRatio = referencePwvMPerS(REFERENCE_PATIENT.ageYears) / referencePwvMPerS(t.ageYears);
   out.sysArtComplianceMlPerMmHg = params.sysArtComplianceMlPerMmHg * k * pwvRatio * pwvRatio;
   const ageResistance = Math.max(0.75, 1 + 0.01 * (t.ageYears - REFERENCE_PATIENT.ageYears));
   out.sysArtResistanceMmHgSPerMl = (params.sysArtResistanceMmHgSPerMl / k) * ageResistance;
+  out.baroSetPointMmHg = params.baroSetPointMmHg + AGE_SET_POINT_MMHG_PER_YEAR * (Math.min(AGE_SET_POINT_UNTIL_YEARS, Math.max(20, t.ageYears)) - REFERENCE_PATIENT.ageYears);
   return out;
 }
+
+/**
+ * The arterial baroreflex resets to the pressure it is exposed to for weeks (chronic resetting),
+ * so the rise of mean pressure with age that comes with rising peripheral resistance is not
+ * buffered away: +0.3 mmHg of set point per year from 20 to 60 y, flat after (assumption: sized
+ * with Franklin SS et al. Circulation 1997;96:308–15, where mean pressure rises ≈ 10 mmHg from 30
+ * to 60 y and little after; diastolic pressure rises to ≈ 55–60 y and falls after).
+ */
+export const AGE_SET_POINT_MMHG_PER_YEAR = 0.3;
+export const AGE_SET_POINT_UNTIL_YEARS = 60;
+
 
 /** Preset → patient traits → explicit overrides. Throws ScenarioError naming a bad key. */
 export function resolveParameters(input: ResolveInput = {}): ModelParameters {
