@@ -292,15 +292,17 @@ export function sympatheticDrive(pressureMmHg: number, setPointMmHg: number, ste
 }
 
 /**
- * Cardiopulmonary (low-pressure) receptor drive from mean right-atrial pressure (CVP):
- * η = 1/(1 + e^{(P − Pset)/w}), 0.5 at the set point, rising as filling pressure falls (unloaded
- * receptors release sympathetic outflow). Logistic in pressure (not in a pressure ratio) because
- * CVP is near zero. Form after the low-pressure reflexes of 0D models (Heldt T et al. J Appl
- * Physiol 2002;92:1239–54; Magosso E, Ursino M. Am J Physiol 2002;282:H1018–34; the Pulse engine's
- * cardiopulmonary baroreceptors).
+ * Cardiopulmonary (low-pressure) receptor drive from right-atrial pressure (its beat mean is the
+ * CVP): 0.5 at the set point, rising toward 1 as filling pressure falls (unloaded receptors release
+ * sympathetic outflow) and toward 0 as it rises. An algebraic sigmoid
+ * η = ½·(1 − u/(1 + |u|)), u = (P − Pset)/(2w), whose slope at the set point, 1/(4w) per mmHg,
+ * equals a logistic's of width w; it needs no exp in the hot loop. It acts on pressure, not on a
+ * pressure ratio, because CVP is near zero. Form after the low-pressure reflexes of 0D models
+ * (Heldt T et al. J Appl Physiol 2002;92:1239–54; the Pulse engine's cardiopulmonary receptors).
  */
 export function cardiopulmonaryDrive(cvpMmHg: number, setPointMmHg: number, invWidthPerMmHg: number): number {
-  return 1 / (1 + Math.exp((cvpMmHg - setPointMmHg) * invWidthPerMmHg));
+  const u = 0.5 * (cvpMmHg - setPointMmHg) * invWidthPerMmHg;
+  return 0.5 * (1 - u / (1 + (u < 0 ? -u : u)));
 }
 
 /** The cardiopulmonary reflex's signed contribution to the effectors' sympathetic input. */
