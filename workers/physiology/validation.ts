@@ -59,6 +59,8 @@ interface ResponseSpec {
   published: { before: number; after: number; spread?: string };
   model: { before: number; after: number };
   unit: string;
+  /** The model's unit where the study measured a proxy (e.g. Doppler stroke distance in cm for SV in mL). */
+  modelUnit?: string;
   /** Compare percent change (true) or absolute change (false). */
   relative: boolean;
   /** For "no change" rows: grade against this fraction of the baseline. */
@@ -83,7 +85,7 @@ function response(s: ResponseSpec): ValidationRow {
     unit: u,
     grade,
     kind: 'response',
-    model: `${fmt(s.model.before)} → ${fmt(s.model.after)} ${s.unit}`,
+    model: `${fmt(s.model.before)} → ${fmt(s.model.after)} ${s.modelUnit ?? s.unit}`,
     ...(s.limitation && grade === 'fail' ? { limitation: s.limitation } : {}),
     pass: grade !== 'fail',
   };
@@ -378,7 +380,7 @@ export function runValidation(): ValidationRow[] {
   const b450 = intervene('healthy', [{ type: 'hemorrhage', atSec: 0, volumeMl: 450, overSec: 480 }], 540);
   const bg3 = 'Blood donation 450 mL over 8 min (healthy volunteers)';
   rows.push(
-    response({ group: bg3, quantity: 'SV (aortic stroke distance)', source: HANSON, published: { before: 22.2, after: 18.9, spread: '± 2.8 cm; fall 3.3 ± 1.6 cm' }, model: { before: b450.before.svMl, after: b450.after.svMl }, unit: 'cm', relative: true, limitation: LIMIT_BLEED }),
+    response({ group: bg3, quantity: 'SV (aortic stroke distance)', source: HANSON, published: { before: 22.2, after: 18.9, spread: '± 2.8 cm; fall 3.3 ± 1.6 cm' }, model: { before: b450.before.svMl, after: b450.after.svMl }, unit: 'cm', modelUnit: 'mL', relative: true, limitation: LIMIT_BLEED }),
     response({ group: bg3, quantity: 'HR', source: HANSON, published: { before: 70, after: 70 }, model: { before: b450.before.hrBpm, after: b450.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1, limitation: LIMIT_BLEED }),
   );
   // Refill: an hour after a 1 L bleed part of the plasma deficit has come back from the tissues.
