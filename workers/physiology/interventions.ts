@@ -334,7 +334,7 @@ export const interventionSources: readonly InterventionSource[] = [
     value: 'the given volume at a constant rate over overSec',
     source: 'PHYSIOLOGY.md: fluids as a volume source on the systemic venous compartment; crystalloid then leaves the plasma by Hahn two-volume kinetics (Hahn, Anesthesiology 2010; Acta Anaesthesiol Scand 2020): 50–60% of the infused volume stays in plasma while it runs, 15–20% 30 min after',
     assumption: true,
-    reason: 'every fluid is treated as crystalloid (no colloid persistence); distribution and elimination clearances fitted to Hahn 2020\'s summary and scaled with body weight',
+    reason: 'every fluid is treated as crystalloid (no colloid persistence); distribution and elimination clearances fitted to Hahn 2020\'s summary and scaled with body weight; the haematocrit falls with the plasma expansion and systemic resistance follows whole-blood viscosity (Pries AR et al. Am J Physiol 1992;263:H1770–8, large-tube law; assumption: all of the resistance scales with it)',
   },
   {
     intervention: 'hemorrhage',
