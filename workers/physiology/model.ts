@@ -343,7 +343,7 @@ export function beginBeat(c: ModelContext, y: Float64Array): void {
   }
   const scale = Math.sqrt(period / REFERENCE_PERIOD_SEC);
   // Contraction shortens with √period (Bazett-like), relaxation less (RELAXATION_PERIOD_EXPONENT):
-  // at high rates it eats into the filling period and, past ≈ 140 bpm, is not complete when the
+  // at high rates it eats into the filling period and, past ≈ 150 bpm, is not complete when the
   // next beat starts (incomplete relaxation raises diastolic pressure and limits filling).
   let vTc = c.ventTcParam * scale;
   const vTr = c.ventTrParam * Math.pow(period / REFERENCE_PERIOD_SEC, RELAXATION_PERIOD_EXPONENT);
