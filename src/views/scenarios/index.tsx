@@ -16,12 +16,16 @@ import { carePlanBundle, stableId } from '../../../core/domain/twinRecords';
 import { transactionLocations, writeTransaction } from '../../sources/writes';
 import { formatSimTime, peakEffect } from '../../twin/scenarioPeak';
 import { BaselinePanel } from './BaselinePanel';
+import { ConfirmPlanDialog } from './ConfirmPlanDialog';
+import { CapabilityNotice, twinRefused } from '../twin/CapabilityNotice';
+import { confidenceLine, planConfidence } from '../../twin/planConfidence';
 import { Link } from 'react-router-dom';
 import { workspacePath } from '../../app/routing';
 import { useSession, useTwinPermission } from '../../sources/queries';
 import { addScenario, BASELINE_ID, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
 import { calibrateTwin, selectTwinPatient, TWIN_MODEL, twinStore, useTwin } from '../../twin/twinState';
-import { ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
+import { Badge, ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
+import { formatDate } from '../../ui/time-format';
 import { downloadCsv, downloadPng } from '../twin/chartExport';
 import { ProgressBar } from '../twin/ProgressBar';
 import { SCENARIO_COLOURS } from '../twin/palette';
@@ -126,7 +130,9 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
   const permission = useTwinPermission(patientId);
   const record = useTwinRecord(patientId);
   const session = useSession();
-  const allowed = permission.data?.allowed === true;
+  const capability = record.data?.capability;
+  const refused = twinRefused(capability);
+  const allowed = permission.data?.allowed === true && !refused;
   const denied = permission.data !== undefined && !permission.data.allowed;
 
   const twinStatus = useTwin((s) => (s.patientId === patientId ? s.status : 'idle'));
@@ -275,7 +281,16 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
   const alreadyAccepted = currentPlanId ? accepted[currentPlanId] : undefined;
   const resultsRef = useRef<HTMLDivElement>(null);
 
-  const accept = async () => {
+  // Confidence travels with the plan: shown beside Accept plan, written into its Provenance, and a
+  // plan from a low-confidence or stale twin needs an explicit confirmation (issue 12).
+  const planConf = useMemo(() => (calibration ? planConfidence(calibration) : undefined), [calibration]);
+  const [confirming, setConfirming] = useState(false);
+  const requestAccept = () => {
+    if (planConf && planConf.confirmReasons.length > 0) setConfirming(true);
+    else void accept();
+  };
+
+  const accept = async (confirmedDespite?: string) => {
     const user = session.data;
     if (!user || !calibration) return;
     const override = choice === 'override';
@@ -314,6 +329,8 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
           actor: { userId: user.id, display: user.displayName || user.username },
           model: TWIN_MODEL,
           inputs,
+          ...(planConf ? { confidence: confidenceLine(planConf) } : {}),
+          ...(confirmedDespite ? { confirmedDespite } : {}),
         }),
       );
       const by = user.displayName || user.username;
@@ -339,6 +356,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
       </div>
     );
   }
+  if (refused) return <CapabilityNotice capability={capability} what="scenarios" />;
 
   return (
     <div className="scenarios-view">
@@ -365,6 +383,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
       {status === 'cancelled' && <div className="notice notice-info" role="status">Run cancelled; results that had finished are kept.</div>}
       {status === 'error' && runError && <ErrorNotice error={new Error(runError)} title="Scenarios could not run" />}
       {showNew && <NewScenarioForm onDone={() => setShowNew(false)} />}
+      <CapabilityNotice capability={capability} what="scenarios" />
       <BaselinePanel calibration={calibration} status={twinStatus} latest={record.data?.vitals.latest} />
 
       <div className="scenario-list" aria-label="Scenarios">
@@ -504,7 +523,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
               aria-label="Plan"
               onSubmit={(e) => {
                 e.preventDefault();
-                void accept();
+                requestAccept();
               }}
             >
               <fieldset>
@@ -528,6 +547,18 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
                 <label htmlFor="plan-reason">Reason{choice === 'override' ? ' (required for an override)' : ' (optional)'}</label>
                 <textarea id="plan-reason" className="input" value={reason} onChange={(e) => setReason(e.target.value)} />
               </div>
+              {planConf && (
+                <p className="plan-confidence" data-testid="plan-confidence" data-level={planConf.level}>
+                  <span>Calibration confidence </span>
+                  <Badge tone={planConf.level === 'high' ? 'ok' : planConf.level === 'moderate' ? 'warn' : 'danger'}>{planConf.level}</Badge>
+                  <span>
+                    {' '}
+                    · {planConf.missing.length ? `missing inputs: ${planConf.missing.join(', ')}` : 'no expected input missing'}
+                    {planConf.asOf ? ` · calibrated as of ${formatDate(planConf.asOf)} (no live data)` : ''}
+                    {planConf.confirmReasons.length > 0 ? ' · accepting needs an explicit confirmation' : ''}
+                  </span>
+                </p>
+              )}
               <div className="toolbar">
                 <button type="submit" className="btn btn-primary" disabled={!choice || planState.busy || !allowed || alreadyAccepted !== undefined}>
                   Accept plan
@@ -545,6 +576,16 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
               )}
               {planState.error && <ErrorNotice error={new Error(planState.error)} title="Not recorded" />}
             </form>
+            {confirming && planConf && (
+              <ConfirmPlanDialog
+                reasons={planConf.confirmReasons}
+                onConfirm={(text) => {
+                  setConfirming(false);
+                  void accept(text);
+                }}
+                onCancel={() => setConfirming(false)}
+              />
+            )}
           </Panel>
           <div className="scenario-charts">
             <Panel
