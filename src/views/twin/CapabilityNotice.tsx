@@ -40,9 +40,8 @@ export function CapabilityNotice({ capability: c, what }: { capability: TwinCapa
         </strong>
         <span>
           {capitalise(c.headline)}.{' '}
-          {c.asOf
-            ? `The twin is calibrated as of ${formatDate(c.asOf)} (its newest reading)${what === 'scenarios' ? '; scenarios run on the patient as they were then, and a plan from it needs an explicit confirmation' : ''}.`
-            : ''}
+          {c.asOf && !c.headline.includes('calibration as of') ? `The twin is calibrated as of ${formatDate(c.asOf)} (its newest reading). ` : ''}
+          {what === 'scenarios' ? 'Scenarios run on the patient as they were then; a plan from this twin needs an explicit confirmation.' : 'Readings are shown as recorded; Recalibrate refits when new ones arrive.'}
         </span>
         {limitations.length > 0 && <LimitationList notes={limitations} />}
       </div>

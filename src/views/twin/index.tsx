@@ -305,7 +305,14 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
           </div>
         )}
         {writeState.error && <ErrorNotice error={new Error(writeState.error)} title="Not recorded" />}
-        <VitalsTimeline series={deferredSeries} forecast={deferredForecast} nowMs={now} patientLabel={patientId} />
+        <VitalsTimeline
+          series={deferredSeries}
+          forecast={deferredForecast}
+          nowMs={now}
+          patientLabel={patientId}
+          // Not live (stale vitals, deceased): the windows end just after the newest reading, not at an empty "now".
+          anchorMs={capability && !capability.canForecast && capability.lastVital ? Date.parse(capability.lastVital.date) + 15 * 60_000 : undefined}
+        />
         <div className="twin-row">
           <Panel title="Validation" className="validation">
             <p className="muted">
