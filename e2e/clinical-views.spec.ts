@@ -109,6 +109,11 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await expect(page.getByTestId('peak-effect')).toContainText(/Heart rate [+−]\d+ bpm vs baseline at \d/);
     await expect(page.getByText(/^Endpoints at \d/)).toBeVisible({ timeout: 120_000 });
     await expect(sc.comparison.locator('.diff').first()).toBeVisible({ timeout: 120_000 });
+    // Trajectories with the ensemble's 50/90 % bands over time for each scenario (computed once after the table).
+    const trajectories = page.getByRole('figure', { name: 'Scenario trajectories with ensemble bands' });
+    await expect(trajectories).toHaveAttribute('data-bands', 'done', { timeout: 300_000 });
+    await expect(trajectories).toHaveAttribute('data-band-count', '2');
+    await expect(trajectories.locator('.recharts-area')).toHaveCount(4);
     await page.screenshot({ path: 'src/views/scenarios/images/scenarios-peak.png', fullPage: true });
 
     await page.getByRole('radio', { name: /Beta-blocker/ }).check();
