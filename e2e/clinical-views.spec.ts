@@ -51,7 +51,7 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
         valueQuantity: { value: 250, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
       },
     });
-    expect(res.status()).toBe(201);
+    expect(res.status(), await res.text()).toBe(201);
     const alarm = page.getByRole('alert', { name: /(Advisory|Warning|Critical) alarm/ });
     await expect(alarm).toBeVisible({ timeout: 30_000 });
     await expect(alarm).toContainText('SBP 250 mmHg');
