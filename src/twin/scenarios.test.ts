@@ -60,12 +60,14 @@ describe('scenarios store', () => {
     };
     scenariosStore.setState({ settings: { durationSec: 4 * 3600, ensemble: 8, seed: 1 } });
     const bb = addScenario('beta-blocker', { doseMg: 100, startMin: 0 });
+    // TAVR at 1 h: band times before it run without it (a scenario may not schedule past its end).
+    const tavr = addScenario('tavr', { eoaCm2: 1.8, startMin: 60 });
     await runScenarios(timed, twin);
     const s = scenariosStore.getState();
     expect(s.status, s.error).toBe('done');
     expect(s.bandsStatus, s.error).toBe('done');
     expect(bandTimesSec(4 * 3600)).toEqual([900, 1800, 3600, 7200, 14400]);
-    for (const id of [BASELINE_ID, bb]) {
+    for (const id of [BASELINE_ID, bb, tavr]) {
       const b = s.bands[id]!;
       expect(b.timesSec).toEqual([900, 1800, 3600, 7200, 14400]);
       // The end of the run is the endpoint ensemble itself (not run again).
@@ -73,8 +75,12 @@ describe('scenarios store', () => {
       for (const e of b.ensembles) expect(e.hrBpm.p05 <= e.hrBpm.p50 && e.hrBpm.p50 <= e.hrBpm.p95).toBe(true);
     }
     // One run per scenario to each inner band time, none to the end again.
-    expect(calls.filter((t) => t === 4 * 3600)).toHaveLength(2);
-    expect(calls.filter((t) => t === 3600)).toHaveLength(2);
+    expect(calls.filter((t) => t === 4 * 3600)).toHaveLength(3);
+    expect(calls.filter((t) => t === 3600)).toHaveLength(3);
+    // Before the valve is replaced the TAVR scenario is the baseline; after, its gradient falls.
+    const gradAt = (id: string, t: number) => bandEnsembleAt(s.bands[id], t)!.avMeanGradientMmHg.p50;
+    expect(gradAt(tavr, 1800)).toBeCloseTo(gradAt(BASELINE_ID, 1800), 6);
+    expect(gradAt(tavr, 7200)).toBeLessThan(gradAt(BASELINE_ID, 7200) / 2);
     // Metoprolol lowers the heart rate against the baseline at 1–2 h, where the endpoint-only table could miss it.
     const hrAt = (id: string, t: number) => bandEnsembleAt(s.bands[id], t)!.hrBpm.p50;
     expect(hrAt(bb, 3600)).toBeLessThan(hrAt(BASELINE_ID, 3600) - 2);

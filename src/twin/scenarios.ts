@@ -68,6 +68,21 @@ export function bandTimesSec(durationSec: number): number[] {
   return [...hours.map((h) => h * 3600).filter((t) => t < durationSec - 1), durationSec];
 }
 
+/**
+ * The scenario run only to tSec (bands, compare-at, PV loops at a time): interventions that start
+ * later are left out — they cannot act before they start, and a scenario may not schedule beyond
+ * its own duration. Same parameters and seed, so the ensemble's members are the same ones.
+ */
+export function scenarioUpTo(scenario: Scenario, tSec: number, ensemble?: number): Scenario {
+  const durationSec = Math.max(60, Math.round(tSec));
+  return {
+    ...scenario,
+    durationSec,
+    ...(ensemble !== undefined ? { ensemble } : {}),
+    ...(scenario.interventions ? { interventions: scenario.interventions.filter((iv) => iv.atSec <= durationSec) } : {}),
+  };
+}
+
 /** The ensemble of a scenario at tSec when it was computed for the bands (a band time), else undefined. */
 export function bandEnsembleAt(bands: ScenarioBands | undefined, tSec: number): EnsembleSummary | undefined {
   if (!bands) return undefined;
@@ -233,7 +248,7 @@ export async function runBands(runner: ScenarioRunner, signal?: AbortSignal): Pr
         const key = `${id}@${tSec}`;
         let shown = 0;
         const r = await runner.runScenario(
-          { ...outcome.scenario, durationSec: tSec },
+          scenarioUpTo(outcome.scenario, tSec),
           {
             signal,
             onProgress: (f) => {

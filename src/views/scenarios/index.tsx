@@ -22,7 +22,7 @@ import { confidenceLine, planConfidence } from '../../twin/planConfidence';
 import { Link } from 'react-router-dom';
 import { workspacePath } from '../../app/routing';
 import { useSession, useTwinPermission } from '../../sources/queries';
-import { addScenario, bandEnsembleAt, bandTimesSec, BASELINE_ID, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
+import { addScenario, bandEnsembleAt, bandTimesSec, BASELINE_ID, scenarioUpTo, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
 import { calibrateTwin, selectTwinPatient, TWIN_MODEL, twinStore, useTwin } from '../../twin/twinState';
 import { Badge, ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
 import { formatDate } from '../../ui/time-format';
@@ -243,7 +243,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
     void Promise.all(
       done.map(async (d) => {
         const r = await physiologyPool().runScenario(
-          { ...results[d.id]!.scenario, durationSec: Math.max(60, Math.round(compareTSec)) },
+          scenarioUpTo(results[d.id]!.scenario, compareTSec),
           {
             signal: ac.signal,
             onProgress: (f) => {
@@ -291,7 +291,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
       return;
     }
     const ac = new AbortController();
-    void Promise.all(done.map(async (d) => ({ id: d.id, w: (await physiologyPool().runScenario({ ...results[d.id]!.scenario, durationSec: pvHour * 3600, ensemble: 0 }, { signal: ac.signal })).waveforms })))
+    void Promise.all(done.map(async (d) => ({ id: d.id, w: (await physiologyPool().runScenario(scenarioUpTo(results[d.id]!.scenario, pvHour * 3600, 0), { signal: ac.signal })).waveforms })))
       .then((loops) => {
         if (!ac.signal.aborted) setPvLoops(loops);
       })
