@@ -646,6 +646,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
                 <ProgressBar label="Ensemble bands over time" fraction={bandsProgress} onCancel={() => runAbort.current?.abort()} />
               )}
               {bandsStatus === 'cancelled' && <p className="muted">Bands over time cancelled; those that finished are drawn.</p>}
+              {bandsStatus === 'error' && <ErrorNotice error={new Error(runError ?? 'unknown error')} title="Ensemble bands over time could not be computed" />}
               <div role="figure" aria-label="Scenario trajectories with ensemble bands" data-bands={bandsStatus} data-band-count={Object.values(bands).reduce((n, b) => n + (b.timesSec.length > 1 ? 1 : 0), 0)}>
                 <TrajectoryChart metric={metric} ids={ids} names={names} markTSec={atEnd ? undefined : compareTSec} />
               </div>
