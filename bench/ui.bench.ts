@@ -106,7 +106,7 @@ async function scenarios(browser: Browser, base: string): Promise<void> {
         };
         btn.click();
         requestAnimationFrame(check);
-      })`)) as { first: number; complete: number };
+      })`)) as { first: number; complete: number; bands: number };
       runs.push(t);
     }
     report({ bench: BENCH, metric: 'scenariosFirstPartial4x200x24h', value: Math.round(median(runs.map((r) => r.first))), unit: 'ms', target: 1000, runs: runs.length, workers: await page.evaluate(() => Math.max(1, (navigator.hardwareConcurrency || 2) - 1)) });
