@@ -56,6 +56,9 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await expect(alarm).toBeVisible({ timeout: 30_000 });
     await expect(alarm).toContainText('SBP 250 mmHg');
     await expect(alarm).toHaveAttribute('data-severity', 'critical');
+    // The keyboard zoom above scrolled the timeline to the top: bring the strip and the alarm back into view.
+    await twin.currentVitals.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await expect(alarm).toBeInViewport();
     await page.screenshot({ path: 'src/views/twin/images/twin-current-vitals-alarm.png' });
 
     // Acknowledge, then undo: nothing is recorded and the alarm is back.
@@ -115,6 +118,9 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await expect(trajectories).toHaveAttribute('data-band-count', '2');
     await expect(trajectories.locator('.recharts-area')).toHaveCount(4);
     await page.screenshot({ path: 'src/views/scenarios/images/scenarios-peak.png', fullPage: true });
+    const trajectoryPanel = page.getByRole('region', { name: 'Trajectories' });
+    await trajectoryPanel.scrollIntoViewIfNeeded();
+    await trajectoryPanel.screenshot({ path: 'src/views/scenarios/images/scenarios-bands.png' });
 
     await page.getByRole('radio', { name: /Beta-blocker/ }).check();
     await page.getByLabel(/Reason/).fill('Rate control before TAVR work-up');
