@@ -1,4 +1,4 @@
-// `npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--report FILE.md] [--json]`
+// `npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--split odd|even] [--report FILE.md] [--json]`
 // `npm run twin -- mimic3-fhir --mimic3 DIR --out DIR`  (one FHIR transaction Bundle per ICU stay)
 // Exit codes: 0 ok, 2 bad usage or unreadable input (the message says which), 1 unexpected failure.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { CALIBRATION_HOURS, HORIZONS_H, RECALIBRATE_AFTER_HELD_BACK, replayStay,
 import { driftSummary, markdownTables, MIN_STAY_POINTS, setTable, targetVerdict } from './report';
 
 const USAGE = `usage:
-  npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--report FILE.md] [--json]
+  npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--split odd|even] [--report FILE.md] [--json]
   npm run twin -- mimic3-fhir --mimic3 DIR --out DIR`;
 
 class UsageError extends Error {}
@@ -21,6 +21,8 @@ interface Args {
   report?: string;
   json: boolean;
   out?: string;
+  /** Only subjects with odd (development) or even (held-out) ids. */
+  split?: 'odd' | 'even';
 }
 
 export function parseReplayArgs(args: readonly string[]): Args {
@@ -39,6 +41,11 @@ export function parseReplayArgs(args: readonly string[]): Args {
     else if (f === '--report') a.report = value(++i, f);
     else if (f === '--out') a.out = value(++i, f);
     else if (f === '--json') a.json = true;
+    else if (f === '--split') {
+      const v = value(++i, f);
+      if (v !== 'odd' && v !== 'even') throw new UsageError(`--split must be odd or even, not "${v}"`);
+      a.split = v;
+    }
     else throw new UsageError(`unknown argument "${f}"`);
   }
   if (!a.dir) throw new UsageError('--mimic3 DIR is required (the folder with patients.csv, icustays.csv, chartevents_vitals.csv)');
@@ -91,7 +98,7 @@ export async function runReplayCli(command: 'replay' | 'mimic3-fhir', args: read
     process.stderr.write(`twin ${command}: ${err.message}\n`);
     return 2;
   }
-  const chosen = conv.stays.filter((s) => a.all || s.icustayId === a.stay || s.subjectId === a.patient);
+  const chosen = conv.stays.filter((s) => (a.all || s.icustayId === a.stay || s.subjectId === a.patient) && (a.split === undefined || splitOf(s.subjectId) === a.split));
   if (chosen.length === 0) {
     process.stderr.write(`twin replay: no ICU stay matches ${a.stay ? `--stay ${a.stay}` : `--patient ${a.patient ?? ''}`} in ${a.dir!}\n`);
     return 2;
@@ -113,6 +120,14 @@ export async function runReplayCli(command: 'replay' | 'mimic3-fhir', args: read
     process.stderr.write(`report written to ${a.report}\n`);
   }
   return 0;
+}
+
+/**
+ * Development / held-out split by subject id parity: the method was developed looking at odd
+ * subjects only; even subjects are reported separately as patients it was not developed on.
+ */
+export function splitOf(subjectId: string): 'odd' | 'even' {
+  return Number(subjectId) % 2 === 1 ? 'odd' : 'even';
 }
 
 function staySummary(r: StayReplay) {

@@ -19,7 +19,7 @@
 // (more than 4 SD from the forecast) are scored like any other — they happened.
 import type { TwinCompute } from '../../src/compute/twinCalibration';
 import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../core/vitals/fhir-vitals';
-import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';
+import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, readingBandKey, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { scoreIssuedForecasts, scoringSeries, siteOf, twinForecaster, type ForecasterFn, type IssuedScoredPoint, type Site } from '../../core/vitals/forecastScores';
 import { assimilateLive, calibrateTwin, FORECAST_KEYS, selectTwinPatient, twinStore } from '../../src/twin/twinState';
 import { calibrationApi } from '../../workers/physiology/calibration/api';
@@ -219,7 +219,8 @@ export async function replayStay(
     // Where each reading falls, seen exactly as the store sees it (forecast in force, background z).
     for (const o of g) {
       if (o.implausible || !FORECAST_KEY_SET.has(o.kind)) continue;
-      const j = judgeObservation(forecastInForce(before.history, o.timeMs!) ?? before.forecast, { key: o.kind, value: o.value, tMs: o.timeMs!, source: o.source });
+      const inForce = forecastInForce(before.history, o.timeMs!) ?? before.forecast;
+      const j = judgeObservation(inForce, { key: readingBandKey(inForce, o.kind, o.loinc), value: o.value, tMs: o.timeMs!, source: o.source });
       if (!j) continue;
       const z = backgroundZ(o.value, j.band);
       const heldBack = Math.abs(z) > GROSS_ERROR_Z;
