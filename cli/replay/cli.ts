@@ -133,7 +133,7 @@ export function splitOf(subjectId: string): 'odd' | 'even' {
 function staySummary(r: StayReplay) {
   const { points: _p, judged: _j, driftEvents: _d, formFactor, ...rest } = r;
   const median = (a: number[]) => (a.length === 0 ? null : [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)]);
-  return { ...rest, formFactor: { arterialMedian: median(formFactor.arterial), cuffMedian: median(formFactor.cuff), model: formFactor.model } };
+  return { ...rest, formFactor: { arterialMedian: median(formFactor.arterial), cuffMedian: median(formFactor.cuff), model: formFactor.model, modelArterial: formFactor.modelArterial, modelCuff: formFactor.modelCuff } };
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)} %` : '–');
@@ -155,25 +155,39 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
   );
   L.push('');
   L.push(
-    `**Method.** Per stay: the twin is calibrated on the first ${CALIBRATION_HOURS} h of readings (extended until a heart rate and a blood pressure exist) by the Twin tab's own \`calibrateTwin\`, then every later charting time is fed, in time order, to the Twin tab's \`assimilateLive\` (judge against the forecast in force, background check at 4 SD, EnKF update, spread floor, new 6-h forecast whose bands carry the measurement noise plus the model error the patient's own innovations show, \`core/vitals/modelError.ts\`). Every forecast issued is scored at ${HORIZONS_H.join(', ')} h against the reading of the same vital and line nearest that lead time (±${TOLERANCE_MIN} min). Two baselines are issued at the same instants from the same readings: **persistence** (last reading; bands = empirical percentiles of the patient's own past changes over that lead) and **SES**, simple exponential smoothing ETS(A,N,N) with Gaussian bands (Hyndman & Athanasopoulos, FPP3 §8). A point counts only where all three had a forecast. **CRPS** is approximated from the median and the 50 %/90 % intervals by the weighted interval score (Bracher et al. 2021), identically for all three (lower is better, in the vital's unit). The emulated clinician presses Recalibrate when one vital has been held back by the background check ${RECALIBRATE_AFTER_HELD_BACK} times in a row. No parameter was tuned on these data.`,
+    `**Method.** Per stay: the twin is calibrated on the first ${CALIBRATION_HOURS} h of readings (extended until a heart rate and a blood pressure exist) by the Twin tab's own \`calibrateTwin\`, then every later charting time is fed, in time order, to the Twin tab's \`assimilateLive\` (judge against the forecast in force, background check at 4 SD, EnKF update, spread floor, new 6-h forecast). Each blood pressure is compared with the model through the observation operator of its measurement site (\`core/vitals/observation-model.ts\`, picked by LOINC code): a radial arterial line sees the aortic pulse amplified (pulse pressure × 0.44/0.34, the published central and brachioradial form factors; mean and diastolic 1 mmHg lower, Picone et al. 2017), an oscillometric cuff in addition the cuff − line differences measured in 736 ICU patients (Kaufmann et al. 2020), each with its own measurement error; the same operator is used in the EnKF update and in the bands. The bands carry the measurement noise plus a model error that grows with lead time, v0 + perHour·lead, fitted online to the patient's own past forecast errors at 1, 2 and 4 h (\`core/vitals/modelError.ts\`). Every forecast issued is scored at ${HORIZONS_H.join(', ')} h against the reading of the same vital and line nearest that lead time (±${TOLERANCE_MIN} min). Two baselines are issued at the same instants from the same readings: **persistence** (last reading; bands = empirical percentiles of the patient's own past changes over that lead) and **SES**, simple exponential smoothing ETS(A,N,N) with Gaussian bands (Hyndman & Athanasopoulos, FPP3 §8). A point counts only where all three had a forecast. **CRPS** is approximated from the median and the 50 %/90 % intervals by the weighted interval score (Bracher et al. 2021), identically for all three (lower is better, in the vital's unit). The emulated clinician presses Recalibrate when one vital has been held back by the background check ${RECALIBRATE_AFTER_HELD_BACK} times in a row. No parameter was tuned on these data.`,
   );
   L.push('');
   L.push('## Targets (HR and MAP, all lines pooled)');
   L.push('');
-  L.push('| vital | h | twin 90 % cover (85–95) | twin 50 % cover (45–55) | CRPS twin / persistence / SES | CRPS below both? |');
-  L.push('|---|---|---|---|---|---|');
-  for (const key of ['hrBpm', 'mapMmHg']) {
-    for (const h of HORIZONS_H) {
-      const get = (f: string) => rows.find((r) => r.key === key && r.site === 'all' && r.horizonH === h && r.forecaster === f);
-      const t = get('twin');
-      const p = get('persistence');
-      const s = get('ses');
-      const v = targetVerdict(rows, key, h);
-      if (!t || !p || !s || !v) continue;
-      const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
-      L.push(
-        `| ${key === 'hrBpm' ? 'HR' : 'MAP'} | ${h} | ${pct(t.coverage90)} ${mark(v.coverage90)} | ${pct(t.coverage50)} ${mark(v.coverage50)} | ${t.crps.toFixed(2)} / ${p.crps.toFixed(2)} / ${s.crps.toFixed(2)} | ${h === 1 ? (v.crps ? 'yes' : 'no') + ' (no target at 1 h)' : mark(v.crps)} |`,
-      );
+  L.push(
+    'The method was developed looking at the stays of subjects with odd ids only; the stays of subjects with even ids are the held-out half, scored by the same command with nothing changed. Per-stay spread of these numbers: the tables below.',
+  );
+  L.push('');
+  const subsets: [string, readonly StayReplay[]][] = [
+    ['whole set', replayed],
+    ['development half (odd subject ids)', replayed.filter((r) => splitOf(r.subjectId) === 'odd')],
+    ['held-out half (even subject ids)', replayed.filter((r) => splitOf(r.subjectId) === 'even')],
+  ];
+  L.push('| stays | vital | h | twin 90 % cover (85–95) | twin 50 % cover (45–55) | CRPS twin / persistence / SES | CRPS below both? |');
+  L.push('|---|---|---|---|---|---|---|');
+  for (const [label, set] of subsets) {
+    const rs = set === replayed ? rows : setTable(set);
+    const n = set.length;
+    const subjectsIn = new Set(set.map((r) => r.subjectId)).size;
+    for (const key of ['hrBpm', 'mapMmHg']) {
+      for (const h of HORIZONS_H) {
+        const get = (f: string) => rs.find((r) => r.key === key && r.site === 'all' && r.horizonH === h && r.forecaster === f);
+        const t = get('twin');
+        const p = get('persistence');
+        const s = get('ses');
+        const v = targetVerdict(rs, key, h);
+        if (!t || !p || !s || !v) continue;
+        const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
+        L.push(
+          `| ${label} (${n} stays, ${subjectsIn} patients) | ${key === 'hrBpm' ? 'HR' : 'MAP'} | ${h} | ${pct(t.coverage90)} ${mark(v.coverage90)} | ${pct(t.coverage50)} ${mark(v.coverage50)} | ${t.crps.toFixed(2)} / ${p.crps.toFixed(2)} / ${s.crps.toFixed(2)} | ${h === 1 ? (v.crps ? 'yes' : 'no') + ' (no target at 1 h)' : mark(v.crps)} |`,
+        );
+      }
     }
   }
   L.push('');
@@ -202,11 +216,14 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
   const art = replayed.flatMap((r) => r.formFactor.arterial);
   const cuff = replayed.flatMap((r) => r.formFactor.cuff);
   const model = replayed.map((r) => r.formFactor.model).filter(Number.isFinite);
+  const modelArt = replayed.map((r) => r.formFactor.modelArterial).filter(Number.isFinite);
+  const modelCuff = replayed.map((r) => r.formFactor.modelCuff).filter(Number.isFinite);
   const bias = (key: string, site = 'all') => rows.find((r) => r.key === key && r.site === site && r.horizonH === 2 && r.forecaster === 'twin')?.bias ?? NaN;
   const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
   const f1 = (x: number) => (Number.isFinite(x) ? (x > 0 ? '+' : '') + x.toFixed(1) : '–');
+  const iqr = (a: number[]) => `${f2(med(a))} (IQR ${f2(q(a, 0.25))}–${f2(q(a, 0.75))})`;
   L.push(
-    `**Model error in the pressure waveform (the main cause for MAP and SBP).** Where the mean pressure sits in the pulse, (MAP − DBP)/(SBP − DBP), is ${f2(med(art))} (IQR ${f2(q(art, 0.25))}–${f2(q(art, 0.75))}, ${art.length} readings) on these arterial lines and ${f2(med(cuff))} (IQR ${f2(q(cuff, 0.25))}–${f2(q(cuff, 0.75))}, ${cuff.length} readings) on the cuffs, but ${f2(med(model))} (IQR ${f2(q(model, 0.25))}–${f2(q(model, 0.75))}) in the calibrated twins: the engine's aortic pressure has a fuller waveform than the radial line and the oscillometric cuff measure. No parameter set matches SBP, DBP and MAP of one reading at once, so the EnKF settles on a compromise: 2 h ahead, readings lie on average ${f1(bias('sbpMmHg'))} mmHg from the twin's SBP median, ${f1(bias('dbpMmHg'))} from its DBP and ${f1(bias('mapMmHg'))} from its MAP (arterial ${f1(bias('mapMmHg', 'arterial'))}, cuff ${f1(bias('mapMmHg', 'cuff'))}: worse where the mismatch is larger). Assimilating only SBP and DBP when both are charted (the calibration's rule) was tried on 16 of these stays (a one-off experiment, not part of this command) and made it worse: the twin's MAP then sat about 10 mmHg above the readings (90 % coverage 53 %). The remedy belongs to the physiology model (a peripheral-pressure / oscillometric observation operator, or a waveform with the measured form factor), not to these data.`,
+    `**The pressure waveform: where the mean sits in the pulse.** The form factor (MAP − DBP)/(SBP − DBP) is ${iqr(art)} on these arterial lines (${art.length} readings) and ${iqr(cuff)} on the cuffs (${cuff.length} readings). The engine's aortic pressure has ${iqr(model)} — what the ascending aorta has (0.45, Chemla et al. 2002) — so no aortic pressure matches SBP, DBP and MAP of one peripheral reading at once, and before this release the EnKF settled on a compromise (MAP bias −1.0 mmHg overall, −2.1 on cuffs, 90 % coverage 81–85 %). Through the site operators the calibrated twins show ${iqr(modelArt)} at the radial line and ${iqr(modelCuff)} at the cuff. The radial value matches the lines; the cuffs of this hospital put their MAP lower in the pulse than the ICU study the cuff offsets come from (a device algorithm difference the product cannot know without the device model; not fitted to these data). 2 h ahead, readings now lie on average ${f1(bias('sbpMmHg'))} mmHg from the twin's SBP median, ${f1(bias('dbpMmHg'))} from its DBP and ${f1(bias('mapMmHg'))} from its MAP (arterial ${f1(bias('mapMmHg', 'arterial'))}, cuff ${f1(bias('mapMmHg', 'cuff'))}).`,
   );
   L.push('');
   L.push(
@@ -219,11 +236,11 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
   L.push('');
   L.push('## Per stay');
   L.push('');
-  L.push('| ICU stay | subject | hours | calibration (h) | forecasts | recalibrations | held back | HR 90 % cover (twin, 2 h) | MAP 90 % cover (twin, 2 h) | replay time (s) |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| ICU stay | subject | half | hours | calibration (h) | forecasts | recalibrations | held back | HR 90 % cover (twin, 2 h) | MAP 90 % cover (twin, 2 h) | replay time (s) |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     if (r.skipped) {
-      L.push(`| ${r.stayId} | ${r.subjectId} | ${r.hours.toFixed(0)} | – | – | – | – | skipped: ${r.skipped} | | |`);
+      L.push(`| ${r.stayId} | ${r.subjectId} | ${splitOf(r.subjectId) === 'odd' ? 'dev' : 'held out'} | ${r.hours.toFixed(0)} | – | – | – | – | skipped: ${r.skipped} | | |`);
       continue;
     }
     const cov = (key: string) => {
@@ -231,7 +248,7 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
       return pts.length === 0 ? '–' : `${pct(pts.filter((p) => p.inside90).length / pts.length)} (n ${pts.length})`;
     };
     L.push(
-      `| ${r.stayId} | ${r.subjectId} | ${r.hours.toFixed(0)} | ${r.calibrationHours.toFixed(1)} | ${r.forecastsIssued} | ${r.recalibrations} | ${r.judged.filter((j) => j.heldBack).length} | ${cov('hrBpm')} | ${cov('mapMmHg')} | ${((r.timingsMs.calibrate + r.timingsMs.replay) / 1000).toFixed(1)} |`,
+      `| ${r.stayId} | ${r.subjectId} | ${splitOf(r.subjectId) === 'odd' ? 'dev' : 'held out'} | ${r.hours.toFixed(0)} | ${r.calibrationHours.toFixed(1)} | ${r.forecastsIssued} | ${r.recalibrations} | ${r.judged.filter((j) => j.heldBack).length} | ${cov('hrBpm')} | ${cov('mapMmHg')} | ${((r.timingsMs.calibrate + r.timingsMs.replay) / 1000).toFixed(1)} |`,
     );
   }
   L.push('');
