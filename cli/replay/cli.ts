@@ -227,7 +227,20 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
   );
   L.push('');
   L.push(
-    `**Events without inputs.** The twin forecasts drift with no interventions; these records hold no vasopressor, sedation or fluid charting (the demo's INPUTEVENTS are not part of this extract). ${drift.stayedOutside} of the ${drift.heldBack} held-back readings were followed by a reading still outside the band — level shifts the model had no input for; the emulated Recalibrate (${replayed.reduce((s, r) => s + r.recalibrations, 0)} times) is what brings the twin back, as a clinician would in the Twin tab. Heart rate, which the model observes directly and whose waveform shape does not matter, is where the twin does best: its CRPS is below both baselines at ${HORIZONS_H.filter((h) => targetVerdict(rows, 'hrBpm', h)?.crps).join(', ') || 'no'} h (MAP: ${HORIZONS_H.filter((h) => targetVerdict(rows, 'mapMmHg', h)?.crps).join(', ') || 'no'} h).`,
+    `**Events without inputs.** The twin forecasts drift with no interventions; these records hold no vasopressor, sedation or fluid charting (the demo's INPUTEVENTS are not part of this extract). ${drift.stayedOutside} of the ${drift.heldBack} held-back readings were followed by a reading still outside the band — level shifts the model had no input for; the emulated Recalibrate (${replayed.reduce((s, r) => s + r.recalibrations, 0)} times) is what brings the twin back, as a clinician would in the Twin tab. The twin's CRPS is below both baselines' at ${HORIZONS_H.filter((h) => targetVerdict(rows, 'hrBpm', h)?.crps).join(', ') || 'no'} h for HR and ${HORIZONS_H.filter((h) => targetVerdict(rows, 'mapMmHg', h)?.crps).join(', ') || 'no'} h for MAP.`,
+  );
+  L.push('');
+  // Band shape: Gaussian bands sized to the mean squared error cover 50 % of Gaussian errors, more
+  // of heavy-tailed ones. median |e| / RMS e is 0.674 for a Gaussian.
+  const shape = (key: string, h: number) => {
+    const e = replayed.flatMap((r) => r.points.filter((p) => p.forecaster === 'twin' && p.key === key && p.horizonH === h).map((p) => p.signedError));
+    if (e.length === 0) return NaN;
+    const rms = Math.sqrt(e.reduce((a, x) => a + x * x, 0) / e.length);
+    return med(e.map(Math.abs)) / rms;
+  };
+  const shapes = ['hrBpm', 'mapMmHg'].flatMap((k) => HORIZONS_H.map((h) => `${k === 'hrBpm' ? 'HR' : 'MAP'} ${h} h ${f2(shape(k, h))}`));
+  L.push(
+    `**Band shape.** The bands are Gaussian about the ensemble (measurement noise and model error are added as normal variates), sized so that their variance matches the squared errors the twin has made. Real forecast errors are heavier-tailed than that: median |error| / RMS error of the twin's median is ${shapes.join(', ')}, against 0.67 for Gaussian errors. With such errors a band sized for the 90 % level is too wide at its centre, so the 50 % band covers more than 50 % where the 90 % band is right; where the 50 % coverage misses on the high side, this is why (a heavy-tailed band shape, e.g. from the empirical quantiles of the patient's own standardised errors, is the next step; not done).`,
   );
   L.push('');
   L.push(
