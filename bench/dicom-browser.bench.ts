@@ -23,6 +23,8 @@ import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
 import { generatePhantom } from '../server/demo/imaging/phantom';
 import { uidFromName, writeCtSlice } from '../server/demo/imaging/writer';
 import { DicomStore } from '../server/dicomweb/store';
+import { FhirStore } from '../server/fhir/store';
+import { openDatabase } from '../server/storage/database';
 import { report } from './report';
 
 const BENCH = 'dicom-browser';
@@ -67,6 +69,21 @@ function writeSeries(dataDir: string): void {
     }
   } finally {
     store.close();
+  }
+}
+
+/**
+ * The patient the series is filed under, in the FHIR store (same name and birth date as the
+ * series): the Imaging tab checks every series' identity against the open patient's record.
+ */
+async function fileBenchPatient(dataDir: string): Promise<void> {
+  const db = openDatabase(dataDir);
+  try {
+    const store = await FhirStore.open(db);
+    await store.putAll([{ resourceType: 'Patient', id: DEMO_PATIENT_LIVER, name: [{ family: 'Bench', given: ['Phantom'] }], birthDate: '1970-01-01', gender: 'other' }]);
+    store.close();
+  } finally {
+    db.close();
   }
 }
 
@@ -225,6 +242,7 @@ export async function run(): Promise<void> {
     const spa = join(dir, 'spa');
     await build({ root, logLevel: 'error', build: { outDir: spa, emptyOutDir: true, sourcemap: false } });
     writeSeries(join(dir, 'data'));
+    await fileBenchPatient(join(dir, 'data'));
     const app = await buildApp(loadConfig({ TWIN_DATA_DIR: join(dir, 'data'), TWIN_STATIC_DIR: spa }, dir), { seedDemo: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const browser = await chromium.launch({
