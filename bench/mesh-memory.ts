@@ -1,5 +1,5 @@
 // The meshing pipeline's memory, alone in its own process (run by mesh.bench.ts; or directly:
-// `node --import tsx bench/mesh-memory.ts [workers] [copy|shared]`). The benchmark's other stages
+// `node --expose-gc --import tsx bench/mesh-memory.ts [workers] [copy|shared]`). The benchmark's other stages
 // (vtk.js, the single-thread run) would otherwise set the process's peak. Prints one JSON object:
 // peak RSS of the process (main thread + worker threads) after building the volume and after the
 // whole pipeline (extract → smooth → decimate), with the stage times.
@@ -13,6 +13,8 @@ const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 // (The unshared build is dropped at once in shared mode: only the shared copy stays referenced.)
 const volume = mode === 'shared' ? shareLabels(buildVolume().volume) : buildVolume().volume;
+// Collect the unshared build before measuring (run with --expose-gc, as mesh.bench.ts does).
+(globalThis as { gc?: () => void }).gc?.();
 const pool = await createNodeMeshingPool(workers);
 const afterSetupMb = maxRssMb();
 const rssSetupMb = process.memoryUsage().rss / 1048576;

@@ -197,7 +197,7 @@ export async function run(): Promise<void> {
   // The pipeline's own peak, each in a fresh process (mesh-memory.ts): labels copied per slab vs
   // shared (SharedArrayBuffer, one copy for all workers).
   for (const mode of ['copy', 'shared'] as const) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./mesh-memory.ts', import.meta.url)), '2', mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./mesh-memory.ts', import.meta.url)), '2', mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssMb: number; peakRssBeforePipelineMb: number; labelVolumeMb: number; cpuMs: number; timingsMs: ParallelTimingsMs };
     report({
       bench: BENCH, metric: `peak-rss-pipeline-2-workers-${mode}`, value: r.peakRssMb, unit: 'MB', target: 1024, beforePipelineMb: r.peakRssBeforePipelineMb, labelVolumeMb: r.labelVolumeMb,
