@@ -279,7 +279,7 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
   return {
     get queryHash(): string {
       hash ??= createHash('sha256')
-        .update(JSON.stringify([type, request.filters ?? [], request.sortRules ?? []]))
+        .update(JSON.stringify([type, canonicalFilters(request.filters ?? []), request.sortRules ?? []]))
         .digest('base64url')
         .slice(0, 16);
       return hash;
@@ -292,6 +292,11 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
     sortCount: keyCols.length,
     directions,
   };
+}
+
+/** The filters in a canonical order: the same search with its parameters in another order is the same query. */
+function canonicalFilters(filters: readonly Filter[]): string[] {
+  return filters.map((f) => JSON.stringify([f.code, f.operator, f.value])).sort();
 }
 
 // ---- keyset cursor ----
