@@ -5,7 +5,8 @@
 // with the server's total CPU time (/proc/PID/stat utime+stime) over a load phase this gives
 // CPU milliseconds per request by stage: under a loaded machine wall-clock throughput means
 // little, CPU time per request does.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 interface CallFrame {
   functionName: string;
@@ -26,6 +27,8 @@ export interface CpuProfile {
 
 /** Stages in priority order: a sample belongs to the first whose predicate holds for a frame of its stack. */
 export const STAGES: readonly { stage: string; frame: (f: CallFrame) => boolean }[] = [
+  // The profiler's own work (collecting the profile at stop) is not the server's.
+  { stage: 'profiler', frame: (f) => f.url === 'node:inspector' || f.url.includes('/bench/proxy-server.ts') },
   { stage: 'gc', frame: (f) => f.functionName === '(garbage collector)' },
   { stage: 'idle', frame: (f) => f.functionName === '(idle)' || f.functionName === '(program)' },
   { stage: 'audit', frame: (f) => f.url.includes('/server/audit/') },
@@ -90,7 +93,7 @@ async function post(port: number, path: string): Promise<unknown> {
 export interface StageBreakdown {
   /** Server CPU time (user + system, all threads) per request, ms. */
   cpuMsPerRequest: number;
-  /** Sampled JS-thread time per request by stage, ms (idle left out). */
+  /** CPU ms per request by stage: the process's CPU time split in the proportions of the JS thread's samples (idle left out). */
   stagesMsPerRequest: Record<string, number>;
 }
 
@@ -98,14 +101,20 @@ export interface StageBreakdown {
  * Runs `load` with the bench server's profiler on (bench/proxy-server.ts, its direct port) and
  * returns the load's result and the server's CPU time per request, split by stage.
  */
-export async function withServerProfile<T extends { requests: number }>(profilerPort: number, load: () => Promise<T>): Promise<T & { breakdown: StageBreakdown }> {
+export async function withServerProfile<T extends { requests: number }>(profilerPort: number, label: string, load: () => Promise<T>): Promise<T & { breakdown: StageBreakdown }> {
   await post(profilerPort, '/bench/profile/start');
   const result = await load();
   const { cpuMs, profile } = (await post(profilerPort, '/bench/profile/stop')) as { cpuMs: number; profile: CpuProfile };
+  // BENCH_PROFILE_DIR: keep the profile (open it in Chrome DevTools' Performance panel).
+  if (process.env.BENCH_PROFILE_DIR) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${label}.cpuprofile`), JSON.stringify(profile));
   const n = Math.max(1, result.requests);
+  // Samples measure the JS thread's wall time (which, on a loaded machine, includes time the OS
+  // gave to others): the stage shares are scaled to the process's CPU time.
+  const times = stageTimes(profile);
+  const busy = Object.entries(times).reduce((sum, [stage, ms]) => (stage === 'idle' || stage === 'profiler' ? sum : sum + ms), 0);
   const stages: Record<string, number> = {};
-  for (const [stage, ms] of Object.entries(stageTimes(profile)).sort((a, b) => b[1] - a[1])) {
-    if (stage !== 'idle') stages[stage] = Math.round((ms / n) * 1000) / 1000;
+  for (const [stage, ms] of Object.entries(times).sort((a, b) => b[1] - a[1])) {
+    if (stage !== 'idle' && stage !== 'profiler' && busy > 0) stages[stage] = Math.round(((ms / busy) * cpuMs * 1000) / n) / 1000;
   }
   return { ...result, breakdown: { cpuMsPerRequest: Math.round((cpuMs / n) * 1000) / 1000, stagesMsPerRequest: stages } };
 }
