@@ -175,7 +175,7 @@ describe('importRecords: refusals, duplicates and edge cases', () => {
       onProgress: (done) => {
         if (done === 60) controller.abort();
       },
-      yieldEvery: 20,
+      sliceMs: 1,
     });
     await expect(run).rejects.toThrow(ImportCancelledError);
     expect(await total()).toBe(before);
