@@ -23,7 +23,7 @@ import { isValidFhirId, patientIdOfResource } from './references';
 import { afterCursor, compileSearch, decodeCursor, encodeCursor, type SqlArg } from './search/compile';
 import { emptyRows, extractRows, type ExtractedRows } from './search/extract';
 import { rebuildIndexIfStale } from './search/index-build';
-import { ParamRegistry } from './search/params';
+import { ParamRegistry, type IndexedParam } from './search/params';
 import { ensureIndexSchema, INDEX_TABLES } from './search/schema';
 
 /** One committed or pending write, as announced to onWrite listeners after commit. */
@@ -34,6 +34,16 @@ export interface ResourceWrite {
   lastUpdated: string;
   action: 'create' | 'update';
   patientId?: string;
+}
+
+/** A resource ready to store: its index rows extracted ahead of the write (DurableRepository.prepareWrite). */
+export interface PreparedWrite<T extends Resource = Resource> {
+  resource: T;
+  rows: ExtractedRows;
+}
+
+function clearRows(rows: ExtractedRows): void {
+  rows.token.length = rows.ref.length = rows.date.length = rows.string.length = rows.uri.length = rows.quantity.length = 0;
 }
 
 /** Prepared statements of one connection, plus its cache of compiled search statements. */
@@ -82,6 +92,8 @@ export class DurableRepository extends FhirRepository<undefined> {
   private readonly insertUri: Statement;
   private readonly insertQuantity: Statement;
   private readonly scratch: ExtractedRows = emptyRows();
+  private readonly metaRows: ExtractedRows = emptyRows();
+  private readonly paramSplit = new Map<string, { before: readonly IndexedParam[]; atWrite: readonly IndexedParam[] }>();
   private lastUpdatedMs = 0;
   /** Writes of the request in progress; drained by the store after commit, dropped after rollback. */
   pending: ResourceWrite[] = [];
@@ -126,6 +138,11 @@ export class DurableRepository extends FhirRepository<undefined> {
 
   /** Runs `fn` as part of the write transaction: its reads see its own writes. */
   inWrite<T>(fn: () => Promise<T>): Promise<T> {
+    return this.writeContext.run(true, fn);
+  }
+
+  /** inWrite for a synchronous `fn` (FhirStore.runWriteSync). */
+  inWriteSync<T>(fn: () => T): T {
     return this.writeContext.run(true, fn);
   }
 
@@ -282,6 +299,41 @@ export class DurableRepository extends FhirRepository<undefined> {
   }
 
   private async writeVersion<T extends Resource>(resource: T): Promise<WithId<T>> {
+    return this.writePrepared({ resource, rows: this.prepareRows(resource, this.scratch) });
+  }
+
+  /**
+   * The search index rows of `resource` (a copy to be stored), extracted now — outside any
+   * transaction — except those of the parameters on server-assigned meta (`_lastUpdated`), which
+   * writePrepared adds. Reads nothing from SQLite: an importer prepares a whole file this way while
+   * yielding to the event loop, then writes it in one synchronous transaction.
+   */
+  prepareWrite<T extends Resource>(resource: T): PreparedWrite<T> {
+    if (!resource.id || !isValidFhirId(resource.id)) {
+      throw new OperationOutcomeError(badRequest(`invalid id "${String(resource.id).slice(0, 80)}": ids are 1–64 of A-Z a-z 0-9 - .`));
+    }
+    return { resource, rows: this.prepareRows(resource, emptyRows()) };
+  }
+
+  /**
+   * The current version number and JSON of Type/id, or undefined. Synchronous; inside a write
+   * (runWrite / runWriteSync) it reads the write connection, so it sees what is committed plus
+   * this transaction's own writes.
+   */
+  currentVersion(resourceType: string, id: string): { versionId: number; json: () => string } | undefined {
+    const conn = this.conn();
+    const row = conn.current.get(resourceType, id);
+    if (!row) return undefined;
+    return { versionId: row.version_id, json: () => conn.jsonBySeq.get(row.seq) as string };
+  }
+
+  /**
+   * Stores a prepared resource as its next version (create or update): the version row, the
+   * current pointer and the index rows. Synchronous: only inside FhirStore.runWrite/runWriteSync.
+   * Takes ownership of `prepared.resource` (its meta gets versionId and lastUpdated).
+   */
+  writePrepared<T extends Resource>(prepared: PreparedWrite<T>): WithId<T> {
+    const resource = prepared.resource;
     const id = resource.id;
     if (!id || !isValidFhirId(id)) {
       throw new OperationOutcomeError(badRequest(`invalid id "${String(id).slice(0, 80)}": ids are 1–64 of A-Z a-z 0-9 - .`));
@@ -302,17 +354,46 @@ export class DurableRepository extends FhirRepository<undefined> {
     } else {
       rid = Number(this.insertCurrent.run(type, id, seq, versionNumber, lastUpdated).lastInsertRowid);
     }
-    this.indexRows(rid, resource);
+    this.insertRows(rid, prepared.rows);
+    // The rows of the parameters on server-assigned meta, now that it is assigned.
+    this.insertRows(rid, extractRows(resource, this.writeTimeParams(type).atWrite, this.metaScratch()));
     const patientId = patientIdOfResource(resource as unknown as Record<string, unknown>);
     this.pending.push({ resourceType: type, id, versionId, lastUpdated, action: previous ? 'update' : 'create', ...(patientId ? { patientId } : {}) });
     return resource as WithId<T>;
   }
 
-  /** Extracts and inserts the search index rows of the current version `resource` of `rid`. */
+  /** Parameters of a type split by whether their value is server-assigned meta (set at write time). */
+  private writeTimeParams(resourceType: string): { before: readonly IndexedParam[]; atWrite: readonly IndexedParam[] } {
+    let split = this.paramSplit.get(resourceType);
+    if (!split) {
+      const all = this.registry.paramsOf(resourceType);
+      const atWrite = (p: IndexedParam) => /\.meta\.(lastUpdated|versionId)\b/.test(p.expression);
+      split = { before: all.filter((p) => !atWrite(p)), atWrite: all.filter(atWrite) };
+      this.paramSplit.set(resourceType, split);
+    }
+    return split;
+  }
+
+  /** `out` emptied and filled with the rows of every parameter not on server-assigned meta. */
+  private prepareRows(resource: Resource, out: ExtractedRows): ExtractedRows {
+    clearRows(out);
+    return extractRows(resource, this.writeTimeParams(resource.resourceType).before, out);
+  }
+
+  private metaScratch(): ExtractedRows {
+    clearRows(this.metaRows);
+    return this.metaRows;
+  }
+
+  /** Extracts and inserts the search index rows of the current version `resource` of `rid` (index rebuild). */
   private indexRows(rid: number, resource: Resource): void {
     const rows = this.scratch;
-    rows.token.length = rows.ref.length = rows.date.length = rows.string.length = rows.uri.length = rows.quantity.length = 0;
+    clearRows(rows);
     extractRows(resource, this.registry.paramsOf(resource.resourceType), rows);
+    this.insertRows(rid, rows);
+  }
+
+  private insertRows(rid: number, rows: ExtractedRows): void {
     for (const r of rows.token) this.insertToken.run(rid, ...r);
     for (const r of rows.ref) this.insertRef.run(rid, ...r);
     for (const r of rows.date) this.insertDate.run(rid, ...r);

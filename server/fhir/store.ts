@@ -114,20 +114,47 @@ export class FhirStore {
         await this.rollback();
         throw err;
       }
-      const writes = this.repo.pending;
-      this.repo.pending = [];
-      for (const write of writes) {
-        for (const listener of this.listeners) {
-          try {
-            listener(write);
-          } catch {
-            // A failing listener (e.g. a closed SSE stream) must not undo or fail a committed write.
-          }
-        }
-      }
+      this.announce();
       return result;
     } finally {
       if (durability === 'relaxed') this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  /**
+   * Runs `fn` synchronously as one serialised SQLite transaction (full durability): nothing is
+   * awaited between BEGIN and COMMIT, so no other request runs while it is open and the write
+   * connection is held only for the inserts. For a batch prepared ahead (repo.prepareWrite,
+   * repo.writePrepared); its reads (repo.currentVersion) see committed data plus its own writes.
+   * A throw rolls everything back.
+   */
+  runWriteSync<T>(fn: () => T): Promise<T> {
+    return writeQueueOf(this.db).run(() => {
+      this.repo.pending = [];
+      let result: T;
+      try {
+        result = this.db.transaction(() => this.repo.inWriteSync(fn)).immediate();
+      } catch (err) {
+        this.repo.undoPending();
+        throw err;
+      }
+      this.announce();
+      return result;
+    });
+  }
+
+  /** Tells the listeners about the writes of the transaction that just committed. */
+  private announce(): void {
+    const writes = this.repo.pending;
+    this.repo.pending = [];
+    for (const write of writes) {
+      for (const listener of this.listeners) {
+        try {
+          listener(write);
+        } catch {
+          // A failing listener (e.g. a closed SSE stream) must not undo or fail a committed write.
+        }
+      }
     }
   }
 

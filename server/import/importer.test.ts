@@ -184,19 +184,19 @@ describe('importRecords: refusals, duplicates and edge cases', () => {
   it('a write that fails half way alters nothing already stored', async () => {
     const before = await total();
     const stored = await store.read<Patient>('Patient', 'pre-existing');
-    const original = store.repo.updateResource.bind(store.repo);
+    const original = store.repo.writePrepared.bind(store.repo);
     let calls = 0;
-    store.repo.updateResource = (async (r: never) => {
+    store.repo.writePrepared = ((r: never) => {
       calls += 1;
       if (calls === 3) throw new Error('disk full');
       return original(r);
-    }) as typeof store.repo.updateResource;
+    }) as typeof store.repo.writePrepared;
     try {
       await expect(
         importRecords(store, collection([{ resource: patient('pre-existing', { birthDate: '1951-02-02' }) }, { resource: patient('w1') }, { resource: patient('w2') }]), 'fail.json'),
       ).rejects.toThrow(/disk full/);
     } finally {
-      store.repo.updateResource = original;
+      store.repo.writePrepared = original;
     }
     expect(await total()).toBe(before);
     expect((await store.read<Patient>('Patient', 'pre-existing'))?.birthDate).toBe(stored?.birthDate);

@@ -1,13 +1,22 @@
 // Server-side import of FHIR records into the embedded store.
 //
 //   parse (parse.ts) → identity and server id per resource → references rewritten → validated
-//   per resource (server/fhir/validate.ts + the R4 structure definitions) → dependents of refused
-//   resources refused too → one store transaction (all-or-nothing) → report.
+//   per resource (server/fhir/validate.ts + the R4 structure definitions) → compared with the
+//   stored version, index rows extracted (repo.prepareWrite) → dependents of refused resources
+//   refused too → one synchronous store transaction of inserts only (all-or-nothing) → report.
+//
+// Everything expensive runs before the transaction, in slices that yield to the event loop, and
+// writes nothing; the transaction itself (FhirStore.runWriteSync) awaits nothing between BEGIN
+// and COMMIT. So no other request ever runs while the import's rows are uncommitted: a read during
+// an import sees none of it until it is committed, and another request's write is queued for the
+// few milliseconds of the inserts, never made part of the import (or of its rollback).
 //
 // Idempotent on identifiers: a resource's server id is derived from its identity (its first
 // business identifier system|value, else the Bundle fullUrl, else its id), so importing the same
-// record twice finds every resource already there, compares content and creates nothing. A Patient
-// whose identifier is already on a stored Patient (created some other way) is matched to it.
+// record twice finds every resource already there, compares content and creates nothing. The
+// decision is re-checked inside the write transaction against the version stored then, so two
+// imports of the same file at once create each resource once. A Patient whose identifier is
+// already on a stored Patient (created some other way) is matched to it.
 // A failed write rolls the whole transaction back: nothing already stored is altered. A cancelled
 // import (AbortSignal) writes nothing.
 import { createHash } from 'node:crypto';
@@ -15,6 +24,7 @@ import { OperationOutcomeError } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { assessTwinCapability, readClinicalRecord } from '../../core/domain/clinical-record';
 import { SERVER_ONLY_TYPES } from '../auth/rbac';
+import type { PreparedWrite } from '../fhir/durable-repository';
 import type { FhirStore } from '../fhir/store';
 import { FhirInputError, validateResourceBody } from '../fhir/validate';
 import { FHIR_ID_PATTERN } from '../fhir/references';
@@ -94,6 +104,12 @@ interface Planned {
   refused?: string;
   /** Target keys ("Type/id") this resource refers to inside the import. */
   refersTo: string[];
+  /** canonical() of the resource to store (references rewritten, no server meta), once compared. */
+  canonical?: string;
+  /** The stored version seen while preparing (committed data), and whether its content is the same. */
+  seen?: { versionId: number; same: boolean };
+  /** Index rows extracted ahead of the write; absent when the stored version was the same. */
+  prepared?: PreparedWrite;
 }
 
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -143,6 +159,11 @@ function withoutServerMeta(r: Json): Json {
     else copy.meta = meta;
   }
   return copy;
+}
+
+/** Whether a stored version's JSON has the content `incoming` (a canonical() string), server meta aside. */
+function sameContent(storedJson: string, incoming: string): boolean {
+  return canonical(withoutServerMeta(JSON.parse(storedJson) as Json)) === incoming;
 }
 
 function issueText(err: unknown): string {
@@ -277,6 +298,10 @@ export async function importRecords(store: FhirStore, input: string | unknown, f
       continue;
     }
     plan.resource = cleaned;
+    // Against committed data (the read connection); re-checked inside the write transaction.
+    const stored = store.repo.currentVersion(plan.type, plan.targetId);
+    if (stored) plan.seen = { versionId: stored.versionId, same: sameContent(stored.json(), (plan.canonical = canonical(cleaned))) };
+    if (!plan.seen?.same) plan.prepared = store.repo.prepareWrite(cleaned as unknown as Resource);
   }
 
   // ---- a resource referring to a refused one is refused too (references stay consistent)
@@ -296,34 +321,28 @@ export async function importRecords(store: FhirStore, input: string | unknown, f
   }
   checkCancel();
 
-  // ---- one transaction: unchanged / updated / created
+  // ---- one synchronous transaction of inserts: unchanged / updated / created
   const accepted = plans.filter((p) => p.refused === undefined);
   const outcome = new Map<Planned, 'created' | 'updated' | 'unchanged'>();
-  let written = 0;
-  await store.runWrite(
-    async () => {
-      for (const p of accepted) {
-        await pace();
-        written += 1;
-        options.onProgress?.(written, accepted.length, 'writing');
-        if (store.repo.has(p.type, p.targetId)) {
-          const existing = (await store.repo.readResource(p.type, p.targetId)) as unknown as Json;
-          if (canonical(withoutServerMeta(existing)) === canonical(p.resource)) {
-            outcome.set(p, 'unchanged');
-            continue;
-          }
-          await store.repo.updateResource(p.resource as unknown as Resource);
-          outcome.set(p, 'updated');
-        } else {
-          await store.repo.updateResource(p.resource as unknown as Resource);
-          outcome.set(p, 'created');
-        }
+  await store.runWriteSync(() => {
+    // The last moment a cancel can land: nothing awaits from here to the commit.
+    checkCancel();
+    let written = 0;
+    for (const p of accepted) {
+      written += 1;
+      options.onProgress?.(written, accepted.length, 'writing');
+      // What is stored now (committed, or written by this transaction): a concurrent import of
+      // the same record may have stored it since it was prepared.
+      const now = store.repo.currentVersion(p.type, p.targetId);
+      const same = now !== undefined && (now.versionId === p.seen?.versionId ? p.seen.same : sameContent(now.json(), (p.canonical ??= canonical(p.resource))));
+      if (same) {
+        outcome.set(p, 'unchanged');
+        continue;
       }
-      // Cancelled at the last moment: roll back rather than commit.
-      checkCancel();
-    },
-    () => true,
-  );
+      store.repo.writePrepared(p.prepared ?? store.repo.prepareWrite(p.resource as unknown as Resource));
+      outcome.set(p, now ? 'updated' : 'created');
+    }
+  });
 
   // ---- report
   const counts: ImportCounts = { received: total + parsed.refused.length, created: 0, updated: 0, unchanged: 0, refused: parsed.refused.length };
