@@ -181,6 +181,28 @@ describe('importRecords: refusals, duplicates and edge cases', () => {
     expect(await total()).toBe(before);
   }, 60_000);
 
+  it('runs nothing else while its rows are uncommitted: the write is one synchronous transaction', async () => {
+    const whenRun: boolean[] = [];
+    let writing = 0;
+    const report = await importRecords(store, bundleText('Parker_Casper'), 'p.json', {
+      now: NOW,
+      sliceMs: 1,
+      onProgress: (_done, _n, phase) => {
+        if (phase !== 'writing') return;
+        writing += 1;
+        expect(db.inTransaction).toBe(true);
+        // Anything another request could schedule (I/O callbacks, timers, promise jobs) runs after the commit.
+        setImmediate(() => whenRun.push(db.inTransaction));
+        queueMicrotask(() => whenRun.push(db.inTransaction));
+      },
+    });
+    expect(report.counts.created).toBeGreaterThan(100);
+    expect(writing).toBe(report.counts.created);
+    await new Promise((r) => setImmediate(r));
+    expect(whenRun).toHaveLength(2 * writing);
+    expect(whenRun.every((inTx) => !inTx)).toBe(true);
+  }, 60_000);
+
   it('a write that fails half way alters nothing already stored', async () => {
     const before = await total();
     const stored = await store.read<Patient>('Patient', 'pre-existing');
