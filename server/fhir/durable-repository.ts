@@ -10,8 +10,8 @@
 // transaction, recognised through AsyncLocalStorage. Every other read uses a second, query-only
 // connection, so it sees committed data only (WAL snapshot) and never a write in progress.
 //
-// Ownership: one instance per FhirStore. Writes must only happen inside FhirStore.runWrite(),
-// which serialises them and wraps each request in one SQLite transaction.
+// Ownership: one instance per FhirStore. Writes must only happen inside FhirStore.runWrite() or
+// runWriteSync(), which serialise them and wrap each request in one SQLite transaction.
 import { OperationOutcomeError, badRequest, formatSearchQuery, notFound, Operator, preconditionFailed, type SearchRequest, type WithId } from '@medplum/core';
 import { FhirRepository, type CreateResourceOptions, type RepositoryMode, type UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';

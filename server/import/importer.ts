@@ -76,7 +76,10 @@ export interface ImportReport {
 }
 
 export interface ImportOptions {
-  /** Cancels the import; nothing is written once it fires (a started write is rolled back). */
+  /**
+   * Cancels the import: nothing is written if it fires before the write (the one synchronous
+   * transaction at the end, a few milliseconds per hundred resources) began; once begun, it completes.
+   */
   signal?: AbortSignal;
   /** Called with (done, total) while validating and writing. */
   onProgress?: (done: number, total: number, phase: 'validating' | 'writing') => void;
