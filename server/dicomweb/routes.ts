@@ -4,7 +4,9 @@
 // global hooks (app.ts); handlers here add the study/series/instance entities to the audit.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { decideProtected, ruleOf } from '../auth/route-policy';
 import { sendOutcome } from '../http/operation-outcome';
+import { matchedRouteOf, pathOf } from '../http/paths';
 import type { DicomJsonObject } from './dicomJson';
 import { readBulk, readFrames } from './instance';
 import { buildMultipart, closeDelimiter, mediaTypeParams, multipartContentType, newBoundary, partHeader, partSeparator, MultipartError } from './multipart';
@@ -528,6 +530,19 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     scope.addContentTypeParser('multipart/related', spoolStow);
     // Any other type is answered 415 by name; its body is not read.
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null, { kind: 'not-multipart' } satisfies StowBody));
+    // The role is decided before the body is read (issue 14): the access hooks decide it in
+    // preHandler, after the content-type parser above has spooled the upload; this applies the
+    // same rule (the one route × role table) at onRequest, so a role that may not store
+    // instances is refused before a byte of its upload is read. Sign-in ran before (401).
+    scope.addHook('onRequest', async (req, reply) => {
+      const rule = ruleOf(matchedRouteOf(req), pathOf(req), req.method);
+      const role = req.twinAuth?.user.role ?? null;
+      if (rule.kind !== 'protected' || role === null) return;
+      const decision = decideProtected(role, rule.row, { method: req.method, pathname: pathOf(req) });
+      if (decision.allow) return;
+      req.auditDetail = decision.reason;
+      return sendOutcome(reply, decision.status, 'forbidden', decision.reason);
+    });
     scope.post('/dicomweb/studies', stow);
     // A study-level STOW only takes instances of that study (checked before storing).
     scope.post('/dicomweb/studies/:study', stow);

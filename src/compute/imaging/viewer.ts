@@ -7,6 +7,7 @@
 // state: it reports through the callbacks in `ViewerEvents`.
 import type { Types } from '@cornerstonejs/core';
 import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
+import { abortError } from '../../../core/contracts/abort';
 import type { Cornerstone } from './cornerstone';
 import { edgeLabels, type EdgeLabels } from './orientation';
 import { SeriesPixelStream, type StreamStats } from './seriesPixelStream';
@@ -199,7 +200,7 @@ export class ImagingViewer {
       this.lastStreamStats = this.stream.stats;
     }
     await this.showCurrent();
-    if (opts.signal.aborted) throw abortError();
+    if (opts.signal.aborted) throw abortError(opts.signal, 'loading');
     if (total < MIN_SLICES_FOR_MPR) {
       opts.onProgress({ loadedFrames: total, totalFrames: total, failedFrames: 0 });
       return { mprReady: false, noVolumeReason: total === 1 ? 'a single image' : `only ${total} images` };
@@ -230,7 +231,7 @@ export class ImagingViewer {
       let failed = 0;
       const onAbort = () => {
         (volume as { cancelLoading?: () => void }).cancelLoading?.();
-        reject(abortError());
+        reject(abortError(opts.signal, 'loading'));
       };
       if (opts.signal.aborted) return onAbort();
       opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -555,6 +556,3 @@ export function measurementText(tool: 'Length' | 'Angle' | 'RectangleROI', stats
   }
 }
 
-function abortError(): DOMException {
-  return new DOMException('Loading cancelled', 'AbortError');
-}

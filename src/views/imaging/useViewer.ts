@@ -14,6 +14,7 @@ import {
 } from '../../compute/imaging/viewer';
 import type { HuRange } from '../../compute/imaging/windowPresets';
 import { imageVolumeStore } from '../../twin/imageVolume';
+import { abortError, isAbortError } from '../../../core/contracts/abort';
 
 export interface LoadState {
   label: string;
@@ -194,7 +195,7 @@ export function useViewer() {
       imageVolumeStore.getState().clear();
       try {
         const ready = prepare ? await prepare(ac.signal) : series;
-        if (ac.signal.aborted) throw new DOMException('Loading cancelled', 'AbortError');
+        if (ac.signal.aborted) throw abortError(ac.signal, 'loading');
         // Stack first: the element exists because layout 'stack' was set above.
         await viewer.setLayout('stack', elements.current);
         // One React update per animation frame at most: a 300-slice series reports 300 times,
@@ -240,7 +241,7 @@ export function useViewer() {
           layout: opened.mprReady && !userPickedLayout.current ? 'mpr' : s.layout,
         }));
       } catch (err) {
-        const cancelled = err instanceof DOMException && err.name === 'AbortError';
+        const cancelled = isAbortError(err);
         setState((s) => ({
           ...s,
           loading: null,
