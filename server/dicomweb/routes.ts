@@ -325,6 +325,59 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
       .send(buildMultipart(boundary, frames.map((f) => ({ contentType: partType, body: f.bytes }))));
   });
 
+  // Series pixel data (PS3.18 §10.4, the Pixel Data resources of WADO-RS): every frame of every
+  // instance of the series in one multipart/related answer, one part per frame in its stored
+  // transfer syntax, each part naming its instance and frame in Content-Location and its size in
+  // Content-Length. One request, one audit record for the whole series, instead of one per frame;
+  // streamed (one frame in memory at a time), in series / instance-number order.
+  app.get('/dicomweb/studies/:study/series/:series/pixeldata', binary, async (req: FastifyRequest<{ Params: Params }>, reply) => {
+    const p = req.params;
+    if (!checkUids(p, reply)) return reply;
+    auditEntities(req, p);
+    const rows = rowsOf(p).filter((r) => (r.number_of_frames ?? 0) > 0);
+    if (rows.length === 0) return sendOutcome(reply, 404, 'not-found', 'no such series, or it holds no images');
+    const partTypes = new Map<string, string>();
+    for (const ts of new Set(rows.map((r) => r.transfer_syntax_uid))) {
+      const t = frameMediaType(req, ts);
+      if (!t) return notTranscoded(reply, ts);
+      partTypes.set(ts, t);
+    }
+    const b = base(req);
+    const boundary = newBoundary();
+    async function* generate(): AsyncGenerator<Buffer> {
+      let first = true;
+      for (const row of rows) {
+        const n = row.number_of_frames ?? 1;
+        const numbers = Array.from({ length: n }, (_, i) => i + 1);
+        const ranges = store.frameRanges(row, numbers);
+        const bodies: Uint8Array[] = [];
+        if (ranges) {
+          for (const r of ranges) {
+            let size = 0;
+            for (let k = 1; k < r.length; k += 2) size += r[k]!;
+            const out = Buffer.allocUnsafe(size);
+            store.readRanges(row, r, out, 0);
+            bodies.push(out);
+          }
+        } else {
+          for (const f of readFrames(store.readFile(row), numbers)) bodies.push(f.bytes);
+        }
+        const location = `${b}/studies/${row.study_uid}/series/${row.series_uid}/instances/${row.sop_uid}/frames/`;
+        for (let i = 0; i < bodies.length; i++) {
+          if (!first) yield partSeparator();
+          first = false;
+          const body = bodies[i]!;
+          yield partHeader(boundary, partTypes.get(row.transfer_syntax_uid)!, { 'Content-Location': `${location}${i + 1}`, 'Content-Length': String(body.byteLength) });
+          yield Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        }
+      }
+      yield closeDelimiter(boundary);
+    }
+    const types = [...new Set(partTypes.values())];
+    const outer = types.length === 1 ? types[0]!.split(';')[0]! : 'application/octet-stream';
+    return reply.header('content-type', multipartContentType(boundary, outer)).send(Readable.from(generate()));
+  });
+
   app.get('/dicomweb/studies/:study/series/:series/instances/:instance/bulk/:tag', binary, async (req: FastifyRequest<{ Params: Params }>, reply) => {
     const p = req.params;
     if (!checkUids(p, reply)) return reply;
