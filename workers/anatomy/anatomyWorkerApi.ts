@@ -13,7 +13,7 @@ import { type ImageVolume, type LabelVolume, type VolumeGeometry, sameGrid } fro
 import { type PlaneLps, type StructureMesh } from '../../core/domain/mesh';
 import { importDicomFiles } from '../../core/dicom/import';
 import { buildVolume } from '../../core/dicom/volume';
-import { readDicomSeg, writeDicomSeg } from '../meshing/dicomSeg';
+import { newUid, readDicomSeg, writeDicomSeg } from '../meshing/dicomSeg';
 import { structuresToGlb, structuresToStl } from '../meshing/exportFormats';
 import { parseLabelTable } from '../meshing/labelTable';
 import { gunzip, isGzip, readNiftiLabelMap } from '../meshing/nifti';
@@ -21,7 +21,14 @@ import { cutMeshVolumes, cutToVesselDistanceMm } from '../meshing/planning';
 import { referenceFromInstances } from '../meshing/referenceSeries';
 import { resampleLabelsNearest } from '../meshing/resample';
 import { DelimiterCounter, multipartBoundary, splitMultipart } from '../../core/dicom/multipart';
-import { type AnatomyWorkerApi, type LoadProgress, type CutResult, type NamedBytes } from '../../core/contracts/anatomy-worker';
+import {
+  type AnatomyWorkerApi,
+  type BuiltSegmentation,
+  type ImportedSegmentation,
+  type LoadProgress,
+  type CutResult,
+  type NamedBytes,
+} from '../../core/contracts/anatomy-worker';
 
 export const ACCEPT_SERIES = 'multipart/related; type="application/dicom"; transfer-syntax=*';
 
@@ -55,73 +62,98 @@ export function createAnatomyWorkerApi(fetchFn: typeof fetch = (...a) => fetch(.
     return m;
   };
 
+  /** GET a WADO-RS series as its Part 10 instances (multipart/related), with download progress. */
+  const download = async (url: string, expectedInstances: number, onProgress?: (p: LoadProgress) => void): Promise<NamedBytes[]> => {
+    const res = await fetchFn(url, { headers: { Accept: ACCEPT_SERIES }, credentials: 'same-origin' });
+    if (!res.ok) {
+      const hint = res.status === 401 ? ' (sign in again)' : res.status === 403 ? ' (your role may not read images)' : '';
+      throw new Error(`the PACS refused the series: HTTP ${res.status}${hint}`);
+    }
+    const boundary = multipartBoundary(res.headers.get('content-type') ?? '');
+    const counter = new DelimiterCounter(boundary);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    const reader = res.body?.getReader();
+    if (reader === undefined) throw new Error('the PACS answer has no body');
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+      counter.push(value);
+      const parts = Math.max(0, counter.count - 1);
+      onProgress?.({ phase: 'download', fraction: (0.6 * Math.min(parts, expectedInstances)) / Math.max(1, expectedInstances) });
+    }
+    const body = new Uint8Array(total);
+    let o = 0;
+    for (const c of chunks) {
+      body.set(c, o);
+      o += c.length;
+    }
+    chunks.length = 0;
+    const parts = splitMultipart(body, boundary);
+    return parts.map((p, i) => ({ name: `instance-${i + 1}.dcm`, bytes: p.slice().buffer }));
+  };
+
+  const importFiles = async (files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<ImportedSegmentation> => {
+    const table = files.find((f) => /\.(json|txt)$/i.test(f.name));
+    const data = files.filter((f) => f !== table);
+    if (data.length !== 1) throw new Error('choose one segmentation file (DICOM-SEG .dcm or NIfTI .nii/.nii.gz), plus an optional label table .json');
+    const file = data[0]!;
+    let labels: ImportedSegmentation;
+    if (/\.nii(\.gz)?$/i.test(file.name) || isGzip(file.bytes)) {
+      const raw = isGzip(file.bytes) ? await gunzip(file.bytes) : file.bytes;
+      let labelTable;
+      if (table !== undefined) {
+        try {
+          labelTable = parseLabelTable(JSON.parse(new TextDecoder().decode(table.bytes)));
+        } catch (e) {
+          throw new Error(`the label table ${table.name} is not readable: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      labels = readNiftiLabelMap(raw, { labelTable });
+    } else {
+      labels = readDicomSeg(file.bytes, { ...(ctGeometry ? { referenceGeometry: ctGeometry } : {}), sourceId: file.name });
+    }
+    if (ctGeometry !== null && !sameGrid(labels, ctGeometry)) labels = { ...resampleLabelsNearest(labels, ctGeometry), ...(labels.seg ? { seg: labels.seg } : {}) };
+    return transfer(labels, [labels.labels, ...(labels.overlapLayers ?? [])].map((a) => a.buffer as ArrayBuffer));
+  };
+
   return {
     /** Download a series (absolute WADO-RS URL) and build its volume; voxels come back transferred. */
     async loadSeries(url: string, expectedInstances: number, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume> {
-      const res = await fetchFn(url, { headers: { Accept: ACCEPT_SERIES }, credentials: 'same-origin' });
-      if (!res.ok) {
-        const hint = res.status === 401 ? ' (sign in again)' : res.status === 403 ? ' (your role may not read images)' : '';
-        throw new Error(`the PACS refused the series: HTTP ${res.status}${hint}`);
-      }
-      const boundary = multipartBoundary(res.headers.get('content-type') ?? '');
-      const counter = new DelimiterCounter(boundary);
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      const reader = res.body?.getReader();
-      if (reader === undefined) throw new Error('the PACS answer has no body');
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        total += value.length;
-        counter.push(value);
-        const parts = Math.max(0, counter.count - 1);
-        onProgress?.({ phase: 'download', fraction: (0.6 * Math.min(parts, expectedInstances)) / Math.max(1, expectedInstances) });
-      }
-      const body = new Uint8Array(total);
-      let o = 0;
-      for (const c of chunks) {
-        body.set(c, o);
-        o += c.length;
-      }
-      chunks.length = 0;
-      const parts = splitMultipart(body, boundary);
-      seriesFiles = parts.map((p, i) => ({ name: `instance-${i + 1}.dcm`, bytes: p.slice().buffer }));
+      seriesFiles = await download(url, expectedInstances, onProgress);
       const volume = await volumeFromPart10(seriesFiles, onProgress);
       return transfer(volume, [volume.voxels.buffer as ArrayBuffer]);
     },
 
     /** A DICOM-SEG of `labels` that references the loaded series; bytes transferred. */
-    buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): ArrayBuffer {
+    buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): BuiltSegmentation {
       if (seriesFiles.length === 0) throw new Error('load the CT series before saving a segmentation to the PACS');
       const reference = referenceFromInstances(seriesFiles);
-      const bytes = writeDicomSeg(labels, { reference, seriesDescription: options.seriesDescription, creator: options.creator, algorithmType: 'SEMIAUTOMATIC' });
-      return transfer(bytes, [bytes]);
+      const uids = { seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
+      const bytes = writeDicomSeg(labels, { reference, seriesDescription: options.seriesDescription, creator: options.creator, algorithmType: 'SEMIAUTOMATIC', ...uids });
+      return transfer({ bytes, studyInstanceUid: reference.studyInstanceUid, ...uids }, [bytes]);
+    },
+
+    async loadSegmentationSeries(url: string, ctGeometry: VolumeGeometry | null, expect: { ctSeriesUid?: string; patientIds?: string[] }): Promise<ImportedSegmentation> {
+      const files = await download(url, 1);
+      if (files.length !== 1) throw new Error(`the segmentation series holds ${files.length} instances; expected one DICOM-SEG`);
+      const seg = await importFiles(files, ctGeometry);
+      const refs = seg.seg?.referencedSeriesUids ?? [];
+      if (expect.ctSeriesUid !== undefined && refs.length > 0 && !refs.includes(expect.ctSeriesUid)) {
+        throw new Error(`this segmentation was drawn on series ${refs.join(', ')}, not on the loaded CT (${expect.ctSeriesUid}); load that CT first`);
+      }
+      const pid = seg.seg?.patient.id ?? '';
+      if (expect.patientIds !== undefined && pid !== '' && !expect.patientIds.includes(pid)) {
+        throw new Error(`this segmentation belongs to patient ID ${pid}, not to the open patient (${expect.patientIds.join(', ')}): not loaded`);
+      }
+      return seg;
     },
 
     /** Read an imported segmentation and put it on `ctGeometry` when given and the grids differ. */
-    async importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<LabelVolume> {
-      const table = files.find((f) => /\.(json|txt)$/i.test(f.name));
-      const data = files.filter((f) => f !== table);
-      if (data.length !== 1) throw new Error('choose one segmentation file (DICOM-SEG .dcm or NIfTI .nii/.nii.gz), plus an optional label table .json');
-      const file = data[0]!;
-      let labels: LabelVolume;
-      if (/\.nii(\.gz)?$/i.test(file.name) || isGzip(file.bytes)) {
-        const raw = isGzip(file.bytes) ? await gunzip(file.bytes) : file.bytes;
-        let labelTable;
-        if (table !== undefined) {
-          try {
-            labelTable = parseLabelTable(JSON.parse(new TextDecoder().decode(table.bytes)));
-          } catch (e) {
-            throw new Error(`the label table ${table.name} is not readable: ${e instanceof Error ? e.message : String(e)}`);
-          }
-        }
-        labels = readNiftiLabelMap(raw, { labelTable });
-      } else {
-        labels = readDicomSeg(file.bytes, { ...(ctGeometry ? { referenceGeometry: ctGeometry } : {}), sourceId: file.name });
-      }
-      if (ctGeometry !== null && !sameGrid(labels, ctGeometry)) labels = resampleLabelsNearest(labels, ctGeometry);
-      return transfer(labels, [labels.labels.buffer as ArrayBuffer]);
+    importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<ImportedSegmentation> {
+      return importFiles(files, ctGeometry);
     },
 
     /** Give the planner (copies of) surfaces; replaces any with the same label. */

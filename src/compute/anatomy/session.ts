@@ -9,7 +9,7 @@
 // once and leaves the worker to finish its current step (src/compute/meshing.ts); the CT stays.
 import { type Remote, proxy, wrap } from 'comlink';
 import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
-import { type ImageVolume, type LabelVolume, type Vec3 } from '../../../core/domain/imaging';
+import { type ImageVolume, type LabelVolume, type Vec3, layerAsVolume } from '../../../core/domain/imaging';
 import { type StructureMesh } from '../../../core/domain/mesh';
 import { fhir, http } from '../../sources/api';
 import { anatomyStore } from '../../twin/anatomy';
@@ -23,7 +23,7 @@ import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMa
 import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
-import { type CutResult, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
+import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
 
 export interface JobHooks {
   signal?: AbortSignal;
@@ -40,6 +40,15 @@ export interface SeriesRef {
   imagingStudyId?: string;
   /** ImagingStudy.started: when the CT was acquired. */
   started?: string;
+}
+
+/** A DICOM-SEG stored in the PACS: its UIDs and which structure each segment number is. */
+export interface SavedSegmentation {
+  stored: number;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  segments: Array<{ label: number; name: string }>;
 }
 
 export interface PublishedLvVolume extends LvVolumeChoice {
@@ -262,6 +271,42 @@ export class AnatomySession {
     const ct = this.ct;
     const geometry = ct === null ? null : { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
     const imported = await raceAbort(planner.api.importSegmentation(named, geometry), hooks.signal, () => this.dropPlanner());
+    return this.addImported(imported, hooks);
+  }
+
+  /** DICOM-SEG series in the loaded CT's study (newest last), for "Load from PACS". */
+  async segmentationsInPacs(signal?: AbortSignal): Promise<Array<{ seriesInstanceUid: string; description?: string }>> {
+    const ref = this.seriesRef;
+    if (ref === null) throw new Error('load the CT from the PACS first: segmentations are found in its study');
+    const series = await createDicomwebClient(http).seriesOfStudy(ref.studyInstanceUid, signal);
+    return series.filter((s) => s.modality === 'SEG').map((s) => ({ seriesInstanceUid: s.seriesInstanceUid, ...(s.description ? { description: s.description } : {}) }));
+  }
+
+  /**
+   * Load a DICOM-SEG series from the PACS onto the loaded CT and mesh it. The worker refuses a SEG
+   * drawn on another series or filed under another patient (issue 17: identity on every image).
+   */
+  async loadSegmentationFromPacs(seriesInstanceUid: string, hooks: JobHooks = {}): Promise<StructureMesh[]> {
+    const ref = this.seriesRef;
+    const ct = this.ct;
+    if (ref === null || ct === null) throw new Error('load the CT from the PACS first');
+    const planner = this.plannerWorker();
+    const url = `${globalThis.location.origin}/dicomweb/studies/${encodeURIComponent(ref.studyInstanceUid)}/series/${encodeURIComponent(seriesInstanceUid)}`;
+    const patientIds = await this.patientIdentifiers();
+    hooks.onProgress?.(0.05);
+    const geometry = { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
+    const imported = await raceAbort(planner.api.loadSegmentationSeries(url, geometry, { ctSeriesUid: ref.seriesInstanceUid, patientIds }), hooks.signal, () => this.dropPlanner());
+    return this.addImported(imported, hooks);
+  }
+
+  /** The open patient's id and identifiers (the PACS may file images under either). */
+  private async patientIdentifiers(): Promise<string[]> {
+    const patient = await fhir.read<Patient>('Patient', this.patientId);
+    return [...new Set([this.patientId, ...(patient.identifier ?? []).map((i) => i.value).filter((v): v is string => !!v)])];
+  }
+
+  private async addImported(imported: ImportedSegmentation, hooks: JobHooks): Promise<StructureMesh[]> {
+    const ct = this.ct;
     if (imported.segments.length === 0) throw new Error('the segmentation holds no labelled structures');
     if (this.labels === null && ct === null) {
       this.labels = emptyLabelMap(imported, imported.source);
@@ -274,14 +319,29 @@ export class AnatomySession {
 
   private async meshLabels(map: LabelVolume, labels: number[], hooks: JobHooks, start = 0): Promise<StructureMesh[]> {
     if (labels.length === 0) throw new Error('nothing to mesh: the structures are empty');
-    const structures = await this.meshing.meshLabelVolume(
-      map,
-      { labels, budgetTriangles: VIEW_BUDGET_TRIANGLES },
-      {
-        signal: hooks.signal,
-        onProgress: (p) => hooks.onProgress?.(start + (1 - start) * 0.95 * p.fraction),
-      },
-    );
+    // Structures may overlap: each label-map layer is meshed on its own (a layer is a plain label map).
+    const byLayer = new Map<number, number[]>();
+    for (const l of labels) {
+      const layer = map.segments.find((s) => s.label === l)?.layer ?? 0;
+      byLayer.set(layer, [...(byLayer.get(layer) ?? []), l]);
+    }
+    const structures: StructureMesh[] = [];
+    let done = 0;
+    for (const [layer, ls] of byLayer) {
+      const share = ls.length / labels.length;
+      const before = done;
+      structures.push(
+        ...(await this.meshing.meshLabelVolume(
+          layerAsVolume(map, layer),
+          { labels: ls, budgetTriangles: VIEW_BUDGET_TRIANGLES },
+          {
+            signal: hooks.signal,
+            onProgress: (p) => hooks.onProgress?.(start + (1 - start) * 0.95 * (before + share * p.fraction)),
+          },
+        )),
+      );
+      done += share;
+    }
     // The pool was terminated on cancel; the segmenter is separate and keeps its CT.
     const copies = structures.map((s) => ({ ...s, mesh: { ...s.mesh } }));
     await this.plannerWorker().api.setMeshes(copies);
@@ -337,7 +397,7 @@ export class AnatomySession {
   }
 
   /** Save the working label map to the PACS as DICOM-SEG (STOW-RS), referencing the loaded series. */
-  async saveSegmentationToPacs(creator: string, hooks: JobHooks = {}): Promise<{ stored: number }> {
+  async saveSegmentationToPacs(creator: string, hooks: JobHooks = {}): Promise<SavedSegmentation> {
     const map = this.labels;
     if (map === null || map.segments.length === 0) throw new Error('there is no segmentation to save');
     if (this.ct === null) throw new Error('load the CT series from the PACS before saving a segmentation to it');
@@ -349,18 +409,30 @@ export class AnatomySession {
     const loader = this.loader;
     if (loader === null) throw new Error('the CT series could not be loaded from the PACS');
     hooks.onProgress?.(0.4);
-    const copy: LabelVolume = { ...map, labels: map.labels.slice(), segments: map.segments.map((s) => ({ ...s })) };
-    const bytes = await raceAbort(loader.api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), hooks.signal, () => {
+    const copy: LabelVolume = {
+      ...map,
+      labels: map.labels.slice(),
+      ...(map.overlapLayers ? { overlapLayers: map.overlapLayers.map((a) => a.slice()) } : {}),
+      segments: map.segments.map((s) => ({ ...s })),
+    };
+    const built = await raceAbort(loader.api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), hooks.signal, () => {
       loader.terminate();
       if (this.loader === loader) this.loader = null;
     });
     hooks.onProgress?.(0.5);
-    const result = await stowFiles('/dicomweb', [{ name: 'segmentation.dcm', bytes }], {
+    const result = await stowFiles('/dicomweb', [{ name: 'segmentation.dcm', bytes: built.bytes }], {
       signal: hooks.signal,
       onProgress: (p) => hooks.onProgress?.(0.5 + (0.5 * p.sentBytes) / Math.max(1, p.totalBytes)),
     });
     if (result.failures.length > 0) throw new Error(`the PACS refused the segmentation: ${result.failures.map((f) => f.reason).join(', ')}`);
-    return { stored: result.storedSopInstanceUids.length };
+    if (!result.storedSopInstanceUids.includes(built.sopInstanceUid)) throw new Error('the PACS did not confirm storing the segmentation');
+    return {
+      stored: result.storedSopInstanceUids.length,
+      studyInstanceUid: built.studyInstanceUid,
+      seriesInstanceUid: built.seriesInstanceUid,
+      sopInstanceUid: built.sopInstanceUid,
+      segments: copy.segments.map((x) => ({ label: x.label, name: x.name })),
+    };
   }
 
   /**
