@@ -12,7 +12,8 @@ import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { type ImageVolume, type LabelVolume, type Vec3, layerAsVolume } from '../../../core/domain/imaging';
 import { type StructureMesh } from '../../../core/domain/mesh';
 import { fhir, http } from '../../sources/api';
-import { anatomyStore } from '../../twin/anatomy';
+import { anatomyStore, type CutPlaneState } from '../../twin/anatomy';
+import { type SavedCut } from './planDocument';
 import { imageVolumeStore } from '../../twin/imageVolume';
 import { createDicomwebClient } from '../imaging/dicomweb';
 import { studyUidOfImagingStudy, type FhirImagingStudy } from '../../../core/dicom/dicomJson';
@@ -122,6 +123,10 @@ export class AnatomySession {
   /** Where each structure came from (seeded in this session, or the imported file), for provenance. */
   private readonly sourceByLabel = new Map<number, SegmentationSource>();
   private disposed = false;
+  /** DICOM-SEG series loaded or saved in this session → (segment number → working label). */
+  private readonly segmentationLabels = new Map<string, Map<number, number>>();
+  /** The last SEG saved to the PACS and the working map it holds (stale once structures change). */
+  private savedSegmentation: SavedSegmentation | null = null;
   /** Organ centres by surface, so a slider drag does not rescan the vertices on every event. */
   private readonly centres = new WeakMap<object, Vec3>();
 
@@ -259,6 +264,7 @@ export class AnatomySession {
   async addStructure(mask: Uint8Array, name: string, colorRgb: [number, number, number], hooks: JobHooks = {}): Promise<StructureMesh[]> {
     const map = this.workingMap();
     const { label } = addMask(map, mask, { name, colorRgb });
+    this.savedSegmentation = null;
     this.sourceByLabel.set(label, { kind: 'generated', id: `${map.source.id}#${label}`, description: 'seeded segmentation in Twinscope' });
     return this.meshLabels(map, [label], hooks);
   }
@@ -271,7 +277,7 @@ export class AnatomySession {
     const ct = this.ct;
     const geometry = ct === null ? null : { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
     const imported = await raceAbort(planner.api.importSegmentation(named, geometry), hooks.signal, () => this.dropPlanner());
-    return this.addImported(imported, hooks);
+    return (await this.addImported(imported, hooks)).structures;
   }
 
   /** DICOM-SEG series in the loaded CT's study (newest last), for "Load from PACS". */
@@ -286,7 +292,13 @@ export class AnatomySession {
    * Load a DICOM-SEG series from the PACS onto the loaded CT and mesh it. The worker refuses a SEG
    * drawn on another series or filed under another patient (issue 17: identity on every image).
    */
-  async loadSegmentationFromPacs(seriesInstanceUid: string, hooks: JobHooks = {}): Promise<StructureMesh[]> {
+  async loadSegmentationFromPacs(seriesInstanceUid: string, hooks: JobHooks = {}): Promise<{ structures: StructureMesh[]; labelOf: Map<number, number> }> {
+    const known = this.segmentationLabels.get(seriesInstanceUid);
+    if (known !== undefined && [...known.values()].every((l) => this.labels?.segments.some((s) => s.label === l))) {
+      // Already loaded (or saved from here): the same structures, no second copy.
+      const meshes = anatomyStore.getState().meshes;
+      return { structures: [...known.values()].flatMap((l) => meshes.get(l) ?? []), labelOf: known };
+    }
     const ref = this.seriesRef;
     const ct = this.ct;
     if (ref === null || ct === null) throw new Error('load the CT from the PACS first');
@@ -296,7 +308,9 @@ export class AnatomySession {
     hooks.onProgress?.(0.05);
     const geometry = { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
     const imported = await raceAbort(planner.api.loadSegmentationSeries(url, geometry, { ctSeriesUid: ref.seriesInstanceUid, patientIds }), hooks.signal, () => this.dropPlanner());
-    return this.addImported(imported, hooks);
+    const r = await this.addImported(imported, hooks);
+    this.segmentationLabels.set(seriesInstanceUid, r.labelOf);
+    return r;
   }
 
   /** The open patient's id and identifiers (the PACS may file images under either). */
@@ -305,7 +319,7 @@ export class AnatomySession {
     return [...new Set([this.patientId, ...(patient.identifier ?? []).map((i) => i.value).filter((v): v is string => !!v)])];
   }
 
-  private async addImported(imported: ImportedSegmentation, hooks: JobHooks): Promise<StructureMesh[]> {
+  private async addImported(imported: ImportedSegmentation, hooks: JobHooks): Promise<{ structures: StructureMesh[]; labelOf: Map<number, number> }> {
     const ct = this.ct;
     if (imported.segments.length === 0) throw new Error('the segmentation holds no labelled structures');
     if (this.labels === null && ct === null) {
@@ -313,8 +327,10 @@ export class AnatomySession {
     }
     const map = this.workingMap();
     const remap = mergeLabelVolume(map, imported);
+    this.savedSegmentation = null;
     for (const l of remap.values()) this.sourceByLabel.set(l, { kind: imported.source.kind, id: imported.source.id, ...(imported.source.description ? { description: imported.source.description } : {}) });
-    return this.meshLabels(map, [...remap.values()].filter((l) => map.segments.some((s) => s.label === l)), hooks, 0.1);
+    const structures = await this.meshLabels(map, [...remap.values()].filter((l) => map.segments.some((s) => s.label === l)), hooks, 0.1);
+    return { structures, labelOf: remap };
   }
 
   private async meshLabels(map: LabelVolume, labels: number[], hooks: JobHooks, start = 0): Promise<StructureMesh[]> {
@@ -352,6 +368,7 @@ export class AnatomySession {
 
   removeStructure(label: number): void {
     this.sourceByLabel.delete(label);
+    this.savedSegmentation = null;
     if (this.labels !== null) removeLabel(this.labels, label);
     void this.planner?.api.dropMesh(label);
     anatomyStore.getState().removeStructure(label);
@@ -366,17 +383,36 @@ export class AnatomySession {
   }
 
   /** Resected / remnant volumes of a cut and its distance to a vessel, computed in the worker. */
-  async cut(organLabel: number, params: CutPlaneParams, vesselLabel: number | null): Promise<CutResult & { planePointLps: Vec3; planeNormalLps: Vec3 }> {
+  async cut(organLabel: number, params: CutPlaneParams & { centreLps?: Vec3 }, vesselLabel: number | null): Promise<CutResult & { planePointLps: Vec3; planeNormalLps: Vec3; centreLps: Vec3 }> {
     const mesh = anatomyStore.getState().meshes.get(organLabel);
     if (mesh === undefined) throw new Error(`structure ${organLabel} has no surface`);
-    let centre = this.centres.get(mesh.mesh);
+    let centre = params.centreLps ?? this.centres.get(mesh.mesh);
     if (centre === undefined) {
       centre = boundsOf(mesh.mesh.positionsLps).centreLps;
       this.centres.set(mesh.mesh, centre);
     }
     const plane = cutPlaneLps(params, centre);
     const r = await this.plannerWorker().api.cut(organLabel, plane, vesselLabel);
-    return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps };
+    return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: [...centre] };
+  }
+
+  /** A cut with its exact plane and the numbers it reads, as a plan stores it. */
+  async savedCut(c: CutPlaneState): Promise<SavedCut> {
+    const r = await this.cut(c.organLabel, c, c.vesselLabel);
+    const v = r.volumes;
+    return {
+      ...c,
+      centreLps: r.centreLps,
+      planePointLps: r.planePointLps,
+      planeNormalLps: r.planeNormalLps,
+      readout: {
+        resectedMl: v.resectedMl,
+        remnantMl: v.remnantMl,
+        remnantPercent: v.remnantPercent,
+        totalMl: v.totalMl,
+        vesselDistanceMm: r.vesselDistanceMm === null || !Number.isFinite(r.vesselDistanceMm) ? null : r.vesselDistanceMm,
+      },
+    };
   }
 
   async exportGlb(): Promise<Blob> {
@@ -426,13 +462,21 @@ export class AnatomySession {
     });
     if (result.failures.length > 0) throw new Error(`the PACS refused the segmentation: ${result.failures.map((f) => f.reason).join(', ')}`);
     if (!result.storedSopInstanceUids.includes(built.sopInstanceUid)) throw new Error('the PACS did not confirm storing the segmentation');
-    return {
+    // Its segment numbers are the working labels: reopening it here needs no second copy.
+    this.segmentationLabels.set(built.seriesInstanceUid, new Map(copy.segments.map((x) => [x.label, x.label])));
+    this.savedSegmentation = {
       stored: result.storedSopInstanceUids.length,
       studyInstanceUid: built.studyInstanceUid,
       seriesInstanceUid: built.seriesInstanceUid,
       sopInstanceUid: built.sopInstanceUid,
       segments: copy.segments.map((x) => ({ label: x.label, name: x.name })),
     };
+    return this.savedSegmentation;
+  }
+
+  /** The structures as a DICOM-SEG in the PACS: the last one saved if nothing changed since, else saved now. */
+  async structuresInPacs(creator: string, hooks: JobHooks = {}): Promise<SavedSegmentation> {
+    return this.savedSegmentation ?? this.saveSegmentationToPacs(creator, hooks);
   }
 
   /**

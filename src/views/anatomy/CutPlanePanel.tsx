@@ -14,9 +14,17 @@ function isLiver(name: string): boolean {
   return /liver|hepar/i.test(name);
 }
 
-function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organName: string }): ReactNode {
+/** What the readout needs of the compute session (the real AnatomySession; tests pass the planner kernel). */
+export type CutComputer = Pick<AnatomySession, 'cut'>;
+
+/**
+ * Never stale (issue 17: moved 5 mm, the old percentages stayed 5.5 s): the numbers are shown only
+ * when they were computed for exactly the plane drawn (`answered === cut`); until then the readout
+ * says "Computing…" instead of numbers.
+ */
+export function CutReadout(props: { session: CutComputer; cut: CutPlaneState; organName: string }): ReactNode {
   const { session, cut } = props;
-  const [result, setResult] = useState<CutResult | null>(null);
+  const [answer, setAnswer] = useState<{ for: CutPlaneState; result: CutResult } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // Latest wins: while one computation runs, only the newest request waits. The queue belongs to
@@ -37,7 +45,7 @@ function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organN
       try {
         const r = await session.cut(c.organLabel, c, c.vesselLabel);
         if (mounted.current) {
-          setResult(r);
+          setAnswer({ for: c, result: r });
           setError(null);
         }
       } catch (e) {
@@ -57,12 +65,19 @@ function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organN
     else void runOne(cut);
   }, [cut, runOne]);
   if (error) return <p className="notice notice-error small">{error}</p>;
-  if (!result) return <p className="small muted">Computing…</p>;
+  if (answer === null || answer.for !== cut) {
+    return (
+      <p className="small muted" role="status" aria-label="Cut readout" aria-busy={true} data-state="computing">
+        Computing the cut for the plane shown…
+      </p>
+    );
+  }
+  const result = answer.result;
   const v = result.volumes;
   const liver = isLiver(props.organName);
   const low = v.remnantPercent < FLR_THRESHOLD_PERCENT;
   return (
-    <dl className="anatomy-readout" aria-label="Cut readout" aria-busy={busy}>
+    <dl className="anatomy-readout" aria-label="Cut readout" aria-busy={busy} data-state="current">
       <dt>Resected</dt>
       <dd className="mono">
         {v.resectedMl.toFixed(1)} mL ({v.resectedPercent.toFixed(1)}%)

@@ -95,7 +95,7 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
         </StructuresList>
         <CutPlanePanel session={session} />
         <MeasurePanel />
-        <PlanPanel patientId={props.patientId} />
+        <PlanPanel patientId={props.patientId} session={session} />
         <section className="anatomy-panel" aria-label="Export">
           <h2>Export</h2>
           <div className="anatomy-row">
