@@ -142,7 +142,8 @@ test.describe('Anatomy', () => {
     await expect(page.getByText('step 1 of 2')).toBeVisible();
     await page.getByLabel('Plan title').fill('E2E right hepatectomy');
     await page.getByRole('button', { name: 'Save plan' }).click();
-    await expect(page.getByRole('status').filter({ hasText: 'Saved “E2E right hepatectomy” (2 steps).' })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByRole('status').filter({ hasText: /Saved “E2E right hepatectomy” \(2 steps; remnant [\d.]+ mL \([\d.]+%\); structures stored as DICOM-SEG\)\./ })).toBeVisible({ timeout: 60_000 });
+    const savedRemnant = /remnant ([\d.]+ mL \([\d.]+%\))/.exec((await page.getByRole('status').filter({ hasText: 'Saved “E2E right hepatectomy”' }).textContent()) ?? '')?.[1];
 
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export GLB' }).click();
@@ -161,6 +162,10 @@ test.describe('Anatomy', () => {
     await expect(anatomy.stepNotes().nth(0)).toHaveValue('Anterior view, extended right cut');
     await expect(anatomy.stepNotes().nth(1)).toHaveValue('Left lateral check');
     await expect(page.getByLabel('Plan title')).toHaveValue('E2E right hepatectomy');
+    // Issue 17: reopened in a fresh page, the structures come back from the PACS (DICOM-SEG) and the
+    // plane on screen when saved reads the same numbers.
+    await expect(page.getByTestId('plan-reproduced')).toHaveText('Numbers identical to the saved plan.', { timeout: 150_000 });
+    await expect(page.getByTestId('remnant-percent')).toContainText(savedRemnant ?? 'no saved remnant', { timeout: 30_000 });
   });
 
   test('imports a TotalSegmentator NIfTI label map with its label table and exports STL', async ({ page }, testInfo) => {

@@ -174,7 +174,8 @@ export function createAnatomyWorkerApi(fetchFn: typeof fetch = (...a) => fetch(.
       return transfer(bytes, [bytes]);
     },
     exportStl(labels: number[]): ArrayBuffer {
-      const bytes = structuresToStl(labels.map(meshOf));
+      const list = labels.map(meshOf);
+      const bytes = structuresToStl(list, list.length === 1 ? `Twinscope ${list[0]!.name}, patient LPS mm` : undefined);
       return transfer(bytes, [bytes]);
     },
   };

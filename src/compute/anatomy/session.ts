@@ -425,11 +425,13 @@ export class AnatomySession {
     return new Blob([bytes], { type: 'model/gltf-binary' });
   }
 
-  async exportStl(): Promise<Blob> {
+  /** One binary STL per structure (LPS mm), named after it. */
+  async exportStl(): Promise<Array<{ name: string; blob: Blob }>> {
     const s = anatomyStore.getState().structures;
     if (s.length === 0) throw new Error('there are no structures to export');
-    const bytes = await this.plannerWorker().api.exportStl(s.map((x) => x.label));
-    return new Blob([bytes], { type: 'model/stl' });
+    const out: Array<{ name: string; blob: Blob }> = [];
+    for (const x of s) out.push({ name: x.name, blob: new Blob([await this.plannerWorker().api.exportStl([x.label])], { type: 'model/stl' }) });
+    return out;
   }
 
   /** Save the working label map to the PACS as DICOM-SEG (STOW-RS), referencing the loaded series. */

@@ -10,6 +10,7 @@ import type { DocumentReference } from '@medplum/fhirtypes';
 import { fhir } from '../../sources/api';
 import { transactionLocations, writeTransaction } from '../../sources/writes';
 import type { AnatomySession } from '../../compute/anatomy/session';
+import { type ImageVolume } from '../../../core/domain/imaging';
 import { useSession } from '../../sources/queries';
 import {
   PLAN_DOC_CODE,
@@ -41,7 +42,7 @@ function labelsByName(plan: RehearsalPlan): { labelOf: Map<number, number>; miss
   return { labelOf, missing };
 }
 
-export function PlanPanel(props: { patientId: string; session: AnatomySession }): ReactNode {
+export function PlanPanel(props: { patientId: string; session: AnatomySession; onCt?: (ct: ImageVolume) => void }): ReactNode {
   const session = useSession();
   const qc = useQueryClient();
   const steps = useAnatomy((s) => s.steps);
@@ -125,7 +126,11 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession })
       let missing: string[] = [];
       if (plan.segmentation) {
         // The plan's own structures, from the PACS, onto the loaded CT (segment number = saved label).
-        if (compute.ct === null) throw new Error('load the CT first: the plan’s structures are stored on it');
+        if (compute.ct === null || compute.seriesRef === null) {
+          setStatus('Loading the CT the plan’s structures are stored on…');
+          const ct = await compute.loadCt();
+          props.onCt?.(ct);
+        }
         labelOf = (await compute.loadSegmentationFromPacs(plan.segmentation.seriesInstanceUid)).labelOf;
       } else {
         ({ labelOf, missing } = labelsByName(plan));
