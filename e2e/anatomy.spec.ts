@@ -114,6 +114,8 @@ test.describe('Anatomy', () => {
     await page.getByLabel('Vessel for distance').selectOption({ label: 'vessel' });
     await expect(page.getByLabel('Cut readout')).toContainText(/Cut to vessel\s*[\d.]+ mm/, { timeout: 30_000 });
     await page.getByLabel('Cut offset mm').fill('-40');
+    // The surgeon sets the threshold for this liver (20 % normal by default; 30 % after chemotherapy).
+    await page.getByLabel('Future liver remnant threshold').selectOption({ label: 'After chemotherapy — 30 %' });
     await expect(page.getByText('below 30%')).toBeVisible({ timeout: 30_000 });
     await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('anatomy-3d-cut.png') });
 

@@ -126,6 +126,9 @@ export interface AnatomyState {
   /** Load a plan's steps; with `view` (what was on screen when it was saved) show that, else step 1. */
   loadPlan: (title: string, steps: PlanStep[], view?: Omit<PlanStep, 'id' | 'note'>) => void;
   setPlanTitle: (title: string) => void;
+  /** The future-liver-remnant threshold the surgeon chose for this patient (% of the liver). */
+  flrThresholdPercent: number;
+  setFlrThreshold: (percent: number) => void;
   reset: () => void;
 }
 
@@ -157,6 +160,7 @@ const initial = () => ({
   steps: [] as PlanStep[],
   currentStep: -1,
   planTitle: 'Rehearsal plan',
+  flrThresholdPercent: 20,
 });
 
 export function createAnatomyStore() {
@@ -303,6 +307,10 @@ export function createAnatomyStore() {
       } else if (steps.length > 0) get().goToStep(0);
     },
     setPlanTitle: (planTitle) => set({ planTitle }),
+    setFlrThreshold: (percent) => {
+      if (!(percent > 0 && percent < 100)) throw new Error(`the remnant threshold must be between 0 and 100 %, got ${percent}`);
+      set({ flrThresholdPercent: percent });
+    },
     reset: () => set(initial()),
   }));
 }

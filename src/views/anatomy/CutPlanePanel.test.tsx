@@ -64,5 +64,13 @@ describe('cut readout is never stale', () => {
     await release(); // the answer for 12 mm
     const last = planner.cut(liverLabel, cutPlaneLps(at12, centre), null).volumes;
     expect(screen.getByTestId('remnant-percent').textContent).toContain(`${last.remnantMl.toFixed(1)} mL`);
+
+    // The remnant threshold is the surgeon's (20 / 30 / 40 %), not a constant.
+    expect(last.remnantPercent).toBeGreaterThan(20);
+    expect(last.remnantPercent).toBeLessThan(99);
+    rerender(<CutReadout session={session} cut={at12} organName="liver" flrThresholdPercent={20} />);
+    expect(screen.queryByText('below 20%')).toBeNull();
+    rerender(<CutReadout session={session} cut={at12} organName="liver" flrThresholdPercent={99} />);
+    expect(screen.getByText('below 99%')).toBeTruthy();
   });
 });
