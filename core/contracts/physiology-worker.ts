@@ -1,5 +1,5 @@
 // The physiology worker's contract (workers/physiology/physiology.worker.ts): what it exposes
-// over comlink, declared here so the browser's client (src/compute) and the engine
+// through the WorkerPool (core/workerPool), declared here so the browser's client (src/compute) and the engine
 // (workers/physiology) share one definition and the engine checks its implementation against it
 // (`satisfies PhysiologyApi`). Plain data in and out; typed arrays come back transferred.
 import {
@@ -33,6 +33,11 @@ export interface PhysiologyApi {
   runScenarioMain(scenario: Scenario, onProgress?: (fraction: number) => void): ScenarioResult;
   /** Final metrics of members [from, to), packed (see unpackMetrics). */
   runEnsembleChunk(scenario: Scenario, from: number, to: number): Float64Array;
+  /**
+   * Throughput kernel (benchmarks, quick ensembles): members [from, to) drawn around `base`, each
+   * integrated `beats` beats from the built-in initial state; the last beat's metrics, packed.
+   */
+  runMemberBeats(base: ModelParameters, seed: number, from: number, to: number, beats: number, stepsPerBeat?: number): Float64Array;
 }
 
 /** Calibration, assimilation and forecast of the twin. */

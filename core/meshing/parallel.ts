@@ -3,6 +3,7 @@
 // come back transferred and are welded per structure, then smoothing + decimation run per
 // structure on the pool, largest first. Pool-agnostic: browser (src/compute/meshing.ts) and Node
 // (bench, CLI) supply MeshingPort adapters that post with the given transfer lists.
+import { throwIfAborted } from '../contracts/abort';
 import { type LabelVolume } from '../domain/imaging';
 import { type StructureMesh } from '../domain/mesh';
 import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipeline';
@@ -21,7 +22,7 @@ export interface MeshingProgress {
 
 export interface ParallelHooks {
   onProgress?: (p: MeshingProgress) => void;
-  /** Checked between tasks; abort also means the caller should terminate its workers. */
+  /** Checked between tasks (an AbortError); ports over the WorkerPool also stop the running ones. */
   signal?: AbortSignal;
   /** Slabs per worker (more balances uneven structures, fewer means fewer seams). Default 2. */
   slabsPerWorker?: number;
@@ -37,13 +38,6 @@ export interface ParallelTimingsMs {
   decimateMs: number;
 }
 
-export class MeshingCancelledError extends Error {
-  constructor() {
-    super('meshing was cancelled');
-    this.name = 'AbortError';
-  }
-}
-
 /** Run `tasks` over `ports`, each port taking the next task when it is free. */
 async function pool<T>(ports: MeshingPort[], tasks: Array<(port: MeshingPort) => Promise<T>>, signal: AbortSignal | undefined, done: () => void): Promise<T[]> {
   const results = new Array<T>(tasks.length);
@@ -51,14 +45,14 @@ async function pool<T>(ports: MeshingPort[], tasks: Array<(port: MeshingPort) =>
   await Promise.all(
     ports.map(async (port) => {
       while (next < tasks.length) {
-        if (signal?.aborted) throw new MeshingCancelledError();
+        throwIfAborted(signal, 'meshing');
         const t = next++;
         results[t] = await tasks[t]!(port);
         done();
       }
     }),
   );
-  if (signal?.aborted) throw new MeshingCancelledError();
+  throwIfAborted(signal, 'meshing');
   return results;
 }
 

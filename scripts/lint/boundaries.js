@@ -12,6 +12,8 @@
 // does not import code. Tests (*.test.ts, *.int.test.ts) compose parts and may import any part and
 // test-support/; tools and composition roots outside the four parts (bench/, cli/, scripts/, e2e/,
 // test-support/) may import any part. Production code never imports test-support/.
+// Threads: comlink is imported only by core/workerPool/ (the one WorkerPool), worker_threads only
+// by workers/nodeThread/ (its Node endpoint).
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,12 +40,14 @@ const CORE_FORBIDDEN = [
   /^fastify(\/|$)/,
   /^@fastify\//,
   /^better-sqlite3(\/|$)/,
-  /^comlink(\/|$)/,
   /^node:/,
 ];
 const NODE_BUILTINS = new Set(builtinModules);
 
 export const WORKER_ENTRY = /^workers\/.+\.worker\.ts$/;
+/** The one WorkerPool (comlink is imported only here) and its Node worker-thread endpoint. */
+const WORKER_POOL_DIR = 'core/workerPool/';
+const NODE_THREAD_DIR = 'workers/nodeThread/';
 
 export function isTestFile(rel) {
   return /\.test\.tsx?$/.test(rel);
@@ -64,6 +68,13 @@ export function boundaryViolation(fromRel, spec, kind = 'import') {
   const allowed = PARTS[from];
   if (!allowed || isTestFile(fromRel)) return null;
   if (!spec.startsWith('.')) {
+    if (/^comlink(\/|$)/.test(spec)) {
+      // One mechanism for threads: the WorkerPool wraps comlink, nothing else speaks it directly.
+      return fromRel.startsWith(WORKER_POOL_DIR) ? null : `"${spec}" is used only inside core/workerPool/: run work on other threads through its WorkerPool (and its expose/transfer/proxy)`;
+    }
+    if (/^(node:)?worker_threads$/.test(spec) && !fromRel.startsWith(NODE_THREAD_DIR)) {
+      return `worker threads start only in workers/nodeThread/ (the WorkerPool's Node endpoint), not with "${spec}" here`;
+    }
     if (from === 'core' && (CORE_FORBIDDEN.some((re) => re.test(spec)) || NODE_BUILTINS.has(spec))) {
       return `core/ is UI-free and runtime-free: it may not import "${spec}"`;
     }

@@ -1,17 +1,13 @@
-// The browser meshing client driven over Node worker_threads (same comlink protocol as Web Workers).
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { Worker } from 'node:worker_threads';
+// The browser meshing client driven over Node worker threads running the same meshing.worker.ts
+// (the WorkerPool speaks the same comlink protocol to both).
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ImageVolume } from '../../core/domain/imaging';
 import { axisAlignedGeometry, ellipsoidPhantom, paintBox } from '../../workers/meshing/phantoms';
-import { MeshingClient, type WorkerHandle } from './meshing';
+import { MeshingClient } from './meshing';
+import { nodeThreadFactory } from '../../workers/nodeThread/nodeThread';
 import { type SegmentationOp } from '../../core/domain/segmentation';
 
-function nodeWorker(): WorkerHandle {
-  const entry = new URL('../../workers/meshing/meshing.node-worker.ts', import.meta.url).href;
-  const w = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`, { eval: true });
-  return { endpoint: nodeEndpoint(w), terminate: () => void w.terminate() };
-}
+const nodeWorker = nodeThreadFactory(new URL('../../workers/meshing/meshing.worker.ts', import.meta.url), 'meshing');
 
 let client: MeshingClient | undefined;
 afterEach(() => client?.dispose());
@@ -24,7 +20,7 @@ const labels = ellipsoidPhantom(g, [
 
 describe('MeshingClient', () => {
   it('meshes on 2 workers with progress reaching 100%', async () => {
-    client = new MeshingClient({ size: 2, createWorker: nodeWorker });
+    client = new MeshingClient({ size: 2, create: nodeWorker });
     const fractions: number[] = [];
     const structures = await client.meshLabelVolume(labels, { budgetTriangles: 2000 }, { onProgress: (p) => fractions.push(p.fraction) });
     expect(structures.map((s) => s.name)).toEqual(['liver', 'aorta']);
@@ -33,7 +29,7 @@ describe('MeshingClient', () => {
   });
 
   it('cancels: rejects with AbortError and works again afterwards', async () => {
-    client = new MeshingClient({ size: 2, createWorker: nodeWorker });
+    client = new MeshingClient({ size: 2, create: nodeWorker });
     const controller = new AbortController();
     const run = client.meshLabelVolume(labels, {}, { signal: controller.signal });
     controller.abort();
@@ -43,7 +39,7 @@ describe('MeshingClient', () => {
   });
 
   it('segments on the worker that keeps the CT: region grow then fill holes', async () => {
-    client = new MeshingClient({ size: 1, createWorker: nodeWorker });
+    client = new MeshingClient({ size: 1, create: nodeWorker });
     const n = 20 * 20 * 20;
     const seg = new Uint8Array(n);
     paintBox(seg, [20, 20, 20], [4, 4, 4], [15, 15, 15], 1);
@@ -58,7 +54,7 @@ describe('MeshingClient', () => {
   });
   it('segmentation: progress per step, and a cancel keeps the worker and its CT (no reload, no new worker)', async () => {
     let spawned = 0;
-    client = new MeshingClient({ size: 1, createWorker: () => (spawned++, nodeWorker()) });
+    client = new MeshingClient({ size: 1, create: () => (spawned++, nodeWorker()) });
     const n = 20 * 20 * 20;
     const seg = new Uint8Array(n);
     paintBox(seg, [20, 20, 20], [4, 4, 4], [15, 15, 15], 1);

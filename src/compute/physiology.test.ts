@@ -1,13 +1,13 @@
-// The browser pool client over real comlink: each "worker" is the real engine API exposed on one
+// The browser pool client over the real WorkerPool and comlink: each "worker" is the real engine API exposed on one
 // end of a MessageChannel (the transport a Web Worker uses), so chunking, progress, transfer,
 // ensemble merging and cancel-by-replacement are exercised without a browser.
-import { expose, type Endpoint } from 'comlink';
+import { expose, type Endpoint, type WorkerHandle } from '../../core/workerPool/workerPool';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../core/domain/physiology';
 import { physiologyApi } from '../../workers/physiology/workerApi';
 import { runScenario } from '../../workers/physiology/runScenario';
-import { PhysiologyPool, type WorkerHandle } from './physiology';
+import { PhysiologyPool } from './physiology';
 
 let created = 0;
 let terminated = 0;
@@ -35,12 +35,13 @@ function inProcessWorker(): WorkerHandle {
       port1.close();
       port2.close();
     },
+    onFailure: () => undefined,
   };
 }
 
 const pools: PhysiologyPool[] = [];
 function pool(size: number): PhysiologyPool {
-  const p = new PhysiologyPool({ size, createWorker: inProcessWorker });
+  const p = new PhysiologyPool({ size, create: inProcessWorker });
   pools.push(p);
   return p;
 }
@@ -86,8 +87,10 @@ describe('PhysiologyPool (browser client)', () => {
     setTimeout(() => ac.abort(), 5);
     await expect(running).rejects.toThrow(/cancel|abort/i);
     expect(terminated).toBe(1);
-    expect(created).toBe(3);
+    expect(created).toBe(2); // the replacement starts on next use
     deliveryDelayMs = 0;
+    expect((await slow.resolveParameters({ preset: 'healthy' })).heartRateBpm).toBeGreaterThan(0);
+    expect(created).toBe(3);
     const steady = await p.simulateSteadyState(physiologyApi.resolveParameters({ preset: 'hfref' }));
     expect(steady.metrics.ef).toBeGreaterThan(0.12); // decompensated HFrEF preset (issue 11): EF ≈ 0.17
     expect(steady.metrics.ef).toBeLessThan(0.35);

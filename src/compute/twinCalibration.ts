@@ -1,13 +1,13 @@
 // Browser client of the twin's calibration, assimilation and forecast (the `calibrationApi` block
-// of workers/physiology/physiology.worker.ts). One dedicated long-lived worker, separate from the
-// scenario pool in physiology.ts so a calibration never waits behind an ensemble run and the
-// pool's workers stay free for scenarios. A calibration is synchronous inside the worker, so
-// cancelling terminates the worker and starts a fresh one (the next call pays its start-up).
+// of workers/physiology/physiology.worker.ts). Its own one-worker WorkerPool, separate from the
+// scenario pool in physiology.ts, so a calibration never waits behind an ensemble run and the
+// scenario workers stay free. A calibration is synchronous inside the worker, so cancelling
+// terminates the worker and the next call starts a fresh one (and pays its start-up).
 // Ensembles are structured-cloned, not transferred: the caller keeps its copy in the store.
-import { proxy, wrap, type Remote } from 'comlink';
 import type { ModelParameters, SteadyStateResult } from '../../core/domain/physiology';
-import type { JobOptions, WorkerFactory, WorkerHandle } from './physiology';
+import { type JobOptions, physiologyWorkers } from './physiology';
 import type { TwinWorkerApi } from '../../core/contracts/physiology-worker';
+import { WorkerPool, type WorkerFactory } from '../../core/workerPool/workerPool';
 import type {
   AssimilationResult,
   ForecastOptions,
@@ -26,70 +26,31 @@ export interface TwinCompute {
   simulateSteadyState(params: ModelParameters): Promise<SteadyStateResult>;
 }
 
-function browserWorker(): WorkerHandle {
-  const w = new Worker(new URL('../../workers/physiology/physiology.worker.ts', import.meta.url), { type: 'module', name: 'twin-calibration' });
-  return { endpoint: w, terminate: () => w.terminate() };
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new DOMException('The calibration was cancelled', 'AbortError');
-}
-
 export class TwinCalibrationClient implements TwinCompute {
-  private handle: WorkerHandle | undefined;
-  private api: Remote<TwinWorkerApi> | undefined;
+  private readonly pool: WorkerPool<TwinWorkerApi>;
 
-  constructor(private readonly createWorker: WorkerFactory = browserWorker) {}
-
-  private remote(): Remote<TwinWorkerApi> {
-    if (!this.api) {
-      this.handle = this.createWorker();
-      this.api = wrap<TwinWorkerApi>(this.handle.endpoint);
-    }
-    return this.api;
+  constructor(create: WorkerFactory = physiologyWorkers('twin-calibration')) {
+    this.pool = new WorkerPool<TwinWorkerApi>({ name: 'twin calibration', create, size: 1 });
   }
 
-  private restart(): void {
-    this.handle?.terminate();
-    this.handle = undefined;
-    this.api = undefined;
-  }
-
-  async calibrateFromFhir(resources: unknown, options: RecordCalibrationOptions = {}, job: JobOptions = {}): Promise<RecordCalibrationResult> {
-    const { signal, onProgress } = job;
-    if (signal?.aborted) throw abortError(signal);
-    const api = this.remote();
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        // The fit cannot poll for cancellation: stop the worker itself.
-        this.restart();
-        reject(abortError(signal!));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const progress = onProgress ? proxy((f: number) => onProgress(f)) : undefined;
-      return await Promise.race([api.calibrateFromFhir(resources, options, progress), aborted]);
-    } finally {
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
+  calibrateFromFhir(resources: unknown, options: RecordCalibrationOptions = {}, job: JobOptions = {}): Promise<RecordCalibrationResult> {
+    return this.pool.run((api, progress) => api.calibrateFromFhir(resources, options, progress), job);
   }
 
   assimilateVitals(ensemble: TwinEnsemble, vitals: readonly NewVital[], seed?: number): Promise<AssimilationResult> {
-    return this.remote().assimilateVitals(ensemble, [...vitals], seed);
+    return this.pool.run((api) => api.assimilateVitals(ensemble, [...vitals], seed));
   }
 
   forecast(ensemble: TwinEnsemble, options: ForecastOptions): Promise<ForecastResult> {
-    return this.remote().forecast(ensemble, options);
+    return this.pool.run((api) => api.forecast(ensemble, options));
   }
 
   simulateSteadyState(params: ModelParameters): Promise<SteadyStateResult> {
-    return this.remote().simulateSteadyState(params, {});
+    return this.pool.run((api) => api.simulateSteadyState(params, {}));
   }
 
   dispose(): void {
-    this.restart();
+    void this.pool.terminate();
   }
 }
 

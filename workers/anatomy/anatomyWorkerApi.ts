@@ -8,7 +8,7 @@
 //   and put them on the CT grid.
 // The functions are plain; anatomy.worker.ts only exposes `createAnatomyWorkerApi()` with comlink.
 // Tests call them directly in Node.
-import { transfer } from 'comlink';
+import { transfer } from '../../core/workerPool/workerPool';
 import { type ImageVolume, type LabelVolume, type VolumeGeometry, sameGrid } from '../../core/domain/imaging';
 import { type PlaneLps, type StructureMesh } from '../../core/domain/mesh';
 import { importDicomFiles } from '../../core/dicom/import';

@@ -1,9 +1,6 @@
-// Folder-import worker: exposes DicomImportSession over comlink. Usage from the UI thread:
-//   const api = wrap<DicomImportWorkerApi>(new Worker(new URL('./import.worker.ts', import.meta.url), { type: 'module' }));
-//   const summary = await api.importFiles(files, proxy(onProgress));
-//   const volume = await api.buildVolume(key, proxy(decodeFrame), proxy(onProgress));
-// Volumes come back with their voxel buffer transferred, not copied.
-import { expose, transfer } from 'comlink';
+// Folder-import worker entry: exposes DicomImportSession to the WorkerPool (client:
+// src/compute/imaging/ingestClient.ts). Volumes come back with their voxel buffer transferred.
+import { expose, transfer } from '../../core/workerPool/workerPool';
 import type { ImageVolume } from '../../core/domain/imaging';
 import type { ImportProgress } from '../../core/dicom/import';
 import type { FrameDecoder } from '../../core/dicom/volume';

@@ -1,52 +1,31 @@
-// A pool of Node worker_threads running meshing.node-worker.ts (Node-only: bench and batch use).
-// Workers run the TypeScript source: a two-line bootstrap registers tsx's ESM loader inside the
-// worker thread before importing the entry (execArgv `--import tsx` is not honoured for workers
-// started under every runner, e.g. vitest's forks).
-import { type Remote, transfer, wrap } from 'comlink';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { Worker } from 'node:worker_threads';
+// Meshing on Node worker threads (benchmark, batch use): the WorkerPool running the same
+// meshing.worker.ts the browser runs, as MeshingPorts for core/meshing/parallel.ts.
 import { type MeshingPort } from '../../core/meshing/parallel';
 import { type MeshingWorkerApi } from '../../core/contracts/meshing-worker';
+import { transfer, WorkerPool } from '../../core/workerPool/workerPool';
+import { nodeThreadFactory } from '../nodeThread/nodeThread';
 
 export interface NodeMeshingPool {
+  /** One port per thread; each call runs on whichever thread is free. */
   ports: MeshingPort[];
-  /** Terminate every worker; the pool is unusable afterwards. */
+  /** Terminate every thread; the pool is unusable afterwards. */
   close(): Promise<void>;
 }
 
+/** `size` meshing threads, started and answering before this resolves (timings exclude start-up). */
 export async function createNodeMeshingPool(size: number): Promise<NodeMeshingPool> {
   if (!(Number.isInteger(size) && size >= 1)) throw new Error(`worker count must be a whole number ≥ 1, got ${size}`);
-  const workers: Worker[] = [];
-  const ports: MeshingPort[] = [];
-  for (let w = 0; w < size; w++) {
-    const entry = new URL('./meshing.node-worker.ts', import.meta.url).href;
-    const bootstrap = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    const worker = new Worker(bootstrap, { eval: true });
-    workers.push(worker);
-    const remote: Remote<MeshingWorkerApi> = wrap<MeshingWorkerApi>(nodeEndpoint(worker));
-    ports.push({
-      extractSlab: (req, list) => remote.extractSlab(transfer(req, list)),
-      finishStructure: (req, list) => remote.finishStructure(transfer(req, list)),
-    });
-  }
-  // Wait until every worker has loaded (a cheap call), so timings exclude start-up; a worker that
-  // fails to start rejects instead of leaving the call pending forever.
-  const ready = Promise.all(
-    ports.map((p) => p.extractSlab({ labels: new Uint8Array(1), dimensions: [1, 1, 1], sliceStart: 0, layerStart: -1, layerEnd: 1, wanted: [1] }, [])),
-  );
-  const startFailure = new Promise<never>((_, reject) => {
-    for (const w of workers) w.once('error', (e) => reject(new Error(`meshing worker failed to start: ${e.message}`)));
-  });
+  const pool = new WorkerPool<MeshingWorkerApi>({ name: 'meshing', size, create: nodeThreadFactory(new URL('./meshing.worker.ts', import.meta.url), 'meshing') });
   try {
-    await Promise.race([ready, startFailure]);
+    // A cheap call on every thread; a thread that fails to start rejects instead of hanging.
+    await pool.warmUp((api) => api.extractSlab({ labels: new Uint8Array(1), dimensions: [1, 1, 1], sliceStart: 0, layerStart: -1, layerEnd: 1, wanted: [1] }));
   } catch (e) {
-    await Promise.all(workers.map((w) => w.terminate()));
-    throw e;
+    await pool.terminate();
+    throw new Error(`meshing worker failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return {
-    ports,
-    close: async () => {
-      await Promise.all(workers.map((w) => w.terminate()));
-    },
-  };
+  const ports = Array.from({ length: size }, (): MeshingPort => ({
+    extractSlab: (req, list) => pool.run((api) => api.extractSlab(transfer(req, list))),
+    finishStructure: (req, list) => pool.run((api) => api.finishStructure(transfer(req, list))),
+  }));
+  return { ports, close: () => pool.terminate() };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { axisAlignedGeometry, ellipsoidPhantom } from './phantoms';
-import { MeshingCancelledError, meshInParallel, type MeshingProgress } from '../../core/meshing/parallel';
+import { meshInParallel, type MeshingProgress } from '../../core/meshing/parallel';
+import { AbortError } from '../../core/contracts/abort';
 import { meshLabelVolume } from './surfaces';
 import { inlinePort } from './inlinePort';
 
@@ -34,6 +35,6 @@ describe('meshInParallel', () => {
   it('stops with an AbortError when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(meshInParallel(volume, [await inlinePort()], {}, { signal: controller.signal })).rejects.toBeInstanceOf(MeshingCancelledError);
+    await expect(meshInParallel(volume, [await inlinePort()], {}, { signal: controller.signal })).rejects.toBeInstanceOf(AbortError);
   });
 });

@@ -1,6 +1,6 @@
-// What a meshing worker exposes (browser Web Worker or Node worker_thread alike): the pure
+// What a meshing worker exposes (browser Web Worker or Node thread alike, through the WorkerPool): the pure
 // kernels, with their typed-array results marked for transfer so nothing large is copied.
-import { transfer } from 'comlink';
+import { transfer } from '../../core/workerPool/workerPool';
 import { type ImageVolume } from '../../core/domain/imaging';
 import { extractSlab } from './marchingCubes';
 import { type SegmentationOp, type SegmentationResult, type SegmentationRequest } from '../../core/domain/segmentation';

@@ -1,5 +1,6 @@
-// Web Worker entry: exposes the engine API through comlink and nothing else (logic: workerApi.ts).
-import { expose, transfer } from 'comlink';
+// Worker entry (browser Web Worker, or a Node thread through workers/nodeThread): exposes the
+// engine API to the WorkerPool and nothing else (logic: workerApi.ts, calibration/api.ts).
+import { expose, transfer } from '../../core/workerPool/workerPool';
 import { physiologyApi, transferablesOf } from './workerApi';
 import { calibrationApi, ensembleTransferables } from './calibration/api';
 import { type PhysiologyApi, type CalibrationApi, type TwinWorkerApi } from '../../core/contracts/physiology-worker';
@@ -16,6 +17,10 @@ const api: PhysiologyApi = {
   },
   runEnsembleChunk: (scenario, from, to) => {
     const packed = physiologyApi.runEnsembleChunk(scenario, from, to);
+    return transfer(packed, [packed.buffer]);
+  },
+  runMemberBeats: (base, seed, from, to, beats, stepsPerBeat) => {
+    const packed = physiologyApi.runMemberBeats(base, seed, from, to, beats, stepsPerBeat);
     return transfer(packed, [packed.buffer]);
   },
 };

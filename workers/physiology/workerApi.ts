@@ -1,5 +1,5 @@
-// The engine's message-friendly API: what physiology.worker.ts exposes through comlink and what
-// the Node pool's threads call. Plain data in, plain data out; typed arrays are returned so the
+// The engine's message-friendly API: what physiology.worker.ts exposes to the WorkerPool (browser
+// Web Workers and Node threads alike). Plain data in, plain data out; typed arrays are returned so the
 // caller can transfer them. Pure: no worker, DOM or Node specifics here.
 import { type BeatWaveforms, type EngineMetrics, type ModelParameters, type Scenario, type ScenarioResult, type SteadyStateResult, type ResolveInput, type SteadyStateOptions } from '../../core/domain/physiology';
 import { resolveParameters } from './presets';
@@ -32,6 +32,9 @@ export const physiologyApi = {
   /** Final metrics of members [from, to), packed (see unpackMetrics). */
   runEnsembleChunk(scenario: Scenario, from: number, to: number): Float64Array {
     return packMetrics(runEnsembleMembers(scenario, from, to));
+  },
+  runMemberBeats(base: ModelParameters, seed: number, from: number, to: number, beats: number, stepsPerBeat?: number): Float64Array {
+    return runMemberBeats(base, seed, from, to, beats, stepsPerBeat);
   },
 } satisfies PhysiologyApi;
 

@@ -4,10 +4,10 @@
 // methods and shows progress; nothing heavy runs on the UI thread.
 //
 // Cancel: a worker computing synchronously cannot be interrupted, so cancelling a load, a meshing
-// job or a plan computation terminates that worker and a fresh one starts on next use. The
+// job or a plan computation terminates that worker and a fresh one starts on next use (each is a
+// one-worker WorkerPool, core/workerPool). The
 // segmentation worker is the exception: it holds the CT, so a cancelled segmentation returns at
 // once and leaves the worker to finish its current step (src/compute/meshing.ts); the CT stays.
-import { type Remote, proxy, wrap } from 'comlink';
 import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { type ImageVolume, type LabelVolume, type Vec3, layerAsVolume } from '../../../core/domain/imaging';
 import { type StructureMesh } from '../../../core/domain/mesh';
@@ -25,6 +25,9 @@ import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSourc
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
 import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
+import { abortError } from '../../../core/contracts/abort';
+import { WorkerPool } from '../../../core/workerPool/workerPool';
+import { browserWorkerFactory } from '../browserWorker';
 
 export interface JobHooks {
   signal?: AbortSignal;
@@ -74,33 +77,17 @@ export interface SegmentParams {
 /** Meshing settings for the view: a triangle budget that SwiftShader and laptops render smoothly (IMAGING.md). */
 export const VIEW_BUDGET_TRIANGLES = 60_000;
 
-interface AnatomyWorker {
-  api: Remote<AnatomyWorkerApi>;
-  terminate(): void;
-}
+const anatomyWorkers = browserWorkerFactory(
+  () => new Worker(new URL('../../../workers/anatomy/anatomy.worker.ts', import.meta.url), { type: 'module', name: 'anatomy' }),
+);
 
-function startWorker(): AnatomyWorker {
-  const w = new Worker(new URL('../../../workers/anatomy/anatomy.worker.ts', import.meta.url), { type: 'module', name: 'anatomy' });
-  return { api: wrap<AnatomyWorkerApi>(w), terminate: () => w.terminate() };
-}
-
-function abortError(): DOMException {
-  return new DOMException('cancelled', 'AbortError');
-}
-
-/** Race a worker call against the abort signal; on abort the worker is terminated by `onAbort`. */
-async function raceAbort<T>(run: Promise<T>, signal: AbortSignal | undefined, onAbort: () => void): Promise<T> {
+/** Wait for `run` unless the signal fires first (the work itself carries on). */
+async function raceAbort<T>(run: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (signal === undefined) return run;
-  if (signal.aborted) {
-    onAbort();
-    throw abortError();
-  }
+  if (signal.aborted) throw abortError(signal);
   let off = (): void => undefined;
   const aborted = new Promise<never>((_, reject) => {
-    const h = (): void => {
-      onAbort();
-      reject(abortError());
-    };
+    const h = (): void => reject(abortError(signal));
     signal.addEventListener('abort', h, { once: true });
     off = () => signal.removeEventListener('abort', h);
   });
@@ -115,8 +102,11 @@ export class AnatomySession {
   ct: ImageVolume | null = null;
   seriesRef: SeriesRef | null = null;
   labels: LabelVolume | null = null;
-  private loader: AnatomyWorker | null = null;
-  private planner: AnatomyWorker | null = null;
+  /** Downloads and parses the CT; keeps its Part 10 files for the SEG reference (until the next load or a cancel). */
+  private readonly loader = new WorkerPool<AnatomyWorkerApi>({ name: 'anatomy loader', size: 1, create: anatomyWorkers });
+  private loaderHoldsSeries = false;
+  /** Holds copies of the surfaces for cuts and exports. */
+  private readonly planner = new WorkerPool<AnatomyWorkerApi>({ name: 'anatomy planner', size: 1, create: anatomyWorkers });
   private meshing = new MeshingClient();
   /** The CT the segmentation worker holds (or is being given). */
   private segmenterCt: { volume: ImageVolume; loaded: Promise<void> } | null = null;
@@ -134,11 +124,6 @@ export class AnatomySession {
     const published = imageVolumeStore.getState().current;
     // Reuse the CT the Imaging view opened for this patient (no second download).
     if (published?.patientId === patientId && published.volume.unit === 'HU') this.ct = published.volume;
-  }
-
-  private plannerWorker(): AnatomyWorker {
-    this.planner ??= startWorker();
-    return this.planner;
   }
 
   /** The patient's CT series with the most instances: from the record's ImagingStudy, else the PACS. */
@@ -201,15 +186,13 @@ export class AnatomySession {
   /** Download and build the CT in a worker; publishes it for the other views. */
   async loadCt(hooks: JobHooks = {}): Promise<ImageVolume> {
     const series = await this.findCtSeries(hooks.signal);
-    this.loader?.terminate();
-    const loader = startWorker();
-    this.loader = loader;
     const url = `${globalThis.location.origin}/dicomweb/studies/${encodeURIComponent(series.studyInstanceUid)}/series/${encodeURIComponent(series.seriesInstanceUid)}`;
-    const onProgress = proxy((p: LoadProgress) => hooks.onProgress?.(p.fraction));
-    const volume = await raceAbort(loader.api.loadSeries(url, series.instanceCount, onProgress), hooks.signal, () => {
-      loader.terminate();
-      if (this.loader === loader) this.loader = null;
+    this.loaderHoldsSeries = false;
+    const volume = await this.loader.run((api, progress) => api.loadSeries(url, series.instanceCount, progress), {
+      signal: hooks.signal,
+      onProgress: (p: LoadProgress) => hooks.onProgress?.(p.fraction),
     });
+    this.loaderHoldsSeries = true;
     volume.source.description ??= series.description;
     this.ct = volume;
     this.seriesRef = series;
@@ -230,7 +213,7 @@ export class AnatomySession {
         if (this.segmenterCt?.loaded === loaded) this.segmenterCt = null;
       });
     }
-    await raceAbort(this.segmenterCt.loaded, signal, () => undefined);
+    await raceAbort(this.segmenterCt.loaded, signal);
     return this.meshing;
   }
 
@@ -271,12 +254,15 @@ export class AnatomySession {
 
   /** Import a DICOM-SEG or NIfTI (+ label table), on the CT grid when a CT is loaded, and mesh it. */
   async importSegmentation(files: File[], hooks: JobHooks = {}): Promise<StructureMesh[]> {
-    const planner = this.plannerWorker();
     const named = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })));
     hooks.onProgress?.(0.05);
     const ct = this.ct;
     const geometry = ct === null ? null : { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
-    const imported = await raceAbort(planner.api.importSegmentation(named, geometry), hooks.signal, () => this.dropPlanner());
+    const imported = await this.planner.run((api) => api.importSegmentation(named, geometry), { signal: hooks.signal }).catch((e: unknown) => {
+      // A cancel replaced the planner worker: the fresh one needs the surfaces again.
+      if (hooks.signal?.aborted) this.resendMeshes();
+      throw e;
+    });
     return (await this.addImported(imported, hooks)).structures;
   }
 
@@ -302,12 +288,16 @@ export class AnatomySession {
     const ref = this.seriesRef;
     const ct = this.ct;
     if (ref === null || ct === null) throw new Error('load the CT from the PACS first');
-    const planner = this.plannerWorker();
     const url = `${globalThis.location.origin}/dicomweb/studies/${encodeURIComponent(ref.studyInstanceUid)}/series/${encodeURIComponent(seriesInstanceUid)}`;
     const patientIds = await this.patientIdentifiers();
     hooks.onProgress?.(0.05);
     const geometry = { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
-    const imported = await raceAbort(planner.api.loadSegmentationSeries(url, geometry, { ctSeriesUid: ref.seriesInstanceUid, patientIds }), hooks.signal, () => this.dropPlanner());
+    const imported = await this.planner
+      .run((api) => api.loadSegmentationSeries(url, geometry, { ctSeriesUid: ref.seriesInstanceUid, patientIds }), { signal: hooks.signal })
+      .catch((e: unknown) => {
+        if (hooks.signal?.aborted) this.resendMeshes();
+        throw e;
+      });
     const r = await this.addImported(imported, hooks);
     this.segmentationLabels.set(seriesInstanceUid, r.labelOf);
     return r;
@@ -360,7 +350,7 @@ export class AnatomySession {
     }
     // The pool was terminated on cancel; the segmenter is separate and keeps its CT.
     const copies = structures.map((s) => ({ ...s, mesh: { ...s.mesh } }));
-    await this.plannerWorker().api.setMeshes(copies);
+    await this.planner.run((api) => api.setMeshes(copies));
     anatomyStore.getState().setStructureMeshes(structures);
     hooks.onProgress?.(1);
     return structures;
@@ -370,16 +360,13 @@ export class AnatomySession {
     this.sourceByLabel.delete(label);
     this.savedSegmentation = null;
     if (this.labels !== null) removeLabel(this.labels, label);
-    void this.planner?.api.dropMesh(label);
+    void this.planner.run((api) => api.dropMesh(label));
     anatomyStore.getState().removeStructure(label);
   }
 
-  private dropPlanner(): void {
-    this.planner?.terminate();
-    this.planner = null;
-    // The fresh planner needs the surfaces again.
+  private resendMeshes(): void {
     const meshes = [...anatomyStore.getState().meshes.values()];
-    if (meshes.length > 0) void this.plannerWorker().api.setMeshes(meshes);
+    if (meshes.length > 0) void this.planner.run((api) => api.setMeshes(meshes));
   }
 
   /** Resected / remnant volumes of a cut and its distance to a vessel, computed in the worker. */
@@ -392,7 +379,7 @@ export class AnatomySession {
       this.centres.set(mesh.mesh, centre);
     }
     const plane = cutPlaneLps(params, centre);
-    const r = await this.plannerWorker().api.cut(organLabel, plane, vesselLabel);
+    const r = await this.planner.run((api) => api.cut(organLabel, plane, vesselLabel));
     return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: [...centre] };
   }
 
@@ -418,9 +405,11 @@ export class AnatomySession {
   async exportGlb(): Promise<Blob> {
     const s = anatomyStore.getState().structures;
     if (s.length === 0) throw new Error('there are no structures to export');
-    const bytes = await this.plannerWorker().api.exportGlb(
-      s.map((x) => x.label),
-      s.map((x) => [x.label, x.opacity]),
+    const bytes = await this.planner.run((api) =>
+      api.exportGlb(
+        s.map((x) => x.label),
+        s.map((x) => [x.label, x.opacity]),
+      ),
     );
     return new Blob([bytes], { type: 'model/gltf-binary' });
   }
@@ -430,7 +419,7 @@ export class AnatomySession {
     const s = anatomyStore.getState().structures;
     if (s.length === 0) throw new Error('there are no structures to export');
     const out: Array<{ name: string; blob: Blob }> = [];
-    for (const x of s) out.push({ name: x.name, blob: new Blob([await this.plannerWorker().api.exportStl([x.label])], { type: 'model/stl' }) });
+    for (const x of s) out.push({ name: x.name, blob: new Blob([await this.planner.run((api) => api.exportStl([x.label]))], { type: 'model/stl' }) });
     return out;
   }
 
@@ -439,13 +428,12 @@ export class AnatomySession {
     const map = this.labels;
     if (map === null || map.segments.length === 0) throw new Error('there is no segmentation to save');
     if (this.ct === null) throw new Error('load the CT series from the PACS before saving a segmentation to it');
-    if (this.loader === null) {
+    if (!this.loaderHoldsSeries) {
       // The CT came from the Imaging tab: the SEG must reference the PACS instances, so fetch the
       // series headers and pixels once in the loader (same series → same grid; else writeDicomSeg refuses).
       await this.loadCt({ signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.4 * f) });
     }
-    const loader = this.loader;
-    if (loader === null) throw new Error('the CT series could not be loaded from the PACS');
+    if (!this.loaderHoldsSeries) throw new Error('the CT series could not be loaded from the PACS');
     hooks.onProgress?.(0.4);
     const copy: LabelVolume = {
       ...map,
@@ -453,10 +441,13 @@ export class AnatomySession {
       ...(map.overlapLayers ? { overlapLayers: map.overlapLayers.map((a) => a.slice()) } : {}),
       segments: map.segments.map((s) => ({ ...s })),
     };
-    const built = await raceAbort(loader.api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), hooks.signal, () => {
-      loader.terminate();
-      if (this.loader === loader) this.loader = null;
-    });
+    const built = await this.loader
+      .run((api) => api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), { signal: hooks.signal })
+      .catch((e: unknown) => {
+        // A cancel replaced the loader worker, and its series with it.
+        if (hooks.signal?.aborted) this.loaderHoldsSeries = false;
+        throw e;
+      });
     hooks.onProgress?.(0.5);
     const result = await stowFiles('/dicomweb', [{ name: 'segmentation.dcm', bytes: built.bytes }], {
       signal: hooks.signal,
@@ -531,8 +522,8 @@ export class AnatomySession {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.loader?.terminate();
-    this.planner?.terminate();
+    void this.loader.terminate();
+    void this.planner.terminate();
     this.meshing.dispose();
   }
 }
