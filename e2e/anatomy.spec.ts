@@ -24,7 +24,7 @@ test.describe('Anatomy', () => {
   });
 
   test('CT → seeded liver → 3D → cut plane remnant → plan saved and reopened → GLB valid', async ({ page }, testInfo) => {
-    test.setTimeout(300_000);
+    test.setTimeout(600_000);
     const anatomy = new AnatomyPage(page);
     await anatomy.goto(DEMO_PATIENT_LIVER);
 
@@ -160,7 +160,8 @@ test.describe('Anatomy', () => {
     const open = page.getByRole('button', { name: /^Open plan E2E right hepatectomy/ }).first();
     await expect(open).toBeVisible({ timeout: 30_000 });
     await open.click();
-    await expect(anatomy.stepNotes()).toHaveCount(2);
+    // Opening loads the CT and the plan's DICOM-SEG from the PACS and meshes it before the steps show.
+    await expect(anatomy.stepNotes()).toHaveCount(2, { timeout: 240_000 });
     await expect(anatomy.stepNotes().nth(0)).toHaveValue('Anterior view, extended right cut');
     await expect(anatomy.stepNotes().nth(1)).toHaveValue('Left lateral check');
     await expect(page.getByLabel('Plan title')).toHaveValue('E2E right hepatectomy');
