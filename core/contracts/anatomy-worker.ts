@@ -43,18 +43,22 @@ export interface NamedBytes {
 }
 
 export interface AnatomyWorkerApi {
-  /** Download a series (absolute WADO-RS URL) and build its volume; voxels come back transferred. */
-  loadSeries(url: string, expectedInstances: number, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume>;
+  /**
+   * Split a WADO-RS series answer (the multipart body the page downloaded, transferred) and build
+   * its volume; progress covers parse and build (0.6–1), the page reports the download (0–0.6).
+   * Voxels come back transferred.
+   */
+  loadSeries(multipartBody: ArrayBuffer, boundary: string, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume>;
   /** A DICOM-SEG of `labels` (every layer) that references the loaded series; bytes transferred, with the SEG's UIDs. */
   buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): BuiltSegmentation;
   /** Read an imported segmentation and put it on `ctGeometry` when given and the grids differ. */
   importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<ImportedSegmentation>;
   /**
-   * Download a DICOM-SEG series (absolute WADO-RS URL) and import it like a file. Refused when it
+   * Split a DICOM-SEG series answer (WADO-RS multipart body the page downloaded) and import it like a file. Refused when it
    * segments another series than `ctSeriesUid` (its ReferencedSeriesSequence), or belongs to another
    * patient than `patientIds` lists (its PatientID), so a SEG is never laid over the wrong images.
    */
-  loadSegmentationSeries(url: string, ctGeometry: VolumeGeometry | null, expect: { ctSeriesUid?: string; patientIds?: string[] }): Promise<ImportedSegmentation>;
+  loadSegmentationSeries(multipartBody: ArrayBuffer, boundary: string, ctGeometry: VolumeGeometry | null, expect: { ctSeriesUid?: string; patientIds?: string[] }): Promise<ImportedSegmentation>;
   /** Give the planner (copies of) surfaces; replaces any with the same label. */
   setMeshes(list: StructureMesh[]): void;
   dropMesh(label: number): void;
