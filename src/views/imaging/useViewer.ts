@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ImagingInitError, startCornerstone, type Cornerstone } from '../../compute/imaging/cornerstone';
 import type { EdgeLabels } from '../../compute/imaging/orientation';
+import type { StreamStats } from '../../compute/imaging/seriesPixelStream';
 import {
   ImagingViewer,
   type Layout,
@@ -48,6 +49,8 @@ declare global {
       displayedPixels: ImagingViewer['displayedPixels'];
       /** Geometry and value range of the volume published to the Anatomy view, or null. */
       publishedVolume: () => PublishedVolumeSummary | null;
+      /** Times and sizes of the last series pixel-data stream (the benchmark's profile), or null. */
+      streamStats: () => StreamStats | null;
     };
   }
 }
@@ -126,6 +129,7 @@ export function useViewer() {
           renderCount: (key) => viewer?.renderCounts[key] ?? 0,
           displayedPixels: (key) => viewer?.displayedPixels(key) ?? null,
           publishedVolume: publishedVolumeSummary,
+          streamStats: () => (viewer?.lastStreamStats ? { ...viewer.lastStreamStats } : null),
         };
         setState((s) => ({ ...s, cs, viewer, initError: null }));
       },
