@@ -13,9 +13,9 @@ import { type Vec3 } from '../../../core/domain/imaging';
 import { stableId } from '../../../core/domain/twinRecords';
 import { type CutPlaneState, type PlanStep } from '../../twin/anatomy';
 
-export const PLAN_DOC_SYSTEM = 'https://twinscope.dev/fhir/CodeSystem/document-type';
-export const PLAN_DOC_CODE = 'surgical-rehearsal-plan';
-export const PLAN_ID_SYSTEM = 'urn:twinscope:rehearsal-plan';
+// The identifier system and document type are contracts, defined once in core/domain/twinRecords.ts.
+import { REHEARSAL_PLAN_DOC_CODE as PLAN_DOC_CODE, REHEARSAL_PLAN_DOC_SYSTEM as PLAN_DOC_SYSTEM, REHEARSAL_PLAN_ID_SYSTEM as PLAN_ID_SYSTEM } from '../../../core/domain/twinRecords';
+export { PLAN_DOC_CODE, PLAN_DOC_SYSTEM, PLAN_ID_SYSTEM };
 export const PLAN_CONTENT_TYPE = 'application/vnd.twinscope.rehearsal-plan+json';
 export const USER_SYSTEM = 'urn:twinscope:user';
 

@@ -25,7 +25,7 @@ import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSourc
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
 import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
-import { abortError } from '../../../core/contracts/abort';
+import { abortError } from '../../../core/domain/abort';
 import { transfer, WorkerPool } from '../../../core/workerPool/workerPool';
 import { downloadSeries } from '../../sources/dicomwebSeries';
 import { browserWorkerFactory } from '../browserWorker';
