@@ -51,11 +51,14 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
         valueQuantity: { value: 250, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
       },
     });
-    expect(res.status()).toBe(201);
+    expect(res.status(), await res.text()).toBe(201);
     const alarm = page.getByRole('alert', { name: /(Advisory|Warning|Critical) alarm/ });
     await expect(alarm).toBeVisible({ timeout: 30_000 });
     await expect(alarm).toContainText('SBP 250 mmHg');
     await expect(alarm).toHaveAttribute('data-severity', 'critical');
+    // The keyboard zoom above scrolled the timeline to the top: bring the strip and the alarm back into view.
+    await twin.currentVitals.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await expect(alarm).toBeInViewport();
     await page.screenshot({ path: 'src/views/twin/images/twin-current-vitals-alarm.png' });
 
     // Acknowledge, then undo: nothing is recorded and the alarm is back.
@@ -109,7 +112,15 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await expect(page.getByTestId('peak-effect')).toContainText(/Heart rate [+−]\d+ bpm vs baseline at \d/);
     await expect(page.getByText(/^Endpoints at \d/)).toBeVisible({ timeout: 120_000 });
     await expect(sc.comparison.locator('.diff').first()).toBeVisible({ timeout: 120_000 });
+    // Trajectories with the ensemble's 50/90 % bands over time for each scenario (computed once after the table).
+    const trajectories = page.getByRole('figure', { name: 'Scenario trajectories with ensemble bands' });
+    await expect(trajectories).toHaveAttribute('data-bands', 'done', { timeout: 300_000 });
+    await expect(trajectories).toHaveAttribute('data-band-count', '2');
+    await expect(trajectories.locator('.recharts-area')).toHaveCount(4);
     await page.screenshot({ path: 'src/views/scenarios/images/scenarios-peak.png', fullPage: true });
+    const trajectoryPanel = page.getByRole('region', { name: 'Trajectories' });
+    await trajectoryPanel.scrollIntoViewIfNeeded();
+    await trajectoryPanel.screenshot({ path: 'src/views/scenarios/images/scenarios-bands.png' });
 
     await page.getByRole('radio', { name: /Beta-blocker/ }).check();
     await page.getByLabel(/Reason/).fill('Rate control before TAVR work-up');

@@ -18,6 +18,7 @@
 // but not used by the twin, the baselines or the scores; readings the background check holds back
 // (more than 4 SD from the forecast) are scored like any other — they happened.
 import type { TwinCompute } from '../../src/compute/twinCalibration';
+import { throwIfAborted } from '../../core/contracts/abort';
 import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../core/vitals/fhir-vitals';
 import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, readingBandKey, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { scoreIssuedForecasts, scoringSeries, siteOf, twinForecaster, type ForecasterFn, type IssuedScoredPoint, type Site } from '../../core/vitals/forecastScores';
@@ -216,7 +217,7 @@ export async function replayStay(
   const heldBackRun = new Map<string, number>();
   let recalibrationMs = 0;
   for (let gi = 0; gi < groups.length; gi++) {
-    if (options.signal?.aborted) throw new DOMException('The replay was cancelled', 'AbortError');
+    throwIfAborted(options.signal, 'the replay');
     const g = groups[gi]!;
     const before = twinStore.getState();
     // Where each reading falls, seen exactly as the store sees it (forecast in force, background z).

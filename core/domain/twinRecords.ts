@@ -12,6 +12,10 @@ export const ALERT_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-band-
 export const PLAN_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-plan';
 /** Flag extension: the note written when a band alert was acknowledged. */
 export const ACK_NOTE_EXTENSION = 'https://twinscope.dev/fhir/StructureDefinition/acknowledgement-note';
+/** Provenance extension: the calibration's confidence, missing inputs and "as of" when the output was made. */
+export const TWIN_CONFIDENCE_EXTENSION = 'https://twinscope.dev/fhir/StructureDefinition/twin-confidence';
+/** Provenance extension: what the author explicitly confirmed to accept a plan from a low-confidence or stale twin. */
+export const PLAN_CONFIRMATION_EXTENSION = 'https://twinscope.dev/fhir/StructureDefinition/plan-confirmed-despite';
 
 export interface Actor {
   userId: string;
@@ -191,6 +195,10 @@ export function carePlanBundle(args: {
   actor: Actor;
   model: ModelInfo;
   inputs: readonly string[];
+  /** The calibration's confidence when the plan was accepted (one line: level, missing inputs, "as of"). */
+  confidence?: string;
+  /** What the author confirmed in the explicit confirmation (low confidence, stale twin); absent when none was needed. */
+  confirmedDespite?: string;
 }): Bundle {
   const value = `${args.patientId}:${args.planId}`;
   const fullUrl = `urn:uuid:${uuidLike(value, 0)}`;
@@ -218,6 +226,14 @@ export function carePlanBundle(args: {
     recorded: args.createdAt,
     activity: { text: args.override ? 'plan recorded as an override of the twin scenarios' : 'plan accepted from twin scenarios' },
     ...(args.reason ? { reason: [{ text: args.reason }] } : {}),
+    ...(args.confidence || args.confirmedDespite
+      ? {
+          extension: [
+            ...(args.confidence ? [{ url: TWIN_CONFIDENCE_EXTENSION, valueString: args.confidence }] : []),
+            ...(args.confirmedDespite ? [{ url: PLAN_CONFIRMATION_EXTENSION, valueString: args.confirmedDespite }] : []),
+          ],
+        }
+      : {}),
     agent: [
       { type: { text: 'author' }, who: practitioner(args.actor) },
       { type: { text: 'assembler' }, who: modelDevice(args.model) },

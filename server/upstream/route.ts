@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream';
 import type { ResourceEvent } from '../../core/contracts';
 import type { FhirForwarder, PreparedFhirRequest } from '../fhir/pipeline';
 import { patientIdOfResource } from '../fhir/references';
+import { bundleAuditFacts } from '../audit/record';
 import { isWrite } from '../fhir/validate';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
 import type { PatientEventHub } from '../events/hub';
@@ -140,7 +141,13 @@ function noteWrite(req: FastifyRequest, deps: UpstreamFhirDeps, sent: unknown, a
         announce({ ...when, patientId: pid, resourceType: type, id, versionId, action: status.startsWith('201') ? 'create' : 'update' });
       }
     });
-    req.auditEntities = entities.slice(0, 50);
+    // Attributed like the embedded store's transactions (server/audit/record.ts): every patient the
+    // entries touch, named by what the entries did, the located resources listed.
+    const facts = bundleAuditFacts(sent, answer);
+    req.auditEntities = [...new Set([...entities, ...facts.entities])].slice(0, 50);
+    if (facts.patientIds[0]) req.auditPatientId = facts.patientIds[0];
+    req.auditAction = facts.action;
+    req.auditDetail = facts.summary;
     return;
   }
   const resource = (isObj(answer) && typeof answer.resourceType === 'string' ? answer : isObj(sent) ? sent : undefined) as Resource | undefined;

@@ -71,7 +71,7 @@ export function ConnectivityBanner(): ReactNode {
     return (
       <>
         {refused}
-        <div className="banner" role="status">
+        <div className="banner" role="status" aria-label="Outbox" data-pending={pending}>
           {pending} {pending === 1 ? 'write' : 'writes'} saved while offline {pending === 1 ? 'waits' : 'wait'} to be sent.
           <button
             type="button"
@@ -89,10 +89,14 @@ export function ConnectivityBanner(): ReactNode {
       {refused}
       <div className="banner" role="alert">
         <strong>{status === 'upstream-down' ? 'Clinical record system unavailable.' : 'Offline: the Twinscope server cannot be reached.'}</strong>
-        <span>
-          Showing what was already loaded. {pending > 0 ? `${pending} ${pending === 1 ? 'write waits' : 'writes wait'} to be sent. ` : ''}
-          Retrying every {POLL_MS / 1000} s.
-        </span>
+        <span>Showing what was already loaded.</span>
+        {/* The outbox, named for assistive technology: what was saved here and not yet in the record. */}
+        {pending > 0 && (
+          <span role="status" aria-label="Outbox" data-pending={pending}>
+            {pending} {pending === 1 ? 'write waits' : 'writes wait'} to be sent (kept in this browser, sent once when the server answers).
+          </span>
+        )}
+        <span>Retrying every {POLL_MS / 1000} s.</span>
         <button
           type="button"
           className="btn btn-small"

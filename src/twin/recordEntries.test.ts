@@ -62,4 +62,28 @@ describe('recordEntries', () => {
     expect(e!.provenance).toEqual([]);
     expect(e!.override).toBe(false);
   });
+  it('carries the confidence and the explicit confirmation of a plan from a stale twin into its Provenance (issue 12)', () => {
+    const plan = store(
+      carePlanBundle({
+        patientId: 'p1',
+        planId: 'y',
+        title: 'TAVR',
+        activities: ['TAVR'],
+        summary: '',
+        override: false,
+        reason: '',
+        createdAt: '2026-12-07T10:00:00Z',
+        actor,
+        model,
+        inputs: [],
+        confidence: 'calibration confidence low; missing inputs: LV ejection fraction',
+        confirmedDespite: 'the twin is stale: last reading 400 days ago (2025-10-30)',
+      }),
+    );
+    const [e] = recordEntries({ carePlans: plan.resources as CarePlan[], flags: [], forecasts: [], rehearsals: [], provenances: plan.provenances });
+    expect(e!.provenance[0]).toMatchObject({
+      confidence: 'calibration confidence low; missing inputs: LV ejection fraction',
+      confirmedDespite: 'the twin is stale: last reading 400 days ago (2025-10-30)',
+    });
+  });
 });

@@ -3,7 +3,7 @@
 // with its Provenance (activity, who, when, inputs), newest first, and the workspace tab whose
 // screen made it. Pure: from FHIR resources the sources layer fetched to rows the view renders.
 import type { CarePlan, DocumentReference, Flag, Observation, Provenance, Reference, Resource } from '@medplum/fhirtypes';
-import { ACK_NOTE_EXTENSION, ALERT_ID_SYSTEM, FORECAST_ID_SYSTEM, PLAN_ID_SYSTEM } from '../../core/domain/twinRecords';
+import { ACK_NOTE_EXTENSION, ALERT_ID_SYSTEM, FORECAST_ID_SYSTEM, PLAN_CONFIRMATION_EXTENSION, PLAN_ID_SYSTEM, TWIN_CONFIDENCE_EXTENSION } from '../../core/domain/twinRecords';
 
 export type RecordEntryKind = 'plan' | 'alert' | 'forecast' | 'rehearsal';
 export const RECORD_KIND_LABEL: Record<RecordEntryKind, string> = {
@@ -24,6 +24,10 @@ export interface ProvenanceSummary {
   reason?: string;
   /** Number of source entities (the Observations the twin used). */
   inputCount: number;
+  /** The calibration's confidence when the output was made (level, missing inputs, "as of"). */
+  confidence?: string;
+  /** What the author explicitly confirmed (a plan from a low-confidence or stale twin). */
+  confirmedDespite?: string;
 }
 
 export interface RecordEntry {
@@ -51,7 +55,14 @@ function provenanceSummary(p: Provenance): ProvenanceSummary {
     agents: (p.agent ?? []).map((a) => `${a.type?.text ?? a.type?.coding?.[0]?.code ?? 'agent'}: ${who(a.who)}`),
     ...(p.reason?.[0]?.text ? { reason: p.reason[0].text } : {}),
     inputCount: (p.entity ?? []).filter((e) => e.role === 'source').length,
+    ...ext(p, TWIN_CONFIDENCE_EXTENSION, 'confidence'),
+    ...ext(p, PLAN_CONFIRMATION_EXTENSION, 'confirmedDespite'),
   };
+}
+
+function ext<K extends 'confidence' | 'confirmedDespite'>(p: Provenance, url: string, key: K): Partial<Record<K, string>> {
+  const v = p.extension?.find((e) => e.url === url)?.valueString;
+  return v ? ({ [key]: v } as Partial<Record<K, string>>) : {};
 }
 
 /** Provenance per target reference. */

@@ -3,7 +3,7 @@
 // progress with per-scenario progress, and results as they stream in. Running goes through an
 // injected runner (the browser's worker pool, or the engine itself in Node tests).
 import { createStore, useStore } from 'zustand';
-import type { ModelParameters, PatientTraits, Scenario, ScenarioResult } from '../../core/domain/physiology';
+import type { EnsembleSummary, ModelParameters, PatientTraits, Scenario, ScenarioResult } from '../../core/domain/physiology';
 import {
   buildScenario,
   defaultValues,
@@ -42,6 +42,52 @@ export interface ScenariosState {
   error: string | undefined;
   startedAtMs: number | undefined;
   settings: ScenarioRunSettings;
+  /**
+   * Ensemble percentiles over time per draft id (the same seeded members as the endpoint ensemble,
+   * each taken to every band time): filled in after the run, once, and only read when drawing.
+   */
+  bands: Record<string, ScenarioBands>;
+  bandsStatus: RunStatus;
+  /** 0–1 over every scenario × band time. */
+  bandsProgress: number;
+}
+
+/** The ensemble of one scenario at each band time (ascending; the run's end included). */
+export interface ScenarioBands {
+  timesSec: number[];
+  ensembles: EnsembleSummary[];
+}
+
+/**
+ * Times at which the ensemble's bands are computed: log-spaced over the first hours, where drugs
+ * peak and wear off (a beta-blocker's HR dip at 1–2 h), then sparser; the run's end is the
+ * endpoint ensemble already computed. Each band time costs one ensemble run per scenario.
+ */
+export function bandTimesSec(durationSec: number): number[] {
+  const hours = [0.25, 0.5, 1, 2, 4, 8, 16];
+  return [...hours.map((h) => h * 3600).filter((t) => t < durationSec - 1), durationSec];
+}
+
+/**
+ * The scenario run only to tSec (bands, compare-at, PV loops at a time): interventions that start
+ * later are left out — they cannot act before they start, and a scenario may not schedule beyond
+ * its own duration. Same parameters and seed, so the ensemble's members are the same ones.
+ */
+export function scenarioUpTo(scenario: Scenario, tSec: number, ensemble?: number): Scenario {
+  const durationSec = Math.max(60, Math.round(tSec));
+  return {
+    ...scenario,
+    durationSec,
+    ...(ensemble !== undefined ? { ensemble } : {}),
+    ...(scenario.interventions ? { interventions: scenario.interventions.filter((iv) => iv.atSec <= durationSec) } : {}),
+  };
+}
+
+/** The ensemble of a scenario at tSec when it was computed for the bands (a band time), else undefined. */
+export function bandEnsembleAt(bands: ScenarioBands | undefined, tSec: number): EnsembleSummary | undefined {
+  if (!bands) return undefined;
+  const i = bands.timesSec.findIndex((t) => Math.abs(t - tSec) < 1);
+  return i >= 0 ? bands.ensembles[i] : undefined;
 }
 
 export const BASELINE_ID = 'baseline';
@@ -55,6 +101,9 @@ const initial = (patientId: string | undefined): ScenariosState => ({
   error: undefined,
   startedAtMs: undefined,
   settings: DEFAULT_RUN_SETTINGS,
+  bands: {},
+  bandsStatus: 'idle',
+  bandsProgress: 0,
 });
 
 export const scenariosStore = createStore<ScenariosState>(() => initial(undefined));
@@ -81,14 +130,16 @@ export function updateScenario(id: string, values: Record<string, number>): void
   const s = scenariosStore.getState();
   // Editing invalidates that scenario's result: the table must never show numbers for other inputs.
   const { [id]: _dropped, ...results } = s.results;
-  scenariosStore.setState({ drafts: s.drafts.map((d) => (d.id === id ? { ...d, values: { ...values } } : d)), results });
+  const { [id]: _droppedBands, ...bands } = s.bands;
+  scenariosStore.setState({ drafts: s.drafts.map((d) => (d.id === id ? { ...d, values: { ...values } } : d)), results, bands });
 }
 
 export function removeScenario(id: string): void {
   if (id === BASELINE_ID) return;
   const s = scenariosStore.getState();
   const { [id]: _dropped, ...results } = s.results;
-  scenariosStore.setState({ drafts: s.drafts.filter((d) => d.id !== id), results });
+  const { [id]: _droppedBands, ...bands } = s.bands;
+  scenariosStore.setState({ drafts: s.drafts.filter((d) => d.id !== id), results, bands });
 }
 
 /** Human label of a draft (template plus its key value). */
@@ -121,7 +172,16 @@ export async function runScenarios(runner: ScenarioRunner, twin: { patient: Pati
   }
   const patientId = s.patientId;
   const jobs = s.drafts.map((d) => ({ d, scenario: buildScenario(templateById(d.templateId), d.values, twin, s.settings) }));
-  scenariosStore.setState({ status: 'running', error: undefined, results: {}, progress: Object.fromEntries(jobs.map((j) => [j.d.id, 0])), startedAtMs: Date.now() });
+  scenariosStore.setState({
+    status: 'running',
+    error: undefined,
+    results: {},
+    bands: {},
+    bandsStatus: 'idle',
+    bandsProgress: 0,
+    progress: Object.fromEntries(jobs.map((j) => [j.d.id, 0])),
+    startedAtMs: Date.now(),
+  });
   const still = () => scenariosStore.getState().patientId === patientId;
   const settled = await Promise.allSettled(
     jobs.map(async ({ d, scenario }) => {
@@ -143,5 +203,77 @@ export async function runScenarios(runner: ScenarioRunner, twin: { patient: Pati
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (signal?.aborted) scenariosStore.setState({ status: 'cancelled' });
   else if (failure) scenariosStore.setState({ status: 'error', error: failure.reason instanceof Error ? failure.reason.message : String(failure.reason) });
-  else scenariosStore.setState({ status: 'done' });
+  else {
+    scenariosStore.setState({ status: 'done' });
+    // The comparison table is complete; the bands over time follow in the background.
+    await runBands(runner, signal);
+  }
+}
+
+/**
+ * Ensemble bands over time for every scenario with a result: the same members (seed, count) run to
+ * each band time (the multi-scale endpoint, one settle per member and time), earliest times first
+ * so the chart fills from the left; the run's end reuses the endpoint ensemble. Stored as each
+ * completes. Cancelling keeps what finished.
+ */
+export async function runBands(runner: ScenarioRunner, signal?: AbortSignal): Promise<void> {
+  const s = scenariosStore.getState();
+  const patientId = s.patientId;
+  const still = () => scenariosStore.getState().patientId === patientId && !signal?.aborted;
+  const outcomes = s.drafts.flatMap((d) => (s.results[d.id] ? [{ id: d.id, outcome: s.results[d.id]! }] : []));
+  if (outcomes.length === 0) return;
+  const times = bandTimesSec(s.settings.durationSec);
+  const inner = times.slice(0, -1);
+  const bands: Record<string, ScenarioBands> = {};
+  for (const { id, outcome } of outcomes) {
+    const end = outcome.result.ensemble;
+    bands[id] = { timesSec: [], ensembles: [] };
+    if (end) bands[id] = { timesSec: [times.at(-1)!], ensembles: [end] };
+  }
+  const total = outcomes.length * inner.length;
+  const fractions = new Map<string, number>();
+  const publish = () => {
+    if (!still()) return;
+    let sum = 0;
+    for (const f of fractions.values()) sum += f;
+    const snapshot: Record<string, ScenarioBands> = {};
+    for (const [id, b] of Object.entries(bands)) snapshot[id] = { timesSec: [...b.timesSec], ensembles: [...b.ensembles] };
+    scenariosStore.setState({ bands: snapshot, bandsProgress: total ? sum / total : 1 });
+  };
+  scenariosStore.setState({ bandsStatus: 'running', bandsProgress: 0 });
+  publish();
+  const settled = await Promise.allSettled(
+    inner.flatMap((tSec) =>
+      outcomes.map(async ({ id, outcome }) => {
+        const key = `${id}@${tSec}`;
+        let shown = 0;
+        const r = await runner.runScenario(
+          scenarioUpTo(outcome.scenario, tSec),
+          {
+            signal,
+            onProgress: (f) => {
+              if (f - shown < 0.05) return;
+              shown = f;
+              fractions.set(key, f);
+              publish();
+            },
+          },
+        );
+        fractions.set(key, 1);
+        const b = bands[id]!;
+        if (r.ensemble) {
+          const i = b.timesSec.findIndex((t) => t > tSec);
+          const at = i < 0 ? b.timesSec.length : i;
+          b.timesSec.splice(at, 0, tSec);
+          b.ensembles.splice(at, 0, r.ensemble);
+        }
+        publish();
+      }),
+    ),
+  );
+  if (scenariosStore.getState().patientId !== patientId) return;
+  const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (signal?.aborted) scenariosStore.setState({ bandsStatus: 'cancelled' });
+  else if (failure) scenariosStore.setState({ bandsStatus: 'error', error: `Bands over time: ${failure.reason instanceof Error ? failure.reason.message : String(failure.reason)}` });
+  else scenariosStore.setState({ bandsStatus: 'done', bandsProgress: 1 });
 }

@@ -137,4 +137,28 @@ describe('twin store', () => {
     expect(twinStore.getState().status).toBe('error');
     expect(twinStore.getState().error).toMatch(/one patient/);
   });
+  it('calibrates a stale record "as of" its newest vital and issues no live forecast (issue 12)', async () => {
+    const tenDaysLater = T0 + 10 * 86_400_000;
+    await calibrateTwin(inProcess, 'p1', record, { nowMs: tenDaysLater });
+    const s = twinStore.getState();
+    expect(s.status, s.error).toBe('ready');
+    expect(s.calibration?.capability?.canForecast).toBe(false);
+    expect(s.calibration?.capability?.asOf?.slice(0, 10)).toBe('2026-11-21');
+    expect(s.calibration?.capability?.headline).toMatch(/^last reading 10 days ago/);
+    expect(s.forecast).toBeUndefined();
+    expect(s.history).toHaveLength(0);
+    // A live reading is kept for the timeline but not judged against a forecast that does not exist.
+    await assimilateLive(inProcess, 'p1', [reading('sbpMmHg', 250, 'Observation/late', tenDaysLater)]);
+    expect(twinStore.getState().alerts).toHaveLength(0);
+    expect(twinStore.getState().live).toHaveLength(1);
+  }, 60_000);
+
+  it('refuses a child: no calibration, the reason as the error (issue 12)', async () => {
+    const child = [{ resourceType: 'Patient', id: 'p1', gender: 'female', birthDate: '2017-03-01' }, ...record.slice(1)];
+    await calibrateTwin(inProcess, 'p1', child, { nowMs: T0 });
+    const s = twinStore.getState();
+    expect(s.status).toBe('error');
+    expect(s.error).toMatch(/patient is 9 y.*adult-only/);
+    expect(s.calibration).toBeUndefined();
+  }, 60_000);
 });

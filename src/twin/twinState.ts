@@ -169,7 +169,8 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
   selectTwinPatient(patientId);
   twinStore.setState({ status: 'calibrating', progress: 0, error: undefined });
   try {
-    const cal = await compute.calibrateFromFhir(resources, {}, {
+    // "Now" for the capability assessment (stale vitals, age) is the caller's clock when given.
+    const cal = await compute.calibrateFromFhir(resources, opts.nowMs !== undefined ? { now: new Date(opts.nowMs).toISOString() } : {}, {
       signal: opts.signal,
       onProgress: (f) => {
         // Per whole percent only: each update re-renders the view.
@@ -179,11 +180,14 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
     });
     if (twinStore.getState().patientId !== patientId) return;
     const now = opts.nowMs ?? Date.now();
-    const forecast = await issueForecast(compute, cal.ensemble, now);
+    // No live forecast from a twin whose newest vital is older than the horizon, or for a patient
+    // who has died (capability, issue 12): the calibration stands "as of" its newest data only.
+    const forecast = cal.capability?.canForecast === false ? undefined : await issueForecast(compute, cal.ensemble, now);
     const previous = twinStore.getState();
-    const recalibration = previous.calibration
-      ? explainRecalibration({ calibration: previous.calibration, forecast: previous.forecast, assimilated: previous.assimilated }, { calibration: cal, forecast })
-      : undefined;
+    const recalibration =
+      previous.calibration && forecast
+        ? explainRecalibration({ calibration: previous.calibration, forecast: previous.forecast, assimilated: previous.assimilated }, { calibration: cal, forecast })
+        : undefined;
     twinStore.setState({
       recalibration,
       status: 'ready',
@@ -192,7 +196,7 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
       calibratedAtMs: now,
       ensemble: cal.ensemble,
       forecast,
-      history: pushHistory([], forecast),
+      history: forecast ? pushHistory([], forecast) : [],
       coverage: [],
       assimilated: 0,
       notAssimilated: [],
@@ -223,7 +227,7 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     const fresh = readings.filter((o) => !known.has(`${o.source}:${o.kind}`));
     if (fresh.length === 0) return;
     const live = [...s.live, ...fresh].sort((a, b) => (a.timeMs ?? 0) - (b.timeMs ?? 0));
-    if (s.status !== 'ready' || !s.ensemble || !s.calibration) {
+    if (s.status !== 'ready' || !s.ensemble || !s.calibration || !s.forecast) {
       twinStore.setState({ live });
       return;
     }

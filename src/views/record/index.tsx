@@ -113,6 +113,12 @@ export default function RecordView({ patientId }: WorkspaceViewProps): ReactNode
                           </div>
                           <div className="muted">{p.agents.join(' · ')}</div>
                           {p.inputCount > 0 && <div className="muted">{p.inputCount} record inputs</div>}
+                          {p.confidence && <div className="muted">{p.confidence}</div>}
+                          {p.confirmedDespite && (
+                            <div data-testid="confirmed-despite">
+                              <Badge tone="warn">confirmed</Badge> {p.confirmedDespite}
+                            </div>
+                          )}
                           <div className="muted mono">{p.ref}</div>
                         </div>
                       ))

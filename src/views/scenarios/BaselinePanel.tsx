@@ -69,7 +69,17 @@ export function BaselinePanel({ calibration: c, status, latest }: { calibration:
               'appears after calibration'
             )}
           </dd>
-          {/* Hook for helper "records": the twin's capability assessment (adult-only, stale data, deceased) renders here. */}
+          <dt>Missing inputs</dt>
+          <dd data-testid="baseline-missing">
+            {!c ? '—' : c.inputs.missing.length === 0 ? 'none' : c.inputs.missing.map((k) => VITAL_NAME[k]?.label ?? k).join(', ')}
+            {c?.inputs.aged.length ? <span className="muted"> · old inputs (weigh less): {c.inputs.aged.join(', ')}</span> : null}
+          </dd>
+          {c?.capability?.asOf && (
+            <>
+              <dt>Calibrated as of</dt>
+              <dd data-testid="baseline-as-of">{formatDate(c.capability.asOf)} (newest reading; no live data)</dd>
+            </>
+          )}
         </dl>
       </div>
     </Panel>

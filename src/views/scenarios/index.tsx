@@ -5,7 +5,7 @@
 // overlaid trajectories, PV loops at a chosen time, the Scenario comparison table, and Accept
 // plan → one transaction (CarePlan + Provenance) in the record, once per decision.
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, CartesianGrid, ComposedChart, ErrorBar, Legend, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from 'recharts';
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { physiologyPool } from '../../compute/physiology';
 import { twinCalibrationClient } from '../../compute/twinCalibration';
@@ -16,12 +16,16 @@ import { carePlanBundle, stableId } from '../../../core/domain/twinRecords';
 import { transactionLocations, writeTransaction } from '../../sources/writes';
 import { formatSimTime, peakEffect } from '../../twin/scenarioPeak';
 import { BaselinePanel } from './BaselinePanel';
+import { ConfirmPlanDialog } from './ConfirmPlanDialog';
+import { CapabilityNotice, twinRefused } from '../twin/CapabilityNotice';
+import { confidenceLine, planConfidence } from '../../twin/planConfidence';
 import { Link } from 'react-router-dom';
 import { workspacePath } from '../../app/routing';
 import { useSession, useTwinPermission } from '../../sources/queries';
-import { addScenario, BASELINE_ID, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
+import { addScenario, bandEnsembleAt, bandTimesSec, BASELINE_ID, scenarioUpTo, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
 import { calibrateTwin, selectTwinPatient, TWIN_MODEL, twinStore, useTwin } from '../../twin/twinState';
-import { ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
+import { Badge, ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
+import { formatDate } from '../../ui/time-format';
 import { downloadCsv, downloadPng } from '../twin/chartExport';
 import { ProgressBar } from '../twin/ProgressBar';
 import { SCENARIO_COLOURS } from '../twin/palette';
@@ -67,28 +71,42 @@ function NewScenarioForm({ onDone }: { onDone: () => void }): ReactNode {
 
 function TrajectoryChart({ metric, ids, names, markTSec }: { metric: MetricKey; ids: readonly string[]; names: ReadonlyMap<string, string>; markTSec?: number }): ReactNode {
   const results = useScenarios((s) => s.results);
+  const bands = useScenarios((s) => s.bands);
   const { rows, whiskers } = useMemo(() => {
-    const byT = new Map<number, Record<string, number>>();
+    // Keyed by simulated second: band times are trajectory sample times (multiples of 60 s).
+    const byT = new Map<number, Record<string, number | [number, number]>>();
+    const rowAt = (tSec: number) => {
+      let row = byT.get(tSec);
+      if (!row) byT.set(tSec, (row = { tH: tSec / 3600 }));
+      return row;
+    };
+    const k = metric === 'ef' ? 100 : 1;
     const whiskers: { id: string; data: { tH: number; v: number; err: [number, number] }[] }[] = [];
     for (const id of ids) {
       const r = results[id]?.result;
       if (!r?.trajectory) continue;
-      for (const p of r.trajectory) {
-        const tH = p.tSec / 3600;
-        let row = byT.get(tH);
-        if (!row) byT.set(tH, (row = { tH }));
-        row[id] = metric === 'ef' ? p[metric] * 100 : p[metric];
+      for (const p of r.trajectory) rowAt(p.tSec)[id] = p[metric] * k;
+      // Ensemble bands over time (computed once after the run; linear between band times).
+      const b = bands[id];
+      if (b && b.timesSec.length > 1) {
+        b.timesSec.forEach((tSec, i) => {
+          const e = b.ensembles[i]![metric];
+          const row = rowAt(tSec);
+          row[`${id}:b90`] = [e.p05 * k, e.p95 * k];
+          row[`${id}:b50`] = [e.p25 * k, e.p75 * k];
+        });
+        continue;
       }
+      // Until the bands are in: the endpoint ensemble's 90 % interval as a whisker at the end.
       const last = r.trajectory[r.trajectory.length - 1];
       const e = r.ensemble?.[metric];
-      // Whiskers side by side (a small offset per scenario) so overlapping intervals stay readable.
       const offsetH = (last?.tSec ?? 0) / 3600 / 100;
-      const k = metric === 'ef' ? 100 : 1;
       if (last && e) whiskers.push({ id, data: [{ tH: last.tSec / 3600 - offsetH * (ids.length - 1 - ids.indexOf(id)), v: e.p50 * k, err: [(e.p50 - e.p05) * k, (e.p95 - e.p50) * k] }] });
     }
-    return { rows: [...byT.values()].sort((a, b) => a.tH! - b.tH!), whiskers };
-  }, [results, ids, metric]);
+    return { rows: [...byT.entries()].sort((a, b) => a[0] - b[0]).map(([, row]) => row), whiskers };
+  }, [results, bands, ids, metric]);
   const unit = displayUnit(metric);
+  const colour = (id: string) => SCENARIO_COLOURS[ids.indexOf(id) % SCENARIO_COLOURS.length]!;
   return (
     <ResponsiveContainer width="100%" height={260}>
       <ComposedChart data={rows} margin={{ top: 6, right: 16, bottom: 18, left: 6 }}>
@@ -98,21 +116,30 @@ function TrajectoryChart({ metric, ids, names, markTSec }: { metric: MetricKey; 
         <Tooltip
           contentStyle={{ background: '#181d26', border: '1px solid #2c3543' }}
           labelFormatter={(t) => `${Number(t).toFixed(2)} h`}
-          formatter={(v, name) => [typeof v === 'number' ? `${formatMetric(metric, metric === 'ef' ? v / 100 : v)} ${unit}` : String(v), names.get(String(name)) ?? String(name)]}
+          formatter={(v, name) => {
+            const [id, band] = String(name).split(':');
+            const label = `${names.get(id ?? '') ?? id}${band ? ` ${band === 'b90' ? '90' : '50'} % band` : ''}`;
+            const fmt = (x: number) => formatMetric(metric, metric === 'ef' ? x / 100 : x);
+            if (Array.isArray(v)) return [`${fmt(Number(v[0]))}–${fmt(Number(v[1]))} ${unit}`, label];
+            return [typeof v === 'number' ? `${fmt(v)} ${unit}` : String(v), label];
+          }}
         />
         <Legend verticalAlign="top" wrapperStyle={{ fontSize: 11 }} formatter={(v: string) => names.get(v) ?? v} />
         {markTSec !== undefined && <ReferenceLine x={markTSec / 3600} stroke="#e8edf3" strokeDasharray="3 3" label={{ value: 'compared here', fill: '#e8edf3', fontSize: 10, position: 'insideTopLeft' }} />}
-        {ids.map((id, i) =>
-          results[id]?.result.trajectory ? <Line key={id} dataKey={id} name={id} stroke={SCENARIO_COLOURS[i % SCENARIO_COLOURS.length]} dot={false} isAnimationActive={false} /> : null,
+        {ids.flatMap((id) =>
+          bands[id] && bands[id].timesSec.length > 1
+            ? [
+                <Area key={`${id}-b90`} dataKey={`${id}:b90`} name={`${id}:b90`} legendType="none" stroke="none" fill={colour(id)} fillOpacity={0.12} connectNulls isAnimationActive={false} />,
+                <Area key={`${id}-b50`} dataKey={`${id}:b50`} name={`${id}:b50`} legendType="none" stroke="none" fill={colour(id)} fillOpacity={0.22} connectNulls isAnimationActive={false} />,
+              ]
+            : [],
         )}
-        {whiskers.map((w) => {
-          const i = ids.indexOf(w.id);
-          return (
-            <Scatter key={`${w.id}-err`} data={w.data} dataKey="v" name={`${w.id}`} legendType="none" fill={SCENARIO_COLOURS[i % SCENARIO_COLOURS.length]} isAnimationActive={false}>
-              <ErrorBar dataKey="err" width={6} strokeWidth={2} stroke={SCENARIO_COLOURS[i % SCENARIO_COLOURS.length]} direction="y" />
-            </Scatter>
-          );
-        })}
+        {ids.map((id) => (results[id]?.result.trajectory ? <Line key={id} dataKey={id} name={id} stroke={colour(id)} dot={false} connectNulls isAnimationActive={false} /> : null))}
+        {whiskers.map((w) => (
+          <Scatter key={`${w.id}-err`} data={w.data} dataKey="v" name={`${w.id}`} legendType="none" fill={colour(w.id)} isAnimationActive={false}>
+            <ErrorBar dataKey="err" width={6} strokeWidth={2} stroke={colour(w.id)} direction="y" />
+          </Scatter>
+        ))}
       </ComposedChart>
     </ResponsiveContainer>
   );
@@ -126,7 +153,9 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
   const permission = useTwinPermission(patientId);
   const record = useTwinRecord(patientId);
   const session = useSession();
-  const allowed = permission.data?.allowed === true;
+  const capability = record.data?.capability;
+  const refused = twinRefused(capability);
+  const allowed = permission.data?.allowed === true && !refused;
   const denied = permission.data !== undefined && !permission.data.allowed;
 
   const twinStatus = useTwin((s) => (s.patientId === patientId ? s.status : 'idle'));
@@ -139,6 +168,9 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
   const results = useScenarios((s) => s.results);
   const runError = useScenarios((s) => s.error);
   const settings = useScenarios((s) => s.settings);
+  const bands = useScenarios((s) => s.bands);
+  const bandsStatus = useScenarios((s) => s.bandsStatus);
+  const bandsProgress = useScenarios((s) => s.bandsProgress);
 
   const calAbort = useRef<AbortController | null>(null);
   useEffect(() => {
@@ -182,6 +214,9 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
     compareMode === 'end' ? settings.durationSec : compareMode === 'time' ? Math.min(settings.durationSec, Math.max(0.25, compareHours) * 3600) : (peak?.tSec ?? settings.durationSec);
   const atEnd = compareTSec >= settings.durationSec;
   // Ensembles re-run to the comparison time (same seeds and members): intervals there are real.
+  // Read (not depended on) by the effect below: bands filling in must not restart a comparison.
+  const bandsRef = useRef(bands);
+  bandsRef.current = bands;
   const [atTime, setAtTime] = useState<{ tSec: number; ensembles: Record<string, EnsembleSummary>; progress: number; error?: string } | null>(null);
   const atAbort = useRef<AbortController | null>(null);
   useEffect(() => {
@@ -189,6 +224,15 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
     const done = drafts.filter((d) => results[d.id]);
     if (atEnd || done.length === 0 || status === 'running') {
       setAtTime(null);
+      return;
+    }
+    // At a band time the bands already hold these ensembles: no second engine call.
+    const fromBands = Object.fromEntries(done.flatMap((d) => {
+      const e = bandEnsembleAt(bandsRef.current[d.id], compareTSec);
+      return e ? [[d.id, e] as const] : [];
+    }));
+    if (Object.keys(fromBands).length === done.length) {
+      setAtTime({ tSec: compareTSec, ensembles: fromBands, progress: 1 });
       return;
     }
     const ac = new AbortController();
@@ -199,7 +243,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
     void Promise.all(
       done.map(async (d) => {
         const r = await physiologyPool().runScenario(
-          { ...results[d.id]!.scenario, durationSec: Math.max(60, Math.round(compareTSec)) },
+          scenarioUpTo(results[d.id]!.scenario, compareTSec),
           {
             signal: ac.signal,
             onProgress: (f) => {
@@ -247,7 +291,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
       return;
     }
     const ac = new AbortController();
-    void Promise.all(done.map(async (d) => ({ id: d.id, w: (await physiologyPool().runScenario({ ...results[d.id]!.scenario, durationSec: pvHour * 3600, ensemble: 0 }, { signal: ac.signal })).waveforms })))
+    void Promise.all(done.map(async (d) => ({ id: d.id, w: (await physiologyPool().runScenario(scenarioUpTo(results[d.id]!.scenario, pvHour * 3600, 0), { signal: ac.signal })).waveforms })))
       .then((loops) => {
         if (!ac.signal.aborted) setPvLoops(loops);
       })
@@ -275,7 +319,16 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
   const alreadyAccepted = currentPlanId ? accepted[currentPlanId] : undefined;
   const resultsRef = useRef<HTMLDivElement>(null);
 
-  const accept = async () => {
+  // Confidence travels with the plan: shown beside Accept plan, written into its Provenance, and a
+  // plan from a low-confidence or stale twin needs an explicit confirmation (issue 12).
+  const planConf = useMemo(() => (calibration ? planConfidence(calibration) : undefined), [calibration]);
+  const [confirming, setConfirming] = useState(false);
+  const requestAccept = () => {
+    if (planConf && planConf.confirmReasons.length > 0) setConfirming(true);
+    else void accept();
+  };
+
+  const accept = async (confirmedDespite?: string) => {
     const user = session.data;
     if (!user || !calibration) return;
     const override = choice === 'override';
@@ -314,6 +367,8 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
           actor: { userId: user.id, display: user.displayName || user.username },
           model: TWIN_MODEL,
           inputs,
+          ...(planConf ? { confidence: confidenceLine(planConf) } : {}),
+          ...(confirmedDespite ? { confirmedDespite } : {}),
         }),
       );
       const by = user.displayName || user.username;
@@ -339,6 +394,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
       </div>
     );
   }
+  if (refused) return <CapabilityNotice capability={capability} what="scenarios" />;
 
   return (
     <div className="scenarios-view">
@@ -365,6 +421,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
       {status === 'cancelled' && <div className="notice notice-info" role="status">Run cancelled; results that had finished are kept.</div>}
       {status === 'error' && runError && <ErrorNotice error={new Error(runError)} title="Scenarios could not run" />}
       {showNew && <NewScenarioForm onDone={() => setShowNew(false)} />}
+      <CapabilityNotice capability={capability} what="scenarios" />
       <BaselinePanel calibration={calibration} status={twinStatus} latest={record.data?.vitals.latest} />
 
       <div className="scenario-list" aria-label="Scenarios">
@@ -504,7 +561,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
               aria-label="Plan"
               onSubmit={(e) => {
                 e.preventDefault();
-                void accept();
+                requestAccept();
               }}
             >
               <fieldset>
@@ -528,6 +585,18 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
                 <label htmlFor="plan-reason">Reason{choice === 'override' ? ' (required for an override)' : ' (optional)'}</label>
                 <textarea id="plan-reason" className="input" value={reason} onChange={(e) => setReason(e.target.value)} />
               </div>
+              {planConf && (
+                <p className="plan-confidence" data-testid="plan-confidence" data-level={planConf.level}>
+                  <span>Calibration confidence </span>
+                  <Badge tone={planConf.level === 'high' ? 'ok' : planConf.level === 'moderate' ? 'warn' : 'danger'}>{planConf.level}</Badge>
+                  <span>
+                    {' '}
+                    · {planConf.missing.length ? `missing inputs: ${planConf.missing.join(', ')}` : 'no expected input missing'}
+                    {planConf.asOf ? ` · calibrated as of ${formatDate(planConf.asOf)} (no live data)` : ''}
+                    {planConf.confirmReasons.length > 0 ? ' · accepting needs an explicit confirmation' : ''}
+                  </span>
+                </p>
+              )}
               <div className="toolbar">
                 <button type="submit" className="btn btn-primary" disabled={!choice || planState.busy || !allowed || alreadyAccepted !== undefined}>
                   Accept plan
@@ -545,6 +614,16 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
               )}
               {planState.error && <ErrorNotice error={new Error(planState.error)} title="Not recorded" />}
             </form>
+            {confirming && planConf && (
+              <ConfirmPlanDialog
+                reasons={planConf.confirmReasons}
+                onConfirm={(text) => {
+                  setConfirming(false);
+                  void accept(text);
+                }}
+                onCancel={() => setConfirming(false)}
+              />
+            )}
           </Panel>
           <div className="scenario-charts">
             <Panel
@@ -559,8 +638,18 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
                 </select>
               }
             >
-              <p className="muted">Lines: the calibrated twin (best fit) over time; whiskers at the end: the ensemble’s 90 % interval.</p>
-              <TrajectoryChart metric={metric} ids={ids} names={names} markTSec={atEnd ? undefined : compareTSec} />
+              <p className="muted">
+                Lines: the calibrated twin (best fit) over time. Shaded: the {settings.ensemble}-member ensemble’s 50 % and 90 % bands at{' '}
+                {bandTimesSec(settings.durationSec).map(formatSimTime).join(', ')} (straight between){bandsStatus !== 'done' ? '; until they are in, whiskers at the end show the 90 % interval there' : ''}.
+              </p>
+              {bandsStatus === 'running' && (
+                <ProgressBar label="Ensemble bands over time" fraction={bandsProgress} onCancel={() => runAbort.current?.abort()} />
+              )}
+              {bandsStatus === 'cancelled' && <p className="muted">Bands over time cancelled; those that finished are drawn.</p>}
+              {bandsStatus === 'error' && <ErrorNotice error={new Error(runError ?? 'unknown error')} title="Ensemble bands over time could not be computed" />}
+              <div role="figure" aria-label="Scenario trajectories with ensemble bands" data-bands={bandsStatus} data-band-count={Object.values(bands).reduce((n, b) => n + (b.timesSec.length > 1 ? 1 : 0), 0)}>
+                <TrajectoryChart metric={metric} ids={ids} names={names} markTSec={atEnd ? undefined : compareTSec} />
+              </div>
             </Panel>
             <Panel
               title="PV loops"

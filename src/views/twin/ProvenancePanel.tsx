@@ -8,7 +8,8 @@ import { formatClinical, outputName, parameterName, VITAL_NAME } from '../../twi
 import { conversionText, groupConversions, groupImplausible } from '../../twin/provenanceSummary';
 import { confidenceText, TWIN_MODEL } from '../../twin/twinState';
 import { Badge, Panel } from '../../ui/feedback';
-import { formatDateTime } from '../../ui/time-format';
+import { formatDate, formatDateTime } from '../../ui/time-format';
+import { formatDaysAgo } from '../../../core/domain/clinical-record';
 
 export function ProvenancePanel(props: {
   calibration: RecordCalibrationResult | undefined;
@@ -48,6 +49,14 @@ export function ProvenancePanel(props: {
               {props.calibratedAtMs ? formatDateTime(props.calibratedAtMs) : '–'} · {c.ensemble.size} ensemble members · {c.diagnostics.modelRuns} model runs in{' '}
               {(c.diagnostics.elapsedMs / 1000).toFixed(1)} s
             </dd>
+            {c.capability?.asOf && (
+              <>
+                <dt>As of</dt>
+                <dd data-testid="calibration-as-of">
+                  {formatDate(c.capability.asOf)} (newest reading{c.capability.lastVital ? `, ${formatDaysAgo(c.capability.lastVital.daysAgo)}` : ''}): no live forecast
+                </dd>
+              </>
+            )}
             <dt>Live updates</dt>
             <dd>
               {props.assimilated} readings assimilated since calibration (ensemble Kalman update, no refit)

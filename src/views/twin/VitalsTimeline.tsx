@@ -142,9 +142,11 @@ export interface VitalsTimelineProps {
   forecast: IssuedForecast | undefined;
   nowMs: number;
   patientLabel: string;
+  /** Where the preset windows end when not at "now": the newest reading of a record that is not live. */
+  anchorMs?: number;
 }
 
-export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, nowMs, patientLabel }: VitalsTimelineProps): ReactNode {
+export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, nowMs, patientLabel, anchorMs }: VitalsTimelineProps): ReactNode {
   const span = useMemo(() => seriesSpan(series), [series]);
   const forecastEndMs = forecast ? forecast.issuedAtMs + (forecast.tSec.at(-1) ?? 0) * 1000 : nowMs;
   const endMs = Math.max(forecastEndMs, span?.endMs ?? nowMs);
@@ -154,7 +156,7 @@ export const VitalsTimeline = memo(function VitalsTimeline({ series, forecast, n
   const [zoomLabel, setZoomLabel] = useState<string>(DEFAULT_ZOOM);
   const preset = ZOOMS.find((z) => z.label === zoomLabel);
   const win: TimeWindow =
-    custom ?? (preset && Number.isFinite(preset.spanMs) ? lastWindow(preset.spanMs, nowMs, limits) : { t0Ms: limits.minMs, t1Ms: limits.maxMs });
+    custom ?? (preset && Number.isFinite(preset.spanMs) ? lastWindow(preset.spanMs, anchorMs ?? nowMs, limits) : { t0Ms: limits.minMs, t1Ms: limits.maxMs });
   const t0Ms = win.t0Ms;
   const t1Ms = win.t1Ms;
   const figureRef = useRef<HTMLElement>(null);

@@ -16,6 +16,7 @@ import { alertSeverity, ALERT_SEVERITY_LABEL, worstSeverity } from '../../twin/c
 import { formatClock, formatDateTime } from '../../ui/time-format';
 import type { BandAlert } from '../../../core/vitals/forecastCoverage';
 import { CurrentVitals } from './CurrentVitals';
+import { CapabilityNotice, twinRefused } from './CapabilityNotice';
 import { RecalibrationNote } from './RecalibrationNote';
 import { KIND_LABEL, VitalsTimeline } from './VitalsTimeline';
 import { PressureWaveforms, PvLoops } from './WaveformsPanel';
@@ -76,7 +77,9 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
   const steadyState = useTwin((s) => s.steadyState);
   const recalibration = useTwin((s) => s.recalibration);
 
-  const allowed = permission.data?.allowed === true;
+  const capability = record.data?.capability;
+  // Consent allows a twin and the record gives one (adult, something to calibrate to).
+  const allowed = permission.data?.allowed === true && !twinRefused(capability);
   const abortRef = useRef<AbortController | null>(null);
   const recalibrate = (refresh = true) => {
     if (!record.data || !allowed) return;
@@ -230,6 +233,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
             <span>{permission.data?.reason ?? 'The patient’s consent does not allow digital-twin use.'} The record is shown; nothing is calibrated, forecast or written.</span>
           </div>
         )}
+        {!denied && <CapabilityNotice capability={capability} what="forecast" />}
         {permission.isError && <ErrorNotice error={permission.error} title="Could not check consent for the twin" />}
         {status === 'error' && <ErrorNotice error={new Error(error ?? 'unknown error')} title="Calibration failed" onRetry={() => recalibrate()} />}
         {recalibration && status === 'ready' && <RecalibrationNote change={recalibration} onDismiss={() => twinStore.setState({ recalibration: undefined })} />}
@@ -301,7 +305,14 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
           </div>
         )}
         {writeState.error && <ErrorNotice error={new Error(writeState.error)} title="Not recorded" />}
-        <VitalsTimeline series={deferredSeries} forecast={deferredForecast} nowMs={now} patientLabel={patientId} />
+        <VitalsTimeline
+          series={deferredSeries}
+          forecast={deferredForecast}
+          nowMs={now}
+          patientLabel={patientId}
+          // Not live (stale vitals, deceased): the windows end just after the newest reading, not at an empty "now".
+          anchorMs={capability && !capability.canForecast && capability.lastVital ? Date.parse(capability.lastVital.date) + 15 * 60_000 : undefined}
+        />
         <div className="twin-row">
           <Panel title="Validation" className="validation">
             <p className="muted">
@@ -346,12 +357,20 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
                 <PvLoops loops={[{ name: 'Calibrated twin', colour: OKABE_ITO.orange, w: steadyState.waveforms }]} />
               </div>
             ) : (
-              <p className="muted">{status === 'calibrating' ? 'Calibrating…' : denied ? 'Not available: consent denies digital-twin use.' : 'Appears after calibration.'}</p>
+              <p className="muted">
+                {status === 'calibrating' ? 'Calibrating…' : denied ? 'Not available: consent denies digital-twin use.' : twinRefused(capability) ? 'Not available: no twin for this patient.' : 'Appears after calibration.'}
+              </p>
             )}
           </Panel>
         </div>
       </div>
-      <ProvenancePanel calibration={calibration} calibratedAtMs={calibratedAtMs} assimilated={assimilated} notAssimilated={notAssimilated} reason={denied ? permission.data?.reason : undefined} />
+      <ProvenancePanel
+        calibration={calibration}
+        calibratedAtMs={calibratedAtMs}
+        assimilated={assimilated}
+        notAssimilated={notAssimilated}
+        reason={denied ? permission.data?.reason : twinRefused(capability) ? `No twin: ${capability!.headline}.` : undefined}
+      />
     </div>
   );
 }

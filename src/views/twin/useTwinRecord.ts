@@ -4,7 +4,8 @@
 // fetched one by one (useLiveReadings) and appended in the twin store instead.
 import { useCallback, useEffect, useRef } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import type { Bundle, MedicationRequest, MedicationStatement, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Condition, Device, MedicationRequest, MedicationStatement, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import { assessTwinCapability, readClinicalRecord, type TwinCapability } from '../../../core/domain/clinical-record';
 import { fhir, http } from '../../sources/api';
 import { usePatientEvents } from '../../sources/events';
 import { isTwinOutputResource } from '../../../core/domain/twinRecords';
@@ -18,6 +19,12 @@ export interface TwinRecord {
   vitals: VitalsIngestResult;
   /** `Observation/id` of every record observation (Provenance inputs). */
   observationRefs: string[];
+  /**
+   * What the twin can do for this patient, assessed from the whole record before any calibration
+   * (core/domain/clinical-record): refused (child, no patient), no live forecast (deceased, no
+   * vitals, newest vital older than the forecast horizon), limitations named. The views act on it.
+   */
+  capability: TwinCapability;
 }
 
 const PAGE = 1000;
@@ -34,16 +41,25 @@ async function searchAll<T extends Resource>(type: T['resourceType'], patientId:
 }
 
 export async function loadTwinRecord(patientId: string): Promise<TwinRecord> {
-  const [patient, observations, statements, requests] = await Promise.all([
+  const [patient, observations, statements, requests, conditions, devices] = await Promise.all([
     fhir.read<Patient>('Patient', patientId),
     searchAll<Observation>('Observation', patientId),
     searchAll<MedicationStatement>('MedicationStatement', patientId),
     searchAll<MedicationRequest>('MedicationRequest', patientId).catch(() => [] as MedicationRequest[]),
+    // Diagnoses set the calibration's prior and name what the model lacks (pregnancy, congenital disease, AF).
+    searchAll<Condition>('Condition', patientId),
+    // Not every FHIR server (nor this proxy's embedded store) serves Device: without it, no cardiac device is named.
+    searchAll<Device>('Device', patientId).catch(() => [] as Device[]),
   ]);
   // The twin's own forecasts are outputs, never inputs.
   const measured = observations.filter((o) => !isTwinOutputResource(o));
-  const resources: Resource[] = [patient, ...measured, ...statements, ...requests];
-  return { resources, vitals: ingestFhirVitals(resources), observationRefs: measured.flatMap((o) => (o.id ? [`Observation/${o.id}`] : [])) };
+  const resources: Resource[] = [patient, ...measured, ...statements, ...requests, ...conditions, ...devices];
+  return {
+    resources,
+    vitals: ingestFhirVitals(resources),
+    observationRefs: measured.flatMap((o) => (o.id ? [`Observation/${o.id}`] : [])),
+    capability: assessTwinCapability(readClinicalRecord(resources)),
+  };
 }
 
 export function useTwinRecord(patientId: string) {

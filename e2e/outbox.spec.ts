@@ -1,0 +1,103 @@
+// The offline outbox end to end in Chromium with the network cut (issue 13): the clinician
+// acknowledges an alarm while the browser is offline; the acknowledgement waits in the outbox
+// (IndexedDB), the banner names it (`Outbox`), nothing reaches the server; the network returns and
+// the page is reloaded at once, so the replay comes from IndexedDB: exactly one Flag and one
+// Provenance. Then a write whose response is lost (the server stored it, the browser never heard):
+// queued, replayed, and the conditional create finds the stored one — still exactly one of each.
+import type { APIRequestContext } from '@playwright/test';
+import { DEMO_PATIENT_AS } from '../server/demo/ids';
+import { expect, test } from './fixtures';
+import { TwinPage } from './pages/twin';
+
+const RUN = Date.now().toString(36);
+const NOTE_OFFLINE = `Offline ack ${RUN}`;
+const NOTE_LOST = `Lost-response ack ${RUN}`;
+
+/** Flags of the patient carrying this acknowledgement note, and the Provenance of each (server side). */
+async function recorded(request: APIRequestContext, note: string): Promise<{ flags: number; provenances: number } | string> {
+  const r = await request.get(`/fhir/Flag?patient=${DEMO_PATIENT_AS}&_count=1000`);
+  if (!r.ok()) return `HTTP ${r.status()}`; // the proxy may answer 429 while the page's live traffic is heavy
+  const b = (await r.json()) as { entry?: { resource: { id: string; extension?: { valueString?: string }[] } }[] };
+  const flags = (b.entry ?? []).filter((e) => (e.resource.extension ?? []).some((x) => x.valueString === note));
+  if (flags.length === 0) return { flags: 0, provenances: 0 };
+  const p = await request.get(`/fhir/Provenance?target=${flags.map((f) => `Flag/${f.resource.id}`).join(',')}`);
+  if (!p.ok()) return `HTTP ${p.status()}`;
+  return { flags: flags.length, provenances: ((await p.json()) as { entry?: unknown[] }).entry?.length ?? 0 };
+}
+
+async function raiseAlarm(request: APIRequestContext, origin: string, sbpMmHg: number): Promise<void> {
+  const res = await request.post('/fhir/Observation', {
+    headers: { 'Content-Type': 'application/fhir+json', Origin: origin },
+    data: {
+      resourceType: 'Observation',
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: 'Systolic blood pressure' }] },
+      subject: { reference: `Patient/${DEMO_PATIENT_AS}` },
+      effectiveDateTime: new Date().toISOString(),
+      valueQuantity: { value: sbpMmHg, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+    },
+  });
+  expect(res.status()).toBe(201);
+}
+
+test('offline outbox: an acknowledgement made offline is queued, named, and replayed exactly once', async ({ page, context, signInAs }) => {
+  test.setTimeout(480_000); // generous: on a shared 2-core machine the Twin tab renders slowly
+  await signInAs('clinician');
+  const twin = new TwinPage(page);
+  await twin.goto(DEMO_PATIENT_AS);
+  await twin.waitForForecast();
+  const origin = new URL(page.url()).origin;
+
+  // 1. An alarm, acknowledged with a note; the network goes down inside the undo window.
+  await raiseAlarm(page.request, origin, 251);
+  const alarm = page.getByRole('alert', { name: /(Advisory|Warning|Critical) alarm/ });
+  await expect(alarm).toContainText('SBP 251 mmHg', { timeout: 60_000 });
+  await alarm.getByRole('button', { name: 'Acknowledge…' }).click();
+  await page.getByLabel('Note (optional)').fill(NOTE_OFFLINE);
+  await page.getByRole('button', { name: 'Confirm acknowledgement' }).click();
+  await context.setOffline(true);
+  // After the undo window the write fails to reach the server and waits in the outbox.
+  await expect(page.getByRole('status').filter({ hasText: 'waiting in the outbox' })).toBeVisible({ timeout: 60_000 });
+  const outbox = page.getByRole('status', { name: 'Outbox' });
+  await expect(outbox).toContainText('1 write waits to be sent');
+  await expect(page.getByRole('alert').filter({ hasText: 'Offline: the Twinscope server cannot be reached.' })).toBeVisible();
+  await page.screenshot({ path: 'src/views/twin/images/twin-offline-outbox.png' });
+  expect(await recorded(page.request, NOTE_OFFLINE)).toEqual({ flags: 0, provenances: 0 });
+
+  // 2. The network returns and the page is reloaded at once: the replay comes from IndexedDB.
+  await context.setOffline(false);
+  await page.reload();
+  await expect.poll(() => recorded(page.request, NOTE_OFFLINE), { timeout: 60_000 }).toEqual({ flags: 1, provenances: 1 });
+  await expect(page.getByRole('status', { name: 'Outbox' })).toHaveCount(0, { timeout: 30_000 });
+  // A second reload replays nothing more.
+  await page.reload();
+  await twin.waitForForecast();
+  expect(await recorded(page.request, NOTE_OFFLINE)).toEqual({ flags: 1, provenances: 1 });
+
+  // 3. A response lost on the way back: the server stores the write, the browser sees a network error.
+  await raiseAlarm(page.request, origin, 252);
+  await expect(alarm).toContainText('SBP 252 mmHg', { timeout: 60_000 });
+  let lost = 0;
+  await page.route('**/fhir', async (route) => {
+    if (route.request().method() === 'POST' && lost === 0 && (route.request().postData() ?? '').includes(NOTE_LOST)) {
+      lost++;
+      await route.fetch(); // reaches the server, which stores the Flag and its Provenance
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  await alarm.getByRole('button', { name: 'Acknowledge…' }).click();
+  await page.getByLabel('Note (optional)').fill(NOTE_LOST);
+  await page.getByRole('button', { name: 'Confirm acknowledgement' }).click();
+  await expect.poll(() => lost, { timeout: 60_000 }).toBe(1);
+  await expect(page.getByRole('status').filter({ hasText: 'waiting in the outbox' })).toBeVisible({ timeout: 30_000 });
+  await expect.poll(() => recorded(page.request, NOTE_LOST), { timeout: 30_000 }).toEqual({ flags: 1, provenances: 1 });
+  // The browser queued it; the banner's health check finds the server and the outbox replays it.
+  await expect(page.getByRole('status', { name: 'Outbox' })).toHaveCount(0, { timeout: 60_000 });
+  await page.unroute('**/fhir');
+  await page.reload();
+  await twin.waitForForecast();
+  expect(await recorded(page.request, NOTE_LOST)).toEqual({ flags: 1, provenances: 1 });
+  expect(await recorded(page.request, NOTE_OFFLINE)).toEqual({ flags: 1, provenances: 1 });
+});
