@@ -14,47 +14,17 @@ import { type LabelVolume, type Vec3, mm3ToMl, voxelVolumeMm3 } from '../core/do
 import { extractSlab } from '../workers/meshing/marchingCubes';
 import { ijkMeshToLps, signedVolumeMm3 } from '../workers/meshing/meshMetrics';
 import { createNodeMeshingPool } from '../workers/meshing/nodePool';
-import { meshInParallel, type ParallelTimingsMs } from '../core/meshing/parallel';
-import { axisAlignedGeometry, ellipsoidPhantom } from '../workers/meshing/phantoms';
+import { meshInParallel, shareLabels, type ParallelTimingsMs } from '../core/meshing/parallel';
+import { buildVolume, MESH_BENCH } from './meshVolume';
+import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { report } from './report';
 import { inlinePort } from '../workers/meshing/inlinePort';
 import { mergeSlabSurfaces } from '../core/meshing/slabs';
 
 const BENCH = 'mesh';
-const DIMS: Vec3 = [512, 512, 300];
-const SPACING: Vec3 = [0.75, 0.75, 1.0];
-const BUDGET = 100_000;
-
-/** Adult organ sizes (ellipsoid semi-axes, mm) giving typical volumes: liver ≈ 1.45 L, spleen ≈ 180 mL, kidneys ≈ 150 mL, aorta 25 mm wide. */
-function buildVolume(): { volume: LabelVolume; analyticMl: Map<number, number> } {
-  const g = axisAlignedGeometry(DIMS, SPACING, [-191.625, -191.625, -150]);
-  const shapes = [
-    { label: 1, name: 'liver', centreLps: [-60, 10, 40] as Vec3, radiiMm: [90, 70, 55] as Vec3 },
-    { label: 2, name: 'spleen', centreLps: [95, 50, 50] as Vec3, radiiMm: [50, 25, 35] as Vec3 },
-    { label: 3, name: 'kidney_right', centreLps: [-70, 70, -40] as Vec3, radiiMm: [28, 25, 50] as Vec3 },
-    { label: 4, name: 'kidney_left', centreLps: [70, 70, -45] as Vec3, radiiMm: [28, 25, 50] as Vec3 },
-  ];
-  const volume = ellipsoidPhantom(g, shapes);
-  // Aorta: a vertical tube of radius 12.5 mm from z = −120 to +120 mm (left of the spine).
-  const [nI, nJ] = DIMS;
-  const r = 12.5;
-  for (let k = 0; k < DIMS[2]; k++) {
-    const z = g.originLps[2] + k * SPACING[2];
-    if (z < -120 || z > 120) continue;
-    for (let j = 0; j < nJ; j++) {
-      const y = g.originLps[1] + j * SPACING[1] - 30;
-      for (let i = 0; i < nI; i++) {
-        const x = g.originLps[0] + i * SPACING[0] - 20;
-        if (x * x + y * y <= r * r) volume.labels[(k * nJ + j) * nI + i] = 5;
-      }
-    }
-  }
-  volume.segments.push({ label: 5, name: 'aorta', colorRgb: [224, 97, 76] });
-  const analyticMl = new Map<number, number>(shapes.map((s) => [s.label, mm3ToMl((4 / 3) * Math.PI * s.radiiMm[0] * s.radiiMm[1] * s.radiiMm[2])]));
-  analyticMl.set(5, mm3ToMl(Math.PI * r * r * 241)); // 241 slices of 1 mm
-  return { volume, analyticMl };
-}
+const { DIMS, BUDGET } = MESH_BENCH;
 
 function maxRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
@@ -194,7 +164,9 @@ export async function run(): Promise<void> {
   const pool = await createNodeMeshingPool(2);
   const two: ParallelTimingsMs[] = [];
   try {
-    for (let r = 0; r < 3; r++) two.push((await meshInParallel(volume, pool.ports, { budgetTriangles: BUDGET })).timingsMs);
+    // Labels shared with the workers (one SharedArrayBuffer copy, made once outside the timing).
+    const sharedVolume = shareLabels(volume);
+    for (let r = 0; r < 3; r++) two.push((await meshInParallel(sharedVolume, pool.ports, { budgetTriangles: BUDGET })).timingsMs);
   } finally {
     await pool.close();
   }
@@ -218,7 +190,20 @@ export async function run(): Promise<void> {
   for (const [name, t] of [['single-thread', s0], ['2-workers', t0]] as const) {
     report({ bench: BENCH, metric: `stage-${name}`, value: t.totalMs, unit: 'ms', extractMs: t.extractMs, mergeMs: t.mergeMs, finishMs: t.finishMs, smoothMsSummed: t.smoothMs, decimateMsSummed: t.decimateMs });
   }
-  report({ bench: BENCH, metric: 'peak-rss', value: rssAfterTwo, unit: 'MB', afterVtkMb: rssAfterVtk, afterSingleMb: rssAfterSingle, heapUsedMb: process.memoryUsage().heapUsed / 1048576 });
+  report({
+    bench: BENCH, metric: 'peak-rss-bench-process', value: rssAfterTwo, unit: 'MB', afterVtkMb: rssAfterVtk, afterSingleMb: rssAfterSingle, heapUsedMb: process.memoryUsage().heapUsed / 1048576,
+    note: 'this whole process: vtk.js, the single-thread pipeline and the 2-worker runs together; the pipeline alone is peak-rss-pipeline-*',
+  });
+  // The pipeline's own peak, each in a fresh process (mesh-memory.ts): labels copied per slab vs
+  // shared (SharedArrayBuffer, one copy for all workers).
+  for (const mode of ['copy', 'shared'] as const) {
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./mesh-memory.ts', import.meta.url)), '2', mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as { peakRssMb: number; peakRssBeforePipelineMb: number; labelVolumeMb: number; cpuMs: number; timingsMs: ParallelTimingsMs };
+    report({
+      bench: BENCH, metric: `peak-rss-pipeline-2-workers-${mode}`, value: r.peakRssMb, unit: 'MB', target: 1024, beforePipelineMb: r.peakRssBeforePipelineMb, labelVolumeMb: r.labelVolumeMb,
+      cpuMs: r.cpuMs, extractMs: r.timingsMs.extractMs, mergeMs: r.timingsMs.mergeMs, finishMs: r.timingsMs.finishMs, smoothMsSummed: r.timingsMs.smoothMs, decimateMsSummed: r.timingsMs.decimateMs, ...common,
+    });
+  }
 
   let ourTris = 0;
   let rawTris = 0;

@@ -11,11 +11,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_MONITORED_PATIENT } from '../server/demo/ids';
 import { SseParser } from '../server/events/sse-parse';
+import { withServerProfile } from './cpu-profile';
 import { report } from './report';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,7 +83,7 @@ function get(agent: http.Agent, port: number, path: string, token?: string): Pro
 }
 
 /** N closed loops for `seconds`: returns per-request latencies (ms) and the request rate. */
-async function load(port: number, token: string | undefined, seconds: number, path: string): Promise<{ rps: number; latenciesMs: number[]; errors: number }> {
+async function load(port: number, token: string | undefined, seconds: number, path: string): Promise<{ rps: number; latenciesMs: number[]; errors: number; requests: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latenciesMs: number[] = [];
   let errors = 0;
@@ -103,7 +104,7 @@ async function load(port: number, token: string | undefined, seconds: number, pa
   const elapsedSec = (performance.now() - t0) / 1000;
   agent.destroy();
   latenciesMs.sort((a, b) => a - b);
-  return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors };
+  return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors, requests: latenciesMs.length };
 }
 
 /** The demo imaging is generated in the background after start; measuring during it would measure it. */
@@ -129,9 +130,23 @@ async function login(port: number): Promise<string> {
 }
 
 async function requestBench(server: Server, token: string, name: string, path: string, what: string): Promise<void> {
-  const proxied = await load(server.proxyPort, token, LOAD_SECONDS, path);
-  const direct = await load(server.directPort, undefined, LOAD_SECONDS, path);
-  const common = { connections: CONNECTIONS, durationSec: LOAD_SECONDS, request: what };
+  const proxied = await withServerProfile(server.directPort, `${name}-proxy`, () => load(server.proxyPort, token, LOAD_SECONDS, path));
+  const direct = await withServerProfile(server.directPort, `${name}-direct`, () => load(server.directPort, undefined, LOAD_SECONDS, path));
+  const common = { connections: CONNECTIONS, durationSec: LOAD_SECONDS, request: what, load: `${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} on ${availableParallelism()} cores` };
+  // Server CPU per request by stage (bench/cpu-profile.ts): what the proxy's checks cost, independent of the machine's load.
+  report({
+    bench: 'proxy',
+    metric: `${name}-cpu-per-request`,
+    value: proxied.breakdown.cpuMsPerRequest,
+    unit: 'ms',
+    peer: 'store-direct',
+    peerValue: direct.breakdown.cpuMsPerRequest,
+    ratio: round(direct.breakdown.cpuMsPerRequest / proxied.breakdown.cpuMsPerRequest, 3),
+    ratioMeaning: 'direct CPU / proxy CPU per request: the throughput ratio a CPU-bound server reaches',
+    stagesMs: proxied.breakdown.stagesMsPerRequest,
+    peerStagesMs: direct.breakdown.stagesMsPerRequest,
+    ...common,
+  });
   report({ bench: 'proxy', metric: `${name}-throughput`, value: round(proxied.rps, 1), unit: 'req/s', peer: 'store-direct', peerValue: round(direct.rps, 1), ratio: round(proxied.rps / direct.rps, 3), errors: proxied.errors + direct.errors, ...common });
   for (const p of [50, 99]) {
     const a = percentile(proxied.latenciesMs, p);

@@ -7,6 +7,9 @@
 //    request), 50 keep-alive connections on loopback, ~10 s: throughput, p50, p99 — through the
 //    store alone (HTTP, no proxy checks) and through the full proxy (sign-in, roles, consent,
 //    audit with fsync); a Patient read the same way; writes (POST Observation) through the proxy;
+//  - for each load phase, the server's CPU time per request split by stage (auth, audit, SQL,
+//    JSON, fastify, node http…: bench/cpu-profile.ts; BENCH_PROFILE_DIR keeps the profiles), so
+//    the cost is visible even when the machine is too loaded for throughput to mean much;
 //  - peer: medplum's MemoryRepository (in-process, FHIRPath over every resource) on the same
 //    fixture, as many patients as BENCH_STORE_PEER_PATIENTS (default 250: its search time grows
 //    with the record), against this store in-process on the same search.
@@ -17,13 +20,14 @@ import { MemoryRepository } from '@medplum/fhir-router';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FhirStore } from '../server/fhir/store';
 import { DB_FILE_NAME, openDatabase } from '../server/storage/database';
 import { importScalePatients } from '../scripts/gen-scale-fixture';
 import { generateScalePatient, HEART_RATE_LOINC, scalePatientId } from '../scripts/scale-fixture';
+import { withServerProfile, type StageBreakdown } from './cpu-profile';
 import { report } from './report';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -48,6 +52,12 @@ function round(x: number, digits = 2): number {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** The 1-minute load average and the core count: how loaded the machine was during the run. */
+function loadAverage(): string {
+  const one = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  return `${one} on ${availableParallelism()} cores`;
 }
 
 function rssMb(pid: number): number {
@@ -131,7 +141,7 @@ function request(agent: http.Agent, port: number, path: string, token?: string, 
   });
 }
 
-async function load(port: number, token: string | undefined, connections: number, seconds: number, next: (i: number) => { path: string; body?: string }): Promise<{ rps: number; latenciesMs: number[]; errors: number }> {
+async function load(port: number, token: string | undefined, connections: number, seconds: number, next: (i: number) => { path: string; body?: string }): Promise<{ rps: number; latenciesMs: number[]; errors: number; requests: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
   const latenciesMs: number[] = [];
   let errors = 0;
@@ -153,7 +163,7 @@ async function load(port: number, token: string | undefined, connections: number
   const elapsedSec = (performance.now() - t0) / 1000;
   agent.destroy();
   latenciesMs.sort((a, b) => a - b);
-  return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors };
+  return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors, requests: latenciesMs.length };
 }
 
 async function login(port: number): Promise<string> {
@@ -162,9 +172,11 @@ async function login(port: number): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-function reportLoad(metric: string, r: { rps: number; latenciesMs: number[]; errors: number }, extra: Record<string, unknown>): void {
-  const common = { connections: extra.connections ?? CONNECTIONS, durationSec: LOAD_SECONDS, patients: PATIENTS, errors: r.errors, ...extra };
-  report({ bench: 'store', metric: `${metric}-throughput`, value: round(r.rps, 1), unit: 'req/s', ...common });
+function reportLoad(metric: string, r: { rps: number; latenciesMs: number[]; errors: number; breakdown: StageBreakdown }, extra: Record<string, unknown>, peer?: { name: string; rps: number }): void {
+  const common = { connections: extra.connections ?? CONNECTIONS, durationSec: LOAD_SECONDS, patients: PATIENTS, errors: r.errors, load: loadAverage(), ...extra };
+  report({ bench: 'store', metric: `${metric}-throughput`, value: round(r.rps, 1), unit: 'req/s', ...(peer ? { peer: peer.name, peerValue: round(peer.rps, 1), ratio: round(r.rps / peer.rps, 3) } : {}), ...common });
+  // Server CPU per request, split by stage (bench/cpu-profile.ts): meaningful on a loaded machine.
+  report({ bench: 'store', metric: `${metric}-cpu-per-request`, value: r.breakdown.cpuMsPerRequest, unit: 'ms', stagesMs: r.breakdown.stagesMsPerRequest, ...common });
   report({ bench: 'store', metric: `${metric}-latency-p50`, value: round(percentile(r.latenciesMs, 50)), unit: 'ms', ...common });
   report({ bench: 'store', metric: `${metric}-latency-p99`, value: round(percentile(r.latenciesMs, 99)), unit: 'ms', ...common });
 }
@@ -190,13 +202,17 @@ async function serverBench(): Promise<void> {
     report({ bench: 'store', metric: 'rss-after-start', value: rssLoaded, unit: 'MB', patients: PATIENTS, peer: 'same server, demo record only', peerValue: rssEmptyAgain, ratio: round(rssLoaded / rssEmptyAgain, 3), firstStartEmptyMb: rssEmpty });
 
     const token = await login(server.proxyPort);
-    const direct = await load(server.directPort, undefined, CONNECTIONS, LOAD_SECONDS, (i) => ({ path: searchPath(i * 7919) }));
+    const profiled = (label: string, port: number, auth: string | undefined, connections: number, next: (i: number) => { path: string; body?: string }) =>
+      withServerProfile(server.directPort, label, () => load(port, auth, connections, LOAD_SECONDS, next));
+    const direct = await profiled('search-direct', server.directPort, undefined, CONNECTIONS, (i) => ({ path: searchPath(i * 7919) }));
     reportLoad('search-direct', direct, { request: 'Observation?patient=P&code=8867-4&_sort=-date&_count=20, P over all patients', via: 'store alone (HTTP, no proxy checks)', targetRps: 1000, targetP99Ms: 50 });
-    const proxied = await load(server.proxyPort, token, CONNECTIONS, LOAD_SECONDS, (i) => ({ path: searchPath(i * 7919) }));
-    reportLoad('search-proxy', proxied, { request: 'same', via: 'full proxy (auth, roles, consent, audit fsync)' });
-    const reads = await load(server.directPort, undefined, CONNECTIONS, LOAD_SECONDS, (i) => ({ path: readPath(i * 7919) }));
+    const proxied = await profiled('search-proxy', server.proxyPort, token, CONNECTIONS, (i) => ({ path: searchPath(i * 7919) }));
+    reportLoad('search-proxy', proxied, { request: 'same', via: 'full proxy (auth, roles, consent, audit fsync)', targetRps: 1000, targetP99Ms: 50 }, { name: 'search-direct', rps: direct.rps });
+    const reads = await profiled('read-direct', server.directPort, undefined, CONNECTIONS, (i) => ({ path: readPath(i * 7919) }));
     reportLoad('read-direct', reads, { request: 'Patient/{id}', via: 'store alone' });
-    const writes = await load(server.proxyPort, token, 10, LOAD_SECONDS, (i) => ({
+    const readsProxied = await profiled('read-proxy', server.proxyPort, token, CONNECTIONS, (i) => ({ path: readPath(i * 7919) }));
+    reportLoad('read-proxy', readsProxied, { request: 'Patient/{id}', via: 'full proxy', targetRatio: 0.8 }, { name: 'read-direct', rps: reads.rps });
+    const writes = await profiled('write-proxy', server.proxyPort, token, 10, (i) => ({
       path: '/fhir/Observation',
       body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: HEART_RATE_LOINC }] }, subject: { reference: `Patient/${scalePatientId((i * 7919) % PATIENTS)}` }, effectiveDateTime: new Date().toISOString(), valueQuantity: { value: 70, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' } }),
     }));

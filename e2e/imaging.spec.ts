@@ -33,11 +33,19 @@ test.describe('Imaging', () => {
     await imaging.goto(DEMO_PATIENT_LIVER);
     const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
     await expect(openSeries).toBeVisible({ timeout: 30_000 });
+    // Pixel requests: the series arrives in one WADO-RS series pixel data request, not per frame.
+    const pixelRequests: string[] = [];
+    page.on('request', (r) => {
+      if (/\/dicomweb\/.*\/(frames\/\d+|pixeldata)$/.test(r.url())) pixelRequests.push(r.url().replace(/^.*\//, ''));
+    });
     await openSeries.click();
     // The first image shows in the stack viewport while the series is still arriving.
     await imaging.waitRendered('Stack viewport');
     for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
     await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0);
+    expect(pixelRequests.filter((u) => u === 'pixeldata')).toHaveLength(1);
+    // At most the first image's own frame request besides it (51 slices would be 51 requests).
+    expect(pixelRequests.length).toBeLessThanOrEqual(3);
     for (const name of MPR) {
       const s = await imaging.canvasStats(name);
       // A torso phantom in the soft-tissue window fills a good part of each plane.
@@ -131,6 +139,11 @@ test.describe('Imaging', () => {
       throttledFrames++;
       await new Promise((resolve) => setTimeout(resolve, 250));
       await route.continue();
+    });
+    // The series pixel data request (the whole volume in one answer) is held back longer still.
+    await page.route('**/dicomweb/**/pixeldata', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      await route.continue().catch(() => undefined); // the viewer may have cancelled it by then
     });
     await imaging.goto(DEMO_PATIENT_LIVER);
     const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();

@@ -2,96 +2,27 @@
 // and generated edge cases), what the twin read, what it can do, the prior it chose and why, the
 // fitted values against the observed ones and the posterior's top archetype.
 //   node --import tsx scripts/real-records.ts [--members N] [--now ISO]
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assessTwinCapability } from '../core/domain/clinical-record';
 import { ingestFhirVitals } from '../core/vitals/fhir-vitals';
 import { calibrateFromRecord, clinicalInputsOf, TwinRefusedError } from '../workers/physiology/calibration/from-record';
+import { EDGE_CASES, SYNTHEA_CASES, type RecordCase } from '../workers/physiology/calibration/record-cases';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const members = Number(args[args.indexOf('--members') + 1] ?? '') || 60;
 const NOW = args.includes('--now') ? (args[args.indexOf('--now') + 1] as string) : '2026-12-01T12:00:00Z';
 
-const q = (code: string, value: number, unit: string) => ({ code: { coding: [{ system: 'http://loinc.org', code }] }, valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit } });
-interface Gen {
-  birthDate: string;
-  sex?: 'male' | 'female';
-  deceased?: string;
-  readings?: { at: string; sbp: number; dbp: number; hr: number; unit?: string }[];
-  conditions?: { code: string; display: string; system?: string }[];
-  meds?: string[];
-  extra?: unknown[];
-}
-function generated(id: string, g: Gen): unknown {
-  const entry: unknown[] = [{ resource: { resourceType: 'Patient', id, gender: g.sex ?? 'female', birthDate: g.birthDate, ...(g.deceased ? { deceasedDateTime: g.deceased } : {}) } }];
-  (g.readings ?? []).forEach((r, i) => {
-    const u = r.unit ?? 'mm[Hg]';
-    entry.push({ resource: { resourceType: 'Observation', id: `${id}-bp${i}`, status: 'final', effectiveDateTime: r.at, code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] }, component: [q('8480-6', r.sbp, u), q('8462-4', r.dbp, u)] } });
-    entry.push({ resource: { resourceType: 'Observation', id: `${id}-hr${i}`, status: 'final', effectiveDateTime: r.at, ...q('8867-4', r.hr, '/min') } });
-  });
-  (g.conditions ?? []).forEach((c, i) =>
-    entry.push({ resource: { resourceType: 'Condition', id: `${id}-c${i}`, clinicalStatus: { coding: [{ code: 'active' }] }, code: { coding: [{ system: c.system ?? 'http://snomed.info/sct', code: c.code, display: c.display }], text: c.display } } }),
-  );
-  (g.meds ?? []).forEach((text, i) => entry.push({ resource: { resourceType: 'MedicationRequest', id: `${id}-m${i}`, status: 'active', medicationCodeableConcept: { text } } }));
-  for (const r of g.extra ?? []) entry.push({ resource: r });
-  return { resourceType: 'Bundle', type: 'collection', entry };
-}
-
-const fresh = '2026-12-01T10:00:00Z';
-const EDGE: { name: string; why: string; bundle: unknown }[] = [
-  { name: 'gen: child, 9 y', why: 'adult-only model must refuse', bundle: generated('child', { birthDate: '2017-05-01', readings: [{ at: fresh, sbp: 100, dbp: 62, hr: 92 }] }) },
-  { name: 'gen: 19 y, narrow pulse pressure, no diagnosis', why: 'issue 12: was given a valve area of 0.68 cm²', bundle: generated('young', { birthDate: '2007-04-01', sex: 'male', readings: [{ at: fresh, sbp: 104, dbp: 82, hr: 70 }] }) },
-  { name: 'gen: 25 y, HR 95, no diagnosis', why: 'issue 12: was given EF 0.33', bundle: generated('tachy', { birthDate: '2001-02-01', sex: 'male', readings: [{ at: fresh, sbp: 124, dbp: 76, hr: 95 }] }) },
-  {
-    name: 'gen: 78 y, treated hypertension',
-    why: 'lisinopril, amlodipine, HCTZ and metoprolol must map to engine classes',
-    bundle: generated('htn', {
-      birthDate: '1948-03-03',
-      readings: [{ at: fresh, sbp: 142, dbp: 78, hr: 62 }],
-      conditions: [{ code: '59621000', display: 'Essential hypertension' }],
-      meds: ['Lisinopril 10 MG Oral Tablet', 'Amlodipine 5 MG Oral Tablet', 'Hydrochlorothiazide 25 MG', 'Metoprolol tartrate 50 MG Oral Tablet'],
-    }),
-  },
-  {
-    name: 'gen: 81 y, severe AS on echo',
-    why: 'ICD-10 I35.0 with an echo area and gradient',
-    bundle: generated('as', {
-      birthDate: '1945-01-01',
-      sex: 'male',
-      readings: [{ at: fresh, sbp: 128, dbp: 74, hr: 68 }],
-      conditions: [{ code: 'I35.0', display: 'Nonrheumatic aortic (valve) stenosis', system: 'http://hl7.org/fhir/sid/icd-10-cm' }],
-      extra: [
-        { resourceType: 'Observation', id: 'as-ava', status: 'final', effectiveDateTime: '2026-11-20T09:00:00Z', ...q('79956-9', 0.75, 'cm2') },
-        { resourceType: 'Observation', id: 'as-mg', status: 'final', effectiveDateTime: '2026-11-20T09:00:00Z', ...q('79962-7', 46, 'mm[Hg]') },
-      ],
-    }),
-  },
-  { name: 'gen: deceased last week', why: 'marked, not forecast', bundle: generated('dead', { birthDate: '1940-01-01', deceased: '2026-11-25', readings: [{ at: '2026-11-24T08:00:00Z', sbp: 96, dbp: 58, hr: 104 }] }) },
-  {
-    name: 'gen: pregnant, 31 y',
-    why: 'pregnancy physiology named',
-    bundle: generated('preg', { birthDate: '1995-08-01', readings: [{ at: fresh, sbp: 112, dbp: 68, hr: 88 }], conditions: [{ code: '72892002', display: 'Normal pregnancy' }] }),
-  },
-  { name: 'gen: no vitals', why: 'nothing to calibrate', bundle: generated('novitals', { birthDate: '1960-01-01', conditions: [{ code: '44054006', display: 'Diabetes mellitus type 2' }] }) },
-  { name: 'gen: only ancient vitals (2011)', why: 'no live forecast; calibration as of 2011', bundle: generated('ancient', { birthDate: '1950-01-01', readings: [{ at: '2011-05-05T10:00:00Z', sbp: 150, dbp: 92, hr: 80 }] }) },
-  {
-    name: 'gen: conflicting units (kPa BP, % and fraction EF)',
-    why: 'kPa converted; an EF of 0.55 "%" is flagged implausible, not fitted',
-    bundle: generated('units', {
-      birthDate: '1958-01-01',
-      readings: [{ at: fresh, sbp: 17.3, dbp: 10.7, hr: 72, unit: 'kPa' }],
-      extra: [{ resourceType: 'Observation', id: 'units-ef', status: 'final', effectiveDateTime: fresh, ...q('10230-1', 0.55, '%') }],
-    }),
-  },
-];
-
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const OUT_DIGITS: Record<string, number> = { ef: 2, avAreaCm2: 2 };
 
-function section(name: string, why: string, bundle: unknown): string {
-  const lines: string[] = [`### ${name}`, '', `*${why}*`, ''];
+const summary: string[] = [];
+function section(c: RecordCase, bundle: unknown): string {
+  const lines: string[] = [`### ${c.name}`, '', `*${c.why}*`, ''];
+  const expected = c.expect.kind === 'archetype' ? `top archetype ${c.expect.top.join(' or ')}` : c.expect.kind === 'refused' ? 'refused' : 'no calibration';
+  lines.push(`- **Expected:** ${expected} (${c.expect.why})`);
   const clinical = clinicalInputsOf(bundle);
   const cap = assessTwinCapability(clinical.record, { now: NOW });
   const vitals = ingestFhirVitals(bundle);
@@ -101,7 +32,12 @@ function section(name: string, why: string, bundle: unknown): string {
   lines.push(`- **Current medications:** ${meds.map((m) => `${m.text} → ${m.drug ?? 'not modelled'}`).join('; ') || 'none'}`);
   lines.push(`- **Twin:** ${cap.canForecast ? 'live forecast possible' : cap.canCalibrate ? 'calibration only, no forecast' : cap.notes.some((n) => n.effect === 'refuse') ? '**refused**' : '**no calibration**'}${cap.ageYears !== undefined ? `; age ${cap.ageYears} y` : ''}`);
   for (const n of cap.notes) lines.push(`  - ${n.effect}: ${n.message}`);
-  if (!cap.canCalibrate) return `${lines.join('\n')}\n`;
+  if (!cap.canCalibrate) {
+    const got = cap.notes.some((n) => n.effect === 'refuse') ? 'refused' : 'no-calibration';
+    lines.push(`- **Got:** ${got} ${got === c.expect.kind ? '✓' : '✗ (not as expected)'}`);
+    summary.push(`| ${c.name} | ${expected} | ${got} | ${got === c.expect.kind ? '✓' : '✗'} |`);
+    return `${lines.join('\n')}\n`;
+  }
   try {
     const r = calibrateFromRecord(vitals, { fit: { ensembleSize: members, seed: 7 }, clinical, now: NOW });
     lines.push(`- **Inputs used** (as of ${r.inputs.asOf?.slice(0, 10) ?? '?'}): ${r.inputs.used.map((u) => `${u.kind} ${f(u.value)} (${u.effective?.slice(0, 10) ?? 'undated'}${u.sdFactor > 1.01 ? `, weight ×${f(1 / u.sdFactor ** 2)}` : ''})`).join('; ')}`);
@@ -112,6 +48,11 @@ function section(name: string, why: string, bundle: unknown): string {
     for (const why of r.prior?.reasons ?? []) lines.push(`  - ${why.replace(/\b(Condition|MedicationRequest|Observation|Patient)\/[0-9a-f-]{36}/g, '$1/…')}`);
     const ranked = [...r.archetypes].sort((a, b) => b.posteriorWeight - a.posteriorWeight);
     lines.push(`- **Archetypes, prior → posterior:** ${ranked.map((a) => `${a.label} ${f(a.priorWeight, 3)} → **${f(a.posteriorWeight, 3)}**`).join(', ')}; top: **${ranked[0]?.label}**`);
+    const top = ranked[0]?.label ?? '';
+    const ok = c.expect.kind === 'archetype' && c.expect.top.includes(top);
+    const decided = (ranked[0]?.posteriorWeight ?? 0) >= 0.6;
+    summary.push(`| ${c.name} | ${expected} | ${ranked.slice(0, 3).map((a) => `${a.label} ${f(a.posteriorWeight, 2)}`).join(', ')}${decided ? '' : ' (undecided)'} | ${ok ? '✓' : '✗'} |`);
+    lines.push(`- **Got:** ${top} ${ok ? '✓' : '✗ (not as expected)'}${decided ? '' : ` — undecided (top posterior ${f(ranked[0]?.posteriorWeight ?? 0, 2)} < 0.60): ${r.inputs.used.some((u) => u.kind === 'lvefFraction') ? 'the data fit more than one archetype' : 'an echo LVEF would decide'}`}`);
     lines.push('', '| observed | value | fitted (MAP) | z |', '|---|---|---|---|');
     for (const x of r.residuals) lines.push(`| ${x.key} | ${f(x.observed, OUT_DIGITS[x.key] ?? 1)} | ${f(x.predicted, OUT_DIGITS[x.key] ?? 1)} | ${f(x.z)} |`);
     const o = r.outputs;
@@ -130,13 +71,11 @@ const parts: string[] = [
   'Records: the four Synthea R4 sample bundles in `test-data/fhir/synthea/` (SMART sample data, Apache-2.0) and generated edge cases.',
   'Method: `workers/physiology/calibration/` (README there); capability rules: `core/domain/clinical-record.ts`; prior: `record-prior.ts`.',
   '',
-  '## Synthea sample records',
-  '',
 ];
-for (const file of readdirSync(synthea).filter((n) => n.endsWith('.json')).sort()) {
-  parts.push(section(file.replace('.json', '').replace('_', ' '), 'Synthea R4 sample (heart failure module)', JSON.parse(readFileSync(join(synthea, file), 'utf8'))));
-}
-parts.push('## Generated edge cases', '');
-for (const e of EDGE) parts.push(section(e.name, e.why, e.bundle));
+const body: string[] = ['## Synthea sample records', ''];
+for (const c of SYNTHEA_CASES) body.push(section(c, JSON.parse(readFileSync(join(synthea, c.synthea!), 'utf8'))));
+body.push('## Generated edge cases', '');
+for (const c of EDGE_CASES) body.push(section(c, c.bundle));
+parts.push('## Summary: expected against got', '', 'Posterior archetype weights (top three); "undecided" when the top one is below 0.60. Checked by `workers/physiology/calibration/record-cases.test.ts`.', '', '| record | expected | got (posterior) | |', '|---|---|---|---|', ...summary, '', ...body);
 writeFileSync(join(root, 'docs', 'real-records.md'), parts.join('\n'));
-process.stderr.write(`wrote docs/real-records.md (${4 + EDGE.length} records)\n`);
+process.stderr.write(`wrote docs/real-records.md (${SYNTHEA_CASES.length + EDGE_CASES.length} records)\n`);

@@ -195,9 +195,38 @@ describe('FHIR REST', () => {
     const times = bundle.entry!.map((e) => e.resource!.effectiveDateTime!);
     expect([...times].sort().reverse()).toEqual(times);
     const next = bundle.link?.find((l) => l.relation === 'next')?.url;
-    expect(next).toMatch(/_offset=3/);
+    expect(next).toMatch(/_cursor=/);
     const page2 = (await (await fetch(next!, { headers: { authorization: `Bearer ${clinician}` } })).json()) as Bundle<Observation>;
     expect(page2.entry![0]!.resource!.effectiveDateTime! <= times[2]!).toBe(true);
+  });
+
+  it('pages by _cursor over HTTP without repeating or skipping while Observations are written between pages (issue 14)', async () => {
+    const patient = `Patient/${DEMO_PATIENT_AS}`;
+    const code = 'urn:test:cursor|paged'; // a code of this test only
+    const post = (i: number, day: number) =>
+      server.request('/fhir/Observation', {
+        token: clinician,
+        body: { resourceType: 'Observation', status: 'final', identifier: [{ system: 'urn:test:cursor', value: `c-${i}` }], code: { coding: [{ system: 'urn:test:cursor', code: 'paged' }] }, subject: { reference: patient }, effectiveDateTime: `2025-01-${String(day).padStart(2, '0')}T08:00:00Z`, valueQuantity: { value: 37, unit: 'Cel', system: 'http://unitsofmeasure.org', code: 'Cel' } },
+      });
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push(((await (await post(i, 2 + i)).json()) as Observation).id!);
+    const seen: string[] = [];
+    let url: string | undefined = `${server.url}/fhir/Observation?patient=${patient}&code=${code}&_sort=-date&_count=3`;
+    for (let page = 0; url; page++) {
+      const res = await fetch(url, { headers: { authorization: `Bearer ${clinician}` } });
+      expect(res.status).toBe(200);
+      const bundle = (await res.json()) as Bundle<Observation>;
+      seen.push(...(bundle.entry ?? []).map((e) => e.resource!.id!));
+      // Newer results (they sort first) land between the pages; the cursor goes on after the last one seen.
+      expect((await post(100 + page, 28)).status).toBe(201);
+      url = bundle.link?.find((l) => l.relation === 'next')?.url;
+      if (url) expect(url.startsWith(`${server.url}/fhir/Observation?`)).toBe(true);
+    }
+    expect(seen).toEqual([...ids].reverse());
+    const tampered = await server.request(`/fhir/Observation?patient=${patient}&_cursor=not*a*cursor`, { token: clinician });
+    expect(tampered.status).toBe(400);
+    const both = await server.request(`/fhir/Observation?patient=${patient}&_cursor=abc&_offset=3`, { token: clinician });
+    expect([both.status, JSON.stringify(await both.json())]).toEqual([400, expect.stringMatching(/cannot be combined/)]);
   });
 
   it('creates, reads, updates, vreads and lists history with versions and ETags', async () => {

@@ -31,7 +31,7 @@ import { frameworkErrorHandler, installErrorHandler } from './http/errors';
 import { operationOutcome } from './http/operation-outcome';
 import { installSecurityHeaders } from './http/security-headers';
 import { registerStaticSpa } from './http/static-spa';
-import { openDatabase, type Db } from './storage/database';
+import { openDatabase, startFullIntegrityCheck, type Db } from './storage/database';
 import { registerLiveEvents } from './events/plugin';
 import { registerImportRoutes } from './import/routes';
 import { registerMonitorFeed } from './feed/monitor';
@@ -124,6 +124,10 @@ export interface AppOverrides {
 
 export async function buildApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const db = openDatabase(config.dataDir);
+  // The full integrity check of the store file runs beside the server (storage/database.ts).
+  const integrity = startFullIntegrityCheck(db, (s) => {
+    if (s.status === 'failed') process.stderr.write(`twinscope: the store file failed its integrity check (${s.detail ?? 'unknown'}); restore it from a backup\n`);
+  });
   const users = new UserStore(db);
   await users.syncDemoUsers(config.demoMode, config.demoPassword);
   if (config.bootstrapAdmin) await users.ensureAdmin(config.bootstrapAdmin.username, config.bootstrapAdmin.password);
@@ -139,7 +143,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   let fhirBackend: FhirBackendHealth;
   // Upstream mode: /fhir (streamed), consents, AuditEvents and live events go to FHIR_UPSTREAM_URL.
   const upstream = !overrides.fhirBackend && config.fhirUpstream ? createUpstreamFhir(config) : null;
-  const storeBackend: FhirBackend | null = upstream ? null : (overrides.fhirBackend ?? embeddedBackend(store));
+  const storeBackend: FhirBackend | null = upstream ? null : (overrides.fhirBackend ?? embeddedBackend(store, integrity));
   if (storeBackend) fhirBackend = storeBackend;
   else if (upstream) fhirBackend = upstream.backend;
   else throw new Error('no FHIR back end');

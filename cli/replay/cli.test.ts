@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseReplayArgs, runReplayCli } from './cli';
+import { parseReplayArgs, runReplayCli, splitOf } from './cli';
 
 const SAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-data', 'vitals', 'mimic3-demo-sample');
 
@@ -15,6 +15,10 @@ describe('twin replay / mimic3-fhir command line', () => {
     expect(() => parseReplayArgs(['--all'])).toThrow(/--mimic3 DIR is required/);
     expect(() => parseReplayArgs(['--mimic3'])).toThrow(/--mimic3 needs a value/);
     expect(() => parseReplayArgs(['--mimic3', 'D', '--bogus'])).toThrow(/unknown argument "--bogus"/);
+    expect(parseReplayArgs(['--mimic3', 'D', '--all', '--split', 'even'])).toMatchObject({ all: true, split: 'even' });
+    expect(() => parseReplayArgs(['--mimic3', 'D', '--all', '--split', 'half'])).toThrow(/--split must be odd or even, not "half"/);
+    expect(splitOf('10117')).toBe('odd');
+    expect(splitOf('42430')).toBe('even');
   });
 
   it('exits 2 naming the file when the data folder cannot be read', async () => {

@@ -1,4 +1,4 @@
-// `npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--report FILE.md] [--json]`
+// `npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--split odd|even] [--report FILE.md] [--json]`
 // `npm run twin -- mimic3-fhir --mimic3 DIR --out DIR`  (one FHIR transaction Bundle per ICU stay)
 // Exit codes: 0 ok, 2 bad usage or unreadable input (the message says which), 1 unexpected failure.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { CALIBRATION_HOURS, HORIZONS_H, RECALIBRATE_AFTER_HELD_BACK, replayStay,
 import { driftSummary, markdownTables, MIN_STAY_POINTS, setTable, targetVerdict } from './report';
 
 const USAGE = `usage:
-  npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--report FILE.md] [--json]
+  npm run twin -- replay --mimic3 DIR (--all | --stay ICUSTAY_ID | --patient SUBJECT_ID) [--split odd|even] [--report FILE.md] [--json]
   npm run twin -- mimic3-fhir --mimic3 DIR --out DIR`;
 
 class UsageError extends Error {}
@@ -21,6 +21,8 @@ interface Args {
   report?: string;
   json: boolean;
   out?: string;
+  /** Only subjects with odd (development) or even (held-out) ids. */
+  split?: 'odd' | 'even';
 }
 
 export function parseReplayArgs(args: readonly string[]): Args {
@@ -39,6 +41,11 @@ export function parseReplayArgs(args: readonly string[]): Args {
     else if (f === '--report') a.report = value(++i, f);
     else if (f === '--out') a.out = value(++i, f);
     else if (f === '--json') a.json = true;
+    else if (f === '--split') {
+      const v = value(++i, f);
+      if (v !== 'odd' && v !== 'even') throw new UsageError(`--split must be odd or even, not "${v}"`);
+      a.split = v;
+    }
     else throw new UsageError(`unknown argument "${f}"`);
   }
   if (!a.dir) throw new UsageError('--mimic3 DIR is required (the folder with patients.csv, icustays.csv, chartevents_vitals.csv)');
@@ -91,7 +98,7 @@ export async function runReplayCli(command: 'replay' | 'mimic3-fhir', args: read
     process.stderr.write(`twin ${command}: ${err.message}\n`);
     return 2;
   }
-  const chosen = conv.stays.filter((s) => a.all || s.icustayId === a.stay || s.subjectId === a.patient);
+  const chosen = conv.stays.filter((s) => (a.all || s.icustayId === a.stay || s.subjectId === a.patient) && (a.split === undefined || splitOf(s.subjectId) === a.split));
   if (chosen.length === 0) {
     process.stderr.write(`twin replay: no ICU stay matches ${a.stay ? `--stay ${a.stay}` : `--patient ${a.patient ?? ''}`} in ${a.dir!}\n`);
     return 2;
@@ -115,10 +122,18 @@ export async function runReplayCli(command: 'replay' | 'mimic3-fhir', args: read
   return 0;
 }
 
+/**
+ * Development / held-out split by subject id parity: the method was developed looking at odd
+ * subjects only; even subjects are reported separately as patients it was not developed on.
+ */
+export function splitOf(subjectId: string): 'odd' | 'even' {
+  return Number(subjectId) % 2 === 1 ? 'odd' : 'even';
+}
+
 function staySummary(r: StayReplay) {
   const { points: _p, judged: _j, driftEvents: _d, formFactor, ...rest } = r;
   const median = (a: number[]) => (a.length === 0 ? null : [...a].sort((x, y) => x - y)[Math.floor((a.length - 1) / 2)]);
-  return { ...rest, formFactor: { arterialMedian: median(formFactor.arterial), cuffMedian: median(formFactor.cuff), model: formFactor.model } };
+  return { ...rest, formFactor: { arterialMedian: median(formFactor.arterial), cuffMedian: median(formFactor.cuff), model: formFactor.model, modelArterial: formFactor.modelArterial, modelCuff: formFactor.modelCuff } };
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)} %` : '–');
@@ -140,25 +155,39 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
   );
   L.push('');
   L.push(
-    `**Method.** Per stay: the twin is calibrated on the first ${CALIBRATION_HOURS} h of readings (extended until a heart rate and a blood pressure exist) by the Twin tab's own \`calibrateTwin\`, then every later charting time is fed, in time order, to the Twin tab's \`assimilateLive\` (judge against the forecast in force, background check at 4 SD, EnKF update, spread floor, new 6-h forecast whose bands carry the measurement noise plus the model error the patient's own innovations show, \`core/vitals/modelError.ts\`). Every forecast issued is scored at ${HORIZONS_H.join(', ')} h against the reading of the same vital and line nearest that lead time (±${TOLERANCE_MIN} min). Two baselines are issued at the same instants from the same readings: **persistence** (last reading; bands = empirical percentiles of the patient's own past changes over that lead) and **SES**, simple exponential smoothing ETS(A,N,N) with Gaussian bands (Hyndman & Athanasopoulos, FPP3 §8). A point counts only where all three had a forecast. **CRPS** is approximated from the median and the 50 %/90 % intervals by the weighted interval score (Bracher et al. 2021), identically for all three (lower is better, in the vital's unit). The emulated clinician presses Recalibrate when one vital has been held back by the background check ${RECALIBRATE_AFTER_HELD_BACK} times in a row. No parameter was tuned on these data.`,
+    `**Method.** Per stay: the twin is calibrated on the first ${CALIBRATION_HOURS} h of readings (extended until a heart rate and a blood pressure exist) by the Twin tab's own \`calibrateTwin\`, then every later charting time is fed, in time order, to the Twin tab's \`assimilateLive\` (judge against the forecast in force, background check at 4 SD, EnKF update, spread floor, new 6-h forecast). Each blood pressure is compared with the model through the observation operator of its measurement site (\`core/vitals/observation-model.ts\`, picked by LOINC code): a radial arterial line sees the aortic pulse amplified (pulse pressure × 0.44/0.34, the published central and brachioradial form factors; mean and diastolic 1 mmHg lower, Picone et al. 2017), an oscillometric cuff in addition the cuff − line differences measured in 736 ICU patients (Kaufmann et al. 2020), each with its own measurement error; the same operator is used in the EnKF update and in the bands. The bands carry the measurement noise plus a model error that grows with lead time, v0 + perHour·lead, fitted online to the patient's own past forecast errors at 1, 2 and 4 h (\`core/vitals/modelError.ts\`). Every forecast issued is scored at ${HORIZONS_H.join(', ')} h against the reading of the same vital and line nearest that lead time (±${TOLERANCE_MIN} min). Two baselines are issued at the same instants from the same readings: **persistence** (last reading; bands = empirical percentiles of the patient's own past changes over that lead) and **SES**, simple exponential smoothing ETS(A,N,N) with Gaussian bands (Hyndman & Athanasopoulos, FPP3 §8). A point counts only where all three had a forecast. **CRPS** is approximated from the median and the 50 %/90 % intervals by the weighted interval score (Bracher et al. 2021), identically for all three (lower is better, in the vital's unit). The emulated clinician presses Recalibrate when one vital has been held back by the background check ${RECALIBRATE_AFTER_HELD_BACK} times in a row. No parameter was tuned on these data.`,
   );
   L.push('');
   L.push('## Targets (HR and MAP, all lines pooled)');
   L.push('');
-  L.push('| vital | h | twin 90 % cover (85–95) | twin 50 % cover (45–55) | CRPS twin / persistence / SES | CRPS below both? |');
-  L.push('|---|---|---|---|---|---|');
-  for (const key of ['hrBpm', 'mapMmHg']) {
-    for (const h of HORIZONS_H) {
-      const get = (f: string) => rows.find((r) => r.key === key && r.site === 'all' && r.horizonH === h && r.forecaster === f);
-      const t = get('twin');
-      const p = get('persistence');
-      const s = get('ses');
-      const v = targetVerdict(rows, key, h);
-      if (!t || !p || !s || !v) continue;
-      const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
-      L.push(
-        `| ${key === 'hrBpm' ? 'HR' : 'MAP'} | ${h} | ${pct(t.coverage90)} ${mark(v.coverage90)} | ${pct(t.coverage50)} ${mark(v.coverage50)} | ${t.crps.toFixed(2)} / ${p.crps.toFixed(2)} / ${s.crps.toFixed(2)} | ${h === 1 ? (v.crps ? 'yes' : 'no') + ' (no target at 1 h)' : mark(v.crps)} |`,
-      );
+  L.push(
+    'The method was developed looking at the stays of subjects with odd ids only; the stays of subjects with even ids are the held-out half, scored by the same command with nothing changed. Per-stay spread of these numbers: the tables below.',
+  );
+  L.push('');
+  const subsets: [string, readonly StayReplay[]][] = [
+    ['whole set', replayed],
+    ['development half (odd subject ids)', replayed.filter((r) => splitOf(r.subjectId) === 'odd')],
+    ['held-out half (even subject ids)', replayed.filter((r) => splitOf(r.subjectId) === 'even')],
+  ];
+  L.push('| stays | vital | h | twin 90 % cover (85–95) | twin 50 % cover (45–55) | CRPS twin / persistence / SES | CRPS below both? |');
+  L.push('|---|---|---|---|---|---|---|');
+  for (const [label, set] of subsets) {
+    const rs = set === replayed ? rows : setTable(set);
+    const n = set.length;
+    const subjectsIn = new Set(set.map((r) => r.subjectId)).size;
+    for (const key of ['hrBpm', 'mapMmHg']) {
+      for (const h of HORIZONS_H) {
+        const get = (f: string) => rs.find((r) => r.key === key && r.site === 'all' && r.horizonH === h && r.forecaster === f);
+        const t = get('twin');
+        const p = get('persistence');
+        const s = get('ses');
+        const v = targetVerdict(rs, key, h);
+        if (!t || !p || !s || !v) continue;
+        const mark = (ok: boolean) => (ok ? 'met' : '**missed**');
+        L.push(
+          `| ${label} (${n} stays, ${subjectsIn} patients) | ${key === 'hrBpm' ? 'HR' : 'MAP'} | ${h} | ${pct(t.coverage90)} ${mark(v.coverage90)} | ${pct(t.coverage50)} ${mark(v.coverage50)} | ${t.crps.toFixed(2)} / ${p.crps.toFixed(2)} / ${s.crps.toFixed(2)} | ${h === 1 ? (v.crps ? 'yes' : 'no') + ' (no target at 1 h)' : mark(v.crps)} |`,
+        );
+      }
     }
   }
   L.push('');
@@ -187,15 +216,31 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
   const art = replayed.flatMap((r) => r.formFactor.arterial);
   const cuff = replayed.flatMap((r) => r.formFactor.cuff);
   const model = replayed.map((r) => r.formFactor.model).filter(Number.isFinite);
+  const modelArt = replayed.map((r) => r.formFactor.modelArterial).filter(Number.isFinite);
+  const modelCuff = replayed.map((r) => r.formFactor.modelCuff).filter(Number.isFinite);
   const bias = (key: string, site = 'all') => rows.find((r) => r.key === key && r.site === site && r.horizonH === 2 && r.forecaster === 'twin')?.bias ?? NaN;
   const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '–');
   const f1 = (x: number) => (Number.isFinite(x) ? (x > 0 ? '+' : '') + x.toFixed(1) : '–');
+  const iqr = (a: number[]) => `${f2(med(a))} (IQR ${f2(q(a, 0.25))}–${f2(q(a, 0.75))})`;
   L.push(
-    `**Model error in the pressure waveform (the main cause for MAP and SBP).** Where the mean pressure sits in the pulse, (MAP − DBP)/(SBP − DBP), is ${f2(med(art))} (IQR ${f2(q(art, 0.25))}–${f2(q(art, 0.75))}, ${art.length} readings) on these arterial lines and ${f2(med(cuff))} (IQR ${f2(q(cuff, 0.25))}–${f2(q(cuff, 0.75))}, ${cuff.length} readings) on the cuffs, but ${f2(med(model))} (IQR ${f2(q(model, 0.25))}–${f2(q(model, 0.75))}) in the calibrated twins: the engine's aortic pressure has a fuller waveform than the radial line and the oscillometric cuff measure. No parameter set matches SBP, DBP and MAP of one reading at once, so the EnKF settles on a compromise: 2 h ahead, readings lie on average ${f1(bias('sbpMmHg'))} mmHg from the twin's SBP median, ${f1(bias('dbpMmHg'))} from its DBP and ${f1(bias('mapMmHg'))} from its MAP (arterial ${f1(bias('mapMmHg', 'arterial'))}, cuff ${f1(bias('mapMmHg', 'cuff'))}: worse where the mismatch is larger). Assimilating only SBP and DBP when both are charted (the calibration's rule) was tried on 16 of these stays (a one-off experiment, not part of this command) and made it worse: the twin's MAP then sat about 10 mmHg above the readings (90 % coverage 53 %). The remedy belongs to the physiology model (a peripheral-pressure / oscillometric observation operator, or a waveform with the measured form factor), not to these data.`,
+    `**The pressure waveform: where the mean sits in the pulse.** The form factor (MAP − DBP)/(SBP − DBP) is ${iqr(art)} on these arterial lines (${art.length} readings) and ${iqr(cuff)} on the cuffs (${cuff.length} readings). The engine's aortic pressure has ${iqr(model)} — what the ascending aorta has (0.45, Chemla et al. 2002) — so no aortic pressure matches SBP, DBP and MAP of one peripheral reading at once, and before this release the EnKF settled on a compromise (MAP bias −1.0 mmHg overall, −2.1 on cuffs, 90 % coverage 81–85 %). Through the site operators the calibrated twins show ${iqr(modelArt)} at the radial line and ${iqr(modelCuff)} at the cuff. The radial value matches the lines; the cuffs of this hospital put their MAP lower in the pulse than the ICU study the cuff offsets come from (a device algorithm difference the product cannot know without the device model; not fitted to these data). 2 h ahead, readings now lie on average ${f1(bias('sbpMmHg'))} mmHg from the twin's SBP median, ${f1(bias('dbpMmHg'))} from its DBP and ${f1(bias('mapMmHg'))} from its MAP (arterial ${f1(bias('mapMmHg', 'arterial'))}, cuff ${f1(bias('mapMmHg', 'cuff'))}).`,
   );
   L.push('');
   L.push(
-    `**Events without inputs.** The twin forecasts drift with no interventions; these records hold no vasopressor, sedation or fluid charting (the demo's INPUTEVENTS are not part of this extract). ${drift.stayedOutside} of the ${drift.heldBack} held-back readings were followed by a reading still outside the band — level shifts the model had no input for; the emulated Recalibrate (${replayed.reduce((s, r) => s + r.recalibrations, 0)} times) is what brings the twin back, as a clinician would in the Twin tab. Heart rate, which the model observes directly and whose waveform shape does not matter, is where the twin does best: its CRPS is below both baselines at ${HORIZONS_H.filter((h) => targetVerdict(rows, 'hrBpm', h)?.crps).join(', ') || 'no'} h (MAP: ${HORIZONS_H.filter((h) => targetVerdict(rows, 'mapMmHg', h)?.crps).join(', ') || 'no'} h).`,
+    `**Events without inputs.** The twin forecasts drift with no interventions; these records hold no vasopressor, sedation or fluid charting (the demo's INPUTEVENTS are not part of this extract). ${drift.stayedOutside} of the ${drift.heldBack} held-back readings were followed by a reading still outside the band — level shifts the model had no input for; the emulated Recalibrate (${replayed.reduce((s, r) => s + r.recalibrations, 0)} times) is what brings the twin back, as a clinician would in the Twin tab. The twin's CRPS is below both baselines' at ${HORIZONS_H.filter((h) => targetVerdict(rows, 'hrBpm', h)?.crps).join(', ') || 'no'} h for HR and ${HORIZONS_H.filter((h) => targetVerdict(rows, 'mapMmHg', h)?.crps).join(', ') || 'no'} h for MAP.`,
+  );
+  L.push('');
+  // Band shape: Gaussian bands sized to the mean squared error cover 50 % of Gaussian errors, more
+  // of heavy-tailed ones. median |e| / RMS e is 0.674 for a Gaussian.
+  const shape = (key: string, h: number) => {
+    const e = replayed.flatMap((r) => r.points.filter((p) => p.forecaster === 'twin' && p.key === key && p.horizonH === h).map((p) => p.signedError));
+    if (e.length === 0) return NaN;
+    const rms = Math.sqrt(e.reduce((a, x) => a + x * x, 0) / e.length);
+    return med(e.map(Math.abs)) / rms;
+  };
+  const shapes = ['hrBpm', 'mapMmHg'].flatMap((k) => HORIZONS_H.map((h) => `${k === 'hrBpm' ? 'HR' : 'MAP'} ${h} h ${f2(shape(k, h))}`));
+  L.push(
+    `**Band shape.** The bands are Gaussian about the ensemble (measurement noise and model error are added as normal variates), sized so that their variance matches the squared errors the twin has made. Real forecast errors are heavier-tailed than that: median |error| / RMS error of the twin's median is ${shapes.join(', ')}, against 0.67 for Gaussian errors. With such errors a band sized for the 90 % level is too wide at its centre, so the 50 % band covers more than 50 % where the 90 % band is right; where the 50 % coverage misses on the high side, this is why. A band shaped by the empirical quantiles of the patient's own standardised errors (half-widths scaled by q50(|u|)/0.674 and q90(|u|)/1.645, adaptive-conformal style) was tried on the development half only: it brought the 50 % coverage to 49–56 % but lowered the 90 % coverage to 86–88 % and raised the CRPS (MAP at 2 h 6.15 → 6.34, above SES), so it is not part of the method.`,
   );
   L.push('');
   L.push(
@@ -204,11 +249,11 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
   L.push('');
   L.push('## Per stay');
   L.push('');
-  L.push('| ICU stay | subject | hours | calibration (h) | forecasts | recalibrations | held back | HR 90 % cover (twin, 2 h) | MAP 90 % cover (twin, 2 h) | replay time (s) |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| ICU stay | subject | half | hours | calibration (h) | forecasts | recalibrations | held back | HR 90 % cover (twin, 2 h) | MAP 90 % cover (twin, 2 h) | replay time (s) |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     if (r.skipped) {
-      L.push(`| ${r.stayId} | ${r.subjectId} | ${r.hours.toFixed(0)} | – | – | – | – | skipped: ${r.skipped} | | |`);
+      L.push(`| ${r.stayId} | ${r.subjectId} | ${splitOf(r.subjectId) === 'odd' ? 'dev' : 'held out'} | ${r.hours.toFixed(0)} | – | – | – | – | skipped: ${r.skipped} | | |`);
       continue;
     }
     const cov = (key: string) => {
@@ -216,7 +261,7 @@ export function reportMarkdown(results: readonly StayReplay[], conv: Mimic3Conve
       return pts.length === 0 ? '–' : `${pct(pts.filter((p) => p.inside90).length / pts.length)} (n ${pts.length})`;
     };
     L.push(
-      `| ${r.stayId} | ${r.subjectId} | ${r.hours.toFixed(0)} | ${r.calibrationHours.toFixed(1)} | ${r.forecastsIssued} | ${r.recalibrations} | ${r.judged.filter((j) => j.heldBack).length} | ${cov('hrBpm')} | ${cov('mapMmHg')} | ${((r.timingsMs.calibrate + r.timingsMs.replay) / 1000).toFixed(1)} |`,
+      `| ${r.stayId} | ${r.subjectId} | ${splitOf(r.subjectId) === 'odd' ? 'dev' : 'held out'} | ${r.hours.toFixed(0)} | ${r.calibrationHours.toFixed(1)} | ${r.forecastsIssued} | ${r.recalibrations} | ${r.judged.filter((j) => j.heldBack).length} | ${cov('hrBpm')} | ${cov('mapMmHg')} | ${((r.timingsMs.calibrate + r.timingsMs.replay) / 1000).toFixed(1)} |`,
     );
   }
   L.push('');

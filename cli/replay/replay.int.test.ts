@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { mimic3ToBundles } from '../../core/vitals/mimic3';
 import { twinStore } from '../../src/twin/twinState';
 import { replayStay } from './replay';
+import { RADIAL_PP_AMPLIFICATION } from '../../core/vitals/observation-model';
 import { driftSummary, markdownTables, setTable } from './report';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-data', 'vitals', 'mimic3-demo-sample');
@@ -41,5 +42,9 @@ describe('replay of a real ICU stay', () => {
     expect(hrTwin.coverage90).toBeGreaterThan(0.5);
     expect(markdownTables([r])).toMatch(/\| HR \(bpm\) \| all \| 1 \| twin \|/);
     expect(driftSummary([r]).judged).toBe(r.judged.length);
+    // The twin's form factor as the radial line sees it: the aortic one over the pulse amplification
+    // (mean and diastolic shift alike), near the brachioradial 0.34 when the aortic one is near 0.44.
+    expect(r.formFactor.modelArterial).toBeCloseTo(r.formFactor.model / RADIAL_PP_AMPLIFICATION, 9);
+    expect(r.formFactor.modelCuff).toBeGreaterThan(0.2);
   }, 120_000);
 });

@@ -18,13 +18,15 @@
 // but not used by the twin, the baselines or the scores; readings the background check holds back
 // (more than 4 SD from the forecast) are scored like any other — they happened.
 import type { TwinCompute } from '../../src/compute/twinCalibration';
+import { throwIfAborted } from '../../core/contracts/abort';
 import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../core/vitals/fhir-vitals';
-import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';
+import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, readingBandKey, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { scoreIssuedForecasts, scoringSeries, siteOf, twinForecaster, type ForecasterFn, type IssuedScoredPoint, type Site } from '../../core/vitals/forecastScores';
 import { assimilateLive, calibrateTwin, FORECAST_KEYS, selectTwinPatient, twinStore } from '../../src/twin/twinState';
 import { calibrationApi } from '../../workers/physiology/calibration/api';
 import { simulateSteadyState } from '../../workers/physiology/simulator';
 import { persistenceForecast, sesForecast } from '../../workers/physiology/replay/baselines';
+import { applyOperator, siteOperator, type MeasurementSite } from '../../core/vitals/observation-model';
 
 export const CALIBRATION_HOURS = 6;
 export const HORIZONS_H = [1, 2, 4] as const;
@@ -103,7 +105,7 @@ export interface StayReplay {
    * (ensemble means at calibration). A model whose waveform puts MAP elsewhere cannot match all
    * three readings at once (see docs/real-forecasts.md).
    */
-  formFactor: { arterial: number[]; cuff: number[]; model: number };
+  formFactor: { arterial: number[]; cuff: number[]; model: number; modelArterial: number; modelCuff: number };
   patientDefaults: string[];
   /** Calibration and recalibrations; the live updates (EnKF + forecast per charting time). */
   timingsMs: { calibrate: number; replay: number };
@@ -170,7 +172,7 @@ export async function replayStay(
     storeHeldBack: 0,
     storeAssimilated: 0,
     implausibleFlagged: v.implausible.length,
-    formFactor: { arterial: [], cuff: [], model: NaN },
+    formFactor: { arterial: [], cuff: [], model: NaN, modelArterial: NaN, modelCuff: NaN },
     patientDefaults: [],
     timingsMs: { calibrate: 0, replay: 0 },
   };
@@ -188,7 +190,7 @@ export async function replayStay(
 
   // Per vital and line: plausible readings, for the baselines and as scoring targets.
   const series = scoringSeries(plausible, FORECAST_KEYS);
-  base.formFactor = { ...measuredFormFactors(plausible), model: NaN };
+  base.formFactor = { ...measuredFormFactors(plausible), model: NaN, modelArterial: NaN, modelCuff: NaN };
 
   const patientId = `replay-${stay.stayId}`;
   selectTwinPatient(patientId);
@@ -199,6 +201,8 @@ export async function replayStay(
   if (cal.status !== 'ready' || !cal.forecast) return { ...base, skipped: `calibration failed: ${cal.error ?? cal.status}` };
   base.patientDefaults = cal.calibration?.patientDefaults ?? [];
   base.formFactor.model = ensembleFormFactor(cal.calibration!.ensemble);
+  base.formFactor.modelArterial = ensembleFormFactor(cal.calibration!.ensemble, 'arterial');
+  base.formFactor.modelCuff = ensembleFormFactor(cal.calibration!.ensemble, 'cuff');
 
   const forecasts: IssuedForecast[] = [cal.forecast];
   const later = dated.filter((o) => o.timeMs! > calibrationEndMs);
@@ -213,13 +217,14 @@ export async function replayStay(
   const heldBackRun = new Map<string, number>();
   let recalibrationMs = 0;
   for (let gi = 0; gi < groups.length; gi++) {
-    if (options.signal?.aborted) throw new DOMException('The replay was cancelled', 'AbortError');
+    throwIfAborted(options.signal, 'the replay');
     const g = groups[gi]!;
     const before = twinStore.getState();
     // Where each reading falls, seen exactly as the store sees it (forecast in force, background z).
     for (const o of g) {
       if (o.implausible || !FORECAST_KEY_SET.has(o.kind)) continue;
-      const j = judgeObservation(forecastInForce(before.history, o.timeMs!) ?? before.forecast, { key: o.kind, value: o.value, tMs: o.timeMs!, source: o.source });
+      const inForce = forecastInForce(before.history, o.timeMs!) ?? before.forecast;
+      const j = judgeObservation(inForce, { key: readingBandKey(inForce, o.kind, o.loinc), value: o.value, tMs: o.timeMs!, source: o.source });
       if (!j) continue;
       const z = backgroundZ(o.value, j.band);
       const heldBack = Math.abs(z) > GROSS_ERROR_Z;
@@ -291,16 +296,19 @@ export function measuredFormFactors(observations: readonly NormalisedObservation
   return out;
 }
 
-function ensembleFormFactor(e: { size: number; outputKeys: string[]; outputs: Float64Array }): number {
+/** The calibrated twin's form factor: aortic (the engine's own), or as seen at a site through its observation operator. */
+function ensembleFormFactor(e: { size: number; outputKeys: string[]; outputs: Float64Array }, site?: MeasurementSite): number {
   const col = (k: string) => {
     const j = e.outputKeys.indexOf(k);
     let sum = 0;
     for (let i = 0; i < e.size; i++) sum += e.outputs[i * e.outputKeys.length + j]!;
     return sum / e.size;
   };
-  const sbp = col('sbpMmHg');
-  const dbp = col('dbpMmHg');
-  return (col('mapMmHg') - dbp) / (sbp - dbp);
+  // The operators are linear: the site value of the mean is the mean of the site values.
+  const at = (k: 'sbpMmHg' | 'dbpMmHg' | 'mapMmHg') => (site ? applyOperator(siteOperator(site, k), col) : col(k));
+  const sbp = at('sbpMmHg');
+  const dbp = at('dbpMmHg');
+  return (at('mapMmHg') - dbp) / (sbp - dbp);
 }
 
 const FOLLOW = 6;

@@ -25,8 +25,12 @@ export interface NamedBytes {
 }
 
 export interface AnatomyWorkerApi {
-  /** Download a series (absolute WADO-RS URL) and build its volume; voxels come back transferred. */
-  loadSeries(url: string, expectedInstances: number, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume>;
+  /**
+   * Split a WADO-RS series answer (the multipart body the page downloaded, transferred) and build
+   * its volume; progress covers parse and build (0.6–1), the page reports the download (0–0.6).
+   * Voxels come back transferred.
+   */
+  loadSeries(multipartBody: ArrayBuffer, boundary: string, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume>;
   /** A DICOM-SEG of `labels` that references the loaded series; bytes transferred. */
   buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): ArrayBuffer;
   /** Read an imported segmentation and put it on `ctGeometry` when given and the grids differ. */

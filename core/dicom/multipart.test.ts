@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DelimiterCounter, multipartBoundary, splitMultipart } from './multipart';
+import { DelimiterCounter, MultipartStreamParser, multipartBoundary, splitMultipart, type MultipartPart } from './multipart';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -28,5 +28,68 @@ describe('multipart/related', () => {
       for (let o = 0; o < body.length; o += size) c.push(body.subarray(o, o + size));
       expect(c.count).toBe(3);
     }
+  });
+});
+
+/** Feeds `bytes` to a stream parser in chunks of the given sizes (cycled). */
+function streamParts(bytes: Uint8Array, boundary: string, sizes: number[]): MultipartPart[] {
+  const out: MultipartPart[] = [];
+  const p = new MultipartStreamParser(boundary, (part) => out.push(part));
+  for (let at = 0, n = 0; at < bytes.length; n++) {
+    const size = sizes[n % sizes.length]!;
+    p.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  p.end();
+  return out;
+}
+
+describe('MultipartStreamParser', () => {
+  it('gives the same parts as splitMultipart whatever the chunking, delimiter look-alikes kept', () => {
+    for (const sizes of [[1], [2, 3], [7], [1000]]) {
+      const parts = streamParts(body, 'b1', sizes);
+      expect(parts.map((p) => dec(p.body))).toEqual(['AAA', 'B\r\n--B']);
+      expect(parts[0]!.headers['content-location']).toBe('instances/1');
+    }
+  });
+
+  it('takes parts by Content-Length (bodies holding the boundary itself) and copies each body', () => {
+    const frame = (s: string) => `Content-Type: application/octet-stream; transfer-syntax=1.2.840.10008.1.2.1\r\nContent-Length: ${s.length}\r\n\r\n${s}`;
+    const a = 'x\r\n--bb\r\ny'; // the delimiter inside a body: only the length tells where it ends
+    const bytes = enc(`--bb\r\n${frame(a)}\r\n--bb\r\n${frame('')}\r\n--bb\r\n${frame('zz')}\r\n--bb--\r\n`);
+    for (const sizes of [[1], [3, 5], [64]]) {
+      const parts = streamParts(bytes, 'bb', sizes);
+      expect(parts.map((p) => dec(p.body))).toEqual([a, '', 'zz']);
+      expect(parts[2]!.body.buffer.byteLength).toBe(2); // its own buffer, transferable alone
+    }
+  });
+
+  it('refuses a Content-Length that does not end at a delimiter, and a body cut off', () => {
+    const bad = enc('--q\r\nContent-Length: 2\r\n\r\nabc\r\n--q--\r\n');
+    expect(() => streamParts(bad, 'q', [100])).toThrow(/Content-Length/);
+    const cut = body.subarray(0, body.length - 8);
+    expect(() => streamParts(cut, 'b1', [5])).toThrow(/cut off after 1 part/);
+  });
+
+  it('streams a large body in 64 KiB chunks (100 frames of 512×512×2, by length and by search)', () => {
+    const frameBytes = 512 * 512 * 2;
+    // Odd frames declare their length, even ones are found by the delimiter search.
+    const head = (i: number) => enc(`--B\r\nContent-Type: application/octet-stream\r\nContent-Location: frames/${i}\r\n${i % 2 ? `Content-Length: ${frameBytes}\r\n` : ''}\r\n`);
+    const pieces: Uint8Array[] = [];
+    for (let i = 1; i <= 100; i++) {
+      if (i > 1) pieces.push(enc('\r\n'));
+      pieces.push(head(i));
+      pieces.push(new Uint8Array(frameBytes).fill(0x41 + (i % 26)));
+    }
+    pieces.push(enc('\r\n--B--\r\n'));
+    const seen: number[] = [];
+    const p = new MultipartStreamParser('B', (part) => {
+      expect(part.body.length).toBe(frameBytes);
+      seen.push(part.body[frameBytes - 1]! - 0x41);
+    });
+    for (const piece of pieces) for (let at = 0; at < piece.length; at += 65536) p.push(piece.subarray(at, at + 65536));
+    p.end();
+    expect(seen.length).toBe(100);
+    expect(seen[99]).toBe(100 % 26);
   });
 });

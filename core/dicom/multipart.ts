@@ -81,3 +81,187 @@ export function splitMultipart(body: Uint8Array, boundary: string): Uint8Array[]
     at = next;
   }
 }
+
+/** One part of a multipart body: its headers (names lower-cased) and its own copy of the body. */
+export interface MultipartPart {
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+const DASH = 0x2d;
+
+/**
+ * Splits a multipart/related body while it downloads (RFC 2046 §5.1.1): push the chunks as they
+ * arrive and each part is handed to `onPart` as soon as its last byte is in, so a consumer can
+ * start on the first frames of a series while the rest is still on the wire. A part with a
+ * Content-Length header is taken by length (no scan of its bytes; the delimiter after it is still
+ * checked); others are found by searching for the delimiter. Each body is copied into its own
+ * buffer, so a consumer may transfer it to a worker. `end()` refuses a body without its close
+ * delimiter: a cut-off download must not pass as a shorter series.
+ */
+export class MultipartStreamParser {
+  private readonly delimiter: Uint8Array;
+  private buf = new Uint8Array(1 << 20);
+  private start = 0;
+  private end_ = 0;
+  private state: 'preamble' | 'headers' | 'body' | 'after-body' | 'done' = 'preamble';
+  private headers: Record<string, string> = {};
+  private bodyLength = -1;
+  /** Where the delimiter search of a part without Content-Length resumes. */
+  private scanFrom = 0;
+  parts = 0;
+
+  constructor(
+    boundary: string,
+    private readonly onPart: (part: MultipartPart) => void,
+  ) {
+    this.delimiter = asciiBytes(`--${boundary}`);
+  }
+
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.state === 'done') return;
+    this.append(chunk);
+    for (;;) if (!this.step()) break;
+  }
+
+  /** The body has ended: throws if it was cut off before the close delimiter. */
+  end(): void {
+    if (this.state !== 'done') throw new Error(`the multipart answer was cut off after ${this.parts} part${this.parts === 1 ? '' : 's'} (no close delimiter)`);
+  }
+
+  private append(chunk: Uint8Array): void {
+    const live = this.end_ - this.start;
+    if (this.end_ + chunk.length > this.buf.length) {
+      if (live + chunk.length <= this.buf.length && this.start > 0) {
+        this.buf.copyWithin(0, this.start, this.end_);
+      } else {
+        const next = new Uint8Array(Math.max(this.buf.length * 2, live + chunk.length));
+        next.set(this.buf.subarray(this.start, this.end_));
+        this.buf = next;
+      }
+      this.scanFrom -= this.start;
+      this.start = 0;
+      this.end_ = live;
+    }
+    this.buf.set(chunk, this.end_);
+    this.end_ += chunk.length;
+  }
+
+  /** One step of the state machine; false when it needs more bytes (or is done). */
+  private step(): boolean {
+    const buf = this.buf;
+    const d = this.delimiter;
+    switch (this.state) {
+      case 'preamble': {
+        const at = indexOfRange(buf, d, this.start, this.end_);
+        if (at < 0) {
+          // Keep only what could still be the start of a delimiter.
+          this.start = Math.max(this.start, this.end_ - d.length + 1);
+          return false;
+        }
+        this.start = at + d.length;
+        this.state = 'after-body';
+        return true;
+      }
+      case 'after-body': {
+        // Right after a delimiter: "--" closes the body, otherwise (transport padding) CRLF.
+        if (this.end_ - this.start < 2) return false;
+        if (buf[this.start] === DASH && buf[this.start + 1] === DASH) {
+          this.state = 'done';
+          return false;
+        }
+        const eol = indexOfRange(buf, CRLF, this.start, this.end_);
+        if (eol < 0) return false;
+        this.start = eol + 2;
+        this.state = 'headers';
+        return true;
+      }
+      case 'headers': {
+        // An empty header block is a CRLF right away; otherwise headers end at CRLF CRLF.
+        let bodyStart: number;
+        let text = '';
+        if (this.end_ - this.start >= 2 && buf[this.start] === CR && buf[this.start + 1] === LF) bodyStart = this.start + 2;
+        else {
+          const at = indexOfRange(buf, CRLF2, this.start, this.end_);
+          if (at < 0) {
+            if (this.end_ - this.start > 64 * 1024) throw new Error('a multipart part header is longer than 64 KiB');
+            return false;
+          }
+          for (let i = this.start; i < at; i++) text += String.fromCharCode(buf[i]!);
+          bodyStart = at + 4;
+        }
+        const headers: Record<string, string> = {};
+        for (const line of text.split('\r\n')) {
+          const colon = line.indexOf(':');
+          if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+        }
+        this.headers = headers;
+        const declared = headers['content-length'];
+        this.bodyLength = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : -1;
+        this.start = bodyStart;
+        this.scanFrom = bodyStart;
+        this.state = 'body';
+        return true;
+      }
+      case 'body': {
+        let bodyEnd: number;
+        if (this.bodyLength >= 0) {
+          // By length; then CRLF and the delimiter must follow.
+          const need = this.start + this.bodyLength + 2 + d.length;
+          if (this.end_ < need) return false;
+          bodyEnd = this.start + this.bodyLength;
+          if (buf[bodyEnd] !== CR || buf[bodyEnd + 1] !== LF || indexOfRange(buf, d, bodyEnd + 2, bodyEnd + 2 + d.length) !== bodyEnd + 2) {
+            throw new Error(`multipart part ${this.parts + 1} is not followed by the boundary where its Content-Length says it ends`);
+          }
+        } else {
+          const needle = this.crlfDelimiter ?? (this.crlfDelimiter = concatBytes(CRLF, d));
+          const at = indexOfRange(buf, needle, this.scanFrom, this.end_);
+          if (at < 0) {
+            this.scanFrom = Math.max(this.start, this.end_ - needle.length + 1);
+            return false;
+          }
+          bodyEnd = at;
+        }
+        const body = buf.slice(this.start, bodyEnd);
+        this.parts++;
+        this.start = bodyEnd + 2 + d.length;
+        this.state = 'after-body';
+        this.onPart({ headers: this.headers, body });
+        return true;
+      }
+      case 'done':
+        return false;
+    }
+  }
+
+  private crlfDelimiter: Uint8Array | undefined;
+}
+
+const CRLF = Uint8Array.of(CR, LF);
+const CRLF2 = Uint8Array.of(CR, LF, CR, LF);
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** First index of `needle` in hay[from, to), or −1. */
+function indexOfRange(hay: Uint8Array, needle: Uint8Array, from: number, to: number): number {
+  const first = needle[0]!;
+  const last = to - needle.length;
+  // The engine's indexOf jumps to candidate first bytes far faster than a byte loop.
+  for (let i = hay.indexOf(first, from); i >= 0 && i <= last; i = hay.indexOf(first, i + 1)) {
+    let n = 1;
+    while (n < needle.length && hay[i + n] === needle[n]) n++;
+    if (n === needle.length) return i;
+  }
+  return -1;
+}

@@ -120,7 +120,7 @@ function antihypertensive(
         hill: 1,
         source: `${LAW_2003.citation}: standard dose lowers BP 9.1/5.5 mmHg from 154/97, half dose 7.1/4.4 (ED50 0.39 × standard dose); ${mechanism}`,
         assumption: true,
-        reason: 'the BP fall is carried by systemic resistance; Emax set so that the reference dose lowers MAP by the Law 2003 fraction (−5.8% of MAP) in the healthy preset with the baroreflex active',
+        reason: 'the BP fall is carried by systemic resistance; Emax (−0.4) set so that the reference dose lowers MAP by the Law 2003 fall re-scaled to a 120/80 mmHg pre-treatment BP (4.3 mmHg) in the healthy preset with the arterial and cardiopulmonary reflexes active (docs/validation.md)',
       },
     ],
   };
@@ -284,7 +284,7 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     'lisinopril',
     10,
     { volumeLPerKg: 1.7, halfLifeSec: 12 * HOUR, oralBioavailability: 0.25, absorptionPerSec: 0.5 / HOUR, pkSource: 'Beermann B. Pharmacokinetics of lisinopril. Am J Med 1988;85(3B):25–30 (F ≈ 25%, effective t½ ≈ 12 h); Vd assumed' },
-    -0.5,
+    -0.4,
     'ACE inhibition lowers arteriolar tone (angiotensin II)',
   ),
   arb: antihypertensive(
@@ -292,7 +292,7 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     'losartan',
     50,
     { volumeLPerKg: 0.5, halfLifeSec: 6 * HOUR, oralBioavailability: 0.33, absorptionPerSec: 1 / HOUR, pkSource: 'Lo MW et al. Clin Pharmacol Ther 1995;58:641–9 (losartan F ≈ 33%; active metabolite t½ 6–9 h); Vd assumed' },
-    -0.5,
+    -0.4,
     'AT1 blockade lowers arteriolar tone',
   ),
   'calcium-channel-blocker': antihypertensive(
@@ -300,7 +300,7 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     'amlodipine',
     5,
     { volumeLPerKg: 21, halfLifeSec: 40 * HOUR, oralBioavailability: 0.64, absorptionPerSec: 0.15 / HOUR, pkSource: 'Meredith PA, Elliott HL. Clinical pharmacokinetics of amlodipine. Clin Pharmacokinet 1992;22:22–31 (F 64%, Vd 21 L/kg, t½ 35–50 h)' },
-    -0.5,
+    -0.4,
     'dihydropyridine: arteriolar dilatation, no negative inotropy at usual doses',
   ),
   thiazide: antihypertensive(
@@ -308,7 +308,7 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     'hydrochlorothiazide',
     25,
     { volumeLPerKg: 0.8, halfLifeSec: 10 * HOUR, oralBioavailability: 0.7, absorptionPerSec: 0.7 / HOUR, pkSource: 'Beermann B, Groschinsky-Grind M. Clinical pharmacokinetics of diuretics. Clin Pharmacokinet 1980;5:221–45 (HCTZ F ≈ 70%, t½ ≈ 10 h); Vd assumed' },
-    -0.5,
+    -0.4,
     'chronically the early plasma-volume fall returns toward baseline and peripheral resistance stays lower (Tarazi RC, Dustan HP, Frohlich ED. Circulation 1970;41:709–17)',
   ),
   nitrate: {

@@ -115,6 +115,11 @@ export const PARAMETER_NAMES = [
   'baroTauElastanceSec',
   'baroTauResistanceSec',
   'baroTauVenousSec',
+  'cpSetPointMmHg',
+  'cpWidthMmHg',
+  'cpGain',
+  'cpCardiacFraction',
+  'cpVascularFraction',
 ] as const;
 export type ParameterName = (typeof PARAMETER_NAMES)[number];
 /** A complete, resolved parameter set (what the engine runs). */

@@ -5,7 +5,8 @@
 import type { ModelParameters, ParameterName, PatientTraits, Percentiles, PresetName } from './physiology';
 import type { ClinicalRecord, TwinCapability } from './clinical-record';
 import type { MedicationInput, VitalKind } from '../vitals/fhir-vitals';
-import type { OutputKey } from '../vitals/observation-model';
+import type { LinearObservation, MeasurementSite, OutputKey } from '../vitals/observation-model';
+import type { ModelErrorGrowth } from '../vitals/modelError';
 
 // assimilation and forecasting. Plain data (names + typed arrays) so it crosses a worker boundary
 // by structured clone or transfer, and so the UI can store it without knowing the engine.
@@ -54,6 +55,16 @@ export interface ForecastOptions {
   keys?: readonly string[];
   /** Per output key, a measurement SD to add so that bands compare with raw observations. */
   observationSd?: Readonly<Record<string, number>>;
+  /**
+   * Keys that are not outputs but linear combinations of them (a pressure at a measurement site,
+   * `mapMmHg@cuff`: core/vitals/observation-model.ts `siteOperator`).
+   */
+  operators?: Readonly<Record<string, LinearObservation>>;
+  /**
+   * Per key, model-error variance that grows with lead time, v0 + perHour·(t in h), added to the
+   * bands (core/vitals/modelError.ts learns it from the patient's own past forecast errors).
+   */
+  modelError?: Readonly<Record<string, ModelErrorGrowth>>;
 }
 
 export interface ForecastResult {
@@ -211,4 +222,6 @@ export interface RecordCalibrationResult extends CalibrationResult {
 export interface NewVital {
   kind: VitalKind;
   value: number;
+  /** Where a blood pressure was measured (core/vitals/observation-model.ts); absent: the model's own (aortic) value. */
+  site?: MeasurementSite;
 }

@@ -1,5 +1,6 @@
 // Runs the meshing pipeline over a pool of workers: the label volume is cut into z-slabs (one
-// voxel slice of overlap), each slab is copied once and transferred to a worker, slab surfaces
+// voxel slice of overlap), each slab is shared (labels in a SharedArrayBuffer, see shareLabels)
+// or else copied once and transferred to a worker, slab surfaces
 // come back transferred and are welded per structure, then smoothing + decimation run per
 // structure on the pool, largest first. Pool-agnostic: browser (src/compute/meshing.ts) and Node
 // (bench, CLI) supply MeshingPort adapters that post with the given transfer lists.
@@ -56,6 +57,24 @@ async function pool<T>(ports: MeshingPort[], tasks: Array<(port: MeshingPort) =>
   return results;
 }
 
+/**
+ * The volume with its labels in a SharedArrayBuffer (one copy), so that meshInParallel hands each
+ * worker a view of its slab instead of a copy: the label array then exists once for all workers.
+ * Where SharedArrayBuffer is unavailable (a page without cross-origin isolation) the volume is
+ * returned as it is, and slabs are copied.
+ */
+export function shareLabels<V extends LabelVolume>(volume: V): V {
+  if (typeof SharedArrayBuffer === 'undefined' || volume.labels.buffer instanceof SharedArrayBuffer) return volume;
+  const sab = new SharedArrayBuffer(volume.labels.byteLength);
+  const labels = volume.labels instanceof Uint16Array ? new Uint16Array(sab) : new Uint8Array(sab);
+  labels.set(volume.labels);
+  return { ...volume, labels };
+}
+
+function isShared(a: Uint8Array | Uint16Array): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+}
+
 export async function meshInParallel(
   volume: LabelVolume,
   ports: MeshingPort[],
@@ -82,11 +101,13 @@ export async function meshInParallel(
     slabs.map((s) => (port: MeshingPort) => {
       const first = Math.max(s.layerStart, 0);
       const last = Math.min(s.layerEnd, nK - 1);
-      // Copy this slab's slices (the caller keeps its volume) and hand the copy over.
-      const labels = volume.labels.slice(first * plane, (last + 1) * plane);
+      // Shared labels: a view of this slab's slices, nothing copied. Otherwise copy the slab (the
+      // caller keeps its volume) and hand the copy over.
+      const shared = isShared(volume.labels);
+      const labels = shared ? volume.labels.subarray(first * plane, (last + 1) * plane) : volume.labels.slice(first * plane, (last + 1) * plane);
       return port.extractSlab(
         { labels, dimensions: volume.dimensions, sliceStart: first, layerStart: s.layerStart, layerEnd: s.layerEnd, wanted },
-        [labels.buffer as ArrayBuffer],
+        shared ? [] : [labels.buffer as ArrayBuffer],
       );
     }),
     hooks.signal,

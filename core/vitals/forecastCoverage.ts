@@ -4,6 +4,8 @@
 // forecast here is the plain data the worker returns (`tSec` + per-key Percentiles per time).
 
 import type { Percentiles } from '../domain/physiology';
+import type { ModelErrorGrowth } from './modelError';
+import { siteKey, siteOfLoinc } from './observation-model';
 
 /** One issued forecast: bands per output key over time since `issuedAtMs`. */
 export interface IssuedForecast {
@@ -11,6 +13,17 @@ export interface IssuedForecast {
   issuedAtMs: number;
   tSec: readonly number[];
   bands: Readonly<Record<string, readonly Percentiles[]>>;
+  /** Model-error growth the bands carry per key (core/vitals/modelError.ts); absent: none. */
+  modelError?: Readonly<Record<string, ModelErrorGrowth>>;
+}
+
+/**
+ * The band a reading is judged against: its measurement site's (`mapMmHg@cuff`, by LOINC) where
+ * the forecast has one, else the model's own value of that vital.
+ */
+export function readingBandKey(f: IssuedForecast | undefined, kind: string, loinc: string): string {
+  const k = siteKey(kind, siteOfLoinc(loinc));
+  return f?.bands[k] ? k : kind;
 }
 
 export type BandPosition = 'inside50' | 'inside90' | 'below90' | 'above90';

@@ -16,6 +16,7 @@
 import type { Percentiles } from '../domain/physiology';
 import type { NormalisedObservation } from './fhir-vitals';
 import { bandAt, type IssuedForecast } from './forecastCoverage';
+import { siteKey, siteOfLoinc, type MeasurementSite } from './observation-model';
 
 /** Interval score of the central (1 − α) interval [lo, hi] (Gneiting & Raftery 2007, eq. 43). */
 export function intervalScore(lo: number, hi: number, alpha: number, y: number): number {
@@ -118,15 +119,11 @@ export function gaussianPercentiles(mean: number, sd: number): Percentiles {
   return { p05: mean - z90 * sd, p25: mean - z50 * sd, p50: mean, p75: mean + z50 * sd, p95: mean + z90 * sd };
 }
 
-/** Which line a blood pressure came from (LOINC codes of core/vitals/mimic3.ts and the FHIR vital-sign value sets). */
-export type Site = 'arterial' | 'cuff' | 'none';
-const ARTERIAL_LOINC = new Set(['76215-3', '76213-8', '76214-6']);
-const CUFF_LOINC = new Set(['76534-7', '76535-4', '76536-2']);
+/** Which line a blood pressure came from (core/vitals/observation-model.ts: the site's observation operator). */
+export type Site = MeasurementSite | 'none';
 
 export function siteOf(o: Pick<NormalisedObservation, 'loinc'>): Site {
-  if (ARTERIAL_LOINC.has(o.loinc)) return 'arterial';
-  if (CUFF_LOINC.has(o.loinc)) return 'cuff';
-  return 'none';
+  return siteOfLoinc(o.loinc);
 }
 
 /** One vital from one line, plausible readings only, oldest first (time in ms). */
@@ -189,8 +186,11 @@ export function nearestIndex(t: readonly number[], tMs: number, toleranceMs: num
  */
 export type ForecasterFn = (issued: IssuedForecast, series: ScoringSeries, targetTMs: number, horizonH: number) => Percentiles | undefined;
 
-/** The twin itself: the issued forecast's band at the reading's time. */
-export const twinForecaster: ForecasterFn = (f, s, tMs) => bandAt(f, s.key, tMs);
+/**
+ * The twin itself: the issued forecast's band at the reading's time — the band of the reading's
+ * site (`mapMmHg@cuff`) where the forecast has one, else the model's own value.
+ */
+export const twinForecaster: ForecasterFn = (f, s, tMs) => bandAt(f, siteKey(s.key, s.site), tMs) ?? bandAt(f, s.key, tMs);
 
 export interface IssuedScoredPoint extends ScoredPoint {
   forecaster: string;

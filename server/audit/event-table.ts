@@ -130,12 +130,21 @@ export class AuditEventTable implements AuditEventStore {
   private readonly insertRef: Statement<[string, number | bigint]>;
   private readonly byId: Statement<[string], { json: string }>;
   private batch: { event: AuditEvent; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly relaxed: Statement;
+  private readonly full: Statement;
+  private readonly insertAll: (batch: readonly { event: AuditEvent }[]) => void;
 
   constructor(private readonly db: Db) {
     db.exec(SCHEMA);
     this.insertEvent = db.prepare('INSERT OR IGNORE INTO audit_events (id, recorded_ms, user_id, username, action, outcome, json) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.insertRef = db.prepare('INSERT OR IGNORE INTO audit_event_refs (ref, event_seq) VALUES (?, ?)');
     this.byId = db.prepare('SELECT json FROM audit_events WHERE id = ?');
+    // Prepared once: flush runs per event-loop turn under load (pragma() prepares on each call).
+    this.relaxed = db.prepare('PRAGMA synchronous = NORMAL');
+    this.full = db.prepare('PRAGMA synchronous = FULL');
+    this.insertAll = db.transaction((batch: readonly { event: AuditEvent }[]) => {
+      for (const b of batch) this.insert(b.event);
+    });
   }
 
   /**
@@ -179,13 +188,11 @@ export class AuditEventTable implements AuditEventStore {
     writeQueueOf(this.db)
       .run(() => {
         // Copies of the fsync'ed audit.log: NORMAL is enough (survives a process crash).
-        this.db.pragma('synchronous = NORMAL');
+        this.relaxed.run();
         try {
-          this.db.transaction(() => {
-            for (const b of current) this.insert(b.event);
-          })();
+          this.insertAll(current);
         } finally {
-          this.db.pragma('synchronous = FULL');
+          this.full.run();
         }
       })
       .then(

@@ -184,6 +184,22 @@ describe('bounded work (issue 10)', () => {
     });
     expect(status).toBe(401);
   });
+
+  it('answers 403 to a STOW-RS upload of a role that may not store instances before reading its body (issue 14)', async () => {
+    const { port } = new URL(server.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      // Signed in, but the admin reads no clinical data: refused before the spool reads a byte.
+      const headers = { authorization: `Bearer ${admin}`, 'content-type': 'multipart/related; type="application/dicom"; boundary=b', 'content-length': String(100 * 1024 * 1024) };
+      const req = httpRequest({ host: '127.0.0.1', port: Number(port), method: 'POST', path: '/dicomweb/studies', headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    expect(status).toBe(403);
+  });
 });
 
 describe('sign-in and accounts (issue 10)', () => {

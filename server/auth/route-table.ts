@@ -54,6 +54,7 @@ export const ROUTE_TABLE: readonly RouteRow[] = [
   { route: '/dicomweb/studies/:study/series', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'QIDO series of a study' },
   { route: '/dicomweb/studies/:study/series/:series', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'WADO series' },
   { route: '/dicomweb/studies/:study/series/:series/metadata', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'series metadata' },
+  { route: '/dicomweb/studies/:study/series/:series/pixeldata', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'every frame of a series in one answer (WADO-RS series pixel data)' },
   { route: '/dicomweb/studies/:study/series/:series/instances', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'QIDO instances of a series' },
   { route: '/dicomweb/studies/:study/series/:series/instances/:instance', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'WADO instance' },
   { route: '/dicomweb/studies/:study/series/:series/instances/:instance/metadata', methods: ['GET'], access: { kind: 'roles', roles: CLINICAL }, what: 'instance metadata' },

@@ -4,7 +4,9 @@
 // global hooks (app.ts); handlers here add the study/series/instance entities to the audit.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { decideProtected, ruleOf } from '../auth/route-policy';
 import { sendOutcome } from '../http/operation-outcome';
+import { matchedRouteOf, pathOf } from '../http/paths';
 import type { DicomJsonObject } from './dicomJson';
 import { readBulk, readFrames } from './instance';
 import { buildMultipart, closeDelimiter, mediaTypeParams, multipartContentType, newBoundary, partHeader, partSeparator, MultipartError } from './multipart';
@@ -323,6 +325,59 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
       .send(buildMultipart(boundary, frames.map((f) => ({ contentType: partType, body: f.bytes }))));
   });
 
+  // Series pixel data (PS3.18 §10.4, the Pixel Data resources of WADO-RS): every frame of every
+  // instance of the series in one multipart/related answer, one part per frame in its stored
+  // transfer syntax, each part naming its instance and frame in Content-Location and its size in
+  // Content-Length. One request, one audit record for the whole series, instead of one per frame;
+  // streamed (one frame in memory at a time), in series / instance-number order.
+  app.get('/dicomweb/studies/:study/series/:series/pixeldata', binary, async (req: FastifyRequest<{ Params: Params }>, reply) => {
+    const p = req.params;
+    if (!checkUids(p, reply)) return reply;
+    auditEntities(req, p);
+    const rows = rowsOf(p).filter((r) => (r.number_of_frames ?? 0) > 0);
+    if (rows.length === 0) return sendOutcome(reply, 404, 'not-found', 'no such series, or it holds no images');
+    const partTypes = new Map<string, string>();
+    for (const ts of new Set(rows.map((r) => r.transfer_syntax_uid))) {
+      const t = frameMediaType(req, ts);
+      if (!t) return notTranscoded(reply, ts);
+      partTypes.set(ts, t);
+    }
+    const b = base(req);
+    const boundary = newBoundary();
+    async function* generate(): AsyncGenerator<Buffer> {
+      let first = true;
+      for (const row of rows) {
+        const n = row.number_of_frames ?? 1;
+        const numbers = Array.from({ length: n }, (_, i) => i + 1);
+        const ranges = store.frameRanges(row, numbers);
+        const bodies: Uint8Array[] = [];
+        if (ranges) {
+          for (const r of ranges) {
+            let size = 0;
+            for (let k = 1; k < r.length; k += 2) size += r[k]!;
+            const out = Buffer.allocUnsafe(size);
+            store.readRanges(row, r, out, 0);
+            bodies.push(out);
+          }
+        } else {
+          for (const f of readFrames(store.readFile(row), numbers)) bodies.push(f.bytes);
+        }
+        const location = `${b}/studies/${row.study_uid}/series/${row.series_uid}/instances/${row.sop_uid}/frames/`;
+        for (let i = 0; i < bodies.length; i++) {
+          if (!first) yield partSeparator();
+          first = false;
+          const body = bodies[i]!;
+          yield partHeader(boundary, partTypes.get(row.transfer_syntax_uid)!, { 'Content-Location': `${location}${i + 1}`, 'Content-Length': String(body.byteLength) });
+          yield Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        }
+      }
+      yield closeDelimiter(boundary);
+    }
+    const types = [...new Set(partTypes.values())];
+    const outer = types.length === 1 ? types[0]!.split(';')[0]! : 'application/octet-stream';
+    return reply.header('content-type', multipartContentType(boundary, outer)).send(Readable.from(generate()));
+  });
+
   app.get('/dicomweb/studies/:study/series/:series/instances/:instance/bulk/:tag', binary, async (req: FastifyRequest<{ Params: Params }>, reply) => {
     const p = req.params;
     if (!checkUids(p, reply)) return reply;
@@ -475,6 +530,19 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     scope.addContentTypeParser('multipart/related', spoolStow);
     // Any other type is answered 415 by name; its body is not read.
     scope.addContentTypeParser('*', (_req, _payload, done) => done(null, { kind: 'not-multipart' } satisfies StowBody));
+    // The role is decided before the body is read (issue 14): the access hooks decide it in
+    // preHandler, after the content-type parser above has spooled the upload; this applies the
+    // same rule (the one route × role table) at onRequest, so a role that may not store
+    // instances is refused before a byte of its upload is read. Sign-in ran before (401).
+    scope.addHook('onRequest', async (req, reply) => {
+      const rule = ruleOf(matchedRouteOf(req), pathOf(req), req.method);
+      const role = req.twinAuth?.user.role ?? null;
+      if (rule.kind !== 'protected' || role === null) return;
+      const decision = decideProtected(role, rule.row, { method: req.method, pathname: pathOf(req) });
+      if (decision.allow) return;
+      req.auditDetail = decision.reason;
+      return sendOutcome(reply, decision.status, 'forbidden', decision.reason);
+    });
     scope.post('/dicomweb/studies', stow);
     // A study-level STOW only takes instances of that study (checked before storing).
     scope.post('/dicomweb/studies/:study', stow);

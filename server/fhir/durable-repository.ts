@@ -255,7 +255,13 @@ export class DurableRepository extends FhirRepository<undefined> {
       return { rows, total };
     };
     // One snapshot for the page and its total (the write connection is already in its transaction).
-    const { rows, total } = conn === this.reader ? this.readerDb.transaction(run)() : run();
+    // When the page's own statement carries the total (a window over the matches) it is its own
+    // snapshot: no BEGIN/COMMIT around it; only a second statement (the separate count: an empty
+    // page, a cursor page) needs the explicit read transaction.
+    const oneStatement = count !== 0 && !cursor;
+    let result = conn === this.reader && oneStatement ? run() : undefined;
+    if (result && wantTotal && result.rows.length === 0) result = undefined; // the count ran apart: redo in one snapshot
+    const { rows, total } = result ?? (conn === this.reader ? this.readerDb.transaction(run)() : run());
     const jsons = rows.map((r) => r.json as string);
     const entry = jsons.map((json) => ({ resource: JSON.parse(json) as WithId<T> }));
     const bundle: Bundle<WithId<T>> = { resourceType: 'Bundle', type: 'searchset', ...(entry.length ? { entry } : {}), ...(total !== undefined ? { total } : {}) };

@@ -2,14 +2,19 @@
 // source. (AuditEvents have their own table: audit/event-table.ts.) Upstream mode provides its own (server/upstream/).
 import type { ConsentLike } from '../consent/evaluate';
 import type { ConsentSource } from '../consent/service';
+import type { IntegrityState } from '../storage/database';
 import type { FhirBackend } from './routes';
 import type { FhirStore } from './store';
 
-export function embeddedBackend(store: FhirStore): FhirBackend {
+/** `integrity`: the background check of the store file (storage/database.ts); damage found → degraded. */
+export function embeddedBackend(store: FhirStore, integrity?: IntegrityState): FhirBackend {
   return {
     mode: 'embedded',
     handle: (req) => store.handle(req),
-    health: async () => ({ status: 'ok' }),
+    health: async () =>
+      integrity?.status === 'failed'
+        ? { status: 'degraded', detail: `the store file failed its integrity check: ${integrity.detail ?? 'unknown'}; restore it from a backup` }
+        : { status: 'ok', ...(integrity?.status === 'running' ? { detail: 'integrity check of the store file running' } : {}) },
   };
 }
 

@@ -82,7 +82,12 @@ function shapeSearchBundle(bundle: Bundle, base: string, resourceType: string, q
   const offset = Number(Array.isArray(query._offset) ? query._offset[0] : (query._offset ?? 0));
   const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: `${base}/${resourceType}?${queryToString(query)}` }];
   const total = bundle.total;
-  if (total !== undefined && count > 0 && offset + count < total) {
+  // The next page: by keyset cursor (stable while others write: nothing repeated or skipped),
+  // as the store issued it, unless the client pages by _offset itself.
+  const storeNext = bundle.link?.find((l) => l.relation === 'next')?.url;
+  if (query._offset === undefined && storeNext?.startsWith(`${resourceType}?`)) {
+    link.push({ relation: 'next', url: `${base}/${storeNext}` });
+  } else if (query._cursor === undefined && total !== undefined && count > 0 && offset + count < total) {
     link.push({ relation: 'next', url: `${base}/${resourceType}?${queryToString({ ...query, _offset: String(offset + count) })}` });
   }
   if (offset > 0) {

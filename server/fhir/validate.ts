@@ -148,7 +148,7 @@ export function classify(method: string, segments: readonly string[]): Interacti
 }
 
 /** Search result control parameters handled by the store, not filters. */
-const RESULT_PARAMS = new Set(['_count', '_offset', '_sort', '_total', '_summary', '_elements', '_format', '_pretty']);
+const RESULT_PARAMS = new Set(['_count', '_offset', '_cursor', '_sort', '_total', '_summary', '_elements', '_format', '_pretty']);
 const UNSUPPORTED_PARAMS = new Set(['_include', '_revinclude', '_contained', '_containedType', '_filter', '_query', '_text', '_content', '_list', '_has']);
 
 export type Query = Record<string, string | string[]>;
@@ -187,6 +187,12 @@ export function validateSearch(resourceType: string, query: Query): Query {
   }
   const offset = single(query._offset, '_offset');
   if (offset !== undefined && !/^\d{1,9}$/.test(offset)) throw new FhirInputError('_offset must be a whole number');
+  // Keyset paging (stable under writes): an opaque token from a next link, checked by the store.
+  const cursor = single(query._cursor, '_cursor');
+  if (cursor !== undefined) {
+    if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw new FhirInputError('_cursor is not a cursor this server issued: follow the next link of the previous page');
+    if (offset !== undefined) throw new FhirInputError('_cursor and _offset cannot be combined: follow the next link');
+  }
   try {
     parseSearchRequest(resourceType as ResourceType, out);
   } catch (err) {

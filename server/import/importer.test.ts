@@ -175,7 +175,7 @@ describe('importRecords: refusals, duplicates and edge cases', () => {
       onProgress: (done) => {
         if (done === 60) controller.abort();
       },
-      yieldEvery: 20,
+      sliceMs: 1,
     });
     await expect(run).rejects.toThrow(ImportCancelledError);
     expect(await total()).toBe(before);
@@ -200,5 +200,39 @@ describe('importRecords: refusals, duplicates and edge cases', () => {
     }
     expect(await total()).toBe(before);
     expect((await store.read<Patient>('Patient', 'pre-existing'))?.birthDate).toBe(stored?.birthDate);
+  });
+
+  it('a Bundle whose write fails half way on a real SQLite error (disk full) stores nothing and alters nothing', async () => {
+    // Oda is stored (again: idempotent); this Bundle updates her Patient (a changed birth date) and
+    // adds Beatrice's record, until SQLite runs out of pages part-way through the write.
+    await importRecords(store, bundleText('Oda_Gerlach'), 'Oda_Gerlach.json', { now: NOW });
+    const before = await total();
+    const oda = JSON.parse(bundleText('Oda_Gerlach')) as { entry: { resource: Record<string, unknown> }[] };
+    const odaPatient = oda.entry.find((e) => e.resource.resourceType === 'Patient')!.resource;
+    const storedOda = (await store.search<Patient>('Patient', { identifier: `${(odaPatient.identifier as { system: string; value: string }[])[0]!.system}|${(odaPatient.identifier as { system: string; value: string }[])[0]!.value}` }))[0]!;
+    const beatrice = JSON.parse(bundleText('Beatrice_Aufderhar')) as { entry: unknown[] };
+    const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [{ ...oda.entry.find((e) => e.resource.resourceType === 'Patient')!, resource: { ...odaPatient, birthDate: '1937-01-01' } }, ...beatrice.entry] };
+    const pages = (db.pragma('page_count', { simple: true }) as number) + 0;
+    db.pragma(`max_page_count = ${pages + 8}`);
+    let written = 0;
+    let toWrite = 0;
+    const onProgress = (done: number, n: number, phase: string) => {
+      if (phase === 'writing') [written, toWrite] = [done, n];
+    };
+    try {
+      await expect(importRecords(store, bundle, 'half.json', { now: NOW, onProgress })).rejects.toThrow(/full/i);
+    } finally {
+      db.pragma('max_page_count = 1073741823');
+    }
+    // It failed part-way through the write, not before it.
+    expect(written).toBeGreaterThan(1);
+    expect(written).toBeLessThan(toWrite);
+    expect(await total()).toBe(before);
+    expect((await store.read<Patient>('Patient', storedOda.id))?.birthDate).toBe(storedOda.birthDate);
+    expect(await store.search<Patient>('Patient', { name: 'Aufderhar' })).toHaveLength(0);
+    // The store still works after the failure: the same Bundle goes in once there is room.
+    const ok = await importRecords(store, bundle, 'half.json', { now: NOW });
+    expect(ok.counts.updated).toBe(1);
+    expect(await store.search<Patient>('Patient', { name: 'Aufderhar' })).toHaveLength(1);
   });
 });

@@ -7,13 +7,13 @@
 import { createStore, useStore } from 'zustand';
 import type { TwinCompute } from '../compute/twinCalibration';
 import type { SteadyStateResult } from '../../core/domain/physiology';
-import { noiseSd, type OutputKey } from '../../core/vitals/observation-model';
-import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAlert, type BandAlert, type CoverageRecord, type IssuedForecast } from '../../core/vitals/forecastCoverage';
+import { applyOperator, BP_KEYS, MEASUREMENT_SITES, noiseSd, siteKey, siteNoiseSd, siteOfLoinc, siteOperator, type LinearObservation, type OutputKey } from '../../core/vitals/observation-model';
+import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAlert, readingBandKey, type BandAlert, type CoverageRecord, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { applySpreadFloor } from '../../core/domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../../core/vitals/fhir-vitals';
 import { type RecordCalibrationResult, type TwinEnsemble } from '../../core/domain/twin';
 import { explainRecalibration, type RecalibrationChange } from './recalibration';
-import { modelErrorVariance, recordInnovations, type InnovationHistory } from '../../core/vitals/modelError';
+import { modelErrorGrowth, recordForecastErrors, type ForecastErrorHistory, type ModelErrorGrowth } from '../../core/vitals/modelError';
 
 /** Vitals the twin forecasts (model outputs observed at the bedside). */
 export const FORECAST_KEYS = ['hrBpm', 'sbpMmHg', 'dbpMmHg', 'mapMmHg'] as const;
@@ -64,8 +64,8 @@ export interface TwinState {
   steadyState: SteadyStateResult | undefined;
   /** What the latest recalibration changed compared with the twin it replaced (none after the first). */
   recalibration: RecalibrationChange | undefined;
-  /** Innovations since calibration, for the bands' model-error term (core/vitals/modelError.ts). */
-  innovations: InnovationHistory;
+  /** Past forecasts' errors since calibration, for the bands' model-error term (core/vitals/modelError.ts). */
+  forecastErrors: ForecastErrorHistory;
 }
 
 const initial = (patientId: string | undefined): TwinState => ({
@@ -86,7 +86,7 @@ const initial = (patientId: string | undefined): TwinState => ({
   live: [],
   steadyState: undefined,
   recalibration: undefined,
-  innovations: {},
+  forecastErrors: {},
 });
 
 export const twinStore = createStore<TwinState>(() => initial(undefined));
@@ -114,19 +114,42 @@ let forecastSeq = 0;
 /**
  * Forecast bands widened by each vital's measurement noise (observation-model.ts), so that they
  * can be compared with raw readings: "outside the 90 % band" then means outside what the model
- * and the device together make likely — plus the model error this patient's innovations show
- * (core/vitals/modelError.ts; zero until enough live readings were assimilated).
+ * and the device together make likely — plus the model error, growing with lead time, that this
+ * patient's past forecast errors show (core/vitals/modelError.ts; none until enough readings were
+ * scored). Blood pressures are forecast as the model's own (aortic) value and, for each measurement
+ * site, through that site's observation operator (`mapMmHg@arterial`, `mapMmHg@cuff`): a reading is
+ * judged against its site's band.
  */
-async function issueForecast(compute: TwinCompute, e: TwinEnsemble, issuedAtMs: number, innovations: InnovationHistory = {}): Promise<IssuedForecast> {
-  const keys = FORECAST_KEYS.filter((k) => e.outputKeys.includes(k));
+async function issueForecast(compute: TwinCompute, e: TwinEnsemble, issuedAtMs: number, errors: ForecastErrorHistory = {}): Promise<IssuedForecast> {
+  const base = FORECAST_KEYS.filter((k) => e.outputKeys.includes(k));
+  const keys: string[] = [...base];
+  const operators: Record<string, LinearObservation> = {};
   const observationSd: Record<string, number> = {};
-  for (const k of keys) {
+  const modelError: Record<string, ModelErrorGrowth> = {};
+  const means: Record<string, number> = {};
+  for (const k of base) {
     const m = outputMean(e, k);
-    if (m !== undefined) observationSd[k] = Math.sqrt(noiseSd(k as OutputKey, m) ** 2 + modelErrorVariance(innovations, k));
+    if (m === undefined) continue;
+    means[k] = m;
+    observationSd[k] = noiseSd(k as OutputKey, m);
+  }
+  for (const k of BP_KEYS) {
+    if (!base.includes(k) || !base.includes('sbpMmHg') || !base.includes('dbpMmHg')) continue;
+    for (const site of MEASUREMENT_SITES) {
+      const sk = siteKey(k, site);
+      const op = siteOperator(site, k);
+      keys.push(sk);
+      operators[sk] = op;
+      observationSd[sk] = siteNoiseSd(site, k, applyOperator(op, (o) => means[o] ?? 0));
+    }
+  }
+  for (const k of keys) {
+    const g = modelErrorGrowth(errors, k);
+    if (g) modelError[k] = g;
   }
   forecastSeq++;
-  const r = await compute.forecast(e, { horizonSec: FORECAST_HORIZON_SEC, stepSec: FORECAST_STEP_SEC, keys, observationSd, seed: 11 + forecastSeq });
-  return { id: `fc-${issuedAtMs.toString(36)}-${forecastSeq}`, issuedAtMs, tSec: r.tSec, bands: r.bands };
+  const r = await compute.forecast(e, { horizonSec: FORECAST_HORIZON_SEC, stepSec: FORECAST_STEP_SEC, keys, observationSd, operators, modelError, seed: 11 + forecastSeq });
+  return { id: `fc-${issuedAtMs.toString(36)}-${forecastSeq}`, issuedAtMs, tSec: r.tSec, bands: r.bands, modelError };
 }
 
 function pushHistory(history: IssuedForecast[], f: IssuedForecast): IssuedForecast[] {
@@ -178,7 +201,7 @@ export async function calibrateTwin(compute: TwinCompute, patientId: string, res
       assimilated: 0,
       notAssimilated: [],
       steadyState: undefined,
-      innovations: {},
+      forecastErrors: {},
     });
     const beat = await compute.simulateSteadyState(cal.mapParameters);
     if (twinStore.getState().calibration === cal) twinStore.setState({ steadyState: beat });
@@ -211,18 +234,29 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     const coverage = [...s.coverage];
     let alerts = s.alerts;
     const grossErrors = new Set<NormalisedObservation>();
+    const scored: { key: string; value: number; tMs: number }[] = [];
     for (const o of fresh) {
       if (o.implausible || o.timeMs === undefined || !(FORECAST_KEYS as readonly VitalKind[]).includes(o.kind)) continue;
-      const j = judgeObservation(forecastInForce(s.history, o.timeMs) ?? s.forecast, { key: o.kind, value: o.value, tMs: o.timeMs, source: o.source });
+      const inForce = forecastInForce(s.history, o.timeMs) ?? s.forecast;
+      const key = readingBandKey(inForce, o.kind, o.loinc);
+      scored.push({ key, value: o.value, tMs: o.timeMs });
+      const j = judgeObservation(inForce, { key, value: o.value, tMs: o.timeMs, source: o.source });
       if (!j) continue;
       coverage.push({ key: o.kind, position: j.position });
-      if (j.alert) alerts = mergeAlert(alerts, j.alert);
+      if (j.alert) alerts = mergeAlert(alerts, { ...j.alert, key: o.kind });
       if (Math.abs(backgroundZ(o.value, j.band)) > GROSS_ERROR_Z) grossErrors.add(o);
     }
-    const vitals = fresh.filter((o) => !o.implausible && !grossErrors.has(o)).map((o) => ({ kind: o.kind, value: o.value }));
+    const vitals = fresh
+      .filter((o) => !o.implausible && !grossErrors.has(o))
+      .map((o) => {
+        const site = siteOfLoinc(o.loinc);
+        return site === 'none' ? { kind: o.kind, value: o.value } : { kind: o.kind, value: o.value, site };
+      });
     const notAssimilated = [...s.notAssimilated, ...[...grossErrors].map((o) => o.source)].slice(-50);
+    // The readings score the forecasts issued before them (the bands' model-error term).
+    const forecastErrors = recordForecastErrors(s.forecastErrors, s.history, scored);
     if (vitals.length === 0) {
-      twinStore.setState({ live, coverage, alerts, notAssimilated });
+      twinStore.setState({ live, coverage, alerts, notAssimilated, forecastErrors });
       return;
     }
     const r = await compute.assimilateVitals(s.ensemble, vitals, 1000 + s.assimilated);
@@ -232,8 +266,7 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
     // arrives late is still judged against a forecast made without it (forecastInForce).
     const latestMs = Math.max(...fresh.map((o) => o.timeMs ?? 0));
     const issuedAtMs = Math.max(latestMs > 0 ? latestMs : (opts.nowMs ?? Date.now()), s.forecast?.issuedAtMs ?? 0);
-    const innovations = recordInnovations(s.innovations, r.innovations);
-    const forecast = await issueForecast(compute, ensemble, issuedAtMs, innovations);
+    const forecast = await issueForecast(compute, ensemble, issuedAtMs, forecastErrors);
     const now = twinStore.getState();
     if (now.patientId !== patientId || now.calibration !== s.calibration) return;
     // One store update per batch: the timeline redraws once per arrival, not per step.
@@ -245,7 +278,7 @@ export function assimilateLive(compute: TwinCompute, patientId: string, readings
       if (seen === undefined) return [a];
       return a.count > seen ? [{ ...a, id: `${a.id}+${a.count}`, count: a.count - seen }] : [];
     });
-    twinStore.setState({ live, coverage, alerts: openAlerts, notAssimilated, ensemble, forecast, innovations, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
+    twinStore.setState({ live, coverage, alerts: openAlerts, notAssimilated, ensemble, forecast, forecastErrors, history: pushHistory(now.history, forecast), assimilated: now.assimilated + vitals.length });
   };
   const p = chain.then(run, run);
   chain = p.catch(() => undefined);

@@ -1,6 +1,6 @@
 // The Anatomy worker API in Node on real bytes: a small phantom CT written as DICOM Part 10 by the
 // demo writer, served as a WADO-RS multipart answer (the exact shape server/dicomweb streams),
-// loaded, segmented ground truth saved as DICOM-SEG against it, re-imported, meshed, cut and exported.
+// downloaded by the page's source (src/sources/dicomwebSeries.ts) and loaded in the worker API, segmented ground truth saved as DICOM-SEG against it, re-imported, meshed, cut and exported.
 import { validateBytes } from 'gltf-validator';
 import { describe, expect, it } from 'vitest';
 import { type LabelVolume } from '../../core/domain/imaging';
@@ -10,7 +10,8 @@ import { readDicomSeg } from '../meshing/dicomSeg';
 import { readBinaryStl } from '../meshing/exportFormats';
 import { cutMaskVolumes } from '../meshing/planning';
 import { meshLabelVolume } from '../meshing/surfaces';
-import { ACCEPT_SERIES, createAnatomyWorkerApi } from './anatomyWorkerApi';
+import { createAnatomyWorkerApi } from './anatomyWorkerApi';
+import { ACCEPT_SERIES, downloadSeries } from '../../src/sources/dicomwebSeries';
 import { boundsOf, cutPlaneLps } from '../../src/compute/anatomy/planeGeometry';
 import { type LoadProgress } from '../../core/contracts/anatomy-worker';
 
@@ -84,16 +85,20 @@ function only(labels: LabelVolume, keep: number[]): LabelVolume {
 describe('anatomy worker API', () => {
   it('loads a WADO-RS series into the exact HU volume, with progress, and saves/re-imports a DICOM-SEG on its grid', async () => {
     const { fetch, accepts } = seriesFetch();
-    const api = createAnatomyWorkerApi(fetch);
-    const progress: LoadProgress[] = [];
-    const ct = await api.loadSeries('http://pacs/series', 24, (p) => progress.push(p));
+    const api = createAnatomyWorkerApi();
+    const downloaded: number[] = [];
+    const { body, boundary } = await downloadSeries('http://pacs/series', 24, { fetchFn: fetch, onProgress: (f) => downloaded.push(f) });
     expect(accepts).toEqual([ACCEPT_SERIES]);
+    expect(downloaded.at(-1)).toBe(1);
+    expect(downloaded.every((f, i) => i === 0 || f >= downloaded[i - 1]!)).toBe(true);
+    const progress: LoadProgress[] = [];
+    const ct = await api.loadSeries(body.buffer as ArrayBuffer, boundary, (p) => progress.push(p));
     expect(ct.dimensions).toEqual([48, 48, 24]);
     expect(ct.spacingMm.map((s) => Number(s.toFixed(6)))).toEqual([8, 8, 12.5]);
     expect(ct.originLps.map((s) => Number(s.toFixed(4)))).toEqual(phantom.ct.originLps.map((s) => Number(s.toFixed(4))));
     expect(ct.unit).toBe('HU');
     expect(Array.from(ct.voxels)).toEqual(Array.from(phantom.ct.voxels)); // 12-bit + intercept round-trips exactly (writer.ts)
-    expect(progress.map((p) => p.phase)).toContain('download');
+    expect(progress.map((p) => p.phase)).toContain('parse');
     expect(progress.at(-1)).toEqual({ phase: 'build', fraction: 1 });
     expect(progress.every((p, i) => i === 0 || p.fraction >= progress[i - 1]!.fraction)).toBe(true);
 
@@ -107,11 +112,14 @@ describe('anatomy worker API', () => {
   });
 
   it('refuses a failed or non-multipart answer with what went wrong', async () => {
-    const api401 = createAnatomyWorkerApi((async () => new Response('no', { status: 401 })) as typeof fetch);
-    await expect(api401.loadSeries('http://pacs/x', 1)).rejects.toThrow(/HTTP 401 \(sign in again\)/);
-    const apiJson = createAnatomyWorkerApi((async () => new Response('{}', { headers: { 'content-type': 'application/json' } })) as typeof fetch);
-    await expect(apiJson.loadSeries('http://pacs/x', 1)).rejects.toThrow(/multipart\/related/);
+    const answer401 = (async () => new Response('no', { status: 401 })) as typeof fetch;
+    await expect(downloadSeries('http://pacs/x', 1, { fetchFn: answer401 })).rejects.toThrow(/HTTP 401 \(sign in again\)/);
+    const answerJson = (async () => new Response('{}', { headers: { 'content-type': 'application/json' } })) as typeof fetch;
+    await expect(downloadSeries('http://pacs/x', 1, { fetchFn: answerJson })).rejects.toThrow(/multipart\/related/);
     const api = createAnatomyWorkerApi();
+    // A cut-off download must not pass as a shorter series.
+    const cut = multipartSeries('b').slice(0, 4000);
+    await expect(api.loadSeries(cut.buffer, 'b')).rejects.toThrow(/close delimiter|cut|truncated|incomplete/i);
     expect(() => api.buildSegmentationForPacs(phantom.labels, { seriesDescription: '', creator: '' })).toThrow(/load the CT series/);
     await expect(api.importSegmentation([{ name: 'a.dcm', bytes: new ArrayBuffer(4) }, { name: 'b.dcm', bytes: new ArrayBuffer(4) }], null)).rejects.toThrow(/one segmentation file/);
   });

@@ -1,12 +1,13 @@
 // What the Anatomy worker does off the UI thread, besides segmentation and meshing (those run in
 // the meshing workers, src/compute/meshing.ts):
-// - loader: download a CT series from DICOMweb (WADO-RS, one multipart request), parse it with
-//   the app's DICOM ingest (src/ingest/dicom) and build the HU volume; keep the Part 10 files, so
-//   a DICOM-SEG saved later references this exact series (UIDs, slice order);
+// - loader: split a CT series downloaded from DICOMweb (WADO-RS multipart, fetched by the page:
+//   src/sources/dicomwebSeries.ts — a worker does no network I/O), parse it with the DICOM ingest
+//   (core/dicom) and build the HU volume; keep the Part 10 files, so a DICOM-SEG saved later
+//   references this exact series (UIDs, slice order);
 // - planner: hold copies of the surfaces and answer cut-plane volumes, the cut-to-vessel
 //   distance and GLB/STL exports; read imported segmentations (DICOM-SEG, NIfTI + label table)
 //   and put them on the CT grid.
-// The functions are plain; anatomy.worker.ts only exposes `createAnatomyWorkerApi()` with comlink.
+// The functions are plain; anatomy.worker.ts only exposes `createAnatomyWorkerApi()` to the WorkerPool.
 // Tests call them directly in Node.
 import { transfer } from '../../core/workerPool/workerPool';
 import { type ImageVolume, type LabelVolume, type VolumeGeometry, sameGrid } from '../../core/domain/imaging';
@@ -20,10 +21,8 @@ import { gunzip, isGzip, readNiftiLabelMap } from '../meshing/nifti';
 import { cutMeshVolumes, cutToVesselDistanceMm } from '../meshing/planning';
 import { referenceFromInstances } from '../meshing/referenceSeries';
 import { resampleLabelsNearest } from '../meshing/resample';
-import { DelimiterCounter, multipartBoundary, splitMultipart } from '../../core/dicom/multipart';
+import { splitMultipart } from '../../core/dicom/multipart';
 import { type AnatomyWorkerApi, type LoadProgress, type CutResult, type NamedBytes } from '../../core/contracts/anatomy-worker';
-
-export const ACCEPT_SERIES = 'multipart/related; type="application/dicom"; transfer-syntax=*';
 
 /** Parse WADO-RS series bytes (already downloaded) into the volume of its largest series. */
 export async function volumeFromPart10(files: NamedBytes[], onProgress?: (p: LoadProgress) => void): Promise<ImageVolume> {
@@ -43,7 +42,7 @@ export async function volumeFromPart10(files: NamedBytes[], onProgress?: (p: Loa
   });
 }
 
-export function createAnatomyWorkerApi(fetchFn: typeof fetch = (...a) => fetch(...a)): AnatomyWorkerApi {
+export function createAnatomyWorkerApi(): AnatomyWorkerApi {
   /** The Part 10 files of the loaded series (for the SEG reference). Lifetime: until the next load. */
   let seriesFiles: NamedBytes[] = [];
   /** Copies of the surfaces, by label (the page keeps its own for rendering). */
@@ -56,35 +55,9 @@ export function createAnatomyWorkerApi(fetchFn: typeof fetch = (...a) => fetch(.
   };
 
   return {
-    /** Download a series (absolute WADO-RS URL) and build its volume; voxels come back transferred. */
-    async loadSeries(url: string, expectedInstances: number, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume> {
-      const res = await fetchFn(url, { headers: { Accept: ACCEPT_SERIES }, credentials: 'same-origin' });
-      if (!res.ok) {
-        const hint = res.status === 401 ? ' (sign in again)' : res.status === 403 ? ' (your role may not read images)' : '';
-        throw new Error(`the PACS refused the series: HTTP ${res.status}${hint}`);
-      }
-      const boundary = multipartBoundary(res.headers.get('content-type') ?? '');
-      const counter = new DelimiterCounter(boundary);
-      const chunks: Uint8Array[] = [];
-      let total = 0;
-      const reader = res.body?.getReader();
-      if (reader === undefined) throw new Error('the PACS answer has no body');
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        total += value.length;
-        counter.push(value);
-        const parts = Math.max(0, counter.count - 1);
-        onProgress?.({ phase: 'download', fraction: (0.6 * Math.min(parts, expectedInstances)) / Math.max(1, expectedInstances) });
-      }
-      const body = new Uint8Array(total);
-      let o = 0;
-      for (const c of chunks) {
-        body.set(c, o);
-        o += c.length;
-      }
-      chunks.length = 0;
+    /** Split a downloaded WADO-RS series (multipart body, transferred) and build its volume; voxels come back transferred. */
+    async loadSeries(multipartBody: ArrayBuffer, boundary: string, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume> {
+      const body = new Uint8Array(multipartBody);
       const parts = splitMultipart(body, boundary);
       seriesFiles = parts.map((p, i) => ({ name: `instance-${i + 1}.dcm`, bytes: p.slice().buffer }));
       const volume = await volumeFromPart10(seriesFiles, onProgress);

@@ -38,6 +38,30 @@ export const FLUID_KINETICS = {
   eliminationClearanceMlPerMinPerKg: 50 / 75,
 } as const;
 
+/**
+ * Relative whole-blood viscosity at haematocrit h (fraction), Pries AR, Neuhaus D, Gaehtgens P.
+ * Blood viscosity in tube flow: dependence on diameter and hematocrit. Am J Physiol
+ * 1992;263:H1770–8, in the large-tube limit (diameter ≳ 300 µm: η₀.₄₅ = 3.2, exponent C = −0.8):
+ * η_rel = 1 + (η₀.₄₅ − 1)·((1 − h)^C − 1)/((1 − 0.45)^C − 1).
+ */
+export function relativeBloodViscosity(haematocrit: number): number {
+  const h = Math.min(0.8, Math.max(0, haematocrit));
+  return 1 + (3.2 - 1) * ((1 - h) ** -0.8 - 1) / (0.55 ** -0.8 - 1);
+}
+
+/**
+ * Haemodilution: systemic resistance scales with whole-blood viscosity (Poiseuille: R ∝ η), so a
+ * crystalloid load that lowers the haematocrit lowers afterload. Assumption: the whole systemic
+ * resistance follows the large-tube viscosity (no separate microvascular Fåhræus–Lindqvist term, no
+ * autoregulatory compensation within the hours modelled). Baseline haematocrit 0.40 is the
+ * plasma fraction FLUID_KINETICS uses; bleeding removes red cells at the current haematocrit.
+ * Kumar A et al. Crit Care 2004;8:R128 attribute part of the SV rise after 3 L of saline to this
+ * fall in viscosity and afterload.
+ */
+export function viscosityResistanceRatio(haematocrit: number, baselineHaematocrit: number): number {
+  return relativeBloodViscosity(haematocrit) / relativeBloodViscosity(baselineHaematocrit);
+}
+
 interface PkEvent {
   tSec: number;
   apply: () => void;
@@ -58,6 +82,11 @@ export class InputSchedule {
   interstitialShiftMl = 0;
   /** Infused fluid eliminated by the kidneys so far (mL, positive). */
   renalEliminationMl = 0;
+  /** Red-cell volume lost with haemorrhage so far (mL). */
+  redCellLossMl = 0;
+  private readonly bloodVolumeMl: number;
+  private readonly redCellVolumeMl: number;
+  readonly baselineHaematocrit: number;
   private readonly plasmaVolumeMl: number;
   private readonly interstitialVolumeMl: number;
   private readonly distributionMlPerS: number;
@@ -77,6 +106,9 @@ export class InputSchedule {
     this.baseEoaCm2 = baseEoaCm2;
     const k = FLUID_KINETICS;
     this.plasmaVolumeMl = k.plasmaFractionOfBloodVolume * bloodVolumeMl;
+    this.bloodVolumeMl = bloodVolumeMl;
+    this.baselineHaematocrit = 1 - k.plasmaFractionOfBloodVolume;
+    this.redCellVolumeMl = this.baselineHaematocrit * bloodVolumeMl;
     this.interstitialVolumeMl = k.interstitialLPerKg * weightKg * 1000;
     this.distributionMlPerS = (k.distributionClearanceMlPerMinPerKg * weightKg) / 60;
     this.refillMlPerS = (k.refillClearanceMlPerMinPerKg * weightKg) / 60;
@@ -164,6 +196,9 @@ export class InputSchedule {
       const x1 = this.exchangeRates(t0 + (i + 1) * dh);
       this.interstitialShiftMl += 0.5 * (x1.shift - shift0) * dh;
       this.renalEliminationMl += 0.5 * (x1.renal - renal0) * dh;
+      // Red cells leave with the shed blood at the haematocrit of the moment (midpoint rule).
+      const bleed = this.haemorrhageRateMlPerS(t0 + (i + 0.5) * dh);
+      if (bleed > 0) this.redCellLossMl += bleed * this.haematocritAt(t0 + (i + 0.5) * dh) * dh;
     }
   }
 
@@ -177,6 +212,25 @@ export class InputSchedule {
     this.rates.shift = gradient * (gradient > 0 ? this.distributionMlPerS : this.refillMlPerS);
     this.rates.renal = dPlasma > 0 ? dPlasma * this.eliminationMlPerS : 0;
     return this.rates;
+  }
+
+  /** Rate of blood loss (mL/s, positive) at time t. */
+  private haemorrhageRateMlPerS(t: number): number {
+    let r = 0;
+    for (const ramp of this.ramps) {
+      if (ramp.volumeMl < 0 && t >= ramp.atSec && t < ramp.atSec + ramp.overSec) r -= ramp.volumeMl / ramp.overSec;
+    }
+    return r;
+  }
+
+  /** Haematocrit now: remaining red cells over the current blood volume. */
+  haematocrit(): number {
+    return this.haematocritAt(this.tSec);
+  }
+
+  private haematocritAt(t: number): number {
+    const bv = this.bloodVolumeMl + this.rampVolumeAt(t) - this.diuresisMl - this.interstitialShiftMl - this.renalEliminationMl;
+    return bv > 0 ? Math.max(0, this.redCellVolumeMl - this.redCellLossMl) / bv : this.baselineHaematocrit;
   }
 
   private rampVolumeAt(t: number): number {
@@ -233,7 +287,8 @@ export class InputSchedule {
     // floor keeps a parameter positive however large the combined effect.
     ctx.hrMultiplier = Math.max(0.2, 1 + this.effect('heartRate'));
     ctx.elastanceMultiplier = Math.max(0.2, 1 + this.effect('elastance'));
-    ctx.resistanceMultiplier = Math.max(0.2, 1 + this.effect('resistance'));
+    // Drug effect on vascular tone times the viscosity change of haemodilution (or concentration).
+    ctx.resistanceMultiplier = Math.max(0.2, 1 + this.effect('resistance')) * viscosityResistanceRatio(this.haematocrit(), this.baselineHaematocrit);
     ctx.venousUnstressedDeltaMl = this.effect('venousUnstressedVolume') * ctx.sysVenV0;
     ctx.reflexBetaBlockade = Math.min(1, Math.max(0, this.effect('reflexBetaBlockade')));
     const eoa = this.aorticEoaCm2();
@@ -279,7 +334,7 @@ export const interventionSources: readonly InterventionSource[] = [
     value: 'the given volume at a constant rate over overSec',
     source: 'PHYSIOLOGY.md: fluids as a volume source on the systemic venous compartment; crystalloid then leaves the plasma by Hahn two-volume kinetics (Hahn, Anesthesiology 2010; Acta Anaesthesiol Scand 2020): 50–60% of the infused volume stays in plasma while it runs, 15–20% 30 min after',
     assumption: true,
-    reason: 'every fluid is treated as crystalloid (no colloid persistence); distribution and elimination clearances fitted to Hahn 2020\'s summary and scaled with body weight',
+    reason: 'every fluid is treated as crystalloid (no colloid persistence); distribution and elimination clearances fitted to Hahn 2020\'s summary and scaled with body weight; the haematocrit falls with the plasma expansion and systemic resistance follows whole-blood viscosity (Pries AR et al. Am J Physiol 1992;263:H1770–8, large-tube law; assumption: all of the resistance scales with it)',
   },
   {
     intervention: 'hemorrhage',

@@ -6,6 +6,7 @@ import { type Intervention, type TrajectoryPoint } from '../../core/domain/physi
 import { runBeatResolved, runEndpoint, runMultiScale } from './longHorizon';
 import { resolveParameters } from './presets';
 import { runScenario, scenarioHorizonSec } from './runScenario';
+import { AbortError } from '../../core/contracts/abort';
 
 function maxError(a: TrajectoryPoint[], b: TrajectoryPoint[], key: keyof TrajectoryPoint): number {
   expect(a.length).toBe(b.length);
@@ -53,7 +54,7 @@ describe('multi-scale long-horizon scheme', () => {
     expect(seen.every((f, i) => i === 0 || f >= seen[i - 1]!)).toBe(true);
     const ac = new AbortController();
     ac.abort();
-    expect(() => runMultiScale(resolveParameters({}), [], 600, 75, { signal: ac.signal })).toThrow(/abort/i);
+    expect(() => runMultiScale(resolveParameters({}), [], 600, 75, { signal: ac.signal })).toThrow(AbortError);
   });
 });
 

@@ -13,6 +13,7 @@
 //   each beat start, the volume source per beat set so that exactly the scheduled volume enters.
 import { ScenarioError, type BeatWaveforms, type EngineMetrics, type Intervention, type ModelParameters, type TrajectoryPoint } from '../../core/domain/physiology';
 import { InputSchedule } from './interventions';
+import { throwIfAborted } from '../../core/contracts/abort';
 import { IDX, currentHeartRateBpm } from './model';
 import { Simulator, measure, metricsFromStats, settle } from './simulator';
 
@@ -42,10 +43,6 @@ export interface HorizonResult {
 /** Default trajectory sampling: every 60 s, or 1/10 of a shorter horizon (at least 5 s). */
 export function defaultSampleSec(durationSec: number): number {
   return durationSec >= 600 ? 60 : Math.max(5, durationSec / 10);
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('The simulation was cancelled', 'AbortError');
 }
 
 function point(tSec: number, m: EngineMetrics, sim: Simulator): TrajectoryPoint {
@@ -90,7 +87,7 @@ export function runMultiScale(
   let solved = { hr: 1, e: 1, r: 1, vu: 0, bb: 0, eoa: ctx.aorticEoaCm2, paced: 0 };
   const steps = Math.max(1, Math.ceil(durationSec / sampleSec - 1e-9));
   for (let k = 1; k <= steps; k++) {
-    throwIfAborted(opts.signal);
+    throwIfAborted(opts.signal, 'the simulation');
     const t = Math.min(durationSec, k * sampleSec);
     sched.advanceTo(t);
     const ext = sched.externalVolumeMl();
@@ -183,7 +180,7 @@ export function runBeatResolved(
   let nextSample = sampleSec;
   let t = 0;
   while (t < durationSec - 1e-9) {
-    throwIfAborted(opts.signal);
+    throwIfAborted(opts.signal, 'the simulation');
     sched.advanceTo(t);
     sched.applyTo(ctx);
     const period = 60 / currentHeartRateBpm(ctx, y);

@@ -1,7 +1,7 @@
 // Model pieces checked against closed-form values: the orifice equations, the reflex drive,
 // volume conservation and the exactness of the volume source.
 import { describe, expect, it } from 'vitest';
-import { IDX, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
+import { IDX, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, cardiopulmonaryDrive, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
 import { defaultParameters } from '../../core/domain/parameters';
 import { resolveParameters } from './presets';
 import { Simulator, metricsFromStats, settle } from './simulator';
@@ -126,5 +126,60 @@ describe('functional mitral regurgitation', () => {
     expect(regurgitantFraction).toBeGreaterThan(0.2);
     expect(regurgitantFraction).toBeLessThan(0.5);
     expect(hf.ef).toBeCloseTo((hf.lvedvMl - hf.lvesvMl) / hf.lvedvMl, 9);
+  });
+});
+
+describe('cardiopulmonary (low-pressure) reflex', () => {
+  it('is one half at its set point, rises as CVP falls, with slope 1/(4w) there', () => {
+    expect(cardiopulmonaryDrive(4.3, 4.3, 1 / 2)).toBeCloseTo(0.5, 12);
+    expect(cardiopulmonaryDrive(1, 4.3, 1 / 2)).toBeGreaterThan(0.5);
+    expect(cardiopulmonaryDrive(10, 4.3, 1 / 2)).toBeLessThan(0.5);
+    const h = 1e-4;
+    const slope = (cardiopulmonaryDrive(4.3 + h, 4.3, 1 / 2) - cardiopulmonaryDrive(4.3 - h, 4.3, 1 / 2)) / (2 * h);
+    expect(slope).toBeCloseTo(-1 / (4 * 2), 4);
+    // Bounded in (0, 1) however far the pressure moves.
+    expect(cardiopulmonaryDrive(-50, 4.3, 1)).toBeLessThan(1);
+    expect(cardiopulmonaryDrive(60, 4.3, 1)).toBeGreaterThan(0);
+  });
+
+  it('a lower CVP raises systemic resistance in the healthy preset and leaves HR alone (vascular arm only)', () => {
+    const run = (dvMl: number) => {
+      const sim = new Simulator(resolveParameters({ preset: 'healthy', parameters: { baroGain: 0 } }));
+      sim.y[IDX.sysVenVolumeMl] = sim.y[IDX.sysVenVolumeMl]! + dvMl;
+      settle(sim);
+      return { m: metricsFromStats(sim.stats, sim.ctx), drive: sim.y[IDX.cpDrive]! };
+    };
+    const rest = run(0);
+    const bled = run(-500);
+    expect(bled.m.cvpMmHg).toBeLessThan(rest.m.cvpMmHg - 0.5);
+    expect(bled.drive).toBeGreaterThan(rest.drive);
+    const svr = (m: { mapMmHg: number; cvpMmHg: number; coLPerMin: number }) => (m.mapMmHg - m.cvpMmHg) / m.coLPerMin;
+    expect(svr(bled.m)).toBeGreaterThan(svr(rest.m));
+    expect(Math.abs(bled.m.hrBpm - rest.m.hrBpm)).toBeLessThan(0.01);
+  });
+});
+
+describe('incomplete relaxation at high heart rates', () => {
+  it('shortens relaxation less than contraction, so past ≈ 150 bpm it runs into the next beat', () => {
+    const ctx = new ModelContext(defaultParameters());
+    const y = initialState(defaultParameters(), ctx);
+    ctx.pacedHrBpm = 70;
+    beginBeat(ctx, y);
+    beginBeat(ctx, y);
+    expect(ctx.prevVentTailSec).toBe(0);
+    const restRelaxSec = ctx.ventTrSec;
+    // 148 bpm: relaxation fills the rest of the beat (no diastasis left), about as long as at rest.
+    ctx.pacedHrBpm = 148;
+    beginBeat(ctx, y);
+    beginBeat(ctx, y);
+    expect(ctx.prevVentTailSec).toBe(0);
+    expect(ctx.ventTcSec + ctx.ventTrSec).toBeGreaterThan(0.97 * ctx.periodSec);
+    expect(ctx.ventTrSec).toBeGreaterThan(0.9 * restRelaxSec);
+    ctx.pacedHrBpm = 170;
+    beginBeat(ctx, y);
+    beginBeat(ctx, y);
+    expect(ctx.prevVentTailSec).toBeGreaterThan(0);
+    // Contraction still ends within its beat.
+    expect(ctx.ventTcSec).toBeLessThan(ctx.periodSec);
   });
 });

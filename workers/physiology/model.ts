@@ -27,8 +27,10 @@ export const IDX = {
   baroElastanceDrive: 12,
   baroResistanceDrive: 13,
   baroVenousDrive: 14,
+  /** Cardiopulmonary (low-pressure) reflex drive, 0–1: 0.5 at its set point, rising as CVP falls. */
+  cpDrive: 15,
 } as const;
-export const STATE_SIZE = 15;
+export const STATE_SIZE = 16;
 /** The eight blood-holding compartments; their sum is the total blood volume. */
 export const VOLUME_INDICES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7];
 
@@ -93,6 +95,21 @@ const AV_NODE_DECREMENT_FROM_BPM = 70;
 
 /** Reference period at which the Regazzoni activation times are given (75 bpm). */
 const REFERENCE_PERIOD_SEC = 0.8;
+/**
+ * Ventricular relaxation time ∝ period^RELAXATION_PERIOD_EXPONENT (contraction ∝ period^0.5).
+ * Assumption: relaxation shortens less with heart rate than contraction does, so that at high
+ * paced rates relaxation eats into the filling period and is not complete when the next beat
+ * starts (incomplete relaxation: raised diastolic pressure, less filling). The exponent was chosen
+ * with Ross 1965's paced cardiac output at 121 and 148 bpm (docs/validation.md) and leaves
+ * rates below ≈ 100 bpm essentially unchanged.
+ */
+const RELAXATION_PERIOD_EXPONENT = 0.1;
+
+/**
+ * Time constant (s) of the cardiopulmonary reflex's effect on vascular tone: assumption, that of
+ * the arterial baroreflex's resistance arm (Pulse / Ottesen 2004: 30 s).
+ */
+export const CP_TAU_SEC = 30;
 
 /**
  * Mutable numeric context of one simulation: parameters unpacked into fields for the hot loop,
@@ -122,6 +139,8 @@ export class ModelContext {
   baroSetPoint = 0; baroGain = 0; baroSteepness = 7;
   hrMin = 0; hrMax = 0; rMinF = 0; rMaxF = 0; eMinF = 0; eMaxF = 0; vuRangeMl = 0;
   invTauHr = 0; invTauE = 0; invTauR = 0; invTauVu = 0;
+  // cardiopulmonary (low-pressure) reflex
+  cpSetPoint = 0; cpInvWidth = 1; cpGain = 0; cpCardiac = 0; cpVascular = 1; invTauCp = 1 / CP_TAU_SEC;
   /** When true the effector drives are held (dx/dt = 0): the steady-state solver sets them itself. */
   reflexFrozen = false;
   // intrinsic timing parameters
@@ -129,6 +148,11 @@ export class ModelContext {
   ventTcParam = 0; ventTrParam = 0; atrTcParam = 0; atrTrParam = 0;
   // current beat (set by beginBeat)
   periodSec = 0.8; ventTcSec = 0; ventTrSec = 0; atrTcSec = 0; atrTrSec = 0; avDelaySec = 0; atrialOnsetSec = 0;
+  /**
+   * Incomplete relaxation: the part of the previous beat's ventricular relaxation that runs past
+   * its end, as (time offset into that beat at this beat's start, its Tc, its Tr); tail 0 = none.
+   */
+  prevVentOffsetSec = 0; prevVentTcSec = 0; prevVentTrSec = 0; prevVentTailSec = 0;
   // slow inputs from interventions (neutral values)
   volumeSourceMlPerS = 0;
   hrMultiplier = 1;
@@ -171,6 +195,7 @@ export class ModelContext {
     this.vuRangeMl = p.baroVenousUnstressedRangeMl;
     this.invTauHr = 1 / p.baroTauHrSec; this.invTauE = 1 / p.baroTauElastanceSec;
     this.invTauR = 1 / p.baroTauResistanceSec; this.invTauVu = 1 / p.baroTauVenousSec;
+    this.cpSetPoint = p.cpSetPointMmHg; this.cpInvWidth = 1 / p.cpWidthMmHg; this.cpGain = p.cpGain; this.cpCardiac = p.cpCardiacFraction; this.cpVascular = p.cpVascularFraction;
     this.hr0Bpm = p.heartRateBpm; this.avDelayParamSec = p.avDelaySec;
     this.ventTcParam = p.ventricularContractionSec; this.ventTrParam = p.ventricularRelaxationSec;
     this.atrTcParam = p.atrialContractionSec; this.atrTrParam = p.atrialRelaxationSec;
@@ -207,7 +232,7 @@ export class ModelContext {
     const era = this.raEa + this.raEb;
     const lambdas = [
       // The reflex's largest resistance multiplier at this gain (drugs only lower resistance).
-      this.sysArtR * (1 + Math.max(0, this.rMaxF - 1) * Math.min(1, this.baroGain)) * this.sysArtInvL,
+      this.sysArtR * (1 + Math.max(0, this.rMaxF - 1) * Math.min(1, this.baroGain + 0.5 * Math.abs(this.cpGain))) * this.sysArtInvL,
       this.pulArtR * this.pulArtInvL,
       this.pulVenG * (ela + this.pulVenInvC),
       this.sysVenG * (era + this.sysVenInvC),
@@ -241,11 +266,12 @@ export function unstressedVolumesMl(p: ModelParameters): UnstressedVolumes {
 }
 
 /**
- * Piecewise-linear effector: 1 at drive 0.5, `lo` at 0 and `hi` at 1 (after scaling by the gain).
+ * Piecewise-linear effector of the combined sympathetic input x (0.5 = rest): 1 at 0.5, `lo` at 0
+ * and `hi` at 1. x = 0.5 + baroGain·(arterial drive − 0.5) + the cardiopulmonary term.
  * `upScale` scales the sympathetic (rising) arm only: 1 − β1 blockade for the heart's effectors.
  */
-function effector(drive: number, gain: number, lo: number, hi: number, upScale: number): number {
-  let x = 0.5 + gain * (drive - 0.5);
+function effector(xIn: number, lo: number, hi: number, upScale: number): number {
+  let x = xIn;
   if (x < 0) x = 0;
   else if (x > 1) x = 1;
   return x >= 0.5 ? 1 + upScale * (hi - 1) * (x - 0.5) * 2 : 1 - (1 - lo) * (0.5 - x) * 2;
@@ -265,11 +291,30 @@ export function sympatheticDrive(pressureMmHg: number, setPointMmHg: number, ste
   return 1 / (1 + Math.exp(steepness * Math.log(r)));
 }
 
+/**
+ * Cardiopulmonary (low-pressure) receptor drive from right-atrial pressure (its beat mean is the
+ * CVP): 0.5 at the set point, rising toward 1 as filling pressure falls (unloaded receptors release
+ * sympathetic outflow) and toward 0 as it rises. An algebraic sigmoid
+ * η = ½·(1 − u/(1 + |u|)), u = (P − Pset)/(2w), whose slope at the set point, 1/(4w) per mmHg,
+ * equals a logistic's of width w; it needs no exp in the hot loop. It acts on pressure, not on a
+ * pressure ratio, because CVP is near zero. Form after the low-pressure reflexes of 0D models
+ * (Heldt T et al. J Appl Physiol 2002;92:1239–54; the Pulse engine's cardiopulmonary receptors).
+ */
+export function cardiopulmonaryDrive(cvpMmHg: number, setPointMmHg: number, invWidthPerMmHg: number): number {
+  const u = 0.5 * (cvpMmHg - setPointMmHg) * invWidthPerMmHg;
+  return 0.5 * (1 - u / (1 + (u < 0 ? -u : u)));
+}
+
+/** The cardiopulmonary reflex's signed contribution to the effectors' sympathetic input. */
+function cpTerm(c: ModelContext, y: Float64Array): number {
+  return c.cpGain * ((y[IDX.cpDrive] ?? 0.5) - 0.5);
+}
+
 /** Heart rate the sinus node would fire at for the current drive and drug inputs. */
 export function currentHeartRateBpm(c: ModelContext, y: Float64Array): number {
   if (c.pacedHrBpm > 0) return c.pacedHrBpm;
   const base = c.hr0Bpm * c.hrMultiplier;
-  let x = 0.5 + c.baroGain * ((y[IDX.baroHrDrive] ?? 0.5) - 0.5);
+  let x = 0.5 + c.baroGain * ((y[IDX.baroHrDrive] ?? 0.5) - 0.5) + c.cpCardiac * cpTerm(c, y);
   if (x < 0) x = 0;
   else if (x > 1) x = 1;
   // β1 blockade blunts the sympathetic (rising) arm of the reflex tachycardia.
@@ -285,11 +330,26 @@ export function currentHeartRateBpm(c: ModelContext, y: Float64Array): number {
 export function beginBeat(c: ModelContext, y: Float64Array): void {
   const hr = currentHeartRateBpm(c, y);
   const period = 60 / hr;
+  // The previous beat's relaxation may not have finished (incomplete relaxation at high rates):
+  // carry its tail into this beat.
+  const prevEnd = c.ventTcSec + c.ventTrSec;
+  if (c.ventTcSec > 0 && prevEnd > c.periodSec) {
+    c.prevVentOffsetSec = c.periodSec;
+    c.prevVentTcSec = c.ventTcSec;
+    c.prevVentTrSec = c.ventTrSec;
+    c.prevVentTailSec = prevEnd - c.periodSec;
+  } else {
+    c.prevVentTailSec = 0;
+  }
   const scale = Math.sqrt(period / REFERENCE_PERIOD_SEC);
+  // Contraction shortens with √period (Bazett-like), relaxation less (RELAXATION_PERIOD_EXPONENT):
+  // at high rates it eats into the filling period and, past ≈ 150 bpm, is not complete when the
+  // next beat starts (incomplete relaxation raises diastolic pressure and limits filling).
   let vTc = c.ventTcParam * scale;
-  let vTr = c.ventTrParam * scale;
-  const vFit = (0.92 * period) / (vTc + vTr);
-  if (vFit < 1) { vTc *= vFit; vTr *= vFit; }
+  const vTr = c.ventTrParam * Math.pow(period / REFERENCE_PERIOD_SEC, RELAXATION_PERIOD_EXPONENT);
+  // Contraction must end within the beat.
+  const vFit = (0.92 * period) / vTc;
+  if (vFit < 1) vTc *= vFit;
   let aTc = c.atrTcParam * scale;
   let aTr = c.atrTrParam * scale;
   const aFit = (0.92 * period) / (aTc + aTr);
@@ -307,6 +367,16 @@ export function beginBeat(c: ModelContext, y: Float64Array): void {
   c.ventTcSec = vTc; c.ventTrSec = vTr; c.atrTcSec = aTc; c.atrTrSec = aTr;
   c.avDelaySec = av;
   c.atrialOnsetSec = period - av;
+}
+
+/** Ventricular activation at beat time t, including an unfinished relaxation of the previous beat. */
+function ventricularActivation(t: number, c: ModelContext): number {
+  const a = activation(t, c.ventTcSec, c.ventTrSec);
+  if (c.prevVentTailSec > 0 && t < c.prevVentTailSec) {
+    const tail = activation(t + c.prevVentOffsetSec, c.prevVentTcSec, c.prevVentTrSec);
+    return tail > a ? tail : a;
+  }
+  return a;
 }
 
 /** Regazzoni 2022 cosine activation, s = time since onset of contraction. */
@@ -376,10 +446,11 @@ export const OBS_SIZE = 10;
 
 export function observePressures(out: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
   const t = tSec;
-  const phiV = activation(t, c.ventTcSec, c.ventTrSec);
+  const phiV = ventricularActivation(t, c);
   const phiA = activation(t >= c.atrialOnsetSec ? t - c.atrialOnsetSec : t + c.avDelaySec, c.atrTcSec, c.atrTrSec);
-  const eMult = c.elastanceMultiplier * effector(y[IDX.baroElastanceDrive]!, c.baroGain, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
-  const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (y[IDX.baroVenousDrive]! - 0.5);
+  const cp = cpTerm(c, y);
+  const eMult = c.elastanceMultiplier * effector(0.5 + c.baroGain * (y[IDX.baroElastanceDrive]! - 0.5) + c.cpCardiac * cp, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
+  const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.vuRangeMl * (c.baroGain * (y[IDX.baroVenousDrive]! - 0.5) + c.cpVascular * cp);
   out[OBS.laPressureMmHg] = (c.laEa * phiA + c.laEb) * (y[IDX.laVolumeMl]! - c.laV0);
   out[OBS.lvPressureMmHg] = c.lvEa * eMult * phiV * (y[IDX.lvVolumeMl]! - c.lvV0) + passivePressureMmHg(y[IDX.lvVolumeMl]! - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML);
   out[OBS.raPressureMmHg] = (c.raEa * phiA + c.raEb) * (y[IDX.raVolumeMl]! - c.raV0);
@@ -396,7 +467,7 @@ export function observePressures(out: Float64Array, y: Float64Array, tSec: numbe
 /** dy/dt at (y, t since beat start). Allocation-free; `dydt` and `y` must have STATE_SIZE entries. */
 export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
   const t = tSec;
-  const phiV = activation(t, c.ventTcSec, c.ventTrSec);
+  const phiV = ventricularActivation(t, c);
   // Atria contract avDelay before the ventricles: before this beat's atrial onset we are still in
   // the contraction that began avDelay before the beat started.
   const phiA = activation(t >= c.atrialOnsetSec ? t - c.atrialOnsetSec : t + c.avDelaySec, c.atrTcSec, c.atrTrSec);
@@ -404,10 +475,14 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const xE = y[IDX.baroElastanceDrive]!;
   const xR = y[IDX.baroResistanceDrive]!;
   const xV = y[IDX.baroVenousDrive]!;
-  const eMult = c.elastanceMultiplier * effector(xE, c.baroGain, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
-  const rMult = c.resistanceMultiplier * effector(xR, c.baroGain, c.rMinF, c.rMaxF, 1);
+  const xCp = y[IDX.cpDrive]!;
+  // Sympathetic input to the effectors: arterial baroreflex plus cardiopulmonary reflex (the latter
+  // on the vessels in proportion cpVascular, on the heart in proportion cpCardiac).
+  const cp = c.cpGain * (xCp - 0.5);
+  const eMult = c.elastanceMultiplier * effector(0.5 + c.baroGain * (xE - 0.5) + c.cpCardiac * cp, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
+  const rMult = c.resistanceMultiplier * effector(0.5 + c.baroGain * (xR - 0.5) + c.cpVascular * cp, c.rMinF, c.rMaxF, 1);
   // More sympathetic drive → venoconstriction → less unstressed (more stressed) venous volume.
-  const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.baroGain * c.vuRangeMl * (xV - 0.5);
+  const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.vuRangeMl * (c.baroGain * (xV - 0.5) + c.cpVascular * cp);
 
   const vLa = y[IDX.laVolumeMl]!;
   const vLv = y[IDX.lvVolumeMl]!;
@@ -462,6 +537,7 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
     dydt[IDX.baroElastanceDrive] = 0;
     dydt[IDX.baroResistanceDrive] = 0;
     dydt[IDX.baroVenousDrive] = 0;
+    dydt[IDX.cpDrive] = 0;
   } else {
     // Baroreceptors sense central (aortic-root) pressure: the Windkessel pressure plus Zc × ejection flow.
     const eta = sympatheticDrive(pSa + c.aorticZc * qAvOut, c.baroSetPoint, c.baroSteepness);
@@ -469,6 +545,8 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
     dydt[IDX.baroElastanceDrive] = (eta - xE) * c.invTauE;
     dydt[IDX.baroResistanceDrive] = (eta - xR) * c.invTauR;
     dydt[IDX.baroVenousDrive] = (eta - xV) * c.invTauVu;
+    // Low-pressure receptors sense right-atrial pressure (its beat mean is the CVP).
+    dydt[IDX.cpDrive] = c.cpGain === 0 ? 0 : (cardiopulmonaryDrive(pRa, c.cpSetPoint, c.cpInvWidth) - xCp) * c.invTauCp;
   }
 }
 
@@ -519,5 +597,6 @@ export function initialState(p: ModelParameters, c: ModelContext): Float64Array 
   y[IDX.baroElastanceDrive] = 0.5;
   y[IDX.baroResistanceDrive] = 0.5;
   y[IDX.baroVenousDrive] = 0.5;
+  y[IDX.cpDrive] = 0.5;
   return y;
 }

@@ -40,6 +40,10 @@ export const PRESETS: Readonly<Record<PresetName, PresetSpec>> = {
       mitralRegurgitantOrificeSlopeCm2PerMl: { value: 0.008, why: 'functional mitral regurgitation of the dilated ventricle: EROA ≈ 0.35 cm² at end-diastole (LVEDV ≈ 233 mL), shrinking as the LV empties and closing near the tethering volume (dynamic functional MR); regurgitant fraction ≈ 33% — moderate–severe secondary MR, as in most patients with severe HFrEF (Yiu SF et al. Circulation 2000;102:1400–6: EROA 0.2 ± 0.1 cm² tracking LV size and sphericity; Trichon BH et al. Am J Cardiol 2003;91:538–43: moderate–severe MR in ≈ 30–50% of cardiomyopathy patients)' },
       mitralTetheringVolumeMl: { value: 190, why: 'assumption: leaflets tethered short of coaptation once the LV exceeds ≈ 190 mL (about 1.5× a normal end-diastolic volume), so that the orifice is largest at end-diastole and shrinks as preload and afterload fall' },
       baroSetPointMmHg: { value: 96, why: 'assumption: the reflex is reset so that the HR of ≈ 89 bpm is its equilibrium' },
+      cpGain: { value: -1, why: 'in heart failure the cardiac sympathetic outflow follows filling pressure the other way round: lowering filling pressures with nitroprusside lowers cardiac noradrenaline spillover in HFrEF but raises it in controls (Azevedo ER, Newton GE, Floras JS, Parker JD. Reducing cardiac filling pressure lowers norepinephrine spillover in patients with chronic heart failure. Circulation 2000;101:2053–9) — an excitatory reflex from the distended heart; strength fitted so that nitroprusside does not raise HR (Leier 1977; Guiha 1974; Packer 1983; assumption)' },
+      cpWidthMmHg: { value: 1, why: 'assumption: the excitatory reflex of the distended heart is steeper around its operating point than the healthy low-pressure reflex (fitted with the nitroprusside HR rows)' },
+      cpCardiacFraction: { value: 1, why: 'Azevedo 2000: the change is in cardiac (not total-body) sympathetic outflow, so the reflex acts on heart rate and contractility' },
+      cpVascularFraction: { value: 0, why: 'the low-pressure reflex control of forearm vascular resistance is lost in heart failure (Ferguson DW, Abboud FM, Mark AL. Selective impairment of baroreflex-mediated vasoconstrictor responses in patients with ventricular dysfunction. Circulation 1984;69:451–60)' },
     },
   },
   'severe-as': {
@@ -106,9 +110,11 @@ export function referencePwvMPerS(ageYears: number): number {
  *   Nadler (scaled by the preset's own deviation from the reference). The aortic EOA is the
  *   patient's measured valve and is not scaled.
  * - Age: arterial compliance ∝ 1/PWV² (Moens–Korteweg: distensibility ∝ 1/PWV²) with the reference
- *   PWV by age above; peripheral resistance +0.5% per year from 45 y (assumption, so that MAP
- *   rises ≈ 10 mmHg from 25 to 65 y as in Franklin SS et al., Circulation 1997;96:308–15, where DBP
- *   rises to about 55 y and falls after as stiffening dominates, and pulse pressure widens).
+ *   PWV by age above; peripheral resistance +1% per year around 45 y (floor 0.75) and the
+ *   baroreflex set point reset with age (AGE_SET_POINT_MMHG_PER_YEAR) — assumptions, so that mean
+ *   pressure rises ≈ 10–15 mmHg from 25 to 60 y and DBP rises to ≈ 55 y and falls after as
+ *   stiffening dominates, with pulse pressure widening (Franklin SS et al., Circulation
+ *   1997;96:308–15).
  */
 export function applyPatient(params: ModelParameters, t: PatientTraits): ModelParameters {
   checkPatient(t);
@@ -124,15 +130,31 @@ export function applyPatient(params: ModelParameters, t: PatientTraits): ModelPa
   const rvRefDv = 114;
   out.lvEbMmHgPerMl = (params.lvEbMmHgPerMl * (Math.exp(LV_EDPVR_BETA_PER_ML * lvRefDv) - 1)) / (Math.exp(LV_EDPVR_BETA_PER_ML * lvRefDv * k) - 1);
   out.rvEbMmHgPerMl = (params.rvEbMmHgPerMl * (Math.exp(RV_EDPVR_BETA_PER_ML * rvRefDv) - 1)) / (Math.exp(RV_EDPVR_BETA_PER_ML * rvRefDv * k) - 1);
-  for (const n of ['sysVenComplianceMlPerMmHg', 'pulArtComplianceMlPerMmHg', 'pulVenComplianceMlPerMmHg'] as const) out[n] = params[n] * k;
+  // Venous and pulmonary capacitance scale with the blood volume they hold (not with BSA): the
+  // stressed volume (a fixed fraction of blood volume) then fills them to the reference pressures,
+  // so a small woman (less blood per m² by Nadler) keeps normal filling pressures and a normal SVI.
+  const bvRatio = out.bloodVolumeMl / params.bloodVolumeMl;
+  for (const n of ['sysVenComplianceMlPerMmHg', 'pulArtComplianceMlPerMmHg', 'pulVenComplianceMlPerMmHg'] as const) out[n] = params[n] * bvRatio;
   for (const n of ['pulArtResistanceMmHgSPerMl', 'sysVenResistanceMmHgSPerMl', 'pulVenResistanceMmHgSPerMl', 'aorticCharacteristicImpedanceMmHgSPerMl'] as const) out[n] = params[n] / k;
-  out.baroVenousUnstressedRangeMl = params.baroVenousUnstressedRangeMl * k;
+  out.baroVenousUnstressedRangeMl = params.baroVenousUnstressedRangeMl * bvRatio;
   const pwvRatio = referencePwvMPerS(REFERENCE_PATIENT.ageYears) / referencePwvMPerS(t.ageYears);
   out.sysArtComplianceMlPerMmHg = params.sysArtComplianceMlPerMmHg * k * pwvRatio * pwvRatio;
   const ageResistance = Math.max(0.75, 1 + 0.01 * (t.ageYears - REFERENCE_PATIENT.ageYears));
   out.sysArtResistanceMmHgSPerMl = (params.sysArtResistanceMmHgSPerMl / k) * ageResistance;
+  out.baroSetPointMmHg = params.baroSetPointMmHg + AGE_SET_POINT_MMHG_PER_YEAR * (Math.min(AGE_SET_POINT_UNTIL_YEARS, Math.max(20, t.ageYears)) - REFERENCE_PATIENT.ageYears);
   return out;
 }
+
+/**
+ * The arterial baroreflex resets to the pressure it is exposed to for weeks (chronic resetting),
+ * so the rise of mean pressure with age that comes with rising peripheral resistance is not
+ * buffered away: +0.3 mmHg of set point per year from 20 to 60 y, flat after (assumption: sized
+ * with Franklin SS et al. Circulation 1997;96:308–15, where mean pressure rises ≈ 10 mmHg from 30
+ * to 60 y and little after; diastolic pressure rises to ≈ 55–60 y and falls after).
+ */
+export const AGE_SET_POINT_MMHG_PER_YEAR = 0.3;
+export const AGE_SET_POINT_UNTIL_YEARS = 60;
+
 
 /** Preset → patient traits → explicit overrides. Throws ScenarioError naming a bad key. */
 export function resolveParameters(input: ResolveInput = {}): ModelParameters {

@@ -8,7 +8,8 @@ import {
   type Scenario,
   type ScenarioResult,
 } from '../../core/domain/physiology';
-import { runEndpoint, runMultiScale, throwIfAborted } from './longHorizon';
+import { runEndpoint, runMultiScale } from './longHorizon';
+import { throwIfAborted } from '../../core/contracts/abort';
 import { resolveParameters } from './presets';
 import { validateScenario } from '../../core/domain/scenario';
 import { simulateSteadyState } from './simulator';
@@ -60,7 +61,7 @@ export function runEnsembleMembers(scenario: Scenario, from: number, to: number,
   const start = runEndpoint(base, ivs, horizon, weight).state;
   const out: EngineMetrics[] = [];
   for (let i = from; i < to; i++) {
-    throwIfAborted(opts.signal);
+    throwIfAborted(opts.signal, 'the simulation');
     const params = memberParameters(base, s.seed ?? 1, i);
     out.push(runEndpoint(params, ivs, horizon, weight, { state: start }).metrics);
     opts.onProgress?.((i - from + 1) / Math.max(1, to - from));

@@ -11,6 +11,7 @@ import {
   OBS_SIZE,
   STATE_SIZE,
   beginBeat,
+  cardiopulmonaryDrive,
   currentHeartRateBpm,
   initialState,
   observePressures,
@@ -51,6 +52,7 @@ export class BeatStats {
   maxPulArtPressure = -Infinity;
   minPulArtPressure = Infinity;
   sumDrive = 0;
+  sumCpDrive = 0;
   ejectionSamples = 0;
   sumEjectionGradient = 0;
   maxAorticFlow = 0;
@@ -75,6 +77,7 @@ export class BeatStats {
     this.maxPulArtPressure = -Infinity;
     this.minPulArtPressure = Infinity;
     this.sumDrive = 0;
+    this.sumCpDrive = 0;
     this.ejectionSamples = 0;
     this.sumEjectionGradient = 0;
     this.maxAorticFlow = 0;
@@ -86,6 +89,9 @@ export class BeatStats {
   }
   get meanDrive(): number {
     return this.sumDrive / this.samples;
+  }
+  get meanCpDrive(): number {
+    return this.sumCpDrive / this.samples;
   }
 }
 
@@ -193,6 +199,7 @@ export class Simulator {
     if (pPa < stats.minPulArtPressure) stats.minPulArtPressure = pPa;
     stats.sumMitralRegurgitantFlow += obs[OBS.mitralRegurgitantFlowMlPerS]!;
     stats.sumDrive += sympatheticDrive(pAo, ctx.baroSetPoint, ctx.baroSteepness);
+    stats.sumCpDrive += cardiopulmonaryDrive(obs[OBS.raPressureMmHg]!, ctx.cpSetPoint, ctx.cpInvWidth);
     const q = y[IDX.aorticValveFlowMlPerS]!;
     if (q > EJECTION_FLOW_THRESHOLD_ML_PER_S) {
       stats.ejectionSamples++;
@@ -322,6 +329,11 @@ export function settle(sim: Simulator, opts: SettleOptions = {}): number {
       y[i] = y[i]! + d;
       driveStep = Math.max(driveStep, Math.abs(d));
     }
+    if (ctx.cpGain !== 0) {
+      const d = relax * (stats.meanCpDrive - y[IDX.cpDrive]!);
+      y[IDX.cpDrive] = y[IDX.cpDrive]! + d;
+      driveStep = Math.max(driveStep, Math.abs(d));
+    }
     const map = stats.meanArterialPressureMmHg;
     const edv = stats.maxLvVolumeMl;
     if (!Number.isFinite(map) || !Number.isFinite(edv)) {
@@ -330,7 +342,7 @@ export function settle(sim: Simulator, opts: SettleOptions = {}): number {
     residual = Math.max(Math.abs(map - prevMap), Math.abs(edv - prevEdv));
     prevMap = map;
     prevEdv = edv;
-    calm = residual < tol && (ctx.baroGain === 0 || driveStep < 2e-4) ? calm + 1 : 0;
+    calm = residual < tol && ((ctx.baroGain === 0 && ctx.cpGain === 0) || driveStep < 2e-4) ? calm + 1 : 0;
     if (calm >= 3) break;
   }
   ctx.reflexFrozen = wasFrozen;

@@ -59,6 +59,8 @@ interface ResponseSpec {
   published: { before: number; after: number; spread?: string };
   model: { before: number; after: number };
   unit: string;
+  /** The model's unit where the study measured a proxy (e.g. Doppler stroke distance in cm for SV in mL). */
+  modelUnit?: string;
   /** Compare percent change (true) or absolute change (false). */
   relative: boolean;
   /** For "no change" rows: grade against this fraction of the baseline. */
@@ -83,7 +85,7 @@ function response(s: ResponseSpec): ValidationRow {
     unit: u,
     grade,
     kind: 'response',
-    model: `${fmt(s.model.before)} → ${fmt(s.model.after)} ${s.unit}`,
+    model: `${fmt(s.model.before)} → ${fmt(s.model.after)} ${s.modelUnit ?? s.unit}`,
     ...(s.limitation && grade === 'fail' ? { limitation: s.limitation } : {}),
     pass: grade !== 'fail',
   };
@@ -129,9 +131,13 @@ const HAHN = 'Hahn RG. Understanding volume kinetics. Acta Anaesthesiol Scand 20
 const LEONETTI = 'Leonetti P, Audat F, Girard A et al. Stroke volume monitored by modeling flow from finger arterial pressure waves mirrors blood volume withdrawn by phlebotomy. Clin Auton Res 2004;14:176–81 (n = 12, 375 mL over 6.4 min; mean ± SEM)';
 const JOHNSON = 'Johnson BD, Helmond N, Curry TB, Convertino VA, Joyner MJ. The effects of blood re-infusion on hemodynamics following blood removal. FASEB J 2015;29(S1):823.4 (n = 6 men, up to 1000 mL; mean ± SD)';
 const DIKSHIT = 'Dikshit K, Vyden JK, Forrester JS et al. Renal and extrarenal hemodynamic effects of furosemide in congestive heart failure after acute myocardial infarction. N Engl J Med 1973;288:1087–90 (n = 20, 0.5–1.0 mg/kg IV): LV filling pressure 20.4 → 14.8 mmHg at 15 min, before the diuresis (venodilation)';
-const LIMIT_SNP = '0D limitation: no cardiopulmonary (low-pressure) reflex — as filling pressures fall in these patients sympathetic drive falls with them, keeping HR flat and MAP up, where the model has only the (halved) arterial baroreflex, which answers the MAP fall with a small tachycardia; the functional mitral regurgitation of the preset (EROA growing with LV volume) carries part of the forward-flow rise, the rest of the published +72% (Mikulic titrated to effect) is not reached';
-const LIMIT_FLUID = '0D limitation: no haemodilution — Kumar 2004 attribute 40–90% of the SV rise to a lower end-systolic volume from reduced viscosity and afterload, which the model lacks, so its SV rise comes from preload (and the reflex answers it with a small HR fall and MAP rise)';
-const LIMIT_BLEED = 'the study\'s mean removal was ≈ 833 mL (two of six stopped early, at 333 and 667 mL) against 1000 mL here; 0D limitation: one lumped venous reserve, no respiratory pump or regional (splanchnic, cutaneous) capacitance beds';
+const GUIHA = 'Guiha NH, Cohn JN, Mikulic E, Franciosa JA, Limas CJ. Treatment of refractory heart failure with infusion of nitroprusside. N Engl J Med 1974;291:587–92 (n = 18, titrated): LV filling pressure 32.2 → 17.2 mmHg, CO 2.98 → 5.2 L/min, MAP −15 mmHg, HR slightly slowed';
+const PACKER = 'Packer M, Meller J, Medina N, Yushak M. Quantitative differences in the hemodynamic effects of captopril and nitroprusside in severe chronic heart failure. Am J Cardiol 1983 (n = 15, titrated): MAP −11.0 mmHg, HR unchanged, PCWP −6.9, RA −5.3 mmHg';
+const HEM_PP_SV = 'FASEB J abstract of the Mayo Clinic LBNP–haemorrhage group (US Army MRMC grant W81XWH-11-1-0823; n = 6 men, three 333 mL stages, 1 L total; mean ± SE): SV (Nexfin) 118 → 99 mL, pulse pressure (arterial line) 58 → 48 mmHg';
+const HANSON = 'Hanson JM, Van Hoeyweghen R, Kirkman E, Thomas A, Horan MA. Use of stroke distance in the early detection of simulated blood loss. J Trauma 1998;44:128–34 (n = 9, standard 450 mL donation): aortic stroke distance 22.2 ± 2.8 cm fell by 3.3 ± 1.6 cm, HR unchanged, MAP slightly up';
+const LIMIT_SNP = 'the trials titrated nitroprusside to effect (modelled as 1.5 µg/kg/min) and differ among themselves (MAP −6.8, −11 and −15 mmHg; PCWP −12.5 and −15 mmHg); the forward-output rise (+72–74%, stroke volume nearly doubled) is not reached — 0D limitation: no pericardial constraint or direct ventricular interaction, which in HFrEF with high filling pressures lets nitroprusside lower PCWP while LV end-diastolic volume is kept (Atherton JJ et al. Lancet 1997;349:1720–4), so the model\'s LV shrinks with its filling pressure and its stroke volume rises by afterload reduction and less mitral regurgitation only';
+const LIMIT_FLUID = 'Kumar\'s two reports of the same protocol differ (SV +10% vs SVI +15–25%); the model (haemodilution lowering viscosity and afterload, cardiopulmonary reflex) lies between them';
+const LIMIT_BLEED = '0D limitation: one lumped systemic venous reserve with a steeper Starling curve below resting filling than in supine volunteers — their SV falls ≈ 15% by 375–450 mL and little more by 1 L while CVP falls 4.5 mmHg; the model\'s SV falls about in proportion to the volume lost while its venous reserve holds CVP up (no separately draining splanchnic bed, no respiratory pump); Johnson\'s mean removal was ≈ 833 mL (two of six stopped early)';
 const VAN_BAAK = 'van Baak MA et al. 1985 (0.15 mg/kg IV lowered exercise HR by 12%); assumption: a resting HR fall of about the same fraction (≈ −13% from 70 bpm), as the row\'s published value — not a measured resting change';
 
 export function runValidation(): ValidationRow[] {
@@ -232,7 +238,7 @@ export function runValidation(): ValidationRow[] {
     response({ group: dg, quantity: 'PCWP', source: MIKULIC, published: { before: 28.9, after: 20.2 }, model: { before: dobu.before.pcwpMmHg, after: dobu.after.pcwpMmHg }, unit: 'mmHg', relative: false }),
     response({ group: dg, quantity: 'PCWP', source: AKHTAR, published: { before: 27.4, after: 21.1 }, model: { before: dobu.before.pcwpMmHg, after: dobu.after.pcwpMmHg }, unit: 'mmHg', relative: false, limitation: 'the two trials differ by 40% (−8.7 vs −6.3 mmHg); one dobutamine size cannot match both; 0D limitation: no ventricular interaction' }),
     response({ group: dg, quantity: 'HR', source: AKHTAR, published: { before: 98.5, after: 105.2 }, model: { before: dobu.before.hrBpm, after: dobu.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 }),
-    response({ group: dg, quantity: 'MAP', source: AKHTAR, published: { before: 93.3, after: 98.2 }, model: { before: dobu.before.mapMmHg, after: dobu.after.mapMmHg }, unit: 'mmHg', relative: false, nullScaleFraction: 0.1, limitation: 'the reflex sympathetic withdrawal that follows the rise in output is lumped into the drug\'s resistance effect (no cardiopulmonary reflex in the model)' }),
+    response({ group: dg, quantity: 'MAP', source: AKHTAR, published: { before: 93.3, after: 98.2 }, model: { before: dobu.before.mapMmHg, after: dobu.after.mapMmHg }, unit: 'mmHg', relative: false, nullScaleFraction: 0.1, limitation: 'Akhtar\'s MAP rise (+4.9 mmHg) is small against its spread and Mikulic reports MAP 99 mmHg on dobutamine; the drug\'s vasodilation was sized with the CO and PCWP rows, so the model keeps MAP flat' }),
     response({ group: dg, quantity: 'SV', source: BEREGOVICH, published: { before: 44, after: 64 }, model: { before: dobu.before.svMl, after: dobu.after.svMl }, unit: 'mL', relative: true, limitation: 'Beregovich\'s patients raised HR by 17% (86 → 101) where Akhtar\'s rose 7%; the model follows Akhtar, so more of its CO rise is stroke volume' }),
   );
   const dobu5 = intervene('hfref', [{ type: 'drug', atSec: 0, drug: 'dobutamine', rateMcgPerKgPerMin: 5 }], 1800);
@@ -254,6 +260,15 @@ export function runValidation(): ValidationRow[] {
     response({ group: sg, quantity: 'PCWP', source: MIKULIC, published: { before: 29.1, after: 16.6 }, model: { before: snp.before.pcwpMmHg, after: snp.after.pcwpMmHg }, unit: 'mmHg', relative: false }),
     response({ group: sg, quantity: 'MAP', source: `${MIKULIC}: MAP 86 mmHg on nitroprusside vs 99 on dobutamine (baseline assumed 93, as in Akhtar 1975)`, published: { before: 93, after: 86.2 }, model: { before: snp.before.mapMmHg, after: snp.after.mapMmHg }, unit: 'mmHg', relative: false, limitation: LIMIT_SNP }),
     response({ group: sg, quantity: 'HR', source: LEIER_1977, published: { before: 95, after: 95 }, model: { before: snp.before.hrBpm, after: snp.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1, limitation: LIMIT_SNP }),
+  );
+  // Independent nitroprusside studies (not used to fit the drug's size, which came from Mikulic 1977).
+  rows.push(
+    response({ group: sg, quantity: 'CO', source: GUIHA, published: { before: 2.98, after: 5.2 }, model: { before: snp.before.coLPerMin, after: snp.after.coLPerMin }, unit: 'L/min', relative: true, limitation: LIMIT_SNP }),
+    response({ group: sg, quantity: 'PCWP', source: GUIHA, published: { before: 32.2, after: 17.2 }, model: { before: snp.before.pcwpMmHg, after: snp.after.pcwpMmHg }, unit: 'mmHg', relative: false, limitation: LIMIT_SNP }),
+    response({ group: sg, quantity: 'MAP', source: `${GUIHA} (baseline not in the abstract; 93 mmHg shown)`, published: { before: 93, after: 78 }, model: { before: snp.before.mapMmHg, after: snp.after.mapMmHg }, unit: 'mmHg', relative: false, limitation: LIMIT_SNP }),
+    response({ group: sg, quantity: 'HR', source: `${GUIHA}: "slightly but significantly slowed" (graded as no change)`, published: { before: 95, after: 95 }, model: { before: snp.before.hrBpm, after: snp.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1, limitation: LIMIT_SNP }),
+    response({ group: sg, quantity: 'MAP', source: `${PACKER} (baseline not in the abstract; 93 mmHg shown)`, published: { before: 93, after: 82 }, model: { before: snp.before.mapMmHg, after: snp.after.mapMmHg }, unit: 'mmHg', relative: false, limitation: LIMIT_SNP }),
+    response({ group: sg, quantity: 'HR', source: `${PACKER}: no change in heart rate`, published: { before: 95, after: 95 }, model: { before: snp.before.hrBpm, after: snp.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1, limitation: LIMIT_SNP }),
   );
   const furo = intervene('hfref', [{ type: 'drug', atSec: 0, drug: 'furosemide', doseMg: 60, route: 'iv' }], 6 * 3600);
   rows.push(
@@ -344,9 +359,9 @@ export function runValidation(): ValidationRow[] {
   const b375 = intervene('healthy', [{ type: 'hemorrhage', atSec: 0, volumeMl: 375, overSec: 384 }], 420);
   const bg = 'Phlebotomy 375 mL over 6.4 min (adults with normal hearts)';
   rows.push(
-    response({ group: bg, quantity: 'SV', source: LEONETTI, published: { before: 94.0, after: 80.7, spread: '± 5.2 / 5.3 mL' }, model: { before: b375.before.svMl, after: b375.after.svMl }, unit: 'mL', relative: true , limitation: 'finger-pressure (Finometer) stroke volume, mean ± SEM of 12; 0D limitation as for the 1 L removal' }),
-    response({ group: bg, quantity: 'HR', source: LEONETTI, published: { before: 75.2, after: 78.3, spread: '± 3.7 / 4.5 bpm' }, model: { before: b375.before.hrBpm, after: b375.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 , limitation: 'finger-pressure (Finometer) stroke volume, mean ± SEM of 12; 0D limitation as for the 1 L removal' }),
-    response({ group: bg, quantity: 'pulse pressure', source: LEONETTI, published: { before: 53.0, after: 47.1, spread: '± 3.5 / 3.2 mmHg' }, model: { before: b375.before.sbpMmHg - b375.before.dbpMmHg, after: b375.after.sbpMmHg - b375.after.dbpMmHg }, unit: 'mmHg', relative: true , limitation: 'finger-pressure (Finometer) stroke volume, mean ± SEM of 12; 0D limitation as for the 1 L removal' }),
+    response({ group: bg, quantity: 'SV', source: LEONETTI, published: { before: 94.0, after: 80.7, spread: '± 5.2 / 5.3 mL' }, model: { before: b375.before.svMl, after: b375.after.svMl }, unit: 'mL', relative: true , limitation: `finger-pressure (Finometer) stroke volume, mean ± SEM of 12; ${LIMIT_BLEED}` }),
+    response({ group: bg, quantity: 'HR', source: LEONETTI, published: { before: 75.2, after: 78.3, spread: '± 3.7 / 4.5 bpm' }, model: { before: b375.before.hrBpm, after: b375.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1 , limitation: `finger-pressure (Finometer) stroke volume, mean ± SEM of 12; ${LIMIT_BLEED}` }),
+    response({ group: bg, quantity: 'pulse pressure', source: LEONETTI, published: { before: 53.0, after: 47.1, spread: '± 3.5 / 3.2 mmHg' }, model: { before: b375.before.sbpMmHg - b375.before.dbpMmHg, after: b375.after.sbpMmHg - b375.after.dbpMmHg }, unit: 'mmHg', relative: true , limitation: `finger-pressure (Finometer) stroke volume, mean ± SEM of 12; ${LIMIT_BLEED}` }),
   );
   const b1000 = bleedOnly;
   const bg2 = 'Blood removal 1000 mL over 10 min (healthy men)';
@@ -356,6 +371,17 @@ export function runValidation(): ValidationRow[] {
     response({ group: bg2, quantity: 'SV', source: JOHNSON, published: { before: 108, after: 96, spread: '± 10 / 13 mL' }, model: { before: b1000.before.svMl, after: b1000.after.svMl }, unit: 'mL', relative: true , limitation: LIMIT_BLEED }),
     response({ group: bg2, quantity: 'pulse pressure', source: JOHNSON, published: { before: 68, after: 59, spread: '± 9 / 8 mmHg' }, model: { before: b1000.before.sbpMmHg - b1000.before.dbpMmHg, after: b1000.after.sbpMmHg - b1000.after.dbpMmHg }, unit: 'mmHg', relative: true , limitation: LIMIT_BLEED }),
     response({ group: bg2, quantity: 'CVP', source: JOHNSON, published: { before: 6.4, after: 1.9, spread: '± 1.7 / 1.8 mmHg' }, model: { before: b1000.before.cvpMmHg, after: b1000.after.cvpMmHg }, unit: 'mmHg', relative: false , limitation: LIMIT_BLEED }),
+  );
+  // Independent volunteer data, not used for any fitting.
+  rows.push(
+    response({ group: bg2, quantity: 'SV', source: HEM_PP_SV, published: { before: 118, after: 99, spread: '± 4.4 / 6.8 mL' }, model: { before: b1000.before.svMl, after: b1000.after.svMl }, unit: 'mL', relative: true, limitation: LIMIT_BLEED }),
+    response({ group: bg2, quantity: 'pulse pressure', source: HEM_PP_SV, published: { before: 58, after: 48, spread: '± 2.9 / 4.9 mmHg' }, model: { before: b1000.before.sbpMmHg - b1000.before.dbpMmHg, after: b1000.after.sbpMmHg - b1000.after.dbpMmHg }, unit: 'mmHg', relative: true, limitation: LIMIT_BLEED }),
+  );
+  const b450 = intervene('healthy', [{ type: 'hemorrhage', atSec: 0, volumeMl: 450, overSec: 480 }], 540);
+  const bg3 = 'Blood donation 450 mL over 8 min (healthy volunteers)';
+  rows.push(
+    response({ group: bg3, quantity: 'SV (aortic stroke distance)', source: HANSON, published: { before: 22.2, after: 18.9, spread: '± 2.8 cm; fall 3.3 ± 1.6 cm' }, model: { before: b450.before.svMl, after: b450.after.svMl }, unit: 'cm', modelUnit: 'mL', relative: true, limitation: LIMIT_BLEED }),
+    response({ group: bg3, quantity: 'HR', source: HANSON, published: { before: 70, after: 70 }, model: { before: b450.before.hrBpm, after: b450.after.hrBpm }, unit: 'bpm', relative: false, nullScaleFraction: 0.1, limitation: LIMIT_BLEED }),
   );
   // Refill: an hour after a 1 L bleed part of the plasma deficit has come back from the tissues.
   const refill = new InputSchedule([{ type: 'hemorrhage', atSec: 0, volumeMl: 1000, overSec: 600 }], 75, 3.5, 5000);

@@ -25,7 +25,8 @@ import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
 import { type CutResult, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
 import { abortError } from '../../../core/contracts/abort';
-import { WorkerPool } from '../../../core/workerPool/workerPool';
+import { transfer, WorkerPool } from '../../../core/workerPool/workerPool';
+import { downloadSeries } from '../../sources/dicomwebSeries';
 import { browserWorkerFactory } from '../browserWorker';
 
 export interface JobHooks {
@@ -174,7 +175,9 @@ export class AnatomySession {
     const series = await this.findCtSeries(hooks.signal);
     const url = `${globalThis.location.origin}/dicomweb/studies/${encodeURIComponent(series.studyInstanceUid)}/series/${encodeURIComponent(series.seriesInstanceUid)}`;
     this.loaderHoldsSeries = false;
-    const volume = await this.loader.run((api, progress) => api.loadSeries(url, series.instanceCount, progress), {
+    // The page downloads (0–0.6 of the progress), the worker splits, parses and builds (0.6–1).
+    const { body, boundary } = await downloadSeries(url, series.instanceCount, { signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.6 * f) });
+    const volume = await this.loader.run((api, progress) => api.loadSeries(transfer(body.buffer as ArrayBuffer, [body.buffer as ArrayBuffer]), boundary, progress), {
       signal: hooks.signal,
       onProgress: (p: LoadProgress) => hooks.onProgress?.(p.fraction),
     });

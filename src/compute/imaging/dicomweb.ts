@@ -32,6 +32,8 @@ export interface SeriesImageIds {
   unsupported: Array<{ sopInstanceUid: string; message: string }>;
   /** What the volume planner did (repeated positions dropped, tilt, gaps…): shown to the user. */
   warnings: string[];
+  /** WADO-RS series pixel data: every frame in one request (the viewer falls back per frame). */
+  pixelDataUrl: string;
 }
 
 function asArray(body: unknown): DicomJson[] {
@@ -93,5 +95,12 @@ export function imageIdsFromMetadata(absBase: string, studyUid: string, seriesUi
     imageIds.push(id);
     metadataByImageId.set(id, f.dataset);
   }
-  return { imageIds, metadataByImageId, modality: str(instances[0] ?? {}, TAG.Modality), unsupported, warnings: plan.warnings.map((w) => w.message) };
+  return {
+    imageIds,
+    metadataByImageId,
+    modality: str(instances[0] ?? {}, TAG.Modality),
+    unsupported,
+    warnings: plan.warnings.map((w) => w.message),
+    pixelDataUrl: `${absBase}/studies/${enc(studyUid)}/series/${enc(seriesUid)}/pixeldata`,
+  };
 }

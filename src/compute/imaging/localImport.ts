@@ -7,6 +7,7 @@
 // Ownership: File blobs added to Cornerstone's file manager stay referenced for the page's life
 // (the loader keys cached images by file index); the bytes kept for upload go with the result.
 import type { DicomRejection } from '../../../core/dicom/errors';
+import { abortError } from '../../../core/contracts/abort';
 import type { SeriesPlan, StudyGroup } from '../../../core/dicom/group';
 import type { Cornerstone } from './cornerstone';
 import type { ImagePatient } from './patientIdentity';
@@ -89,7 +90,7 @@ export async function importLocalFiles(
   try {
     const named = files.map((f) => ({ name: displayName(f), blob: f as Blob }));
     const summary = await ingest.importFiles(named, opts.onProgress);
-    if (opts.signal.aborted) throw new DOMException('Import cancelled', 'AbortError');
+    if (opts.signal.aborted) throw abortError(opts.signal, 'the import');
     const rejected: LocalImportResult['rejected'] = summary.rejected.map((r) => ({ file: r.file, reason: r.reason }));
     const uploadable: StowFile[] = [];
     const studies: LocalStudy[] = [];

@@ -89,7 +89,7 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
         if (ids.imageIds.length === 0) {
           throw new Error(ids.unsupported[0]?.message ?? 'the series has no images');
         }
-        return { ...placeholder, imageIds: ids.imageIds, modality: ids.modality ?? s.modality, warnings: ids.warnings };
+        return { ...placeholder, imageIds: ids.imageIds, modality: ids.modality ?? s.modality, warnings: ids.warnings, pixelDataUrl: ids.pixelDataUrl };
       });
     },
     [dicomweb, props.patientId, state.cs, setLayout, open, expected],

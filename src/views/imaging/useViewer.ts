@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ImagingInitError, startCornerstone, type Cornerstone } from '../../compute/imaging/cornerstone';
 import type { EdgeLabels } from '../../compute/imaging/orientation';
+import type { StreamStats } from '../../compute/imaging/seriesPixelStream';
 import {
   ImagingViewer,
   type Layout,
@@ -13,6 +14,7 @@ import {
 } from '../../compute/imaging/viewer';
 import type { HuRange } from '../../compute/imaging/windowPresets';
 import { imageVolumeStore } from '../../twin/imageVolume';
+import { abortError, isAbortError } from '../../../core/contracts/abort';
 
 export interface LoadState {
   label: string;
@@ -47,6 +49,8 @@ declare global {
       displayedPixels: ImagingViewer['displayedPixels'];
       /** Geometry and value range of the volume published to the Anatomy view, or null. */
       publishedVolume: () => PublishedVolumeSummary | null;
+      /** Times and sizes of the last series pixel-data stream (the benchmark's profile), or null. */
+      streamStats: () => StreamStats | null;
     };
   }
 }
@@ -125,6 +129,7 @@ export function useViewer() {
           renderCount: (key) => viewer?.renderCounts[key] ?? 0,
           displayedPixels: (key) => viewer?.displayedPixels(key) ?? null,
           publishedVolume: publishedVolumeSummary,
+          streamStats: () => (viewer?.lastStreamStats ? { ...viewer.lastStreamStats } : null),
         };
         setState((s) => ({ ...s, cs, viewer, initError: null }));
       },
@@ -190,7 +195,7 @@ export function useViewer() {
       imageVolumeStore.getState().clear();
       try {
         const ready = prepare ? await prepare(ac.signal) : series;
-        if (ac.signal.aborted) throw new DOMException('Loading cancelled', 'AbortError');
+        if (ac.signal.aborted) throw abortError(ac.signal, 'loading');
         // Stack first: the element exists because layout 'stack' was set above.
         await viewer.setLayout('stack', elements.current);
         // One React update per animation frame at most: a 300-slice series reports 300 times,
@@ -236,7 +241,7 @@ export function useViewer() {
           layout: opened.mprReady && !userPickedLayout.current ? 'mpr' : s.layout,
         }));
       } catch (err) {
-        const cancelled = err instanceof DOMException && err.name === 'AbortError';
+        const cancelled = isAbortError(err);
         setState((s) => ({
           ...s,
           loading: null,

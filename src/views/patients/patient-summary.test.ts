@@ -93,7 +93,19 @@ describe('activeConditionTexts', () => {
         { ...cond('Acute bronchitis (disorder)', 'active'), abatementDateTime: '2010-01-01' },
         cond('Chronic congestive heart failure (disorder)', 'active'),
       ]),
-    ).toEqual(['Body mass index 30+ - obesity (finding)', 'Chronic congestive heart failure (disorder)']);
+    ).toEqual(['Chronic congestive heart failure (disorder)', 'Body mass index 30+ - obesity (finding)']);
+  });
+  it('lists what the twin reads first: heart failure, valve, rhythm, coronary, hypertension, then the rest in record order', () => {
+    expect(
+      activeConditionTexts([
+        cond('Miscarriage in first trimester', 'active'),
+        cond('Hypertension', 'active'),
+        cond('Prediabetes', 'active'),
+        cond('Atrial Fibrillation', 'active'),
+        cond('Stroke', 'active'),
+        cond('Chronic congestive heart failure (disorder)', 'active'),
+      ]),
+    ).toEqual(['Chronic congestive heart failure (disorder)', 'Atrial Fibrillation', 'Hypertension', 'Miscarriage in first trimester', 'Prediabetes', 'Stroke']);
   });
   it('keeps active conditions once each, drops resolved, refuted and entered-in-error', () => {
     expect(

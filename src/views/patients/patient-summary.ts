@@ -1,7 +1,7 @@
 // Pure display logic for FHIR Patient and Condition resources: what the patient list and the
 // workspace banner show. No React, no I/O.
 import type { CodeableConcept, Condition, HumanName, Identifier, Patient } from '@medplum/fhirtypes';
-import { isSocialFinding } from '../../../core/domain/clinical-record';
+import { categoryOfConcept, isSocialFinding, type ConditionCategory } from '../../../core/domain/clinical-record';
 
 const PARTIAL_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 
@@ -86,13 +86,31 @@ export function conceptText(concept: CodeableConcept | undefined): string | unde
   return concept.text?.trim() || concept.coding?.find((c) => c.display)?.display || concept.coding?.[0]?.code;
 }
 
+/** Problems the twin models come first in the list, in this order; the rest keep record order. */
+const KEY_ORDER: readonly ConditionCategory[] = [
+  'hfref',
+  'hfpef',
+  'heart-failure',
+  'aortic-stenosis',
+  'congenital-heart-disease',
+  'cardiac-device',
+  'atrial-fibrillation',
+  'myocardial-infarction',
+  'coronary-disease',
+  'hypertension',
+  'ckd',
+  'diabetes',
+  'pregnancy',
+];
+
 /**
  * Active (or unspecified-status) clinical problems, as display texts: excluding refuted or
  * entered-in-error, resolved (abated) ones, and social findings ("Unemployed (finding)", ICD-10
- * Z55–Z65), which stay in the record but are not key conditions.
+ * Z55–Z65), which stay in the record but are not key conditions. Cardiovascular problems (what the
+ * twin reads) first, then the others in record order.
  */
 export function activeConditionTexts(conditions: readonly Condition[]): string[] {
-  const out: string[] = [];
+  const out: { text: string; rank: number; at: number }[] = [];
   for (const c of conditions) {
     const clinical = c.clinicalStatus?.coding?.find((x) => x.code)?.code;
     const verification = c.verificationStatus?.coding?.find((x) => x.code)?.code;
@@ -101,7 +119,9 @@ export function activeConditionTexts(conditions: readonly Condition[]): string[]
     if (c.abatementDateTime || c.abatementPeriod?.end || c.abatementString) continue;
     if (isSocialFinding(c.code)) continue;
     const text = conceptText(c.code);
-    if (text && !out.includes(text)) out.push(text);
+    if (!text || out.some((o) => o.text === text)) continue;
+    const rank = KEY_ORDER.indexOf(categoryOfConcept(c.code));
+    out.push({ text, rank: rank < 0 ? KEY_ORDER.length : rank, at: out.length });
   }
-  return out;
+  return out.sort((a, b) => a.rank - b.rank || a.at - b.at).map((o) => o.text);
 }

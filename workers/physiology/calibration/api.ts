@@ -5,13 +5,13 @@
 
 import type { VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
-import { assimilate } from '../ensemble/assimilate';
+import { assimilate, type AssimilationObservation } from '../ensemble/assimilate';
 import { forecastEnsemble } from '../ensemble/forecast';
 import type { PhysiologyApi } from '../../../core/contracts/physiology-worker';
 import type { TwinEnsemble, AssimilationResult, ForecastOptions, ForecastResult, NewVital } from '../../../core/domain/twin';
 export type { NewVital } from '../../../core/domain/twin';
 import { calibrateFromRecord, clinicalInputsOf, type RecordCalibrationOptions, type RecordCalibrationResult } from './from-record';
-import { VITAL_TO_OUTPUT, noiseSd } from '../../../core/vitals/observation-model';
+import { VITAL_TO_OUTPUT, isBpKey, noiseSd, siteKey, siteNoiseSd, siteOperator } from '../../../core/vitals/observation-model';
 
 export const calibrationApi = {
   /**
@@ -28,16 +28,20 @@ export const calibrationApi = {
   },
   /**
    * Sequential update with newly arrived vitals (canonical units, as ingest produces them); noise
-   * SDs come from the documented noise models. Kinds the model does not observe are reported in
+   * SDs come from the documented noise models. A blood pressure with a measurement site is observed
+   * through that site's operator and noise (observation-model.ts), under the key `sbpMmHg@cuff`
+   * etc. (so its innovation is told apart). Kinds the model does not observe are reported in
    * `ignored`.
    */
   assimilateVitals(ensemble: TwinEnsemble, vitals: readonly NewVital[], seed?: number): AssimilationResult {
-    const observations = [];
+    const observations: AssimilationObservation[] = [];
     const skipped: { key: string; reason: string }[] = [];
     for (const v of vitals) {
       const key = VITAL_TO_OUTPUT[v.kind];
       if (key === undefined) skipped.push({ key: v.kind, reason: 'not observed by the haemodynamic model' });
-      else observations.push({ key, value: v.value, sd: noiseSd(key, v.value) });
+      else if (v.site !== undefined && isBpKey(key)) {
+        observations.push({ key: siteKey(key, v.site), value: v.value, sd: siteNoiseSd(v.site, key, v.value), operator: siteOperator(v.site, key) });
+      } else observations.push({ key, value: v.value, sd: noiseSd(key, v.value) });
     }
     const r = assimilate(ensemble, observations, seed === undefined ? {} : { seed });
     return { ...r, ignored: [...skipped, ...r.ignored] };

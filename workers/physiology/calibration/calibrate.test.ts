@@ -19,7 +19,7 @@ const FAST = { ensembleSize: 40, globalSamples: 4 } as const;
 describe('calibrateTwin on a simulated patient', () => {
   const patient = { sex: 'F' as const, ageYears: 72, heightCm: 165, weightKg: 70 };
   const base = resolveParameters({ patient });
-  const truth = { ...resolveParameters({ preset: 'hfref', patient }), baroGain: 0 };
+  const truth = { ...resolveParameters({ preset: 'hfref', patient }), baroGain: 0, cpGain: 0 };
   const m = simulateSteadyState(truth).metrics;
   // Noise-free observations: the posterior must centre on the truth for identified parameters.
   const observations = (

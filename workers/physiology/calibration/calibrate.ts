@@ -119,13 +119,14 @@ export function calibrateTwin(req: CalibrationRequest): CalibrationResult {
     outputs: fit.ensembleOutputs,
   };
   const mapMmHg = fit.outputsAtMap[OUTPUT_KEYS.indexOf('mapMmHg')]!;
+  const cvpMmHg = fit.outputsAtMap[OUTPUT_KEYS.indexOf('cvpMmHg')];
   return {
     method: CALIBRATION_METHOD_VERSION,
     parameters,
     outputs,
     residuals,
     ensemble,
-    mapParameters: toEngineParameters(req.base, names, fit.mapLog, mapMmHg),
+    mapParameters: toEngineParameters(req.base, names, fit.mapLog, mapMmHg, 1, cvpMmHg),
     archetypes: fit.components.map((c) => ({ label: c.label, priorWeight: c.priorWeight, posteriorWeight: c.posteriorWeight, members: c.members })),
     diagnostics: {
       modelRuns: model.runs(),
@@ -141,10 +142,11 @@ export function ensembleEngineParameters(base: ModelParameters, e: TwinEnsemble)
   const n = e.parameterNames.length;
   const nOut = e.outputKeys.length;
   const iMap = e.outputKeys.indexOf('mapMmHg');
+  const iCvp = e.outputKeys.indexOf('cvpMmHg');
   const names = e.parameterNames as ParameterName[];
   const out: ModelParameters[] = [];
   for (let k = 0; k < e.size; k++) {
-    out.push(toEngineParameters(base, names, e.logParameters.subarray(k * n, (k + 1) * n), e.outputs[k * nOut + iMap]!));
+    out.push(toEngineParameters(base, names, e.logParameters.subarray(k * n, (k + 1) * n), e.outputs[k * nOut + iMap]!, 1, iCvp >= 0 ? e.outputs[k * nOut + iCvp] : undefined));
   }
   return out;
 }

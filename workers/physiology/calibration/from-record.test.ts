@@ -54,7 +54,7 @@ describe('calibrateFromRecord with the whole record', () => {
   // again explained best by the severe-AS archetype (posterior 0.88, gradient p50 82 mmHg) — the
   // healthy/HFpEF components' EA priors must be retuned against the revised engine. It passed
   // before that merge (HFpEF 0.74, severe AS 0.14, gradient p50 6 mmHg).
-  it.fails('heart failure on record with an LVEF of 84 %: HFpEF on top, not severe AS, median gradient normal', () => {
+  it('heart failure on record with an LVEF of 84 %: HFpEF on top, not severe AS, median gradient normal', () => {
     const b = load('Beatrice_Aufderhar') as { entry: { resource: Record<string, unknown> }[] };
     // Beatrice's record (chronic CHF coded) with its LVEF replaced by 84 % (the case in issue 12).
     const lvef = b.entry.map((e) => e.resource).filter((r) => r.resourceType === 'Observation' && JSON.stringify(r.code).includes('10230-1'));

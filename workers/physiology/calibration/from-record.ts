@@ -84,7 +84,7 @@ export function calibrateFromRecord(v: VitalsIngestResult, options: RecordCalibr
   const base = resolveParameters({ preset: 'healthy', patient });
   const { observations, inputs } = observationsFromVitals(v);
   const therapy = options.clinical ? currentTherapy(options.clinical.medications) : undefined;
-  const recordPrior = options.clinical && !options.archetypeWeights ? priorFromRecord(patient, options.clinical.record.conditions, therapy ?? []) : undefined;
+  const recordPrior = options.clinical && !options.archetypeWeights ? priorFromRecord(patient, options.clinical.record.conditions, therapy ?? [], inputs.used) : undefined;
   const archetypes = recordPrior ? recordPrior.archetypes : archetypesFor(patient, options.archetypeWeights);
   const all = [...observations, ...(options.extraObservations ?? [])];
   const result = calibrateTwin({

@@ -127,7 +127,7 @@ export function runTwinExperiment(patient: SyntheticPatient, options: Experiment
   const rng = new Rng((options.seed ?? 1) * 7919 + Number.parseInt(patient.id.replace(/\D/g, ''), 10));
   const scale = options.individualSdScale ?? 1;
   const truthBase = resolveParameters({ preset: patient.archetype, patient: patient.traits });
-  const truth = { ...truthBase, baroGain: 0 };
+  const truth = { ...truthBase, baroGain: 0, cpGain: 0 };
   // Redraw truths the engine cannot run (outside bounds, or no valid steady state): such a
   // "patient" could not be calibrated by any method and says nothing about coverage.
   let sim: ReturnType<typeof simulateSteadyState>['metrics'] | undefined;

@@ -50,7 +50,8 @@ function nearestAnchor(anchors: readonly { x: Float64Array; state: Float64Array 
 }
 
 export function createTwinModel(base: ModelParameters, names: readonly ParameterName[], opts: TwinModelOptions = {}): TwinModel {
-  const openLoop: ModelParameters = { ...base, baroGain: 0 };
+  // Both reflexes open (arterial and cardiopulmonary): the patient sits at their own operating point.
+  const openLoop: ModelParameters = { ...base, baroGain: 0, cpGain: 0 };
   const stepsPerBeat = opts.stepsPerBeat;
   const maxBeats = opts.maxSettleBeats ?? 120;
   const cache = new Map<string, Float64Array | null>();
@@ -107,7 +108,8 @@ export function createTwinModel(base: ModelParameters, names: readonly Parameter
 
 /**
  * A complete engine parameter set for one calibrated member: calibrated values from `xLog`, the
- * rest from the base, the baroreflex closed again with its set point at the member's MAP.
+ * rest from the base, the baroreflex closed again with its set point at the member's MAP (and the
+ * cardiopulmonary reflex at its CVP when given).
  */
 export function toEngineParameters(
   base: ModelParameters,
@@ -115,7 +117,11 @@ export function toEngineParameters(
   xLog: ArrayLike<number>,
   mapMmHg: number,
   baroGain = 1,
+  cvpMmHg?: number,
 ): ModelParameters {
   const p = fromLogVector(base, xLog, names);
-  return { ...p, baroGain, baroSetPointMmHg: Math.min(130, Math.max(60, mapMmHg)) };
+  // The cardiopulmonary reflex is closed with its set point at the member's CVP, as the arterial
+  // one is at its MAP.
+  const cp = cvpMmHg !== undefined && Number.isFinite(cvpMmHg) ? { cpSetPointMmHg: Math.min(25, Math.max(0, cvpMmHg)) } : {};
+  return { ...p, baroGain, baroSetPointMmHg: Math.min(130, Math.max(60, mapMmHg)), ...cp };
 }

@@ -13,13 +13,19 @@ import { choleskySolveInPlace, robustCholesky } from '../calibration/linalg';
 import { Rng } from '../calibration/random';
 import { cloneEnsemble, validateEnsemble } from './ensemble';
 import { type TwinEnsemble, type Innovation, type AssimilationResult } from '../../../core/domain/twin';
+import type { LinearObservation } from '../../../core/vitals/observation-model';
 
 export interface AssimilationObservation {
-  /** An output key of the ensemble (e.g. `sbpMmHg`). */
+  /** An output key of the ensemble (e.g. `sbpMmHg`), or a label when `operator` is given. */
   key: string;
   value: number;
   /** Observation noise SD in the output's unit. */
   sd: number;
+  /**
+   * The observation as a linear combination of outputs (a pressure at a measurement site:
+   * core/vitals/observation-model.ts `siteOperator`); absent: the output `key` itself.
+   */
+  operator?: LinearObservation;
 }
 
 export interface AssimilationOptions {
@@ -44,14 +50,27 @@ export function assimilate(
   const nOut = e.outputKeys.length;
   const d = n + nOut;
   const ignored: { key: string; reason: string }[] = [];
-  const used: { idx: number; o: AssimilationObservation }[] = [];
+  // Each observation as weights over the outputs: (output index, weight)[] + offset.
+  const used: { o: AssimilationObservation; terms: [number, number][]; offset: number }[] = [];
   for (const o of observations) {
-    const idx = e.outputKeys.indexOf(o.key);
-    if (idx < 0) ignored.push({ key: o.key, reason: 'the model has no output of this name' });
+    const terms: [number, number][] = [];
+    let unknown: string | undefined;
+    if (o.operator) {
+      for (const [k, w] of Object.entries(o.operator.weights)) {
+        const i = e.outputKeys.indexOf(k);
+        if (i < 0) unknown = k;
+        else terms.push([i, w]);
+      }
+    } else {
+      const i = e.outputKeys.indexOf(o.key);
+      if (i < 0) unknown = o.key;
+      else terms.push([i, 1]);
+    }
+    if (unknown !== undefined) ignored.push({ key: o.key, reason: `the model has no output "${unknown}"` });
     else if (!Number.isFinite(o.value)) ignored.push({ key: o.key, reason: 'value is not a finite number' });
     else if (!(o.sd > 0)) ignored.push({ key: o.key, reason: 'noise SD must be > 0' });
-    else if (used.some((u) => u.idx === idx)) ignored.push({ key: o.key, reason: 'observed twice in one update; the first was used' });
-    else used.push({ idx, o });
+    else if (used.some((u) => u.o.key === o.key)) ignored.push({ key: o.key, reason: 'observed twice in one update; the first was used' });
+    else used.push({ o, terms, offset: o.operator?.offset ?? 0 });
   }
   const p = used.length;
   const rng = new Rng(options.seed ?? 7);
@@ -81,16 +100,26 @@ export function assimilate(
   if (p === 0) return { ensemble: e, innovations, ignored };
 
   const z = (k: number, a: number): number => (a < n ? e.logParameters[k * n + a]! : e.outputs[k * nOut + (a - n)]!);
-  // Predicted-observation anomalies Y (m × p) and state anomalies Z (m × d).
+  // Predicted observations per member (m × p), through each observation's operator.
+  const yPred = new Float64Array(m * p);
   const yMean = new Float64Array(p);
-  for (let j = 0; j < p; j++) yMean[j] = zMean[n + used[j]!.idx]!;
+  for (let k = 0; k < m; k++) {
+    for (let j = 0; j < p; j++) {
+      const u = used[j]!;
+      let y = u.offset;
+      for (const [i, w] of u.terms) y += w * e.outputs[k * nOut + i]!;
+      yPred[k * p + j] = y;
+      yMean[j] = yMean[j]! + y / m;
+    }
+  }
+  // Predicted-observation anomalies Y (m × p) and state anomalies Z (m × d).
   const cyy = new Float64Array(p * p);
   const czy = new Float64Array(d * p);
   for (let k = 0; k < m; k++) {
     for (let j = 0; j < p; j++) {
-      const yj = e.outputs[k * nOut + used[j]!.idx]! - yMean[j]!;
+      const yj = yPred[k * p + j]! - yMean[j]!;
       for (let l = 0; l <= j; l++) {
-        cyy[j * p + l] = cyy[j * p + l]! + yj * (e.outputs[k * nOut + used[l]!.idx]! - yMean[l]!);
+        cyy[j * p + l] = cyy[j * p + l]! + yj * (yPred[k * p + l]! - yMean[l]!);
       }
       for (let a = 0; a < d; a++) czy[a * p + j] = czy[a * p + j]! + (z(k, a) - zMean[a]!) * yj;
     }
@@ -126,8 +155,8 @@ export function assimilate(
   const w = new Float64Array(p);
   for (let k = 0; k < m; k++) {
     for (let j = 0; j < p; j++) {
-      const { o, idx } = used[j]!;
-      w[j] = o.value + o.sd * rng.normal() - e.outputs[k * nOut + idx]!;
+      const { o } = used[j]!;
+      w[j] = o.value + o.sd * rng.normal() - yPred[k * p + j]!;
     }
     choleskySolveInPlace(l, p, w);
     for (let a = 0; a < n; a++) {

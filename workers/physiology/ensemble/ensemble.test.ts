@@ -90,6 +90,27 @@ describe('assimilate (stochastic EnKF)', () => {
     for (const v of column(r.ensemble, 'p', 0)) expect(v).toBeLessThanOrEqual(1.2);
   });
 
+  it('observes a linear combination of outputs through an operator (a pressure at a measurement site)', () => {
+    const prior = linearEnsemble(4000, 6);
+    // z = 1.5·y0 − 0.5·y1 + 3 is linear in x: the exact update is the Kalman update with H = cᵀA.
+    const op = { weights: { y0: 1.5, y1: -0.5 }, offset: 3 };
+    const r = assimilate(prior, [{ key: 'z@site', value: 4, sd: 0.3, operator: op }], { seed: 4 });
+    expect(r.ignored).toEqual([]);
+    expect(r.innovations[0]!.key).toBe('z@site');
+    const h = [1.5 * A[0]![0]! - 0.5 * A[1]![0]!, 1.5 * A[0]![1]! - 0.5 * A[1]![1]!, 1.5 * A[0]![2]! - 0.5 * A[1]![2]!];
+    const priorMeanZ = 3 + h.reduce((s, hj, j) => s + hj * MU[j]!, 0);
+    const priorVarZ = h.reduce((s, hj, j) => s + hj * hj * S[j]! ** 2, 0);
+    expect(r.innovations[0]!.predictedMean).toBeCloseTo(priorMeanZ, 1);
+    // Posterior mean of the observed combination: prior + S/(S + σ²)·(y − prior).
+    const post = priorMeanZ + (priorVarZ / (priorVarZ + 0.09)) * (4 - priorMeanZ);
+    const z = Array.from({ length: r.ensemble.size }, (_, k) => 3 + 1.5 * r.ensemble.outputs[k * 3]! - 0.5 * r.ensemble.outputs[k * 3 + 1]!);
+    const postSd = Math.sqrt((priorVarZ * 0.09) / (priorVarZ + 0.09));
+    expect(Math.abs(mean(z) - post)).toBeLessThan((5 * postSd) / Math.sqrt(4000) + 0.01);
+    // An operator naming an output the ensemble lacks is refused with its name.
+    const bad = assimilate(prior, [{ key: 'q@site', value: 1, sd: 1, operator: { weights: { nope: 1 }, offset: 0 } }]);
+    expect(bad.ignored[0]!.reason).toMatch(/no output "nope"/);
+  });
+
   it('narrows bands as more observations arrive', () => {
     let e = linearEnsemble(300, 5);
     const widths: number[] = [];
@@ -126,6 +147,28 @@ describe('forecastEnsemble', () => {
     expect(width(f.bands.y1![24]!) / (2 * 1.645 * Math.sqrt(0.18))).toBeCloseTo(1, 1);
     // A constant output stays constant.
     expect(width(f.bands.y2![24]!)).toBeCloseTo(0, 9);
+  });
+
+  it('forecasts a linear observation of outputs and widens bands by a model error that grows with lead time', () => {
+    const e = linearEnsemble(4000, 9);
+    const f = forecastEnsemble(e, {
+      horizonSec: 6 * 3600,
+      stepSec: 3600,
+      driftSdLog: { p0: 0, p1: 0, p2: 0 },
+      keys: ['y2', 'y2@site', 'y1'],
+      operators: { 'y2@site': { weights: { y2: 2 }, offset: -1 } },
+      modelError: { y2: { v0: 1, perHour: 2 } },
+    });
+    // No drift: the operator's band is the output's band mapped through it (y2 is the constant 5).
+    for (const p of f.bands['y2@site']!) expect(p.p50).toBeCloseTo(2 * 5 - 1, 9);
+    // Model-error variance v0 + perHour·t: the 90 % half-width is 1.645·√(1 + 2t) (±5 % Monte Carlo).
+    for (const [i, tH] of [[0, 0], [3, 3], [6, 6]] as const) {
+      const p = f.bands.y2![i]!;
+      expect((p.p95 - p.p05) / (2 * 1.6449 * Math.sqrt(1 + 2 * tH))).toBeCloseTo(1, 1);
+    }
+    // Keys without a model error are unaffected.
+    expect(f.bands.y1![6]!.p95 - f.bands.y1![6]!.p05).toBeCloseTo(f.bands.y1![0]!.p95 - f.bands.y1![0]!.p05, 9);
+    expect(() => forecastEnsemble(e, { horizonSec: 10, stepSec: 1, keys: ['w'], operators: { w: { weights: { nope: 1 }, offset: 0 } } })).toThrow(/unknown output "nope"/);
   });
 
   it('rejects unknown keys and bad horizons', () => {

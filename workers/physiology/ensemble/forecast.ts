@@ -1,5 +1,7 @@
 // Forecast bands for the vitals timeline: where the patient's metrics are likely to be over the
-// next hours if nothing is done.
+// next hours if nothing is done. A key may also be a linear observation of outputs (a blood
+// pressure at its measurement site, options.operators), and the bands may carry measurement noise
+// and a model error that grows with lead time (options.observationSd, options.modelError).
 //
 // Each member's parameters wander from their calibrated values as an Ornstein–Uhlenbeck process in
 // ln θ (slow physiological drift: tone, volume status, rate). Outputs follow through a linear
@@ -80,10 +82,24 @@ export function forecastEnsemble(e: TwinEnsemble, options: ForecastOptions): For
   const n = e.parameterNames.length;
   const nOut = e.outputKeys.length;
   const keys = options.keys ?? e.outputKeys;
-  const keyIdx = keys.map((k) => {
-    const i = e.outputKeys.indexOf(k);
-    if (i < 0) throw new Error(`forecast: unknown output "${k}"`);
-    return i;
+  // Each forecast key as (output index, weight)[] + offset: an output itself, or a linear
+  // observation of outputs (a pressure at a measurement site, options.operators).
+  const terms = keys.map((k) => {
+    const op = options.operators?.[k];
+    if (!op) {
+      const i = e.outputKeys.indexOf(k);
+      if (i < 0) throw new Error(`forecast: unknown output "${k}"`);
+      return { idx: [i], w: [1], offset: 0 };
+    }
+    const idx: number[] = [];
+    const w: number[] = [];
+    for (const [name, weight] of Object.entries(op.weights)) {
+      const i = e.outputKeys.indexOf(name);
+      if (i < 0) throw new Error(`forecast: "${k}" observes an unknown output "${name}"`);
+      idx.push(i);
+      w.push(weight);
+    }
+    return { idx, w, offset: op.offset };
   });
   const tau = options.driftTauSec ?? 4 * 3600;
   const sdDefault = options.defaultStationarySdLog ?? 0.05;
@@ -101,7 +117,9 @@ export function forecastEnsemble(e: TwinEnsemble, options: ForecastOptions): For
   const drift = new Float64Array(m * n); // deviation of ln θ from the member's calibrated value
   const current = new Float64Array(m * keys.length);
   const scratch = new Float64Array(m);
-  const noiseSd = keys.map((k) => options.observationSd?.[k] ?? 0);
+  const noiseVar = keys.map((k) => (options.observationSd?.[k] ?? 0) ** 2);
+  const growth = keys.map((k) => options.modelError?.[k] ?? { v0: 0, perHour: 0 });
+  const stepSd = new Float64Array(keys.length);
   for (let s = 0; s <= nSteps; s++) {
     const t = Math.min(s * stepSec, horizonSec);
     if (s > 0) {
@@ -110,12 +128,19 @@ export function forecastEnsemble(e: TwinEnsemble, options: ForecastOptions): For
       const inn = dt === stepSec ? innov : Math.sqrt(1 - ph * ph);
       for (let i = 0; i < m * n; i++) drift[i] = drift[i]! * ph + stationary[i % n]! * inn * rng.normal();
     }
+    // Measurement noise plus the model error grown to this lead time (variances add).
+    for (let q = 0; q < keys.length; q++) stepSd[q] = Math.sqrt(noiseVar[q]! + Math.max(0, growth[q]!.v0 + growth[q]!.perHour * (t / 3600)));
     for (let k = 0; k < m; k++) {
       for (let q = 0; q < keys.length; q++) {
-        const b = keyIdx[q]!;
-        let y = e.outputs[k * nOut + b]!;
-        for (let a = 0; a < n; a++) y += g[b * n + a]! * drift[k * n + a]!;
-        if (noiseSd[q]! > 0) y += noiseSd[q]! * rng.normal();
+        const tq = terms[q]!;
+        let y = tq.offset;
+        for (let r = 0; r < tq.idx.length; r++) {
+          const b = tq.idx[r]!;
+          let yb = e.outputs[k * nOut + b]!;
+          for (let a = 0; a < n; a++) yb += g[b * n + a]! * drift[k * n + a]!;
+          y += tq.w[r]! * yb;
+        }
+        if (stepSd[q]! > 0) y += stepSd[q]! * rng.normal();
         current[k * keys.length + q] = y;
       }
     }

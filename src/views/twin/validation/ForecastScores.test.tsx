@@ -53,6 +53,19 @@ describe('ForecastScores', () => {
     expect(rows[2]).toContain('20.0 mmHg');
   });
 
+  it('scores a reading against its measurement site’s band where the forecast has one (the arterial line here)', () => {
+    selectTwinPatient('p');
+    // The aortic MAP band at 80, the radial line's at 95: a line reading of 96 is inside the latter's 50 %.
+    const f = forecast(T0, 80);
+    twinStore.setState({ history: [{ ...f, bands: { ...f.bands, 'mapMmHg@arterial': [band(95), band(95), band(95)] } }] });
+    render(<ForecastScores observations={[reading(T0 + H, 96)]} />);
+    const table = screen.getByRole('table', { name: 'Forecast scores by vital and horizon' });
+    const rows = within(table).getAllByRole('row').slice(1).map((r) => r.textContent);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/^MAP1 h1100 % ↑100 %/);
+    expect(rows[0]).toContain('1.0 mmHg');
+  });
+
   it('says so when no forecast has reached its horizon', () => {
     selectTwinPatient('p');
     twinStore.setState({ history: [forecast(T0, 80)] });
