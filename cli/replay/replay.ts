@@ -18,7 +18,7 @@
 // but not used by the twin, the baselines or the scores; readings the background check holds back
 // (more than 4 SD from the forecast) are scored like any other — they happened.
 import type { TwinCompute } from '../../src/compute/twinCalibration';
-import { throwIfAborted } from '../../core/contracts/abort';
+import { throwIfAborted } from '../../core/domain/abort';
 import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../core/vitals/fhir-vitals';
 import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, readingBandKey, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { scoreIssuedForecasts, scoringSeries, siteOf, twinForecaster, type ForecasterFn, type IssuedScoredPoint, type Site } from '../../core/vitals/forecastScores';

@@ -424,8 +424,9 @@ export function assessTwinCapability(record: ClinicalRecord, options: Capability
   if (record.patients.length > 1) {
     notes.push({ code: 'several-patients', effect: 'refuse', message: `the record holds ${record.patients.length} patients: a twin is calibrated to one patient's record` });
   }
-  const deceased = p?.deceased ?? false;
   const deathMs = p?.deceasedDate !== undefined && Number.isFinite(Date.parse(p.deceasedDate)) ? Date.parse(p.deceasedDate) : undefined;
+  // Dead as of `now`: a recorded death after `now` (a stay replayed as it happened) is not yet one.
+  const deceased = (p?.deceased ?? false) && (deathMs === undefined || deathMs <= nowMs);
   const newest = record.vitalDates[0];
   const stale = newest !== undefined && nowMs - Date.parse(newest) > horizonMs;
   // Age when the twin's data were taken: at the newest reading when it is not live, else now (or at death).
