@@ -198,7 +198,8 @@ export async function replayStay(
   await calibrateTwin(compute, patientId, recordUpTo(stay.bundle, calibrationEndMs), { nowMs: calibrationEndMs, ...(options.signal ? { signal: options.signal } : {}) });
   base.timingsMs.calibrate = performance.now() - t0;
   const cal = twinStore.getState();
-  if (cal.status !== 'ready' || !cal.forecast) return { ...base, skipped: `calibration failed: ${cal.error ?? cal.status}` };
+  if (cal.status !== 'ready') return { ...base, skipped: `calibration failed: ${cal.error ?? cal.status}` };
+  if (!cal.forecast) return { ...base, skipped: `no forecast: ${cal.calibration?.capability?.headline || 'the twin issued none'}` };
   base.patientDefaults = cal.calibration?.patientDefaults ?? [];
   base.formFactor.model = ensembleFormFactor(cal.calibration!.ensemble);
   base.formFactor.modelArterial = ensembleFormFactor(cal.calibration!.ensemble, 'arterial');

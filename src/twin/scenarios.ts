@@ -242,9 +242,15 @@ export async function runBands(runner: ScenarioRunner, signal?: AbortSignal): Pr
   };
   scenariosStore.setState({ bandsStatus: 'running', bandsProgress: 0 });
   publish();
-  const settled = await Promise.allSettled(
-    inner.flatMap((tSec) =>
-      outcomes.map(async ({ id, outcome }) => {
+  // One band time at a time (its scenarios together fill the pool): a comparison asked for meanwhile
+  // (compare-at, PV loops) then waits behind one batch at most, not behind every band time.
+  const settled: PromiseSettledResult<void>[] = [];
+  for (const tSec of inner) {
+    if (!still()) break;
+    settled.push(...(await Promise.allSettled(bandBatch(tSec))));
+  }
+  function bandBatch(tSec: number): Promise<void>[] {
+    return outcomes.map(async ({ id, outcome }) => {
         const key = `${id}@${tSec}`;
         let shown = 0;
         const r = await runner.runScenario(
@@ -268,9 +274,8 @@ export async function runBands(runner: ScenarioRunner, signal?: AbortSignal): Pr
           b.ensembles.splice(at, 0, r.ensemble);
         }
         publish();
-      }),
-    ),
-  );
+    });
+  }
   if (scenariosStore.getState().patientId !== patientId) return;
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (signal?.aborted) scenariosStore.setState({ bandsStatus: 'cancelled' });
