@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadScaledTimeoutMs } from '../../../test-support/load';
 import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
 import { assimilate } from '../ensemble/assimilate';
@@ -10,6 +11,9 @@ import { calibrateTwin, ensembleEngineParameters, memberBases } from './calibrat
 import { archetypesFor, calibrateFromRecord } from './from-record';
 import { noiseSd } from '../../../core/vitals/observation-model';
 import { coverageByQuantity, coverageBySubgroup, runTwinExperiment, syntheticCohort, type ExperimentOutcome } from './twin-experiment';
+
+// Calibrations take seconds on an idle core and up to a minute on the shared 2-core machine.
+vi.setConfig({ testTimeout: loadScaledTimeoutMs(60_000), hookTimeout: loadScaledTimeoutMs(120_000) });
 
 const SYNTHEA = ['fhir', 'synthea'];
 // Small ensembles keep the suite fast on the shared 2-core machine; the script
