@@ -28,7 +28,7 @@ export interface CpuProfile {
 /** Stages in priority order: a sample belongs to the first whose predicate holds for a frame of its stack. */
 export const STAGES: readonly { stage: string; frame: (f: CallFrame) => boolean }[] = [
   // The profiler's own work (collecting the profile at stop) is not the server's.
-  { stage: 'profiler', frame: (f) => f.url === 'node:inspector' || f.url.includes('/bench/proxy-server.ts') },
+  { stage: 'profiler', frame: (f) => f.url === 'node:inspector' },
   { stage: 'gc', frame: (f) => f.functionName === '(garbage collector)' },
   { stage: 'idle', frame: (f) => f.functionName === '(idle)' || f.functionName === '(program)' },
   { stage: 'audit', frame: (f) => f.url.includes('/server/audit/') },

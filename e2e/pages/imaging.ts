@@ -33,7 +33,9 @@ export class ImagingPage {
 
   async goto(patientId: string): Promise<void> {
     await this.page.goto(`/patients/${encodeURIComponent(patientId)}/imaging`);
-    await expect(this.openFiles).toBeEnabled({ timeout: 30_000 });
+    // The viewer is ready when Cornerstone has started (lazy chunks, WebGL on SwiftShader, decode
+    // workers): the first test of a run pays the cold start, over 30 s on a heavily loaded machine.
+    await expect(this.openFiles).toBeEnabled({ timeout: 90_000 });
   }
 
   viewport(name: ViewportName): Locator {

@@ -534,14 +534,14 @@ function registerEmbedded(app: FastifyInstance, store: DicomStore, deps: Dicomwe
     // preHandler, after the content-type parser above has spooled the upload; this applies the
     // same rule (the one route × role table) at onRequest, so a role that may not store
     // instances is refused before a byte of its upload is read. Sign-in ran before (401).
-    scope.addHook('onRequest', async (req, reply) => {
+    // (A callback hook: no extra turn of the event loop between the request and its spool.)
+    scope.addHook('onRequest', (req, reply, done) => {
       const rule = ruleOf(matchedRouteOf(req), pathOf(req), req.method);
       const role = req.twinAuth?.user.role ?? null;
-      if (rule.kind !== 'protected' || role === null) return;
-      const decision = decideProtected(role, rule.row, { method: req.method, pathname: pathOf(req) });
-      if (decision.allow) return;
+      const decision = rule.kind === 'protected' && role !== null ? decideProtected(role, rule.row, { method: req.method, pathname: pathOf(req) }) : { allow: true as const };
+      if (decision.allow) return done();
       req.auditDetail = decision.reason;
-      return sendOutcome(reply, decision.status, 'forbidden', decision.reason);
+      void sendOutcome(reply, decision.status, 'forbidden', decision.reason);
     });
     scope.post('/dicomweb/studies', stow);
     // A study-level STOW only takes instances of that study (checked before storing).

@@ -36,6 +36,13 @@ export interface ResourceWrite {
   patientId?: string;
 }
 
+/** A search page as stored JSON text (DurableRepository.searchJson). */
+export interface SearchPage {
+  entries: { resourceType: string; id: string; json: string }[];
+  total?: number;
+  next?: string;
+}
+
 /** Prepared statements of one connection, plus its cache of compiled search statements. */
 class Connection {
   readonly current: Statement<[string, string], { rid: number; seq: number; version_id: number }>;
@@ -224,6 +231,19 @@ export class DurableRepository extends FhirRepository<undefined> {
   }
 
   override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
+    const page = this.searchJson(searchRequest);
+    const entry = page.entries.map((e) => ({ resource: JSON.parse(e.json) as WithId<T> }));
+    const bundle: Bundle<WithId<T>> = { resourceType: 'Bundle', type: 'searchset', ...(entry.length ? { entry } : {}), ...(page.total !== undefined ? { total: page.total } : {}) };
+    if (page.next) bundle.link = [{ relation: 'next', url: page.next }];
+    return bundle;
+  }
+
+  /**
+   * A search page with each resource as the JSON text stored (no parse): what the HTTP search
+   * answer is built from without parsing and re-serialising (fhir/routes.ts). `next` is the
+   * keyset-cursor link relative to the FHIR base (`Type?…&_cursor=…`).
+   */
+  searchJson(searchRequest: SearchRequest): SearchPage {
     const compiled = compileSearch(this.registry, searchRequest);
     const conn = this.conn();
     const count = searchRequest.count;
@@ -242,7 +262,7 @@ export class DurableRepository extends FhirRepository<undefined> {
         const page =
           `SELECT s.*${windowTotal ? ', COUNT(*) OVER () AS total' : ''} FROM (${compiled.selectSql}) s${after ? ` WHERE ${after.sql}` : ''} ORDER BY ${compiled.orderBy}` +
           `${count !== undefined ? ' LIMIT ?' : ' LIMIT -1'}${offset > 0 ? ' OFFSET ?' : ''}`;
-        const sql = `SELECT p.*, v.json AS json FROM (${page}) p JOIN fhir_versions v ON v.seq = p.seq ORDER BY ${compiled.orderBy.replaceAll('s.', 'p.')}`;
+        const sql = `SELECT p.*, v.resource_type AS resource_type, v.id AS id, v.json AS json FROM (${page}) p JOIN fhir_versions v ON v.seq = p.seq ORDER BY ${compiled.orderBy.replaceAll('s.', 'p.')}`;
         const args: SqlArg[] = [...compiled.selectArgs, ...(after?.args ?? [])];
         // One row more than asked: whether a next page exists, without counting.
         if (count !== undefined) args.push(count + 1);
@@ -262,16 +282,15 @@ export class DurableRepository extends FhirRepository<undefined> {
     let result = conn === this.reader && oneStatement ? run() : undefined;
     if (result && wantTotal && result.rows.length === 0) result = undefined; // the count ran apart: redo in one snapshot
     const { rows, total } = result ?? (conn === this.reader ? this.readerDb.transaction(run)() : run());
-    const jsons = rows.map((r) => r.json as string);
-    const entry = jsons.map((json) => ({ resource: JSON.parse(json) as WithId<T> }));
-    const bundle: Bundle<WithId<T>> = { resourceType: 'Bundle', type: 'searchset', ...(entry.length ? { entry } : {}), ...(total !== undefined ? { total } : {}) };
+    const entries = rows.map((r) => ({ resourceType: r.resource_type as string, id: r.id as string, json: r.json as string }));
+    const page: SearchPage = { entries, ...(total !== undefined ? { total } : {}) };
     const last = rows.at(-1);
     if (last && count !== undefined && count > 0 && rows.length === count && (total === undefined || cursor !== undefined || offset + count < total)) {
       const keys = Array.from({ length: compiled.sortCount }, (_, i) => (last[`k${i}`] ?? null) as SqlArg);
       const next = encodeCursor(compiled, { keys, rid: last.rid as number });
-      bundle.link = [{ relation: 'next', url: `${searchRequest.resourceType}${formatSearchQuery({ ...searchRequest, offset: undefined, cursor: next })}` }];
+      page.next = `${searchRequest.resourceType}${formatSearchQuery({ ...searchRequest, offset: undefined, cursor: next })}`;
     }
-    return bundle;
+    return page;
   }
 
   private nextLastUpdated(): string {

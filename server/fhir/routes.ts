@@ -10,6 +10,7 @@ import { bundleAuditFacts } from '../audit/record';
 import { FHIR_JSON_CONTENT_TYPE, operationOutcome, sendOutcome } from '../http/operation-outcome';
 import type { FhirForwarder, PreparedFhirRequest } from './pipeline';
 import { patientIdOfResource } from './references';
+import type { SearchPage } from './durable-repository';
 import type { StoreRequest, StoreResponse } from './store';
 import { DEFAULT_COUNT, FhirInputError, queryToString, isWrite, type Interaction, type Query } from './validate';
 
@@ -72,19 +73,40 @@ function sendResource(reply: FastifyReply, status: number, resource: Resource, b
   return reply.code(status).type(FHIR_JSON_CONTENT_TYPE).send(resource);
 }
 
-function shapeSearchBundle(bundle: Bundle, base: string, resourceType: string, query: Query): Bundle {
+export function shapeSearchBundle(bundle: Bundle, base: string, resourceType: string, query: Query): Bundle {
   const entry = (bundle.entry ?? []).map((e) => ({
     ...(e.resource?.id ? { fullUrl: `${base}/${e.resource.resourceType}/${e.resource.id}` } : {}),
     ...e,
     search: { mode: 'match' as const },
   }));
+  const link = searchLinks(bundle.total, bundle.link?.find((l) => l.relation === 'next')?.url, base, resourceType, query);
+  const total = bundle.total;
+  return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link, ...(entry.length ? { entry } : {}) };
+}
+
+/**
+ * The same searchset Bundle as shapeSearchBundle, written around the resources' stored JSON
+ * text: nothing parsed, nothing re-serialised but the envelope (issue 14).
+ */
+export function searchPageJson(page: SearchPage, base: string, resourceType: string, query: Query): string {
+  const link = searchLinks(page.total, page.next, base, resourceType, query);
+  let out = `{"resourceType":"Bundle","type":"searchset"${page.total !== undefined ? `,"total":${page.total}` : ''},"link":${JSON.stringify(link)}`;
+  if (page.entries.length > 0) {
+    out += ',"entry":[';
+    page.entries.forEach((e, i) => {
+      out += `${i > 0 ? ',' : ''}{"fullUrl":${JSON.stringify(`${base}/${e.resourceType}/${e.id}`)},"resource":${e.json},"search":{"mode":"match"}}`;
+    });
+    out += ']';
+  }
+  return `${out}}`;
+}
+
+function searchLinks(total: number | undefined, storeNext: string | undefined, base: string, resourceType: string, query: Query): NonNullable<Bundle['link']> {
   const count = Number(Array.isArray(query._count) ? query._count[0] : (query._count ?? DEFAULT_COUNT));
   const offset = Number(Array.isArray(query._offset) ? query._offset[0] : (query._offset ?? 0));
   const link: NonNullable<Bundle['link']> = [{ relation: 'self', url: `${base}/${resourceType}?${queryToString(query)}` }];
-  const total = bundle.total;
   // The next page: by keyset cursor (stable while others write: nothing repeated or skipped),
   // as the store issued it, unless the client pages by _offset itself.
-  const storeNext = bundle.link?.find((l) => l.relation === 'next')?.url;
   if (query._offset === undefined && storeNext?.startsWith(`${resourceType}?`)) {
     link.push({ relation: 'next', url: `${base}/${storeNext}` });
   } else if (query._cursor === undefined && total !== undefined && count > 0 && offset + count < total) {
@@ -93,7 +115,7 @@ function shapeSearchBundle(bundle: Bundle, base: string, resourceType: string, q
   if (offset > 0) {
     link.push({ relation: 'previous', url: `${base}/${resourceType}?${queryToString({ ...query, _offset: String(Math.max(0, offset - count)) })}` });
   }
-  return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link, ...(entry.length ? { entry } : {}) };
+  return link;
 }
 
 /** The forward step for the embedded store. */
@@ -109,7 +131,10 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
   }
   const headers: Record<string, string> = {};
   for (const name of ['if-none-exist', 'if-match'] as const) if (prepared.headers[name] !== undefined) headers[name] = prepared.headers[name];
-  const result = await deps.backend.handle({ method: prepared.method as HttpMethod, url: prepared.url, body: prepared.body, headers });
+  const result = await deps.backend.handle({ method: prepared.method as HttpMethod, url: prepared.url, body: prepared.body, headers, jsonSearch: interaction.kind === 'search' });
+  if (result.searchPage && result.status < 400 && interaction.kind === 'search') {
+    return reply.type(FHIR_JSON_CONTENT_TYPE).send(searchPageJson(result.searchPage, base, interaction.resourceType, query));
+  }
   if (result.status >= 400 || !result.resource) {
     const outcome = withDiagnostics(result.outcome.issue?.length ? result.outcome : (operationOutcome('processing', 'the request failed') as OperationOutcome));
     // The store's own text can quote request values (medplum: "Invalid format for date search

@@ -2,14 +2,14 @@
 // search). Reads run against committed data on their own connection. Writes are serialised and
 // each request is one SQLite transaction: committed when the request succeeded, rolled back when
 // it failed, so a transaction bundle is all-or-nothing.
-import { getStatus, isOk, normalizeOperationOutcome, parseSearchRequest, type WithId } from '@medplum/core';
+import { allOk, getStatus, isOk, normalizeOperationOutcome, parseSearchRequest, type WithId } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirResponse, type HttpMethod } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource, ResourceType } from '@medplum/fhirtypes';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Db } from '../storage/database';
 import { writeQueueOf } from '../storage/write-queue';
 import { loadFhirDefinitions } from './definitions';
-import { DurableRepository, type ResourceWrite } from './durable-repository';
+import { DurableRepository, type ResourceWrite, type SearchPage } from './durable-repository';
 import { normaliseSearchQuery, type RawQuery } from './search/query';
 
 export type { ResourceWrite } from './durable-repository';
@@ -21,12 +21,19 @@ export interface StoreRequest {
   url: string;
   body?: unknown;
   headers?: IncomingHttpHeaders;
+  /**
+   * A GET type search answers `searchPage` (each resource as its stored JSON text) instead of a
+   * parsed Bundle, for an answer written without parse + re-serialise (the HTTP route).
+   */
+  jsonSearch?: boolean;
 }
 
 export interface StoreResponse {
   status: number;
   outcome: OperationOutcome;
   resource?: Resource;
+  /** With `jsonSearch`: the search page (entries as stored JSON text, total, cursor link). */
+  searchPage?: SearchPage;
 }
 
 const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -79,6 +86,19 @@ export class FhirStore {
       headers: req.headers ?? {},
       config: { transactions: true },
     };
+    if (req.jsonSearch && req.method === 'GET') {
+      const search = typeSearchOf(url);
+      // _summary/_elements shape the resources: those go the router's way.
+      if (search && !search.params.has('_summary') && !search.params.has('_elements')) {
+        try {
+          const query: Record<string, string[]> = {};
+          for (const key of new Set(search.params.keys())) query[key] = search.params.getAll(key);
+          return { status: 200, outcome: allOk, searchPage: this.repo.searchJson(parseSearchRequest(search.type as ResourceType, query)) };
+        } catch (err) {
+          return toStoreResponse([normalizeOperationOutcome(err)]);
+        }
+      }
+    }
     const run = async (): Promise<StoreResponse> => toStoreResponse(await this.router.handleRequest(fhirReq, this.repo));
     if (!WRITE_METHODS.has(req.method) || isSearchByPost(req)) return run();
     return this.runWrite(run, (res) => res.status < 400);
@@ -189,6 +209,12 @@ function normaliseSearchUrl(method: HttpMethod, url: string): string {
   const out = new URLSearchParams();
   for (const [k, v] of Object.entries(normalised)) for (const one of Array.isArray(v) ? v : [v]) out.append(k, one);
   return `${type}?${out.toString()}`;
+}
+
+/** `Type?query` of a GET type search (already normalised), or undefined. */
+function typeSearchOf(url: string): { type: string; params: URLSearchParams } | undefined {
+  const m = /^([A-Z][A-Za-z]+)(?:\?(.*))?$/s.exec(url);
+  return m ? { type: m[1] as string, params: new URLSearchParams(m[2] ?? '') } : undefined;
 }
 
 function isSearchByPost(req: StoreRequest): boolean {

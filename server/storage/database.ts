@@ -9,14 +9,16 @@
 //     not shorter than the page count it declares: truncation), the schema (page 1 parsed), and
 //     `quick_check` of the small tables (users, sessions, meta). A file that is not SQLite, is
 //     truncated or has an overwritten header/schema is refused here, untouched;
-//  2. the full `quick_check` runs afterwards on its own read-only connection in a worker thread
-//     (startFullIntegrityCheck), while the server answers; damage found there is reported on
+//  2. the full `quick_check` runs afterwards on its own read-only connection in a child process
+//     (startFullIntegrityCheck: a one-shot check, not work for the WorkerPool), while the server
+//     answers; damage found there is reported on
 //     /healthz (`fhir.status: degraded`, 503) and on stderr, for an operator to restore.
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
 
 export type Db = Database.Database;
 
@@ -99,28 +101,28 @@ export interface IntegrityState {
   ms?: number;
 }
 
-/** The background check as a plain-JS worker (no TypeScript loader needed in the thread). */
-const INTEGRITY_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.module);
+/** The background check as a plain-JS script (no TypeScript loader needed): one JSON line on stdout. */
+const INTEGRITY_SCRIPT = `
+const Database = require(process.argv[1]);
 let db;
+let out;
 try {
-  db = new Database(workerData.file, { readonly: true, fileMustExist: true });
+  db = new Database(process.argv[2], { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
-  const rows = db.pragma('quick_check(20)');
-  const problems = rows.map((r) => r.quick_check).filter((t) => t !== 'ok');
-  parentPort.postMessage(problems.length === 0 ? { ok: true } : { ok: false, detail: problems.join('; ').slice(0, 500) });
+  const problems = db.pragma('quick_check(20)').map((r) => r.quick_check).filter((t) => t !== 'ok');
+  out = problems.length === 0 ? { ok: true } : { ok: false, detail: problems.join('; ').slice(0, 500) };
 } catch (err) {
-  parentPort.postMessage({ ok: false, detail: String(err && err.message ? err.message : err).slice(0, 500) });
+  out = { ok: false, detail: String(err && err.message ? err.message : err).slice(0, 500) };
 } finally {
   if (db) db.close();
 }
+process.stdout.write(JSON.stringify(out) + '\\n');
 `;
 
 /**
- * Runs SQLite's full \`quick_check\` of the store file on a read-only connection in a worker
- * thread. The returned state object is updated when it finishes; \`onDone\` hears the result.
- * The worker does not keep the process alive (unref).
+ * Runs SQLite's full \`quick_check\` of the store file on a read-only connection in a child
+ * process (niced: it reads the whole file). The returned state object is updated when it
+ * finishes; \`onDone\` hears the result. The child does not keep the server alive (unref).
  */
 export function startFullIntegrityCheck(db: Db, onDone?: (state: IntegrityState) => void): IntegrityState {
   const state: IntegrityState = { status: 'running' };
@@ -136,11 +138,26 @@ export function startFullIntegrityCheck(db: Db, onDone?: (state: IntegrityState)
     finish(true);
     return state;
   }
-  const worker = new Worker(INTEGRITY_WORKER, { eval: true, workerData: { file: db.name, module: createRequire(import.meta.url).resolve('better-sqlite3') } });
-  worker.unref();
-  worker.once('message', (m: { ok: boolean; detail?: string }) => finish(m.ok, m.detail));
-  worker.once('error', (err) => finish(false, `the integrity check could not run: ${err.message}`));
-  worker.once('exit', (code) => finish(false, `the integrity check stopped (exit ${code})`));
+  const child = spawn(process.execPath, ['-e', INTEGRITY_SCRIPT, createRequire(import.meta.url).resolve('better-sqlite3'), db.name], { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.unref();
+  try {
+    if (child.pid !== undefined) setPriority(child.pid, 10); // behind the server's own work
+  } catch {
+    // not permitted here: it runs at normal priority
+  }
+  (child.stdout as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => (out += d));
+  child.once('error', (err) => finish(false, `the integrity check could not run: ${err.message}`));
+  child.once('close', (code) => {
+    try {
+      const m = JSON.parse(out) as { ok: boolean; detail?: string };
+      finish(m.ok, m.detail);
+    } catch {
+      finish(false, `the integrity check stopped (exit ${code})`);
+    }
+  });
   return state;
 }
 
