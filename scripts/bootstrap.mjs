@@ -7,6 +7,7 @@
 //   node scripts/bootstrap.mjs feed ARGS…   (vitals CSV replay)
 //   node scripts/bootstrap.mjs import FILE|DIR…   (FHIR records into the embedded store)
 import { spawnSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, statSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,11 +42,38 @@ function run(cmd, args, opts = {}) {
   return { ok: result.status === 0, code: result.status ?? 1 };
 }
 
+/** Where the hash of the lockfile that node_modules was installed from is kept. */
+const INSTALLED_LOCK_HASH = join(root, 'node_modules', '.twinscope-lock-sha256');
+
+function lockHash() {
+  return createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex');
+}
+
+/**
+ * node_modules holds exactly what package-lock.json names: decided from the lockfile's content
+ * (its hash, stored after each install), never from file times — a checkout, a copy or a clock
+ * change alters mtimes without changing a dependency. A node_modules installed before the hash
+ * existed is accepted when npm's own record of the install (node_modules/.package-lock.json)
+ * names the same version of every package the lockfile does (platform-optional ones may be absent).
+ */
 function needsInstall() {
-  const marker = join(root, 'node_modules', '.package-lock.json');
-  if (!existsSync(marker)) return true;
-  const lock = join(root, 'package-lock.json');
-  return existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs + 1000;
+  if (!existsSync(join(root, 'node_modules'))) return true;
+  const want = lockHash();
+  if (existsSync(INSTALLED_LOCK_HASH)) return readFileSync(INSTALLED_LOCK_HASH, 'utf8').trim() !== want;
+  const hidden = join(root, 'node_modules', '.package-lock.json');
+  if (!existsSync(hidden)) return true;
+  try {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')).packages ?? {};
+    const installed = JSON.parse(readFileSync(hidden, 'utf8')).packages ?? {};
+    for (const [path, entry] of Object.entries(lock)) {
+      if (path === '' || entry.link) continue;
+      if (installed[path]?.version !== entry.version && !entry.optional) return true;
+    }
+  } catch {
+    return true;
+  }
+  writeFileSync(INSTALLED_LOCK_HASH, `${want}\n`);
+  return false;
 }
 
 function ensureDependencies() {
@@ -55,6 +83,7 @@ function ensureDependencies() {
   if (!r.ok) {
     fail('installing dependencies failed (see the npm output above). Check the network access to the npm registry and that a C++ toolchain (python3, make, g++) is present for better-sqlite3, then run the command again.');
   }
+  writeFileSync(INSTALLED_LOCK_HASH, `${lockHash()}\n`);
 }
 
 function newestMtime(path) {

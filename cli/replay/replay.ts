@@ -18,7 +18,7 @@
 // but not used by the twin, the baselines or the scores; readings the background check holds back
 // (more than 4 SD from the forecast) are scored like any other — they happened.
 import type { TwinCompute } from '../../src/compute/twinCalibration';
-import { throwIfAborted } from '../../core/contracts/abort';
+import { throwIfAborted } from '../../core/domain/abort';
 import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../core/vitals/fhir-vitals';
 import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, readingBandKey, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { scoreIssuedForecasts, scoringSeries, siteOf, twinForecaster, type ForecasterFn, type IssuedScoredPoint, type Site } from '../../core/vitals/forecastScores';
@@ -198,7 +198,8 @@ export async function replayStay(
   await calibrateTwin(compute, patientId, recordUpTo(stay.bundle, calibrationEndMs), { nowMs: calibrationEndMs, ...(options.signal ? { signal: options.signal } : {}) });
   base.timingsMs.calibrate = performance.now() - t0;
   const cal = twinStore.getState();
-  if (cal.status !== 'ready' || !cal.forecast) return { ...base, skipped: `calibration failed: ${cal.error ?? cal.status}` };
+  if (cal.status !== 'ready') return { ...base, skipped: `calibration failed: ${cal.error ?? cal.status}` };
+  if (!cal.forecast) return { ...base, skipped: `no forecast: ${cal.calibration?.capability?.headline || 'the twin issued none'}` };
   base.patientDefaults = cal.calibration?.patientDefaults ?? [];
   base.formFactor.model = ensembleFormFactor(cal.calibration!.ensemble);
   base.formFactor.modelArterial = ensembleFormFactor(cal.calibration!.ensemble, 'arterial');

@@ -19,6 +19,24 @@ export interface CutResult {
   vesselDistanceMm: number | null;
 }
 
+export interface BuiltSegmentation {
+  bytes: ArrayBuffer;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+}
+
+/** An imported segmentation; `seg` when it came from a DICOM-SEG (its UIDs, references and patient). */
+export type ImportedSegmentation = LabelVolume & {
+  seg?: {
+    sopInstanceUid: string;
+    seriesInstanceUid: string;
+    studyInstanceUid: string;
+    referencedSeriesUids: string[];
+    patient: { name: string; id: string; birthDate: string; sex: string };
+  };
+};
+
 export interface NamedBytes {
   name: string;
   bytes: ArrayBuffer;
@@ -31,10 +49,16 @@ export interface AnatomyWorkerApi {
    * Voxels come back transferred.
    */
   loadSeries(multipartBody: ArrayBuffer, boundary: string, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume>;
-  /** A DICOM-SEG of `labels` that references the loaded series; bytes transferred. */
-  buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): ArrayBuffer;
+  /** A DICOM-SEG of `labels` (every layer) that references the loaded series; bytes transferred, with the SEG's UIDs. */
+  buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): BuiltSegmentation;
   /** Read an imported segmentation and put it on `ctGeometry` when given and the grids differ. */
-  importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<LabelVolume>;
+  importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<ImportedSegmentation>;
+  /**
+   * Split a DICOM-SEG series answer (WADO-RS multipart body the page downloaded) and import it like a file. Refused when it
+   * segments another series than `ctSeriesUid` (its ReferencedSeriesSequence), or belongs to another
+   * patient than `patientIds` lists (its PatientID), so a SEG is never laid over the wrong images.
+   */
+  loadSegmentationSeries(multipartBody: ArrayBuffer, boundary: string, ctGeometry: VolumeGeometry | null, expect: { ctSeriesUid?: string; patientIds?: string[] }): Promise<ImportedSegmentation>;
   /** Give the planner (copies of) surfaces; replaces any with the same label. */
   setMeshes(list: StructureMesh[]): void;
   dropMesh(label: number): void;

@@ -66,6 +66,6 @@ export interface EventHub {
   subscribe(patientId: string, afterSeq: number | null, onEvent: (e: ResourceEvent) => void): () => void;
 }
 
-export const TWIN_OUTPUT_TAG = { system: 'https://twinscope.dev/fhir/CodeSystem/tags', code: 'twin-output' } as const;
+export { TWIN_TAG as TWIN_OUTPUT_TAG } from '../domain/twinRecords';
 export const CONSENT_ACTION_SYSTEM = 'https://twinscope.dev/fhir/CodeSystem/consent-action';
 export const CONSENT_ACTION_DIGITAL_TWIN = 'digital-twin';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assessTwinCapability, categoryOfConcept, isSocialFinding, keyProblems, readClinicalRecord } from './clinical-record';
+import { assessTwinCapability, deathCertainFromMs, categoryOfConcept, isSocialFinding, keyProblems, readClinicalRecord } from './clinical-record';
 
 const SYNTHEA = join(__dirname, '..', '..', 'test-data', 'fhir', 'synthea');
 const load = (name: string): unknown => JSON.parse(readFileSync(join(SYNTHEA, `${name}.json`), 'utf8'));
@@ -117,5 +117,17 @@ describe('keyProblems', () => {
     expect(problems).toContain('Chronic congestive heart failure (disorder)');
     expect(problems).toContain('Hypertension');
     for (const p of problems) expect(p).not.toMatch(/criminal|unemploy|employment|housing/i);
+  });
+});
+
+describe('deathCertainFromMs', () => {
+  it('reads a partial date of death as certain only at the end of its period', () => {
+    expect(new Date(deathCertainFromMs('2150-03-04')!).toISOString()).toBe('2150-03-04T23:59:59.999Z');
+    expect(new Date(deathCertainFromMs('2150-02')!).toISOString()).toBe('2150-02-28T23:59:59.999Z');
+    expect(new Date(deathCertainFromMs('2024')!).toISOString()).toBe('2024-12-31T23:59:59.999Z');
+  });
+  it('takes a full dateTime as its instant, and nothing from a non-date', () => {
+    expect(deathCertainFromMs('2150-03-04T10:15:00Z')).toBe(Date.UTC(2150, 2, 4, 10, 15));
+    expect(deathCertainFromMs('yesterday')).toBeUndefined();
   });
 });

@@ -361,6 +361,25 @@ export const ADULT_AGE_YEARS = 18;
 export const DEFAULT_FORECAST_HORIZON_SEC = 6 * 3600;
 const DAY_MS = 86_400_000;
 
+/**
+ * The instant from which a recorded death is certain. FHIR `deceasedDateTime` may be partial
+ * (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`: MIMIC-III, for one, records only the date of death): the
+ * death happened at some time within that period, so it is certain only at the period's end.
+ * A full dateTime is its own instant. Undefined when the value is not a date.
+ */
+export function deathCertainFromMs(deceasedDateTime: string): number | undefined {
+  const partial = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(deceasedDateTime);
+  if (partial) {
+    const y = Number(partial[1]);
+    if (partial[2] === undefined) return Date.UTC(y + 1, 0, 1) - 1;
+    const m = Number(partial[2]) - 1;
+    if (partial[3] === undefined) return Date.UTC(y, m + 1, 1) - 1;
+    return Date.UTC(y, m, Number(partial[3]) + 1) - 1;
+  }
+  const ms = Date.parse(deceasedDateTime);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 export type CapabilityCode = 'paediatric' | 'deceased' | 'no-patient' | 'several-patients' | 'no-birth-date' | 'pregnancy' | 'cardiac-device' | 'congenital-heart-disease' | 'atrial-fibrillation' | 'no-vitals' | 'stale-vitals';
 
 export interface CapabilityNote {
@@ -424,8 +443,9 @@ export function assessTwinCapability(record: ClinicalRecord, options: Capability
   if (record.patients.length > 1) {
     notes.push({ code: 'several-patients', effect: 'refuse', message: `the record holds ${record.patients.length} patients: a twin is calibrated to one patient's record` });
   }
-  const deceased = p?.deceased ?? false;
-  const deathMs = p?.deceasedDate !== undefined && Number.isFinite(Date.parse(p.deceasedDate)) ? Date.parse(p.deceasedDate) : undefined;
+  const deathMs = p?.deceasedDate !== undefined ? deathCertainFromMs(p.deceasedDate) : undefined;
+  // Dead as of `now`: a recorded death after `now` (a stay replayed as it happened) is not yet one.
+  const deceased = (p?.deceased ?? false) && (deathMs === undefined || deathMs <= nowMs);
   const newest = record.vitalDates[0];
   const stale = newest !== undefined && nowMs - Date.parse(newest) > horizonMs;
   // Age when the twin's data were taken: at the newest reading when it is not live, else now (or at death).

@@ -30,18 +30,84 @@ export interface ImageVolume extends VolumeGeometry {
   source: { kind: 'dicom-series' | 'nifti' | 'dicom-seg' | 'generated'; id: string; description?: string };
 }
 
-/** A label map on a volume grid: 0 = background, n = segment n. */
+export type LabelArray = Uint8Array | Uint16Array;
+
+/**
+ * A segmentation on a volume grid, as layers of label maps (0 = background, n = segment n): every
+ * segment lives in one layer (`SegmentInfo.layer`, default 0), and segments of different layers may
+ * overlap (a tumour inside its liver, a vessel through it), as in DICOM-SEG and 3D Slicer's shared
+ * label-map layers. Segments that do not overlap share a layer, so the common case is one array.
+ */
 export interface LabelVolume extends VolumeGeometry {
-  labels: Uint8Array | Uint16Array;
+  /** Layer 0. */
+  labels: LabelArray;
+  /** Layers 1, 2, …: `overlapLayers[n − 1]` is layer n. Absent or empty when no segments overlap. */
+  overlapLayers?: LabelArray[];
   segments: SegmentInfo[];
   source: ImageVolume['source'];
 }
+
+/** A coded concept (DICOM code sequence item): value, scheme designator (SCT, DCM, …), meaning. */
+export interface CodedConcept {
+  code: string;
+  scheme: string;
+  meaning: string;
+}
+
+export type SegmentAlgorithmType = 'MANUAL' | 'SEMIAUTOMATIC' | 'AUTOMATIC';
 
 export interface SegmentInfo {
   label: number;
   name: string;
   /** sRGB 0–255. */
   colorRgb: [number, number, number];
+  /** The label-map layer holding this segment (0 = `labels`); absent = 0. */
+  layer?: number;
+  /** DICOM-SEG Segmented Property Category / Type (+ modifier) and anatomic region, kept as read. */
+  category?: CodedConcept;
+  type?: CodedConcept;
+  typeModifier?: CodedConcept;
+  anatomicRegion?: CodedConcept;
+  algorithmType?: SegmentAlgorithmType;
+  algorithmName?: string;
+}
+
+/** The label array of layer n (0 = `labels`). Throws when the volume has no such layer. */
+export function labelLayer(v: LabelVolume, layer: number): LabelArray {
+  if (layer === 0) return v.labels;
+  const a = v.overlapLayers?.[layer - 1];
+  if (a === undefined) throw new Error(`the segmentation has no label layer ${layer}`);
+  return a;
+}
+
+/** Number of layers (≥ 1). */
+export function layerCount(v: LabelVolume): number {
+  return 1 + (v.overlapLayers?.length ?? 0);
+}
+
+/** One layer as a plain single-layer label volume (its array shared, not copied) with its segments. */
+export function layerAsVolume(v: LabelVolume, layer: number): LabelVolume {
+  return {
+    dimensions: v.dimensions,
+    spacingMm: v.spacingMm,
+    originLps: v.originLps,
+    directionLps: v.directionLps,
+    labels: labelLayer(v, layer),
+    segments: v.segments.filter((s) => (s.layer ?? 0) === layer).map((s) => ({ ...s, layer: 0 })),
+    source: v.source,
+  };
+}
+
+/** Voxel count of each segment (by label), over all layers. */
+export function segmentVoxelCounts(v: LabelVolume): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let layer = 0; layer < layerCount(v); layer++) {
+    const a = labelLayer(v, layer);
+    const counts = new Float64Array(a instanceof Uint8Array ? 256 : 65536);
+    for (let x = 0; x < a.length; x++) counts[a[x]!]!++;
+    for (const s of v.segments) if ((s.layer ?? 0) === layer) out.set(s.label, counts[s.label]!);
+  }
+  return out;
 }
 
 export function voxelVolumeMm3(g: VolumeGeometry): number {

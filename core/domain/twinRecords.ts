@@ -6,10 +6,16 @@
 
 import type { Bundle, BundleEntry, CarePlan, Device, Flag, Observation, Practitioner, Provenance, Reference, Resource } from '@medplum/fhirtypes';
 
+/** The tag on every resource the twin writes (the one definition; core/contracts re-exports it as TWIN_OUTPUT_TAG). */
 export const TWIN_TAG = { system: 'https://twinscope.dev/fhir/CodeSystem/tags', code: 'twin-output' } as const;
 export const FORECAST_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-forecast';
 export const ALERT_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-band-alert';
-export const PLAN_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-plan';
+/** Identifier of a twin CarePlan (a chosen scenario). Not the rehearsal plan below. */
+export const TWIN_PLAN_ID_SYSTEM = 'https://twinscope.dev/fhir/identifier/twin-plan';
+/** Identifier and document type of a surgical rehearsal plan (DocumentReference, src/compute/anatomy/planDocument.ts). */
+export const REHEARSAL_PLAN_ID_SYSTEM = 'urn:twinscope:rehearsal-plan';
+export const REHEARSAL_PLAN_DOC_SYSTEM = 'https://twinscope.dev/fhir/CodeSystem/document-type';
+export const REHEARSAL_PLAN_DOC_CODE = 'surgical-rehearsal-plan';
 /** Flag extension: the note written when a band alert was acknowledged. */
 export const ACK_NOTE_EXTENSION = 'https://twinscope.dev/fhir/StructureDefinition/acknowledgement-note';
 /** Provenance extension: the calibration's confidence, missing inputs and "as of" when the output was made. */
@@ -205,7 +211,7 @@ export function carePlanBundle(args: {
   const plan: CarePlan = {
     resourceType: 'CarePlan',
     meta: { tag: [{ ...TWIN_TAG }] },
-    identifier: [{ system: PLAN_ID_SYSTEM, value }],
+    identifier: [{ system: TWIN_PLAN_ID_SYSTEM, value }],
     status: 'active',
     intent: 'plan',
     title: args.title,
@@ -243,8 +249,8 @@ export function carePlanBundle(args: {
   return {
     resourceType: 'Bundle',
     type: 'transaction',
-    identifier: { system: PLAN_ID_SYSTEM, value },
-    entry: [entry(fullUrl, plan, `identifier=${PLAN_ID_SYSTEM}|${value}`), provenanceEntry(prov)],
+    identifier: { system: TWIN_PLAN_ID_SYSTEM, value },
+    entry: [entry(fullUrl, plan, `identifier=${TWIN_PLAN_ID_SYSTEM}|${value}`), provenanceEntry(prov)],
   };
 }
 

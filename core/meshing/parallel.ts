@@ -4,7 +4,7 @@
 // come back transferred and are welded per structure, then smoothing + decimation run per
 // structure on the pool, largest first. Pool-agnostic: browser (src/compute/meshing.ts) and Node
 // (bench, CLI) supply MeshingPort adapters that post with the given transfer lists.
-import { throwIfAborted } from '../contracts/abort';
+import { throwIfAborted } from '../domain/abort';
 import { type LabelVolume } from '../domain/imaging';
 import { type StructureMesh } from '../domain/mesh';
 import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipeline';

@@ -2,7 +2,7 @@
 // lazy start and the size bound, progress, transfer both ways, errors with their name, cancel
 // mid-task (terminate vs abandon), a dying worker, runAll's ordering and first-failure cancel.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError, isAbortError } from '../contracts/abort';
+import { AbortError, isAbortError } from '../domain/abort';
 import { defaultPoolSize, transfer, WorkerPool } from './workerPool';
 import { nodeThreadFactory } from '../../workers/nodeThread/nodeThread';
 import type { PoolProbeApi } from '../../test-support/workers/poolProbe.worker';

@@ -13,7 +13,7 @@
 // so comlink is imported nowhere else). Errors thrown in a worker reject the task with the same
 // name and message; a worker that dies rejects its task naming the pool.
 import { expose, proxy, transfer, wrap, type Endpoint, type Remote } from 'comlink';
-import { abortError } from '../contracts/abort';
+import { abortError } from '../domain/abort';
 
 export { expose, proxy, transfer, type Endpoint, type Remote };
 

@@ -14,7 +14,7 @@ import { type MeshingPort, type MeshingProgress, meshInParallel } from '../../co
 import { type MeshingOptions } from '../../core/meshing/pipeline';
 import { type SegmentationOp, type SegmentationResult } from '../../core/domain/segmentation';
 import { type MeshingWorkerApi } from '../../core/contracts/meshing-worker';
-import { abortError, throwIfAborted } from '../../core/contracts/abort';
+import { abortError, throwIfAborted } from '../../core/domain/abort';
 import { defaultPoolSize, transfer, WorkerPool, type WorkerFactory } from '../../core/workerPool/workerPool';
 import { browserWorkerFactory } from './browserWorker';
 

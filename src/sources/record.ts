@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { CarePlan, DocumentReference, Flag, Observation, Provenance, Resource } from '@medplum/fhirtypes';
 import { TWIN_TAG } from '../../core/domain/twinRecords';
-import { PLAN_DOC_CODE, PLAN_DOC_SYSTEM } from '../compute/anatomy/planDocument';
+import { REHEARSAL_PLAN_DOC_CODE as PLAN_DOC_CODE, REHEARSAL_PLAN_DOC_SYSTEM as PLAN_DOC_SYSTEM } from '../../core/domain/twinRecords';
 import { provenanceTargets, recordEntries, type RecordEntry } from '../twin/recordEntries';
 import { fhir } from './api';
 

@@ -36,6 +36,11 @@ export interface CutPlaneState extends CutPlaneParams {
   organLabel: number;
   /** The vessel whose distance to the cut is read, or null. */
   vesselLabel: number | null;
+  /**
+   * The organ centre (LPS mm) the offset is measured from, fixed when a plan is saved or opened so
+   * the plane is exactly the saved one; absent = the centre of the organ's surface now.
+   */
+  centreLps?: Vec3;
 }
 
 /** An axis-aligned clipping plane: keeps the side where (LPS[axis] − offsetMm)·(flip ? −1 : 1) ≤ 0. */
@@ -118,8 +123,12 @@ export interface AnatomyState {
   moveStep: (index: number, delta: -1 | 1) => void;
   deleteStep: (index: number) => void;
   goToStep: (index: number) => void;
-  loadPlan: (title: string, steps: PlanStep[]) => void;
+  /** Load a plan's steps; with `view` (what was on screen when it was saved) show that, else step 1. */
+  loadPlan: (title: string, steps: PlanStep[], view?: Omit<PlanStep, 'id' | 'note'>) => void;
   setPlanTitle: (title: string) => void;
+  /** The future-liver-remnant threshold the surgeon chose for this patient (% of the liver). */
+  flrThresholdPercent: number;
+  setFlrThreshold: (percent: number) => void;
   reset: () => void;
 }
 
@@ -151,6 +160,7 @@ const initial = () => ({
   steps: [] as PlanStep[],
   currentStep: -1,
   planTitle: 'Rehearsal plan',
+  flrThresholdPercent: 20,
 });
 
 export function createAnatomyStore() {
@@ -283,11 +293,24 @@ export function createAnatomyStore() {
         camera: step.camera,
       });
     },
-    loadPlan: (planTitle, steps) => {
+    loadPlan: (planTitle, steps, view) => {
       set({ planTitle, steps, currentStep: -1 });
-      if (steps.length > 0) get().goToStep(0);
+      if (view !== undefined) {
+        const visible = new Set(view.visibleLabels);
+        set({
+          structures: get().structures.map((s) => ({ ...s, visible: visible.has(s.label) })),
+          cutPlanes: view.cutPlanes.map((c) => ({ ...c })),
+          selectedCutId: view.cutPlanes[0]?.id ?? null,
+          cameraRequest: { pose: view.camera, seq: (get().cameraRequest?.seq ?? 0) + 1 },
+          camera: view.camera,
+        });
+      } else if (steps.length > 0) get().goToStep(0);
     },
     setPlanTitle: (planTitle) => set({ planTitle }),
+    setFlrThreshold: (percent) => {
+      if (!(percent > 0 && percent < 100)) throw new Error(`the remnant threshold must be between 0 and 100 %, got ${percent}`);
+      set({ flrThresholdPercent: percent });
+    },
     reset: () => set(initial()),
   }));
 }

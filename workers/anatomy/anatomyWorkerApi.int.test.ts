@@ -103,12 +103,35 @@ describe('anatomy worker API', () => {
     expect(progress.every((p, i) => i === 0 || p.fraction >= progress[i - 1]!.fraction)).toBe(true);
 
     const truth = only(phantom.labels, [LIVER, AORTA]);
-    const seg = api.buildSegmentationForPacs(truth, { seriesDescription: 'test seg', creator: 'surgeon' });
+    const built = api.buildSegmentationForPacs(truth, { seriesDescription: 'test seg', creator: 'surgeon' });
+    const seg = built.bytes;
     const back = readDicomSeg(seg, { referenceGeometry: ct });
+    expect(back.seg.seriesInstanceUid).toBe(built.seriesInstanceUid);
+    expect(back.seg.sopInstanceUid).toBe(built.sopInstanceUid);
+    expect(back.seg.studyInstanceUid).toBe(built.studyInstanceUid);
     expect(Array.from(back.labels)).toEqual(Array.from(truth.labels));
     const imported = await api.importSegmentation([{ name: 'seg.dcm', bytes: seg }], ct);
     expect(imported.segments.map((s) => s.name).sort()).toEqual(['aorta', 'liver']);
     expect(Array.from(imported.labels)).toEqual(Array.from(truth.labels));
+    expect(imported.seg?.patient.id).toBe('test-patient');
+
+    // The same SEG from the PACS (one-part WADO-RS answer): loaded onto the CT, refused for another series or patient.
+    const enc = new TextEncoder();
+    const part = (bytes: ArrayBuffer): Uint8Array => {
+      const head = enc.encode('--segb\r\nContent-Type: application/dicom\r\n\r\n');
+      const tail = enc.encode('\r\n--segb--\r\n');
+      const out = new Uint8Array(head.length + bytes.byteLength + tail.length);
+      out.set(head, 0);
+      out.set(new Uint8Array(bytes), head.length);
+      out.set(tail, head.length + bytes.byteLength);
+      return out;
+    };
+    const pacs = createAnatomyWorkerApi();
+    const answer = (): ArrayBuffer => part(seg).slice().buffer;
+    const fromPacs = await pacs.loadSegmentationSeries(answer(), 'segb', ct, { ctSeriesUid: header.seriesInstanceUid, patientIds: ['test-patient'] });
+    expect(Array.from(fromPacs.labels)).toEqual(Array.from(truth.labels));
+    await expect(pacs.loadSegmentationSeries(answer(), 'segb', ct, { ctSeriesUid: '2.25.999' })).rejects.toThrow(/drawn on series .* not on the loaded CT/);
+    await expect(pacs.loadSegmentationSeries(answer(), 'segb', ct, { patientIds: ['someone-else'] })).rejects.toThrow(/belongs to patient ID test-patient/);
   });
 
   it('refuses a failed or non-multipart answer with what went wrong', async () => {

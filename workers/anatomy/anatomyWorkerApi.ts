@@ -14,7 +14,7 @@ import { type ImageVolume, type LabelVolume, type VolumeGeometry, sameGrid } fro
 import { type PlaneLps, type StructureMesh } from '../../core/domain/mesh';
 import { importDicomFiles } from '../../core/dicom/import';
 import { buildVolume } from '../../core/dicom/volume';
-import { readDicomSeg, writeDicomSeg } from '../meshing/dicomSeg';
+import { newUid, readDicomSeg, writeDicomSeg } from '../meshing/dicomSeg';
 import { structuresToGlb, structuresToStl } from '../meshing/exportFormats';
 import { parseLabelTable } from '../meshing/labelTable';
 import { gunzip, isGzip, readNiftiLabelMap } from '../meshing/nifti';
@@ -22,7 +22,14 @@ import { cutMeshVolumes, cutToVesselDistanceMm } from '../meshing/planning';
 import { referenceFromInstances } from '../meshing/referenceSeries';
 import { resampleLabelsNearest } from '../meshing/resample';
 import { splitMultipart } from '../../core/dicom/multipart';
-import { type AnatomyWorkerApi, type LoadProgress, type CutResult, type NamedBytes } from '../../core/contracts/anatomy-worker';
+import {
+  type AnatomyWorkerApi,
+  type BuiltSegmentation,
+  type ImportedSegmentation,
+  type LoadProgress,
+  type CutResult,
+  type NamedBytes,
+} from '../../core/contracts/anatomy-worker';
 
 /** Parse WADO-RS series bytes (already downloaded) into the volume of its largest series. */
 export async function volumeFromPart10(files: NamedBytes[], onProgress?: (p: LoadProgress) => void): Promise<ImageVolume> {
@@ -54,47 +61,69 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
     return m;
   };
 
+  /** The Part 10 instances of a WADO-RS multipart answer. */
+  const split = (multipartBody: ArrayBuffer, boundary: string): NamedBytes[] =>
+    splitMultipart(new Uint8Array(multipartBody), boundary).map((p, i) => ({ name: `instance-${i + 1}.dcm`, bytes: p.slice().buffer }));
+
+  const importFiles = async (files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<ImportedSegmentation> => {
+    const table = files.find((f) => /\.(json|txt)$/i.test(f.name));
+    const data = files.filter((f) => f !== table);
+    if (data.length !== 1) throw new Error('choose one segmentation file (DICOM-SEG .dcm or NIfTI .nii/.nii.gz), plus an optional label table .json');
+    const file = data[0]!;
+    let labels: ImportedSegmentation;
+    if (/\.nii(\.gz)?$/i.test(file.name) || isGzip(file.bytes)) {
+      const raw = isGzip(file.bytes) ? await gunzip(file.bytes) : file.bytes;
+      let labelTable;
+      if (table !== undefined) {
+        try {
+          labelTable = parseLabelTable(JSON.parse(new TextDecoder().decode(table.bytes)));
+        } catch (e) {
+          throw new Error(`the label table ${table.name} is not readable: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      labels = readNiftiLabelMap(raw, { labelTable });
+    } else {
+      labels = readDicomSeg(file.bytes, { ...(ctGeometry ? { referenceGeometry: ctGeometry } : {}), sourceId: file.name });
+    }
+    if (ctGeometry !== null && !sameGrid(labels, ctGeometry)) labels = { ...resampleLabelsNearest(labels, ctGeometry), ...(labels.seg ? { seg: labels.seg } : {}) };
+    return transfer(labels, [labels.labels, ...(labels.overlapLayers ?? [])].map((a) => a.buffer as ArrayBuffer));
+  };
+
   return {
     /** Split a downloaded WADO-RS series (multipart body, transferred) and build its volume; voxels come back transferred. */
     async loadSeries(multipartBody: ArrayBuffer, boundary: string, onProgress?: (p: LoadProgress) => void): Promise<ImageVolume> {
-      const body = new Uint8Array(multipartBody);
-      const parts = splitMultipart(body, boundary);
-      seriesFiles = parts.map((p, i) => ({ name: `instance-${i + 1}.dcm`, bytes: p.slice().buffer }));
+      seriesFiles = split(multipartBody, boundary);
       const volume = await volumeFromPart10(seriesFiles, onProgress);
       return transfer(volume, [volume.voxels.buffer as ArrayBuffer]);
     },
 
     /** A DICOM-SEG of `labels` that references the loaded series; bytes transferred. */
-    buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): ArrayBuffer {
+    buildSegmentationForPacs(labels: LabelVolume, options: { seriesDescription: string; creator: string }): BuiltSegmentation {
       if (seriesFiles.length === 0) throw new Error('load the CT series before saving a segmentation to the PACS');
       const reference = referenceFromInstances(seriesFiles);
-      const bytes = writeDicomSeg(labels, { reference, seriesDescription: options.seriesDescription, creator: options.creator, algorithmType: 'SEMIAUTOMATIC' });
-      return transfer(bytes, [bytes]);
+      const uids = { seriesInstanceUid: newUid(), sopInstanceUid: newUid() };
+      const bytes = writeDicomSeg(labels, { reference, seriesDescription: options.seriesDescription, creator: options.creator, algorithmType: 'SEMIAUTOMATIC', ...uids });
+      return transfer({ bytes, studyInstanceUid: reference.studyInstanceUid, ...uids }, [bytes]);
+    },
+
+    async loadSegmentationSeries(multipartBody: ArrayBuffer, boundary: string, ctGeometry: VolumeGeometry | null, expect: { ctSeriesUid?: string; patientIds?: string[] }): Promise<ImportedSegmentation> {
+      const files = split(multipartBody, boundary);
+      if (files.length !== 1) throw new Error(`the segmentation series holds ${files.length} instances; expected one DICOM-SEG`);
+      const seg = await importFiles(files, ctGeometry);
+      const refs = seg.seg?.referencedSeriesUids ?? [];
+      if (expect.ctSeriesUid !== undefined && refs.length > 0 && !refs.includes(expect.ctSeriesUid)) {
+        throw new Error(`this segmentation was drawn on series ${refs.join(', ')}, not on the loaded CT (${expect.ctSeriesUid}); load that CT first`);
+      }
+      const pid = seg.seg?.patient.id ?? '';
+      if (expect.patientIds !== undefined && pid !== '' && !expect.patientIds.includes(pid)) {
+        throw new Error(`this segmentation belongs to patient ID ${pid}, not to the open patient (${expect.patientIds.join(', ')}): not loaded`);
+      }
+      return seg;
     },
 
     /** Read an imported segmentation and put it on `ctGeometry` when given and the grids differ. */
-    async importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<LabelVolume> {
-      const table = files.find((f) => /\.(json|txt)$/i.test(f.name));
-      const data = files.filter((f) => f !== table);
-      if (data.length !== 1) throw new Error('choose one segmentation file (DICOM-SEG .dcm or NIfTI .nii/.nii.gz), plus an optional label table .json');
-      const file = data[0]!;
-      let labels: LabelVolume;
-      if (/\.nii(\.gz)?$/i.test(file.name) || isGzip(file.bytes)) {
-        const raw = isGzip(file.bytes) ? await gunzip(file.bytes) : file.bytes;
-        let labelTable;
-        if (table !== undefined) {
-          try {
-            labelTable = parseLabelTable(JSON.parse(new TextDecoder().decode(table.bytes)));
-          } catch (e) {
-            throw new Error(`the label table ${table.name} is not readable: ${e instanceof Error ? e.message : String(e)}`);
-          }
-        }
-        labels = readNiftiLabelMap(raw, { labelTable });
-      } else {
-        labels = readDicomSeg(file.bytes, { ...(ctGeometry ? { referenceGeometry: ctGeometry } : {}), sourceId: file.name });
-      }
-      if (ctGeometry !== null && !sameGrid(labels, ctGeometry)) labels = resampleLabelsNearest(labels, ctGeometry);
-      return transfer(labels, [labels.labels.buffer as ArrayBuffer]);
+    importSegmentation(files: NamedBytes[], ctGeometry: VolumeGeometry | null): Promise<ImportedSegmentation> {
+      return importFiles(files, ctGeometry);
     },
 
     /** Give the planner (copies of) surfaces; replaces any with the same label. */
@@ -115,7 +144,8 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
       return transfer(bytes, [bytes]);
     },
     exportStl(labels: number[]): ArrayBuffer {
-      const bytes = structuresToStl(labels.map(meshOf));
+      const list = labels.map(meshOf);
+      const bytes = structuresToStl(list, list.length === 1 ? `Twinscope ${list[0]!.name}, patient LPS mm` : undefined);
       return transfer(bytes, [bytes]);
     },
   };

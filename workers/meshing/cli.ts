@@ -2,7 +2,7 @@
 // per-structure report. Node-only entry point (file system); everything it calls is environment-neutral.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { type LabelVolume, sameGrid } from '../../core/domain/imaging';
+import { type LabelVolume, layerAsVolume, layerCount, sameGrid } from '../../core/domain/imaging';
 import { readDicomSeg, type ReferenceSeries } from './dicomSeg';
 import { structuresToGlb, structuresToStl } from './exportFormats';
 import { type LabelTable, parseLabelTable } from './labelTable';
@@ -123,10 +123,14 @@ export async function runMeshCli(args: string[]): Promise<number> {
     const reference = parsed.reference !== undefined ? readReference(parsed.reference) : undefined;
     const volume = await loadSegmentation(parsed, reference);
     if (volume.segments.length === 0) throw new UsageError(`--segmentation "${parsed.segmentation}" contains no labelled voxels`);
-    const structures = await meshLabelVolume(volume, {
-      budgetTriangles: parsed.budget,
-      ...(parsed.smoothing !== undefined ? { smoothingIterations: parsed.smoothing } : {}),
-    });
+    // Overlapping DICOM-SEG segments sit in separate label layers: mesh each layer, keep segment order.
+    const structures = [];
+    for (let layer = 0; layer < layerCount(volume); layer++) {
+      const one = layerAsVolume(volume, layer);
+      if (one.segments.length === 0) continue;
+      structures.push(...(await meshLabelVolume(one, { budgetTriangles: parsed.budget, ...(parsed.smoothing !== undefined ? { smoothingIterations: parsed.smoothing } : {}) })));
+    }
+    structures.sort((a, b) => a.label - b.label);
     const bytes = /\.glb$/i.test(parsed.out) ? structuresToGlb(structures) : structuresToStl(structures);
     try {
       writeFileSync(parsed.out, new Uint8Array(bytes));

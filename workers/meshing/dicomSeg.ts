@@ -4,22 +4,37 @@
 // Read: BINARY (1 bit per pixel, packed across frame boundaries, least significant bit first) and
 // FRACTIONAL (8 bits, occupancy ≥ 50% of MaximumFractionalValue counts as inside) segments; each
 // frame is placed by its own ImagePositionPatient, so frames may come in any order and only where
-// a segment is present. A label map holds one label per voxel: where segments overlap, the higher
-// segment number wins (stated in the API docs).
+// a segment is present. Segments may overlap (issue 17: a 6.31 mL structure read as 4.2 mL when the
+// higher segment number won): each segment goes to the first label-map layer where it overlaps no
+// other segment (LabelVolume.overlapLayers), so every segment keeps all its voxels. Segment codes
+// (category, type, modifier, anatomic region), algorithm type and name are kept as read, and the
+// SEG's references (series, frame of reference) and patient/study identity come back in `seg`.
 //
-// Write: one BINARY frame per segment per slice that contains it, on the LabelVolume's grid, with
-// references to the source CT instances when a reference series is given, so other viewers (OHIF,
-// 3D Slicer, Cornerstone3D) place it on that CT.
+// Write: one BINARY frame per segment per slice that contains it, on the LabelVolume's grid (every
+// layer), with the segments' own codes (or codes from their names, `codesForName`), references to
+// the source CT instances and its patient/study identity when a reference series is given, so other
+// viewers (OHIF, 3D Slicer, Cornerstone3D) place it on that CT and file it under that patient.
 import dcmjs from 'dcmjs';
-import { type LabelVolume, type SegmentInfo, type Vec3, type VolumeGeometry, sameGrid } from '../../core/domain/imaging';
-import { colourFor } from './labelTable';
+import {
+  type CodedConcept,
+  type LabelArray,
+  type LabelVolume,
+  type SegmentAlgorithmType,
+  type SegmentInfo,
+  type Vec3,
+  type VolumeGeometry,
+  labelLayer,
+  layerCount,
+  sameGrid,
+} from '../../core/domain/imaging';
+import { codesForName, colourFor } from './labelTable';
 
 export const SEG_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.66.4';
 const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 /** Implicit LE, explicit LE, deflated explicit LE, explicit BE (PS3.5 §A). */
 const NATIVE_TRANSFER_SYNTAXES = new Set(['1.2.840.10008.1.2', '1.2.840.10008.1.2.1', '1.2.840.10008.1.2.1.99', '1.2.840.10008.1.2.2']);
 /** UID root for Twinscope-generated objects: 2.25 + a random 128-bit integer (ISO/IEC 9834-8 UUID-derived). */
-function newUid(): string {
+export function newUid(): string {
   return dcmjs.data.DicomMetaDictionary.uid();
 }
 
@@ -54,7 +69,41 @@ export interface ReadSegOptions {
   sourceId?: string;
 }
 
-export function readDicomSeg(bytes: ArrayBuffer, options: ReadSegOptions = {}): LabelVolume {
+/** What a SEG says about itself and the images it segments (for identity checks and plan references). */
+export interface SegHeader {
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+  studyInstanceUid: string;
+  frameOfReferenceUid: string;
+  /** ReferencedSeriesSequence: the source series (usually one). */
+  referencedSeriesUids: string[];
+  patient: { name: string; id: string; birthDate: string; sex: string };
+  seriesDescription: string;
+}
+
+export type ReadSeg = LabelVolume & { seg: SegHeader };
+
+function code(item: Dataset | undefined): CodedConcept | undefined {
+  if (item === undefined) return undefined;
+  const value = item.CodeValue ?? item.LongCodeValue ?? item.URNCodeValue;
+  if (value === undefined || value === '') return undefined;
+  return { code: String(value), scheme: String(item.CodingSchemeDesignator ?? ''), meaning: String(item.CodeMeaning ?? '') };
+}
+
+function codeItem(c: CodedConcept): Dataset {
+  return { CodeValue: c.code, CodingSchemeDesignator: c.scheme, CodeMeaning: c.meaning.slice(0, 64) };
+}
+
+function personName(x: unknown): string {
+  // dcmjs naturalizes PN as [{ Alphabetic: 'Doe^Jane' }] (newer) or a plain string (older).
+  const v = Array.isArray(x) ? x[0] : x;
+  if (v !== null && typeof v === 'object') return String((v as { Alphabetic?: unknown }).Alphabetic ?? '');
+  return v === undefined || v === null ? '' : String(v);
+}
+
+const ALGORITHM_TYPES = new Set<SegmentAlgorithmType>(['MANUAL', 'SEMIAUTOMATIC', 'AUTOMATIC']);
+
+export function readDicomSeg(bytes: ArrayBuffer, options: ReadSegOptions = {}): ReadSeg {
   let ds: Dataset;
   let transferSyntax: string;
   try {
@@ -84,14 +133,30 @@ export function readDicomSeg(bytes: ArrayBuffer, options: ReadSegOptions = {}): 
   if (segItems.length === 0) throw new Error('DICOM-SEG has an empty SegmentSequence');
   const segments: SegmentInfo[] = segItems.map((s) => {
     const label = Number(s.SegmentNumber);
+    if (!Number.isInteger(label) || label < 1 || label > 65535) throw new Error(`DICOM-SEG SegmentNumber "${String(s.SegmentNumber)}" is not 1–65535`);
     const name = String(s.SegmentLabel ?? `segment ${label}`);
+    const typeItem = items(s.SegmentedPropertyTypeCodeSequence)[0];
+    const algorithmType = String(s.SegmentAlgorithmType ?? '') as SegmentAlgorithmType;
     const lab = s.RecommendedDisplayCIELabValue;
     const colorRgb: [number, number, number] =
       Array.isArray(lab) && lab.length === 3
         ? (dcmjs.data.Colors.dicomlab2RGB(lab.map(Number)).map((c: number) => Math.round(Math.min(1, Math.max(0, c)) * 255)) as [number, number, number])
         : colourFor(label, name);
-    return { label, name, colorRgb };
+    const info: SegmentInfo = { label, name, colorRgb };
+    const category = code(items(s.SegmentedPropertyCategoryCodeSequence)[0]);
+    const typeCode = code(typeItem);
+    // The modifier sits inside the type item (PS3.3 C.8.20.2, since 2017); older files put it beside.
+    const modifier = code(items(typeItem?.SegmentedPropertyTypeModifierCodeSequence ?? s.SegmentedPropertyTypeModifierCodeSequence)[0]);
+    const region = code(items(s.AnatomicRegionSequence)[0]);
+    if (category) info.category = category;
+    if (typeCode) info.type = typeCode;
+    if (modifier) info.typeModifier = modifier;
+    if (region) info.anatomicRegion = region;
+    if (ALGORITHM_TYPES.has(algorithmType)) info.algorithmType = algorithmType;
+    if (s.SegmentAlgorithmName !== undefined && s.SegmentAlgorithmName !== '') info.algorithmName = String(s.SegmentAlgorithmName);
+    return info;
   });
+  if (new Set(segments.map((s) => s.label)).size !== segments.length) throw new Error('DICOM-SEG SegmentSequence repeats a SegmentNumber');
   const maxLabel = Math.max(...segments.map((s) => s.label));
 
   const shared = items(ds.SharedFunctionalGroupsSequence)[0];
@@ -123,12 +188,11 @@ export function readDicomSeg(bytes: ArrayBuffer, options: ReadSegOptions = {}): 
   const needBytes = type === 'BINARY' ? Math.ceil((frames * framePixels) / 8) : frames * framePixels;
   if (px.length < needBytes) throw new Error(`DICOM-SEG PixelData holds ${px.length} bytes, ${needBytes} needed for ${frames} frames`);
 
-  const labels = maxLabel <= 255 ? new Uint8Array(nI * nJ * nK) : new Uint16Array(nI * nJ * nK);
-  // Apply frames in segment order so overlaps resolve to the higher segment number.
-  const order = frameInfo.map((_, f) => f).sort((a, b) => frameInfo[a]!.segment - frameInfo[b]!.segment);
+  const n = nI * nJ * nK;
+  const newLayer = (): LabelArray => (maxLabel <= 255 ? new Uint8Array(n) : new Uint16Array(n));
+  const layers: LabelArray[] = [newLayer()];
   const tolMm = 0.01 * Math.min(geometry.spacingMm[0], geometry.spacingMm[1]) + 1e-3;
-  for (const f of order) {
-    const { pos, iop, segment } = frameInfo[f]!;
+  const sliceOf = frameInfo.map(({ pos, iop }, f) => {
     if (Math.abs(dot(iop.slice(0, 3) as Vec3, iDir) - 1) > 1e-3 || Math.abs(dot(iop.slice(3, 6) as Vec3, jDir) - 1) > 1e-3) {
       throw new Error(`DICOM-SEG frame ${f + 1} is not oriented like the reference grid; resample it first`);
     }
@@ -138,23 +202,60 @@ export function readDicomSeg(bytes: ArrayBuffer, options: ReadSegOptions = {}): 
     if (Math.abs(dot(rel, iDir)) > tolMm || Math.abs(dot(rel, jDir)) > tolMm || Math.abs(kf - k) > 0.05 || k < 0 || k >= nK) {
       throw new Error(`DICOM-SEG frame ${f + 1} at (${pos.map((x) => x.toFixed(2)).join(', ')}) is not on a slice of the reference grid`);
     }
-    const base = k * framePixels;
-    const bitBase = f * framePixels;
-    if (type === 'BINARY') {
-      for (let p = 0; p < framePixels; p++) {
-        const bit = bitBase + p;
-        if ((px[bit >> 3]! >> (bit & 7)) & 1) labels[base + p] = segment;
+    return k;
+  });
+  const cut = 0.5 * maxFrac;
+  const inside = (f: number, p: number): boolean => {
+    const at = f * framePixels + p;
+    if (type === 'BINARY') return ((px[at >> 3]! >> (at & 7)) & 1) === 1;
+    return px[at]! >= cut && px[at]! > 0;
+  };
+  // Each segment goes to the first layer where none of its voxels is taken (one pass to test, one
+  // to write); a segment that overlaps every layer opens a new one. Nothing is cut.
+  const framesOf = new Map<number, number[]>();
+  frameInfo.forEach((fi, f) => framesOf.set(fi.segment, [...(framesOf.get(fi.segment) ?? []), f]));
+  for (const seg of segments) {
+    const fs = framesOf.get(seg.label) ?? [];
+    let layer = 0;
+    for (; layer < layers.length; layer++) {
+      const a = layers[layer]!;
+      let free = true;
+      for (const f of fs) {
+        const base = sliceOf[f]! * framePixels;
+        for (let p = 0; p < framePixels; p++) {
+          if (a[base + p] !== 0 && a[base + p] !== seg.label && inside(f, p)) {
+            free = false;
+            break;
+          }
+        }
+        if (!free) break;
       }
-    } else {
-      const cut = 0.5 * maxFrac;
-      for (let p = 0; p < framePixels; p++) if (px[bitBase + p]! >= cut && px[bitBase + p]! > 0) labels[base + p] = segment;
+      if (free) break;
     }
+    if (layer === layers.length) layers.push(newLayer());
+    const a = layers[layer]!;
+    for (const f of fs) {
+      const base = sliceOf[f]! * framePixels;
+      for (let p = 0; p < framePixels; p++) if (inside(f, p)) a[base + p] = seg.label;
+    }
+    if (layer > 0) seg.layer = layer;
   }
+  const firstRef = items(ds.ReferencedSeriesSequence);
   return {
     ...geometry,
-    labels,
+    labels: layers[0]!,
+    ...(layers.length > 1 ? { overlapLayers: layers.slice(1) } : {}),
     segments: segments.sort((a, b) => a.label - b.label),
     source: { kind: 'dicom-seg', id: options.sourceId ?? String(ds.SOPInstanceUID ?? 'dicom-seg'), description: String(ds.SeriesDescription ?? '') },
+    seg: {
+      sopInstanceUid: String(ds.SOPInstanceUID ?? ''),
+      seriesInstanceUid: String(ds.SeriesInstanceUID ?? ''),
+      studyInstanceUid: String(ds.StudyInstanceUID ?? ''),
+      frameOfReferenceUid: String(ds.FrameOfReferenceUID ?? ''),
+      referencedSeriesUids: firstRef.map((r) => String(r.SeriesInstanceUID ?? '')).filter((u) => u !== ''),
+      patient: { name: personName(ds.PatientName), id: String(ds.PatientID ?? ''), birthDate: String(ds.PatientBirthDate ?? ''), sex: String(ds.PatientSex ?? '') },
+      seriesDescription: String(ds.SeriesDescription ?? ''),
+    },
   };
 }
 
@@ -205,6 +306,9 @@ export interface WriteSegOptions {
   /** 'MANUAL' | 'SEMIAUTOMATIC' | 'AUTOMATIC' (DICOM PS3.3 C.8.20.2). */
   algorithmType?: 'MANUAL' | 'SEMIAUTOMATIC' | 'AUTOMATIC';
   creator?: string;
+  /** UIDs for the new SEG series / instance (fresh ones when absent), so a plan can reference them. */
+  seriesInstanceUid?: string;
+  sopInstanceUid?: string;
   /** BINARY (default, 1 bit per pixel) or FRACTIONAL (8 bits; written as 0 or 255 occupancy). */
   segmentationType?: 'BINARY' | 'FRACTIONAL';
 }
@@ -222,14 +326,17 @@ export function writeDicomSeg(volume: LabelVolume, options: WriteSegOptions = {}
   const d = volume.directionLps;
   const segs = volume.segments.filter((s) => s.label > 0);
   if (segs.length === 0) throw new Error('the segmentation has no segments to save');
-  // Frames: for each segment, each slice where it has voxels.
-  const frames: Array<{ segment: number; k: number }> = [];
+  if (new Set(segs.map((s) => s.label)).size !== segs.length) throw new Error('two segments share a label; each segment needs its own number');
+  for (const s of segs) if ((s.layer ?? 0) >= layerCount(volume)) throw new Error(`segment "${s.name}" is in label layer ${s.layer ?? 0}, which the segmentation does not have`);
+  // Frames: for each segment, each slice where it has voxels (in the segment's own layer).
+  const frames: Array<{ segment: number; k: number; layer: LabelArray }> = [];
   for (const s of segs) {
+    const layer = labelLayer(volume, s.layer ?? 0);
     for (let k = 0; k < nK; k++) {
       const base = k * framePixels;
       for (let p = 0; p < framePixels; p++) {
-        if (volume.labels[base + p] === s.label) {
-          frames.push({ segment: s.label, k });
+        if (layer[base + p] === s.label) {
+          frames.push({ segment: s.label, k, layer });
           break;
         }
       }
@@ -241,8 +348,9 @@ export function writeDicomSeg(volume: LabelVolume, options: WriteSegOptions = {}
   frames.forEach((fr, f) => {
     const base = fr.k * framePixels;
     const bitBase = f * framePixels;
+    const layer = fr.layer;
     for (let p = 0; p < framePixels; p++) {
-      if (volume.labels[base + p] !== fr.segment) continue;
+      if (layer[base + p] !== fr.segment) continue;
       if (fractional) {
         bits[bitBase + p] = 255;
       } else {
@@ -257,7 +365,7 @@ export function writeDicomSeg(volume: LabelVolume, options: WriteSegOptions = {}
   const now = new Date();
   const date = now.toISOString().slice(0, 10).replace(/-/g, '');
   const time = now.toISOString().slice(11, 19).replace(/:/g, '');
-  const sopInstanceUid = newUid();
+  const sopInstanceUid = options.sopInstanceUid ?? newUid();
   const positionOf = (k: number): Vec3 => [
     volume.originLps[0] + k * volume.spacingMm[2] * d[6],
     volume.originLps[1] + k * volume.spacingMm[2] * d[7],
@@ -268,7 +376,7 @@ export function writeDicomSeg(volume: LabelVolume, options: WriteSegOptions = {}
     SOPInstanceUID: sopInstanceUid,
     // `||`: archives with empty UIDs (see referenceSeries.ts) must still get valid ones here.
     StudyInstanceUID: ref?.studyInstanceUid || newUid(),
-    SeriesInstanceUID: newUid(),
+    SeriesInstanceUID: options.seriesInstanceUid ?? newUid(),
     FrameOfReferenceUID: ref?.frameOfReferenceUid || newUid(),
     Modality: 'SEG',
     SeriesNumber: 300,
@@ -306,15 +414,26 @@ export function writeDicomSeg(volume: LabelVolume, options: WriteSegOptions = {}
     ...(fractional ? { SegmentationFractionalType: 'PROBABILITY', MaximumFractionalValue: 255 } : {}),
     NumberOfFrames: frames.length,
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: newUid() }],
-    SegmentSequence: segs.map((s) => ({
-      SegmentNumber: s.label,
-      SegmentLabel: s.name.slice(0, 64),
-      SegmentAlgorithmType: options.algorithmType ?? 'SEMIAUTOMATIC',
-      ...(options.algorithmType === 'MANUAL' ? {} : { SegmentAlgorithmName: 'Twinscope' }),
-      SegmentedPropertyCategoryCodeSequence: [{ CodeValue: '123037004', CodingSchemeDesignator: 'SCT', CodeMeaning: 'Anatomical Structure' }],
-      SegmentedPropertyTypeCodeSequence: [{ CodeValue: '123037004', CodingSchemeDesignator: 'SCT', CodeMeaning: s.name.slice(0, 64) }],
-      RecommendedDisplayCIELabValue: dcmjs.data.Colors.rgb2DICOMLAB(s.colorRgb.map((c) => c / 255)).map((x: number) => Math.round(x)),
-    })),
+    SegmentSequence: segs.map((s) => {
+      // The segment's own codes as read (issue 17: saving replaced them with generic ones), else
+      // codes looked up from its name; its own algorithm type, else the caller's.
+      const named = codesForName(s.name);
+      const category = s.category ?? named.category;
+      const typeCode = s.type ?? named.type;
+      const algorithmType = s.algorithmType ?? options.algorithmType ?? 'SEMIAUTOMATIC';
+      return {
+        SegmentNumber: s.label,
+        SegmentLabel: s.name.slice(0, 64),
+        SegmentAlgorithmType: algorithmType,
+        ...(algorithmType === 'MANUAL' ? {} : { SegmentAlgorithmName: (s.algorithmName ?? 'Twinscope').slice(0, 64) }),
+        SegmentedPropertyCategoryCodeSequence: [codeItem(category)],
+        SegmentedPropertyTypeCodeSequence: [
+          { ...codeItem(typeCode), ...(s.typeModifier ? { SegmentedPropertyTypeModifierCodeSequence: [codeItem(s.typeModifier)] } : {}) },
+        ],
+        ...(s.anatomicRegion ? { AnatomicRegionSequence: [codeItem(s.anatomicRegion)] } : {}),
+        RecommendedDisplayCIELabValue: dcmjs.data.Colors.rgb2DICOMLAB(s.colorRgb.map((c) => c / 255)).map((x: number) => Math.round(x)),
+      };
+    }),
     SharedFunctionalGroupsSequence: [
       {
         PlaneOrientationSequence: [{ ImageOrientationPatient: [d[0], d[1], d[2], d[3], d[4], d[5]] }],

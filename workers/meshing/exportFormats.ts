@@ -1,13 +1,17 @@
 // Mesh exports, written by hand (both formats are small and fully specified):
-// - binary STL: one file, all structures, 50 bytes per triangle, LPS mm;
+// - binary STL: 50 bytes per triangle, LPS mm (STL has no unit; millimetres and z up are what 3D
+//   printing and CAD tools assume, and LPS z is superior); one file per structure
+//   (`structuresToStl([s])`) or all in one;
 // - GLB (glTF 2.0 binary): one node and mesh per structure (named), a PBR material with the
-//   structure's colour, POSITION + NORMAL + indices, LPS mm.
+//   structure's colour, POSITION + NORMAL + indices.
 //
-// Axis note (also written into the GLB's asset.extras): coordinates are DICOM patient LPS in
-// millimetres, unchanged — x towards the patient's left, y posterior, z superior. glTF nominally
-// uses metres and +Y up, so a generic viewer shows the model 1000× large and lying on its back;
-// 3D printing and VR tools that honour units should scale by 0.001 and rotate −90° about x. The
-// data stays in LPS so that measurements in any tool agree with the CT.
+// GLB frame (issue 17: "GLB in millimetres and LPS axes looks 1000× too large and on its side"):
+// by default the file is in glTF's own frame — metres, +Y up, +Z forward (the patient's front
+// faces the viewer), +X the patient's left: (X, Y, Z) = 0.001 · (L, S, −P) = 0.001 · (x, z, −y)
+// from LPS mm, a proper rotation (determinant +1), so triangle winding and normals stay outward.
+// The LPS frame is recorded in `asset.extras` (frame, unit and the 4×4 column-major matrix that
+// maps the file's coordinates back to LPS mm), so measurements can still be related to the CT.
+// `frame: 'lps-mm'` writes LPS millimetres unchanged (for tools that read the CT frame).
 import { type StructureMesh, type TriangleMesh } from '../../core/domain/mesh';
 import { bounds, vertexNormals } from './meshMetrics';
 
@@ -75,6 +79,22 @@ interface GltfAccessor {
 export interface GlbOptions {
   /** Opacity per label (0–1), e.g. from the Structures list; default opaque. */
   opacityByLabel?: Map<number, number>;
+  /** 'gltf' (default): metres, +Y up = superior, +Z = anterior; 'lps-mm': DICOM patient LPS millimetres. */
+  frame?: 'gltf' | 'lps-mm';
+}
+
+/** Column-major 4×4 taking glTF-frame metres (X, Y, Z) to LPS mm: x = 1000 X, y = −1000 Z, z = 1000 Y. */
+export const LPS_MM_FROM_GLTF: readonly number[] = [1000, 0, 0, 0, 0, 0, 1000, 0, 0, -1000, 0, 0, 0, 0, 0, 1];
+
+/** LPS mm vectors → glTF frame (scale 0.001 for positions, 1 for normals), into a new array. */
+function toGltfFrame(v: Float32Array, scale: number): Float32Array {
+  const out = new Float32Array(v.length);
+  for (let i = 0; i < v.length; i += 3) {
+    out[i] = v[i]! * scale;
+    out[i + 1] = v[i + 2]! * scale;
+    out[i + 2] = -v[i + 1]! * scale;
+  }
+  return out;
 }
 
 export function structuresToGlb(structures: StructureMesh[], options: GlbOptions = {}): ArrayBuffer {
@@ -100,10 +120,13 @@ export function structuresToGlb(structures: StructureMesh[], options: GlbOptions
   for (const s of structures) {
     const mesh = s.mesh;
     if (mesh.indices.length === 0) continue;
-    const normals = mesh.normalsLps ?? vertexNormals(mesh);
-    const b = bounds(mesh.positionsLps);
-    const vertexCount = mesh.positionsLps.length / 3;
-    const posView = push(new Uint8Array(mesh.positionsLps.buffer, mesh.positionsLps.byteOffset, mesh.positionsLps.byteLength), 34962);
+    const lps = options.frame === 'lps-mm';
+    const normalsLps = mesh.normalsLps ?? vertexNormals(mesh);
+    const positions = lps ? mesh.positionsLps : toGltfFrame(mesh.positionsLps, 0.001);
+    const normals = lps ? normalsLps : toGltfFrame(normalsLps, 1);
+    const b = bounds(positions);
+    const vertexCount = positions.length / 3;
+    const posView = push(new Uint8Array(positions.buffer, positions.byteOffset, positions.byteLength), 34962);
     const nrmView = push(new Uint8Array(normals.buffer, normals.byteOffset, normals.byteLength), 34962);
     const idxView = push(new Uint8Array(mesh.indices.buffer, mesh.indices.byteOffset, mesh.indices.byteLength), 34963);
     const pos = accessors.push({ bufferView: posView, componentType: 5126, count: vertexCount, type: 'VEC3', min: [b[0], b[1], b[2]], max: [b[3], b[4], b[5]] }) - 1;
@@ -127,7 +150,16 @@ export function structuresToGlb(structures: StructureMesh[], options: GlbOptions
     asset: {
       version: '2.0',
       generator: 'Twinscope meshing',
-      extras: { frame: 'LPS', unit: 'mm', note: 'DICOM patient coordinates (x left, y posterior, z superior) in millimetres; not glTF metres/+Y-up' },
+      extras:
+        options.frame === 'lps-mm'
+          ? { frame: 'LPS', unit: 'mm', note: 'DICOM patient coordinates (x left, y posterior, z superior) in millimetres; not glTF metres/+Y-up' }
+          : {
+              frame: 'glTF',
+              unit: 'm',
+              patientFrame: 'LPS',
+              lpsMmFromFile: [...LPS_MM_FROM_GLTF],
+              note: 'glTF metres, +Y = superior, +Z = anterior, +X = patient left; LPS mm = lpsMmFromFile (column-major 4×4) × file coordinates',
+            },
     },
     scene: 0,
     scenes: [{ name: 'anatomy', nodes: nodes.map((_, i) => i) }],

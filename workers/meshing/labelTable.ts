@@ -1,6 +1,6 @@
 // Label tables: which name and colour each label value carries. TotalSegmentator ships its table
 // as JSON {"1": "spleen", …}; the same shape is accepted for any NIfTI label map.
-import { type SegmentInfo } from '../../core/domain/imaging';
+import { type CodedConcept, type SegmentInfo } from '../../core/domain/imaging';
 
 export type LabelTable = Map<number, string>;
 
@@ -63,4 +63,36 @@ export function presentLabels(labels: Uint8Array | Uint16Array): number[] {
   const out: number[] = [];
   for (let l = 1; l < seen.length; l++) if (seen[l] === 1) out.push(l);
   return out;
+}
+
+// Coded concepts for DICOM-SEG segments whose codes were not given (a structure segmented here):
+// SNOMED CT codes as in DICOM PS3.16 CID 7150 (categories) and CID 7151/7166 (anatomic types),
+// the same codes 3D Slicer's and dcmqi's anatomy tables use. A name outside the table is coded as
+// "Tissue" (never as a generic anatomical structure with a made-up meaning).
+const ANATOMICAL: CodedConcept = { code: '123037004', scheme: 'SCT', meaning: 'Anatomical Structure' };
+const MORPHOLOGIC: CodedConcept = { code: '49755003', scheme: 'SCT', meaning: 'Morphologically Altered Structure' };
+const TISSUE: CodedConcept = { code: '85756007', scheme: 'SCT', meaning: 'Tissue' };
+const NAMED_CODES: ReadonlyArray<readonly [RegExp, CodedConcept, CodedConcept]> = [
+  [/tumou?r|metasta|lesion|neoplasm|mass/, MORPHOLOGIC, { code: '108369006', scheme: 'SCT', meaning: 'Neoplasm' }],
+  [/portal/, ANATOMICAL, { code: '32764006', scheme: 'SCT', meaning: 'Portal vein' }],
+  [/hepatic.?vein/, ANATOMICAL, { code: '8993003', scheme: 'SCT', meaning: 'Hepatic vein' }],
+  [/vena.?cava|ivc/, ANATOMICAL, { code: '64131007', scheme: 'SCT', meaning: 'Inferior vena cava' }],
+  [/aorta/, ANATOMICAL, { code: '15825003', scheme: 'SCT', meaning: 'Aorta' }],
+  [/liver|hepar/, ANATOMICAL, { code: '10200004', scheme: 'SCT', meaning: 'Liver' }],
+  [/spleen/, ANATOMICAL, { code: '78961009', scheme: 'SCT', meaning: 'Spleen' }],
+  [/kidney/, ANATOMICAL, { code: '64033007', scheme: 'SCT', meaning: 'Kidney' }],
+  [/gall.?bladder/, ANATOMICAL, { code: '28231008', scheme: 'SCT', meaning: 'Gallbladder' }],
+  [/pancreas/, ANATOMICAL, { code: '15776009', scheme: 'SCT', meaning: 'Pancreas' }],
+  [/stomach/, ANATOMICAL, { code: '69695003', scheme: 'SCT', meaning: 'Stomach' }],
+  [/heart/, ANATOMICAL, { code: '80891009', scheme: 'SCT', meaning: 'Heart' }],
+  [/lung/, ANATOMICAL, { code: '39607008', scheme: 'SCT', meaning: 'Lung' }],
+  [/vessel|vein|arter/, ANATOMICAL, { code: '59820001', scheme: 'SCT', meaning: 'Blood vessel' }],
+  [/bone|vertebra|rib/, ANATOMICAL, { code: '272673000', scheme: 'SCT', meaning: 'Bone' }],
+];
+
+/** Category and type codes for a segment named `name` (case-insensitive), "Tissue" when unknown. */
+export function codesForName(name: string): { category: CodedConcept; type: CodedConcept } {
+  const lower = name.toLowerCase();
+  for (const [re, category, type] of NAMED_CODES) if (re.test(lower)) return { category, type };
+  return { category: TISSUE, type: TISSUE };
 }

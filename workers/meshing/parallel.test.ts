@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { axisAlignedGeometry, ellipsoidPhantom } from './phantoms';
 import { meshInParallel, type MeshingProgress } from '../../core/meshing/parallel';
-import { AbortError } from '../../core/contracts/abort';
+import { AbortError } from '../../core/domain/abort';
 import { meshLabelVolume } from './surfaces';
 import { inlinePort } from './inlinePort';
 

@@ -1,7 +1,7 @@
 // Put a label map onto another volume's grid (e.g. a TotalSegmentator NIfTI onto the loaded CT)
 // by nearest neighbour in LPS: each target voxel centre takes the label of the source voxel whose
 // centre is closest along each source axis. Labels are categorical, so nothing is interpolated.
-import { linearPart, type LabelVolume, type VolumeGeometry } from '../../core/domain/imaging';
+import { labelLayer, layerCount, linearPart, type LabelArray, type LabelVolume, type VolumeGeometry } from '../../core/domain/imaging';
 import { presentLabels } from './labelTable';
 
 function invert3(m: number[]): number[] {
@@ -15,11 +15,24 @@ function invert3(m: number[]): number[] {
   return [A * r, -(b * i - c * h) * r, (b * f - c * e) * r, B * r, (a * i - c * g) * r, -(a * f - c * d) * r, C * r, -(a * h - b * g) * r, (a * e - b * d) * r];
 }
 
-/** Nearest-neighbour resampling of `source` onto `target`; voxels outside the source become 0. */
+/** Nearest-neighbour resampling of `source` onto `target` (every label layer); voxels outside the source become 0. */
 export function resampleLabelsNearest(source: LabelVolume, target: VolumeGeometry): LabelVolume {
+  const layers: LabelArray[] = [];
+  for (let l = 0; l < layerCount(source); l++) layers.push(resampleLayer(source, labelLayer(source, l), target));
+  const present = new Set(layers.flatMap((a, l) => presentLabels(a).map((label) => `${l}:${label}`)));
+  return {
+    ...target,
+    labels: layers[0]!,
+    ...(layers.length > 1 ? { overlapLayers: layers.slice(1) } : {}),
+    segments: source.segments.filter((s) => present.has(`${s.layer ?? 0}:${s.label}`)),
+    source: source.source,
+  };
+}
+
+function resampleLayer(source: VolumeGeometry, src: LabelArray, target: VolumeGeometry): LabelArray {
   const [tI, tJ, tK] = target.dimensions;
   const [sI, sJ, sK] = source.dimensions;
-  const out = source.labels instanceof Uint8Array ? new Uint8Array(tI * tJ * tK) : new Uint16Array(tI * tJ * tK);
+  const out = src instanceof Uint8Array ? new Uint8Array(tI * tJ * tK) : new Uint16Array(tI * tJ * tK);
   const inv = invert3(linearPart(source));
   const lt = linearPart(target);
   // Source ijk of a target voxel is affine in the target ijk: s = inv·(oT − oS) + (inv·lt)·t.
@@ -34,7 +47,6 @@ export function resampleLabelsNearest(source: LabelVolume, target: VolumeGeometr
   const dk = step(2);
   const o = [0, 1, 2].map((r) => target.originLps[r]! - source.originLps[r]!);
   const s0 = [0, 1, 2].map((r) => inv[3 * r]! * o[0]! + inv[3 * r + 1]! * o[1]! + inv[3 * r + 2]! * o[2]!);
-  const src = source.labels;
   for (let k = 0; k < tK; k++) {
     for (let j = 0; j < tJ; j++) {
       let x = s0[0]! + dj[0] * j + dk[0] * k;
@@ -52,11 +64,5 @@ export function resampleLabelsNearest(source: LabelVolume, target: VolumeGeometr
       }
     }
   }
-  const present = new Set(presentLabels(out));
-  return {
-    ...target,
-    labels: out,
-    segments: source.segments.filter((s) => present.has(s.label)),
-    source: source.source,
-  };
+  return out;
 }

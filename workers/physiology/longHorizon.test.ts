@@ -6,7 +6,7 @@ import { type Intervention, type TrajectoryPoint } from '../../core/domain/physi
 import { runBeatResolved, runEndpoint, runMultiScale } from './longHorizon';
 import { resolveParameters } from './presets';
 import { runScenario, scenarioHorizonSec } from './runScenario';
-import { AbortError } from '../../core/contracts/abort';
+import { AbortError } from '../../core/domain/abort';
 
 function maxError(a: TrajectoryPoint[], b: TrajectoryPoint[], key: keyof TrajectoryPoint): number {
   expect(a.length).toBe(b.length);

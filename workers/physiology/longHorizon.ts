@@ -13,7 +13,7 @@
 //   each beat start, the volume source per beat set so that exactly the scheduled volume enters.
 import { ScenarioError, type BeatWaveforms, type EngineMetrics, type Intervention, type ModelParameters, type TrajectoryPoint } from '../../core/domain/physiology';
 import { InputSchedule } from './interventions';
-import { throwIfAborted } from '../../core/contracts/abort';
+import { throwIfAborted } from '../../core/domain/abort';
 import { IDX, currentHeartRateBpm } from './model';
 import { Simulator, measure, metricsFromStats, settle } from './simulator';
 

@@ -9,7 +9,7 @@ import {
   type ScenarioResult,
 } from '../../core/domain/physiology';
 import { runEndpoint, runMultiScale } from './longHorizon';
-import { throwIfAborted } from '../../core/contracts/abort';
+import { throwIfAborted } from '../../core/domain/abort';
 import { resolveParameters } from './presets';
 import { validateScenario } from '../../core/domain/scenario';
 import { simulateSteadyState } from './simulator';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PLAN_DOC_CODE, parsePlan, planFromDocumentReference, planProvenance, planToDocumentReference, summaryOf, type RehearsalPlanV1 } from './planDocument';
+import { PLAN_DOC_CODE, PLAN_ID_SYSTEM, parsePlan, planBundle, planFromDocumentReference, planProvenance, planToDocumentReference, readoutDifferences, remapPlanLabels, summaryOf, type RehearsalPlan, type RehearsalPlanV1, type SavedCut } from './planDocument';
 
 const plan: RehearsalPlanV1 = {
   format: 'twinscope-rehearsal-plan',
@@ -41,10 +41,54 @@ describe('rehearsal plan in FHIR', () => {
   });
   it('refuses what is not a plan, saying why', () => {
     expect(() => parsePlan({ format: 'x' })).toThrow(/not a Twinscope rehearsal plan/);
-    expect(() => parsePlan({ ...plan, version: 2 })).toThrow(/version 2/);
+    expect(() => parsePlan({ ...plan, version: 3 })).toThrow(/version 3/);
     const bad = JSON.parse(JSON.stringify(plan)) as RehearsalPlanV1;
     (bad.steps[0]!.camera as unknown as Record<string, unknown>).positionLps = [0, 'a', 0];
     expect(() => parsePlan(bad)).toThrow(/step 1: camera/);
     expect(summaryOf({ resourceType: 'DocumentReference', status: 'current', content: [] })).toBeNull();
+  });
+
+  it('version 2: the view on screen, each cut\'s exact plane and numbers, and the SEG reference round-trip; one transaction', () => {
+    const cut: SavedCut = {
+      id: 'c9',
+      organLabel: 1,
+      vesselLabel: 2,
+      azimuthDeg: 170,
+      elevationDeg: 5,
+      offsetMm: -7.25,
+      centreLps: [10.5, -20.25, 300.125],
+      planePointLps: [1.1, 2.2, 3.3],
+      planeNormalLps: [-0.98, 0.17, 0.087],
+      readout: { resectedMl: 612.3456789, remnantMl: 1100.1234567, remnantPercent: 64.24, totalMl: 1712.4691356, vesselDistanceMm: null },
+    };
+    const v2: RehearsalPlan = {
+      ...plan,
+      version: 2,
+      structures: [...plan.structures, { label: 2, name: 'portal vein', colorRgb: [0, 151, 206] }],
+      view: { camera: plan.steps[0]!.camera, visibleLabels: [1, 2], cutPlanes: [cut] },
+      segmentation: { studyInstanceUid: '2.25.1', seriesInstanceUid: '2.25.2', sopInstanceUid: '2.25.3' },
+    };
+    const doc = planToDocumentReference(v2);
+    expect(doc.content?.[1]?.attachment?.url).toBe('/dicomweb/studies/2.25.1/series/2.25.2/instances/2.25.3');
+    const back = planFromDocumentReference(JSON.parse(JSON.stringify(doc)));
+    expect(back).toEqual(v2);
+    expect(readoutDifferences(cut.readout, back.view!.cutPlanes[0]!.readout)).toEqual([]);
+    expect(readoutDifferences(cut.readout, { ...cut.readout, remnantMl: 1100.1234568 })).toEqual(['remnantMl 1100.1234567 → 1100.1234568']);
+    // Labels of the reloaded SEG: 1 → 7, 2 → 8.
+    const mapped = remapPlanLabels(back, new Map([[1, 7], [2, 8]]));
+    expect(mapped.view!.cutPlanes[0]).toMatchObject({ organLabel: 7, vesselLabel: 8, centreLps: cut.centreLps });
+    expect(mapped.view!.visibleLabels).toEqual([7, 8]);
+    expect(mapped.steps[0]!.cutPlanes[0]!.organLabel).toBe(7);
+
+    const bundle = planBundle(v2);
+    expect(bundle.type).toBe('transaction');
+    expect(bundle.identifier).toEqual({ system: PLAN_ID_SYSTEM, value: 'plan-1' });
+    const [d, p] = bundle.entry!;
+    expect(d!.request).toEqual({ method: 'POST', url: 'DocumentReference', ifNoneExist: `identifier=${PLAN_ID_SYSTEM}|plan-1` });
+    expect((p!.resource as { target: Array<{ reference: string }> }).target[0]!.reference).toBe(d!.fullUrl);
+    expect(p!.request?.method).toBe('PUT');
+    expect(JSON.stringify(p!.resource)).toContain('urn:oid:2.25.3');
+    expect(planBundle(v2)).toEqual(bundle); // deterministic: a replay is the same write
+    expect(() => parsePlan({ ...v2, view: { ...v2.view, cutPlanes: [{ ...cut, planeNormalLps: [1, 2] }] } })).toThrow(/saved view: cut plane geometry/);
   });
 });

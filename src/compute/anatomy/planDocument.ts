@@ -1,15 +1,21 @@
 // A rehearsal plan in the patient's record: a FHIR DocumentReference whose attachment is the plan
-// JSON (base64), with the surgeon as author and the time, plus a Provenance naming who made it.
+// JSON (base64), with the surgeon as author and the time, plus a Provenance naming who made it,
+// written as ONE transaction (planBundle). Version 2 (issue 17: plans that reproduce) stores what was
+// on screen when saved (`view`, not the last step), each cut's exact geometry (the organ centre it is
+// relative to, the plane point and normal in LPS mm) with the numbers shown for it, and a reference
+// to the structures as a DICOM-SEG in the PACS (segment number = the plan's structure label), so a
+// reopened plan recomputes the same numbers from the same surfaces; version 1 is still read.
 // A surgical plan is clinician-authored, not a twin output, so it carries no `twin-output` tag
 // (PRODUCT.md reserves that for what the twin produced). Pure: builds and reads resources; the
 // view sends them through the FHIR client.
-import type { DocumentReference, Provenance } from '@medplum/fhirtypes';
+import type { Bundle, DocumentReference, Provenance } from '@medplum/fhirtypes';
 import { type Vec3 } from '../../../core/domain/imaging';
+import { stableId } from '../../../core/domain/twinRecords';
 import { type CutPlaneState, type PlanStep } from '../../twin/anatomy';
 
-export const PLAN_DOC_SYSTEM = 'https://twinscope.dev/fhir/CodeSystem/document-type';
-export const PLAN_DOC_CODE = 'surgical-rehearsal-plan';
-export const PLAN_ID_SYSTEM = 'urn:twinscope:rehearsal-plan';
+// The identifier system and document type are contracts, defined once in core/domain/twinRecords.ts.
+import { REHEARSAL_PLAN_DOC_CODE as PLAN_DOC_CODE, REHEARSAL_PLAN_DOC_SYSTEM as PLAN_DOC_SYSTEM, REHEARSAL_PLAN_ID_SYSTEM as PLAN_ID_SYSTEM } from '../../../core/domain/twinRecords';
+export { PLAN_DOC_CODE, PLAN_DOC_SYSTEM, PLAN_ID_SYSTEM };
 export const PLAN_CONTENT_TYPE = 'application/vnd.twinscope.rehearsal-plan+json';
 export const USER_SYSTEM = 'urn:twinscope:user';
 
@@ -19,10 +25,40 @@ export interface PlanStructureRef {
   colorRgb: [number, number, number];
 }
 
-/** What is stored, version 1. Frames: LPS mm; angles: degrees. */
+/** The numbers a cut showed when the plan was saved (the worker's readout). */
+export interface CutReadoutNumbers {
+  resectedMl: number;
+  remnantMl: number;
+  remnantPercent: number;
+  totalMl: number;
+  vesselDistanceMm: number | null;
+}
+
+/** A cut as saved: the surgeon's parameters, the exact plane (LPS mm) and what it read. */
+export interface SavedCut extends CutPlaneState {
+  centreLps: Vec3;
+  planePointLps: Vec3;
+  planeNormalLps: Vec3;
+  readout: CutReadoutNumbers;
+}
+
+/** The structures as a DICOM-SEG in the PACS (its segment numbers are the plan's structure labels). */
+export interface PlanSegmentationRef {
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+}
+
+export interface SavedView {
+  camera: PlanStep['camera'];
+  visibleLabels: number[];
+  cutPlanes: SavedCut[];
+}
+
+/** What is stored. Frames: LPS mm; angles: degrees. Version 2 adds `view`, `segmentation` and cut geometry. */
 export interface RehearsalPlanV1 {
   format: 'twinscope-rehearsal-plan';
-  version: 1;
+  version: 1 | 2;
   id: string;
   title: string;
   patientId: string;
@@ -31,7 +67,13 @@ export interface RehearsalPlanV1 {
   /** The structures the steps refer to, by label (surfaces are not stored: they come from the CT). */
   structures: PlanStructureRef[];
   steps: PlanStep[];
+  /** v2: what was on screen at `Save plan` (restored on open). */
+  view?: SavedView;
+  /** v2: where the structures are stored. */
+  segmentation?: PlanSegmentationRef;
 }
+
+export type RehearsalPlan = RehearsalPlanV1;
 
 export interface SavedPlanSummary {
   documentId: string;
@@ -68,14 +110,58 @@ export function planToDocumentReference(plan: RehearsalPlanV1): DocumentReferenc
     date: plan.createdAt,
     author: [{ identifier: { system: USER_SYSTEM, value: plan.author.username }, display: plan.author.displayName }],
     description: plan.title,
-    content: [{ attachment: { contentType: PLAN_CONTENT_TYPE, title: plan.title, creation: plan.createdAt, data: toBase64(JSON.stringify(plan)) } }],
+    content: [
+      { attachment: { contentType: PLAN_CONTENT_TYPE, title: plan.title, creation: plan.createdAt, data: toBase64(JSON.stringify(plan)) } },
+      ...(plan.segmentation
+        ? [
+            {
+              attachment: {
+                contentType: 'application/dicom',
+                title: 'Structures (DICOM-SEG)',
+                url: `/dicomweb/studies/${plan.segmentation.studyInstanceUid}/series/${plan.segmentation.seriesInstanceUid}/instances/${plan.segmentation.sopInstanceUid}`,
+              },
+            },
+          ]
+        : []),
+    ],
   };
 }
 
-export function planProvenance(plan: RehearsalPlanV1, documentId: string): Provenance {
+/** A deterministic RFC 4122-shaped id for the DocumentReference's urn:uuid inside the Bundle. */
+function uuidFrom(seed: string): string {
+  const h = [0, 1, 2, 3].map((i) => stableId('x', `${seed}:${i}`).slice(2, 10)).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The plan and its Provenance as one transaction (all or nothing): the DocumentReference is a
+ * conditional create on the plan id, the Provenance a PUT to an id derived from it, so sending the
+ * same plan twice (an outbox replay) creates nothing new. The Bundle's identifier is the outbox key.
+ */
+export function planBundle(plan: RehearsalPlan): Bundle {
+  const fullUrl = `urn:uuid:${uuidFrom(plan.id)}`;
+  const prov = planProvenance(plan, fullUrl);
+  const provId = stableId('plan-prov', plan.id);
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    identifier: { system: PLAN_ID_SYSTEM, value: plan.id },
+    entry: [
+      { fullUrl, resource: planToDocumentReference(plan), request: { method: 'POST', url: 'DocumentReference', ifNoneExist: `identifier=${PLAN_ID_SYSTEM}|${plan.id}` } },
+      { fullUrl: `Provenance/${provId}`, resource: { ...prov, id: provId }, request: { method: 'PUT', url: `Provenance/${provId}` } },
+    ],
+  };
+}
+
+/** `target`: a DocumentReference id, or the urn:uuid of the DocumentReference in the same transaction. */
+export function planProvenance(plan: RehearsalPlanV1, target: string): Provenance {
+  const seg = plan.segmentation;
   return {
     resourceType: 'Provenance',
-    target: [{ reference: `DocumentReference/${documentId}` }],
+    target: [{ reference: target.startsWith('urn:') ? target : `DocumentReference/${target}` }],
+    ...(seg
+      ? { entity: [{ role: 'source' as const, what: { identifier: { system: 'urn:dicom:uid', value: `urn:oid:${seg.sopInstanceUid}` }, display: 'structures (DICOM-SEG)' } }] }
+      : {}),
     recorded: plan.createdAt,
     activity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-DataOperation', code: 'CREATE' }] },
     agent: [
@@ -103,6 +189,7 @@ function checkCut(c: unknown, where: string): CutPlaneState {
   if (typeof o.id !== 'string') fail(`${where}: cut plane without an id`);
   if (o.vesselLabel !== null && typeof o.vesselLabel !== 'number') fail(`${where}: cut plane vessel is not a label`);
   return {
+    ...(isVec3(o.centreLps) ? { centreLps: o.centreLps } : {}),
     id: o.id,
     organLabel: o.organLabel as number,
     vesselLabel: o.vesselLabel as number | null,
@@ -112,11 +199,37 @@ function checkCut(c: unknown, where: string): CutPlaneState {
   };
 }
 
+function checkSavedCut(c: unknown, where: string): SavedCut {
+  const base = checkCut(c, where);
+  const o = c as Record<string, unknown>;
+  if (!isVec3(o.centreLps) || !isVec3(o.planePointLps) || !isVec3(o.planeNormalLps)) fail(`${where}: cut plane geometry is not three LPS vectors`);
+  const r = o.readout as Record<string, unknown> | undefined;
+  for (const k of ['resectedMl', 'remnantMl', 'remnantPercent', 'totalMl'] as const) {
+    if (typeof r?.[k] !== 'number' || !Number.isFinite(r[k])) fail(`${where}: cut readout ${k} is not a number`);
+  }
+  const vd = r!.vesselDistanceMm;
+  if (vd !== null && typeof vd !== 'number') fail(`${where}: cut readout vessel distance is not a number`);
+  return {
+    ...base,
+    centreLps: o.centreLps,
+    planePointLps: o.planePointLps,
+    planeNormalLps: o.planeNormalLps,
+    readout: {
+      resectedMl: r!.resectedMl as number,
+      remnantMl: r!.remnantMl as number,
+      remnantPercent: r!.remnantPercent as number,
+      totalMl: r!.totalMl as number,
+      // JSON has no Infinity: a plane that missed the organ was stored as null → read back as such.
+      vesselDistanceMm: vd as number | null,
+    },
+  };
+}
+
 /** Parse and check a plan's JSON (whatever wrote it), so a bad file fails with what is wrong. */
 export function parsePlan(json: unknown): RehearsalPlanV1 {
   const o = json as Record<string, unknown> | null;
   if (o === null || typeof o !== 'object' || o.format !== 'twinscope-rehearsal-plan') fail('it is not a Twinscope rehearsal plan');
-  if (o.version !== 1) fail(`format version ${String(o.version)} is not supported (this build reads version 1)`);
+  if (o.version !== 1 && o.version !== 2) fail(`format version ${String(o.version)} is not supported (this build reads versions 1 and 2)`);
   if (typeof o.id !== 'string' || typeof o.title !== 'string' || typeof o.patientId !== 'string' || typeof o.createdAt !== 'string') fail('id, title, patient or date missing');
   if (!Array.isArray(o.steps)) fail('it has no steps');
   const author = o.author as { username?: unknown; displayName?: unknown } | undefined;
@@ -136,9 +249,28 @@ export function parsePlan(json: unknown): RehearsalPlanV1 {
     };
   });
   const structures = Array.isArray(o.structures) ? (o.structures as PlanStructureRef[]) : [];
+  let view: SavedView | undefined;
+  if (o.view !== undefined) {
+    const v = o.view as Record<string, unknown>;
+    const cam = v.camera as Record<string, unknown> | undefined;
+    if (!cam || !isVec3(cam.positionLps) || !isVec3(cam.targetLps) || !isVec3(cam.upLps)) fail('the saved view: camera is not three LPS points');
+    if (!Array.isArray(v.visibleLabels) || !v.visibleLabels.every((l) => typeof l === 'number')) fail('the saved view: visible structures are not labels');
+    if (!Array.isArray(v.cutPlanes)) fail('the saved view: cut planes missing');
+    view = {
+      camera: { positionLps: cam.positionLps, targetLps: cam.targetLps, upLps: cam.upLps },
+      visibleLabels: v.visibleLabels as number[],
+      cutPlanes: v.cutPlanes.map((c) => checkSavedCut(c, 'the saved view')),
+    };
+  }
+  let segmentation: PlanSegmentationRef | undefined;
+  if (o.segmentation !== undefined) {
+    const g = o.segmentation as Record<string, unknown>;
+    if (typeof g.studyInstanceUid !== 'string' || typeof g.seriesInstanceUid !== 'string' || typeof g.sopInstanceUid !== 'string') fail('the structures reference lacks its DICOM UIDs');
+    segmentation = { studyInstanceUid: g.studyInstanceUid, seriesInstanceUid: g.seriesInstanceUid, sopInstanceUid: g.sopInstanceUid };
+  }
   return {
     format: 'twinscope-rehearsal-plan',
-    version: 1,
+    version: o.version,
     id: o.id,
     title: o.title,
     patientId: o.patientId,
@@ -146,6 +278,8 @@ export function parsePlan(json: unknown): RehearsalPlanV1 {
     author: { username: String(author?.username ?? ''), displayName: String(author?.displayName ?? '') },
     structures,
     steps,
+    ...(view ? { view } : {}),
+    ...(segmentation ? { segmentation } : {}),
   };
 }
 
@@ -175,4 +309,29 @@ export function summaryOf(doc: DocumentReference): SavedPlanSummary | null {
   } catch {
     return null;
   }
+}
+
+/** Put a saved plan's labels onto the structures loaded now (`labelOf`: saved label → label now); unknown labels stay. */
+export function remapPlanLabels(plan: RehearsalPlan, labelOf: ReadonlyMap<number, number>): { steps: PlanStep[]; view?: SavedView } {
+  const m = (l: number): number => labelOf.get(l) ?? l;
+  const cut = <C extends CutPlaneState>(c: C): C => ({ ...c, organLabel: m(c.organLabel), vesselLabel: c.vesselLabel === null ? null : m(c.vesselLabel) });
+  const steps = plan.steps.map((st) => ({ ...st, visibleLabels: st.visibleLabels.map(m), cutPlanes: st.cutPlanes.map(cut) }));
+  return {
+    steps,
+    ...(plan.view ? { view: { ...plan.view, visibleLabels: plan.view.visibleLabels.map(m), cutPlanes: plan.view.cutPlanes.map(cut) } } : {}),
+  };
+}
+
+/**
+ * Differences between the numbers a plan saved and those computed on reopening (empty = identical).
+ * Exact comparison on purpose: the same surfaces and plane give the same floating-point sums, so
+ * any difference means the structures or the geometry are not the saved ones.
+ */
+export function readoutDifferences(saved: CutReadoutNumbers, now: CutReadoutNumbers): string[] {
+  const out: string[] = [];
+  for (const k of ['resectedMl', 'remnantMl', 'remnantPercent', 'totalMl'] as const) {
+    if (saved[k] !== now[k]) out.push(`${k} ${saved[k]} → ${now[k]}`);
+  }
+  if (saved.vesselDistanceMm !== now.vesselDistanceMm) out.push(`vesselDistanceMm ${String(saved.vesselDistanceMm)} → ${String(now.vesselDistanceMm)}`);
+  return out;
 }

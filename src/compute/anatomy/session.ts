@@ -9,10 +9,11 @@
 // segmentation worker is the exception: it holds the CT, so a cancelled segmentation returns at
 // once and leaves the worker to finish its current step (src/compute/meshing.ts); the CT stays.
 import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
-import { type ImageVolume, type LabelVolume, type Vec3 } from '../../../core/domain/imaging';
+import { type ImageVolume, type LabelVolume, type Vec3, layerAsVolume } from '../../../core/domain/imaging';
 import { type StructureMesh } from '../../../core/domain/mesh';
 import { fhir, http } from '../../sources/api';
-import { anatomyStore } from '../../twin/anatomy';
+import { anatomyStore, type CutPlaneState } from '../../twin/anatomy';
+import { type SavedCut } from './planDocument';
 import { imageVolumeStore } from '../../twin/imageVolume';
 import { createDicomwebClient } from '../imaging/dicomweb';
 import { studyUidOfImagingStudy, type FhirImagingStudy } from '../../../core/dicom/dicomJson';
@@ -23,8 +24,8 @@ import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMa
 import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
-import { type CutResult, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
-import { abortError } from '../../../core/contracts/abort';
+import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
+import { abortError } from '../../../core/domain/abort';
 import { transfer, WorkerPool } from '../../../core/workerPool/workerPool';
 import { downloadSeries } from '../../sources/dicomwebSeries';
 import { browserWorkerFactory } from '../browserWorker';
@@ -44,6 +45,15 @@ export interface SeriesRef {
   imagingStudyId?: string;
   /** ImagingStudy.started: when the CT was acquired. */
   started?: string;
+}
+
+/** A DICOM-SEG stored in the PACS: its UIDs and which structure each segment number is. */
+export interface SavedSegmentation {
+  stored: number;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  segments: Array<{ label: number; name: string }>;
 }
 
 export interface PublishedLvVolume extends LvVolumeChoice {
@@ -104,6 +114,10 @@ export class AnatomySession {
   /** Where each structure came from (seeded in this session, or the imported file), for provenance. */
   private readonly sourceByLabel = new Map<number, SegmentationSource>();
   private disposed = false;
+  /** DICOM-SEG series loaded or saved in this session → (segment number → working label). */
+  private readonly segmentationLabels = new Map<string, Map<number, number>>();
+  /** The last SEG saved to the PACS and the working map it holds (stale once structures change). */
+  private savedSegmentation: SavedSegmentation | null = null;
   /** Organ centres by surface, so a slider drag does not rescan the vertices on every event. */
   private readonly centres = new WeakMap<object, Vec3>();
 
@@ -236,6 +250,7 @@ export class AnatomySession {
   async addStructure(mask: Uint8Array, name: string, colorRgb: [number, number, number], hooks: JobHooks = {}): Promise<StructureMesh[]> {
     const map = this.workingMap();
     const { label } = addMask(map, mask, { name, colorRgb });
+    this.savedSegmentation = null;
     this.sourceByLabel.set(label, { kind: 'generated', id: `${map.source.id}#${label}`, description: 'seeded segmentation in Twinscope' });
     return this.meshLabels(map, [label], hooks);
   }
@@ -251,26 +266,94 @@ export class AnatomySession {
       if (hooks.signal?.aborted) this.resendMeshes();
       throw e;
     });
+    return (await this.addImported(imported, hooks)).structures;
+  }
+
+  /** DICOM-SEG series in the loaded CT's study (newest last), for "Load from PACS". */
+  async segmentationsInPacs(signal?: AbortSignal): Promise<Array<{ seriesInstanceUid: string; description?: string }>> {
+    const ref = this.seriesRef;
+    if (ref === null) throw new Error('load the CT from the PACS first: segmentations are found in its study');
+    const series = await createDicomwebClient(http).seriesOfStudy(ref.studyInstanceUid, signal);
+    return series.filter((s) => s.modality === 'SEG').map((s) => ({ seriesInstanceUid: s.seriesInstanceUid, ...(s.description ? { description: s.description } : {}) }));
+  }
+
+  /**
+   * Load a DICOM-SEG series from the PACS onto the loaded CT and mesh it. The worker refuses a SEG
+   * drawn on another series or filed under another patient (issue 17: identity on every image).
+   */
+  async loadSegmentationFromPacs(seriesInstanceUid: string, hooks: JobHooks = {}): Promise<{ structures: StructureMesh[]; labelOf: Map<number, number> }> {
+    const known = this.segmentationLabels.get(seriesInstanceUid);
+    if (known !== undefined && [...known.values()].every((l) => this.labels?.segments.some((s) => s.label === l))) {
+      // Already loaded (or saved from here): the same structures, no second copy.
+      const meshes = anatomyStore.getState().meshes;
+      return { structures: [...known.values()].flatMap((l) => meshes.get(l) ?? []), labelOf: known };
+    }
+    const ref = this.seriesRef;
+    const ct = this.ct;
+    if (ref === null || ct === null) throw new Error('load the CT from the PACS first');
+    const url = `${globalThis.location.origin}/dicomweb/studies/${encodeURIComponent(ref.studyInstanceUid)}/series/${encodeURIComponent(seriesInstanceUid)}`;
+    const patientIds = await this.patientIdentifiers();
+    hooks.onProgress?.(0.05);
+    const geometry = { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
+    const { body, boundary } = await downloadSeries(url, 1, { signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.05 + 0.05 * f) });
+    const imported = await this.planner
+      .run((api) => api.loadSegmentationSeries(transfer(body.buffer as ArrayBuffer, [body.buffer as ArrayBuffer]), boundary, geometry, { ctSeriesUid: ref.seriesInstanceUid, patientIds }), {
+        signal: hooks.signal,
+      })
+      .catch((e: unknown) => {
+        if (hooks.signal?.aborted) this.resendMeshes();
+        throw e;
+      });
+    const r = await this.addImported(imported, hooks);
+    this.segmentationLabels.set(seriesInstanceUid, r.labelOf);
+    return r;
+  }
+
+  /** The open patient's id and identifiers (the PACS may file images under either). */
+  private async patientIdentifiers(): Promise<string[]> {
+    const patient = await fhir.read<Patient>('Patient', this.patientId);
+    return [...new Set([this.patientId, ...(patient.identifier ?? []).map((i) => i.value).filter((v): v is string => !!v)])];
+  }
+
+  private async addImported(imported: ImportedSegmentation, hooks: JobHooks): Promise<{ structures: StructureMesh[]; labelOf: Map<number, number> }> {
+    const ct = this.ct;
     if (imported.segments.length === 0) throw new Error('the segmentation holds no labelled structures');
     if (this.labels === null && ct === null) {
       this.labels = emptyLabelMap(imported, imported.source);
     }
     const map = this.workingMap();
     const remap = mergeLabelVolume(map, imported);
+    this.savedSegmentation = null;
     for (const l of remap.values()) this.sourceByLabel.set(l, { kind: imported.source.kind, id: imported.source.id, ...(imported.source.description ? { description: imported.source.description } : {}) });
-    return this.meshLabels(map, [...remap.values()].filter((l) => map.segments.some((s) => s.label === l)), hooks, 0.1);
+    const structures = await this.meshLabels(map, [...remap.values()].filter((l) => map.segments.some((s) => s.label === l)), hooks, 0.1);
+    return { structures, labelOf: remap };
   }
 
   private async meshLabels(map: LabelVolume, labels: number[], hooks: JobHooks, start = 0): Promise<StructureMesh[]> {
     if (labels.length === 0) throw new Error('nothing to mesh: the structures are empty');
-    const structures = await this.meshing.meshLabelVolume(
-      map,
-      { labels, budgetTriangles: VIEW_BUDGET_TRIANGLES },
-      {
-        signal: hooks.signal,
-        onProgress: (p) => hooks.onProgress?.(start + (1 - start) * 0.95 * p.fraction),
-      },
-    );
+    // Structures may overlap: each label-map layer is meshed on its own (a layer is a plain label map).
+    const byLayer = new Map<number, number[]>();
+    for (const l of labels) {
+      const layer = map.segments.find((s) => s.label === l)?.layer ?? 0;
+      byLayer.set(layer, [...(byLayer.get(layer) ?? []), l]);
+    }
+    const structures: StructureMesh[] = [];
+    let done = 0;
+    for (const [layer, ls] of byLayer) {
+      const share = ls.length / labels.length;
+      const before = done;
+      structures.push(
+        ...(await this.meshing.meshLabelVolume(
+          layerAsVolume(map, layer),
+          { labels: ls, budgetTriangles: VIEW_BUDGET_TRIANGLES },
+          {
+            signal: hooks.signal,
+            onProgress: (p) => hooks.onProgress?.(start + (1 - start) * 0.95 * (before + share * p.fraction)),
+          },
+        )),
+      );
+      done += share;
+    }
     // The pool was terminated on cancel; the segmenter is separate and keeps its CT.
     const copies = structures.map((s) => ({ ...s, mesh: { ...s.mesh } }));
     await this.planner.run((api) => api.setMeshes(copies));
@@ -281,6 +364,7 @@ export class AnatomySession {
 
   removeStructure(label: number): void {
     this.sourceByLabel.delete(label);
+    this.savedSegmentation = null;
     if (this.labels !== null) removeLabel(this.labels, label);
     void this.planner.run((api) => api.dropMesh(label));
     anatomyStore.getState().removeStructure(label);
@@ -292,17 +376,36 @@ export class AnatomySession {
   }
 
   /** Resected / remnant volumes of a cut and its distance to a vessel, computed in the worker. */
-  async cut(organLabel: number, params: CutPlaneParams, vesselLabel: number | null): Promise<CutResult & { planePointLps: Vec3; planeNormalLps: Vec3 }> {
+  async cut(organLabel: number, params: CutPlaneParams & { centreLps?: Vec3 }, vesselLabel: number | null): Promise<CutResult & { planePointLps: Vec3; planeNormalLps: Vec3; centreLps: Vec3 }> {
     const mesh = anatomyStore.getState().meshes.get(organLabel);
     if (mesh === undefined) throw new Error(`structure ${organLabel} has no surface`);
-    let centre = this.centres.get(mesh.mesh);
+    let centre = params.centreLps ?? this.centres.get(mesh.mesh);
     if (centre === undefined) {
       centre = boundsOf(mesh.mesh.positionsLps).centreLps;
       this.centres.set(mesh.mesh, centre);
     }
     const plane = cutPlaneLps(params, centre);
     const r = await this.planner.run((api) => api.cut(organLabel, plane, vesselLabel));
-    return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps };
+    return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: [...centre] };
+  }
+
+  /** A cut with its exact plane and the numbers it reads, as a plan stores it. */
+  async savedCut(c: CutPlaneState): Promise<SavedCut> {
+    const r = await this.cut(c.organLabel, c, c.vesselLabel);
+    const v = r.volumes;
+    return {
+      ...c,
+      centreLps: r.centreLps,
+      planePointLps: r.planePointLps,
+      planeNormalLps: r.planeNormalLps,
+      readout: {
+        resectedMl: v.resectedMl,
+        remnantMl: v.remnantMl,
+        remnantPercent: v.remnantPercent,
+        totalMl: v.totalMl,
+        vesselDistanceMm: r.vesselDistanceMm === null || !Number.isFinite(r.vesselDistanceMm) ? null : r.vesselDistanceMm,
+      },
+    };
   }
 
   async exportGlb(): Promise<Blob> {
@@ -317,15 +420,17 @@ export class AnatomySession {
     return new Blob([bytes], { type: 'model/gltf-binary' });
   }
 
-  async exportStl(): Promise<Blob> {
+  /** One binary STL per structure (LPS mm), named after it. */
+  async exportStl(): Promise<Array<{ name: string; blob: Blob }>> {
     const s = anatomyStore.getState().structures;
     if (s.length === 0) throw new Error('there are no structures to export');
-    const bytes = await this.planner.run((api) => api.exportStl(s.map((x) => x.label)));
-    return new Blob([bytes], { type: 'model/stl' });
+    const out: Array<{ name: string; blob: Blob }> = [];
+    for (const x of s) out.push({ name: x.name, blob: new Blob([await this.planner.run((api) => api.exportStl([x.label]))], { type: 'model/stl' }) });
+    return out;
   }
 
   /** Save the working label map to the PACS as DICOM-SEG (STOW-RS), referencing the loaded series. */
-  async saveSegmentationToPacs(creator: string, hooks: JobHooks = {}): Promise<{ stored: number }> {
+  async saveSegmentationToPacs(creator: string, hooks: JobHooks = {}): Promise<SavedSegmentation> {
     const map = this.labels;
     if (map === null || map.segments.length === 0) throw new Error('there is no segmentation to save');
     if (this.ct === null) throw new Error('load the CT series from the PACS before saving a segmentation to it');
@@ -336,8 +441,13 @@ export class AnatomySession {
     }
     if (!this.loaderHoldsSeries) throw new Error('the CT series could not be loaded from the PACS');
     hooks.onProgress?.(0.4);
-    const copy: LabelVolume = { ...map, labels: map.labels.slice(), segments: map.segments.map((s) => ({ ...s })) };
-    const bytes = await this.loader
+    const copy: LabelVolume = {
+      ...map,
+      labels: map.labels.slice(),
+      ...(map.overlapLayers ? { overlapLayers: map.overlapLayers.map((a) => a.slice()) } : {}),
+      segments: map.segments.map((s) => ({ ...s })),
+    };
+    const built = await this.loader
       .run((api) => api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), { signal: hooks.signal })
       .catch((e: unknown) => {
         // A cancel replaced the loader worker, and its series with it.
@@ -345,12 +455,27 @@ export class AnatomySession {
         throw e;
       });
     hooks.onProgress?.(0.5);
-    const result = await stowFiles('/dicomweb', [{ name: 'segmentation.dcm', bytes }], {
+    const result = await stowFiles('/dicomweb', [{ name: 'segmentation.dcm', bytes: built.bytes }], {
       signal: hooks.signal,
       onProgress: (p) => hooks.onProgress?.(0.5 + (0.5 * p.sentBytes) / Math.max(1, p.totalBytes)),
     });
     if (result.failures.length > 0) throw new Error(`the PACS refused the segmentation: ${result.failures.map((f) => f.reason).join(', ')}`);
-    return { stored: result.storedSopInstanceUids.length };
+    if (!result.storedSopInstanceUids.includes(built.sopInstanceUid)) throw new Error('the PACS did not confirm storing the segmentation');
+    // Its segment numbers are the working labels: reopening it here needs no second copy.
+    this.segmentationLabels.set(built.seriesInstanceUid, new Map(copy.segments.map((x) => [x.label, x.label])));
+    this.savedSegmentation = {
+      stored: result.storedSopInstanceUids.length,
+      studyInstanceUid: built.studyInstanceUid,
+      seriesInstanceUid: built.seriesInstanceUid,
+      sopInstanceUid: built.sopInstanceUid,
+      segments: copy.segments.map((x) => ({ label: x.label, name: x.name })),
+    };
+    return this.savedSegmentation;
+  }
+
+  /** The structures as a DICOM-SEG in the PACS: the last one saved if nothing changed since, else saved now. */
+  async structuresInPacs(creator: string, hooks: JobHooks = {}): Promise<SavedSegmentation> {
+    return this.savedSegmentation ?? this.saveSegmentationToPacs(creator, hooks);
   }
 
   /**

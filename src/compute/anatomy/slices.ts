@@ -71,6 +71,8 @@ export interface WindowHu {
 export interface SliceOverlay {
   /** Label map or mask on the CT grid (0 = nothing). */
   labels: Uint8Array | Uint16Array;
+  /** Further label layers (overlapping structures), blended over `labels` in order. */
+  overlapLayers?: ReadonlyArray<Uint8Array | Uint16Array>;
   /** sRGB colour of each label value, index = label; missing → no tint. */
   colourOf: (label: number) => readonly [number, number, number] | undefined;
   /** 0–1 blend of the label colour over the grey value. */
@@ -92,6 +94,7 @@ export function renderSliceRgba(volume: ImageVolume, axis: SliceAxis, index: num
   const lo = win.centerHu - win.widthHu / 2;
   const scale = 255 / win.widthHu;
   const labels = overlay?.labels;
+  const extra = overlay?.overlapLayers ?? [];
   const alpha = overlay?.alpha ?? 0;
   let lastLabel = -1;
   let tint: readonly [number, number, number] | undefined;
@@ -117,6 +120,15 @@ export function renderSliceRgba(volume: ImageVolume, axis: SliceAxis, index: num
             g = grey * (1 - alpha) + tint[1] * alpha;
             b = grey * (1 - alpha) + tint[2] * alpha;
           }
+        }
+        for (let e = 0; e < extra.length; e++) {
+          const le = extra[e]![x]!;
+          if (le === 0) continue;
+          const t = overlay!.colourOf(le);
+          if (t === undefined) continue;
+          r = r * (1 - alpha) + t[0] * alpha;
+          g = g * (1 - alpha) + t[1] * alpha;
+          b = b * (1 - alpha) + t[2] * alpha;
         }
       }
       const o = 4 * (col + w * row);

@@ -7,7 +7,7 @@
 // Ownership: File blobs added to Cornerstone's file manager stay referenced for the page's life
 // (the loader keys cached images by file index); the bytes kept for upload go with the result.
 import type { DicomRejection } from '../../../core/dicom/errors';
-import { abortError } from '../../../core/contracts/abort';
+import { abortError } from '../../../core/domain/abort';
 import type { SeriesPlan, StudyGroup } from '../../../core/dicom/group';
 import type { Cornerstone } from './cornerstone';
 import type { ImagePatient } from './patientIdentity';

@@ -7,7 +7,7 @@
 // state: it reports through the callbacks in `ViewerEvents`.
 import type { Types } from '@cornerstonejs/core';
 import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
-import { abortError } from '../../../core/contracts/abort';
+import { abortError } from '../../../core/domain/abort';
 import type { Cornerstone } from './cornerstone';
 import { edgeLabels, type EdgeLabels } from './orientation';
 import { SeriesPixelStream, type StreamStats } from './seriesPixelStream';

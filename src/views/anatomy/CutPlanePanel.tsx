@@ -7,16 +7,35 @@ import { boundsOf } from '../../compute/anatomy/planeGeometry';
 import { MAX_CUT_PLANES, anatomyStore, useAnatomy, type CutPlaneState } from '../../twin/anatomy';
 import { type CutResult } from '../../../core/contracts/anatomy-worker';
 
-/** Future liver remnant below this share of the liver is flagged (a common threshold for a healthy liver). */
-export const FLR_THRESHOLD_PERCENT = 30;
+/**
+ * The minimum future liver remnant the surgeon chooses for the patient's liver, as a share of the
+ * liver volume: about 20 % for a normal liver, 30 % after extensive chemotherapy, 40 % in cirrhosis
+ * (expert consensus: Abdalla EK et al., Ann Surg Oncol 2006;13:1271–80; outcome data: Kishi Y,
+ * Abdalla EK, … Vauthey JN, Ann Surg 2009;250:540–8). Those figures are of the *standardised* FLR
+ * (remnant ÷ total liver volume estimated from body surface area); the readout divides by the
+ * segmented liver, which is close when the liver is normal-sized and tumour volume small.
+ */
+export const FLR_THRESHOLDS: ReadonlyArray<{ percent: number; label: string }> = [
+  { percent: 20, label: 'Normal liver — 20 %' },
+  { percent: 30, label: 'After chemotherapy — 30 %' },
+  { percent: 40, label: 'Cirrhosis — 40 %' },
+];
 
 function isLiver(name: string): boolean {
   return /liver|hepar/i.test(name);
 }
 
-function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organName: string }): ReactNode {
+/** What the readout needs of the compute session (the real AnatomySession; tests pass the planner kernel). */
+export type CutComputer = Pick<AnatomySession, 'cut'>;
+
+/**
+ * Never stale (issue 17: moved 5 mm, the old percentages stayed 5.5 s): the numbers are shown only
+ * when they were computed for exactly the plane drawn (`answered === cut`); until then the readout
+ * says "Computing…" instead of numbers.
+ */
+export function CutReadout(props: { session: CutComputer; cut: CutPlaneState; organName: string; flrThresholdPercent?: number }): ReactNode {
   const { session, cut } = props;
-  const [result, setResult] = useState<CutResult | null>(null);
+  const [answer, setAnswer] = useState<{ for: CutPlaneState; result: CutResult } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // Latest wins: while one computation runs, only the newest request waits. The queue belongs to
@@ -37,7 +56,7 @@ function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organN
       try {
         const r = await session.cut(c.organLabel, c, c.vesselLabel);
         if (mounted.current) {
-          setResult(r);
+          setAnswer({ for: c, result: r });
           setError(null);
         }
       } catch (e) {
@@ -57,12 +76,20 @@ function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organN
     else void runOne(cut);
   }, [cut, runOne]);
   if (error) return <p className="notice notice-error small">{error}</p>;
-  if (!result) return <p className="small muted">Computing…</p>;
+  if (answer === null || answer.for !== cut) {
+    return (
+      <p className="small muted" role="status" aria-label="Cut readout" aria-busy={true} data-state="computing">
+        Computing the cut for the plane shown…
+      </p>
+    );
+  }
+  const result = answer.result;
   const v = result.volumes;
   const liver = isLiver(props.organName);
-  const low = v.remnantPercent < FLR_THRESHOLD_PERCENT;
+  const threshold = props.flrThresholdPercent ?? 20;
+  const low = v.remnantPercent < threshold;
   return (
-    <dl className="anatomy-readout" aria-label="Cut readout" aria-busy={busy}>
+    <dl className="anatomy-readout" aria-label="Cut readout" aria-busy={busy} data-state="current">
       <dt>Resected</dt>
       <dd className="mono">
         {v.resectedMl.toFixed(1)} mL ({v.resectedPercent.toFixed(1)}%)
@@ -72,7 +99,7 @@ function CutReadout(props: { session: AnatomySession; cut: CutPlaneState; organN
         {v.remnantMl.toFixed(1)} mL ({v.remnantPercent.toFixed(1)}%)
         {liver && low && (
           <span className="badge badge-danger" role="status">
-            below {FLR_THRESHOLD_PERCENT}%
+            below {threshold}%
           </span>
         )}
       </dd>
@@ -93,7 +120,8 @@ export function CutPlanePanel(props: { session: AnatomySession }): ReactNode {
   const cuts = useAnatomy((s) => s.cutPlanes);
   const selectedId = useAnatomy((s) => s.selectedCutId);
   const meshes = useAnatomy((s) => s.meshes);
-  const { addCutPlane, updateCutPlane, removeCutPlane, selectCut } = anatomyStore.getState();
+  const flrThreshold = useAnatomy((s) => s.flrThresholdPercent);
+  const { addCutPlane, updateCutPlane, removeCutPlane, selectCut, setFlrThreshold } = anatomyStore.getState();
   const defaultOrgan = structures.find((s) => isLiver(s.name)) ?? structures[0];
   const [organLabel, setOrganLabel] = useState<number | null>(null);
   const organ = structures.find((s) => s.label === organLabel) ?? defaultOrgan;
@@ -173,7 +201,19 @@ export function CutPlanePanel(props: { session: AnatomySession }): ReactNode {
                 ))}
             </select>
           </label>
-          <CutReadout session={props.session} cut={cut} organName={cutOrgan.name} />
+          {isLiver(cutOrgan.name) && (
+            <label className="inline-field" title="Minimum future liver remnant for this liver (Abdalla et al. 2006 consensus; standardised FLR, see the Anatomy README)">
+              Remnant threshold
+              <select className="input" aria-label="Future liver remnant threshold" value={flrThreshold} onChange={(e) => setFlrThreshold(Number(e.target.value))}>
+                {FLR_THRESHOLDS.map((t) => (
+                  <option key={t.percent} value={t.percent}>
+                    {t.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <CutReadout session={props.session} cut={cut} organName={cutOrgan.name} flrThresholdPercent={flrThreshold} />
           <button type="button" className="btn btn-small btn-ghost" onClick={() => removeCutPlane(cut.id)}>
             Remove cut plane
           </button>

@@ -1,48 +1,48 @@
 // Rehearse: a plan is an ordered list of steps (camera, visible structures, cut planes, a note).
 // Add / reorder / delete steps, step through with Prev / Next, `Save plan` to the patient's record
-// (DocumentReference + Provenance, src/compute/anatomy/planDocument.ts), list and reopen saved plans.
+// (DocumentReference + Provenance as one transaction, src/compute/anatomy/planDocument.ts), list and
+// reopen saved plans. Saving stores what is on screen (the view, with each cut's exact plane and
+// numbers), every step's exact geometry, and the structures as a DICOM-SEG in the PACS; opening
+// loads that SEG, restores the view and recomputes the numbers, saying whether they are identical.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import type { DocumentReference } from '@medplum/fhirtypes';
 import { fhir } from '../../sources/api';
+import { transactionLocations, writeTransaction } from '../../sources/writes';
+import type { AnatomySession } from '../../compute/anatomy/session';
+import { type ImageVolume } from '../../../core/domain/imaging';
 import { useSession } from '../../sources/queries';
 import {
   PLAN_DOC_CODE,
   PLAN_DOC_SYSTEM,
-  PLAN_ID_SYSTEM,
+  planBundle,
   planFromDocumentReference,
-  planProvenance,
-  planToDocumentReference,
+  readoutDifferences,
+  remapPlanLabels,
   summaryOf,
-  type RehearsalPlanV1,
+  type RehearsalPlan,
   type SavedPlanSummary,
 } from '../../compute/anatomy/planDocument';
-import { anatomyStore, useAnatomy, type PlanStep } from '../../twin/anatomy';
+import { anatomyStore, useAnatomy } from '../../twin/anatomy';
 
 function newPlanId(): string {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
-/** Map a saved plan's labels onto the structures loaded now, by name (labels follow segmentation order). */
-function remapSteps(plan: RehearsalPlanV1): { steps: PlanStep[]; missing: string[] } {
+/** Saved label → label now, by structure name (plans without a stored segmentation). */
+function labelsByName(plan: RehearsalPlan): { labelOf: Map<number, number>; missing: string[] } {
   const current = anatomyStore.getState().structures;
-  const map = new Map<number, number>();
+  const labelOf = new Map<number, number>();
   const missing: string[] = [];
   for (const s of plan.structures) {
     const now = current.find((c) => c.name === s.name);
-    if (now) map.set(s.label, now.label);
+    if (now) labelOf.set(s.label, now.label);
     else missing.push(s.name);
   }
-  const m = (l: number): number => map.get(l) ?? l;
-  const steps = plan.steps.map((st) => ({
-    ...st,
-    visibleLabels: st.visibleLabels.map(m),
-    cutPlanes: st.cutPlanes.map((c) => ({ ...c, organLabel: m(c.organLabel), vesselLabel: c.vesselLabel === null ? null : m(c.vesselLabel) })),
-  }));
-  return { steps, missing };
+  return { labelOf, missing };
 }
 
-export function PlanPanel(props: { patientId: string }): ReactNode {
+export function PlanPanel(props: { patientId: string; session: AnatomySession; onCt?: (ct: ImageVolume) => void }): ReactNode {
   const session = useSession();
   const qc = useQueryClient();
   const steps = useAnatomy((s) => s.steps);
@@ -54,6 +54,7 @@ export function PlanPanel(props: { patientId: string }): ReactNode {
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
+  const [reproduced, setReproduced] = useState<string | null>(null);
   const queryKey = ['fhir', 'DocumentReference', 'search', { patient: props.patientId, type: PLAN_DOC_CODE }];
   const saved = useQuery({
     queryKey,
@@ -69,30 +70,45 @@ export function PlanPanel(props: { patientId: string }): ReactNode {
   const save = async (): Promise<void> => {
     setError(null);
     setStatus(null);
+    setReproduced(null);
     const user = session.data;
     if (!user) return setError('sign in again to save the plan');
-    if (steps.length === 0) return setError('add at least one step before saving');
+    const s = anatomyStore.getState();
+    if (s.camera === null) return setError('show a structure in the 3D view before saving a plan');
     setSaving(true);
     try {
-      const s = anatomyStore.getState();
-      const plan: RehearsalPlanV1 = {
+      const { session: compute } = props;
+      // The structures go to the PACS first (or the SEG saved already, if nothing changed since):
+      // a plan that references them can be reproduced; without a CT there is nothing to store.
+      const seg = s.structures.length > 0 && compute.ct !== null ? await compute.structuresInPacs(user.username) : null;
+      // What is on screen now, and every step, with each cut's exact plane and numbers.
+      const view = {
+        camera: s.camera,
+        visibleLabels: s.structures.filter((x) => x.visible).map((x) => x.label),
+        cutPlanes: await Promise.all(s.cutPlanes.map((c) => compute.savedCut(c))),
+      };
+      const steps = await Promise.all(s.steps.map(async (st) => ({ ...st, cutPlanes: await Promise.all(st.cutPlanes.map((c) => compute.savedCut(c))) })));
+      const plan: RehearsalPlan = {
         format: 'twinscope-rehearsal-plan',
-        version: 1,
+        version: 2,
         id: newPlanId(),
         title: s.planTitle.trim() || 'Rehearsal plan',
         patientId: props.patientId,
         createdAt: new Date().toISOString(),
         author: { username: user.username, displayName: user.displayName || user.username },
         structures: s.structures.map((x) => ({ label: x.label, name: x.name, colorRgb: x.colorRgb })),
-        steps: s.steps,
+        steps,
+        view,
+        ...(seg ? { segmentation: { studyInstanceUid: seg.studyInstanceUid, seriesInstanceUid: seg.seriesInstanceUid, sopInstanceUid: seg.sopInstanceUid } } : {}),
       };
-      const doc = await fhir.create(planToDocumentReference(plan), { ifNoneExist: `identifier=${PLAN_ID_SYSTEM}|${plan.id}` });
-      if (!doc.id) throw new Error('the record did not return an id for the plan');
-      await fhir.create(planProvenance(plan, doc.id));
-      setStatus(`Saved “${plan.title}” (${plan.steps.length} steps).`);
+      const outcome = await writeTransaction(planBundle(plan));
+      const where = outcome.status === 'queued' ? ' (the record is unreachable: queued, sent when it answers)' : '';
+      if (outcome.status === 'sent' && !transactionLocations(outcome).some((l) => l.startsWith('DocumentReference/'))) throw new Error('the record did not confirm storing the plan');
+      const cuts = view.cutPlanes.map((c) => `remnant ${c.readout.remnantMl.toFixed(1)} mL (${c.readout.remnantPercent.toFixed(1)}%)`).join('; ');
+      setStatus(`Saved “${plan.title}” (${plan.steps.length} steps${cuts ? `; ${cuts}` : ''}${seg ? '; structures stored as DICOM-SEG' : ''})${where}.`);
       await qc.invalidateQueries({ queryKey: ['fhir', 'DocumentReference'] });
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(`Plan not saved: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       setSaving(false);
     }
@@ -101,12 +117,36 @@ export function PlanPanel(props: { patientId: string }): ReactNode {
   const open = async (documentId: string): Promise<void> => {
     setError(null);
     setStatus(null);
+    setReproduced(null);
     try {
+      const { session: compute } = props;
       const doc = await fhir.read<DocumentReference>('DocumentReference', documentId);
       const plan = planFromDocumentReference(doc);
-      const { steps: remapped, missing } = remapSteps(plan);
-      loadPlan(plan.title, remapped);
+      let labelOf: Map<number, number>;
+      let missing: string[] = [];
+      if (plan.segmentation) {
+        // The plan's own structures, from the PACS, onto the loaded CT (segment number = saved label).
+        if (compute.ct === null || compute.seriesRef === null) {
+          setStatus('Loading the CT the plan’s structures are stored on…');
+          const ct = await compute.loadCt();
+          props.onCt?.(ct);
+        }
+        labelOf = (await compute.loadSegmentationFromPacs(plan.segmentation.seriesInstanceUid)).labelOf;
+      } else {
+        ({ labelOf, missing } = labelsByName(plan));
+      }
+      const { steps, view } = remapPlanLabels(plan, labelOf);
+      loadPlan(plan.title, steps, view);
       setStatus(`Opened “${plan.title}” (${plan.steps.length} steps)${missing.length ? `; not loaded now: ${missing.join(', ')}` : ''}.`);
+      // Recompute the numbers of the saved view with the saved planes and compare.
+      const diffs: string[] = [];
+      for (const c of view?.cutPlanes ?? []) {
+        const now = await compute.savedCut(c);
+        diffs.push(...readoutDifferences(c.readout, now.readout));
+      }
+      if ((view?.cutPlanes.length ?? 0) > 0) {
+        setReproduced(diffs.length === 0 ? 'Numbers identical to the saved plan.' : `Numbers differ from the saved plan: ${diffs.join('; ')}`);
+      }
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -162,13 +202,18 @@ export function PlanPanel(props: { patientId: string }): ReactNode {
         <button type="button" className="btn btn-small" disabled={current >= steps.length - 1} onClick={() => goToStep(current + 1)}>
           Next
         </button>
-        <button type="button" className="btn btn-primary" disabled={saving || steps.length === 0} onClick={() => void save()}>
-          Save plan
+        <button type="button" className="btn btn-primary" disabled={saving || camera === null} onClick={() => void save()}>
+          {saving ? 'Saving…' : 'Save plan'}
         </button>
       </div>
       {status && (
         <p className="small" role="status">
           {status}
+        </p>
+      )}
+      {reproduced && (
+        <p className={reproduced.startsWith('Numbers identical') ? 'small' : 'notice notice-error small'} role="status" data-testid="plan-reproduced">
+          {reproduced}
         </p>
       )}
       {error && (

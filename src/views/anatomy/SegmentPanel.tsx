@@ -48,6 +48,8 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const [candidateVoxels, setCandidateVoxels] = useState<number | null>(null);
   const [overlayVersion, setOverlayVersion] = useState(0);
   const [pacsNote, setPacsNote] = useState<string | null>(null);
+  const [pacsSegs, setPacsSegs] = useState<Array<{ seriesInstanceUid: string; description?: string }> | null>(null);
+  const [pacsSeg, setPacsSeg] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
 
   const indices = indexByAxis ?? (ct ? { axial: Math.floor(ct.dimensions[2] / 2), coronal: Math.floor(ct.dimensions[1] / 2), sagittal: Math.floor(ct.dimensions[0] / 2) } : null);
@@ -58,7 +60,7 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
     const map = session.labels;
     if (map === null) return undefined;
     const colours = new Map(map.segments.map((s) => [s.label, s.colorRgb] as const));
-    return { labels: map.labels, colourOf: (l) => colours.get(l), alpha: 0.4 };
+    return { labels: map.labels, ...(map.overlapLayers ? { overlapLayers: map.overlapLayers } : {}), colourOf: (l) => colours.get(l), alpha: 0.4 };
     // overlayVersion: the arrays change in place or are swapped on the session.
   }, [session, overlayVersion]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -278,7 +280,42 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
         >
           Save segmentation to PACS
         </button>
+        <button
+          type="button"
+          className="btn"
+          disabled={fileJob.job !== null || !ct}
+          onClick={() => {
+            setPacsNote(null);
+            void fileJob.run('Listing segmentations', (hooks) => session.segmentationsInPacs(hooks.signal)).then((list) => {
+              if (!list) return;
+              setPacsSegs(list);
+              setPacsSeg(list.at(-1)?.seriesInstanceUid ?? '');
+              if (list.length === 0) setPacsNote('The PACS holds no segmentation (DICOM-SEG) in this CT’s study.');
+            });
+          }}
+        >
+          Segmentations in PACS…
+        </button>
       </div>
+      {pacsSegs !== null && pacsSegs.length > 0 && (
+        <div className="anatomy-row">
+          <select className="input" aria-label="Segmentation in PACS" value={pacsSeg} onChange={(e) => setPacsSeg(e.target.value)}>
+            {pacsSegs.map((x, i) => (
+              <option key={x.seriesInstanceUid} value={x.seriesInstanceUid}>
+                {`${i + 1}. ${x.description ?? 'segmentation'} (${x.seriesInstanceUid.slice(-8)})`}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="btn"
+            disabled={fileJob.job !== null || pacsSeg === ''}
+            onClick={() => void fileJob.run('Loading segmentation', (hooks) => session.loadSegmentationFromPacs(pacsSeg, hooks)).then(() => setOverlayVersion((x) => x + 1))}
+          >
+            Load from PACS
+          </button>
+        </div>
+      )}
       <p className="small muted">DICOM-SEG (.dcm) or NIfTI (.nii/.nii.gz) with an optional label table (.json); put on the CT grid when a CT is loaded.</p>
       {pacsNote && (
         <p className="small" role="status">

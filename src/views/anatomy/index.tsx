@@ -95,7 +95,7 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
         </StructuresList>
         <CutPlanePanel session={session} />
         <MeasurePanel />
-        <PlanPanel patientId={props.patientId} />
+        <PlanPanel patientId={props.patientId} session={session} onCt={setCt} />
         <section className="anatomy-panel" aria-label="Export">
           <h2>Export</h2>
           <div className="anatomy-row">
@@ -111,12 +111,16 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
               type="button"
               className="btn"
               disabled={structureCount === 0 || exportJob.job !== null}
-              onClick={() => void exportJob.run('Exporting STL', async () => downloadBlob(await session.exportStl(), `anatomy-${props.patientId}-${stamp()}.stl`))}
+              onClick={() =>
+                void exportJob.run('Exporting STL', async () => {
+                  for (const f of await session.exportStl()) downloadBlob(f.blob, `anatomy-${props.patientId}-${f.name.replace(/[^\w.-]+/g, '_')}-${stamp()}.stl`);
+                })
+              }
             >
               Export STL
             </button>
           </div>
-          <p className="small muted">Patient LPS millimetres; one node per structure with its name and colour.</p>
+          <p className="small muted">GLB: glTF metres, +Y = superior, +Z = anterior (the LPS frame recorded in the file); one node per structure with its name and colour. STL: one file per structure, patient LPS millimetres.</p>
           <JobProgress runner={exportJob} />
         </section>
       </aside>

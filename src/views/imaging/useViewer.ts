@@ -14,7 +14,7 @@ import {
 } from '../../compute/imaging/viewer';
 import type { HuRange } from '../../compute/imaging/windowPresets';
 import { imageVolumeStore } from '../../twin/imageVolume';
-import { abortError, isAbortError } from '../../../core/contracts/abort';
+import { abortError, isAbortError } from '../../../core/domain/abort';
 
 export interface LoadState {
   label: string;

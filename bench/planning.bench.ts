@@ -1,0 +1,70 @@
+// `npm run bench -- planning` (issue 17): the liver planner's numbers on a 512×512×300 CT grid
+// (0.75 × 0.75 × 1 mm), liver an ellipsoid of 1.45 L, eight portal branches from the hilum:
+// - territories: nearest-branch assignment of every liver voxel (workers/liver/territories.ts),
+//   target ≤ 2 s;
+// - drag update: remnant + per-territory volumes for a moved plane, 200 offsets, p95, target ≤ 50 ms.
+// CPU time (process.cpuUsage) is reported beside wall time: on the shared machine only CPU time is
+// meaningful. No peer runs in Node: Slicer-Liver publishes no timing for these steps that we found.
+import { cpus, loadavg } from 'node:os';
+import { type Vec3, type VolumeGeometry, ijkToLps } from '../core/domain/imaging';
+import { territoryRemnants, vascularTerritories, type Branch } from '../workers/liver/territories';
+import { report } from './report';
+
+const BENCH = 'planning';
+
+function cpuMs(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
+export async function run(): Promise<void> {
+  const g: VolumeGeometry = { dimensions: [512, 512, 300], spacingMm: [0.75, 0.75, 1], originLps: [-192, -192, -150], directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+  const [nI, nJ, nK] = g.dimensions;
+  const centre: Vec3 = [-40, 0, 0];
+  const radii: Vec3 = [90, 70, 55];
+  const mask = new Uint8Array(nI * nJ * nK);
+  const p: Vec3 = [0, 0, 0];
+  for (let k = 0; k < nK; k++) {
+    for (let j = 0; j < nJ; j++) {
+      for (let i = 0; i < nI; i++) {
+        ijkToLps(g, i, j, k, p);
+        const x = (p[0] - centre[0]) / radii[0];
+        const y = (p[1] - centre[1]) / radii[1];
+        const z = (p[2] - centre[2]) / radii[2];
+        if (x * x + y * y + z * z <= 1) mask[i + nI * (j + nJ * k)] = 1;
+      }
+    }
+  }
+  const hilum: Vec3 = [-30, 20, -5];
+  const branches: Branch[] = Array.from({ length: 8 }, (_, b) => {
+    const a = (2 * Math.PI * b) / 8;
+    const tip: Vec3 = [centre[0] + 0.8 * radii[0] * Math.cos(a), centre[1] + 0.8 * radii[1] * Math.sin(a), centre[2] + (b % 2 === 0 ? 25 : -25)];
+    const mid: Vec3 = [(hilum[0] + tip[0]) / 2, (hilum[1] + tip[1]) / 2 + 5, (hilum[2] + tip[2]) / 2];
+    return { id: b + 1, name: `segment ${b + 1}`, pointsLps: [hilum, mid, tip] };
+  });
+  const common = { grid: '512x512x300', cpus: cpus().length, loadavg1: Number(loadavg()[0]!.toFixed(2)) };
+
+  let c0 = process.cpuUsage();
+  let t0 = performance.now();
+  const t = vascularTerritories(g, mask, branches);
+  const territoriesWall = performance.now() - t0;
+  const territoriesCpu = cpuMs(c0);
+  const liverMl = [...t.volumeMl.values()].reduce((a, b) => a + b, 0);
+  report({ bench: BENCH, metric: 'territories', value: territoriesCpu, unit: 'ms CPU', wallMs: territoriesWall, targetMs: 2000, liverMl, liverVoxels: t.liverVoxels.length, ...common });
+
+  const scratch = new Float64Array(2 * 65536);
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  let remnant = 0;
+  for (let s = 0; s < 200; s++) {
+    const offset = -60 + (120 * s) / 199;
+    c0 = process.cpuUsage();
+    t0 = performance.now();
+    const r = territoryRemnants(t, { pointLps: [centre[0] + offset, centre[1], centre[2]], normalLps: [-0.98, 0.17, 0.1] }, scratch);
+    wall.push(performance.now() - t0);
+    cpu.push(cpuMs(c0));
+    remnant += r.remnantMl;
+  }
+  const p95 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))]!;
+  report({ bench: BENCH, metric: 'drag-update-p95', value: p95(cpu), unit: 'ms CPU', wallP95Ms: p95(wall), targetMs: 50, planes: 200, meanRemnantMl: remnant / 200, ...common });
+}

@@ -1,0 +1,103 @@
+// Issue 17, "plans that reproduce": a plan saved with its structures as DICOM-SEG and each cut's exact
+// geometry, reopened in a fresh session (other labels, fresh surfaces from the SEG, a fresh planner),
+// reads identical numbers. The same kernels the browser runs: the working label map, meshing per
+// layer, the planner's cut, the SEG writer/reader and the plan document (here in one thread).
+import { describe, expect, it } from 'vitest';
+import { type LabelVolume, layerAsVolume, layerCount, segmentVoxelCounts } from '../../../core/domain/imaging';
+import { type StructureMesh } from '../../../core/domain/mesh';
+import { generatePhantom, PHANTOM_SEGMENTS } from '../../../server/demo/imaging/phantom';
+import { createAnatomyWorkerApi } from '../../../workers/anatomy/anatomyWorkerApi';
+import { readDicomSeg, writeDicomSeg } from '../../../workers/meshing/dicomSeg';
+import { meshLabelVolume } from '../../../workers/meshing/surfaces';
+import { addMask, emptyLabelMap, mergeLabelVolume } from './labelMap';
+import { planFromDocumentReference, planToDocumentReference, readoutDifferences, remapPlanLabels, type RehearsalPlan, type SavedCut } from './planDocument';
+import { boundsOf, cutPlaneLps } from './planeGeometry';
+import { type CutPlaneState } from '../../twin/anatomy';
+
+const phantom = generatePhantom({ dimensions: [64, 64, 32], spacingMm: [6, 6, 8], seed: 11, noiseSdHu: 0, liverLesion: true, aorticValveCalcification: false });
+const id = (name: string): number => PHANTOM_SEGMENTS.find((s) => s.name === name)!.label;
+
+function maskOf(labels: LabelVolume, values: number[]): Uint8Array {
+  const m = new Uint8Array(labels.labels.length);
+  for (let x = 0; x < m.length; x++) if (values.includes(labels.labels[x]!)) m[x] = 1;
+  return m;
+}
+
+async function meshAll(map: LabelVolume): Promise<StructureMesh[]> {
+  const out: StructureMesh[] = [];
+  for (let l = 0; l < layerCount(map); l++) out.push(...(await meshLabelVolume(layerAsVolume(map, l), { budgetTriangles: 20_000 })));
+  return out;
+}
+
+async function savedCut(api: ReturnType<typeof createAnatomyWorkerApi>, meshes: StructureMesh[], c: CutPlaneState): Promise<SavedCut> {
+  const organ = meshes.find((m) => m.label === c.organLabel)!;
+  const centreLps = c.centreLps ?? boundsOf(organ.mesh.positionsLps).centreLps;
+  const plane = cutPlaneLps(c, centreLps);
+  const r = api.cut(c.organLabel, plane, c.vesselLabel);
+  return {
+    ...c,
+    centreLps,
+    planePointLps: plane.pointLps,
+    planeNormalLps: plane.normalLps,
+    readout: { ...r.volumes, vesselDistanceMm: r.vesselDistanceMm === null || !Number.isFinite(r.vesselDistanceMm) ? null : r.vesselDistanceMm },
+  };
+}
+
+describe('a saved plan reproduces its numbers (issue 17)', () => {
+  it('liver (with its lesion inside), lesion and aorta: save plane + SEG, reopen elsewhere → identical resected/remnant mL and vessel distance', async () => {
+    // Session 1: segment (the lesion overlaps the liver: kept in a second layer), mesh, cut.
+    const map = emptyLabelMap(phantom.ct, { kind: 'generated', id: 'session-1' });
+    const liver = addMask(map, maskOf(phantom.labels, [id('liver'), id('liver_lesion')]), { name: 'liver', colorRgb: [170, 90, 60] });
+    const lesion = addMask(map, maskOf(phantom.labels, [id('liver_lesion')]), { name: 'liver tumour', colorRgb: [250, 220, 60] });
+    const aorta = addMask(map, maskOf(phantom.labels, [id('aorta')]), { name: 'aorta', colorRgb: [230, 40, 40] });
+    expect(lesion.layer).toBe(1);
+    const meshes1 = await meshAll(map);
+    const api1 = createAnatomyWorkerApi();
+    api1.setMeshes(meshes1);
+    const onScreen: CutPlaneState = { id: 'c1', organLabel: liver.label, vesselLabel: aorta.label, azimuthDeg: 172, elevationDeg: 8, offsetMm: 13.5 };
+    const viewCut = await savedCut(api1, meshes1, onScreen);
+    expect(viewCut.readout.resectedMl).toBeGreaterThan(0);
+    expect(viewCut.readout.remnantMl).toBeGreaterThan(0);
+    const reference = {
+      geometry: phantom.ct,
+      studyInstanceUid: '2.25.10',
+      seriesInstanceUid: '2.25.11',
+      frameOfReferenceUid: '2.25.12',
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      sopInstanceUids: Array.from({ length: phantom.ct.dimensions[2] }, (_, k) => `2.25.13.${k}`),
+    };
+    const segBytes = writeDicomSeg(map, { reference, seriesInstanceUid: '2.25.14', sopInstanceUid: '2.25.15' });
+    const plan: RehearsalPlan = {
+      format: 'twinscope-rehearsal-plan',
+      version: 2,
+      id: 'p1',
+      title: 'Right posterior sectionectomy',
+      patientId: 'demo',
+      createdAt: '2026-12-07T08:00:00.000Z',
+      author: { username: 'surgeon', displayName: 'Dr S' },
+      structures: map.segments.map((s) => ({ label: s.label, name: s.name, colorRgb: s.colorRgb })),
+      steps: [],
+      view: { camera: { positionLps: [0, -600, 0], targetLps: [0, 0, 0], upLps: [0, 0, 1] }, visibleLabels: [liver.label, aorta.label], cutPlanes: [viewCut] },
+      segmentation: { studyInstanceUid: '2.25.10', seriesInstanceUid: '2.25.14', sopInstanceUid: '2.25.15' },
+    };
+    const stored = JSON.parse(JSON.stringify(planToDocumentReference(plan)));
+
+    // Session 2: another structure already there (labels shift), the SEG read back, fresh surfaces and planner.
+    const reopened = planFromDocumentReference(stored);
+    const map2 = emptyLabelMap(phantom.ct, { kind: 'generated', id: 'session-2' });
+    addMask(map2, maskOf(phantom.labels, [id('spleen')]), { name: 'spleen', colorRgb: [150, 60, 120] });
+    const seg = readDicomSeg(segBytes, { referenceGeometry: phantom.ct });
+    const labelOf = mergeLabelVolume(map2, seg);
+    expect(labelOf.get(liver.label)).not.toBe(liver.label);
+    const counts1 = segmentVoxelCounts(map);
+    const counts2 = segmentVoxelCounts(map2);
+    for (const [saved, now] of labelOf) expect(counts2.get(now)).toBe(counts1.get(saved));
+    const meshes2 = await meshAll(map2);
+    const api2 = createAnatomyWorkerApi();
+    api2.setMeshes(meshes2);
+    const { view } = remapPlanLabels(reopened, labelOf);
+    const again = await savedCut(api2, meshes2, view!.cutPlanes[0]!);
+    expect(again.planePointLps).toEqual(viewCut.planePointLps);
+    expect(readoutDifferences(viewCut.readout, again.readout)).toEqual([]);
+  });
+});
