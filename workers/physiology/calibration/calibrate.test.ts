@@ -1,15 +1,19 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadScaledTimeoutMs } from '../../../test-support/load';
 import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
 import { assimilate } from '../ensemble/assimilate';
 import { calibrationApi } from './api';
 import { resolveParameters } from '../presets';
 import { simulateSteadyState } from '../simulator';
-import { calibrateTwin, ensembleEngineParameters } from './calibrate';
+import { calibrateTwin, ensembleEngineParameters, memberBases } from './calibrate';
 import { archetypesFor, calibrateFromRecord } from './from-record';
 import { noiseSd } from '../../../core/vitals/observation-model';
 import { coverageByQuantity, coverageBySubgroup, runTwinExperiment, syntheticCohort, type ExperimentOutcome } from './twin-experiment';
+
+// Calibrations take seconds on an idle core and up to a minute on the shared 2-core machine.
+vi.setConfig({ testTimeout: loadScaledTimeoutMs(60_000), hookTimeout: loadScaledTimeoutMs(120_000) });
 
 const SYNTHEA = ['fhir', 'synthea'];
 // Small ensembles keep the suite fast on the shared 2-core machine; the script
@@ -62,7 +66,9 @@ describe('calibrateTwin on a simulated patient', () => {
   });
 
   it('gives every member a runnable engine parameter set whose closed loop reproduces its outputs', () => {
-    const sets = ensembleEngineParameters(base, r.ensemble);
+    const archetypes = archetypesFor(patient);
+    const bases = memberBases(archetypes, r);
+    const sets = ensembleEngineParameters(bases, r.ensemble);
     expect(sets).toHaveLength(r.ensemble.size);
     const nOut = r.ensemble.outputKeys.length;
     const iMap = r.ensemble.outputKeys.indexOf('mapMmHg');
@@ -73,7 +79,9 @@ describe('calibrateTwin on a simulated patient', () => {
       // (η of the pulsatile pressure's mean differs slightly from η of the mean pressure).
       expect(Math.abs(closed.mapMmHg - r.ensemble.outputs[k * nOut + iMap]!)).toBeLessThan(1);
       expect(Math.abs(closed.hrBpm - r.ensemble.outputs[k * nOut + iHr]!)).toBeLessThan(1);
-      expect(sets[k]!.baroGain).toBe(1);
+      // Each member closes the loop with its own archetype's reflexes (HFrEF: baroreflex gain 0.5).
+      expect(sets[k]!.baroGain).toBe(bases[k]!.baroGain);
+      expect(sets[k]!.cpGain).toBe(bases[k]!.cpGain);
     }
   });
 

@@ -59,9 +59,14 @@ export function calibrateTwin(req: CalibrationRequest): CalibrationResult {
   const calibrated = req.calibrated ?? CALIBRATED_PARAMETERS;
   const names = calibrated.map((c) => c.name);
   const archetypes = req.archetypes ?? [{ label: 'base', weight: 1, params: req.base }];
-  const components = archetypes.map((a) => ({ label: a.label, weight: a.weight, priors: buildPriors(a.params, calibrated) }));
+  // Each archetype is its own forward model: its non-calibrated physiology (e.g. the HFrEF
+  // preset's functional mitral regurgitation, RV function and reflexes) is part of the archetype,
+  // not only its prior medians; otherwise a member drawn from the HFrEF component would be a
+  // healthy circulation with a weak LV, biased against the archetype's own outputs, and the twin
+  // built from it would carry the healthy reflexes into scenarios.
+  const models = archetypes.map((a) => createTwinModel(a.params, names, req.model));
+  const components = archetypes.map((a, i) => ({ label: a.label, weight: a.weight, priors: buildPriors(a.params, calibrated), forward: models[i]!.forward }));
   const priors = components[0]!.priors;
-  const model = createTwinModel(req.base, names, req.model);
   const observations: FitObservation[] = [];
   for (const o of req.observations) {
     if (!isOutputKey(o.key)) throw new Error(`calibration: unknown observation "${String(o.key)}"`);
@@ -69,7 +74,7 @@ export function calibrateTwin(req: CalibrationRequest): CalibrationResult {
     const sd = o.sd ?? noiseSd(o.key, o.value);
     observations.push({ key: o.key, outputIndex: OUTPUT_KEYS.indexOf(o.key), value: o.value, sd });
   }
-  const fit = fitPosterior({ components, observations, nOutputs: OUTPUT_KEYS.length, forward: model.forward }, req.fit);
+  const fit = fitPosterior({ components, observations, nOutputs: OUTPUT_KEYS.length, forward: models[0]!.forward }, req.fit);
   const n = names.length;
   const m = fit.ensembleSize;
   const scratch = new Float64Array(m);
@@ -120,16 +125,23 @@ export function calibrateTwin(req: CalibrationRequest): CalibrationResult {
   };
   const mapMmHg = fit.outputsAtMap[OUTPUT_KEYS.indexOf('mapMmHg')]!;
   const cvpMmHg = fit.outputsAtMap[OUTPUT_KEYS.indexOf('cvpMmHg')];
+  // fit.mapLog is the MAP of the most probable component (the first of equals): its archetype
+  // supplies the non-calibrated parameters and the reflex gains of the twin.
+  let best = 0;
+  fit.components.forEach((c, i) => {
+    if (c.posteriorWeight > fit.components[best]!.posteriorWeight) best = i;
+  });
+  const mapBase = archetypes[best]!.params;
   return {
     method: CALIBRATION_METHOD_VERSION,
     parameters,
     outputs,
     residuals,
     ensemble,
-    mapParameters: toEngineParameters(req.base, names, fit.mapLog, mapMmHg, 1, cvpMmHg),
+    mapParameters: toEngineParameters(mapBase, names, fit.mapLog, mapMmHg, mapBase.baroGain, cvpMmHg),
     archetypes: fit.components.map((c) => ({ label: c.label, priorWeight: c.priorWeight, posteriorWeight: c.posteriorWeight, members: c.members })),
     diagnostics: {
-      modelRuns: model.runs(),
+      modelRuns: models.reduce((a, m) => a + m.runs(), 0),
       evaluations: fit.evaluations,
       failedDraws: fit.failedDraws,
       elapsedMs: performance.now() - t0,
@@ -137,16 +149,38 @@ export function calibrateTwin(req: CalibrationRequest): CalibrationResult {
   };
 }
 
-/** Engine parameter sets for every ensemble member (baroreflex closed at each member's MAP). */
-export function ensembleEngineParameters(base: ModelParameters, e: TwinEnsemble): ModelParameters[] {
+/**
+ * The archetype parameter set each ensemble member was drawn from: members are stored component by
+ * component, in the order of `archetypes` (as `CalibrationResult.archetypes[].members` counts them).
+ */
+export function memberBases(archetypes: readonly PriorArchetype[], result: Pick<CalibrationResult, 'archetypes' | 'ensemble'>): ModelParameters[] {
+  const out: ModelParameters[] = [];
+  result.archetypes.forEach((a, i) => {
+    const params = archetypes[i]?.params;
+    if (!params || archetypes[i]!.label !== a.label) throw new Error(`memberBases: archetype ${i} is ${archetypes[i]?.label ?? 'missing'}, the calibration's is ${a.label}`);
+    for (let k = 0; k < a.members; k++) out.push(params);
+  });
+  if (out.length !== result.ensemble.size) throw new Error(`memberBases: ${out.length} members counted, the ensemble has ${result.ensemble.size}`);
+  return out;
+}
+
+/**
+ * Engine parameter sets for every ensemble member: the member's archetype (one base for all, or
+ * one per member from `memberBases`) with its calibrated values, its reflexes closed at the
+ * member's MAP and CVP with the archetype's own gains.
+ */
+export function ensembleEngineParameters(base: ModelParameters | readonly ModelParameters[], e: TwinEnsemble): ModelParameters[] {
   const n = e.parameterNames.length;
   const nOut = e.outputKeys.length;
   const iMap = e.outputKeys.indexOf('mapMmHg');
   const iCvp = e.outputKeys.indexOf('cvpMmHg');
   const names = e.parameterNames as ParameterName[];
+  const bases = Array.isArray(base) ? (base as readonly ModelParameters[]) : undefined;
+  if (bases && bases.length !== e.size) throw new Error(`ensembleEngineParameters: ${bases.length} bases for ${e.size} members`);
   const out: ModelParameters[] = [];
   for (let k = 0; k < e.size; k++) {
-    out.push(toEngineParameters(base, names, e.logParameters.subarray(k * n, (k + 1) * n), e.outputs[k * nOut + iMap]!, 1, iCvp >= 0 ? e.outputs[k * nOut + iCvp] : undefined));
+    const b = bases ? bases[k]! : (base as ModelParameters);
+    out.push(toEngineParameters(b, names, e.logParameters.subarray(k * n, (k + 1) * n), e.outputs[k * nOut + iMap]!, b.baroGain, iCvp >= 0 ? e.outputs[k * nOut + iCvp] : undefined));
   }
   return out;
 }

@@ -2,8 +2,12 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { loadScaledTimeoutMs } from '../../../test-support/load';
 import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
 import { runCalibrateCli } from './cli';
+
+// Calibrations take seconds on an idle core and up to a minute on the shared 2-core machine.
+vi.setConfig({ testTimeout: loadScaledTimeoutMs(60_000), hookTimeout: loadScaledTimeoutMs(120_000) });
 
 const SYNTHEA = ['fhir', 'synthea'];
 const dir = mkdtempSync(join(tmpdir(), 'twin-calibrate-cli-'));

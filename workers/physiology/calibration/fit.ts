@@ -36,6 +36,11 @@ export interface PriorComponent {
   weight: number;
   /** Same parameter names and bounds, in the same order, in every component. */
   priors: readonly ParameterPrior[];
+  /**
+   * This component's own forward model, when the components differ in more than their prior
+   * medians (e.g. an archetype's non-calibrated physiology); default `InverseProblem.forward`.
+   */
+  forward?: ForwardModel;
 }
 
 export interface FitObservation {
@@ -155,6 +160,8 @@ class Solver {
   readonly hi: Float64Array;
   evaluations = 0;
   private readonly out: Float64Array;
+  /** The forward model in use: the component's own, else the problem's (see `useComponent`). */
+  private forward: ForwardModel;
   private readonly resPlus: Float64Array;
   private readonly xPlus: Float64Array;
   readonly jac: Float64Array;
@@ -174,13 +181,19 @@ class Solver {
     this.resPlus = new Float64Array(this.nRes);
     this.xPlus = new Float64Array(this.n);
     this.jac = new Float64Array(this.nRes * this.n);
+    this.forward = p.forward;
+  }
+
+  /** Evaluate with component `c`'s forward model from now on. */
+  useComponent(c: PriorComponent): void {
+    this.forward = c.forward ?? this.p.forward;
   }
 
   /** Whitened residuals [(h − y)/σ ; (x − μ)/s] into `res`, outputs into `out`; false if the model failed. */
   residuals(priors: readonly ParameterPrior[], x: Float64Array, res: Float64Array, out: Float64Array = this.out): boolean {
     if (this.cancelled()) throw new CalibrationCancelled();
     this.evaluations++;
-    if (!this.p.forward(x, out)) return false;
+    if (!this.forward(x, out)) return false;
     for (let k = 0; k < this.nObs; k++) {
       const o = this.p.observations[k]!;
       const v = out[o.outputIndex]!;
@@ -341,6 +354,7 @@ export function fitPosterior(p: InverseProblem, options: FitOptions = {}): FitRe
 
   const fits: (LocalFit | undefined)[] = [];
   p.components.forEach((c, i) => {
+    s.useComponent(c);
     fits.push(fitComponent(s, c.priors, rng, globalSamples, maxIterations));
     progress((0.6 * (i + 1)) / nc);
   });
@@ -379,6 +393,7 @@ export function fitPosterior(p: InverseProblem, options: FitOptions = {}): FitRe
   for (let c = 0; c < nc; c++) {
     const f = fits[c];
     if (f === undefined || counts[c] === 0) continue;
+    s.useComponent(p.components[c]!);
     const l = robustCholesky(f.cov, n) ?? new Float64Array(n * n);
     for (let drawn = 0; drawn < counts[c]!; ) {
       for (let a = 0; a < n; a++) xi[a] = rng.normal();

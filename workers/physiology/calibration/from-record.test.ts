@@ -2,12 +2,16 @@
 // no diagnosis + normal vitals does not invent a disease, aged inputs weigh less.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadScaledTimeoutMs } from '../../../test-support/load';
 import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { ageInflation } from './calibrate';
 import { doseMgOf, mapMedication } from './drug-classes';
 import { calibrateFromRecord, clinicalInputsOf, TwinRefusedError } from './from-record';
 import { priorFromRecord, undiagnosedPrevalence } from './record-prior';
+
+// Calibrations take seconds on an idle core and up to a minute on the shared 2-core machine.
+vi.setConfig({ testTimeout: loadScaledTimeoutMs(60_000), hookTimeout: loadScaledTimeoutMs(120_000) });
 
 const SYNTHEA = join(__dirname, '..', '..', '..', 'test-data', 'fhir', 'synthea');
 const load = (name: string): unknown => JSON.parse(readFileSync(join(SYNTHEA, `${name}.json`), 'utf8'));

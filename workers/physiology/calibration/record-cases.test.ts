@@ -4,12 +4,16 @@
 // no diagnosis + no echo does not invent a disease. docs/real-records.md shows the same table.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { loadScaledTimeoutMs } from '../../../test-support/load';
 import { assessTwinCapability } from '../../../core/domain/clinical-record';
 import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { calibrateFromRecord, clinicalInputsOf, TwinRefusedError } from './from-record';
 import { EDGE_CASES, SYNTHEA_CASES, type RecordCase } from './record-cases';
 import { asGrade, lvefBand, normalCdf } from './record-prior';
+
+// Calibrations take seconds on an idle core and up to a minute on the shared 2-core machine.
+vi.setConfig({ testTimeout: loadScaledTimeoutMs(60_000), hookTimeout: loadScaledTimeoutMs(120_000) });
 
 const SYNTHEA = join(__dirname, '..', '..', '..', 'test-data', 'fhir', 'synthea');
 const NOW = '2026-12-01T12:00:00Z';

@@ -78,6 +78,14 @@ function set(p: ModelParameters, values: Partial<Record<ParameterName, number>>)
   return { ...p, ...values };
 }
 
+/** The heart-failure reflex settings of the hfref preset (see its `changes` for the sources). */
+export const HF_REFLEX_PARAMETERS = ['baroGain', 'cpGain', 'cpWidthMmHg', 'cpCardiacFraction', 'cpVascularFraction'] as const satisfies readonly ParameterName[];
+function HF_REFLEXES(hfrefPreset: ModelParameters): Pick<ModelParameters, (typeof HF_REFLEX_PARAMETERS)[number]> {
+  const out = {} as Pick<ModelParameters, (typeof HF_REFLEX_PARAMETERS)[number]>;
+  for (const n of HF_REFLEX_PARAMETERS) out[n] = hfrefPreset[n];
+  return out;
+}
+
 /** The prior for this patient from their active diagnoses and current therapy. */
 export function priorFromRecord(
   patient: PatientTraits,
@@ -115,6 +123,12 @@ export function priorFromRecord(
     lvEaMmHgPerMl: Math.min(PARAMETER_SPECS.lvEaMmHgPerMl.max, hfrefPreset.lvEaMmHgPerMl * CHRONIC_HFREF_EA_FACTOR),
     lvEbMmHgPerMl: hfrefPreset.lvEbMmHgPerMl,
     lvV0Ml: hfrefPreset.lvV0Ml,
+    // The reflexes of heart failure, as the hfref preset has them (its sources): arterial
+    // baroreflex gain about halved (Ferguson 1992; La Rovere 1998), the cardiopulmonary reflex
+    // excitatory on the heart with its vascular arm lost (Azevedo 2000; Ferguson 1984). Without
+    // them a calibrated HFrEF twin answers nitroprusside with a healthy reflex tachycardia, where
+    // patients with HFrEF show none (Leier 1977).
+    ...HF_REFLEXES(hfrefPreset),
   };
   const severeAs = resolveParameters({ preset: 'severe-as', patient });
   // Moderate AS: area 1.0–1.5 cm² (Baumgartner 2017 / ACC-AHA grading), mild LV stiffening.
