@@ -40,6 +40,8 @@ describe('mimic3ToBundles on real MIMIC-III demo stays', () => {
     expect(types.slice(0, 3)).toEqual(['Patient', 'Encounter', 'Encounter']);
     const patient = b.entry[0]!.resource;
     expect(patient).toMatchObject({ id: 'm3-10006', gender: 'female', birthDate: '2094-03-05' });
+    // MIMIC-III's DOD is a date (its 00:00:00 is no time of death): a FHIR partial date.
+    expect(patient.deceasedDateTime).toBe('2165-08-12');
     expect(b.entry[2]!.resource).toMatchObject({ partOf: { reference: 'Encounter/m3-hadm-142345' }, period: { start: '2164-10-23T21:10:15+00:00' } });
     for (const e of b.entry) expect(e.request.url).toBe(`${String(e.resource.resourceType)}/${String(e.resource.id)}`);
   });

@@ -409,7 +409,9 @@ function patientResource(subjectId: string, p: PatientRow | undefined, inTime: s
     problems.push({ file: 'patients.csv', row: 0, reason: `subject ${subjectId}: age over 89 (MIMIC-III shifts the birth date); birthDate left out` });
     r.extension = [{ url: 'https://twinscope.example/fhir/StructureDefinition/age-over-89', valueBoolean: true }];
   } else if (dob) r.birthDate = dob;
-  const dod = mimicTime(p.dod);
+  // DOD is a date (MIMIC-III's time part is always 00:00:00): written as a FHIR partial date, a
+  // death at some time that day, not at midnight — a stay on the day of death is still a live one.
+  const dod = mimicDate(p.dod);
   if (dod) r.deceasedDateTime = dod;
   return r;
 }
