@@ -33,4 +33,12 @@ export class Rng {
     this.spare = v * f;
     return u * f;
   }
+
+  /** Laplace (double exponential) with mean 0 and variance 1: scale b = 1/√2, by inversion. */
+  laplace(): number {
+    let u = 0;
+    do u = this.uniform() - 0.5;
+    while (u === -0.5);
+    return -Math.SQRT1_2 * Math.sign(u) * Math.log(1 - 2 * Math.abs(u));
+  }
 }

@@ -161,10 +161,13 @@ describe('forecastEnsemble', () => {
     });
     // No drift: the operator's band is the output's band mapped through it (y2 is the constant 5).
     for (const p of f.bands['y2@site']!) expect(p.p50).toBeCloseTo(2 * 5 - 1, 9);
-    // Model-error variance v0 + perHour·t: the 90 % half-width is 1.645·√(1 + 2t) (±5 % Monte Carlo).
+    // Model-error variance v0 + perHour·t, drawn from a Laplace law (scale b = √(V/2)): the 90 %
+    // half-width is b·ln 10 = 1.628·√V and the 50 % half-width b·ln 2 = 0.490·√V (a Gaussian's
+    // would be 0.674·√V) (±5 % Monte Carlo).
     for (const [i, tH] of [[0, 0], [3, 3], [6, 6]] as const) {
       const p = f.bands.y2![i]!;
-      expect((p.p95 - p.p05) / (2 * 1.6449 * Math.sqrt(1 + 2 * tH))).toBeCloseTo(1, 1);
+      expect((p.p95 - p.p05) / (2 * 1.6282 * Math.sqrt(1 + 2 * tH))).toBeCloseTo(1, 1);
+      expect((p.p75 - p.p25) / (2 * 0.4901 * Math.sqrt(1 + 2 * tH))).toBeCloseTo(1, 1);
     }
     // Keys without a model error are unaffected.
     expect(f.bands.y1![6]!.p95 - f.bands.y1![6]!.p05).toBeCloseTo(f.bands.y1![0]!.p95 - f.bands.y1![0]!.p05, 9);
