@@ -43,12 +43,6 @@ function bad(message: string): OperationOutcomeError {
 interface Condition {
   sql: string;
   args: SqlArg[];
-  /**
-   * The value index (schema.ts) whose leading value column(s) this condition pins by equality:
-   * a per-resource probe then seeks (pid, value…, rid) in it, one B-tree descent, instead of
-   * reading all of the resource's rows of the table.
-   */
-  eqIndex?: string;
 }
 
 const ALLOWED: Record<IndexedParam['type'], ReadonlySet<string>> = {
@@ -67,11 +61,11 @@ function tokenCondition(value: string): Condition {
     const system = systemRaw.toLowerCase();
     const code = codeRaw.toLowerCase();
     if (!system && !code) return { sql: '0', args: [] };
-    if (!system) return { sql: '(x.system IS NULL AND x.value = ?)', args: [code], eqIndex: 'idx_token_lookup' };
+    if (!system) return { sql: '(x.system IS NULL AND x.value = ?)', args: [code] };
     if (!code) return { sql: 'x.system = ?', args: [system] };
-    return { sql: '(x.value = ? AND x.system = ?)', args: [code, system], eqIndex: 'idx_token_lookup' };
+    return { sql: '(x.value = ? AND x.system = ?)', args: [code, system] };
   }
-  return { sql: 'x.value = ?', args: [value.toLowerCase()], eqIndex: 'idx_token_lookup' };
+  return { sql: 'x.value = ?', args: [value.toLowerCase()] };
 }
 
 function dateCondition(operator: Filter['operator'], value: string): Condition {
@@ -175,13 +169,13 @@ function valueCondition(param: IndexedParam, filter: Filter, value: string): Con
     case 'token':
       return tokenCondition(value);
     case 'reference':
-      return value.includes('/') ? { sql: 'x.target = ?', args: [value], eqIndex: 'idx_ref_lookup' } : { sql: 'x.target_id = ?', args: [value], eqIndex: 'idx_ref_lookup_id' };
+      return value.includes('/') ? { sql: 'x.target = ?', args: [value] } : { sql: 'x.target_id = ?', args: [value] };
     case 'date':
       return dateCondition(filter.operator, value);
     case 'string':
-      return filter.operator === Operator.EXACT ? { sql: '(x.norm = ? AND x.value = ?)', args: [value.toLowerCase(), value], eqIndex: 'idx_string_lookup' } : { sql: 'instr(x.norm, ?) > 0', args: [value.toLowerCase()] };
+      return filter.operator === Operator.EXACT ? { sql: '(x.norm = ? AND x.value = ?)', args: [value.toLowerCase(), value] } : { sql: 'instr(x.norm, ?) > 0', args: [value.toLowerCase()] };
     case 'uri':
-      return { sql: 'x.value = ?', args: [value], eqIndex: 'idx_uri_lookup' };
+      return { sql: 'x.value = ?', args: [value] };
     case 'quantity':
     case 'number':
       return quantityCondition(filter.operator, value, param.type);
@@ -248,18 +242,13 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
   const filters = (request.filters ?? []).map((f) => compileFilter(registry, type, f));
   const driver = filters.filter((f) => !f.negated && f.condition).sort((a, b) => a.rank - b.rank)[0];
 
-  // With a driver, each candidate row of fhir_current is found by its rid (`+` keeps SQLite from
-  // going through the by-type index first: two descents per candidate instead of one).
-  const where: string[] = [driver ? '+c.resource_type = ?' : 'c.resource_type = ?'];
+  const where: string[] = ['c.resource_type = ?'];
   const whereArgs: SqlArg[] = [type];
   for (const f of filters) {
     const cond = f.condition ? ` AND ${f.condition.sql}` : '';
     const args = f.condition?.args ?? [];
     if (f === driver && f.condition) {
       where.push(`c.rid IN (SELECT x.rid FROM ${f.param.table} x WHERE x.pid = ?${cond})`);
-    } else if (f.condition?.eqIndex) {
-      // An equality on the value index's leading columns: seek (pid, value…, rid) there.
-      where.push(`${f.negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${f.param.table} x INDEXED BY ${f.condition.eqIndex} WHERE x.pid = ?${cond} AND x.rid = c.rid)`);
     } else {
       // `+x.pid` (SQLite's no-op that disables an index on a term): probe this one resource's
       // rows through the primary key (rid, pid, n), never a scan of a value index by pid.
