@@ -138,6 +138,21 @@ export function linearPart(g: VolumeGeometry): number[] {
   return [d[0] * s[0], d[3] * s[1], d[6] * s[2], d[1] * s[0], d[4] * s[1], d[7] * s[2], d[2] * s[0], d[5] * s[1], d[8] * s[2]];
 }
 
+/**
+ * Inverse of the row-major 3×3 linear part of a grid (`linearPart`): LPS mm offsets → ijk steps.
+ * Throws on a singular geometry (zero spacing or parallel axes).
+ */
+export function invertLinearPart(m: number[]): number[] {
+  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
+  const A = e * i - f * h;
+  const B = -(d * i - f * g);
+  const C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  if (Math.abs(det) < 1e-12) throw new Error('volume geometry is singular (zero spacing or parallel axes)');
+  const r = 1 / det;
+  return [A * r, -(b * i - c * h) * r, (b * f - c * e) * r, B * r, (a * i - c * g) * r, -(a * f - c * d) * r, C * r, -(a * h - b * g) * r, (a * e - b * d) * r];
+}
+
 /** True when both grids have the same dimensions and their voxel centres agree within tolMm. */
 export function sameGrid(a: VolumeGeometry, b: VolumeGeometry, tolMm = 1e-3): boolean {
   if (a.dimensions.some((n, i) => n !== b.dimensions[i])) return false;

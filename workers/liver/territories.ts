@@ -6,7 +6,7 @@
 // separable lower envelopes of parabolas, with anisotropic voxel spacing) carries, for every voxel,
 // the branch of its nearest centreline voxel. Then the future-liver-remnant per territory for a
 // cut plane is one pass over the liver's voxel list (no allocation), which is what a drag needs.
-import { type Vec3, type VolumeGeometry, ijkToLps, linearPart, mm3ToMl, voxelVolumeMm3 } from '../../core/domain/imaging';
+import { type Vec3, type VolumeGeometry, ijkToLps, invertLinearPart, linearPart, mm3ToMl, voxelVolumeMm3 } from '../../core/domain/imaging';
 
 export interface Branch {
   /** 1…65535: the territory label it gives. */
@@ -29,22 +29,11 @@ export interface Territories {
   volumeMl: Map<number, number>;
 }
 
-function invert3(m: number[]): number[] {
-  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
-  const A = e * i - f * h;
-  const B = -(d * i - f * g);
-  const C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  if (Math.abs(det) < 1e-12) throw new Error('volume geometry is singular');
-  const r = 1 / det;
-  return [A * r, -(b * i - c * h) * r, (b * f - c * e) * r, B * r, (a * i - c * g) * r, -(a * f - c * d) * r, C * r, -(a * h - b * g) * r, (a * e - b * d) * r];
-}
-
 /** Rasterise centrelines: sample each segment at ≤ ¼ of the smallest spacing, mark the nearest voxel. */
 export function rasteriseBranches(g: VolumeGeometry, branches: Branch[]): Uint16Array {
   const [nI, nJ, nK] = g.dimensions;
   const seeds = new Uint16Array(nI * nJ * nK);
-  const inv = invert3(linearPart(g));
+  const inv = invertLinearPart(linearPart(g));
   const step = Math.min(...g.spacingMm) / 4;
   for (const b of branches) {
     if (!(Number.isInteger(b.id) && b.id >= 1 && b.id <= 65535)) throw new Error(`branch "${b.name}" needs an id 1–65535, got ${b.id}`);
@@ -134,7 +123,7 @@ export function vascularTerritories(ct: VolumeGeometry, fullMask: Uint8Array, br
     }
   }
   if (lo[0] === Infinity) throw new Error('the liver mask is empty');
-  const inv = invert3(linearPart(ct));
+  const inv = invertLinearPart(linearPart(ct));
   for (const b of branches) {
     for (const p of b.pointsLps) {
       const x = p[0] - ct.originLps[0];

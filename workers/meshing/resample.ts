@@ -1,19 +1,8 @@
 // Put a label map onto another volume's grid (e.g. a TotalSegmentator NIfTI onto the loaded CT)
 // by nearest neighbour in LPS: each target voxel centre takes the label of the source voxel whose
 // centre is closest along each source axis. Labels are categorical, so nothing is interpolated.
-import { labelLayer, layerCount, linearPart, type LabelArray, type LabelVolume, type VolumeGeometry } from '../../core/domain/imaging';
+import { labelLayer, layerCount, invertLinearPart, linearPart, type LabelArray, type LabelVolume, type VolumeGeometry } from '../../core/domain/imaging';
 import { presentLabels } from './labelTable';
-
-function invert3(m: number[]): number[] {
-  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
-  const A = e * i - f * h;
-  const B = -(d * i - f * g);
-  const C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  if (Math.abs(det) < 1e-12) throw new Error('volume geometry is singular (zero spacing or parallel axes)');
-  const r = 1 / det;
-  return [A * r, -(b * i - c * h) * r, (b * f - c * e) * r, B * r, (a * i - c * g) * r, -(a * f - c * d) * r, C * r, -(a * h - b * g) * r, (a * e - b * d) * r];
-}
 
 /** Nearest-neighbour resampling of `source` onto `target` (every label layer); voxels outside the source become 0. */
 export function resampleLabelsNearest(source: LabelVolume, target: VolumeGeometry): LabelVolume {
@@ -33,7 +22,7 @@ function resampleLayer(source: VolumeGeometry, src: LabelArray, target: VolumeGe
   const [tI, tJ, tK] = target.dimensions;
   const [sI, sJ, sK] = source.dimensions;
   const out = src instanceof Uint8Array ? new Uint8Array(tI * tJ * tK) : new Uint16Array(tI * tJ * tK);
-  const inv = invert3(linearPart(source));
+  const inv = invertLinearPart(linearPart(source));
   const lt = linearPart(target);
   // Source ijk of a target voxel is affine in the target ijk: s = inv·(oT − oS) + (inv·lt)·t.
   // Step vectors per target axis, so the inner loop is three additions per voxel.
