@@ -34,9 +34,9 @@ export class TwinRecordError extends Error {
   override name = 'TwinRecordError';
   constructor(
     readonly resourceType: string,
-    readonly cause: unknown,
+    cause: unknown,
   ) {
-    super(`the record's ${resourceType} resources could not be read (${cause instanceof Error ? cause.message : String(cause)}); the twin is not calibrated on a partial record`);
+    super(`the record's ${resourceType} resources could not be read (${cause instanceof Error ? cause.message : String(cause)}); the twin is not calibrated on a partial record`, { cause });
   }
 }
 
