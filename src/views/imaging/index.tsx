@@ -15,6 +15,7 @@ import { http } from '../../sources/api';
 import { usePatient } from '../../sources/queries';
 import { medicalRecordNumber } from '../patients/patient-summary';
 import type { WorkspaceViewProps } from '../workspace/view-props';
+import { FrameRetryNotice } from './FrameRetryNotice';
 import { HelpPopover, SHORTCUT_TOOLS } from './HelpPopover';
 import { ImportPanel, type ImportState } from './ImportPanel';
 import { StudyBrowser } from './StudyBrowser';
@@ -364,6 +365,7 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
             {state.notice}
           </div>
         )}
+        <FrameRetryNotice key={state.openSeries?.id ?? 'none'} />
         <div
           ref={viewerArea}
           className={`imaging-viewports layout-${state.layout}${dragOver ? ' drag-over' : ''}`}
