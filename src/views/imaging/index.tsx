@@ -16,6 +16,7 @@ import { usePatient } from '../../sources/queries';
 import { medicalRecordNumber } from '../patients/patient-summary';
 import type { WorkspaceViewProps } from '../workspace/view-props';
 import { FrameRetryNotice } from './FrameRetryNotice';
+import { SegOverlayPanel } from './SegOverlay';
 import { HelpPopover, SHORTCUT_TOOLS } from './HelpPopover';
 import { ImportPanel, type ImportState } from './ImportPanel';
 import { StudyBrowser } from './StudyBrowser';
@@ -73,8 +74,11 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
     state.viewer?.setPrimaryTool(tool);
   }, [state.viewer, tool]);
 
+  // Study of each PACS series opened (for the segmentation overlay: SEG series of the same study).
+  const studyOfSeries = useRef(new Map<string, string>());
   const openRemote = useCallback(
     (s: SeriesSummary, study: StudySummary) => {
+      studyOfSeries.current.set(s.seriesInstanceUid, s.studyInstanceUid);
       const placeholder = { id: s.seriesInstanceUid, description: s.description ?? study.description, imageIds: [], modality: s.modality, patientId: props.patientId };
       flushSync(() => setLayout('stack', false));
       void open(placeholder, async (signal) => {
@@ -250,6 +254,12 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
           onOpenSeries={openRemote}
           openSeriesUid={state.openSeries?.id ?? null}
           disabled={busy}
+        />
+        <SegOverlayPanel
+          dicomweb={dicomweb}
+          studyInstanceUid={state.openSeries ? (studyOfSeries.current.get(state.openSeries.id) ?? null) : null}
+          ctSeriesUid={state.openSeries && studyOfSeries.current.has(state.openSeries.id) ? state.openSeries.id : null}
+          patientIds={expected?.ids ?? [props.patientId]}
         />
         <ImportPanel
           state={importState}
