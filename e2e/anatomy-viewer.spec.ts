@@ -52,8 +52,10 @@ test.describe('Viewer ergonomics and named failures', () => {
     await expect(where).toContainText(`Slice ${LIVER_SLICE + 1} of`);
     await expect(where).toContainText(/S -?\d+\.\d mm/);
 
-    // Keys on the focused slice (visible focus ring).
-    await anatomy.slice.focus();
+    // Keys on the focused slice, reached with Tab (a visible focus ring).
+    await page.getByLabel('Slice step').focus();
+    await page.keyboard.press('Tab');
+    await expect(anatomy.slice).toBeFocused();
     const outline = await anatomy.slice.evaluate((c) => getComputedStyle(c).outlineStyle);
     expect(outline).toBe('solid');
     await page.keyboard.press('ArrowUp');

@@ -101,11 +101,11 @@ export function SliceCanvas(props: SliceCanvasProps): ReactNode {
     let acc = 0;
     const onWheel = (e: WheelEvent): void => {
       e.preventDefault();
-      // One slice per notch (deltaY ≈ 100 px, or 1–3 lines); trackpads accumulate.
+      // One step per notch (deltaY ≈ 100 px, or 3 lines); a trackpad's small deltas accumulate.
       acc += e.deltaMode === 1 ? e.deltaY * 33 : e.deltaMode === 2 ? e.deltaY * 100 : e.deltaY;
-      const notches = Math.trunc(acc / 50);
-      if (notches === 0) return;
-      acc -= notches * 50;
+      if (Math.abs(acc) < 50) return;
+      const notches = Math.sign(acc) * Math.max(1, Math.round(Math.abs(acc) / 100));
+      acc = 0;
       const l = latest.current;
       // Wheel down = towards lower index (down the body for the usual axial order), as ↓.
       const next = Math.min(l.count - 1, Math.max(0, l.index - notches * Math.max(1, Math.round(l.step))));
