@@ -156,8 +156,10 @@ export function SliceCanvas(props: SliceCanvasProps): ReactNode {
             if (next !== index) props.onIndex(next);
           }}
           onClick={(e) => {
-            const r = e.currentTarget.getBoundingClientRect();
-            props.onPick((e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height, e.shiftKey);
+            // The picture is the content box: the border (clientLeft/Top) is not part of it.
+            const c = e.currentTarget;
+            const r = c.getBoundingClientRect();
+            props.onPick((e.clientX - r.left - c.clientLeft) / c.clientWidth, (e.clientY - r.top - c.clientTop) / c.clientHeight, e.shiftKey);
           }}
         />
         {lines.length > 0 && (
@@ -180,7 +182,7 @@ export function SliceCanvas(props: SliceCanvasProps): ReactNode {
       </div>
       <p id={descId} className="anatomy-slice-where mono small" aria-live="polite">
         <span>{where}</span>
-        <span className="muted">{` · edges: top ${letters.top}, bottom ${letters.bottom}, left ${letters.left}, right ${letters.right}`}</span>
+        <span className="visually-hidden">{` · edges: top ${letters.top}, bottom ${letters.bottom}, left ${letters.left}, right ${letters.right}`}</span>
       </p>
     </div>
   );
