@@ -7,7 +7,7 @@
 import { throwIfAborted } from '../domain/abort';
 import { type LabelVolume } from '../domain/imaging';
 import { type StructureMesh } from '../domain/mesh';
-import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipeline';
+import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, interSliceOf, wantedSegments } from './pipeline';
 import { mergeSlabSurfaces, planSlabs, type SlabRequest, type SlabSurface } from './slabs';
 
 export interface MeshingPort {
@@ -88,6 +88,7 @@ export async function meshInParallel(
   const segments = wantedSegments(volume, options);
   const wanted = segments.map((s) => s.label);
   const slabs = planSlabs(nK, ports.length * (hooks.slabsPerWorker ?? 2));
+  const interSlice = interSliceOf(volume, options);
   const totalTasks = slabs.length + segments.length;
   let doneTasks = 0;
   const progress = (stage: MeshingProgress['stage']) => (): void => {
@@ -106,7 +107,7 @@ export async function meshInParallel(
       const shared = isShared(volume.labels);
       const labels = shared ? volume.labels.subarray(first * plane, (last + 1) * plane) : volume.labels.slice(first * plane, (last + 1) * plane);
       return port.extractSlab(
-        { labels, dimensions: volume.dimensions, sliceStart: first, layerStart: s.layerStart, layerEnd: s.layerEnd, wanted },
+        { labels, dimensions: volume.dimensions, sliceStart: first, layerStart: s.layerStart, layerEnd: s.layerEnd, wanted, ...(interSlice ? { interSlice } : {}) },
         shared ? [] : [labels.buffer as ArrayBuffer],
       );
     }),

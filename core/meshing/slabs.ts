@@ -14,6 +14,19 @@ export interface SlabRequest {
   layerEnd: number;
   /** Label values to extract. */
   wanted: number[];
+  /**
+   * Shape-based interpolation between slices (see workers/meshing/marchingCubes.ts): vertices on
+   * slice-to-slice (k) edges are placed where the in-slice signed distances to the two contours
+   * interpolate to zero, instead of at the edge midpoint. Absent: binary midpoints everywhere.
+   */
+  interSlice?: InterSliceOptions;
+}
+
+export interface InterSliceOptions {
+  /** In-plane voxel spacing (i, j), mm. */
+  spacingIjMm: [number, number];
+  /** In-slice distances are searched up to this far (mm); beyond it they count as this. */
+  capMm: number;
 }
 
 /** The surface of one label inside one slab, in voxel index coordinates (ijk, not yet LPS). */

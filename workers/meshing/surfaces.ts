@@ -6,7 +6,7 @@ import { type StructureMesh } from '../../core/domain/mesh';
 import { decimate, decimatorReady } from './decimation';
 import { extractSlab } from './marchingCubes';
 import { ijkMeshToLps, signedVolumeMm3, surfaceAreaMm2, vertexNormals } from './meshMetrics';
-import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from '../../core/meshing/pipeline';
+import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, interSliceOf, wantedSegments } from '../../core/meshing/pipeline';
 import { taubinSmooth } from './smoothing';
 import { mergeSlabSurfaces, type SlabSurface } from '../../core/meshing/slabs';
 
@@ -68,7 +68,7 @@ export async function finishStructure(req: FinishRequest): Promise<FinishResult>
 }
 
 /** Single-thread extraction of the wanted labels (ijk, one slab). */
-export function extractAll(volume: LabelVolume, labels: number[]): SlabSurface[] {
+export function extractAll(volume: LabelVolume, labels: number[], options: MeshingOptions = {}): SlabSurface[] {
   if (volume.labels.length !== volume.dimensions[0] * volume.dimensions[1] * volume.dimensions[2]) {
     throw new Error(`label array has ${volume.labels.length} voxels but dimensions say ${volume.dimensions.join('×')}`);
   }
@@ -79,6 +79,7 @@ export function extractAll(volume: LabelVolume, labels: number[]): SlabSurface[]
     layerStart: -1,
     layerEnd: volume.dimensions[2],
     wanted: labels,
+    interSlice: interSliceOf(volume, options),
   });
 }
 
@@ -88,6 +89,7 @@ export async function meshLabelVolume(volume: LabelVolume, options: MeshingOptio
   const surfaces = extractAll(
     volume,
     segments.map((s) => s.label),
+    options,
   );
   const out: StructureMesh[] = [];
   for (let s = 0; s < segments.length; s++) {
