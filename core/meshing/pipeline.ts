@@ -3,12 +3,12 @@
 // core/meshing/parallel.ts) does not pull the decimator's wasm into the page bundle.
 import { type LabelVolume, type SegmentInfo, type VolumeGeometry } from '../domain/imaging';
 import { type StructureMesh } from '../domain/mesh';
-import { type InterSliceOptions } from './slabs';
+import { type InterSliceOptions, type SlabSurface } from './slabs';
 
 export interface MeshingOptions {
   /** Labels to mesh; default: every segment of the volume. */
   labels?: number[];
-  /** Taubin iterations; 0 turns smoothing off. Default 20. */
+  /** Taubin iterations; 0 turns smoothing off. Default 10 (DEFAULT_SMOOTHING_ITERATIONS). */
   smoothingIterations?: number;
   /** Triangle budget per structure. Default 100 000. */
   budgetTriangles?: number;
@@ -39,14 +39,20 @@ export function interSliceOf(g: VolumeGeometry, options: MeshingOptions): InterS
 /** Everything finishStructure needs: plain data, so it can be posted to a worker with its buffers transferred. */
 export interface FinishRequest {
   segment: SegmentInfo;
-  positionsIjk: Float32Array;
-  indices: Uint32Array;
-  voxelCount: number;
+  /** The structure's slab surfaces in slab order; finishStructure welds them (mergeSlabSurfaces) on its worker. */
+  parts: SlabSurface[];
   geometry: VolumeGeometry;
   options: MeshingOptions;
 }
 
+/** The buffers of slab surfaces, for a transfer list. */
+export function slabSurfaceBuffers(parts: SlabSurface[]): ArrayBuffer[] {
+  return parts.flatMap((p) => [p.positionsIjk, p.indices, p.bottomKeys, p.bottomVertices, p.topKeys, p.topVertices].map((a) => a.buffer as ArrayBuffer));
+}
+
 export interface StageTimingsMs {
+  /** Welding the slab surfaces into one mesh. */
+  weldMs: number;
   smoothMs: number;
   decimateMs: number;
   statsMs: number;

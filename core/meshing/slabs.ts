@@ -48,6 +48,8 @@ export interface SlabSurface {
  * Seam vertices of slab s+1's bottom are replaced by slab s's top vertices with the same grid key.
  */
 export function mergeSlabSurfaces(parts: SlabSurface[]): { positionsIjk: Float32Array; indices: Uint32Array; voxelCount: number } {
+  // One slab: nothing to weld, and its arrays are already exactly sized.
+  if (parts.length === 1) return { positionsIjk: parts[0]!.positionsIjk, indices: parts[0]!.indices, voxelCount: parts[0]!.voxelCount };
   let totalVerts = 0;
   let totalIdx = 0;
   let voxelCount = 0;
