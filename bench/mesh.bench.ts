@@ -26,7 +26,6 @@ import { report } from './report';
 import { inlinePort } from '../workers/meshing/inlinePort';
 import { mergeSlabSurfaces } from '../core/meshing/slabs';
 import { interSliceOf } from '../core/meshing/pipeline';
-import { meshLabelVolume } from '../workers/meshing/surfaces';
 import { axisAlignedGeometry, ellipsoidPhantom, ellipsoidSurfaceErrorMm } from '../workers/meshing/phantoms';
 import { taubinSmooth } from '../workers/meshing/smoothing';
 

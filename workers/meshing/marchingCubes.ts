@@ -3,8 +3,8 @@
 // Speed: the label is first written into two small 0/1 planes covering its bounding box plus one
 // voxel of zero padding, so the cube loop reads eight bytes with no bounds checks and skips the
 // (vast majority of) cubes that are all inside or all outside. Vertices are created once per grid
-// edge through per-plane caches and land at edge midpoints (iso level 0.5 on a binary mask), so
-// positions are exact multiples of half a voxel and need no interpolation.
+// edge through per-plane caches and land at edge midpoints (iso level 0.5 on a binary mask), except
+// on slice-to-slice edges when interpolating between slices (below).
 //
 // Slabs: a slab processes cube layers [layerStart, layerEnd); layer k spans voxel slices k and k+1
 // (k = −1 and k = nK−1 close the surface against the volume border). Neighbouring slabs share the
