@@ -149,17 +149,22 @@ function boxes(req: SlabRequest): Map<number, Box> {
           continue;
         }
         const v = labels[row + i]!;
-        if (v === 0 || v > maxLabel) continue;
-        const s = slot[v]!;
-        if (s < 0) continue;
-        const b = list[s]!;
-        if (owned) b.count++;
-        if (i < b.iMin) b.iMin = i;
-        if (i > b.iMax) b.iMax = i;
-        if (j < b.jMin) b.jMin = j;
-        if (j > b.jMax) b.jMax = j;
-        if (k < b.kMin) b.kMin = k;
-        if (k > b.kMax) b.kMax = k;
+        if (v === 0) continue;
+        // A run of one label: the box and count are updated once per run, not once per voxel.
+        let end = i + 1;
+        while (end < nI && labels[row + end] === v) end++;
+        const s = v > maxLabel ? -1 : slot[v]!;
+        if (s >= 0) {
+          const b = list[s]!;
+          if (owned) b.count += end - i;
+          if (i < b.iMin) b.iMin = i;
+          if (end - 1 > b.iMax) b.iMax = end - 1;
+          if (j < b.jMin) b.jMin = j;
+          if (j > b.jMax) b.jMax = j;
+          if (k < b.kMin) b.kMin = k;
+          if (k > b.kMax) b.kMax = k;
+        }
+        i = end - 1;
       }
     }
   }
