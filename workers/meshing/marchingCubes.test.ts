@@ -192,6 +192,18 @@ describe('extractSlab with inter-slice (shape-based) interpolation', () => {
     }
   });
 
+  it('keeps a flat face where a structure is cut by the volume border (no cap outside the scan)', () => {
+    const dims: Vec3 = [12, 12, 5];
+    const labels = new Uint8Array(dims[0] * dims[1] * dims[2]);
+    paintBox(labels, dims, [2, 2, 0], [9, 9, 4], 1); // fills every slice: cut at both ends
+    const [m] = extractSlab({ labels, dimensions: dims, sliceStart: 0, layerStart: -1, layerEnd: dims[2], wanted: [1], interSlice: inter });
+    const z = m!.positionsIjk.filter((_, c) => c % 3 === 2);
+    expect(Math.min(...z)).toBe(-0.5);
+    expect(Math.max(...z)).toBe(dims[2] - 0.5);
+    const [binary] = extractSlab({ labels, dimensions: dims, sliceStart: 0, layerStart: -1, layerEnd: dims[2], wanted: [1] });
+    expect(m!.positionsIjk).toEqual(binary!.positionsIjk); // a prism: every slice the same, nothing to interpolate
+  });
+
   it('refuses a cap shorter than a pixel or a zero spacing, naming the setting', () => {
     const req = { labels: new Uint8Array(8), dimensions: [2, 2, 2] as Vec3, sliceStart: 0, layerStart: -1, layerEnd: 2, wanted: [1] };
     expect(() => extractSlab({ ...req, interSlice: { spacingIjMm: [0, 1], capMm: 4 } })).toThrow(/in-plane spacing/);

@@ -326,7 +326,9 @@ function extractLabel(req: SlabRequest, label: number, box: Box): SlabSurface {
             const gk = k + dz;
             s.positions[3 * v] = gi + (axis === 0 ? 0.5 : 0);
             s.positions[3 * v + 1] = gj + (axis === 1 ? 0.5 : 0);
-            if (axis === 2 && inter !== undefined) {
+            // Layers −1 and nK−1 close the surface against the volume border: a structure cut by the
+            // field of view keeps a flat face there (midpoints), no cap invented outside the scan.
+            if (axis === 2 && inter !== undefined && k >= 0 && k + 1 < nK) {
               const t = sliceCrossing(m0, r0, m1, r1, W, H, li + dx, lj + dy, inter);
               if (t >= 0) {
                 s.positions[3 * v + 2] = gk + t;
