@@ -27,6 +27,25 @@ declare module '@kitware/vtk.js/Filters/General/ImageMarchingCubes.js' {
   export default vtkImageMarchingCubes;
 }
 
+declare module '@kitware/vtk.js/Filters/General/WindowedSincPolyDataFilter.js' {
+  import type vtkPolyData from '@kitware/vtk.js/Common/DataModel/PolyData.js';
+  interface VtkWindowedSincPolyDataFilter {
+    setInputData(data: vtkPolyData): void;
+    getOutputData(): vtkPolyData;
+  }
+  const vtkWindowedSincPolyDataFilter: {
+    newInstance(init?: {
+      numberOfIterations?: number;
+      passBand?: number;
+      featureEdgeSmoothing?: number;
+      boundarySmoothing?: number;
+      nonManifoldSmoothing?: number;
+      normalizeCoordinates?: number;
+    }): VtkWindowedSincPolyDataFilter;
+  };
+  export default vtkWindowedSincPolyDataFilter;
+}
+
 declare module 'dcmjs' {
   type Dataset = Record<string, unknown>;
   interface DicomDictInstance {

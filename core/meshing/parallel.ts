@@ -7,8 +7,8 @@
 import { throwIfAborted } from '../domain/abort';
 import { type LabelVolume } from '../domain/imaging';
 import { type StructureMesh } from '../domain/mesh';
-import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from './pipeline';
-import { mergeSlabSurfaces, planSlabs, type SlabRequest, type SlabSurface } from './slabs';
+import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, interSliceOf, slabSurfaceBuffers, wantedSegments } from './pipeline';
+import { planSlabs, type SlabRequest, type SlabSurface } from './slabs';
 
 export interface MeshingPort {
   extractSlab(req: SlabRequest, transferList: ArrayBuffer[]): Promise<SlabSurface[]>;
@@ -35,6 +35,7 @@ export interface ParallelTimingsMs {
   finishMs: number;
   totalMs: number;
   /** Summed worker time per stage inside finishStructure. */
+  weldMs: number;
   smoothMs: number;
   decimateMs: number;
 }
@@ -88,6 +89,7 @@ export async function meshInParallel(
   const segments = wantedSegments(volume, options);
   const wanted = segments.map((s) => s.label);
   const slabs = planSlabs(nK, ports.length * (hooks.slabsPerWorker ?? 2));
+  const interSlice = interSliceOf(volume, options);
   const totalTasks = slabs.length + segments.length;
   let doneTasks = 0;
   const progress = (stage: MeshingProgress['stage']) => (): void => {
@@ -106,7 +108,7 @@ export async function meshInParallel(
       const shared = isShared(volume.labels);
       const labels = shared ? volume.labels.subarray(first * plane, (last + 1) * plane) : volume.labels.slice(first * plane, (last + 1) * plane);
       return port.extractSlab(
-        { labels, dimensions: volume.dimensions, sliceStart: first, layerStart: s.layerStart, layerEnd: s.layerEnd, wanted },
+        { labels, dimensions: volume.dimensions, sliceStart: first, layerStart: s.layerStart, layerEnd: s.layerEnd, wanted, ...(interSlice ? { interSlice } : {}) },
         shared ? [] : [labels.buffer as ArrayBuffer],
       );
     }),
@@ -117,21 +119,24 @@ export async function meshInParallel(
 
   const geometry = geometryOf(volume);
   const requests: FinishRequest[] = [];
+  // The weld (mergeSlabSurfaces) runs in finishStructure on the workers, not here on the caller's thread.
+  const sizes: number[] = [];
   segments.forEach((segment, s) => {
-    const merged = mergeSlabSurfaces(slabResults.map((parts) => parts[s]!));
-    if (merged.voxelCount === 0) return;
-    requests.push({ segment, positionsIjk: merged.positionsIjk, indices: merged.indices, voxelCount: merged.voxelCount, geometry, options });
+    const parts = slabResults.map((r) => r[s]!);
+    if (parts.every((p) => p.voxelCount === 0)) return;
+    requests.push({ segment, parts, geometry, options });
+    sizes.push(parts.reduce((a, p) => a + p.indices.length, 0));
   });
   // Skipped (empty) structures still count as done for the progress bar.
   doneTasks += segments.length - requests.length;
   const t2 = performance.now();
 
-  const order = requests.map((_, r) => r).sort((a, b) => requests[b]!.indices.length - requests[a]!.indices.length);
+  const order = requests.map((_, r) => r).sort((a, b) => sizes[b]! - sizes[a]!);
   const finished = await pool(
     ports,
     order.map((r) => (port: MeshingPort) => {
       const req = requests[r]!;
-      return port.finishStructure(req, [req.positionsIjk.buffer as ArrayBuffer, req.indices.buffer as ArrayBuffer]);
+      return port.finishStructure(req, slabSurfaceBuffers(req.parts));
     }),
     hooks.signal,
     progress('finish'),
@@ -146,6 +151,7 @@ export async function meshInParallel(
       mergeMs: t2 - t1,
       finishMs: t3 - t2,
       totalMs: t3 - t0,
+      weldMs: finished.reduce((a, f) => a + f.timingsMs.weldMs, 0),
       smoothMs: finished.reduce((a, f) => a + f.timingsMs.smoothMs, 0),
       decimateMs: finished.reduce((a, f) => a + f.timingsMs.decimateMs, 0),
     },

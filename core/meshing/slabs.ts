@@ -14,6 +14,19 @@ export interface SlabRequest {
   layerEnd: number;
   /** Label values to extract. */
   wanted: number[];
+  /**
+   * Shape-based interpolation between slices (see workers/meshing/marchingCubes.ts): vertices on
+   * slice-to-slice (k) edges are placed where the in-slice signed distances to the two contours
+   * interpolate to zero, instead of at the edge midpoint. Absent: binary midpoints everywhere.
+   */
+  interSlice?: InterSliceOptions;
+}
+
+export interface InterSliceOptions {
+  /** In-plane voxel spacing (i, j), mm. */
+  spacingIjMm: [number, number];
+  /** In-slice distances are searched up to this far (mm); beyond it they count as this. */
+  capMm: number;
 }
 
 /** The surface of one label inside one slab, in voxel index coordinates (ijk, not yet LPS). */
@@ -35,6 +48,8 @@ export interface SlabSurface {
  * Seam vertices of slab s+1's bottom are replaced by slab s's top vertices with the same grid key.
  */
 export function mergeSlabSurfaces(parts: SlabSurface[]): { positionsIjk: Float32Array; indices: Uint32Array; voxelCount: number } {
+  // One slab: nothing to weld, and its arrays are already exactly sized.
+  if (parts.length === 1) return { positionsIjk: parts[0]!.positionsIjk, indices: parts[0]!.indices, voxelCount: parts[0]!.voxelCount };
   let totalVerts = 0;
   let totalIdx = 0;
   let voxelCount = 0;

@@ -123,3 +123,90 @@ describe('extractSlab', () => {
     ).toThrow(/covers slices 0…1/);
   });
 });
+
+describe('extractSlab with inter-slice (shape-based) interpolation', () => {
+  const inter = { spacingIjMm: [1, 1] as [number, number], capMm: 16 };
+
+  it('puts the vertices between slices on the plane through the slice contours (a wedge with 4-voxel terraces)', () => {
+    // Slice k holds i < 5 + 4k (every j): its contour is the line i = 4.5 + 4k. The binary surface
+    // is a staircase (terraces 4 voxels wide at heights k + ½); the interpolated one lies on the
+    // plane i = 4.5 + 4z through those contours. Rows within 4 voxels of the j border also see the
+    // border as contour, so the exact check is on rows 5…14.
+    const dims: Vec3 = [40, 20, 6];
+    const labels = new Uint8Array(dims[0] * dims[1] * dims[2]);
+    for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < 5 + 4 * k; i++) labels[(k * dims[1] + j) * dims[0] + i] = 1;
+    const [withInter] = extractSlab({ labels, dimensions: dims, sliceStart: 0, layerStart: -1, layerEnd: dims[2], wanted: [1], interSlice: inter });
+    const [binary] = extractSlab({ labels, dimensions: dims, sliceStart: 0, layerStart: -1, layerEnd: dims[2], wanted: [1] });
+    let checked = 0;
+    const p = withInter!.positionsIjk;
+    for (let v = 0; v < p.length / 3; v++) {
+      const [x, y, z] = [p[3 * v]!, p[3 * v + 1]!, p[3 * v + 2]!];
+      const onSliceEdge = Number.isInteger(x) && Number.isInteger(y) && !Number.isInteger(z);
+      if (!onSliceEdge || y < 5 || y > 14 || z < 0 || z > dims[2] - 1) continue;
+      expect(x).toBeCloseTo(4.5 + 4 * z, 5);
+      checked++;
+    }
+    expect(checked).toBe(10 * 4 * (dims[2] - 1)); // 4 terrace voxels per row and slice pair
+    // Same vertices and triangles as the binary surface, whose slice-to-slice vertices sit at the
+    // midpoints: only those heights moved, each along its own edge.
+    expect(withInter!.indices).toEqual(binary!.indices);
+    const b = binary!.positionsIjk;
+    for (let v = 0; v < b.length / 3; v++) {
+      expect(p[3 * v]).toBe(b[3 * v]);
+      expect(p[3 * v + 1]).toBe(b[3 * v + 1]);
+      expect(Math.abs(p[3 * v + 2]! - b[3 * v + 2]!)).toBeLessThan(0.5);
+    }
+  });
+
+  it('leaves one-voxel steps at the midpoint, and random masks watertight, oriented and identical in one slab or several', () => {
+    let seed = 777;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const dims: Vec3 = [12, 9, 10];
+    const plane = dims[0] * dims[1];
+    const extractInter = (labels: Uint8Array, slabs: number): ReturnType<typeof mergeSlabSurfaces> =>
+      mergeSlabSurfaces(
+        planSlabs(dims[2], slabs).map((s) => {
+          const first = Math.max(s.layerStart, 0);
+          const last = Math.min(s.layerEnd, dims[2] - 1);
+          return extractSlab({ labels: labels.slice(first * plane, (last + 1) * plane), dimensions: dims, sliceStart: first, layerStart: s.layerStart, layerEnd: s.layerEnd, wanted: [1], interSlice: inter })[0]!;
+        }),
+      );
+    // A single voxel: every neighbour of another state is one pixel away, so t = ½ (the octahedron).
+    // Its slices above and below are empty: a cap of one pixel, closed at the midpoint too.
+    const single = new Uint8Array(dims[0] * dims[1] * dims[2]);
+    single[(4 * dims[1] + 4) * dims[0] + 4] = 1;
+    const octahedron = extractInter(single, 1);
+    expect(signedVolumeMm3(octahedron.positionsIjk, octahedron.indices)).toBeCloseTo(1 / 6, 6);
+    for (let trial = 0; trial < 20; trial++) {
+      const labels = new Uint8Array(dims[0] * dims[1] * dims[2]);
+      const p = 0.2 + 0.6 * rand();
+      for (let v = 0; v < labels.length; v++) labels[v] = rand() < p ? 1 : 0;
+      const one = extractInter(labels, 1);
+      const three = extractInter(labels, 3);
+      expect(edgeReport(one.indices, one.positionsIjk.length / 3)).toMatchObject({ watertight: true, consistentlyOriented: true });
+      expect(three.positionsIjk).toEqual(one.positionsIjk);
+      expect(three.indices).toEqual(one.indices);
+    }
+  });
+
+  it('keeps a flat face where a structure is cut by the volume border (no cap outside the scan)', () => {
+    const dims: Vec3 = [12, 12, 5];
+    const labels = new Uint8Array(dims[0] * dims[1] * dims[2]);
+    paintBox(labels, dims, [2, 2, 0], [9, 9, 4], 1); // fills every slice: cut at both ends
+    const [m] = extractSlab({ labels, dimensions: dims, sliceStart: 0, layerStart: -1, layerEnd: dims[2], wanted: [1], interSlice: inter });
+    const z = m!.positionsIjk.filter((_, c) => c % 3 === 2);
+    expect(Math.min(...z)).toBe(-0.5);
+    expect(Math.max(...z)).toBe(dims[2] - 0.5);
+    const [binary] = extractSlab({ labels, dimensions: dims, sliceStart: 0, layerStart: -1, layerEnd: dims[2], wanted: [1] });
+    expect(m!.positionsIjk).toEqual(binary!.positionsIjk); // a prism: every slice the same, nothing to interpolate
+  });
+
+  it('refuses a cap shorter than a pixel or a zero spacing, naming the setting', () => {
+    const req = { labels: new Uint8Array(8), dimensions: [2, 2, 2] as Vec3, sliceStart: 0, layerStart: -1, layerEnd: 2, wanted: [1] };
+    expect(() => extractSlab({ ...req, interSlice: { spacingIjMm: [0, 1], capMm: 4 } })).toThrow(/in-plane spacing/);
+    expect(() => extractSlab({ ...req, interSlice: { spacingIjMm: [1, 1], capMm: 0.5 } })).toThrow(/distance cap/);
+  });
+});

@@ -3,15 +3,27 @@
 // Speed: the label is first written into two small 0/1 planes covering its bounding box plus one
 // voxel of zero padding, so the cube loop reads eight bytes with no bounds checks and skips the
 // (vast majority of) cubes that are all inside or all outside. Vertices are created once per grid
-// edge through per-plane caches and land at edge midpoints (iso level 0.5 on a binary mask), so
-// positions are exact multiples of half a voxel and need no interpolation.
+// edge through per-plane caches and land at edge midpoints (iso level 0.5 on a binary mask), except
+// on slice-to-slice edges when interpolating between slices (below).
 //
 // Slabs: a slab processes cube layers [layerStart, layerEnd); layer k spans voxel slices k and k+1
 // (k = −1 and k = nK−1 close the surface against the volume border). Neighbouring slabs share the
 // voxel slice at their seam; vertices on it are reported with grid keys so mergeSlabSurfaces can
 // weld them into one watertight mesh.
+//
+// Between slices (req.interSlice): with thick slices (5 mm CT against 0.7 mm pixels) the binary
+// surface is a terrace per slice, wide where the organ wall is shallow, and no mesh smoother with a
+// one-ring stencil can flatten terraces tens of vertices wide: they stay as "concentric ripples".
+// Shape-based interpolation (Raya & Udupa 1990, IEEE TMI 9:32; Herman, Zheng & Bucholtz 1992,
+// IEEE CG&A 12(3):69) treats each slice's signed distance to its contour as a field that varies
+// linearly between slices; its zero set between slices k and k+1 crosses the edge (i, j, k)–(i, j, k+1)
+// at t = e_k / (e_k + e_k+1), e being each slice's in-plane distance from (i, j) to its contour.
+// That places the vertex of every slice-to-slice edge on a ramp from one slice's contour to the
+// next instead of at the midpoint (a step). Only those vertices move, along their own edge, so the
+// sign pattern, the case table's topology, watertightness and the slab seams are unchanged; in-plane
+// vertices stay at their midpoints. A one-voxel step gives t = ½ (the binary surface).
 import { CASE_EDGES, CASE_OFFSETS, EDGE_AXIS, EDGE_LOW_CORNER } from './marchingCubesTable';
-import { type SlabRequest, type SlabSurface } from '../../core/meshing/slabs';
+import { type InterSliceOptions, type SlabRequest, type SlabSurface } from '../../core/meshing/slabs';
 
 /** Growable scratch buffers reused across calls, so the cube loop only allocates when it outgrows them. */
 class Scratch {
@@ -23,6 +35,32 @@ class Scratch {
   caches = new Int32Array(0);
   /** Per plane row: first and last set voxel (−1 when empty) and whether the set run is contiguous. */
   rowStats = new Int32Array(0);
+  /** Inter-slice caps of the current layer (see closeCaps): vertex, plane pixel, distance to the rim (mm), direction. */
+  capVertex = new Int32Array(1024);
+  capPixel = new Int32Array(1024);
+  capRimMm = new Float64Array(1024);
+  capUp = new Uint8Array(1024);
+  /** Per plane pixel: its index in the cap lists, or −1. */
+  capAt = new Int32Array(0);
+  capStack = new Int32Array(1024);
+
+  growCaps(need: number): void {
+    if (need <= this.capVertex.length) return;
+    const n = need * 2;
+    const v = new Int32Array(n);
+    v.set(this.capVertex);
+    this.capVertex = v;
+    const p = new Int32Array(n);
+    p.set(this.capPixel);
+    this.capPixel = p;
+    const r = new Float64Array(n);
+    r.set(this.capRimMm);
+    this.capRimMm = r;
+    const u = new Uint8Array(n);
+    u.set(this.capUp);
+    this.capUp = u;
+    this.capStack = new Int32Array(n);
+  }
 
   growPositions(need: number): void {
     if (need <= this.positions.length) return;
@@ -63,6 +101,11 @@ function validate(req: SlabRequest): void {
   if (!(nI > 0 && nJ > 0 && nK > 0)) throw new Error(`label volume dimensions must be positive, got ${nI}×${nJ}×${nK}`);
   if (req.layerStart < -1 || req.layerEnd > nK || req.layerStart >= req.layerEnd) {
     throw new Error(`slab layers [${req.layerStart}, ${req.layerEnd}) are outside [−1, ${nK})`);
+  }
+  if (req.interSlice !== undefined) {
+    const { spacingIjMm: [sx, sy], capMm } = req.interSlice;
+    if (!(sx > 0 && sy > 0)) throw new Error(`inter-slice interpolation needs positive in-plane spacing, got ${sx}×${sy} mm`);
+    if (!(capMm >= Math.min(sx, sy))) throw new Error(`inter-slice distance cap must be at least one pixel (${Math.min(sx, sy)} mm), got ${capMm} mm`);
   }
   const firstSlice = Math.max(req.layerStart, 0);
   const lastSlice = Math.min(req.layerEnd, nK - 1);
@@ -106,17 +149,22 @@ function boxes(req: SlabRequest): Map<number, Box> {
           continue;
         }
         const v = labels[row + i]!;
-        if (v === 0 || v > maxLabel) continue;
-        const s = slot[v]!;
-        if (s < 0) continue;
-        const b = list[s]!;
-        if (owned) b.count++;
-        if (i < b.iMin) b.iMin = i;
-        if (i > b.iMax) b.iMax = i;
-        if (j < b.jMin) b.jMin = j;
-        if (j > b.jMax) b.jMax = j;
-        if (k < b.kMin) b.kMin = k;
-        if (k > b.kMax) b.kMax = k;
+        if (v === 0) continue;
+        // A run of one label: the box and count are updated once per run, not once per voxel.
+        let end = i + 1;
+        while (end < nI && labels[row + end] === v) end++;
+        const s = v > maxLabel ? -1 : slot[v]!;
+        if (s >= 0) {
+          const b = list[s]!;
+          if (owned) b.count += end - i;
+          if (i < b.iMin) b.iMin = i;
+          if (end - 1 > b.iMax) b.iMax = end - 1;
+          if (j < b.jMin) b.jMin = j;
+          if (j > b.jMax) b.jMax = j;
+          if (k < b.kMin) b.kMin = k;
+          if (k > b.kMax) b.kMax = k;
+        }
+        i = end - 1;
       }
     }
   }
@@ -175,6 +223,9 @@ function extractLabel(req: SlabRequest, label: number, box: Box): SlabSurface {
   let r1 = s.rowStats.subarray(3 * H, 6 * H);
 
   const labels = req.labels;
+  const inter = req.interSlice;
+  let nCaps = 0;
+  if (inter !== undefined && s.capAt.length < P) s.capAt = new Int32Array(P).fill(-1);
   const fillPlane = (m: Uint8Array, rs: Int32Array, k: number): void => {
     m.fill(0);
     rs.fill(-1, 0, 2 * H);
@@ -275,7 +326,25 @@ function extractLabel(req: SlabRequest, label: number, box: Box): SlabSurface {
             const gk = k + dz;
             s.positions[3 * v] = gi + (axis === 0 ? 0.5 : 0);
             s.positions[3 * v + 1] = gj + (axis === 1 ? 0.5 : 0);
-            s.positions[3 * v + 2] = gk + (axis === 2 ? 0.5 : 0);
+            // Layers −1 and nK−1 close the surface against the volume border: a structure cut by the
+            // field of view keeps a flat face there (midpoints), no cap invented outside the scan.
+            if (axis === 2 && inter !== undefined && k >= 0 && k + 1 < nK) {
+              const t = sliceCrossing(m0, r0, m1, r1, W, H, li + dx, lj + dy, inter);
+              if (t >= 0) {
+                s.positions[3 * v + 2] = gk + t;
+              } else {
+                // A cap (no contour within reach in one of the slices): placed by closeCaps below.
+                s.growCaps(nCaps + 1);
+                s.capVertex[nCaps] = v;
+                s.capPixel[nCaps] = q;
+                s.capRimMm[nCaps] = capRimMm;
+                s.capUp[nCaps] = capUp;
+                s.capAt[q] = nCaps;
+                nCaps++;
+              }
+            } else {
+              s.positions[3 * v + 2] = gk + (axis === 2 ? 0.5 : 0);
+            }
             if (axis !== 2) {
               const key = ((gj + 1) * keyStride + (gi + 1)) * 2 + axis;
               if (gk === req.layerStart) {
@@ -294,6 +363,10 @@ function extractLabel(req: SlabRequest, label: number, box: Box): SlabSurface {
         }
       }
     }
+    if (nCaps > 0) {
+      closeCaps(nCaps, k, W);
+      nCaps = 0;
+    }
     // Slice k+1 becomes the bottom of the next layer: swap planes and caches instead of copying.
     [m0, m1] = [m1, m0];
     [r0, r1] = [r1, r0];
@@ -310,4 +383,124 @@ function extractLabel(req: SlabRequest, label: number, box: Box): SlabSurface {
     topKeys: Int32Array.from(topKeysLocal.slice(0, nTop)),
     topVertices: Uint32Array.from(topVertsLocal.slice(0, nTop)),
   };
+}
+
+/**
+ * Where the surface crosses the slice-to-slice edge at local pixel (lx, ly) between plane a (slice k)
+ * and plane b (slice k+1), as a fraction of the edge from slice k: the zero of the linear
+ * interpolation of the two slices' signed distances to their contours (file comment). Each
+ * distance is to the nearest pixel of the other state, less half a pixel (the contour lies half
+ * way between a pixel and its neighbour), so a one-pixel step gives ½.
+ */
+function sliceCrossing(a: Uint8Array, ra: Int32Array, b: Uint8Array, rb: Int32Array, W: number, H: number, lx: number, ly: number, o: InterSliceOptions): number {
+  const inA = a[ly * W + lx]!;
+  const half = 0.5 * Math.min(o.spacingIjMm[0], o.spacingIjMm[1]);
+  const da = planeDistanceMm(a, ra, W, H, lx, ly, 1 - inA, o);
+  const db = planeDistanceMm(b, rb, W, H, lx, ly, inA, o);
+  if (da < o.capMm && db < o.capMm) return (da - half) / (da + db - 2 * half);
+  // No contour within reach in one slice: the end of a structure (its first or last slice) or an
+  // island seen on one slice. There is nothing to interpolate towards; closeCaps closes it.
+  capUp = da <= db ? 1 : 0;
+  capRimMm = (capUp === 1 ? da : db) - half;
+  return -1;
+}
+
+/** sliceCrossing's second answer for a cap: the side the cap closes from (1: from slice k upwards) and the distance to its rim. */
+let capUp = 0;
+let capRimMm = 0;
+
+/**
+ * Close the caps of layer k: where one slice has no contour within reach, the structure ends between
+ * the two slices. Each 4-connected cap region (same direction) is closed by a paraboloid over its
+ * rim, t = t_c·(1 − (1 − e/r)²) for a vertex e mm inside the rim (r the deepest), rising from the
+ * slice that holds the region: 0 at the rim (where that slice's contour is), highest in the middle.
+ * t_c makes the region's mean height half a slice (at most one slice at the top), so the end keeps
+ * the volume of the voxel convention, which Cavalieri's principle makes unbiased over slice
+ * positions; a one-voxel island keeps t = ½ (its midpoint). A dome of fixed height (t_c = ½) fitted
+ * large flat poles better but lost 3–28% of small spheres' volume (r = 20…5 mm, 5 mm slices).
+ */
+function closeCaps(n: number, k: number, W: number): void {
+  const s = scratch;
+  const visited = s.capStack; // reused: entries are consumed as the stack is walked
+  let start = 0;
+  for (let c = 0; c < n; c++) {
+    if (s.capAt[s.capPixel[c]!]! < 0) continue; // already in a region
+    // Flood fill over 4-neighbours in the cap lists with the same direction; members are stacked.
+    const up = s.capUp[c]!;
+    let top = start;
+    visited[top++] = c;
+    s.capAt[s.capPixel[c]!] = -1;
+    let r = 0;
+    for (let w = start; w < top; w++) {
+      const m = visited[w]!;
+      if (s.capRimMm[m]! > r) r = s.capRimMm[m]!;
+      const q = s.capPixel[m]!;
+      // Cap pixels are never on the plane's zero ring, so the four neighbours are inside it.
+      for (let side = 0; side < 4; side++) {
+        const nq = side === 0 ? q - 1 : side === 1 ? q + 1 : side === 2 ? q - W : q + W;
+        const o = s.capAt[nq]!;
+        if (o >= 0 && s.capUp[o] === up) {
+          s.capAt[nq] = -1;
+          visited[top++] = o;
+        }
+      }
+    }
+    let sum = 0;
+    for (let w = start; w < top; w++) {
+      const x = 1 - s.capRimMm[visited[w]!]! / r;
+      sum += 1 - x * x;
+    }
+    const tc = Math.min(1, (0.5 * (top - start)) / sum);
+    for (let w = start; w < top; w++) {
+      const m = visited[w]!;
+      const x = 1 - s.capRimMm[m]! / r;
+      const t = tc * (1 - x * x);
+      s.positions[3 * s.capVertex[m]! + 2] = up === 1 ? k + t : k + 1 - t;
+    }
+    start = top;
+  }
+}
+
+/**
+ * Euclidean distance (mm) in a bounding-box plane from pixel (lx, ly) to the nearest pixel whose
+ * value is `want`, or o.capMm when there is none that close. Rows are searched outward from ly and
+ * stop once the row offset alone exceeds the best distance; a row's own distance comes from its run
+ * extents when its set pixels are contiguous, else from a scan bounded the same way. Pixels outside
+ * the plane are 0 (the plane has a ring of zero padding), so `want = 0` always finds one.
+ */
+function planeDistanceMm(m: Uint8Array, rs: Int32Array, W: number, H: number, lx: number, ly: number, want: number, o: InterSliceOptions): number {
+  const [sx, sy] = o.spacingIjMm;
+  let best2 = o.capMm * o.capMm;
+  for (let dy = 0; dy < H; dy++) {
+    const oy2 = dy * sy * dy * sy;
+    if (oy2 >= best2) break;
+    for (let side = dy === 0 ? 1 : -1; side <= 1; side += 2) {
+      const y = ly + side * dy;
+      if (y < 0 || y >= H) continue;
+      const first = rs[y]!;
+      const last = rs[H + y]!;
+      let gx: number; // pixels along the row to the nearest wanted pixel, −1 for none
+      if (first < 0 || lx < first || lx > last) {
+        // lx is outside the row's set pixels: it is 0 itself, and the nearest set pixel is an extent.
+        gx = want === 0 ? 0 : first < 0 ? -1 : lx < first ? first - lx : lx - last;
+      } else if (rs[2 * H + y] === 1) {
+        gx = want === 1 ? 0 : Math.min(lx - first + 1, last + 1 - lx);
+      } else {
+        gx = m[y * W + lx] === want ? 0 : scanRow(m, y * W, W, lx, want, Math.min(lx - first + 1, last + 1 - lx));
+      }
+      if (gx < 0) continue;
+      const d2 = gx * sx * gx * sx + oy2;
+      if (d2 < best2) best2 = d2;
+    }
+  }
+  return Math.sqrt(best2);
+}
+
+/** Nearest pixel of value `want` along one row within `limit` pixels of lx (limit itself if none closer). */
+function scanRow(m: Uint8Array, row: number, W: number, lx: number, want: number, limit: number): number {
+  for (let d = 1; d < limit; d++) {
+    if (lx - d >= 0 && m[row + lx - d] === want) return d;
+    if (lx + d < W && m[row + lx + d] === want) return d;
+  }
+  return limit;
 }

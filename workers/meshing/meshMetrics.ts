@@ -63,31 +63,53 @@ export interface EdgeReport {
 
 /**
  * Edge-use census: the watertightness and orientation checks the tests and the CLI rely on.
- * Each directed edge a→b becomes (min·n + max)·2 + direction; after a numeric sort every
- * undirected edge of a closed, consistently oriented mesh is exactly one pair {…0, …1}.
+ * Every undirected edge of a closed, consistently oriented mesh is used exactly twice, once in
+ * each direction.
  */
 export function edgeReport(indices: Uint32Array, vertexCount: number): EdgeReport {
-  const keys = new Float64Array(indices.length);
+  // Directed edges grouped by their lower vertex (a counting sort, linear time): each group is short
+  // (a vertex's higher-numbered neighbours), so uses of one undirected edge are found by a scan.
+  const rowStart = new Uint32Array(vertexCount + 1);
   for (let t = 0; t < indices.length; t += 3) {
     for (let e = 0; e < 3; e++) {
       const a = indices[t + e]!;
       const b = indices[t + (e === 2 ? 0 : e + 1)]!;
-      keys[t + e] = a < b ? (a * vertexCount + b) * 2 : (b * vertexCount + a) * 2 + 1;
+      rowStart[(a < b ? a : b) + 1]!++;
     }
   }
-  keys.sort();
+  for (let v = 0; v < vertexCount; v++) rowStart[v + 1] = rowStart[v + 1]! + rowStart[v]!;
+  const fill = rowStart.slice(0, vertexCount);
+  const other = new Uint32Array(indices.length);
+  const forward = new Uint8Array(indices.length);
+  for (let t = 0; t < indices.length; t += 3) {
+    for (let e = 0; e < 3; e++) {
+      const a = indices[t + e]!;
+      const b = indices[t + (e === 2 ? 0 : e + 1)]!;
+      const slot = fill[a < b ? a : b]!++;
+      other[slot] = a < b ? b : a;
+      forward[slot] = a < b ? 1 : 0;
+    }
+  }
   let boundaryEdges = 0;
   let nonManifoldEdges = 0;
   let misoriented = 0;
-  for (let r = 0; r < keys.length; ) {
-    const undirected = Math.floor(keys[r]! / 2);
-    let end = r + 1;
-    while (end < keys.length && Math.floor(keys[end]! / 2) === undirected) end++;
-    const uses = end - r;
-    if (uses === 1) boundaryEdges++;
-    else if (uses > 2) nonManifoldEdges++;
-    else if (keys[r]! === keys[r + 1]!) misoriented++; // both triangles run the edge the same way
-    r = end;
+  const done = new Uint8Array(indices.length);
+  for (let v = 0; v < vertexCount; v++) {
+    const end = rowStart[v + 1]!;
+    for (let r = rowStart[v]!; r < end; r++) {
+      if (done[r] === 1) continue;
+      let uses = 1;
+      let forwardUses = forward[r]!;
+      for (let q = r + 1; q < end; q++) {
+        if (other[q] !== other[r]) continue;
+        done[q] = 1;
+        uses++;
+        forwardUses += forward[q]!;
+      }
+      if (uses === 1) boundaryEdges++;
+      else if (uses > 2) nonManifoldEdges++;
+      else if (forwardUses !== 1) misoriented++; // both triangles run the edge the same way
+    }
   }
   return {
     watertight: boundaryEdges === 0 && nonManifoldEdges === 0,

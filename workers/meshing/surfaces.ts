@@ -6,25 +6,32 @@ import { type StructureMesh } from '../../core/domain/mesh';
 import { decimate, decimatorReady } from './decimation';
 import { extractSlab } from './marchingCubes';
 import { ijkMeshToLps, signedVolumeMm3, surfaceAreaMm2, vertexNormals } from './meshMetrics';
-import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, wantedSegments } from '../../core/meshing/pipeline';
+import { type FinishRequest, type FinishResult, type MeshingOptions, geometryOf, interSliceOf, wantedSegments } from '../../core/meshing/pipeline';
 import { taubinSmooth } from './smoothing';
 import { mergeSlabSurfaces, type SlabSurface } from '../../core/meshing/slabs';
 
 export { geometryOf, wantedSegments, type FinishRequest, type FinishResult, type MeshingOptions, type StageTimingsMs } from '../../core/meshing/pipeline';
 
 export const DEFAULT_BUDGET_TRIANGLES = 100_000;
-export const DEFAULT_SMOOTHING_ITERATIONS = 20;
+/**
+ * Taubin iterations. 10 since the surface is interpolated between slices (MESHING_VERSION 2): on a
+ * liver-sized ellipsoid at 0.75 × 0.75 × 1 mm, interpolation + 10 iterations is as close to the true
+ * surface (RMS 0.081 mm, area +0.7%) as the binary surface with 20 (0.083 mm, +0.7%), at half the cost;
+ * at 5 mm slices the terraces are gone with either (RMS 0.35 mm, binary 0.79 mm).
+ */
+export const DEFAULT_SMOOTHING_ITERATIONS = 10;
 
 export function defaultMaxErrorMm(g: VolumeGeometry): number {
   return 0.5 * Math.min(g.spacingMm[0], g.spacingMm[1], g.spacingMm[2]);
 }
 
-/** Smooth, decimate and measure one extracted surface. Consumes (mutates) the request's buffers. */
+/** Weld, smooth, decimate and measure one extracted surface. Consumes (mutates) the request's buffers. */
 export async function finishStructure(req: FinishRequest): Promise<FinishResult> {
   await decimatorReady;
   const { geometry, options } = req;
-  const positions = req.positionsIjk;
-  const indices = req.indices;
+  const tWeld = performance.now();
+  const { positionsIjk: positions, indices, voxelCount } = mergeSlabSurfaces(req.parts);
+  const weldMs = performance.now() - tWeld;
   ijkMeshToLps(positions, indices, geometry);
   const rawVolumeMm3 = signedVolumeMm3(positions, indices);
   const rawTriangles = indices.length / 3;
@@ -53,8 +60,8 @@ export async function finishStructure(req: FinishRequest): Promise<FinishResult>
     colorRgb: req.segment.colorRgb,
     mesh: { positionsLps: mesh.positionsLps, indices: mesh.indices, normalsLps },
     stats: {
-      voxelCount: req.voxelCount,
-      voxelVolumeMl: mm3ToMl(req.voxelCount * voxelVolumeMm3(geometry)),
+      voxelCount,
+      voxelVolumeMl: mm3ToMl(voxelCount * voxelVolumeMm3(geometry)),
       meshVolumeMl: mm3ToMl(signedVolumeMm3(mesh.positionsLps, mesh.indices)),
       rawMeshVolumeMl: mm3ToMl(rawVolumeMm3),
       areaCm2: surfaceAreaMm2(mesh.positionsLps, mesh.indices) / 100,
@@ -64,11 +71,11 @@ export async function finishStructure(req: FinishRequest): Promise<FinishResult>
     },
   };
   const t3 = performance.now();
-  return { structure, timingsMs: { smoothMs: t1 - t0, decimateMs: t2 - t1, statsMs: t3 - t2 } };
+  return { structure, timingsMs: { weldMs, smoothMs: t1 - t0, decimateMs: t2 - t1, statsMs: t3 - t2 } };
 }
 
 /** Single-thread extraction of the wanted labels (ijk, one slab). */
-export function extractAll(volume: LabelVolume, labels: number[]): SlabSurface[] {
+export function extractAll(volume: LabelVolume, labels: number[], options: MeshingOptions = {}): SlabSurface[] {
   if (volume.labels.length !== volume.dimensions[0] * volume.dimensions[1] * volume.dimensions[2]) {
     throw new Error(`label array has ${volume.labels.length} voxels but dimensions say ${volume.dimensions.join('×')}`);
   }
@@ -79,6 +86,7 @@ export function extractAll(volume: LabelVolume, labels: number[]): SlabSurface[]
     layerStart: -1,
     layerEnd: volume.dimensions[2],
     wanted: labels,
+    interSlice: interSliceOf(volume, options),
   });
 }
 
@@ -88,19 +96,12 @@ export async function meshLabelVolume(volume: LabelVolume, options: MeshingOptio
   const surfaces = extractAll(
     volume,
     segments.map((s) => s.label),
+    options,
   );
   const out: StructureMesh[] = [];
   for (let s = 0; s < segments.length; s++) {
-    const merged = mergeSlabSurfaces([surfaces[s]!]);
-    if (merged.voxelCount === 0) continue;
-    const { structure } = await finishStructure({
-      segment: segments[s]!,
-      positionsIjk: merged.positionsIjk,
-      indices: merged.indices,
-      voxelCount: merged.voxelCount,
-      geometry: geometryOf(volume),
-      options,
-    });
+    if (surfaces[s]!.voxelCount === 0) continue;
+    const { structure } = await finishStructure({ segment: segments[s]!, parts: [surfaces[s]!], geometry: geometryOf(volume), options });
     out.push(structure);
   }
   return out;

@@ -7,6 +7,7 @@ import { type SegmentationOp, type SegmentationResult, type SegmentationRequest 
 import { applyMarginMm, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
 import { type FinishRequest, type FinishResult, finishStructure } from './surfaces';
 import { type SlabRequest, type SlabSurface } from '../../core/meshing/slabs';
+import { slabSurfaceBuffers } from '../../core/meshing/pipeline';
 import { type MeshingWorkerApi } from '../../core/contracts/meshing-worker';
 
 function countOnes(mask: Uint8Array): number {
@@ -34,9 +35,6 @@ export function runSegmentation(req: SegmentationRequest): SegmentationResult {
   }
 }
 
-function slabBuffers(parts: SlabSurface[]): ArrayBuffer[] {
-  return parts.flatMap((p) => [p.positionsIjk, p.indices, p.bottomKeys, p.bottomVertices, p.topKeys, p.topVertices].map((a) => a.buffer as ArrayBuffer));
-}
 
 /**
  * The CT a worker segments, kept in the worker between operations so the (large) voxel array
@@ -57,7 +55,7 @@ export const meshingWorkerApi = {
   },
   extractSlab(req: SlabRequest): SlabSurface[] {
     const parts = extractSlab(req);
-    return transfer(parts, slabBuffers(parts));
+    return transfer(parts, slabSurfaceBuffers(parts));
   },
   async finishStructure(req: FinishRequest): Promise<FinishResult> {
     const r = await finishStructure(req);
