@@ -12,6 +12,8 @@
 // Sampled time is wall time of the thread while it ran JavaScript (or native code called from
 // it); on a loaded machine it includes time the thread waited for a core. The per-process CPU
 // figures of the bench (/proc) are the CPU truth; this split says which stage that CPU went to.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from '@playwright/test';
 
 export const PROFILE_CATEGORIES = [
@@ -99,8 +101,14 @@ export async function startProfile(browser: Browser, page: Page): Promise<void> 
   await browser.startTracing(page, { categories: PROFILE_CATEGORIES, screenshots: false });
 }
 
-export async function stopProfile(browser: Browser): Promise<ProfileSplit> {
+/** `BENCH_PROFILE_DIR`: where each raw trace is kept (open it in chrome://tracing or Perfetto). */
+export async function stopProfile(browser: Browser, name: string): Promise<ProfileSplit> {
   const buf = await browser.stopTracing();
+  const keep = process.env.BENCH_PROFILE_DIR;
+  if (keep) {
+    mkdirSync(keep, { recursive: true });
+    writeFileSync(join(keep, `${name}.trace.json`), buf);
+  }
   const trace = JSON.parse(buf.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
   return splitTrace(Array.isArray(trace) ? trace : trace.traceEvents);
 }

@@ -219,7 +219,7 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
     const server0 = process.cpuUsage();
     await open.click();
     const t = await timing;
-    if (profile) profile(await stopProfile(browser));
+    if (profile) profile(await stopProfile(browser, `dicom-browser-${perFrame ? 'per-frame' : 'series'}`));
     const serverCpu = process.cpuUsage(server0);
     const proc1 = cpuByProcessType();
     const task1 = await taskSeconds();

@@ -142,7 +142,9 @@ export class SeriesPixelStream {
     if (!this.ac.signal.aborted) this.ac.abort();
     openStreams.delete(this);
     this.arrived.clear();
-    if (this.outcome === undefined) this.settle(new DOMException('Loading cancelled', 'AbortError'));
+    // Closed once every wanted frame has come (only the close delimiter was still on the way):
+    // complete, not cancelled.
+    if (this.outcome === undefined) this.settle(this.stats.frames >= this.wanted.size ? null : new DOMException('Loading cancelled', 'AbortError'));
   }
 
   private async run(url: string, fetchFn: typeof fetch): Promise<void> {

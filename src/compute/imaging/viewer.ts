@@ -100,6 +100,8 @@ export class ImagingViewer {
    */
   private filledScalars: VoxelBuffer | null = null;
   private filledComplete = false;
+  /** The buffer type Cornerstone chose for the series (the filled buffer may be float for the texture's sake). */
+  private filledType = '';
   /** The slice image ids of a filled volume (cached by Cornerstone; removed with the volume). */
   private filledSliceIds: string[] = [];
   private renderPending = 0;
@@ -312,7 +314,14 @@ export class ImagingViewer {
     }
     const [nx, ny, nz] = props.dimensions as [number, number, number];
     const sliceLength = nx * ny;
-    const scalars = new Ctor(sliceLength * nz);
+    // Without 16-bit normalised textures (EXT_texture_norm16 with linear filtering: SwiftShader,
+    // many GPUs) vtk.js uploads 16-bit slices as float, converting every slice into a fresh
+    // Float32Array on the main thread at upload. Rescaling straight into a float buffer does that
+    // conversion in the pass that already runs, and the upload takes the slices as they are.
+    const caps = core.getRenderingCapabilities() as { norm16?: boolean; norm16Linear?: boolean };
+    const floatTexture = (props.dataType === 'Int16Array' || props.dataType === 'Uint16Array') && !(caps.norm16 && caps.norm16Linear) && core.canRenderFloatTextures();
+    const scalars = floatTexture ? new Float32Array(sliceLength * nz) : new Ctor(sliceLength * nz);
+    this.filledType = props.dataType;
     const volume = core.volumeLoader.createLocalVolume(volumeId, {
       scalarData: scalars as never,
       metadata: props.metadata,
@@ -469,10 +478,14 @@ export class ImagingViewer {
     const s = this.series;
     if (!v || !s) return null;
     let scalars: ArrayLike<number> | undefined;
+    let copied = true;
     if (this.filledScalars) {
-      // Our own buffer, in modality units; the published volume gets a copy (toImageVolume).
+      // Our own buffer, in modality units; the published volume gets a copy (toImageVolume), in
+      // the series' own integer type when the buffer is float only for the texture.
       if (!this.filledComplete) return null;
-      scalars = this.filledScalars;
+      const b = this.filledScalars;
+      scalars = b instanceof Float32Array && this.filledType === 'Int16Array' ? new Int16Array(b) : b instanceof Float32Array && this.filledType === 'Uint16Array' ? new Uint16Array(b) : b;
+      copied = scalars !== b;
     } else {
       if (!(v as { loadStatus?: { loaded?: boolean } }).loadStatus?.loaded) return null;
       const vm = v.voxelManager as { getCompleteScalarDataArray?: () => ArrayLike<number> } | undefined;
@@ -487,7 +500,7 @@ export class ImagingViewer {
       scalars as ArrayLike<number> & { length: number },
       mod?.rescaleSlope !== undefined ? { slope: mod.rescaleSlope, intercept: mod.rescaleIntercept ?? 0 } : undefined,
       { kind: 'dicom-series', id: s.id, description: s.description },
-      { scalarsOwned: this.filledScalars === null },
+      { scalarsOwned: copied },
     );
   }
 
