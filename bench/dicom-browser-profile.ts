@@ -55,6 +55,9 @@ const RULES: Array<{ stage: string; fn: RegExp }> = [
   { stage: 'requestPool', fn: /^(startGrabbing|_startGrabbing|sendRequests|addRequest|getNextRequest|xhrRequest|streamRequest|getPixelData|loadImage|retrieveImage|fetch)$/ },
   // The React app (progress updates, layout switch).
   { stage: 'ui', fn: /^(performWorkOnRoot|performWorkUntilDeadline|commitRoot|renderWithHooks|workLoopSync|workLoopConcurrent|flushSyncWorkAcrossRoots_impl|beginWork|completeWork)$/ },
+  // Viewer start-up: Cornerstone's GPU capability probe (test textures per format), init, tools.
+  { stage: 'capabilityProbe', fn: /^(getSupportedTextureFormats|getRenderingCapabilities|getWebGLContextInfo|testFormat|probe\w*|hasWebGl2)$/i },
+  { stage: 'cornerstoneInit', fn: /^(init|start|startCornerstone|warmDecodeWorkers|addTool|createToolGroup|registerImageLoader|ImagingViewer)$/ },
 ];
 
 function stageOf(stack: string[]): string {
