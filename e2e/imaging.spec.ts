@@ -140,10 +140,13 @@ test.describe('Imaging', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
       await route.continue();
     });
-    // The series pixel data request (the whole volume in one answer) is held back longer still.
+    // The series pixel data request (the whole volume in one answer) is held until Cancel has been
+    // clicked: once it is let through, the volume fills in well under a second.
+    let releasePixelData: () => void = () => undefined;
+    const pixelDataHeld = new Promise<void>((resolve) => (releasePixelData = resolve));
     await page.route('**/dicomweb/**/pixeldata', async (route) => {
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      await route.continue().catch(() => undefined); // the viewer may have cancelled it by then
+      await pixelDataHeld;
+      await route.continue().catch(() => undefined); // the viewer has cancelled it by then
     });
     await imaging.goto(DEMO_PATIENT_LIVER);
     const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
@@ -153,6 +156,7 @@ test.describe('Imaging', () => {
     await expect(bar).toBeVisible();
     await expect(bar).toHaveAttribute('aria-valuetext', /^\d+% \(\d+ of \d+ images\)$/);
     await page.getByRole('button', { name: 'Cancel' }).click();
+    releasePixelData();
     expect(throttledFrames, 'frame requests went through the throttle').toBeGreaterThan(0);
     await expect(page.getByRole('status').filter({ hasText: 'Loading cancelled.' })).toBeVisible();
     await expect(bar).toHaveCount(0);
