@@ -40,11 +40,15 @@ const RULES: Array<{ stage: string; fn: RegExp }> = [
   // Pixel decode (workers: codec calls, byte swaps, pre-scaling to modality units).
   { stage: 'decode', fn: /^(decodeImageFrame|decodeLittleEndian|decodeBigEndian|decodeRLE|decodeJPEG|decodeJPEGLS|decodeJPEG2000|decodeHTJ2K|decodeJPEGLossless|decodeJPEGBaseline|scaleArray|applyModalityLUT|getMinMax|decodeTask|postProcessDecodedPixels|_handleTypedArray|calculateMinMax)/ },
   // Our own volume writes (a frame straight into the volume's scalar buffer).
+  // Creating the volume object: Cornerstone's per-slice images (each scans its slice for min/max).
+  { stage: 'volumeSetup', fn: /^(createLocalVolume|createAndCacheLocalImage|generateVolumePropsFromImageIds|createAndCacheVolume|sortImageIdsAndGetSpacing|makeVolumeMetadata)$/ },
   { stage: 'writeVolume', fn: /^(writeNativeFrame|writeDecodedFrame|writeImage|onFrame|fillVolumeFromStream)$/ },
   // Decoded frames arriving from the decode workers (comlink message handling, structured clone).
   { stage: 'workerMessages', fn: /^(handleMessage|fromWireValue|deserialize)$/ },
   // Texture upload of updated slices (vtk.js streaming texture → WebGL texSubImage3D / texImage3D).
-  { stage: 'textureUpload', fn: /^(texSubImage3D|texImage3D|texImage2D|texSubImage2D|update3DFromRaw|create3DFromRaw|create3DFilterableFromRaw|create3DFilterableFromDataArray|updateVolumeFromRaw|updateFrames|updateTextureImageData|setUpdatedFrame|getTextureUpdateImageData)/i },
+  { stage: 'textureUpload', fn: /^(texSubImage3D|texImage3D|texImage2D|texSubImage2D|update3DFromRaw|create3DFromRaw|create3DFilterableFromRaw|create3DFilterableFromDataArray|updateVolumeFromRaw|updateFrames|updateTextureImageData|updateTextureImagesUsingVoxelManager|setUpdatedFrame|getTextureUpdateImageData)$/ },
+  // vtk.js converting each 16-bit slice to float (or half float) for the upload, on the main thread.
+  { stage: 'textureConvert', fn: /^(updateArrayDataTypeForGL|toHalf)$/ },
   // Volume export to the anatomy hand-off (whole-volume copy, HU conversion).
   { stage: 'exportVolume', fn: /^(exportImageVolume|toImageVolume|getCompleteScalarDataArray|publishedVolumeSummary|publish)$/ },
   // Rendering (Cornerstone rendering engine, vtk.js render passes, WebGL draw calls).
@@ -61,7 +65,9 @@ const RULES: Array<{ stage: string; fn: RegExp }> = [
 ];
 
 function stageOf(stack: string[]): string {
-  for (const fn of stack) {
+  for (const name of stack) {
+    // vtk.js and class methods show as "publicAPI.update3DFromRaw", "Cache.getImage": match the method.
+    const fn = name.slice(name.lastIndexOf('.') + 1);
     for (const r of RULES) if (r.fn.test(fn)) return r.stage;
   }
   return 'other';

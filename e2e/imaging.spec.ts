@@ -46,6 +46,14 @@ test.describe('Imaging', () => {
     expect(pixelRequests.filter((u) => u === 'pixeldata')).toHaveLength(1);
     // At most the first image's own frame request besides it (51 slices would be 51 requests).
     expect(pixelRequests.length).toBeLessThanOrEqual(3);
+    // The volume filled from that answer, handed to the Anatomy view: every slice, in HU (air
+    // about −1000 HU, contrast-enhanced organs and bone well above water).
+    const published = await page.evaluate(() => window.twinscopeImaging?.publishedVolume() ?? null);
+    expect(published).not.toBeNull();
+    expect(published!.dimensions[2]).toBe(200);
+    expect(published!.unit).toBe('HU');
+    expect(published!.minValue).toBeLessThanOrEqual(-950);
+    expect(published!.maxValue).toBeGreaterThanOrEqual(200);
     for (const name of MPR) {
       const s = await imaging.canvasStats(name);
       // A torso phantom in the soft-tissue window fills a good part of each plane.
