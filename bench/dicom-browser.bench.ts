@@ -11,7 +11,10 @@
 // Two paths in the same run, alternated: the series pixel data request (one request for all
 // frames) and the per-frame path (that request answered 404, as by a PACS without it). For each,
 // the CPU time per process between the click and the complete volume (server, renderer main
-// thread, decode workers, SwiftShader's GPU process) shows which stage binds.
+// thread, decode workers, SwiftShader's GPU process) shows which stage binds. Then one traced
+// load per path on an unminified build (dicom-browser-profile.ts) splits the renderer's time by
+// stage (parse, volume set-up and write, decode, texture conversion and upload, render, export),
+// and the viewer start-up likewise.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
