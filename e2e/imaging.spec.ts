@@ -142,9 +142,7 @@ test.describe('Imaging', () => {
     const imaging = new ImagingPage(page);
     // Throttle the frame responses (the real server still answers them) so the series cannot finish
     // loading before the click on Cancel lands: on a fast machine 200 local frames load in about a second.
-    let throttledFrames = 0;
     await page.route('**/dicomweb/**/frames/**', async (route) => {
-      throttledFrames++;
       await new Promise((resolve) => setTimeout(resolve, 250));
       await route.continue();
     });
@@ -169,7 +167,6 @@ test.describe('Imaging', () => {
     await expect.poll(() => pixelDataAsked, { timeout: 30_000 }).toBe(true);
     await page.getByRole('button', { name: 'Cancel' }).click();
     releasePixelData();
-    expect(throttledFrames, 'frame requests (if any) went through the throttle').toBeGreaterThanOrEqual(0);
     await expect(page.getByRole('status').filter({ hasText: 'Loading cancelled.' })).toBeVisible();
     await expect(bar).toHaveCount(0);
     // The three-plane view never became available for the cancelled series.
