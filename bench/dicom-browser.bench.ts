@@ -11,7 +11,10 @@
 // Two paths in the same run, alternated: the series pixel data request (one request for all
 // frames) and the per-frame path (that request answered 404, as by a PACS without it). For each,
 // the CPU time per process between the click and the complete volume (server, renderer main
-// thread, decode workers, SwiftShader's GPU process) shows which stage binds.
+// thread, decode workers, SwiftShader's GPU process) shows which stage binds. Then one traced
+// load per path on an unminified build (dicom-browser-profile.ts) splits the renderer's time by
+// stage (parse, volume set-up and write, decode, texture conversion and upload, render, export),
+// and the viewer start-up likewise.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,11 +28,12 @@ import { uidFromName, writeCtSlice } from '../server/demo/imaging/writer';
 import { DicomStore } from '../server/dicomweb/store';
 import { FhirStore } from '../server/fhir/store';
 import { openDatabase } from '../server/storage/database';
+import { startProfile, stopProfile, type ProfileSplit } from './dicom-browser-profile';
 import { report } from './report';
 
 const BENCH = 'dicom-browser';
 const SLICES = 300;
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_DICOM_BROWSER_RUNS ?? 3);
 const SERIES_DESCRIPTION = 'bench 512x512x300';
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -191,7 +195,7 @@ interface RunTimes {
  * answered 404 (as by a PACS without that resource), so the viewer fetches frame by frame — the
  * path before issue 14, measured in the same run as the peer.
  */
-async function oneRun(browser: Browser, base: string, perFrame: boolean): Promise<RunTimes> {
+async function oneRun(browser: Browser, base: string, perFrame: boolean, profile?: (split: ProfileSplit, startup: ProfileSplit) => void): Promise<RunTimes> {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1440, height: 900 } });
   try {
     if (perFrame) await context.route('**/pixeldata', (route) => route.fulfill({ status: 404, contentType: 'application/fhir+json', body: '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"bench: per-frame path"}]}' }));
@@ -204,19 +208,23 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean): Promis
     };
     const login = await page.request.post('/auth/login', { data: { username: 'clinician', password: 'twinscope-demo' } });
     if (!login.ok()) throw new Error(`sign-in failed: HTTP ${login.status()}`);
+    if (profile) await startProfile(browser, page);
     const tTab = Date.now();
     await page.goto(`/patients/${DEMO_PATIENT_LIVER}/imaging`);
     await page.waitForFunction(() => !!window.twinscopeImaging, null, { timeout: 60_000 });
     const initMs = Date.now() - tTab;
+    const startup = profile ? await stopProfile(browser, 'dicom-browser-startup') : null;
     const open = page.getByRole('button', { name: new RegExp(SERIES_DESCRIPTION) });
     await open.waitFor({ timeout: 60_000 });
     // (A string, not a function: tsx's name-keeping helpers would not exist in the page.)
     const timing = page.evaluate(PAGE_TIMER) as Promise<{ first: number; complete: number; fetchSpan: number; metadataMs: number; frames: number; pixeldata: number; stream: RunTimes['stream'] }>;
     const task0 = await taskSeconds();
     const proc0 = cpuByProcessType();
+    if (profile) await startProfile(browser, page);
     const server0 = process.cpuUsage();
     await open.click();
     const t = await timing;
+    if (profile) profile(await stopProfile(browser, `dicom-browser-${perFrame ? 'per-frame' : 'series'}`), startup!);
     const serverCpu = process.cpuUsage(server0);
     const proc1 = cpuByProcessType();
     const task1 = await taskSeconds();
@@ -237,23 +245,30 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean): Promis
   }
 }
 
+async function serve(dir: string, spa: string): Promise<{ base: string; close: () => Promise<void> }> {
+  const app = await buildApp(loadConfig({ TWIN_DATA_DIR: join(dir, 'data'), TWIN_STATIC_DIR: spa }, dir), { seedDemo: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  return { base: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`, close: () => app.close() };
+}
+
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'twinscope-bench-dicom-browser-'));
   try {
     const { build } = await import('vite');
     const spa = join(dir, 'spa');
-    await build({ root, logLevel: 'error', build: { outDir: spa, emptyOutDir: true, sourcemap: false } });
+    // BENCH_DICOM_BROWSER_RUNS=0: only the traced loads (the profile split), no timed runs.
+    if (RUNS > 0) await build({ root, logLevel: 'error', build: { outDir: spa, emptyOutDir: true, sourcemap: false } });
     writeSeries(join(dir, 'data'));
     await fileBenchPatient(join(dir, 'data'));
-    const app = await buildApp(loadConfig({ TWIN_DATA_DIR: join(dir, 'data'), TWIN_STATIC_DIR: spa }, dir), { seedDemo: false });
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    let server = await serve(dir, spa);
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-background-networking', '--no-first-run'],
     });
     try {
-      const addr = app.server.address();
-      const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+      const base = server.base;
+      if (RUNS > 0) {
       await oneRun(browser, base, false); // warm-up: server JIT, page cache, SQLite cache
       await oneRun(browser, base, true);
       const load = loadavg()[0];
@@ -289,9 +304,45 @@ export async function run(): Promise<void> {
       });
       report({ bench: BENCH, metric: 'chromiumWadoMetadataRequest300', value: m(runsBy.series, (r) => r.metadataMs), unit: 'ms', ...common });
       report({ bench: BENCH, metric: 'chromiumViewerStartup', value: m(runsBy.series, (r) => r.initMs), unit: 'ms', note: 'Imaging tab navigation → Cornerstone initialised (lazy chunk, WebGL, codecs registered)', ...common });
+      }
+      // Where the time goes: one traced load per path on an unminified build of the same code
+      // (function names kept for the stage rules; dicom-browser-profile.ts), after the timed runs.
+      await server.close();
+      const spaNamed = join(dir, 'spa-named');
+      await build({ root, logLevel: 'error', build: { outDir: spaNamed, emptyOutDir: true, sourcemap: false, minify: false } });
+      server = await serve(dir, spaNamed);
+      await oneRun(browser, server.base, false); // warm-up of the new server
+      for (const perFrame of [false, true]) {
+        let split: ProfileSplit | null = null;
+        let startup: ProfileSplit | null = null;
+        const r = await oneRun(browser, server.base, perFrame, (s, st) => {
+          split = s;
+          startup = st;
+        });
+        const p = split as ProfileSplit | null;
+        const st = startup as ProfileSplit | null;
+        if (!p) continue;
+        if (st && !perFrame) {
+          report({
+            bench: BENCH, metric: 'chromiumViewerStartupProfile', value: Math.round(r.initMs), unit: 'ms',
+            note: 'Imaging tab navigation → viewer ready, traced (unminified build): renderer main thread sampled ms by stage and its busiest functions; "program" is native work outside JavaScript (script parse, style, layout, WebGL set-up)',
+            mainThreadMs: st.mainThreadMs, mainThreadOtherTop: st.mainThreadOtherTop, gpuProcessThreadCpuMs: st.gpuProcessThreadCpuMs, loadAverage1m: loadavg()[0],
+          });
+        }
+        const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+        report({
+          bench: BENCH, metric: `chromiumProfileSplit300x512${perFrame ? 'PerFrame' : ''}`, value: Math.round(sum(p.mainThreadMs)), unit: 'ms sampled (renderer main thread, idle excluded)',
+          note: 'one traced load (Chrome trace, V8 sampling profiler; unminified build): main thread and decode workers by stage, GPU process thread CPU; tracing slows the load',
+          completeMs: Math.round(r.completeMs), firstImageMs: Math.round(r.firstImageMs),
+          mainThreadMs: p.mainThreadMs, workersMs: p.workersMs, workerThreads: p.workerThreads,
+          gpuProcessThreadCpuMs: p.gpuProcessThreadCpuMs, gpuTopEvents: p.gpuTopEvents, mainThreadOtherTop: p.mainThreadOtherTop,
+          processCpuMs: { server: Math.round(r.cpu.server), renderer: Math.round(r.cpu.renderer), gpu: Math.round(r.cpu.gpu), browserOther: Math.round(r.cpu.browserOther) },
+          loadAverage1m: loadavg()[0],
+        });
+      }
     } finally {
       await browser.close();
-      await app.close();
+      await server.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

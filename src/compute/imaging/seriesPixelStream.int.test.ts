@@ -15,6 +15,7 @@ import { uidFromName, writeCtSlice } from '../../../server/demo/imaging/writer';
 import { DicomStore } from '../../../server/dicomweb/store';
 import { hasSharedData, sharedDataPath } from '../../../test-support/shared-data';
 import { SeriesPixelStream, frameKey, partTransferSyntax } from './seriesPixelStream';
+import { isNativeLittleEndian, writeNativeFrame } from './volumeFill';
 
 const ABDOMEN = ['dicom', 'ct-abdomen-totalseg-20slice-j2k', 'series'];
 const SLICES = 12;
@@ -89,6 +90,40 @@ describe('WADO-RS series pixel data → SeriesPixelStream', () => {
       stream.dispose();
     }
     expect(series.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('consume: every frame goes to the volume as it arrives, and written natively it equals the phantom in HU', async () => {
+    const s = series[0]!;
+    const imageIds = s.sops.map((sop) => `wadors:${base}/dicomweb/studies/${s.study}/series/${s.series}/instances/${sop}/frames/1`);
+    const stream = new SeriesPixelStream(`${base}/dicomweb/studies/${s.study}/series/${s.series}/pixeldata`, imageIds, authedFetch);
+    const keyIndex = new Map(imageIds.map((id, i) => [frameKey(id)!, i]));
+    const sliceLength = 64 * 64;
+    const volume = new Int16Array(sliceLength * SLICES);
+    const seen = new Set<string>();
+    stream.consume((key, frame) => {
+      seen.add(key);
+      expect(isNativeLittleEndian(frame.transferSyntaxUid)).toBe(true);
+      // The writer's header: 16 bits allocated, unsigned, rescale intercept −1024 (writer.ts).
+      writeNativeFrame(volume, keyIndex.get(key)!, sliceLength, frame.bytes, { bitsAllocated: 16, pixelRepresentation: 0, samplesPerPixel: 1, rescaleSlope: 1, rescaleIntercept: -1024 });
+    });
+    await stream.finished;
+    expect(seen.size).toBe(SLICES);
+    expect(stream.take(frameKey(imageIds[0]!)!)).toBeUndefined(); // handed out, not held
+    // The phantom the series was written from, in HU (same seed): every voxel back exactly, as
+    // the writer stored it (clamped to its 12-bit range, −1024…3071 HU).
+    const { ct } = generatePhantom({ dimensions: [64, 64, SLICES], spacingMm: [1, 1, 2], seed: 5, noiseSdHu: 12, liverLesion: false, aorticValveCalcification: false });
+    const order = s.sops.map((sop) => Number(/\.(\d+)$/.exec(sop)?.[1]));
+    let worst = 0;
+    for (let i = 0; i < SLICES; i++) {
+      const k = order[i]! - 1;
+      for (let p = 0; p < sliceLength; p++) {
+        const hu = Math.min(3071, Math.max(-1024, ct.voxels[k * sliceLength + p]!));
+        worst = Math.max(worst, Math.abs(volume[i * sliceLength + p]! - hu));
+      }
+    }
+    expect(worst).toBe(0);
+    stream.dispose();
+    expect(stream.stats.failure).toBeNull();
   });
 
   it('a series the store does not hold fails the stream by name, and waiting frames are rejected (the viewer then asks per frame)', async () => {

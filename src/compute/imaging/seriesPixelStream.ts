@@ -74,6 +74,8 @@ export class SeriesPixelStream {
   private readonly wanted: Set<string>;
   private readonly arrived = new Map<string, StreamedFrame>();
   private readonly waiters = new Map<string, Waiter[]>();
+  /** Set by `consume`: every frame goes here as it arrives instead of being held. */
+  private sink: ((key: string, frame: StreamedFrame) => void) | null = null;
   private readonly ac = new AbortController();
   /** undefined while running; null once complete; the reason when it failed or was aborted. */
   private outcome: Error | null | undefined;
@@ -119,6 +121,18 @@ export class SeriesPixelStream {
     });
   }
 
+  /**
+   * Hand every frame to `onFrame` as it arrives (those already arrived first, then each new
+   * one), holding none: the consumer (the volume being filled) owns the bytes. Frames handed
+   * out this way are not offered to `take` / `wait` any more.
+   */
+  consume(onFrame: (key: string, frame: StreamedFrame) => void): void {
+    this.sink = onFrame;
+    const ready = [...this.arrived];
+    this.arrived.clear();
+    for (const [key, frame] of ready) onFrame(key, frame);
+  }
+
   get aborted(): boolean {
     return this.ac.signal.aborted;
   }
@@ -128,7 +142,9 @@ export class SeriesPixelStream {
     if (!this.ac.signal.aborted) this.ac.abort();
     openStreams.delete(this);
     this.arrived.clear();
-    if (this.outcome === undefined) this.settle(new DOMException('Loading cancelled', 'AbortError'));
+    // Closed once every wanted frame has come (only the close delimiter was still on the way):
+    // complete, not cancelled.
+    if (this.outcome === undefined) this.settle(this.stats.frames >= this.wanted.size ? null : new DOMException('Loading cancelled', 'AbortError'));
   }
 
   private async run(url: string, fetchFn: typeof fetch): Promise<void> {
@@ -158,6 +174,10 @@ export class SeriesPixelStream {
     this.stats.firstFrameMs ??= now;
     this.stats.lastFrameMs = now;
     this.stats.frames++;
+    if (this.sink) {
+      this.sink(key, frame);
+      return;
+    }
     const list = this.waiters.get(key);
     if (list && list.length > 0) {
       this.waiters.delete(key);

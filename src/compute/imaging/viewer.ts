@@ -10,8 +10,9 @@ import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import { abortError } from '../../../core/domain/abort';
 import type { Cornerstone } from './cornerstone';
 import { edgeLabels, type EdgeLabels } from './orientation';
-import { SeriesPixelStream, type StreamStats } from './seriesPixelStream';
+import { frameKey, SeriesPixelStream, type StreamedFrame, type StreamStats } from './seriesPixelStream';
 import { toImageVolume } from './toImageVolume';
+import { canWriteNative, isNativeLittleEndian, writeDecodedFrame, writeNativeFrame, type FramePixelFormat, type VoxelBuffer } from './volumeFill';
 import { windowPreset, windowToHuRange, type WindowPresetId, type HuRange } from './windowPresets';
 
 export type Layout = 'stack' | 'mpr';
@@ -93,6 +94,17 @@ export class ImagingViewer {
   private volumeId: string | null = null;
   private volume: Types.IImageVolume | null = null;
   private stream: SeriesPixelStream | null = null;
+  /**
+   * The volume's one scalar buffer when it is filled here from the series stream (modality
+   * units); null for a volume Cornerstone's streaming loader fills frame by frame.
+   */
+  private filledScalars: VoxelBuffer | null = null;
+  private filledComplete = false;
+  /** The buffer type Cornerstone chose for the series (the filled buffer may be float for the texture's sake). */
+  private filledType = '';
+  /** The slice image ids of a filled volume (cached by Cornerstone; removed with the volume). */
+  private filledSliceIds: string[] = [];
+  private renderPending = 0;
   /** The last series stream's times and sizes (read by the benchmark's profile). */
   lastStreamStats: StreamStats | null = null;
   private voi: HuRange | null = null;
@@ -212,6 +224,10 @@ export class ImagingViewer {
     series: SeriesToOpen,
     opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
   ): Promise<{ mprReady: boolean; noVolumeReason?: string; failedImages?: string[] }> {
+    if (this.stream) {
+      const filled = await this.fillVolumeFromStream(series, this.stream, opts);
+      if (filled) return filled;
+    }
     const { core } = this.cs;
     const volumeId = `cornerstoneStreamingImageVolume:twinscope-${series.id}-${Date.now().toString(36)}`;
     const volume = await core.volumeLoader.createAndCacheVolume(volumeId, { imageIds: series.imageIds });
@@ -255,23 +271,236 @@ export class ImagingViewer {
     return { mprReady: true, ...(failedImages.length > 0 ? { failedImages } : {}) };
   }
 
+  /**
+   * The volume filled from the series stream into one scalar buffer: a Cornerstone local volume
+   * (its slice images are views of that buffer), written frame by frame as the answer downloads.
+   * Uncompressed frames are rescaled where they lie (volumeFill.ts); others are decoded by the
+   * loader's decode workers and copied in. No per-frame image objects, cache entries or events:
+   * the texture is told which slices changed, and while the planes show they are re-rendered at
+   * most once per animation frame, so the volume is usable (and seen) while it fills. Frames the
+   * stream does not bring are fetched one by one (the loader's per-frame request).
+   * Returns null when the series is not one this path fills (colour, PET/dose scaling, a float
+   * rescale without float textures): the caller then loads it the Cornerstone way.
+   */
+  private async fillVolumeFromStream(
+    series: SeriesToOpen,
+    stream: SeriesPixelStream,
+    opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
+  ): Promise<{ mprReady: boolean; noVolumeReason?: string; failedImages?: string[] } | null> {
+    const { core, loader } = this.cs;
+    const volumeId = `twinscopeFilledVolume:${series.id}-${Date.now().toString(36)}`;
+    const props = core.utilities.generateVolumePropsFromImageIds(series.imageIds, volumeId) as {
+      dimensions: number[];
+      spacing: number[];
+      origin: number[];
+      direction: number[];
+      dataType: string;
+      metadata: Types.Metadata;
+      imageIds: string[];
+      numberOfComponents: number;
+    };
+    const modality = (props.metadata as { Modality?: string }).Modality ?? series.modality;
+    const Ctor = ({ Int16Array, Uint16Array, Float32Array, Uint8Array } as Record<string, new (n: number) => VoxelBuffer>)[props.dataType];
+    const lut = (id: string) => this.cs.core.metaData.get('modalityLutModule', id) as { rescaleSlope?: number; rescaleIntercept?: number } | undefined;
+    const floatRescale = [0, props.imageIds.length >> 1, props.imageIds.length - 1].some((i) => {
+      const m = lut(props.imageIds[i]!);
+      return !Number.isInteger(m?.rescaleSlope ?? 1) || !Number.isInteger(m?.rescaleIntercept ?? 0);
+    });
+    if (!Ctor || props.numberOfComponents !== 1 || modality === 'PT' || modality === 'RTDOSE' || (floatRescale && props.dataType !== 'Float32Array')) return null;
+    if (props.spacing.some((sp) => !(sp > 0) || !Number.isFinite(sp))) {
+      this.closeStream();
+      opts.onProgress({ loadedFrames: series.imageIds.length, totalFrames: series.imageIds.length, failedFrames: 0 });
+      return { mprReady: false, noVolumeReason: `the slices have no usable spacing (${props.spacing.join(' × ')} mm)` };
+    }
+    const [nx, ny, nz] = props.dimensions as [number, number, number];
+    const sliceLength = nx * ny;
+    // Without 16-bit normalised textures (EXT_texture_norm16 with linear filtering: SwiftShader,
+    // many GPUs) vtk.js uploads 16-bit slices as float, converting every slice into a fresh
+    // Float32Array on the main thread at upload. Rescaling straight into a float buffer does that
+    // conversion in the pass that already runs, and the upload takes the slices as they are.
+    const caps = core.getRenderingCapabilities() as { norm16?: boolean; norm16Linear?: boolean };
+    const floatTexture = (props.dataType === 'Int16Array' || props.dataType === 'Uint16Array') && !(caps.norm16 && caps.norm16Linear) && core.canRenderFloatTextures();
+    const scalars = floatTexture ? new Float32Array(sliceLength * nz) : new Ctor(sliceLength * nz);
+    this.filledType = props.dataType;
+    const volume = core.volumeLoader.createLocalVolume(volumeId, {
+      scalarData: scalars as never,
+      metadata: props.metadata,
+      dimensions: props.dimensions as Types.Point3,
+      spacing: props.spacing as Types.Point3,
+      origin: props.origin as Types.Point3,
+      direction: props.direction as Types.Mat3,
+      referencedImageIds: props.imageIds,
+    });
+    (volume as { isPreScaled: boolean }).isPreScaled = true;
+    this.volumeId = volumeId;
+    this.volume = volume;
+    this.filledScalars = scalars;
+    this.filledComplete = false;
+    this.filledSliceIds = [...volume.imageIds];
+    const texture = (volume as unknown as { vtkOpenGLTexture: { setUpdatedFrame: (i: number) => void } }).vtkOpenGLTexture;
+
+    const indexOfKey = new Map<string, number>();
+    props.imageIds.forEach((id, i) => {
+      const k = frameKey(id);
+      if (k !== null) indexOfKey.set(k, i);
+    });
+    const total = nz;
+    // Per slice: 0 not yet, 1 decoding, 2 written, 3 failed.
+    const state = new Uint8Array(total);
+    let written = 0;
+    let failed = 0;
+    const failedImages: string[] = [];
+    const formatOf = (imageId: string): FramePixelFormat => {
+      const px = core.metaData.get('imagePixelModule', imageId) as { bitsAllocated?: number; pixelRepresentation?: number; samplesPerPixel?: number } | undefined;
+      const m = lut(imageId);
+      return {
+        bitsAllocated: px?.bitsAllocated ?? 0,
+        pixelRepresentation: px?.pixelRepresentation ?? 0,
+        samplesPerPixel: px?.samplesPerPixel ?? 1,
+        rescaleSlope: m?.rescaleSlope ?? 1,
+        rescaleIntercept: m?.rescaleIntercept ?? 0,
+      };
+    };
+    const writeImage = (i: number, image: Types.IImage): void => {
+      const pixels = (image.voxelManager?.getScalarData?.() ?? image.getPixelData()) as ArrayLike<number>;
+      const f = formatOf(props.imageIds[i]!);
+      writeDecodedFrame(scalars, i, sliceLength, pixels, image.preScale?.scaled ? null : { slope: f.rescaleSlope, intercept: f.rescaleIntercept });
+    };
+
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const onAbort = () => {
+        settled = true;
+        this.closeStream();
+        reject(abortError(opts.signal, 'loading'));
+      };
+      if (opts.signal.aborted) return onAbort();
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      const progress = () => {
+        opts.onProgress({ loadedFrames: written + failed, totalFrames: total, failedFrames: failed, ...(failed > 0 ? { failedImages } : {}) });
+        if (written + failed < total || settled) return;
+        settled = true;
+        opts.signal.removeEventListener('abort', onAbort);
+        if (failed === total) reject(new Error('no image of the series could be decoded'));
+        else resolve();
+      };
+      const ok = (i: number) => {
+        if (settled || state[i] === 2) return;
+        state[i] = 2;
+        written++;
+        texture.setUpdatedFrame(i);
+        this.renderFilledSoon();
+        progress();
+      };
+      const fail = (i: number) => {
+        if (settled || state[i] === 3) return;
+        state[i] = 3;
+        failed++;
+        failedImages.push(describeImageId(props.imageIds[i]!));
+        progress();
+      };
+      const onFrame = (key: string, frame: StreamedFrame) => {
+        const i = indexOfKey.get(key);
+        if (settled || i === undefined || state[i] !== 0) return;
+        const imageId = props.imageIds[i]!;
+        try {
+          const format = formatOf(imageId);
+          if (isNativeLittleEndian(frame.transferSyntaxUid) && canWriteNative(format)) {
+            writeNativeFrame(scalars, i, sliceLength, frame.bytes, format);
+            return ok(i);
+          }
+        } catch {
+          return fail(i);
+        }
+        state[i] = 1;
+        const decodeOptions = { preScale: { enabled: true }, targetBuffer: { type: props.dataType }, transferPixelData: true };
+        (loader.createImage(imageId, frame.bytes as never, frame.transferSyntaxUid, decodeOptions as never) as Promise<Types.IImage>).then(
+          (image) => {
+            if (settled) return;
+            try {
+              writeImage(i, image);
+              ok(i);
+            } catch {
+              fail(i);
+            }
+          },
+          () => fail(i),
+        );
+      };
+      stream.consume(onFrame);
+      // Whatever the answer did not bring (a failed or partial series request), frame by frame.
+      void stream.finished.then(async () => {
+        const missing: number[] = [];
+        for (let i = 0; i < total; i++) if (state[i] === 0) missing.push(i);
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (!settled && next < missing.length) {
+            const i = missing[next++]!;
+            if (state[i] !== 0) continue;
+            state[i] = 1;
+            try {
+              const image = (await core.imageLoader.loadImage(props.imageIds[i]!, {
+                priority: 0,
+                requestType: core.Enums.RequestType.Prefetch,
+                preScale: { enabled: true },
+                targetBuffer: { type: props.dataType },
+              } as never)) as Types.IImage;
+              if (settled) return;
+              writeImage(i, image);
+              ok(i);
+            } catch {
+              fail(i);
+            }
+          }
+        };
+        // Six at a time: what a browser opens to one host over HTTP/1.1.
+        await Promise.all(Array.from({ length: Math.min(6, missing.length) }, worker));
+      });
+    });
+    this.closeStream();
+    this.filledComplete = true;
+    if (this.layout === 'mpr') await this.showCurrent();
+    return { mprReady: true, ...(failedImages.length > 0 ? { failedImages } : {}) };
+  }
+
+  /** One render of the planes per animation frame while a filled volume is on screen. */
+  private renderFilledSoon(): void {
+    if (this.renderPending || this.layout !== 'mpr' || !this.volumeId) return;
+    this.renderPending = requestAnimationFrame(() => {
+      this.renderPending = 0;
+      if (this.layout === 'mpr' && this.volumeId && !this.destroyed) this.engine.renderViewports([...MPR_KEYS]);
+    });
+  }
+
   /** The loaded volume in HU with LPS geometry, or null before the volume has loaded. */
   exportImageVolume(): ImageVolume | null {
     const v = this.volume;
     const s = this.series;
-    if (!v || !s || !(v as { loadStatus?: { loaded?: boolean } }).loadStatus?.loaded) return null;
-    const vm = v.voxelManager as { getCompleteScalarDataArray?: () => ArrayLike<number> } | undefined;
-    const scalars = vm?.getCompleteScalarDataArray?.();
+    if (!v || !s) return null;
+    let scalars: ArrayLike<number> | undefined;
+    let copied = true;
+    if (this.filledScalars) {
+      // Our own buffer, in modality units; the published volume gets a copy (toImageVolume), in
+      // the series' own integer type when the buffer is float only for the texture.
+      if (!this.filledComplete) return null;
+      const b = this.filledScalars;
+      scalars = b instanceof Float32Array && this.filledType === 'Int16Array' ? new Int16Array(b) : b instanceof Float32Array && this.filledType === 'Uint16Array' ? new Uint16Array(b) : b;
+      copied = scalars !== b;
+    } else {
+      if (!(v as { loadStatus?: { loaded?: boolean } }).loadStatus?.loaded) return null;
+      const vm = v.voxelManager as { getCompleteScalarDataArray?: () => ArrayLike<number> } | undefined;
+      scalars = vm?.getCompleteScalarDataArray?.();
+    }
     if (!scalars) return null;
     const meta = v.metadata as { Modality?: string };
     const firstId = s.imageIds[0]!;
     const mod = this.cs.core.metaData.get('modalityLutModule', firstId) as { rescaleSlope?: number; rescaleIntercept?: number } | undefined;
     return toImageVolume(
-      { volumeId: v.volumeId, dimensions: v.dimensions, spacing: v.spacing, origin: v.origin, direction: v.direction, isPreScaled: v.isPreScaled, modality: meta.Modality ?? s.modality },
+      { volumeId: v.volumeId, dimensions: v.dimensions, spacing: v.spacing, origin: v.origin, direction: v.direction, isPreScaled: this.filledScalars !== null || v.isPreScaled, modality: meta.Modality ?? s.modality },
       scalars as ArrayLike<number> & { length: number },
       mod?.rescaleSlope !== undefined ? { slope: mod.rescaleSlope, intercept: mod.rescaleIntercept ?? 0 } : undefined,
       { kind: 'dicom-series', id: s.id, description: s.description },
-      { scalarsOwned: true },
+      { scalarsOwned: copied },
     );
   }
 
@@ -522,10 +751,18 @@ export class ImagingViewer {
 
   private unloadVolume(): void {
     this.closeStream();
+    if (this.renderPending) cancelAnimationFrame(this.renderPending);
+    this.renderPending = 0;
     if (!this.volumeId) return;
     const v = this.volume as { cancelLoading?: () => void } | null;
     v?.cancelLoading?.();
-    this.cs.core.cache.removeVolumeLoadObject(this.volumeId);
+    const { cache } = this.cs.core;
+    if (cache.getVolume(this.volumeId)) cache.removeVolumeLoadObject(this.volumeId);
+    // A filled volume's slice images are views of its buffer: drop them with it.
+    for (const id of this.filledSliceIds) if (cache.getImageLoadObject(id) || cache.getImage(id)) cache.removeImageLoadObject(id, { force: true });
+    this.filledSliceIds = [];
+    this.filledScalars = null;
+    this.filledComplete = false;
     this.volumeId = null;
     this.volume = null;
   }
