@@ -12,6 +12,7 @@ import type * as LoaderNs from '@cornerstonejs/dicom-image-loader';
 import type * as MetadataNs from '@cornerstonejs/metadata';
 import { streamingWadorsLoader } from './seriesPixelStream';
 import { withExplicitLeRetry } from './frameRetry';
+import { withVolumeSlices } from './volumeSliceImages';
 
 // Type-only imports: erased at build time, so nothing of Cornerstone loads until start().
 export type CoreModule = typeof CoreNs;
@@ -89,10 +90,13 @@ async function start(): Promise<Cornerstone> {
   loader.init({ maxWebWorkers: decodeWorkers });
   // `wadors:` frames come from the open series stream when it has them (one request per series),
   // else from the loader's own per-frame request (seriesPixelStream.ts); a frame that fails is asked
-  // for once more in explicit VR little endian (frameRetry.ts).
+  // for once more in explicit VR little endian (frameRetry.ts); a slice of a filled volume is
+  // read from its buffer, not fetched again (volumeSliceImages.ts).
   core.imageLoader.registerImageLoader(
     'wadors',
-    withExplicitLeRetry(streamingWadorsLoader(loader.wadors.loadImage as never, loader.createImage as never), loader.createImage as never) as never,
+    withVolumeSlices(
+      withExplicitLeRetry(streamingWadorsLoader(loader.wadors.loadImage as never, loader.createImage as never), loader.createImage as never),
+    ) as never,
   );
   warmDecodeWorkers(core, decodeWorkers);
   core.volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', core.cornerstoneStreamingImageVolumeLoader as never);

@@ -8,12 +8,19 @@
 // `withExplicitLeRetry` wraps the `wadors:` image loader (cornerstone.ts registers it around the
 // series-stream loader); `fetchFrameExplicitLe` is the request itself.
 import { MultipartStreamParser, multipartBoundary } from '../../../core/dicom/multipart';
-import { describeImageId } from './viewer';
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
 /** Accept header of the retry: one frame, uncompressed, explicit VR little endian. */
 export const EXPLICIT_LE_ACCEPT = `multipart/related; type="application/octet-stream"; transfer-syntax=${EXPLICIT_VR_LITTLE_ENDIAN}`;
+
+/** An image id in words: "instance 1.2.3 frame 4" for WADO-RS, the file for local files. */
+export function describeImageId(imageId: string): string {
+  const wado = /\/instances\/([^/]+)\/frames\/(\d+)/.exec(imageId);
+  if (wado) return `instance ${decodeURIComponent(wado[1]!)} frame ${wado[2]}`;
+  const frame = /\?frame=(\d+)$/.exec(imageId);
+  return frame ? `${imageId.replace(/\?frame=\d+$/, '')} frame ${frame[1]}` : imageId;
+}
 
 /** The WADO-RS frame URL behind a `wadors:` image id (or the URL itself); null if it is not a frame URL. */
 export function frameUrlOf(imageId: string): string | null {
@@ -92,31 +99,46 @@ type LoadImage = (imageId: string, options?: Record<string, unknown>) => LoadRes
 type CreateImage = (imageId: string, pixelData: Uint8Array, transferSyntax: string, options: Record<string, unknown>) => Promise<unknown>;
 
 /**
- * The loader `load` with one retry per failed frame, asking for explicit VR little endian and
- * decoding that with `createImage`. A frame that fails both ways rejects with an Error naming the
- * image and both reasons. Cancellation (AbortError) is passed through untouched.
+ * The one retry: `imageId` failed first with `err`; ask for it once more in explicit VR little
+ * endian, decode that with `createImage`, and report what happened (the Imaging view's notice).
+ * Resolves with the decoded image; rejects with an Error naming the image and both reasons.
+ * Used by the `wadors:` loader wrapper below and by the filled volume for a streamed frame that
+ * fails to decode (viewer.ts), so every failed frame takes the same road.
+ */
+export async function retryExplicitLe(
+  imageId: string,
+  err: unknown,
+  createImage: CreateImage,
+  options: Record<string, unknown> = {},
+  fetchFn?: typeof fetch,
+): Promise<unknown> {
+  if (isAbort(err)) throw err;
+  const image = describeImageId(imageId);
+  const firstError = reasonOf(err);
+  const url = frameUrlOf(imageId);
+  if (url === null) throw new Error(`${image}: ${firstError}`);
+  try {
+    const bytes = await fetchFrameExplicitLe(url, fetchFn ? { fetchFn } : {});
+    const img = await createImage(imageId, bytes, EXPLICIT_VR_LITTLE_ENDIAN, options);
+    (img as { transferSyntaxUID?: string }).transferSyntaxUID = EXPLICIT_VR_LITTLE_ENDIAN;
+    report({ imageId, image, firstError, outcome: 'recovered' });
+    return img;
+  } catch (err2) {
+    const retryError = reasonOf(err2);
+    report({ imageId, image, firstError, outcome: 'failed', retryError });
+    throw new Error(`${image}: ${firstError}; asked again as explicit VR little endian: ${retryError}`);
+  }
+}
+
+/**
+ * The loader `load` with one retry per failed frame (`retryExplicitLe`). A frame that fails both
+ * ways rejects with an Error naming the image and both reasons. Cancellation (AbortError) is
+ * passed through untouched.
  */
 export function withExplicitLeRetry(load: LoadImage, createImage: CreateImage, fetchFn?: typeof fetch): LoadImage {
   return (imageId, options = {}) => {
     const first = load(imageId, options);
-    const promise = first.promise.catch(async (err: unknown) => {
-      if (isAbort(err)) throw err;
-      const image = describeImageId(imageId);
-      const firstError = reasonOf(err);
-      const url = frameUrlOf(imageId);
-      if (url === null) throw new Error(`${image}: ${firstError}`);
-      try {
-        const bytes = await fetchFrameExplicitLe(url, fetchFn ? { fetchFn } : {});
-        const img = await createImage(imageId, bytes, EXPLICIT_VR_LITTLE_ENDIAN, options);
-        (img as { transferSyntaxUID?: string }).transferSyntaxUID = EXPLICIT_VR_LITTLE_ENDIAN;
-        report({ imageId, image, firstError, outcome: 'recovered' });
-        return img;
-      } catch (err2) {
-        const retryError = reasonOf(err2);
-        report({ imageId, image, firstError, outcome: 'failed', retryError });
-        throw new Error(`${image}: ${firstError}; asked again as explicit VR little endian: ${retryError}`);
-      }
-    });
+    const promise = first.promise.catch((err: unknown) => retryExplicitLe(imageId, err, createImage, options, fetchFn));
     return { promise, cancelFn: first.cancelFn };
   };
 }

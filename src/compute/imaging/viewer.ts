@@ -9,9 +9,11 @@ import type { Types } from '@cornerstonejs/core';
 import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import { abortError } from '../../../core/domain/abort';
 import type { Cornerstone } from './cornerstone';
+import { describeImageId, retryExplicitLe } from './frameRetry';
 import { edgeLabels, type EdgeLabels } from './orientation';
 import { frameKey, SeriesPixelStream, type StreamedFrame, type StreamStats } from './seriesPixelStream';
 import { toImageVolume } from './toImageVolume';
+import { addVolumeSliceSource, FILL_REQUEST, FilledVolumeSlices, sliceImage, type SliceScalars } from './volumeSliceImages';
 import { canWriteNative, isNativeLittleEndian, writeDecodedFrame, writeNativeFrame, type FramePixelFormat, type VoxelBuffer } from './volumeFill';
 import { windowPreset, windowToHuRange, type WindowPresetId, type HuRange } from './windowPresets';
 
@@ -30,12 +32,16 @@ export interface LoadProgress {
   failedImages?: string[];
 }
 
-/** An image id in words: "instance 1.2.3 frame 4" for WADO-RS, the file for local files. */
-export function describeImageId(imageId: string): string {
-  const wado = /\/instances\/([^/]+)\/frames\/(\d+)/.exec(imageId);
-  if (wado) return `instance ${decodeURIComponent(wado[1]!)} frame ${wado[2]}`;
-  const frame = /\?frame=(\d+)$/.exec(imageId);
-  return frame ? `${imageId.replace(/\?frame=\d+$/, '')} frame ${frame[1]}` : imageId;
+export { describeImageId };
+
+export interface LoadOptions {
+  onProgress: (p: LoadProgress) => void;
+  /**
+   * The volume exists and the three-plane view may show it, filling as frames arrive (loading
+   * goes on, with progress and cancel).
+   */
+  onVolumeReady?: () => void;
+  signal: AbortSignal;
 }
 
 export interface Measurement {
@@ -104,6 +110,10 @@ export class ImagingViewer {
   private filledType = '';
   /** The slice image ids of a filled volume (cached by Cornerstone; removed with the volume). */
   private filledSliceIds: string[] = [];
+  /** Removes the filled volume's offer of its slices to the stack (volumeSliceImages.ts). */
+  private removeSliceSource: (() => void) | null = null;
+  /** `wadors:` ids whose cached images are views of the filled volume's buffer. */
+  private readonly sliceViewIds = new Set<string>();
   private renderPending = 0;
   /** The last series stream's times and sizes (read by the benchmark's profile). */
   lastStreamStats: StreamStats | null = null;
@@ -198,7 +208,7 @@ export class ImagingViewer {
   /** Open a series: first image in the stack viewport at once, then the volume in the background. */
   async openSeries(
     series: SeriesToOpen,
-    opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
+    opts: LoadOptions,
   ): Promise<{ mprReady: boolean; noVolumeReason?: string; failedImages?: string[] }> {
     this.unloadVolume();
     this.series = series;
@@ -222,7 +232,7 @@ export class ImagingViewer {
 
   private async loadVolume(
     series: SeriesToOpen,
-    opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
+    opts: LoadOptions,
   ): Promise<{ mprReady: boolean; noVolumeReason?: string; failedImages?: string[] }> {
     if (this.stream) {
       const filled = await this.fillVolumeFromStream(series, this.stream, opts);
@@ -241,6 +251,7 @@ export class ImagingViewer {
       opts.onProgress({ loadedFrames: series.imageIds.length, totalFrames: series.imageIds.length, failedFrames: 0 });
       return { mprReady: false, noVolumeReason: `the slices have no usable spacing (${[...volume.spacing].join(' × ')} mm)` };
     }
+    opts.onVolumeReady?.();
     const total = series.imageIds.length;
     const failedImages: string[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -285,7 +296,7 @@ export class ImagingViewer {
   private async fillVolumeFromStream(
     series: SeriesToOpen,
     stream: SeriesPixelStream,
-    opts: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
+    opts: LoadOptions,
   ): Promise<{ mprReady: boolean; noVolumeReason?: string; failedImages?: string[] } | null> {
     const { core, loader } = this.cs;
     const volumeId = `twinscopeFilledVolume:${series.id}-${Date.now().toString(36)}`;
@@ -347,6 +358,35 @@ export class ImagingViewer {
     const total = nz;
     // Per slice: 0 not yet, 1 decoding, 2 written, 3 failed.
     const state = new Uint8Array(total);
+    let settled = false;
+    // The stack reads written slices from the buffer instead of asking the PACS again, and waits
+    // for slices still coming (volumeSliceImages.ts).
+    const stackImage = (i: number): unknown => {
+      const imageId = props.imageIds[i]!;
+      const px = core.metaData.get('imagePixelModule', imageId) as { photometricInterpretation?: string } | undefined;
+      const plane = core.metaData.get('imagePlaneModule', imageId) as { rowPixelSpacing?: number; columnPixelSpacing?: number } | undefined;
+      const voi = core.metaData.get('voiLutModule', imageId) as { windowCenter?: number[]; windowWidth?: number[] } | undefined;
+      const m = lut(imageId);
+      const image = sliceImage(
+        imageId,
+        scalars.subarray(i * sliceLength, (i + 1) * sliceLength) as SliceScalars,
+        {
+          rows: ny,
+          columns: nx,
+          rowPixelSpacingMm: plane?.rowPixelSpacing ?? props.spacing[1]!,
+          columnPixelSpacingMm: plane?.columnPixelSpacing ?? props.spacing[0]!,
+          rescaleSlope: m?.rescaleSlope ?? 1,
+          rescaleIntercept: m?.rescaleIntercept ?? 0,
+          modality,
+          ...(voi?.windowCenter?.[0] !== undefined ? { windowCenter: voi.windowCenter[0] } : {}),
+          ...(voi?.windowWidth?.[0] !== undefined ? { windowWidth: voi.windowWidth[0] } : {}),
+          photometricInterpretation: px?.photometricInterpretation ?? 'MONOCHROME2',
+        },
+        core.utilities.VoxelManager.createImageVoxelManager as never,
+      );
+      this.sliceViewIds.add(imageId);
+      return image;
+    };
     let written = 0;
     let failed = 0;
     const failedImages: string[] = [];
@@ -367,10 +407,13 @@ export class ImagingViewer {
       writeDecodedFrame(scalars, i, sliceLength, pixels, image.preScale?.scaled ? null : { slope: f.rescaleSlope, intercept: f.rescaleIntercept });
     };
 
+    const slices = new FilledVolumeSlices(props.imageIds, stackImage);
+    this.removeSliceSource = addVolumeSliceSource(slices);
+    opts.onVolumeReady?.();
     await new Promise<void>((resolve, reject) => {
-      let settled = false;
       const onAbort = () => {
         settled = true;
+        slices.settle();
         this.closeStream();
         reject(abortError(opts.signal, 'loading'));
       };
@@ -380,6 +423,7 @@ export class ImagingViewer {
         opts.onProgress({ loadedFrames: written + failed, totalFrames: total, failedFrames: failed, ...(failed > 0 ? { failedImages } : {}) });
         if (written + failed < total || settled) return;
         settled = true;
+        slices.settle();
         opts.signal.removeEventListener('abort', onAbort);
         if (failed === total) reject(new Error('no image of the series could be decoded'));
         else resolve();
@@ -390,6 +434,7 @@ export class ImagingViewer {
         written++;
         texture.setUpdatedFrame(i);
         this.renderFilledSoon();
+        slices.written(i);
         progress();
       };
       const fail = (i: number) => {
@@ -397,7 +442,24 @@ export class ImagingViewer {
         state[i] = 3;
         failed++;
         failedImages.push(describeImageId(props.imageIds[i]!));
+        slices.failed(i);
         progress();
+      };
+      const decodeOptions = { preScale: { enabled: true }, targetBuffer: { type: props.dataType }, transferPixelData: true };
+      const writeDecoded = (i: number) => (image: unknown) => {
+        if (settled) return;
+        try {
+          writeImage(i, image as Types.IImage);
+          ok(i);
+        } catch {
+          fail(i);
+        }
+      };
+      // A streamed frame that cannot be written or decoded takes the one retry every failed frame
+      // takes (frameRetry.ts: asked again in explicit VR little endian, reported in the notice).
+      const retry = (i: number, err: unknown) => {
+        state[i] = 1;
+        retryExplicitLe(props.imageIds[i]!, err, loader.createImage as never, { ...decodeOptions }).then(writeDecoded(i), () => fail(i));
       };
       const onFrame = (key: string, frame: StreamedFrame) => {
         const i = indexOfKey.get(key);
@@ -409,22 +471,12 @@ export class ImagingViewer {
             writeNativeFrame(scalars, i, sliceLength, frame.bytes, format);
             return ok(i);
           }
-        } catch {
-          return fail(i);
+        } catch (err) {
+          return retry(i, err);
         }
         state[i] = 1;
-        const decodeOptions = { preScale: { enabled: true }, targetBuffer: { type: props.dataType }, transferPixelData: true };
-        (loader.createImage(imageId, frame.bytes as never, frame.transferSyntaxUid, decodeOptions as never) as Promise<Types.IImage>).then(
-          (image) => {
-            if (settled) return;
-            try {
-              writeImage(i, image);
-              ok(i);
-            } catch {
-              fail(i);
-            }
-          },
-          () => fail(i),
+        (loader.createImage(imageId, frame.bytes as never, frame.transferSyntaxUid, decodeOptions as never) as Promise<Types.IImage>).then(writeDecoded(i), (err: unknown) =>
+          settled ? undefined : retry(i, err),
         );
       };
       stream.consume(onFrame);
@@ -444,6 +496,7 @@ export class ImagingViewer {
                 requestType: core.Enums.RequestType.Prefetch,
                 preScale: { enabled: true },
                 targetBuffer: { type: props.dataType },
+                [FILL_REQUEST]: true,
               } as never)) as Types.IImage;
               if (settled) return;
               writeImage(i, image);
@@ -459,7 +512,8 @@ export class ImagingViewer {
     });
     this.closeStream();
     this.filledComplete = true;
-    if (this.layout === 'mpr') await this.showCurrent();
+    // Planes already showing the volume (MPR opened while it filled) keep their camera: one last render.
+    if (this.layout === 'mpr') this.engine.renderViewports([...MPR_KEYS]);
     return { mprReady: true, ...(failedImages.length > 0 ? { failedImages } : {}) };
   }
 
@@ -761,6 +815,10 @@ export class ImagingViewer {
     // A filled volume's slice images are views of its buffer: drop them with it.
     for (const id of this.filledSliceIds) if (cache.getImageLoadObject(id) || cache.getImage(id)) cache.removeImageLoadObject(id, { force: true });
     this.filledSliceIds = [];
+    this.removeSliceSource?.();
+    this.removeSliceSource = null;
+    for (const id of this.sliceViewIds) if (cache.getImageLoadObject(id) || cache.getImage(id)) cache.removeImageLoadObject(id, { force: true });
+    this.sliceViewIds.clear();
     this.filledScalars = null;
     this.filledComplete = false;
     this.volumeId = null;

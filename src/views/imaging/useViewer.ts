@@ -208,6 +208,9 @@ export function useViewer() {
         };
         const opened = await viewer.openSeries(ready, {
           signal: ac.signal,
+          // The three-plane view is usable while the volume fills: MPR is offered at once, the
+          // progress bar and Cancel stay until the last frame.
+          onVolumeReady: () => setState((s) => (abortRef.current === ac ? { ...s, mprAvailable: true } : s)),
           onProgress: (progress) => {
             if (pending === null) requestAnimationFrame(flush);
             pending = progress;
@@ -245,6 +248,9 @@ export function useViewer() {
         setState((s) => ({
           ...s,
           loading: null,
+          // A volume cut short by Cancel or a failure is not offered as a three-plane view.
+          mprAvailable: false,
+          layout: 'stack',
           loadError: cancelled ? null : `Could not open ${label}: ${err instanceof Error ? err.message : String(err)}`,
           notice: cancelled ? 'Loading cancelled.' : null,
         }));
