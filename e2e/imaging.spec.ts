@@ -92,6 +92,27 @@ test.describe('Imaging', () => {
     await expect(axialDesc).not.toHaveText(sliceBefore);
     await page.keyboard.press('4');
     await expect(imaging.preset).toHaveValue('bone');
+
+    // Back in the stack, scrolling reads the loaded volume's slices: no frame is asked for again
+    // (issue 14: the filled volume left nothing under the wadors: ids, so each slice was refetched).
+    const requestsAfterLoad = pixelRequests.length;
+    await page.getByRole('button', { name: 'Stack', exact: true }).click();
+    await imaging.waitRendered('Stack viewport');
+    const stackDesc = page.locator('#vp-desc-stack');
+    await imaging.viewport('Stack viewport').focus();
+    for (let i = 0; i < 5; i++) {
+      const was = await stackDesc.innerText();
+      const renders = await imaging.renderCount('Stack viewport');
+      await page.keyboard.press('PageDown');
+      await expect(stackDesc).not.toHaveText(was);
+      await imaging.waitRendered('Stack viewport', renders);
+    }
+    const shown = await imaging.displayedSummary();
+    expect(shown?.preScaled).toBe(true);
+    expect(shown!.min).toBeLessThanOrEqual(-950);
+    expect(shown!.max).toBeGreaterThan(0);
+    expect((await imaging.canvasStats('Stack viewport')).nonBlankFraction).toBeGreaterThan(0.05);
+    expect(pixelRequests.slice(requestsAfterLoad)).toEqual([]);
   });
 
   test('imports the shared abdominal CT from disk and reads it in three planes', async ({ page }) => {
@@ -165,6 +186,9 @@ test.describe('Imaging', () => {
     await expect(bar).toHaveAttribute('aria-valuetext', /^\d+% \(\d+ of \d+ images\)$/);
     // Cancel while the volume is loading: its one pixel data request is out (and held).
     await expect.poll(() => pixelDataAsked, { timeout: 30_000 }).toBe(true);
+    // The volume exists (filling as frames come): MPR is offered while the progress bar and Cancel stay.
+    await expect(page.getByRole('button', { name: 'MPR', exact: true })).toBeEnabled({ timeout: 30_000 });
+    await expect(bar).toBeVisible();
     await page.getByRole('button', { name: 'Cancel' }).click();
     releasePixelData();
     await expect(page.getByRole('status').filter({ hasText: 'Loading cancelled.' })).toBeVisible();
