@@ -197,6 +197,42 @@ test.describe('Imaging', () => {
     await expect(page.getByRole('button', { name: 'MPR', exact: true })).toBeDisabled();
   });
 
+  test('a streamed frame that cannot be written takes the explicit little endian retry and is named as recovered', async ({ page }) => {
+    // The series answer comes from the real server; one frame in it is cut short by two bytes (as
+    // a broken proxy or PACS would), so the volume fill cannot write it and must ask for it again.
+    await page.route('**/dicomweb/**/pixeldata', async (route) => {
+      const res = await route.fetch();
+      const body = await res.body();
+      const boundary = /boundary="?([^";]+)"?/i.exec(res.headers()['content-type'] ?? '')?.[1];
+      if (!boundary) throw new Error('series answer without a multipart boundary');
+      const delimiter = Buffer.from(`\r\n--${boundary}`);
+      const firstEnd = body.indexOf(delimiter, body.indexOf(Buffer.from(`--${boundary}`)) + 1);
+      // The first part's own Content-Length is made to agree (as it would from a server that cut it).
+      const headEnd = body.indexOf(Buffer.from('\r\n\r\n')) + 4;
+      const head = body.subarray(0, headEnd).toString('latin1').replace(/Content-Length: (\d+)/i, (_m, n: string) => `Content-Length: ${Number(n) - 2}`);
+      // The body comes decoded: the answer goes back without its content-encoding and length.
+      const headers = Object.fromEntries(Object.entries(res.headers()).filter(([k]) => k !== 'content-encoding' && k !== 'content-length'));
+      await route.fulfill({ status: res.status(), headers, body: Buffer.concat([Buffer.from(head, 'latin1'), body.subarray(headEnd, firstEnd - 2), body.subarray(firstEnd)]) });
+    });
+    const retries: string[] = [];
+    page.on('request', (r) => {
+      if (/\/frames\/\d+$/.test(r.url()) && /transfer-syntax=1\.2\.840\.10008\.1\.2\.1(?!\.)/.test(r.headers()['accept'] ?? '')) retries.push(r.url());
+    });
+    const imaging = new ImagingPage(page);
+    await imaging.goto(DEMO_PATIENT_LIVER);
+    const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
+    await expect(openSeries).toBeVisible({ timeout: 30_000 });
+    await openSeries.click();
+    for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
+    await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0);
+    const notice = page.getByRole('status', { name: 'Recovered images' });
+    await expect(notice).toContainText(/^1 image failed and was loaded again as explicit VR little endian: instance [\d.]+ frame 1 \(the frame holds \d+ bytes where a \d+-pixel 16-bit slice needs \d+\)\.$/);
+    await expect(page.getByRole('alert', { name: 'Failed images' })).toHaveCount(0);
+    expect(retries).toHaveLength(1);
+    // The recovered slice is in the volume: every slice arrived, none is reported black.
+    await expect(page.getByText(/could not be loaded \(shown black\)/)).toHaveCount(0);
+  });
+
   test('uploads files opened from disk to the PACS with STOW-RS', async ({ page }) => {
     test.skip(!hasSharedData('dicom', 'ct-cardiac-DERIVED-from-totalseg-nifti'), 'cardiac CT not present');
     const dir = sharedDataPath('dicom', 'ct-cardiac-DERIVED-from-totalseg-nifti');
