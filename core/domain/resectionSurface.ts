@@ -168,3 +168,24 @@ export function tessellateSurface(s: ResectionSurface, cells = 48): TriangleMesh
   }
   return { positionsLps: pos, indices: idx };
 }
+
+/**
+ * Colour bands of the safety-margin map (distance from the resection surface to a tumour or a
+ * chosen vessel, mm). Colorectal liver metastases: a margin under 1 mm counts as R1 (involved) and
+ * predicts recurrence (Pawlik TM et al., Ann Surg 2005;241:715–22); wider margins, up to the
+ * classic 1 cm, go with longer survival (Sadot E et al., Ann Surg 2015;262:476–85; the "1 cm rule",
+ * Ekberg H et al., Br J Surg 1986;73:727–31). For a vessel the same bands read as how close the
+ * transection runs to it. `belowMm` is exclusive: 1 mm exactly is orange.
+ */
+export const MARGIN_BANDS: ReadonlyArray<{ belowMm: number; label: string; colorRgb: [number, number, number] }> = [
+  { belowMm: 1, label: '< 1 mm (R1)', colorRgb: [220, 38, 38] },
+  { belowMm: 5, label: '1–5 mm', colorRgb: [249, 115, 22] },
+  { belowMm: 10, label: '5–10 mm', colorRgb: [234, 179, 8] },
+  { belowMm: Infinity, label: '≥ 10 mm', colorRgb: [34, 197, 94] },
+];
+
+/** Index into MARGIN_BANDS of a margin in mm (0 for a negative or zero margin). */
+export function marginBand(mm: number): number {
+  for (let b = 0; b < MARGIN_BANDS.length; b++) if (mm < MARGIN_BANDS[b]!.belowMm) return b;
+  return MARGIN_BANDS.length - 1;
+}
