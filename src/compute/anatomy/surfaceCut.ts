@@ -4,7 +4,9 @@
 import { type LabelVolume, type VolumeGeometry, labelLayer } from '../../../core/domain/imaging';
 import { type PlaneLps } from '../../../core/domain/mesh';
 import { validatePatch } from '../../../core/domain/resectionSurface';
-import { type SurfaceCutRequest } from '../../../core/contracts/anatomy-worker';
+import { createStore } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { type SurfaceCutRequest, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
 import { type CutPlaneState } from '../../twin/anatomy';
 
 /** Linear voxel indices (ascending) of one structure of a layered label map, and the grid they index. */
@@ -30,4 +32,30 @@ export function surfaceCutRequest(cut: CutPlaneState, plane: PlaneLps, cells = 4
   if (cut.surface === undefined) throw new Error('this cut is a plane: bend it first');
   validatePatch(cut.surface);
   return { organLabel: cut.organLabel, plane, patch: cut.surface, marginLabels: (cut.marginLabels ?? []).filter((l) => l !== cut.organLabel), cells };
+}
+
+/** The latest surface readout the view holds, with the cut state it was computed for (never shown for another). */
+export interface SurfaceMapState {
+  /** Cut id → the state it was computed for and the worker's answer. */
+  byCut: Map<string, { for: CutPlaneState; result: SurfaceCutResult }>;
+  /** The control point being edited (0–15, index 4·row + column), by cut id. */
+  selectedPoint: Map<string, number>;
+  publish: (cut: CutPlaneState, result: SurfaceCutResult) => void;
+  selectPoint: (cutId: string, index: number) => void;
+  reset: () => void;
+}
+
+export const surfaceMapStore = createStore<SurfaceMapState>()((set, get) => ({
+  byCut: new Map(),
+  selectedPoint: new Map(),
+  publish: (cut, result) => set({ byCut: new Map(get().byCut).set(cut.id, { for: cut, result }) }),
+  selectPoint: (cutId, index) => {
+    if (!(Number.isInteger(index) && index >= 0 && index < 16)) throw new Error(`control point ${index} does not exist (0–15)`);
+    set({ selectedPoint: new Map(get().selectedPoint).set(cutId, index) });
+  },
+  reset: () => set({ byCut: new Map(), selectedPoint: new Map() }),
+}));
+
+export function useSurfaceMaps<T>(selector: (s: SurfaceMapState) => T): T {
+  return useStore(surfaceMapStore, selector);
 }
