@@ -65,7 +65,7 @@ test.describe('Liver planner', () => {
     // Bend it: a flat surface reads exactly the plane's numbers, with the margin to the tumour.
     await page.getByRole('button', { name: 'Bend into a curved surface' }).click();
     await expect(page.getByRole('group', { name: 'Curved surface' })).toBeVisible();
-    await expect(page.getByRole('checkbox', { name: 'liver tumour' })).toBeChecked();
+    await expect(page.getByRole('checkbox', { name: 'Margin to liver tumour' })).toBeChecked();
     const minMargin = page.getByTestId('min-margin');
     await expect(minMargin).toHaveText(/[\d.]+ mm to liver tumour/, { timeout: 60_000 });
     await expect(remnant).toContainText(planeRemnant);
