@@ -87,12 +87,24 @@ test.describe('Liver planner', () => {
     await expect.poll(async () => mlOf(await remnant.textContent()), { timeout: 60_000 }).toBeGreaterThan(flatRemnantMl + 5);
     await expect.poll(async () => mmOf(await minMargin.textContent()), { timeout: 60_000 }).toBeLessThan(flatMarginMm - 2);
     await expect(page.getByRole('list', { name: 'Margin colour legend' })).toContainText('< 1 mm (R1)');
-    await page.getByRole('button', { name: 'Lateral' }).click();
-    await anatomy.waitFrames(await anatomy.frames());
-    await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('liver-plan-curved-lateral.png') });
+    // The margin map inside the liver: the liver made translucent, seen from the front and the
+    // patient's right (orbit 70° from the anterior view by a drag on empty canvas).
+    let frames = await anatomy.frames();
+    await page.getByLabel('Opacity of liver', { exact: true }).fill('0.45');
+    frames = await anatomy.waitFrames(frames);
     await page.getByRole('button', { name: 'Anterior' }).click();
-    await anatomy.waitFrames(await anatomy.frames());
-    await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('liver-plan-curved-anterior.png') });
+    frames = await anatomy.waitFrames(frames);
+    const cbox = await anatomy.canvas3d.boundingBox();
+    if (!cbox) throw new Error('3D anatomy is not visible');
+    await page.mouse.move(cbox.x + 0.9 * cbox.width, cbox.y + 0.9 * cbox.height);
+    await page.mouse.down();
+    for (let i = 1; i <= 8; i++) await page.mouse.move(cbox.x + 0.9 * cbox.width - (i / 8) * (70 / 360) * cbox.height, cbox.y + 0.88 * cbox.height);
+    await page.mouse.up();
+    frames = await anatomy.waitFrames(frames);
+    await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('liver-plan-curved-oblique.png') });
+    await page.getByRole('button', { name: 'Lateral' }).click();
+    await anatomy.waitFrames(frames);
+    await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('liver-plan-curved-lateral.png') });
     await page.screenshot({ path: testInfo.outputPath('liver-plan-workflow.png') });
     const shownRemnant = (await remnant.textContent())!.replace(/below.*$/, '').trim();
     const shownMargin = (await minMargin.textContent())!.trim();
@@ -118,7 +130,6 @@ test.describe('Liver planner', () => {
     await expect(p22).toHaveValue('10');
     await expect(page.getByTestId('remnant-percent')).toContainText(shownRemnant, { timeout: 60_000 });
     await expect(page.getByTestId('min-margin')).toHaveText(shownMargin, { timeout: 60_000 });
-    await anatomy.waitFrames(await anatomy.frames());
     await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('liver-plan-reopened.png') });
   });
 });
