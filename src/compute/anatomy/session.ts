@@ -25,7 +25,7 @@ import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSourc
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
 import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
-import { surfaceCutRequest, voxelsOfLabel } from './surfaceCut';
+import { surfaceCutRequest, surfaceMapStore, voxelsOfLabel } from './surfaceCut';
 import { abortError } from '../../../core/domain/abort';
 import { transfer, WorkerPool } from '../../../core/workerPool/workerPool';
 import { downloadSeries } from '../../sources/dicomwebSeries';
@@ -555,6 +555,7 @@ export class AnatomySession {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    surfaceMapStore.getState().reset();
     void this.loader.terminate();
     void this.planner.terminate();
     this.meshing.dispose();
