@@ -310,7 +310,19 @@ export function CutPlanePanel(props: { session: AnatomySession }): ReactNode {
           <label className="inline-field anatomy-slider">
             Offset
             <input type="range" aria-label="Cut offset mm" min={-radius} max={radius} step={0.5} value={cut.offsetMm} onChange={(e) => updateCutPlane(cut.id, { offsetMm: Number(e.target.value) })} />
-            <span className="mono small">{cut.offsetMm.toFixed(1)} mm</span>
+            <input
+              className="input mono"
+              type="number"
+              step={0.5}
+              style={{ width: 72 }}
+              aria-label="Offset in mm"
+              value={cut.offsetMm}
+              onChange={(e) => {
+                const mm = Number(e.target.value);
+                if (e.target.value !== '' && Number.isFinite(mm)) updateCutPlane(cut.id, { offsetMm: mm });
+              }}
+            />
+            <span className="small">mm</span>
           </label>
           <label className="inline-field anatomy-slider">
             Azimuth
