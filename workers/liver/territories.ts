@@ -97,6 +97,44 @@ function pass1d(f: Float64Array, lab: Uint16Array, n: number, h: number, v: Int3
 }
 
 /**
+ * Exact labelled squared Euclidean distance transform in place (Felzenszwalb & Huttenlocher 2012):
+ * `dist` holds 0 at the seeds and Infinity elsewhere, `lab` the seeds' labels; afterwards `dist` is
+ * the squared distance in mm² to the nearest seed (anisotropic `spacingMm`) and `lab` that seed's
+ * label. Infinity stays where the grid has no seed at all.
+ */
+export function distanceTransformSq(dist: Float64Array, lab: Uint16Array, dims: Vec3, spacingMm: Vec3): void {
+  const [nI, nJ, nK] = dims;
+  if (dist.length !== nI * nJ * nK || lab.length !== dist.length) throw new Error(`distance transform: ${dist.length} distances and ${lab.length} labels for a ${dims.join('×')} grid`);
+  const longest = Math.max(nI, nJ, nK);
+  const f = new Float64Array(longest);
+  const l = new Uint16Array(longest);
+  const outF = new Float64Array(longest);
+  const outL = new Uint16Array(longest);
+  const v = new Int32Array(longest);
+  const z = new Float64Array(longest + 1);
+  const strides = [1, nI, nI * nJ];
+  for (let axis = 0; axis < 3; axis++) {
+    const len = dims[axis]!;
+    const stride = strides[axis]!;
+    const [a1, a2] = [0, 1, 2].filter((a) => a !== axis) as [number, number];
+    for (let u = 0; u < dims[a1]!; u++) {
+      for (let w = 0; w < dims[a2]!; w++) {
+        const base = u * strides[a1]! + w * strides[a2]!;
+        for (let q = 0; q < len; q++) {
+          f[q] = dist[base + q * stride]!;
+          l[q] = lab[base + q * stride]!;
+        }
+        pass1d(f, l, len, spacingMm[axis]!, v, z, outF, outL);
+        for (let q = 0; q < len; q++) {
+          dist[base + q * stride] = outF[q]!;
+          lab[base + q * stride] = outL[q]!;
+        }
+      }
+    }
+  }
+}
+
+/**
  * Assign every liver voxel to the nearest branch. `liverMask` is non-zero inside the liver.
  * Voxels whose nearest centreline voxel is outside the liver still get that branch (vessels run at
  * the hilum, outside the parenchyma).
@@ -159,34 +197,7 @@ export function vascularTerritories(ct: VolumeGeometry, fullMask: Uint8Array, br
     dist[x] = seeds[x] !== 0 ? 0 : Infinity;
     lab[x] = seeds[x]!;
   }
-  const longest = Math.max(nI, nJ, nK);
-  const f = new Float64Array(longest);
-  const l = new Uint16Array(longest);
-  const outF = new Float64Array(longest);
-  const outL = new Uint16Array(longest);
-  const v = new Int32Array(longest);
-  const z = new Float64Array(longest + 1);
-  const strides = [1, nI, nI * nJ];
-  const dims = [nI, nJ, nK];
-  for (let axis = 0; axis < 3; axis++) {
-    const len = dims[axis]!;
-    const stride = strides[axis]!;
-    const [a1, a2] = [0, 1, 2].filter((a) => a !== axis) as [number, number];
-    for (let u = 0; u < dims[a1]!; u++) {
-      for (let w = 0; w < dims[a2]!; w++) {
-        const base = u * strides[a1]! + w * strides[a2]!;
-        for (let q = 0; q < len; q++) {
-          f[q] = dist[base + q * stride]!;
-          l[q] = lab[base + q * stride]!;
-        }
-        pass1d(f, l, len, g.spacingMm[axis]!, v, z, outF, outL);
-        for (let q = 0; q < len; q++) {
-          dist[base + q * stride] = outF[q]!;
-          lab[base + q * stride] = outL[q]!;
-        }
-      }
-    }
-  }
+  distanceTransformSq(dist, lab, g.dimensions, g.spacingMm);
   let count = 0;
   for (let x = 0; x < n; x++) if (liverMask[x] !== 0) count++;
   const liverVoxels = new Uint32Array(count);
