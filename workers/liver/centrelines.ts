@@ -19,7 +19,10 @@
 //    after the first bifurcation 1, …). Territories use the subtrees of one generation.
 // Pure and environment-neutral; the Anatomy worker runs it (workers/anatomy).
 import { type Vec3, type VolumeGeometry, ijkToLps } from '../../core/domain/imaging';
+import type { CentrelineSegment, CentrelineTree } from '../../core/contracts/territories';
 import { type Branch, distanceTransformSq } from './territories';
+
+export type { CentrelineSegment, CentrelineTree };
 
 export interface CentrelineOptions {
   /** Terminal segments reaching less than this beyond the parent's wall are spurs (mm); default 4. */
@@ -30,32 +33,6 @@ export interface CentrelineOptions {
   coverScale?: number;
   /** 0–1. */
   onProgress?: (fraction: number) => void;
-}
-
-export interface CentrelineSegment {
-  /** 1-based within its tree. */
-  id: number;
-  /** The segment it leaves from (null for the trunk). */
-  parent: number | null;
-  children: number[];
-  /** Bifurcations between the root and this segment: trunk 0. */
-  generation: number;
-  /** From the proximal (root-side) node to the distal one, LPS mm. */
-  pointsLps: Vec3[];
-  /** Inscribed radius (DBF) at each point, mm. */
-  radiiMm: number[];
-  lengthMm: number;
-  meanRadiusMm: number;
-}
-
-export interface CentrelineTree {
-  /** The root end (trunk start), LPS mm. */
-  rootLps: Vec3;
-  segments: CentrelineSegment[];
-  /** Bifurcation points, LPS mm. */
-  bifurcationsLps: Vec3[];
-  /** Voxels of the connected piece this tree describes. */
-  voxelCount: number;
 }
 
 export interface CentrelineResult {
@@ -363,7 +340,7 @@ function skeletonOfPiece(L: Local, members: Int32Array, spacing: Vec3, coverScal
     // Trace the minimal path towards the root until it reaches the skeleton or enters a join zone.
     const path: number[] = [];
     let x = target;
-    while (onSkeleton[x] === 0 && joinOwner[x] < 0) {
+    while (onSkeleton[x] === 0 && joinOwner[x]! < 0) {
       path.push(x);
       x = parent[x]!;
     }
@@ -656,4 +633,18 @@ export function territoryBranches(trees: CentrelineTree[], choices: Array<Territ
     }
   }
   return out;
+}
+
+/** Patient-direction words of a branch (its first point → the mean of its subtree's end points): "right anterior". */
+export function branchDirection(tree: CentrelineTree, segment: number): string {
+  const s = tree.segments[segment - 1];
+  if (s === undefined) throw new Error(`segment ${segment} does not exist`);
+  const ends = subtreeOf(tree, segment).filter((x) => x.children.length === 0).map((x) => x.pointsLps[x.pointsLps.length - 1]!);
+  const from = s.pointsLps[0]!;
+  const d = [0, 1, 2].map((a) => ends.reduce((acc, e) => acc + e[a]!, 0) / ends.length - from[a]!);
+  const words = [d[0]! < 0 ? 'right' : 'left', d[1]! < 0 ? 'anterior' : 'posterior', d[2]! > 0 ? 'superior' : 'inferior'];
+  const order = [0, 1, 2].sort((a, b) => Math.abs(d[b]!) - Math.abs(d[a]!));
+  const first = order[0]!;
+  const second = order[1]!;
+  return Math.abs(d[second]!) > 0.5 * Math.abs(d[first]!) ? `${words[first]} ${words[second]}` : words[first]!;
 }
