@@ -5,6 +5,7 @@
 import type { ImageVolume, LabelVolume, VolumeGeometry } from '../domain/imaging';
 import type { CutVolumes, PlaneLps, StructureMesh } from '../domain/mesh';
 import type { TerritoryMap, TerritoryRemnantResult, VesselCentrelines } from './territories';
+import type { SurfacePatch } from '../domain/resectionSurface';
 
 export type LoadPhase = 'download' | 'parse' | 'build';
 
@@ -18,6 +19,31 @@ export interface CutResult {
   volumes: CutVolumes;
   /** Closest distance from the cut outline to the chosen vessel, mm; null without a vessel; Infinity when the plane misses the organ. */
   vesselDistanceMm: number | null;
+}
+
+/** A curved resection surface to evaluate (issue 17): the plane, its Bézier patch, the margin targets. */
+export interface SurfaceCutRequest {
+  organLabel: number;
+  plane: PlaneLps;
+  patch: SurfacePatch;
+  /** Structures (tumours, chosen vessels) whose distance to the surface is mapped. */
+  marginLabels: number[];
+  /** Tessellation of the surface for the margin map and the view (cells a side; default 48). */
+  cells?: number;
+}
+
+export interface SurfaceCutResult {
+  /** Plane mesh split + voxel volume between plane and surface (workers/liver/resectionSurface.ts). */
+  volumes: CutVolumes;
+  /** The tessellated surface (LPS mm), transferred. */
+  positionsLps: Float32Array;
+  indices: Uint32Array;
+  /** Per vertex: mm to the nearest margin target; NaN outside the organ; Infinity without targets. */
+  marginMm: Float32Array;
+  /** The smallest margin inside the organ, where and to what (null: no target, or the surface misses the organ). */
+  minMargin: { mm: number; label: number; name: string; pointLps: [number, number, number] } | null;
+  /** Per target: its smallest margin and the side of the surface it lies on. */
+  targets: Array<{ label: number; name: string; minMm: number; side: 'resected' | 'remnant' | 'crossed' }>;
 }
 
 export interface BuiltSegmentation {
@@ -64,6 +90,10 @@ export interface AnatomyWorkerApi {
   setMeshes(list: StructureMesh[]): void;
   dropMesh(label: number): void;
   cut(organLabel: number, plane: PlaneLps, vesselLabel: number | null): CutResult;
+  /** Give the planner a structure's voxels (linear indices into `grid`, transferred) for curved cuts and margins. */
+  setStructureVoxels(label: number, grid: VolumeGeometry, voxels: Uint32Array): void;
+  /** Volumes and the safety-margin map of a curved resection surface (needs the organ's voxels). */
+  cutSurface(request: SurfaceCutRequest): SurfaceCutResult;
   exportGlb(labels: number[], opacity: Array<[number, number]>): ArrayBuffer;
   exportStl(labels: number[]): ArrayBuffer;
   /**

@@ -11,6 +11,7 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { type Vec3, angleDeg, distanceMm } from '../../core/domain/imaging';
 import { type StructureMesh } from '../../core/domain/mesh';
+import { type SurfacePatch } from '../../core/domain/resectionSurface';
 import { type CameraPoseLps, type CutPlaneParams } from '../compute/anatomy/planeGeometry';
 import { type SliceAxis } from '../compute/anatomy/slices';
 import { type TerritoryMap, type VesselCentrelines } from '../../core/contracts/territories';
@@ -42,6 +43,13 @@ export interface CutPlaneState extends CutPlaneParams {
    * the plane is exactly the saved one; absent = the centre of the organ's surface now.
    */
   centreLps?: Vec3;
+  /**
+   * Issue 17: the curved resection surface bent from this plane (a 4×4 Bézier height field over it,
+   * core/domain/resectionSurface.ts); absent = the plane itself.
+   */
+  surface?: SurfacePatch;
+  /** Structures (tumours, vessels) whose distance to the surface is mapped on it. */
+  marginLabels?: number[];
 }
 
 /** An axis-aligned clipping plane: keeps the side where (LPS[axis] − offsetMm)·(flip ? −1 : 1) ≤ 0. */

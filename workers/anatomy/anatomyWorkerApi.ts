@@ -19,6 +19,8 @@ import { structuresToGlb, structuresToStl } from '../meshing/exportFormats';
 import { parseLabelTable } from '../meshing/labelTable';
 import { gunzip, isGzip, readNiftiLabelMap } from '../meshing/nifti';
 import { cutMeshVolumes, cutToVesselDistanceMm } from '../meshing/planning';
+import { SurfaceDistance, VoxelMask, surfaceMarginMap } from '../liver/margins';
+import { SurfaceSideOnGrid, curvedCutVolumes, surfaceCutCounts, tessellateSurface } from '../liver/resectionSurface';
 import { referenceFromInstances } from '../meshing/referenceSeries';
 import { resampleLabelsNearest } from '../meshing/resample';
 import { splitMultipart } from '../../core/dicom/multipart';
@@ -32,6 +34,8 @@ import {
   type LoadProgress,
   type CutResult,
   type NamedBytes,
+  type SurfaceCutRequest,
+  type SurfaceCutResult,
 } from '../../core/contracts/anatomy-worker';
 
 /** Parse WADO-RS series bytes (already downloaded) into the volume of its largest series. */
@@ -63,6 +67,9 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
   let liver: { mask: Uint8Array; geometry: VolumeGeometry } | null = null;
   let territories: Territories | null = null;
   const remnantScratch = new Float64Array(2 * 65536);
+  /** Structures' voxels (for curved cuts and margins), by label; the mask and distance index built on first use. */
+  const voxelsByLabel = new Map<number, { grid: VolumeGeometry; voxels: Uint32Array; mask?: VoxelMask }>();
+  const distanceByMesh = new WeakMap<object, SurfaceDistance>();
 
   const meshOf = (label: number): StructureMesh => {
     const m = meshes.get(label);
@@ -141,6 +148,37 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
     },
     dropMesh(label: number): void {
       meshes.delete(label);
+      voxelsByLabel.delete(label);
+    },
+    setStructureVoxels(label: number, grid: VolumeGeometry, voxels: Uint32Array): void {
+      const [nI, nJ, nK] = grid.dimensions;
+      if (voxels.length > 0 && voxels[voxels.length - 1]! >= nI * nJ * nK) throw new Error(`structure ${label}: voxel index outside the ${nI}×${nJ}×${nK} grid`);
+      voxelsByLabel.set(label, { grid, voxels });
+    },
+    cutSurface(req: SurfaceCutRequest): SurfaceCutResult {
+      const organ = meshOf(req.organLabel);
+      const vox = voxelsByLabel.get(req.organLabel);
+      if (vox === undefined) throw new Error(`structure "${organ.name}" has no voxels in the planner: the curved surface needs them`);
+      const surface = { ...req.patch, pointLps: req.plane.pointLps, normalLps: req.plane.normalLps };
+      const planeCut = cutMeshVolumes(organ.mesh, req.plane);
+      const volumes = curvedCutVolumes(planeCut, surfaceCutCounts(new SurfaceSideOnGrid(surface, vox.grid), vox.voxels), vox.grid);
+      const mesh = tessellateSurface(surface, req.cells ?? 48);
+      vox.mask ??= new VoxelMask(vox.grid, vox.voxels);
+      const targets = req.marginLabels.map((l) => {
+        const m = meshOf(l);
+        let distance = distanceByMesh.get(m.mesh);
+        if (distance === undefined) {
+          distance = new SurfaceDistance(m.mesh);
+          distanceByMesh.set(m.mesh, distance);
+        }
+        const tv = voxelsByLabel.get(l);
+        if (tv !== undefined) tv.mask ??= new VoxelMask(tv.grid, tv.voxels);
+        return { label: l, name: m.name, mesh: m.mesh, distance, ...(tv?.mask ? { mask: tv.mask } : {}) };
+      });
+      const map = surfaceMarginMap(surface, mesh, vox.mask, targets);
+      const min = map.min === null ? null : { ...map.min, pointLps: [map.min.pointLps[0], map.min.pointLps[1], map.min.pointLps[2]] as [number, number, number] };
+      const out: SurfaceCutResult = { volumes, positionsLps: mesh.positionsLps, indices: mesh.indices, marginMm: map.marginMm, minMargin: min, targets: map.targets };
+      return transfer(out, [mesh.positionsLps.buffer as ArrayBuffer, mesh.indices.buffer as ArrayBuffer, map.marginMm.buffer as ArrayBuffer]);
     },
     cut(organLabel: number, plane: PlaneLps, vesselLabel: number | null): CutResult {
       const organ = meshOf(organLabel).mesh;

@@ -13,7 +13,7 @@ import { type ImageVolume, type LabelVolume, type Vec3, layerAsVolume } from '..
 import { type StructureMesh } from '../../../core/domain/mesh';
 import { fhir, http } from '../../sources/api';
 import { anatomyStore, type CutPlaneState } from '../../twin/anatomy';
-import { type SavedCut } from './planDocument';
+import { type SavedCut, savedCutOf } from './planDocument';
 import { imageVolumeStore } from '../../twin/imageVolume';
 import { createDicomwebClient } from '../imaging/dicomweb';
 import { studyUidOfImagingStudy, type FhirImagingStudy } from '../../../core/dicom/dicomJson';
@@ -24,9 +24,10 @@ import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMa
 import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
-import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
 import { type TerritoryMap, type TerritoryRemnantResult, type VesselCentrelines } from '../../../core/contracts/territories';
 import { labelLayer, type VolumeGeometry } from '../../../core/domain/imaging';
+import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
+import { surfaceCutRequest, voxelsOfLabel } from './surfaceCut';
 import { abortError } from '../../../core/domain/abort';
 import { transfer, WorkerPool } from '../../../core/workerPool/workerPool';
 import { downloadSeries } from '../../sources/dicomwebSeries';
@@ -128,6 +129,8 @@ export class AnatomySession {
   private territoryHeld: { centrelines: boolean; liverLabel: number | null } = { centrelines: false, liverLabel: null };
   /** Organ centres by surface, so a slider drag does not rescan the vertices on every event. */
   private readonly centres = new WeakMap<object, Vec3>();
+  /** Which surface's voxels the planner worker holds, by label (a re-meshed structure sends them again). */
+  private readonly voxelsSent = new Map<number, object>();
 
   constructor(readonly patientId: string) {
     const published = imageVolumeStore.getState().current;
@@ -379,41 +382,65 @@ export class AnatomySession {
   }
 
   private resendMeshes(): void {
+    this.voxelsSent.clear();
     const meshes = [...anatomyStore.getState().meshes.values()];
     if (meshes.length > 0) void this.planner.run((api) => api.setMeshes(meshes));
   }
 
   /** Resected / remnant volumes of a cut and its distance to a vessel, computed in the worker. */
   async cut(organLabel: number, params: CutPlaneParams & { centreLps?: Vec3 }, vesselLabel: number | null): Promise<CutResult & { planePointLps: Vec3; planeNormalLps: Vec3; centreLps: Vec3 }> {
-    const mesh = anatomyStore.getState().meshes.get(organLabel);
-    if (mesh === undefined) throw new Error(`structure ${organLabel} has no surface`);
-    let centre = params.centreLps ?? this.centres.get(mesh.mesh);
+    const { plane, centre } = this.planeOf({ ...params, organLabel });
+    const r = await this.planner.run((api) => api.cut(organLabel, plane, vesselLabel));
+    return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: [...centre] };
+  }
+
+  /** Send the planner worker the voxels of these structures unless it holds them for their current surfaces. */
+  private async ensureVoxels(labels: number[]): Promise<void> {
+    const map = this.labels;
+    const meshes = anatomyStore.getState().meshes;
+    for (const l of labels) {
+      const m = meshes.get(l);
+      if (m === undefined || this.voxelsSent.get(l) === m.mesh) continue;
+      if (map === null || !map.segments.some((s) => s.label === l)) {
+        if (l === labels[0]) throw new Error(`the voxels of "${m.name}" are not loaded: a curved surface needs the segmentation, not only the surface`);
+        continue;
+      }
+      const { grid, voxels } = voxelsOfLabel(map, l);
+      await this.planner.run((api) => api.setStructureVoxels(l, grid, transfer(voxels, [voxels.buffer as ArrayBuffer])));
+      this.voxelsSent.set(l, m.mesh);
+    }
+  }
+
+  /** The exact plane of a cut (its organ centre fixed once per surface). */
+  private planeOf(c: CutPlaneParams & { organLabel: number; centreLps?: Vec3 }): { plane: ReturnType<typeof cutPlaneLps>; centre: Vec3 } {
+    const mesh = anatomyStore.getState().meshes.get(c.organLabel);
+    if (mesh === undefined) throw new Error(`structure ${c.organLabel} has no surface`);
+    let centre = c.centreLps ?? this.centres.get(mesh.mesh);
     if (centre === undefined) {
       centre = boundsOf(mesh.mesh.positionsLps).centreLps;
       this.centres.set(mesh.mesh, centre);
     }
-    const plane = cutPlaneLps(params, centre);
-    const r = await this.planner.run((api) => api.cut(organLabel, plane, vesselLabel));
+    return { plane: cutPlaneLps(c, centre), centre };
+  }
+
+  /**
+   * Volumes and the safety-margin map of a cut's curved surface (issue 17), computed in the worker:
+   * the plane's mesh split plus the organ's voxels between plane and surface; margins to the cut's
+   * margin structures.
+   */
+  async cutSurface(c: CutPlaneState): Promise<SurfaceCutResult & { planePointLps: Vec3; planeNormalLps: Vec3; centreLps: Vec3 }> {
+    const { plane, centre } = this.planeOf(c);
+    const req = surfaceCutRequest(c, plane);
+    await this.ensureVoxels([c.organLabel, ...req.marginLabels]);
+    const r = await this.planner.run((api) => api.cutSurface(req));
     return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: [...centre] };
   }
 
   /** A cut with its exact plane and the numbers it reads, as a plan stores it. */
   async savedCut(c: CutPlaneState): Promise<SavedCut> {
     const r = await this.cut(c.organLabel, c, c.vesselLabel);
-    const v = r.volumes;
-    return {
-      ...c,
-      centreLps: r.centreLps,
-      planePointLps: r.planePointLps,
-      planeNormalLps: r.planeNormalLps,
-      readout: {
-        resectedMl: v.resectedMl,
-        remnantMl: v.remnantMl,
-        remnantPercent: v.remnantPercent,
-        totalMl: v.totalMl,
-        vesselDistanceMm: r.vesselDistanceMm === null || !Number.isFinite(r.vesselDistanceMm) ? null : r.vesselDistanceMm,
-      },
-    };
+    const curved = c.surface === undefined ? null : await this.cutSurface({ ...c, centreLps: r.centreLps });
+    return savedCutOf(c, r, curved);
   }
 
   async exportGlb(): Promise<Blob> {

@@ -90,7 +90,7 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession; o
       const steps = await Promise.all(s.steps.map(async (st) => ({ ...st, cutPlanes: await Promise.all(st.cutPlanes.map((c) => compute.savedCut(c))) })));
       const plan: RehearsalPlan = {
         format: 'twinscope-rehearsal-plan',
-        version: 2,
+        version: 3,
         id: newPlanId(),
         title: s.planTitle.trim() || 'Rehearsal plan',
         patientId: props.patientId,
