@@ -106,6 +106,9 @@ export interface AnatomyWorkerApi {
    * out) over the liver mask (transferred; null = the one sent last). Kept for territoryRemnants.
    */
   computeTerritories(liverMask: Uint8Array | null, geometry: VolumeGeometry, generation: number, excludeIds: number[], onProgress?: (fraction: number) => void): TerritoryMap;
-  /** Step 3: remnant per territory for a cut plane (the side opposite the normal is kept). */
-  territoryRemnants(plane: PlaneLps): TerritoryRemnantResult;
+  /**
+   * Step 3: remnant per territory for a cut plane (the side opposite the normal is kept), or for the
+   * curved surface `patch` bent from it (core/domain/resectionSurface.ts: side < 0 is kept).
+   */
+  territoryRemnants(plane: PlaneLps, patch?: SurfacePatch): TerritoryRemnantResult;
 }

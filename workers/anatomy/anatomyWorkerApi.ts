@@ -233,9 +233,10 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
       const map: TerritoryMap = { grid: t.grid, offsetIjk: t.offsetIjk, labels, branches, liverMl: branches.reduce((a, b) => a + b.volumeMl, 0), generation };
       return transfer(map, [labels.buffer as ArrayBuffer]);
     },
-    territoryRemnants(plane) {
+    territoryRemnants(plane, patch) {
       if (territories === null) throw new Error('compute the vascular territories first');
-      return territoryRemnants(territories, plane, remnantScratch);
+      const side = patch === undefined ? undefined : new SurfaceSideOnGrid({ ...patch, pointLps: plane.pointLps, normalLps: plane.normalLps }, territories.grid);
+      return territoryRemnants(territories, plane, remnantScratch, side);
     },
     exportStl(labels: number[]): ArrayBuffer {
       const list = labels.map(meshOf);

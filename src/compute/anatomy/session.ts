@@ -616,17 +616,14 @@ export class AnatomySession {
     }
   }
 
-  /** Territories, step 3: the remnant of every territory for a cut plane as drawn (same plane as `cut`). */
+  /**
+   * Territories, step 3: the remnant of every territory for the cut as drawn — its plane (same as
+   * `cut`) or, when bent, its curved surface (same side function as `cutSurface`).
+   */
   async territoryRemnants(c: CutPlaneState): Promise<TerritoryRemnantResult> {
-    const mesh = anatomyStore.getState().meshes.get(c.organLabel);
-    if (mesh === undefined) throw new Error(`structure ${c.organLabel} has no surface`);
-    let centre = c.centreLps ?? this.centres.get(mesh.mesh);
-    if (centre === undefined) {
-      centre = boundsOf(mesh.mesh.positionsLps).centreLps;
-      this.centres.set(mesh.mesh, centre);
-    }
-    const plane = cutPlaneLps(c, centre);
-    return this.territoryWorker.run((api) => api.territoryRemnants(plane));
+    const { plane } = this.planeOf(c);
+    const patch = c.surface;
+    return this.territoryWorker.run((api) => api.territoryRemnants(plane, patch));
   }
 
   dispose(): void {

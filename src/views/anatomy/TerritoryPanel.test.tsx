@@ -53,7 +53,7 @@ function session(): TerritoryComputer & { held: Array<() => void> } {
     extractCentrelines: async (vessels, options) => api.extractCentrelines(vessels.map((v) => ({ ...v, mask: masks.get(v.label)! })), g, options),
     computeTerritories: async (liverLabel, generation, excluded) => api.computeTerritories(masks.get(liverLabel)!, g, generation, excluded),
     // Answers wait until released, as a busy worker would.
-    territoryRemnants: (c) => new Promise((resolve) => held.push(() => resolve(api.territoryRemnants(cutPlaneLps(c, [0, 0, 0]))))),
+    territoryRemnants: (c) => new Promise((resolve) => held.push(() => resolve(api.territoryRemnants(cutPlaneLps(c, [0, 0, 0]), c.surface)))),
   };
 }
 

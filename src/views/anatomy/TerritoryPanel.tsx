@@ -192,7 +192,7 @@ export function TerritoryRemnants(props: {
         </tbody>
       </table>
       <p className="small" data-testid="territory-flr">
-        Future liver remnant (voxels):{' '}
+        Future liver remnant ({cut.surface ? 'curved surface' : 'plane'}, voxels):{' '}
         <span className="mono">
           {r.remnantMl.toFixed(1)} mL ({flr.toFixed(1)}%)
         </span>{' '}
@@ -388,7 +388,7 @@ export function TerritoryPanel(props: { session: TerritoryComputer; ct: ImageVol
             </tbody>
           </table>
           <p className="small muted">
-            Liver {map.liverMl.toFixed(1)} mL in {map.branches.length} territories: every liver voxel goes to the nearest branch centreline (Selle et al. 2002). Remnant = the side opposite the cut plane's normal.
+            Liver {map.liverMl.toFixed(1)} mL in {map.branches.length} territories: every liver voxel goes to the nearest branch centreline (Selle et al. 2002). Remnant = the side opposite the cut's normal, through its curved surface when bent.
           </p>
           {cut === null ? (
             <p className="small muted">Add a cut plane on the liver (Cut planes) to see the remnant per territory.</p>
