@@ -123,6 +123,23 @@ describe('vessel centrelines (TEASAR: distance ridge + minimal paths)', () => {
     checkY(g, paint(g, Y, (_p, excess) => excess <= 0 || (excess < 1.8 && rnd() < 0.3)));
   });
 
+  it('a trifurcation (three branches from one point) is one branching point with three generation-1 branches', () => {
+    const g = grid([80, 60, 70], [1, 1, 1], [-39.5, -29.5, -40.5]);
+    const tubes: Tube[] = [
+      { p: [0, 0, -38], q: [0, 0, 0], radiusMm: 5 },
+      { p: [0, 0, 0], q: [26, 0, 22], radiusMm: 3 },
+      { p: [0, 0, 0], q: [-13, 22, 22], radiusMm: 3 },
+      { p: [0, 0, 0], q: [-13, -22, 22], radiusMm: 3 },
+    ];
+    const r = extractCentrelines(g, paint(g, tubes));
+    const tree = r.trees[0]!;
+    expect(tree.segments[0]!.children).toHaveLength(3);
+    expect(tree.segments.filter((s) => s.generation === 1)).toHaveLength(3);
+    expect(tree.bifurcationsLps).toHaveLength(1);
+    expect(Math.hypot(...tree.bifurcationsLps[0]!)).toBeLessThanOrEqual(5);
+    expect(branchesAtGeneration(r.trees, 1)).toHaveLength(3);
+  });
+
   it('separate pieces give separate trees, largest first; tiny pieces are ignored and counted', () => {
     const g = grid([60, 16, 40], [1, 1, 1], [-29.5, -7.5, -19.5]);
     const mask = paint(g, [

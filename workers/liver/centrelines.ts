@@ -495,6 +495,30 @@ function pruneAndRoot(L: Local, raw: RawSegment[], spacing: Vec3, minBranchMm: n
 }
 
 /**
+ * A trifurcation (or any branching point of more than two) comes out of the minimal paths as
+ * bifurcations a voxel or two apart. An internal segment shorter than the inscribed radius where it
+ * starts lies inside one branching ball: it is merged away, its children leaving from its start, so
+ * the generations count branching points, not path artefacts. In place; keeps parents before children.
+ */
+function mergeCloseBifurcations(L: Local, segs: RawSegment[], spacing: Vec3): void {
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let idx = 1; idx < segs.length; idx++) {
+      const s = segs[idx]!;
+      const kids = segs.filter((c) => c.from === s.to);
+      if (kids.length === 0 || chainLengthMm(L, s.voxels, spacing) >= L.dbf[s.from]!) continue;
+      for (const c of kids) {
+        c.voxels = [...s.voxels, ...c.voxels.slice(1)];
+        c.from = s.from;
+      }
+      segs.splice(idx, 1);
+      changed = true;
+      break;
+    }
+  }
+}
+
+/**
  * The minimal path to a vessel end runs from the ridge to the farthest surface voxel of the cap;
  * end the centreline where the ridge ends instead: drop trailing voxels whose inscribed radius is
  * below 0.6 × the median radius of the segment's distal quarter (at least two voxels stay).
@@ -555,6 +579,7 @@ export function extractCentrelines(g: VolumeGeometry, mask: Uint8Array, options:
     const { segments: raw } = skeletonOfPiece(L, members, g.spacingMm, coverScale, (f) => onProgress(0.1 + 0.85 * (base + share * f)));
     before += share;
     const rooted = pruneAndRoot(L, raw, g.spacingMm, minBranchMm);
+    mergeCloseBifurcations(L, rooted, g.spacingMm);
     const starts = new Set(rooted.map((r) => r.from));
     rooted.forEach((r, idx) => {
       if (!starts.has(r.to)) r.voxels = trimTip(L, r.voxels);
