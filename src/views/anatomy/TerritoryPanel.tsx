@@ -400,7 +400,7 @@ export function TerritoryPanel(props: { session: TerritoryComputer; ct: ImageVol
       {territories !== null && ct !== null && (
         <>
           <label className="inline-field anatomy-slider small">
-            Axial slice
+            Territory slice
             <input
               type="range"
               aria-label="Territory slice"
