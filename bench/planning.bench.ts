@@ -12,6 +12,8 @@ import { type Vec3, type VolumeGeometry, ijkToLps } from '../core/domain/imaging
 import { territoryRemnants, vascularTerritories, type Branch } from '../workers/liver/territories';
 import { branchesAtGeneration, extractCentrelines, territoryBranches } from '../workers/liver/centrelines';
 import { report } from './report';
+import { SurfaceSideOnGrid, flatPatchOver, surfaceCutCounts, tessellateSurface, type ResectionSurface } from '../workers/liver/resectionSurface';
+import { SurfaceDistance, VoxelMask, surfaceMarginMap } from '../workers/liver/margins';
 
 const BENCH = 'planning';
 
@@ -117,4 +119,66 @@ export async function run(): Promise<void> {
     const tg = vascularTerritories(g, mask, territoryBranches(cl.trees, choices));
     report({ bench: BENCH, metric: `territories-from-centrelines-g${generation}`, value: cpuMs(c0), unit: 'ms CPU', wallMs: performance.now() - t0, targetMs: 2000, territories: tg.volumeMl.size, ...common });
   }
+
+  // Curved resection surface (issue 17, helper planner): the drag update of a 4×4 Bézier surface —
+  // one pass over the liver's voxel list (resected by the surface and by its plane) — with the
+  // middle control points bent ±30 mm, 200 drag steps; and the margin map (48×48 cells) against a
+  // 15 mm tumour.
+  let n = 0;
+  for (let x = 0; x < mask.length; x++) n += mask[x]!;
+  const voxels = new Uint32Array(n);
+  for (let x = 0, c = 0; x < mask.length; x++) if (mask[x] !== 0) voxels[c++] = x;
+  const plane = { pointLps: [centre[0] + 10, centre[1], centre[2]] as Vec3, normalLps: [-0.98, 0.17, 0.1] as Vec3 };
+  const box = new Float32Array([centre[0] - radii[0], centre[1] - radii[1], centre[2] - radii[2], centre[0] + radii[0], centre[1] + radii[1], centre[2] + radii[2]]);
+  const patch = flatPatchOver(plane, box);
+  const sWall: number[] = [];
+  const sCpu: number[] = [];
+  let resected = 0;
+  for (let step = 0; step < 200; step++) {
+    const bend = -30 + (60 * step) / 199;
+    const surface: ResectionSurface = { ...plane, ...patch, heightsMm: patch.heightsMm.map((h, q) => ([5, 6, 9, 10].includes(q) ? bend : q % 4 === 0 ? bend / 3 : h)) };
+    c0 = process.cpuUsage();
+    t0 = performance.now();
+    const counts = surfaceCutCounts(new SurfaceSideOnGrid(surface, g), voxels);
+    sWall.push(performance.now() - t0);
+    sCpu.push(cpuMs(c0));
+    resected += counts.resectedBySurface;
+  }
+  report({ bench: BENCH, metric: 'surface-drag-p95', value: p95(sCpu), unit: 'ms CPU', wallP95Ms: p95(sWall), targetMs: 50, steps: 200, liverVoxels: voxels.length, meanResectedVoxels: Math.round(resected / 200), ...common });
+
+  const tumourCentre: Vec3 = [centre[0] - 30, centre[1], centre[2]];
+  const tumourVoxels: number[] = [];
+  for (let x = 0; x < voxels.length; x++) {
+    ijkToLps(g, voxels[x]! % nI, Math.floor(voxels[x]! / nI) % nJ, Math.floor(voxels[x]! / (nI * nJ)), p);
+    if (Math.hypot(p[0] - tumourCentre[0], p[1] - tumourCentre[1], p[2] - tumourCentre[2]) <= 15) tumourVoxels.push(voxels[x]!);
+  }
+  const tumourMesh = tessellateSurface({ pointLps: tumourCentre, normalLps: [0, 0, 1], uRangeMm: [-15, 15], vRangeMm: [-15, 15], heightsMm: new Array<number>(16).fill(0) }, 64);
+  // A sphere for the tumour surface: the flat grid above mapped radially (64×64 cells, ~8 000 triangles).
+  const tp = tumourMesh.positionsLps;
+  for (let v = 0; v < tp.length; v += 3) {
+    const u = (tp[v]! - tumourCentre[0]) / 15, w = (tp[v + 1]! - tumourCentre[1]) / 15;
+    const th = Math.PI * (0.5 + 0.5 * w), ph = Math.PI * u;
+    tp[v] = tumourCentre[0] + 15 * Math.sin(th) * Math.cos(ph);
+    tp[v + 1] = tumourCentre[1] + 15 * Math.sin(th) * Math.sin(ph);
+    tp[v + 2] = tumourCentre[2] + 15 * Math.cos(th);
+  }
+  c0 = process.cpuUsage();
+  t0 = performance.now();
+  const organMask = new VoxelMask(g, voxels);
+  const target = { label: 2, name: 'tumour', mesh: tumourMesh, distance: new SurfaceDistance(tumourMesh), mask: new VoxelMask(g, Uint32Array.from(tumourVoxels)) };
+  const setupWall = performance.now() - t0;
+  const setupCpu = cpuMs(c0);
+  const mWall: number[] = [];
+  const mCpu: number[] = [];
+  let minMargin = 0;
+  for (let step = 0; step < 20; step++) {
+    const surface: ResectionSurface = { ...plane, ...patch, heightsMm: patch.heightsMm.map((h, q) => ([5, 6, 9, 10].includes(q) ? -step : h)) };
+    c0 = process.cpuUsage();
+    t0 = performance.now();
+    const map = surfaceMarginMap(surface, tessellateSurface(surface, 48), organMask, [target]);
+    mWall.push(performance.now() - t0);
+    mCpu.push(cpuMs(c0));
+    minMargin += map.min?.mm ?? 0;
+  }
+  report({ bench: BENCH, metric: 'margin-map-p95', value: p95(mCpu), unit: 'ms CPU', wallP95Ms: p95(mWall), setupMsCpu: setupCpu, setupWallMs: setupWall, vertices: 49 * 49, steps: 20, meanMinMarginMm: minMargin / 20, ...common });
 }

@@ -233,6 +233,7 @@ function SurfaceEditor(props: { cut: CutPlaneState }): ReactNode {
             <label key={s.label} className="inline-field small">
               <input
                 type="checkbox"
+                aria-label={`Margin to ${s.name}`}
                 checked={margins.includes(s.label)}
                 onChange={(e) => updateCutPlane(cut.id, { marginLabels: e.target.checked ? [...margins, s.label] : margins.filter((l) => l !== s.label) })}
               />
