@@ -75,7 +75,7 @@ export async function run(): Promise<void> {
 
   // Centreline extraction (workers/liver/centrelines.ts) from a painted portal tree on the same grid:
   // a 7 mm trunk to the hilum, four 4.5 mm first-order branches, three 2.5 mm second-order branches
-  // each (17 segments, 16 ends), then the territories of the extracted first- and second-order branches.
+  // each (17 segments, 5 branching points, 12 ends), then the territories of the extracted first- and second-order branches.
   const vessel = new Uint8Array(nI * nJ * nK);
   const capsule = (a: Vec3, b: Vec3, r: number): void => {
     const inv = [1 / g.spacingMm[0], 1 / g.spacingMm[1], 1 / g.spacingMm[2]];
