@@ -20,6 +20,7 @@ import { renderSliceRgba, sliceCornersLps, sliceSize, SLICE_AXES, type SliceAxis
 import { anatomyStore, useAnatomy, type ClipPlaneState, type CutPlaneState } from '../../twin/anatomy';
 import { surfaceMapStore, useSurfaceMaps } from '../../compute/anatomy/surfaceCut';
 import { MARGIN_BANDS, controlPointsLps, marginBand, planeAxesLps, tessellateSurface, type ResectionSurface } from '../../../core/domain/resectionSurface';
+import { CrosshairMarker } from './CrosshairMarker';
 
 // BVH ray casting for every mesh of the page (a no-op for meshes without a bounds tree).
 THREE.Mesh.prototype.raycast = acceleratedRaycast;
@@ -636,6 +637,7 @@ export function Scene3D(props: { volume: ImageVolume | null }): ReactNode {
             ))}
           {props.volume && SLICE_AXES.map((a) => <CtSliceView key={a} volume={props.volume!} axis={a} index={sliceIndex[a]} visible={showSlices} />)}
           <Markers scaleMm={scaleMm} />
+          <CrosshairMarker scaleMm={scaleMm} />
         </ControlsContext.Provider>
       </Canvas>
     </div>
