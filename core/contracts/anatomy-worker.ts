@@ -4,6 +4,7 @@
 // its implementation against it. Volumes and bytes come back transferred.
 import type { ImageVolume, LabelVolume, VolumeGeometry } from '../domain/imaging';
 import type { CutVolumes, PlaneLps, StructureMesh } from '../domain/mesh';
+import type { TerritoryMap, TerritoryRemnantResult, VesselCentrelines } from './territories';
 import type { SurfacePatch } from '../domain/resectionSurface';
 
 export type LoadPhase = 'download' | 'parse' | 'build';
@@ -95,4 +96,19 @@ export interface AnatomyWorkerApi {
   cutSurface(request: SurfaceCutRequest): SurfaceCutResult;
   exportGlb(labels: number[], opacity: Array<[number, number]>): ArrayBuffer;
   exportStl(labels: number[]): ArrayBuffer;
+  /**
+   * Vascular territories (issue 17), step 1: the centreline trees of vessel structures (binary masks on
+   * `geometry`, transferred), kept in the worker for step 2. Progress 0–1.
+   */
+  extractCentrelines(vessels: Array<{ label: number; name: string; mask: Uint8Array }>, geometry: VolumeGeometry, options: { minBranchMm?: number }, onProgress?: (fraction: number) => void): VesselCentrelines;
+  /**
+   * Step 2: territories of the branches of `generation` (each with its subtree; `excludeIds` left
+   * out) over the liver mask (transferred; null = the one sent last). Kept for territoryRemnants.
+   */
+  computeTerritories(liverMask: Uint8Array | null, geometry: VolumeGeometry, generation: number, excludeIds: number[], onProgress?: (fraction: number) => void): TerritoryMap;
+  /**
+   * Step 3: remnant per territory for a cut plane (the side opposite the normal is kept), or for the
+   * curved surface `patch` bent from it (core/domain/resectionSurface.ts: side < 0 is kept).
+   */
+  territoryRemnants(plane: PlaneLps, patch?: SurfacePatch): TerritoryRemnantResult;
 }

@@ -24,6 +24,8 @@ import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMa
 import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
+import { type TerritoryMap, type TerritoryRemnantResult, type VesselCentrelines } from '../../../core/contracts/territories';
+import { labelLayer, type VolumeGeometry } from '../../../core/domain/imaging';
 import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
 import { surfaceCutRequest, surfaceMapStore, voxelsOfLabel } from './surfaceCut';
 import { abortError } from '../../../core/domain/abort';
@@ -119,6 +121,12 @@ export class AnatomySession {
   private readonly segmentationLabels = new Map<string, Map<number, number>>();
   /** The last SEG saved to the PACS and the working map it holds (stale once structures change). */
   private savedSegmentation: SavedSegmentation | null = null;
+  /**
+   * Vascular territories (issue 17) in their own worker, so cancelling them leaves the planner's
+   * surfaces alone. What that worker holds: the centrelines and liver mask last sent (lost on cancel).
+   */
+  private readonly territoryWorker = new WorkerPool<AnatomyWorkerApi>({ name: 'anatomy territories', size: 1, create: anatomyWorkers });
+  private territoryHeld: { centrelines: boolean; liverLabel: number | null } = { centrelines: false, liverLabel: null };
   /** Organ centres by surface, so a slider drag does not rescan the vertices on every event. */
   private readonly centres = new WeakMap<object, Vec3>();
   /** Which surface's voxels the planner worker holds, by label (a re-meshed structure sends them again). */
@@ -552,10 +560,77 @@ export class AnatomySession {
     return { id: best.id, ...(best.seriesInstanceUid ? { seriesInstanceUid: best.seriesInstanceUid } : {}), ...(best.started ? { started: best.started } : {}) };
   }
 
+  /** A structure of the working label map as a binary mask on the CT grid. */
+  private maskOf(label: number): Uint8Array {
+    const map = this.labels;
+    const seg = map?.segments.find((x) => x.label === label);
+    if (map === null || seg === undefined) throw new Error(`structure ${label} is not in the segmentation (imported surfaces without voxels cannot give centrelines)`);
+    const layer = labelLayer(map, seg.layer ?? 0);
+    const mask = new Uint8Array(layer.length);
+    for (let x = 0; x < layer.length; x++) if (layer[x] === label) mask[x] = 1;
+    return mask;
+  }
+
+  private gridOf(): VolumeGeometry {
+    const map = this.labels;
+    if (map === null) throw new Error('segment the liver and its vessels first');
+    return { dimensions: map.dimensions, spacingMm: map.spacingMm, originLps: map.originLps, directionLps: map.directionLps };
+  }
+
+  /** Territories, step 1: centreline trees of the vessel structures (portal vein, hepatic veins), in the territory worker. */
+  async extractCentrelines(vessels: Array<{ label: number; name: string }>, options: { minBranchMm?: number }, hooks: JobHooks = {}): Promise<VesselCentrelines> {
+    const grid = this.gridOf();
+    const list = vessels.map((v) => ({ ...v, mask: this.maskOf(v.label) }));
+    this.territoryHeld = { centrelines: false, liverLabel: null };
+    const r = await this.territoryWorker.run(
+      (api, progress) =>
+        api.extractCentrelines(
+          transfer(list, list.map((v) => v.mask.buffer as ArrayBuffer)),
+          grid,
+          options,
+          progress,
+        ),
+      { signal: hooks.signal, onProgress: (f: number) => hooks.onProgress?.(f) },
+    );
+    this.territoryHeld = { centrelines: true, liverLabel: null };
+    return r;
+  }
+
+  /** Territories, step 2: nearest-branch territories of the branches of `generation` over the liver structure. */
+  async computeTerritories(liverLabel: number, generation: number, excludeIds: number[], hooks: JobHooks = {}): Promise<TerritoryMap> {
+    if (!this.territoryHeld.centrelines) throw new Error('extract the vessel centrelines first (a cancel or a new extraction discards them)');
+    const grid = this.gridOf();
+    const mask = this.territoryHeld.liverLabel === liverLabel ? null : this.maskOf(liverLabel);
+    this.territoryHeld.liverLabel = null;
+    try {
+      const r = await this.territoryWorker.run(
+        (api, progress) => api.computeTerritories(mask === null ? null : transfer(mask, [mask.buffer as ArrayBuffer]), grid, generation, excludeIds, progress),
+        { signal: hooks.signal, onProgress: (f: number) => hooks.onProgress?.(f) },
+      );
+      this.territoryHeld.liverLabel = liverLabel;
+      return r;
+    } catch (e) {
+      // A cancel terminated the worker with what it held.
+      if (hooks.signal?.aborted) this.territoryHeld = { centrelines: false, liverLabel: null };
+      throw e;
+    }
+  }
+
+  /**
+   * Territories, step 3: the remnant of every territory for the cut as drawn — its plane (same as
+   * `cut`) or, when bent, its curved surface (same side function as `cutSurface`).
+   */
+  async territoryRemnants(c: CutPlaneState): Promise<TerritoryRemnantResult> {
+    const { plane } = this.planeOf(c);
+    const patch = c.surface;
+    return this.territoryWorker.run((api) => api.territoryRemnants(plane, patch));
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     surfaceMapStore.getState().reset();
+    void this.territoryWorker.terminate();
     void this.loader.terminate();
     void this.planner.terminate();
     this.meshing.dispose();
