@@ -133,13 +133,13 @@ process.stdout.write(JSON.stringify(out) + '\\n');
  */
 export function startFullIntegrityCheck(db: Db, onDone?: (state: IntegrityState) => void): IntegrityCheck {
   let exited: Promise<void> = Promise.resolve();
-  let kill: (() => void) | undefined;
+  const running: { kill?: () => void } = {};
   const state: IntegrityCheck = {
     status: 'running',
     stop: async () => {
       if (state.status === 'running') {
         state.status = 'stopped';
-        kill?.();
+        running.kill?.();
       }
       await exited;
     },
@@ -158,30 +158,30 @@ export function startFullIntegrityCheck(db: Db, onDone?: (state: IntegrityState)
     finish(true);
     return state;
   }
-  const child = spawn(process.execPath, ['-e', INTEGRITY_SCRIPT, createRequire(import.meta.url).resolve('better-sqlite3'), db.name], { stdio: ['ignore', 'pipe', 'ignore'] });
-  child.unref();
+  const proc = spawn(process.execPath, ['-e', INTEGRITY_SCRIPT, createRequire(import.meta.url).resolve('better-sqlite3'), db.name], { stdio: ['ignore', 'pipe', 'ignore'] });
+  proc.unref();
   exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
     else {
-      child.once('close', () => resolve());
-      child.once('error', () => resolve());
+      proc.once('close', () => resolve());
+      proc.once('error', () => resolve());
     }
   });
   // The check reads the file the caller is about to close (and perhaps delete): end it first.
-  kill = () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  running.kill = () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   };
   try {
-    if (child.pid !== undefined) setPriority(child.pid, 10); // behind the server's own work
+    if (proc.pid !== undefined) setPriority(proc.pid, 10); // behind the server's own work
   } catch {
     // not permitted here: it runs at normal priority
   }
-  (child.stdout as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
+  (proc.stdout as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
   let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d: string) => (out += d));
-  child.once('error', (err) => finish(false, `the integrity check could not run: ${err.message}`));
-  child.once('close', (code) => {
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (d: string) => (out += d));
+  proc.once('error', (err) => finish(false, `the integrity check could not run: ${err.message}`));
+  proc.once('close', (code) => {
     try {
       const m = JSON.parse(out) as { ok: boolean; detail?: string };
       finish(m.ok, m.detail);
