@@ -28,7 +28,7 @@ import { ensureIndexSchema, INDEX_TABLES } from './search/schema';
 import { buildTimeline, TIMELINE_TABLE, timelineRows, timelineSpec, type TimelineRow } from './search/timeline';
 
 /** Bump when timeline.ts changes what it derives: an index without it is given one at open (by SQL, no re-extraction). */
-const TIMELINE_VERSION = 1;
+const TIMELINE_VERSION = 2;
 const TIMELINE_KEY = 'fhir_timeline_signature';
 
 /** One committed or pending write, as announced to onWrite listeners after commit. */

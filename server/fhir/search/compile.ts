@@ -261,7 +261,11 @@ function timelinePlan(registry: ParamRegistry, request: SearchRequest, filters: 
     const values = splitSearchOnComma(f.value);
     return values.length === 1 ? values[0] : undefined;
   };
-  const refAt = filters.findIndex((f, i) => spec.refPids.has(f.param.pid) && single(i)?.includes('/'));
+  const refAt = filters.findIndex((f, i) => {
+    const prefix = spec.searchable.get(f.param.pid);
+    const v = single(i);
+    return prefix !== undefined && v !== undefined && v.includes('/') && v.startsWith(prefix);
+  });
   const codeAt = filters.findIndex((f, i) => {
     if (f.param.pid !== spec.codePid) return false;
     const v = single(i);
@@ -274,7 +278,7 @@ function timelinePlan(registry: ParamRegistry, request: SearchRequest, filters: 
   const code = single(codeAt) as string;
   const bar = code.indexOf('|');
   const [system, value] = bar < 0 ? ['', code] : [code.slice(0, bar), code.slice(bar + 1)];
-  return { refAt, codeAt, args: [(filters[refAt] as CompiledFilter).param.pid, single(refAt) as string, value.toLowerCase(), system.toLowerCase()], descending: Boolean(sort[0]?.descending) };
+  return { refAt, codeAt, args: [spec.refPid, single(refAt) as string, value.toLowerCase(), system.toLowerCase()], descending: Boolean(sort[0]?.descending) };
 }
 
 export function compileSearch(registry: ParamRegistry, request: SearchRequest): CompiledSearch {

@@ -215,13 +215,14 @@ describe('indexed search = medplum MemoryRepository on random records and querie
     const timelineQuery = fc.record(
       {
         ref: fc.constantFrom('patient', 'subject'),
-        patient: fc.constantFrom(...PATIENTS, 'nobody'),
+        // Group/p1: subject rows hold it; patient=Group/… must still match nothing.
+        target: fc.constantFrom(...PATIENTS.map((p) => `Patient/${p}`), 'Patient/nobody', 'Group/p1'),
         code: fc.constantFrom('8867-4', `${LOINC}|8867-4`, `HTTP://LOINC.ORG|8480-6`, 'urn:local|8867-4'),
         sort: fc.constantFrom('date', '-date'),
         extra: fc.option(fc.constantFrom<[string, string]>(['status', 'final'], ['status:not', 'final'], ['date', 'ge2024-06'], ['date:missing', 'true']), { nil: undefined }),
         count: fc.constantFrom('1', '2', '5'),
       },
-      { requiredKeys: ['ref', 'patient', 'code', 'sort', 'count'] },
+      { requiredKeys: ['ref', 'target', 'code', 'sort', 'count'] },
     );
     // Some resources carry a second coding (same code, local system: one match, not two) and
     // some are rewritten (new date, code or subject: the index row must follow the current version).
@@ -239,7 +240,7 @@ describe('indexed search = medplum MemoryRepository on random records and querie
           await store.putAll(rewrites);
           for (const r of rewrites) await reference.updateResource(r);
           for (const t of queries) {
-            const query: Q = { [t.ref]: `Patient/${t.patient}`, code: t.code, _sort: t.sort, _count: t.count, ...(t.extra ? { [t.extra[0]]: t.extra[1] } : {}) };
+            const query: Q = { [t.ref]: t.target, code: t.code, _sort: t.sort, _count: t.count, ...(t.extra ? { [t.extra[0]]: t.extra[1] } : {}) };
             const expected = await referenceIds(reference, 'Observation', { ...query, _count: '1000' });
             // Every page by the next links (keyset cursor), concatenated = the reference's whole answer.
             const seen: string[] = [];

@@ -64,6 +64,28 @@ describe('patient timeline index', () => {
     db.close();
   });
 
+  it('one row set serves subject= and patient=, but patient= matches Patient targets only', async () => {
+    const { db, store } = await openStore();
+    const obs = (id: string, subject: string, when?: string) => ({
+      resourceType: 'Observation' as const,
+      id,
+      status: 'final' as const,
+      code: { coding: [{ system: 'http://loinc.org', code: '8867-4' }, { system: 'urn:local', code: '8867-4' }] },
+      subject: { reference: subject },
+      ...(when ? { effectiveDateTime: when } : {}),
+    });
+    await store.putAll([obs('g', 'Group/g1', '2026-01-02T00:00:00Z'), obs('a', 'Patient/p1', '2026-01-01T00:00:00Z'), obs('b', 'Patient/p1'), obs('c', 'Patient/p1', '2026-01-03T00:00:00Z')]);
+    const ids = async (q: Record<string, string>) => (await store.search('Observation', { code: '8867-4', _sort: '-date', ...q })).map((r) => r.id);
+    expect(await ids({ subject: 'Group/g1' })).toEqual(['g']);
+    expect(await ids({ patient: 'Group/g1' })).toEqual([]);
+    // Missing date first descending, last ascending; two codings of one code: one match.
+    expect(await ids({ patient: 'Patient/p1' })).toEqual(['b', 'c', 'a']);
+    expect(await ids({ subject: 'Patient/p1', _sort: 'date' })).toEqual(['a', 'c', 'b']);
+    expect(await ids({ subject: 'Patient/p1', code: 'urn:local|8867-4', _count: '2' })).toEqual(['b', 'c']);
+    store.close();
+    db.close();
+  });
+
   it('a store indexed before the timeline existed gets, at open, exactly the rows the write path gives', async () => {
     const { dir, db, store } = await openStore();
     await store.putAll(buildDemoResources(NOW).slice(0, 400));

@@ -4,8 +4,8 @@
 // sort order, instead of probing the patient's every resource for its code and date and sorting
 // them (4.6 ms of SQL per search for a demo patient with 600 heart rates; ~0.1 ms this way).
 //
-// idx_timeline holds, for each resource of a type that has the reference parameters `patient`
-// and/or `subject`, a token parameter `code` and a date parameter `date`, one row per
+// idx_timeline holds, for each resource of a type that has the reference parameter `subject`
+// or `patient`, a token parameter `code` and a date parameter `date`, one row per
 // (reference value × code coding × {any system, its own system}) with the resource's date sort
 // keys, derived at write time from the same extracted rows the value tables get (and rebuilt
 // from them by SQL: buildTimeline):
@@ -41,7 +41,14 @@ CREATE INDEX IF NOT EXISTS idx_timeline_asc ON idx_timeline (ref_pid, target, va
 
 /** Which parameters of a type feed its timeline rows. */
 export interface TimelineSpec {
-  refPids: ReadonlySet<number>;
+  /** The reference parameter whose values the rows hold (`subject` where `patient` is its Patient part, else `patient`). */
+  refPid: number;
+  /**
+   * Parameters a search may name to use the rows, with the target prefix a value must have:
+   * `subject` any Type/id; `patient` (when it is `subject.where(resolve() is Patient)`) only
+   * Patient/id — one row set serves both, half the rows of one per parameter.
+   */
+  searchable: ReadonlyMap<number, string>;
   codePid: number;
   datePid: number;
 }
@@ -60,10 +67,18 @@ export function timelineSpec(registry: ParamRegistry, resourceType: string): Tim
     spec = null;
     const code = registry.get(resourceType, 'code');
     const date = registry.get(resourceType, 'date');
-    const refs = ['patient', 'subject'].map((c) => registry.get(resourceType, c)).filter((p) => p?.type === 'reference');
+    const patient = registry.get(resourceType, 'patient');
+    const subject = registry.get(resourceType, 'subject');
+    const ref = subject?.type === 'reference' ? subject : patient?.type === 'reference' ? patient : undefined;
     // A date on server-assigned meta is indexed after the other rows (durable-repository.ts): not here.
-    if (code?.type === 'token' && date?.type === 'date' && !/\.meta\./.test(date.expression) && refs.length > 0) {
-      spec = { refPids: new Set(refs.map((p) => p!.pid)), codePid: code.pid, datePid: date.pid };
+    if (code?.type === 'token' && date?.type === 'date' && !/\.meta\./.test(date.expression) && ref) {
+      const searchable = new Map<number, string>([[ref.pid, '']]);
+      if (ref === subject && patient?.type === 'reference') {
+        // Observation, Procedure, DiagnosticReport…: patient = subject.where(resolve() is Patient).
+        const squeeze = (e: string): string => e.replace(/[\s()]/g, '');
+        if (squeeze(patient.expression) === squeeze(`${subject.expression}.where(resolve() is Patient)`)) searchable.set(patient.pid, 'Patient/');
+      }
+      spec = { refPid: ref.pid, searchable, codePid: code.pid, datePid: date.pid };
     }
     byType.set(resourceType, spec);
   }
@@ -83,7 +98,7 @@ export function timelineRows(spec: TimelineSpec, rows: ExtractedRows, out: Timel
     if (lo !== null && (kasc === null || lo < kasc)) kasc = lo;
   }
   for (const [refPid, , target] of rows.ref) {
-    if (target === null || !spec.refPids.has(refPid)) continue;
+    if (target === null || refPid !== spec.refPid) continue;
     for (const [pid, , system, value] of rows.token) {
       if (pid !== spec.codePid || value === null) continue;
       out.push([refPid, target, '', value, kdesc ?? NO_DATE, kasc ?? NO_DATE]);
@@ -102,12 +117,12 @@ export function buildTimeline(db: Db, registry: ParamRegistry, resourceTypes: It
   for (const type of resourceTypes) {
     const spec = timelineSpec(registry, type);
     if (!spec) continue;
-    const refPids = [...spec.refPids];
-    const keys = `COALESCE((SELECT MAX(d.hi) FROM idx_date d WHERE d.rid = r.rid AND d.pid = @date), '${NO_DATE}'), COALESCE((SELECT MIN(d.lo) FROM idx_date d WHERE d.rid = r.rid AND d.pid = @date), '${NO_DATE}')`;
+    // `+d.pid`: otherwise the min/max optimisation walks the (pid, hi) index from its end for every row.
+    const keys = `COALESCE((SELECT MAX(d.hi) FROM idx_date d WHERE d.rid = r.rid AND +d.pid = @date), '${NO_DATE}'), COALESCE((SELECT MIN(d.lo) FROM idx_date d WHERE d.rid = r.rid AND +d.pid = @date), '${NO_DATE}')`;
     const from = `FROM idx_ref r JOIN idx_token t ON t.rid = r.rid AND t.pid = @code JOIN fhir_current c ON c.rid = r.rid
-      WHERE r.pid IN (${refPids.map(() => '?').join(', ')}) AND r.target IS NOT NULL AND t.value IS NOT NULL`;
-    const args = { code: spec.codePid, date: spec.datePid };
-    db.prepare(`INSERT OR IGNORE INTO idx_timeline (rid, ref_pid, target, system, value, kdesc, kasc, seq) SELECT r.rid, r.pid, r.target, '', t.value, ${keys}, c.seq ${from}`).run(args, ...refPids);
-    db.prepare(`INSERT OR IGNORE INTO idx_timeline (rid, ref_pid, target, system, value, kdesc, kasc, seq) SELECT r.rid, r.pid, r.target, t.system, t.value, ${keys}, c.seq ${from} AND t.system IS NOT NULL AND t.system <> ''`).run(args, ...refPids);
+      WHERE r.pid = @ref AND r.target IS NOT NULL AND t.value IS NOT NULL`;
+    const args = { ref: spec.refPid, code: spec.codePid, date: spec.datePid };
+    db.prepare(`INSERT OR IGNORE INTO idx_timeline (rid, ref_pid, target, system, value, kdesc, kasc, seq) SELECT r.rid, r.pid, r.target, '', t.value, ${keys}, c.seq ${from}`).run(args);
+    db.prepare(`INSERT OR IGNORE INTO idx_timeline (rid, ref_pid, target, system, value, kdesc, kasc, seq) SELECT r.rid, r.pid, r.target, t.system, t.value, ${keys}, c.seq ${from} AND t.system IS NOT NULL AND t.system <> ''`).run(args);
   }
 }
