@@ -285,7 +285,7 @@ async function peerBench(): Promise<void> {
  * resources. Printed beside the fixture's figures: a search plan must hold on both (a plan tuned
  * on the fixture once made this one 23× slower).
  */
-async function demoBench(): Promise<void> {
+export async function demoBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-store-demo-'));
   try {
     const db = openDatabase(dir);
