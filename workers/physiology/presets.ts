@@ -128,7 +128,8 @@ export function applyPatient(params: ModelParameters, t: PatientTraits): ModelPa
   const refBv = nadlerBloodVolumeMl(REFERENCE_PATIENT);
   out.bloodVolumeMl = params.bloodVolumeMl * (nadlerBloodVolumeMl(t) / refBv);
   const k = bodySurfaceAreaM2(t) / bodySurfaceAreaM2(REFERENCE_PATIENT);
-  for (const n of ['lvV0Ml', 'rvV0Ml', 'laV0Ml', 'raV0Ml', 'mitralTetheringVolumeMl'] as const) out[n] = params[n] * k;
+  for (const n of ['lvV0Ml', 'rvV0Ml', 'laV0Ml', 'raV0Ml', 'mitralTetheringVolumeMl', 'pericardialV0Ml'] as const) out[n] = params[n] * k;
+  out.pericardialStiffnessPerMl = params.pericardialStiffnessPerMl / k;
   for (const n of ['lvEaMmHgPerMl', 'rvEaMmHgPerMl', 'laEaMmHgPerMl', 'laEbMmHgPerMl', 'raEaMmHgPerMl', 'raEbMmHgPerMl'] as const) out[n] = params[n] / k;
   // The exponential EDPVR's stiffness constant β is per mL; scaling the chamber by k means β/k,
   // approximated here by keeping β and scaling Eb so that the pressure at the scaled EDV is the same.
