@@ -17,7 +17,7 @@
 // Artefacts: readings that `core/vitals/fhir-vitals.ts` flags implausible are shown by the product
 // but not used by the twin, the baselines or the scores; readings the background check holds back
 // (more than 4 SD from the forecast) are scored like any other — they happened.
-import type { TwinCompute } from '../../src/compute/twinCalibration';
+import type { TwinCompute } from '../../src/twin/twinState';
 import { throwIfAborted } from '../../core/domain/abort';
 import { ingestFhirVitals, type NormalisedObservation, type VitalKind } from '../../core/vitals/fhir-vitals';
 import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, readingBandKey, type BandPosition, type IssuedForecast } from '../../core/vitals/forecastCoverage';

@@ -20,7 +20,7 @@ import type {
   RecordCalibrationOptions,
   RecordCalibrationResult,
   TwinEnsemble,
-} from '../domain/twin';
+} from '../vitals/twin';
 import type { VitalsIngestResult } from '../vitals/fhir-vitals';
 
 /** The engine: parameters, steady states and scenarios (ensembles split across a pool). */

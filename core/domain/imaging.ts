@@ -5,6 +5,9 @@
 /** A 3-vector in patient LPS millimetres. */
 export type Vec3 = [number, number, number];
 
+/** The three orthogonal slice directions of a volume viewer (perpendicular to k, j, i of an axial stack). */
+export type SliceAxis = 'axial' | 'coronal' | 'sagittal';
+
 export interface VolumeGeometry {
   /** Voxels along i (columns), j (rows), k (slices). */
   dimensions: Vec3;

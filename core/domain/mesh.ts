@@ -49,6 +49,23 @@ export interface PlaneLps {
   normalLps: Vec3;
 }
 
+/** A cut plane as the surgeon sets it: two angles for the normal, an offset from the organ's centre. */
+export interface CutPlaneParams {
+  /** Angle of the normal in the axial (x–y) plane from +x (patient's left) towards +y (posterior), degrees. */
+  azimuthDeg: number;
+  /** Angle of the normal out of the axial plane towards +z (superior), degrees, −90…90. */
+  elevationDeg: number;
+  /** Distance of the plane from the organ's bounding-box centre along the normal, mm. */
+  offsetMm: number;
+}
+
+/** A camera pose in LPS mm: where it is, what it looks at, which way is up on screen. */
+export interface CameraPoseLps {
+  positionLps: Vec3;
+  targetLps: Vec3;
+  upLps: Vec3;
+}
+
 /** Result of splitting a closed structure by a plane. */
 export interface CutVolumes {
   /** Part on the side the plane normal points to (the part to resect), mL. */

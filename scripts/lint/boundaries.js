@@ -12,8 +12,11 @@
 // does not import code. Tests (*.test.ts, *.int.test.ts) compose parts and may import any part and
 // test-support/; tools and composition roots outside the four parts (bench/, cli/, scripts/, e2e/,
 // test-support/) may import any part. Production code never imports test-support/.
+// Inside src/ and core/ the same holds one level down (LAYERS): a layer imports only the layers
+// below it, so an arrow back (views → app, twin → compute, ui → sources, domain → vitals) fails.
 // Threads: comlink is imported only by core/workerPool/ (the one WorkerPool), worker_threads only
 // by workers/nodeThread/ (its Node endpoint).
+import { statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +30,45 @@ export const PARTS = {
   workers: ['workers', 'core'],
   server: ['server', 'core'],
 };
+
+/**
+ * Which sub-folders of src/ and core/ each sub-folder's production code may import (itself
+ * included); '' is the files directly in the part (src/main.tsx). Order, bottom up:
+ *   src:  ui (leaf primitives) · sources (I/O and its connectivity state) · twin (stores, their
+ *         actions and pure view models; ports such as `TwinCompute` declared here) · compute
+ *         (worker clients and orchestration that runs workers and writes results into twin stores)
+ *         · views (React, one folder per tab; `routing.ts`) · app (composition root) · main.tsx.
+ *   core: domain (types, units, FHIR builders) · vitals, dicom, meshing, workerPool (each on
+ *         domain) · contracts (the messages between parts, on all of them).
+ * The folder READMEs (src/README.md, core/README.md) state the same tables, checked by
+ * scripts/lint/readmeImports.test.ts.
+ */
+export const LAYERS = {
+  src: {
+    '': ['', 'app', 'ui'],
+    ui: ['ui'],
+    sources: ['sources'],
+    twin: ['twin'],
+    compute: ['compute', 'sources', 'twin'],
+    views: ['views', 'compute', 'sources', 'twin', 'ui'],
+    app: ['app', 'views', 'twin', 'sources', 'ui'],
+  },
+  core: {
+    '': [''],
+    domain: ['domain'],
+    vitals: ['vitals', 'domain'],
+    dicom: ['dicom', 'domain'],
+    meshing: ['meshing', 'domain'],
+    workerPool: ['workerPool', 'domain'],
+    contracts: ['contracts', 'domain', 'vitals', 'dicom', 'meshing'],
+  },
+};
+
+/** The layer of a repository-relative path inside its part: 'src/views/x/y.tsx' → 'views', 'src/main.tsx' → ''. */
+export function layerOf(rel) {
+  const parts = rel.split('/');
+  return parts.length > 2 ? parts[1] : '';
+}
 
 /** npm packages and runtimes core/ must not reach: UI, server frameworks, storage, Node built-ins. */
 const CORE_FORBIDDEN = [
@@ -82,7 +124,7 @@ export function boundaryViolation(fromRel, spec, kind = 'import') {
   }
   const targetRel = relative(repoRoot, resolve(repoRoot, dirname(fromRel), spec)).split(sep).join('/');
   const to = partOf(targetRel);
-  if (to === from) return null;
+  if (to === from) return layerViolation(fromRel, targetRel);
   if (to === 'test-support') return `${from}/ production code may not import test-support/ (tests only)`;
   if (kind === 'url' && from === 'src' && WORKER_ENTRY.test(targetRel)) return null;
   if (allowed.includes(to)) return null;
@@ -91,6 +133,30 @@ export function boundaryViolation(fromRel, spec, kind = 'import') {
   }
   const may = allowed.map((p) => `${p}/`).join(' and ');
   return `${from}/ may import only ${may}; "${spec}" reaches ${to || 'the repository root'}/. Move what both sides need to core/`;
+}
+
+function isDirectory(rel) {
+  try {
+    return statSync(resolve(repoRoot, rel)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Why a file inside src/ or core/ may not import `targetRel` of the same part, or null. */
+export function layerViolation(fromRel, targetRel) {
+  const layers = LAYERS[partOf(fromRel)];
+  if (!layers) return null;
+  const part = partOf(fromRel);
+  const from = layerOf(fromRel);
+  // `../contracts` names the folder (its index.ts): the folder is the layer.
+  const to = isDirectory(targetRel) ? (targetRel.split('/')[1] ?? '') : layerOf(targetRel);
+  const allowed = layers[from];
+  if (!allowed) return `${part}/${from}/ is not a layer of ${part}/: add it to LAYERS in scripts/lint/boundaries.js and to ${part}/README.md`;
+  if (allowed.includes(to)) return null;
+  if (!(to in layers)) return `${part}/${to}/ is not a layer of ${part}/: add it to LAYERS in scripts/lint/boundaries.js and to ${part}/README.md`;
+  const name = (l) => (l === '' ? `${part}/ (top-level files)` : `${part}/${l}/`);
+  return `${name(from)} may import only ${allowed.map(name).join(', ')}; "${targetRel}" is an arrow back into ${name(to)}. Move what both need down a layer (or into core/)`;
 }
 
 function check(context, node, spec, kind) {

@@ -9,11 +9,11 @@ import { AdminPage } from '../views/audit/AdminPage';
 import { PatientListPage } from '../views/patients/PatientListPage';
 import { WorkspacePage, WorkspaceRedirect } from '../views/workspace/WorkspacePage';
 import { AppShell } from './AppShell';
-import { ErrorBoundary } from './ErrorBoundary';
-import { NotFound } from './NotFound';
+import { ErrorBoundary } from '../ui/ErrorBoundary';
+import { NotFound } from '../ui/NotFound';
 import { createQueryClient } from './query-client';
 import { RequireAuth } from './RequireAuth';
-import { landingPathForRole } from './routing';
+import { landingPathForRole } from '../views/routing';
 import { SignInPage } from './SignInPage';
 
 function Landing(): ReactNode {

@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { Outlet, useLocation } from 'react-router-dom';
 import { useSession } from '../sources/queries';
 import { ConnectivityBanner } from './ConnectivityBanner';
-import { ErrorBoundary } from './ErrorBoundary';
+import { ErrorBoundary } from '../ui/ErrorBoundary';
 import { TopBar } from './TopBar';
 
 export function AppShell(): ReactNode {

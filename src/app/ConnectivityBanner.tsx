@@ -4,7 +4,7 @@ import { useEffect, useRef, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useStore } from 'zustand';
 import { discardRejectedWrite, replayOutbox, resumeOutbox } from '../sources/writes';
-import { connectivityStore } from '../twin/connectivity-store';
+import { connectivityStore } from '../sources/connectivity-store';
 
 const POLL_MS = 5000;
 

@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router-dom';
 import { useSession } from '../sources/queries';
 import { ErrorNotice, Loading } from '../ui/feedback';
-import { landingPathForRole, parseRoute, roleMayOpen } from './routing';
+import { landingPathForRole, parseRoute, roleMayOpen } from '../views/routing';
 
 export function RequireAuth(props: { children: ReactNode }): ReactNode {
   const session = useSession();

@@ -5,7 +5,7 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { isDemoServer, type SessionUser } from '../sources/api';
 import { authApi, queryKeys, useHealth, useSession } from '../sources/queries';
 import { Loading } from '../ui/feedback';
-import { landingPathForRole, parseRoute, roleMayOpen, safeNextPath } from './routing';
+import { landingPathForRole, parseRoute, roleMayOpen, safeNextPath } from '../views/routing';
 import { SignInForm } from './SignInForm';
 
 const DEMO_USERNAMES = ['surgeon', 'cardiologist', 'clinician', 'admin'] as const;

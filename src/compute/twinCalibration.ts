@@ -7,6 +7,7 @@
 import type { ModelParameters, SteadyStateResult } from '../../core/domain/physiology';
 import { type JobOptions, physiologyWorkers } from './physiology';
 import type { TwinWorkerApi } from '../../core/contracts/physiology-worker';
+import type { TwinCompute } from '../twin/twinState';
 import { WorkerPool, type WorkerFactory } from '../../core/workerPool/workerPool';
 import type {
   AssimilationResult,
@@ -16,15 +17,7 @@ import type {
   RecordCalibrationOptions,
   RecordCalibrationResult,
   TwinEnsemble,
-} from '../../core/domain/twin';
-
-/** What the twin store needs from a compute back end (the worker here; the same functions in Node tests). */
-export interface TwinCompute {
-  calibrateFromFhir(resources: unknown, options: RecordCalibrationOptions, job?: JobOptions): Promise<RecordCalibrationResult>;
-  assimilateVitals(ensemble: TwinEnsemble, vitals: readonly NewVital[], seed?: number): Promise<AssimilationResult>;
-  forecast(ensemble: TwinEnsemble, options: ForecastOptions): Promise<ForecastResult>;
-  simulateSteadyState(params: ModelParameters): Promise<SteadyStateResult>;
-}
+} from '../../core/vitals/twin';
 
 export class TwinCalibrationClient implements TwinCompute {
   private readonly pool: WorkerPool<TwinWorkerApi>;

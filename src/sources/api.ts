@@ -1,7 +1,7 @@
 // Composition of the browser's I/O: one HTTP function (reporting connectivity to the UI store)
 // shared by the FHIR client, auth and the admin/app endpoints.
 import type { Role } from '../../core/contracts';
-import { connectivityStore } from '../twin/connectivity-store';
+import { connectivityStore } from './connectivity-store';
 import { createFhirClient } from './fhir';
 import { createHttp, type Http } from './http';
 

@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { CarePlan, DocumentReference, Flag, Observation, Provenance, Resource } from '@medplum/fhirtypes';
 import { TWIN_TAG } from '../../core/domain/twinRecords';
 import { REHEARSAL_PLAN_DOC_CODE as PLAN_DOC_CODE, REHEARSAL_PLAN_DOC_SYSTEM as PLAN_DOC_SYSTEM } from '../../core/domain/twinRecords';
-import { provenanceTargets, recordEntries, type RecordEntry } from '../twin/recordEntries';
+import { provenanceTargets, recordEntries, type RecordEntry } from '../../core/domain/recordEntries';
 import { fhir } from './api';
 
 const TAG = `${TWIN_TAG.system}|${TWIN_TAG.code}`;

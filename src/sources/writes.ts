@@ -5,7 +5,7 @@
 // replay of a write that did arrive creates nothing new. The outbox length is mirrored into the
 // connectivity store for the banner.
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { connectivityStore } from '../twin/connectivity-store';
+import { connectivityStore } from './connectivity-store';
 import { fhir } from './api';
 import { openIdbOutboxStorage } from './idb-outbox-storage';
 import { createOrQueue, MemoryOutboxStorage, Outbox, type ReplayResult, type WriteOutcome } from './outbox';

@@ -9,10 +9,8 @@
 // by label and name, never by mesh.
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import { type Vec3, angleDeg, distanceMm } from '../../core/domain/imaging';
-import { type StructureMesh } from '../../core/domain/mesh';
-import { type CameraPoseLps, type CutPlaneParams } from '../compute/anatomy/planeGeometry';
-import { type SliceAxis } from '../compute/anatomy/slices';
+import { type SliceAxis, type Vec3, angleDeg, distanceMm } from '../../core/domain/imaging';
+import { type CameraPoseLps, type CutPlaneParams, type StructureMesh } from '../../core/domain/mesh';
 
 export interface StructureEntry {
   label: number;

@@ -2,7 +2,7 @@
 // output"): the calibration's confidence, the inputs it lacked, whether it is live or "as of" an
 // old reading, and whether accepting a plan from it needs an explicit confirmation. The same facts
 // go into the plan's Provenance (core/domain/twinRecords carePlanBundle `confidence`). Pure.
-import type { RecordCalibrationResult } from '../../core/domain/twin';
+import type { RecordCalibrationResult } from '../../core/vitals/twin';
 import { formatDaysAgo } from '../../core/domain/clinical-record';
 import { VITAL_NAME } from './clinicalNames';
 import { confidenceText } from './twinState';

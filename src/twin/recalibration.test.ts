@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordCalibrationResult } from '../../core/domain/twin';
+import type { RecordCalibrationResult } from '../../core/vitals/twin';
 import type { IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { explainRecalibration } from './recalibration';
 

@@ -1,7 +1,7 @@
 // Why a recalibration moved the forecast: which inputs changed, which calibrated parameters moved
 // and by how much, and the resulting change of each forecast vital one hour ahead. Pure; the Twin
 // tab shows it whenever a recalibration replaces an earlier calibration.
-import type { RecordCalibrationResult } from '../../core/domain/twin';
+import type { RecordCalibrationResult } from '../../core/vitals/twin';
 import { bandAt, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { outputName, parameterName, VITAL_NAME, type ClinicalName } from './clinicalNames';
 

@@ -2,10 +2,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { calibrationApi } from '../../workers/physiology/calibration/api';
 import { simulateSteadyState } from '../../workers/physiology';
-import type { TwinCompute } from '../compute/twinCalibration';
 import { bandAt } from '../../core/vitals/forecastCoverage';
 import type { NormalisedObservation } from '../../core/vitals/fhir-vitals';
-import { assimilateLive, calibrateTwin, confidenceText, FORECAST_HORIZON_SEC, markAcknowledged, selectTwinPatient, twinStore } from './twinState';
+import { assimilateLive, calibrateTwin, confidenceText, FORECAST_HORIZON_SEC, markAcknowledged, selectTwinPatient, twinStore, type TwinCompute } from './twinState';
 
 const inProcess: TwinCompute = {
   calibrateFromFhir: (res, options, job) => Promise.resolve(calibrationApi.calibrateFromFhir(res, { ...options, fit: { ...options.fit, ensembleSize: 40 } }, job?.onProgress)),

@@ -5,15 +5,32 @@
 // computed. Actions take a `TwinCompute` (the worker client in the browser, the same pure
 // functions in Node tests), so the store never reaches a worker by itself.
 import { createStore, useStore } from 'zustand';
-import type { TwinCompute } from '../compute/twinCalibration';
-import type { SteadyStateResult } from '../../core/domain/physiology';
+import type { ModelParameters, SteadyStateResult } from '../../core/domain/physiology';
 import { applyOperator, BP_KEYS, MEASUREMENT_SITES, noiseSd, siteKey, siteNoiseSd, siteOfLoinc, siteOperator, type LinearObservation, type OutputKey } from '../../core/vitals/observation-model';
 import { backgroundZ, forecastInForce, GROSS_ERROR_Z, judgeObservation, mergeAlert, readingBandKey, type BandAlert, type CoverageRecord, type IssuedForecast } from '../../core/vitals/forecastCoverage';
 import { applySpreadFloor } from '../../core/domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../../core/vitals/fhir-vitals';
-import { type RecordCalibrationResult, type TwinEnsemble } from '../../core/domain/twin';
+import type { AssimilationResult, ForecastOptions, ForecastResult, NewVital, RecordCalibrationOptions, RecordCalibrationResult, TwinEnsemble } from '../../core/vitals/twin';
 import { explainRecalibration, type RecalibrationChange } from './recalibration';
 import { modelErrorGrowth, recordForecastErrors, type ForecastErrorHistory, type ModelErrorGrowth } from '../../core/vitals/modelError';
+
+/** Cancel and progress of one compute job. */
+export interface TwinJobOptions {
+  signal?: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}
+
+/**
+ * What the twin store needs from a compute back end: the port its actions are given. The browser
+ * passes the worker client (`src/compute/twinCalibration.ts` implements it); Node tests pass the
+ * same pure functions in-process. Declared here, beside its user, so the store imports no compute code.
+ */
+export interface TwinCompute {
+  calibrateFromFhir(resources: unknown, options: RecordCalibrationOptions, job?: TwinJobOptions): Promise<RecordCalibrationResult>;
+  assimilateVitals(ensemble: TwinEnsemble, vitals: readonly NewVital[], seed?: number): Promise<AssimilationResult>;
+  forecast(ensemble: TwinEnsemble, options: ForecastOptions): Promise<ForecastResult>;
+  simulateSteadyState(params: ModelParameters): Promise<SteadyStateResult>;
+}
 
 /** Vitals the twin forecasts (model outputs observed at the bedside). */
 export const FORECAST_KEYS = ['hrBpm', 'sbpMmHg', 'dbpMmHg', 'mapMmHg'] as const;

@@ -1,6 +1,5 @@
 // Presentational feedback primitives: loading, empty and error states that say what happened.
 import type { ReactNode } from 'react';
-import { ApiError } from '../sources/http';
 
 export function Loading(props: { label?: string }): ReactNode {
   return (
@@ -12,14 +11,21 @@ export function Loading(props: { label?: string }): ReactNode {
 }
 
 export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
-  if (error instanceof Error) return error.message;
+  if (error instanceof Error) return error.message; // an ApiError's message is already the server's text
   return String(error);
+}
+
+/**
+ * Whether an error is a refusal for lack of rights: the `kind` of sources/http's `ApiError`, read
+ * structurally so that ui/ stays a leaf every layer may use (it imports no I/O code).
+ */
+function isForbidden(error: unknown): boolean {
+  return error instanceof Error && 'kind' in error && error.kind === 'forbidden';
 }
 
 /** An error in place of the content it replaces; role alert so assistive technology announces it. */
 export function ErrorNotice(props: { error: unknown; title?: string; onRetry?: () => void }): ReactNode {
-  const forbidden = props.error instanceof ApiError && props.error.kind === 'forbidden';
+  const forbidden = isForbidden(props.error);
   return (
     <div className="notice notice-error" role="alert">
       <strong>{props.title ?? (forbidden ? 'Not allowed' : 'Could not load')}</strong>

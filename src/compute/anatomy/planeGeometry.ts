@@ -2,17 +2,10 @@
 // posterior, z → superior; right-handed): cut planes from the surgeon's sliders, the standard
 // camera views, and the bounds of a structure. No three.js here, so it is tested in Node.
 import { type Vec3 } from '../../../core/domain/imaging';
-import { type PlaneLps } from '../../../core/domain/mesh';
+import { type CameraPoseLps, type CutPlaneParams, type PlaneLps } from '../../../core/domain/mesh';
 
-/** A cut plane as the surgeon sets it: two angles for the normal, an offset from the organ's centre. */
-export interface CutPlaneParams {
-  /** Angle of the normal in the axial (x–y) plane from +x (patient's left) towards +y (posterior), degrees. */
-  azimuthDeg: number;
-  /** Angle of the normal out of the axial plane towards +z (superior), degrees, −90…90. */
-  elevationDeg: number;
-  /** Distance of the plane from the organ's bounding-box centre along the normal, mm. */
-  offsetMm: number;
-}
+// The plain types live in core (the anatomy store holds them too); re-exported for this module's callers.
+export type { CameraPoseLps, CutPlaneParams };
 
 const DEG = Math.PI / 180;
 
@@ -76,13 +69,6 @@ export function unionBounds(list: readonly BoundsLps[]): BoundsLps | null {
 }
 
 export type StandardView = 'anterior' | 'lateral' | 'superior';
-
-/** A camera pose in LPS mm: where it is, what it looks at, which way is up on screen. */
-export interface CameraPoseLps {
-  positionLps: Vec3;
-  targetLps: Vec3;
-  upLps: Vec3;
-}
 
 /**
  * The standard views, as a surgeon names them:

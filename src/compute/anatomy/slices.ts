@@ -7,9 +7,9 @@
 // top); coronal (fixed j) column = i, row = nK−1−k (superior at the top); sagittal (fixed i)
 // column = j (anterior on the left), row = nK−1−k. For an oblique grid the picture is still the
 // exact grid slice; only the edge labels would differ.
-import { type ImageVolume, type Vec3, type VolumeGeometry, ijkToLps } from '../../../core/domain/imaging';
+import { type ImageVolume, type SliceAxis, type Vec3, type VolumeGeometry, ijkToLps } from '../../../core/domain/imaging';
 
-export type SliceAxis = 'axial' | 'coronal' | 'sagittal';
+export type { SliceAxis }; // the plain type lives in core (the anatomy store holds it too)
 export const SLICE_AXES: readonly SliceAxis[] = ['axial', 'coronal', 'sagittal'];
 
 /** Which voxel axis a slice is perpendicular to. */

@@ -2,7 +2,7 @@
 // no clinical data (PRODUCT.md), so its Audit lives here rather than in a patient workspace.
 import type { ReactNode } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
-import { NotFound } from '../../app/NotFound';
+import { NotFound } from '../../ui/NotFound';
 import { TabPanel, Tabs } from '../../ui/Tabs';
 import { AuditView } from './AuditView';
 import { UsersView } from './UsersView';

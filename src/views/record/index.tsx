@@ -4,9 +4,9 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import type { WorkspaceViewProps } from '../workspace/view-props';
-import { TAB_LABEL, workspacePath } from '../../app/routing';
+import { TAB_LABEL, workspacePath } from '../routing';
 import { usePatientRecord } from '../../sources/record';
-import { RECORD_KIND_LABEL, RECORD_KIND_TAB, type RecordEntryKind } from '../../twin/recordEntries';
+import { RECORD_KIND_LABEL, RECORD_KIND_TAB, type RecordEntryKind } from '../../../core/domain/recordEntries';
 import { Badge, ErrorNotice, Loading } from '../../ui/feedback';
 import { formatDateTime } from '../../ui/time-format';
 import './record.css';

@@ -2,7 +2,7 @@
 // their dates), what the calibrated twin reproduces for them, current medication, and how much
 // to trust the twin (calibration confidence). A decision is read against this baseline.
 import type { ReactNode } from 'react';
-import type { RecordCalibrationResult } from '../../../core/domain/twin';
+import type { RecordCalibrationResult } from '../../../core/vitals/twin';
 import type { VitalKind, VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { formatClinical, outputName, VITAL_NAME } from '../../twin/clinicalNames';
 import { confidenceText, type TwinStatus } from '../../twin/twinState';

@@ -20,7 +20,7 @@ import { ConfirmPlanDialog } from './ConfirmPlanDialog';
 import { CapabilityNotice, twinRefused } from '../twin/CapabilityNotice';
 import { confidenceLine, planConfidence } from '../../twin/planConfidence';
 import { Link } from 'react-router-dom';
-import { workspacePath } from '../../app/routing';
+import { workspacePath } from '../routing';
 import { useSession, useTwinPermission } from '../../sources/queries';
 import { addScenario, bandEnsembleAt, bandTimesSec, BASELINE_ID, scenarioUpTo, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
 import { calibrateTwin, selectTwinPatient, TWIN_MODEL, twinStore, useTwin } from '../../twin/twinState';

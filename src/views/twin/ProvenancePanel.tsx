@@ -3,7 +3,7 @@
 // values grouped and counted, residuals and parameters in clinical terms. The developer names
 // (engine keys, Observation ids) are one click away ("Show developer names").
 import { useState, type ReactNode } from 'react';
-import type { RecordCalibrationResult } from '../../../core/domain/twin';
+import type { RecordCalibrationResult } from '../../../core/vitals/twin';
 import { formatClinical, outputName, parameterName, VITAL_NAME } from '../../twin/clinicalNames';
 import { conversionText, groupConversions, groupImplausible } from '../../twin/provenanceSummary';
 import { confidenceText, TWIN_MODEL } from '../../twin/twinState';

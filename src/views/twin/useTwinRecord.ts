@@ -10,8 +10,7 @@ import { fhir, http } from '../../sources/api';
 import { usePatientEvents } from '../../sources/events';
 import { isTwinOutputResource } from '../../../core/domain/twinRecords';
 import { ingestFhirVitals, type VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
-import { assimilateLive } from '../../twin/twinState';
-import type { TwinCompute } from '../../compute/twinCalibration';
+import { assimilateLive, type TwinCompute } from '../../twin/twinState';
 import type { ResourceEvent } from '../../../core/contracts';
 
 export interface TwinRecord {

@@ -2,9 +2,9 @@
 // /patients/:patientId picks the role's default tab.
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent, type ReactNode } from 'react';
 import { Navigate, useNavigate, useParams } from 'react-router-dom';
-import { ErrorBoundary } from '../../app/ErrorBoundary';
-import { NotFound } from '../../app/NotFound';
-import { defaultTabForRole, isWorkspaceTab, TAB_LABEL, WORKSPACE_TABS, workspacePath, type WorkspaceTab } from '../../app/routing';
+import { ErrorBoundary } from '../../ui/ErrorBoundary';
+import { NotFound } from '../../ui/NotFound';
+import { defaultTabForRole, isWorkspaceTab, TAB_LABEL, WORKSPACE_TABS, workspacePath, type WorkspaceTab } from '../routing';
 import { usePatientEvents } from '../../sources/events';
 import { useSession } from '../../sources/queries';
 import { Loading } from '../../ui/feedback';

@@ -8,8 +8,8 @@ import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
 import { assimilate, type AssimilationObservation } from '../ensemble/assimilate';
 import { forecastEnsemble } from '../ensemble/forecast';
 import type { PhysiologyApi } from '../../../core/contracts/physiology-worker';
-import type { TwinEnsemble, AssimilationResult, ForecastOptions, ForecastResult, NewVital } from '../../../core/domain/twin';
-export type { NewVital } from '../../../core/domain/twin';
+import type { TwinEnsemble, AssimilationResult, ForecastOptions, ForecastResult, NewVital } from '../../../core/vitals/twin';
+export type { NewVital } from '../../../core/vitals/twin';
 import { calibrateFromRecord, clinicalInputsOf, type RecordCalibrationOptions, type RecordCalibrationResult } from './from-record';
 import { VITAL_TO_OUTPUT, isBpKey, noiseSd, siteKey, siteNoiseSd, siteOperator } from '../../../core/vitals/observation-model';
 

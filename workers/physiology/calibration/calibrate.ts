@@ -11,8 +11,8 @@ import { EXPECTED_CALIBRATION_INPUTS } from '../../../core/vitals/fhir-vitals';
 import { percentilesOfColumn } from '../../../core/domain/percentiles';
 import { PARAMETER_SPECS } from '../../../core/domain/parameters';
 import { fitPosterior, type FitObservation } from './fit';
-import type { TwinEnsemble, FitOptions, CalibrationObservation, Identifiability, ParameterSummary, Residual, CalibrationResult, InputReport } from '../../../core/domain/twin';
-export type { CalibrationObservation, Identifiability, ParameterSummary, Residual, CalibrationResult, InputReport } from '../../../core/domain/twin';
+import type { TwinEnsemble, FitOptions, CalibrationObservation, Identifiability, ParameterSummary, Residual, CalibrationResult, InputReport } from '../../../core/vitals/twin';
+export type { CalibrationObservation, Identifiability, ParameterSummary, Residual, CalibrationResult, InputReport } from '../../../core/vitals/twin';
 import {
   NOISE_MODELS,
   NOT_FITTED_REASON,

@@ -10,9 +10,9 @@
 // "24 HR metoprolol succinate 100 MG Extended Release Oral Tablet [Toprol]" is RxCUI 866412).
 // Ingredient RxCUIs from RxNav (https://mor.nlm.nih.gov/RxNav), checked by name.
 
-import type { MappedMedication, MedicationRoute, ModelledDrug } from '../../../core/domain/twin';
+import type { MappedMedication, MedicationRoute, ModelledDrug } from '../../../core/vitals/twin';
 import { arr, isObject, str, type Json } from '../../../core/domain/fhirJson';
-export type { MappedMedication, ModelledDrug } from '../../../core/domain/twin';
+export type { MappedMedication, ModelledDrug } from '../../../core/vitals/twin';
 export type DrugRoute = MedicationRoute;
 
 export const MODELLED_DRUGS: readonly ModelledDrug[] = ['metoprolol', 'ace-inhibitor', 'arb', 'calcium-channel-blocker', 'thiazide', 'furosemide', 'nitrate'];

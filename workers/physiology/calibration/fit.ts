@@ -18,7 +18,7 @@
 
 import { choleskyInverse, choleskySolveInPlace, robustCholesky } from './linalg';
 import { Rng } from './random';
-import { type FitOptions } from '../../../core/domain/twin';
+import { type FitOptions } from '../../../core/vitals/twin';
 
 export interface ParameterPrior {
   name: string;

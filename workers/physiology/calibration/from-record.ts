@@ -10,8 +10,8 @@ import type { VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
 import { REFERENCE_PATIENT, resolveParameters } from '../presets';
 import { calibrateTwin, observationsFromVitals, type PriorArchetype } from './calibrate';
 import { currentTherapy, mapMedications } from './drug-classes';
-import type { ClinicalInputs, RecordCalibrationOptions, RecordCalibrationResult } from '../../../core/domain/twin';
-export type { ClinicalInputs, RecordCalibrationOptions, RecordCalibrationResult } from '../../../core/domain/twin';
+import type { ClinicalInputs, RecordCalibrationOptions, RecordCalibrationResult } from '../../../core/vitals/twin';
+export type { ClinicalInputs, RecordCalibrationOptions, RecordCalibrationResult } from '../../../core/vitals/twin';
 import { priorFromRecord } from './record-prior';
 
 /** Reads diagnoses, devices and medications from a FHIR Bundle, resource or array (pure, total). */

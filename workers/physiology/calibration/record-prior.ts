@@ -19,7 +19,7 @@ import { resolveParameters } from '../presets';
 import type { PriorArchetype } from './calibrate';
 import { DRUG_CLASS_LABEL, type MappedMedication } from './drug-classes';
 import { CALIBRATED_PARAMETERS, type CalibratedParameter } from './priors';
-import type { InputReport } from '../../../core/domain/twin';
+import type { InputReport } from '../../../core/vitals/twin';
 import { noiseSd, type OutputKey } from '../../../core/vitals/observation-model';
 
 /** An echo input the fit uses (InputReport.used), as evidence for the archetype weights. */

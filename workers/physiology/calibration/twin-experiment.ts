@@ -19,7 +19,7 @@ import { archetypesFor } from './from-record';
 import { NOISE_MODELS, noiseSd, type OutputKey } from '../../../core/vitals/observation-model';
 import { CALIBRATED_PARAMETERS } from './priors';
 import { Rng } from './random';
-import { type CalibrationObservation } from '../../../core/domain/twin';
+import { type CalibrationObservation } from '../../../core/vitals/twin';
 
 export interface SyntheticPatient {
   id: string;

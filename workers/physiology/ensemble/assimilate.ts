@@ -12,7 +12,7 @@
 import { choleskySolveInPlace, robustCholesky } from '../calibration/linalg';
 import { Rng } from '../calibration/random';
 import { cloneEnsemble, validateEnsemble } from './ensemble';
-import { type TwinEnsemble, type Innovation, type AssimilationResult } from '../../../core/domain/twin';
+import { type TwinEnsemble, type Innovation, type AssimilationResult } from '../../../core/vitals/twin';
 import type { LinearObservation } from '../../../core/vitals/observation-model';
 
 export interface AssimilationObservation {

@@ -3,7 +3,7 @@ import { Rng } from '../calibration/random';
 import { assimilate } from './assimilate';
 import { ensembleSensitivity, forecastEnsemble } from './forecast';
 import { quantileSorted } from '../../../core/domain/percentiles';
-import { type TwinEnsemble } from '../../../core/domain/twin';
+import { type TwinEnsemble } from '../../../core/vitals/twin';
 
 // Linear-Gaussian test bed: ln θ ~ N(μ, diag(s²)), outputs y = A·x exactly. The Kalman update then
 // has a closed form that a large EnKF must approach (error O(1/√m)).

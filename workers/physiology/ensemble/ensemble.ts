@@ -1,4 +1,4 @@
-import { type TwinEnsemble } from '../../../core/domain/twin';
+import { type TwinEnsemble } from '../../../core/vitals/twin';
 // The twin's posterior as an ensemble of parameter sets: the currency of calibration,
 
 export function validateEnsemble(e: TwinEnsemble): void {

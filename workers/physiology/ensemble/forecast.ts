@@ -19,7 +19,7 @@ import { choleskySolveInPlace, robustCholesky } from '../calibration/linalg';
 import { Rng } from '../calibration/random';
 import { validateEnsemble } from './ensemble';
 import { percentilesOfColumn } from '../../../core/domain/percentiles';
-import { type TwinEnsemble, type ForecastOptions, type ForecastResult } from '../../../core/domain/twin';
+import { type TwinEnsemble, type ForecastOptions, type ForecastResult } from '../../../core/vitals/twin';
 
 /**
  * Stationary SD of the drift of ln θ (≈ fractional change) per parameter; parameters not listed

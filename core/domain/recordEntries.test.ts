@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Bundle, CarePlan, Flag, Observation, Provenance } from '@medplum/fhirtypes';
-import { alertAckBundle, carePlanBundle, forecastBundle } from '../../core/domain/twinRecords';
+import { alertAckBundle, carePlanBundle, forecastBundle } from './twinRecords';
 import { recordEntries } from './recordEntries';
 
 const actor = { userId: 'u-card', display: 'Dr Carla Cardio' };

@@ -2,11 +2,11 @@
 // updates (assimilation) and forecast bands. What the physiology worker returns and the browser
 // stores and shows; typed arrays inside so results cross a worker boundary by transfer. The
 // algorithms live in workers/physiology/calibration and workers/physiology/ensemble.
-import type { ModelParameters, ParameterName, PatientTraits, Percentiles, PresetName } from './physiology';
-import type { ClinicalRecord, TwinCapability } from './clinical-record';
-import type { MedicationInput, VitalKind } from '../vitals/fhir-vitals';
-import type { LinearObservation, MeasurementSite, OutputKey } from '../vitals/observation-model';
-import type { ModelErrorGrowth } from '../vitals/modelError';
+import type { ModelParameters, ParameterName, PatientTraits, Percentiles, PresetName } from '../domain/physiology';
+import type { ClinicalRecord, TwinCapability } from '../domain/clinical-record';
+import type { MedicationInput, VitalKind } from './fhir-vitals';
+import type { LinearObservation, MeasurementSite, OutputKey } from './observation-model';
+import type { ModelErrorGrowth } from './modelError';
 
 // assimilation and forecasting. Plain data (names + typed arrays) so it crosses a worker boundary
 // by structured clone or transfer, and so the UI can store it without knowing the engine.

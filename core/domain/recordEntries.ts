@@ -3,7 +3,7 @@
 // with its Provenance (activity, who, when, inputs), newest first, and the workspace tab whose
 // screen made it. Pure: from FHIR resources the sources layer fetched to rows the view renders.
 import type { CarePlan, DocumentReference, Flag, Observation, Provenance, Reference, Resource } from '@medplum/fhirtypes';
-import { ACK_NOTE_EXTENSION, ALERT_ID_SYSTEM, FORECAST_ID_SYSTEM, PLAN_CONFIRMATION_EXTENSION, TWIN_PLAN_ID_SYSTEM, TWIN_CONFIDENCE_EXTENSION } from '../../core/domain/twinRecords';
+import { ACK_NOTE_EXTENSION, ALERT_ID_SYSTEM, FORECAST_ID_SYSTEM, PLAN_CONFIRMATION_EXTENSION, TWIN_PLAN_ID_SYSTEM, TWIN_CONFIDENCE_EXTENSION } from './twinRecords';
 
 export type RecordEntryKind = 'plan' | 'alert' | 'forecast' | 'rehearsal';
 export const RECORD_KIND_LABEL: Record<RecordEntryKind, string> = {
