@@ -185,12 +185,12 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     effects: [
       {
         target: 'resistance',
-        emax: -0.875,
+        emax: -0.84,
         ec50NgPerMl: 14.43,
         hill: 1,
         source: 'Friederich JA, Butterworth JF. Sodium nitroprusside: twenty years and counting. Anesth Analg 1995;81:152–62 (arterial and venous dilator, titrated 0.5–10 µg/kg/min)',
         assumption: true,
-        reason: 'EC50 at the steady-state level of ≈ 1 µg/kg/min and Emax −87.5% of SVR (−52% at 1.5 µg/kg/min before the reflex; SVR ≈ −45 to −52% in Mikulic 1977 and Guiha 1974), refitted in round 4 of issue 11 jointly with the hfref preset over all its drug rows (dobutamine 5 and 10, nitroprusside, furosemide) and its baseline ranges (docs/validation.md)',
+        reason: 'EC50 at the steady-state level of ≈ 1 µg/kg/min and Emax −84% of SVR (−50% at 1.5 µg/kg/min before the reflex; SVR ≈ −45 to −52% in Mikulic 1977 and Guiha 1974), refitted in round 4 of issue 11 jointly with the hfref preset over all its drug rows (dobutamine 5 and 10, nitroprusside, furosemide) and its baseline ranges (docs/validation.md)',
       },
       {
         target: 'venousUnstressedVolume',

@@ -123,9 +123,6 @@ export function priorFromRecord(
     lvEaMmHgPerMl: Math.min(PARAMETER_SPECS.lvEaMmHgPerMl.max, hfrefPreset.lvEaMmHgPerMl * CHRONIC_HFREF_EA_FACTOR),
     lvEbMmHgPerMl: hfrefPreset.lvEbMmHgPerMl,
     lvV0Ml: hfrefPreset.lvV0Ml,
-    // Raised venous tone of congestive heart failure (Wood JE et al. Circulation 1956;13:524–7),
-    // as the hfref preset has it.
-    sysVenComplianceMlPerMmHg: hfrefPreset.sysVenComplianceMlPerMmHg,
     // The reflexes of heart failure, as the hfref preset has them (its sources): arterial
     // baroreflex gain about halved (Ferguson 1992; La Rovere 1998), the cardiopulmonary reflex
     // excitatory on the heart with its vascular arm lost (Azevedo 2000; Ferguson 1984). Without
