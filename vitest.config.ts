@@ -12,6 +12,7 @@ export default defineConfig({
       'cli/**/*.test.ts',
       'scripts/**/*.test.ts',
       'bench/**/*.test.ts',
+      'integration/**/*.test.ts',
     ],
     environment: 'node',
     pool: 'forks',

@@ -8,19 +8,16 @@
 //     subscriber × event), and the server's resident memory after the subscribers connected
 //     and at the end.
 // The server runs as its own process (bench/proxy-server.ts); this process only generates load.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEMO_MONITORED_PATIENT } from '../server/demo/ids';
 import { SseParser } from '../server/events/sse-parse';
+import { benchLogin, type BenchServer, closedLoopLoad, loadAverage, percentile, round, rssMb, startBenchServer, stopBenchServer } from './benchServer';
 import { withServerProfile } from './cpu-profile';
 import { report } from './report';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const PASSWORD = 'bench-password';
 const CONNECTIONS = 50;
 const LOAD_SECONDS = Number(process.env.BENCH_PROXY_LOAD_SEC ?? 10);
 const SUBSCRIBERS = 500;
@@ -28,84 +25,6 @@ const SSE_SECONDS = Number(process.env.BENCH_PROXY_SSE_SEC ?? 60);
 const SEARCH = `/fhir/Observation?subject=Patient/${DEMO_MONITORED_PATIENT}&code=8867-4&_sort=-date&_count=20`;
 /** A cheap request for the store, so the proxy's own per-request cost is visible too. */
 const READ = `/fhir/Patient/${DEMO_MONITORED_PATIENT}`;
-
-interface Server {
-  proc: ChildProcess;
-  proxyPort: number;
-  directPort: number;
-  pid: number;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'proxy-server.ts')], {
-    env: { ...process.env, TWIN_DATA_DIR: dataDir, TWIN_DEMO_PASSWORD: PASSWORD, TWIN_FEED_INTERVAL_MS: '0', TWIN_STATIC_DIR: join(dataDir, 'none'), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl));
-    });
-    proc.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  const info = JSON.parse(line) as { proxyPort: number; directPort: number; pid: number };
-  return { proc, ...info };
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] as number;
-}
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function get(agent: http.Agent, port: number, path: string, token?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, agent, headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** N closed loops for `seconds`: returns per-request latencies (ms) and the request rate. */
-async function load(port: number, token: string | undefined, seconds: number, path: string): Promise<{ rps: number; latenciesMs: number[]; errors: number; requests: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
-  const latenciesMs: number[] = [];
-  let errors = 0;
-  // Warm-up: connections open, JIT and caches warm.
-  await Promise.all(Array.from({ length: CONNECTIONS }, () => get(agent, port, path, token)));
-  const t0 = performance.now();
-  const until = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < until) {
-        const s = performance.now();
-        const status = await get(agent, port, path, token).catch(() => 0);
-        if (status !== 200) errors++;
-        latenciesMs.push(performance.now() - s);
-      }
-    }),
-  );
-  const elapsedSec = (performance.now() - t0) / 1000;
-  agent.destroy();
-  latenciesMs.sort((a, b) => a - b);
-  return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors, requests: latenciesMs.length };
-}
 
 /** The demo imaging is generated in the background after start; measuring during it would measure it. */
 async function waitForIdleServer(port: number): Promise<void> {
@@ -119,20 +38,10 @@ async function waitForIdleServer(port: number): Promise<void> {
   throw new Error('the bench server did not finish seeding demo imaging within 180 s');
 }
 
-async function login(port: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/auth/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'clinician', password: PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`bench login failed: ${res.status}`);
-  return ((await res.json()) as { token: string }).token;
-}
-
-async function requestBench(server: Server, token: string, name: string, path: string, what: string): Promise<void> {
-  const proxied = await withServerProfile(server.directPort, `${name}-proxy`, () => load(server.proxyPort, token, LOAD_SECONDS, path));
-  const direct = await withServerProfile(server.directPort, `${name}-direct`, () => load(server.directPort, undefined, LOAD_SECONDS, path));
-  const common = { connections: CONNECTIONS, durationSec: LOAD_SECONDS, request: what, load: `${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]} on ${availableParallelism()} cores` };
+async function requestBench(server: BenchServer, token: string, name: string, path: string, what: string): Promise<void> {
+  const proxied = await withServerProfile(server.directPort, `${name}-proxy`, () => closedLoopLoad(server.proxyPort, token, CONNECTIONS, LOAD_SECONDS, () => ({ path })));
+  const direct = await withServerProfile(server.directPort, `${name}-direct`, () => closedLoopLoad(server.directPort, undefined, CONNECTIONS, LOAD_SECONDS, () => ({ path })));
+  const common = { connections: CONNECTIONS, durationSec: LOAD_SECONDS, request: what, load: loadAverage() };
   // Server CPU per request by stage (bench/cpu-profile.ts): what the proxy's checks cost, independent of the machine's load.
   report({
     bench: 'proxy',
@@ -155,7 +64,7 @@ async function requestBench(server: Server, token: string, name: string, path: s
   }
 }
 
-async function sseBench(server: Server, token: string): Promise<void> {
+async function sseBench(server: BenchServer, token: string): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: SUBSCRIBERS + 10 });
   /** Arrival times (epoch-relative performance.now) per resource id, one per subscriber. */
   const arrivals = new Map<string, number[]>();
@@ -246,16 +155,15 @@ async function sseBench(server: Server, token: string): Promise<void> {
 
 export async function run(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'twinscope-bench-proxy-'));
-  const server = await startServer(dataDir);
+  const server = await startBenchServer(dataDir);
   try {
     await waitForIdleServer(server.proxyPort);
-    const token = await login(server.proxyPort);
+    const token = await benchLogin(server.proxyPort);
     await requestBench(server, token, 'search', SEARCH, 'Observation search of one patient (code, _sort=-date, _count=20)');
     await requestBench(server, token, 'read', READ, 'Patient read');
     if (SSE_SECONDS > 0) await sseBench(server, token);
   } finally {
-    server.proc.kill('SIGTERM');
-    await new Promise((r) => server.proc.once('exit', r));
+    await stopBenchServer(server);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

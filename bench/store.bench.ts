@@ -17,53 +17,28 @@
 // and copied for each run, so the run's writes never change it.
 import { parseSearchRequest } from '@medplum/core';
 import { MemoryRepository } from '@medplum/fhir-router';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { FhirStore } from '../server/fhir/store';
 import { DB_FILE_NAME, openDatabase } from '../server/storage/database';
 import { importScalePatients } from '../scripts/gen-scale-fixture';
 import { generateScalePatient, HEART_RATE_LOINC, scalePatientId } from '../scripts/scale-fixture';
+import { benchLogin, closedLoopLoad, loadAverage, percentile, round, rssMb, startBenchServer, stopBenchServer } from './benchServer';
 import { withServerProfile, type StageBreakdown } from './cpu-profile';
 import { report } from './report';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const PATIENTS = Number(process.env.BENCH_STORE_PATIENTS ?? 1000);
 const PEER_PATIENTS = Number(process.env.BENCH_STORE_PEER_PATIENTS ?? 250);
 const IMPORT_PATIENTS = Number(process.env.BENCH_STORE_IMPORT_PATIENTS ?? 20);
 const LOAD_SECONDS = Number(process.env.BENCH_STORE_LOAD_SEC ?? 10);
 const CONNECTIONS = 50;
-const PASSWORD = 'bench-password';
 /** Written after a complete generation: a half-written fixture (interrupted run) is regenerated. */
 const COMPLETE_MARKER = 'fixture-complete.json';
 const FIXTURE_DIR = process.env.BENCH_STORE_DIR ?? join(tmpdir(), `twinscope-bench-store-${PATIENTS}`);
 
 const searchPath = (i: number): string => `/fhir/Observation?patient=Patient/${scalePatientId(i % PATIENTS)}&code=http://loinc.org|${HEART_RATE_LOINC}&_sort=-date&_count=20`;
 const readPath = (i: number): string => `/fhir/Patient/${scalePatientId(i % PATIENTS)}`;
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
-}
-
-/** The 1-minute load average and the core count: how loaded the machine was during the run. */
-function loadAverage(): string {
-  const one = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-  return `${one} on ${availableParallelism()} cores`;
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? round(Number(m[1]) / 1024, 1) : NaN;
-}
 
 async function ensureFixture(): Promise<void> {
   if (existsSync(join(FIXTURE_DIR, DB_FILE_NAME)) && existsSync(join(FIXTURE_DIR, COMPLETE_MARKER))) return;
@@ -94,84 +69,6 @@ async function importRate(): Promise<void> {
   }
 }
 
-interface Server {
-  proc: ChildProcess;
-  proxyPort: number;
-  directPort: number;
-  pid: number;
-  startupMs: number;
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const t0 = performance.now();
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(here, 'proxy-server.ts')], {
-    env: { ...process.env, TWIN_DATA_DIR: dataDir, TWIN_DEMO_PASSWORD: PASSWORD, TWIN_FEED_INTERVAL_MS: '0', TWIN_STATIC_DIR: join(dataDir, 'none'), NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) resolve(out.slice(0, nl));
-    });
-    proc.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
-  });
-  const startupMs = performance.now() - t0;
-  return { proc, ...(JSON.parse(line) as { proxyPort: number; directPort: number; pid: number }), startupMs };
-}
-
-async function stopServer(s: Server): Promise<void> {
-  const exited = new Promise<void>((resolve) => s.proc.once('exit', () => resolve()));
-  s.proc.kill('SIGTERM');
-  await exited;
-}
-
-function request(agent: http.Agent, port: number, path: string, token?: string, body?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-    if (body) headers['content-type'] = 'application/fhir+json';
-    const req = http.request({ host: '127.0.0.1', port, path, agent, method: body ? 'POST' : 'GET', headers }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function load(port: number, token: string | undefined, connections: number, seconds: number, next: (i: number) => { path: string; body?: string }): Promise<{ rps: number; latenciesMs: number[]; errors: number; requests: number }> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const latenciesMs: number[] = [];
-  let errors = 0;
-  let i = 0;
-  await Promise.all(Array.from({ length: connections }, () => request(agent, port, next(i++).path, token)));
-  const t0 = performance.now();
-  const until = t0 + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < until) {
-        const r = next(i++);
-        const s = performance.now();
-        const status = await request(agent, port, r.path, token, r.body).catch(() => 0);
-        if (status < 200 || status >= 300) errors++;
-        latenciesMs.push(performance.now() - s);
-      }
-    }),
-  );
-  const elapsedSec = (performance.now() - t0) / 1000;
-  agent.destroy();
-  latenciesMs.sort((a, b) => a - b);
-  return { rps: latenciesMs.length / elapsedSec, latenciesMs, errors, requests: latenciesMs.length };
-}
-
-async function login(port: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'clinician', password: PASSWORD }) });
-  if (res.status !== 200) throw new Error(`bench login failed: ${res.status}`);
-  return ((await res.json()) as { token: string }).token;
-}
-
 function reportLoad(metric: string, r: { rps: number; latenciesMs: number[]; errors: number; breakdown: StageBreakdown }, extra: Record<string, unknown>, peer?: { name: string; rps: number }): void {
   const common = { connections: extra.connections ?? CONNECTIONS, durationSec: LOAD_SECONDS, patients: PATIENTS, errors: r.errors, load: loadAverage(), ...extra };
   report({ bench: 'store', metric: `${metric}-throughput`, value: round(r.rps, 1), unit: 'req/s', ...(peer ? { peer: peer.name, peerValue: round(peer.rps, 1), ratio: round(r.rps / peer.rps, 3) } : {}), ...common });
@@ -186,24 +83,24 @@ async function serverBench(): Promise<void> {
   const emptyDir = mkdtempSync(join(tmpdir(), 'bench-store-empty-'));
   const runDir = mkdtempSync(join(tmpdir(), 'bench-store-run-'));
   try {
-    const empty = await startServer(emptyDir);
+    const empty = await startBenchServer(emptyDir);
     const rssEmpty = rssMb(empty.pid);
-    await stopServer(empty);
+    await stopBenchServer(empty);
     // A first start of the empty folder seeds the demo record; measure a restart like the fixture's.
-    const emptyAgain = await startServer(emptyDir);
+    const emptyAgain = await startBenchServer(emptyDir);
     const rssEmptyAgain = rssMb(emptyAgain.pid);
     const startupEmptyMs = emptyAgain.startupMs;
-    await stopServer(emptyAgain);
+    await stopBenchServer(emptyAgain);
 
     copyFileSync(join(FIXTURE_DIR, DB_FILE_NAME), join(runDir, DB_FILE_NAME));
-    const server = await startServer(runDir);
+    const server = await startBenchServer(runDir);
     const rssLoaded = rssMb(server.pid);
     report({ bench: 'store', metric: 'startup', value: round(server.startupMs, 0), unit: 'ms', patients: PATIENTS, peer: 'same server, demo record only', peerValue: round(startupEmptyMs, 0), ratio: round(server.startupMs / startupEmptyMs, 3), note: 'spawn to listening, whole server process (FHIR definitions, store open, app)' });
     report({ bench: 'store', metric: 'rss-after-start', value: rssLoaded, unit: 'MB', patients: PATIENTS, peer: 'same server, demo record only', peerValue: rssEmptyAgain, ratio: round(rssLoaded / rssEmptyAgain, 3), firstStartEmptyMb: rssEmpty });
 
-    const token = await login(server.proxyPort);
+    const token = await benchLogin(server.proxyPort);
     const profiled = (label: string, port: number, auth: string | undefined, connections: number, next: (i: number) => { path: string; body?: string }) =>
-      withServerProfile(server.directPort, label, () => load(port, auth, connections, LOAD_SECONDS, next));
+      withServerProfile(server.directPort, label, () => closedLoopLoad(port, auth, connections, LOAD_SECONDS, next));
     const direct = await profiled('search-direct', server.directPort, undefined, CONNECTIONS, (i) => ({ path: searchPath(i * 7919) }));
     reportLoad('search-direct', direct, { request: 'Observation?patient=P&code=8867-4&_sort=-date&_count=20, P over all patients', via: 'store alone (HTTP, no proxy checks)', targetRps: 1000, targetP99Ms: 50 });
     const proxied = await profiled('search-proxy', server.proxyPort, token, CONNECTIONS, (i) => ({ path: searchPath(i * 7919) }));
@@ -218,7 +115,7 @@ async function serverBench(): Promise<void> {
     }));
     reportLoad('write-proxy', writes, { request: 'POST Observation (one transaction + fsync each, plus the audit)', via: 'full proxy', connections: 10 });
     report({ bench: 'store', metric: 'rss-after-load', value: rssMb(server.pid), unit: 'MB', patients: PATIENTS });
-    await stopServer(server);
+    await stopBenchServer(server);
   } finally {
     rmSync(emptyDir, { recursive: true, force: true });
     rmSync(runDir, { recursive: true, force: true });

@@ -65,15 +65,10 @@ test.describe('Anatomy', () => {
     await page.getByRole('button', { name: 'Add structure' }).click();
     await expect(anatomy.structure('vessel')).toBeVisible({ timeout: 120_000 });
 
-    // Publishing a structure's volume as the LV end-diastolic volume (a user-chosen structure: no
-    // LV is segmented in this test) writes an Observation the calibration reads (LOINC 18026-5).
-    await page.getByLabel('LV blood pool structure').selectOption({ label: 'vessel' });
-    await page.getByRole('button', { name: 'Publish as LV volume' }).click();
-    await expect(page.getByRole('status').filter({ hasText: /^Published: LV end-diastolic volume/ })).toBeVisible({ timeout: 30_000 });
-    const lv = await page.request.get(`/fhir/Observation?patient=${DEMO_PATIENT_LIVER}&code=${encodeURIComponent('http://loinc.org|18026-5')}`);
-    expect(lv.ok()).toBe(true);
-    const lvObs = ((await lv.json()) as { entry?: { resource: { method?: { text?: string }; valueQuantity?: { unit?: string } } }[] }).entry ?? [];
-    expect(lvObs.filter((e) => e.resource.method?.text === 'CT segmentation').map((e) => e.resource.valueQuantity?.unit)).toEqual(['mL']);
+    // No cardiology panel on a liver case (issue 17): "Publish as LV volume" shows only on a cardiac
+    // case (a heart condition in the record or an LV blood-pool structure); its FHIR write is tested
+    // in src/compute/anatomy/lvVolume.int.test.ts and the panel in src/views/anatomy/panels.test.tsx.
+    await expect(page.getByRole('button', { name: 'Publish as LV volume' })).toHaveCount(0);
 
     // A point-to-point distance on the liver surface (BVH ray casting), in the anterior view.
     await page.getByRole('radio', { name: 'Distance' }).click();

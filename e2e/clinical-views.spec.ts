@@ -4,7 +4,7 @@
 // once and finds it in `Record` with its Provenance; the admin filters the audit by that patient
 // and finds the plan, the acknowledgement and the reads. Screenshots go to src/views/*/images/.
 import { DEMO_PATIENT_AS } from '../server/demo/ids';
-import { expect, test } from './fixtures';
+import { expect, postSystolicReading, test } from './fixtures';
 import { AdminPage } from './pages/AdminPage';
 import { ScenariosPage, TwinPage } from './pages/twin';
 
@@ -37,21 +37,7 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await page.getByRole('button', { name: 'Last 1 h' }).click();
 
     // An out-of-band systolic pressure raises an alarm with a severity.
-    // A cookie-authenticated write must say where it comes from (the server refuses a write
-    // without Origin or Sec-Fetch-Site as cross-site), as the browser does for the app's own fetches.
-    const res = await page.request.post('/fhir/Observation', {
-      headers: { 'Content-Type': 'application/fhir+json', Origin: new URL(page.url()).origin },
-      data: {
-        resourceType: 'Observation',
-        status: 'final',
-        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-        code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: 'Systolic blood pressure' }] },
-        subject: { reference: `Patient/${DEMO_PATIENT_AS}` },
-        effectiveDateTime: new Date().toISOString(),
-        valueQuantity: { value: 250, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
-      },
-    });
-    expect(res.status(), await res.text()).toBe(201);
+    await postSystolicReading(page, DEMO_PATIENT_AS, 250);
     const alarm = page.getByRole('alert', { name: /(Advisory|Warning|Critical) alarm/ });
     await expect(alarm).toBeVisible({ timeout: 30_000 });
     await expect(alarm).toContainText('SBP 250 mmHg');

@@ -1,7 +1,7 @@
 // Shared e2e fixtures. Sign-in through the form is tested in foundation.spec.ts; other tests get
 // their session from one API sign-in per role, cached for the run, so the suite stays under the
 // server's sign-in rate limit (10 per user per minute) and fast.
-import { request, test as base, type BrowserContext } from '@playwright/test';
+import { expect, request, test as base, type BrowserContext, type Page } from '@playwright/test';
 import type { Role } from '../core/contracts';
 
 export const DEMO_PASSWORD = process.env.TWIN_DEMO_PASSWORD ?? 'twinscope-demo';
@@ -34,4 +34,28 @@ export const test = base.extend<{ signInAs: (role: Role) => Promise<void> }>({
   },
 });
 
-export { expect } from '@playwright/test';
+export { expect };
+
+/**
+ * Posts a systolic blood pressure reading (LOINC 8480-6, mmHg, now) to the record as the signed-in
+ * user, the way a bedside gateway does: out of the twin's band it raises the alarm. A
+ * cookie-authenticated write must say where it comes from (the server refuses a write without
+ * Origin or Sec-Fetch-Site as cross-site), as the browser does for the app's own fetches.
+ * Resolves with the created Observation's id; fails the test on any other answer than 201.
+ */
+export async function postSystolicReading(page: Page, patientId: string, mmHg: number): Promise<string> {
+  const res = await page.request.post('/fhir/Observation', {
+    headers: { 'Content-Type': 'application/fhir+json', Origin: new URL(page.url()).origin },
+    data: {
+      resourceType: 'Observation',
+      status: 'final',
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: 'Systolic blood pressure' }] },
+      subject: { reference: `Patient/${patientId}` },
+      effectiveDateTime: new Date().toISOString(),
+      valueQuantity: { value: mmHg, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+    },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  return ((await res.json()) as { id: string }).id;
+}

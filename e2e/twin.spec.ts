@@ -2,7 +2,7 @@
 // bands, a live vital from the monitor feed is assimilated and moves the band, an out-of-band value
 // raises an alert that is acknowledged and recorded; a consent-denied patient gets no twin.
 import { DEMO_PATIENT_AS, DEMO_PATIENT_NO_TWIN } from '../server/demo/ids';
-import { expect, test } from './fixtures';
+import { expect, postSystolicReading, test } from './fixtures';
 import { TwinPage } from './pages/twin';
 
 test.describe('Twin tab', () => {
@@ -34,21 +34,7 @@ test.describe('Twin tab', () => {
     await expect(twin.forecastSummary).not.toHaveText(firstText ?? '');
 
     // An out-of-band systolic pressure posted to the record raises the alert.
-    // A cookie-authenticated write must say where it comes from (the server refuses a write
-    // without Origin or Sec-Fetch-Site as cross-site), as the browser does for the app's own fetches.
-    const res = await page.request.post('/fhir/Observation', {
-      headers: { 'Content-Type': 'application/fhir+json', Origin: new URL(page.url()).origin },
-      data: {
-        resourceType: 'Observation',
-        status: 'final',
-        category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
-        code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: 'Systolic blood pressure' }] },
-        subject: { reference: `Patient/${DEMO_PATIENT_AS}` },
-        effectiveDateTime: new Date().toISOString(),
-        valueQuantity: { value: 245, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
-      },
-    });
-    expect(res.status()).toBe(201);
+    await postSystolicReading(page, DEMO_PATIENT_AS, 245);
     await expect(twin.bandAlert).toBeVisible({ timeout: 20_000 });
     await expect(twin.bandAlert).toContainText('SBP 245 mmHg');
     await page.screenshot({ path: 'test-results/twin-alert.png', fullPage: true });

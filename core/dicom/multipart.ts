@@ -57,29 +57,21 @@ export class DelimiterCounter {
 }
 
 /**
- * Split a multipart/related body into its part bodies (headers dropped). Refuses a body without
- * its close delimiter: a cut-off download must not pass as a shorter series.
+ * Split a whole multipart/related body into its parts (headers lower-cased), with the one parser
+ * below. Refuses a body without its close delimiter: a cut-off download must not pass as a shorter
+ * series.
  */
+export function splitMultipartParts(body: Uint8Array, boundary: string): MultipartPart[] {
+  const parts: MultipartPart[] = [];
+  const parser = new MultipartStreamParser(boundary, (part) => parts.push(part));
+  parser.push(body);
+  parser.end();
+  return parts;
+}
+
+/** The part bodies of a whole multipart/related body (headers dropped); see splitMultipartParts. */
 export function splitMultipart(body: Uint8Array, boundary: string): Uint8Array[] {
-  const delim = asciiBytes(`--${boundary}`);
-  const crlf2 = asciiBytes('\r\n\r\n');
-  const parts: Uint8Array[] = [];
-  let at = indexOf(body, delim, 0);
-  if (at < 0) throw new Error('the PACS answer holds no multipart parts');
-  for (;;) {
-    const afterDelim = at + delim.length;
-    if (body[afterDelim] === 0x2d && body[afterDelim + 1] === 0x2d) return parts; // "--": close delimiter
-    const headersEnd = indexOf(body, crlf2, afterDelim);
-    if (headersEnd < 0) throw new Error('the PACS answer was cut off inside a part header');
-    const start = headersEnd + 4;
-    const next = indexOf(body, delim, start);
-    if (next < 0) throw new Error('the PACS answer was cut off before its close delimiter');
-    // The CRLF before a delimiter belongs to the delimiter (RFC 2046 §5.1.1).
-    let end = next;
-    if (end >= 2 && body[end - 2] === 0x0d && body[end - 1] === 0x0a) end -= 2;
-    parts.push(body.subarray(start, end));
-    at = next;
-  }
+  return splitMultipartParts(body, boundary).map((p) => p.body);
 }
 
 /** One part of a multipart body: its headers (names lower-cased) and its own copy of the body. */

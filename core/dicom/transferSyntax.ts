@@ -17,6 +17,8 @@ export interface TransferSyntaxInfo {
   nativeDecode: boolean;
   /** A Cornerstone3D browser codec decodes it. */
   browserCodec: boolean;
+  /** Why no browser codec decodes it, in the user's terms (shown when a file is refused by name). */
+  browserRefusal?: string;
   lossy: boolean;
 }
 
@@ -35,6 +37,7 @@ function ts(
     deflated: o.deflated ?? false,
     nativeDecode: o.nativeDecode ?? native,
     browserCodec: o.browserCodec ?? true,
+    ...(o.browserRefusal ? { browserRefusal: o.browserRefusal } : {}),
     lossy: o.lossy ?? false,
   };
 }
@@ -51,11 +54,13 @@ const TABLE: readonly TransferSyntaxInfo[] = [
     encoding: 'encapsulated',
     lossy: true,
     browserCodec: false,
+    browserRefusal: 'no browser codec decodes spectral-selection JPEG; convert the file to another transfer syntax',
   }),
   ts('1.2.840.10008.1.2.4.55', 'JPEG Full Progression, Non-Hierarchical (Process 10 & 12, retired)', {
     encoding: 'encapsulated',
     lossy: true,
     browserCodec: false,
+    browserRefusal: 'no browser codec decodes progressive 12-bit JPEG; convert the file to another transfer syntax',
   }),
   ts('1.2.840.10008.1.2.4.57', 'JPEG Lossless, Non-Hierarchical (Process 14)', { encoding: 'encapsulated' }),
   ts('1.2.840.10008.1.2.4.70', 'JPEG Lossless, First-Order Prediction (Process 14 SV1)', { encoding: 'encapsulated' }),

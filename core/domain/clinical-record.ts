@@ -380,7 +380,7 @@ export function deathCertainFromMs(deceasedDateTime: string): number | undefined
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-export type CapabilityCode = 'paediatric' | 'deceased' | 'no-patient' | 'several-patients' | 'no-birth-date' | 'pregnancy' | 'cardiac-device' | 'congenital-heart-disease' | 'atrial-fibrillation' | 'no-vitals' | 'stale-vitals';
+export type CapabilityCode = 'paediatric' | 'deceased' | 'no-patient' | 'several-patients' | 'no-birth-date' | 'pregnancy' | 'cardiac-device' | 'congenital-heart-disease' | 'atrial-fibrillation' | 'no-vitals' | 'stale-vitals' | 'record-incomplete';
 
 export interface CapabilityNote {
   code: CapabilityCode;

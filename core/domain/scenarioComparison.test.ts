@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runPhysiologyCli } from '../../workers/physiology/cli';
 import { resolveParameters, runScenario } from '../../workers/physiology';
 import type { EnsembleSummary, MetricKey, Percentiles } from './physiology';
-import { COMPARISON_ENDPOINTS, comparisonCsv, comparisonRows, formatMetric, intervalsOverlap } from './scenarioComparison';
+import { COMPARISON_ENDPOINTS, comparisonCsv, comparisonRows, comparisonSummaryText, formatMetric, intervalsOverlap } from './scenarioComparison';
 import { buildScenario, templateById } from './scenarioTemplates';
 
 const P = (p05: number, p50: number, p95: number): Percentiles => ({ p05, p25: (p05 + p50) / 2, p50, p75: (p50 + p95) / 2, p95 });
@@ -49,6 +49,14 @@ describe('comparisonRows', () => {
     const csv = comparisonCsv(rows, new Map([['base', 'Current therapy'], ['tavr', 'TAVR, 1.7 cm²']]));
     expect(csv.split('\n')[0]).toBe('scenario,endpoint,unit,p05,p25,p50,p75,p95,diff_median_vs_baseline,overlaps_baseline');
     expect(csv).toContain('"TAVR, 1.7 cm²",mapMmHg,mmHg,85,91.3,97.6,103.8,110,+8,true');
+  });
+
+  it('writes the plan summary: one line per endpoint, each scenario by name with median, interval and difference', () => {
+    const text = comparisonSummaryText(rows, new Map([['base', 'Current therapy'], ['tavr', 'TAVR']]), 'at 24 h');
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(rows.length);
+    const map = lines.find((l) => l.startsWith('Mean arterial pressure'))!;
+    expect(map).toBe('Mean arterial pressure [mmHg] at 24 h: Current therapy 90 (80–100); TAVR 98 (85–110) Δ +8');
   });
 
   it('never prints −0', () => {

@@ -118,3 +118,16 @@ export function comparisonCsv(rows: readonly ComparisonRow[], names: ReadonlyMap
   }
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The comparison as a plan's summary (CarePlan note, one line per endpoint): each scenario's median
+ * and 90 % interval and its difference from the baseline, at the time the comparison was read.
+ */
+export function comparisonSummaryText(rows: readonly ComparisonRow[], names: ReadonlyMap<string, string>, compareLabel: string): string {
+  return rows
+    .map((r) => {
+      const parts = r.cells.map((c) => `${names.get(c.scenarioId) ?? c.scenarioId} ${c.median} (${c.interval})${c.diff ? ` Δ ${c.diff}` : ''}`);
+      return `${r.label} [${r.unit}] ${compareLabel}: ${parts.join('; ')}`;
+    })
+    .join('\n');
+}

@@ -2,11 +2,10 @@
 // Boundaries and part headers follow PS3.18 §8.7; Cornerstone's wadors loader reads the first
 // part's "Content-Type:" header line (exact case) and its transfer-syntax parameter.
 import { randomBytes } from 'node:crypto';
+import { splitMultipartParts, type MultipartPart } from '../../core/dicom/multipart';
 
-export interface Part {
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
+/** A part: headers (names lower-cased) and body, as the one parser in core/dicom gives it. */
+export type Part = MultipartPart;
 
 export function newBoundary(): string {
   return `twinscope-${randomBytes(12).toString('hex')}`;
@@ -59,36 +58,16 @@ export class MultipartError extends Error {
   override name = 'MultipartError';
 }
 
-function indexOf(hay: Buffer, needle: Buffer, from: number): number {
-  return hay.indexOf(needle, from);
-}
-
-/** Splits a multipart body. Throws MultipartError when the framing itself is broken. */
+/**
+ * Splits a multipart body in memory with the one multipart parser (core/dicom/multipart.ts).
+ * Throws MultipartError when the framing itself is broken, naming what is wrong.
+ */
 export function parseMultipart(body: Buffer, boundary: string): Part[] {
   if (!boundary) throw new MultipartError('the Content-Type has no boundary parameter');
-  const delimiter = Buffer.from(`--${boundary}`, 'latin1');
-  let pos = indexOf(body, delimiter, 0);
-  if (pos < 0) throw new MultipartError(`no part starts with the boundary "${boundary}"`);
-  const parts: Part[] = [];
-  for (;;) {
-    pos += delimiter.length;
-    // "--" after a delimiter closes the body.
-    if (body[pos] === 0x2d && body[pos + 1] === 0x2d) break;
-    // Skip transport padding and the CRLF after the delimiter.
-    while (body[pos] === 0x20 || body[pos] === 0x09) pos++;
-    if (body[pos] === 0x0d && body[pos + 1] === 0x0a) pos += 2;
-    const headerEnd = body.indexOf('\r\n\r\n', pos, 'latin1');
-    if (headerEnd < 0) throw new MultipartError(`part ${parts.length + 1} has no end of headers`);
-    const headers: Record<string, string> = {};
-    for (const line of body.subarray(pos, headerEnd).toString('latin1').split('\r\n')) {
-      const colon = line.indexOf(':');
-      if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-    }
-    const start = headerEnd + 4;
-    const next = indexOf(body, Buffer.concat([Buffer.from('\r\n', 'latin1'), delimiter]), start);
-    if (next < 0) throw new MultipartError(`part ${parts.length + 1} is not closed by the boundary (body truncated?)`);
-    parts.push({ headers, body: new Uint8Array(body.buffer, body.byteOffset + start, next - start) });
-    pos = next + 2;
+  if (body.indexOf(`--${boundary}`, 0, 'latin1') < 0) throw new MultipartError(`no part starts with the boundary "${boundary}"`);
+  try {
+    return splitMultipartParts(body, boundary);
+  } catch (e) {
+    throw new MultipartError(e instanceof Error ? e.message : String(e));
   }
-  return parts;
 }

@@ -4,29 +4,22 @@
 // back, listeners hear only of committed writes, and nothing else runs while the transaction is open.
 import { parseSearchRequest } from '@medplum/core';
 import type { Observation } from '@medplum/fhirtypes';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../storage/database';
-import { FhirStore, type ResourceWrite } from './store';
+import { openTempFhirStore, type TempFhirStore } from '../../test-support/fhirStore';
+import { type Db } from '../storage/database';
+import { type FhirStore, type ResourceWrite } from './store';
 import { INDEX_TABLES } from './search/schema';
 
-let dir: string;
+let temp: TempFhirStore;
 let db: Db;
 let store: FhirStore;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fhir-prepared-'));
-  db = openDatabase(dir);
-  store = await FhirStore.open(db);
+  temp = await openTempFhirStore('fhir-prepared-');
+  ({ db, store } = temp);
 });
 
-afterAll(() => {
-  store.close();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => temp?.close());
 
 const obs = (id: string): Observation => ({
   resourceType: 'Observation',

@@ -1,13 +1,13 @@
 // Import into a real embedded store (SQLite in a temp dir): the Synthea sample bundles, idempotency,
 // reference rewriting, per-resource refusals with their cascade, duplicates, NDJSON, cancel, and
 // a failed write that leaves the store as it was.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Observation, Patient } from '@medplum/fhirtypes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../storage/database';
-import { FhirStore } from '../fhir/store';
+import { openTempFhirStore, type TempFhirStore } from '../../test-support/fhirStore';
+import { type Db } from '../storage/database';
+import { type FhirStore } from '../fhir/store';
 import { ImportCancelledError, importRecords } from './importer';
 import { ImportFileError } from './parse';
 
@@ -15,21 +15,16 @@ const SYNTHEA = join(__dirname, '..', '..', 'test-data', 'fhir', 'synthea');
 const bundleText = (name: string) => readFileSync(join(SYNTHEA, `${name}.json`), 'utf8');
 const NOW = '2026-12-01T00:00:00Z';
 
-let dir: string;
+let temp: TempFhirStore;
 let db: Db;
 let store: FhirStore;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fhir-import-'));
-  db = openDatabase(dir);
-  store = await FhirStore.open(db);
+  temp = await openTempFhirStore('fhir-import-');
+  ({ db, store } = temp);
 });
 
-afterAll(() => {
-  store.close();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => temp?.close());
 
 async function total(): Promise<number> {
   let n = 0;

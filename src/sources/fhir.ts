@@ -91,3 +91,35 @@ export function createFhirClient(http: Http, base = '/fhir'): FhirClient {
     },
   };
 }
+
+export interface PagedSearchOptions {
+  /** `_count` of each page. */
+  pageSize?: number;
+  /** Pages read at most; a search with more is cut there and says so (`truncated`). */
+  maxPages?: number;
+}
+
+export interface PagedSearchResult<T extends Resource> {
+  resources: T[];
+  /** The server had more matches than `maxPages` pages held: `resources` is not the whole answer. */
+  truncated: boolean;
+  pageSize: number;
+  maxPages: number;
+}
+
+/**
+ * Every match of a search, page by page (`_count` + `_offset`), up to `maxPages` pages. A search
+ * still going at the limit is returned with `truncated: true`, never silently as if complete: the
+ * caller decides how the user is told (the twin names it as a limitation of its record).
+ */
+export async function searchAllPages<T extends Resource>(client: FhirClient, resourceType: T['resourceType'], params: SearchParams, options: PagedSearchOptions = {}): Promise<PagedSearchResult<T>> {
+  const pageSize = options.pageSize ?? 1000;
+  const maxPages = options.maxPages ?? 50;
+  const resources: T[] = [];
+  for (let page = 0; page < maxPages; page++) {
+    const r = await client.search<T>(resourceType, { ...params, _count: pageSize, _offset: page > 0 ? page * pageSize : undefined });
+    resources.push(...r.resources);
+    if (!r.hasNext) return { resources, truncated: false, pageSize, maxPages };
+  }
+  return { resources, truncated: true, pageSize, maxPages };
+}

@@ -6,7 +6,7 @@ import type { AuditEvent, Condition, Patient } from '@medplum/fhirtypes';
 import type { Role } from '../../core/contracts';
 import { fhir, http, type AdminUser, type Health, type SessionUser, type TwinPermission } from './api';
 import { createAuthApi } from './auth';
-import type { SearchParams } from './fhir';
+import { searchAllPages, type SearchParams } from './fhir';
 
 export const authApi = createAuthApi(http);
 
@@ -96,13 +96,12 @@ export function useConditionsOfPatients(patientIds: readonly string[]) {
           .slice(i, i + PATIENTS_PER_SEARCH)
           .map((id) => `Patient/${id}`)
           .join(',');
-        for (let page = 0; page < MAX_PAGES; page++) {
-          const r = await fhir.search<Condition>('Condition', { patient, _count: 1000, _offset: page > 0 ? page * 1000 : undefined });
-          for (const c of r.resources) {
-            const id = c.subject?.reference?.replace(/^Patient\//, '');
-            if (id) byPatient.get(id)?.push(c);
-          }
-          if (!r.hasNext) break;
+        const r = await searchAllPages<Condition>(fhir, 'Condition', { patient }, { pageSize: 1000, maxPages: MAX_PAGES });
+        // A cut list would show a patient without a diagnosis they have: refuse it, by name.
+        if (r.truncated) throw new Error(`the diagnoses of these ${PATIENTS_PER_SEARCH} patients fill more than ${MAX_PAGES} pages of 1,000 Conditions; the list shows none rather than some`);
+        for (const c of r.resources) {
+          const id = c.subject?.reference?.replace(/^Patient\//, '');
+          if (id) byPatient.get(id)?.push(c);
         }
       }
       return byPatient;

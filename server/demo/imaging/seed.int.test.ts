@@ -1,13 +1,10 @@
 // Seeding the demo CTs into a real embedded DICOM store and a real FHIR store, with a small
 // phantom so the test stays fast; the demo size is covered by phantom.test.ts.
 import type { Endpoint, ImagingStudy, Patient } from '@medplum/fhirtypes';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DicomStore } from '../../dicomweb/store';
-import { FhirStore } from '../../fhir/store';
-import { openDatabase } from '../../storage/database';
+import { type FhirStore } from '../../fhir/store';
+import { openTempFhirStore, type TempFhirStore } from '../../../test-support/fhirStore';
 import { importDicomFiles } from '../../../core/dicom/import';
 import { DEMO_LIVER_IMAGING_STUDY, DEMO_PATIENT_AS, DEMO_PATIENT_LIVER, MRN_SYSTEM } from '../ids';
 import { seedDemoData } from '../seed';
@@ -16,22 +13,20 @@ import { phantomGeometry } from './phantom';
 import { demoCtPhantomOptions, demoCtUids, seedDemoImaging } from './seed';
 
 describe('seedDemoImaging', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'twinscope-seed-imaging-'));
-  const db = openDatabase(dir);
+  let temp: TempFhirStore | undefined;
   let fhir: FhirStore;
   let store: DicomStore;
   afterAll(() => {
     store?.close();
-    fhir?.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
+    temp?.close();
   });
   const phantom = { dimensions: [64, 64, 24] as [number, number, number], spacingMm: [6, 6, 12.5] as [number, number, number] };
 
   it('stores one CT per patient and links it by ImagingStudy (identifier urn:dicom:uid, series, endpoint)', async () => {
-    fhir = await FhirStore.open(db);
+    temp = await openTempFhirStore('twinscope-seed-imaging-');
+    fhir = temp.store;
     await seedDemoData(fhir);
-    store = DicomStore.open(dir);
+    store = DicomStore.open(temp.dir);
     const result = await seedDemoImaging(store, fhir, { phantom, liverCt: 'phantom' });
     expect(result.generated).toEqual([DEMO_PATIENT_LIVER, DEMO_PATIENT_AS]);
     expect(result.instancesWritten).toBe(48);
@@ -77,22 +72,20 @@ describe('seedDemoImaging', () => {
 });
 
 describe('seedDemoImaging with the real liver CT (the default)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'twinscope-seed-tcia-'));
-  const db = openDatabase(dir);
+  let temp: TempFhirStore | undefined;
   let fhir: FhirStore;
   let store: DicomStore;
   afterAll(() => {
     store?.close();
-    fhir?.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
+    temp?.close();
   });
   const phantom = { dimensions: [32, 32, 8] as [number, number, number], spacingMm: [12, 12, 37.5] as [number, number, number] };
 
   it('files the TCIA CT (51 slices, 512×512) under the liver patient, identity rewritten, UIDs consistent, ImagingStudy series[] pointing at it; the AS patient keeps the phantom', async () => {
-    fhir = await FhirStore.open(db);
+    temp = await openTempFhirStore('twinscope-seed-tcia-');
+    fhir = temp.store;
     await seedDemoData(fhir);
-    store = DicomStore.open(dir);
+    store = DicomStore.open(temp.dir);
     const result = await seedDemoImaging(store, fhir, { phantom });
     expect(result.generated).toEqual([DEMO_PATIENT_LIVER, DEMO_PATIENT_AS]);
     expect(result.instancesWritten).toBe(51 + 8);

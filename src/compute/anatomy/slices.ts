@@ -6,8 +6,9 @@
 // +S): axial shows column = i, row = j (patient's right on the screen's left, anterior at the
 // top); coronal (fixed j) column = i, row = nK−1−k (superior at the top); sagittal (fixed i)
 // column = j (anterior on the left), row = nK−1−k. For an oblique grid the picture is still the
-// exact grid slice; only the edge labels would differ.
+// exact grid slice, and the edge letters (sliceEdgeLabels) come from its direction cosines.
 import { type ImageVolume, type SliceAxis, type Vec3, type VolumeGeometry, ijkToLps } from '../../../core/domain/imaging';
+import { directionLabel, type EdgeLabels } from '../imaging/orientation';
 
 export type { SliceAxis }; // the plain type lives in core (the anatomy store holds it too)
 export const SLICE_AXES: readonly SliceAxis[] = ['axial', 'coronal', 'sagittal'];
@@ -171,4 +172,96 @@ function pixelToIjkContinuous(g: VolumeGeometry, axis: SliceAxis, index: number,
 /** Nearest slice index of an LPS position along a slice axis (for "go to the seed"). */
 export function sliceIndexOf(axis: SliceAxis, ijk: Vec3): number {
   return ijk[fixedAxis(axis)];
+}
+
+// ---- Orientation letters, slice position in mm, crosshair lines (issue 17)
+
+function axisDirection(g: VolumeGeometry, a: 0 | 1 | 2): Vec3 {
+  const d = g.directionLps;
+  return [d[3 * a]!, d[3 * a + 1]!, d[3 * a + 2]!];
+}
+
+function neg(v: Vec3): Vec3 {
+  return [-v[0], -v[1], -v[2]];
+}
+
+/**
+ * Unit LPS directions of a slice picture: `rightLps` = towards increasing column (the screen's
+ * right), `downLps` = towards increasing row (the screen's bottom), `normalLps` = towards
+ * increasing slice index. Read from the grid's direction cosines, so they are right for an
+ * oblique or flipped acquisition too (the picture is the grid slice as stored; see pixelToIjk).
+ */
+export function sliceScreenAxesLps(g: VolumeGeometry, axis: SliceAxis): { rightLps: Vec3; downLps: Vec3; normalLps: Vec3 } {
+  const i = axisDirection(g, 0);
+  const j = axisDirection(g, 1);
+  const k = axisDirection(g, 2);
+  switch (axis) {
+    case 'axial':
+      return { rightLps: i, downLps: j, normalLps: k };
+    case 'coronal':
+      return { rightLps: i, downLps: neg(k), normalLps: j };
+    case 'sagittal':
+      return { rightLps: j, downLps: neg(k), normalLps: i };
+  }
+}
+
+/**
+ * Patient-direction letters (L/R, A/P, S/I) for the four edges of a slice picture: the letter of
+ * the direction one moves in when going towards that edge (DICOM PS3.3 C.7.6.1.1.1, the dominant
+ * axis first, components under 0.25 left out; the same rule as the Imaging viewer's markers).
+ */
+export function sliceEdgeLabels(g: VolumeGeometry, axis: SliceAxis): EdgeLabels {
+  const { rightLps, downLps } = sliceScreenAxesLps(g, axis);
+  return { right: directionLabel(rightLps), left: directionLabel(neg(rightLps)), bottom: directionLabel(downLps), top: directionLabel(neg(downLps)) };
+}
+
+/**
+ * Where a slice lies, in mm along its normal (the direction of increasing slice index): the signed
+ * distance of the slice plane from the LPS origin, with the patient direction the normal points
+ * to. "S 12.5" is 12.5 mm superior of the origin; for a flipped grid whose k runs inferiorly the
+ * same plane reads "I −12.5". `stepMm` is the distance between neighbouring slices.
+ */
+export function slicePositionMm(g: VolumeGeometry, axis: SliceAxis, index: number): { mm: number; letter: string; stepMm: number } {
+  checkIndex(g, axis, index);
+  const a = fixedAxis(axis);
+  const n = axisDirection(g, a);
+  const ijk: Vec3 = [0, 0, 0];
+  ijk[a] = index;
+  const p = ijkToLps(g, ijk[0], ijk[1], ijk[2]);
+  const letter = directionLabel(n, 0.25)[0] ?? '?';
+  return { mm: p[0] * n[0] + p[1] * n[1] + p[2] * n[2], letter, stepMm: g.spacingMm[a] };
+}
+
+/** The slice nearest to a position along the normal (mm, as slicePositionMm reports), clamped to the volume. */
+export function sliceIndexAtMm(g: VolumeGeometry, axis: SliceAxis, mm: number): number {
+  if (!Number.isFinite(mm)) throw new Error(`slice position must be a number of mm, got ${mm}`);
+  const first = slicePositionMm(g, axis, 0);
+  const n = sliceCount(g, axis);
+  const index = Math.round((mm - first.mm) / first.stepMm);
+  return Math.min(n - 1, Math.max(0, index));
+}
+
+/**
+ * The other two planes of a crosshair at voxel `ijk`, as lines on the `axis` picture, in pixel
+ * coordinates (a vertical line at column `x`, a horizontal one at row `y`, through pixel centres).
+ */
+export function crosshairLines(g: VolumeGeometry, axis: SliceAxis, ijk: Vec3): Array<{ plane: SliceAxis; orientation: 'vertical' | 'horizontal'; at: number }> {
+  const nK = g.dimensions[2];
+  switch (axis) {
+    case 'axial':
+      return [
+        { plane: 'sagittal', orientation: 'vertical', at: ijk[0] + 0.5 },
+        { plane: 'coronal', orientation: 'horizontal', at: ijk[1] + 0.5 },
+      ];
+    case 'coronal':
+      return [
+        { plane: 'sagittal', orientation: 'vertical', at: ijk[0] + 0.5 },
+        { plane: 'axial', orientation: 'horizontal', at: nK - 1 - ijk[2] + 0.5 },
+      ];
+    case 'sagittal':
+      return [
+        { plane: 'coronal', orientation: 'vertical', at: ijk[1] + 0.5 },
+        { plane: 'axial', orientation: 'horizontal', at: nK - 1 - ijk[2] + 0.5 },
+      ];
+  }
 }

@@ -11,6 +11,7 @@ import type * as ToolsNs from '@cornerstonejs/tools';
 import type * as LoaderNs from '@cornerstonejs/dicom-image-loader';
 import type * as MetadataNs from '@cornerstonejs/metadata';
 import { streamingWadorsLoader } from './seriesPixelStream';
+import { withExplicitLeRetry } from './frameRetry';
 
 // Type-only imports: erased at build time, so nothing of Cornerstone loads until start().
 export type CoreModule = typeof CoreNs;
@@ -83,10 +84,11 @@ async function start(): Promise<Cornerstone> {
   const decodeWorkers = Math.max(2, Math.min(4, Math.floor(hw / 2)));
   loader.init({ maxWebWorkers: decodeWorkers });
   // `wadors:` frames come from the open series stream when it has them (one request per series),
-  // else from the loader's own per-frame request (seriesPixelStream.ts).
+  // else from the loader's own per-frame request (seriesPixelStream.ts); a frame that fails is asked
+  // for once more in explicit VR little endian (frameRetry.ts).
   core.imageLoader.registerImageLoader(
     'wadors',
-    streamingWadorsLoader(loader.wadors.loadImage as never, loader.createImage as never) as never,
+    withExplicitLeRetry(streamingWadorsLoader(loader.wadors.loadImage as never, loader.createImage as never), loader.createImage as never) as never,
   );
   warmDecodeWorkers(core, decodeWorkers);
   core.volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', core.cornerstoneStreamingImageVolumeLoader as never);

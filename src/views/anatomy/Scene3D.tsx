@@ -16,6 +16,7 @@ import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import { boundsOf, cutPlaneLps, type CameraPoseLps } from '../../compute/anatomy/planeGeometry';
 import { renderSliceRgba, sliceCornersLps, sliceSize, SLICE_AXES, type SliceAxis } from '../../compute/anatomy/slices';
 import { anatomyStore, useAnatomy, type ClipPlaneState, type CutPlaneState } from '../../twin/anatomy';
+import { CrosshairMarker } from './CrosshairMarker';
 
 // BVH ray casting for every mesh of the page (a no-op for meshes without a bounds tree).
 THREE.Mesh.prototype.raycast = acceleratedRaycast;
@@ -406,6 +407,7 @@ export function Scene3D(props: { volume: ImageVolume | null }): ReactNode {
           ))}
           {props.volume && SLICE_AXES.map((a) => <CtSliceView key={a} volume={props.volume!} axis={a} index={sliceIndex[a]} visible={showSlices} />)}
           <Markers scaleMm={scaleMm} />
+          <CrosshairMarker scaleMm={scaleMm} />
         </ControlsContext.Provider>
       </Canvas>
     </div>

@@ -2,9 +2,11 @@
 // presets, islands, holes, margin), add the result as a structure (meshed in workers), import a
 // DICOM-SEG / NIfTI segmentation, save the segmentation to the PACS as DICOM-SEG.
 import { useMemo, useRef, useState, type ReactNode } from 'react';
-import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
+import { ijkToLps, type ImageVolume, type Vec3 } from '../../../core/domain/imaging';
 import type { AnatomySession } from '../../compute/anatomy/session';
-import { clickToIjk, SLICE_AXES, sliceCount, type SliceAxis, type SliceOverlay } from '../../compute/anatomy/slices';
+import { clickToIjk, fixedAxis, SLICE_AXES, sliceCount, sliceIndexAtMm, slicePositionMm, type SliceAxis, type SliceOverlay } from '../../compute/anatomy/slices';
+import { anatomyStore, useAnatomy } from '../../twin/anatomy';
+import { crosshairStore, useCrosshair } from './crosshair';
 import { JobProgress } from './JobProgress';
 import { SliceCanvas } from './SliceCanvas';
 import { useJob } from './useJob';
@@ -33,7 +35,11 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const segJob = useJob();
   const fileJob = useJob();
   const [axis, setAxis] = useState<SliceAxis>('axial');
-  const [indexByAxis, setIndexByAxis] = useState<Record<SliceAxis, number> | null>(null);
+  // Slice positions are the anatomy store's (shared with the CT planes of the 3D view).
+  const sliceIndex = useAnatomy((s) => s.sliceIndex);
+  const crosshairIjk = useCrosshair((s) => s.ijk);
+  const [step, setStep] = useState(1);
+  const [mmDraft, setMmDraft] = useState<string | null>(null);
   const [windowName, setWindowName] = useState<WindowName>('soft tissue');
   const [preset, setPreset] = useState<HuPresetName>('liver');
   const [minHu, setMinHu] = useState<number>(HU_PRESETS.liver.minHu);
@@ -52,7 +58,13 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const [pacsSeg, setPacsSeg] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
 
-  const indices = indexByAxis ?? (ct ? { axial: Math.floor(ct.dimensions[2] / 2), coronal: Math.floor(ct.dimensions[1] / 2), sagittal: Math.floor(ct.dimensions[0] / 2) } : null);
+  const indices = ct
+    ? (Object.fromEntries(SLICE_AXES.map((a) => [a, Math.min(Math.max(0, sliceIndex[a]), sliceCount(ct, a) - 1)])) as Record<SliceAxis, number>)
+    : null;
+  const setIndex = (a: SliceAxis, i: number): void => {
+    setMmDraft(null);
+    anatomyStore.getState().setSliceIndex(a, i);
+  };
   const presetInfo = PRESETS.find((p) => p.id === preset)!;
 
   const overlay = useMemo<SliceOverlay | undefined>(() => {
@@ -87,12 +99,23 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
     }
   };
 
-  const onPick = (u: number, v: number): void => {
+  // A click sets the crosshair (shown in 3D; the other planes move through it) and seeds the
+  // region growing; Shift+click only moves the crosshair.
+  const onPick = (u: number, v: number, shift: boolean): void => {
     if (!ct || !indices) return;
     const ijk = clickToIjk(ct, axis, indices[axis], u, v);
     if (ijk === null) return;
+    crosshairStore.getState().set(ijk, ijkToLps(ct, ijk[0], ijk[1], ijk[2]));
+    for (const a of SLICE_AXES) if (a !== axis) anatomyStore.getState().setSliceIndex(a, ijk[fixedAxis(a)]);
+    if (shift) return;
     setSeed(ijk);
     void runSegment(ijk);
+  };
+  const pos = ct && indices ? slicePositionMm(ct, axis, indices[axis]) : null;
+  const goToMm = (text: string): void => {
+    const mm = Number(text);
+    if (!ct || text.trim() === '' || !Number.isFinite(mm)) return;
+    setIndex(axis, sliceIndexAtMm(ct, axis, mm));
   };
 
   const addStructure = async (): Promise<void> => {
@@ -164,23 +187,89 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
               min={0}
               max={sliceCount(ct, axis) - 1}
               value={indices[axis]}
-              onChange={(e) => setIndexByAxis({ ...indices, [axis]: Number(e.target.value) })}
+              onChange={(e) => setIndex(axis, Number(e.target.value))}
             />
             <span className="mono small">
               {indices[axis] + 1}/{sliceCount(ct, axis)}
             </span>
           </label>
+          <div className="anatomy-row anatomy-slice-entry">
+            <label className="inline-field small">
+              No.
+              <input
+                className="input mono"
+                type="number"
+                aria-label="Slice number"
+                min={1}
+                max={sliceCount(ct, axis)}
+                value={indices[axis] + 1}
+                onChange={(e) => {
+                  const n = Number(e.target.value);
+                  if (Number.isInteger(n) && n >= 1 && n <= sliceCount(ct, axis)) setIndex(axis, n - 1);
+                }}
+              />
+            </label>
+            <label className="inline-field small" title="Position of the slice along its normal, mm from the LPS origin (Enter to go)">
+              {pos?.letter ?? ''}
+              <input
+                className="input mono"
+                type="number"
+                aria-label="Slice position mm"
+                step={pos ? Number(pos.stepMm.toFixed(3)) : 1}
+                value={mmDraft ?? (pos ? pos.mm.toFixed(1) : '')}
+                onChange={(e) => setMmDraft(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') goToMm(e.currentTarget.value);
+                  if (e.key === 'Escape') setMmDraft(null);
+                }}
+                onBlur={(e) => {
+                  if (mmDraft !== null) goToMm(e.currentTarget.value);
+                }}
+              />
+              mm
+            </label>
+            <label className="inline-field small" title="Slices per ↑/↓ key or wheel notch (Page Up/Down: ten steps)">
+              Step
+              <input
+                className="input mono"
+                type="number"
+                aria-label="Slice step"
+                min={1}
+                max={Math.max(1, sliceCount(ct, axis) - 1)}
+                value={step}
+                onChange={(e) => {
+                  const n = Math.round(Number(e.target.value));
+                  if (n >= 1) setStep(n);
+                }}
+              />
+              {pos ? `× ${pos.stepMm.toFixed(2)} mm` : ''}
+            </label>
+          </div>
           <SliceCanvas
             volume={ct}
             axis={axis}
             index={indices[axis]}
+            onIndex={(i) => setIndex(axis, i)}
+            step={step}
             window={WINDOWS[windowName]}
             overlay={overlay}
             overlayVersion={overlayVersion}
             seedIjk={seed}
+            crosshairIjk={crosshairIjk}
             onPick={onPick}
             label="CT slice (click to seed)"
           />
+          <p className="small muted">
+            Wheel or ↑ ↓ (Page Up/Down ×10, Home, End) change the slice; click seeds and sets the crosshair, Shift+click only moves the crosshair
+            {crosshairIjk && (
+              <>
+                {' · '}
+                <button type="button" className="btn btn-small btn-ghost" onClick={() => crosshairStore.getState().clear()}>
+                  Clear crosshair
+                </button>
+              </>
+            )}
+          </p>
           <div className="anatomy-grid2">
             <label className="field">
               <span>Preset</span>

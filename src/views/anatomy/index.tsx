@@ -7,9 +7,11 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { ImageVolume } from '../../../core/domain/imaging';
 import { AnatomySession } from '../../compute/anatomy/session';
 import { useQueryClient } from '@tanstack/react-query';
-import { useSession, useTwinPermission } from '../../sources/queries';
+import { useConditions, useSession, useTwinPermission } from '../../sources/queries';
+import { isCardiacCase } from './cardiacCase';
 import { anatomyStore, useAnatomy } from '../../twin/anatomy';
 import type { WorkspaceViewProps } from '../workspace/view-props';
+import { crosshairStore } from './crosshair';
 import { CutPlanePanel } from './CutPlanePanel';
 import { JobProgress } from './JobProgress';
 import { LvPublishPanel } from './LvPublishPanel';
@@ -32,6 +34,7 @@ function sessionFor(patientId: string): AnatomySession {
   if (active?.patientId !== patientId) {
     active?.dispose();
     anatomyStore.getState().reset();
+    crosshairStore.getState().clear();
     active = new AnatomySession(patientId);
   }
   return active;
@@ -44,6 +47,9 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
   const queryClient = useQueryClient();
   const [ct, setCt] = useState<ImageVolume | null>(session.ct);
   const structureCount = useAnatomy((s) => s.structures.length);
+  const conditions = useConditions(props.patientId).data;
+  // The cardiology panel only on a cardiac case (a heart condition in the record or an LV structure).
+  const cardiac = useAnatomy((s) => isCardiacCase({ structureNames: s.structures.map((x) => x.name), conditions }));
   const exportJob = useJob();
 
   useEffect(() => setCt(session.ct), [session]);
@@ -79,19 +85,21 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
       </main>
       <aside className="anatomy-side">
         <StructuresList onRemove={(label) => session.removeStructure(label)}>
-          <LvPublishPanel
-            permission={permission}
-            publish={async (label) => {
-              if (!user) throw new Error('sign in again to publish');
-              const r = await session.publishLvVolume(label, { username: user.username, displayName: user.displayName });
-              // The Twin view's record (useTwinRecord: ['twin', 'record', id]) and its calibration inputs must see the new Observation.
-              await Promise.all([
-                queryClient.invalidateQueries({ queryKey: ['fhir', 'Observation'] }),
-                queryClient.invalidateQueries({ queryKey: ['twin', 'record', props.patientId] }),
-              ]);
-              return r;
-            }}
-          />
+          {cardiac && (
+            <LvPublishPanel
+              permission={permission}
+              publish={async (label) => {
+                if (!user) throw new Error('sign in again to publish');
+                const r = await session.publishLvVolume(label, { username: user.username, displayName: user.displayName });
+                // The Twin view's record (useTwinRecord: ['twin', 'record', id]) and its calibration inputs must see the new Observation.
+                await Promise.all([
+                  queryClient.invalidateQueries({ queryKey: ['fhir', 'Observation'] }),
+                  queryClient.invalidateQueries({ queryKey: ['twin', 'record', props.patientId] }),
+                ]);
+                return r;
+              }}
+            />
+          )}
         </StructuresList>
         <CutPlanePanel session={session} />
         <MeasurePanel />

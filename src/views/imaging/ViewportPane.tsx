@@ -4,6 +4,7 @@
 import { memo, type ReactNode } from 'react';
 import type { EdgeLabels } from '../../compute/imaging/orientation';
 import type { ViewportKey } from '../../compute/imaging/viewer';
+import { SegOverlayCanvas } from './SegOverlay';
 
 export const VIEWPORT_NAME: Record<ViewportKey, string> = {
   stack: 'Stack viewport',
@@ -50,6 +51,7 @@ export const ViewportPane = memo(function ViewportPane(props: {
         onKeyDown={(e) => props.onKey(k, e)}
         onContextMenu={(e) => e.preventDefault()}
       />
+      <SegOverlayCanvas k={k} />
       {labels && (
         <div className="vp-orientation" aria-hidden="true">
           <span className="ori ori-top">{labels.top}</span>

@@ -15,6 +15,8 @@ import { http } from '../../sources/api';
 import { usePatient } from '../../sources/queries';
 import { medicalRecordNumber } from '../patients/patient-summary';
 import type { WorkspaceViewProps } from '../workspace/view-props';
+import { FrameRetryNotice } from './FrameRetryNotice';
+import { SegOverlayPanel } from './SegOverlay';
 import { HelpPopover, SHORTCUT_TOOLS } from './HelpPopover';
 import { ImportPanel, type ImportState } from './ImportPanel';
 import { StudyBrowser } from './StudyBrowser';
@@ -72,8 +74,11 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
     state.viewer?.setPrimaryTool(tool);
   }, [state.viewer, tool]);
 
+  // Study of each PACS series opened (for the segmentation overlay: SEG series of the same study).
+  const studyOfSeries = useRef(new Map<string, string>());
   const openRemote = useCallback(
     (s: SeriesSummary, study: StudySummary) => {
+      studyOfSeries.current.set(s.seriesInstanceUid, s.studyInstanceUid);
       const placeholder = { id: s.seriesInstanceUid, description: s.description ?? study.description, imageIds: [], modality: s.modality, patientId: props.patientId };
       flushSync(() => setLayout('stack', false));
       void open(placeholder, async (signal) => {
@@ -250,6 +255,12 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
           openSeriesUid={state.openSeries?.id ?? null}
           disabled={busy}
         />
+        <SegOverlayPanel
+          dicomweb={dicomweb}
+          studyInstanceUid={state.openSeries ? (studyOfSeries.current.get(state.openSeries.id) ?? null) : null}
+          ctSeriesUid={state.openSeries && studyOfSeries.current.has(state.openSeries.id) ? state.openSeries.id : null}
+          patientIds={expected?.ids ?? [props.patientId]}
+        />
         <ImportPanel
           state={importState}
           onFiles={(f) => void onFiles(f)}
@@ -364,6 +375,7 @@ export default function ImagingView(props: WorkspaceViewProps): ReactNode {
             {state.notice}
           </div>
         )}
+        <FrameRetryNotice key={state.openSeries?.id ?? 'none'} />
         <div
           ref={viewerArea}
           className={`imaging-viewports layout-${state.layout}${dragOver ? ' drag-over' : ''}`}

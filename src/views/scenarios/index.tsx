@@ -10,10 +10,10 @@ import type { WorkspaceViewProps } from '../workspace/view-props';
 import { physiologyPool } from '../../compute/physiology';
 import { twinCalibrationClient } from '../../compute/twinCalibration';
 import { METRIC_INFO, type BeatWaveforms, type EnsembleSummary, type MetricKey } from '../../../core/domain/physiology';
-import { comparisonCsv, comparisonRows, COMPARISON_ENDPOINTS, displayUnit, formatMetric } from '../../../core/domain/scenarioComparison';
+import { comparisonCsv, comparisonRows, comparisonSummaryText, COMPARISON_ENDPOINTS, displayUnit, formatMetric } from '../../../core/domain/scenarioComparison';
 import { describeInterventions, SCENARIO_TEMPLATES, templateById, type TemplateId } from '../../../core/domain/scenarioTemplates';
-import { carePlanBundle, stableId } from '../../../core/domain/twinRecords';
-import { transactionLocations, writeTransaction } from '../../sources/writes';
+import { stableId } from '../../../core/domain/twinRecords';
+import { recordCarePlan } from '../../sources/carePlans';
 import { formatSimTime, peakEffect } from '../../twin/scenarioPeak';
 import { BaselinePanel } from './BaselinePanel';
 import { ConfirmPlanDialog } from './ConfirmPlanDialog';
@@ -345,37 +345,30 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
     try {
       const title = override ? overrideText.trim() : draftLabel(draft!);
       const activities = override ? [overrideText.trim()] : describeInterventions(results[draft!.id]!.scenario.interventions ?? []);
-      const summary = rows
-        .map((r) => {
-          const parts = r.cells.map((c) => `${names.get(c.scenarioId) ?? c.scenarioId} ${c.median} (${c.interval})${c.diff ? ` Δ ${c.diff}` : ''}`);
-          return `${r.label} [${r.unit}] ${compareLabel}: ${parts.join('; ')}`;
-        })
-        .join('\n');
+      const summary = comparisonSummaryText(rows, names, compareLabel);
       const planId = currentPlanId;
       if (!planId) throw new Error('choose a scenario that has results, or describe the override');
       const inputs = calibration.inputs.used.map((u) => u.source).filter((s) => s.startsWith('Observation/'));
-      const outcome = await writeTransaction(
-        carePlanBundle({
-          patientId,
-          planId,
-          title: activities.length === 0 ? `${title}: continue current therapy` : title,
-          activities: activities.length === 0 ? ['Continue current therapy'] : activities,
-          summary,
-          override,
-          reason: reason.trim(),
-          createdAt: new Date().toISOString(),
-          actor: { userId: user.id, display: user.displayName || user.username },
-          model: TWIN_MODEL,
-          inputs,
-          ...(planConf ? { confidence: confidenceLine(planConf) } : {}),
-          ...(confirmedDespite ? { confirmedDespite } : {}),
-        }),
-      );
+      const outcome = await recordCarePlan({
+        patientId,
+        planId,
+        title: activities.length === 0 ? `${title}: continue current therapy` : title,
+        activities: activities.length === 0 ? ['Continue current therapy'] : activities,
+        summary,
+        override,
+        reason: reason.trim(),
+        createdAt: new Date().toISOString(),
+        actor: { userId: user.id, display: user.displayName || user.username },
+        model: TWIN_MODEL,
+        inputs,
+        ...(planConf ? { confidence: confidenceLine(planConf) } : {}),
+        ...(confirmedDespite ? { confirmedDespite } : {}),
+      });
       const by = user.displayName || user.username;
       if (outcome.status === 'queued') {
         setPlanState({ busy: false, message: `The server cannot be reached: the plan waits in the outbox and is recorded (once) when it answers.` });
       } else {
-        const planRef = transactionLocations(outcome).find((l) => l.startsWith('CarePlan/'));
+        const planRef = outcome.carePlanRef;
         setPlanState({ busy: false, message: `Plan “${title}” recorded with its Provenance by ${by}${planRef ? ` (${planRef})` : ''}.` });
       }
       setAccepted((a) => ({ ...a, [planId]: title }));

@@ -1,65 +1,19 @@
-// The patient's record as the twin reads it: Patient, every Observation (paged) and medications,
-// normalised once by src/ingest/fhir-vitals. The query key is outside ['fhir', 'Observation'] on
-// purpose: live events must not refetch years of vitals every few seconds; new readings are
-// fetched one by one (useLiveReadings) and appended in the twin store instead.
+// The patient's record as the twin reads it, cached: loaded by sources/twinRecord.ts (paged, a
+// truncation named in its capability, a failed search an error). The query key is outside
+// ['fhir', 'Observation'] on purpose: live events must not refetch years of vitals every few
+// seconds; new readings are fetched one by one (useLiveReadings) and appended in the twin store.
 import { useCallback, useEffect, useRef } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import type { Bundle, Condition, Device, MedicationRequest, MedicationStatement, Observation, Patient, Resource } from '@medplum/fhirtypes';
-import { assessTwinCapability, readClinicalRecord, type TwinCapability } from '../../../core/domain/clinical-record';
+import type { Bundle, Observation } from '@medplum/fhirtypes';
 import { fhir, http } from '../../sources/api';
 import { usePatientEvents } from '../../sources/events';
 import { isTwinOutputResource } from '../../../core/domain/twinRecords';
-import { ingestFhirVitals, type VitalsIngestResult } from '../../../core/vitals/fhir-vitals';
+import { ingestFhirVitals } from '../../../core/vitals/fhir-vitals';
+import { loadTwinRecord, type TwinRecord } from '../../sources/twinRecord';
 import { assimilateLive, type TwinCompute } from '../../twin/twinState';
 import type { ResourceEvent } from '../../../core/contracts';
 
-export interface TwinRecord {
-  resources: Resource[];
-  vitals: VitalsIngestResult;
-  /** `Observation/id` of every record observation (Provenance inputs). */
-  observationRefs: string[];
-  /**
-   * What the twin can do for this patient, assessed from the whole record before any calibration
-   * (core/domain/clinical-record): refused (child, no patient), no live forecast (deceased, no
-   * vitals, newest vital older than the forecast horizon), limitations named. The views act on it.
-   */
-  capability: TwinCapability;
-}
-
-const PAGE = 1000;
-const MAX_PAGES = 50;
-
-async function searchAll<T extends Resource>(type: T['resourceType'], patientId: string): Promise<T[]> {
-  const out: T[] = [];
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const r = await fhir.search<T>(type, { patient: `Patient/${patientId}`, _count: PAGE, _offset: page > 0 ? page * PAGE : undefined });
-    out.push(...r.resources);
-    if (!r.hasNext) break;
-  }
-  return out;
-}
-
-export async function loadTwinRecord(patientId: string): Promise<TwinRecord> {
-  const [patient, observations, statements, requests, conditions, devices] = await Promise.all([
-    fhir.read<Patient>('Patient', patientId),
-    searchAll<Observation>('Observation', patientId),
-    searchAll<MedicationStatement>('MedicationStatement', patientId),
-    searchAll<MedicationRequest>('MedicationRequest', patientId).catch(() => [] as MedicationRequest[]),
-    // Diagnoses set the calibration's prior and name what the model lacks (pregnancy, congenital disease, AF).
-    searchAll<Condition>('Condition', patientId),
-    // Not every FHIR server (nor this proxy's embedded store) serves Device: without it, no cardiac device is named.
-    searchAll<Device>('Device', patientId).catch(() => [] as Device[]),
-  ]);
-  // The twin's own forecasts are outputs, never inputs.
-  const measured = observations.filter((o) => !isTwinOutputResource(o));
-  const resources: Resource[] = [patient, ...measured, ...statements, ...requests, ...conditions, ...devices];
-  return {
-    resources,
-    vitals: ingestFhirVitals(resources),
-    observationRefs: measured.flatMap((o) => (o.id ? [`Observation/${o.id}`] : [])),
-    capability: assessTwinCapability(readClinicalRecord(resources)),
-  };
-}
+export type { TwinRecord };
 
 export function useTwinRecord(patientId: string) {
   return useQuery({ queryKey: ['twin', 'record', patientId], queryFn: () => loadTwinRecord(patientId), staleTime: Infinity, refetchOnWindowFocus: false });
