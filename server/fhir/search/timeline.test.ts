@@ -46,11 +46,12 @@ describe('patient timeline index', () => {
     const { db, store } = await openStore();
     await store.putAll(buildDemoResources(NOW));
     await store.putAll(generateScalePatient(7));
-    for (const query of [
+    const queries: Record<string, string>[] = [
       { subject: 'Patient/demo-as-72f', code: '8867-4', _sort: '-date', _count: '20' },
       { patient: 'Patient/demo-as-72f', code: 'http://loinc.org|8867-4', _sort: 'date', _count: '20' },
       { patient: `Patient/${scalePatientId(7)}`, code: `http://loinc.org|${HEART_RATE_LOINC}`, _sort: '-date', _count: '20' },
-    ]) {
+    ];
+    for (const query of queries) {
       const steps = plan(db, store, query);
       expect(steps, JSON.stringify(query)).toEqual([expect.stringMatching(/^SEARCH c USING COVERING INDEX idx_timeline_(desc|asc) \(ref_pid=\? AND target=\? AND value=\? AND system=\?\)$/)]);
     }
