@@ -2,6 +2,7 @@ import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadScaledTimeoutMs } from './test-support/load';
 
 // End-to-end tests run against the production build served by the real server, with a fresh
 // embedded data directory per run, in Debian's Chromium (Playwright cannot download its own here).
@@ -16,7 +17,9 @@ export default defineConfig({
   workers: 1,
   retries: process.env.CI ? 1 : 0,
   timeout: 90_000,
-  expect: { timeout: 15_000 },
+  // Per-test timeouts are stretched by the load factor at each test's start (e2e/fixtures.ts);
+  // assertion and server start-up waits by the load factor when the run starts.
+  expect: { timeout: loadScaledTimeoutMs(15_000) },
   reporter: [['list']],
   outputDir: 'test-results',
   use: {
@@ -41,7 +44,7 @@ export default defineConfig({
     command: 'node --import tsx server/main.ts',
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
-    timeout: 120_000,
+    timeout: loadScaledTimeoutMs(120_000),
     stdout: 'pipe',
     stderr: 'pipe',
     env: {

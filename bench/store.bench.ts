@@ -21,6 +21,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FhirStore } from '../server/fhir/store';
+import { buildDemoResources } from '../server/demo/patients';
+import { DEMO_MONITORED_PATIENT } from '../server/demo/ids';
 import { DB_FILE_NAME, openDatabase } from '../server/storage/database';
 import { importScalePatients } from '../scripts/gen-scale-fixture';
 import { generateScalePatient, HEART_RATE_LOINC, scalePatientId } from '../scripts/scale-fixture';
@@ -174,7 +176,60 @@ async function peerBench(): Promise<void> {
   }
 }
 
+/**
+ * In-process, the demo record: the monitored patient's heart rates (600 of her ~3,000
+ * Observations; the proxy bench's search), this store vs medplum's MemoryRepository on the same
+ * resources. Printed beside the fixture's figures: a search plan must hold on both (a plan tuned
+ * on the fixture once made this one 23× slower).
+ */
+export async function demoBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-store-demo-'));
+  try {
+    const db = openDatabase(dir);
+    const store = await FhirStore.open(db);
+    const resources = buildDemoResources(Date.now());
+    await store.putAll(resources);
+    const peer = new MemoryRepository();
+    for (const r of resources) await peer.createResource(r);
+    const query = { subject: `Patient/${DEMO_MONITORED_PATIENT}`, code: '8867-4', _sort: '-date', _count: '20' };
+    const time = async (n: number, f: () => Promise<unknown>): Promise<{ sorted: number[]; cpuMs: number }> => {
+      await f();
+      const out: number[] = [];
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) {
+        const s = performance.now();
+        await f();
+        out.push(performance.now() - s);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      return { sorted: out.sort((a, b) => a - b), cpuMs: (cpu.user + cpu.system) / 1000 / n };
+    };
+    const ours = await time(500, () => store.repo.search(parseSearchRequest('Observation', query)));
+    const theirs = await time(20, () => peer.search(parseSearchRequest('Observation', query)));
+    report({
+      bench: 'store',
+      metric: 'search-in-process-demo-cpu',
+      value: round(ours.cpuMs, 3),
+      unit: 'ms',
+      resources: resources.length,
+      request: 'Observation?subject=<monitored demo patient>&code=8867-4&_sort=-date&_count=20 (600 matches)',
+      p50Ms: round(percentile(ours.sorted, 50), 3),
+      p99Ms: round(percentile(ours.sorted, 99), 3),
+      peer: 'medplum MemoryRepository, same resources',
+      peerValue: round(theirs.cpuMs, 2),
+      ratio: round(theirs.cpuMs / ours.cpuMs, 1),
+      ratioMeaning: 'peer CPU / this store CPU per search',
+      load: loadAverage(),
+    });
+    store.close();
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
+  await demoBench();
   await ensureFixture();
   await importRate();
   await serverBench();

@@ -3,6 +3,7 @@
 // server's sign-in rate limit (10 per user per minute) and fast.
 import { expect, request, test as base, type BrowserContext, type Page } from '@playwright/test';
 import type { Role } from '../core/contracts';
+import { loadScaledTimeoutMs } from '../test-support/load';
 
 export const DEMO_PASSWORD = process.env.TWIN_DEMO_PASSWORD ?? 'twinscope-demo';
 
@@ -20,7 +21,19 @@ async function cookiesFor(baseURL: string, role: Role): Promise<Cookies> {
   }
 }
 
-export const test = base.extend<{ signInAs: (role: Role) => Promise<void> }>({
+export const test = base.extend<{ signInAs: (role: Role) => Promise<void>; loadScaledTimeout: void }>({
+  // Every test's timeout is what it needs on an idle machine × the load factor measured as it
+  // starts (test-support/load.ts): a suite run next to other work on two busy cores stretches its
+  // timeouts instead of failing, and stays strict on an idle machine.
+  loadScaledTimeout: [
+    // Playwright reads a fixture's dependencies from this pattern; this one has none.
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, provide, testInfo) => {
+      testInfo.setTimeout(loadScaledTimeoutMs(testInfo.timeout));
+      await provide();
+    },
+    { auto: true },
+  ],
   signInAs: async ({ context, baseURL }, provide) => {
     await provide(async (role) => {
       if (!baseURL) throw new Error('baseURL is not configured');

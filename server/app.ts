@@ -264,6 +264,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
 
   await registerStaticSpa(app, config.staticDir);
   app.addHook('onClose', async () => {
+    await integrity.stop(); // the background check of the file must not outlive the server
     await audit.close();
     store.close();
     db.close();

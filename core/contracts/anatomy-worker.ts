@@ -4,6 +4,8 @@
 // its implementation against it. Volumes and bytes come back transferred.
 import type { ImageVolume, LabelVolume, VolumeGeometry } from '../domain/imaging';
 import type { CutVolumes, PlaneLps, StructureMesh } from '../domain/mesh';
+import type { TerritoryMap, TerritoryRemnantResult, VesselCentrelines } from './territories';
+import type { SurfacePatch } from '../domain/resectionSurface';
 
 export type LoadPhase = 'download' | 'parse' | 'build';
 
@@ -17,6 +19,31 @@ export interface CutResult {
   volumes: CutVolumes;
   /** Closest distance from the cut outline to the chosen vessel, mm; null without a vessel; Infinity when the plane misses the organ. */
   vesselDistanceMm: number | null;
+}
+
+/** A curved resection surface to evaluate (issue 17): the plane, its Bézier patch, the margin targets. */
+export interface SurfaceCutRequest {
+  organLabel: number;
+  plane: PlaneLps;
+  patch: SurfacePatch;
+  /** Structures (tumours, chosen vessels) whose distance to the surface is mapped. */
+  marginLabels: number[];
+  /** Tessellation of the surface for the margin map and the view (cells a side; default 48). */
+  cells?: number;
+}
+
+export interface SurfaceCutResult {
+  /** Plane mesh split + voxel volume between plane and surface (workers/liver/resectionSurface.ts). */
+  volumes: CutVolumes;
+  /** The tessellated surface (LPS mm), transferred. */
+  positionsLps: Float32Array;
+  indices: Uint32Array;
+  /** Per vertex: mm to the nearest margin target; NaN outside the organ; Infinity without targets. */
+  marginMm: Float32Array;
+  /** The smallest margin inside the organ, where and to what (null: no target, or the surface misses the organ). */
+  minMargin: { mm: number; label: number; name: string; pointLps: [number, number, number] } | null;
+  /** Per target: its smallest margin and the side of the surface it lies on. */
+  targets: Array<{ label: number; name: string; minMm: number; side: 'resected' | 'remnant' | 'crossed' }>;
 }
 
 export interface BuiltSegmentation {
@@ -63,6 +90,25 @@ export interface AnatomyWorkerApi {
   setMeshes(list: StructureMesh[]): void;
   dropMesh(label: number): void;
   cut(organLabel: number, plane: PlaneLps, vesselLabel: number | null): CutResult;
+  /** Give the planner a structure's voxels (linear indices into `grid`, transferred) for curved cuts and margins. */
+  setStructureVoxels(label: number, grid: VolumeGeometry, voxels: Uint32Array): void;
+  /** Volumes and the safety-margin map of a curved resection surface (needs the organ's voxels). */
+  cutSurface(request: SurfaceCutRequest): SurfaceCutResult;
   exportGlb(labels: number[], opacity: Array<[number, number]>): ArrayBuffer;
   exportStl(labels: number[]): ArrayBuffer;
+  /**
+   * Vascular territories (issue 17), step 1: the centreline trees of vessel structures (binary masks on
+   * `geometry`, transferred), kept in the worker for step 2. Progress 0–1.
+   */
+  extractCentrelines(vessels: Array<{ label: number; name: string; mask: Uint8Array }>, geometry: VolumeGeometry, options: { minBranchMm?: number }, onProgress?: (fraction: number) => void): VesselCentrelines;
+  /**
+   * Step 2: territories of the branches of `generation` (each with its subtree; `excludeIds` left
+   * out) over the liver mask (transferred; null = the one sent last). Kept for territoryRemnants.
+   */
+  computeTerritories(liverMask: Uint8Array | null, geometry: VolumeGeometry, generation: number, excludeIds: number[], onProgress?: (fraction: number) => void): TerritoryMap;
+  /**
+   * Step 3: remnant per territory for a cut plane (the side opposite the normal is kept), or for the
+   * curved surface `patch` bent from it (core/domain/resectionSurface.ts: side < 0 is kept).
+   */
+  territoryRemnants(plane: PlaneLps, patch?: SurfacePatch): TerritoryRemnantResult;
 }

@@ -185,12 +185,12 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     effects: [
       {
         target: 'resistance',
-        emax: -0.85,
+        emax: -0.84,
         ec50NgPerMl: 14.43,
         hill: 1,
         source: 'Friederich JA, Butterworth JF. Sodium nitroprusside: twenty years and counting. Anesth Analg 1995;81:152–62 (arterial and venous dilator, titrated 0.5–10 µg/kg/min)',
         assumption: true,
-        reason: 'EC50 at the steady-state level of ≈ 1 µg/kg/min and Emax −85% of SVR, refitted with functional mitral regurgitation in the hfref preset to the PCWP, CO and MAP changes of Mikulic 1977 (SVR ≈ −45% there; docs/validation.md)',
+        reason: 'EC50 at the steady-state level of ≈ 1 µg/kg/min and Emax −84% of SVR (−50% at 1.5 µg/kg/min before the reflex; SVR ≈ −45 to −52% in Mikulic 1977 and Guiha 1974), refitted in round 4 of issue 11 jointly with the hfref preset over all its drug rows (dobutamine 5 and 10, nitroprusside, furosemide) and its baseline ranges (docs/validation.md)',
       },
       {
         target: 'venousUnstressedVolume',
@@ -219,12 +219,12 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
     effects: [
       {
         target: 'elastance',
-        emax: 1.2,
+        emax: 0.57,
         ec50NgPerMl: 86.6,
         hill: 1,
         source: 'Mikulic, Cohn & Franciosa, Circulation 1977 (CO 2.8 → 5.8 L/min at 10 µg/kg/min); Akhtar et al., Am J Cardiol 1975 (3.1 → 5.6 L/min); Leier CV et al., Circulation 1978 (CO rises progressively over 2.5–10 µg/kg/min)',
         assumption: true,
-        reason: 'EC50 at the steady-state level of 5 µg/kg/min; Emax +150% EA, fitted with the resistance effect to the CO, MAP and HR changes of those trials in the hfref preset (docs/validation.md)',
+        reason: 'EC50 at the steady-state level of 5 µg/kg/min; Emax +57% EA (+38% at 10 µg/kg/min), fitted with the resistance effect to the CO, PCWP, MAP and HR changes of those trials; refitted in round 4 of issue 11 jointly with the hfref preset over all its drug rows (dobutamine 5 and 10, nitroprusside, furosemide) and its baseline ranges (docs/validation.md)',
       },
       {
         target: 'heartRate',
@@ -237,12 +237,12 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
       },
       {
         target: 'resistance',
-        emax: -0.8,
+        emax: -0.73,
         ec50NgPerMl: 86.6,
         hill: 1,
         source: 'Mikulic 1977: SVR falls as CO doubles while MAP rises only slightly ("largely of reflex origin"); Akhtar 1975: MAP 93 → 98 mmHg',
         assumption: true,
-        reason: 'Emax −80% SVR: stands for the β2 dilatation plus the sympathetic withdrawal that follows the rise in output (the hfref preset\'s reflex is blunted, so the model cannot produce that withdrawal itself)',
+        reason: 'Emax −73% SVR (refitted in round 4 of issue 11 jointly with the hfref preset over all its drug rows (dobutamine 5 and 10, nitroprusside, furosemide) and its baseline ranges (docs/validation.md)): stands for the β2 dilatation plus the sympathetic withdrawal that follows the rise in output (the hfref preset\'s reflex is blunted, so the model cannot produce that withdrawal itself)',
       },
     ],
   },
@@ -270,12 +270,12 @@ export const DRUGS: Readonly<Record<DrugName, DrugSpec>> = {
       },
       {
         target: 'venousUnstressedVolume',
-        emax: 0.3,
+        emax: 0.22,
         ec50NgPerMl: 3000,
         hill: 3,
         source: 'Dikshit K et al. N Engl J Med 1973;288:1087–90: LV filling pressure 20.4 → 14.8 mmHg within 15 min of 0.5–1 mg/kg IV, before the diuresis, with a rise in venous capacitance',
         assumption: true,
-        reason: 'early venodilation while the plasma level is high (EC50 3000 ng/mL, Hill 3: the first hour after an IV dose); up to 30% of unstressed venous volume, fitted to Dikshit\'s 15-min fall in filling pressure',
+        reason: 'early venodilation while the plasma level is high (EC50 3000 ng/mL, Hill 3: the first hour after an IV dose); up to 22% of unstressed venous volume, fitted to Dikshit\'s 15-min fall in filling pressure (30% before the hfref preset\'s venous compliance was lowered in round 4 of issue 11)',
       },
     ],
   },

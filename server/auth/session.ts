@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser, Role } from '../../core/contracts';
 import type { Authenticate, Guards } from './guards';
 import { sendOutcome } from '../http/operation-outcome';
-import { verifyToken, type TokenPayload } from './tokens';
+import { verifyToken, type TokenCheck, type TokenPayload } from './tokens';
 import type { UserStore } from './users';
 
 export const SESSION_COOKIE = 'twin_session';
@@ -33,16 +33,35 @@ function tokenOf(req: FastifyRequest): { token: string; via: 'cookie' | 'bearer'
   return cookie ? { token: cookie, via: 'cookie' } : null;
 }
 
+/** Tokens whose signature was verified, kept for the next requests of the same session. */
+const VERIFIED_CACHE_SIZE = 4096;
+
 export function createAuthenticator(users: UserStore, secret: string): {
   authenticate: Authenticate;
   resolve: (req: FastifyRequest) => ResolvedAuth | null;
 } {
+  // A signature once verified with this secret stays valid for that exact token text, so a
+  // session's later requests skip the HMAC and the payload decoding. Only that is cached: the
+  // expiry is re-checked on every hit, and revocation and the user row (role, disabled) are read
+  // from the database on every request, as before. Bounded (oldest dropped first).
+  const verified = new Map<string, TokenPayload>();
+  const checkToken = (token: string): TokenCheck => {
+    const cached = verified.get(token);
+    if (cached && cached.exp > Math.floor(Date.now() / 1000)) return { ok: true, payload: cached };
+    if (cached) verified.delete(token);
+    const result = verifyToken(token, secret);
+    if (result.ok) {
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string);
+      verified.set(token, result.payload);
+    }
+    return result;
+  };
   const resolve = (req: FastifyRequest): ResolvedAuth | null => {
     if (req.twinAuth !== undefined) return req.twinAuth;
     let result: ResolvedAuth | null = null;
     const found = tokenOf(req);
     if (found) {
-      const check = verifyToken(found.token, secret);
+      const check = checkToken(found.token);
       if (check.ok && !users.isRevoked(check.payload.jti)) {
         // The database, not the token, is authoritative for role and enabled state, so an
         // admin's change applies to live sessions at once.

@@ -25,6 +25,11 @@ import { emptyRows, extractRows, type ExtractedRows } from './search/extract';
 import { rebuildIndexIfStale } from './search/index-build';
 import { ParamRegistry, type IndexedParam } from './search/params';
 import { ensureIndexSchema, INDEX_TABLES } from './search/schema';
+import { buildTimeline, TIMELINE_TABLE, timelineRows, timelineSpec, type TimelineRow } from './search/timeline';
+
+/** Bump when timeline.ts changes what it derives: an index without it is given one at open (by SQL, no re-extraction). */
+const TIMELINE_VERSION = 2;
+const TIMELINE_KEY = 'fhir_timeline_signature';
 
 /** One committed or pending write, as announced to onWrite listeners after commit. */
 export interface ResourceWrite {
@@ -98,6 +103,8 @@ export class DurableRepository extends FhirRepository<undefined> {
   private readonly insertString: Statement;
   private readonly insertUri: Statement;
   private readonly insertQuantity: Statement;
+  private readonly insertTimeline: Statement;
+  private readonly timelineScratch: TimelineRow[] = [];
   private readonly scratch: ExtractedRows = emptyRows();
   private readonly metaRows: ExtractedRows = emptyRows();
   private readonly paramSplit = new Map<string, { before: readonly IndexedParam[]; atWrite: readonly IndexedParam[] }>();
@@ -111,13 +118,15 @@ export class DurableRepository extends FhirRepository<undefined> {
     this.insertVersion = db.prepare('INSERT INTO fhir_versions (resource_type, id, version_id, last_updated, json) VALUES (?, ?, ?, ?, ?)');
     this.insertCurrent = db.prepare('INSERT INTO fhir_current (resource_type, id, seq, version_id, last_updated) VALUES (?, ?, ?, ?, ?)');
     this.updateCurrent = db.prepare('UPDATE fhir_current SET seq = ?, version_id = ?, last_updated = ? WHERE rid = ?');
-    this.deleteRows = INDEX_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
+    this.deleteRows = [...INDEX_TABLES, TIMELINE_TABLE].map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
     this.insertToken = db.prepare('INSERT INTO idx_token (rid, pid, n, system, value) VALUES (?, ?, ?, ?, ?)');
     this.insertRef = db.prepare('INSERT INTO idx_ref (rid, pid, n, target, target_id) VALUES (?, ?, ?, ?, ?)');
     this.insertDate = db.prepare('INSERT INTO idx_date (rid, pid, n, lo, hi) VALUES (?, ?, ?, ?, ?)');
     this.insertString = db.prepare('INSERT INTO idx_string (rid, pid, n, value, norm) VALUES (?, ?, ?, ?, ?)');
     this.insertUri = db.prepare('INSERT INTO idx_uri (rid, pid, n, value) VALUES (?, ?, ?, ?)');
     this.insertQuantity = db.prepare('INSERT INTO idx_quantity (rid, pid, n, value, system, code, unit) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    // OR IGNORE: two codings with the same system and code give one row.
+    this.insertTimeline = db.prepare('INSERT OR IGNORE INTO idx_timeline (rid, ref_pid, target, system, value, kdesc, kasc, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.writer = new Connection(db);
     this.readerDb = new Database(db.name, { fileMustExist: true });
     this.readerDb.pragma('query_only = ON');
@@ -133,6 +142,24 @@ export class DurableRepository extends FhirRepository<undefined> {
   open(): number {
     const rebuilt = rebuildIndexIfStale(this.db, this.registry, (rid, resource) => this.indexRows(rid, resource));
     this.registry.loadPids(this.db);
+    const timelineSignature = `${TIMELINE_VERSION} ${this.registry.signature}`;
+    const meta = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    if (meta.get(TIMELINE_KEY) !== timelineSignature) {
+      // Derived from the value tables by SQL, once. Its rows arrive in patient order, so the
+      // rid-keyed table takes them in random order: a page cache that holds that tree for the
+      // build (the default 2 MB made the 1,000-patient build I/O-bound for tens of minutes).
+      const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+      this.db.pragma('cache_size = -262144');
+      try {
+        this.db.transaction(() => {
+          const types = this.db.prepare('SELECT DISTINCT resource_type FROM fhir_current').pluck().all() as string[];
+          buildTimeline(this.db, this.registry, types);
+          this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(TIMELINE_KEY, timelineSignature);
+        })();
+      } finally {
+        this.db.pragma(`cache_size = ${cacheSize}`);
+      }
+    }
     // fhir_versions.seq and lastUpdated grow together (nextLastUpdated), so the last row holds the latest.
     const last = this.db.prepare('SELECT last_updated FROM fhir_versions ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
     this.lastUpdatedMs = last ? Date.parse(last) : 0;
@@ -275,7 +302,7 @@ export class DurableRepository extends FhirRepository<undefined> {
         const after = cursor ? afterCursor(compiled, cursor) : undefined;
         // The total comes with the page (a window over every match, computed before LIMIT) except
         // after a cursor, where the page's rows are only those after it.
-        const windowTotal = wantTotal && !after;
+        const windowTotal = wantTotal && !after && !compiled.pageInIndexOrder;
         const page =
           `SELECT s.*${windowTotal ? ', COUNT(*) OVER () AS total' : ''} FROM (${compiled.selectSql}) s${after ? ` WHERE ${after.sql}` : ''} ORDER BY ${compiled.orderBy}` +
           `${count !== undefined ? ' LIMIT ?' : ' LIMIT -1'}${offset > 0 ? ' OFFSET ?' : ''}`;
@@ -295,7 +322,7 @@ export class DurableRepository extends FhirRepository<undefined> {
     // When the page's own statement carries the total (a window over the matches) it is its own
     // snapshot: no BEGIN/COMMIT around it; only a second statement (the separate count: an empty
     // page, a cursor page) needs the explicit read transaction.
-    const oneStatement = count !== 0 && !cursor;
+    const oneStatement = count !== 0 && !cursor && (!wantTotal || !compiled.pageInIndexOrder);
     let result = conn === this.reader && oneStatement ? run() : undefined;
     if (result && wantTotal && result.rows.length === 0) result = undefined; // the count ran apart: redo in one snapshot
     const { rows, total } = result ?? (conn === this.reader ? this.readerDb.transaction(run)() : run());
@@ -374,6 +401,7 @@ export class DurableRepository extends FhirRepository<undefined> {
       rid = Number(this.insertCurrent.run(type, id, seq, versionNumber, lastUpdated).lastInsertRowid);
     }
     this.insertRows(rid, prepared.rows);
+    this.insertTimelineRows(rid, seq, type, prepared.rows);
     // The rows of the parameters on server-assigned meta, now that it is assigned.
     this.insertRows(rid, extractRows(resource, this.writeTimeParams(type).atWrite, this.metaScratch()));
     const patientId = patientIdOfResource(resource as unknown as Record<string, unknown>);
@@ -410,6 +438,15 @@ export class DurableRepository extends FhirRepository<undefined> {
     clearRows(rows);
     extractRows(resource, this.registry.paramsOf(resource.resourceType), rows);
     this.insertRows(rid, rows);
+    const seq = this.writer.current.get(resource.resourceType, resource.id ?? '')?.seq;
+    if (seq !== undefined) this.insertTimelineRows(rid, seq, resource.resourceType, rows);
+  }
+
+  /** The resource's rows of the patient timeline index (search/timeline.ts), from its extracted rows. */
+  private insertTimelineRows(rid: number, seq: number, resourceType: string, rows: ExtractedRows): void {
+    const spec = timelineSpec(this.registry, resourceType);
+    if (!spec) return;
+    for (const r of timelineRows(spec, rows, this.timelineScratch)) this.insertTimeline.run(rid, r[0], r[1], r[2], r[3], r[4], r[5], seq);
   }
 
   private insertRows(rid: number, rows: ExtractedRows): void {

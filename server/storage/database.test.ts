@@ -76,3 +76,19 @@ describe('openDatabase integrity', () => {
     expect(state.detail).toBeTruthy();
   });
 });
+
+describe('background integrity check', () => {
+  it('stop() ends the child before the caller closes and removes the store, and reports no failure', async () => {
+    const { dir } = storeWithData();
+    const db = openDatabase(dir);
+    const heard: IntegrityState[] = [];
+    const check = startFullIntegrityCheck(db, (s) => heard.push({ ...s }));
+    await check.stop();
+    expect(['stopped', 'ok']).toContain(check.status);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+    // The child has exited (stop() waited for it): nothing it could say about the vanished file reaches onDone.
+    expect(heard.filter((s) => s.status === 'failed')).toEqual([]);
+    expect(JSON.parse(JSON.stringify(check))).not.toHaveProperty('stop');
+  });
+});

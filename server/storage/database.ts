@@ -95,10 +95,17 @@ function checkHeader(file: string): void {
 }
 
 export interface IntegrityState {
-  status: 'running' | 'ok' | 'failed';
+  /** 'stopped': ended by stop() before it finished (the server closing); says nothing about the file. */
+  status: 'running' | 'ok' | 'failed' | 'stopped';
   detail?: string;
   /** Wall time of the check, once finished. */
   ms?: number;
+}
+
+/** The running background check: its state, and stop() to end it (app.close(): it must not outlive the server). */
+export interface IntegrityCheck extends IntegrityState {
+  /** Kills the check's child process if it still runs and resolves once it has exited; onDone is not called. */
+  stop(): Promise<void>;
 }
 
 /** The background check as a plain-JS script (no TypeScript loader needed): one JSON line on stdout. */
@@ -124,8 +131,21 @@ process.stdout.write(JSON.stringify(out) + '\\n');
  * process (niced: it reads the whole file). The returned state object is updated when it
  * finishes; \`onDone\` hears the result. The child does not keep the server alive (unref).
  */
-export function startFullIntegrityCheck(db: Db, onDone?: (state: IntegrityState) => void): IntegrityState {
-  const state: IntegrityState = { status: 'running' };
+export function startFullIntegrityCheck(db: Db, onDone?: (state: IntegrityState) => void): IntegrityCheck {
+  let exited: Promise<void> = Promise.resolve();
+  const running: { kill?: () => void } = {};
+  const state: IntegrityCheck = {
+    status: 'running',
+    stop: async () => {
+      if (state.status === 'running') {
+        state.status = 'stopped';
+        running.kill?.();
+      }
+      await exited;
+    },
+  };
+  // Not part of the state as data (health reports and JSON copies of it).
+  Object.defineProperty(state, 'stop', { enumerable: false });
   const t0 = performance.now();
   const finish = (ok: boolean, detail?: string): void => {
     if (state.status !== 'running') return;
@@ -138,19 +158,30 @@ export function startFullIntegrityCheck(db: Db, onDone?: (state: IntegrityState)
     finish(true);
     return state;
   }
-  const child = spawn(process.execPath, ['-e', INTEGRITY_SCRIPT, createRequire(import.meta.url).resolve('better-sqlite3'), db.name], { stdio: ['ignore', 'pipe', 'ignore'] });
-  child.unref();
+  const proc = spawn(process.execPath, ['-e', INTEGRITY_SCRIPT, createRequire(import.meta.url).resolve('better-sqlite3'), db.name], { stdio: ['ignore', 'pipe', 'ignore'] });
+  proc.unref();
+  exited = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else {
+      proc.once('close', () => resolve());
+      proc.once('error', () => resolve());
+    }
+  });
+  // The check reads the file the caller is about to close (and perhaps delete): end it first.
+  running.kill = () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  };
   try {
-    if (child.pid !== undefined) setPriority(child.pid, 10); // behind the server's own work
+    if (proc.pid !== undefined) setPriority(proc.pid, 10); // behind the server's own work
   } catch {
     // not permitted here: it runs at normal priority
   }
-  (child.stdout as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
+  (proc.stdout as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
   let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d: string) => (out += d));
-  child.once('error', (err) => finish(false, `the integrity check could not run: ${err.message}`));
-  child.once('close', (code) => {
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (d: string) => (out += d));
+  proc.once('error', (err) => finish(false, `the integrity check could not run: ${err.message}`));
+  proc.once('close', (code) => {
     try {
       const m = JSON.parse(out) as { ok: boolean; detail?: string };
       finish(m.ok, m.detail);

@@ -11,6 +11,8 @@ import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { type SliceAxis, type Vec3, angleDeg, distanceMm } from '../../core/domain/imaging';
 import { type CameraPoseLps, type CutPlaneParams, type StructureMesh } from '../../core/domain/mesh';
+import { type SurfacePatch } from '../../core/domain/resectionSurface';
+import { type TerritoryMap, type VesselCentrelines } from '../../core/contracts/territories';
 
 export interface StructureEntry {
   label: number;
@@ -39,6 +41,13 @@ export interface CutPlaneState extends CutPlaneParams {
    * the plane is exactly the saved one; absent = the centre of the organ's surface now.
    */
   centreLps?: Vec3;
+  /**
+   * Issue 17: the curved resection surface bent from this plane (a 4×4 Bézier height field over it,
+   * core/domain/resectionSurface.ts); absent = the plane itself.
+   */
+  surface?: SurfacePatch;
+  /** Structures (tumours, vessels) whose distance to the surface is mapped on it. */
+  marginLabels?: number[];
 }
 
 /** An axis-aligned clipping plane: keeps the side where (LPS[axis] − offsetMm)·(flip ? −1 : 1) ≤ 0. */
@@ -72,6 +81,42 @@ export interface PlanStep {
   /** Labels visible in this step. */
   visibleLabels: number[];
   cutPlanes: CutPlaneState[];
+}
+
+/**
+ * Vascular territories (issue 17): the vessel structures' centrelines, the territories of one branch
+ * generation over the liver, and the surgeon's names for the branches (by territory id).
+ */
+export interface TerritoryState {
+  vesselLabels: number[];
+  centrelines: VesselCentrelines;
+  liverLabel: number | null;
+  map: TerritoryMap | null;
+  /** Branch generation the territories are of (1 = the branches after the trunk). */
+  generation: number;
+  /** Branches the surgeon left out (their voxels go to the nearest remaining branch). */
+  excludedIds: number[];
+  names: Record<number, string>;
+}
+
+/** Distinct, colour-blind-safer hues for territories (Okabe–Ito, then Tol's muted), by territory id. */
+export const TERRITORY_COLOURS: ReadonlyArray<[number, number, number]> = [
+  [230, 159, 0],
+  [86, 180, 233],
+  [0, 158, 115],
+  [240, 228, 66],
+  [0, 114, 178],
+  [213, 94, 0],
+  [204, 121, 167],
+  [136, 204, 238],
+  [68, 170, 153],
+  [221, 204, 119],
+  [170, 68, 153],
+  [153, 153, 51],
+];
+
+export function territoryColour(id: number): [number, number, number] {
+  return TERRITORY_COLOURS[(id - 1) % TERRITORY_COLOURS.length]!;
 }
 
 export const MAX_CUT_PLANES = 4;
@@ -127,6 +172,12 @@ export interface AnatomyState {
   /** The future-liver-remnant threshold the surgeon chose for this patient (% of the liver). */
   flrThresholdPercent: number;
   setFlrThreshold: (percent: number) => void;
+  territories: TerritoryState | null;
+  /** New centrelines: the territories and branch names of older ones are dropped. */
+  setCentrelines: (vesselLabels: number[], centrelines: VesselCentrelines, generation: number) => void;
+  setTerritoryMap: (liverLabel: number, map: TerritoryMap, excludedIds: number[]) => void;
+  renameTerritory: (id: number, name: string) => void;
+  clearTerritories: () => void;
   reset: () => void;
 }
 
@@ -159,6 +210,7 @@ const initial = () => ({
   currentStep: -1,
   planTitle: 'Rehearsal plan',
   flrThresholdPercent: 20,
+  territories: null as TerritoryState | null,
 });
 
 export function createAnatomyStore() {
@@ -309,6 +361,24 @@ export function createAnatomyStore() {
       if (!(percent > 0 && percent < 100)) throw new Error(`the remnant threshold must be between 0 and 100 %, got ${percent}`);
       set({ flrThresholdPercent: percent });
     },
+    setCentrelines: (vesselLabels, centrelines, generation) =>
+      set({ territories: { vesselLabels, centrelines, liverLabel: null, map: null, generation, excludedIds: [], names: {} } }),
+    setTerritoryMap: (liverLabel, map, excludedIds) => {
+      const t = get().territories;
+      if (t === null) throw new Error('extract the vessel centrelines first');
+      // Ids name other branches in another generation: the surgeon's names go with the generation.
+      set({ territories: { ...t, liverLabel, map, generation: map.generation, excludedIds, names: map.generation === t.generation ? t.names : {} } });
+    },
+    renameTerritory: (id, name) => {
+      const t = get().territories;
+      if (t === null) return;
+      const trimmed = name.trim();
+      const names = { ...t.names };
+      if (trimmed === '') delete names[id];
+      else names[id] = trimmed;
+      set({ territories: { ...t, names } });
+    },
+    clearTerritories: () => set({ territories: null }),
     reset: () => set(initial()),
   }));
 }

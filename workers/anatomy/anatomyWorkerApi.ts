@@ -19,9 +19,14 @@ import { structuresToGlb, structuresToStl } from '../meshing/exportFormats';
 import { parseLabelTable } from '../meshing/labelTable';
 import { gunzip, isGzip, readNiftiLabelMap } from '../meshing/nifti';
 import { cutMeshVolumes, cutToVesselDistanceMm } from '../meshing/planning';
+import { SurfaceDistance, VoxelMask, surfaceMarginMap } from '../liver/margins';
+import { SurfaceSideOnGrid, curvedCutVolumes, surfaceCutCounts, tessellateSurface } from '../liver/resectionSurface';
 import { referenceFromInstances } from '../meshing/referenceSeries';
 import { resampleLabelsNearest } from '../meshing/resample';
 import { splitMultipart } from '../../core/dicom/multipart';
+import type { TerritoryMap, VesselCentrelines } from '../../core/contracts/territories';
+import { branchDirection, branchesAtGeneration, extractCentrelines, territoryBranches } from '../liver/centrelines';
+import { territoryRemnants, vascularTerritories, type Territories } from '../liver/territories';
 import {
   type AnatomyWorkerApi,
   type BuiltSegmentation,
@@ -29,6 +34,8 @@ import {
   type LoadProgress,
   type CutResult,
   type NamedBytes,
+  type SurfaceCutRequest,
+  type SurfaceCutResult,
 } from '../../core/contracts/anatomy-worker';
 
 /** Parse WADO-RS series bytes (already downloaded) into the volume of its largest series. */
@@ -54,6 +61,15 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
   let seriesFiles: NamedBytes[] = [];
   /** Copies of the surfaces, by label (the page keeps its own for rendering). */
   const meshes = new Map<number, StructureMesh>();
+
+  /** Vascular territories (issue 17): the centrelines, the liver mask and the territories last computed. */
+  let vessels: VesselCentrelines | null = null;
+  let liver: { mask: Uint8Array; geometry: VolumeGeometry } | null = null;
+  let territories: Territories | null = null;
+  const remnantScratch = new Float64Array(2 * 65536);
+  /** Structures' voxels (for curved cuts and margins), by label; the mask and distance index built on first use. */
+  const voxelsByLabel = new Map<number, { grid: VolumeGeometry; voxels: Uint32Array; mask?: VoxelMask }>();
+  const distanceByMesh = new WeakMap<object, SurfaceDistance>();
 
   const meshOf = (label: number): StructureMesh => {
     const m = meshes.get(label);
@@ -132,6 +148,37 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
     },
     dropMesh(label: number): void {
       meshes.delete(label);
+      voxelsByLabel.delete(label);
+    },
+    setStructureVoxels(label: number, grid: VolumeGeometry, voxels: Uint32Array): void {
+      const [nI, nJ, nK] = grid.dimensions;
+      if (voxels.length > 0 && voxels[voxels.length - 1]! >= nI * nJ * nK) throw new Error(`structure ${label}: voxel index outside the ${nI}×${nJ}×${nK} grid`);
+      voxelsByLabel.set(label, { grid, voxels });
+    },
+    cutSurface(req: SurfaceCutRequest): SurfaceCutResult {
+      const organ = meshOf(req.organLabel);
+      const vox = voxelsByLabel.get(req.organLabel);
+      if (vox === undefined) throw new Error(`structure "${organ.name}" has no voxels in the planner: the curved surface needs them`);
+      const surface = { ...req.patch, pointLps: req.plane.pointLps, normalLps: req.plane.normalLps };
+      const planeCut = cutMeshVolumes(organ.mesh, req.plane);
+      const volumes = curvedCutVolumes(planeCut, surfaceCutCounts(new SurfaceSideOnGrid(surface, vox.grid), vox.voxels), vox.grid);
+      const mesh = tessellateSurface(surface, req.cells ?? 48);
+      vox.mask ??= new VoxelMask(vox.grid, vox.voxels);
+      const targets = req.marginLabels.map((l) => {
+        const m = meshOf(l);
+        let distance = distanceByMesh.get(m.mesh);
+        if (distance === undefined) {
+          distance = new SurfaceDistance(m.mesh);
+          distanceByMesh.set(m.mesh, distance);
+        }
+        const tv = voxelsByLabel.get(l);
+        if (tv !== undefined) tv.mask ??= new VoxelMask(tv.grid, tv.voxels);
+        return { label: l, name: m.name, mesh: m.mesh, distance, ...(tv?.mask ? { mask: tv.mask } : {}) };
+      });
+      const map = surfaceMarginMap(surface, mesh, vox.mask, targets);
+      const min = map.min === null ? null : { ...map.min, pointLps: [map.min.pointLps[0], map.min.pointLps[1], map.min.pointLps[2]] as [number, number, number] };
+      const out: SurfaceCutResult = { volumes, positionsLps: mesh.positionsLps, indices: mesh.indices, marginMm: map.marginMm, minMargin: min, targets: map.targets };
+      return transfer(out, [mesh.positionsLps.buffer as ArrayBuffer, mesh.indices.buffer as ArrayBuffer, map.marginMm.buffer as ArrayBuffer]);
     },
     cut(organLabel: number, plane: PlaneLps, vesselLabel: number | null): CutResult {
       const organ = meshOf(organLabel).mesh;
@@ -142,6 +189,54 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
     exportGlb(labels: number[], opacity: Array<[number, number]>): ArrayBuffer {
       const bytes = structuresToGlb(labels.map(meshOf), { opacityByLabel: new Map(opacity) });
       return transfer(bytes, [bytes]);
+    },
+    extractCentrelines(list, geometry, options, onProgress): VesselCentrelines {
+      if (list.length === 0) throw new Error('choose at least one vessel structure (portal vein, hepatic veins)');
+      const out: VesselCentrelines = { trees: [], ignoredPieces: 0 };
+      list.forEach((v, n) => {
+        const r = extractCentrelines(geometry, v.mask, {
+          ...(options.minBranchMm !== undefined ? { minBranchMm: options.minBranchMm } : {}),
+          onProgress: (f) => onProgress?.((n + f) / list.length),
+        });
+        out.ignoredPieces += r.ignoredPieces;
+        for (const t of r.trees) out.trees.push({ ...t, structureLabel: v.label, structureName: v.name });
+      });
+      vessels = out;
+      territories = null;
+      return out;
+    },
+    computeTerritories(liverMask, geometry, generation, excludeIds, onProgress): TerritoryMap {
+      if (vessels === null) throw new Error('extract the vessel centrelines first');
+      if (liverMask !== null) liver = { mask: liverMask, geometry };
+      if (liver === null) throw new Error('choose the liver structure');
+      if (!sameGrid(liver.geometry, geometry)) throw new Error('the liver mask is on another grid than the CT: choose the liver again');
+      const trees = vessels.trees;
+      const perTree = new Map<number, number>();
+      const excluded = new Set(excludeIds);
+      const choices = branchesAtGeneration(trees, generation).map((c) => {
+        const tree = trees[c.tree]!;
+        const k = (perTree.get(c.tree) ?? 0) + 1;
+        perTree.set(c.tree, k);
+        const seg = tree.segments[c.segment - 1]!;
+        const several = trees.filter((t) => t.structureLabel === tree.structureLabel).length > 1;
+        const name = `${tree.structureName}${several ? ` piece ${c.tree + 1}` : ''} ${seg.generation}.${k} · ${branchDirection(tree, c.segment)}`;
+        return { ...c, name, structureLabel: tree.structureLabel, generation: seg.generation };
+      });
+      const used = choices.filter((c) => !excluded.has(c.id));
+      if (used.length === 0) throw new Error(`no vessel branch of generation ${generation} is left to give territories`);
+      onProgress?.(0.1);
+      territories = vascularTerritories(liver.geometry, liver.mask, territoryBranches(trees, used));
+      onProgress?.(0.9);
+      const t = territories;
+      const labels = t.labels.slice();
+      const branches = used.map((c) => ({ id: c.id, name: c.name, structureLabel: c.structureLabel, tree: c.tree, segment: c.segment, generation: c.generation, volumeMl: t.volumeMl.get(c.id) ?? 0 }));
+      const map: TerritoryMap = { grid: t.grid, offsetIjk: t.offsetIjk, labels, branches, liverMl: branches.reduce((a, b) => a + b.volumeMl, 0), generation };
+      return transfer(map, [labels.buffer as ArrayBuffer]);
+    },
+    territoryRemnants(plane, patch) {
+      if (territories === null) throw new Error('compute the vascular territories first');
+      const side = patch === undefined ? undefined : new SurfaceSideOnGrid({ ...patch, pointLps: plane.pointLps, normalLps: plane.normalLps }, territories.grid);
+      return territoryRemnants(territories, plane, remnantScratch, side);
     },
     exportStl(labels: number[]): ArrayBuffer {
       const list = labels.map(meshOf);

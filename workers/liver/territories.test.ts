@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Vec3, type VolumeGeometry, ijkToLps } from '../../core/domain/imaging';
 import { rasteriseBranches, territoryRemnants, vascularTerritories } from './territories';
+import { SurfaceSideOnGrid } from './resectionSurface';
 
 const grid = (dims: Vec3, spacing: Vec3, origin: Vec3): VolumeGeometry => ({ dimensions: dims, spacingMm: spacing, originLps: origin, directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] });
 
@@ -62,6 +63,40 @@ describe('vascular territories (nearest branch)', () => {
     const slab = (((2 / 3) * Math.PI * 20 ** 3) - (Math.PI * 15 ** 2 * (3 * 20 - 15)) / 3) / 1000; // hemisphere − cap of height 15
     const b2 = r.byBranch.find((b) => b.branchId === 2)!;
     expect(Math.abs(b2.remnantMl - slab) / slab).toBeLessThan(0.03);
+  });
+
+  it('a curved resection surface: flat = the plane, a constant lift = the plane moved, a bent patch = voxel-by-voxel side (planner kernel)', () => {
+    const g = grid([30, 24, 20], [1.1, 0.9, 1.7], [-16, -10, -15]);
+    const mask = new Uint8Array(30 * 24 * 20).fill(1);
+    const t = vascularTerritories(g, mask, [
+      { id: 1, name: 'right', pointsLps: [[-8, 0, -10], [-8, 0, 10]] },
+      { id: 2, name: 'left', pointsLps: [[8, 0, -10], [8, 0, 10]] },
+    ]);
+    const plane = { pointLps: [1.3, 0.4, 0.2] as Vec3, normalLps: [0.8, 0.36, 0.48] as Vec3 };
+    const patch = { uRangeMm: [-30, 30] as [number, number], vRangeMm: [-30, 30] as [number, number] };
+    const side = (heightsMm: number[]): SurfaceSideOnGrid => new SurfaceSideOnGrid({ ...plane, ...patch, heightsMm }, t.grid);
+    const flat = territoryRemnants(t, plane, undefined, side(new Array(16).fill(0)));
+    expect(flat).toEqual(territoryRemnants(t, plane));
+    // Lifting every control point by 4 mm moves the surface 4 mm along the normal.
+    const lifted = territoryRemnants(t, plane, undefined, side(new Array(16).fill(4)));
+    const moved = territoryRemnants(t, { pointLps: [plane.pointLps[0] + 3.2, plane.pointLps[1] + 1.44, plane.pointLps[2] + 1.92], normalLps: plane.normalLps });
+    lifted.byBranch.forEach((b, i) => expect(b.remnantMl).toBeCloseTo(moved.byBranch[i]!.remnantMl, 9));
+    expect(lifted.remnantMl).toBeGreaterThan(flat.remnantMl);
+    // A bent patch: the per-territory sums equal counting each voxel with the planner's own side test.
+    const heights = [0, 5, -3, 2, 7, -6, 1, 0, -2, 4, 9, -8, 3, 0, -5, 6];
+    const bent = side(heights);
+    const r = territoryRemnants(t, plane, undefined, bent);
+    const [nI, nJ] = t.grid.dimensions;
+    const expected = new Map<number, number>([[1, 0], [2, 0]]);
+    for (const x of t.liverVoxels) {
+      const k = Math.floor(x / (nI * nJ));
+      const j = Math.floor((x - k * nI * nJ) / nI);
+      const i = x - k * nI * nJ - j * nI;
+      if (bent.remnantIjk(i, j, k) === 1) expected.set(t.labels[x]!, expected.get(t.labels[x]!)! + 1);
+    }
+    const vox = (1.1 * 0.9 * 1.7) / 1000;
+    for (const b of r.byBranch) expect(b.remnantMl).toBeCloseTo(expected.get(b.branchId)! * vox, 9);
+    expect(r.remnantMl).not.toBeCloseTo(flat.remnantMl, 3);
   });
 
   it('refuses input it cannot use, saying why', () => {

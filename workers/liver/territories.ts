@@ -97,6 +97,44 @@ function pass1d(f: Float64Array, lab: Uint16Array, n: number, h: number, v: Int3
 }
 
 /**
+ * Exact labelled squared Euclidean distance transform in place (Felzenszwalb & Huttenlocher 2012):
+ * `dist` holds 0 at the seeds and Infinity elsewhere, `lab` the seeds' labels; afterwards `dist` is
+ * the squared distance in mm² to the nearest seed (anisotropic `spacingMm`) and `lab` that seed's
+ * label. Infinity stays where the grid has no seed at all.
+ */
+export function distanceTransformSq(dist: Float64Array, lab: Uint16Array, dims: Vec3, spacingMm: Vec3): void {
+  const [nI, nJ, nK] = dims;
+  if (dist.length !== nI * nJ * nK || lab.length !== dist.length) throw new Error(`distance transform: ${dist.length} distances and ${lab.length} labels for a ${dims.join('×')} grid`);
+  const longest = Math.max(nI, nJ, nK);
+  const f = new Float64Array(longest);
+  const l = new Uint16Array(longest);
+  const outF = new Float64Array(longest);
+  const outL = new Uint16Array(longest);
+  const v = new Int32Array(longest);
+  const z = new Float64Array(longest + 1);
+  const strides = [1, nI, nI * nJ];
+  for (let axis = 0; axis < 3; axis++) {
+    const len = dims[axis]!;
+    const stride = strides[axis]!;
+    const [a1, a2] = [0, 1, 2].filter((a) => a !== axis) as [number, number];
+    for (let u = 0; u < dims[a1]!; u++) {
+      for (let w = 0; w < dims[a2]!; w++) {
+        const base = u * strides[a1]! + w * strides[a2]!;
+        for (let q = 0; q < len; q++) {
+          f[q] = dist[base + q * stride]!;
+          l[q] = lab[base + q * stride]!;
+        }
+        pass1d(f, l, len, spacingMm[axis]!, v, z, outF, outL);
+        for (let q = 0; q < len; q++) {
+          dist[base + q * stride] = outF[q]!;
+          lab[base + q * stride] = outL[q]!;
+        }
+      }
+    }
+  }
+}
+
+/**
  * Assign every liver voxel to the nearest branch. `liverMask` is non-zero inside the liver.
  * Voxels whose nearest centreline voxel is outside the liver still get that branch (vessels run at
  * the hilum, outside the parenchyma).
@@ -159,34 +197,7 @@ export function vascularTerritories(ct: VolumeGeometry, fullMask: Uint8Array, br
     dist[x] = seeds[x] !== 0 ? 0 : Infinity;
     lab[x] = seeds[x]!;
   }
-  const longest = Math.max(nI, nJ, nK);
-  const f = new Float64Array(longest);
-  const l = new Uint16Array(longest);
-  const outF = new Float64Array(longest);
-  const outL = new Uint16Array(longest);
-  const v = new Int32Array(longest);
-  const z = new Float64Array(longest + 1);
-  const strides = [1, nI, nI * nJ];
-  const dims = [nI, nJ, nK];
-  for (let axis = 0; axis < 3; axis++) {
-    const len = dims[axis]!;
-    const stride = strides[axis]!;
-    const [a1, a2] = [0, 1, 2].filter((a) => a !== axis) as [number, number];
-    for (let u = 0; u < dims[a1]!; u++) {
-      for (let w = 0; w < dims[a2]!; w++) {
-        const base = u * strides[a1]! + w * strides[a2]!;
-        for (let q = 0; q < len; q++) {
-          f[q] = dist[base + q * stride]!;
-          l[q] = lab[base + q * stride]!;
-        }
-        pass1d(f, l, len, g.spacingMm[axis]!, v, z, outF, outL);
-        for (let q = 0; q < len; q++) {
-          dist[base + q * stride] = outF[q]!;
-          lab[base + q * stride] = outL[q]!;
-        }
-      }
-    }
-  }
+  distanceTransformSq(dist, lab, g.dimensions, g.spacingMm);
   let count = 0;
   for (let x = 0; x < n; x++) if (liverMask[x] !== 0) count++;
   const liverVoxels = new Uint32Array(count);
@@ -213,20 +224,45 @@ export interface TerritoryRemnant {
 }
 
 /**
- * Per-territory remnant for a cut plane (the remnant is the side opposite the normal, as in
- * workers/meshing/planning.ts): voxel centres are classified by the plane. `scratch` (65 536 × 2
- * doubles, reused across drags) keeps the loop allocation-free.
+ * The side function of a curved resection surface on the territories' grid (planner's
+ * SurfaceSideOnGrid, workers/liver/resectionSurface.ts): side = d0 + di·i + dj·j + dk·k − h(i, j, k),
+ * h between hMin and hMax; side < 0 is the remnant.
  */
-export function territoryRemnants(t: Territories, plane: { pointLps: Vec3; normalLps: Vec3 }, scratch = new Float64Array(2 * 65536)): { remnantMl: number; liverMl: number; byBranch: TerritoryRemnant[] } {
+export interface CurvedSide {
+  readonly d0: number;
+  readonly di: number;
+  readonly dj: number;
+  readonly dk: number;
+  readonly hMin: number;
+  readonly hMax: number;
+  heightAt(i: number, j: number, k: number): number;
+}
+
+/**
+ * Per-territory remnant for a cut plane (the remnant is the side opposite the normal, as in
+ * workers/meshing/planning.ts), or for a curved surface bent from it (`curved`, built on `t.grid`;
+ * the plane is then its own): voxel centres are classified. `scratch` (65 536 × 2 doubles, reused
+ * across drags) keeps the loop allocation-free.
+ */
+export function territoryRemnants(
+  t: Territories,
+  plane: { pointLps: Vec3; normalLps: Vec3 },
+  scratch = new Float64Array(2 * 65536),
+  curved?: CurvedSide,
+): { remnantMl: number; liverMl: number; byBranch: TerritoryRemnant[] } {
   const g = t.grid;
   const [nI, nJ] = g.dimensions;
   const A = linearPart(g);
   const nrm = plane.normalLps;
   // Signed distance is affine in ijk: d = d0 + ci·i + cj·j + ck·k.
-  const ci = nrm[0] * A[0]! + nrm[1] * A[3]! + nrm[2] * A[6]!;
-  const cj = nrm[0] * A[1]! + nrm[1] * A[4]! + nrm[2] * A[7]!;
-  const ck = nrm[0] * A[2]! + nrm[1] * A[5]! + nrm[2] * A[8]!;
-  const d0 = nrm[0] * (g.originLps[0] - plane.pointLps[0]) + nrm[1] * (g.originLps[1] - plane.pointLps[1]) + nrm[2] * (g.originLps[2] - plane.pointLps[2]);
+  const ci = curved ? curved.di : nrm[0] * A[0]! + nrm[1] * A[3]! + nrm[2] * A[6]!;
+  const cj = curved ? curved.dj : nrm[0] * A[1]! + nrm[1] * A[4]! + nrm[2] * A[7]!;
+  const ck = curved ? curved.dk : nrm[0] * A[2]! + nrm[1] * A[5]! + nrm[2] * A[8]!;
+  const d0 = curved ? curved.d0 : nrm[0] * (g.originLps[0] - plane.pointLps[0]) + nrm[1] * (g.originLps[1] - plane.pointLps[1]) + nrm[2] * (g.originLps[2] - plane.pointLps[2]);
+  // A flat patch (or none) is the plane; otherwise h is evaluated only inside its band [hMin, hMax).
+  const hMin = curved ? curved.hMin : 0;
+  const hMax = curved ? curved.hMax : 0;
+  const bent = curved !== undefined && !(hMin === 0 && hMax === 0);
   scratch.fill(0);
   const lv = t.liverVoxels;
   const labels = t.labels;
@@ -239,7 +275,12 @@ export function territoryRemnants(t: Territories, plane: { pointLps: Vec3; norma
     const i = r - j * nI;
     const l = labels[x]!;
     scratch[2 * l]!++;
-    if (d0 + ci * i + cj * j + ck * k < 0) scratch[2 * l + 1]!++;
+    const dp = d0 + ci * i + cj * j + ck * k;
+    if (!bent) {
+      if (dp < 0) scratch[2 * l + 1]!++;
+    } else if (dp < hMin || (dp < hMax && dp - curved.heightAt(i, j, k) < 0)) {
+      scratch[2 * l + 1]!++;
+    }
   }
   const vox = voxelVolumeMm3(g);
   let liver = 0;

@@ -1,7 +1,7 @@
 // Model pieces checked against closed-form values: the orifice equations, the reflex drive,
 // volume conservation and the exactness of the volume source.
 import { describe, expect, it } from 'vitest';
-import { IDX, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, cardiopulmonaryDrive, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
+import { IDX, OBS, OBS_SIZE, observePressures, pericardialPressureMmHg, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, cardiopulmonaryDrive, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
 import { defaultParameters } from '../../core/domain/parameters';
 import { resolveParameters } from './presets';
 import { Simulator, metricsFromStats, settle } from './simulator';
@@ -27,6 +27,40 @@ describe('baroreflex drive', () => {
     expect(sympatheticDrive(80, 93, 8)).toBeGreaterThan(0.5);
     expect(sympatheticDrive(110, 93, 8)).toBeLessThan(0.5);
     expect(sympatheticDrive(0, 93, 8)).toBe(1);
+  });
+});
+
+describe('pericardial constraint (Smith et al. 2004)', () => {
+  const smith = { pericardialP0MmHg: 0.5003, pericardialStiffnessPerMl: 0.03, pericardialV0Ml: 200 };
+
+  it('follows P0·(e^{λ(V − V0)} − 1) and is absent when P0 is 0 (the default)', () => {
+    const c = new ModelContext({ ...defaultParameters(), ...smith });
+    expect(pericardialPressureMmHg(200, c)).toBeCloseTo(0, 12);
+    // 300 mL of ventricles: 0.5003·(e³ − 1) = 9.549 mmHg.
+    expect(pericardialPressureMmHg(300, c)).toBeCloseTo(0.5003 * (Math.exp(3) - 1), 9);
+    expect(pericardialPressureMmHg(300, new ModelContext(defaultParameters()))).toBe(0);
+  });
+
+  it('couples the ventricles: more RV volume raises the LV diastolic pressure at the same LV volume', () => {
+    const p = { ...defaultParameters(), ...smith };
+    const c = new ModelContext(p);
+    const y = initialState(p, c);
+    beginBeat(c, y);
+    const out = new Float64Array(OBS_SIZE);
+    const tDiastole = c.periodSec - c.avDelaySec - 0.01; // ventricles relaxed, atria not yet contracting
+    y[IDX.lvVolumeMl] = 125;
+    y[IDX.rvVolumeMl] = 140;
+    observePressures(out, y, tDiastole, c);
+    const lv1 = out[OBS.lvPressureMmHg]!;
+    const pcd1 = out[OBS.pericardialPressureMmHg]!;
+    y[IDX.rvVolumeMl] = 190;
+    observePressures(out, y, tDiastole, c);
+    // The LV's own (transmural) pressure is unchanged; its measured pressure rises by the pericardial rise.
+    expect(out[OBS.lvPressureMmHg]! - lv1).toBeCloseTo(out[OBS.pericardialPressureMmHg]! - pcd1, 9);
+    expect(out[OBS.lvPressureMmHg]! - lv1).toBeGreaterThan(3);
+    // At normal volumes (LV 125 + RV 140 mL) the pericardium adds only a few mmHg (Tyberg 1986: small).
+    expect(pcd1).toBeGreaterThan(1);
+    expect(pcd1).toBeLessThan(4);
   });
 });
 

@@ -71,6 +71,26 @@ const CLOSED_VALVE_RELAXATION_PER_S = 200;
  */
 export const LV_EDPVR_BETA_PER_ML = 0.03;
 export const RV_EDPVR_BETA_PER_ML = 0.02;
+/**
+ * Pericardial constraint (Smith BW, Chase JG, Nokes RI, Shaw GM, Wake G. Minimal haemodynamic
+ * system model including ventricular interaction and valve dynamics. Med Eng Phys 2004;26:131–9):
+ * the pericardium encloses both ventricles; its pressure P_pcd = P0·(e^{λ(V_LV + V_RV − V0)} − 1)
+ * adds to both ventricles' free-wall pressures, so each ventricle's measured (intracavitary)
+ * diastolic pressure is its transmural pressure plus a term that rises steeply with the volume of
+ * BOTH ventricles — direct ventricular interaction through the shared pericardium. At normal
+ * volumes P_pcd is 1–3 mmHg at end-diastole; in a dilated, volume-loaded heart it approaches the
+ * right-atrial pressure (Tyberg JV et al. Circulation 1986;73:428–32; Dauterman K et al. Ann
+ * Intern Med 1995;122:737–42), and lowering right-heart volume (a venodilator) lowers the LV's
+ * measured filling pressure while its transmural pressure and end-diastolic volume are kept
+ * (Atherton JJ et al. Lancet 1997;349:1720–4).
+ */
+export function pericardialPressureMmHg(ventricularVolumeMl: number, c: ModelContext): number {
+  if (c.pcdP0 === 0) return 0;
+  const x = c.pcdLambda * (ventricularVolumeMl - c.pcdV0);
+  const e = x < EDPVR_MAX_EXPONENT ? Math.exp(x) : EXP_MAX * (1 + x - EDPVR_MAX_EXPONENT);
+  return c.pcdP0 * (e - 1);
+}
+
 /** Above this β·(V−V0) the exponential continues linearly (no overflow for absurd volumes). */
 const EDPVR_MAX_EXPONENT = 8;
 const EXP_MAX = Math.exp(EDPVR_MAX_EXPONENT);
@@ -134,6 +154,8 @@ export class ModelContext {
   valveGOpen = 0; valveGClosed = 0;
   /** Functional MR: EROA (cm²) = mrSlope × max(0, V_LV − mrTetherMl); 0 = competent mitral valve. */
   mrSlope = 0; mrTetherMl = 0;
+  /** Pericardium: P_pcd = pcdP0·(e^{pcdLambda·(V_LV + V_RV − pcdV0)} − 1), mmHg, 1/mL, mL. */
+  pcdP0 = 0; pcdLambda = 0.03; pcdV0 = 0;
   aorticEoaCm2 = 0; aorticBernoulli = 0; aorticInertance = 0; aorticInvInertance = 0; aorticROpen = 0; aorticInertanceFraction = 1;
   // baroreflex
   baroSetPoint = 0; baroGain = 0; baroSteepness = 7;
@@ -182,6 +204,7 @@ export class ModelContext {
     this.pulVenG = 1 / p.pulVenResistanceMmHgSPerMl; this.pulVenInvC = 1 / p.pulVenComplianceMlPerMmHg;
     this.valveGOpen = 1 / p.valveOpenResistanceMmHgSPerMl; this.valveGClosed = 1 / p.valveClosedResistanceMmHgSPerMl;
     this.mrSlope = p.mitralRegurgitantOrificeSlopeCm2PerMl; this.mrTetherMl = p.mitralTetheringVolumeMl;
+    this.pcdP0 = p.pericardialP0MmHg; this.pcdLambda = p.pericardialStiffnessPerMl; this.pcdV0 = p.pericardialV0Ml;
     this.aorticROpen = p.valveOpenResistanceMmHgSPerMl + p.aorticCharacteristicImpedanceMmHgSPerMl;
     this.aorticZc = p.aorticCharacteristicImpedanceMmHgSPerMl;
     this.aorticInertanceFraction = p.aorticJetInertanceFraction;
@@ -224,8 +247,10 @@ export class ModelContext {
     const eBoost = Math.max(1, this.eMaxF) * 2.5; // reflex maximum × inotrope (dobutamine Emax +150%)
     // Passive slope of the exponential EDPVR, dP/dV = Eb + β·P, at the highest diastolic pressures
     // the model is used at (40 mmHg LV, 25 mmHg RV).
-    const ebLv = this.lvEb + LV_EDPVR_BETA_PER_ML * 40;
-    const ebRv = this.rvEb + RV_EDPVR_BETA_PER_ML * 25;
+    // The pericardium adds its own slope λ·(P_pcd + P0), at a pericardial pressure of 25 mmHg.
+    const pcdSlope = this.pcdLambda * (25 + this.pcdP0);
+    const ebLv = this.lvEb + LV_EDPVR_BETA_PER_ML * 40 + pcdSlope;
+    const ebRv = this.rvEb + RV_EDPVR_BETA_PER_ML * 25 + pcdSlope;
     const elv = this.lvEa * eBoost + ebLv;
     const erv = this.rvEa * eBoost + ebRv;
     const ela = this.laEa + this.laEb;
@@ -441,8 +466,10 @@ export const OBS = {
   aorticRootPressureMmHg: 8,
   /** Functional mitral regurgitant flow, LV → LA (mL/s). */
   mitralRegurgitantFlowMlPerS: 9,
+  /** Pericardial pressure (mmHg): part of both ventricles' measured pressures. */
+  pericardialPressureMmHg: 10,
 } as const;
-export const OBS_SIZE = 10;
+export const OBS_SIZE = 11;
 
 export function observePressures(out: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
   const t = tSec;
@@ -451,10 +478,12 @@ export function observePressures(out: Float64Array, y: Float64Array, tSec: numbe
   const cp = cpTerm(c, y);
   const eMult = c.elastanceMultiplier * effector(0.5 + c.baroGain * (y[IDX.baroElastanceDrive]! - 0.5) + c.cpCardiac * cp, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
   const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.vuRangeMl * (c.baroGain * (y[IDX.baroVenousDrive]! - 0.5) + c.cpVascular * cp);
+  const pPcd = pericardialPressureMmHg(y[IDX.lvVolumeMl]! + y[IDX.rvVolumeMl]!, c);
+  out[OBS.pericardialPressureMmHg] = pPcd;
   out[OBS.laPressureMmHg] = (c.laEa * phiA + c.laEb) * (y[IDX.laVolumeMl]! - c.laV0);
-  out[OBS.lvPressureMmHg] = c.lvEa * eMult * phiV * (y[IDX.lvVolumeMl]! - c.lvV0) + passivePressureMmHg(y[IDX.lvVolumeMl]! - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML);
+  out[OBS.lvPressureMmHg] = c.lvEa * eMult * phiV * (y[IDX.lvVolumeMl]! - c.lvV0) + passivePressureMmHg(y[IDX.lvVolumeMl]! - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML) + pPcd;
   out[OBS.raPressureMmHg] = (c.raEa * phiA + c.raEb) * (y[IDX.raVolumeMl]! - c.raV0);
-  out[OBS.rvPressureMmHg] = c.rvEa * eMult * phiV * (y[IDX.rvVolumeMl]! - c.rvV0) + passivePressureMmHg(y[IDX.rvVolumeMl]! - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML);
+  out[OBS.rvPressureMmHg] = c.rvEa * eMult * phiV * (y[IDX.rvVolumeMl]! - c.rvV0) + passivePressureMmHg(y[IDX.rvVolumeMl]! - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML) + pPcd;
   out[OBS.sysArtPressureMmHg] = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   out[OBS.sysVenPressureMmHg] = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   out[OBS.pulArtPressureMmHg] = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
@@ -488,10 +517,12 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const vLv = y[IDX.lvVolumeMl]!;
   const vRa = y[IDX.raVolumeMl]!;
   const vRv = y[IDX.rvVolumeMl]!;
+  // Both ventricles sit in the pericardium: its pressure adds to each (direct ventricular interaction).
+  const pPcd = pericardialPressureMmHg(vLv + vRv, c);
   const pLa = (c.laEa * phiA + c.laEb) * (vLa - c.laV0);
-  const pLv = c.lvEa * eMult * phiV * (vLv - c.lvV0) + passivePressureMmHg(vLv - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML);
+  const pLv = c.lvEa * eMult * phiV * (vLv - c.lvV0) + passivePressureMmHg(vLv - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML) + pPcd;
   const pRa = (c.raEa * phiA + c.raEb) * (vRa - c.raV0);
-  const pRv = c.rvEa * eMult * phiV * (vRv - c.rvV0) + passivePressureMmHg(vRv - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML);
+  const pRv = c.rvEa * eMult * phiV * (vRv - c.rvV0) + passivePressureMmHg(vRv - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML) + pPcd;
   const pSa = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   const pSv = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   const pPa = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;

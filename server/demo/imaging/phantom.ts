@@ -57,6 +57,7 @@ export const PHANTOM_SEGMENTS: readonly SegmentInfo[] = [
   { label: 20, name: 'ribs', colorRgb: [245, 245, 230] },
   { label: 21, name: 'sternum', colorRgb: [235, 235, 215] },
   { label: 22, name: 'aortic_valve_calcification', colorRgb: [255, 255, 255] },
+  { label: 23, name: 'portal_vein_and_splenic_vein', colorRgb: [0, 150, 200] },
 ];
 
 const L = Object.fromEntries(PHANTOM_SEGMENTS.map((s) => [s.name, s.label])) as Record<string, number>;
@@ -81,9 +82,10 @@ const T = {
   disc: 15,
   csf: 16,
   calcium: 17,
+  portal: 18,
 } as const;
 
-export const TISSUE_HU: readonly number[] = [-1000, -850, -100, 40, 30, 300, 220, 100, 90, 40, 100, 150, 110, 900, 250, 80, 15, 900];
+export const TISSUE_HU: readonly number[] = [-1000, -850, -100, 40, 30, 300, 220, 100, 90, 40, 100, 150, 110, 900, 250, 80, 15, 900, 200];
 
 export function phantomGeometry(o: Pick<PhantomOptions, 'dimensions' | 'spacingMm'>): VolumeGeometry {
   const [nx, ny, nz] = o.dimensions;
@@ -293,6 +295,23 @@ function paintAnatomy(g: Grid, o: PhantomOptions): void {
   // Upper abdomen: liver (right, dome under the right lung), spleen, kidneys.
   ellipsoid(g, [-62, 5, -20], [88, 78, 62], L.liver!, T.liver);
   if (o.liverLesion) ellipsoid(g, [-88, 10, 0], [17, 16, 18], L.liver_lesion!, T.lesion);
+  // Portal vein (issue 17: vascular territories): the trunk rising to the hilum, a right and a left
+  // branch, each dividing in two; enhanced to 200 HU in the portal-venous phase, inside the liver,
+  // clear of the lesion, the kidneys and the aorta (so the contrast preset grows it alone).
+  const hilum: Vec3 = [-35, 15, -22];
+  const rightPv: Vec3 = [-80, 30, -30];
+  const leftPv: Vec3 = [-10, -15, -10];
+  for (const [p, q, r] of [
+    [[-20, 30, -55], hilum, 7],
+    [hilum, rightPv, 5.5],
+    [hilum, leftPv, 5],
+    [rightPv, [-120, 10, -40], 3.5],
+    [rightPv, [-105, 50, -10], 3.5],
+    [leftPv, [0, -30, 0], 3.5],
+    [leftPv, [-15, 0, 20], 3.5],
+  ] as Array<[Vec3, Vec3, number]>) {
+    capsule(g, p, q, r, L.portal_vein_and_splenic_vein!, T.portal);
+  }
   ellipsoid(g, [88, 45, -10], [26, 45, 48], L.spleen!, T.spleen);
   ellipsoid(g, [72, 58, -95], [28, 24, 52], L.kidney_left!, T.kidneyCortex, undefined, { thicknessMm: 7, coreTissue: T.kidneyMedulla });
   ellipsoid(g, [-72, 58, -105], [28, 24, 52], L.kidney_right!, T.kidneyCortex, undefined, { thicknessMm: 7, coreTissue: T.kidneyMedulla });

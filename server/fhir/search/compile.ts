@@ -18,6 +18,7 @@
 import { badRequest, OperationOutcomeError, Operator, splitSearchOnComma, toPeriod, type Filter, type SearchRequest } from '@medplum/core';
 import { createHash } from 'node:crypto';
 import type { IndexedParam, ParamRegistry } from './params';
+import { NO_DATE, TIMELINE_TABLE, timelineSpec } from './timeline';
 
 export type SqlArg = string | number | null;
 
@@ -32,6 +33,12 @@ export interface CompiledSearch {
   orderBy: string;
   sortCount: number;
   directions: boolean[];
+  /**
+   * The matches come from an index in the page's order (the timeline plan): a page reads only
+   * its rows, so the total is a separate COUNT over the same index rather than a window over
+   * every match (which would read and sort them all).
+   */
+  pageInIndexOrder?: boolean;
   /** Identifies the query (filters and sort) so that a cursor is only used with its own query (computed on use). */
   readonly queryHash: string;
 }
@@ -237,9 +244,48 @@ const SORT_COLUMN: Record<IndexedParam['table'], [asc: string, desc: string]> = 
   idx_quantity: ['MIN(+x.value)', 'MAX(+x.value)'],
 };
 
+/**
+ * The patient timeline plan (timeline.ts): a reference filter on `patient`/`subject` with one
+ * Type/id value, a `code` filter with one `code` or `system|code` value, sorted by `date` alone.
+ * Returns the indexes (in the filters) of the two filters it answers and the index row's keys.
+ */
+function timelinePlan(registry: ParamRegistry, request: SearchRequest, filters: readonly CompiledFilter[]): { refAt: number; codeAt: number; args: SqlArg[]; descending: boolean } | undefined {
+  const sort = request.sortRules ?? [];
+  if (sort.length !== 1 || sort[0]?.code !== 'date') return undefined;
+  const spec = timelineSpec(registry, request.resourceType);
+  if (!spec) return undefined;
+  const raw = request.filters ?? [];
+  const single = (i: number): string | undefined => {
+    const f = raw[i];
+    if (!f || f.operator !== Operator.EQUALS || filters[i]?.negated) return undefined;
+    const values = splitSearchOnComma(f.value);
+    return values.length === 1 ? values[0] : undefined;
+  };
+  const refAt = filters.findIndex((f, i) => {
+    const prefix = spec.searchable.get(f.param.pid);
+    const v = single(i);
+    return prefix !== undefined && v !== undefined && v.includes('/') && v.startsWith(prefix);
+  });
+  const codeAt = filters.findIndex((f, i) => {
+    if (f.param.pid !== spec.codePid) return false;
+    const v = single(i);
+    if (!v) return false;
+    const bar = v.indexOf('|');
+    // `|code` (no system) and `system|` are left to the general plan.
+    return bar < 0 || (bar > 0 && bar < v.length - 1 && v.indexOf('|', bar + 1) < 0);
+  });
+  if (refAt < 0 || codeAt < 0) return undefined;
+  const code = single(codeAt) as string;
+  const bar = code.indexOf('|');
+  const [system, value] = bar < 0 ? ['', code] : [code.slice(0, bar), code.slice(bar + 1)];
+  return { refAt, codeAt, args: [spec.refPid, single(refAt) as string, value.toLowerCase(), system.toLowerCase()], descending: Boolean(sort[0]?.descending) };
+}
+
 export function compileSearch(registry: ParamRegistry, request: SearchRequest): CompiledSearch {
   const type = request.resourceType;
   const filters = (request.filters ?? []).map((f) => compileFilter(registry, type, f));
+  const timeline = timelinePlan(registry, request, filters);
+  if (timeline) return compileTimelineSearch(request, filters, timeline);
   const driver = filters.filter((f) => !f.negated && f.condition).sort((a, b) => a.rank - b.rank)[0];
 
   const where: string[] = ['c.resource_type = ?'];
@@ -275,14 +321,9 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
   order.push('s.rid');
 
   const whereSql = where.join(' AND ');
-  let hash: string | undefined;
   return {
     get queryHash(): string {
-      hash ??= createHash('sha256')
-        .update(JSON.stringify([type, canonicalFilters(request.filters ?? []), request.sortRules ?? []]))
-        .digest('base64url')
-        .slice(0, 16);
-      return hash;
+      return queryHashOf(request);
     },
     selectSql: `SELECT c.rid AS rid, c.seq AS seq${keyCols.map((k) => `, ${k}`).join('')} FROM fhir_current c WHERE ${whereSql}`,
     selectArgs: [...keyArgs, ...whereArgs],
@@ -292,6 +333,52 @@ export function compileSearch(registry: ParamRegistry, request: SearchRequest): 
     sortCount: keyCols.length,
     directions,
   };
+}
+
+/**
+ * The timeline plan's SQL: the rows of idx_timeline for the patient and code, in the sort's
+ * order (its own index), the other filters probed per resource as in the general plan. Same
+ * columns, order, total and cursor as the general plan (k0 is the same sort key, NULL when the
+ * resource has no date; ks is k0 with NULL as NO_DATE, which the index is ordered by).
+ */
+function compileTimelineSearch(request: SearchRequest, filters: readonly CompiledFilter[], plan: { refAt: number; codeAt: number; args: SqlArg[]; descending: boolean }): CompiledSearch {
+  const where: string[] = ['c.ref_pid = ? AND c.target = ? AND c.value = ? AND c.system = ?'];
+  const whereArgs: SqlArg[] = [...plan.args];
+  filters.forEach((f, i) => {
+    if (i === plan.refAt || i === plan.codeAt) return;
+    where.push(`${f.negated ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${f.param.table} x WHERE x.rid = c.rid AND +x.pid = ?${f.condition ? ` AND ${f.condition.sql}` : ''})`);
+    whereArgs.push(f.param.pid, ...(f.condition?.args ?? []));
+  });
+  const key = plan.descending ? 'kdesc' : 'kasc';
+  const whereSql = where.join(' AND ');
+  return {
+    get queryHash(): string {
+      return queryHashOf(request);
+    },
+    selectSql: `SELECT c.rid AS rid, c.seq AS seq, NULLIF(c.${key}, '${NO_DATE}') AS k0, c.${key} AS ks FROM ${TIMELINE_TABLE} c INDEXED BY idx_timeline_${plan.descending ? 'desc' : 'asc'} WHERE ${whereSql}`,
+    selectArgs: whereArgs,
+    countSql: `SELECT COUNT(*) FROM ${TIMELINE_TABLE} c WHERE ${whereSql}`,
+    countArgs: whereArgs,
+    orderBy: plan.descending ? 's.ks DESC, s.rid' : 's.ks, s.rid',
+    sortCount: 1,
+    directions: [plan.descending],
+    pageInIndexOrder: true,
+  };
+}
+
+const hashes = new WeakMap<SearchRequest, string>();
+
+/** Identifies the query (type, filters, sort), whichever plan runs it: a cursor works with its own query only. */
+function queryHashOf(request: SearchRequest): string {
+  let hash = hashes.get(request);
+  if (!hash) {
+    hash = createHash('sha256')
+      .update(JSON.stringify([request.resourceType, canonicalFilters(request.filters ?? []), request.sortRules ?? []]))
+      .digest('base64url')
+      .slice(0, 16);
+    hashes.set(request, hash);
+  }
+  return hash;
 }
 
 /** The filters in a canonical order: the same search with its parameters in another order is the same query. */

@@ -211,6 +211,57 @@ describe('indexed search = medplum MemoryRepository on random records and querie
     );
   }, 240_000);
 
+  it('Observation timeline plan (patient + code + _sort=±date, search/timeline.ts): same pages, totals and cursor paging, after updates', async () => {
+    const timelineQuery = fc.record(
+      {
+        ref: fc.constantFrom('patient', 'subject'),
+        // Group/p1: subject rows hold it; patient=Group/… must still match nothing.
+        target: fc.constantFrom(...PATIENTS.map((p) => `Patient/${p}`), 'Patient/nobody', 'Group/p1'),
+        code: fc.constantFrom('8867-4', `${LOINC}|8867-4`, `HTTP://LOINC.ORG|8480-6`, 'urn:local|8867-4'),
+        sort: fc.constantFrom('date', '-date'),
+        extra: fc.option(fc.constantFrom<[string, string]>(['status', 'final'], ['status:not', 'final'], ['date', 'ge2024-06'], ['date:missing', 'true']), { nil: undefined }),
+        count: fc.constantFrom('1', '2', '5'),
+      },
+      { requiredKeys: ['ref', 'target', 'code', 'sort', 'count'] },
+    );
+    // Some resources carry a second coding (same code, local system: one match, not two) and
+    // some are rewritten (new date, code or subject: the index row must follow the current version).
+    const timelineObs = fc.record({ base: observation, localCoding: fc.boolean(), rewrite: fc.option(observation, { nil: undefined }) });
+    await fc.assert(
+      fc.asyncProperty(fc.array(timelineObs, { minLength: 0, maxLength: 30 }), fc.array(timelineQuery, { minLength: 1, maxLength: 8 }), async (obs, queries) => {
+        const build = (o: (typeof obs)[number]['base'], local: boolean, i: number): Observation => {
+          const r = buildObservation(o, i);
+          if (local) r.code.coding?.push({ system: 'urn:local', code: o.code });
+          return r;
+        };
+        const resources = obs.map((o, i) => build(o.base, o.localCoding, i));
+        await withStore(resources, async (store, reference) => {
+          const rewrites = obs.flatMap((o, i) => (o.rewrite ? [build(o.rewrite, o.localCoding, i)] : []));
+          await store.putAll(rewrites);
+          for (const r of rewrites) await reference.updateResource(r);
+          for (const t of queries) {
+            const query: Q = { [t.ref]: t.target, code: t.code, _sort: t.sort, _count: t.count, ...(t.extra ? { [t.extra[0]]: t.extra[1] } : {}) };
+            const expected = await referenceIds(reference, 'Observation', { ...query, _count: '1000' });
+            // Every page by the next links (keyset cursor), concatenated = the reference's whole answer.
+            const seen: string[] = [];
+            let url: string | undefined = `Observation?${new URLSearchParams(query).toString()}`;
+            let total: number | undefined;
+            for (let pages = 0; url && pages < 40; pages++) {
+              const ours = await store.handle({ method: 'GET', url });
+              expect(ours.status, JSON.stringify(query)).toBe(200);
+              const bundle = ours.resource as Bundle;
+              if (pages === 0) total = bundle.total;
+              seen.push(...idsOf(bundle));
+              url = bundle.link?.find((l) => l.relation === 'next')?.url;
+            }
+            expect({ query, ids: seen, total }).toEqual({ query, ids: expected.ids, total: expected.total });
+          }
+        });
+      }),
+      { numRuns: 25 },
+    );
+  }, 240_000);
+
   it('Patient: string contains/exact, token, birthdate prefixes, :missing, sorts', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(patient, { minLength: 0, maxLength: 15 }), fc.array(patientQuery, { minLength: 1, maxLength: 10 }), async (pts, queries) => {

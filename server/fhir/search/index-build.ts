@@ -7,6 +7,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Db } from '../../storage/database';
 import type { ParamRegistry } from './params';
 import { INDEX_TABLES } from './schema';
+import { TIMELINE_TABLE } from './timeline';
 
 const SIGNATURE_KEY = 'fhir_index_signature';
 
@@ -23,7 +24,7 @@ export function rebuildIndexIfStale(db: Db, registry: ParamRegistry, index: (rid
   }
   let n = 0;
   db.transaction(() => {
-    db.exec(`DELETE FROM fhir_current; ${INDEX_TABLES.map((t) => `DELETE FROM ${t};`).join(' ')}`);
+    db.exec(`DELETE FROM fhir_current; ${[...INDEX_TABLES, TIMELINE_TABLE].map((t) => `DELETE FROM ${t};`).join(' ')}`);
     registry.writePids(db);
     registry.loadPids(db);
     // Current = the latest version of each resource; rids in order of first creation, the order
@@ -59,7 +60,7 @@ function dropOrphans(db: Db): void {
     .pluck()
     .all() as number[];
   if (orphans.length === 0) return;
-  const deletes = ['fhir_current', ...INDEX_TABLES].map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
+  const deletes = ['fhir_current', ...INDEX_TABLES, TIMELINE_TABLE].map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
   db.transaction(() => {
     for (const rid of orphans) for (const d of deletes) d.run(rid);
   })();

@@ -12,6 +12,7 @@
 //                A parameter whose FHIRPath yields values that convert to nothing searchable gets
 //                one row with NULL values, so that `:missing` stays exact.
 import type { Db } from '../../storage/database';
+import { TIMELINE_SCHEMA } from './timeline';
 
 export const INDEX_TABLES = ['idx_token', 'idx_ref', 'idx_date', 'idx_string', 'idx_uri', 'idx_quantity'] as const;
 export type IndexTable = (typeof INDEX_TABLES)[number];
@@ -76,4 +77,5 @@ CREATE INDEX IF NOT EXISTS idx_quantity_lookup ON idx_quantity (pid, value);
 /** Creates the index tables when absent (idempotent). The caller decides whether to (re)build them. */
 export function ensureIndexSchema(db: Db): void {
   db.exec(SCHEMA);
+  db.exec(TIMELINE_SCHEMA);
 }

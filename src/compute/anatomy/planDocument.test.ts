@@ -41,7 +41,8 @@ describe('rehearsal plan in FHIR', () => {
   });
   it('refuses what is not a plan, saying why', () => {
     expect(() => parsePlan({ format: 'x' })).toThrow(/not a Twinscope rehearsal plan/);
-    expect(() => parsePlan({ ...plan, version: 3 })).toThrow(/version 3/);
+    expect(() => parsePlan({ ...plan, version: 4 })).toThrow(/version 4/);
+    expect(() => parsePlan({ ...plan, version: 3, steps: [{ camera: { positionLps: [0, 0, 1], targetLps: [0, 0, 0], upLps: [0, 1, 0] }, visibleLabels: [], cutPlanes: [{ id: 'c', organLabel: 1, vesselLabel: null, azimuthDeg: 0, elevationDeg: 0, offsetMm: 0, surface: { uRangeMm: [0, 10], vRangeMm: [0, 10], heightsMm: [1, 2] } }] }] })).toThrow(/step 1: a resection surface needs 16 control heights/);
     const bad = JSON.parse(JSON.stringify(plan)) as RehearsalPlanV1;
     (bad.steps[0]!.camera as unknown as Record<string, unknown>).positionLps = [0, 'a', 0];
     expect(() => parsePlan(bad)).toThrow(/step 1: camera/);

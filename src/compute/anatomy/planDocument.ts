@@ -5,11 +5,16 @@
 // relative to, the plane point and normal in LPS mm) with the numbers shown for it, and a reference
 // to the structures as a DICOM-SEG in the PACS (segment number = the plan's structure label), so a
 // reopened plan recomputes the same numbers from the same surfaces; version 1 is still read.
+// Version 3 adds a cut's curved resection surface (its Bézier patch: extent and 16 control heights,
+// exactly as on screen), the structures its safety margin is measured to, and the minimum margin
+// it read; an older build refuses a version-3 plan rather than open it as flat planes.
 // A surgical plan is clinician-authored, not a twin output, so it carries no `twin-output` tag
 // (PRODUCT.md reserves that for what the twin produced). Pure: builds and reads resources; the
 // view sends them through the FHIR client.
 import type { Bundle, DocumentReference, Provenance } from '@medplum/fhirtypes';
 import { type Vec3 } from '../../../core/domain/imaging';
+import { type SurfacePatch, validatePatch } from '../../../core/domain/resectionSurface';
+import { type CutResult, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
 import { stableId } from '../../../core/domain/twinRecords';
 import { type CutPlaneState, type PlanStep } from '../../twin/anatomy';
 
@@ -32,6 +37,10 @@ export interface CutReadoutNumbers {
   remnantPercent: number;
   totalMl: number;
   vesselDistanceMm: number | null;
+  /** v3, a curved surface with margin structures: its smallest safety margin, mm (null: none inside the organ). */
+  minMarginMm?: number | null;
+  /** v3: the structure that margin is to. */
+  minMarginLabel?: number | null;
 }
 
 /** A cut as saved: the surgeon's parameters, the exact plane (LPS mm) and what it read. */
@@ -58,7 +67,7 @@ export interface SavedView {
 /** What is stored. Frames: LPS mm; angles: degrees. Version 2 adds `view`, `segmentation` and cut geometry. */
 export interface RehearsalPlanV1 {
   format: 'twinscope-rehearsal-plan';
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   id: string;
   title: string;
   patientId: string;
@@ -181,6 +190,18 @@ function isVec3(x: unknown): x is Vec3 {
   return Array.isArray(x) && x.length === 3 && x.every((v) => typeof v === 'number' && Number.isFinite(v));
 }
 
+function checkSurface(x: unknown, where: string): SurfacePatch {
+  const o = x as Record<string, unknown> | null;
+  if (o === null || typeof o !== 'object') fail(`${where}: the curved surface is not an object`);
+  const patch = { uRangeMm: o.uRangeMm, vRangeMm: o.vRangeMm, heightsMm: o.heightsMm } as SurfacePatch;
+  try {
+    validatePatch(patch);
+  } catch (e) {
+    fail(`${where}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return { uRangeMm: [patch.uRangeMm[0], patch.uRangeMm[1]], vRangeMm: [patch.vRangeMm[0], patch.vRangeMm[1]], heightsMm: [...patch.heightsMm] };
+}
+
 function checkCut(c: unknown, where: string): CutPlaneState {
   const o = c as Record<string, unknown>;
   for (const k of ['azimuthDeg', 'elevationDeg', 'offsetMm', 'organLabel']) {
@@ -188,8 +209,11 @@ function checkCut(c: unknown, where: string): CutPlaneState {
   }
   if (typeof o.id !== 'string') fail(`${where}: cut plane without an id`);
   if (o.vesselLabel !== null && typeof o.vesselLabel !== 'number') fail(`${where}: cut plane vessel is not a label`);
+  if (o.marginLabels !== undefined && !(Array.isArray(o.marginLabels) && o.marginLabels.every((l) => typeof l === 'number'))) fail(`${where}: margin structures are not labels`);
   return {
     ...(isVec3(o.centreLps) ? { centreLps: o.centreLps } : {}),
+    ...(o.surface !== undefined ? { surface: checkSurface(o.surface, where) } : {}),
+    ...(o.marginLabels !== undefined ? { marginLabels: [...(o.marginLabels as number[])] } : {}),
     id: o.id,
     organLabel: o.organLabel as number,
     vesselLabel: o.vesselLabel as number | null,
@@ -209,6 +233,9 @@ function checkSavedCut(c: unknown, where: string): SavedCut {
   }
   const vd = r!.vesselDistanceMm;
   if (vd !== null && typeof vd !== 'number') fail(`${where}: cut readout vessel distance is not a number`);
+  for (const k of ['minMarginMm', 'minMarginLabel'] as const) {
+    if (r![k] !== undefined && r![k] !== null && typeof r![k] !== 'number') fail(`${where}: cut readout ${k} is not a number`);
+  }
   return {
     ...base,
     centreLps: o.centreLps,
@@ -221,6 +248,33 @@ function checkSavedCut(c: unknown, where: string): SavedCut {
       totalMl: r!.totalMl as number,
       // JSON has no Infinity: a plane that missed the organ was stored as null → read back as such.
       vesselDistanceMm: vd as number | null,
+      ...(r!.minMarginMm !== undefined ? { minMarginMm: r!.minMarginMm as number | null } : {}),
+      ...(r!.minMarginLabel !== undefined ? { minMarginLabel: r!.minMarginLabel as number | null } : {}),
+    },
+  };
+}
+
+/**
+ * A cut as a plan stores it: the state on screen, its exact plane (from the plane readout `r`) and
+ * the numbers shown — the curved surface's (`curved`) when the cut has one, with its minimum margin.
+ */
+export function savedCutOf(c: CutPlaneState, r: CutResult & { planePointLps: Vec3; planeNormalLps: Vec3; centreLps: Vec3 }, curved: SurfaceCutResult | null): SavedCut {
+  const v = curved?.volumes ?? r.volumes;
+  const finite = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
+  return {
+    ...c,
+    centreLps: r.centreLps,
+    planePointLps: r.planePointLps,
+    planeNormalLps: r.planeNormalLps,
+    readout: {
+      resectedMl: v.resectedMl,
+      remnantMl: v.remnantMl,
+      remnantPercent: v.remnantPercent,
+      totalMl: v.totalMl,
+      vesselDistanceMm: finite(r.vesselDistanceMm),
+      ...(curved !== null && (c.marginLabels ?? []).length > 0
+        ? { minMarginMm: finite(curved.minMargin?.mm), minMarginLabel: curved.minMargin?.label ?? null }
+        : {}),
     },
   };
 }
@@ -229,7 +283,7 @@ function checkSavedCut(c: unknown, where: string): SavedCut {
 export function parsePlan(json: unknown): RehearsalPlanV1 {
   const o = json as Record<string, unknown> | null;
   if (o === null || typeof o !== 'object' || o.format !== 'twinscope-rehearsal-plan') fail('it is not a Twinscope rehearsal plan');
-  if (o.version !== 1 && o.version !== 2) fail(`format version ${String(o.version)} is not supported (this build reads versions 1 and 2)`);
+  if (o.version !== 1 && o.version !== 2 && o.version !== 3) fail(`format version ${String(o.version)} is not supported (this build reads versions 1 to 3)`);
   if (typeof o.id !== 'string' || typeof o.title !== 'string' || typeof o.patientId !== 'string' || typeof o.createdAt !== 'string') fail('id, title, patient or date missing');
   if (!Array.isArray(o.steps)) fail('it has no steps');
   const author = o.author as { username?: unknown; displayName?: unknown } | undefined;
@@ -314,7 +368,12 @@ export function summaryOf(doc: DocumentReference): SavedPlanSummary | null {
 /** Put a saved plan's labels onto the structures loaded now (`labelOf`: saved label → label now); unknown labels stay. */
 export function remapPlanLabels(plan: RehearsalPlan, labelOf: ReadonlyMap<number, number>): { steps: PlanStep[]; view?: SavedView } {
   const m = (l: number): number => labelOf.get(l) ?? l;
-  const cut = <C extends CutPlaneState>(c: C): C => ({ ...c, organLabel: m(c.organLabel), vesselLabel: c.vesselLabel === null ? null : m(c.vesselLabel) });
+  const cut = <C extends CutPlaneState>(c: C): C => ({
+    ...c,
+    organLabel: m(c.organLabel),
+    vesselLabel: c.vesselLabel === null ? null : m(c.vesselLabel),
+    ...(c.marginLabels ? { marginLabels: c.marginLabels.map(m) } : {}),
+  });
   const steps = plan.steps.map((st) => ({ ...st, visibleLabels: st.visibleLabels.map(m), cutPlanes: st.cutPlanes.map(cut) }));
   return {
     steps,
@@ -333,5 +392,6 @@ export function readoutDifferences(saved: CutReadoutNumbers, now: CutReadoutNumb
     if (saved[k] !== now[k]) out.push(`${k} ${saved[k]} → ${now[k]}`);
   }
   if (saved.vesselDistanceMm !== now.vesselDistanceMm) out.push(`vesselDistanceMm ${String(saved.vesselDistanceMm)} → ${String(now.vesselDistanceMm)}`);
+  if (saved.minMarginMm !== undefined && saved.minMarginMm !== now.minMarginMm) out.push(`minMarginMm ${String(saved.minMarginMm)} → ${String(now.minMarginMm)}`);
   return out;
 }

@@ -10,7 +10,9 @@ import { createAnatomyWorkerApi } from '../../../workers/anatomy/anatomyWorkerAp
 import { readDicomSeg, writeDicomSeg } from '../../../workers/meshing/dicomSeg';
 import { meshLabelVolume } from '../../../workers/meshing/surfaces';
 import { addMask, emptyLabelMap, mergeLabelVolume } from './labelMap';
-import { planFromDocumentReference, planToDocumentReference, readoutDifferences, remapPlanLabels, type RehearsalPlan, type SavedCut } from './planDocument';
+import { planFromDocumentReference, planToDocumentReference, readoutDifferences, remapPlanLabels, savedCutOf, type RehearsalPlan, type SavedCut } from './planDocument';
+import { surfaceCutRequest, voxelsOfLabel } from './surfaceCut';
+import { flatPatchOver } from '../../../core/domain/resectionSurface';
 import { boundsOf, cutPlaneLps } from './planeGeometry';
 import { type CutPlaneState } from '../../twin/anatomy';
 
@@ -41,6 +43,20 @@ async function savedCut(api: ReturnType<typeof createAnatomyWorkerApi>, meshes: 
     planeNormalLps: plane.normalLps,
     readout: { ...r.volumes, vesselDistanceMm: r.vesselDistanceMm === null || !Number.isFinite(r.vesselDistanceMm) ? null : r.vesselDistanceMm },
   };
+}
+
+/** What the session does for a cut with a curved surface: the plane readout, the organ's and margin structures' voxels, the surface readout. */
+function savedCurvedCut(api: ReturnType<typeof createAnatomyWorkerApi>, map: LabelVolume, meshes: StructureMesh[], c: CutPlaneState): SavedCut {
+  const organ = meshes.find((m) => m.label === c.organLabel)!;
+  const centreLps = c.centreLps ?? boundsOf(organ.mesh.positionsLps).centreLps;
+  const plane = cutPlaneLps(c, centreLps);
+  const r = api.cut(c.organLabel, plane, c.vesselLabel);
+  const req = surfaceCutRequest(c, plane);
+  for (const l of [c.organLabel, ...req.marginLabels]) {
+    const v = voxelsOfLabel(map, l);
+    api.setStructureVoxels(l, v.grid, v.voxels);
+  }
+  return savedCutOf(c, { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps }, api.cutSurface(req));
 }
 
 describe('a saved plan reproduces its numbers (issue 17)', () => {
@@ -99,5 +115,69 @@ describe('a saved plan reproduces its numbers (issue 17)', () => {
     const again = await savedCut(api2, meshes2, view!.cutPlanes[0]!);
     expect(again.planePointLps).toEqual(viewCut.planePointLps);
     expect(readoutDifferences(viewCut.readout, again.readout)).toEqual([]);
+  });
+
+  it('a curved resection surface with a margin map: save the Bézier patch + SEG, reopen elsewhere → identical volumes and minimum margin', async () => {
+    const map = emptyLabelMap(phantom.ct, { kind: 'generated', id: 'session-1' });
+    const liver = addMask(map, maskOf(phantom.labels, [id('liver'), id('liver_lesion')]), { name: 'liver', colorRgb: [170, 90, 60] });
+    const lesion = addMask(map, maskOf(phantom.labels, [id('liver_lesion')]), { name: 'liver tumour', colorRgb: [250, 220, 60] });
+    const aorta = addMask(map, maskOf(phantom.labels, [id('aorta')]), { name: 'aorta', colorRgb: [230, 40, 40] });
+    const meshes1 = await meshAll(map);
+    const api1 = createAnatomyWorkerApi();
+    api1.setMeshes(meshes1);
+    const liverMesh = meshes1.find((m) => m.label === liver.label)!;
+    const params = { azimuthDeg: 172, elevationDeg: 8, offsetMm: 13.5 };
+    const centreLps = boundsOf(liverMesh.mesh.positionsLps).centreLps;
+    const patch = flatPatchOver(cutPlaneLps(params, centreLps), liverMesh.mesh.positionsLps);
+    const flatCut: CutPlaneState = { id: 'c1', organLabel: liver.label, vesselLabel: aorta.label, ...params, surface: patch, marginLabels: [lesion.label, aorta.label] };
+    // A flat surface reads exactly the plane's numbers.
+    const asPlane = await savedCut(api1, meshes1, { ...flatCut, surface: undefined });
+    const flat = savedCurvedCut(api1, map, meshes1, flatCut);
+    expect(readoutDifferences(asPlane.readout, { ...flat.readout, minMarginMm: undefined })).toEqual([]);
+    // Bend the middle control points 25 mm along the normal: the resected volume grows.
+    const bentCut: CutPlaneState = { ...flatCut, surface: { ...patch, heightsMm: patch.heightsMm.map((h, q) => ([5, 6, 9, 10].includes(q) ? -25 : h)) } };
+    const bent = savedCurvedCut(api1, map, meshes1, bentCut);
+    expect(bent.readout.resectedMl).toBeGreaterThan(flat.readout.resectedMl + 1);
+    expect(bent.readout.minMarginMm).not.toBeNull();
+    expect(bent.readout.minMarginMm).toBeGreaterThanOrEqual(0);
+
+    const reference = {
+      geometry: phantom.ct,
+      studyInstanceUid: '2.25.20',
+      seriesInstanceUid: '2.25.21',
+      frameOfReferenceUid: '2.25.22',
+      sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+      sopInstanceUids: Array.from({ length: phantom.ct.dimensions[2] }, (_, k) => `2.25.23.${k}`),
+    };
+    const segBytes = writeDicomSeg(map, { reference, seriesInstanceUid: '2.25.24', sopInstanceUid: '2.25.25' });
+    const plan: RehearsalPlan = {
+      format: 'twinscope-rehearsal-plan',
+      version: 3,
+      id: 'p2',
+      title: 'Curved right hepatectomy',
+      patientId: 'demo',
+      createdAt: '2026-12-07T09:00:00.000Z',
+      author: { username: 'surgeon', displayName: 'Dr S' },
+      structures: map.segments.map((s) => ({ label: s.label, name: s.name, colorRgb: s.colorRgb })),
+      steps: [],
+      view: { camera: { positionLps: [0, -600, 0], targetLps: [0, 0, 0], upLps: [0, 0, 1] }, visibleLabels: [liver.label, lesion.label], cutPlanes: [bent] },
+      segmentation: { studyInstanceUid: '2.25.20', seriesInstanceUid: '2.25.24', sopInstanceUid: '2.25.25' },
+    };
+    const stored = JSON.parse(JSON.stringify(planToDocumentReference(plan)));
+
+    const reopened = planFromDocumentReference(stored);
+    const map2 = emptyLabelMap(phantom.ct, { kind: 'generated', id: 'session-2' });
+    addMask(map2, maskOf(phantom.labels, [id('spleen')]), { name: 'spleen', colorRgb: [150, 60, 120] });
+    const labelOf = mergeLabelVolume(map2, readDicomSeg(segBytes, { referenceGeometry: phantom.ct }));
+    const meshes2 = await meshAll(map2);
+    const api2 = createAnatomyWorkerApi();
+    api2.setMeshes(meshes2);
+    const { view } = remapPlanLabels(reopened, labelOf);
+    const cut2 = view!.cutPlanes[0]!;
+    expect(cut2.surface).toEqual(bentCut.surface);
+    expect(cut2.marginLabels).toEqual([labelOf.get(lesion.label), labelOf.get(aorta.label)]);
+    const again = savedCurvedCut(api2, map2, meshes2, cut2);
+    expect(readoutDifferences(bent.readout, again.readout)).toEqual([]);
+    expect(again.readout.minMarginMm).toBe(bent.readout.minMarginMm);
   });
 });

@@ -13,7 +13,7 @@ import { type ImageVolume, type LabelVolume, type Vec3, layerAsVolume } from '..
 import { type StructureMesh } from '../../../core/domain/mesh';
 import { fhir, http } from '../../sources/api';
 import { anatomyStore, type CutPlaneState } from '../../twin/anatomy';
-import { type SavedCut } from './planDocument';
+import { type SavedCut, savedCutOf } from './planDocument';
 import { imageVolumeStore } from '../../twin/imageVolume';
 import { createDicomwebClient } from '../imaging/dicomweb';
 import { studyUidOfImagingStudy, type FhirImagingStudy } from '../../../core/dicom/dicomJson';
@@ -24,7 +24,10 @@ import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMa
 import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { type SegmentationOp } from '../../../core/domain/segmentation';
-import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi } from '../../../core/contracts/anatomy-worker';
+import { type TerritoryMap, type TerritoryRemnantResult, type VesselCentrelines } from '../../../core/contracts/territories';
+import { labelLayer, type VolumeGeometry } from '../../../core/domain/imaging';
+import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
+import { surfaceCutRequest, surfaceMapStore, voxelsOfLabel } from './surfaceCut';
 import { abortError } from '../../../core/domain/abort';
 import { transfer, WorkerPool } from '../../../core/workerPool/workerPool';
 import { downloadSeries } from '../../sources/dicomwebSeries';
@@ -118,8 +121,16 @@ export class AnatomySession {
   private readonly segmentationLabels = new Map<string, Map<number, number>>();
   /** The last SEG saved to the PACS and the working map it holds (stale once structures change). */
   private savedSegmentation: SavedSegmentation | null = null;
+  /**
+   * Vascular territories (issue 17) in their own worker, so cancelling them leaves the planner's
+   * surfaces alone. What that worker holds: the centrelines and liver mask last sent (lost on cancel).
+   */
+  private readonly territoryWorker = new WorkerPool<AnatomyWorkerApi>({ name: 'anatomy territories', size: 1, create: anatomyWorkers });
+  private territoryHeld: { centrelines: boolean; liverLabel: number | null } = { centrelines: false, liverLabel: null };
   /** Organ centres by surface, so a slider drag does not rescan the vertices on every event. */
   private readonly centres = new WeakMap<object, Vec3>();
+  /** Which surface's voxels the planner worker holds, by label (a re-meshed structure sends them again). */
+  private readonly voxelsSent = new Map<number, object>();
 
   constructor(readonly patientId: string) {
     const published = imageVolumeStore.getState().current;
@@ -371,41 +382,65 @@ export class AnatomySession {
   }
 
   private resendMeshes(): void {
+    this.voxelsSent.clear();
     const meshes = [...anatomyStore.getState().meshes.values()];
     if (meshes.length > 0) void this.planner.run((api) => api.setMeshes(meshes));
   }
 
   /** Resected / remnant volumes of a cut and its distance to a vessel, computed in the worker. */
   async cut(organLabel: number, params: CutPlaneParams & { centreLps?: Vec3 }, vesselLabel: number | null): Promise<CutResult & { planePointLps: Vec3; planeNormalLps: Vec3; centreLps: Vec3 }> {
-    const mesh = anatomyStore.getState().meshes.get(organLabel);
-    if (mesh === undefined) throw new Error(`structure ${organLabel} has no surface`);
-    let centre = params.centreLps ?? this.centres.get(mesh.mesh);
+    const { plane, centre } = this.planeOf({ ...params, organLabel });
+    const r = await this.planner.run((api) => api.cut(organLabel, plane, vesselLabel));
+    return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: [...centre] };
+  }
+
+  /** Send the planner worker the voxels of these structures unless it holds them for their current surfaces. */
+  private async ensureVoxels(labels: number[]): Promise<void> {
+    const map = this.labels;
+    const meshes = anatomyStore.getState().meshes;
+    for (const l of labels) {
+      const m = meshes.get(l);
+      if (m === undefined || this.voxelsSent.get(l) === m.mesh) continue;
+      if (map === null || !map.segments.some((s) => s.label === l)) {
+        if (l === labels[0]) throw new Error(`the voxels of "${m.name}" are not loaded: a curved surface needs the segmentation, not only the surface`);
+        continue;
+      }
+      const { grid, voxels } = voxelsOfLabel(map, l);
+      await this.planner.run((api) => api.setStructureVoxels(l, grid, transfer(voxels, [voxels.buffer as ArrayBuffer])));
+      this.voxelsSent.set(l, m.mesh);
+    }
+  }
+
+  /** The exact plane of a cut (its organ centre fixed once per surface). */
+  private planeOf(c: CutPlaneParams & { organLabel: number; centreLps?: Vec3 }): { plane: ReturnType<typeof cutPlaneLps>; centre: Vec3 } {
+    const mesh = anatomyStore.getState().meshes.get(c.organLabel);
+    if (mesh === undefined) throw new Error(`structure ${c.organLabel} has no surface`);
+    let centre = c.centreLps ?? this.centres.get(mesh.mesh);
     if (centre === undefined) {
       centre = boundsOf(mesh.mesh.positionsLps).centreLps;
       this.centres.set(mesh.mesh, centre);
     }
-    const plane = cutPlaneLps(params, centre);
-    const r = await this.planner.run((api) => api.cut(organLabel, plane, vesselLabel));
+    return { plane: cutPlaneLps(c, centre), centre };
+  }
+
+  /**
+   * Volumes and the safety-margin map of a cut's curved surface (issue 17), computed in the worker:
+   * the plane's mesh split plus the organ's voxels between plane and surface; margins to the cut's
+   * margin structures.
+   */
+  async cutSurface(c: CutPlaneState): Promise<SurfaceCutResult & { planePointLps: Vec3; planeNormalLps: Vec3; centreLps: Vec3 }> {
+    const { plane, centre } = this.planeOf(c);
+    const req = surfaceCutRequest(c, plane);
+    await this.ensureVoxels([c.organLabel, ...req.marginLabels]);
+    const r = await this.planner.run((api) => api.cutSurface(req));
     return { ...r, planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: [...centre] };
   }
 
   /** A cut with its exact plane and the numbers it reads, as a plan stores it. */
   async savedCut(c: CutPlaneState): Promise<SavedCut> {
     const r = await this.cut(c.organLabel, c, c.vesselLabel);
-    const v = r.volumes;
-    return {
-      ...c,
-      centreLps: r.centreLps,
-      planePointLps: r.planePointLps,
-      planeNormalLps: r.planeNormalLps,
-      readout: {
-        resectedMl: v.resectedMl,
-        remnantMl: v.remnantMl,
-        remnantPercent: v.remnantPercent,
-        totalMl: v.totalMl,
-        vesselDistanceMm: r.vesselDistanceMm === null || !Number.isFinite(r.vesselDistanceMm) ? null : r.vesselDistanceMm,
-      },
-    };
+    const curved = c.surface === undefined ? null : await this.cutSurface({ ...c, centreLps: r.centreLps });
+    return savedCutOf(c, r, curved);
   }
 
   async exportGlb(): Promise<Blob> {
@@ -525,9 +560,77 @@ export class AnatomySession {
     return { id: best.id, ...(best.seriesInstanceUid ? { seriesInstanceUid: best.seriesInstanceUid } : {}), ...(best.started ? { started: best.started } : {}) };
   }
 
+  /** A structure of the working label map as a binary mask on the CT grid. */
+  private maskOf(label: number): Uint8Array {
+    const map = this.labels;
+    const seg = map?.segments.find((x) => x.label === label);
+    if (map === null || seg === undefined) throw new Error(`structure ${label} is not in the segmentation (imported surfaces without voxels cannot give centrelines)`);
+    const layer = labelLayer(map, seg.layer ?? 0);
+    const mask = new Uint8Array(layer.length);
+    for (let x = 0; x < layer.length; x++) if (layer[x] === label) mask[x] = 1;
+    return mask;
+  }
+
+  private gridOf(): VolumeGeometry {
+    const map = this.labels;
+    if (map === null) throw new Error('segment the liver and its vessels first');
+    return { dimensions: map.dimensions, spacingMm: map.spacingMm, originLps: map.originLps, directionLps: map.directionLps };
+  }
+
+  /** Territories, step 1: centreline trees of the vessel structures (portal vein, hepatic veins), in the territory worker. */
+  async extractCentrelines(vessels: Array<{ label: number; name: string }>, options: { minBranchMm?: number }, hooks: JobHooks = {}): Promise<VesselCentrelines> {
+    const grid = this.gridOf();
+    const list = vessels.map((v) => ({ ...v, mask: this.maskOf(v.label) }));
+    this.territoryHeld = { centrelines: false, liverLabel: null };
+    const r = await this.territoryWorker.run(
+      (api, progress) =>
+        api.extractCentrelines(
+          transfer(list, list.map((v) => v.mask.buffer as ArrayBuffer)),
+          grid,
+          options,
+          progress,
+        ),
+      { signal: hooks.signal, onProgress: (f: number) => hooks.onProgress?.(f) },
+    );
+    this.territoryHeld = { centrelines: true, liverLabel: null };
+    return r;
+  }
+
+  /** Territories, step 2: nearest-branch territories of the branches of `generation` over the liver structure. */
+  async computeTerritories(liverLabel: number, generation: number, excludeIds: number[], hooks: JobHooks = {}): Promise<TerritoryMap> {
+    if (!this.territoryHeld.centrelines) throw new Error('extract the vessel centrelines first (a cancel or a new extraction discards them)');
+    const grid = this.gridOf();
+    const mask = this.territoryHeld.liverLabel === liverLabel ? null : this.maskOf(liverLabel);
+    this.territoryHeld.liverLabel = null;
+    try {
+      const r = await this.territoryWorker.run(
+        (api, progress) => api.computeTerritories(mask === null ? null : transfer(mask, [mask.buffer as ArrayBuffer]), grid, generation, excludeIds, progress),
+        { signal: hooks.signal, onProgress: (f: number) => hooks.onProgress?.(f) },
+      );
+      this.territoryHeld.liverLabel = liverLabel;
+      return r;
+    } catch (e) {
+      // A cancel terminated the worker with what it held.
+      if (hooks.signal?.aborted) this.territoryHeld = { centrelines: false, liverLabel: null };
+      throw e;
+    }
+  }
+
+  /**
+   * Territories, step 3: the remnant of every territory for the cut as drawn — its plane (same as
+   * `cut`) or, when bent, its curved surface (same side function as `cutSurface`).
+   */
+  async territoryRemnants(c: CutPlaneState): Promise<TerritoryRemnantResult> {
+    const { plane } = this.planeOf(c);
+    const patch = c.surface;
+    return this.territoryWorker.run((api) => api.territoryRemnants(plane, patch));
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    surfaceMapStore.getState().reset();
+    void this.territoryWorker.terminate();
     void this.loader.terminate();
     void this.planner.terminate();
     this.meshing.dispose();

@@ -11,6 +11,9 @@ import { meshLabelVolume } from '../../../workers/meshing/surfaces';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from '../../compute/anatomy/planeGeometry';
 import { type CutPlaneState } from '../../twin/anatomy';
 import { CutReadout, type CutComputer } from './CutPlanePanel';
+import { flatPatchOver } from '../../../core/domain/resectionSurface';
+import { anatomyStore } from '../../twin/anatomy';
+import { surfaceCutRequest, voxelsOfLabel } from '../../compute/anatomy/surfaceCut';
 
 describe('cut readout is never stale', () => {
   afterEach(() => cleanup());
@@ -72,5 +75,59 @@ describe('cut readout is never stale', () => {
     expect(screen.queryByText('below 20%')).toBeNull();
     rerender(<CutReadout session={session} cut={at12} organName="liver" flrThresholdPercent={99} />);
     expect(screen.getByText('below 99%')).toBeTruthy();
+  });
+
+  it('a curved surface: "Computing…" while it bends, then its volumes and the minimum margin to the tumour', async () => {
+    const phantom = generatePhantom({ dimensions: [40, 40, 20], spacingMm: [9, 9, 12], seed: 5, noiseSdHu: 0, liverLesion: true, aorticValveCalcification: false });
+    const liverLabel = PHANTOM_SEGMENTS.find((s) => s.name === 'liver')!.label;
+    const lesionLabel = PHANTOM_SEGMENTS.find((s) => s.name === 'liver_lesion')!.label;
+    const meshes = await meshLabelVolume(phantom.labels, { labels: [liverLabel, lesionLabel], budgetTriangles: 4000 });
+    const liver = meshes.find((m) => m.label === liverLabel)!;
+    const planner = createAnatomyWorkerApi();
+    planner.setMeshes(meshes);
+    for (const l of [liverLabel, lesionLabel]) {
+      const v = voxelsOfLabel(phantom.labels, l);
+      planner.setStructureVoxels(l, v.grid, v.voxels);
+    }
+    anatomyStore.setState({ structures: [{ label: lesionLabel, name: 'liver tumour', colorRgb: [250, 220, 60], opacity: 1, visible: true, meshVolumeMl: 1, voxelVolumeMl: 1, triangleCount: 1, watertight: true }] });
+    const centre = boundsOf(liver.mesh.positionsLps).centreLps;
+    const pending: Array<() => void> = [];
+    const held = <T,>(f: () => T): Promise<T> => new Promise((resolve) => pending.push(() => resolve(f())));
+    const session: CutComputer = {
+      cut: (label: number, params: CutPlaneParams, vessel: number | null) => {
+        const plane = cutPlaneLps(params, centre);
+        return Promise.resolve({ ...planner.cut(label, plane, vessel), planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: centre });
+      },
+      cutSurface: (c: CutPlaneState) =>
+        held(() => {
+          const plane = cutPlaneLps(c, centre);
+          return { ...planner.cutSurface(surfaceCutRequest(c, plane)), planePointLps: plane.pointLps, planeNormalLps: plane.normalLps, centreLps: centre };
+        }),
+    };
+    const release = async (): Promise<void> => {
+      await act(async () => {
+        await Promise.resolve();
+        pending.shift()!();
+        await Promise.resolve();
+      });
+    };
+    const params = { azimuthDeg: 180, elevationDeg: 0, offsetMm: 0 };
+    const flat: CutPlaneState = { id: 'c', organLabel: liverLabel, vesselLabel: null, ...params, surface: flatPatchOver(cutPlaneLps(params, centre), liver.mesh.positionsLps), marginLabels: [lesionLabel] };
+    const { rerender } = render(<CutReadout session={session} cut={flat} organName="liver" />);
+    expect(screen.getByLabelText('Cut readout').getAttribute('data-state')).toBe('computing');
+    await release();
+    const planeOnly = planner.cut(liverLabel, cutPlaneLps(params, centre), null).volumes;
+    // Flat: exactly the plane's numbers.
+    expect(screen.getByTestId('remnant-percent').textContent).toContain(`${planeOnly.remnantMl.toFixed(1)} mL (${planeOnly.remnantPercent.toFixed(1)}%)`);
+    expect(screen.getByTestId('min-margin').textContent).toMatch(/^\d+\.\d mm to liver_lesion$/);
+
+    const bent: CutPlaneState = { ...flat, surface: { ...flat.surface!, heightsMm: flat.surface!.heightsMm.map((h, q) => (q === 5 || q === 6 ? -30 : h)) } };
+    rerender(<CutReadout session={session} cut={bent} organName="liver" />);
+    expect(screen.getByLabelText('Cut readout').getAttribute('data-state')).toBe('computing');
+    expect(screen.queryByTestId('min-margin')).toBeNull();
+    await release();
+    const expected = planner.cutSurface(surfaceCutRequest(bent, cutPlaneLps(params, centre))).volumes;
+    expect(expected.remnantMl).toBeLessThan(planeOnly.remnantMl);
+    expect(screen.getByTestId('remnant-percent').textContent).toContain(`${expected.remnantMl.toFixed(1)} mL`);
   });
 });

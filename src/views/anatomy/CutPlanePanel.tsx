@@ -1,11 +1,15 @@
 // Cut planes: `Add cut plane` on a chosen organ, sliders for offset and two angles, and the live
 // readout computed in the Anatomy worker — resected and remnant volume (mL, % of the organ),
-// future liver remnant flagged below 30%, and the closest distance from the cut to a vessel.
+// future liver remnant flagged below the surgeon's threshold, and the closest distance from the cut
+// to a vessel. `Bend into a curved surface` turns the plane into a 4×4 Bézier resection surface
+// (control heights by number, keys or drag in 3D) with its safety-margin map (issue 17).
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { AnatomySession } from '../../compute/anatomy/session';
-import { boundsOf } from '../../compute/anatomy/planeGeometry';
+import { boundsOf, cutPlaneLps } from '../../compute/anatomy/planeGeometry';
+import { isTumourName, surfaceMapStore, useSurfaceMaps } from '../../compute/anatomy/surfaceCut';
 import { MAX_CUT_PLANES, anatomyStore, useAnatomy, type CutPlaneState } from '../../twin/anatomy';
-import { type CutResult } from '../../../core/contracts/anatomy-worker';
+import { type CutResult, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
+import { MARGIN_BANDS, flatPatchOver, marginBand } from '../../../core/domain/resectionSurface';
 
 /**
  * The minimum future liver remnant the surgeon chooses for the patient's liver, as a share of the
@@ -26,7 +30,25 @@ function isLiver(name: string): boolean {
 }
 
 /** What the readout needs of the compute session (the real AnatomySession; tests pass the planner kernel). */
-export type CutComputer = Pick<AnatomySession, 'cut'>;
+export type CutComputer = Pick<AnatomySession, 'cut'> & Partial<Pick<AnatomySession, 'cutSurface'>>;
+
+function rgb(c: readonly [number, number, number]): string {
+  return `rgb(${c[0]}, ${c[1]}, ${c[2]})`;
+}
+
+/** The margin colour legend (bands and their literature in core/domain/resectionSurface.ts). */
+export function MarginLegend(): ReactNode {
+  return (
+    <ul className="anatomy-legend small" aria-label="Margin colour legend" title="R1 = margin under 1 mm (Pawlik et al., Ann Surg 2005); 1 cm: Ekberg et al. 1986, Sadot et al. 2015">
+      {MARGIN_BANDS.map((b) => (
+        <li key={b.label}>
+          <span className="anatomy-swatch" style={{ background: rgb(b.colorRgb) }} aria-hidden="true" />
+          {b.label}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /**
  * Never stale (issue 17: moved 5 mm, the old percentages stayed 5.5 s): the numbers are shown only
@@ -35,7 +57,7 @@ export type CutComputer = Pick<AnatomySession, 'cut'>;
  */
 export function CutReadout(props: { session: CutComputer; cut: CutPlaneState; organName: string; flrThresholdPercent?: number }): ReactNode {
   const { session, cut } = props;
-  const [answer, setAnswer] = useState<{ for: CutPlaneState; result: CutResult } | null>(null);
+  const [answer, setAnswer] = useState<{ for: CutPlaneState; result: CutResult; curved: SurfaceCutResult | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // Latest wins: while one computation runs, only the newest request waits. The queue belongs to
@@ -55,8 +77,14 @@ export function CutReadout(props: { session: CutComputer; cut: CutPlaneState; or
       setBusy(true);
       try {
         const r = await session.cut(c.organLabel, c, c.vesselLabel);
+        let curved: SurfaceCutResult | null = null;
+        if (c.surface !== undefined) {
+          if (session.cutSurface === undefined) throw new Error('this readout cannot compute a curved surface');
+          curved = await session.cutSurface(c);
+          surfaceMapStore.getState().publish(c, curved);
+        }
         if (mounted.current) {
-          setAnswer({ for: c, result: r });
+          setAnswer({ for: c, result: r, curved });
           setError(null);
         }
       } catch (e) {
@@ -84,7 +112,10 @@ export function CutReadout(props: { session: CutComputer; cut: CutPlaneState; or
     );
   }
   const result = answer.result;
-  const v = result.volumes;
+  const curved = answer.curved;
+  const v = curved?.volumes ?? result.volumes;
+  const structures = anatomyStore.getState().structures;
+  const nameOf = (label: number): string => structures.find((s) => s.label === label)?.name ?? `structure ${label}`;
   const liver = isLiver(props.organName);
   const threshold = props.flrThresholdPercent ?? 20;
   const low = v.remnantPercent < threshold;
@@ -111,7 +142,115 @@ export function CutReadout(props: { session: CutComputer; cut: CutPlaneState; or
           <dd className="mono">{Number.isFinite(result.vesselDistanceMm) ? `${result.vesselDistanceMm.toFixed(1)} mm` : 'the plane misses the organ'}</dd>
         </>
       )}
+      {curved !== null && (
+        <>
+          <dt>Surface</dt>
+          <dd>curved (Bézier 4×4)</dd>
+          {(cut.marginLabels ?? []).length > 0 && (
+            <>
+              <dt>Min margin</dt>
+              <dd className="mono" data-testid="min-margin">
+                {curved.minMargin === null ? (
+                  'the surface misses the organ'
+                ) : (
+                  <>
+                    <span className="anatomy-swatch" style={{ background: rgb(MARGIN_BANDS[marginBand(curved.minMargin.mm)]!.colorRgb) }} aria-hidden="true" />
+                    {curved.minMargin.mm.toFixed(1)} mm to {curved.minMargin.name}
+                  </>
+                )}
+              </dd>
+              {curved.targets
+                .filter((t) => t.side !== 'resected' && isTumourName(nameOf(t.label)))
+                .map((t) => (
+                  <dd key={t.label} className="badge badge-danger" role="alert">
+                    {t.side === 'crossed' ? `The surface cuts through ${t.name}` : `${t.name} stays in the remnant`}
+                  </dd>
+                ))}
+            </>
+          )}
+        </>
+      )}
     </dl>
+  );
+}
+
+/**
+ * The curved surface of a cut: its 16 control heights (mm along the plane's normal; positive goes
+ * towards the resected side) as number fields — arrow keys step 1 mm, Shift+arrow 5 mm — the
+ * structures its safety margin is measured to, and the way back to the plane.
+ */
+function SurfaceEditor(props: { cut: CutPlaneState }): ReactNode {
+  const { cut } = props;
+  const structures = useAnatomy((s) => s.structures);
+  const selected = useSurfaceMaps((s) => s.selectedPoint.get(cut.id) ?? 5);
+  const surface = cut.surface!;
+  const { updateCutPlane } = anatomyStore.getState();
+  const setHeight = (q: number, mm: number): void => {
+    if (!Number.isFinite(mm)) return;
+    const heightsMm = surface.heightsMm.map((h, i) => (i === q ? Math.round(mm * 10) / 10 : h));
+    updateCutPlane(cut.id, { surface: { ...surface, heightsMm } });
+  };
+  const margins = cut.marginLabels ?? [];
+  return (
+    <div className="anatomy-surface" role="group" aria-label="Curved surface">
+      <p className="small muted">
+        Control heights, mm along the plane's normal (+ towards the resected side). Drag a yellow control point in 3D, or type; ↑/↓ step 1 mm, Shift 5 mm.
+      </p>
+      <table className="anatomy-grid">
+        <tbody>
+          {[3, 2, 1, 0].map((r) => (
+            <tr key={r}>
+              {[0, 1, 2, 3].map((c) => {
+                const q = 4 * r + c;
+                return (
+                  <td key={c}>
+                    <input
+                      className={`input mono${q === selected ? ' is-selected' : ''}`}
+                      type="number"
+                      step={1}
+                      aria-label={`Control point row ${r + 1} column ${c + 1} height mm`}
+                      value={surface.heightsMm[q]}
+                      onFocus={() => surfaceMapStore.getState().selectPoint(cut.id, q)}
+                      onKeyDown={(e) => {
+                        if (!e.shiftKey || (e.key !== 'ArrowUp' && e.key !== 'ArrowDown')) return;
+                        e.preventDefault();
+                        setHeight(q, surface.heightsMm[q]! + (e.key === 'ArrowUp' ? 5 : -5));
+                      }}
+                      onChange={(e) => e.target.value !== '' && setHeight(q, Number(e.target.value))}
+                    />
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <fieldset className="anatomy-margins">
+        <legend className="small">Margin to</legend>
+        {structures
+          .filter((s) => s.label !== cut.organLabel)
+          .map((s) => (
+            <label key={s.label} className="inline-field small">
+              <input
+                type="checkbox"
+                aria-label={`Margin to ${s.name}`}
+                checked={margins.includes(s.label)}
+                onChange={(e) => updateCutPlane(cut.id, { marginLabels: e.target.checked ? [...margins, s.label] : margins.filter((l) => l !== s.label) })}
+              />
+              {s.name}
+            </label>
+          ))}
+      </fieldset>
+      <MarginLegend />
+      <div className="anatomy-row">
+        <button type="button" className="btn btn-small" onClick={() => updateCutPlane(cut.id, { surface: { ...surface, heightsMm: surface.heightsMm.map(() => 0) } })}>
+          Flatten
+        </button>
+        <button type="button" className="btn btn-small btn-ghost" onClick={() => updateCutPlane(cut.id, { surface: undefined })}>
+          Back to a plane
+        </button>
+      </div>
+    </div>
   );
 }
 
@@ -171,7 +310,19 @@ export function CutPlanePanel(props: { session: AnatomySession }): ReactNode {
           <label className="inline-field anatomy-slider">
             Offset
             <input type="range" aria-label="Cut offset mm" min={-radius} max={radius} step={0.5} value={cut.offsetMm} onChange={(e) => updateCutPlane(cut.id, { offsetMm: Number(e.target.value) })} />
-            <span className="mono small">{cut.offsetMm.toFixed(1)} mm</span>
+            <input
+              className="input mono"
+              type="number"
+              step={0.5}
+              style={{ width: 72 }}
+              aria-label="Offset in mm"
+              value={cut.offsetMm}
+              onChange={(e) => {
+                const mm = Number(e.target.value);
+                if (e.target.value !== '' && Number.isFinite(mm)) updateCutPlane(cut.id, { offsetMm: mm });
+              }}
+            />
+            <span className="small">mm</span>
           </label>
           <label className="inline-field anatomy-slider">
             Azimuth
@@ -212,6 +363,24 @@ export function CutPlanePanel(props: { session: AnatomySession }): ReactNode {
                 ))}
               </select>
             </label>
+          )}
+          {cut.surface === undefined ? (
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => {
+                const m = meshes.get(cut.organLabel);
+                if (m === undefined) return;
+                const plane = cutPlaneLps(cut, cut.centreLps ?? boundsOf(m.mesh.positionsLps).centreLps);
+                const tumours = structures.filter((s) => s.label !== cut.organLabel && isTumourName(s.name)).map((s) => s.label);
+                const marginLabels = cut.vesselLabel === null || tumours.includes(cut.vesselLabel) ? tumours : [...tumours, cut.vesselLabel];
+                updateCutPlane(cut.id, { surface: flatPatchOver(plane, m.mesh.positionsLps), marginLabels });
+              }}
+            >
+              Bend into a curved surface
+            </button>
+          ) : (
+            <SurfaceEditor cut={cut} />
           )}
           <CutReadout session={props.session} cut={cut} organName={cutOrgan.name} flrThresholdPercent={flrThreshold} />
           <button type="button" className="btn btn-small btn-ghost" onClick={() => removeCutPlane(cut.id)}>

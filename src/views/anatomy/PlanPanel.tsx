@@ -90,7 +90,7 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession; o
       const steps = await Promise.all(s.steps.map(async (st) => ({ ...st, cutPlanes: await Promise.all(st.cutPlanes.map((c) => compute.savedCut(c))) })));
       const plan: RehearsalPlan = {
         format: 'twinscope-rehearsal-plan',
-        version: 2,
+        version: 3,
         id: newPlanId(),
         title: s.planTitle.trim() || 'Rehearsal plan',
         patientId: props.patientId,
@@ -104,7 +104,12 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession; o
       const outcome = await writeTransaction(planBundle(plan));
       const where = outcome.status === 'queued' ? ' (the record is unreachable: queued, sent when it answers)' : '';
       if (outcome.status === 'sent' && !transactionLocations(outcome).some((l) => l.startsWith('DocumentReference/'))) throw new Error('the record did not confirm storing the plan');
-      const cuts = view.cutPlanes.map((c) => `remnant ${c.readout.remnantMl.toFixed(1)} mL (${c.readout.remnantPercent.toFixed(1)}%)`).join('; ');
+      const cuts = view.cutPlanes
+        .map((c) => {
+          const margin = typeof c.readout.minMarginMm === 'number' ? `, min margin ${c.readout.minMarginMm.toFixed(1)} mm` : '';
+          return `remnant ${c.readout.remnantMl.toFixed(1)} mL (${c.readout.remnantPercent.toFixed(1)}%)${margin}`;
+        })
+        .join('; ');
       setStatus(`Saved “${plan.title}” (${plan.steps.length} steps${cuts ? `; ${cuts}` : ''}${seg ? '; structures stored as DICOM-SEG' : ''})${where}.`);
       await qc.invalidateQueries({ queryKey: ['fhir', 'DocumentReference'] });
     } catch (e) {

@@ -1,8 +1,10 @@
 // The 3D scene (three.js through @react-three/fiber): every structure as a lit surface in patient
 // LPS mm (world axes = LPS: x left, y posterior, z superior; camera up = +S), the CT's three
 // planes as textured slices, up to three clipping planes, the cut planes (remnant in the organ's
-// colour, the resected side pale and translucent), landmarks and measurements picked on surfaces
-// with BVH ray casting (three-mesh-bvh).
+// colour, the resected side pale and translucent), a cut's curved resection surface (issue 17: the
+// organ split by it in the fragment shader, the surface painted with its safety-margin map, 16
+// draggable control points), landmarks and measurements picked on surfaces with BVH ray casting
+// (three-mesh-bvh).
 //
 // r3f rules (STYLE.md): frameloop="demand" — a frame is drawn only on invalidate() (r3f calls it
 // on prop changes; we call it for textures and the camera); no React state in useFrame; objects
@@ -16,6 +18,8 @@ import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import { boundsOf, cutPlaneLps, type CameraPoseLps } from '../../compute/anatomy/planeGeometry';
 import { renderSliceRgba, sliceCornersLps, sliceSize, SLICE_AXES, type SliceAxis } from '../../compute/anatomy/slices';
 import { anatomyStore, useAnatomy, type ClipPlaneState, type CutPlaneState } from '../../twin/anatomy';
+import { surfaceMapStore, useSurfaceMaps } from '../../compute/anatomy/surfaceCut';
+import { MARGIN_BANDS, controlPointsLps, marginBand, planeAxesLps, tessellateSurface, type ResectionSurface } from '../../../core/domain/resectionSurface';
 import { CrosshairMarker } from './CrosshairMarker';
 
 // BVH ray casting for every mesh of the page (a no-op for meshes without a bounds tree).
@@ -53,6 +57,81 @@ function cutPlanes(cut: CutPlaneState, centreLps: Vec3): { resected: THREE.Plane
   return { resected, remnant };
 }
 
+/** The curved surface of a cut, placed on its plane (null for a plane cut). */
+function resectionSurfaceOf(cut: CutPlaneState | undefined, centreLps: Vec3): ResectionSurface | null {
+  if (cut?.surface === undefined) return null;
+  return { ...cut.surface, ...cutPlaneLps(cut, cut.centreLps ?? centreLps) };
+}
+
+/** Uniforms of the curved-surface split (updated in place; the shader reads them every frame). */
+interface SurfaceClipUniforms {
+  [name: string]: { value: unknown };
+  uSurfOn: { value: number };
+  uSurfP0: { value: THREE.Vector3 };
+  uSurfN: { value: THREE.Vector3 };
+  uSurfU: { value: THREE.Vector3 };
+  uSurfV: { value: THREE.Vector3 };
+  uSurfRange: { value: THREE.Vector4 };
+  uSurfH: { value: number[] };
+}
+
+function surfaceClipUniforms(): SurfaceClipUniforms {
+  return {
+    uSurfOn: { value: 0 },
+    uSurfP0: { value: new THREE.Vector3() },
+    uSurfN: { value: new THREE.Vector3(0, 0, 1) },
+    uSurfU: { value: new THREE.Vector3(1, 0, 0) },
+    uSurfV: { value: new THREE.Vector3(0, 1, 0) },
+    uSurfRange: { value: new THREE.Vector4(0, 1, 0, 1) },
+    uSurfH: { value: new Array<number>(16).fill(0) },
+  };
+}
+
+function setSurfaceUniforms(u: SurfaceClipUniforms, s: ResectionSurface | null): void {
+  u.uSurfOn.value = s === null ? 0 : 1;
+  if (s === null) return;
+  const { uLps, vLps } = planeAxesLps(s.normalLps);
+  u.uSurfP0.value.set(...s.pointLps);
+  u.uSurfN.value.set(...s.normalLps).normalize();
+  u.uSurfU.value.set(...uLps);
+  u.uSurfV.value.set(...vLps);
+  u.uSurfRange.value.set(s.uRangeMm[0], s.uRangeMm[1], s.vRangeMm[0], s.vRangeMm[1]);
+  for (let q = 0; q < 16; q++) u.uSurfH.value[q] = s.heightsMm[q]!;
+}
+
+/**
+ * Split a material by the curved surface in the fragment shader: the same side function as the
+ * volume kernel (core/domain/resectionSurface.ts: side = (p − p0)·n − h(u, v), h the bicubic
+ * Bézier of the control heights, clamped outside the patch); `keep` = which side stays drawn.
+ */
+function surfaceClipHooks(u: SurfaceClipUniforms, keep: 'remnant' | 'resected'): Pick<THREE.Material, 'onBeforeCompile' | 'customProgramCacheKey'> {
+  return {
+    onBeforeCompile: (shader) => {
+      Object.assign(shader.uniforms, u);
+      shader.vertexShader = `varying vec3 vSurfLps;\n${shader.vertexShader.replace('#include <begin_vertex>', '#include <begin_vertex>\n  vSurfLps = (modelMatrix * vec4(position, 1.0)).xyz;')}`;
+      shader.fragmentShader = `varying vec3 vSurfLps;
+uniform float uSurfOn; uniform vec3 uSurfP0; uniform vec3 uSurfN; uniform vec3 uSurfU; uniform vec3 uSurfV; uniform vec4 uSurfRange; uniform float uSurfH[16];
+vec4 surfBern(float t) { float r = 1.0 - t; return vec4(r * r * r, 3.0 * t * r * r, 3.0 * t * t * r, t * t * t); }
+${shader.fragmentShader.replace(
+        '#include <clipping_planes_fragment>',
+        `#include <clipping_planes_fragment>
+  if (uSurfOn > 0.5) {
+    vec3 d = vSurfLps - uSurfP0;
+    vec4 bs = surfBern(clamp((dot(d, uSurfU) - uSurfRange.x) / (uSurfRange.y - uSurfRange.x), 0.0, 1.0));
+    vec4 bt = surfBern(clamp((dot(d, uSurfV) - uSurfRange.z) / (uSurfRange.w - uSurfRange.z), 0.0, 1.0));
+    float h = 0.0;
+    for (int r = 0; r < 4; r++) {
+      h += bt[r] * (bs.x * uSurfH[4 * r] + bs.y * uSurfH[4 * r + 1] + bs.z * uSurfH[4 * r + 2] + bs.w * uSurfH[4 * r + 3]);
+    }
+    float side = dot(d, uSurfN) - h;
+    if (${keep === 'remnant' ? 'side >= 0.0' : 'side < 0.0'}) discard;
+  }`,
+      )}`;
+    },
+    customProgramCacheKey: () => `surface-clip-${keep}`,
+  };
+}
+
 function StructureView(props: { label: number; clip: THREE.Plane[] }): ReactNode {
   const entry = useAnatomy((s) => s.structures.find((x) => x.label === props.label));
   const mesh = useAnatomy((s) => s.meshes.get(props.label));
@@ -78,7 +157,16 @@ function StructureView(props: { label: number; clip: THREE.Plane[] }): ReactNode
   );
   const centre = useMemo(() => (mesh ? boundsOf(mesh.mesh.positionsLps).centreLps : ([0, 0, 0] as Vec3)), [mesh]);
   const colour = useMemo(() => new THREE.Color().setRGB((entry?.colorRgb[0] ?? 200) / 255, (entry?.colorRgb[1] ?? 200) / 255, (entry?.colorRgb[2] ?? 200) / 255, THREE.SRGBColorSpace), [entry?.colorRgb]);
-  const planes = useMemo(() => (cut ? cutPlanes(cut, centre) : null), [cut, centre]);
+  const curved = cut?.surface !== undefined;
+  const planes = useMemo(() => (cut && cut.surface === undefined ? cutPlanes(cut, cut.centreLps ?? centre) : null), [cut, centre]);
+  const surfaceUniforms = useMemo(surfaceClipUniforms, []);
+  const remnantHooks = useMemo(() => surfaceClipHooks(surfaceUniforms, 'remnant'), [surfaceUniforms]);
+  const resectedHooks = useMemo(() => surfaceClipHooks(surfaceUniforms, 'resected'), [surfaceUniforms]);
+  const invalidate = useThree((st) => st.invalidate);
+  useEffect(() => {
+    setSurfaceUniforms(surfaceUniforms, resectionSurfaceOf(cut, centre));
+    invalidate();
+  }, [cut, centre, surfaceUniforms, invalidate]);
   const remnantClip = useMemo(() => (planes ? [...props.clip, planes.remnant] : props.clip), [planes, props.clip]);
   const resectedClip = useMemo(() => (planes ? [...props.clip, planes.resected] : props.clip), [planes, props.clip]);
   if (entry === undefined || mesh === undefined) return null;
@@ -100,10 +188,20 @@ function StructureView(props: { label: number; clip: THREE.Plane[] }): ReactNode
           depthWrite={opaque}
           side={THREE.DoubleSide}
           clippingPlanes={remnantClip}
+          {...remnantHooks}
         />
       </mesh>
-      <mesh geometry={geometry} visible={planes !== null} onClick={onClick}>
-        <meshStandardMaterial color={RESECTED_COLOUR} roughness={0.7} transparent opacity={0.35 * entry.opacity} depthWrite={false} side={THREE.DoubleSide} clippingPlanes={resectedClip} />
+      <mesh geometry={geometry} visible={planes !== null || curved} onClick={onClick}>
+        <meshStandardMaterial
+          color={RESECTED_COLOUR}
+          roughness={0.7}
+          transparent
+          opacity={0.35 * entry.opacity}
+          depthWrite={false}
+          side={THREE.DoubleSide}
+          clippingPlanes={resectedClip}
+          {...resectedHooks}
+        />
       </mesh>
     </group>
   );
@@ -182,12 +280,139 @@ function CutPlaneView(props: { cut: CutPlaneState; selected: boolean }): ReactNo
         {/* Drawn over everything: the handle sits inside the organ it cuts. */}
         <meshBasicMaterial color={colour} depthTest={false} />
       </mesh>
-      <mesh geometry={geometry} raycast={() => null}>
+      <mesh geometry={geometry} raycast={() => null} visible={props.cut.surface === undefined}>
         <meshBasicMaterial color={colour} transparent opacity={props.selected ? 0.1 : 0.05} depthWrite={false} side={THREE.DoubleSide} />
       </mesh>
       <lineSegments geometry={frame} raycast={() => null}>
         <lineBasicMaterial color={colour} />
       </lineSegments>
+    </group>
+  );
+}
+
+const NEUTRAL_SURFACE = new THREE.Color('#f2e394');
+const BAND_COLOURS = MARGIN_BANDS.map((b) => new THREE.Color().setRGB(b.colorRgb[0] / 255, b.colorRgb[1] / 255, b.colorRgb[2] / 255, THREE.SRGBColorSpace));
+
+/**
+ * A cut's curved resection surface: the whole patch as a faint sheet (drawn at once from the cut
+ * shown), the part inside the organ painted with the margin map once the worker's map is for
+ * exactly this surface (never a stale colouring), and the 16 control points — drag one (Orbit tool)
+ * to move it along the plane's normal, 0.5 mm steps.
+ */
+function ResectionSurfaceView(props: { cut: CutPlaneState; selected: boolean }): ReactNode {
+  const { cut } = props;
+  const mesh = useAnatomy((s) => s.meshes.get(cut.organLabel));
+  const b = useMemo(() => (mesh ? boundsOf(mesh.mesh.positionsLps) : null), [mesh]);
+  const surface = useMemo(() => (b ? resectionSurfaceOf(cut, b.centreLps) : null), [cut, b]);
+  const answer = useSurfaceMaps((s) => s.byCut.get(cut.id));
+  const selectedPoint = useSurfaceMaps((s) => s.selectedPoint.get(cut.id) ?? 5);
+  const current = answer !== undefined && answer.for === cut ? answer.result : null;
+  const sheet = useMemo(() => {
+    const g = new THREE.BufferGeometry();
+    if (surface === null) return g;
+    const t = tessellateSurface(surface, 32);
+    g.setAttribute('position', new THREE.BufferAttribute(t.positionsLps, 3));
+    g.setIndex(new THREE.BufferAttribute(t.indices, 1));
+    return g;
+  }, [surface]);
+  const painted = useMemo(() => {
+    const g = new THREE.BufferGeometry();
+    if (current === null) return g;
+    const m = current.marginMm;
+    const colours = new Float32Array(m.length * 3);
+    for (let v = 0; v < m.length; v++) {
+      const c = Number.isFinite(m[v]!) ? BAND_COLOURS[marginBand(m[v]!)]! : NEUTRAL_SURFACE;
+      colours[3 * v] = c.r;
+      colours[3 * v + 1] = c.g;
+      colours[3 * v + 2] = c.b;
+    }
+    // Only triangles inside the organ (NaN margin = outside).
+    const idx = current.indices;
+    const keep: number[] = [];
+    for (let t = 0; t < idx.length; t += 3) {
+      if (!Number.isNaN(m[idx[t]!]!) && !Number.isNaN(m[idx[t + 1]!]!) && !Number.isNaN(m[idx[t + 2]!]!)) keep.push(idx[t]!, idx[t + 1]!, idx[t + 2]!);
+    }
+    g.setAttribute('position', new THREE.BufferAttribute(current.positionsLps, 3));
+    g.setAttribute('color', new THREE.BufferAttribute(colours, 3));
+    g.setIndex(keep);
+    return g;
+  }, [current]);
+  useEffect(
+    () => () => {
+      sheet.dispose();
+      painted.dispose();
+    },
+    [sheet, painted],
+  );
+  const points = useMemo(() => (surface ? controlPointsLps(surface) : null), [surface]);
+  const controls = useContext(ControlsContext);
+  const drag = useRef<{ q: number; startHeightMm: number; startT: number; pointerId: number; origin: THREE.Vector3 } | null>(null);
+  const scratch = useMemo(() => ({ w0: new THREE.Vector3(), n: new THREE.Vector3() }), []);
+  /** Where the pointer ray passes closest to the normal line through `origin` (mm along the normal). */
+  const alongNormal = (ray: THREE.Ray, origin: THREE.Vector3): number | null => {
+    if (surface === null) return null;
+    const n = scratch.n.set(...surface.normalLps).normalize();
+    const w0 = scratch.w0.copy(ray.origin).sub(origin);
+    const a = ray.direction.dot(ray.direction);
+    const bb = ray.direction.dot(n);
+    const d = ray.direction.dot(w0);
+    const e = n.dot(w0);
+    const denom = a - bb * bb;
+    if (Math.abs(denom) < 1e-6) return null;
+    return (a * e - bb * d) / denom;
+  };
+  if (b === null || surface === null || points === null) return null;
+  const r = Math.max(1.5, b.radiusMm * 0.035);
+  return (
+    <group>
+      <mesh geometry={sheet} raycast={() => null}>
+        <meshBasicMaterial color={NEUTRAL_SURFACE} transparent opacity={props.selected ? 0.14 : 0.07} depthWrite={false} side={THREE.DoubleSide} />
+      </mesh>
+      <mesh geometry={painted} raycast={() => null} renderOrder={5}>
+        <meshBasicMaterial vertexColors side={THREE.DoubleSide} polygonOffset polygonOffsetFactor={-1} toneMapped={false} />
+      </mesh>
+      {props.selected &&
+        Array.from({ length: 16 }, (_, q) => (
+          <mesh
+            key={q}
+            position={[points[3 * q]!, points[3 * q + 1]!, points[3 * q + 2]!]}
+            scale={q === selectedPoint ? r * 1.35 : r}
+            renderOrder={11}
+            name={`control point ${q}`}
+            onPointerDown={(e) => {
+              if (anatomyStore.getState().tool !== 'orbit') return;
+              const origin = new THREE.Vector3(points[3 * q]!, points[3 * q + 1]!, points[3 * q + 2]!);
+              const t = alongNormal(e.ray, origin);
+              if (t === null) return;
+              e.stopPropagation();
+              (e.target as Element).setPointerCapture(e.pointerId);
+              drag.current = { q, startHeightMm: surface.heightsMm[q]!, startT: t, pointerId: e.pointerId, origin };
+              if (controls.current) controls.current.enabled = false;
+              surfaceMapStore.getState().selectPoint(cut.id, q);
+            }}
+            onPointerMove={(e) => {
+              const d = drag.current;
+              if (d === null || e.pointerId !== d.pointerId) return;
+              const t = alongNormal(e.ray, d.origin);
+              if (t === null) return;
+              e.stopPropagation();
+              const now = anatomyStore.getState().cutPlanes.find((c) => c.id === cut.id);
+              if (now?.surface === undefined) return;
+              const h = Math.round((d.startHeightMm + t - d.startT) * 2) / 2;
+              if (h === now.surface.heightsMm[d.q]) return;
+              anatomyStore.getState().updateCutPlane(cut.id, { surface: { ...now.surface, heightsMm: now.surface.heightsMm.map((x, i) => (i === d.q ? h : x)) } });
+            }}
+            onPointerUp={(e) => {
+              if (drag.current === null) return;
+              (e.target as Element).releasePointerCapture(e.pointerId);
+              drag.current = null;
+              if (controls.current) controls.current.enabled = true;
+            }}
+          >
+            <sphereGeometry args={[1, 12, 8]} />
+            <meshBasicMaterial color={q === selectedPoint ? '#ffffff' : '#ffd400'} depthTest={false} />
+          </mesh>
+        ))}
     </group>
   );
 }
@@ -405,6 +630,11 @@ export function Scene3D(props: { volume: ImageVolume | null }): ReactNode {
           {cuts.map((c) => (
             <CutPlaneView key={c.id} cut={c} selected={c.id === selectedCutId} />
           ))}
+          {cuts
+            .filter((c) => c.surface !== undefined)
+            .map((c) => (
+              <ResectionSurfaceView key={`s-${c.id}`} cut={c} selected={c.id === selectedCutId} />
+            ))}
           {props.volume && SLICE_AXES.map((a) => <CtSliceView key={a} volume={props.volume!} axis={a} index={sliceIndex[a]} visible={showSlices} />)}
           <Markers scaleMm={scaleMm} />
           <CrosshairMarker scaleMm={scaleMm} />

@@ -20,6 +20,7 @@ import { PlanPanel } from './PlanPanel';
 import { Scene3D } from './Scene3D';
 import { SegmentPanel } from './SegmentPanel';
 import { StructuresList } from './StructuresList';
+import { TerritoryPanel } from './TerritoryPanel';
 import { framingPose, ViewToolbar } from './ViewToolbar';
 import { useJob } from './useJob';
 import './anatomy.css';
@@ -102,6 +103,7 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
           )}
         </StructuresList>
         <CutPlanePanel session={session} />
+        <TerritoryPanel session={session} ct={ct} />
         <MeasurePanel />
         <PlanPanel patientId={props.patientId} session={session} onCt={setCt} />
         <section className="anatomy-panel" aria-label="Export">
