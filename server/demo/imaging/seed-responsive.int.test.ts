@@ -3,6 +3,7 @@
 // server with demo seeding on, CTs of the demo's slice size (256×256) but fewer slices to keep
 // the test short, polled while seeding is under way.
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadScaledTimeoutMs } from '../../../test-support/load';
 import { startTestServer, type TestServer } from '../../testing/harness';
 
 interface Health {
@@ -58,8 +59,9 @@ describe('demo imaging seeding keeps the server responsive', () => {
     expect(sawRunning).toBe(true);
     expect(signedIn && searched).toBe(true);
     expect(latencies.length).toBeGreaterThan(3);
-    // Generous bound (a loaded CI machine): before the fix single requests waited 10–20 s.
-    expect(Math.max(...latencies)).toBeLessThan(2000);
+    // Generous bound, stretched by the load factor (a CI machine busy with the rest of the suite
+    // reached 2.8 s at load ≈ 8 on 2 cores): before the fix single requests waited 10–20 s.
+    expect(Math.max(...latencies)).toBeLessThan(loadScaledTimeoutMs(2000));
     expect((await health()).body.demo).toBe(true);
   }, 60_000);
 });

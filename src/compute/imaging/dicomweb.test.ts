@@ -27,6 +27,6 @@ describe('imageIdsFromMetadata', () => {
   it('leaves out frames no browser codec decodes, naming the transfer syntax', () => {
     const r = imageIdsFromMetadata('http://h/dicomweb', '1.2', '1.2.3', [inst('ok', 1), inst('bad', 2, '1.2.840.10008.1.2.4.55')]);
     expect(r.imageIds).toHaveLength(1);
-    expect(r.unsupported).toEqual([{ sopInstanceUid: 'bad', message: 'JPEG Full Progression (Process 10 & 12, retired) (1.2.840.10008.1.2.4.55) is not supported' }]);
+    expect(r.unsupported).toEqual([{ sopInstanceUid: 'bad', message: 'JPEG Full Progression, Non-Hierarchical (Process 10 & 12, retired) (1.2.840.10008.1.2.4.55) is not supported' }]);
   });
 });
