@@ -247,6 +247,7 @@ export function TerritoryPanel(props: { session: TerritoryComputer; ct: ImageVol
         chosen.map((v) => v.label),
         c,
         generation,
+        minBranchMm,
       );
       const m = await session.computeTerritories(liver.label, generation, [], { signal, onProgress: (f) => onProgress(0.7 + 0.3 * f) });
       anatomyStore.getState().setTerritoryMap(liver.label, m, []);
