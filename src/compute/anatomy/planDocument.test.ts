@@ -142,7 +142,7 @@ describe('rehearsal plan in FHIR', () => {
     expect(territoryDifferences(back.territories!, map, same)).toEqual([]);
     const off = new Map([['c9', { ...same.get('c9')!, byBranch: [{ ...territories.remnants[0]!.byBranch[0]!, remnantMl: 3.374 }, territories.remnants[0]!.byBranch[1]!] }]]);
     expect(territoryDifferences(back.territories!, map, off)).toEqual(['remnant of right posterior (S6/7) 3.373 of 17.123 → 3.374 of 17.123 mL']);
-    expect(territoryDifferences(back.territories!, { ...map, branches: [{ ...map.branches[0]!, volumeMl: 17.2 }, map.branches[1]!] }, same)).toEqual(['territory portal vein 1.1 · R volume 17.123 → 17.2 mL']);
+    expect(territoryDifferences(back.territories!, { ...map, branches: [{ ...map.branches[0]!, volumeMl: 17.2 }, map.branches[1]!] }, same)).toEqual(['territory right posterior (S6/7) volume 17.123 → 17.2 mL']);
     expect(territoryDifferences(back.territories!, map, new Map())).toEqual(['the remnant per territory for cut c9 was not recomputed']);
     // Labels of the reloaded SEG: 1 → 7, 2 → 8, in the vessel list, the liver and the trees.
     const mapped = remapPlanLabels(back, new Map([[1, 7], [2, 8]])).territories!;

@@ -460,8 +460,9 @@ export function territoryDifferences(saved: SavedTerritories, map: TerritoryMap,
   const now = new Map(map.branches.map((b) => [b.id, b]));
   for (const b of saved.branches) {
     const n = now.get(b.id);
-    if (n === undefined) out.push(`territory ${b.name} is missing`);
-    else if (n.volumeMl !== b.volumeMl) out.push(`territory ${b.name} volume ${b.volumeMl} → ${n.volumeMl} mL`);
+    const name = saved.names[b.id] ?? b.name;
+    if (n === undefined) out.push(`territory ${name} is missing`);
+    else if (n.volumeMl !== b.volumeMl) out.push(`territory ${name} volume ${b.volumeMl} → ${n.volumeMl} mL`);
   }
   for (const b of map.branches) if (!saved.branches.some((s) => s.id === b.id)) out.push(`territory ${b.name} is new`);
   if (map.liverMl !== saved.liverMl) out.push(`territories' liver volume ${saved.liverMl} → ${map.liverMl} mL`);
