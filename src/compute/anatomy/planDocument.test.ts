@@ -124,7 +124,7 @@ describe('rehearsal plan in FHIR', () => {
         { id: 2, name: 'portal vein 1.2 · L', volumeMl: 16.877 },
       ],
       liverMl: 34,
-      remnants: [{ cutId: 'c9', liverMl: 34, remnantMl: 20.25, byBranch: [{ branchId: 1, totalMl: 17.123, remnantMl: 3.373, remnantPercentOfLiver: 9.920588235294118 }, { branchId: 2, totalMl: 16.877, remnantMl: 16.877, remnantPercentOfLiver: 49.63823529411765 }] }],
+      remnants: [{ cutId: 'c9', liverMl: 34, remnantMl: 20.25, byBranch: [{ branchId: 1, totalMl: 17.123, remnantMl: 3.373, remnantPercentOfLiver: 9.920588235294119 }, { branchId: 2, totalMl: 16.877, remnantMl: 16.877, remnantPercentOfLiver: 49.63823529411765 }] }],
     };
     const v4: RehearsalPlan = { ...plan, version: 4, structures: [...plan.structures, { label: 2, name: 'portal vein', colorRgb: [0, 151, 206] }], territories };
     const back = planFromDocumentReference(JSON.parse(JSON.stringify(planToDocumentReference(v4))));
