@@ -3,7 +3,7 @@
 // reads identical numbers. The same kernels the browser runs: the working label map, meshing per
 // layer, the planner's cut, the SEG writer/reader and the plan document (here in one thread).
 import { describe, expect, it } from 'vitest';
-import { type ImageVolume, type LabelVolume, type Vec3, ijkToLps, labelLayer, layerAsVolume, layerCount, segmentVoxelCounts } from '../../../core/domain/imaging';
+import { type ImageVolume, type LabelVolume, type Vec3, type VolumeGeometry, ijkToLps, labelLayer, layerAsVolume, layerCount, segmentVoxelCounts } from '../../../core/domain/imaging';
 import { type StructureMesh } from '../../../core/domain/mesh';
 import { generatePhantom, PHANTOM_SEGMENTS } from '../../../server/demo/imaging/phantom';
 import { createAnatomyWorkerApi } from '../../../workers/anatomy/anatomyWorkerApi';
@@ -183,7 +183,7 @@ describe('a saved plan reproduces its numbers (issue 17)', () => {
 
   it('vascular territories with a curved surface: save the centrelines, settings and remnant per territory + SEG, reopen elsewhere → identical territory volumes and remnants', async () => {
     // A block "liver" 60 × 20 × 28 mm (1 mm voxels) fed by a Y-shaped "portal vein" (trunk r 4 mm, branches r 3 mm) — the Territories panel test's case.
-    const g = { dimensions: [60, 20, 60] as Vec3, spacingMm: [1, 1, 1] as Vec3, originLps: [-29.5, -9.5, -29.5] as Vec3, directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    const g: VolumeGeometry = { dimensions: [60, 20, 60], spacingMm: [1, 1, 1], originLps: [-29.5, -9.5, -29.5], directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
     const n = 60 * 20 * 60;
     const ct: ImageVolume = { ...g, voxels: new Int16Array(n), unit: 'HU', source: { kind: 'generated', id: 'y-liver' } };
     const segDist = (x: Vec3, a: Vec3, b: Vec3): number => {
