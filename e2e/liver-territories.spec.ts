@@ -116,6 +116,7 @@ test.describe('Liver territories', () => {
     await expect(table2.getByRole('row')).toHaveCount(5, { timeout: 60_000 });
     expect((await table2.getByRole('row').allTextContents()).slice(1).map(ml)).toEqual(savedRows);
     await expect(table2.getByRole('textbox', { name: /Name of territory/ }).first()).toHaveValue('right posterior (S6/7)');
+    await expect(page.getByRole('region', { name: 'Vascular territories' }).getByLabel('Branch generation')).toHaveValue('2');
     await expect(page.getByTestId('territory-flr')).toContainText(savedFlr, { timeout: 60_000 });
     await page.getByRole('region', { name: 'Vascular territories' }).screenshot({ path: testInfo.outputPath('territories-reopened.png') });
   });
