@@ -3,7 +3,9 @@
 // seed each, extracts the portal centrelines in the worker, reads each first-order branch's territory
 // (colour, mL, % of the liver), switches to second-order branches, adds a cut plane and reads the
 // remnant per territory, moves the cut and sees the numbers follow (never stale), and the future
-// liver remnant flagged against the threshold. Screenshots are looked at.
+// liver remnant flagged against the threshold; names a territory, saves the plan, reloads the page and
+// reopens it: the territories come back from the stored centrelines with the same volumes, name and
+// remnants ("Numbers identical to the saved plan."). Screenshots are looked at.
 import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
 import { expect, test } from './fixtures';
 import { AnatomyPage } from './pages/anatomy';
@@ -92,5 +94,30 @@ test.describe('Liver territories', () => {
     await panel.getByLabel('Territory slice').fill(String(LIVER_SLICE));
     await panel.screenshot({ path: testInfo.outputPath('territories-cut.png') });
     await page.screenshot({ path: testInfo.outputPath('territories-page.png'), fullPage: true });
+
+    // Name a territory, save the plan, reload the page and reopen it: same territories, name and remnants.
+    const nameBox = table.getByRole('textbox', { name: /Name of territory/ }).first();
+    await nameBox.fill('right posterior (S6/7)');
+    await nameBox.blur();
+    const savedRows = (await rows.allTextContents()).slice(1).map(ml);
+    const savedFlr = (await flr.textContent())!.replace(/below.*$/, '').trim();
+    await page.getByLabel('Plan title').fill('E2E territory plan');
+    await page.getByRole('button', { name: 'Save plan' }).click();
+    const saved = page.getByRole('status').filter({ hasText: 'Saved “E2E territory plan”' });
+    await expect(saved).toBeVisible({ timeout: 120_000 });
+    await expect(saved).toContainText('4 territories');
+    await page.reload();
+    await expect(anatomy.canvas3d).toBeVisible({ timeout: 30_000 });
+    const open = page.getByRole('button', { name: /^Open plan E2E territory plan/ }).first();
+    await expect(open).toBeVisible({ timeout: 30_000 });
+    await open.click();
+    await expect(page.getByTestId('plan-reproduced')).toHaveText('Numbers identical to the saved plan.', { timeout: 300_000 });
+    const table2 = page.getByRole('region', { name: 'Vascular territories' }).getByRole('table', { name: 'Territories' });
+    await expect(table2.getByRole('row')).toHaveCount(5, { timeout: 60_000 });
+    expect((await table2.getByRole('row').allTextContents()).slice(1).map(ml)).toEqual(savedRows);
+    await expect(table2.getByRole('textbox', { name: /Name of territory/ }).first()).toHaveValue('right posterior (S6/7)');
+    await expect(page.getByRole('region', { name: 'Vascular territories' }).getByLabel('Branch generation')).toHaveValue('2');
+    await expect(page.getByTestId('territory-flr')).toContainText(savedFlr, { timeout: 60_000 });
+    await page.getByRole('region', { name: 'Vascular territories' }).screenshot({ path: testInfo.outputPath('territories-reopened.png') });
   });
 });

@@ -102,6 +102,11 @@ export interface AnatomyWorkerApi {
    */
   extractCentrelines(vessels: Array<{ label: number; name: string; mask: Uint8Array }>, geometry: VolumeGeometry, options: { minBranchMm?: number }, onProgress?: (fraction: number) => void): VesselCentrelines;
   /**
+   * Step 1 from a saved plan (issue 17): hold these centrelines (as stored, not re-extracted), so the
+   * territories computed next are those of the saved branches; drops the territories held.
+   */
+  restoreCentrelines(centrelines: VesselCentrelines): number;
+  /**
    * Step 2: territories of the branches of `generation` (each with its subtree; `excludeIds` left
    * out) over the liver mask (transferred; null = the one sent last). Kept for territoryRemnants.
    */

@@ -97,6 +97,8 @@ export interface TerritoryState {
   /** Branches the surgeon left out (their voxels go to the nearest remaining branch). */
   excludedIds: number[];
   names: Record<number, string>;
+  /** The minimum branch length the centrelines were extracted with, mm (kept in a saved plan). */
+  minBranchMm?: number;
 }
 
 /** Distinct, colour-blind-safer hues for territories (Okabe–Ito, then Tol's muted), by territory id. */
@@ -174,7 +176,7 @@ export interface AnatomyState {
   setFlrThreshold: (percent: number) => void;
   territories: TerritoryState | null;
   /** New centrelines: the territories and branch names of older ones are dropped. */
-  setCentrelines: (vesselLabels: number[], centrelines: VesselCentrelines, generation: number) => void;
+  setCentrelines: (vesselLabels: number[], centrelines: VesselCentrelines, generation: number, minBranchMm?: number) => void;
   setTerritoryMap: (liverLabel: number, map: TerritoryMap, excludedIds: number[]) => void;
   renameTerritory: (id: number, name: string) => void;
   clearTerritories: () => void;
@@ -361,8 +363,8 @@ export function createAnatomyStore() {
       if (!(percent > 0 && percent < 100)) throw new Error(`the remnant threshold must be between 0 and 100 %, got ${percent}`);
       set({ flrThresholdPercent: percent });
     },
-    setCentrelines: (vesselLabels, centrelines, generation) =>
-      set({ territories: { vesselLabels, centrelines, liverLabel: null, map: null, generation, excludedIds: [], names: {} } }),
+    setCentrelines: (vesselLabels, centrelines, generation, minBranchMm) =>
+      set({ territories: { vesselLabels, centrelines, liverLabel: null, map: null, generation, excludedIds: [], names: {}, ...(minBranchMm !== undefined ? { minBranchMm } : {}) } }),
     setTerritoryMap: (liverLabel, map, excludedIds) => {
       const t = get().territories;
       if (t === null) throw new Error('extract the vessel centrelines first');

@@ -205,6 +205,12 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
       territories = null;
       return out;
     },
+    restoreCentrelines(centrelines): number {
+      if (!Array.isArray(centrelines?.trees) || centrelines.trees.length === 0) throw new Error('the saved centrelines hold no vessel tree');
+      vessels = centrelines;
+      territories = null;
+      return centrelines.trees.length;
+    },
     computeTerritories(liverMask, geometry, generation, excludeIds, onProgress): TerritoryMap {
       if (vessels === null) throw new Error('extract the vessel centrelines first');
       if (liverMask !== null) liver = { mask: liverMask, geometry };

@@ -8,6 +8,10 @@
 // Version 3 adds a cut's curved resection surface (its Bézier patch: extent and 16 control heights,
 // exactly as on screen), the structures its safety margin is measured to, and the minimum margin
 // it read; an older build refuses a version-3 plan rather than open it as flat planes.
+// Version 4 adds the vascular territories: the vessel structures and liver, the extraction settings
+// (minimum branch length, generation, branches left out, the surgeon's names), the centrelines
+// exactly as extracted (so reopening does not depend on re-extraction), and the territory volumes
+// and per-territory remnants shown for each cut on the liver; an older build refuses it.
 // A surgical plan is clinician-authored, not a twin output, so it carries no `twin-output` tag
 // (PRODUCT.md reserves that for what the twin produced). Pure: builds and reads resources; the
 // view sends them through the FHIR client.
@@ -16,7 +20,8 @@ import { type Vec3 } from '../../../core/domain/imaging';
 import { type SurfacePatch, validatePatch } from '../../../core/domain/resectionSurface';
 import { type CutResult, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
 import { stableId } from '../../../core/domain/twinRecords';
-import { type CutPlaneState, type PlanStep } from '../../twin/anatomy';
+import { type CentrelineSegment, type TerritoryMap, type TerritoryRemnantResult, type VesselCentrelines } from '../../../core/contracts/territories';
+import { type CutPlaneState, type PlanStep, type TerritoryState } from '../../twin/anatomy';
 
 // The identifier system and document type are contracts, defined once in core/domain/twinRecords.ts.
 import { REHEARSAL_PLAN_DOC_CODE as PLAN_DOC_CODE, REHEARSAL_PLAN_DOC_SYSTEM as PLAN_DOC_SYSTEM, REHEARSAL_PLAN_ID_SYSTEM as PLAN_ID_SYSTEM } from '../../../core/domain/twinRecords';
@@ -64,10 +69,29 @@ export interface SavedView {
   cutPlanes: SavedCut[];
 }
 
+/** v4: the vascular territories as saved (labels are the plan's structure labels; volumes mL). */
+export interface SavedTerritories {
+  vesselLabels: number[];
+  liverLabel: number;
+  /** Minimum branch length of the extraction, mm (null: the extractor's default). */
+  minBranchMm: number | null;
+  generation: number;
+  excludedIds: number[];
+  /** The surgeon's territory names, by territory id. */
+  names: Record<number, string>;
+  /** The centrelines exactly as extracted (LPS mm): reopening recomputes territories from these. */
+  centrelines: VesselCentrelines;
+  /** The territories shown: id, default name, volume (mL). */
+  branches: Array<{ id: number; name: string; volumeMl: number }>;
+  liverMl: number;
+  /** The remnant per territory shown for each cut on the liver (by cut id). */
+  remnants: Array<{ cutId: string } & TerritoryRemnantResult>;
+}
+
 /** What is stored. Frames: LPS mm; angles: degrees. Version 2 adds `view`, `segmentation` and cut geometry. */
 export interface RehearsalPlanV1 {
   format: 'twinscope-rehearsal-plan';
-  version: 1 | 2 | 3;
+  version: 1 | 2 | 3 | 4;
   id: string;
   title: string;
   patientId: string;
@@ -80,6 +104,8 @@ export interface RehearsalPlanV1 {
   view?: SavedView;
   /** v2: where the structures are stored. */
   segmentation?: PlanSegmentationRef;
+  /** v4: the vascular territories on screen at `Save plan`. */
+  territories?: SavedTerritories;
 }
 
 export type RehearsalPlan = RehearsalPlanV1;
@@ -283,7 +309,7 @@ export function savedCutOf(c: CutPlaneState, r: CutResult & { planePointLps: Vec
 export function parsePlan(json: unknown): RehearsalPlanV1 {
   const o = json as Record<string, unknown> | null;
   if (o === null || typeof o !== 'object' || o.format !== 'twinscope-rehearsal-plan') fail('it is not a Twinscope rehearsal plan');
-  if (o.version !== 1 && o.version !== 2 && o.version !== 3) fail(`format version ${String(o.version)} is not supported (this build reads versions 1 to 3)`);
+  if (o.version !== 1 && o.version !== 2 && o.version !== 3 && o.version !== 4) fail(`format version ${String(o.version)} is not supported (this build reads versions 1 to 4)`);
   if (typeof o.id !== 'string' || typeof o.title !== 'string' || typeof o.patientId !== 'string' || typeof o.createdAt !== 'string') fail('id, title, patient or date missing');
   if (!Array.isArray(o.steps)) fail('it has no steps');
   const author = o.author as { username?: unknown; displayName?: unknown } | undefined;
@@ -322,6 +348,7 @@ export function parsePlan(json: unknown): RehearsalPlanV1 {
     if (typeof g.studyInstanceUid !== 'string' || typeof g.seriesInstanceUid !== 'string' || typeof g.sopInstanceUid !== 'string') fail('the structures reference lacks its DICOM UIDs');
     segmentation = { studyInstanceUid: g.studyInstanceUid, seriesInstanceUid: g.seriesInstanceUid, sopInstanceUid: g.sopInstanceUid };
   }
+  const territories = o.territories === undefined ? undefined : checkTerritories(o.territories);
   return {
     format: 'twinscope-rehearsal-plan',
     version: o.version,
@@ -334,7 +361,127 @@ export function parsePlan(json: unknown): RehearsalPlanV1 {
     steps,
     ...(view ? { view } : {}),
     ...(segmentation ? { segmentation } : {}),
+    ...(territories ? { territories } : {}),
   };
+}
+
+const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isNums = (x: unknown): x is number[] => Array.isArray(x) && x.every(isNum);
+
+function checkSegment(x: unknown, where: string): CentrelineSegment {
+  const s = x as Record<string, unknown> | null;
+  if (s === null || typeof s !== 'object' || !isNum(s.id) || !isNum(s.generation) || !isNum(s.lengthMm) || !isNum(s.meanRadiusMm)) fail(`${where}: a centreline segment lacks its id, generation or length`);
+  if (s.parent !== null && !isNum(s.parent)) fail(`${where}: segment ${s.id} has a parent that is not a segment id`);
+  if (!isNums(s.children)) fail(`${where}: segment ${s.id} children are not segment ids`);
+  if (!Array.isArray(s.pointsLps) || s.pointsLps.length === 0 || !s.pointsLps.every(isVec3)) fail(`${where}: segment ${s.id} points are not LPS points`);
+  if (!isNums(s.radiiMm) || s.radiiMm.length !== s.pointsLps.length) fail(`${where}: segment ${s.id} has not one radius per point`);
+  return { id: s.id, parent: s.parent as number | null, children: [...s.children], generation: s.generation, pointsLps: s.pointsLps as Vec3[], radiiMm: [...s.radiiMm], lengthMm: s.lengthMm, meanRadiusMm: s.meanRadiusMm };
+}
+
+function checkRemnant(x: unknown, where: string): { cutId: string } & TerritoryRemnantResult {
+  const r = x as Record<string, unknown> | null;
+  if (r === null || typeof r !== 'object' || typeof r.cutId !== 'string' || !isNum(r.liverMl) || !isNum(r.remnantMl) || !Array.isArray(r.byBranch)) fail(`${where}: a remnant lacks its cut, liver or remnant volume`);
+  const byBranch = r.byBranch.map((b: unknown) => {
+    const e = b as Record<string, unknown> | null;
+    if (e === null || typeof e !== 'object' || !isNum(e.branchId) || !isNum(e.totalMl) || !isNum(e.remnantMl) || !isNum(e.remnantPercentOfLiver)) fail(`${where}: a territory remnant is not numbers`);
+    return { branchId: e.branchId, totalMl: e.totalMl, remnantMl: e.remnantMl, remnantPercentOfLiver: e.remnantPercentOfLiver };
+  });
+  return { cutId: r.cutId, liverMl: r.liverMl, remnantMl: r.remnantMl, byBranch };
+}
+
+/** The territory section of a v4 plan, checked whole: a bad one is refused, naming what is wrong. */
+function checkTerritories(x: unknown): SavedTerritories {
+  const where = 'the territories';
+  const t = x as Record<string, unknown> | null;
+  if (t === null || typeof t !== 'object') fail(`${where} are not an object`);
+  if (!isNums(t.vesselLabels) || t.vesselLabels.length === 0) fail(`${where}: the vessel structures are not labels`);
+  if (!isNum(t.liverLabel)) fail(`${where}: the liver structure is not a label`);
+  if (t.minBranchMm !== null && !(isNum(t.minBranchMm) && t.minBranchMm > 0)) fail(`${where}: the minimum branch length is not a positive number of mm`);
+  if (!isNum(t.generation) || !Number.isInteger(t.generation) || t.generation < 1) fail(`${where}: the branch generation is not a whole number ≥ 1`);
+  if (!isNums(t.excludedIds)) fail(`${where}: the branches left out are not ids`);
+  const names = t.names as Record<string, unknown> | null;
+  if (names === null || typeof names !== 'object' || !Object.values(names).every((v) => typeof v === 'string')) fail(`${where}: the territory names are not text`);
+  const c = t.centrelines as Record<string, unknown> | null;
+  if (c === null || typeof c !== 'object' || !Array.isArray(c.trees) || c.trees.length === 0) fail(`${where}: no vessel centrelines are stored`);
+  const trees = c.trees.map((tr: unknown, k) => {
+    const e = tr as Record<string, unknown> | null;
+    const w = `${where}, vessel tree ${k + 1}`;
+    if (e === null || typeof e !== 'object' || !isNum(e.structureLabel) || typeof e.structureName !== 'string' || !isVec3(e.rootLps) || !isNum(e.voxelCount)) fail(`${w}: structure, root or voxel count missing`);
+    if (!Array.isArray(e.segments) || e.segments.length === 0) fail(`${w}: it has no segments`);
+    if (!Array.isArray(e.bifurcationsLps) || !e.bifurcationsLps.every(isVec3)) fail(`${w}: bifurcations are not LPS points`);
+    return { structureLabel: e.structureLabel, structureName: e.structureName, rootLps: e.rootLps, voxelCount: e.voxelCount, bifurcationsLps: e.bifurcationsLps as Vec3[], segments: e.segments.map((s: unknown) => checkSegment(s, w)) };
+  });
+  if (!Array.isArray(t.branches) || t.branches.length === 0) fail(`${where}: no territory is stored`);
+  const branches = t.branches.map((b: unknown) => {
+    const e = b as Record<string, unknown> | null;
+    if (e === null || typeof e !== 'object' || !isNum(e.id) || typeof e.name !== 'string' || !isNum(e.volumeMl)) fail(`${where}: a territory lacks its id, name or volume`);
+    return { id: e.id, name: e.name, volumeMl: e.volumeMl };
+  });
+  if (!isNum(t.liverMl)) fail(`${where}: the liver volume is not a number`);
+  if (!Array.isArray(t.remnants)) fail(`${where}: the remnants per territory are missing`);
+  return {
+    vesselLabels: [...t.vesselLabels],
+    liverLabel: t.liverLabel,
+    minBranchMm: t.minBranchMm as number | null,
+    generation: t.generation,
+    excludedIds: [...t.excludedIds],
+    names: Object.fromEntries(Object.entries(names as Record<string, string>).map(([k, v]) => [Number(k), v])),
+    centrelines: { trees, ignoredPieces: isNum(c.ignoredPieces) ? c.ignoredPieces : 0 },
+    branches,
+    liverMl: t.liverMl,
+    remnants: t.remnants.map((r: unknown) => checkRemnant(r, where)),
+  };
+}
+
+/** The territory set-up on screen as a plan stores it, with the remnants shown for the cuts on the liver (by cut id). */
+export function savedTerritoriesOf(t: TerritoryState, remnants: ReadonlyArray<{ cutId: string; result: TerritoryRemnantResult }>): SavedTerritories {
+  if (t.map === null || t.liverLabel === null) throw new Error('the territories are not computed yet');
+  return {
+    vesselLabels: [...t.vesselLabels],
+    liverLabel: t.liverLabel,
+    minBranchMm: t.minBranchMm ?? null,
+    generation: t.map.generation,
+    excludedIds: [...t.excludedIds],
+    names: { ...t.names },
+    centrelines: t.centrelines,
+    branches: t.map.branches.map((b) => ({ id: b.id, name: b.name, volumeMl: b.volumeMl })),
+    liverMl: t.map.liverMl,
+    remnants: remnants.map((r) => ({ cutId: r.cutId, liverMl: r.result.liverMl, remnantMl: r.result.remnantMl, byBranch: r.result.byBranch.map((b) => ({ ...b })) })),
+  };
+}
+
+/**
+ * Differences between the territories a plan saved and those recomputed on reopening (empty =
+ * identical): the branches, their volumes and, per saved cut, the remnant of each territory. Exact,
+ * like readoutDifferences. `remnantsNow`: by cut id (a saved cut without an answer is named).
+ */
+export function territoryDifferences(saved: SavedTerritories, map: TerritoryMap, remnantsNow: ReadonlyMap<string, TerritoryRemnantResult>): string[] {
+  const out: string[] = [];
+  const now = new Map(map.branches.map((b) => [b.id, b]));
+  for (const b of saved.branches) {
+    const n = now.get(b.id);
+    const name = saved.names[b.id] ?? b.name;
+    if (n === undefined) out.push(`territory ${name} is missing`);
+    else if (n.volumeMl !== b.volumeMl) out.push(`territory ${name} volume ${b.volumeMl} → ${n.volumeMl} mL`);
+  }
+  for (const b of map.branches) if (!saved.branches.some((s) => s.id === b.id)) out.push(`territory ${b.name} is new`);
+  if (map.liverMl !== saved.liverMl) out.push(`territories' liver volume ${saved.liverMl} → ${map.liverMl} mL`);
+  for (const r of saved.remnants) {
+    const n = remnantsNow.get(r.cutId);
+    if (n === undefined) {
+      out.push(`the remnant per territory for cut ${r.cutId} was not recomputed`);
+      continue;
+    }
+    if (n.remnantMl !== r.remnantMl) out.push(`territory remnant (liver) ${r.remnantMl} → ${n.remnantMl} mL`);
+    const byId = new Map(n.byBranch.map((b) => [b.branchId, b]));
+    for (const b of r.byBranch) {
+      const m = byId.get(b.branchId);
+      const name = saved.names[b.branchId] ?? saved.branches.find((x) => x.id === b.branchId)?.name ?? `territory ${b.branchId}`;
+      if (m === undefined) out.push(`remnant of ${name} missing`);
+      else if (m.remnantMl !== b.remnantMl || m.totalMl !== b.totalMl) out.push(`remnant of ${name} ${b.remnantMl} of ${b.totalMl} → ${m.remnantMl} of ${m.totalMl} mL`);
+    }
+  }
+  return out;
 }
 
 export function planFromDocumentReference(doc: DocumentReference): RehearsalPlanV1 {
@@ -366,7 +513,7 @@ export function summaryOf(doc: DocumentReference): SavedPlanSummary | null {
 }
 
 /** Put a saved plan's labels onto the structures loaded now (`labelOf`: saved label → label now); unknown labels stay. */
-export function remapPlanLabels(plan: RehearsalPlan, labelOf: ReadonlyMap<number, number>): { steps: PlanStep[]; view?: SavedView } {
+export function remapPlanLabels(plan: RehearsalPlan, labelOf: ReadonlyMap<number, number>): { steps: PlanStep[]; view?: SavedView; territories?: SavedTerritories } {
   const m = (l: number): number => labelOf.get(l) ?? l;
   const cut = <C extends CutPlaneState>(c: C): C => ({
     ...c,
@@ -378,6 +525,16 @@ export function remapPlanLabels(plan: RehearsalPlan, labelOf: ReadonlyMap<number
   return {
     steps,
     ...(plan.view ? { view: { ...plan.view, visibleLabels: plan.view.visibleLabels.map(m), cutPlanes: plan.view.cutPlanes.map(cut) } } : {}),
+    ...(plan.territories
+      ? {
+          territories: {
+            ...plan.territories,
+            vesselLabels: plan.territories.vesselLabels.map(m),
+            liverLabel: m(plan.territories.liverLabel),
+            centrelines: { ...plan.territories.centrelines, trees: plan.territories.centrelines.trees.map((t) => ({ ...t, structureLabel: m(t.structureLabel) })) },
+          },
+        }
+      : {}),
   };
 }
 

@@ -596,6 +596,13 @@ export class AnatomySession {
     return r;
   }
 
+  /** Territories, step 1 from a saved plan: the plan's stored centrelines, held in the territory worker (no re-extraction). */
+  async restoreCentrelines(centrelines: VesselCentrelines): Promise<void> {
+    this.territoryHeld = { centrelines: false, liverLabel: null };
+    await this.territoryWorker.run((api) => api.restoreCentrelines(centrelines));
+    this.territoryHeld = { centrelines: true, liverLabel: null };
+  }
+
   /** Territories, step 2: nearest-branch territories of the branches of `generation` over the liver structure. */
   async computeTerritories(liverLabel: number, generation: number, excludeIds: number[], hooks: JobHooks = {}): Promise<TerritoryMap> {
     if (!this.territoryHeld.centrelines) throw new Error('extract the vessel centrelines first (a cancel or a new extraction discards them)');

@@ -4,6 +4,9 @@
 // reopen saved plans. Saving stores what is on screen (the view, with each cut's exact plane and
 // numbers), every step's exact geometry, and the structures as a DICOM-SEG in the PACS; opening
 // loads that SEG, restores the view and recomputes the numbers, saying whether they are identical.
+// With vascular territories on screen, the plan also stores them (centrelines as extracted, the
+// settings, names, volumes and the remnant per territory of each cut on the liver); opening
+// recomputes the territories from the stored centrelines and compares those numbers too.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import type { DocumentReference } from '@medplum/fhirtypes';
@@ -19,7 +22,9 @@ import {
   planFromDocumentReference,
   readoutDifferences,
   remapPlanLabels,
+  savedTerritoriesOf,
   summaryOf,
+  territoryDifferences,
   type RehearsalPlan,
   type SavedPlanSummary,
 } from '../../compute/anatomy/planDocument';
@@ -88,9 +93,18 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession; o
         cutPlanes: await Promise.all(s.cutPlanes.map((c) => compute.savedCut(c))),
       };
       const steps = await Promise.all(s.steps.map(async (st) => ({ ...st, cutPlanes: await Promise.all(st.cutPlanes.map((c) => compute.savedCut(c))) })));
+      // The territories on screen, with the remnant per territory of each cut on the liver (as drawn).
+      const t = s.territories;
+      const territories =
+        t !== null && t.map !== null && t.liverLabel !== null
+          ? savedTerritoriesOf(
+              t,
+              await Promise.all(view.cutPlanes.filter((c) => c.organLabel === t.liverLabel).map(async (c) => ({ cutId: c.id, result: await compute.territoryRemnants(c) }))),
+            )
+          : null;
       const plan: RehearsalPlan = {
         format: 'twinscope-rehearsal-plan',
-        version: 3,
+        version: territories ? 4 : 3,
         id: newPlanId(),
         title: s.planTitle.trim() || 'Rehearsal plan',
         patientId: props.patientId,
@@ -100,6 +114,7 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession; o
         steps,
         view,
         ...(seg ? { segmentation: { studyInstanceUid: seg.studyInstanceUid, seriesInstanceUid: seg.seriesInstanceUid, sopInstanceUid: seg.sopInstanceUid } } : {}),
+        ...(territories ? { territories } : {}),
       };
       const outcome = await writeTransaction(planBundle(plan));
       const where = outcome.status === 'queued' ? ' (the record is unreachable: queued, sent when it answers)' : '';
@@ -110,7 +125,8 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession; o
           return `remnant ${c.readout.remnantMl.toFixed(1)} mL (${c.readout.remnantPercent.toFixed(1)}%)${margin}`;
         })
         .join('; ');
-      setStatus(`Saved “${plan.title}” (${plan.steps.length} steps${cuts ? `; ${cuts}` : ''}${seg ? '; structures stored as DICOM-SEG' : ''})${where}.`);
+      const terr = territories ? `; ${territories.branches.length} territories` : '';
+      setStatus(`Saved “${plan.title}” (${plan.steps.length} steps${cuts ? `; ${cuts}` : ''}${terr}${seg ? '; structures stored as DICOM-SEG' : ''})${where}.`);
       await qc.invalidateQueries({ queryKey: ['fhir', 'DocumentReference'] });
     } catch (e) {
       setError(`Plan not saved: ${e instanceof Error ? e.message : String(e)}`);
@@ -140,8 +156,9 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession; o
       } else {
         ({ labelOf, missing } = labelsByName(plan));
       }
-      const { steps, view } = remapPlanLabels(plan, labelOf);
+      const { steps, view, territories } = remapPlanLabels(plan, labelOf);
       loadPlan(plan.title, steps, view);
+      if (territories === undefined) anatomyStore.getState().clearTerritories();
       setStatus(`Opened “${plan.title}” (${plan.steps.length} steps)${missing.length ? `; not loaded now: ${missing.join(', ')}` : ''}.`);
       // Recompute the numbers of the saved view with the saved planes and compare.
       const diffs: string[] = [];
@@ -149,7 +166,24 @@ export function PlanPanel(props: { patientId: string; session: AnatomySession; o
         const now = await compute.savedCut(c);
         diffs.push(...readoutDifferences(c.readout, now.readout));
       }
-      if ((view?.cutPlanes.length ?? 0) > 0) {
+      if (territories !== undefined) {
+        // The saved centrelines (not re-extracted), the saved generation and branches left out, on the reloaded liver.
+        setStatus(`Opened “${plan.title}”; recomputing its vascular territories…`);
+        await compute.restoreCentrelines(territories.centrelines);
+        const st = anatomyStore.getState();
+        st.setCentrelines(territories.vesselLabels, territories.centrelines, territories.generation, territories.minBranchMm ?? undefined);
+        const map = await compute.computeTerritories(territories.liverLabel, territories.generation, territories.excludedIds);
+        st.setTerritoryMap(territories.liverLabel, map, territories.excludedIds);
+        for (const [id, name] of Object.entries(territories.names)) st.renameTerritory(Number(id), name);
+        const remnantsNow = new Map<string, Awaited<ReturnType<typeof compute.territoryRemnants>>>();
+        for (const r of territories.remnants) {
+          const c = view?.cutPlanes.find((x) => x.id === r.cutId);
+          if (c !== undefined) remnantsNow.set(r.cutId, await compute.territoryRemnants(c));
+        }
+        diffs.push(...territoryDifferences(territories, map, remnantsNow));
+        setStatus(`Opened “${plan.title}” (${plan.steps.length} steps; ${map.branches.length} territories)${missing.length ? `; not loaded now: ${missing.join(', ')}` : ''}.`);
+      }
+      if ((view?.cutPlanes.length ?? 0) > 0 || territories !== undefined) {
         setReproduced(diffs.length === 0 ? 'Numbers identical to the saved plan.' : `Numbers differ from the saved plan: ${diffs.join('; ')}`);
       }
     } catch (e) {

@@ -221,6 +221,23 @@ export function TerritoryPanel(props: { session: TerritoryComputer; ct: ImageVol
   const [chosenLiver, setChosenLiver] = useState<number | null>(null);
   const [generation, setGeneration] = useState(1);
   const [minBranchMm, setMinBranchMm] = useState(4);
+  // Territories set from elsewhere (a reopened plan): the choices shown follow the stored set-up.
+  const storedGeneration = territories?.generation;
+  const storedMinBranchMm = territories?.minBranchMm;
+  const storedVessels = territories?.vesselLabels;
+  const storedLiver = territories?.liverLabel ?? null;
+  useEffect(() => {
+    if (storedGeneration !== undefined) setGeneration(storedGeneration);
+  }, [storedGeneration]);
+  useEffect(() => {
+    if (storedMinBranchMm !== undefined) setMinBranchMm(storedMinBranchMm);
+  }, [storedMinBranchMm]);
+  useEffect(() => {
+    if (storedVessels !== undefined) setChosenVessels(storedVessels);
+  }, [storedVessels]);
+  useEffect(() => {
+    if (storedLiver !== null) setChosenLiver(storedLiver);
+  }, [storedLiver]);
 
   const vessels = chosenVessels ?? structures.filter((s) => isVessel(s.name)).map((s) => s.label);
   const liver = structures.find((s) => s.label === chosenLiver) ?? structures.find((s) => isLiver(s.name));
@@ -247,6 +264,7 @@ export function TerritoryPanel(props: { session: TerritoryComputer; ct: ImageVol
         chosen.map((v) => v.label),
         c,
         generation,
+        minBranchMm,
       );
       const m = await session.computeTerritories(liver.label, generation, [], { signal, onProgress: (f) => onProgress(0.7 + 0.3 * f) });
       anatomyStore.getState().setTerritoryMap(liver.label, m, []);
