@@ -92,11 +92,21 @@ export function flatPatchOver(plane: PlaneLps, positionsLps: Float32Array, margi
 
 /** Height (mm along the normal) of the patch at in-plane coordinates (u, v) mm; clamped outside the patch. */
 export function patchHeightMm(p: SurfacePatch, uMm: number, vMm: number): number {
-  let s = (uMm - p.uRangeMm[0]) / (p.uRangeMm[1] - p.uRangeMm[0]);
-  let t = (vMm - p.vRangeMm[0]) / (p.vRangeMm[1] - p.vRangeMm[0]);
+  return bezierHeightAtUnitMm(
+    p.heightsMm,
+    (uMm - p.uRangeMm[0]) / (p.uRangeMm[1] - p.uRangeMm[0]),
+    (vMm - p.vRangeMm[0]) / (p.vRangeMm[1] - p.vRangeMm[0]),
+  );
+}
+
+/**
+ * The bicubic Bézier height field itself: heights (mm, 4×4 control points, row-major in v then u)
+ * at patch coordinates (s, t) ∈ [0, 1]², clamped outside. The one evaluation the view, the plan and
+ * the voxel kernel (`workers/liver/resectionSurface.ts`) share; allocation-free for hot loops.
+ */
+export function bezierHeightAtUnitMm(h: ArrayLike<number>, s: number, t: number): number {
   s = s < 0 ? 0 : s > 1 ? 1 : s;
   t = t < 0 ? 0 : t > 1 ? 1 : t;
-  const h = p.heightsMm;
   const s1 = 1 - s, t1 = 1 - t;
   const bs0 = s1 * s1 * s1, bs1 = 3 * s * s1 * s1, bs2 = 3 * s * s * s1, bs3 = s * s * s;
   const bt0 = t1 * t1 * t1, bt1 = 3 * t * t1 * t1, bt2 = 3 * t * t * t1, bt3 = t * t * t;

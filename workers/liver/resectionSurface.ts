@@ -4,7 +4,7 @@
 // core/domain/resectionSurface.ts and re-exported here.
 import { type VolumeGeometry, mm3ToMl, voxelVolumeMm3 } from '../../core/domain/imaging';
 import { type CutVolumes } from '../../core/domain/mesh';
-import { type ResectionSurface, planeAxesLps, unitVector, validatePatch } from '../../core/domain/resectionSurface';
+import { type ResectionSurface, bezierHeightAtUnitMm, planeAxesLps, unitVector, validatePatch } from '../../core/domain/resectionSurface';
 
 export * from '../../core/domain/resectionSurface';
 
@@ -64,21 +64,13 @@ export class SurfaceSideOnGrid {
 
   /** h at grid position (i, j, k) (fractional allowed), mm. */
   heightAt(i: number, j: number, k: number): number {
-    let s = (this.u0 + this.ui * i + this.uj * j + this.uk * k - this.uLo) * this.uInv;
-    let t = (this.v0 + this.vi * i + this.vj * j + this.vk * k - this.vLo) * this.vInv;
-    s = s < 0 ? 0 : s > 1 ? 1 : s;
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    const h = this.h;
-    const s1 = 1 - s, t1 = 1 - t;
-    const bs0 = s1 * s1 * s1, bs1 = 3 * s * s1 * s1, bs2 = 3 * s * s * s1, bs3 = s * s * s;
-    const bt0 = t1 * t1 * t1, bt1 = 3 * t * t1 * t1, bt2 = 3 * t * t * t1, bt3 = t * t * t;
-    return (
-      bt0 * (bs0 * h[0]! + bs1 * h[1]! + bs2 * h[2]! + bs3 * h[3]!) +
-      bt1 * (bs0 * h[4]! + bs1 * h[5]! + bs2 * h[6]! + bs3 * h[7]!) +
-      bt2 * (bs0 * h[8]! + bs1 * h[9]! + bs2 * h[10]! + bs3 * h[11]!) +
-      bt3 * (bs0 * h[12]! + bs1 * h[13]! + bs2 * h[14]! + bs3 * h[15]!)
+    return bezierHeightAtUnitMm(
+      this.h,
+      (this.u0 + this.ui * i + this.uj * j + this.uk * k - this.uLo) * this.uInv,
+      (this.v0 + this.vi * i + this.vj * j + this.vk * k - this.vLo) * this.vInv,
     );
   }
+
 
   /** side(p) at voxel centre (i, j, k), mm: ≥ 0 resected, < 0 remnant. */
   heightAboveMm(i: number, j: number, k: number): number {
