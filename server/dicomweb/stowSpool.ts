@@ -39,9 +39,18 @@ export function spoolToFile(stream: Readable, dir: string, maxBytes: number): Pr
       if (settled) return;
       settled = true;
       stream.unpipe(out);
-      out.destroy();
-      dispose();
-      reject(err);
+      // The file is opened asynchronously: removing it before the write stream has closed could
+      // run before the open and leave the file behind. Remove it once the stream is closed, and
+      // only then answer, so the 413 never precedes the removal.
+      const removeThenReject = (): void => {
+        dispose();
+        reject(err);
+      };
+      if (out.closed) removeThenReject();
+      else {
+        out.once('close', removeThenReject);
+        out.destroy();
+      }
     };
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
