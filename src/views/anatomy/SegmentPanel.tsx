@@ -48,6 +48,7 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const [keepLargest, setKeepLargest] = useState(false);
   const [wholeVolume, setWholeVolume] = useState(false);
   const [marginMm, setMarginMm] = useState(0);
+  const [bridgeMm, setBridgeMm] = useState(0);
   const [name, setName] = useState('liver');
   const [seed, setSeed] = useState<Vec3 | null>(null);
   const candidate = useRef<Uint8Array | null>(null);
@@ -90,7 +91,7 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const runSegment = async (seedIjk: Vec3 | null): Promise<void> => {
     if (seedIjk === null && !wholeVolume) return;
     const r = await segJob.run(wholeVolume ? 'Thresholding' : 'Region growing', (hooks) =>
-      session.segment({ seedIjk: seedIjk ?? [0, 0, 0], minHu, maxHu, fillHoles, keepLargest, wholeVolume, marginMm }, hooks),
+      session.segment({ seedIjk: seedIjk ?? [0, 0, 0], minHu, maxHu, fillHoles, keepLargest, wholeVolume, marginMm, bridgeMm }, hooks),
     );
     if (r) {
       candidate.current = r.mask;
@@ -296,6 +297,10 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
             <label className="field">
               <span>Margin mm</span>
               <input className="input" type="number" step={0.5} aria-label="Margin mm" value={marginMm} onChange={(e) => setMarginMm(Number(e.target.value))} />
+            </label>
+            <label className="field" title="Cut the thin bridges the growth leaked through into touching organs of the same density (liver into heart or spleen): bridges thinner than twice this radius are cut and only the seed's piece is kept. 0 = off.">
+              <span>Cut bridges mm</span>
+              <input className="input" type="number" min={0} step={1} aria-label="Cut bridges mm" value={bridgeMm} disabled={wholeVolume} onChange={(e) => setBridgeMm(Math.max(0, Number(e.target.value)))} />
             </label>
           </div>
           <div className="anatomy-checks">
