@@ -131,7 +131,7 @@ export class AnatomyPage {
   }
 
   structure(name: string): Locator {
-    return this.structures.getByRole('listitem', { name });
+    return this.structures.getByRole('listitem', { name, exact: true });
   }
 
   stepNotes(): Locator {
