@@ -37,6 +37,8 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const [axis, setAxis] = useState<SliceAxis>('axial');
   // Slice positions are the anatomy store's (shared with the CT planes of the 3D view).
   const sliceIndex = useAnatomy((s) => s.sliceIndex);
+  // The surfaces change whenever the working label map does (segmented, imported, reopened with a plan, removed).
+  const meshes = useAnatomy((s) => s.meshes);
   const crosshairIjk = useCrosshair((s) => s.ijk);
   const [step, setStep] = useState(1);
   const [mmDraft, setMmDraft] = useState<string | null>(null);
@@ -74,8 +76,9 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
     if (map === null) return undefined;
     const colours = new Map(map.segments.map((s) => [s.label, s.colorRgb] as const));
     return { labels: map.labels, ...(map.overlapLayers ? { overlapLayers: map.overlapLayers } : {}), colourOf: (l) => colours.get(l), alpha: 0.4 };
-    // overlayVersion: the arrays change in place or are swapped on the session.
-  }, [session, overlayVersion]); // eslint-disable-line react-hooks/exhaustive-deps
+    // overlayVersion and meshes: the arrays change in place or are swapped on the session (a plan
+    // reopened or a SEG loaded elsewhere re-meshes, so the slice shows its labels too).
+  }, [session, overlayVersion, meshes]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const choosePreset = (id: HuPresetName): void => {
     const p = PRESETS.find((x) => x.id === id)!;
