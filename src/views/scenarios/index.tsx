@@ -23,7 +23,7 @@ import { Link } from 'react-router-dom';
 import { workspacePath } from '../routing';
 import { useSession, useTwinPermission } from '../../sources/queries';
 import { addScenario, bandEnsembleAt, bandTimesSec, BASELINE_ID, scenarioUpTo, draftLabel, removeScenario, runScenarios, selectScenarioPatient, updateScenario, useScenarios } from '../../twin/scenarios';
-import { calibrateTwin, selectTwinPatient, TWIN_MODEL, twinStore, useTwin } from '../../twin/twinState';
+import { calibrateTwin, selectTwinPatient, twinStore, useTwin } from '../../twin/twinState';
 import { Badge, ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
 import { formatDate } from '../../ui/time-format';
 import { downloadCsv, downloadPng } from '../twin/chartExport';
@@ -359,7 +359,7 @@ export default function ScenariosView({ patientId }: WorkspaceViewProps): ReactN
         reason: reason.trim(),
         createdAt: new Date().toISOString(),
         actor: { userId: user.id, display: user.displayName || user.username },
-        model: TWIN_MODEL,
+        model: calibration.model,
         inputs,
         ...(planConf ? { confidence: confidenceLine(planConf) } : {}),
         ...(confirmedDespite ? { confirmedDespite } : {}),
