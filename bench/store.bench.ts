@@ -255,9 +255,11 @@ export async function demoBench(): Promise<void> {
 }
 
 export async function run(): Promise<void> {
-  await demoBench();
+  // BENCH_STORE_PARTS: a comma list of demo, import, server, peer (default all).
+  const parts = new Set((process.env.BENCH_STORE_PARTS ?? 'demo,import,server,peer').split(','));
+  if (parts.has('demo')) await demoBench();
   await ensureFixture();
-  await importRate();
-  await serverBench();
-  await peerBench();
+  if (parts.has('import')) await importRate();
+  if (parts.has('server')) await serverBench();
+  if (parts.has('peer')) await peerBench();
 }
