@@ -9,6 +9,7 @@ import { generateScalePatient, HEART_RATE_LOINC, scalePatientId } from '../../..
 import { buildDemoResources } from '../../demo/patients';
 import { openDatabase, type Db } from '../../storage/database';
 import { makeTempDir } from '../../testing/harness';
+import { embeddedBackend } from '../embedded-adapters';
 import { FhirStore } from '../store';
 import { compileSearch } from './compile';
 import type { ParamRegistry } from './params';
@@ -108,6 +109,7 @@ describe('patient timeline index', () => {
     const db2 = openDatabase(dir);
     const s2 = await FhirStore.open(db2, { indexBatchRids: 40 });
     expect(s2.indexState.status).toBe('building');
+    expect(await embeddedBackend(s2).health()).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^patient timeline index being built \(\d+ of \d+ resources\)$/) });
     const page = pageOf(s2);
     expect(page.entries.map((e) => e.id)).toEqual(expected.entries.map((e) => e.id));
     expect(page.total).toBe(expected.total);
@@ -129,6 +131,7 @@ describe('patient timeline index', () => {
     await again.store.putAll([{ resourceType: 'Observation', id: 'during-build', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: HEART_RATE_LOINC }] }, subject: { reference: `Patient/${scalePatientId(3)}` }, effectiveDateTime: '2026-11-20T00:00:00Z' }]);
     await again.store.indexReady;
     expect(again.store.indexState.status).toBe('ready');
+    expect(await embeddedBackend(again.store).health()).toEqual({ status: 'ok' });
     const rid = again.db.prepare("SELECT rid FROM fhir_current WHERE id = 'during-build'").pluck().get() as number;
     const rows = timelineRows(again.db);
     expect(rows.filter((r) => (JSON.parse(r) as { rid: number }).rid !== rid)).toEqual(written);
