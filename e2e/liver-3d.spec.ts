@@ -104,10 +104,20 @@ test.describe('Liver planner in 3D', () => {
     frames = await anatomy.waitFrames(frames);
     await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('liver-3d-curved.png') });
 
-    // Drag the selected control point (drawn white over everything) with the mouse. The
-    // centrelines (white trunk) are hidden first so the only white pixels are that point.
+    // Drag the selected control point (drawn white over everything) with the mouse. From the front
+    // the default sagittal cut is seen edge-on (the points overlap): orbit 35° about the vertical
+    // first (a drag on empty canvas), so the grid spreads out and its normal still runs across the
+    // screen. The centrelines (white trunk) are hidden so the only white pixels are that point.
+    const cbox = await anatomy.canvas3d.boundingBox();
+    if (!cbox) throw new Error('3D anatomy is not visible');
+    await page.mouse.move(cbox.x + 0.9 * cbox.width, cbox.y + 0.1 * cbox.height);
+    await page.mouse.down();
+    for (let i = 1; i <= 8; i++) await page.mouse.move(cbox.x + 0.9 * cbox.width - (i / 8) * (35 / 360) * cbox.height, cbox.y + 0.1 * cbox.height);
+    await page.mouse.up();
+    frames = await anatomy.waitFrames(frames);
     await legend.getByRole('checkbox', { name: 'Show centrelines in 3D' }).uncheck();
     frames = await anatomy.waitFrames(frames);
+    await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('liver-3d-before-drag.png') });
     const spot = await anatomy.canvas3d.evaluate((el) => {
       const c = el.querySelector('canvas') as HTMLCanvasElement;
       const copy = document.createElement('canvas');

@@ -296,7 +296,7 @@ function ResectionSurfaceView(props: { cut: CutPlaneState; selected: boolean }):
             key={q}
             position={[points[3 * q]!, points[3 * q + 1]!, points[3 * q + 2]!]}
             scale={q === selectedPoint ? r * 1.35 : r}
-            renderOrder={11}
+            renderOrder={q === selectedPoint ? 12 : 11}
             name={`control point ${q}`}
             onPointerDown={(e) => {
               if (anatomyStore.getState().tool !== 'orbit') return;
@@ -329,7 +329,8 @@ function ResectionSurfaceView(props: { cut: CutPlaneState; selected: boolean }):
             }}
           >
             <sphereGeometry args={[1, 12, 8]} />
-            <meshBasicMaterial color={q === selectedPoint ? '#ffffff' : '#ffd400'} depthTest={false} />
+            {/* Transparent pass (drawn after the translucent organ and territories, by renderOrder), never depth-tested: always on top. */}
+            <meshBasicMaterial color={q === selectedPoint ? '#ffffff' : '#ffd400'} depthTest={false} transparent toneMapped={false} />
           </mesh>
         ))}
     </group>
