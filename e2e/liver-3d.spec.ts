@@ -190,6 +190,25 @@ test.describe('Liver planner in 3D', () => {
       .poll(async () => (await page.getByLabel(/^Control point row \d column \d height mm$/).evaluateAll((els) => els.map((e) => Number((e as HTMLInputElement).value)))).reduce((a, b) => a + b, 0), { timeout: 15_000 })
       .not.toBe(selectedBefore.reduce((a, b) => a + b, 0));
 
+    // The same drag with the territories and centrelines hidden: the peer for the frame rate in this run.
+    await legend.getByRole('checkbox', { name: 'Show territories in 3D' }).uncheck();
+    await legend.getByRole('checkbox', { name: 'Show centrelines in 3D' }).uncheck();
+    frames = await anatomy.waitFrames(frames);
+    const framesAtStart2 = await anatomy.frames();
+    const t1 = Date.now();
+    await page.mouse.move(spot!.x - 90, spot!.y);
+    await page.mouse.down();
+    for (let i = 1; i <= steps; i++) await page.mouse.move(spot!.x - 90 + (i / steps) * 90, spot!.y);
+    await page.mouse.up();
+    const dragS2 = (Date.now() - t1) / 1000;
+    const framesDrawn2 = (await anatomy.frames()) - framesAtStart2;
+    const peer = { name: 'liver-3d drag, territories and centrelines hidden', steps, dragS: Math.round(dragS2 * 100) / 100, framesDrawn: framesDrawn2, drawnFps: Math.round((10 * framesDrawn2) / dragS2) / 10 };
+    console.log(JSON.stringify(peer));
+    await testInfo.attach('drag-fps-peer.json', { body: JSON.stringify(peer), contentType: 'application/json' });
+    await legend.getByRole('checkbox', { name: 'Show territories in 3D' }).check();
+    await legend.getByRole('checkbox', { name: 'Show centrelines in 3D' }).check();
+    await anatomy.waitFrames(frames);
+
     // Export GLB: the structures, the resection surface and one node per territory with its volume.
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export GLB' }).click();

@@ -193,7 +193,8 @@ export function TerritoriesInScene(props: { clip: THREE.Plane[] }): ReactNode {
 export function Scene3DLegend(): ReactNode {
   const territories = useAnatomy((s) => s.territories);
   const selectedCut = useAnatomy((s) => s.cutPlanes.find((c) => c.id === s.selectedCutId));
-  const painted = useSurfaceMaps((s) => [...s.byCut.values()].some((a) => a.result.marginMm.length > 0 && a.for.surface !== undefined));
+  // The margin scale only when a map is painted: a curved cut with at least one margin target.
+  const painted = useSurfaceMaps((s) => [...s.byCut.values()].some((a) => a.result.targets.length > 0 && a.for.surface !== undefined));
   const selectedPoint = useSurfaceMaps((s) => (selectedCut ? (s.selectedPoint.get(selectedCut.id) ?? 5) : 5));
   const showTerritories = useTerritory3d((s) => s.showTerritories);
   const showCentrelines = useTerritory3d((s) => s.showCentrelines);
