@@ -204,7 +204,7 @@ export function Scene3DLegend(): ReactNode {
   if (map === null && !painted && !curved && (territories === null || territories === undefined)) return null;
   const st = territory3dStore.getState();
   return (
-    <div className="anatomy-legend small" role="region" aria-label="3D legend">
+    <div className="anatomy-legend3d small" role="region" aria-label="3D legend">
       {territories && (
         <>
           <div className="anatomy-legend-row">
