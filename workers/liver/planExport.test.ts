@@ -35,7 +35,7 @@ describe('plan export (GLB nodes and STL files for the resection surface and the
   let territoryLabels: Uint16Array;
   const ml = { one: 0, two: 0 };
   beforeAll(async () => {
-    [liver] = await meshLabelVolume(volume, { budgetTriangles: 8000 });
+    liver = (await meshLabelVolume(volume, { budgetTriangles: 8000 }))[0]!;
     const list: number[] = [];
     territoryLabels = new Uint16Array(volume.labels.length);
     const [nI, nJ, nK] = g.dimensions;
