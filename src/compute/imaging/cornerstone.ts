@@ -8,7 +8,10 @@
 
 import type * as CoreNs from '@cornerstonejs/core';
 import type * as ToolsNs from '@cornerstonejs/tools';
-import type * as LoaderNs from '@cornerstonejs/dicom-image-loader';
+// The loader's `imageLoader` entry, not its root: the root also re-exports the decode worker's
+// module and every codec, which would put ~110 KB of codec glue on the main thread. Codecs load
+// in the decode workers, each on first use (vite.config.ts lazyCodecs).
+import type * as LoaderNs from '@cornerstonejs/dicom-image-loader/imageLoader';
 import type * as MetadataNs from '@cornerstonejs/metadata';
 import { streamingWadorsLoader } from './seriesPixelStream';
 import { withExplicitLeRetry } from './frameRetry';
@@ -66,7 +69,7 @@ async function start(): Promise<Cornerstone> {
   const modules = Promise.all([
     import('@cornerstonejs/core'),
     import('@cornerstonejs/tools'),
-    import('@cornerstonejs/dicom-image-loader'),
+    import('@cornerstonejs/dicom-image-loader/imageLoader'),
     import('@cornerstonejs/metadata'),
   ]);
   if (!hasWebGl2()) {
