@@ -28,6 +28,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const manifestPath = join(dist, '.vite', 'manifest.json');
 const TARGET_KB = 300;
+/** Lazy entries a view imports only after its first image is up (src/compute/imaging/cornerstone.ts loadTools). */
+const DEFERRED_AFTER_FIRST_IMAGE: Record<string, string[]> = {
+  imaging: ['node_modules/@cornerstonejs/tools/dist/esm/index.js'],
+};
 
 /**
  * Manifest keys reachable from `start` through static imports (the chunks loaded with it), and
@@ -118,6 +122,14 @@ export async function run(): Promise<void> {
     const added = [...staticClosure(manifest, key, true, first)];
     const bytes = added.map((k) => manifest[k]!.file).filter((f) => f.endsWith('.js')).reduce((s, f) => s + gzipBytes(f), 0);
     report({ bench: 'bundle', metric: `view-total-js-gzip:${view}`, value: kb(bytes), unit: 'KB', chunks: added.length });
+    // What the view needs before its first image: everything but the chunks it loads only after
+    // one (DEFERRED_AFTER_FIRST_IMAGE), e.g. Cornerstone's tools behind Imaging.
+    const deferred = (DEFERRED_AFTER_FIRST_IMAGE[view] ?? []).filter((k) => manifest[k]);
+    if (deferred.length > 0) {
+      const firstImage = [...staticClosure(manifest, key, true, new Set([...first, ...deferred]))];
+      const fb = firstImage.map((k) => manifest[k]!.file).filter((f) => f.endsWith('.js')).reduce((s, f) => s + gzipBytes(f), 0);
+      report({ bench: 'bundle', metric: `view-first-image-js-gzip:${view}`, value: kb(fb), unit: 'KB', chunks: firstImage.length, deferredAfterFirstImage: deferred, deferredKb: kb(bytes - fb) });
+    }
   }
 
   // Worker bundles and their lazy chunks (not in the manifest): each worker entry is what a worker

@@ -41,9 +41,12 @@ test.describe('Imaging', () => {
       // An uncompressed CT needs no codec: none of their chunks is fetched (vite.config.ts lazyCodecs).
       if (/\/assets\/(decode(?!ImageFrameWorker)[A-Za-z0-9]+|[a-z0-9]+wasm_decode|openjphjs)[\w-]*\.(js|wasm)$/.test(r.url())) codecRequests.push(r.url());
     });
+    // The tools are not part of the first image: they load once it is up.
+    expect(await page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false)).toBe(false);
     await openSeries.click();
     // The first image shows in the stack viewport while the series is still arriving.
     await imaging.waitRendered('Stack viewport');
+    await expect.poll(() => page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false), { timeout: 60_000 }).toBe(true);
     for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
     await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0);
     expect(pixelRequests.filter((u) => u === 'pixeldata')).toHaveLength(1);
