@@ -1,5 +1,61 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+
+/**
+ * The decoders of Cornerstone's decode worker that wrap a codec (WASM or a JS decoder), by the
+ * binding name its entry imports them under. Each becomes its own chunk, fetched by the worker
+ * the first time a frame of that transfer syntax is decoded (issue 14): an uncompressed CT never
+ * downloads or compiles a codec. Little/big endian, encapsulated uncompressed stay in the entry.
+ */
+const LAZY_CODECS = [
+  'decodeRLE',
+  'decodeJPEGBaseline8Bit',
+  'decodeJPEGBaseline12Bit',
+  'decodeJPEGLossless',
+  'decodeJPEGLS',
+  'decodeJPEG2000',
+  'decodeHTJ2K',
+  'decodeDeflatedFrame',
+  'decodeJPEGXL',
+] as const;
+
+const DECODE_WORKER = /@cornerstonejs\/dicom-image-loader\/dist\/esm\/decodeImageFrameWorker\.js$/;
+
+/**
+ * Rewrites the decode worker's static `import decodeX from './shared/decoders/decodeX….js'` into
+ * a function that imports the module on its first call. Safe because the worker awaits every
+ * decoder's result (`decodePromise`), so a promise-returning wrapper changes no behaviour. A
+ * Cornerstone upgrade that renames or drops one of these imports fails the build here, by name,
+ * rather than silently bundling every codec again.
+ */
+export function lazyCodecImports(code: string): string {
+  let out = code;
+  for (const name of LAZY_CODECS) {
+    const re = new RegExp(`^import ${name} from '(\\./shared/decoders/[A-Za-z0-9_-]+\\.js)';$`, 'm');
+    const m = re.exec(out);
+    if (!m) {
+      throw new Error(`vite.config.ts lazyCodecImports: Cornerstone's decodeImageFrameWorker.js no longer imports ${name} as expected; update LAZY_CODECS`);
+    }
+    const wrapper =
+      `let ${name}__module;\n` +
+      // A failed chunk fetch is not cached: the next frame of that syntax asks again.
+      `const ${name} = (...args) => (${name}__module ??= import('${m[1]}').catch((e) => { ${name}__module = undefined; throw e; }))` +
+      `.then((mod) => mod.default(...args));`;
+    out = out.replace(m[0], wrapper);
+  }
+  return out;
+}
+
+function lazyCodecs(): Plugin {
+  return {
+    name: 'twinscope-lazy-codecs',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!DECODE_WORKER.test(id.split('?')[0]!)) return null;
+      return { code: lazyCodecImports(code), map: null };
+    },
+  };
+}
 
 // Cornerstone3D + Vite: see docs/STACK-NOTES.md. Missing pieces fail quietly
 // (setStack hangs forever without the exclude), so keep these in step with the loader.
@@ -12,7 +68,8 @@ export default defineConfig({
     manifest: true,
     chunkSizeWarningLimit: 4000,
   },
-  worker: { format: 'es' },
+  // Code-split module workers: the decode worker's codecs load per transfer syntax (lazyCodecs).
+  worker: { format: 'es', plugins: () => [lazyCodecs()] },
   optimizeDeps: {
     exclude: ['@cornerstonejs/dicom-image-loader'],
     include: [

@@ -6,7 +6,7 @@
 // Builds with `vite build` first, so the numbers match the source; TWIN_BENCH_USE_DIST=1 measures
 // an existing dist/ instead (e.g. right after a build in CI).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -28,6 +28,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const manifestPath = join(dist, '.vite', 'manifest.json');
 const TARGET_KB = 300;
+/** Lazy entries a view imports only after its first image is up (src/compute/imaging/cornerstone.ts loadTools). */
+const DEFERRED_AFTER_FIRST_IMAGE: Record<string, string[]> = {
+  imaging: ['node_modules/@cornerstonejs/tools/dist/esm/index.js'],
+};
 
 /**
  * Manifest keys reachable from `start` through static imports (the chunks loaded with it), and
@@ -118,5 +122,27 @@ export async function run(): Promise<void> {
     const added = [...staticClosure(manifest, key, true, first)];
     const bytes = added.map((k) => manifest[k]!.file).filter((f) => f.endsWith('.js')).reduce((s, f) => s + gzipBytes(f), 0);
     report({ bench: 'bundle', metric: `view-total-js-gzip:${view}`, value: kb(bytes), unit: 'KB', chunks: added.length });
+    // What the view needs before its first image: everything but the chunks it loads only after
+    // one (DEFERRED_AFTER_FIRST_IMAGE), e.g. Cornerstone's tools behind Imaging.
+    const deferred = (DEFERRED_AFTER_FIRST_IMAGE[view] ?? []).filter((k) => manifest[k]);
+    if (deferred.length > 0) {
+      const firstImage = [...staticClosure(manifest, key, true, new Set([...first, ...deferred]))];
+      const fb = firstImage.map((k) => manifest[k]!.file).filter((f) => f.endsWith('.js')).reduce((s, f) => s + gzipBytes(f), 0);
+      report({ bench: 'bundle', metric: `view-first-image-js-gzip:${view}`, value: kb(fb), unit: 'KB', chunks: firstImage.length, deferredAfterFirstImage: deferred, deferredKb: kb(bytes - fb) });
+    }
+  }
+
+  // Worker bundles and their lazy chunks (not in the manifest): each worker entry is what a worker
+  // downloads and compiles when it starts (e.g. each of Cornerstone's decode workers); a codec
+  // chunk (decodeJPEGLS, decodeJPEG2000…) only when a frame of its transfer syntax is decoded,
+  // with its .wasm (vite.config.ts lazyCodecs).
+  const inManifest = new Set(Object.values(manifest).map((c) => c.file));
+  const assets = readdirSync(join(dist, 'assets'));
+  for (const f of assets.sort()) {
+    const path = `assets/${f}`;
+    if (inManifest.has(path) || !/\.(js|wasm)$/.test(f)) continue;
+    const name = f.replace(/-[\w-]{8}\.(js|wasm)$/, '.$1');
+    const kind = f.endsWith('.wasm') ? 'worker-wasm-gzip' : /worker/i.test(f) ? 'worker-entry-js-gzip' : 'worker-chunk-js-gzip';
+    report({ bench: 'bundle', metric: `${kind}:${name}`, value: kb(gzipBytes(path)), unit: 'KB' });
   }
 }

@@ -51,6 +51,9 @@ const RULES: Array<{ stage: string; fn: RegExp }> = [
   { stage: 'textureConvert', fn: /^(updateArrayDataTypeForGL|toHalf)$/ },
   // Volume export to the anatomy hand-off (whole-volume copy, HU conversion).
   { stage: 'exportVolume', fn: /^(exportImageVolume|toImageVolume|getCompleteScalarDataArray|publishedVolumeSummary|publish)$/ },
+  // vtk.js sizing its canvas (setting width/height reallocates the WebGL drawing buffer: under
+  // SwiftShader a CPU allocation and clear), e.g. when the three planes are laid out.
+  { stage: 'canvasResize', fn: /^(updateWindow|setSize)$/ },
   // Rendering (Cornerstone rendering engine, vtk.js render passes, WebGL draw calls).
   { stage: 'render', fn: /^(_renderFlaggedViewports|renderViewports|renderViewport|_renderViewports|renderFrameOfReference|render|renderPass|traverse|drawArrays|drawElements|_renderingEngineRender|_resetViewport|setVolumesForViewports|setVolumes|addVolumes)$/ },
   // Image objects around each frame (loader createImage, image cache, metadata lookups, events).

@@ -29,7 +29,7 @@ import { DicomStore } from '../server/dicomweb/store';
 import { FhirStore } from '../server/fhir/store';
 import { openDatabase } from '../server/storage/database';
 import { startProfile, stopProfile, type ProfileSplit } from './dicom-browser-profile';
-import { report } from './report';
+import { report, type BenchResult } from './report';
 
 const BENCH = 'dicom-browser';
 const SLICES = 300;
@@ -245,6 +245,40 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
   }
 }
 
+/**
+ * One line per traced load: CPU ms of each stage of opening the series, from click to complete
+ * volume, and what bounds it. Process CPU (/proc) for the stages outside the renderer (the server
+ * and browser network service for the fetch, SwiftShader's GPU process for the texture upload and
+ * rasterising); the renderer's sampled split (dicom-browser-profile.ts) for its stages. "code":
+ * work our code or Cornerstone does on the CPU and could do less of; "swiftshader": GL work a GPU
+ * would do (the main thread's texSubImage3D calls wait on SwiftShader's upload).
+ */
+function stageCpuLine(p: ProfileSplit, r: RunTimes, perFrame: boolean): BenchResult {
+  const main = p.mainThreadMs;
+  const w = p.workersMs;
+  const g = (o: Record<string, number>, ...k: string[]): number => Math.round(k.reduce((a, x) => a + (o[x] ?? 0), 0));
+  const stages = {
+    fetch: { cpuMs: Math.round(r.cpu.server + r.cpu.browserOther), serverMs: Math.round(r.cpu.server), networkServiceMs: Math.round(r.cpu.browserOther), mainThreadRequestGlueMs: g(main, 'requestPool'), bound: 'code' },
+    parse: { cpuMs: g(main, 'parseMultipart'), bound: 'code' },
+    decode: { cpuMs: g(w, 'decode') + g(main, 'decode', 'workerMessages'), workersMs: g(w, 'decode'), mainThreadMs: g(main, 'decode', 'workerMessages'), bound: 'code' },
+    volumeFill: { cpuMs: g(main, 'volumeSetup', 'writeVolume', 'imageObjects'), setupMs: g(main, 'volumeSetup'), writeMs: g(main, 'writeVolume'), imageObjectsMs: g(main, 'imageObjects'), bound: 'code' },
+    textureUpload: { cpuMs: g(main, 'textureUpload', 'textureConvert') + Math.round(r.cpu.gpu), mainThreadWaitMs: g(main, 'textureUpload'), convertMs: g(main, 'textureConvert'), gpuProcessMs: Math.round(r.cpu.gpu), bound: 'swiftshader' },
+    render: { cpuMs: g(main, 'render'), bound: 'swiftshader' },
+    canvasResize: { cpuMs: g(main, 'canvasResize'), bound: 'swiftshader' },
+    ui: { cpuMs: g(main, 'ui'), bound: 'code' },
+    gc: { cpuMs: g(main, 'gc') + g(w, 'gc'), bound: 'code' },
+    nativeOther: { cpuMs: g(main, 'program', 'other'), note: 'renderer main thread outside JavaScript stages (GL command encoding, layout) and unclassified functions' },
+  };
+  const swift = stages.textureUpload.cpuMs + stages.render.cpuMs + stages.canvasResize.cpuMs;
+  const total = Object.values(stages).reduce((a, s) => a + s.cpuMs, 0);
+  return {
+    bench: BENCH, metric: `chromiumStageCpu300x512${perFrame ? 'PerFrame' : ''}`, value: total, unit: 'ms CPU (traced load)',
+    note: 'click → complete volume, one traced load (unminified build): CPU ms per stage; textureUpload counts the GPU process (SwiftShader) and the main thread waiting in texSubImage3D',
+    firstImageMs: Math.round(r.firstImageMs), completeMs: Math.round(r.completeMs), stages,
+    swiftShaderBoundMs: swift, swiftShaderShare: Number((swift / Math.max(1, total)).toFixed(2)), loadAverage1m: loadavg()[0],
+  };
+}
+
 async function serve(dir: string, spa: string): Promise<{ base: string; close: () => Promise<void> }> {
   const app = await buildApp(loadConfig({ TWIN_DATA_DIR: join(dir, 'data'), TWIN_STATIC_DIR: spa }, dir), { seedDemo: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -339,6 +373,7 @@ export async function run(): Promise<void> {
           processCpuMs: { server: Math.round(r.cpu.server), renderer: Math.round(r.cpu.renderer), gpu: Math.round(r.cpu.gpu), browserOther: Math.round(r.cpu.browserOther) },
           loadAverage1m: loadavg()[0],
         });
+        report(stageCpuLine(p, r, perFrame));
       }
     } finally {
       await browser.close();

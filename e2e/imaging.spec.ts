@@ -35,17 +35,24 @@ test.describe('Imaging', () => {
     await expect(openSeries).toBeVisible({ timeout: 30_000 });
     // Pixel requests: the series arrives in one WADO-RS series pixel data request, not per frame.
     const pixelRequests: string[] = [];
+    const codecRequests: string[] = [];
     page.on('request', (r) => {
       if (/\/dicomweb\/.*\/(frames\/\d+|pixeldata)$/.test(r.url())) pixelRequests.push(r.url().replace(/^.*\//, ''));
+      // An uncompressed CT needs no codec: none of their chunks is fetched (vite.config.ts lazyCodecs).
+      if (/\/assets\/(decode(?!ImageFrameWorker)[A-Za-z0-9]+|[a-z0-9]+wasm_decode|openjphjs)[\w-]*\.(js|wasm)$/.test(r.url())) codecRequests.push(r.url());
     });
+    // The tools are not part of the first image: they load once it is up.
+    expect(await page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false)).toBe(false);
     await openSeries.click();
     // The first image shows in the stack viewport while the series is still arriving.
     await imaging.waitRendered('Stack viewport');
+    await expect.poll(() => page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false), { timeout: 60_000 }).toBe(true);
     for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
     await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0);
     expect(pixelRequests.filter((u) => u === 'pixeldata')).toHaveLength(1);
     // At most the first image's own frame request besides it (51 slices would be 51 requests).
     expect(pixelRequests.length).toBeLessThanOrEqual(3);
+    expect(codecRequests, 'codec chunks fetched for an uncompressed CT').toEqual([]);
     // The volume filled from that answer, handed to the Anatomy view: every slice, in HU (air
     // about −1000 HU, contrast-enhanced organs and bone well above water).
     const published = await page.evaluate(() => window.twinscopeImaging?.publishedVolume() ?? null);
@@ -293,7 +300,21 @@ test.describe('Imaging', () => {
       await imaging.setReference('ct-raw', ref.raw);
       await imaging.setReference('ct-hu', Array.from(ref.raw, (v) => v * ref.slope + ref.intercept));
       const report: string[] = [];
+      // Codecs load in the decode workers per transfer syntax, on first use (vite.config.ts
+      // lazyCodecs): none before the first compressed slice, then the one its syntax needs.
+      const codecChunks = new Set<string>();
+      page.on('request', (r) => {
+        const m = /\/assets\/(decode[A-Za-z0-9]+)(?:-js)?-[\w-]+\.js$/.exec(r.url());
+        if (m && m[1] !== 'decodeImageFrameWorker') codecChunks.add(m[1]!);
+      });
+      const CODEC_CHUNK: Record<string, string> = {
+        '1.2.840.10008.1.2.5': 'decodeRLE',
+        '1.2.840.10008.1.2.4.57': 'decodeJPEGLossless',
+        '1.2.840.10008.1.2.4.80': 'decodeJPEGLS',
+        '1.2.840.10008.1.2.4.90': 'decodeJPEG2000',
+      };
       for (const c of CASES) {
+        if (c.uid === '1.2.840.10008.1.2.5') expect([...codecChunks], 'codec chunks fetched for uncompressed slices').toEqual([]);
         const file = rel(join(dir, `${base}_${c.name}TransferSyntax_${c.uid}.dcm`));
         const renders = await imaging.renderCount('Stack viewport');
         const previous = (await imaging.displayedSummary())?.imageId ?? '';
@@ -320,6 +341,8 @@ test.describe('Imaging', () => {
           expect(cmp.pearson, `${c.uid}: correlation with raw`).toBeGreaterThanOrEqual(c.minCorrelation!);
           report.push(`${c.uid}: correlation ${cmp.pearson.toFixed(4)}`);
         }
+        const chunk = CODEC_CHUNK[c.uid];
+        if (chunk) expect([...codecChunks], `${c.uid} loads its codec chunk`).toContain(chunk);
       }
       await test.info().attach('transfer-syntaxes', { body: report.join('\n'), contentType: 'text/plain' });
       console.log(report.join('\n'));

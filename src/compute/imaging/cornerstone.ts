@@ -1,6 +1,7 @@
-// Lazy, once-per-page Cornerstone3D start-up: core (WebGL path), tools, and the DICOM image
-// loader with its decode web workers and WASM codecs. Everything Cornerstone is imported
-// dynamically from here so the ~1 MB of imaging code loads only when the Imaging tab opens.
+// Lazy, once-per-page Cornerstone3D start-up: core (WebGL path) and the DICOM image loader with
+// its decode web workers (each codec fetched by them on first use), then the tools once an image
+// is up (`loadTools`). Everything Cornerstone is imported dynamically from here so the imaging
+// code loads only when the Imaging tab opens, and the first image waits for none of the tools.
 //
 // Lifetime: the promise is kept for the page's life; a failed start is forgotten so the user can
 // retry (e.g. after enabling WebGL). Rendering engines and tool groups are owned by the viewer
@@ -8,7 +9,10 @@
 
 import type * as CoreNs from '@cornerstonejs/core';
 import type * as ToolsNs from '@cornerstonejs/tools';
-import type * as LoaderNs from '@cornerstonejs/dicom-image-loader';
+// The loader's `imageLoader` entry, not its root: the root also re-exports the decode worker's
+// module and every codec, which would put ~110 KB of codec glue on the main thread. Codecs load
+// in the decode workers, each on first use (vite.config.ts lazyCodecs).
+import type * as LoaderNs from '@cornerstonejs/dicom-image-loader/imageLoader';
 import type * as MetadataNs from '@cornerstonejs/metadata';
 import { streamingWadorsLoader } from './seriesPixelStream';
 import { withExplicitLeRetry } from './frameRetry';
@@ -22,9 +26,15 @@ export type MetadataModule = typeof MetadataNs;
 
 export interface Cornerstone {
   core: CoreModule;
-  tools: ToolsModule;
   loader: LoaderModule;
   metadata: MetadataModule;
+  /**
+   * Cornerstone's tools (window/level drag, pan, zoom, scroll, measurements, crosshairs), loaded
+   * and registered on the first call: a third of the imaging code (≈ 300 KB gzipped) that showing
+   * the first image does not need, so the viewer asks for it once an image is up (viewer.ts).
+   * A failed load is forgotten, so the next call tries again.
+   */
+  loadTools(): Promise<ToolsModule>;
 }
 
 /** A start-up failure with a sentence the user can act on. */
@@ -65,8 +75,7 @@ async function start(): Promise<Cornerstone> {
   // software rasteriser) runs while they download instead of before.
   const modules = Promise.all([
     import('@cornerstonejs/core'),
-    import('@cornerstonejs/tools'),
-    import('@cornerstonejs/dicom-image-loader'),
+    import('@cornerstonejs/dicom-image-loader/imageLoader'),
     import('@cornerstonejs/metadata'),
   ]);
   if (!hasWebGl2()) {
@@ -75,7 +84,7 @@ async function start(): Promise<Cornerstone> {
       'WebGL is unavailable in this browser, so images cannot be displayed. Turn on hardware acceleration or use a current Chrome, Edge or Firefox.',
     );
   }
-  const [core, tools, loaderNs, metadata] = await modules;
+  const [core, loaderNs, metadata] = await modules;
   const loader = loaderNs;
   core.init();
   if (core.getShouldUseCPURendering()) {
@@ -101,20 +110,22 @@ async function start(): Promise<Cornerstone> {
   warmDecodeWorkers(core, decodeWorkers);
   core.volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', core.cornerstoneStreamingImageVolumeLoader as never);
   core.volumeLoader.registerUnknownVolumeLoader(core.cornerstoneStreamingImageVolumeLoader as never);
-  tools.init();
-  for (const Tool of [
-    tools.WindowLevelTool,
-    tools.PanTool,
-    tools.ZoomTool,
-    tools.StackScrollTool,
-    tools.LengthTool,
-    tools.AngleTool,
-    tools.RectangleROITool,
-    tools.CrosshairsTool,
-  ]) {
-    tools.addTool(Tool);
-  }
-  return { core, tools, loader, metadata };
+  let tools: Promise<ToolsModule> | null = null;
+  const loadTools = (): Promise<ToolsModule> =>
+    (tools ??= import('@cornerstonejs/tools').then(
+      (t) => {
+        t.init();
+        for (const Tool of [t.WindowLevelTool, t.PanTool, t.ZoomTool, t.StackScrollTool, t.LengthTool, t.AngleTool, t.RectangleROITool, t.CrosshairsTool]) {
+          t.addTool(Tool);
+        }
+        return t;
+      },
+      (err: unknown) => {
+        tools = null;
+        throw err;
+      },
+    ));
+  return { core, loader, metadata, loadTools };
 }
 
 /**

@@ -8,7 +8,7 @@
 import type { Types } from '@cornerstonejs/core';
 import type { ImageVolume, Vec3 } from '../../../core/domain/imaging';
 import { abortError } from '../../../core/domain/abort';
-import type { Cornerstone } from './cornerstone';
+import type { Cornerstone, ToolsModule } from './cornerstone';
 import { describeImageId, retryExplicitLe } from './frameRetry';
 import { edgeLabels, type EdgeLabels } from './orientation';
 import { frameKey, SeriesPixelStream, type StreamedFrame, type StreamStats } from './seriesPixelStream';
@@ -58,6 +58,8 @@ export interface ViewerEvents {
   onMeasurements?: (m: Measurement[]) => void;
   onVoiChanged?: (range: HuRange) => void;
   onSlice?: (key: ViewportKey, index: number, count: number) => void;
+  /** Cornerstone's tools could not load: the images show, but no tool works (named for the user). */
+  onToolsFailed?: (message: string) => void;
 }
 
 export interface SeriesToOpen {
@@ -106,6 +108,13 @@ export class ImagingViewer {
    */
   private filledScalars: VoxelBuffer | null = null;
   private filledComplete = false;
+  /**
+   * The series' own integer copy of a float-filled volume (float only for the texture), written
+   * slice by slice while the series arrives and handed once to `exportImageVolume`: the
+   * conversion of the whole volume (≈ 0.9 s of main thread at the end of the load, traced on the
+   * loaded machine) no longer sits between the last frame and the complete view.
+   */
+  private filledExport: Int16Array | Uint16Array | null = null;
   /** The buffer type Cornerstone chose for the series (the filled buffer may be float for the texture's sake). */
   private filledType = '';
   /** The slice image ids of a filled volume (cached by Cornerstone; removed with the volume). */
@@ -120,6 +129,9 @@ export class ImagingViewer {
   private voi: HuRange | null = null;
   private primaryTool: PrimaryTool = 'WindowLevel';
   private destroyed = false;
+  /** Cornerstone's tools once loaded (after the first image; `requestTools`). */
+  private tools: ToolsModule | null = null;
+  private toolsRequested = false;
   /** Rendered-frame counters per viewport, read by tests and the render signal. */
   readonly renderCounts: Record<ViewportKey, number> = { stack: 0, axial: 0, sagittal: 0, coronal: 0 };
 
@@ -127,8 +139,36 @@ export class ImagingViewer {
     private readonly cs: Cornerstone,
     private readonly events: ViewerEvents,
   ) {
-    const { core, tools } = cs;
+    const { core } = cs;
     this.engine = core.getRenderingEngine(ENGINE_ID) ?? new core.RenderingEngine(ENGINE_ID);
+  }
+
+  /** Whether the tools are loaded and bound (read by tests). */
+  get toolsReady(): boolean {
+    return this.tools !== null;
+  }
+
+  /**
+   * Load Cornerstone's tools (once) and bind them to the viewports when they arrive. Asked for
+   * once the first image is up, or when the user picks a tool: the first image waits for none of
+   * their code.
+   */
+  requestTools(): void {
+    if (this.toolsRequested || this.destroyed) return;
+    this.toolsRequested = true;
+    this.cs.loadTools().then(
+      (tools) => {
+        if (!this.destroyed) this.setUpTools(tools);
+      },
+      (err: unknown) => {
+        this.toolsRequested = false;
+        if (!this.destroyed) this.events.onToolsFailed?.(`The viewer's tools (window, zoom, measurements) could not load: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+  }
+
+  private setUpTools(tools: ToolsModule): void {
+    const { core } = this.cs;
     for (const id of [STACK_GROUP, MPR_GROUP]) {
       if (tools.ToolGroupManager.getToolGroup(id)) tools.ToolGroupManager.destroyToolGroup(id);
     }
@@ -143,6 +183,18 @@ export class ImagingViewer {
       getReferenceLineColor: (viewportId: string) =>
         viewportId.endsWith('axial') ? 'rgb(255, 90, 90)' : viewportId.endsWith('sagittal') ? 'rgb(255, 220, 80)' : 'rgb(90, 200, 255)',
     });
+    this.tools = tools;
+    // Viewports enabled before the tools existed never got their listeners and annotation layer
+    // (the tools take them from ELEMENT_ENABLED): give them now, as that event would have.
+    const known = tools.state.enabledElements as unknown as HTMLDivElement[];
+    for (const [k, el] of this.elements) {
+      if (!known.includes(el)) tools.store.addEnabledElement(new CustomEvent('twinscope-late-tools', { detail: { element: el, viewportId: k, renderingEngineId: ENGINE_ID } }) as never);
+    }
+    // The viewports already showing join their group.
+    if (this.layout) {
+      const group = tools.ToolGroupManager.getToolGroup(this.layout === 'stack' ? STACK_GROUP : MPR_GROUP);
+      for (const k of this.elements.keys()) group?.addViewport(k, ENGINE_ID);
+    }
     this.applyBindings();
 
     const ann = tools.Enums.Events;
@@ -199,7 +251,7 @@ export class ImagingViewer {
       this.elements.set(k, el);
       this.watchElement(k, el);
     }
-    const group = this.cs.tools.ToolGroupManager.getToolGroup(layout === 'stack' ? STACK_GROUP : MPR_GROUP);
+    const group = this.tools?.ToolGroupManager.getToolGroup(layout === 'stack' ? STACK_GROUP : MPR_GROUP);
     for (const k of keys) group?.addViewport(k, ENGINE_ID);
     this.applyBindings();
     await this.showCurrent();
@@ -222,6 +274,8 @@ export class ImagingViewer {
       this.lastStreamStats = this.stream.stats;
     }
     await this.showCurrent();
+    // The first image is up: now the tools (they load while the volume fills).
+    this.requestTools();
     if (opts.signal.aborted) throw abortError(opts.signal, 'loading');
     if (total < MIN_SLICES_FOR_MPR) {
       opts.onProgress({ loadedFrames: total, totalFrames: total, failedFrames: 0 });
@@ -347,6 +401,8 @@ export class ImagingViewer {
     this.volume = volume;
     this.filledScalars = scalars;
     this.filledComplete = false;
+    const exportCopy = floatTexture ? (props.dataType === 'Int16Array' ? new Int16Array(sliceLength * nz) : new Uint16Array(sliceLength * nz)) : null;
+    this.filledExport = exportCopy;
     this.filledSliceIds = [...volume.imageIds];
     const texture = (volume as unknown as { vtkOpenGLTexture: { setUpdatedFrame: (i: number) => void } }).vtkOpenGLTexture;
 
@@ -432,6 +488,8 @@ export class ImagingViewer {
         if (settled || state[i] === 2) return;
         state[i] = 2;
         written++;
+        // Float → the series' integer type, as the whole-volume conversion did (ToInt16/ToUint16).
+        exportCopy?.set(scalars.subarray(i * sliceLength, (i + 1) * sliceLength) as Float32Array);
         texture.setUpdatedFrame(i);
         this.renderFilledSoon();
         slices.written(i);
@@ -538,7 +596,12 @@ export class ImagingViewer {
       // the series' own integer type when the buffer is float only for the texture.
       if (!this.filledComplete) return null;
       const b = this.filledScalars;
-      scalars = b instanceof Float32Array && this.filledType === 'Int16Array' ? new Int16Array(b) : b instanceof Float32Array && this.filledType === 'Uint16Array' ? new Uint16Array(b) : b;
+      if (this.filledExport) {
+        scalars = this.filledExport;
+        this.filledExport = null; // handed over once: the published volume owns it
+      } else {
+        scalars = b instanceof Float32Array && this.filledType === 'Int16Array' ? new Int16Array(b) : b instanceof Float32Array && this.filledType === 'Uint16Array' ? new Uint16Array(b) : b;
+      }
       copied = scalars !== b;
     } else {
       if (!(v as { loadStatus?: { loaded?: boolean } }).loadStatus?.loaded) return null;
@@ -573,6 +636,8 @@ export class ImagingViewer {
   }
 
   setPrimaryTool(tool: PrimaryTool): void {
+    // A tool chosen before any image asks for the tools now.
+    if (tool !== this.primaryTool) this.requestTools();
     this.primaryTool = tool;
     this.applyBindings();
   }
@@ -609,7 +674,7 @@ export class ImagingViewer {
   }
 
   clearMeasurements(): void {
-    this.cs.tools.annotation.state.removeAllAnnotations();
+    this.tools?.annotation.state.removeAllAnnotations();
     this.engine.render();
     this.emitMeasurements();
   }
@@ -635,7 +700,7 @@ export class ImagingViewer {
     this.detachAll();
     for (const off of this.globalListeners.splice(0)) off();
     this.unloadVolume();
-    for (const id of [STACK_GROUP, MPR_GROUP]) this.cs.tools.ToolGroupManager.destroyToolGroup(id);
+    if (this.tools) for (const id of [STACK_GROUP, MPR_GROUP]) this.tools.ToolGroupManager.destroyToolGroup(id);
     this.engine.destroy();
   }
 
@@ -675,7 +740,8 @@ export class ImagingViewer {
   }
 
   private applyBindings(): void {
-    const { tools } = this.cs;
+    const tools = this.tools;
+    if (!tools) return; // bound when they arrive (setUpTools)
     const { MouseBindings } = tools.Enums;
     for (const id of [STACK_GROUP, MPR_GROUP]) {
       const g = tools.ToolGroupManager.getToolGroup(id);
@@ -749,8 +815,8 @@ export class ImagingViewer {
   }
 
   private emitMeasurements(): void {
-    if (!this.events.onMeasurements) return;
-    const all = this.cs.tools.annotation.state.getAllAnnotations();
+    if (!this.events.onMeasurements || !this.tools) return;
+    const all = this.tools.annotation.state.getAllAnnotations();
     const out: Measurement[] = [];
     for (const a of all) {
       const tool = a.metadata?.toolName;
@@ -789,9 +855,9 @@ export class ImagingViewer {
   }
 
   private detachAll(): void {
-    const { tools } = this.cs;
+    const tools = this.tools;
     for (const k of this.elements.keys()) {
-      for (const id of [STACK_GROUP, MPR_GROUP]) tools.ToolGroupManager.getToolGroup(id)?.removeViewports(ENGINE_ID, k);
+      if (tools) for (const id of [STACK_GROUP, MPR_GROUP]) tools.ToolGroupManager.getToolGroup(id)?.removeViewports(ENGINE_ID, k);
       this.engine.disableElement(k);
     }
     this.elements.clear();
@@ -820,6 +886,7 @@ export class ImagingViewer {
     for (const id of this.sliceViewIds) if (cache.getImageLoadObject(id) || cache.getImage(id)) cache.removeImageLoadObject(id, { force: true });
     this.sliceViewIds.clear();
     this.filledScalars = null;
+    this.filledExport = null;
     this.filledComplete = false;
     this.volumeId = null;
     this.volume = null;

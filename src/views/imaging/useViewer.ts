@@ -51,6 +51,8 @@ declare global {
       publishedVolume: () => PublishedVolumeSummary | null;
       /** Times and sizes of the last series pixel-data stream (the benchmark's profile), or null. */
       streamStats: () => StreamStats | null;
+      /** Whether Cornerstone's tools are loaded and bound (they load after the first image). */
+      toolsReady: () => boolean;
     };
   }
 }
@@ -123,6 +125,7 @@ export function useViewer() {
           onSlice: (key, index, count) => setState((s) => ({ ...s, slices: { ...s.slices, [key]: { index, count } } })),
           onMeasurements: (m) => setState((s) => ({ ...s, measurements: m })),
           onVoiChanged: (voi) => setState((s) => ({ ...s, voi })),
+          onToolsFailed: (message) => setState((s) => ({ ...s, loadError: message })),
         });
         viewerRef.current = viewer;
         window.twinscopeImaging = {
@@ -130,6 +133,7 @@ export function useViewer() {
           displayedPixels: (key) => viewer?.displayedPixels(key) ?? null,
           publishedVolume: publishedVolumeSummary,
           streamStats: () => (viewer?.lastStreamStats ? { ...viewer.lastStreamStats } : null),
+          toolsReady: () => viewer?.toolsReady ?? false,
         };
         setState((s) => ({ ...s, cs, viewer, initError: null }));
       },
