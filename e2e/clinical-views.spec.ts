@@ -5,13 +5,14 @@
 // and finds the plan, the acknowledgement and the reads. Screenshots go to src/views/*/images/.
 import { DEMO_PATIENT_AS } from '../server/demo/ids';
 import { expect, postSystolicReading, test } from './fixtures';
+import { savePicture } from './pictures';
 import { AdminPage } from './pages/AdminPage';
 import { ScenariosPage, TwinPage } from './pages/twin';
 
 const NOTE = 'Cuff re-sited, repeat reading ordered';
 
 test.describe.serial('clinical views as each role (issue 13)', () => {
-  test('clinician: current values, last hour, alarm acknowledged with a note (undo first)', async ({ page, signInAs }) => {
+  test('clinician: current values, last hour, alarm acknowledged with a note (undo first)', async ({ page, signInAs }, testInfo) => {
     test.setTimeout(420_000); // generous: on a shared 2-core machine the Twin tab renders slowly
     await signInAs('clinician');
     const twin = new TwinPage(page);
@@ -45,7 +46,7 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     // The keyboard zoom above scrolled the timeline to the top: bring the strip and the alarm back into view.
     await twin.currentVitals.evaluate((el) => el.scrollIntoView({ block: 'start' }));
     await expect(alarm).toBeInViewport();
-    await page.screenshot({ path: 'src/views/twin/images/twin-current-vitals-alarm.png' });
+    await savePicture(page, testInfo, 'src/views/twin/images/twin-current-vitals-alarm.png');
 
     // Acknowledge, then undo: nothing is recorded and the alarm is back.
     await alarm.getByRole('button', { name: 'Acknowledge…' }).click();
@@ -72,10 +73,10 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     };
     await expect.poll(notes, { timeout: 30_000 }).toContain(NOTE);
     expect(await notes()).not.toContain('wrong patient');
-    await page.screenshot({ path: 'src/views/twin/images/twin-tab.png', fullPage: true });
+    await savePicture(page, testInfo, 'src/views/twin/images/twin-tab.png', { fullPage: true });
   });
 
-  test('cardiologist: baseline and confidence, peak effect, plan accepted once and found in Record', async ({ page, signInAs }) => {
+  test('cardiologist: baseline and confidence, peak effect, plan accepted once and found in Record', async ({ page, signInAs }, testInfo) => {
     test.setTimeout(600_000);
     await signInAs('cardiologist');
     const sc = new ScenariosPage(page);
@@ -103,10 +104,10 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await expect(trajectories).toHaveAttribute('data-bands', 'done', { timeout: 300_000 });
     await expect(trajectories).toHaveAttribute('data-band-count', '2');
     await expect(trajectories.locator('.recharts-area')).toHaveCount(4);
-    await page.screenshot({ path: 'src/views/scenarios/images/scenarios-peak.png', fullPage: true });
+    await savePicture(page, testInfo, 'src/views/scenarios/images/scenarios-peak.png', { fullPage: true });
     const trajectoryPanel = page.getByRole('region', { name: 'Trajectories' });
     await trajectoryPanel.scrollIntoViewIfNeeded();
-    await trajectoryPanel.screenshot({ path: 'src/views/scenarios/images/scenarios-bands.png' });
+    await savePicture(trajectoryPanel, testInfo, 'src/views/scenarios/images/scenarios-bands.png');
 
     await page.getByRole('radio', { name: /Beta-blocker/ }).check();
     await page.getByLabel(/Reason/).fill('Rate control before TAVR work-up');
@@ -122,10 +123,10 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await expect(planRow).toContainText('plan accepted from twin scenarios');
     await expect(planRow).toContainText('author: Dr. Demo Cardiologist');
     await expect(table.locator('tr[data-kind="alert"]', { hasText: NOTE })).toHaveCount(1);
-    await page.screenshot({ path: 'src/views/record/images/record-tab.png', fullPage: true });
+    await savePicture(page, testInfo, 'src/views/record/images/record-tab.png', { fullPage: true });
   });
 
-  test('admin: audit filtered by the patient finds the plan, the acknowledgement and the reads', async ({ page, signInAs }) => {
+  test('admin: audit filtered by the patient finds the plan, the acknowledgement and the reads', async ({ page, signInAs }, testInfo) => {
     test.setTimeout(120_000);
     await signInAs('admin');
     const admin = new AdminPage(page);
@@ -140,7 +141,7 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await expect(admin.auditTable).toContainText('transaction: create Flag, update Provenance');
     await expect(admin.auditRows.filter({ hasText: 'create CarePlan' }).first()).toContainText('cardiologist');
     await expect(admin.auditRows.filter({ hasText: 'create Flag' }).first()).toContainText('clinician');
-    await page.screenshot({ path: 'src/views/audit/images/audit-patient-creates.png', fullPage: true });
+    await savePicture(page, testInfo, 'src/views/audit/images/audit-patient-creates.png', { fullPage: true });
     await admin.filter({ action: 'Read' });
     await expect.poll(async () => new Set(await admin.auditRows.locator('td:nth-child(4)').allTextContents()), { timeout: 20_000 }).toEqual(new Set(['Read']));
     await expect(admin.auditTable).toContainText(`GET /fhir/Patient/${DEMO_PATIENT_AS} → 200`);

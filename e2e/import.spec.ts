@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from './fixtures';
+import { savePicture } from './pictures';
 import { PatientListPage } from './pages/PatientListPage';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,7 +52,7 @@ function largeBundle(copies: number): string {
 }
 
 test.describe('Import record', () => {
-  test('a clinician imports a Synthea bundle, reads the report and opens the patient', async ({ page, signInAs }) => {
+  test('a clinician imports a Synthea bundle, reads the report and opens the patient', async ({ page, signInAs }, testInfo) => {
     await signInAs('clinician');
     const list = new PatientListPage(page);
     await list.goto();
@@ -66,7 +67,7 @@ test.describe('Import record', () => {
     await expect(patients).toContainText('Oda Gerlach');
     // The record's patient died in 2008: the twin says so instead of forecasting.
     await expect(patients).toContainText(/patient deceased \(2008-12-24\): no forecast/);
-    await page.screenshot({ path: 'test-results/import-report.png', fullPage: true });
+    await savePicture(page, testInfo, 'src/views/patients/import-report.png', { fullPage: true });
 
     // Listed with her age at death on one line and marked deceased; social findings are not key conditions.
     await list.search.fill('Gerlach');
@@ -96,7 +97,7 @@ test.describe('Import record', () => {
     await expect(page.getByRole('button', { name: 'Import record' })).toHaveCount(0);
   });
 
-  test('four Synthea records and one with social findings: clinical problems as key conditions, age on one line', async ({ page, signInAs }) => {
+  test('four Synthea records and one with social findings: clinical problems as key conditions, age on one line', async ({ page, signInAs }, testInfo) => {
     mkdirSync(OUT, { recursive: true });
     const social = join(OUT, 'social-findings.json');
     writeFileSync(social, socialRecord());
@@ -137,10 +138,10 @@ test.describe('Import record', () => {
     }
     const social1 = list.row(/SOCIALFINDING, Test/);
     await expect(social1).not.toContainText(/Unemployed|criminal record/);
-    await page.screenshot({ path: 'src/views/patients/patient-list-imported.png' });
+    await savePicture(page, testInfo, 'src/views/patients/patient-list-imported.png');
   });
 
-  test('a large file shows progress; Cancel writes nothing', async ({ page, signInAs }) => {
+  test('a large file shows progress; Cancel writes nothing', async ({ page, signInAs }, testInfo) => {
     mkdirSync(OUT, { recursive: true });
     const large = join(OUT, 'synthea-x64.json');
     writeFileSync(large, largeBundle(16));
@@ -157,7 +158,7 @@ test.describe('Import record', () => {
     await expect(panel.getByRole('progressbar', { name: 'Import progress' })).toBeVisible();
     // The server is working through the resources (progress streamed back), then the user cancels.
     await expect(panel).toContainText(/validating \d+\/\d+ resources/, { timeout: 60_000 });
-    await page.screenshot({ path: 'src/views/patients/import-progress.png' });
+    await savePicture(page, testInfo, 'src/views/patients/import-progress.png');
     await panel.getByRole('button', { name: 'Cancel import' }).click();
     await expect(panel.getByRole('alert')).toContainText('cancelled: nothing from this file was written', { timeout: 60_000 });
     // The server finished cancelling (audited) before the count is compared.

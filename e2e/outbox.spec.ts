@@ -7,6 +7,7 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import { DEMO_PATIENT_AS } from '../server/demo/ids';
 import { expect, test } from './fixtures';
+import { savePicture } from './pictures';
 import { TwinPage } from './pages/twin';
 
 const RUN = Date.now().toString(36);
@@ -50,7 +51,7 @@ async function raiseAlarm(request: APIRequestContext, origin: string, sbpMmHg: n
   expect(res.status()).toBe(201);
 }
 
-test('offline outbox: an acknowledgement made offline is queued, named, and replayed exactly once', async ({ page, context, signInAs }) => {
+test('offline outbox: an acknowledgement made offline is queued, named, and replayed exactly once', async ({ page, context, signInAs }, testInfo) => {
   test.setTimeout(480_000); // generous: on a shared 2-core machine the Twin tab renders slowly
   await signInAs('clinician');
   const twin = new TwinPage(page);
@@ -74,7 +75,7 @@ test('offline outbox: an acknowledgement made offline is queued, named, and repl
   await expect(outbox).toHaveAttribute('data-pending', String(n1));
   await expect(outbox).toContainText(n1 === 1 ? '1 write waits to be sent' : `${n1} writes wait to be sent`);
   await expect(page.getByRole('alert').filter({ hasText: 'Offline: the Twinscope server cannot be reached.' })).toBeVisible();
-  await page.screenshot({ path: 'src/views/twin/images/twin-offline-outbox.png' });
+  await savePicture(page, testInfo, 'src/views/twin/images/twin-offline-outbox.png');
   expect(await recorded(page.request, NOTE_OFFLINE)).toEqual({ flags: 0, provenances: 0 });
 
   // 2. The network returns and the page is reloaded at once: the replay comes from IndexedDB.

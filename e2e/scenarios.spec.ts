@@ -9,7 +9,7 @@ test.describe('Scenarios tab', () => {
     await signInAs('cardiologist');
   });
 
-  test('TAVR vs medical therapy → comparison → Accept plan → CarePlan + Provenance', async ({ page }) => {
+  test('TAVR vs medical therapy → comparison → Accept plan → CarePlan + Provenance', async ({ page }, testInfo) => {
     test.setTimeout(180_000);
     const sc = new ScenariosPage(page);
     await sc.goto(DEMO_PATIENT_AS);
@@ -27,7 +27,7 @@ test.describe('Scenarios tab', () => {
     expect(baseline).toBeGreaterThan(25);
     expect(tavr).toBeLessThan(20);
     await expect(sc.comparison).toContainText('no overlap');
-    await page.screenshot({ path: 'test-results/scenarios-comparison.png', fullPage: true });
+    await page.screenshot({ path: testInfo.outputPath('scenarios-comparison.png'), fullPage: true });
 
     await page.getByRole('radio', { name: /TAVR/ }).check();
     await page.getByLabel(/Reason/).fill('Symptomatic severe AS; heart team agrees.');
@@ -41,10 +41,10 @@ test.describe('Scenarios tab', () => {
     expect(plan?.title).toMatch(/TAVR/);
     const prov = (await (await page.request.get(`/fhir/Provenance?target=${ref}`)).json()) as { entry?: { resource: { reason?: { text?: string }[] } }[] };
     expect(prov.entry?.[0]?.resource.reason?.[0]?.text).toContain('heart team');
-    await page.screenshot({ path: 'test-results/scenarios-plan.png', fullPage: true });
+    await page.screenshot({ path: testInfo.outputPath('scenarios-plan.png'), fullPage: true });
   });
 
-  test('HFrEF twin: dobutamine and nitroprusside are clearly different from current therapy (issue 11)', async ({ page }) => {
+  test('HFrEF twin: dobutamine and nitroprusside are clearly different from current therapy (issue 11)', async ({ page }, testInfo) => {
     test.setTimeout(240_000);
     const sc = new ScenariosPage(page);
     await sc.goto(DEMO_PATIENT_HFREF);
@@ -70,7 +70,7 @@ test.describe('Scenarios tab', () => {
     await expect(cellOf(dobutamineId, 'coLPerMin')).toContainText('no overlap');
     await expect(cellOf(dobutamineId, 'ef')).toContainText('no overlap');
     await expect(cellOf(nitroprussideId, 'mapMmHg')).toContainText('no overlap');
-    await page.screenshot({ path: 'test-results/scenarios-hfref-drugs.png', fullPage: true });
+    await page.screenshot({ path: testInfo.outputPath('scenarios-hfref-drugs.png'), fullPage: true });
   });
 
   test('a consent-denied patient cannot run or record scenarios, and the tab says why', async ({ page }) => {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIRequestContext } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { savePicture } from './pictures';
 import { ScenariosPage } from './pages/twin';
 
 const DAY_MS = 86_400_000;
@@ -98,7 +99,7 @@ test.describe.serial('what the twin cannot do, in the views (issue 12)', () => {
     await expect(page.getByRole('button', { name: 'Accept plan' })).toHaveCount(0);
   });
 
-  test('stale adult: no live forecast, "last reading 400 days ago", calibrated as of that day', async ({ page, signInAs }) => {
+  test('stale adult: no live forecast, "last reading 400 days ago", calibrated as of that day', async ({ page, signInAs }, testInfo) => {
     test.setTimeout(180_000);
     await signInAs('clinician');
     await page.goto(`/patients/${staleId}/twin`);
@@ -109,10 +110,10 @@ test.describe.serial('what the twin cannot do, in the views (issue 12)', () => {
     await expect(page.getByTestId('calibration-as-of')).toContainText('400 days ago', { timeout: 120_000 });
     await expect(page.getByTestId('forecast-summary')).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Save forecast to record' })).toBeDisabled();
-    await page.screenshot({ path: 'src/views/twin/images/twin-stale-record.png', fullPage: true });
+    await savePicture(page, testInfo, 'src/views/twin/images/twin-stale-record.png', { fullPage: true });
   });
 
-  test('stale adult: a plan is accepted only through an explicit confirmation, recorded in its Provenance', async ({ page, signInAs }) => {
+  test('stale adult: a plan is accepted only through an explicit confirmation, recorded in its Provenance', async ({ page, signInAs }, testInfo) => {
     test.setTimeout(420_000);
     await signInAs('cardiologist');
     const sc = new ScenariosPage(page);
@@ -133,7 +134,7 @@ test.describe.serial('what the twin cannot do, in the views (issue 12)', () => {
     const dialog = page.getByRole('dialog', { name: 'Confirm plan from a weak twin' });
     await expect(dialog).toBeVisible();
     await expect(dialog).toContainText(/The twin is stale: last reading 400 days ago/);
-    await page.screenshot({ path: 'src/views/scenarios/images/scenarios-confirm-stale.png' });
+    await savePicture(page, testInfo, 'src/views/scenarios/images/scenarios-confirm-stale.png');
     // Cancel writes nothing; confirming writes the plan with the confirmation in its Provenance.
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect(dialog).toHaveCount(0);

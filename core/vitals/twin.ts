@@ -4,6 +4,7 @@
 // algorithms live in workers/physiology/calibration and workers/physiology/ensemble.
 import type { ModelParameters, ParameterName, PatientTraits, Percentiles, PresetName } from '../domain/physiology';
 import type { ClinicalRecord, TwinCapability } from '../domain/clinical-record';
+import type { ModelInfo } from '../domain/twinRecords';
 import type { MedicationInput, VitalKind } from './fhir-vitals';
 import type { LinearObservation, MeasurementSite, OutputKey } from './observation-model';
 import type { ModelErrorGrowth } from './modelError';
@@ -121,6 +122,8 @@ export interface Residual {
 }
 
 export interface CalibrationResult {
+  /** The model that produced this twin, as its outputs' Provenance records it (core/contracts/versions.ts `PHYSIOLOGY_MODEL`). */
+  model: ModelInfo;
   method: string;
   parameters: ParameterSummary[];
   /** Posterior predictive percentiles of every model output (over the ensemble). */

@@ -210,6 +210,24 @@ export async function runScenarios(runner: ScenarioRunner, twin: { patient: Pati
   }
 }
 
+let runAbort: AbortController | undefined;
+
+/**
+ * Starts a run of every scenario (cancelling one still in flight); `cancelScenarioRun` stops it and
+ * the bands over time that follow it. The store owns the run's cancel, so any view can offer it.
+ */
+export function startScenarioRun(runner: ScenarioRunner, twin: { patient: PatientTraits; parameters: ModelParameters }): Promise<void> {
+  runAbort?.abort();
+  const ac = new AbortController();
+  runAbort = ac;
+  return runScenarios(runner, twin, ac.signal);
+}
+
+/** Cancels the run in flight, or its bands over time; results already in stay. */
+export function cancelScenarioRun(): void {
+  runAbort?.abort();
+}
+
 /**
  * Ensemble bands over time for every scenario with a result: the same members (seed, count) run to
  * each band time (the multi-scale endpoint, one settle per member and time), earliest times first

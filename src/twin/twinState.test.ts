@@ -3,6 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { calibrationApi } from '../../workers/physiology/calibration/api';
 import { simulateSteadyState } from '../../workers/physiology';
 import { bandAt } from '../../core/vitals/forecastCoverage';
+import { CALIBRATION_METHOD_ID, PHYSIOLOGY_ENGINE_NAME, PHYSIOLOGY_ENGINE_VERSION } from '../../core/contracts/versions';
+import { forecastBundle } from '../../core/domain/twinRecords';
 import type { NormalisedObservation } from '../../core/vitals/fhir-vitals';
 import { assimilateLive, calibrateTwin, confidenceText, FORECAST_HORIZON_SEC, markAcknowledged, selectTwinPatient, twinStore, type TwinCompute } from './twinState';
 
@@ -130,6 +132,27 @@ describe('twin store', () => {
     expect(w).toBeGreaterThan(2 * 1.645 * 8 * 0.7);
     expect(w).toBeGreaterThan(0.6 * w0);
   }, 60_000);
+
+  it('records in Provenance the model the engine reported, not a version typed in the browser (issue 15)', async () => {
+    await calibrateTwin(inProcess, 'p1', record, { nowMs: T0 });
+    const c = twinStore.getState().calibration!;
+    // What the engine reports: its name and version, and the calibration method it ran.
+    expect(c.model).toEqual({ name: PHYSIOLOGY_ENGINE_NAME, version: `engine ${PHYSIOLOGY_ENGINE_VERSION}; ${CALIBRATION_METHOD_ID}` });
+    expect(c.method.startsWith(`${CALIBRATION_METHOD_ID} `)).toBe(true);
+    // What the Twin tab writes with a saved forecast (views/twin passes calibration.model).
+    const bundle = forecastBundle({
+      patientId: 'p1',
+      forecastId: 'f1',
+      issuedAt: new Date(T0).toISOString(),
+      points: [{ key: 'hrBpm', loinc: '8867-4', display: 'Heart rate', unit: '/min', ucum: '/min', tMs: T0 + 3_600_000, p05: 60, p50: 70, p95: 80 }],
+      inputs: [],
+      actor: { userId: 'u1', display: 'Dr One' },
+      model: c.model,
+    });
+    const prov = bundle.entry!.map((e) => e.resource).find((r) => r?.resourceType === 'Provenance') as { agent: { type: { text: string }; who: { display: string } }[] };
+    const assembler = prov.agent.find((a) => a.type.text === 'assembler')!.who.display;
+    expect(assembler).toBe(`${PHYSIOLOGY_ENGINE_NAME} engine ${PHYSIOLOGY_ENGINE_VERSION}; ${CALIBRATION_METHOD_ID}`);
+  });
 
   it('reports a calibration error instead of a twin', async () => {
     await calibrateTwin(inProcess, 'p2', [{ resourceType: 'Patient', id: 'a' }, { resourceType: 'Patient', id: 'b' }], { nowMs: T0 });

@@ -42,11 +42,6 @@ export const SPREAD_FLOOR = 0.5;
 /** Past forecasts kept for the Validation view (a forecast a reading, a shift of 5-min readings). */
 const HISTORY_LIMIT = 200;
 
-export const TWIN_MODEL = {
-  name: 'Twinscope physiology engine (closed-loop time-varying elastance)',
-  version: 'engine 0.1.0; twinscope-calibration/1',
-} as const;
-
 export type TwinStatus = 'idle' | 'calibrating' | 'ready' | 'error' | 'cancelled';
 
 export interface AcknowledgedAlert {

@@ -6,7 +6,7 @@ import { useState, type ReactNode } from 'react';
 import type { RecordCalibrationResult } from '../../../core/vitals/twin';
 import { formatClinical, outputName, parameterName, VITAL_NAME } from '../../twin/clinicalNames';
 import { conversionText, groupConversions, groupImplausible } from '../../twin/provenanceSummary';
-import { confidenceText, TWIN_MODEL } from '../../twin/twinState';
+import { confidenceText } from '../../twin/twinState';
 import { Badge, Panel } from '../../ui/feedback';
 import { formatDate, formatDateTime } from '../../ui/time-format';
 import { formatDaysAgo } from '../../../core/domain/clinical-record';
@@ -40,7 +40,7 @@ export function ProvenancePanel(props: {
           <dl className="kv">
             <dt>Model</dt>
             <dd>
-              {TWIN_MODEL.name} <span className="muted">({TWIN_MODEL.version})</span>
+              {c.model.name} <span className="muted">({c.model.version})</span>
             </dd>
             <dt>Method</dt>
             <dd>{c.method}</dd>

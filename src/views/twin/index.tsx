@@ -8,7 +8,7 @@ import { twinCalibrationClient } from '../../compute/twinCalibration';
 import { alertAckBundle, forecastBundle, type ForecastPoint } from '../../../core/domain/twinRecords';
 import { bandAt, coverageSummary } from '../../../core/vitals/forecastCoverage';
 import { buildVitalSeries } from '../../../core/vitals/vitalSeries';
-import { calibrateTwin, FORECAST_KEYS, markAcknowledged, selectTwinPatient, TWIN_MODEL, twinStore, useTwin, type ForecastKey } from '../../twin/twinState';
+import { calibrateTwin, FORECAST_KEYS, markAcknowledged, selectTwinPatient, twinStore, useTwin, type ForecastKey } from '../../twin/twinState';
 import { ErrorNotice, errorMessage, Loading, Panel } from '../../ui/feedback';
 import { useLiveReadings, useTwinRecord } from './useTwinRecord';
 import { writeTransaction } from '../../sources/writes';
@@ -124,7 +124,8 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
   }, []);
 
   const recordAcknowledgement = async (ack: { alerts: BandAlert[]; note: string; atMs: number }) => {
-    if (!actor) return;
+    // Alerts come from a forecast of the calibrated twin, whose model the Provenance names.
+    if (!actor || !calibration) return;
     setWriteState({ busy: true });
     try {
       let queued = 0;
@@ -138,7 +139,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
             observedAt: new Date(a.tMs).toISOString(),
             acknowledgedAt: new Date(ack.atMs).toISOString(),
             actor,
-            model: TWIN_MODEL,
+            model: calibration.model,
             note: ack.note,
           }),
         );
@@ -176,7 +177,7 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
   const severity = worstSeverity(alerts);
 
   const saveForecast = async () => {
-    if (!actor || !forecast || !record.data) return;
+    if (!actor || !forecast || !record.data || !calibration) return;
     setWriteState({ busy: true });
     try {
       const points: ForecastPoint[] = [];
@@ -187,14 +188,14 @@ export default function TwinView({ patientId }: WorkspaceViewProps): ReactNode {
           if (b) points.push({ ...VITAL_CODE[key], key, tMs, p05: b.p05, p50: b.p50, p95: b.p95 });
         }
       }
-      const inputs = calibration?.inputs.used.map((u) => u.source).filter((s) => s.startsWith('Observation/')) ?? [];
+      const inputs = calibration.inputs.used.map((u) => u.source).filter((s) => s.startsWith('Observation/'));
       // One transaction per forecast hour (4 Observations + their Provenance): the store refuses
       // large strictly isolated transactions, and each hour stays atomic with its provenance.
       for (let h = 1; h <= 6; h++) {
         const tMs = forecast.issuedAtMs + h * 3_600_000;
         const hourPoints = points.filter((p) => p.tMs === tMs);
         if (hourPoints.length === 0) continue;
-        await writeTransaction(forecastBundle({ patientId, forecastId: `${forecast.id}-h${h}`, issuedAt: new Date(forecast.issuedAtMs).toISOString(), points: hourPoints, inputs, actor, model: TWIN_MODEL }));
+        await writeTransaction(forecastBundle({ patientId, forecastId: `${forecast.id}-h${h}`, issuedAt: new Date(forecast.issuedAtMs).toISOString(), points: hourPoints, inputs, actor, model: calibration.model }));
       }
       setWriteState({ busy: false, message: `Forecast saved to the record (${points.length} Observations + Provenance).` });
     } catch (err) {

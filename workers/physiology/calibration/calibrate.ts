@@ -24,8 +24,9 @@ import {
 } from '../../../core/vitals/observation-model';
 import { CALIBRATED_PARAMETERS, buildPriors, type CalibratedParameter } from './priors';
 import { createTwinModel, toEngineParameters, type TwinModelOptions } from './twin-model';
+import { CALIBRATION_METHOD_VERSION, PHYSIOLOGY_MODEL } from '../../../core/contracts/versions';
 
-export const CALIBRATION_METHOD_VERSION = 'twinscope-calibration/1 (LHS + Levenberg–Marquardt + Laplace ensemble; EnKF updates)';
+export { CALIBRATION_METHOD_VERSION } from '../../../core/contracts/versions';
 
 export interface PriorArchetype {
   label: string;
@@ -133,6 +134,7 @@ export function calibrateTwin(req: CalibrationRequest): CalibrationResult {
   });
   const mapBase = archetypes[best]!.params;
   return {
+    model: PHYSIOLOGY_MODEL,
     method: CALIBRATION_METHOD_VERSION,
     parameters,
     outputs,

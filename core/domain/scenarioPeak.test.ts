@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TrajectoryPoint } from '../../core/domain/physiology';
-import { formatSimTime, peakEffect } from './scenarioPeak';
+import type { TrajectoryPoint } from './physiology';
+import { comparisonTimeSec, formatSimTime, peakEffect, strongestPeakEffect } from './scenarioPeak';
 
 const traj = (f: (tH: number) => number, stepH = 0.25, endH = 24): TrajectoryPoint[] => {
   const out: TrajectoryPoint[] = [];
@@ -31,5 +31,26 @@ describe('peakEffect', () => {
     expect(formatSimTime(5400)).toBe('1 h 30 min');
     expect(formatSimTime(2700)).toBe('45 min');
     expect(formatSimTime(86400)).toBe('24 h');
+  });
+  it('picks the scenario that departs most from the baseline, whichever way', () => {
+    const baseline = traj(() => 72);
+    const scenarios = [
+      { id: 'baseline', trajectory: baseline },
+      { id: 'up', trajectory: traj((t) => (t === 2 ? 80 : 72)) },
+      { id: 'down', trajectory: traj((t) => (t === 3 ? 60 : 72)) },
+      { id: 'pending', trajectory: undefined },
+    ];
+    expect(strongestPeakEffect(scenarios, 'baseline', 'hrBpm')).toEqual({ id: 'down', tSec: 3 * 3600, delta: -12 });
+    expect(strongestPeakEffect([{ id: 'baseline', trajectory: baseline }], 'baseline', 'hrBpm')).toBeUndefined();
+    expect(strongestPeakEffect([{ id: 'up', trajectory: baseline }], 'baseline', 'hrBpm')).toBeUndefined();
+  });
+  it('resolves the comparison time: end, chosen (clamped to ¼ h … end), peak (the end until there is one)', () => {
+    const end = 24 * 3600;
+    expect(comparisonTimeSec('end', 2, 5400, end)).toBe(end);
+    expect(comparisonTimeSec('time', 2, undefined, end)).toBe(7200);
+    expect(comparisonTimeSec('time', 0, undefined, end)).toBe(900);
+    expect(comparisonTimeSec('time', 30, undefined, end)).toBe(end);
+    expect(comparisonTimeSec('peak', 2, 5400, end)).toBe(5400);
+    expect(comparisonTimeSec('peak', 2, undefined, end)).toBe(end);
   });
 });

@@ -2,7 +2,7 @@
 // twin's best-fit run) differs most from the baseline's for one metric, so that endpoints are
 // compared at the peak effect and not only at the end (a beta-blocker's heart-rate dip at 1–2 h
 // has worn off by 24 h). Pure.
-import type { MetricKey, TrajectoryPoint } from '../../core/domain/physiology';
+import type { MetricKey, TrajectoryPoint } from './physiology';
 
 export interface PeakEffect {
   tSec: number;
@@ -50,4 +50,47 @@ export function formatSimTime(tSec: number): string {
   const m = min % 60;
   if (h === 0) return `${m} min`;
   return m === 0 ? `${h} h` : `${h} h ${String(m).padStart(2, '0')} min`;
+}
+
+/** The scenario whose peak effect departs most from the baseline's, and when. */
+export interface StrongestPeak {
+  id: string;
+  tSec: number;
+  delta: number;
+}
+
+/**
+ * Of every scenario besides the baseline, the one whose best-fit trajectory departs most from the
+ * baseline's on `metric` (the first of equals): its peak time is where "Compare at the peak effect"
+ * compares. Undefined until a scenario besides the baseline has a trajectory.
+ */
+export function strongestPeakEffect(
+  scenarios: readonly { id: string; trajectory: readonly TrajectoryPoint[] | undefined }[],
+  baselineId: string,
+  metric: MetricKey,
+): StrongestPeak | undefined {
+  const base = scenarios.find((s) => s.id === baselineId)?.trajectory;
+  let best: StrongestPeak | undefined;
+  for (const s of scenarios) {
+    if (s.id === baselineId) continue;
+    const p = peakEffect(s.trajectory, base, metric);
+    if (p && (!best || Math.abs(p.delta) > Math.abs(best.delta))) best = { id: s.id, tSec: p.tSec, delta: p.delta };
+  }
+  return best;
+}
+
+/** When endpoints are compared: the end of the run, the peak effect, or a chosen time. */
+export type CompareMode = 'end' | 'peak' | 'time';
+
+/** Shortest chosen comparison time: a quarter hour (the first band time). */
+export const MIN_COMPARE_SEC = 900;
+
+/**
+ * The simulated time (s) at which endpoints are compared: the run's end; a chosen time clamped to
+ * [¼ h, end]; or the peak effect's time (the end while there is none yet).
+ */
+export function comparisonTimeSec(mode: CompareMode, chosenHours: number, peakTSec: number | undefined, durationSec: number): number {
+  if (mode === 'end') return durationSec;
+  if (mode === 'time') return Math.min(durationSec, Math.max(MIN_COMPARE_SEC, chosenHours * 3600));
+  return peakTSec ?? durationSec;
 }
