@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { validateBytes } from 'gltf-validator';
 import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
 import { expect, test } from './fixtures';
-import { AnatomyPage } from './pages/anatomy';
+import { AnatomyPage, mlOf } from './pages/anatomy';
 
 // Demo CT: 256×256×200 at 1.5 mm, centred on 0 (server/demo/imaging/phantom.ts). The liver
 // ellipsoid is centred at LPS (−62, 5, −20) mm (slice 86, column 86, row 131; as e2e/anatomy.spec.ts);
@@ -17,7 +17,6 @@ const LIVER_CLICK: [number, number] = [86.5 / 256, 131.5 / 256];
 const TUMOUR_SLICE = 100;
 const TUMOUR_CLICK: [number, number] = [69.5 / 256, 134.5 / 256];
 
-const mlOf = (text: string | null): number => Number(/([\d.]+) mL/.exec(text ?? '')?.[1]);
 const mmOf = (text: string | null): number => Number(/([\d.]+) mm/.exec(text ?? '')?.[1]);
 
 test.describe('Liver planner', () => {
@@ -29,30 +28,17 @@ test.describe('Liver planner', () => {
     test.setTimeout(600_000);
     const anatomy = new AnatomyPage(page);
     await anatomy.goto(DEMO_PATIENT_LIVER);
-    await anatomy.loadCt.click();
-    await expect(anatomy.slice).toBeVisible({ timeout: 120_000 });
+    await anatomy.openCt();
 
     // Liver from one seed (liver preset); hole filling takes the lesion in.
-    const candidate = page.getByRole('status').filter({ hasText: /^Candidate:/ });
-    await page.getByLabel('Axial slice').fill(String(LIVER_SLICE));
-    await anatomy.clickSlice(...LIVER_CLICK);
-    await expect(candidate).toBeVisible({ timeout: 60_000 });
-    await page.getByRole('button', { name: 'Add structure' }).click();
-    await expect(anatomy.structure('liver')).toBeVisible({ timeout: 120_000 });
+    await anatomy.addFromSeed({ slice: LIVER_SLICE, click: LIVER_CLICK, name: 'liver' });
 
     // The tumour: 40 HU inside a 90 HU liver (noise SD 12 HU), grown from a seed at its centre.
-    await page.getByLabel('Axial slice').fill(String(TUMOUR_SLICE));
-    await page.getByLabel('Structure name').fill('liver tumour');
-    await page.getByLabel('Minimum HU').fill('5');
-    await page.getByLabel('Maximum HU').fill('62');
-    await anatomy.clickSlice(...TUMOUR_CLICK);
-    await expect(candidate).toBeVisible({ timeout: 60_000 });
-    const tumourMl = mlOf(await candidate.textContent());
+    const tumourMl = await anatomy.segmentFromSeed({ slice: TUMOUR_SLICE, click: TUMOUR_CLICK, name: 'liver tumour', minHu: 5, maxHu: 62 });
     // Ground truth 20.5 mL (ellipsoid 17 × 16 × 18 mm); the noisy border at 62 HU loses or gains a shell.
     expect(tumourMl).toBeGreaterThan(14);
     expect(tumourMl).toBeLessThan(28);
-    await page.getByRole('button', { name: 'Add structure' }).click();
-    await expect(anatomy.structure('liver tumour')).toBeVisible({ timeout: 120_000 });
+    await anatomy.addCandidate('liver tumour');
 
     // A plane first: the default sagittal plane through the liver's centre, the patient's right resected.
     await page.getByLabel('Organ to cut').selectOption({ label: 'liver' });

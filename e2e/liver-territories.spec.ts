@@ -8,7 +8,7 @@
 // remnants ("Numbers identical to the saved plan."). Screenshots are looked at.
 import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
 import { expect, test } from './fixtures';
-import { AnatomyPage } from './pages/anatomy';
+import { AnatomyPage, mlOf as ml } from './pages/anatomy';
 
 // Demo CT (server/demo/imaging/phantom.ts, 256×256×200 at 1.5 mm, centred on 0): the liver ellipsoid
 // centred at LPS (−62, 5, −20) mm → slice 86, column 86, row 131; the portal trunk (from
@@ -19,7 +19,6 @@ const LIVER_CLICK: [number, number] = [86.5 / 256, 131.5 / 256];
 const PORTAL_SLICE = 73;
 const PORTAL_CLICK: [number, number] = [110.5 / 256, 143.5 / 256];
 
-const ml = (text: string | null): number => Number(/([\d.]+) mL/.exec(text ?? '')?.[1]);
 
 test.describe('Liver territories', () => {
   test.beforeEach(async ({ signInAs }) => {
@@ -30,29 +29,16 @@ test.describe('Liver territories', () => {
     test.setTimeout(600_000);
     const anatomy = new AnatomyPage(page);
     await anatomy.goto(DEMO_PATIENT_LIVER);
-    await anatomy.loadCt.click();
-    await expect(anatomy.slice).toBeVisible({ timeout: 120_000 });
-
-    const candidate = page.getByRole('status').filter({ hasText: /^Candidate:/ });
-    await page.getByLabel('Axial slice', { exact: true }).fill(String(LIVER_SLICE));
-    await anatomy.clickSlice(...LIVER_CLICK);
-    await expect(candidate).toBeVisible({ timeout: 60_000 });
-    await page.getByRole('button', { name: 'Add structure' }).click();
+    await anatomy.openCt();
+    await anatomy.addFromSeed({ slice: LIVER_SLICE, click: LIVER_CLICK, name: 'liver' });
     const liver = anatomy.structure('liver');
-    await expect(liver).toBeVisible({ timeout: 120_000 });
 
     // The portal vein: contrast preset (150–600 HU), one seed in the trunk. Ground truth: 5 883
     // voxels × 3.375 mm³ = 19.9 mL (phantom label 23).
-    await page.getByLabel('Preset').selectOption('contrastBloodPool');
-    await page.getByLabel('Structure name').fill('portal vein');
-    await page.getByLabel('Axial slice', { exact: true }).fill(String(PORTAL_SLICE));
-    await anatomy.clickSlice(...PORTAL_CLICK);
-    await expect(candidate).toHaveText(/Candidate:.*mL/, { timeout: 60_000 });
-    const portalMl = ml(await candidate.textContent());
+    const portalMl = await anatomy.segmentFromSeed({ preset: 'contrastBloodPool', name: 'portal vein', slice: PORTAL_SLICE, click: PORTAL_CLICK });
     expect(portalMl).toBeGreaterThan(17);
     expect(portalMl).toBeLessThan(23);
-    await page.getByRole('button', { name: 'Add structure' }).click();
-    await expect(anatomy.structure('portal vein')).toBeVisible({ timeout: 120_000 });
+    await anatomy.addCandidate('portal vein');
 
     const panel = page.getByRole('region', { name: 'Vascular territories' });
     await expect(panel.getByRole('checkbox', { name: 'portal vein' })).toBeChecked();

@@ -43,7 +43,13 @@ export type SegmentationOp =
   | { op: 'regionGrow'; seedIjk: Vec3; range: HuRange }
   | { op: 'removeIslands'; rule: IslandRule }
   | { op: 'fillHoles' }
-  | { op: 'margin'; marginMm: number };
+  | { op: 'margin'; marginMm: number }
+  /**
+   * Cut the thin bridges a seeded growth leaks through into touching organs of the same density
+   * (liver → heart, spleen, bowel on a portal-venous CT): a morphological opening of radius
+   * `radiusMm` that keeps only the piece holding the seed (workers/meshing/segmentation.ts `detachAtSeed`).
+   */
+  | { op: 'detach'; seedIjk: Vec3; radiusMm: number };
 
 export interface SegmentationResult {
   mask: Uint8Array;

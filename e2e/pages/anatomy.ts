@@ -9,17 +9,83 @@ export interface CanvasStats {
   nonBackgroundFraction: number;
 }
 
+/** One seeded segmentation as the surgeon enters it in the Segment panel. */
+export interface SeedStep {
+  /** Axial slice index (0-based, the slider's value). */
+  slice: number;
+  /** Where to click on that slice, normalised 0–1 from the left / top (see `voxelClick`). */
+  click: [number, number];
+  /** Preset to choose first (it sets the HU range, the name and the clean-up). */
+  preset?: 'liver' | 'contrastBloodPool' | 'bone' | 'lung';
+  name?: string;
+  minHu?: number;
+  maxHu?: number;
+  /** "Cut bridges mm" (0 = off). */
+  bridgeMm?: number;
+}
+
+/** The click at the centre of voxel column `i`, row `j` of an axial slice `nI` × `nJ`. */
+export function voxelClick(i: number, j: number, nI: number, nJ: number): [number, number] {
+  return [(i + 0.5) / nI, (j + 0.5) / nJ];
+}
+
+/** The first "… mL" number of a text (NaN when none). */
+export function mlOf(text: string | null): number {
+  return Number(/([\d.]+) mL/.exec(text ?? '')?.[1]);
+}
+
 export class AnatomyPage {
   readonly canvas3d: Locator;
   readonly structures: Locator;
   readonly slice: Locator;
   readonly loadCt: Locator;
+  /** The Segment panel's "Candidate: n voxels, v mL" line. */
+  readonly candidate: Locator;
 
   constructor(readonly page: Page) {
     this.canvas3d = page.getByRole('img', { name: '3D anatomy' });
     this.structures = page.getByRole('list', { name: 'Structures' });
     this.slice = page.getByRole('img', { name: 'CT slice (click to seed)' });
     this.loadCt = page.getByRole('button', { name: 'Load CT' });
+    this.candidate = page.getByRole('status').filter({ hasText: /^Candidate:/ });
+  }
+
+  /** Load the patient's CT (download + parse in the worker) and wait for its slice. */
+  async openCt(timeout = 120_000): Promise<void> {
+    await this.loadCt.click();
+    await expect(this.slice).toBeVisible({ timeout });
+  }
+
+  /**
+   * Set up the Segment panel as `step` says, click the seed, and wait for the candidate; returns its
+   * volume in mL. Nothing is added yet (see `addCandidate`).
+   */
+  async segmentFromSeed(step: SeedStep, timeout = 90_000): Promise<number> {
+    await expect(this.candidate, 'a previous candidate is still waiting to be added or discarded').toHaveCount(0);
+    if (step.preset !== undefined) await this.page.getByLabel('Preset').selectOption(step.preset);
+    if (step.name !== undefined) await this.page.getByLabel('Structure name').fill(step.name);
+    if (step.minHu !== undefined) await this.page.getByLabel('Minimum HU').fill(String(step.minHu));
+    if (step.maxHu !== undefined) await this.page.getByLabel('Maximum HU').fill(String(step.maxHu));
+    if (step.bridgeMm !== undefined) await this.page.getByLabel('Cut bridges mm').fill(String(step.bridgeMm));
+    await this.page.getByLabel('Axial slice', { exact: true }).fill(String(step.slice));
+    await this.clickSlice(...step.click);
+    await expect(this.candidate).toHaveText(/Candidate:.*mL/, { timeout });
+    return mlOf(await this.candidate.textContent());
+  }
+
+  /** Add the candidate as a structure and wait until it is meshed and listed under `name`. */
+  async addCandidate(name: string, timeout = 120_000): Promise<Locator> {
+    await this.page.getByRole('button', { name: 'Add structure' }).click();
+    const item = this.structure(name);
+    await expect(item).toBeVisible({ timeout });
+    return item;
+  }
+
+  /** `segmentFromSeed` then `addCandidate`; returns the candidate's mL. */
+  async addFromSeed(step: SeedStep & { name: string }, timeout = 120_000): Promise<number> {
+    const ml = await this.segmentFromSeed(step, timeout);
+    await this.addCandidate(step.name, timeout);
+    return ml;
   }
 
   async goto(patientId: string): Promise<void> {
@@ -65,7 +131,7 @@ export class AnatomyPage {
   }
 
   structure(name: string): Locator {
-    return this.structures.getByRole('listitem', { name });
+    return this.structures.getByRole('listitem', { name, exact: true });
   }
 
   stepNotes(): Locator {

@@ -2,31 +2,12 @@
 // Y-shaped "portal vein", territories of its first-generation branches over a block "liver", and
 // the remnant per territory for a plane — errors named when a step is missing.
 import { describe, expect, it } from 'vitest';
-import { type Vec3, type VolumeGeometry, ijkToLps } from '../../core/domain/imaging';
+import { Y_VESSEL_GRID as g, yVesselMasks } from '../../test-support/yVessel';
 import { createAnatomyWorkerApi } from './anatomyWorkerApi';
 
-const g: VolumeGeometry = { dimensions: [60, 20, 60], spacingMm: [1, 1, 1], originLps: [-29.5, -9.5, -29.5], directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
-const n = 60 * 20 * 60;
-
-function segDist(x: Vec3, p: Vec3, q: Vec3): number {
-  const d = [q[0] - p[0], q[1] - p[1], q[2] - p[2]];
-  const w = [x[0] - p[0], x[1] - p[1], x[2] - p[2]];
-  const t = Math.max(0, Math.min(1, (w[0]! * d[0]! + w[1]! * d[1]! + w[2]! * d[2]!) / (d[0]! ** 2 + d[1]! ** 2 + d[2]! ** 2)));
-  return Math.hypot(w[0]! - t * d[0]!, w[1]! - t * d[1]!, w[2]! - t * d[2]!);
-}
-
+/** A fresh copy each call (the job may take the buffers). */
 function masks(): { vessel: Uint8Array; liver: Uint8Array } {
-  const vessel = new Uint8Array(n);
-  const liver = new Uint8Array(n);
-  const p: Vec3 = [0, 0, 0];
-  for (let x = 0; x < n; x++) {
-    ijkToLps(g, x % 60, Math.floor(x / 60) % 20, Math.floor(x / 1200), p);
-    const inVessel = segDist(p, [0, 0, -28], [0, 0, 0]) <= 4 || segDist(p, [0, 0, 0], [-20, 0, 20]) <= 3 || segDist(p, [0, 0, 0], [20, 0, 20]) <= 3;
-    if (inVessel) vessel[x] = 1;
-    // Liver: the upper half (z > 2 mm) minus the vessels.
-    else if (p[2] > 2) liver[x] = 1;
-  }
-  return { vessel, liver };
+  return yVesselMasks();
 }
 
 describe('Anatomy worker: vascular territory job', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ImageVolume } from '../../core/domain/imaging';
 import { axisAlignedGeometry, paintBox } from './phantoms';
-import { applyMarginMm, connectedComponents, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
+import { applyMarginMm, connectedComponents, detachAtSeed, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
 import { HU_PRESETS } from '../../core/domain/segmentation';
 
 // Synthetic CT, drawn as HU: air-free soft tissue background 40 HU; a "liver" box 100 HU with an
@@ -73,5 +73,55 @@ describe('segmentation kernels on a synthetic phantom', () => {
     // Growing the 5³ cube by 1 mm adds its 6 faces (25 voxels each) but not the edges (√2 mm away).
     applyMarginMm(cube, cg, 1);
     expect(count(cube)).toBe(5 ** 3 + 6 * 25);
+  });
+});
+
+describe('detachAtSeed (cut thin bridges)', () => {
+  // Two 12 mm "organs" of the same density joined by a 2 × 2 mm bridge, 8 mm long: a seeded growth
+  // takes both; the opening keeps the seed's organ alone.
+  const gb = axisAlignedGeometry([40, 16, 16], [1, 1, 1], [0, 0, 0]);
+  function twoOrgans(): ImageVolume {
+    const labels = new Uint8Array(40 * 16 * 16);
+    paintBox(labels, gb.dimensions, [2, 2, 2], [13, 13, 13], 1); // 12³ = 1728
+    paintBox(labels, gb.dimensions, [22, 2, 2], [33, 13, 13], 1);
+    paintBox(labels, gb.dimensions, [14, 7, 7], [21, 8, 8], 1); // bridge 8 × 2 × 2
+    const voxels = new Int16Array(labels.length);
+    for (let x = 0; x < labels.length; x++) voxels[x] = labels[x] ? 100 : 40;
+    return { ...gb, voxels, unit: 'HU', source: { kind: 'generated', id: 'two-organs' } };
+  }
+
+  it('keeps the seed organ and drops the one behind the bridge', () => {
+    const v = twoOrgans();
+    const mask = new Uint8Array(v.voxels.length);
+    expect(regionGrow(v, [7, 7, 7], { minHu: 80, maxHu: 120 }, mask)).toBe(2 * 1728 + 32);
+    const n = detachAtSeed(mask, v, [7, 7, 7], 2);
+    // Nothing of the far organ and of the bridge but its root (a fillet within the radius of the
+    // organ); the organ kept but for its rounded edges (an opening by a 2 mm ball rounds a box's
+    // 12 edges: 1 388 of its 1 728 voxels stay).
+    let far = 0;
+    for (let x = 0; x < mask.length; x++) if (mask[x] && x % 40 >= 16) far++;
+    expect(far).toBe(0);
+    expect(n).toBeLessThanOrEqual(1728 + 4);
+    expect(n).toBeGreaterThan(0.78 * 1728);
+    expect(mask[7 + 40 * (7 + 16 * 7)]).toBe(1);
+  });
+
+  it('fills holes before shrinking, so a vessel inside the organ does not break it', () => {
+    const v = twoOrgans();
+    const mask = new Uint8Array(v.voxels.length);
+    regionGrow(v, [7, 7, 7], { minHu: 80, maxHu: 120 }, mask);
+    for (let k = 6; k <= 9; k++) for (let j = 6; j <= 9; j++) for (let i = 6; i <= 9; i++) if (i !== 7 || j !== 7 || k !== 7) mask[i + 40 * (j + 16 * k)] = 0;
+    const solid = new Uint8Array(v.voxels.length);
+    regionGrow(v, [7, 7, 7], { minHu: 80, maxHu: 120 }, solid);
+    expect(detachAtSeed(mask, v, [7, 7, 7], 2)).toBe(detachAtSeed(solid, v, [7, 7, 7], 2));
+  });
+
+  it('names the problem when the seed is on the edge or the radius is not a positive number', () => {
+    const v = twoOrgans();
+    const mask = new Uint8Array(v.voxels.length);
+    regionGrow(v, [2, 7, 7], { minHu: 80, maxHu: 120 }, mask);
+    expect(() => detachAtSeed(mask.slice(), v, [2, 7, 7], 2)).toThrow(/within 2 mm of the structure's edge/);
+    expect(() => detachAtSeed(mask.slice(), v, [7, 7, 7], 0)).toThrow(/positive number of mm/);
+    expect(() => detachAtSeed(mask.slice(), v, [70, 7, 7], 2)).toThrow(/outside the volume/);
   });
 });

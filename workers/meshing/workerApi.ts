@@ -4,7 +4,7 @@ import { transfer } from '../../core/workerPool/workerPool';
 import { type ImageVolume } from '../../core/domain/imaging';
 import { extractSlab } from './marchingCubes';
 import { type SegmentationOp, type SegmentationResult, type SegmentationRequest } from '../../core/domain/segmentation';
-import { applyMarginMm, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
+import { applyMarginMm, detachAtSeed, fillHoles, regionGrow, removeIslands, threshold } from './segmentation';
 import { type FinishRequest, type FinishResult, finishStructure } from './surfaces';
 import { type SlabRequest, type SlabSurface } from '../../core/meshing/slabs';
 import { slabSurfaceBuffers } from '../../core/meshing/pipeline';
@@ -32,6 +32,8 @@ export function runSegmentation(req: SegmentationRequest): SegmentationResult {
     case 'margin':
       applyMarginMm(mask, volume, operation.marginMm);
       return { mask, voxelCount: countOnes(mask) };
+    case 'detach':
+      return { mask, voxelCount: detachAtSeed(mask, volume, operation.seedIjk, operation.radiusMm) };
   }
 }
 

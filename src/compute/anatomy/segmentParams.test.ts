@@ -13,6 +13,13 @@ describe('Segment panel settings → segmentation operations', () => {
     expect(segmentationOps({ ...base, marginMm: 3 }).at(-1)).toEqual({ op: 'margin', marginMm: 3 });
   });
 
+  it('cuts bridges right after a seeded growth, never after a whole-volume threshold', () => {
+    expect(segmentationOps({ ...base, bridgeMm: 12, fillHoles: true }).map((o) => o.op)).toEqual(['regionGrow', 'detach', 'fillHoles']);
+    expect(segmentationOps({ ...base, bridgeMm: 12 })[1]).toEqual({ op: 'detach', seedIjk: [10, 20, 30], radiusMm: 12 });
+    expect(segmentationOps({ ...base, wholeVolume: true, bridgeMm: 12 }).map((o) => o.op)).toEqual(['threshold']);
+    expect(segmentationOps({ ...base, bridgeMm: 0 }).map((o) => o.op)).toEqual(['regionGrow']);
+  });
+
   it('says why nothing was found in the user\'s terms', () => {
     expect(emptySegmentationMessage(base)).toMatch(/seed voxel is outside 40…200 HU: click inside the organ/);
     expect(emptySegmentationMessage({ ...base, wholeVolume: true })).toBe('no voxel lies in 40…200 HU');

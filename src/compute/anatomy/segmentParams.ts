@@ -14,12 +14,18 @@ export interface SegmentParams {
   keepLargest: boolean;
   /** Threshold the whole volume instead of growing from the seed. */
   wholeVolume: boolean;
+  /**
+   * After a seeded growth, cut bridges thinner than twice this radius (mm) into touching organs and
+   * keep the seed's piece (the `detach` operation); 0 or absent = off. Ignored for a whole-volume threshold.
+   */
+  bridgeMm?: number;
 }
 
-/** Seeded growth (or a whole-volume threshold), then island removal, hole filling and a margin, in that order. */
+/** Seeded growth (or a whole-volume threshold), bridge cutting, then island removal, hole filling and a margin, in that order. */
 export function segmentationOps(p: SegmentParams): SegmentationOp[] {
   const range = { minHu: p.minHu, maxHu: p.maxHu };
   const ops: SegmentationOp[] = [p.wholeVolume ? { op: 'threshold', range } : { op: 'regionGrow', seedIjk: p.seedIjk, range }];
+  if (!p.wholeVolume && (p.bridgeMm ?? 0) > 0) ops.push({ op: 'detach', seedIjk: p.seedIjk, radiusMm: p.bridgeMm! });
   if (p.keepLargest) ops.push({ op: 'removeIslands', rule: { keep: 'largest' } });
   if (p.fillHoles) ops.push({ op: 'fillHoles' });
   if (p.marginMm !== 0) ops.push({ op: 'margin', marginMm: p.marginMm });

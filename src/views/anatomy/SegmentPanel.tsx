@@ -37,6 +37,8 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const [axis, setAxis] = useState<SliceAxis>('axial');
   // Slice positions are the anatomy store's (shared with the CT planes of the 3D view).
   const sliceIndex = useAnatomy((s) => s.sliceIndex);
+  // The surfaces change whenever the working label map does (segmented, imported, reopened with a plan, removed).
+  const meshes = useAnatomy((s) => s.meshes);
   const crosshairIjk = useCrosshair((s) => s.ijk);
   const [step, setStep] = useState(1);
   const [mmDraft, setMmDraft] = useState<string | null>(null);
@@ -48,6 +50,7 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const [keepLargest, setKeepLargest] = useState(false);
   const [wholeVolume, setWholeVolume] = useState(false);
   const [marginMm, setMarginMm] = useState(0);
+  const [bridgeMm, setBridgeMm] = useState(0);
   const [name, setName] = useState('liver');
   const [seed, setSeed] = useState<Vec3 | null>(null);
   const candidate = useRef<Uint8Array | null>(null);
@@ -73,8 +76,9 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
     if (map === null) return undefined;
     const colours = new Map(map.segments.map((s) => [s.label, s.colorRgb] as const));
     return { labels: map.labels, ...(map.overlapLayers ? { overlapLayers: map.overlapLayers } : {}), colourOf: (l) => colours.get(l), alpha: 0.4 };
-    // overlayVersion: the arrays change in place or are swapped on the session.
-  }, [session, overlayVersion]); // eslint-disable-line react-hooks/exhaustive-deps
+    // overlayVersion and meshes: the arrays change in place or are swapped on the session (a plan
+    // reopened or a SEG loaded elsewhere re-meshes, so the slice shows its labels too).
+  }, [session, overlayVersion, meshes]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const choosePreset = (id: HuPresetName): void => {
     const p = PRESETS.find((x) => x.id === id)!;
@@ -90,7 +94,7 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
   const runSegment = async (seedIjk: Vec3 | null): Promise<void> => {
     if (seedIjk === null && !wholeVolume) return;
     const r = await segJob.run(wholeVolume ? 'Thresholding' : 'Region growing', (hooks) =>
-      session.segment({ seedIjk: seedIjk ?? [0, 0, 0], minHu, maxHu, fillHoles, keepLargest, wholeVolume, marginMm }, hooks),
+      session.segment({ seedIjk: seedIjk ?? [0, 0, 0], minHu, maxHu, fillHoles, keepLargest, wholeVolume, marginMm, bridgeMm }, hooks),
     );
     if (r) {
       candidate.current = r.mask;
@@ -296,6 +300,10 @@ export function SegmentPanel(props: { session: AnatomySession; ct: ImageVolume |
             <label className="field">
               <span>Margin mm</span>
               <input className="input" type="number" step={0.5} aria-label="Margin mm" value={marginMm} onChange={(e) => setMarginMm(Number(e.target.value))} />
+            </label>
+            <label className="field" title="Cut the thin bridges the growth leaked through into touching organs of the same density (liver into heart or spleen): bridges thinner than twice this radius are cut and only the seed's piece is kept. 0 = off.">
+              <span>Cut bridges mm</span>
+              <input className="input" type="number" min={0} step={1} aria-label="Cut bridges mm" value={bridgeMm} disabled={wholeVolume} onChange={(e) => setBridgeMm(Math.max(0, Number(e.target.value)))} />
             </label>
           </div>
           <div className="anatomy-checks">

@@ -5,34 +5,19 @@
 // read the remnant per territory (never stale) against the surgeon's threshold, leave a branch out.
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Vec3, type VolumeGeometry, ijkToLps } from '../../../core/domain/imaging';
 import { type StructureMesh } from '../../../core/domain/mesh';
 import { createAnatomyWorkerApi } from '../../../workers/anatomy/anatomyWorkerApi';
 import { cutPlaneLps } from '../../compute/anatomy/planeGeometry';
 import { anatomyStore } from '../../twin/anatomy';
 import { TerritoryPanel, type TerritoryComputer } from './TerritoryPanel';
+import { Y_VESSEL_GRID as g, yVesselMasks } from '../../../test-support/yVessel';
 
-const g: VolumeGeometry = { dimensions: [60, 20, 60], spacingMm: [1, 1, 1], originLps: [-29.5, -9.5, -29.5], directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
-const n = 60 * 20 * 60;
-
-function segDist(x: Vec3, p: Vec3, q: Vec3): number {
-  const d = [q[0] - p[0], q[1] - p[1], q[2] - p[2]];
-  const w = [x[0] - p[0], x[1] - p[1], x[2] - p[2]];
-  const t = Math.max(0, Math.min(1, (w[0]! * d[0]! + w[1]! * d[1]! + w[2]! * d[2]!) / (d[0]! ** 2 + d[1]! ** 2 + d[2]! ** 2)));
-  return Math.hypot(w[0]! - t * d[0]!, w[1]! - t * d[1]!, w[2]! - t * d[2]!);
-}
-
+const y = yVesselMasks();
 const masks = new Map<number, Uint8Array>([
-  [1, new Uint8Array(n)],
-  [2, new Uint8Array(n)],
+  [1, y.liver],
+  [2, y.vessel],
 ]);
-const p: Vec3 = [0, 0, 0];
-for (let x = 0; x < n; x++) {
-  ijkToLps(g, x % 60, Math.floor(x / 60) % 20, Math.floor(x / 1200), p);
-  if (segDist(p, [0, 0, -28], [0, 0, 0]) <= 4 || segDist(p, [0, 0, 0], [-20, 0, 20]) <= 3 || segDist(p, [0, 0, 0], [20, 0, 20]) <= 3) masks.get(2)![x] = 1;
-  else if (p[2] > 2) masks.get(1)![x] = 1;
-}
-const liverMl = masks.get(1)!.reduce((a, v) => a + v, 0) / 1000;
+const liverMl = y.liverMl;
 
 function structure(label: number, name: string): StructureMesh {
   return {
