@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_MONITORED_PATIENT } from '../server/demo/ids';
 import { SseParser } from '../server/events/sse-parse';
-import { benchLogin, type BenchServer, closedLoopLoad, loadAverage, percentile, round, rssMb, startBenchServer, stopBenchServer } from './benchServer';
+import { benchLogin, type BenchServer, closedLoopLoad, loadAverage, percentile, round, rssMb, startBenchServer, stopBenchServer, waitForIdleServer } from './benchServer';
 import { withServerProfile } from './cpu-profile';
 import { report } from './report';
 
@@ -25,18 +25,6 @@ const SSE_SECONDS = Number(process.env.BENCH_PROXY_SSE_SEC ?? 60);
 const SEARCH = `/fhir/Observation?subject=Patient/${DEMO_MONITORED_PATIENT}&code=8867-4&_sort=-date&_count=20`;
 /** A cheap request for the store, so the proxy's own per-request cost is visible too. */
 const READ = `/fhir/Patient/${DEMO_MONITORED_PATIENT}`;
-
-/** The demo imaging is generated in the background after start; measuring during it would measure it. */
-async function waitForIdleServer(port: number): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { dicom?: { demoImaging?: string } };
-    const state = health.dicom?.demoImaging;
-    if (state === undefined || state === 'done' || state === 'failed') return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error('the bench server did not finish seeding demo imaging within 180 s');
-}
 
 async function requestBench(server: BenchServer, token: string, name: string, path: string, what: string): Promise<void> {
   const proxied = await withServerProfile(server.directPort, `${name}-proxy`, () => closedLoopLoad(server.proxyPort, token, CONNECTIONS, LOAD_SECONDS, () => ({ path })));

@@ -18,6 +18,8 @@ const MRN = 'https://twinscope.dev/fhir/mrn-scale';
 /** The fixture's "now": fixed so that the record is the same on every machine and day. */
 export const SCALE_FIXTURE_NOW_MS = Date.parse('2026-11-01T08:00:00Z');
 export const SCALE_FIXTURE_SEED = 20261101;
+/** Bump when generateScalePatient changes what it makes: cached fixtures (bench/store.bench.ts) are regenerated. */
+export const SCALE_FIXTURE_VERSION = 1;
 
 const GIVEN_F = ['Ana', 'Maria', 'Eva', 'Ines', 'Lena', 'Sofia', 'Clara', 'Nora', 'Ida', 'Mila', 'Rosa', 'Alma'];
 const GIVEN_M = ['Jon', 'Luis', 'Omar', 'Ivan', 'Paul', 'Hugo', 'Karl', 'Tomas', 'Emil', 'Noah', 'Felix', 'Milan'];

@@ -1,6 +1,7 @@
 // The WorkerPool on real Node worker threads (the same comlink protocol a browser Worker speaks):
 // lazy start and the size bound, progress, transfer both ways, errors with their name, cancel
 // mid-task (terminate vs abandon), a dying worker, runAll's ordering and first-failure cancel.
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, isAbortError } from '../domain/abort';
 import { defaultPoolSize, transfer, WorkerPool } from './workerPool';
@@ -129,6 +130,30 @@ describe('WorkerPool on Node worker threads', { timeout: 120_000 }, () => {
     ]);
     await expect(failing).rejects.toMatchObject({ name: 'RangeError', message: 'member 2 diverged' });
     expect(await p.run((api) => api.square(5))).toBe(25); // the long tasks' workers were replaced, not waited for
+  });
+
+  it('leaves no abort listener behind: runs that waited for a worker, and runAll of many tasks', async () => {
+    const p = pool(2);
+    const session = new AbortController(); // a long-lived signal, passed to every run (a viewer's)
+    // Rounds of 10 runs (8 wait for a worker): at most 10 listeners at once, none left after each.
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => p.run((api) => api.square(i), { signal: session.signal })));
+      expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
+    }
+    // runAll keeps at most `size` tasks in flight, so its internal signal never carries one
+    // listener per task (Node warned "11 abort listeners added to [AbortSignal]" past 10 tasks).
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const squares = await p.runAll(Array.from({ length: 40 }, (_, x) => ({ run: (api) => api.square(x) })), { signal: session.signal });
+      expect(squares).toEqual(Array.from({ length: 40 }, (_, x) => x * x));
+      await new Promise((r) => setImmediate(r)); // process warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
+    expect(getEventListeners(session.signal, 'abort')).toHaveLength(0);
   });
 
   it('terminate: queued and later tasks reject', async () => {

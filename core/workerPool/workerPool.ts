@@ -131,18 +131,26 @@ export class WorkerPool<Api> {
       return Promise.resolve(slot);
     }
     return new Promise<Slot<Api>>((resolve, reject) => {
-      const waiter: Waiter<Api> = { resolve, reject };
-      this.waiting.push(waiter);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          const i = this.waiting.indexOf(waiter);
-          if (i < 0) return;
-          this.waiting.splice(i, 1);
-          reject(abortError(signal, `the ${this.name} task`));
+      const onAbort = (): void => {
+        const i = this.waiting.indexOf(waiter);
+        if (i < 0) return;
+        this.waiting.splice(i, 1);
+        reject(abortError(signal as AbortSignal, `the ${this.name} task`));
+      };
+      // The listener goes as soon as the wait ends either way: a long-lived signal (a session's)
+      // passed to many runs must not collect one closure per run that ever waited.
+      const waiter: Waiter<Api> = {
+        resolve: (s) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(s);
         },
-        { once: true },
-      );
+        reject: (err) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      this.waiting.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
@@ -249,28 +257,38 @@ export class WorkerPool<Api> {
       for (let i = 0; i < parts.length; i++) sum += weights[i]! * parts[i]!;
       opts.onProgress(sum / totalWeight);
     };
-    const runs = tasks.map((t, i) =>
-      this.run(t.run, {
-        signal: stop.signal,
-        ...(t.reportsProgress && opts.onProgress
-          ? {
-              onProgress: (f: number) => {
-                parts[i] = Math.min(1, Math.max(0, f));
-                report();
-              },
-            }
-          : {}),
-      }).then((value) => {
+    // At most `size` tasks of this call in flight (one lane per worker, each taking the next task
+    // when its own is done): the pool runs no more at once anyway, and queueing every task at once
+    // put one abort listener per task on `stop.signal` (Node warned of a leak past 10 tasks).
+    const results = new Array<T>(tasks.length);
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < tasks.length && !stop.signal.aborted) {
+        const i = next++;
+        const t = tasks[i]!;
+        results[i] = await this.run(t.run, {
+          signal: stop.signal,
+          ...(t.reportsProgress && opts.onProgress
+            ? {
+                onProgress: (f: number) => {
+                  parts[i] = Math.min(1, Math.max(0, f));
+                  report();
+                },
+              }
+            : {}),
+        });
         parts[i] = 1;
         report();
-        return value;
-      }),
-    );
+      }
+    };
+    const lanes = Array.from({ length: Math.min(this.size, tasks.length) }, lane);
     try {
-      return await Promise.all(runs);
+      await Promise.all(lanes);
+      if (stop.signal.aborted) throw stop.signal.reason;
+      return results;
     } catch (err) {
       stop.abort(err);
-      for (const r of runs) r.catch(() => undefined);
+      for (const l of lanes) l.catch(() => undefined);
       // A task that failed because a sibling failed reports the sibling's error, not a cancel.
       if (opts.signal?.aborted) throw abortError(opts.signal, `the ${this.name} task`);
       throw err;

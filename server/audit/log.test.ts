@@ -30,6 +30,23 @@ describe('append-only audit log', () => {
     await log.close();
   });
 
+  it('records appended in one event-loop turn share one write + fdatasync; each resolves only once its line is in the file', async () => {
+    const log = tempLog();
+    const seen: number[] = [];
+    const appends = Array.from({ length: 50 }, (_, i) =>
+      log.append(line(`t${i}`)).then(() => {
+        seen.push(readFileSync(log.file, 'utf8').split('\n').filter((l) => l.includes(`"t${i}"`)).length);
+      }),
+    );
+    await Promise.all(appends);
+    expect(log.syncs).toBe(1);
+    expect(seen).toEqual(Array.from({ length: 50 }, () => 1));
+    // The next turn's records are the next round.
+    await Promise.all([log.append(line('u1')), log.append(line('u2'))]);
+    expect(log.syncs).toBe(2);
+    await log.close();
+  });
+
   it('appends after existing records when reopened (never truncates)', async () => {
     const log = tempLog();
     await log.append(line('a'));

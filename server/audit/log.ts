@@ -34,6 +34,10 @@ export class AuditLog {
   private readonly fd: number;
   private queue: Waiter[] = [];
   private flushing = false;
+  /** Write + fdatasync rounds so far (each covers every record queued when it started). */
+  syncs = 0;
+  /** A flush is scheduled for the end of this event-loop turn (append). */
+  private scheduled = false;
   private closed = false;
 
   constructor(readonly file: string) {
@@ -68,7 +72,17 @@ export class AuditLog {
     if (this.closed) return Promise.reject(new AuditLogError('audit log is closed'));
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ line: JSON.stringify(entry) + '\n', resolve, reject });
-      if (!this.flushing) this.flush();
+      // The first record after an idle moment waits for the rest of this event-loop turn: the
+      // requests whose data arrived in the same poll join its write + fsync instead of each
+      // starting one (on a disk with fast fsync, group commit otherwise degenerated into about
+      // one fdatasync per request under load). Every record still resolves only once fsynced.
+      if (!this.flushing && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          if (!this.flushing) this.flush();
+        });
+      }
     });
   }
 
@@ -80,6 +94,7 @@ export class AuditLog {
       return;
     }
     this.flushing = true;
+    this.syncs++;
     const data = Buffer.from(batch.map((w) => w.line).join(''));
     const done = (err: Error | null): void => {
       for (const w of batch) {
@@ -117,7 +132,7 @@ export class AuditLog {
   /** Waits for pending appends, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.flushing || this.scheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
     this.closed = true;
     closeSync(this.fd);
   }

@@ -25,11 +25,24 @@ import { emptyRows, extractRows, type ExtractedRows } from './search/extract';
 import { rebuildIndexIfStale } from './search/index-build';
 import { ParamRegistry, type IndexedParam } from './search/params';
 import { ensureIndexSchema, INDEX_TABLES } from './search/schema';
-import { buildTimeline, TIMELINE_TABLE, timelineRows, timelineSpec, type TimelineRow } from './search/timeline';
+import { buildTimelineRange, TIMELINE_TABLE, timelineRows, timelineSpec, type TimelineRow } from './search/timeline';
 
-/** Bump when timeline.ts changes what it derives: an index without it is given one at open (by SQL, no re-extraction). */
+/** Bump when timeline.ts changes what it derives: an index without it is given one after open (by SQL, no re-extraction). */
 const TIMELINE_VERSION = 2;
+/** meta: the signature of the complete timeline index. */
 const TIMELINE_KEY = 'fhir_timeline_signature';
+/** meta: `{signature, after, last}` while the timeline is being built (resumed after a restart). */
+const TIMELINE_BUILD_KEY = 'fhir_timeline_build';
+/** Resources per timelineStep transaction: short enough that requests queued behind it wait ~100 ms at most. */
+export const TIMELINE_BATCH_RIDS = 4000;
+
+/** Where the search index stands: `building` while an older store's timeline index is filled after open. */
+export interface IndexBuildState {
+  status: 'ready' | 'building';
+  /** Resources (rids) covered so far and in all, while building. */
+  done: number;
+  total: number;
+}
 
 /** One committed or pending write, as announced to onWrite listeners after commit. */
 export interface ResourceWrite {
@@ -109,6 +122,12 @@ export class DurableRepository extends FhirRepository<undefined> {
   private readonly metaRows: ExtractedRows = emptyRows();
   private readonly paramSplit = new Map<string, { before: readonly IndexedParam[]; atWrite: readonly IndexedParam[] }>();
   private lastUpdatedMs = 0;
+  /**
+   * The timeline index's build, while a store from before it (or from another version of it) is
+   * given one: rids in (after, last] still to do. Searches use the timeline plan only once it is
+   * complete (undefined); until then they take the general plan, which gives the same results.
+   */
+  private timelineBuild: { signature: string; after: number; last: number } | undefined;
   /** Writes of the request in progress; drained by the store after commit, dropped after rollback. */
   pending: ResourceWrite[] = [];
 
@@ -142,28 +161,72 @@ export class DurableRepository extends FhirRepository<undefined> {
   open(): number {
     const rebuilt = rebuildIndexIfStale(this.db, this.registry, (rid, resource) => this.indexRows(rid, resource));
     this.registry.loadPids(this.db);
-    const timelineSignature = `${TIMELINE_VERSION} ${this.registry.signature}`;
+    const signature = `${TIMELINE_VERSION} ${this.registry.signature}`;
     const meta = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-    if (meta.get(TIMELINE_KEY) !== timelineSignature) {
-      // Derived from the value tables by SQL, once. Its rows arrive in patient order, so the
-      // rid-keyed table takes them in random order: a page cache that holds that tree for the
-      // build (the default 2 MB made the 1,000-patient build I/O-bound for tens of minutes).
-      const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
-      this.db.pragma('cache_size = -262144');
-      try {
+    // A full rebuild wrote every resource's timeline rows with its other rows (indexRows).
+    if (rebuilt > 0) this.setMeta(TIMELINE_KEY, signature);
+    if (meta.get(TIMELINE_KEY) !== signature) {
+      // Not built, or built by another version: filled after open, in rid batches
+      // (timelineStep), never here — opening a large store must not wait for it. Write-time
+      // rows (every write from now on) and batch rows are the same rows (INSERT OR IGNORE).
+      const saved = meta.get(TIMELINE_BUILD_KEY) as string | undefined;
+      const resumed = saved ? (JSON.parse(saved) as { signature: string; after: number; last: number }) : undefined;
+      if (resumed?.signature === signature) {
+        this.timelineBuild = resumed;
+      } else {
+        const last = (this.db.prepare('SELECT MAX(rid) FROM fhir_current').pluck().get() as number | null) ?? 0;
+        this.timelineBuild = { signature, after: 0, last };
         this.db.transaction(() => {
-          const types = this.db.prepare('SELECT DISTINCT resource_type FROM fhir_current').pluck().all() as string[];
-          buildTimeline(this.db, this.registry, types);
-          this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(TIMELINE_KEY, timelineSignature);
+          this.db.exec(`DELETE FROM ${TIMELINE_TABLE}`);
+          this.setMeta(TIMELINE_BUILD_KEY, JSON.stringify(this.timelineBuild));
         })();
-      } finally {
-        this.db.pragma(`cache_size = ${cacheSize}`);
       }
+      if (this.timelineBuild.after >= this.timelineBuild.last) this.timelineStep();
     }
     // fhir_versions.seq and lastUpdated grow together (nextLastUpdated), so the last row holds the latest.
     const last = this.db.prepare('SELECT last_updated FROM fhir_versions ORDER BY seq DESC LIMIT 1').pluck().get() as string | undefined;
     this.lastUpdatedMs = last ? Date.parse(last) : 0;
     return rebuilt;
+  }
+
+  /** Whether the search index is complete, and how far the timeline build has come. */
+  get indexState(): IndexBuildState {
+    const b = this.timelineBuild;
+    return b ? { status: 'building', done: b.after, total: b.last } : { status: 'ready', done: 0, total: 0 };
+  }
+
+  /**
+   * One batch of the timeline build (at most `batchRids` resources, one transaction on the write
+   * connection: call it through the store's write queue, FhirStore does). The progress is saved
+   * in the same transaction, so a restart resumes where it stopped. Returns true once complete.
+   */
+  timelineStep(batchRids = TIMELINE_BATCH_RIDS): boolean {
+    const b = this.timelineBuild;
+    if (!b) return true;
+    const to = Math.min(b.last, b.after + batchRids);
+    // The page cache holds the secondary indexes' pages the batch inserts into (random order).
+    const cacheSize = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma('cache_size = -65536');
+    try {
+      this.db.transaction(() => {
+        if (to > b.after) buildTimelineRange(this.db, this.registry, b.after, to);
+        if (to >= b.last) {
+          this.setMeta(TIMELINE_KEY, b.signature);
+          this.db.prepare('DELETE FROM meta WHERE key = ?').run(TIMELINE_BUILD_KEY);
+        } else {
+          this.setMeta(TIMELINE_BUILD_KEY, JSON.stringify({ ...b, after: to }));
+        }
+      })();
+    } finally {
+      this.db.pragma(`cache_size = ${cacheSize}`);
+    }
+    b.after = to;
+    if (to >= b.last) this.timelineBuild = undefined;
+    return this.timelineBuild === undefined;
+  }
+
+  private setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   close(): void {
@@ -288,7 +351,7 @@ export class DurableRepository extends FhirRepository<undefined> {
    * keyset-cursor link relative to the FHIR base (`Type?…&_cursor=…`).
    */
   searchJson(searchRequest: SearchRequest): SearchPage {
-    const compiled = compileSearch(this.registry, searchRequest);
+    const compiled = compileSearch(this.registry, searchRequest, { timeline: this.timelineBuild === undefined });
     const conn = this.conn();
     const count = searchRequest.count;
     const offset = searchRequest.offset ?? 0;

@@ -11,10 +11,16 @@ export function embeddedBackend(store: FhirStore, integrity?: IntegrityState): F
   return {
     mode: 'embedded',
     handle: (req) => store.handle(req),
-    health: async () =>
-      integrity?.status === 'failed'
-        ? { status: 'degraded', detail: `the store file failed its integrity check: ${integrity.detail ?? 'unknown'}; restore it from a backup` }
-        : { status: 'ok', ...(integrity?.status === 'running' ? { detail: 'integrity check of the store file running' } : {}) },
+    health: async () => {
+      if (integrity?.status === 'failed') return { status: 'degraded', detail: `the store file failed its integrity check: ${integrity.detail ?? 'unknown'}; restore it from a backup` };
+      // Both are background work after start: the store answers meanwhile (searches by the general plan).
+      const index = store.indexState;
+      const notes = [
+        ...(integrity?.status === 'running' ? ['integrity check of the store file running'] : []),
+        ...(index.status === 'building' ? [`patient timeline index being built (${index.done} of ${index.total} resources)`] : []),
+      ];
+      return { status: 'ok', ...(notes.length > 0 ? { detail: notes.join('; ') } : {}) };
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Db } from '../storage/database';
 import { writeQueueOf } from '../storage/write-queue';
 import { loadFhirDefinitions } from './definitions';
-import { DurableRepository, type ResourceWrite, type SearchPage } from './durable-repository';
+import { DurableRepository, type IndexBuildState, type ResourceWrite, type SearchPage } from './durable-repository';
 import { normaliseSearchQuery, type RawQuery } from './search/query';
 
 export type { ResourceWrite } from './durable-repository';
@@ -47,9 +47,19 @@ export class FhirStore {
     readonly repo: DurableRepository,
     /** Resources whose search index was built at open (a migration or a new parameter set); 0 normally. */
     readonly indexedAtOpen: number,
-  ) {}
+    private readonly indexBatchRids?: number,
+  ) {
+    this.indexReady = repo.indexState.status === 'ready' ? Promise.resolve() : this.buildIndexInBackground();
+    // A failing batch (disk full) stops the build; searches keep the general plan, the next start resumes.
+    this.indexReady.catch((err: unknown) => process.stderr.write(`twinscope: the timeline index build stopped (${err instanceof Error ? err.message : String(err)}); it resumes at the next start\n`));
+  }
 
-  static async open(db: Db): Promise<FhirStore> {
+  private closed = false;
+  /** Resolves once the search index is complete (at once, normally; see indexState). */
+  readonly indexReady: Promise<void>;
+
+  /** `indexBatchRids`: resources per background index batch (tests make it small to watch a build). */
+  static async open(db: Db, options: { indexBatchRids?: number } = {}): Promise<FhirStore> {
     loadFhirDefinitions();
     const repo = new DurableRepository(db);
     let indexed: number;
@@ -59,7 +69,38 @@ export class FhirStore {
       repo.close();
       throw err;
     }
-    return new FhirStore(db, repo, indexed);
+    return new FhirStore(db, repo, indexed, options.indexBatchRids);
+  }
+
+  /**
+   * Where the search index stands. `building`: a store from before the patient timeline index
+   * is given one in the background, one short transaction per batch through the write queue
+   * (requests keep being answered — its searches meanwhile take the general plan, same
+   * results), with progress on stderr for a large store; resumed after a restart.
+   */
+  get indexState(): IndexBuildState {
+    return this.repo.indexState;
+  }
+
+  private async buildIndexInBackground(): Promise<void> {
+    const start = this.repo.indexState;
+    const loud = start.total > 20_000;
+    if (loud) process.stderr.write(`twinscope: building the patient timeline index of ${start.total - start.done} resources in the background (once, after an upgrade); searches meanwhile use the general plan\n`);
+    let shown = 0;
+    const t0 = performance.now();
+    while (!this.closed && this.repo.indexState.status === 'building') {
+      await writeQueueOf(this.db).run(() => {
+        if (!this.closed) this.repo.timelineStep(this.indexBatchRids);
+      });
+      const { done, total } = this.repo.indexState;
+      if (loud && total > 0 && Math.floor((10 * done) / total) > shown) {
+        shown = Math.floor((10 * done) / total);
+        process.stderr.write(`twinscope: timeline index ${shown * 10} % (${done} of ${total})\n`);
+      }
+      // Between batches: the requests that arrived meanwhile run first.
+      await new Promise((r) => setImmediate(r));
+    }
+    if (loud && !this.closed) process.stderr.write(`twinscope: timeline index complete in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
 
   /** Subscribes to committed creates/updates. Returns an unsubscribe function. */
@@ -216,6 +257,7 @@ export class FhirStore {
   }
 
   close(): void {
+    this.closed = true;
     this.listeners.clear();
     this.repo.close();
   }

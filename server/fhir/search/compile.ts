@@ -281,10 +281,11 @@ function timelinePlan(registry: ParamRegistry, request: SearchRequest, filters: 
   return { refAt, codeAt, args: [spec.refPid, single(refAt) as string, value.toLowerCase(), system.toLowerCase()], descending: Boolean(sort[0]?.descending) };
 }
 
-export function compileSearch(registry: ParamRegistry, request: SearchRequest): CompiledSearch {
+/** `options.timeline: false` while the timeline index is still being built (DurableRepository.timelineStep). */
+export function compileSearch(registry: ParamRegistry, request: SearchRequest, options: { timeline?: boolean } = {}): CompiledSearch {
   const type = request.resourceType;
   const filters = (request.filters ?? []).map((f) => compileFilter(registry, type, f));
-  const timeline = timelinePlan(registry, request, filters);
+  const timeline = options.timeline === false ? undefined : timelinePlan(registry, request, filters);
   if (timeline) return compileTimelineSearch(request, filters, timeline);
   const driver = filters.filter((f) => !f.negated && f.condition).sort((a, b) => a.rank - b.rank)[0];
 

@@ -1,7 +1,7 @@
 // The patient timeline index (timeline.ts): the plan SQLite runs for the record's most frequent
 // search is one covering-index range in page order (no per-resource probes, no sort), on the
 // demo record and on a scale-fixture patient; and an index built before the timeline existed
-// gets, by SQL at open, exactly the rows the write path gives.
+// gets, by SQL after open (in batches, resumable), exactly the rows the write path gives.
 import { parseSearchRequest } from '@medplum/core';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { generateScalePatient, HEART_RATE_LOINC, scalePatientId } from '../../..
 import { buildDemoResources } from '../../demo/patients';
 import { openDatabase, type Db } from '../../storage/database';
 import { makeTempDir } from '../../testing/harness';
+import { embeddedBackend } from '../embedded-adapters';
 import { FhirStore } from '../store';
 import { compileSearch } from './compile';
 import type { ParamRegistry } from './params';
@@ -87,7 +88,7 @@ describe('patient timeline index', () => {
     db.close();
   });
 
-  it('a store indexed before the timeline existed gets, at open, exactly the rows the write path gives', async () => {
+  it('a store indexed before the timeline existed is given, after open, in batches, exactly the rows the write path gives; searches meanwhile give the same pages; a restart resumes', async () => {
     const { dir, db, store } = await openStore();
     await store.putAll(buildDemoResources(NOW).slice(0, 400));
     await store.putAll(generateScalePatient(3));
@@ -96,11 +97,50 @@ describe('patient timeline index', () => {
     await store.putAll(first.map((o) => ({ ...o, resourceType: 'Observation', effectiveDateTime: '2020-01-01T00:00:00Z' }) as never));
     const written = timelineRows(db);
     expect(written.length).toBeGreaterThan(100);
+    const query = { patient: `Patient/${scalePatientId(3)}`, code: `http://loinc.org|${HEART_RATE_LOINC}`, _sort: '-date', _count: '7' };
+    const pageOf = (s: FhirStore) => s.repo.searchJson(parseSearchRequest('Observation', query));
+    const expected = pageOf(store);
+    expect(expected.entries).toHaveLength(7);
     store.close();
     db.exec("DELETE FROM idx_timeline; DELETE FROM meta WHERE key = 'fhir_timeline_signature'");
     db.close();
-    const again = await openStore(dir);
-    expect(timelineRows(again.db)).toEqual(written);
+
+    // Opening does not build it: batches of 40 resources run after open, between requests.
+    const db2 = openDatabase(dir);
+    const s2 = await FhirStore.open(db2, { indexBatchRids: 40 });
+    expect(s2.indexState.status).toBe('building');
+    expect(await embeddedBackend(s2).health()).toMatchObject({ status: 'ok', detail: expect.stringMatching(/^patient timeline index being built \(\d+ of \d+ resources\)$/) });
+    const page = pageOf(s2);
+    expect(page.entries.map((e) => e.id)).toEqual(expected.entries.map((e) => e.id));
+    expect(page.total).toBe(expected.total);
+    expect(page.next).toBe(expected.next); // the cursor does not depend on the plan
+    // Stopped part-way (the server closed): the progress is kept.
+    while (s2.indexState.done < 120) await new Promise((r) => setImmediate(r));
+    s2.close();
+    const saved = JSON.parse(db2.prepare("SELECT value FROM meta WHERE key = 'fhir_timeline_build'").pluck().get() as string) as { after: number; last: number };
+    expect(saved.after).toBeGreaterThanOrEqual(120);
+    expect(saved.after).toBeLessThan(saved.last);
+    db2.close();
+
+    // The next start resumes; a write during the build gets its rows at write time, as always.
+    const againDb = openDatabase(dir);
+    const again = { db: againDb, store: await FhirStore.open(againDb, { indexBatchRids: 40 }) };
+    expect(again.store.indexState.status).toBe('building');
+    expect(again.store.indexState.done).toBeGreaterThanOrEqual(saved.after);
+    expect(again.store.indexState.done).toBeLessThanOrEqual(saved.after + 40); // resumed, not restarted
+    await again.store.putAll([{ resourceType: 'Observation', id: 'during-build', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: HEART_RATE_LOINC }] }, subject: { reference: `Patient/${scalePatientId(3)}` }, effectiveDateTime: '2026-11-20T00:00:00Z' }]);
+    await again.store.indexReady;
+    expect(again.store.indexState.status).toBe('ready');
+    expect(await embeddedBackend(again.store).health()).toEqual({ status: 'ok' });
+    const rid = again.db.prepare("SELECT rid FROM fhir_current WHERE id = 'during-build'").pluck().get() as number;
+    const rows = timelineRows(again.db);
+    expect(rows.filter((r) => (JSON.parse(r) as { rid: number }).rid !== rid)).toEqual(written);
+    expect(rows.filter((r) => (JSON.parse(r) as { rid: number }).rid === rid)).toHaveLength(2); // any system + LOINC
+    expect(again.db.prepare("SELECT value FROM meta WHERE key = 'fhir_timeline_build'").get()).toBeUndefined();
+    // Now the timeline plan answers, with the same page; the newest is the one written during the build.
+    const after = pageOf(again.store);
+    expect(after.entries[0]?.id).toBe('during-build');
+    expect(after.entries.slice(1).map((e) => e.id)).toEqual(expected.entries.slice(0, 6).map((e) => e.id));
     again.store.close();
     again.db.close();
   });
