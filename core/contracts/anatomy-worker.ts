@@ -21,6 +21,24 @@ export interface CutResult {
   vesselDistanceMm: number | null;
 }
 
+/**
+ * What an export carries of the plan (issue 17): the cut surfaces on screen (a plane cut as its flat
+ * patch over the organ) and the vascular territories (their labels on the territory grid, with the
+ * names, colours and volumes the page shows).
+ */
+export interface ExportPlan {
+  resections: Array<{ name: string; organLabel: number; plane: PlaneLps; patch?: SurfacePatch }>;
+  territories?: {
+    liverLabel: number;
+    grid: VolumeGeometry;
+    /** Territory id per voxel of `grid` (TerritoryMap.labels). */
+    labels: Uint16Array;
+    generation: number;
+    liverMl: number;
+    items: Array<{ id: number; name: string; colorRgb: [number, number, number]; volumeMl: number }>;
+  };
+}
+
 /** A curved resection surface to evaluate (issue 17): the plane, its Bézier patch, the margin targets. */
 export interface SurfaceCutRequest {
   organLabel: number;
@@ -94,8 +112,11 @@ export interface AnatomyWorkerApi {
   setStructureVoxels(label: number, grid: VolumeGeometry, voxels: Uint32Array): void;
   /** Volumes and the safety-margin map of a curved resection surface (needs the organ's voxels). */
   cutSurface(request: SurfaceCutRequest): SurfaceCutResult;
-  exportGlb(labels: number[], opacity: Array<[number, number]>): ArrayBuffer;
+  /** GLB of the structures and, when given, the plan (issue 17): each resection surface and territory its own node. */
+  exportGlb(labels: number[], opacity: Array<[number, number]>, plan?: ExportPlan): ArrayBuffer;
   exportStl(labels: number[]): ArrayBuffer;
+  /** One binary STL (LPS mm) per resection surface and per territory of the plan, named; bytes transferred. */
+  exportPlanStl(plan: ExportPlan): Array<{ name: string; bytes: ArrayBuffer }>;
   /**
    * Vascular territories (issue 17), step 1: the centreline trees of vessel structures (binary masks on
    * `geometry`, transferred), kept in the worker for step 2. Progress 0–1.

@@ -27,8 +27,10 @@ import { splitMultipart } from '../../core/dicom/multipart';
 import type { TerritoryMap, VesselCentrelines } from '../../core/contracts/territories';
 import { branchDirection, branchesAtGeneration, extractCentrelines, territoryBranches } from '../liver/centrelines';
 import { territoryRemnants, vascularTerritories, type Territories } from '../liver/territories';
+import { planExportSurfaces } from '../liver/planExport';
 import {
   type AnatomyWorkerApi,
+  type ExportPlan,
   type BuiltSegmentation,
   type ImportedSegmentation,
   type LoadProgress,
@@ -70,6 +72,14 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
   /** Structures' voxels (for curved cuts and margins), by label; the mask and distance index built on first use. */
   const voxelsByLabel = new Map<number, { grid: VolumeGeometry; voxels: Uint32Array; mask?: VoxelMask }>();
   const distanceByMesh = new WeakMap<object, SurfaceDistance>();
+
+  /** A structure's voxels as a mask (built on first use), or null when the planner has no voxels for it. */
+  const maskOf = (label: number): VoxelMask | null => {
+    const v = voxelsByLabel.get(label);
+    if (v === undefined) return null;
+    v.mask ??= new VoxelMask(v.grid, v.voxels);
+    return v.mask;
+  };
 
   const meshOf = (label: number): StructureMesh => {
     const m = meshes.get(label);
@@ -186,9 +196,16 @@ export function createAnatomyWorkerApi(): AnatomyWorkerApi {
       const vesselDistanceMm = vesselLabel === null ? null : cutToVesselDistanceMm(organ, plane, meshOf(vesselLabel).mesh);
       return { volumes, vesselDistanceMm };
     },
-    exportGlb(labels: number[], opacity: Array<[number, number]>): ArrayBuffer {
-      const bytes = structuresToGlb(labels.map(meshOf), { opacityByLabel: new Map(opacity) });
+    exportGlb(labels: number[], opacity: Array<[number, number]>, plan?: ExportPlan): ArrayBuffer {
+      const surfaces = plan === undefined ? [] : planExportSurfaces(plan, meshOf, maskOf);
+      const bytes = structuresToGlb(labels.map(meshOf), { opacityByLabel: new Map(opacity), surfaces });
       return transfer(bytes, [bytes]);
+    },
+    exportPlanStl(plan: ExportPlan): Array<{ name: string; bytes: ArrayBuffer }> {
+      const out = planExportSurfaces(plan, meshOf, maskOf)
+        .filter((s) => s.mesh.indices.length > 0)
+        .map((s) => ({ name: s.name, bytes: structuresToStl([s], `Twinscope ${s.name}, patient LPS mm`) }));
+      return transfer(out, out.map((f) => f.bytes));
     },
     extractCentrelines(list, geometry, options, onProgress): VesselCentrelines {
       if (list.length === 0) throw new Error('choose at least one vessel structure (portal vein, hepatic veins)');

@@ -12,10 +12,31 @@
 // The LPS frame is recorded in `asset.extras` (frame, unit and the 4×4 column-major matrix that
 // maps the file's coordinates back to LPS mm), so measurements can still be related to the CT.
 // `frame: 'lps-mm'` writes LPS millimetres unchanged (for tools that read the CT frame).
+//
+// The plan (issue 17) travels as further named surfaces (`ExportSurface`, built by
+// workers/liver/planExport.ts): each resection surface and each vascular territory is its own node
+// (and, in STL, its own file) with what it is in the node's `extras` (kind, volume, …).
 import { type StructureMesh, type TriangleMesh } from '../../core/domain/mesh';
 import { bounds, vertexNormals } from './meshMetrics';
 
-export function structuresToStl(structures: StructureMesh[], header = 'Twinscope surfaces, patient LPS mm'): ArrayBuffer {
+/**
+ * A surface exported beside the structures (issue 17: a resection surface, a territory's part of
+ * the liver surface): its own node with a name, colour and `extras` describing it.
+ */
+export interface ExportSurface {
+  name: string;
+  /** sRGB 0–255. */
+  colorRgb: [number, number, number];
+  mesh: TriangleMesh;
+  /** 0–1; default opaque. */
+  opacity?: number;
+  /** An open sheet seen from both sides (the resection surface). */
+  doubleSided?: boolean;
+  /** Written to the node's `extras` (JSON values only). */
+  extras: Record<string, unknown>;
+}
+
+export function structuresToStl(structures: Array<Pick<StructureMesh, 'mesh'>>, header = 'Twinscope surfaces, patient LPS mm'): ArrayBuffer {
   let triangles = 0;
   for (const s of structures) triangles += s.mesh.indices.length / 3;
   const buf = new ArrayBuffer(84 + 50 * triangles);
@@ -81,6 +102,8 @@ export interface GlbOptions {
   opacityByLabel?: Map<number, number>;
   /** 'gltf' (default): metres, +Y up = superior, +Z = anterior; 'lps-mm': DICOM patient LPS millimetres. */
   frame?: 'gltf' | 'lps-mm';
+  /** Further surfaces after the structures (the plan's resection surfaces and territories), one node each. */
+  surfaces?: ExportSurface[];
 }
 
 /** Column-major 4×4 taking glTF-frame metres (X, Y, Z) to LPS mm: x = 1000 X, y = −1000 Z, z = 1000 Y. */
@@ -117,7 +140,15 @@ export function structuresToGlb(structures: StructureMesh[], options: GlbOptions
   const meshes: unknown[] = [];
   const nodes: unknown[] = [];
   const materials: unknown[] = [];
-  for (const s of structures) {
+  const all: ExportSurface[] = structures.map((s) => ({
+    name: s.name,
+    colorRgb: s.colorRgb,
+    mesh: s.mesh,
+    opacity: options.opacityByLabel?.get(s.label) ?? 1,
+    extras: { label: s.label, voxelVolumeMl: s.stats.voxelVolumeMl, meshVolumeMl: s.stats.meshVolumeMl },
+  }));
+  all.push(...(options.surfaces ?? []));
+  for (const s of all) {
     const mesh = s.mesh;
     if (mesh.indices.length === 0) continue;
     const lps = options.frame === 'lps-mm';
@@ -132,7 +163,7 @@ export function structuresToGlb(structures: StructureMesh[], options: GlbOptions
     const pos = accessors.push({ bufferView: posView, componentType: 5126, count: vertexCount, type: 'VEC3', min: [b[0], b[1], b[2]], max: [b[3], b[4], b[5]] }) - 1;
     const nrm = accessors.push({ bufferView: nrmView, componentType: 5126, count: vertexCount, type: 'VEC3' }) - 1;
     const idx = accessors.push({ bufferView: idxView, componentType: 5125, count: mesh.indices.length, type: 'SCALAR' }) - 1;
-    const opacity = options.opacityByLabel?.get(s.label) ?? 1;
+    const opacity = s.opacity ?? 1;
     const material = materials.push({
       name: s.name,
       pbrMetallicRoughness: {
@@ -141,10 +172,10 @@ export function structuresToGlb(structures: StructureMesh[], options: GlbOptions
         roughnessFactor: 0.6,
       },
       ...(opacity < 1 ? { alphaMode: 'BLEND' } : {}),
-      doubleSided: false,
+      doubleSided: s.doubleSided === true,
     }) - 1;
     const m = meshes.push({ name: s.name, primitives: [{ attributes: { POSITION: pos, NORMAL: nrm }, indices: idx, material, mode: 4 }] }) - 1;
-    nodes.push({ name: s.name, mesh: m, extras: { label: s.label, voxelVolumeMl: s.stats.voxelVolumeMl, meshVolumeMl: s.stats.meshVolumeMl } });
+    nodes.push({ name: s.name, mesh: m, extras: s.extras });
   }
   const gltf = {
     asset: {

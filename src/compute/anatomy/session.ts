@@ -32,7 +32,8 @@ import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
 import { emptySegmentationMessage, segmentationOps, type SegmentParams } from './segmentParams';
 import { type TerritoryMap, type TerritoryRemnantResult, type VesselCentrelines } from '../../../core/contracts/territories';
 import { type VolumeGeometry } from '../../../core/domain/imaging';
-import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
+import { type CutResult, type ExportPlan, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
+import { exportPlanOf } from './exportPlan';
 import { surfaceCutRequest, surfaceMapStore, voxelsOfLabel } from './surfaceCut';
 import { raceAbort } from '../../../core/domain/abort';
 import { transfer, WorkerPool } from '../../../core/workerPool/workerPool';
@@ -318,24 +319,38 @@ export class AnatomySession {
     return savedCutOf(c, r, curved);
   }
 
+  /** What the exports carry of the plan on screen (issue 17): the cuts and the territories; the organs' voxels sent for trimming. */
+  private async exportPlan(): Promise<ExportPlan> {
+    const plan = exportPlanOf(anatomyStore.getState(), (c) => this.planeOf(c).plane);
+    await this.ensureVoxels([...new Set(plan.resections.map((r) => r.organLabel))]);
+    return plan;
+  }
+
+  /** GLB: every structure, and the plan on screen (each resection surface and territory its own node). */
   async exportGlb(): Promise<Blob> {
     const s = anatomyStore.getState().structures;
     if (s.length === 0) throw new Error('there are no structures to export');
+    const plan = await this.exportPlan();
     const bytes = await this.planner.run((api) =>
       api.exportGlb(
         s.map((x) => x.label),
         s.map((x) => [x.label, x.opacity]),
+        plan,
       ),
     );
     return new Blob([bytes], { type: 'model/gltf-binary' });
   }
 
-  /** One binary STL per structure (LPS mm), named after it. */
+  /** One binary STL per structure, per resection surface and per territory (LPS mm), named after it. */
   async exportStl(): Promise<Array<{ name: string; blob: Blob }>> {
     const s = anatomyStore.getState().structures;
     if (s.length === 0) throw new Error('there are no structures to export');
     const out: Array<{ name: string; blob: Blob }> = [];
     for (const x of s) out.push({ name: x.name, blob: new Blob([await this.planner.run((api) => api.exportStl([x.label]))], { type: 'model/stl' }) });
+    const plan = await this.exportPlan();
+    if (plan.resections.length > 0 || plan.territories !== undefined) {
+      for (const f of await this.planner.run((api) => api.exportPlanStl(plan))) out.push({ name: f.name, blob: new Blob([f.bytes], { type: 'model/stl' }) });
+    }
     return out;
   }
 

@@ -3,14 +3,15 @@
 // planes as textured slices, up to three clipping planes, the cut planes (remnant in the organ's
 // colour, the resected side pale and translucent), a cut's curved resection surface (issue 17: the
 // organ split by it in the fragment shader, the surface painted with its safety-margin map, 16
-// draggable control points), landmarks and measurements picked on surfaces with BVH ray casting
-// (three-mesh-bvh).
+// control points dragged with the pointer or nudged with the keys), the vascular territories on the
+// liver's surface and the centrelines (Territories3D.tsx, with the legend overlay), landmarks and
+// measurements picked on surfaces with BVH ray casting (three-mesh-bvh).
 //
 // r3f rules (STYLE.md): frameloop="demand" — a frame is drawn only on invalidate() (r3f calls it
 // on prop changes; we call it for textures and the camera); no React state in useFrame; objects
 // are toggled with `visible`, geometries and textures are disposed when replaced or unmounted.
 import { Canvas, useFrame, useThree, type ThreeEvent } from '@react-three/fiber';
-import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { acceleratedRaycast, computeBoundsTree, disposeBoundsTree } from 'three-mesh-bvh';
@@ -19,8 +20,10 @@ import { boundsOf, cutPlaneLps, type CameraPoseLps } from '../../compute/anatomy
 import { renderSliceRgba, sliceCornersLps, sliceSize, SLICE_AXES, type SliceAxis } from '../../compute/anatomy/slices';
 import { anatomyStore, useAnatomy, type ClipPlaneState, type CutPlaneState } from '../../twin/anatomy';
 import { surfaceMapStore, useSurfaceMaps } from '../../compute/anatomy/surfaceCut';
-import { MARGIN_BANDS, controlPointsLps, marginBand, planeAxesLps, tessellateSurface, type ResectionSurface } from '../../../core/domain/resectionSurface';
+import { MARGIN_BANDS, controlPointsLps, marginBand, tessellateSurface } from '../../../core/domain/resectionSurface';
+import { cutPlanes, resectionSurfaceOf, setSurfaceUniforms, surfaceClipHooks, surfaceClipUniforms } from './cutClipping';
 import { CrosshairMarker } from './CrosshairMarker';
+import { Scene3DLegend, TerritoriesInScene } from './Territories3D';
 
 // BVH ray casting for every mesh of the page (a no-op for meshes without a bounds tree).
 THREE.Mesh.prototype.raycast = acceleratedRaycast;
@@ -46,90 +49,6 @@ function clipPlaneOf(c: ClipPlaneState, out: THREE.Plane): THREE.Plane {
   out.normal.set(c.axis === 0 ? sign : 0, c.axis === 1 ? sign : 0, c.axis === 2 ? sign : 0);
   out.constant = -sign * c.offsetMm;
   return out;
-}
-
-function cutPlanes(cut: CutPlaneState, centreLps: Vec3): { resected: THREE.Plane; remnant: THREE.Plane } {
-  const p = cutPlaneLps(cut, centreLps);
-  const n = new THREE.Vector3(...p.normalLps);
-  const point = new THREE.Vector3(...p.pointLps);
-  const resected = new THREE.Plane().setFromNormalAndCoplanarPoint(n, point);
-  const remnant = resected.clone().negate();
-  return { resected, remnant };
-}
-
-/** The curved surface of a cut, placed on its plane (null for a plane cut). */
-function resectionSurfaceOf(cut: CutPlaneState | undefined, centreLps: Vec3): ResectionSurface | null {
-  if (cut?.surface === undefined) return null;
-  return { ...cut.surface, ...cutPlaneLps(cut, cut.centreLps ?? centreLps) };
-}
-
-/** Uniforms of the curved-surface split (updated in place; the shader reads them every frame). */
-interface SurfaceClipUniforms {
-  [name: string]: { value: unknown };
-  uSurfOn: { value: number };
-  uSurfP0: { value: THREE.Vector3 };
-  uSurfN: { value: THREE.Vector3 };
-  uSurfU: { value: THREE.Vector3 };
-  uSurfV: { value: THREE.Vector3 };
-  uSurfRange: { value: THREE.Vector4 };
-  uSurfH: { value: number[] };
-}
-
-function surfaceClipUniforms(): SurfaceClipUniforms {
-  return {
-    uSurfOn: { value: 0 },
-    uSurfP0: { value: new THREE.Vector3() },
-    uSurfN: { value: new THREE.Vector3(0, 0, 1) },
-    uSurfU: { value: new THREE.Vector3(1, 0, 0) },
-    uSurfV: { value: new THREE.Vector3(0, 1, 0) },
-    uSurfRange: { value: new THREE.Vector4(0, 1, 0, 1) },
-    uSurfH: { value: new Array<number>(16).fill(0) },
-  };
-}
-
-function setSurfaceUniforms(u: SurfaceClipUniforms, s: ResectionSurface | null): void {
-  u.uSurfOn.value = s === null ? 0 : 1;
-  if (s === null) return;
-  const { uLps, vLps } = planeAxesLps(s.normalLps);
-  u.uSurfP0.value.set(...s.pointLps);
-  u.uSurfN.value.set(...s.normalLps).normalize();
-  u.uSurfU.value.set(...uLps);
-  u.uSurfV.value.set(...vLps);
-  u.uSurfRange.value.set(s.uRangeMm[0], s.uRangeMm[1], s.vRangeMm[0], s.vRangeMm[1]);
-  for (let q = 0; q < 16; q++) u.uSurfH.value[q] = s.heightsMm[q]!;
-}
-
-/**
- * Split a material by the curved surface in the fragment shader: the same side function as the
- * volume kernel (core/domain/resectionSurface.ts: side = (p − p0)·n − h(u, v), h the bicubic
- * Bézier of the control heights, clamped outside the patch); `keep` = which side stays drawn.
- */
-function surfaceClipHooks(u: SurfaceClipUniforms, keep: 'remnant' | 'resected'): Pick<THREE.Material, 'onBeforeCompile' | 'customProgramCacheKey'> {
-  return {
-    onBeforeCompile: (shader) => {
-      Object.assign(shader.uniforms, u);
-      shader.vertexShader = `varying vec3 vSurfLps;\n${shader.vertexShader.replace('#include <begin_vertex>', '#include <begin_vertex>\n  vSurfLps = (modelMatrix * vec4(position, 1.0)).xyz;')}`;
-      shader.fragmentShader = `varying vec3 vSurfLps;
-uniform float uSurfOn; uniform vec3 uSurfP0; uniform vec3 uSurfN; uniform vec3 uSurfU; uniform vec3 uSurfV; uniform vec4 uSurfRange; uniform float uSurfH[16];
-vec4 surfBern(float t) { float r = 1.0 - t; return vec4(r * r * r, 3.0 * t * r * r, 3.0 * t * t * r, t * t * t); }
-${shader.fragmentShader.replace(
-        '#include <clipping_planes_fragment>',
-        `#include <clipping_planes_fragment>
-  if (uSurfOn > 0.5) {
-    vec3 d = vSurfLps - uSurfP0;
-    vec4 bs = surfBern(clamp((dot(d, uSurfU) - uSurfRange.x) / (uSurfRange.y - uSurfRange.x), 0.0, 1.0));
-    vec4 bt = surfBern(clamp((dot(d, uSurfV) - uSurfRange.z) / (uSurfRange.w - uSurfRange.z), 0.0, 1.0));
-    float h = 0.0;
-    for (int r = 0; r < 4; r++) {
-      h += bt[r] * (bs.x * uSurfH[4 * r] + bs.y * uSurfH[4 * r + 1] + bs.z * uSurfH[4 * r + 2] + bs.w * uSurfH[4 * r + 3]);
-    }
-    float side = dot(d, uSurfN) - h;
-    if (${keep === 'remnant' ? 'side >= 0.0' : 'side < 0.0'}) discard;
-  }`,
-      )}`;
-    },
-    customProgramCacheKey: () => `surface-clip-${keep}`,
-  };
 }
 
 function StructureView(props: { label: number; clip: THREE.Plane[] }): ReactNode {
@@ -377,7 +296,7 @@ function ResectionSurfaceView(props: { cut: CutPlaneState; selected: boolean }):
             key={q}
             position={[points[3 * q]!, points[3 * q + 1]!, points[3 * q + 2]!]}
             scale={q === selectedPoint ? r * 1.35 : r}
-            renderOrder={11}
+            renderOrder={q === selectedPoint ? 12 : 11}
             name={`control point ${q}`}
             onPointerDown={(e) => {
               if (anatomyStore.getState().tool !== 'orbit') return;
@@ -410,7 +329,8 @@ function ResectionSurfaceView(props: { cut: CutPlaneState; selected: boolean }):
             }}
           >
             <sphereGeometry args={[1, 12, 8]} />
-            <meshBasicMaterial color={q === selectedPoint ? '#ffffff' : '#ffd400'} depthTest={false} />
+            {/* Transparent pass (drawn after the translucent organ and territories, by renderOrder), never depth-tested: always on top. */}
+            <meshBasicMaterial color={q === selectedPoint ? '#ffffff' : '#ffd400'} depthTest={false} transparent toneMapped={false} />
           </mesh>
         ))}
     </group>
@@ -608,38 +528,73 @@ export function Scene3D(props: { volume: ImageVolume | null }): ReactNode {
   const labelList = labels === '' ? [] : labels.split(',').map(Number);
   // Context does not cross into the r3f reconciler by itself; the provider sits inside <Canvas>.
   const controlsRef = useRef<OrbitControls | null>(null);
+  const curvedSelected = cuts.some((c) => c.id === selectedCutId && c.surface !== undefined);
   return (
-    <div className={`anatomy-canvas tool-${tool}`} role="img" aria-label="3D anatomy">
-      <Canvas
-        frameloop="demand"
-        gl={{ preserveDrawingBuffer: true, antialias: true, localClippingEnabled: true }}
-        camera={{ fov: 35, near: 1, far: 20000, position: [0, -800, 0], up: [0, 0, 1] }}
-        raycaster={{ firstHitOnly: true }}
-        onCreated={({ gl }) => {
-          gl.localClippingEnabled = true;
-          gl.setClearColor('#0b0f14');
-        }}
+    <>
+      <div
+        className={`anatomy-canvas tool-${tool}`}
+        role="img"
+        aria-label="3D anatomy"
+        tabIndex={0}
+        onKeyDown={nudgeControlPoint}
+        {...(curvedSelected ? { 'aria-keyshortcuts': 'ArrowUp ArrowDown Shift+ArrowUp Shift+ArrowDown ArrowLeft ArrowRight', 'aria-describedby': 'control-point-keys' } : {})}
       >
-        <ControlsContext.Provider value={controlsRef}>
-          <ambientLight intensity={0.55} />
-          <hemisphereLight args={['#ffffff', '#404050', 0.5]} position={[0, 0, 1]} />
-          <CameraRig />
-          {labelList.map((l) => (
-            <StructureView key={l} label={l} clip={clip} />
-          ))}
-          {cuts.map((c) => (
-            <CutPlaneView key={c.id} cut={c} selected={c.id === selectedCutId} />
-          ))}
-          {cuts
-            .filter((c) => c.surface !== undefined)
-            .map((c) => (
-              <ResectionSurfaceView key={`s-${c.id}`} cut={c} selected={c.id === selectedCutId} />
+        <Canvas
+          frameloop="demand"
+          gl={{ preserveDrawingBuffer: true, antialias: true, localClippingEnabled: true }}
+          camera={{ fov: 35, near: 1, far: 20000, position: [0, -800, 0], up: [0, 0, 1] }}
+          raycaster={{ firstHitOnly: true }}
+          onCreated={({ gl }) => {
+            gl.localClippingEnabled = true;
+            gl.setClearColor('#0b0f14');
+          }}
+        >
+          <ControlsContext.Provider value={controlsRef}>
+            <ambientLight intensity={0.55} />
+            <hemisphereLight args={['#ffffff', '#404050', 0.5]} position={[0, 0, 1]} />
+            <CameraRig />
+            {labelList.map((l) => (
+              <StructureView key={l} label={l} clip={clip} />
             ))}
-          {props.volume && SLICE_AXES.map((a) => <CtSliceView key={a} volume={props.volume!} axis={a} index={sliceIndex[a]} visible={showSlices} />)}
-          <Markers scaleMm={scaleMm} />
-          <CrosshairMarker scaleMm={scaleMm} />
-        </ControlsContext.Provider>
-      </Canvas>
-    </div>
+            {cuts.map((c) => (
+              <CutPlaneView key={c.id} cut={c} selected={c.id === selectedCutId} />
+            ))}
+            {cuts
+              .filter((c) => c.surface !== undefined)
+              .map((c) => (
+                <ResectionSurfaceView key={`s-${c.id}`} cut={c} selected={c.id === selectedCutId} />
+              ))}
+            {props.volume && SLICE_AXES.map((a) => <CtSliceView key={a} volume={props.volume!} axis={a} index={sliceIndex[a]} visible={showSlices} />)}
+            <Markers scaleMm={scaleMm} />
+            <CrosshairMarker scaleMm={scaleMm} />
+            <TerritoriesInScene clip={clip} />
+          </ControlsContext.Provider>
+        </Canvas>
+      </div>
+      <Scene3DLegend />
+    </>
   );
+}
+
+/**
+ * Keys on the focused 3D view when a curved cut is selected: ↑/↓ move the selected control point
+ * 1 mm along the plane's normal (Shift: 5 mm; + towards the resected side), ←/→ select the
+ * previous/next of the 16 points. The readouts follow through the store as for a drag.
+ */
+function nudgeControlPoint(e: KeyboardEvent<HTMLDivElement>): void {
+  const s = anatomyStore.getState();
+  const cut = s.cutPlanes.find((c) => c.id === s.selectedCutId);
+  if (cut?.surface === undefined) return;
+  const maps = surfaceMapStore.getState();
+  const q = maps.selectedPoint.get(cut.id) ?? 5;
+  if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+    e.preventDefault();
+    maps.selectPoint(cut.id, (q + (e.key === 'ArrowRight' ? 1 : 15)) % 16);
+    return;
+  }
+  if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+  e.preventDefault();
+  const step = (e.shiftKey ? 5 : 1) * (e.key === 'ArrowUp' ? 1 : -1);
+  const heightsMm = cut.surface.heightsMm.map((h, i) => (i === q ? Math.round((h + step) * 10) / 10 : h));
+  s.updateCutPlane(cut.id, { surface: { ...cut.surface, heightsMm } });
 }

@@ -10,8 +10,9 @@ import type { AnatomySession } from '../../compute/anatomy/session';
 import { renderSliceRgba } from '../../compute/anatomy/slices';
 import { anatomyStore, territoryColour, useAnatomy, type CutPlaneState, type TerritoryState } from '../../twin/anatomy';
 import { type ImageVolume, invertLinearPart, linearPart } from '../../../core/domain/imaging';
-import { type TerritoryMap, type TerritoryRemnantResult, type VesselCentrelines } from '../../../core/contracts/territories';
+import { type TerritoryMap, type TerritoryRemnantResult } from '../../../core/contracts/territories';
 import { JobProgress } from './JobProgress';
+import { branchOfSegments } from './Territories3D';
 import { useJob } from './useJob';
 
 /** What the panel needs of the compute session (the real AnatomySession; tests pass the worker API run in this thread). */
@@ -25,24 +26,6 @@ export const BRANCH_GENERATIONS: ReadonlyArray<{ generation: number; label: stri
 
 const isVessel = (name: string): boolean => /portal|hepatic|vein|vena|vessel|vascul/i.test(name);
 const isLiver = (name: string): boolean => /liver|hepar/i.test(name) && !isVessel(name);
-
-/** Segment ids (per tree) of each branch's subtree, for colouring centrelines by territory. */
-function branchOfSegments(c: VesselCentrelines, map: TerritoryMap | null): Map<string, number> {
-  const out = new Map<string, number>();
-  if (map === null) return out;
-  for (const b of map.branches) {
-    const tree = c.trees[b.tree];
-    if (tree === undefined) continue;
-    const stack = [b.segment];
-    while (stack.length > 0) {
-      const s = tree.segments[stack.pop()! - 1];
-      if (s === undefined) continue;
-      out.set(`${b.tree}:${s.id}`, b.id);
-      stack.push(...s.children);
-    }
-  }
-  return out;
-}
 
 /** An axial CT slice with the territories tinted and the centreline points within half a slice drawn. */
 function TerritorySlice(props: { volume: ImageVolume; territories: TerritoryState; index: number }): ReactNode {

@@ -130,7 +130,7 @@ export default function AnatomyView(props: WorkspaceViewProps): ReactNode {
               Export STL
             </button>
           </div>
-          <p className="small muted">GLB: glTF metres, +Y = superior, +Z = anterior (the LPS frame recorded in the file); one node per structure with its name and colour. STL: one file per structure, patient LPS millimetres.</p>
+          <p className="small muted">GLB: glTF metres, +Y = superior, +Z = anterior (the LPS frame recorded in the file); one node per structure with its name and colour, and the plan on screen: each resection surface (trimmed to the organ) and each vascular territory (its part of the liver surface, volume in the node's extras). STL: one file per structure, resection surface and territory, patient LPS millimetres.</p>
           <JobProgress runner={exportJob} />
         </section>
       </aside>
