@@ -3,7 +3,7 @@
 // better) or names the 0D limitation that explains it; the healthy adult, the HFrEF archetype and
 // conservation are in range. docs/validation.md is generated from the same rows.
 import { describe, expect, it } from 'vitest';
-import { gradeChange, runValidation, type ValidationRow } from './validation';
+import { changeError, gradeChange, runValidation, type ValidationRow } from './validation';
 
 const rows: ValidationRow[] = runValidation();
 
@@ -17,6 +17,10 @@ describe('validation table graded by size', () => {
     expect(gradeChange(0.5, 0, 9.5)).toBe('good');
     expect(gradeChange(2, 0, 9.5)).toBe('fair');
     expect(gradeChange(5, 0, 9.5)).toBe('fail');
+    // The error the grade is read from, which fitting scripts sum (scripts/fit-physiology.ts).
+    expect(changeError(12.5, 10)).toBeCloseTo(0.25, 12);
+    expect(changeError(-9, -10)).toBeCloseTo(0.1, 12);
+    expect(changeError(2, 0, 9.5)).toBeCloseTo(2 / 9.5, 12);
   });
 
   it('covers every group the issue asks for', () => {
@@ -31,6 +35,10 @@ describe('validation table graded by size', () => {
   it.each(responses.map((r) => [`${r.group} — ${r.quantity}: ${r.target} [${r.source}]`, r] as const))('%s', (_name, r) => {
     expect(Number.isFinite(r.value), `${r.quantity} is not a number`).toBe(true);
     if (r.grade === 'fail') expect(r.limitation, `${r.group} ${r.quantity} fails (${r.model}) without a named limitation`).toBeTruthy();
+    // The row's relative error is the one its grade was read from.
+    const e = r.relativeError!;
+    expect(Number.isFinite(e), `${r.quantity} has no relative error`).toBe(true);
+    expect(r.grade).toBe(e <= 0.1 + 1e-9 ? 'good' : e <= 0.3 + 1e-9 ? 'fair' : 'fail');
   });
 
   const mustBeInRange = rows.filter((r) => r.kind === 'range' && /^(Healthy adult at rest|HFrEF|Conservation|Ringer|Healthy man)/.test(r.group));
