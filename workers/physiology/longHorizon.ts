@@ -14,7 +14,7 @@
 import { ScenarioError, type BeatWaveforms, type EngineMetrics, type Intervention, type ModelParameters, type TrajectoryPoint } from '../../core/domain/physiology';
 import { InputSchedule } from './interventions';
 import { throwIfAborted } from '../../core/domain/abort';
-import { IDX, currentHeartRateBpm } from './model';
+import { IDX, addSystemicVenousVolumeMl, currentHeartRateBpm } from './model';
 import { Simulator, measure, metricsFromStats, settle } from './simulator';
 
 /** Inputs must move this much since the last re-solve before the hemodynamics are re-solved. */
@@ -93,7 +93,7 @@ export function runMultiScale(
     const ext = sched.externalVolumeMl();
     const dV = ext - prevExternalMl;
     prevExternalMl = ext;
-    y[IDX.sysVenVolumeMl] = y[IDX.sysVenVolumeMl]! + dV;
+    addSystemicVenousVolumeMl(y, dV);
     pendingVolumeMl += dV;
     checkVolume(sim, params, t);
     sched.applyTo(ctx);
@@ -155,7 +155,7 @@ export function runEndpoint(
   sched.applyTo(sim.ctx);
   // Put exactly this member's blood volume plus the scheduled external volume in circulation.
   const targetMl = params.bloodVolumeMl + sched.externalVolumeMl();
-  sim.y[IDX.sysVenVolumeMl] = sim.y[IDX.sysVenVolumeMl]! + (targetMl - sim.totalBloodVolumeMl());
+  addSystemicVenousVolumeMl(sim.y, targetMl - sim.totalBloodVolumeMl());
   checkVolume(sim, params, durationSec);
   const residual = settle(sim);
   return { metrics: measure(sim, 1, residual).metrics, state: Float64Array.from(sim.y) };

@@ -29,10 +29,47 @@ export const IDX = {
   baroVenousDrive: 14,
   /** Cardiopulmonary (low-pressure) reflex drive, 0–1: 0.5 at its set point, rising as CVP falls. */
   cpDrive: 15,
+  /**
+   * Splanchnic venous volume (mL). `sysVenVolumeMl` is then the extrasplanchnic systemic veins
+   * (limbs, skin, muscle, brain, kidneys); the two beds lie in parallel between the systemic
+   * arteries and the right atrium (Ursino 1998). Appended last so every other index stays.
+   */
+  splVenVolumeMl: 16,
 } as const;
-export const STATE_SIZE = 16;
-/** The eight blood-holding compartments; their sum is the total blood volume. */
-export const VOLUME_INDICES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7];
+export const STATE_SIZE = 17;
+/** The nine blood-holding compartments; their sum is the total blood volume. */
+export const VOLUME_INDICES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 16];
+
+/**
+ * Splanchnic / extrasplanchnic split of the systemic circulation, after Ursino M. Interaction
+ * between carotid baroregulation and the pulsating heart: a mathematical model. Am J Physiol
+ * 1998;275:H1733–47 (Table 1; the same structure as Heldt T et al. J Appl Physiol
+ * 2002;92:1239–54, whose splanchnic bed is likewise the large, most compliant, most
+ * reflex-controlled one). The preset's systemic venous compliance, unstressed volume, venous
+ * resistance, arterial resistance and reflex venous range are totals; these fractions divide them
+ * between the splanchnic bed and the rest, so every parameter table, calibration and ensemble
+ * keeps its meaning:
+ * - flow: Ursino's resting peripheral resistances R_sp 3.307, R_ep 1.407 mmHg·s/mL → the
+ *   splanchnic bed carries R_ep/(R_sp + R_ep) = 0.30 of the systemic flow (≈ 25–30 % of cardiac
+ *   output at rest in man: Rowell LB. Human Circulation, 1986);
+ * - compliance: C_sv 61.11 vs C_ev 50 mL/mmHg → 0.55 splanchnic;
+ * - unstressed volume: V_u,sv 1121 vs V_u,ev 1375 mL at rest → 0.45 splanchnic;
+ * - venous outflow conductance: R_sv 0.038 vs R_ev 0.016 mmHg·s/mL → 0.30 splanchnic (so the
+ *   splanchnic bed empties ≈ 3× more slowly than the rest: τ = R·C);
+ * - the reflex's venous (unstressed-volume) range: V_u,sv 871–1371 vs V_u,ev 1275–1475 mL across
+ *   the sympathetic range → 500 of 700 mL, 0.71 splanchnic: the splanchnic bed holds the large,
+ *   reflex-mobilisable reserve (Rothe CF. Reflex control of veins and vascular capacitance.
+ *   Physiol Rev 1983;63:1281–342).
+ * The reflex constricts both beds' arterioles by the same factor (assumption: Ursino gives each
+ * bed its own gain; one factor keeps the preset's SVR and the reflex's resistance arm as they were).
+ */
+export const SPLANCHNIC_SPLIT = {
+  flow: 0.3,
+  compliance: 0.55,
+  unstressed: 0.45,
+  venousConductance: 0.3,
+  reflex: 0.71,
+};
 
 /** Blood density (kg/m³) for the orifice equations. */
 export const BLOOD_DENSITY_KG_PER_M3 = 1060;
@@ -147,7 +184,17 @@ export class ModelContext {
   raEa = 0; raEb = 0; raV0 = 0;
   // beds
   sysArtR = 0; sysArtInvC = 0; sysArtInvL = 0; sysArtV0 = 0;
-  sysVenG = 0; sysVenInvC = 0; sysVenV0 = 0;
+  /**
+   * Systemic veins: `sysVenV0` is the total unstressed volume of both beds (drug effects are
+   * fractions of it); `sysVenG`, `sysVenInvC` belong to the extrasplanchnic bed, `splVen*` to the
+   * splanchnic one (fractions above). `extVenV0`, `splVenV0`: each bed's share of `sysVenV0`.
+   * `sysArtR` is the extrasplanchnic (inertial) arterial branch's resistance, `splArtG` the
+   * splanchnic branch's conductance; in parallel they give the preset's systemic resistance.
+   */
+  sysVenG = 0; sysVenInvC = 0; sysVenV0 = 0; extVenV0 = 0;
+  splVenG = 0; splVenInvC = 0; splVenV0 = 0; splArtG = 0;
+  /** Splanchnic shares of drug venodilation and of the reflex's venous range (SPLANCHNIC_SPLIT). */
+  splUnstressedF = 0.45; splReflexF = 0.71;
   pulArtR = 0; pulArtInvC = 0; pulArtInvL = 0; pulArtV0 = 0;
   pulVenG = 0; pulVenInvC = 0; pulVenV0 = 0;
   // valves
@@ -198,8 +245,12 @@ export class ModelContext {
     this.rvEa = p.rvEaMmHgPerMl; this.rvEb = p.rvEbMmHgPerMl; this.rvV0 = p.rvV0Ml;
     this.laEa = p.laEaMmHgPerMl; this.laEb = p.laEbMmHgPerMl; this.laV0 = p.laV0Ml;
     this.raEa = p.raEaMmHgPerMl; this.raEb = p.raEbMmHgPerMl; this.raV0 = p.raV0Ml;
-    this.sysArtR = p.sysArtResistanceMmHgSPerMl; this.sysArtInvC = 1 / p.sysArtComplianceMlPerMmHg; this.sysArtInvL = 1 / p.sysArtInertanceMmHgS2PerMl;
-    this.sysVenG = 1 / p.sysVenResistanceMmHgSPerMl; this.sysVenInvC = 1 / p.sysVenComplianceMlPerMmHg;
+    this.sysArtR = p.sysArtResistanceMmHgSPerMl / (1 - SPLANCHNIC_SPLIT.flow); this.splArtG = SPLANCHNIC_SPLIT.flow / p.sysArtResistanceMmHgSPerMl;
+    this.sysArtInvC = 1 / p.sysArtComplianceMlPerMmHg; this.sysArtInvL = 1 / p.sysArtInertanceMmHgS2PerMl;
+    this.sysVenG = (1 - SPLANCHNIC_SPLIT.venousConductance) / p.sysVenResistanceMmHgSPerMl;
+    this.sysVenInvC = 1 / ((1 - SPLANCHNIC_SPLIT.compliance) * p.sysVenComplianceMlPerMmHg);
+    this.splVenG = SPLANCHNIC_SPLIT.venousConductance / p.sysVenResistanceMmHgSPerMl;
+    this.splVenInvC = 1 / (SPLANCHNIC_SPLIT.compliance * p.sysVenComplianceMlPerMmHg);
     this.pulArtR = p.pulArtResistanceMmHgSPerMl; this.pulArtInvC = 1 / p.pulArtComplianceMlPerMmHg; this.pulArtInvL = 1 / p.pulArtInertanceMmHgS2PerMl;
     this.pulVenG = 1 / p.pulVenResistanceMmHgSPerMl; this.pulVenInvC = 1 / p.pulVenComplianceMlPerMmHg;
     this.valveGOpen = 1 / p.valveOpenResistanceMmHgSPerMl; this.valveGClosed = 1 / p.valveClosedResistanceMmHgSPerMl;
@@ -211,6 +262,8 @@ export class ModelContext {
     this.setAorticEoa(p.aorticValveEoaCm2);
     const u = unstressedVolumesMl(p);
     this.sysArtV0 = u.sysArtMl; this.sysVenV0 = u.sysVenMl; this.pulArtV0 = u.pulArtMl; this.pulVenV0 = u.pulVenMl;
+    this.splUnstressedF = SPLANCHNIC_SPLIT.unstressed; this.splReflexF = SPLANCHNIC_SPLIT.reflex;
+    this.splVenV0 = SPLANCHNIC_SPLIT.unstressed * u.sysVenMl; this.extVenV0 = u.sysVenMl - this.splVenV0;
     this.baroSetPoint = p.baroSetPointMmHg; this.baroGain = p.baroGain; this.baroSteepness = p.baroSteepness;
     this.hrMin = p.baroHrMinBpm; this.hrMax = p.baroHrMaxBpm;
     this.rMinF = p.baroResistanceMinFraction; this.rMaxF = p.baroResistanceMaxFraction;
@@ -261,6 +314,8 @@ export class ModelContext {
       this.pulArtR * this.pulArtInvL,
       this.pulVenG * (ela + this.pulVenInvC),
       this.sysVenG * (era + this.sysVenInvC),
+      this.splVenG * (era + this.splVenInvC),
+      this.splArtG * (this.sysArtInvC + this.splVenInvC) * 5, // the splanchnic arterioles at the drugs' deepest vasodilation (×0.2)
       this.valveGOpen * (ela + ebLv),
       this.valveGOpen * (era + ebRv),
       this.valveGOpen * (erv + this.pulArtInvC),
@@ -468,8 +523,10 @@ export const OBS = {
   mitralRegurgitantFlowMlPerS: 9,
   /** Pericardial pressure (mmHg): part of both ventricles' measured pressures. */
   pericardialPressureMmHg: 10,
+  /** Splanchnic venous pressure (mmHg); `sysVenPressureMmHg` is the extrasplanchnic veins'. */
+  splVenPressureMmHg: 11,
 } as const;
-export const OBS_SIZE = 11;
+export const OBS_SIZE = 12;
 
 export function observePressures(out: Float64Array, y: Float64Array, tSec: number, c: ModelContext): void {
   const t = tSec;
@@ -477,7 +534,9 @@ export function observePressures(out: Float64Array, y: Float64Array, tSec: numbe
   const phiA = activation(t >= c.atrialOnsetSec ? t - c.atrialOnsetSec : t + c.avDelaySec, c.atrTcSec, c.atrTrSec);
   const cp = cpTerm(c, y);
   const eMult = c.elastanceMultiplier * effector(0.5 + c.baroGain * (y[IDX.baroElastanceDrive]! - 0.5) + c.cpCardiac * cp, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
-  const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.vuRangeMl * (c.baroGain * (y[IDX.baroVenousDrive]! - 0.5) + c.cpVascular * cp);
+  const venDrive = c.vuRangeMl * (c.baroGain * (y[IDX.baroVenousDrive]! - 0.5) + c.cpVascular * cp);
+  const vuSys = c.extVenV0 + (1 - c.splUnstressedF) * c.venousUnstressedDeltaMl - (1 - c.splReflexF) * venDrive;
+  const vuSpl = c.splVenV0 + c.splUnstressedF * c.venousUnstressedDeltaMl - c.splReflexF * venDrive;
   const pPcd = pericardialPressureMmHg(y[IDX.lvVolumeMl]! + y[IDX.rvVolumeMl]!, c);
   out[OBS.pericardialPressureMmHg] = pPcd;
   out[OBS.laPressureMmHg] = (c.laEa * phiA + c.laEb) * (y[IDX.laVolumeMl]! - c.laV0);
@@ -486,6 +545,7 @@ export function observePressures(out: Float64Array, y: Float64Array, tSec: numbe
   out[OBS.rvPressureMmHg] = c.rvEa * eMult * phiV * (y[IDX.rvVolumeMl]! - c.rvV0) + passivePressureMmHg(y[IDX.rvVolumeMl]! - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML) + pPcd;
   out[OBS.sysArtPressureMmHg] = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   out[OBS.sysVenPressureMmHg] = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
+  out[OBS.splVenPressureMmHg] = (y[IDX.splVenVolumeMl]! - vuSpl) * c.splVenInvC;
   out[OBS.pulArtPressureMmHg] = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
   out[OBS.pulVenPressureMmHg] = (y[IDX.pulVenVolumeMl]! - c.pulVenV0) * c.pulVenInvC;
   const qAv = y[IDX.aorticValveFlowMlPerS]!;
@@ -510,8 +570,12 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const cp = c.cpGain * (xCp - 0.5);
   const eMult = c.elastanceMultiplier * effector(0.5 + c.baroGain * (xE - 0.5) + c.cpCardiac * cp, c.eMinF, c.eMaxF, 1 - c.reflexBetaBlockade);
   const rMult = c.resistanceMultiplier * effector(0.5 + c.baroGain * (xR - 0.5) + c.cpVascular * cp, c.rMinF, c.rMaxF, 1);
-  // More sympathetic drive → venoconstriction → less unstressed (more stressed) venous volume.
-  const vuSys = c.sysVenV0 + c.venousUnstressedDeltaMl - c.vuRangeMl * (c.baroGain * (xV - 0.5) + c.cpVascular * cp);
+  // More sympathetic drive → venoconstriction → less unstressed (more stressed) venous volume,
+  // most of it in the splanchnic bed. Drug venodilation widens both beds by their share of the
+  // unstressed volume.
+  const venDrive = c.vuRangeMl * (c.baroGain * (xV - 0.5) + c.cpVascular * cp);
+  const vuSys = c.extVenV0 + (1 - c.splUnstressedF) * c.venousUnstressedDeltaMl - (1 - c.splReflexF) * venDrive;
+  const vuSpl = c.splVenV0 + c.splUnstressedF * c.venousUnstressedDeltaMl - c.splReflexF * venDrive;
 
   const vLa = y[IDX.laVolumeMl]!;
   const vLv = y[IDX.lvVolumeMl]!;
@@ -525,10 +589,14 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   const pRv = c.rvEa * eMult * phiV * (vRv - c.rvV0) + passivePressureMmHg(vRv - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML) + pPcd;
   const pSa = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   const pSv = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
+  const pSpl = (y[IDX.splVenVolumeMl]! - vuSpl) * c.splVenInvC;
   const pPa = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
   const pPv = (y[IDX.pulVenVolumeMl]! - c.pulVenV0) * c.pulVenInvC;
 
   const qSysVen = (pSv - pRa) * c.sysVenG;
+  const qSplVen = (pSpl - pRa) * c.splVenG;
+  // Splanchnic arterioles: resistive (the inertial branch below feeds the extrasplanchnic bed).
+  const qSplArt = ((pSa - pSpl) * c.splArtG) / rMult;
   const qTricuspid = diodeFlow(pRa - pRv, c.valveGOpen, c.valveGClosed);
   const qPulmonaryValve = diodeFlow(pRv - pPa, c.valveGOpen, c.valveGClosed);
   const qPulVen = (pPv - pLa) * c.pulVenG;
@@ -553,10 +621,11 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
 
   dydt[IDX.laVolumeMl] = qPulVen - qMitral;
   dydt[IDX.lvVolumeMl] = qMitral - qAvOut;
-  dydt[IDX.raVolumeMl] = qSysVen - qTricuspid;
+  dydt[IDX.raVolumeMl] = qSysVen + qSplVen - qTricuspid;
   dydt[IDX.rvVolumeMl] = qTricuspid - qPulmonaryValve;
-  dydt[IDX.sysArtVolumeMl] = qAvOut - qSa;
+  dydt[IDX.sysArtVolumeMl] = qAvOut - qSa - qSplArt;
   dydt[IDX.sysVenVolumeMl] = qSa - qSysVen + c.volumeSourceMlPerS;
+  dydt[IDX.splVenVolumeMl] = qSplArt - qSplVen;
   dydt[IDX.pulArtVolumeMl] = qPulmonaryValve - qPa;
   dydt[IDX.pulVenVolumeMl] = qPa - qPulVen;
   dydt[IDX.aorticValveFlowMlPerS] = dqAv;
@@ -579,6 +648,15 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
     // Low-pressure receptors sense right-atrial pressure (its beat mean is the CVP).
     dydt[IDX.cpDrive] = c.cpGain === 0 ? 0 : (cardiopulmonaryDrive(pRa, c.cpSetPoint, c.cpInvWidth) - xCp) * c.invTauCp;
   }
+}
+
+/**
+ * Add (or remove) volume to the systemic veins, spread over the two beds in proportion to their
+ * compliance (so their pressures stay equal and the settle that follows starts near equilibrium).
+ */
+export function addSystemicVenousVolumeMl(y: Float64Array, dvMl: number): void {
+  y[IDX.splVenVolumeMl] = y[IDX.splVenVolumeMl]! + SPLANCHNIC_SPLIT.compliance * dvMl;
+  y[IDX.sysVenVolumeMl] = y[IDX.sysVenVolumeMl]! + (1 - SPLANCHNIC_SPLIT.compliance) * dvMl;
 }
 
 /** Total blood volume held in the compartments (mL). */
@@ -611,11 +689,14 @@ export function initialState(p: ModelParameters, c: ModelContext): Float64Array 
   const cPa = p.pulArtComplianceMlPerMmHg;
   const cPv = p.pulVenComplianceMlPerMmHg;
   y[IDX.sysArtVolumeMl] = c.sysArtV0 + 90 * cSa;
-  y[IDX.sysVenVolumeMl] = c.sysVenV0 + 4 * cSv;
+  const cEv = (1 - SPLANCHNIC_SPLIT.compliance) * cSv;
+  const cSpl = SPLANCHNIC_SPLIT.compliance * cSv;
+  y[IDX.sysVenVolumeMl] = c.extVenV0 + 4 * cEv;
+  y[IDX.splVenVolumeMl] = c.splVenV0 + 5 * cSpl;
   y[IDX.pulArtVolumeMl] = c.pulArtV0 + 14 * cPa;
   y[IDX.pulVenVolumeMl] = c.pulVenV0 + 8 * cPv;
   const excessMl = p.bloodVolumeMl - totalBloodVolumeMl(y);
-  const weights = [guess.la.c, guess.lv.c, guess.ra.c, guess.rv.c, cSa, cSv, cPa, cPv];
+  const weights = [guess.la.c, guess.lv.c, guess.ra.c, guess.rv.c, cSa, cEv, cPa, cPv, cSpl];
   const wSum = weights.reduce((a, b) => a + b, 0);
   VOLUME_INDICES.forEach((idx, k) => {
     y[idx] = Math.max(1, y[idx]! + (excessMl * weights[k]!) / wSum);

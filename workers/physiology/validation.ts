@@ -38,6 +38,8 @@ export interface ValidationRow {
   limitation?: string;
   /** True unless the grade is "fail" or "out of range". */
   pass: boolean;
+  /** Response rows: |model − published| / the grading denominator (≤ 0.1 good, ≤ 0.3 fair), for fitting scripts. */
+  relativeError?: number;
 }
 
 function fmt(n: number, digits = 3): string {
@@ -73,6 +75,7 @@ function response(s: ResponseSpec): ValidationRow {
   const modChange = s.relative ? (100 * (s.model.after - s.model.before)) / s.model.before : s.model.after - s.model.before;
   const scale = s.nullScaleFraction !== undefined ? (s.relative ? 100 * s.nullScaleFraction : s.nullScaleFraction * s.published.before) : undefined;
   const grade = gradeChange(modChange, pubChange, scale);
+  const relativeError = Math.abs(modChange - pubChange) / Math.max(Math.abs(pubChange), scale ?? 0);
   const u = s.relative ? '%' : s.unit;
   const sign = (x: number): string => (x >= 0 ? `+${fmt(x)}` : fmt(x));
   const target = `${sign(pubChange)} ${u} (${fmt(s.published.before)} → ${fmt(s.published.after)} ${s.unit}${s.published.spread ? `; ${s.published.spread}` : ''})${scale !== undefined ? ` [graded against ±${fmt(scale)} ${u}]` : ''}`;
@@ -88,6 +91,7 @@ function response(s: ResponseSpec): ValidationRow {
     model: `${fmt(s.model.before)} → ${fmt(s.model.after)} ${s.modelUnit ?? s.unit}`,
     ...(s.limitation && grade === 'fail' ? { limitation: s.limitation } : {}),
     pass: grade !== 'fail',
+    relativeError,
   };
 }
 
