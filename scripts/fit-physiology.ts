@@ -8,6 +8,7 @@ import { runValidation, type ValidationRow } from '../workers/physiology/validat
 import { PRESETS } from '../workers/physiology/presets';
 import { SPLANCHNIC_SPLIT } from '../workers/physiology/model';
 import { type ParameterName } from '../core/domain/physiology';
+import { defaultParameters } from '../core/domain/parameters';
 
 type Candidate = { healthy?: Record<string, number>; hfref?: Record<string, number>; split?: Record<string, number> };
 const baseHealthy = { ...PRESETS.healthy.changes };
@@ -80,9 +81,7 @@ if (mode === 'eval') {
     const params = grp === 'hfref' ? PRESETS.hfref.changes : PRESETS.healthy.changes;
     const v = (params as Record<string, { value: number } | undefined>)[n]?.value;
     if (v !== undefined) return v;
-    // default parameter value
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('../core/domain/parameters') as { defaultParameters: () => Record<ParameterName, number> }).defaultParameters()[n as ParameterName];
+    return defaultParameters()[n as ParameterName];
   };
   const x0 = keys.map((k) => Math.log(get(start, k)));
   const build = (x: number[]): Candidate => {

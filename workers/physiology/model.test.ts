@@ -1,7 +1,7 @@
 // Model pieces checked against closed-form values: the orifice equations, the reflex drive,
 // volume conservation and the exactness of the volume source.
 import { describe, expect, it } from 'vitest';
-import { IDX, OBS, OBS_SIZE, observePressures, pericardialPressureMmHg, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, cardiopulmonaryDrive, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
+import { IDX, OBS, OBS_SIZE, SPLANCHNIC_SPLIT, addSystemicVenousVolumeMl, observePressures, pericardialPressureMmHg, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, cardiopulmonaryDrive, initialState, ModelContext, rhs, STATE_SIZE, VOLUME_INDICES, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
 import { defaultParameters } from '../../core/domain/parameters';
 import { resolveParameters } from './presets';
 import { Simulator, metricsFromStats, settle } from './simulator';
@@ -83,7 +83,7 @@ describe('state and conservation', () => {
     for (const t of [0, 0.1, 0.2, 0.5, 0.75]) {
       rhs(d, y, t, c);
       let sum = 0;
-      for (let i = 0; i <= IDX.pulVenVolumeMl; i++) sum += d[i]!;
+      for (const i of VOLUME_INDICES) sum += d[i]!;
       expect(sum).toBeCloseTo(1.25, 9);
     }
   });
@@ -215,5 +215,35 @@ describe('incomplete relaxation at high heart rates', () => {
     expect(ctx.prevVentTailSec).toBeGreaterThan(0);
     // Contraction still ends within its beat.
     expect(ctx.ventTcSec).toBeLessThan(ctx.periodSec);
+  });
+});
+
+describe('splanchnic / extrasplanchnic venous beds (Ursino 1998)', () => {
+  const settled = (dvMl: number) => {
+    const sim = new Simulator(resolveParameters({ preset: 'healthy' }));
+    addSystemicVenousVolumeMl(sim.y, dvMl);
+    settle(sim);
+    const obs = new Float64Array(OBS_SIZE);
+    observePressures(obs, sim.y, 0, sim.ctx);
+    return { spl: sim.y[IDX.splVenVolumeMl]!, ext: sim.y[IDX.sysVenVolumeMl]!, obs, total: totalBloodVolumeMl(sim.y) };
+  };
+
+  it('holds blood in both beds at nearly the same pressure, and conserves volume', () => {
+    const s = settled(0);
+    expect(s.spl).toBeGreaterThan(500);
+    expect(s.ext).toBeGreaterThan(500);
+    // Parallel beds draining to the same atrium: pressures differ only by flow × venous resistance.
+    expect(Math.abs(s.obs[OBS.splVenPressureMmHg]! - s.obs[OBS.sysVenPressureMmHg]!)).toBeLessThan(3);
+    expect(s.total).toBeCloseTo(resolveParameters({ preset: 'healthy' }).bloodVolumeMl, 3);
+  });
+
+  it('gives up most of a bleed from the splanchnic reserve, where the reflex venoconstricts', () => {
+    const rest = settled(0);
+    const bled = settled(-500);
+    const dSpl = rest.spl - bled.spl;
+    const dExt = rest.ext - bled.ext;
+    expect(dSpl).toBeGreaterThan(0);
+    // More than its share of compliance (0.55): the reflex's venous range is 71 % splanchnic.
+    expect(dSpl / (dSpl + dExt)).toBeGreaterThan(SPLANCHNIC_SPLIT.compliance + 0.05);
   });
 });
