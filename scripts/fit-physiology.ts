@@ -51,7 +51,7 @@ function evaluate(c: Candidate, population: 'healthy' | 'hfref' | 'all'): { s: n
   try {
     const rows = runValidation();
     return { s: score(rows, population), rows };
-  } catch (e) {
+  } catch {
     return { s: 1e9, rows: [] };
   }
 }

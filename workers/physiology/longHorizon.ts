@@ -14,7 +14,7 @@
 import { ScenarioError, type BeatWaveforms, type EngineMetrics, type Intervention, type ModelParameters, type TrajectoryPoint } from '../../core/domain/physiology';
 import { InputSchedule } from './interventions';
 import { throwIfAborted } from '../../core/domain/abort';
-import { IDX, addSystemicVenousVolumeMl, currentHeartRateBpm } from './model';
+import { addSystemicVenousVolumeMl, currentHeartRateBpm } from './model';
 import { Simulator, measure, metricsFromStats, settle } from './simulator';
 
 /** Inputs must move this much since the last re-solve before the hemodynamics are re-solved. */

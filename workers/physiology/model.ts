@@ -63,6 +63,10 @@ export const VOLUME_INDICES: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7, 16];
  * The reflex constricts both beds' arterioles by the same factor (assumption: Ursino gives each
  * bed its own gain; one factor keeps the preset's SVR and the reflex's resistance arm as they were).
  */
+/**
+ * Read when a context's parameters are set (never in the hot loop). The engine never changes it;
+ * scripts/fit-physiology.ts does, to test other splits (round 5: no split changes a steady state).
+ */
 export const SPLANCHNIC_SPLIT = {
   flow: 0.3,
   compliance: 0.55,
