@@ -29,3 +29,23 @@ export function throwIfAborted(signal: AbortSignal | undefined, what?: string): 
 export function isAbortError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { name?: unknown }).name === 'AbortError';
 }
+
+/**
+ * Wait for `run` unless the signal fires first: then reject with abortError(signal) at once (the
+ * work itself carries on; for work that cannot be interrupted, such as a worker's copy of a volume).
+ */
+export async function raceAbort<T>(run: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return run;
+  if (signal.aborted) throw abortError(signal);
+  let off = (): void => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    const h = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', h, { once: true });
+    off = () => signal.removeEventListener('abort', h);
+  });
+  try {
+    return await Promise.race([run, aborted]);
+  } finally {
+    off();
+  }
+}

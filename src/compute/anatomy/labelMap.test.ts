@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type LabelVolume, type VolumeGeometry, labelLayer, segmentVoxelCounts } from '../../../core/domain/imaging';
-import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMap';
+import { addMask, copyLabelMap, emptyLabelMap, gridOfLabelMap, labelsByLayer, maskOfLabel, mergeLabelVolume, removeLabel } from './labelMap';
 
 const g: VolumeGeometry = { dimensions: [4, 1, 1], spacingMm: [1, 1, 1], originLps: [0, 0, 0], directionLps: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
 const src = { kind: 'generated', id: 't' } as const;
@@ -44,5 +44,30 @@ describe('working label map (layers that may overlap)', () => {
     expect(segmentVoxelCounts(map).get(2)).toBeUndefined();
     expect([...segmentVoxelCounts(map)].sort((a, b) => a[0] - b[0])).toEqual([[1, 1], [3, 1], [4, 2]]);
     expect(() => mergeLabelVolume(map, { ...imported, dimensions: [2, 2, 1] })).toThrow(/not on the working grid/);
+  });
+});
+
+describe('label map helpers for the session', () => {
+  it('gives a structure as a mask from its own layer, groups labels by layer and copies deeply', () => {
+    const map = emptyLabelMap(g, src);
+    addMask(map, new Uint8Array([1, 1, 0, 0]), { name: 'liver', colorRgb: [1, 2, 3] });
+    addMask(map, new Uint8Array([0, 1, 1, 0]), { name: 'tumour', colorRgb: [4, 5, 6] }); // overlaps: layer 1
+    addMask(map, new Uint8Array([0, 0, 0, 1]), { name: 'vessel', colorRgb: [7, 8, 9] }); // fits in layer 0
+    expect([...maskOfLabel(map, 2)]).toEqual([0, 1, 1, 0]);
+    expect([...maskOfLabel(map, 1)]).toEqual([1, 1, 0, 0]);
+    expect(() => maskOfLabel(map, 9)).toThrow(/structure 9 is not in the segmentation/);
+    expect(() => maskOfLabel(null, 1)).toThrow(/structure 1/);
+    expect([...labelsByLayer(map, [1, 2, 3])]).toEqual([
+      [0, [1, 3]],
+      [1, [2]],
+    ]);
+    expect(gridOfLabelMap(map)).toEqual(g);
+    const copy = copyLabelMap(map);
+    copy.labels[0] = 0;
+    copy.overlapLayers![0]![1] = 0;
+    copy.segments[0]!.name = 'changed';
+    expect(map.labels[0]).toBe(1);
+    expect(map.overlapLayers![0]![1]).toBe(2);
+    expect(map.segments[0]!.name).toBe('liver');
   });
 });

@@ -160,3 +160,40 @@ function pruneEmpty(map: LabelVolume): void {
   }
   map.segments = map.segments.filter((s) => present.has(`${s.layer ?? 0}:${s.label}`));
 }
+
+/** One structure of the map as a binary mask on its grid (1 inside); an error naming it when absent. */
+export function maskOfLabel(map: LabelVolume | null, label: number): Uint8Array {
+  const seg = map?.segments.find((x) => x.label === label);
+  if (map === null || seg === undefined) throw new Error(`structure ${label} is not in the segmentation (imported surfaces without voxels cannot give centrelines)`);
+  const layer = labelLayer(map, seg.layer ?? 0);
+  const mask = new Uint8Array(layer.length);
+  for (let x = 0; x < layer.length; x++) if (layer[x] === label) mask[x] = 1;
+  return mask;
+}
+
+/** The grid of a label map, without its voxels. */
+export function gridOfLabelMap(map: LabelVolume): VolumeGeometry {
+  return { dimensions: map.dimensions, spacingMm: map.spacingMm, originLps: map.originLps, directionLps: map.directionLps };
+}
+
+/** A deep copy (labels, layers, segment table) to hand to a worker while the working map stays. */
+export function copyLabelMap(map: LabelVolume): LabelVolume {
+  return {
+    ...map,
+    labels: map.labels.slice(),
+    ...(map.overlapLayers ? { overlapLayers: map.overlapLayers.map((a) => a.slice()) } : {}),
+    segments: map.segments.map((s) => ({ ...s })),
+  };
+}
+
+/** The given labels grouped by the layer that holds each (a layer is a plain label map, meshed on its own), in first-seen order. */
+export function labelsByLayer(map: LabelVolume, labels: readonly number[]): Map<number, number[]> {
+  const byLayer = new Map<number, number[]>();
+  for (const l of labels) {
+    const layer = map.segments.find((s) => s.label === l)?.layer ?? 0;
+    const list = byLayer.get(layer);
+    if (list === undefined) byLayer.set(layer, [l]);
+    else list.push(l);
+  }
+  return byLayer;
+}

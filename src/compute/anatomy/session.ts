@@ -1,63 +1,47 @@
-// The Anatomy view's compute session: one per opened patient. It owns the workers (the Anatomy
-// worker for loading / planning / files, the meshing client for segmentation and surfaces), the
-// loaded CT and the working label map, and hands surfaces to the anatomy store. React calls its
-// methods and shows progress; nothing heavy runs on the UI thread.
+// The Anatomy view's compute session: one per opened patient. It orchestrates: it owns the
+// workers (the Anatomy worker for loading / planning / files, the meshing client for segmentation
+// and surfaces), the loaded CT and the working label map, and hands surfaces to the anatomy store.
+// React calls its methods and shows progress; nothing heavy runs on the UI thread. What it
+// composes (issue 15): network I/O in src/sources/anatomyPacs.ts (which CT series, WADO-RS
+// downloads, SEG list, STOW-RS of a SEG) and src/sources/anatomyRecord.ts (ImagingStudy, patient
+// identifiers, the LV volume transaction); the territory worker in territoryJobs.ts; pure helpers
+// in labelMap.ts (masks, grids, layers), segmentParams.ts (panel settings → operations),
+// planeGeometry.ts, surfaceCut.ts, lvVolume.ts and core/domain/abort.ts (raceAbort); state in
+// src/twin/anatomy.ts and src/twin/imageVolume.ts.
 //
 // Cancel: a worker computing synchronously cannot be interrupted, so cancelling a load, a meshing
 // job or a plan computation terminates that worker and a fresh one starts on next use (each is a
 // one-worker WorkerPool, core/workerPool). The
 // segmentation worker is the exception: it holds the CT, so a cancelled segmentation returns at
 // once and leaves the worker to finish its current step (src/compute/meshing.ts); the CT stays.
-import type { Bundle, ImagingStudy, Patient } from '@medplum/fhirtypes';
 import { type ImageVolume, type LabelVolume, type Vec3, layerAsVolume } from '../../../core/domain/imaging';
 import { type StructureMesh } from '../../../core/domain/mesh';
-import { fhir, http } from '../../sources/api';
+import { http } from '../../sources/api';
+import { downloadStudySeries, findCtSeries, segmentationSeriesInStudy, storeSegmentation, type SavedSegmentation, type SeriesRef } from '../../sources/anatomyPacs';
+import { ctStudyForSeries, imagingStudiesOf, patientIdentifiers, postObservationTransaction, type CtStudyRef } from '../../sources/anatomyRecord';
 import { anatomyStore, type CutPlaneState } from '../../twin/anatomy';
 import { type SavedCut, savedCutOf } from './planDocument';
 import { imageVolumeStore } from '../../twin/imageVolume';
 import { createDicomwebClient } from '../imaging/dicomweb';
-import { studyUidOfImagingStudy, type FhirImagingStudy } from '../../../core/dicom/dicomJson';
 import { stowFiles } from '../imaging/stow';
 import { MeshingClient } from '../meshing';
 import { MESHING_VERSION } from '../../../core/contracts/versions';
-import { addMask, emptyLabelMap, mergeLabelVolume, removeLabel } from './labelMap';
+import { addMask, copyLabelMap, emptyLabelMap, gridOfLabelMap, labelsByLayer, maskOfLabel, mergeLabelVolume, removeLabel } from './labelMap';
 import { lvVolumeBundle, lvVolumeOf, type LvVolumeChoice, type SegmentationSource } from './lvVolume';
 import { boundsOf, cutPlaneLps, type CutPlaneParams } from './planeGeometry';
-import { type SegmentationOp } from '../../../core/domain/segmentation';
+import { emptySegmentationMessage, segmentationOps, type SegmentParams } from './segmentParams';
 import { type TerritoryMap, type TerritoryRemnantResult, type VesselCentrelines } from '../../../core/contracts/territories';
-import { labelLayer, type VolumeGeometry } from '../../../core/domain/imaging';
+import { type VolumeGeometry } from '../../../core/domain/imaging';
 import { type CutResult, type ImportedSegmentation, type LoadProgress, type AnatomyWorkerApi, type SurfaceCutResult } from '../../../core/contracts/anatomy-worker';
 import { surfaceCutRequest, surfaceMapStore, voxelsOfLabel } from './surfaceCut';
-import { abortError } from '../../../core/domain/abort';
+import { raceAbort } from '../../../core/domain/abort';
 import { transfer, WorkerPool } from '../../../core/workerPool/workerPool';
-import { downloadSeries } from '../../sources/dicomwebSeries';
-import { browserWorkerFactory } from '../browserWorker';
+import { anatomyWorkers, type JobHooks } from './anatomyWorkers';
+import { TerritoryJobs } from './territoryJobs';
 
-export interface JobHooks {
-  signal?: AbortSignal;
-  /** 0–1. */
-  onProgress?: (fraction: number) => void;
-}
-
-export interface SeriesRef {
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  instanceCount: number;
-  description?: string;
-  /** The record's ImagingStudy holding the series (absent when it was found through the PACS only). */
-  imagingStudyId?: string;
-  /** ImagingStudy.started: when the CT was acquired. */
-  started?: string;
-}
-
-/** A DICOM-SEG stored in the PACS: its UIDs and which structure each segment number is. */
-export interface SavedSegmentation {
-  stored: number;
-  studyInstanceUid: string;
-  seriesInstanceUid: string;
-  sopInstanceUid: string;
-  segments: Array<{ label: number; name: string }>;
-}
+export type { SavedSegmentation, SeriesRef } from '../../sources/anatomyPacs';
+export type { SegmentParams } from './segmentParams';
+export type { JobHooks } from './anatomyWorkers';
 
 export interface PublishedLvVolume extends LvVolumeChoice {
   /** False when the same measurement was already in the record (conditional create found it). */
@@ -65,42 +49,8 @@ export interface PublishedLvVolume extends LvVolumeChoice {
   observationId: string | undefined;
 }
 
-export interface SegmentParams {
-  seedIjk: Vec3;
-  minHu: number;
-  maxHu: number;
-  fillHoles: boolean;
-  /** Grow (> 0) or shrink (< 0) by this many mm; 0 = none. */
-  marginMm: number;
-  /** Keep only the largest connected piece (needed after a whole-volume threshold). */
-  keepLargest: boolean;
-  /** Threshold the whole volume instead of growing from the seed. */
-  wholeVolume: boolean;
-}
-
 /** Meshing settings for the view: a triangle budget that SwiftShader and laptops render smoothly (IMAGING.md). */
 export const VIEW_BUDGET_TRIANGLES = 60_000;
-
-const anatomyWorkers = browserWorkerFactory(
-  () => new Worker(new URL('../../../workers/anatomy/anatomy.worker.ts', import.meta.url), { type: 'module', name: 'anatomy' }),
-);
-
-/** Wait for `run` unless the signal fires first (the work itself carries on). */
-async function raceAbort<T>(run: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return run;
-  if (signal.aborted) throw abortError(signal);
-  let off = (): void => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    const h = (): void => reject(abortError(signal));
-    signal.addEventListener('abort', h, { once: true });
-    off = () => signal.removeEventListener('abort', h);
-  });
-  try {
-    return await Promise.race([run, aborted]);
-  } finally {
-    off();
-  }
-}
 
 export class AnatomySession {
   ct: ImageVolume | null = null;
@@ -121,12 +71,8 @@ export class AnatomySession {
   private readonly segmentationLabels = new Map<string, Map<number, number>>();
   /** The last SEG saved to the PACS and the working map it holds (stale once structures change). */
   private savedSegmentation: SavedSegmentation | null = null;
-  /**
-   * Vascular territories (issue 17) in their own worker, so cancelling them leaves the planner's
-   * surfaces alone. What that worker holds: the centrelines and liver mask last sent (lost on cancel).
-   */
-  private readonly territoryWorker = new WorkerPool<AnatomyWorkerApi>({ name: 'anatomy territories', size: 1, create: anatomyWorkers });
-  private territoryHeld: { centrelines: boolean; liverLabel: number | null } = { centrelines: false, liverLabel: null };
+  /** Vascular territories (issue 17) in their own worker (src/compute/anatomy/territoryJobs.ts). */
+  private readonly territories = new TerritoryJobs();
   /** Organ centres by surface, so a slider drag does not rescan the vertices on every event. */
   private readonly centres = new WeakMap<object, Vec3>();
   /** Which surface's voxels the planner worker holds, by label (a re-meshed structure sends them again). */
@@ -139,69 +85,16 @@ export class AnatomySession {
   }
 
   /** The patient's CT series with the most instances: from the record's ImagingStudy, else the PACS. */
-  async findCtSeries(signal?: AbortSignal): Promise<SeriesRef> {
-    const r = await fhir.search<ImagingStudy>('ImagingStudy', { patient: this.patientId, _count: 50 });
-    const candidates: SeriesRef[] = [];
-    const dw = createDicomwebClient(http);
-    for (const s of r.resources as unknown as FhirImagingStudy[]) {
-      const studyUid = studyUidOfImagingStudy(s);
-      if (!studyUid) continue;
-      if ((s.series ?? []).length === 0) {
-        // The record names the study but not its series (series[] is optional in FHIR): the PACS
-        // lists them, as the Imaging view does (issue 17: "no CT series" although Imaging showed them).
-        const id = (s as { id?: string }).id;
-        const started = (s as { started?: string }).started;
-        for (const ser of await dw.seriesOfStudy(studyUid, signal)) {
-          if (ser.modality !== 'CT') continue;
-          candidates.push({
-            studyInstanceUid: studyUid,
-            seriesInstanceUid: ser.seriesInstanceUid,
-            instanceCount: ser.instanceCount ?? 0,
-            description: ser.description,
-            ...(id ? { imagingStudyId: id } : {}),
-            ...(started ? { started } : {}),
-          });
-        }
-        continue;
-      }
-      for (const ser of s.series ?? []) {
-        if ((ser.modality?.code ?? 'CT') !== 'CT') continue;
-        candidates.push({
-          studyInstanceUid: studyUid,
-          seriesInstanceUid: ser.uid,
-          instanceCount: ser.numberOfInstances ?? 0,
-          description: ser.description,
-          ...((s as { id?: string }).id ? { imagingStudyId: (s as { id?: string }).id } : {}),
-          ...((s as { started?: string }).started ? { started: (s as { started?: string }).started } : {}),
-        });
-      }
-    }
-    if (candidates.length === 0) {
-      // The record may not link the series yet (e.g. still being stored): ask the PACS, which may
-      // file the patient under the FHIR id or any of the record's identifiers (the MRN).
-      const patient = await fhir.read<Patient>('Patient', this.patientId);
-      const ids = [...new Set([this.patientId, ...(patient.identifier ?? []).map((i) => i.value).filter((v): v is string => !!v)])];
-      const seen = new Set<string>();
-      const studies = (await Promise.all(ids.map((id) => dw.studiesForPatient(id, signal)))).flat().filter((st) => !seen.has(st.studyInstanceUid) && seen.add(st.studyInstanceUid));
-      for (const st of studies) {
-        for (const ser of await dw.seriesOfStudy(st.studyInstanceUid, signal)) {
-          if (ser.modality !== 'CT') continue;
-          candidates.push({ studyInstanceUid: ser.studyInstanceUid, seriesInstanceUid: ser.seriesInstanceUid, instanceCount: ser.instanceCount ?? 0, description: ser.description });
-        }
-      }
-    }
-    const best = candidates.reduce<SeriesRef | null>((a, b) => (a === null || b.instanceCount > a.instanceCount ? b : a), null);
-    if (best === null) throw new Error('this patient has no CT series in the record or the PACS; open CT files in the Imaging tab first');
-    return best;
+  findCtSeries(signal?: AbortSignal): Promise<SeriesRef> {
+    return findCtSeries(this.patientId, createDicomwebClient(http), signal);
   }
 
   /** Download and build the CT in a worker; publishes it for the other views. */
   async loadCt(hooks: JobHooks = {}): Promise<ImageVolume> {
     const series = await this.findCtSeries(hooks.signal);
-    const url = `${globalThis.location.origin}/dicomweb/studies/${encodeURIComponent(series.studyInstanceUid)}/series/${encodeURIComponent(series.seriesInstanceUid)}`;
     this.loaderHoldsSeries = false;
     // The page downloads (0–0.6 of the progress), the worker splits, parses and builds (0.6–1).
-    const { body, boundary } = await downloadSeries(url, series.instanceCount, { signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.6 * f) });
+    const { body, boundary } = await downloadStudySeries(series.studyInstanceUid, series.seriesInstanceUid, series.instanceCount, { signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.6 * f) });
     const volume = await this.loader.run((api, progress) => api.loadSeries(transfer(body.buffer as ArrayBuffer, [body.buffer as ArrayBuffer]), boundary, progress), {
       signal: hooks.signal,
       onProgress: (p: LoadProgress) => hooks.onProgress?.(p.fraction),
@@ -235,17 +128,11 @@ export class AnatomySession {
   async segment(p: SegmentParams, hooks: JobHooks = {}): Promise<{ mask: Uint8Array; voxelCount: number }> {
     const ct = this.ct;
     if (ct === null) throw new Error('load the CT first');
-    const range = { minHu: p.minHu, maxHu: p.maxHu };
-    const ops: SegmentationOp[] = [p.wholeVolume ? { op: 'threshold', range } : { op: 'regionGrow', seedIjk: p.seedIjk, range }];
-    if (p.keepLargest) ops.push({ op: 'removeIslands', rule: { keep: 'largest' } });
-    if (p.fillHoles) ops.push({ op: 'fillHoles' });
-    if (p.marginMm !== 0) ops.push({ op: 'margin', marginMm: p.marginMm });
+    const ops = segmentationOps(p);
     hooks.onProgress?.(0);
     const client = await this.segmenter(hooks.signal);
     const r = await client.segment(new Uint8Array(ct.voxels.length), ops, { signal: hooks.signal, onProgress: hooks.onProgress });
-    if (r.voxelCounts[0] === 0) {
-      throw new Error(p.wholeVolume ? `no voxel lies in ${p.minHu}…${p.maxHu} HU` : `the seed voxel is outside ${p.minHu}…${p.maxHu} HU: click inside the organ or widen the range`);
-    }
+    if (r.voxelCounts[0] === 0) throw new Error(emptySegmentationMessage(p));
     return { mask: r.mask, voxelCount: r.voxelCount };
   }
 
@@ -284,8 +171,7 @@ export class AnatomySession {
   async segmentationsInPacs(signal?: AbortSignal): Promise<Array<{ seriesInstanceUid: string; description?: string }>> {
     const ref = this.seriesRef;
     if (ref === null) throw new Error('load the CT from the PACS first: segmentations are found in its study');
-    const series = await createDicomwebClient(http).seriesOfStudy(ref.studyInstanceUid, signal);
-    return series.filter((s) => s.modality === 'SEG').map((s) => ({ seriesInstanceUid: s.seriesInstanceUid, ...(s.description ? { description: s.description } : {}) }));
+    return segmentationSeriesInStudy(createDicomwebClient(http), ref.studyInstanceUid, signal);
   }
 
   /**
@@ -302,11 +188,10 @@ export class AnatomySession {
     const ref = this.seriesRef;
     const ct = this.ct;
     if (ref === null || ct === null) throw new Error('load the CT from the PACS first');
-    const url = `${globalThis.location.origin}/dicomweb/studies/${encodeURIComponent(ref.studyInstanceUid)}/series/${encodeURIComponent(seriesInstanceUid)}`;
-    const patientIds = await this.patientIdentifiers();
+    const patientIds = await patientIdentifiers(this.patientId);
     hooks.onProgress?.(0.05);
     const geometry = { dimensions: ct.dimensions, spacingMm: ct.spacingMm, originLps: ct.originLps, directionLps: ct.directionLps };
-    const { body, boundary } = await downloadSeries(url, 1, { signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.05 + 0.05 * f) });
+    const { body, boundary } = await downloadStudySeries(ref.studyInstanceUid, seriesInstanceUid, 1, { signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.05 + 0.05 * f) });
     const imported = await this.planner
       .run((api) => api.loadSegmentationSeries(transfer(body.buffer as ArrayBuffer, [body.buffer as ArrayBuffer]), boundary, geometry, { ctSeriesUid: ref.seriesInstanceUid, patientIds }), {
         signal: hooks.signal,
@@ -318,12 +203,6 @@ export class AnatomySession {
     const r = await this.addImported(imported, hooks);
     this.segmentationLabels.set(seriesInstanceUid, r.labelOf);
     return r;
-  }
-
-  /** The open patient's id and identifiers (the PACS may file images under either). */
-  private async patientIdentifiers(): Promise<string[]> {
-    const patient = await fhir.read<Patient>('Patient', this.patientId);
-    return [...new Set([this.patientId, ...(patient.identifier ?? []).map((i) => i.value).filter((v): v is string => !!v)])];
   }
 
   private async addImported(imported: ImportedSegmentation, hooks: JobHooks): Promise<{ structures: StructureMesh[]; labelOf: Map<number, number> }> {
@@ -343,11 +222,7 @@ export class AnatomySession {
   private async meshLabels(map: LabelVolume, labels: number[], hooks: JobHooks, start = 0): Promise<StructureMesh[]> {
     if (labels.length === 0) throw new Error('nothing to mesh: the structures are empty');
     // Structures may overlap: each label-map layer is meshed on its own (a layer is a plain label map).
-    const byLayer = new Map<number, number[]>();
-    for (const l of labels) {
-      const layer = map.segments.find((s) => s.label === l)?.layer ?? 0;
-      byLayer.set(layer, [...(byLayer.get(layer) ?? []), l]);
-    }
+    const byLayer = labelsByLayer(map, labels);
     const structures: StructureMesh[] = [];
     let done = 0;
     for (const [layer, ls] of byLayer) {
@@ -476,12 +351,7 @@ export class AnatomySession {
     }
     if (!this.loaderHoldsSeries) throw new Error('the CT series could not be loaded from the PACS');
     hooks.onProgress?.(0.4);
-    const copy: LabelVolume = {
-      ...map,
-      labels: map.labels.slice(),
-      ...(map.overlapLayers ? { overlapLayers: map.overlapLayers.map((a) => a.slice()) } : {}),
-      segments: map.segments.map((s) => ({ ...s })),
-    };
+    const copy = copyLabelMap(map);
     const built = await this.loader
       .run((api) => api.buildSegmentationForPacs(copy, { seriesDescription: 'Twinscope anatomy segmentation', creator }), { signal: hooks.signal })
       .catch((e: unknown) => {
@@ -490,21 +360,10 @@ export class AnatomySession {
         throw e;
       });
     hooks.onProgress?.(0.5);
-    const result = await stowFiles('/dicomweb', [{ name: 'segmentation.dcm', bytes: built.bytes }], {
-      signal: hooks.signal,
-      onProgress: (p) => hooks.onProgress?.(0.5 + (0.5 * p.sentBytes) / Math.max(1, p.totalBytes)),
-    });
-    if (result.failures.length > 0) throw new Error(`the PACS refused the segmentation: ${result.failures.map((f) => f.reason).join(', ')}`);
-    if (!result.storedSopInstanceUids.includes(built.sopInstanceUid)) throw new Error('the PACS did not confirm storing the segmentation');
+    const saved = await storeSegmentation(built, copy.segments, stowFiles, { signal: hooks.signal, onProgress: (f) => hooks.onProgress?.(0.5 + 0.5 * f) });
     // Its segment numbers are the working labels: reopening it here needs no second copy.
     this.segmentationLabels.set(built.seriesInstanceUid, new Map(copy.segments.map((x) => [x.label, x.label])));
-    this.savedSegmentation = {
-      stored: result.storedSopInstanceUids.length,
-      studyInstanceUid: built.studyInstanceUid,
-      seriesInstanceUid: built.seriesInstanceUid,
-      sopInstanceUid: built.sopInstanceUid,
-      segments: copy.segments.map((x) => ({ label: x.label, name: x.name })),
-    };
+    this.savedSegmentation = saved;
     return this.savedSegmentation;
   }
 
@@ -535,109 +394,63 @@ export class AnatomySession {
       user,
       meshingVersion: MESHING_VERSION,
     });
-    const { body } = await http<Bundle>('/fhir', { method: 'POST', headers: { 'Content-Type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
-    const response = body.entry?.[0]?.response;
-    const observationId = response?.location?.match(/Observation\/([^/]+)/)?.[1];
-    return { ...lvVolumeOf(structure), created: (response?.status ?? '').startsWith('201'), observationId };
+    return { ...lvVolumeOf(structure), ...(await postObservationTransaction(bundle)) };
   }
 
   /** The record's ImagingStudy of the loaded CT (by its series), else the patient's CT study with the most instances. */
-  private async imagingStudyOfCt(): Promise<{ id: string; seriesInstanceUid?: string; started?: string }> {
+  private async imagingStudyOfCt(): Promise<CtStudyRef> {
     const ref = this.seriesRef;
     if (ref?.imagingStudyId) return { id: ref.imagingStudyId, seriesInstanceUid: ref.seriesInstanceUid, ...(ref.started ? { started: ref.started } : {}) };
-    const r = await fhir.search<ImagingStudy>('ImagingStudy', { patient: this.patientId, _count: 50 });
     const seriesUid = ref?.seriesInstanceUid ?? (this.ct?.source.kind === 'dicom-series' ? this.ct.source.id : undefined);
-    let best: { id: string; seriesInstanceUid?: string; started?: string; n: number } | null = null;
-    for (const st of r.resources) {
-      if (!st.id) continue;
-      for (const ser of st.series ?? []) {
-        if ((ser.modality?.code ?? 'CT') !== 'CT') continue;
-        const n = ser.uid === seriesUid ? Number.MAX_SAFE_INTEGER : (ser.numberOfInstances ?? 0);
-        if (best === null || n > best.n) best = { id: st.id, seriesInstanceUid: ser.uid, ...(st.started ? { started: st.started } : {}), n };
-      }
-    }
+    const best = ctStudyForSeries(await imagingStudiesOf(this.patientId), seriesUid);
     if (best === null) throw new Error('the record has no ImagingStudy for this CT, so the volume cannot name its source; store the CT through the PACS first');
-    return { id: best.id, ...(best.seriesInstanceUid ? { seriesInstanceUid: best.seriesInstanceUid } : {}), ...(best.started ? { started: best.started } : {}) };
+    return best;
   }
 
-  /** A structure of the working label map as a binary mask on the CT grid. */
   private maskOf(label: number): Uint8Array {
-    const map = this.labels;
-    const seg = map?.segments.find((x) => x.label === label);
-    if (map === null || seg === undefined) throw new Error(`structure ${label} is not in the segmentation (imported surfaces without voxels cannot give centrelines)`);
-    const layer = labelLayer(map, seg.layer ?? 0);
-    const mask = new Uint8Array(layer.length);
-    for (let x = 0; x < layer.length; x++) if (layer[x] === label) mask[x] = 1;
-    return mask;
+    return maskOfLabel(this.labels, label);
   }
 
   private gridOf(): VolumeGeometry {
     const map = this.labels;
     if (map === null) throw new Error('segment the liver and its vessels first');
-    return { dimensions: map.dimensions, spacingMm: map.spacingMm, originLps: map.originLps, directionLps: map.directionLps };
+    return gridOfLabelMap(map);
   }
 
   /** Territories, step 1: centreline trees of the vessel structures (portal vein, hepatic veins), in the territory worker. */
-  async extractCentrelines(vessels: Array<{ label: number; name: string }>, options: { minBranchMm?: number }, hooks: JobHooks = {}): Promise<VesselCentrelines> {
+  extractCentrelines(vessels: Array<{ label: number; name: string }>, options: { minBranchMm?: number }, hooks: JobHooks = {}): Promise<VesselCentrelines> {
     const grid = this.gridOf();
-    const list = vessels.map((v) => ({ ...v, mask: this.maskOf(v.label) }));
-    this.territoryHeld = { centrelines: false, liverLabel: null };
-    const r = await this.territoryWorker.run(
-      (api, progress) =>
-        api.extractCentrelines(
-          transfer(list, list.map((v) => v.mask.buffer as ArrayBuffer)),
-          grid,
-          options,
-          progress,
-        ),
-      { signal: hooks.signal, onProgress: (f: number) => hooks.onProgress?.(f) },
+    return this.territories.extractCentrelines(
+      vessels.map((v) => ({ ...v, mask: this.maskOf(v.label) })),
+      grid,
+      options,
+      hooks,
     );
-    this.territoryHeld = { centrelines: true, liverLabel: null };
-    return r;
   }
 
   /** Territories, step 1 from a saved plan: the plan's stored centrelines, held in the territory worker (no re-extraction). */
-  async restoreCentrelines(centrelines: VesselCentrelines): Promise<void> {
-    this.territoryHeld = { centrelines: false, liverLabel: null };
-    await this.territoryWorker.run((api) => api.restoreCentrelines(centrelines));
-    this.territoryHeld = { centrelines: true, liverLabel: null };
+  restoreCentrelines(centrelines: VesselCentrelines): Promise<void> {
+    return this.territories.restoreCentrelines(centrelines);
   }
 
   /** Territories, step 2: nearest-branch territories of the branches of `generation` over the liver structure. */
-  async computeTerritories(liverLabel: number, generation: number, excludeIds: number[], hooks: JobHooks = {}): Promise<TerritoryMap> {
-    if (!this.territoryHeld.centrelines) throw new Error('extract the vessel centrelines first (a cancel or a new extraction discards them)');
-    const grid = this.gridOf();
-    const mask = this.territoryHeld.liverLabel === liverLabel ? null : this.maskOf(liverLabel);
-    this.territoryHeld.liverLabel = null;
-    try {
-      const r = await this.territoryWorker.run(
-        (api, progress) => api.computeTerritories(mask === null ? null : transfer(mask, [mask.buffer as ArrayBuffer]), grid, generation, excludeIds, progress),
-        { signal: hooks.signal, onProgress: (f: number) => hooks.onProgress?.(f) },
-      );
-      this.territoryHeld.liverLabel = liverLabel;
-      return r;
-    } catch (e) {
-      // A cancel terminated the worker with what it held.
-      if (hooks.signal?.aborted) this.territoryHeld = { centrelines: false, liverLabel: null };
-      throw e;
-    }
+  computeTerritories(liverLabel: number, generation: number, excludeIds: number[], hooks: JobHooks = {}): Promise<TerritoryMap> {
+    return this.territories.computeTerritories(liverLabel, { grid: () => this.gridOf(), mask: () => this.maskOf(liverLabel) }, generation, excludeIds, hooks);
   }
 
   /**
    * Territories, step 3: the remnant of every territory for the cut as drawn — its plane (same as
    * `cut`) or, when bent, its curved surface (same side function as `cutSurface`).
    */
-  async territoryRemnants(c: CutPlaneState): Promise<TerritoryRemnantResult> {
-    const { plane } = this.planeOf(c);
-    const patch = c.surface;
-    return this.territoryWorker.run((api) => api.territoryRemnants(plane, patch));
+  territoryRemnants(c: CutPlaneState): Promise<TerritoryRemnantResult> {
+    return this.territories.remnants(this.planeOf(c).plane, c.surface);
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     surfaceMapStore.getState().reset();
-    void this.territoryWorker.terminate();
+    this.territories.terminate();
     void this.loader.terminate();
     void this.planner.terminate();
     this.meshing.dispose();

@@ -3,7 +3,8 @@
 // future liver remnant flagged below the surgeon's threshold, and the closest distance from the cut
 // to a vessel. `Bend into a curved surface` turns the plane into a 4×4 Bézier resection surface
 // (control heights by number, keys or drag in 3D) with its safety-margin map (issue 17).
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useMemo, useState, type ReactNode } from 'react';
+import { useLatestOnly } from '../../ui/useLatestOnly';
 import type { AnatomySession } from '../../compute/anatomy/session';
 import { boundsOf, cutPlaneLps } from '../../compute/anatomy/planeGeometry';
 import { isTumourName, surfaceMapStore, useSurfaceMaps } from '../../compute/anatomy/surfaceCut';
@@ -57,52 +58,23 @@ export function MarginLegend(): ReactNode {
  */
 export function CutReadout(props: { session: CutComputer; cut: CutPlaneState; organName: string; flrThresholdPercent?: number }): ReactNode {
   const { session, cut } = props;
-  const [answer, setAnswer] = useState<{ for: CutPlaneState; result: CutResult; curved: SurfaceCutResult | null } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  // Latest wins: while one computation runs, only the newest request waits. The queue belongs to
-  // the component, not to one effect run, so a request queued by a later slider move is not lost.
-  const inFlight = useRef(false);
-  const queued = useRef<CutPlaneState | null>(null);
-  const mounted = useRef(true);
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-  const runOne = useCallback(
-    async (c: CutPlaneState): Promise<void> => {
-      inFlight.current = true;
-      setBusy(true);
-      try {
-        const r = await session.cut(c.organLabel, c, c.vesselLabel);
-        let curved: SurfaceCutResult | null = null;
-        if (c.surface !== undefined) {
-          if (session.cutSurface === undefined) throw new Error('this readout cannot compute a curved surface');
-          curved = await session.cutSurface(c);
-          surfaceMapStore.getState().publish(c, curved);
-        }
-        if (mounted.current) {
-          setAnswer({ for: c, result: r, curved });
-          setError(null);
-        }
-      } catch (e) {
-        if (mounted.current) setError(e instanceof Error ? e.message : String(e));
-      } finally {
-        inFlight.current = false;
-        const next = queued.current;
-        queued.current = null;
-        if (next && mounted.current) void runOne(next);
-        else if (mounted.current) setBusy(false);
+  // Latest wins (src/ui/useLatestOnly.ts): while one computation runs, only the newest plane waits.
+  const compute = useCallback(
+    async (c: CutPlaneState): Promise<{ result: CutResult; curved: SurfaceCutResult | null }> => {
+      const result = await session.cut(c.organLabel, c, c.vesselLabel);
+      let curved: SurfaceCutResult | null = null;
+      if (c.surface !== undefined) {
+        if (session.cutSurface === undefined) throw new Error('this readout cannot compute a curved surface');
+        curved = await session.cutSurface(c);
+        surfaceMapStore.getState().publish(c, curved);
       }
+      return { result, curved };
     },
     [session],
   );
-  useEffect(() => {
-    if (inFlight.current) queued.current = cut;
-    else void runOne(cut);
-  }, [cut, runOne]);
+  const latest = useLatestOnly(cut, compute);
+  const { error, busy } = latest;
+  const answer = latest.answer === null ? null : { for: latest.answer.request, ...latest.answer.result };
   if (error) return <p className="notice notice-error small">{error}</p>;
   if (answer === null || answer.for !== cut) {
     return (

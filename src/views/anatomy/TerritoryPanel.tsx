@@ -5,6 +5,7 @@
 // liver remnant against the surgeon's threshold (from the Cut planes panel, in the store). The
 // territories show as coloured regions on an axial CT slice with the centrelines crossing it.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useLatestOnly } from '../../ui/useLatestOnly';
 import type { AnatomySession } from '../../compute/anatomy/session';
 import { renderSliceRgba } from '../../compute/anatomy/slices';
 import { anatomyStore, territoryColour, useAnatomy, type CutPlaneState, type TerritoryState } from '../../twin/anatomy';
@@ -113,42 +114,12 @@ export function TerritoryRemnants(props: {
 }): ReactNode {
   const { session, cut, territories } = props;
   const map = territories.map;
-  const [answer, setAnswer] = useState<{ cut: CutPlaneState; map: TerritoryMap; result: TerritoryRemnantResult } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const inFlight = useRef(false);
-  const queued = useRef<{ cut: CutPlaneState; map: TerritoryMap } | null>(null);
-  const mounted = useRef(true);
-  useEffect(() => {
-    mounted.current = true;
-    return () => {
-      mounted.current = false;
-    };
-  }, []);
-  const runOne = useCallback(
-    async (req: { cut: CutPlaneState; map: TerritoryMap }): Promise<void> => {
-      inFlight.current = true;
-      try {
-        const result = await session.territoryRemnants(req.cut);
-        if (mounted.current) {
-          setAnswer({ ...req, result });
-          setError(null);
-        }
-      } catch (e) {
-        if (mounted.current) setError(e instanceof Error ? e.message : String(e));
-      } finally {
-        inFlight.current = false;
-        const next = queued.current;
-        queued.current = null;
-        if (next && mounted.current) void runOne(next);
-      }
-    },
-    [session],
-  );
-  useEffect(() => {
-    if (map === null) return;
-    if (inFlight.current) queued.current = { cut, map };
-    else void runOne({ cut, map });
-  }, [cut, map, runOne]);
+  // Latest wins (src/ui/useLatestOnly.ts): while one computation runs, only the newest cut waits.
+  const request = useMemo(() => (map === null ? null : { cut, map }), [cut, map]);
+  const compute = useCallback((req: { cut: CutPlaneState; map: TerritoryMap }): Promise<TerritoryRemnantResult> => session.territoryRemnants(req.cut), [session]);
+  const latest = useLatestOnly(request, compute);
+  const error = latest.error;
+  const answer = latest.answer === null ? null : { ...latest.answer.request, result: latest.answer.result };
   if (map === null) return null;
   if (error) return <p className="notice notice-error small">Remnant per territory: {error}</p>;
   if (answer === null || answer.cut !== cut || answer.map !== map) {
