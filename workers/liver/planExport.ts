@@ -10,6 +10,7 @@ import type { ExportPlan } from '../../core/contracts/anatomy-worker';
 import { meshOfLabel, triangleLabelsFromVoxels, type StructureMesh, type TriangleMesh } from '../../core/domain/mesh';
 import { flatPatchOver, tessellateSurface, type ResectionSurface } from '../../core/domain/resectionSurface';
 import type { ExportSurface } from '../meshing/exportFormats';
+import { surfaceAreaMm2 } from '../meshing/meshMetrics';
 import type { VoxelMask } from './margins';
 
 /** The resection surface's colour in the 3D view (Scene3D NEUTRAL_SURFACE), sRGB. */
@@ -31,15 +32,7 @@ function trimToMask(mesh: TriangleMesh, mask: VoxelMask): TriangleMesh {
 }
 
 function areaCm2(m: TriangleMesh): number {
-  const p = m.positionsLps;
-  let s = 0;
-  for (let t = 0; t < m.indices.length; t += 3) {
-    const a = 3 * m.indices[t]!, b = 3 * m.indices[t + 1]!, c = 3 * m.indices[t + 2]!;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
-    s += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
-  }
-  return s / 100;
+  return surfaceAreaMm2(m.positionsLps, m.indices) / 100;
 }
 
 /** One resection surface as an export surface (trimmed to the organ when its voxels are known). */
