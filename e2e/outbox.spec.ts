@@ -9,6 +9,7 @@ import { DEMO_PATIENT_AS } from '../server/demo/ids';
 import { expect, test } from './fixtures';
 import { savePicture } from './pictures';
 import { TwinPage } from './pages/twin';
+import { loadScaledTimeoutMs } from '../test-support/load';
 
 const RUN = Date.now().toString(36);
 const NOTE_OFFLINE = `Offline ack ${RUN}`;
@@ -62,7 +63,7 @@ test('offline outbox: an acknowledgement made offline is queued, named, and repl
   // 1. An alarm, acknowledged with a note; the network goes down inside the undo window.
   await raiseAlarm(page.request, origin, 251);
   const alarm = page.getByRole('alert', { name: /(Advisory|Warning|Critical) alarm/ });
-  await expect(alarm).toContainText('SBP 251 mmHg', { timeout: 60_000 });
+  await expect(alarm).toContainText('SBP 251 mmHg', { timeout: loadScaledTimeoutMs(60_000) });
   await alarm.getByRole('button', { name: 'Acknowledge…' }).click();
   await page.getByLabel('Note (optional)').fill(NOTE_OFFLINE);
   await page.getByRole('button', { name: 'Confirm acknowledgement' }).click();
@@ -70,7 +71,7 @@ test('offline outbox: an acknowledgement made offline is queued, named, and repl
   const n1 = await acknowledgedCount(page);
   await context.setOffline(true);
   // After the undo window the write fails to reach the server and waits in the outbox.
-  await expect(page.getByRole('status').filter({ hasText: 'waiting in the outbox' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('status').filter({ hasText: 'waiting in the outbox' })).toBeVisible({ timeout: loadScaledTimeoutMs(60_000) });
   const outbox = page.getByRole('status', { name: 'Outbox' });
   await expect(outbox).toHaveAttribute('data-pending', String(n1));
   await expect(outbox).toContainText(n1 === 1 ? '1 write waits to be sent' : `${n1} writes wait to be sent`);
@@ -81,8 +82,8 @@ test('offline outbox: an acknowledgement made offline is queued, named, and repl
   // 2. The network returns and the page is reloaded at once: the replay comes from IndexedDB.
   await context.setOffline(false);
   await page.reload();
-  await expect.poll(() => recorded(page.request, NOTE_OFFLINE), { timeout: 60_000 }).toEqual({ flags: n1, provenances: n1 });
-  await expect(page.getByRole('status', { name: 'Outbox' })).toHaveCount(0, { timeout: 30_000 });
+  await expect.poll(() => recorded(page.request, NOTE_OFFLINE), { timeout: loadScaledTimeoutMs(60_000) }).toEqual({ flags: n1, provenances: n1 });
+  await expect(page.getByRole('status', { name: 'Outbox' })).toHaveCount(0, { timeout: loadScaledTimeoutMs(30_000) });
   // A second reload replays nothing more.
   await page.reload();
   await twin.waitForForecast();
@@ -90,7 +91,7 @@ test('offline outbox: an acknowledgement made offline is queued, named, and repl
 
   // 3. A response lost on the way back: the server stores the write, the browser sees a network error.
   await raiseAlarm(page.request, origin, 252);
-  await expect(alarm).toContainText('SBP 252 mmHg', { timeout: 60_000 });
+  await expect(alarm).toContainText('SBP 252 mmHg', { timeout: loadScaledTimeoutMs(60_000) });
   let lost = 0;
   await page.route('**/fhir', async (route) => {
     if (route.request().method() === 'POST' && lost === 0 && (route.request().postData() ?? '').includes(NOTE_LOST)) {
@@ -104,11 +105,11 @@ test('offline outbox: an acknowledgement made offline is queued, named, and repl
   await page.getByLabel('Note (optional)').fill(NOTE_LOST);
   await page.getByRole('button', { name: 'Confirm acknowledgement' }).click();
   const n3 = await acknowledgedCount(page);
-  await expect.poll(() => lost, { timeout: 60_000 }).toBe(1);
-  await expect(page.getByRole('status').filter({ hasText: 'waiting in the outbox' })).toBeVisible({ timeout: 30_000 });
-  await expect.poll(() => recorded(page.request, NOTE_LOST), { timeout: 30_000 }).toEqual({ flags: n3, provenances: n3 });
+  await expect.poll(() => lost, { timeout: loadScaledTimeoutMs(60_000) }).toBe(1);
+  await expect(page.getByRole('status').filter({ hasText: 'waiting in the outbox' })).toBeVisible({ timeout: loadScaledTimeoutMs(30_000) });
+  await expect.poll(() => recorded(page.request, NOTE_LOST), { timeout: loadScaledTimeoutMs(30_000) }).toEqual({ flags: n3, provenances: n3 });
   // The browser queued it; the banner's health check finds the server and the outbox replays it.
-  await expect(page.getByRole('status', { name: 'Outbox' })).toHaveCount(0, { timeout: 60_000 });
+  await expect(page.getByRole('status', { name: 'Outbox' })).toHaveCount(0, { timeout: loadScaledTimeoutMs(60_000) });
   await page.unroute('**/fhir');
   await page.reload();
   await twin.waitForForecast();
