@@ -51,7 +51,11 @@ export default defineConfig({
       PORT: String(port),
       HOST: '127.0.0.1',
       TWIN_DATA_DIR: dataDir,
-      TWIN_FEED_INTERVAL_MS: '1500',
+      // The demo monitor feed at the production default (5 s). At 1.5 s it wrote ~5 Observations (and
+      // their audit events) every 1.5 s for the whole run — ~5,000 by the last spec — load the server
+      // carried during every spec and data each later Twin tab loaded and assimilated; the waits on the
+      // feed (e2e/twin.spec.ts, live-audit.spec.ts, clinical-views.spec.ts) are load-scaled and outlast one interval.
+      TWIN_FEED_INTERVAL_MS: '5000',
       NODE_ENV: 'production',
       // The anatomy e2e checks volumes against the liver phantom's ground truth.
       TWIN_DEMO_LIVER_CT: 'phantom',

@@ -8,6 +8,7 @@ import { expect, postSystolicReading, test } from './fixtures';
 import { savePicture } from './pictures';
 import { AdminPage } from './pages/AdminPage';
 import { ScenariosPage, TwinPage } from './pages/twin';
+import { loadScaledTimeoutMs } from '../test-support/load';
 
 const NOTE = 'Cuff re-sited, repeat reading ordered';
 
@@ -20,7 +21,7 @@ test.describe.serial('clinical views as each role (issue 13)', () => {
     await twin.waitForForecast();
     // Current values: large numbers with their age; the monitor feed keeps heart rate current.
     await expect(twin.currentVitals).toBeVisible();
-    await expect(twin.vital('hrBpm')).toHaveAttribute('data-stale', 'false', { timeout: 30_000 });
+    await expect(twin.vital('hrBpm')).toHaveAttribute('data-stale', 'false', { timeout: loadScaledTimeoutMs(30_000) });
     await expect(twin.vital('hrBpm')).toHaveAccessibleName(/^HR \d+ bpm, \d+ s ago/);
     // Zoom to the last hour.
     await page.getByRole('button', { name: 'Last 1 h' }).click();

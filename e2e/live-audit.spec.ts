@@ -5,6 +5,7 @@ import { DEMO_PATIENT_AS } from '../server/demo/ids';
 import { expect, test } from './fixtures';
 import { AdminPage } from './pages/AdminPage';
 import { TwinPage } from './pages/twin';
+import { loadScaledTimeoutMs } from '../test-support/load';
 
 interface SearchBundle {
   entry?: { resource: { id: string; meta?: { lastUpdated?: string } } }[];
@@ -16,8 +17,8 @@ test('a monitor-feed vital arrives live in the Twin tab and the admin finds its 
   await twin.goto(DEMO_PATIENT_AS);
   await twin.waitForForecast();
   const before = await twin.assimilatedCount();
-  // The feed posts every 1.5 s in e2e; the page learns of it over /events, with no reload.
-  await expect.poll(() => twin.assimilatedCount(), { timeout: 30_000 }).toBeGreaterThan(before);
+  // The feed posts every 5 s in e2e (playwright.config.ts); the page learns of it over /events, with no reload.
+  await expect.poll(() => twin.assimilatedCount(), { timeout: loadScaledTimeoutMs(30_000) }).toBeGreaterThan(before);
 
   // The newest heart-rate Observation of the patient is one the feed wrote.
   const res = await page.request.get(`/fhir/Observation?patient=${DEMO_PATIENT_AS}&code=http://loinc.org|8867-4&_sort=-_lastUpdated&_count=1`);

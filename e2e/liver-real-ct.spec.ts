@@ -46,8 +46,8 @@ let serverLog = '';
 test.beforeAll(async () => {
   test.setTimeout(loadScaledTimeoutMs(240_000));
   dataDir = mkdtempSync(join(tmpdir(), 'twinscope-e2e-real-ct-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', TWIN_DATA_DIR: dataDir, TWIN_FEED_INTERVAL_MS: '1500', NODE_ENV: 'production' };
-  delete env.TWIN_DEMO_LIVER_CT;
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(PORT), HOST: '127.0.0.1', TWIN_DATA_DIR: dataDir, TWIN_FEED_INTERVAL_MS: '0', NODE_ENV: 'production' };
+  delete env.TWIN_DEMO_LIVER_CT; // TWIN_FEED_INTERVAL_MS 0: no monitor feed, nothing here reads vitals
   server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (b: Buffer): void => {
     serverLog = (serverLog + b.toString()).slice(-8000);

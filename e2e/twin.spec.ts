@@ -4,6 +4,7 @@
 import { DEMO_PATIENT_AS, DEMO_PATIENT_NO_TWIN } from '../server/demo/ids';
 import { expect, postSystolicReading, test } from './fixtures';
 import { TwinPage } from './pages/twin';
+import { loadScaledTimeoutMs } from '../test-support/load';
 
 test.describe('Twin tab', () => {
   test.beforeEach(async ({ signInAs }) => {
@@ -26,11 +27,11 @@ test.describe('Twin tab', () => {
     await page.getByRole('button', { name: 'Save forecast to record' }).click();
     await expect(page.getByRole('status').filter({ hasText: 'Forecast saved to the record' })).toBeVisible();
 
-    // The monitor feed (every 1.5 s in e2e) posts readings: they are assimilated and the forecast moves.
+    // The monitor feed (every 5 s in e2e, playwright.config.ts) posts readings: they are assimilated and the forecast moves.
     const firstId = await twin.forecastId();
     const firstText = await twin.forecastSummary.textContent();
-    await expect.poll(() => twin.assimilatedCount(), { timeout: 30_000 }).toBeGreaterThan(0);
-    await expect.poll(() => twin.forecastId(), { timeout: 30_000 }).not.toBe(firstId);
+    await expect.poll(() => twin.assimilatedCount(), { timeout: loadScaledTimeoutMs(30_000) }).toBeGreaterThan(0);
+    await expect.poll(() => twin.forecastId(), { timeout: loadScaledTimeoutMs(30_000) }).not.toBe(firstId);
     await expect(twin.forecastSummary).not.toHaveText(firstText ?? '');
 
     // An out-of-band systolic pressure posted to the record raises the alert.
