@@ -4,7 +4,6 @@
 import { PRESET_NAMES, ScenarioError, type ModelParameters, type ParameterName, type PatientTraits, type PresetName, type ResolveInput } from '../../core/domain/physiology';
 import { PARAMETER_SPECS, defaultParameters, isParameterName } from '../../core/domain/parameters';
 import { checkPatient, unknownParameterMessage } from '../../core/domain/scenario';
-import { LV_EDPVR_BETA_PER_ML, RV_EDPVR_BETA_PER_ML } from './model';
 
 export interface PresetSpec {
   name: PresetName;
@@ -133,12 +132,12 @@ export function applyPatient(params: ModelParameters, t: PatientTraits): ModelPa
   for (const n of ['lvV0Ml', 'rvV0Ml', 'laV0Ml', 'raV0Ml', 'mitralTetheringVolumeMl', 'pericardialV0Ml'] as const) out[n] = params[n] * k;
   out.pericardialStiffnessPerMl = params.pericardialStiffnessPerMl / k;
   for (const n of ['lvEaMmHgPerMl', 'rvEaMmHgPerMl', 'laEaMmHgPerMl', 'laEbMmHgPerMl', 'raEaMmHgPerMl', 'raEbMmHgPerMl'] as const) out[n] = params[n] / k;
-  // The exponential EDPVR's stiffness constant β is per mL; scaling the chamber by k means β/k,
-  // approximated here by keeping β and scaling Eb so that the pressure at the scaled EDV is the same.
-  const lvRefDv = 100;
-  const rvRefDv = 114;
-  out.lvEbMmHgPerMl = (params.lvEbMmHgPerMl * (Math.exp(LV_EDPVR_BETA_PER_ML * lvRefDv) - 1)) / (Math.exp(LV_EDPVR_BETA_PER_ML * lvRefDv * k) - 1);
-  out.rvEbMmHgPerMl = (params.rvEbMmHgPerMl * (Math.exp(RV_EDPVR_BETA_PER_ML * rvRefDv) - 1)) / (Math.exp(RV_EDPVR_BETA_PER_ML * rvRefDv * k) - 1);
+  // Isometric scaling of the exponential EDPVR: a chamber k times the volume has P'(V) = P(V/k),
+  // i.e. β/k and Eb/k with V0·k (exact; the normalised human EDPVR of Klotz 2006 scales the same way).
+  out.lvEdpvrBetaPerMl = params.lvEdpvrBetaPerMl / k;
+  out.rvEdpvrBetaPerMl = params.rvEdpvrBetaPerMl / k;
+  out.lvEbMmHgPerMl = params.lvEbMmHgPerMl / k;
+  out.rvEbMmHgPerMl = params.rvEbMmHgPerMl / k;
   // Venous and pulmonary capacitance scale with the blood volume they hold (not with BSA): the
   // stressed volume (a fixed fraction of blood volume) then fills them to the reference pressures,
   // so a small woman (less blood per m² by Nadler) keeps normal filling pressures and a normal SVI.
