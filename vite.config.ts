@@ -60,12 +60,14 @@ function lazyCodecs(): Plugin {
 /**
  * Cornerstone's mesh geometry (`cache/classes/Mesh.js`, `loaders/utils/mesh/createMesh.js`) imports
  * vtk.js's PLY, STL, OBJ, MTL and XML poly-data readers, and the XML reader pulls xmlbuilder2 and
- * js-yaml: ≈ 100 KB gzipped in the Imaging chunk for a feature Twinscope never calls (its meshes
+ * js-yaml: ≈ 89 KB gzipped in the Imaging chunk for a feature Twinscope never calls (its meshes
  * are drawn by the Anatomy view's own vtk.js pipeline; the viewer loads no Cornerstone geometry).
- * Imported from those two Cornerstone files only, each reader resolves to a stand-in that names
- * itself if anything ever does call it; other importers of vtk.js readers are untouched.
+ * The tools' `OrientationMarkerTool` (not registered by the viewer) imports the XML reader again
+ * for its body model. Imported from those Cornerstone files only, each reader resolves to a
+ * stand-in that names itself if anything ever does call it; other importers are untouched.
  */
-const CORNERSTONE_MESH_IMPORTERS = /@cornerstonejs\/core\/dist\/esm\/(?:cache\/classes\/Mesh|loaders\/utils\/mesh\/createMesh)\.js$/;
+const CORNERSTONE_MESH_IMPORTERS =
+  /@cornerstonejs\/(?:core\/dist\/esm\/(?:cache\/classes\/Mesh|loaders\/utils\/mesh\/createMesh)|tools\/dist\/esm\/tools\/OrientationMarkerTool)\.js$/;
 const UNUSED_MESH_READERS = /^@kitware\/vtk\.js\/IO\/(?:Geometry\/(?:PLY|STL)Reader|Misc\/(?:OBJ|MTL)Reader|XML\/XMLPolyDataReader)\.js$/;
 const NO_MESH_READER = '\0twinscope-no-mesh-reader:';
 
