@@ -103,6 +103,28 @@ describe('MultipartStreamParser', () => {
     expect(() => streamParts(cut, 'Z', [4096])).toThrow(/Content-Length/);
   });
 
+  it('lends bodies of known length when asked (reuseBodies): one buffer for parts of one length, right bytes in each', () => {
+    const frameBytes = 30_000;
+    const frames = [1, 2, 3, 4].map((k) => Uint8Array.from({ length: frameBytes }, (_, i) => (i * 13 + k * 101) & 0xff));
+    const text = (i: number) => enc(`${i ? '\r\n' : ''}--L\r\nContent-Length: ${frameBytes}\r\n\r\n`);
+    const pieces = frames.flatMap((f, i) => [text(i), f]).concat([enc('\r\n--L--\r\n')]);
+    const seenBuffers = new Set<ArrayBufferLike>();
+    let n = 0;
+    const p = new MultipartStreamParser(
+      'L',
+      (part) => {
+        // Checked while lent: the bytes are this part's.
+        expect(part.body).toEqual(frames[n++]);
+        seenBuffers.add(part.body.buffer);
+      },
+      true,
+    );
+    for (const piece of pieces) for (let at = 0; at < piece.length; at += 4096) p.push(piece.subarray(at, at + 4096));
+    p.end();
+    expect(n).toBe(4);
+    expect(seenBuffers.size).toBe(1);
+  });
+
   it('streams a large body in 64 KiB chunks (100 frames of 512×512×2, by length and by search)', () => {
     const frameBytes = 512 * 512 * 2;
     // Odd frames declare their length, even ones are found by the delimiter search.

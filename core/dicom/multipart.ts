@@ -107,9 +107,19 @@ export class MultipartStreamParser {
   private scanFrom = 0;
   parts = 0;
 
+  /** The last body handed out, taken back for the next part of the same length (`reuseBodies`). */
+  private spare: Uint8Array | null = null;
+
   constructor(
     boundary: string,
     private readonly onPart: (part: MultipartPart) => void,
+    /**
+     * When true, a body of known length is lent, not given: it is valid only while `onPart`
+     * runs, and its buffer receives the next part of the same length. A consumer that uses the
+     * bytes at once (the viewer writing a frame into its volume) then costs no allocation per
+     * part — a fresh 512 KiB buffer per frame is mostly page faults; one that keeps them must copy.
+     */
+    private readonly reuseBodies = false,
   ) {
     this.delimiter = asciiBytes(`--${boundary}`);
   }
@@ -224,7 +234,9 @@ export class MultipartStreamParser {
           // The body is still arriving: it is written into its own buffer as it comes (push).
           if (!this.partBody) {
             const have = Math.min(this.end_ - this.start, this.bodyLength);
-            this.partBody = new Uint8Array(this.bodyLength);
+            const spare = this.spare;
+            this.spare = null;
+            this.partBody = spare && spare.length === this.bodyLength ? spare : new Uint8Array(this.bodyLength);
             this.partBody.set(buf.subarray(this.start, this.start + have));
             this.partFilled = have;
             this.start += have;
@@ -242,6 +254,7 @@ export class MultipartStreamParser {
           this.start = at + 2 + d.length;
           this.state = 'after-body';
           this.onPart({ headers: this.headers, body: whole });
+          if (this.reuseBodies) this.spare = whole;
           return true;
         }
         if (this.bodyLength >= 0) {

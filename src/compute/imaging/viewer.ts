@@ -529,7 +529,9 @@ export class ImagingViewer {
           return retry(i, err);
         }
         state[i] = 1;
-        (loader.createImage(imageId, frame.bytes as never, frame.transferSyntaxUid, decodeOptions as never) as Promise<Types.IImage>).then(writeDecoded(i), (err: unknown) =>
+        // Lent bytes (the parser's buffer takes the next frame) are copied before the decode worker gets them.
+        const bytes = frame.borrowed ? frame.bytes.slice() : frame.bytes;
+        (loader.createImage(imageId, bytes as never, frame.transferSyntaxUid, decodeOptions as never) as Promise<Types.IImage>).then(writeDecoded(i), (err: unknown) =>
           settled ? undefined : retry(i, err),
         );
       };
