@@ -123,6 +123,15 @@ describe('MultipartStreamParser', () => {
     p.end();
     expect(n).toBe(4);
     expect(seenBuffers.size).toBe(1);
+
+    // A body the consumer keeps (returns true) is not lent again: it still holds its own bytes.
+    const kept: Uint8Array[] = [];
+    const q = new MultipartStreamParser('L', (part) => (kept.push(part.body), kept.length % 2 === 1), true);
+    for (const piece of pieces) for (let at = 0; at < piece.length; at += 4096) q.push(piece.subarray(at, at + 4096));
+    q.end();
+    expect(kept[0]).toEqual(frames[0]);
+    expect(kept[2]).toEqual(frames[2]);
+    expect(kept[0]!.buffer).not.toBe(kept[1]!.buffer);
   });
 
   it('streams a large body in 64 KiB chunks (100 frames of 512×512×2, by length and by search)', () => {

@@ -112,12 +112,13 @@ export class MultipartStreamParser {
 
   constructor(
     boundary: string,
-    private readonly onPart: (part: MultipartPart) => void,
+    /** Returns true to keep the body (with `reuseBodies`: the buffer is then not lent again). */
+    private readonly onPart: (part: MultipartPart) => unknown,
     /**
-     * When true, a body of known length is lent, not given: it is valid only while `onPart`
-     * runs, and its buffer receives the next part of the same length. A consumer that uses the
-     * bytes at once (the viewer writing a frame into its volume) then costs no allocation per
-     * part — a fresh 512 KiB buffer per frame is mostly page faults; one that keeps them must copy.
+     * When true, a body of known length is lent, not given: unless `onPart` returns true (kept),
+     * its buffer receives the next part of the same length. A consumer that uses the bytes at once
+     * (the viewer writing a frame into its volume) then costs no allocation per part — a fresh
+     * 512 KiB buffer per frame is mostly page faults.
      */
     private readonly reuseBodies = false,
   ) {
@@ -253,8 +254,8 @@ export class MultipartStreamParser {
           this.parts++;
           this.start = at + 2 + d.length;
           this.state = 'after-body';
-          this.onPart({ headers: this.headers, body: whole });
-          if (this.reuseBodies) this.spare = whole;
+          const kept = this.onPart({ headers: this.headers, body: whole }) === true;
+          if (this.reuseBodies && !kept) this.spare = whole;
           return true;
         }
         if (this.bodyLength >= 0) {

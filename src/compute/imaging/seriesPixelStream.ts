@@ -158,13 +158,14 @@ export class SeriesPixelStream {
     this.stats.headersMs = performance.now();
     if (!res.ok || !res.body) throw new Error(`the PACS answered HTTP ${res.status} to the series pixel data request`);
     const boundary = multipartBoundary(res.headers.get('content-type') ?? '');
-    // Bodies are lent (no allocation per frame): a frame held for later is copied in `deliver`.
+    // Bodies are lent (no allocation per frame) to the consuming volume; a frame held for later
+    // keeps its buffer (`deliver` returns true).
     const parser = new MultipartStreamParser(
       boundary,
       (part) => {
         const key = frameKey(part.headers['content-location'] ?? '');
-        if (key === null || !this.wanted.has(key)) return; // a frame the viewer does not show
-        this.deliver(key, { bytes: part.body, transferSyntaxUid: partTransferSyntax(part.headers['content-type']), borrowed: true });
+        if (key === null || !this.wanted.has(key)) return false; // a frame the viewer does not show
+        return this.deliver(key, { bytes: part.body, transferSyntaxUid: partTransferSyntax(part.headers['content-type']), borrowed: true });
       },
       true,
     );
@@ -180,17 +181,18 @@ export class SeriesPixelStream {
     parser.end();
   }
 
-  private deliver(key: string, frame: StreamedFrame): void {
+  /** Hands a frame on; true when the bytes are kept past this call (held or given to a waiter). */
+  private deliver(key: string, lent: StreamedFrame): boolean {
     const now = performance.now();
     this.stats.firstFrameMs ??= now;
     this.stats.lastFrameMs = now;
     this.stats.frames++;
     if (this.sink) {
-      this.sink(key, frame);
-      return;
+      this.sink(key, lent);
+      return false;
     }
-    // Held past this call: its own copy of lent bytes.
-    if (frame.borrowed) frame = { bytes: frame.bytes.slice(), transferSyntaxUid: frame.transferSyntaxUid };
+    // Kept: the parser does not lend this buffer again, so the frame owns it.
+    const frame: StreamedFrame = { bytes: lent.bytes, transferSyntaxUid: lent.transferSyntaxUid };
     const list = this.waiters.get(key);
     if (list && list.length > 0) {
       this.waiters.delete(key);
@@ -198,6 +200,7 @@ export class SeriesPixelStream {
       list[0]!.resolve(frame);
       for (const w of list.slice(1)) w.resolve({ bytes: frame.bytes.slice(), transferSyntaxUid: frame.transferSyntaxUid });
     } else this.arrived.set(key, frame);
+    return true;
   }
 
   private settle(outcome: Error | null): void {
