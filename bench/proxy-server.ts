@@ -10,6 +10,7 @@ import { Session } from 'node:inspector/promises';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import type { HttpMethod } from '@medplum/fhir-router';
+import { cpuMsOf } from './cpu-profile';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -29,17 +30,20 @@ async function main(): Promise<void> {
   const session = new Session();
   session.connect();
   let cpuAtStart: NodeJS.CpuUsage | undefined;
+  let mainThreadAtStart = 0;
   direct.post('/bench/profile/start', async () => {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
     cpuAtStart = process.cpuUsage();
+    mainThreadAtStart = cpuMsOf(process.pid, process.pid);
     return { started: true };
   });
   direct.post('/bench/profile/stop', async (_req, reply) => {
     const cpu = process.cpuUsage(cpuAtStart);
+    const mainThreadCpuMs = cpuMsOf(process.pid, process.pid) - mainThreadAtStart;
     const { profile } = await session.post('Profiler.stop');
     await session.post('Profiler.disable');
-    return reply.send({ cpuMs: (cpu.user + cpu.system) / 1000, profile });
+    return reply.send({ cpuMs: (cpu.user + cpu.system) / 1000, mainThreadCpuMs, profile });
   });
   await direct.listen({ port: 0, host: '127.0.0.1' });
   const port = (f: typeof direct): number => {

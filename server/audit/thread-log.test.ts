@@ -24,7 +24,7 @@ function setup(): { dir: string; db: Db; table: AuditEventTable; log: ThreadedAu
   const table = new AuditEventTable(db);
   const log = new ThreadedAuditLog(join(dir, AUDIT_LOG_FILE), join(dir, DB_FILE_NAME), threads);
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanup.push(() => db.close());
+  cleanup.push(() => void db.close());
   cleanup.push(() => log.close());
   return { dir, db, table, log };
 }
