@@ -19,13 +19,13 @@ async function main(): Promise<void> {
   const direct = Fastify({ logger: false });
   direct.get('/fhir/*', async (req, reply) => {
     const url = req.url.replace(/^\/fhir\//, '');
-    // The store's own answer, as the proxy's embedded route gets it (searches as stored JSON text).
-    const res = await app.twin.store.handle({ method: 'GET' as HttpMethod, url, jsonSearch: true });
+    // The store's own answer, as the proxy's embedded route gets it (searches and reads as stored JSON text).
+    const res = await app.twin.store.handle({ method: 'GET' as HttpMethod, url, jsonSearch: true, jsonRead: true });
     if (res.searchPage) {
       const json = `{"resourceType":"Bundle","type":"searchset"${res.searchPage.total !== undefined ? `,"total":${res.searchPage.total}` : ''},"entry":[${res.searchPage.entries.map((e) => `{"resource":${e.json}}`).join(',')}]}`;
       return reply.code(res.status).type('application/fhir+json').send(json);
     }
-    return reply.code(res.status).type('application/fhir+json').send(res.resource ?? res.outcome);
+    return reply.code(res.status).type('application/fhir+json').send(res.resourceJson ?? res.resource ?? res.outcome);
   });
   const session = new Session();
   session.connect();
