@@ -12,7 +12,7 @@ import { nodeThreadFactory } from '../workers/nodeThread/nodeThread';
 import { installAuditHooks } from './audit/hooks';
 import { buildAuditRecord } from './audit/record';
 import { AuditEventTable } from './audit/event-table';
-import { AUDIT_LOG_FILE, type AuditLogWriter } from './audit/log';
+import { AUDIT_LOG_FILE, AuditLog, type AuditLogWriter } from './audit/log';
 import { ThreadedAuditLog } from './audit/thread-log';
 import { AuditTrail, type AuditEventStore } from './audit/trail';
 import { installAccessControl } from './auth/hooks';
@@ -156,6 +156,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const auditEventStore = overrides.auditEventStore ?? upstream?.auditEventStore ?? auditEvents;
   const auditLog =
     overrides.auditLog ??
+    (!config.auditThread ? AuditLog.inDir(config.dataDir) : undefined) ??
     new ThreadedAuditLog(join(config.dataDir, AUDIT_LOG_FILE), auditEventStore === auditEvents ? join(config.dataDir, DB_FILE_NAME) : null, nodeThreadFactory(new URL('./audit/audit.worker.ts', import.meta.url), 'twinscope-audit'));
   const audit = new AuditTrail(auditLog, auditEventStore, overrides.auditRetryMs);
   await audit.resendMissing();
