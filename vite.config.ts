@@ -57,10 +57,43 @@ function lazyCodecs(): Plugin {
   };
 }
 
+/**
+ * Cornerstone's mesh geometry (`cache/classes/Mesh.js`, `loaders/utils/mesh/createMesh.js`) imports
+ * vtk.js's PLY, STL, OBJ, MTL and XML poly-data readers, and the XML reader pulls xmlbuilder2 and
+ * js-yaml: ≈ 89 KB gzipped in the Imaging chunk for a feature Twinscope never calls (its meshes
+ * are drawn by the Anatomy view's own vtk.js pipeline; the viewer loads no Cornerstone geometry).
+ * The tools' `OrientationMarkerTool` (not registered by the viewer) imports the XML reader again
+ * for its body model. Imported from those Cornerstone files only, each reader resolves to a
+ * stand-in that names itself if anything ever does call it; other importers are untouched.
+ */
+const CORNERSTONE_MESH_IMPORTERS =
+  /@cornerstonejs\/(?:core\/dist\/esm\/(?:cache\/classes\/Mesh|loaders\/utils\/mesh\/createMesh)|tools\/dist\/esm\/tools\/OrientationMarkerTool)\.js$/;
+const UNUSED_MESH_READERS = /^@kitware\/vtk\.js\/IO\/(?:Geometry\/(?:PLY|STL)Reader|Misc\/(?:OBJ|MTL)Reader|XML\/XMLPolyDataReader)\.js$/;
+const NO_MESH_READER = '\0twinscope-no-mesh-reader:';
+
+export function withoutCornerstoneMeshReaders(): Plugin {
+  return {
+    name: 'twinscope-without-cornerstone-mesh-readers',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (!importer || !UNUSED_MESH_READERS.test(source) || !CORNERSTONE_MESH_IMPORTERS.test(importer.split('?')[0]!)) return null;
+      return NO_MESH_READER + source;
+    },
+    load(id) {
+      if (!id.startsWith(NO_MESH_READER)) return null;
+      const name = JSON.stringify(id.slice(NO_MESH_READER.length));
+      return (
+        `const fail = () => { throw new Error('Cornerstone mesh files are not read in Twinscope: ' + ${name} + ' is not bundled (vite.config.ts withoutCornerstoneMeshReaders)'); };\n` +
+        `export const newInstance = fail;\nexport const extend = fail;\nexport default { newInstance, extend };\n`
+      );
+    },
+  };
+}
+
 // Cornerstone3D + Vite: see docs/STACK-NOTES.md. Missing pieces fail quietly
 // (setStack hangs forever without the exclude), so keep these in step with the loader.
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), withoutCornerstoneMeshReaders()],
   build: {
     outDir: 'dist',
     sourcemap: true,

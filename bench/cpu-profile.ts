@@ -75,9 +75,12 @@ export function readProfile(file: string): CpuProfile {
   return JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 }
 
-/** user+system CPU milliseconds a process has used so far (Linux /proc). */
-export function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * user+system CPU milliseconds a process has used so far (Linux /proc), all threads; with `tid`,
+ * that one thread's (the main thread's tid is the pid).
+ */
+export function cpuMsOf(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces, so split after the last ')').
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
@@ -93,7 +96,13 @@ async function post(port: number, path: string): Promise<unknown> {
 export interface StageBreakdown {
   /** Server CPU time (user + system, all threads) per request, ms. */
   cpuMsPerRequest: number;
-  /** CPU ms per request by stage: the process's CPU time split in the proportions of the JS thread's samples (idle left out). */
+  /** The event-loop (main) thread's CPU per request, ms: what bounds throughput and latency once other cores are free. */
+  mainThreadCpuMsPerRequest: number;
+  /**
+   * CPU ms per request by stage: the main thread's CPU time split in the proportions of its
+   * samples (idle left out), plus `other-threads` (the audit writer thread, libuv's pool, V8's
+   * helper threads: the process's CPU beyond the main thread's).
+   */
   stagesMsPerRequest: Record<string, number>;
 }
 
@@ -104,7 +113,8 @@ export interface StageBreakdown {
 export async function withServerProfile<T extends { requests: number }>(profilerPort: number, label: string, load: () => Promise<T>): Promise<T & { breakdown: StageBreakdown }> {
   await post(profilerPort, '/bench/profile/start');
   const result = await load();
-  const { cpuMs, profile } = (await post(profilerPort, '/bench/profile/stop')) as { cpuMs: number; profile: CpuProfile };
+  const { cpuMs, mainThreadCpuMs, profile } = (await post(profilerPort, '/bench/profile/stop')) as { cpuMs: number; mainThreadCpuMs?: number; profile: CpuProfile };
+  const mainMs = mainThreadCpuMs ?? cpuMs;
   // BENCH_PROFILE_DIR: keep the profile (open it in Chrome DevTools' Performance panel).
   if (process.env.BENCH_PROFILE_DIR) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${label}.cpuprofile`), JSON.stringify(profile));
   const n = Math.max(1, result.requests);
@@ -114,7 +124,9 @@ export async function withServerProfile<T extends { requests: number }>(profiler
   const busy = Object.entries(times).reduce((sum, [stage, ms]) => (stage === 'idle' || stage === 'profiler' ? sum : sum + ms), 0);
   const stages: Record<string, number> = {};
   for (const [stage, ms] of Object.entries(times).sort((a, b) => b[1] - a[1])) {
-    if (stage !== 'idle' && stage !== 'profiler' && busy > 0) stages[stage] = Math.round(((ms / busy) * cpuMs * 1000) / n) / 1000;
+    if (stage !== 'idle' && stage !== 'profiler' && busy > 0) stages[stage] = Math.round(((ms / busy) * mainMs * 1000) / n) / 1000;
   }
-  return { ...result, breakdown: { cpuMsPerRequest: Math.round((cpuMs / n) * 1000) / 1000, stagesMsPerRequest: stages } };
+  stages['other-threads'] = Math.round((Math.max(0, cpuMs - mainMs) * 1000) / n) / 1000;
+  const perRequest = (ms: number): number => Math.round((ms / n) * 1000) / 1000;
+  return { ...result, breakdown: { cpuMsPerRequest: perRequest(cpuMs), mainThreadCpuMsPerRequest: perRequest(mainMs), stagesMsPerRequest: stages } };
 }

@@ -10,6 +10,7 @@ import { Session } from 'node:inspector/promises';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import type { HttpMethod } from '@medplum/fhir-router';
+import { cpuMsOf } from './cpu-profile';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,28 +19,31 @@ async function main(): Promise<void> {
   const direct = Fastify({ logger: false });
   direct.get('/fhir/*', async (req, reply) => {
     const url = req.url.replace(/^\/fhir\//, '');
-    // The store's own answer, as the proxy's embedded route gets it (searches as stored JSON text).
-    const res = await app.twin.store.handle({ method: 'GET' as HttpMethod, url, jsonSearch: true });
+    // The store's own answer, as the proxy's embedded route gets it (searches and reads as stored JSON text).
+    const res = await app.twin.store.handle({ method: 'GET' as HttpMethod, url, jsonSearch: true, jsonRead: true });
     if (res.searchPage) {
       const json = `{"resourceType":"Bundle","type":"searchset"${res.searchPage.total !== undefined ? `,"total":${res.searchPage.total}` : ''},"entry":[${res.searchPage.entries.map((e) => `{"resource":${e.json}}`).join(',')}]}`;
       return reply.code(res.status).type('application/fhir+json').send(json);
     }
-    return reply.code(res.status).type('application/fhir+json').send(res.resource ?? res.outcome);
+    return reply.code(res.status).type('application/fhir+json').send(res.resourceJson ?? res.resource ?? res.outcome);
   });
   const session = new Session();
   session.connect();
   let cpuAtStart: NodeJS.CpuUsage | undefined;
+  let mainThreadAtStart = 0;
   direct.post('/bench/profile/start', async () => {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
     cpuAtStart = process.cpuUsage();
+    mainThreadAtStart = cpuMsOf(process.pid, process.pid);
     return { started: true };
   });
   direct.post('/bench/profile/stop', async (_req, reply) => {
     const cpu = process.cpuUsage(cpuAtStart);
+    const mainThreadCpuMs = cpuMsOf(process.pid, process.pid) - mainThreadAtStart;
     const { profile } = await session.post('Profiler.stop');
     await session.post('Profiler.disable');
-    return reply.send({ cpuMs: (cpu.user + cpu.system) / 1000, profile });
+    return reply.send({ cpuMs: (cpu.user + cpu.system) / 1000, mainThreadCpuMs, profile });
   });
   await direct.listen({ port: 0, host: '127.0.0.1' });
   const port = (f: typeof direct): number => {

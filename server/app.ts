@@ -7,10 +7,13 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { nodeThreadFactory } from '../workers/nodeThread/nodeThread';
 import { installAuditHooks } from './audit/hooks';
 import { buildAuditRecord } from './audit/record';
 import { AuditEventTable } from './audit/event-table';
-import { AuditLog } from './audit/log';
+import { AUDIT_LOG_FILE, AuditLog, type AuditLogWriter } from './audit/log';
+import { ThreadedAuditLog } from './audit/thread-log';
 import { AuditTrail, type AuditEventStore } from './audit/trail';
 import { installAccessControl } from './auth/hooks';
 import { registerAuthRoutes } from './auth/routes';
@@ -31,7 +34,7 @@ import { frameworkErrorHandler, installErrorHandler } from './http/errors';
 import { operationOutcome } from './http/operation-outcome';
 import { installSecurityHeaders } from './http/security-headers';
 import { registerStaticSpa } from './http/static-spa';
-import { openDatabase, startFullIntegrityCheck, type Db } from './storage/database';
+import { DB_FILE_NAME, openDatabase, startFullIntegrityCheck, type Db } from './storage/database';
 import { registerLiveEvents } from './events/plugin';
 import { registerImportRoutes } from './import/routes';
 import { registerMonitorFeed } from './feed/monitor';
@@ -117,7 +120,7 @@ export interface AppOverrides {
   /** Milliseconds between re-sends of AuditEvents the store refused. */
   auditRetryMs?: number;
   /** The audit log to use (fault-injection tests: a log whose disk fills up). Default: audit.log in the data dir. */
-  auditLog?: AuditLog;
+  auditLog?: AuditLogWriter;
   /** Smaller demo CTs (tests); the demo uses the full 256×256×200 phantom. */
   demoPhantom?: SetupDicomwebOptions['demoPhantom'];
 }
@@ -148,8 +151,14 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   else if (upstream) fhirBackend = upstream.backend;
   else throw new Error('no FHIR back end');
 
-  const auditLog = overrides.auditLog ?? AuditLog.inDir(config.dataDir);
-  const audit = new AuditTrail(auditLog, overrides.auditEventStore ?? upstream?.auditEventStore ?? auditEvents, overrides.auditRetryMs);
+  // audit.log and (embedded mode) the AuditEvent inserts are written by the audit thread
+  // (audit/thread-log.ts): the event loop only serialises each record and waits for its ack.
+  const auditEventStore = overrides.auditEventStore ?? upstream?.auditEventStore ?? auditEvents;
+  const auditLog =
+    overrides.auditLog ??
+    (!config.auditThread ? AuditLog.inDir(config.dataDir) : undefined) ??
+    new ThreadedAuditLog(join(config.dataDir, AUDIT_LOG_FILE), auditEventStore === auditEvents ? join(config.dataDir, DB_FILE_NAME) : null, nodeThreadFactory(new URL('./audit/audit.worker.ts', import.meta.url), 'twinscope-audit'));
+  const audit = new AuditTrail(auditLog, auditEventStore, overrides.auditRetryMs);
   await audit.resendMissing();
   const consent = new ConsentService(overrides.consentSource ?? upstream?.consentSource ?? embeddedConsents(store));
   const { authenticate, resolve } = createAuthenticator(users, config.sessionSecret);

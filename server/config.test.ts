@@ -27,6 +27,14 @@ function configError(fn: () => unknown): string {
 }
 
 describe('configuration', () => {
+  it('TWIN_AUDIT_THREAD: on unless 0/false; anything else is refused by name', () => {
+    const dir = tempDir();
+    expect(loadConfig({ TWIN_DATA_DIR: dir, TWIN_AUDIT_THREAD: '0' }, '/srv/app').auditThread).toBe(false);
+    expect(loadConfig({ TWIN_DATA_DIR: dir, TWIN_AUDIT_THREAD: '1' }, '/srv/app').auditThread).toBe(true);
+    expect(configError(() => loadConfig({ TWIN_DATA_DIR: dir, TWIN_AUDIT_THREAD: 'maybe' }, '/srv/app'))).toMatch(/TWIN_AUDIT_THREAD must be 1 or 0/);
+  });
+
+
   it('has the documented defaults', () => {
     const dir = tempDir();
     const c = loadConfig({ TWIN_DATA_DIR: dir }, '/srv/app');
@@ -38,6 +46,7 @@ describe('configuration', () => {
       demoMode: true,
       fhirUpstream: null,
       dicomwebUpstreamUrl: null,
+      auditThread: true,
       staticDir: '/srv/app/dist',
       trustProxy: false,
     });

@@ -37,6 +37,8 @@ export interface ServerConfig {
   fhirUpstreamPollMs: number;
   dicomwebUpstreamUrl: string | null;
   feedIntervalMs: number;
+  /** audit.log (and the embedded AuditEvents) written by the audit worker thread (TWIN_AUDIT_THREAD, default on) or on the event loop. */
+  auditThread: boolean;
   /** Absolute path of the built SPA. */
   staticDir: string;
   /** Trust X-Forwarded-* from a TLS-terminating proxy (sets Secure cookies for https). */
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (demoPassword.length < 8) throw new ConfigError('TWIN_DEMO_PASSWORD must be at least 8 characters');
   const allowDemoOnNetwork = parseBool(env, 'TWIN_ALLOW_DEMO_ON_NETWORK');
   const trustProxy = parseBool(env, 'TWIN_TRUST_PROXY');
+  const auditThread = env.TWIN_AUDIT_THREAD === undefined || env.TWIN_AUDIT_THREAD === '' ? true : parseBool(env, 'TWIN_AUDIT_THREAD');
   const publicBaseUrl = parseHttpUrl(env, 'TWIN_PUBLIC_BASE_URL');
   if (publicBaseUrl !== null && /[?#]/.test(publicBaseUrl)) throw new ConfigError('TWIN_PUBLIC_BASE_URL must be an origin with an optional path, without query or fragment');
   const fhirUpstream = parseUpstream(env);
@@ -232,6 +235,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     fhirUpstreamPollMs,
     dicomwebUpstreamUrl,
     feedIntervalMs,
+    auditThread,
     staticDir,
     trustProxy,
     publicBaseUrl,

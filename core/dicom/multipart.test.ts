@@ -71,6 +71,69 @@ describe('MultipartStreamParser', () => {
     expect(() => streamParts(cut, 'b1', [5])).toThrow(/cut off after 1 part/);
   });
 
+  it('receives a body of known length straight into its own buffer, byte-exact at any chunking (issue 14: one copy, not two)', () => {
+    const frameBytes = 40_000; // larger than the staging step, so most of each body bypasses the working buffer
+    const frames = [1, 2, 3].map((k) => Uint8Array.from({ length: frameBytes }, (_, i) => (i * 31 + k * 7) & 0xff));
+    const pieces: Uint8Array[] = [];
+    frames.forEach((f, i) => {
+      pieces.push(enc(`${i ? '\r\n' : ''}--Z\r\nContent-Location: frames/${i + 1}\r\nContent-Length: ${frameBytes}\r\n\r\n`));
+      pieces.push(f);
+    });
+    pieces.push(enc('\r\n--Z--\r\n'));
+    const whole = new Uint8Array(pieces.reduce((a, x) => a + x.length, 0));
+    let at = 0;
+    for (const x of pieces) {
+      whole.set(x, at);
+      at += x.length;
+    }
+    for (const sizes of [[1], [7, 3], [8191, 8193], [39_999], [65_536], [whole.length]]) {
+      const parts = streamParts(whole, 'Z', sizes);
+      expect(parts.length).toBe(3);
+      parts.forEach((p, i) => {
+        expect(p.body).toEqual(frames[i]);
+        expect(p.body.byteOffset).toBe(0);
+        expect(p.body.buffer.byteLength).toBe(frameBytes); // exactly its own buffer
+      });
+    }
+    // A length that overruns the delimiter is still refused when the body came straight from the chunks.
+    const over = enc(`--Z\r\nContent-Length: ${frameBytes}\r\n\r\n`);
+    const cut = new Uint8Array(over.length + frameBytes + 20);
+    cut.set(over);
+    cut.set(enc('\r\n--Z--\r\n'), over.length + frameBytes - 4);
+    expect(() => streamParts(cut, 'Z', [4096])).toThrow(/Content-Length/);
+  });
+
+  it('lends bodies of known length when asked (reuseBodies): one buffer for parts of one length, right bytes in each', () => {
+    const frameBytes = 30_000;
+    const frames = [1, 2, 3, 4].map((k) => Uint8Array.from({ length: frameBytes }, (_, i) => (i * 13 + k * 101) & 0xff));
+    const text = (i: number) => enc(`${i ? '\r\n' : ''}--L\r\nContent-Length: ${frameBytes}\r\n\r\n`);
+    const pieces = frames.flatMap((f, i) => [text(i), f]).concat([enc('\r\n--L--\r\n')]);
+    const seenBuffers = new Set<ArrayBufferLike>();
+    let n = 0;
+    const p = new MultipartStreamParser(
+      'L',
+      (part) => {
+        // Checked while lent: the bytes are this part's.
+        expect(part.body).toEqual(frames[n++]);
+        seenBuffers.add(part.body.buffer);
+      },
+      true,
+    );
+    for (const piece of pieces) for (let at = 0; at < piece.length; at += 4096) p.push(piece.subarray(at, at + 4096));
+    p.end();
+    expect(n).toBe(4);
+    expect(seenBuffers.size).toBe(1);
+
+    // A body the consumer keeps (returns true) is not lent again: it still holds its own bytes.
+    const kept: Uint8Array[] = [];
+    const q = new MultipartStreamParser('L', (part) => (kept.push(part.body), kept.length % 2 === 1), true);
+    for (const piece of pieces) for (let at = 0; at < piece.length; at += 4096) q.push(piece.subarray(at, at + 4096));
+    q.end();
+    expect(kept[0]).toEqual(frames[0]);
+    expect(kept[2]).toEqual(frames[2]);
+    expect(kept[0]!.buffer).not.toBe(kept[1]!.buffer);
+  });
+
   it('streams a large body in 64 KiB chunks (100 frames of 512×512×2, by length and by search)', () => {
     const frameBytes = 512 * 512 * 2;
     // Odd frames declare their length, even ones are found by the delimiter search.

@@ -89,8 +89,10 @@ const DASH = 0x2d;
  * arrive and each part is handed to `onPart` as soon as its last byte is in, so a consumer can
  * start on the first frames of a series while the rest is still on the wire. A part with a
  * Content-Length header is taken by length (no scan of its bytes; the delimiter after it is still
- * checked); others are found by searching for the delimiter. Each body is copied into its own
- * buffer, so a consumer may transfer it to a worker. `end()` refuses a body without its close
+ * checked) and copied once, from the chunks it arrives in into its own buffer, as it arrives (no
+ * staging copy, so a 150 MB series is copied once, not twice); others are found by searching for
+ * the delimiter and copied out of the working buffer. Each body is its own buffer, so a consumer
+ * may transfer it to a worker. `end()` refuses a body without its close
  * delimiter: a cut-off download must not pass as a shorter series.
  */
 export class MultipartStreamParser {
@@ -105,9 +107,20 @@ export class MultipartStreamParser {
   private scanFrom = 0;
   parts = 0;
 
+  /** The last body handed out, taken back for the next part of the same length (`reuseBodies`). */
+  private spare: Uint8Array | null = null;
+
   constructor(
     boundary: string,
-    private readonly onPart: (part: MultipartPart) => void,
+    /** Returns true to keep the body (with `reuseBodies`: the buffer is then not lent again). */
+    private readonly onPart: (part: MultipartPart) => unknown,
+    /**
+     * When true, a body of known length is lent, not given: unless `onPart` returns true (kept),
+     * its buffer receives the next part of the same length. A consumer that uses the bytes at once
+     * (the viewer writing a frame into its volume) then costs no allocation per part — a fresh
+     * 512 KiB buffer per frame is mostly page faults.
+     */
+    private readonly reuseBodies = false,
   ) {
     this.delimiter = asciiBytes(`--${boundary}`);
   }
@@ -117,9 +130,24 @@ export class MultipartStreamParser {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.state === 'done') return;
-    this.append(chunk);
-    for (;;) if (!this.step()) break;
+    let off = 0;
+    while (off < chunk.length && this.state !== 'done') {
+      const body = this.partBody;
+      if (body && this.partFilled < body.length) {
+        // A body of known length: its bytes go from the chunk into the body's own buffer, once.
+        const n = Math.min(chunk.length - off, body.length - this.partFilled);
+        body.set(chunk.subarray(off, off + n), this.partFilled);
+        this.partFilled += n;
+        off += n;
+      } else {
+        // Delimiters, headers and bodies of unknown length go through the working buffer, a
+        // little at a time, so the body that follows a header is barely in it.
+        const n = Math.min(chunk.length - off, STAGE_BYTES);
+        this.append(chunk.subarray(off, off + n));
+        off += n;
+      }
+      for (;;) if (!this.step()) break;
+    }
   }
 
   /** The body has ended: throws if it was cut off before the close delimiter. */
@@ -203,6 +231,33 @@ export class MultipartStreamParser {
       }
       case 'body': {
         let bodyEnd: number;
+        if (this.bodyLength >= 0 && (this.partBody || this.end_ - this.start < this.bodyLength + 2 + d.length)) {
+          // The body is still arriving: it is written into its own buffer as it comes (push).
+          if (!this.partBody) {
+            const have = Math.min(this.end_ - this.start, this.bodyLength);
+            const spare = this.spare;
+            this.spare = null;
+            this.partBody = spare && spare.length === this.bodyLength ? spare : new Uint8Array(this.bodyLength);
+            this.partBody.set(buf.subarray(this.start, this.start + have));
+            this.partFilled = have;
+            this.start += have;
+          }
+          if (this.partFilled < this.partBody.length) return false;
+          if (this.end_ - this.start < 2 + d.length) return false;
+          const at = this.start;
+          if (buf[at] !== CR || buf[at + 1] !== LF || indexOfRange(buf, d, at + 2, at + 2 + d.length) !== at + 2) {
+            throw new Error(`multipart part ${this.parts + 1} is not followed by the boundary where its Content-Length says it ends`);
+          }
+          const whole = this.partBody;
+          this.partBody = null;
+          this.partFilled = 0;
+          this.parts++;
+          this.start = at + 2 + d.length;
+          this.state = 'after-body';
+          const kept = this.onPart({ headers: this.headers, body: whole }) === true;
+          if (this.reuseBodies && !kept) this.spare = whole;
+          return true;
+        }
         if (this.bodyLength >= 0) {
           // By length; then CRLF and the delimiter must follow.
           const need = this.start + this.bodyLength + 2 + d.length;
@@ -233,7 +288,16 @@ export class MultipartStreamParser {
   }
 
   private crlfDelimiter: Uint8Array | undefined;
+  /** The body of known length being received straight from the chunks, and how much of it has come. */
+  private partBody: Uint8Array | null = null;
+  private partFilled = 0;
 }
+
+/**
+ * Bytes of a chunk staged in the working buffer at a time outside a body of known length: a
+ * frame's body then passes through the working buffer for at most this much of its start.
+ */
+const STAGE_BYTES = 8 * 1024;
 
 const CRLF = Uint8Array.of(CR, LF);
 const CRLF2 = Uint8Array.of(CR, LF, CR, LF);

@@ -123,6 +123,8 @@ export const PARAMETER_NAMES = [
   'cpGain',
   'cpCardiacFraction',
   'cpVascularFraction',
+  'lvEdpvrBetaPerMl',
+  'rvEdpvrBetaPerMl',
 ] as const;
 export type ParameterName = (typeof PARAMETER_NAMES)[number];
 /** A complete, resolved parameter set (what the engine runs). */

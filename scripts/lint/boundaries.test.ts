@@ -16,6 +16,12 @@ describe('top-level parts', () => {
     expect(boundaryViolation('src/compute/physiology.ts', '../../workers/physiology/index.ts', 'url')).toMatch(/only worker entry files/);
   });
 
+  it('lets server start threads only through the Node endpoint of the one pool', () => {
+    expect(boundaryViolation('server/app.ts', '../workers/nodeThread/nodeThread')).toBeNull();
+    expect(boundaryViolation('server/app.ts', '../workers/meshing/index')).toMatch(/server\/ may import only server\/ and core\//);
+    expect(boundaryViolation('server/audit/x.ts', 'node:worker_threads')).toMatch(/worker threads start only in workers\/nodeThread\//);
+  });
+
   it('exempts tests, which compose parts', () => {
     expect(boundaryViolation('src/twin/twinState.test.ts', '../../workers/physiology/calibration/api')).toBeNull();
   });

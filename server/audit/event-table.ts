@@ -9,7 +9,7 @@
 // (comma = OR), date with FHIR prefixes (several = AND), _sort=-date|date, _count, _offset,
 // _total, _summary=count. Anything else → 400 naming the parameter.
 import type { AuditEvent } from '@medplum/fhirtypes';
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { Db } from '../storage/database';
 import { writeQueueOf } from '../storage/write-queue';
 import type { AuditEventStore } from './trail';
@@ -125,43 +125,25 @@ function refsOf(e: AuditEvent): string[] {
   return [...refs];
 }
 
-export class AuditEventTable implements AuditEventStore {
+/**
+ * The one way AuditEvents are inserted into the table: prepared statements on one connection —
+ * the event-loop thread's (AuditEventTable) or the audit worker thread's own (audit.worker.ts).
+ */
+export class AuditEventInserter {
   private readonly insertEvent: Statement<[string, number, string | null, string | null, string | null, string | null, string]>;
   private readonly insertRef: Statement<[string, number | bigint]>;
-  private readonly byId: Statement<[string], { json: string }>;
-  private batch: { event: AuditEvent; resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private readonly relaxed: Statement;
-  private readonly full: Statement;
-  private readonly insertAll: (batch: readonly { event: AuditEvent }[]) => void;
+  /** Inserts the events in one transaction (`.immediate(events)` takes the write lock first). */
+  readonly insertAll: Transaction<(events: readonly AuditEvent[]) => void>;
 
-  constructor(private readonly db: Db) {
-    db.exec(SCHEMA);
+  constructor(db: Db) {
     this.insertEvent = db.prepare('INSERT OR IGNORE INTO audit_events (id, recorded_ms, user_id, username, action, outcome, json) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.insertRef = db.prepare('INSERT OR IGNORE INTO audit_event_refs (ref, event_seq) VALUES (?, ?)');
-    this.byId = db.prepare('SELECT json FROM audit_events WHERE id = ?');
-    // Prepared once: flush runs per event-loop turn under load (pragma() prepares on each call).
-    this.relaxed = db.prepare('PRAGMA synchronous = NORMAL');
-    this.full = db.prepare('PRAGMA synchronous = FULL');
-    this.insertAll = db.transaction((batch: readonly { event: AuditEvent }[]) => {
-      for (const b of batch) this.insert(b.event);
+    this.insertAll = db.transaction((events: readonly AuditEvent[]) => {
+      for (const e of events) this.insert(e);
     });
   }
 
-  /**
-   * Moves AuditEvents an earlier version kept in the FHIR store's table into this one (once;
-   * idempotent), and removes them there so they are never loaded into memory again.
-   */
-  migrateFromFhirVersions(): number {
-    const rows = this.db.prepare("SELECT json FROM fhir_versions WHERE resource_type = 'AuditEvent' ORDER BY seq").all() as { json: string }[];
-    if (rows.length === 0) return 0;
-    this.db.transaction(() => {
-      for (const row of rows) this.insert(JSON.parse(row.json) as AuditEvent);
-      this.db.prepare("DELETE FROM fhir_versions WHERE resource_type = 'AuditEvent'").run();
-    })();
-    return rows.length;
-  }
-
-  private insert(event: AuditEvent): void {
+  insert(event: AuditEvent): void {
     if (!event.id) throw new Error('an AuditEvent needs an id');
     const recordedMs = Date.parse(event.recorded ?? '');
     if (Number.isNaN(recordedMs)) throw new Error('an AuditEvent needs a recorded time');
@@ -172,6 +154,42 @@ export class AuditEventTable implements AuditEventStore {
     const info = this.insertEvent.run(event.id, recordedMs, userId, agent?.altId ?? null, event.action ?? null, event.outcome ?? null, JSON.stringify(stored));
     if (info.changes === 0) return; // already stored (a re-send): same id, same record
     for (const ref of refsOf(event)) this.insertRef.run(ref, info.lastInsertRowid);
+  }
+}
+
+/** Creates the AuditEvent tables when absent (before any connection inserts). */
+export function ensureAuditEventSchema(db: Db): void {
+  db.exec(SCHEMA);
+}
+
+export class AuditEventTable implements AuditEventStore {
+  private readonly inserter: AuditEventInserter;
+  private readonly byId: Statement<[string], { json: string }>;
+  private batch: { event: AuditEvent; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly relaxed: Statement;
+  private readonly full: Statement;
+
+  constructor(private readonly db: Db) {
+    ensureAuditEventSchema(db);
+    this.inserter = new AuditEventInserter(db);
+    this.byId = db.prepare('SELECT json FROM audit_events WHERE id = ?');
+    // Prepared once: flush runs per event-loop turn under load (pragma() prepares on each call).
+    this.relaxed = db.prepare('PRAGMA synchronous = NORMAL');
+    this.full = db.prepare('PRAGMA synchronous = FULL');
+  }
+
+  /**
+   * Moves AuditEvents an earlier version kept in the FHIR store's table into this one (once;
+   * idempotent), and removes them there so they are never loaded into memory again.
+   */
+  migrateFromFhirVersions(): number {
+    const rows = this.db.prepare("SELECT json FROM fhir_versions WHERE resource_type = 'AuditEvent' ORDER BY seq").all() as { json: string }[];
+    if (rows.length === 0) return 0;
+    this.db.transaction(() => {
+      for (const row of rows) this.inserter.insert(JSON.parse(row.json) as AuditEvent);
+      this.db.prepare("DELETE FROM fhir_versions WHERE resource_type = 'AuditEvent'").run();
+    })();
+    return rows.length;
   }
 
   /** AuditEventStore: micro-batched, one relaxed-durability transaction per tick. */
@@ -190,7 +208,7 @@ export class AuditEventTable implements AuditEventStore {
         // Copies of the fsync'ed audit.log: NORMAL is enough (survives a process crash).
         this.relaxed.run();
         try {
-          this.insertAll(current);
+          this.inserter.insertAll(current.map((b) => b.event));
         } finally {
           this.full.run();
         }

@@ -24,13 +24,72 @@ export class AuditLogError extends Error {
   override name = 'AuditLogError';
 }
 
+/**
+ * What writes audit.log: this file's AuditLog (the event-loop thread), or ThreadedAuditLog
+ * (thread-log.ts: a worker thread that also stores the AuditEvents). append() resolves only
+ * once the record is durable.
+ */
+export interface AuditLogWriter {
+  readonly file: string;
+  /**
+   * Appends one record. With `onEventStored`, a writer that stores AuditEvents itself
+   * (`storesEvents`) stores this record's too and reports whether it did (before append resolves
+   * when it could at once; false: the caller forwards it another way).
+   */
+  append(entry: AuditLogLine, onEventStored?: (stored: boolean) => void): Promise<void>;
+  readAll(): AuditLogLine[];
+  close(): Promise<void>;
+  /** True when append(…, onEventStored) stores the record's AuditEvent in the embedded table. */
+  readonly storesEvents?: boolean;
+  /** Waits until every AuditEvent handed to the writer is stored or reported failed. */
+  settle?(): Promise<void>;
+}
+
+/**
+ * Opens audit.log for appending (created 0600; an older, wider file made owner-only), first
+ * terminating a torn last line: a crash during a write can leave one without its newline; the
+ * fragment is kept (append-only) and skipped on read, the next record starts on its own line.
+ * Returns the file descriptor ('a': every write goes to the end; nothing is ever rewritten).
+ */
+export function openAuditLogFile(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, 'a', 0o600);
+    fchmodSync(fd, 0o600);
+  } catch (err) {
+    throw new AuditLogError(`cannot open the audit log ${file} for appending (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const content = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+  if (content.length > 0 && content[content.length - 1] !== 0x0a) {
+    writeSync(fd, '\n');
+    fdatasyncSync(fd);
+  }
+  return fd;
+}
+
+/** Every complete record of an audit log file, oldest first (torn or foreign lines are skipped). */
+export function readAuditLog(file: string): AuditLogLine[] {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const out: AuditLogLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const parsed = JSON.parse(line) as AuditLogLine;
+      if (typeof parsed.id === 'string' && typeof parsed.at === 'string') out.push(parsed);
+    } catch {
+      // torn line from a crash mid-write: not a record
+    }
+  }
+  return out;
+}
+
 interface Waiter {
   line: string;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
-export class AuditLog {
+export class AuditLog implements AuditLogWriter {
   private readonly fd: number;
   private queue: Waiter[] = [];
   private flushing = false;
@@ -41,31 +100,11 @@ export class AuditLog {
   private closed = false;
 
   constructor(readonly file: string) {
-    try {
-      // 'a': every write goes to the end; nothing is ever rewritten.
-      this.fd = openSync(file, 'a', 0o600);
-      // A log created by an earlier version (or another umask) is made owner-only too.
-      fchmodSync(this.fd, 0o600);
-    } catch (err) {
-      throw new AuditLogError(`cannot open the audit log ${file} for appending (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-    this.repairTornTail();
+    this.fd = openAuditLogFile(file);
   }
 
   static inDir(dataDir: string): AuditLog {
     return new AuditLog(join(dataDir, AUDIT_LOG_FILE));
-  }
-
-  /**
-   * A crash during a write can leave a last line without its newline. Terminate it so the next
-   * record starts on its own line; the torn fragment is kept (append-only) and skipped on read.
-   */
-  private repairTornTail(): void {
-    const content = existsSync(this.file) ? readFileSync(this.file) : Buffer.alloc(0);
-    if (content.length > 0 && content[content.length - 1] !== 0x0a) {
-      writeSync(this.fd, '\n');
-      fdatasyncSync(this.fd);
-    }
   }
 
   append(entry: AuditLogLine): Promise<void> {
@@ -115,18 +154,7 @@ export class AuditLog {
 
   /** Every complete record in the log, oldest first (torn or foreign lines are skipped). */
   readAll(): AuditLogLine[] {
-    const text = existsSync(this.file) ? readFileSync(this.file, 'utf8') : '';
-    const out: AuditLogLine[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        const parsed = JSON.parse(line) as AuditLogLine;
-        if (typeof parsed.id === 'string' && typeof parsed.at === 'string') out.push(parsed);
-      } catch {
-        // torn line from a crash mid-write: not a record
-      }
-    }
-    return out;
+    return readAuditLog(this.file);
   }
 
   /** Waits for pending appends, then closes the file. */

@@ -21,11 +21,14 @@ export function sanitizePath(url: string): string {
     .split('/')
     .map((seg, i) => {
       if (i === 0 || seg === '') return seg;
-      let decoded: string;
-      try {
-        decoded = decodeURIComponent(seg);
-      } catch {
-        return ':invalid';
+      let decoded = seg;
+      // Without '%' there is nothing to decode (decodeURIComponent would return it unchanged).
+      if (seg.includes('%')) {
+        try {
+          decoded = decodeURIComponent(seg);
+        } catch {
+          return ':invalid';
+        }
       }
       return SAFE_SEGMENT.test(decoded) ? decoded : ':invalid';
     })

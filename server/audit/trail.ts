@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AuditRecordInput, AuditSink } from '../../core/contracts';
-import type { AuditLog, AuditLogLine } from './log';
+import type { AuditLogLine, AuditLogWriter } from './log';
 import { toAuditEvent } from './record';
 
 /** Where AuditEvents go: the embedded store, or an upstream FHIR server. */
@@ -45,7 +45,7 @@ export class AuditTrail implements AuditSink {
   private positioned = false;
 
   constructor(
-    private readonly log: AuditLog,
+    private readonly log: AuditLogWriter,
     private readonly store: AuditEventStore,
     private readonly retryMs = 5000,
   ) {
@@ -57,6 +57,12 @@ export class AuditTrail implements AuditSink {
     if (!this.positioned) this.position(this.log.readAll().length, this.readWatermark());
     // Index in call order = order in the file (the log appends its queue in order).
     const index = this.nextIndex++;
+    if (this.log.storesEvents) {
+      // The log's writer thread stores the AuditEvent itself (thread-log.ts); one it could not
+      // store is forwarded from here like any other.
+      await this.log.append(line, (stored) => (stored ? this.markStored(index) : this.forward({ line, index })));
+      return;
+    }
     await this.log.append(line); // durable before the response completes
     this.forward({ line, index });
   }
@@ -183,6 +189,7 @@ export class AuditTrail implements AuditSink {
 
   /** Waits for in-flight forwards (used at shutdown and by tests). */
   async drain(): Promise<void> {
+    await this.log.settle?.();
     while (this.forwarding.size > 0) await Promise.allSettled([...this.forwarding]);
   }
 

@@ -292,6 +292,11 @@ export class DurableRepository extends FhirRepository<undefined> {
     throw new OperationOutcomeError(badRequest('delete is not supported: clinical records are kept; write a new version instead'));
   }
 
+  /** The current version of a resource as its stored JSON text (undefined when absent). */
+  readJson(resourceType: string, id: string): string | undefined {
+    return this.conn().json.get(resourceType, id);
+  }
+
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
     const json = this.conn().json.get(resourceType, id);
     if (json === undefined) throw new OperationOutcomeError(notFound);

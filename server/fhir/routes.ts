@@ -63,14 +63,14 @@ function capabilityStatement(mode: 'embedded' | 'upstream'): CapabilityStatement
   };
 }
 
-function sendResource(reply: FastifyReply, status: number, resource: Resource, base: string): FastifyReply {
+function sendResource(reply: FastifyReply, status: number, resource: Resource, base: string, json?: string): FastifyReply {
   const versionId = resource.meta?.versionId;
   if (versionId) reply.header('etag', `W/"${versionId}"`);
   if (resource.meta?.lastUpdated) reply.header('last-modified', new Date(resource.meta.lastUpdated).toUTCString());
   if (status === 201 && resource.id) {
     reply.header('location', `${base}/${resource.resourceType}/${resource.id}${versionId ? `/_history/${versionId}` : ''}`);
   }
-  return reply.code(status).type(FHIR_JSON_CONTENT_TYPE).send(resource);
+  return reply.code(status).type(FHIR_JSON_CONTENT_TYPE).send(json ?? resource);
 }
 
 export function shapeSearchBundle(bundle: Bundle, base: string, resourceType: string, query: Query): Bundle {
@@ -131,7 +131,7 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
   }
   const headers: Record<string, string> = {};
   for (const name of ['if-none-exist', 'if-match'] as const) if (prepared.headers[name] !== undefined) headers[name] = prepared.headers[name];
-  const result = await deps.backend.handle({ method: prepared.method as HttpMethod, url: prepared.url, body: prepared.body, headers, jsonSearch: interaction.kind === 'search' });
+  const result = await deps.backend.handle({ method: prepared.method as HttpMethod, url: prepared.url, body: prepared.body, headers, jsonSearch: interaction.kind === 'search', jsonRead: interaction.kind === 'read' });
   if (result.searchPage && result.status < 400 && interaction.kind === 'search') {
     return reply.type(FHIR_JSON_CONTENT_TYPE).send(searchPageJson(result.searchPage, base, interaction.resourceType, query));
   }
@@ -158,7 +158,7 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
     req.auditAction = facts.action;
     req.auditDetail = facts.summary;
   }
-  return sendResource(reply, result.status, resource, base);
+  return sendResource(reply, result.status, resource, base, result.resourceJson);
 }
 
 /** AuditEvent read/search from the audit table (writes never get here: the role matrix refuses them). */

@@ -72,6 +72,26 @@ describe('embedded FHIR store search', () => {
     expect(page.total).toBe(all.length);
   });
 
+  it('answers a plain read (jsonRead) with the stored text: the same JSON the router returns and medplum holds; anything else goes the router way', async () => {
+    for (const r of resources.slice(0, 40)) {
+      const url = `${r.resourceType}/${r.id}`;
+      const fast = await store.handle({ method: 'GET', url, jsonRead: true });
+      const routed = await store.handle({ method: 'GET', url });
+      expect(fast.status).toBe(200);
+      expect(fast.resourceJson).toBeDefined();
+      expect(JSON.parse(fast.resourceJson!)).toEqual(routed.resource);
+      expect(fast.resource).toEqual(routed.resource);
+      const theirs = await reference.readResource(r.resourceType, r.id!);
+      const strip = (x: Resource): unknown => ({ ...x, meta: undefined });
+      expect(strip(JSON.parse(fast.resourceJson!) as Resource)).toEqual(strip(theirs));
+    }
+    const missing = await store.handle({ method: 'GET', url: 'Patient/nobody-here', jsonRead: true });
+    expect(missing.status).toBe(404);
+    expect(missing.resourceJson).toBeUndefined();
+    const shaped = await store.handle({ method: 'GET', url: 'Patient/demo-as-72f?_elements=gender', jsonRead: true });
+    expect(shaped.resourceJson).toBeUndefined();
+  });
+
   it('returns copies: editing a search result does not change the store', async () => {
     const [first] = await store.search('Patient', { _id: 'demo-as-72f' });
     (first as { gender?: string }).gender = 'other';

@@ -26,6 +26,8 @@ export interface StoreRequest {
    * parsed Bundle, for an answer written without parse + re-serialise (the HTTP route).
    */
   jsonSearch?: boolean;
+  /** A GET read (`Type/id`) also answers `resourceJson`, the stored text, sent as it is (the HTTP route). */
+  jsonRead?: boolean;
 }
 
 export interface StoreResponse {
@@ -34,7 +36,12 @@ export interface StoreResponse {
   resource?: Resource;
   /** With `jsonSearch`: the search page (entries as stored JSON text, total, cursor link). */
   searchPage?: SearchPage;
+  /** With `jsonRead`: `resource` as its stored JSON text (the same JSON: answered without re-serialising). */
+  resourceJson?: string;
 }
+
+/** `Type/id`, nothing more: a read the store answers from the stored text. */
+const PLAIN_READ = /^([A-Z][A-Za-z]{1,63})\/([A-Za-z0-9\-.]{1,64})$/;
 
 const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -127,6 +134,12 @@ export class FhirStore {
       headers: req.headers ?? {},
       config: { transactions: true },
     };
+    if (req.jsonRead && req.method === 'GET') {
+      const m = PLAIN_READ.exec(url);
+      const json = m ? this.repo.readJson(m[1]!, m[2]!) : undefined;
+      // Absent (404 and its outcome) and anything not plain goes the router's way.
+      if (json !== undefined) return { status: 200, outcome: allOk, resource: JSON.parse(json) as Resource, resourceJson: json };
+    }
     if (req.jsonSearch && req.method === 'GET') {
       const search = typeSearchOf(url);
       // _summary/_elements shape the resources: those go the router's way.

@@ -61,16 +61,11 @@ const INV_DIODE_HALF_WIDTH = 1 / DIODE_HALF_WIDTH_MMHG;
 const CLOSED_VALVE_RELAXATION_PER_S = 200;
 /**
  * Exponential end-diastolic pressure–volume relation of the ventricles,
- * P = (Eb/β)·(e^{β(V−V0)} − 1): Eb is the passive stiffness at V0 and β the stiffness constant.
- * LV β = 0.03 /mL: human LV chamber stiffness constant in controls (Zile MR, Baicu CF, Gaasch WH.
- * Diastolic heart failure — abnormalities in active relaxation and passive stiffness of the left
- * ventricle. N Engl J Med 2004;350:1953–9, β ≈ 0.03 mL⁻¹ in controls; Mirsky's exponential form).
- * RV β = 0.02 /mL: assumption (the thinner RV is more compliant over its working range).
- * A stiffer ventricle at high volume is what makes stroke volume plateau with filling (Starling),
- * so fluids and bleeding move SV by the published amounts rather than in proportion to volume.
+ * P = (Eb/β)·(e^{β(V−V0)} − 1): Eb is the passive stiffness at V0 and β the stiffness constant
+ * (`lvEdpvrBetaPerMl`, `rvEdpvrBetaPerMl`; values and sources in core/domain/parameters.ts). The
+ * chamber stiffness at a filling pressure P is dP/dV = Eb + β·P, so β sets how much end-diastolic
+ * volume a change in filling pressure costs — the slope of the Starling curve at the operating point.
  */
-export const LV_EDPVR_BETA_PER_ML = 0.03;
-export const RV_EDPVR_BETA_PER_ML = 0.02;
 /**
  * Pericardial constraint (Smith BW, Chase JG, Nokes RI, Shaw GM, Wake G. Minimal haemodynamic
  * system model including ventricular interaction and valve dynamics. Med Eng Phys 2004;26:131–9):
@@ -141,8 +136,8 @@ export class ModelContext {
   // InvL mL/(mmHg·s²); times s; rates bpm. Field names stay short because this is the hot loop's
   // view of ModelParameters, whose names carry the units.
   // chambers
-  lvEa = 0; lvEb = 0; lvV0 = 0;
-  rvEa = 0; rvEb = 0; rvV0 = 0;
+  lvEa = 0; lvEb = 0; lvV0 = 0; lvBeta = 0.03;
+  rvEa = 0; rvEb = 0; rvV0 = 0; rvBeta = 0.02;
   laEa = 0; laEb = 0; laV0 = 0;
   raEa = 0; raEb = 0; raV0 = 0;
   // beds
@@ -194,8 +189,8 @@ export class ModelContext {
   }
 
   setParameters(p: ModelParameters): void {
-    this.lvEa = p.lvEaMmHgPerMl; this.lvEb = p.lvEbMmHgPerMl; this.lvV0 = p.lvV0Ml;
-    this.rvEa = p.rvEaMmHgPerMl; this.rvEb = p.rvEbMmHgPerMl; this.rvV0 = p.rvV0Ml;
+    this.lvEa = p.lvEaMmHgPerMl; this.lvEb = p.lvEbMmHgPerMl; this.lvV0 = p.lvV0Ml; this.lvBeta = p.lvEdpvrBetaPerMl;
+    this.rvEa = p.rvEaMmHgPerMl; this.rvEb = p.rvEbMmHgPerMl; this.rvV0 = p.rvV0Ml; this.rvBeta = p.rvEdpvrBetaPerMl;
     this.laEa = p.laEaMmHgPerMl; this.laEb = p.laEbMmHgPerMl; this.laV0 = p.laV0Ml;
     this.raEa = p.raEaMmHgPerMl; this.raEb = p.raEbMmHgPerMl; this.raV0 = p.raV0Ml;
     this.sysArtR = p.sysArtResistanceMmHgSPerMl; this.sysArtInvC = 1 / p.sysArtComplianceMlPerMmHg; this.sysArtInvL = 1 / p.sysArtInertanceMmHgS2PerMl;
@@ -249,8 +244,8 @@ export class ModelContext {
     // the model is used at (40 mmHg LV, 25 mmHg RV).
     // The pericardium adds its own slope λ·(P_pcd + P0), at a pericardial pressure of 25 mmHg.
     const pcdSlope = this.pcdLambda * (25 + this.pcdP0);
-    const ebLv = this.lvEb + LV_EDPVR_BETA_PER_ML * 40 + pcdSlope;
-    const ebRv = this.rvEb + RV_EDPVR_BETA_PER_ML * 25 + pcdSlope;
+    const ebLv = this.lvEb + this.lvBeta * 40 + pcdSlope;
+    const ebRv = this.rvEb + this.rvBeta * 25 + pcdSlope;
     const elv = this.lvEa * eBoost + ebLv;
     const erv = this.rvEa * eBoost + ebRv;
     const ela = this.laEa + this.laEb;
@@ -481,9 +476,9 @@ export function observePressures(out: Float64Array, y: Float64Array, tSec: numbe
   const pPcd = pericardialPressureMmHg(y[IDX.lvVolumeMl]! + y[IDX.rvVolumeMl]!, c);
   out[OBS.pericardialPressureMmHg] = pPcd;
   out[OBS.laPressureMmHg] = (c.laEa * phiA + c.laEb) * (y[IDX.laVolumeMl]! - c.laV0);
-  out[OBS.lvPressureMmHg] = c.lvEa * eMult * phiV * (y[IDX.lvVolumeMl]! - c.lvV0) + passivePressureMmHg(y[IDX.lvVolumeMl]! - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML) + pPcd;
+  out[OBS.lvPressureMmHg] = c.lvEa * eMult * phiV * (y[IDX.lvVolumeMl]! - c.lvV0) + passivePressureMmHg(y[IDX.lvVolumeMl]! - c.lvV0, c.lvEb, c.lvBeta) + pPcd;
   out[OBS.raPressureMmHg] = (c.raEa * phiA + c.raEb) * (y[IDX.raVolumeMl]! - c.raV0);
-  out[OBS.rvPressureMmHg] = c.rvEa * eMult * phiV * (y[IDX.rvVolumeMl]! - c.rvV0) + passivePressureMmHg(y[IDX.rvVolumeMl]! - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML) + pPcd;
+  out[OBS.rvPressureMmHg] = c.rvEa * eMult * phiV * (y[IDX.rvVolumeMl]! - c.rvV0) + passivePressureMmHg(y[IDX.rvVolumeMl]! - c.rvV0, c.rvEb, c.rvBeta) + pPcd;
   out[OBS.sysArtPressureMmHg] = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   out[OBS.sysVenPressureMmHg] = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   out[OBS.pulArtPressureMmHg] = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
@@ -520,9 +515,9 @@ export function rhs(dydt: Float64Array, y: Float64Array, tSec: number, c: ModelC
   // Both ventricles sit in the pericardium: its pressure adds to each (direct ventricular interaction).
   const pPcd = pericardialPressureMmHg(vLv + vRv, c);
   const pLa = (c.laEa * phiA + c.laEb) * (vLa - c.laV0);
-  const pLv = c.lvEa * eMult * phiV * (vLv - c.lvV0) + passivePressureMmHg(vLv - c.lvV0, c.lvEb, LV_EDPVR_BETA_PER_ML) + pPcd;
+  const pLv = c.lvEa * eMult * phiV * (vLv - c.lvV0) + passivePressureMmHg(vLv - c.lvV0, c.lvEb, c.lvBeta) + pPcd;
   const pRa = (c.raEa * phiA + c.raEb) * (vRa - c.raV0);
-  const pRv = c.rvEa * eMult * phiV * (vRv - c.rvV0) + passivePressureMmHg(vRv - c.rvV0, c.rvEb, RV_EDPVR_BETA_PER_ML) + pPcd;
+  const pRv = c.rvEa * eMult * phiV * (vRv - c.rvV0) + passivePressureMmHg(vRv - c.rvV0, c.rvEb, c.rvBeta) + pPcd;
   const pSa = (y[IDX.sysArtVolumeMl]! - c.sysArtV0) * c.sysArtInvC;
   const pSv = (y[IDX.sysVenVolumeMl]! - vuSys) * c.sysVenInvC;
   const pPa = (y[IDX.pulArtVolumeMl]! - c.pulArtV0) * c.pulArtInvC;
@@ -598,9 +593,9 @@ export function initialState(p: ModelParameters, c: ModelContext): Float64Array 
   const guess = {
     la: { v: 55, c: 1 / p.laEbMmHgPerMl },
     // Chamber compliance at a typical filling (the EDPVR's slope there), for spreading the volume.
-    lv: { v: 120, c: 1 / (p.lvEbMmHgPerMl * Math.exp(Math.min(EDPVR_MAX_EXPONENT, LV_EDPVR_BETA_PER_ML * (120 - p.lvV0Ml)))) },
+    lv: { v: 120, c: 1 / (p.lvEbMmHgPerMl * Math.exp(Math.min(EDPVR_MAX_EXPONENT, p.lvEdpvrBetaPerMl * (120 - p.lvV0Ml)))) },
     ra: { v: 55, c: 1 / p.raEbMmHgPerMl },
-    rv: { v: 130, c: 1 / (p.rvEbMmHgPerMl * Math.exp(Math.min(EDPVR_MAX_EXPONENT, RV_EDPVR_BETA_PER_ML * (130 - p.rvV0Ml)))) },
+    rv: { v: 130, c: 1 / (p.rvEbMmHgPerMl * Math.exp(Math.min(EDPVR_MAX_EXPONENT, p.rvEdpvrBetaPerMl * (130 - p.rvV0Ml)))) },
   };
   y[IDX.laVolumeMl] = guess.la.v;
   y[IDX.lvVolumeMl] = guess.lv.v;

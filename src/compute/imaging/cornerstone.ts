@@ -108,6 +108,7 @@ async function start(): Promise<Cornerstone> {
     ) as never,
   );
   warmDecodeWorkers(core, decodeWorkers);
+  warmNorm16Probe();
   core.volumeLoader.registerVolumeLoader('cornerstoneStreamingImageVolume', core.cornerstoneStreamingImageVolumeLoader as never);
   core.volumeLoader.registerUnknownVolumeLoader(core.cornerstoneStreamingImageVolumeLoader as never);
   let tools: Promise<ToolsModule> | null = null;
@@ -126,6 +127,23 @@ async function start(): Promise<Cornerstone> {
       },
     ));
   return { core, loader, metadata, loadTools };
+}
+
+/**
+ * vtk.js asks, on the first texture it makes, whether 16-bit normalised textures filter linearly:
+ * a WebGL context of its own, two shader compiles and a draw (≈ 0.1 s on a software rasteriser,
+ * traced on the click → first image path). Asked here while the tab is idle, the cached answer is
+ * ready for the first image. The module is vtk.js's own, so its cache is the one vtk.js reads.
+ */
+function warmNorm16Probe(): void {
+  const run = () => {
+    void import('@kitware/vtk.js/Rendering/OpenGL/Texture/supportsNorm16Linear.js').then(
+      (m) => m.default(),
+      () => undefined, // a missing probe only means the first texture asks itself
+    );
+  };
+  if (typeof requestIdleCallback === 'function') requestIdleCallback(run, { timeout: 1000 });
+  else setTimeout(run, 0);
 }
 
 /**

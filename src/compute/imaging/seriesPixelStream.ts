@@ -17,6 +17,11 @@ import { MultipartStreamParser, multipartBoundary } from '../../../core/dicom/mu
 export interface StreamedFrame {
   bytes: Uint8Array;
   transferSyntaxUid: string;
+  /**
+   * The bytes are lent (`consume` sinks only): valid during the call, their buffer then takes the
+   * next frame. A sink that keeps them, or transfers them to a worker, copies them first.
+   */
+  borrowed?: boolean;
 }
 
 /** Times (performance.now(), ms) and sizes of one series stream, for the benchmark's profile. */
@@ -123,8 +128,9 @@ export class SeriesPixelStream {
 
   /**
    * Hand every frame to `onFrame` as it arrives (those already arrived first, then each new
-   * one), holding none: the consumer (the volume being filled) owns the bytes. Frames handed
-   * out this way are not offered to `take` / `wait` any more.
+   * one), holding none. Frames that come after this call are lent (`borrowed`: the consumer, the
+   * volume being filled, writes them at once or copies them). Frames handed out this way are
+   * not offered to `take` / `wait` any more.
    */
   consume(onFrame: (key: string, frame: StreamedFrame) => void): void {
     this.sink = onFrame;
@@ -152,11 +158,17 @@ export class SeriesPixelStream {
     this.stats.headersMs = performance.now();
     if (!res.ok || !res.body) throw new Error(`the PACS answered HTTP ${res.status} to the series pixel data request`);
     const boundary = multipartBoundary(res.headers.get('content-type') ?? '');
-    const parser = new MultipartStreamParser(boundary, (part) => {
-      const key = frameKey(part.headers['content-location'] ?? '');
-      if (key === null || !this.wanted.has(key)) return; // a frame the viewer does not show
-      this.deliver(key, { bytes: part.body, transferSyntaxUid: partTransferSyntax(part.headers['content-type']) });
-    });
+    // Bodies are lent (no allocation per frame) to the consuming volume; a frame held for later
+    // keeps its buffer (`deliver` returns true).
+    const parser = new MultipartStreamParser(
+      boundary,
+      (part) => {
+        const key = frameKey(part.headers['content-location'] ?? '');
+        if (key === null || !this.wanted.has(key)) return false; // a frame the viewer does not show
+        return this.deliver(key, { bytes: part.body, transferSyntaxUid: partTransferSyntax(part.headers['content-type']), borrowed: true });
+      },
+      true,
+    );
     const reader = res.body.getReader();
     for (;;) {
       const { value, done } = await reader.read();
@@ -169,15 +181,18 @@ export class SeriesPixelStream {
     parser.end();
   }
 
-  private deliver(key: string, frame: StreamedFrame): void {
+  /** Hands a frame on; true when the bytes are kept past this call (held or given to a waiter). */
+  private deliver(key: string, lent: StreamedFrame): boolean {
     const now = performance.now();
     this.stats.firstFrameMs ??= now;
     this.stats.lastFrameMs = now;
     this.stats.frames++;
     if (this.sink) {
-      this.sink(key, frame);
-      return;
+      this.sink(key, lent);
+      return false;
     }
+    // Kept: the parser does not lend this buffer again, so the frame owns it.
+    const frame: StreamedFrame = { bytes: lent.bytes, transferSyntaxUid: lent.transferSyntaxUid };
     const list = this.waiters.get(key);
     if (list && list.length > 0) {
       this.waiters.delete(key);
@@ -185,6 +200,7 @@ export class SeriesPixelStream {
       list[0]!.resolve(frame);
       for (const w of list.slice(1)) w.resolve({ bytes: frame.bytes.slice(), transferSyntaxUid: frame.transferSyntaxUid });
     } else this.arrived.set(key, frame);
+    return true;
   }
 
   private settle(outcome: Error | null): void {

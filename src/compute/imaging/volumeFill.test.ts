@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canWriteNative, isNativeLittleEndian, writeDecodedFrame, writeNativeFrame, type FramePixelFormat } from './volumeFill';
+import { canWriteNative, isNativeLittleEndian, modalityValueRange, writeDecodedFrame, writeNativeFrame, type FramePixelFormat } from './volumeFill';
 
 const CT: FramePixelFormat = { bitsAllocated: 16, pixelRepresentation: 0, samplesPerPixel: 1, rescaleSlope: 1, rescaleIntercept: -1024 };
 
@@ -65,5 +65,20 @@ describe('writing frames into the volume buffer', () => {
     writeDecodedFrame(vol, 1, 2, new Uint16Array([24, 1064]), { slope: 1, intercept: -1024 });
     expect([...vol]).toEqual([-1000, 40, -1000, 40]);
     expect(() => writeDecodedFrame(vol, 0, 2, new Int16Array(3), null)).toThrow(/3 pixels where a slice has 2/);
+  });
+});
+
+describe('modalityValueRange (what a filled slice can hold before it is filled)', () => {
+  it('is the stored range through the modality LUT', () => {
+    // 12-bit unsigned CT, intercept −1024: 0…4095 → −1024…3071 HU.
+    expect(modalityValueRange(12, 0, 1, -1024)).toEqual({ min: -1024, max: 3071 });
+    // 16-bit signed, no LUT: −32768…32767.
+    expect(modalityValueRange(16, 1, 1, 0)).toEqual({ min: -32768, max: 32767 });
+    // A negative slope swaps the ends.
+    expect(modalityValueRange(8, 0, -2, 10)).toEqual({ min: -500, max: 10 });
+  });
+
+  it('refuses a bit depth that is none', () => {
+    expect(() => modalityValueRange(0, 0, 1, 0)).toThrow(/Bits Stored 0/);
   });
 });

@@ -84,3 +84,17 @@ export function writeDecodedFrame(
   const { slope, intercept } = rescale;
   for (let i = 0; i < sliceLength; i++) volume[offset + i] = pixels[i]! * slope + intercept;
 }
+
+/**
+ * The values a series' stored pixels can take, in modality units: every stored value of
+ * `bitsStored` bits (two's complement when `pixelRepresentation` is 1) through the modality LUT.
+ * What a filled volume's slices can hold, known before any frame arrives.
+ */
+export function modalityValueRange(bitsStored: number, pixelRepresentation: number, rescaleSlope: number, rescaleIntercept: number): { min: number; max: number } {
+  if (!Number.isInteger(bitsStored) || bitsStored < 1 || bitsStored > 32) throw new Error(`Bits Stored ${bitsStored} is not a pixel depth (1–32)`);
+  const lo = pixelRepresentation === 1 ? -(2 ** (bitsStored - 1)) : 0;
+  const hi = pixelRepresentation === 1 ? 2 ** (bitsStored - 1) - 1 : 2 ** bitsStored - 1;
+  const a = lo * rescaleSlope + rescaleIntercept;
+  const b = hi * rescaleSlope + rescaleIntercept;
+  return { min: Math.min(a, b), max: Math.max(a, b) };
+}

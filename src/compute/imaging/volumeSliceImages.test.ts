@@ -41,6 +41,13 @@ describe('sliceImage (a filled volume slice as a Cornerstone image)', () => {
     expect(pixels[1]).toBe(55);
   });
 
+  it('takes a known value range without reading the slice (a volume slice not yet filled)', () => {
+    const slice = new Float32Array(6);
+    const image = sliceImage(ids[0]!, slice, { ...INFO, valueRange: { min: -1024, max: 3071 } }, voxelManagerOf);
+    expect([image.minPixelValue, image.maxPixelValue]).toEqual([-1024, 3071]);
+    expect(image.dataType).toBe('Float32Array');
+  });
+
   it('refuses a slice of the wrong size', () => {
     expect(() => sliceImage(ids[0]!, new Int16Array(5), INFO, voxelManagerOf)).toThrow(/slice of 5 pixels for a 3 × 2 image/);
   });

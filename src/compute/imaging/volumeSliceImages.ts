@@ -27,6 +27,11 @@ export interface SliceImageInfo {
   windowCenter?: number;
   windowWidth?: number;
   photometricInterpretation: string;
+  /**
+   * The values the slice can hold, when known without reading it (a slice of a volume still
+   * filling: its pixels are not there yet, so a scan would only find zeros). Scanned otherwise.
+   */
+  valueRange?: { min: number; max: number };
 }
 
 /**
@@ -43,12 +48,14 @@ export function sliceImage(
   if (slice.length !== info.rows * info.columns) {
     throw new Error(`slice of ${slice.length} pixels for a ${info.columns} × ${info.rows} image`);
   }
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < slice.length; i++) {
-    const v = slice[i]!;
-    if (v < min) min = v;
-    if (v > max) max = v;
+  let min = info.valueRange?.min ?? Infinity;
+  let max = info.valueRange?.max ?? -Infinity;
+  if (!info.valueRange) {
+    for (let i = 0; i < slice.length; i++) {
+      const v = slice[i]!;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
   const voxelManager = voxelManagerOf({ width: info.columns, height: info.rows, numberOfComponents: 1, scalarData: slice, id: imageId });
   return {

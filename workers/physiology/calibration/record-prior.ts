@@ -123,6 +123,9 @@ export function priorFromRecord(
     lvEaMmHgPerMl: Math.min(PARAMETER_SPECS.lvEaMmHgPerMl.max, hfrefPreset.lvEaMmHgPerMl * CHRONIC_HFREF_EA_FACTOR),
     lvEbMmHgPerMl: hfrefPreset.lvEbMmHgPerMl,
     lvV0Ml: hfrefPreset.lvV0Ml,
+    // The dilated LV's whole EDPVR (Eb, V0 and its stiffness constant β together): the healthy
+    // default's β (Klotz 2006, round 6 of issue 11) belongs to a normal-size ventricle.
+    lvEdpvrBetaPerMl: hfrefPreset.lvEdpvrBetaPerMl,
     // The reflexes of heart failure, as the hfref preset has them (its sources): arterial
     // baroreflex gain about halved (Ferguson 1992; La Rovere 1998), the cardiopulmonary reflex
     // excitatory on the heart with its vascular arm lost (Azevedo 2000; Ferguson 1984). Without
