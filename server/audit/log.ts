@@ -5,6 +5,7 @@ import { closeSync, existsSync, fchmodSync, fdatasyncSync, openSync, readFileSyn
 import { fdatasync, write } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditRecordInput } from '../../core/contracts';
+import { GroupCommit } from './groupCommit';
 
 export const AUDIT_LOG_FILE = 'audit.log';
 
@@ -91,12 +92,7 @@ interface Waiter {
 
 export class AuditLog implements AuditLogWriter {
   private readonly fd: number;
-  private queue: Waiter[] = [];
-  private flushing = false;
-  /** Write + fdatasync rounds so far (each covers every record queued when it started). */
-  syncs = 0;
-  /** A flush is scheduled for the end of this event-loop turn (append). */
-  private scheduled = false;
+  private readonly commits = new GroupCommit<Waiter>((batch, done) => this.writeBatch(batch, done));
   private closed = false;
 
   constructor(readonly file: string) {
@@ -107,40 +103,27 @@ export class AuditLog implements AuditLogWriter {
     return new AuditLog(join(dataDir, AUDIT_LOG_FILE));
   }
 
+  /** Write + fdatasync rounds so far (each covers every record queued when it started). */
+  get syncs(): number {
+    return this.commits.batches;
+  }
+
   append(entry: AuditLogLine): Promise<void> {
     if (this.closed) return Promise.reject(new AuditLogError('audit log is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line: JSON.stringify(entry) + '\n', resolve, reject });
-      // The first record after an idle moment waits for the rest of this event-loop turn: the
-      // requests whose data arrived in the same poll join its write + fsync instead of each
-      // starting one (on a disk with fast fsync, group commit otherwise degenerated into about
-      // one fdatasync per request under load). Every record still resolves only once fsynced.
-      if (!this.flushing && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          if (!this.flushing) this.flush();
-        });
-      }
+      // Resolves only once fsynced, with the other records of this event-loop turn (groupCommit.ts).
+      this.commits.push({ line: JSON.stringify(entry) + '\n', resolve, reject });
     });
   }
 
-  private flush(): void {
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) {
-      this.flushing = false;
-      return;
-    }
-    this.flushing = true;
-    this.syncs++;
+  private writeBatch(batch: Waiter[], next: () => void): void {
     const data = Buffer.from(batch.map((w) => w.line).join(''));
     const done = (err: Error | null): void => {
       for (const w of batch) {
         if (err) w.reject(new AuditLogError(`audit log write failed: ${err.message}`));
         else w.resolve();
       }
-      this.flush();
+      next();
     };
     const writeAll = (offset: number): void => {
       write(this.fd, data, offset, data.length - offset, null, (err, written) => {
@@ -160,7 +143,7 @@ export class AuditLog implements AuditLogWriter {
   /** Waits for pending appends, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.flushing || this.scheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+    await this.commits.drained(5);
     this.closed = true;
     closeSync(this.fd);
   }

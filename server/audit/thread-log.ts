@@ -9,6 +9,7 @@
 import { closeSync } from 'node:fs';
 import { WorkerPool, type WorkerFactory } from '../../core/workerPool/workerPool';
 import type { AuditWriterApi, EventsReport } from './audit.worker';
+import { GroupCommit } from './groupCommit';
 import { AuditLogError, openAuditLogFile, readAuditLog, type AuditLogLine, type AuditLogWriter } from './log';
 
 interface Waiter {
@@ -24,13 +25,9 @@ const SETTLE_MAX_MS = 10_000;
 
 export class ThreadedAuditLog implements AuditLogWriter {
   readonly storesEvents: boolean;
-  /** Batches written so far (each one write + fdatasync in the thread). */
-  syncs = 0;
   private readonly fd: number;
   private readonly pool: WorkerPool<AuditWriterApi>;
-  private queue: Waiter[] = [];
-  private flushing = false;
-  private scheduled = false;
+  private readonly commits = new GroupCommit<Waiter>((batch, done) => this.writeBatch(batch, done));
   private closed = false;
   /** AuditEvents handed to the thread, not yet reported stored or failed: id → callback. */
   private readonly awaitingEvent = new Map<string, (stored: boolean) => void>();
@@ -49,30 +46,20 @@ export class ThreadedAuditLog implements AuditLogWriter {
     this.pool = new WorkerPool<AuditWriterApi>({ name: 'audit log', create: threads, size: 1 });
   }
 
+  /** Batches written so far (each one write + fdatasync in the thread). */
+  get syncs(): number {
+    return this.commits.batches;
+  }
+
   append(entry: AuditLogLine, onEventStored?: (stored: boolean) => void): Promise<void> {
     if (this.closed) return Promise.reject(new AuditLogError('audit log is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ id: entry.id, line: JSON.stringify(entry), resolve, reject, onEventStored: this.storesEvents ? onEventStored : undefined });
-      // The records of this event-loop turn go in one batch (see log.ts for why it waits the turn).
-      if (!this.flushing && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          if (!this.flushing) this.flush();
-        });
-      }
+      // One batch per event-loop turn, one batch in the thread at a time (groupCommit.ts).
+      this.commits.push({ id: entry.id, line: JSON.stringify(entry), resolve, reject, onEventStored: this.storesEvents ? onEventStored : undefined });
     });
   }
 
-  private flush(): void {
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length === 0) {
-      this.flushing = false;
-      return;
-    }
-    this.flushing = true;
-    this.syncs++;
+  private writeBatch(batch: Waiter[], next: () => void): void {
     const lines = batch.map((w) => w.line);
     const storeAt = batch.map((w) => w.onEventStored !== undefined);
     for (const w of batch) if (w.onEventStored) this.awaitingEvent.set(w.id, w.onEventStored);
@@ -93,7 +80,7 @@ export class ThreadedAuditLog implements AuditLogWriter {
           }
         },
       )
-      .finally(() => this.flush());
+      .finally(next);
   }
 
   private applyReport(report: EventsReport): void {
@@ -111,7 +98,7 @@ export class ThreadedAuditLog implements AuditLogWriter {
 
   /** Waits for queued batches, then for the AuditEvents the thread still holds back. */
   async settle(): Promise<void> {
-    while (this.flushing || this.scheduled || this.queue.length > 0) await new Promise((r) => setTimeout(r, 2));
+    await this.commits.drained();
     if (this.awaitingEvent.size === 0) return;
     try {
       this.applyReport(await this.pool.run((api) => api.settle(SETTLE_MAX_MS)));
