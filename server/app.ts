@@ -153,11 +153,13 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
 
   // audit.log and (embedded mode) the AuditEvent inserts are written by the audit thread
   // (audit/thread-log.ts): the event loop only serialises each record and waits for its ack.
+  // TWIN_AUDIT_THREAD=0: both on the event loop (audit/log.ts), for comparing the two.
   const auditEventStore = overrides.auditEventStore ?? upstream?.auditEventStore ?? auditEvents;
   const auditLog =
     overrides.auditLog ??
-    (!config.auditThread ? AuditLog.inDir(config.dataDir) : undefined) ??
-    new ThreadedAuditLog(join(config.dataDir, AUDIT_LOG_FILE), auditEventStore === auditEvents ? join(config.dataDir, DB_FILE_NAME) : null, nodeThreadFactory(new URL('./audit/audit.worker.ts', import.meta.url), 'twinscope-audit'));
+    (config.auditThread
+      ? new ThreadedAuditLog(join(config.dataDir, AUDIT_LOG_FILE), auditEventStore === auditEvents ? join(config.dataDir, DB_FILE_NAME) : null, nodeThreadFactory(new URL('./audit/audit.worker.ts', import.meta.url), 'twinscope-audit'))
+      : AuditLog.inDir(config.dataDir));
   const audit = new AuditTrail(auditLog, auditEventStore, overrides.auditRetryMs);
   await audit.resendMissing();
   const consent = new ConsentService(overrides.consentSource ?? upstream?.consentSource ?? embeddedConsents(store));
