@@ -1,9 +1,9 @@
 // Model pieces checked against closed-form values: the orifice equations, the reflex drive,
 // volume conservation and the exactness of the volume source.
 import { describe, expect, it } from 'vitest';
-import { IDX, OBS, OBS_SIZE, observePressures, pericardialPressureMmHg, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, cardiopulmonaryDrive, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
+import { IDX, OBS, OBS_SIZE, observePressures, passivePressureMmHg, pericardialPressureMmHg, aorticInertanceMmHgS2PerMl, mitralRegurgitantFlowMlPerS, bernoulliCoefficient, cardiopulmonaryDrive, initialState, ModelContext, rhs, STATE_SIZE, sympatheticDrive, totalBloodVolumeMl, beginBeat } from './model';
 import { defaultParameters } from '../../core/domain/parameters';
-import { resolveParameters } from './presets';
+import { applyPatient, resolveParameters } from './presets';
 import { Simulator, metricsFromStats, settle } from './simulator';
 
 describe('aortic valve orifice model', () => {
@@ -215,5 +215,27 @@ describe('incomplete relaxation at high heart rates', () => {
     expect(ctx.prevVentTailSec).toBeGreaterThan(0);
     // Contraction still ends within its beat.
     expect(ctx.ventTcSec).toBeLessThan(ctx.periodSec);
+  });
+});
+
+describe('body-size scaling of the ventricles\' diastolic curve (applyPatient)', () => {
+  it('is isometric: a chamber k times the volume has at k·V the passive pressure the reference has at V', () => {
+    const ref = defaultParameters();
+    for (const t of [
+      { sex: 'F' as const, ageYears: 45, heightCm: 155, weightKg: 55 },
+      { sex: 'M' as const, ageYears: 45, heightCm: 195, weightKg: 110 },
+    ]) {
+      const p = applyPatient(ref, t);
+      const k = p.lvV0Ml / ref.lvV0Ml;
+      expect(Math.abs(k - 1)).toBeGreaterThan(0.1); // a body size that really differs
+      for (const vMl of [70, 120, 180]) {
+        const lvRef = passivePressureMmHg(vMl - ref.lvV0Ml, ref.lvEbMmHgPerMl, ref.lvEdpvrBetaPerMl);
+        const lv = passivePressureMmHg(vMl * k - p.lvV0Ml, p.lvEbMmHgPerMl, p.lvEdpvrBetaPerMl);
+        expect(lv).toBeCloseTo(lvRef, 9);
+        const rvRef = passivePressureMmHg(vMl - ref.rvV0Ml, ref.rvEbMmHgPerMl, ref.rvEdpvrBetaPerMl);
+        const rv = passivePressureMmHg(vMl * k - p.rvV0Ml, p.rvEbMmHgPerMl, p.rvEdpvrBetaPerMl);
+        expect(rv).toBeCloseTo(rvRef, 9);
+      }
+    }
   });
 });
