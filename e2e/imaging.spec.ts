@@ -61,6 +61,9 @@ test.describe('Imaging', () => {
     expect(published!.unit).toBe('HU');
     expect(published!.minValue).toBeLessThanOrEqual(-950);
     expect(published!.maxValue).toBeGreaterThanOrEqual(200);
+    // CT opens in the soft-tissue window and keeps it when the planes get the volume (setting a
+    // volume made Cornerstone apply its own default window, the full stored range, washed out).
+    await expect(imaging.preset).toHaveValue('soft-tissue');
     for (const name of MPR) {
       const s = await imaging.canvasStats(name);
       // A torso phantom in the soft-tissue window fills a good part of each plane.

@@ -788,7 +788,15 @@ export class ImagingViewer {
       this.applyVoi();
       vp.render();
     } else if (this.volumeId) {
+      // Setting the volume makes Cornerstone apply (and announce, VOI_MODIFIED) a default window
+      // from the volume's value range — the full stored range, washed out; the window the user
+      // had (soft tissue on first display) is the one that stays.
+      const shown = this.voi;
       await core.setVolumesForViewports(this.engine, [{ volumeId: this.volumeId }], [...MPR_KEYS]);
+      if (shown) {
+        this.voi = shown;
+        this.events.onVoiChanged?.(shown);
+      }
       this.applyVoi();
       this.engine.renderViewports([...MPR_KEYS]);
     }
