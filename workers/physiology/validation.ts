@@ -291,8 +291,8 @@ export function runValidation(): ValidationRow[] {
   const nomrg = 'Nitroprusside (modelled 1.5 µg/kg/min), severe LV failure without MR, RF < 0.10 (HFrEF preset, MR orifice closed)';
   rows.push(
     response({ group: mrg, quantity: 'regurgitant fraction', source: `${MR_1986}: RF 0.44 ± 0.12 → 0.26 ± 0.15`, published: { before: 0.44, after: 0.26 }, model: { before: rf(snp.before), after: rf(snp.after) }, unit: '', relative: false, limitation: LIMIT_SNP }),
-    response({ group: mrg, quantity: 'forward CO', source: `${MR_1986}: forward CO +64 ± 34 % with MR`, published: { before: 100, after: 164, spread: '± 34 %' }, model: { before: snp.before.coLPerMin, after: snp.after.coLPerMin }, unit: 'L/min', relative: true, limitation: LIMIT_SNP }),
-    response({ group: nomrg, quantity: 'forward CO', source: `${MR_1986}: forward CO +31 ± 17 % without MR`, published: { before: 100, after: 131, spread: '± 17 %' }, model: { before: snpNoMr.before.coLPerMin, after: snpNoMr.after.coLPerMin }, unit: 'L/min', relative: true, limitation: LIMIT_SNP }),
+    response({ group: mrg, quantity: 'forward CO', source: `${MR_1986}: forward CO +64 ± 34 % with MR`, published: { before: 100, after: 164, spread: '± 34 %' }, model: { before: snp.before.coLPerMin, after: snp.after.coLPerMin }, unit: '% of baseline', modelUnit: 'L/min', relative: true, limitation: LIMIT_SNP }),
+    response({ group: nomrg, quantity: 'forward CO', source: `${MR_1986}: forward CO +31 ± 17 % without MR`, published: { before: 100, after: 131, spread: '± 17 %' }, model: { before: snpNoMr.before.coLPerMin, after: snpNoMr.after.coLPerMin }, unit: '% of baseline', modelUnit: 'L/min', relative: true, limitation: LIMIT_SNP }),
   );
   const furo = intervene('hfref', [{ type: 'drug', atSec: 0, drug: 'furosemide', doseMg: 60, route: 'iv' }], 6 * 3600);
   rows.push(
