@@ -46,6 +46,16 @@ describe('validation table graded by size', () => {
     expect(r.pass, `${r.group} ${r.quantity} = ${r.value} ${r.unit}, target ${r.target}`).toBe(true);
   });
 
+  it('nitroprusside lowers functional MR by the published amount, and the LV without MR answers as patients without MR do (Am J Cardiol 1986)', () => {
+    const rf = rows.find((r) => /functional MR/.test(r.group) && r.quantity === 'Δ regurgitant fraction')!;
+    const noMr = rows.find((r) => /without MR/.test(r.group) && r.quantity === 'Δ forward CO')!;
+    // Published: RF 0.44 → 0.26 (−0.18) and forward CO +31 ± 17 % without MR; both within 30 %.
+    expect(rf.value).toBeLessThan(-0.126);
+    expect(rf.value).toBeGreaterThan(-0.234);
+    expect(noMr.value).toBeGreaterThan(31 * 0.7);
+    expect(noMr.value).toBeLessThan(31 * 1.3);
+  });
+
   it('the dobutamine and nitroprusside effects in HFrEF are large, not overlapping baseline', () => {
     const co = (g: string): number => rows.find((r) => r.group.startsWith(g) && r.quantity === 'Δ CO')!.value;
     const pcwp = (g: string): number => rows.find((r) => r.group.startsWith(g) && r.quantity === 'Δ PCWP')!.value;
