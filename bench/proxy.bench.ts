@@ -45,13 +45,18 @@ async function requestBench(server: BenchServer, token: string, name: string, pa
     mainThreadRatio: round(direct.breakdown.mainThreadCpuMsPerRequest / proxied.breakdown.mainThreadCpuMsPerRequest, 3),
     stagesMs: proxied.breakdown.stagesMsPerRequest,
     peerStagesMs: direct.breakdown.stagesMsPerRequest,
+    // The load generator shares the 2 cores: its CPU per request bounds both runs.
+    loadGeneratorMs: proxied.breakdown.loadGeneratorCpuMsPerRequest,
+    peerLoadGeneratorMs: direct.breakdown.loadGeneratorCpuMsPerRequest,
     ...common,
   });
   report({ bench: 'proxy', metric: `${name}-throughput`, value: round(proxied.rps, 1), unit: 'req/s', peer: 'store-direct', peerValue: round(direct.rps, 1), ratio: round(proxied.rps / direct.rps, 3), errors: proxied.errors + direct.errors, ...common });
   for (const p of [50, 99]) {
     const a = percentile(proxied.latenciesMs, p);
     const b = percentile(direct.latenciesMs, p);
-    report({ bench: 'proxy', metric: `${name}-latency-p${p}`, value: round(a), unit: 'ms', peer: 'store-direct', peerValue: round(b), ratio: round(a / b, 3), ...common });
+    // With the p99: what can make the tail (the server's event-loop delay and GC pauses over each phase).
+    const tail = p === 99 ? { tail: proxied.breakdown.tail, peerTail: direct.breakdown.tail } : {};
+    report({ bench: 'proxy', metric: `${name}-latency-p${p}`, value: round(a), unit: 'ms', peer: 'store-direct', peerValue: round(b), ratio: round(a / b, 3), ...tail, ...common });
   }
 }
 
