@@ -104,6 +104,13 @@ export interface StageBreakdown {
    * helper threads: the process's CPU beyond the main thread's).
    */
   stagesMsPerRequest: Record<string, number>;
+  /**
+   * The load generator's (this bench process's) CPU per request, ms: it shares the machine's
+   * cores with the server, so on 2 cores it is part of what bounds throughput and the tail.
+   */
+  loadGeneratorCpuMsPerRequest: number;
+  /** What can make the tail, over the load phase (bench/proxy-server.ts): event-loop delay percentiles, GC pauses. */
+  tail?: { eventLoopDelayMs: { p50: number; p99: number; max: number }; gc: { pauses: number; totalMs: number; majorPauses: number; majorMs: number; maxMs: number } };
 }
 
 /**
@@ -112,8 +119,10 @@ export interface StageBreakdown {
  */
 export async function withServerProfile<T extends { requests: number }>(profilerPort: number, label: string, load: () => Promise<T>): Promise<T & { breakdown: StageBreakdown }> {
   await post(profilerPort, '/bench/profile/start');
+  const generatorCpu0 = process.cpuUsage();
   const result = await load();
-  const { cpuMs, mainThreadCpuMs, profile } = (await post(profilerPort, '/bench/profile/stop')) as { cpuMs: number; mainThreadCpuMs?: number; profile: CpuProfile };
+  const generatorCpu = process.cpuUsage(generatorCpu0);
+  const { cpuMs, mainThreadCpuMs, profile, tail } = (await post(profilerPort, '/bench/profile/stop')) as { cpuMs: number; mainThreadCpuMs?: number; profile: CpuProfile; tail?: StageBreakdown['tail'] };
   const mainMs = mainThreadCpuMs ?? cpuMs;
   // BENCH_PROFILE_DIR: keep the profile (open it in Chrome DevTools' Performance panel).
   if (process.env.BENCH_PROFILE_DIR) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${label}.cpuprofile`), JSON.stringify(profile));
@@ -128,5 +137,8 @@ export async function withServerProfile<T extends { requests: number }>(profiler
   }
   stages['other-threads'] = Math.round((Math.max(0, cpuMs - mainMs) * 1000) / n) / 1000;
   const perRequest = (ms: number): number => Math.round((ms / n) * 1000) / 1000;
-  return { ...result, breakdown: { cpuMsPerRequest: perRequest(cpuMs), mainThreadCpuMsPerRequest: perRequest(mainMs), stagesMsPerRequest: stages } };
+  return {
+    ...result,
+    breakdown: { cpuMsPerRequest: perRequest(cpuMs), mainThreadCpuMsPerRequest: perRequest(mainMs), stagesMsPerRequest: stages, loadGeneratorCpuMsPerRequest: perRequest((generatorCpu.user + generatorCpu.system) / 1000), ...(tail ? { tail } : {}) },
+  };
 }

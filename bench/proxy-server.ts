@@ -4,9 +4,13 @@
 // checks — the "direct" peer. Prints one JSON line with both ports once listening.
 // The direct port also serves the benches' CPU profiler (bench/cpu-profile.ts):
 // POST /bench/profile/start, POST /bench/profile/stop → {cpuMs, profile} (the process's CPU time
-// and V8 CPU profile between the two), so each load phase gets its own stage breakdown.
+// and V8 CPU profile between the two), so each load phase gets its own stage breakdown — and
+// what can make the latency tail: the event loop's delay histogram (perf_hooks
+// monitorEventLoopDelay: how late a timer ran, i.e. the longest synchronous stretches) and every
+// garbage-collection pause (PerformanceObserver 'gc') between the two.
 import Fastify from 'fastify';
 import { Session } from 'node:inspector/promises';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram, type PerformanceEntry } from 'node:perf_hooks';
 import { buildApp } from '../server/app';
 import { loadConfig } from '../server/config';
 import type { HttpMethod } from '@medplum/fhir-router';
@@ -31,7 +35,19 @@ async function main(): Promise<void> {
   session.connect();
   let cpuAtStart: NodeJS.CpuUsage | undefined;
   let mainThreadAtStart = 0;
+  let loopDelay: IntervalHistogram | undefined;
+  let gcPausesMs: { ms: number; major: boolean }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      gcPausesMs.push({ ms: e.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR || kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL });
+    }
+  });
   direct.post('/bench/profile/start', async () => {
+    gcPausesMs = [];
+    gcObserver.observe({ entryTypes: ['gc'] });
+    loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
     cpuAtStart = process.cpuUsage();
@@ -41,9 +57,18 @@ async function main(): Promise<void> {
   direct.post('/bench/profile/stop', async (_req, reply) => {
     const cpu = process.cpuUsage(cpuAtStart);
     const mainThreadCpuMs = cpuMsOf(process.pid, process.pid) - mainThreadAtStart;
+    loopDelay?.disable();
+    gcObserver.disconnect();
+    const ms = (ns: number | undefined): number => Math.round((ns ?? 0) / 1e4) / 100;
+    const sorted = gcPausesMs.map((g) => g.ms).sort((a, b) => a - b);
+    const sum = (xs: number[]): number => Math.round(xs.reduce((a, b) => a + b, 0) * 100) / 100;
+    const tail = {
+      eventLoopDelayMs: { p50: ms(loopDelay?.percentile(50)), p99: ms(loopDelay?.percentile(99)), max: ms(loopDelay?.max) },
+      gc: { pauses: sorted.length, totalMs: sum(sorted), majorPauses: gcPausesMs.filter((g) => g.major).length, majorMs: sum(gcPausesMs.filter((g) => g.major).map((g) => g.ms)), maxMs: Math.round((sorted.at(-1) ?? 0) * 100) / 100 },
+    };
     const { profile } = await session.post('Profiler.stop');
     await session.post('Profiler.disable');
-    return reply.send({ cpuMs: (cpu.user + cpu.system) / 1000, mainThreadCpuMs, profile });
+    return reply.send({ cpuMs: (cpu.user + cpu.system) / 1000, mainThreadCpuMs, profile, tail });
   });
   await direct.listen({ port: 0, host: '127.0.0.1' });
   const port = (f: typeof direct): number => {

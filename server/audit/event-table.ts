@@ -188,7 +188,7 @@ export class AuditEventTable implements AuditEventStore {
     this.db.transaction(() => {
       for (const row of rows) this.inserter.insert(JSON.parse(row.json) as AuditEvent);
       this.db.prepare("DELETE FROM fhir_versions WHERE resource_type = 'AuditEvent'").run();
-    })();
+    }).immediate();
     return rows.length;
   }
 
@@ -208,7 +208,7 @@ export class AuditEventTable implements AuditEventStore {
         // Copies of the fsync'ed audit.log: NORMAL is enough (survives a process crash).
         this.relaxed.run();
         try {
-          this.inserter.insertAll(current.map((b) => b.event));
+          this.inserter.insertAll.immediate(current.map((b) => b.event));
         } finally {
           this.full.run();
         }

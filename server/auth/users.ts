@@ -126,14 +126,20 @@ export class UserStore {
   }
 
   async update(id: string, patch: { role?: Role; disabled?: boolean; displayName?: string }): Promise<UserRecord> {
-    return this.write(() => {
-      const existing = this.get(id);
-      if (!existing) throw new UserError(`no user with id ${id}`, 404);
-      if (patch.role !== undefined) this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(patch.role, id);
-      if (patch.disabled !== undefined) this.db.prepare('UPDATE users SET disabled = ? WHERE id = ?').run(patch.disabled ? 1 : 0, id);
-      if (patch.displayName !== undefined) this.db.prepare('UPDATE users SET display_name = ? WHERE id = ?').run(patch.displayName, id);
-      return this.get(id) ?? existing;
-    });
+    // One IMMEDIATE transaction: the changes land together, and the read before the writes cannot
+    // meet SQLITE_BUSY_SNAPSHOT from the audit thread's connection (storage/second-writer.int.test.ts).
+    return this.write(() =>
+      this.db
+        .transaction(() => {
+          const existing = this.get(id);
+          if (!existing) throw new UserError(`no user with id ${id}`, 404);
+          if (patch.role !== undefined) this.db.prepare('UPDATE users SET role = ? WHERE id = ?').run(patch.role, id);
+          if (patch.disabled !== undefined) this.db.prepare('UPDATE users SET disabled = ? WHERE id = ?').run(patch.disabled ? 1 : 0, id);
+          if (patch.displayName !== undefined) this.db.prepare('UPDATE users SET display_name = ? WHERE id = ?').run(patch.displayName, id);
+          return this.get(id) ?? existing;
+        })
+        .immediate(),
+    );
   }
 
   /**

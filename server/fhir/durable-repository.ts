@@ -179,7 +179,7 @@ export class DurableRepository extends FhirRepository<undefined> {
         this.db.transaction(() => {
           this.db.exec(`DELETE FROM ${TIMELINE_TABLE}`);
           this.setMeta(TIMELINE_BUILD_KEY, JSON.stringify(this.timelineBuild));
-        })();
+        }).immediate();
       }
       if (this.timelineBuild.after >= this.timelineBuild.last) this.timelineStep();
     }
@@ -216,7 +216,10 @@ export class DurableRepository extends FhirRepository<undefined> {
         } else {
           this.setMeta(TIMELINE_BUILD_KEY, JSON.stringify({ ...b, after: to }));
         }
-      })();
+        // IMMEDIATE: the batch reads before it writes; begun deferred, a commit of the audit
+        // thread's connection in between fails its first write with SQLITE_BUSY_SNAPSHOT, which
+        // busy_timeout does not retry (storage/second-writer.int.test.ts).
+      }).immediate();
     } finally {
       this.db.pragma(`cache_size = ${cacheSize}`);
     }

@@ -50,7 +50,7 @@ export function rebuildIndexIfStale(db: Db, registry: ParamRegistry, index: (rid
       after = (rows.at(-1) as { rid: number }).rid;
     }
     db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(SIGNATURE_KEY, registry.signature);
-  })();
+  }).immediate();
   return n;
 }
 
@@ -63,5 +63,5 @@ function dropOrphans(db: Db): void {
   const deletes = ['fhir_current', ...INDEX_TABLES, TIMELINE_TABLE].map((t) => db.prepare(`DELETE FROM ${t} WHERE rid = ?`));
   db.transaction(() => {
     for (const rid of orphans) for (const d of deletes) d.run(rid);
-  })();
+  }).immediate();
 }
