@@ -44,8 +44,14 @@ test.describe('Imaging', () => {
     // The tools are not part of the first image: they load once it is up.
     expect(await page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false)).toBe(false);
     await openSeries.click();
-    // The first image shows in the stack viewport while the series is still arriving.
+    // The first image shows in the stack viewport while the series is still arriving: the middle
+    // slice, in the soft-tissue window (issue 14: its own frame request, the series held behind it).
+    // (Checked at once: the whole 200-slice series takes seconds more before the planes replace it.)
     await imaging.waitRendered('Stack viewport');
+    await imaging.screenshot('Stack viewport', test.info().outputPath('demo-first-image.png'));
+    await expect(page.locator('#vp-desc-stack')).toContainText('Slice 101 of 200.');
+    await expect(imaging.preset).toHaveValue('soft-tissue');
+    expect((await imaging.canvasStats('Stack viewport')).nonBlankFraction, 'the first image shows the body').toBeGreaterThan(0.05);
     await expect.poll(() => page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false), { timeout: 60_000 }).toBe(true);
     for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
     await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0);
