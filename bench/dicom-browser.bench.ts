@@ -34,6 +34,12 @@ import { report, type BenchResult } from './report';
 const BENCH = 'dicom-browser';
 const SLICES = 300;
 const RUNS = Number(process.env.BENCH_DICOM_BROWSER_RUNS ?? 3);
+/**
+ * BENCH_DICOM_BROWSER_FIRST_IMAGE_RUNS=N: only click → first image, N times per path alternated
+ * (each page closed once its first image is up), then stop: a tighter median of the first image
+ * alone than the full runs give on a shared machine.
+ */
+const FIRST_IMAGE_RUNS = Number(process.env.BENCH_DICOM_BROWSER_FIRST_IMAGE_RUNS ?? 0);
 const SERIES_DESCRIPTION = 'bench 512x512x300';
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -129,6 +135,42 @@ const PAGE_TIMER = `new Promise((resolveTimes, reject) => {
   };
   requestAnimationFrame(tick);
 })`;
+
+/** Runs in the page: click → the first stack render showing an image of the series (ms). */
+const FIRST_IMAGE_TIMER = `new Promise((resolveFirst, reject) => {
+  let t0 = 0;
+  const img = window.twinscopeImaging;
+  const stack0 = img.renderCount('stack');
+  document.addEventListener('click', () => { t0 = performance.now(); }, { capture: true, once: true });
+  const deadline = performance.now() + 120000;
+  const tick = () => {
+    const now = performance.now();
+    if (t0 > 0 && img.renderCount('stack') > stack0 && img.displayedPixels('stack')) return resolveFirst(now - t0);
+    if (now > deadline) return reject(new Error('no first image within 120 s'));
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})`;
+
+/** One fresh context: click → first image only, for `FIRST_IMAGE_RUNS`. */
+async function firstImageOnly(browser: Browser, base: string, perFrame: boolean): Promise<number> {
+  const context = await browser.newContext({ baseURL: base, viewport: { width: 1440, height: 900 } });
+  try {
+    if (perFrame) await context.route('**/pixeldata', (route) => route.fulfill({ status: 404, contentType: 'application/fhir+json', body: '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"bench: per-frame path"}]}' }));
+    const page = await context.newPage();
+    const login = await page.request.post('/auth/login', { data: { username: 'clinician', password: 'twinscope-demo' } });
+    if (!login.ok()) throw new Error(`sign-in failed: HTTP ${login.status()}`);
+    await page.goto(`/patients/${DEMO_PATIENT_LIVER}/imaging`);
+    await page.waitForFunction(() => !!window.twinscopeImaging, null, { timeout: 60_000 });
+    const open = page.getByRole('button', { name: new RegExp(SERIES_DESCRIPTION) });
+    await open.waitFor({ timeout: 60_000 });
+    const first = page.evaluate(FIRST_IMAGE_TIMER) as Promise<number>;
+    await open.click();
+    return await first;
+  } finally {
+    await context.close();
+  }
+}
 
 /** CPU seconds (user + system) of every process below this one, by Chromium process type. */
 function cpuByProcessType(): Record<string, number> {
@@ -315,7 +357,7 @@ export async function run(): Promise<void> {
     const { build } = await import('vite');
     const spa = join(dir, 'spa');
     // BENCH_DICOM_BROWSER_RUNS=0: only the traced loads (the profile split), no timed runs.
-    if (RUNS > 0) await build({ root, logLevel: 'error', build: { outDir: spa, emptyOutDir: true, sourcemap: false } });
+    if (RUNS > 0 || FIRST_IMAGE_RUNS > 0) await build({ root, logLevel: 'error', build: { outDir: spa, emptyOutDir: true, sourcemap: false } });
     writeSeries(join(dir, 'data'));
     await fileBenchPatient(join(dir, 'data'));
     let server = await serve(dir, spa);
@@ -325,6 +367,25 @@ export async function run(): Promise<void> {
     });
     try {
       const base = server.base;
+      if (FIRST_IMAGE_RUNS > 0) {
+        await firstImageOnly(browser, base, false); // warm-up
+        await firstImageOnly(browser, base, true);
+        const load = loadavg()[0];
+        const firsts: Record<'series' | 'perFrame', number[]> = { series: [], perFrame: [] };
+        for (let i = 0; i < FIRST_IMAGE_RUNS; i++) {
+          firsts.series.push(await firstImageOnly(browser, base, false));
+          firsts.perFrame.push(await firstImageOnly(browser, base, true));
+        }
+        const series = Math.round(median(firsts.series));
+        const perFrame = Math.round(median(firsts.perFrame));
+        report({
+          bench: BENCH, metric: 'chromiumFirstImageOnly300x512', value: series, unit: 'ms', target: 500,
+          note: 'click → first image only, series path (series request held until the first image is painted); peer: the per-frame path, alternated in the same run',
+          peer: 'per-frame path, same run', peerValue: perFrame, ratio: Number((perFrame / series).toFixed(2)),
+          seriesMs: firsts.series.map(Math.round), perFrameMs: firsts.perFrame.map(Math.round), runs: FIRST_IMAGE_RUNS, loadAverage1m: load, loadAverageEnd1m: loadavg()[0],
+        });
+        return;
+      }
       if (RUNS > 0) {
       await oneRun(browser, base, false); // warm-up: server JIT, page cache, SQLite cache
       await oneRun(browser, base, true);

@@ -43,16 +43,17 @@ test.describe('Imaging', () => {
     });
     // The tools are not part of the first image: they load once it is up.
     expect(await page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false)).toBe(false);
-    // The first image as painted, captured in the page on the first animation frame that shows it
-    // (the small demo series may replace the stack with the planes soon after).
+    // The first image as painted, captured in the page when Cornerstone says it drew it (its
+    // render event, caught in the capture phase): the small demo series may replace the stack
+    // with the planes soon after, so nothing is read later from the stack.
     const firstImage = page.evaluate(
       () =>
         new Promise<{ desc: string; preset: string; png: string; nonBlank: number }>((resolve) => {
-          const tick = () => {
-            const el = document.querySelector<HTMLElement>('[data-viewport="stack"]');
-            const canvas = el?.querySelector('canvas');
-            const desc = document.querySelector('#vp-desc-stack')?.textContent ?? '';
-            if (!el || !canvas || !window.twinscopeImaging?.displayedPixels('stack') || !desc.includes('Slice')) return void requestAnimationFrame(tick);
+          const onRendered = (e: Event) => {
+            const el = e.target as HTMLElement;
+            const canvas = el.closest?.('[data-viewport="stack"]') ? el.querySelector('canvas') : null;
+            if (!canvas || !window.twinscopeImaging?.displayedPixels('stack')) return;
+            document.removeEventListener('CORNERSTONE_IMAGE_RENDERED', onRendered, { capture: true });
             const copy = document.createElement('canvas');
             copy.width = canvas.width;
             copy.height = canvas.height;
@@ -61,10 +62,17 @@ test.describe('Imaging', () => {
             const d = ctx.getImageData(0, 0, copy.width, copy.height).data;
             let lit = 0;
             for (let i = 0; i < d.length; i += 4) if (d[i]! > 16 || d[i + 1]! > 16 || d[i + 2]! > 16) lit++;
-            const preset = [...document.querySelectorAll('select')].find((x) => x.labels?.[0]?.textContent?.includes('Window preset'))?.value ?? '';
-            resolve({ desc, preset, png: copy.toDataURL('image/png'), nonBlank: lit / (copy.width * copy.height) });
+            const shot = { png: copy.toDataURL('image/png'), nonBlank: lit / (copy.width * copy.height) };
+            // The slice caption and the preset follow in React's next render.
+            const waitDesc = (tries: number) => {
+              const desc = document.querySelector('#vp-desc-stack')?.textContent ?? '';
+              const preset = [...document.querySelectorAll('select')].find((x) => x.labels?.[0]?.textContent?.includes('Window preset'))?.value ?? '';
+              if ((desc.includes('Slice') && preset !== '') || tries === 0) resolve({ ...shot, desc, preset });
+              else requestAnimationFrame(() => waitDesc(tries - 1));
+            };
+            waitDesc(120);
           };
-          requestAnimationFrame(tick);
+          document.addEventListener('CORNERSTONE_IMAGE_RENDERED', onRendered, { capture: true });
         }),
     );
     await openSeries.click();
