@@ -34,6 +34,12 @@ import { report, type BenchResult } from './report';
 const BENCH = 'dicom-browser';
 const SLICES = 300;
 const RUNS = Number(process.env.BENCH_DICOM_BROWSER_RUNS ?? 3);
+/**
+ * BENCH_DICOM_BROWSER_FIRST_IMAGE_RUNS=N: only click → first image, N times per path alternated
+ * (each page closed once its first image is up), then stop: a tighter median of the first image
+ * alone than the full runs give on a shared machine.
+ */
+const FIRST_IMAGE_RUNS = Number(process.env.BENCH_DICOM_BROWSER_FIRST_IMAGE_RUNS ?? 0);
 const SERIES_DESCRIPTION = 'bench 512x512x300';
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -120,7 +126,7 @@ const PAGE_TIMER = `new Promise((resolveTimes, reject) => {
       const fetchSpan = frames.length ? Math.max(...frames.map((r) => r.responseEnd)) - Math.min(...frames.map((r) => r.startTime)) : 0;
       const s = img.streamStats();
       const stream = s && s.failure === null && s.frames > 0
-        ? { firstByteMs: s.headersMs - s.startedMs, transferMs: s.lastFrameMs - s.startedMs, parseMs: s.parseMs, frames: s.frames, mb: s.bytes / 1048576 }
+        ? { firstByteMs: s.headersMs - s.startedMs, heldMs: s.releasedMs === null ? 0 : Math.max(0, s.releasedMs - s.startedMs), transferMs: s.lastFrameMs - s.startedMs, parseMs: s.parseMs, frames: s.frames, mb: s.bytes / 1048576 }
         : null;
       return resolveTimes({ first, complete: now - t0, fetchSpan, metadataMs: meta ? meta.responseEnd - meta.startTime : 0, frames: frames.length, pixeldata: res.filter((r) => r.name.endsWith('/pixeldata')).length, stream });
     }
@@ -129,6 +135,42 @@ const PAGE_TIMER = `new Promise((resolveTimes, reject) => {
   };
   requestAnimationFrame(tick);
 })`;
+
+/** Runs in the page: click → the first stack render showing an image of the series (ms). */
+const FIRST_IMAGE_TIMER = `new Promise((resolveFirst, reject) => {
+  let t0 = 0;
+  const img = window.twinscopeImaging;
+  const stack0 = img.renderCount('stack');
+  document.addEventListener('click', () => { t0 = performance.now(); }, { capture: true, once: true });
+  const deadline = performance.now() + 120000;
+  const tick = () => {
+    const now = performance.now();
+    if (t0 > 0 && img.renderCount('stack') > stack0 && img.displayedPixels('stack')) return resolveFirst(now - t0);
+    if (now > deadline) return reject(new Error('no first image within 120 s'));
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})`;
+
+/** One fresh context: click → first image only, for `FIRST_IMAGE_RUNS`. */
+async function firstImageOnly(browser: Browser, base: string, perFrame: boolean): Promise<number> {
+  const context = await browser.newContext({ baseURL: base, viewport: { width: 1440, height: 900 } });
+  try {
+    if (perFrame) await context.route('**/pixeldata', (route) => route.fulfill({ status: 404, contentType: 'application/fhir+json', body: '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"bench: per-frame path"}]}' }));
+    const page = await context.newPage();
+    const login = await page.request.post('/auth/login', { data: { username: 'clinician', password: 'twinscope-demo' } });
+    if (!login.ok()) throw new Error(`sign-in failed: HTTP ${login.status()}`);
+    await page.goto(`/patients/${DEMO_PATIENT_LIVER}/imaging`);
+    await page.waitForFunction(() => !!window.twinscopeImaging, null, { timeout: 60_000 });
+    const open = page.getByRole('button', { name: new RegExp(SERIES_DESCRIPTION) });
+    await open.waitFor({ timeout: 60_000 });
+    const first = page.evaluate(FIRST_IMAGE_TIMER) as Promise<number>;
+    await open.click();
+    return await first;
+  } finally {
+    await context.close();
+  }
+}
 
 /** CPU seconds (user + system) of every process below this one, by Chromium process type. */
 function cpuByProcessType(): Record<string, number> {
@@ -181,13 +223,19 @@ interface StageCpuMs {
 
 interface RunTimes {
   cpu: StageCpuMs;
-  stream: { firstByteMs: number; transferMs: number; parseMs: number; frames: number; mb: number } | null;
+  /** heldMs: request sent → body read (the stream waits for the first image's paint). */
+  stream: { firstByteMs: number; heldMs: number; transferMs: number; parseMs: number; frames: number; mb: number } | null;
   initMs: number;
   firstImageMs: number;
   completeMs: number;
   /** First frame request start → last frame response end (network + proxy). */
   fetchSpanMs: number;
   metadataMs: number;
+  /**
+   * The same series opened again in the same page (series path, timed runs): the previous
+   * volume's buffer is reused (voxelBufferPool.ts), so its page faults are not paid again.
+   */
+  reopen: { completeMs: number; firstImageMs: number; rendererCpuMs: number; gpuCpuMs: number; reused: number } | null;
 }
 
 /**
@@ -195,7 +243,7 @@ interface RunTimes {
  * answered 404 (as by a PACS without that resource), so the viewer fetches frame by frame — the
  * path before issue 14, measured in the same run as the peer.
  */
-async function oneRun(browser: Browser, base: string, perFrame: boolean, profile?: (split: ProfileSplit, startup: ProfileSplit) => void): Promise<RunTimes> {
+async function oneRun(browser: Browser, base: string, perFrame: boolean, profile?: (split: ProfileSplit, startup: ProfileSplit) => void, reopen = false): Promise<RunTimes> {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1440, height: 900 } });
   try {
     if (perFrame) await context.route('**/pixeldata', (route) => route.fulfill({ status: 404, contentType: 'application/fhir+json', body: '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"bench: per-frame path"}]}' }));
@@ -239,7 +287,24 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
     if (perFrame ? t.frames - t.pixeldata !== SLICES : t.stream?.frames !== SLICES) {
       throw new Error(perFrame ? `expected ${SLICES} frame requests, saw ${t.frames - t.pixeldata}` : `expected the series stream to bring ${SLICES} frames, it brought ${t.stream?.frames ?? 0}`);
     }
-    return { cpu, stream: t.stream, initMs, firstImageMs: t.first, completeMs: t.complete, fetchSpanMs: t.fetchSpan, metadataMs: t.metadataMs };
+    let again: RunTimes['reopen'] = null;
+    if (reopen) {
+      type Summary = { dimensions: number[]; minValue: number; maxValue: number } | null;
+      const summary = (): Promise<Summary> => page.evaluate(() => window.twinscopeImaging?.publishedVolume() ?? null) as Promise<Summary>;
+      const first = await summary();
+      const timing2 = page.evaluate(PAGE_TIMER) as Promise<{ first: number; complete: number }>;
+      const p0 = cpuByProcessType();
+      await open.click();
+      const t2 = await timing2;
+      const p1 = cpuByProcessType();
+      const d2 = (k: string): number => 1000 * ((p1[k] ?? 0) - (p0[k] ?? 0));
+      const second = await summary();
+      // The reused buffer must hold this series, not stale or zeroed voxels.
+      if (JSON.stringify(second) !== JSON.stringify(first)) throw new Error(`the re-opened volume differs: ${JSON.stringify(second)} vs ${JSON.stringify(first)}`);
+      const reused = (await page.evaluate(() => window.twinscopeImaging?.voxelBuffersReused() ?? 0)) as number;
+      again = { completeMs: t2.complete, firstImageMs: t2.first, rendererCpuMs: d2('renderer'), gpuCpuMs: d2('gpu-process'), reused };
+    }
+    return { cpu, stream: t.stream, initMs, firstImageMs: t.first, completeMs: t.complete, fetchSpanMs: t.fetchSpan, metadataMs: t.metadataMs, reopen: again };
   } finally {
     await context.close();
   }
@@ -292,7 +357,7 @@ export async function run(): Promise<void> {
     const { build } = await import('vite');
     const spa = join(dir, 'spa');
     // BENCH_DICOM_BROWSER_RUNS=0: only the traced loads (the profile split), no timed runs.
-    if (RUNS > 0) await build({ root, logLevel: 'error', build: { outDir: spa, emptyOutDir: true, sourcemap: false } });
+    if (RUNS > 0 || FIRST_IMAGE_RUNS > 0) await build({ root, logLevel: 'error', build: { outDir: spa, emptyOutDir: true, sourcemap: false } });
     writeSeries(join(dir, 'data'));
     await fileBenchPatient(join(dir, 'data'));
     let server = await serve(dir, spa);
@@ -302,6 +367,25 @@ export async function run(): Promise<void> {
     });
     try {
       const base = server.base;
+      if (FIRST_IMAGE_RUNS > 0) {
+        await firstImageOnly(browser, base, false); // warm-up
+        await firstImageOnly(browser, base, true);
+        const load = loadavg()[0];
+        const firsts: Record<'series' | 'perFrame', number[]> = { series: [], perFrame: [] };
+        for (let i = 0; i < FIRST_IMAGE_RUNS; i++) {
+          firsts.series.push(await firstImageOnly(browser, base, false));
+          firsts.perFrame.push(await firstImageOnly(browser, base, true));
+        }
+        const series = Math.round(median(firsts.series));
+        const perFrame = Math.round(median(firsts.perFrame));
+        report({
+          bench: BENCH, metric: 'chromiumFirstImageOnly300x512', value: series, unit: 'ms', target: 500,
+          note: 'click → first image only, series path (series request held until the first image is painted); peer: the per-frame path, alternated in the same run',
+          peer: 'per-frame path, same run', peerValue: perFrame, ratio: Number((perFrame / series).toFixed(2)),
+          seriesMs: firsts.series.map(Math.round), perFrameMs: firsts.perFrame.map(Math.round), runs: FIRST_IMAGE_RUNS, loadAverage1m: load, loadAverageEnd1m: loadavg()[0],
+        });
+        return;
+      }
       if (RUNS > 0) {
       await oneRun(browser, base, false); // warm-up: server JIT, page cache, SQLite cache
       await oneRun(browser, base, true);
@@ -309,7 +393,7 @@ export async function run(): Promise<void> {
       // Alternate the two paths so load changes on the shared machine hit both alike.
       const runsBy: Record<'series' | 'perFrame', RunTimes[]> = { series: [], perFrame: [] };
       for (let i = 0; i < RUNS; i++) {
-        runsBy.series.push(await oneRun(browser, base, false));
+        runsBy.series.push(await oneRun(browser, base, false, undefined, true));
         runsBy.perFrame.push(await oneRun(browser, base, true));
       }
       const m = (rs: RunTimes[], f: (r: RunTimes) => number): number => Math.round(median(rs.map(f)));
@@ -333,8 +417,18 @@ export async function run(): Promise<void> {
       const streams = runsBy.series.map((r) => r.stream!).filter(Boolean);
       report({
         bench: BENCH, metric: 'chromiumSeriesStream300x512', value: Math.round(median(streams.map((x) => x.transferMs))), unit: 'ms',
-        note: 'series pixel data: request → last frame split out of the answer', firstByteMs: Math.round(median(streams.map((x) => x.firstByteMs))),
+        note: 'series pixel data: request → last frame split out of the answer (heldMs of it: the body not read until the first image is painted)', firstByteMs: Math.round(median(streams.map((x) => x.firstByteMs))),
+        heldMs: Math.round(median(streams.map((x) => x.heldMs))),
         parseMainThreadMs: Math.round(median(streams.map((x) => x.parseMs))), megabytes: Number(streams[0]?.mb.toFixed(1) ?? 0), ...common,
+      });
+      const again = runsBy.series.map((r) => r.reopen!).filter(Boolean);
+      report({
+        bench: BENCH, metric: 'chromiumReopenSeries300x512', value: Math.round(median(again.map((x) => x.completeMs))), unit: 'ms',
+        note: 'the same series opened again in the same page: click → complete volume; the previous volume buffer reused (its page faults not paid again); peer: the first open in the same page',
+        firstImageMs: Math.round(median(again.map((x) => x.firstImageMs))), firstOpenCompleteMs: m(runsBy.series, (r) => r.completeMs),
+        rendererCpuMs: Math.round(median(again.map((x) => x.rendererCpuMs))), firstOpenRendererCpuMs: m(runsBy.series, (r) => r.cpu.renderer),
+        gpuCpuMs: Math.round(median(again.map((x) => x.gpuCpuMs))), firstOpenGpuCpuMs: m(runsBy.series, (r) => r.cpu.gpu),
+        buffersReused: again.map((x) => x.reused), ...common,
       });
       report({ bench: BENCH, metric: 'chromiumWadoMetadataRequest300', value: m(runsBy.series, (r) => r.metadataMs), unit: 'ms', ...common });
       report({ bench: BENCH, metric: 'chromiumViewerStartup', value: m(runsBy.series, (r) => r.initMs), unit: 'ms', note: 'Imaging tab navigation → Cornerstone initialised (lazy chunk, WebGL, codecs registered)', ...common });

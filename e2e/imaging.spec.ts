@@ -5,7 +5,7 @@
 // - every transfer syntax of test-data/dicom/misc, decoded pixels compared with the
 //   uncompressed slice (bit-identical for lossless, stated tolerances for lossy).
 // Waits are on the viewer's render counters (IMAGE_RENDERED), never on sleeps.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import dicomParser from 'dicom-parser';
 import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
@@ -43,9 +43,47 @@ test.describe('Imaging', () => {
     });
     // The tools are not part of the first image: they load once it is up.
     expect(await page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false)).toBe(false);
+    // The first image as painted, captured in the page when Cornerstone says it drew it (its
+    // render event, caught in the capture phase): the small demo series may replace the stack
+    // with the planes soon after, so nothing is read later from the stack.
+    const firstImage = page.evaluate(
+      () =>
+        new Promise<{ desc: string; preset: string; png: string; nonBlank: number }>((resolve) => {
+          const onRendered = (e: Event) => {
+            const el = e.target as HTMLElement;
+            const canvas = el.closest?.('[data-viewport="stack"]') ? el.querySelector('canvas') : null;
+            if (!canvas || !window.twinscopeImaging?.displayedPixels('stack')) return;
+            document.removeEventListener('CORNERSTONE_IMAGE_RENDERED', onRendered, { capture: true });
+            const copy = document.createElement('canvas');
+            copy.width = canvas.width;
+            copy.height = canvas.height;
+            const ctx = copy.getContext('2d')!;
+            ctx.drawImage(canvas, 0, 0);
+            const d = ctx.getImageData(0, 0, copy.width, copy.height).data;
+            let lit = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i]! > 16 || d[i + 1]! > 16 || d[i + 2]! > 16) lit++;
+            const shot = { png: copy.toDataURL('image/png'), nonBlank: lit / (copy.width * copy.height) };
+            // The slice caption and the preset follow in React's next render.
+            const waitDesc = (tries: number) => {
+              const desc = document.querySelector('#vp-desc-stack')?.textContent ?? '';
+              const preset = [...document.querySelectorAll('select')].find((x) => x.labels?.[0]?.textContent?.includes('Window preset'))?.value ?? '';
+              if ((desc.includes('Slice') && preset !== '') || tries === 0) resolve({ ...shot, desc, preset });
+              else requestAnimationFrame(() => waitDesc(tries - 1));
+            };
+            waitDesc(120);
+          };
+          document.addEventListener('CORNERSTONE_IMAGE_RENDERED', onRendered, { capture: true });
+        }),
+    );
     await openSeries.click();
-    // The first image shows in the stack viewport while the series is still arriving.
+    // The first image shows in the stack viewport while the series is still arriving: the middle
+    // slice, in the soft-tissue window (issue 14: its own frame request, the series held behind it).
     await imaging.waitRendered('Stack viewport');
+    const shownFirst = await firstImage;
+    writeFileSync(test.info().outputPath('demo-first-image.png'), Buffer.from(shownFirst.png.split(',')[1]!, 'base64'));
+    expect(shownFirst.desc).toContain('Slice 101 of 200.');
+    expect(shownFirst.preset).toBe('soft-tissue');
+    expect(shownFirst.nonBlank, 'the first image shows the body').toBeGreaterThan(0.05);
     await expect.poll(() => page.evaluate(() => window.twinscopeImaging?.toolsReady() ?? false), { timeout: 60_000 }).toBe(true);
     for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
     await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0);

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { splitMultipart, multipartBoundary } from '../../../core/dicom/multipart';
 import { buildApp } from '../../../server/app';
 import { loadConfig } from '../../../server/config';
@@ -141,6 +141,36 @@ describe('WADO-RS series pixel data → SeriesPixelStream', () => {
     const login = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'twinscope-demo' }) });
     const admin = await fetch(url, { headers: { authorization: `Bearer ${((await login.json()) as { token: string }).token}` } });
     expect(admin.status).toBe(403);
+  });
+
+  it('held: the request is sent and audited at once, but no body byte is read until release; then every frame comes', async () => {
+    const s = series[0]!;
+    const imageIds = s.sops.map((sop) => `wadors:${base}/dicomweb/studies/${s.study}/series/${s.series}/instances/${sop}/frames/1`);
+    const auditBefore = readFileSync(join(dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).length;
+    const stream = new SeriesPixelStream(`${base}/dicomweb/studies/${s.study}/series/${s.series}/pixeldata`, imageIds, authedFetch, { held: true });
+    await vi.waitFor(() => expect(stream.stats.headersMs).not.toBeNull(), { timeout: 20_000, interval: 10 });
+    // Answered (headers in), audited, and yet nothing read or handed out.
+    await vi.waitFor(() => expect(readFileSync(join(dir, 'audit.log'), 'utf8').split('\n').filter(Boolean).length).toBe(auditBefore + 1), { timeout: 20_000, interval: 10 });
+    expect(stream.stats).toMatchObject({ bytes: 0, frames: 0, releasedMs: null });
+    expect(stream.take(frameKey(imageIds[0]!)!)).toBeUndefined();
+    const frames = Promise.all(imageIds.map((id) => stream.wait(frameKey(id)!)));
+    stream.release();
+    expect((await frames).length).toBe(imageIds.length);
+    await stream.finished;
+    expect(stream.stats).toMatchObject({ frames: imageIds.length, failure: null });
+    expect(stream.stats.releasedMs).toBeGreaterThanOrEqual(stream.stats.startedMs);
+    stream.dispose();
+  });
+
+  it('a held stream disposed before release settles as cancelled: waiting frames reject as AbortError', async () => {
+    const s = series[0]!;
+    const imageIds = s.sops.map((sop) => `wadors:${base}/dicomweb/studies/${s.study}/series/${s.series}/instances/${sop}/frames/1`);
+    const stream = new SeriesPixelStream(`${base}/dicomweb/studies/${s.study}/series/${s.series}/pixeldata`, imageIds, authedFetch, { held: true });
+    const waiting = stream.wait(frameKey(imageIds[0]!)!);
+    stream.dispose();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    await stream.finished;
+    expect(stream.stats.frames).toBe(0);
   });
 
   it('dispose cancels: waiting frames reject as AbortError', async () => {

@@ -34,6 +34,8 @@ export interface StreamStats {
   bytes: number;
   /** Main-thread time spent splitting the multipart body (ms). */
   parseMs: number;
+  /** When a held stream was released and began reading its body (ms); null until then. */
+  releasedMs: number | null;
   failure: string | null;
 }
 
@@ -87,14 +89,29 @@ export class SeriesPixelStream {
   readonly stats: StreamStats;
   /** Settles when the download has ended (complete or not); never rejects. */
   readonly finished: Promise<void>;
+  /** Opens the gate a held stream waits at before reading its body (`release`). */
+  private openGate: () => void = () => undefined;
+  private readonly gate: Promise<void>;
 
+  /**
+   * `held`: the request is sent at once (the server authenticates, audits and starts its
+   * answer) but the body is not read until `release()` — the transfer then stalls on flow
+   * control after the first socket buffers, so the series takes no server, network-service or
+   * main-thread time from something more urgent (the first image's own frame request, decode
+   * and paint: viewer.ts).
+   */
   constructor(
     url: string,
     imageIds: readonly string[],
     fetchFn: typeof fetch = (...a) => fetch(...a),
+    options: { held?: boolean } = {},
   ) {
     this.wanted = new Set(imageIds.map(frameKey).filter((k): k is string => k !== null));
-    this.stats = { startedMs: performance.now(), headersMs: null, firstFrameMs: null, lastFrameMs: null, frames: 0, bytes: 0, parseMs: 0, failure: null };
+    this.stats = { startedMs: performance.now(), headersMs: null, firstFrameMs: null, lastFrameMs: null, frames: 0, bytes: 0, parseMs: 0, releasedMs: null, failure: null };
+    this.gate = new Promise((resolve) => {
+      this.openGate = resolve;
+    });
+    if (!options.held) this.release();
     openStreams.add(this);
     this.finished = this.run(url, fetchFn).then(
       () => this.settle(null),
@@ -143,9 +160,16 @@ export class SeriesPixelStream {
     return this.ac.signal.aborted;
   }
 
+  /** Start reading the body of a `held` stream (no effect on one already reading). */
+  release(): void {
+    this.stats.releasedMs ??= performance.now();
+    this.openGate();
+  }
+
   /** Stop the download (series closed or cancelled): waiting frames are rejected as AbortError. */
   dispose(): void {
     if (!this.ac.signal.aborted) this.ac.abort();
+    this.release(); // a held stream's reader then sees the abort
     openStreams.delete(this);
     this.arrived.clear();
     // Closed once every wanted frame has come (only the close delimiter was still on the way):
@@ -170,6 +194,7 @@ export class SeriesPixelStream {
       true,
     );
     const reader = res.body.getReader();
+    await this.gate;
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;

@@ -14,6 +14,7 @@ import { edgeLabels, type EdgeLabels } from './orientation';
 import { frameKey, SeriesPixelStream, type StreamedFrame, type StreamStats } from './seriesPixelStream';
 import { toImageVolume } from './toImageVolume';
 import { addVolumeSliceSource, FILL_REQUEST, FilledVolumeSlices, sliceImage, type SliceScalars } from './volumeSliceImages';
+import { VoxelBufferPool } from './voxelBufferPool';
 import { canWriteNative, isNativeLittleEndian, modalityValueRange, writeDecodedFrame, writeNativeFrame, type FramePixelFormat, type VoxelBuffer } from './volumeFill';
 import { windowPreset, windowToHuRange, type WindowPresetId, type HuRange } from './windowPresets';
 
@@ -107,6 +108,12 @@ export class ImagingViewer {
    * units); null for a volume Cornerstone's streaming loader fills frame by frame.
    */
   private filledScalars: VoxelBuffer | null = null;
+  /**
+   * The last filled volume's buffer, kept for the next series of the same size: its pages are
+   * already mapped (a fresh 314 MB buffer's first writes cost ≈ 1 s of page faults). Never the
+   * published volume's voxels (`toImageVolume` copies a buffer it does not own).
+   */
+  private readonly voxelPool = new VoxelBufferPool();
   private filledComplete = false;
   /**
    * The series' own integer copy of a float-filled volume (float only for the texture), written
@@ -141,6 +148,11 @@ export class ImagingViewer {
   ) {
     const { core } = cs;
     this.engine = core.getRenderingEngine(ENGINE_ID) ?? new core.RenderingEngine(ENGINE_ID);
+  }
+
+  /** How many series opens reused the previous volume's buffer (read by the benchmark). */
+  get voxelBuffersReused(): number {
+    return this.voxelPool.reused;
   }
 
   /** Whether the tools are loaded and bound (read by tests). */
@@ -268,16 +280,26 @@ export class ImagingViewer {
     const total = series.imageIds.length;
     if (total === 0) throw new Error('the series has no images to show');
     opts.onProgress({ loadedFrames: 0, totalFrames: total, failedFrames: 0 });
-    // The whole series is asked for at once, alongside the first image's own request.
+    // The whole series is asked for at once, alongside the first image's own request, but held:
+    // its body is read only once the first image is painted. Read at once, its 150 MB (300×512²)
+    // took the server, Chromium's network service and the main thread (multipart split) from
+    // the first image's frame request, decode and paint on a 2-core machine: first image 823 ms
+    // on this path vs 370 ms per frame (quiet, round 6). Held, the request's authentication,
+    // audit and first socket buffers are done by the time the first image is up (issue 14).
     if (series.pixelDataUrl && total >= MIN_SLICES_FOR_MPR) {
-      this.stream = new SeriesPixelStream(series.pixelDataUrl, series.imageIds);
+      this.stream = new SeriesPixelStream(series.pixelDataUrl, series.imageIds, undefined, { held: true });
       this.lastStreamStats = this.stream.stats;
     }
-    await this.showCurrent();
-    // The stack draws on the next animation frame; the volume's set-up below takes the main
-    // thread for a while (buffer, slice images, texture), so it waits until that frame is painted
-    // — the first image is not held behind it (round 5's first-image regression, issue 14).
-    await afterNextPaint();
+    try {
+      await this.showCurrent();
+      // The stack draws on the next animation frame; the volume's set-up below takes the main
+      // thread for a while (buffer, slice images, texture), so it waits until that frame is painted
+      // — the first image is not held behind it (round 5's first-image regression, issue 14).
+      await afterNextPaint();
+    } finally {
+      // A first image that failed holds nothing back: the series comes anyway (or is disposed).
+      this.stream?.release();
+    }
     // The first image is up: now the tools (they load while the volume fills).
     this.requestTools();
     if (opts.signal.aborted) throw abortError(opts.signal, 'loading');
@@ -389,7 +411,7 @@ export class ImagingViewer {
     // conversion in the pass that already runs, and the upload takes the slices as they are.
     const caps = core.getRenderingCapabilities() as { norm16?: boolean; norm16Linear?: boolean };
     const floatTexture = (props.dataType === 'Int16Array' || props.dataType === 'Uint16Array') && !(caps.norm16 && caps.norm16Linear) && core.canRenderFloatTextures();
-    const scalars = floatTexture ? new Float32Array(sliceLength * nz) : new Ctor(sliceLength * nz);
+    const scalars = this.voxelPool.take(floatTexture ? Float32Array : Ctor, sliceLength * nz);
     this.filledType = props.dataType;
     const volume = this.createFilledVolume(volumeId, scalars, props, lut(props.imageIds[0]!));
     (volume as { isPreScaled: boolean }).isPreScaled = true;
@@ -770,6 +792,7 @@ export class ImagingViewer {
     this.detachAll();
     for (const off of this.globalListeners.splice(0)) off();
     this.unloadVolume();
+    this.voxelPool.clear();
     if (this.tools) for (const id of [STACK_GROUP, MPR_GROUP]) this.tools.ToolGroupManager.destroyToolGroup(id);
     this.engine.destroy();
   }
@@ -963,6 +986,9 @@ export class ImagingViewer {
     this.removeSliceSource = null;
     for (const id of this.sliceViewIds) if (cache.getImageLoadObject(id) || cache.getImage(id)) cache.removeImageLoadObject(id, { force: true });
     this.sliceViewIds.clear();
+    // Nothing refers to the buffer now (the volume, its slice images and views are gone from the
+    // cache; the published volume has its own copy): the next series of this size reuses it.
+    if (this.filledScalars && !this.destroyed) this.voxelPool.give(this.filledScalars);
     this.filledScalars = null;
     this.filledExport = null;
     this.filledComplete = false;

@@ -53,6 +53,8 @@ declare global {
       streamStats: () => StreamStats | null;
       /** Whether Cornerstone's tools are loaded and bound (they load after the first image). */
       toolsReady: () => boolean;
+      /** How many opens reused the previous volume's buffer (voxelBufferPool.ts; read by the benchmark). */
+      voxelBuffersReused: () => number;
     };
   }
 }
@@ -134,6 +136,7 @@ export function useViewer() {
           publishedVolume: publishedVolumeSummary,
           streamStats: () => (viewer?.lastStreamStats ? { ...viewer.lastStreamStats } : null),
           toolsReady: () => viewer?.toolsReady ?? false,
+          voxelBuffersReused: () => viewer?.voxelBuffersReused ?? 0,
         };
         setState((s) => ({ ...s, cs, viewer, initError: null }));
       },
