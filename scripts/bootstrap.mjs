@@ -198,8 +198,9 @@ switch (command) {
     runTests();
     break;
   case 'build-e2e':
-    // The e2e suite's bundle, rebuilt when a source is newer (playwright.config.ts runs this first).
-    ensureDependencies();
+    // The e2e suite's bundle, rebuilt when a source is newer (playwright.config.ts runs this before
+    // the server). No install here: it runs inside Playwright's web server start, after `test` installed.
+    if (!existsSync(join(root, 'node_modules', 'vite'))) fail('node_modules is missing: run `npm test` (or `npm ci`) first.');
     ensureBuild(false, BUILDS.e2e);
     break;
   case 'bench':
