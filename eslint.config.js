@@ -5,7 +5,7 @@ import globals from 'globals';
 import { boundariesPlugin } from './scripts/lint/boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.twin-data/**', 'docs/**', 'core/platform.d.ts'] },
+  { ignores: ['dist/**', 'dist-e2e/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', '.twin-data/**', 'docs/**', 'core/platform.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

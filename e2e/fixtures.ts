@@ -21,6 +21,19 @@ async function cookiesFor(baseURL: string, role: Role): Promise<Cookies> {
   }
 }
 
+/**
+ * The cookies of the run's one API sign-in as `role` (cached): for a describe that shares one page
+ * between its tests and so creates its context in `beforeAll`, where the `signInAs` fixture is not available.
+ */
+export function sessionCookies(baseURL: string, role: Role): Promise<Cookies> {
+  let cookies = sessions.get(role);
+  if (!cookies) {
+    cookies = cookiesFor(baseURL, role);
+    sessions.set(role, cookies);
+  }
+  return cookies;
+}
+
 export const test = base.extend<{ signInAs: (role: Role) => Promise<void>; loadScaledTimeout: void }>({
   // Every test's timeout is what it needs on an idle machine × the load factor measured as it
   // starts (test-support/load.ts): a suite run next to other work on two busy cores stretches its
@@ -37,12 +50,7 @@ export const test = base.extend<{ signInAs: (role: Role) => Promise<void>; loadS
   signInAs: async ({ context, baseURL }, provide) => {
     await provide(async (role) => {
       if (!baseURL) throw new Error('baseURL is not configured');
-      let cookies = sessions.get(role);
-      if (!cookies) {
-        cookies = cookiesFor(baseURL, role);
-        sessions.set(role, cookies);
-      }
-      await context.addCookies(await cookies);
+      await context.addCookies(await sessionCookies(baseURL, role));
     });
   },
 });

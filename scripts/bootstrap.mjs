@@ -2,6 +2,7 @@
 // The two-command entry point. Runs before node_modules exists, so it uses Node built-ins only.
 //   node scripts/bootstrap.mjs start   install if needed, build if stale, run the server
 //   node scripts/bootstrap.mjs test    install if needed (+ Chromium, Orthanc), typecheck, lint, unit, build, e2e
+//   node scripts/bootstrap.mjs build-e2e   build the e2e suite's bundle (dist-e2e/) if stale
 //   node scripts/bootstrap.mjs bench [NAME]
 //   node scripts/bootstrap.mjs twin ARGS…   (headless engine CLI)
 //   node scripts/bootstrap.mjs feed ARGS…   (vitals CSV replay)
@@ -98,14 +99,26 @@ function newestMtime(path) {
   return newest;
 }
 
-function ensureBuild(force = false) {
-  const stamp = join(root, 'dist', '.build-stamp');
+/**
+ * The two bundles: the product's (`dist/`, what `start` serves) and the e2e suite's own
+ * (`dist-e2e/`, Vite mode `e2e`, served by the server playwright.config.ts starts). They differ
+ * only where the source reads `import.meta.env.MODE` — the Twin tab's acknowledgement undo window
+ * (src/views/twin/ackUndo.ts) — so a product bundle can never carry a test setting.
+ */
+const BUILDS = {
+  product: { outDir: 'dist', mode: null },
+  e2e: { outDir: 'dist-e2e', mode: 'e2e' },
+};
+
+function ensureBuild(force = false, build = BUILDS.product) {
+  const stamp = join(root, build.outDir, '.build-stamp');
   const inputs = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
   const newestInput = Math.max(...inputs.map((p) => newestMtime(join(root, p))));
   const built = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) || 0 : 0;
   if (!force && built >= newestInput) return;
-  log('building the web app (vite build)…');
-  const r = run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error']);
+  const modeArgs = build.mode ? ['--mode', build.mode, '--outDir', build.outDir] : [];
+  log(`building the web app (vite build${build.mode ? ` --mode ${build.mode} → ${build.outDir}/` : ''})…`);
+  const r = run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error', ...modeArgs]);
   if (!r.ok) fail('the web app build failed (see the output above).');
   writeFileSync(stamp, String(Date.now()));
 }
@@ -155,8 +168,8 @@ function runTests() {
     const r = run(cmd, args);
     if (!r.ok) fail(`${name} failed.`, r.code || 1);
   }
-  log('── build ──');
-  ensureBuild(true);
+  log('── build (the e2e bundle, dist-e2e/) ──');
+  ensureBuild(true, BUILDS.e2e);
   log('── end-to-end tests (Playwright, Chromium) ──');
   const e = run(process.execPath, [join(root, 'node_modules', '@playwright', 'test', 'cli.js'), 'test']);
   if (!e.ok) fail('end-to-end tests failed.', e.code || 1);
@@ -184,6 +197,12 @@ switch (command) {
   case 'test':
     runTests();
     break;
+  case 'build-e2e':
+    // The e2e suite's bundle, rebuilt when a source is newer (playwright.config.ts runs this before
+    // the server). No install here: it runs inside Playwright's web server start, after `test` installed.
+    if (!existsSync(join(root, 'node_modules', 'vite'))) fail('node_modules is missing: run `npm test` (or `npm ci`) first.');
+    ensureBuild(false, BUILDS.e2e);
+    break;
   case 'bench':
     ensureDependencies();
     process.exit(tsx('bench/run.ts', rest).code);
@@ -201,5 +220,5 @@ switch (command) {
     process.exit(tsx('cli/import.ts', rest).code);
     break;
   default:
-    fail(`unknown command "${command}". Use start, test, bench, twin, feed or import.`);
+    fail(`unknown command "${command}". Use start, test, build-e2e, bench, twin, feed or import.`);
 }

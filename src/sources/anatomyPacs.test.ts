@@ -1,6 +1,6 @@
 // The pure parts of the Anatomy session's PACS I/O: which series wins, which study names a CT, and
 // how the PACS's STOW answer is judged. (The requests themselves run against the real server in
-// e2e/anatomy.spec.ts and e2e/liver-real-ct.spec.ts.)
+// e2e/anatomy-liver.spec.ts and e2e/liver-real-ct.spec.ts.)
 import type { ImagingStudy } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { largestSeries, storeSegmentation, type StowFn } from './anatomyPacs';

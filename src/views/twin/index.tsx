@@ -22,6 +22,7 @@ import { KIND_LABEL, VitalsTimeline } from './VitalsTimeline';
 import { PressureWaveforms, PvLoops } from './WaveformsPanel';
 import { ProvenancePanel } from './ProvenancePanel';
 import { OKABE_ITO } from './palette';
+import { ACK_UNDO_MS } from './ackUndo';
 import { ProgressBar } from './ProgressBar';
 import { ForecastScores } from './validation/ForecastScores';
 import './twin.css';
@@ -33,8 +34,6 @@ const VITAL_CODE: Record<ForecastKey, Omit<ForecastPoint, 'tMs' | 'p05' | 'p50' 
   mapMmHg: { loinc: '8478-0', display: 'Mean blood pressure', unit: 'mmHg', ucum: 'mm[Hg]' },
 };
 const UNIT: Record<ForecastKey, string> = { hrBpm: 'bpm', sbpMmHg: 'mmHg', dbpMmHg: 'mmHg', mapMmHg: 'mmHg' };
-/** An acknowledgement can be undone for this long; only then is it written to the record. */
-export const ACK_UNDO_MS = 10_000;
 const SEVERITY_ICON = { advisory: 'ⓘ', warning: '⚠', critical: '⛔' } as const;
 
 function alertText(a: BandAlert): string {
