@@ -44,6 +44,25 @@ describe('anatomy store', () => {
     expect(store.getState().cutPlanes).toEqual([]);
   });
 
+  it('drops the territories with the vessel or the liver they were computed from, and only then', () => {
+    const s = store.getState;
+    s().setStructureMeshes([structure(1, 'liver'), structure(2, 'portal vein'), structure(3, 'aorta')]);
+    // Only the labels matter here; the centrelines and map are opaque to the store.
+    const withTerritories = (): void => {
+      s().setCentrelines([2], {} as never, 1);
+      s().setTerritoryMap(1, { generation: 1 } as never, []);
+    };
+    withTerritories();
+    s().removeStructure(3); // a structure the territories do not use
+    expect(s().territories).toMatchObject({ vesselLabels: [2], liverLabel: 1 });
+    s().removeStructure(2); // their vessel
+    expect(s().territories).toBeNull();
+    s().setStructureMeshes([structure(1, 'liver'), structure(2, 'portal vein')]);
+    withTerritories();
+    s().removeStructure(1); // their liver
+    expect(s().territories).toBeNull();
+  });
+
   it('completes distance, angle and landmark picks', () => {
     const s = store.getState;
     s().setTool('distance');

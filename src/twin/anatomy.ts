@@ -117,6 +117,11 @@ export const TERRITORY_COLOURS: ReadonlyArray<[number, number, number]> = [
   [153, 153, 51],
 ];
 
+/** Whether removing structure `label` leaves the territories without the vessel or liver they were computed from. */
+function dropsTerritories(t: TerritoryState | null, label: number): boolean {
+  return t !== null && (t.vesselLabels.includes(label) || t.liverLabel === label);
+}
+
 export function territoryColour(id: number): [number, number, number] {
   return TERRITORY_COLOURS[(id - 1) % TERRITORY_COLOURS.length]!;
 }
@@ -248,6 +253,9 @@ export function createAnatomyStore() {
         meshes,
         structures: get().structures.filter((s) => s.label !== label),
         cutPlanes: get().cutPlanes.filter((c) => c.organLabel !== label).map((c) => (c.vesselLabel === label ? { ...c, vesselLabel: null } : c)),
+        // Territories (and their centrelines) computed from a removed vessel or over a removed liver describe
+        // anatomy that is gone: a plan saved now must not carry them, so they go with it.
+        territories: dropsTerritories(get().territories, label) ? null : get().territories,
       });
     },
     setVisible: (label, visible) => set({ structures: get().structures.map((s) => (s.label === label ? { ...s, visible } : s)) }),
