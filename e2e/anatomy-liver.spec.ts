@@ -422,12 +422,7 @@ test.describe.serial('Liver planner, one surgeon session on the phantom CT', () 
     // the default sagittal cut is seen edge-on (the points overlap): orbit 35° about the vertical
     // first (a drag on empty canvas), so the grid spreads out and its normal still runs across the
     // screen. The centrelines (white trunk) are hidden so the only white pixels are that point.
-    const cbox = await anatomy.canvas3d.boundingBox();
-    if (!cbox) throw new Error('3D anatomy is not visible');
-    await page.mouse.move(cbox.x + 0.9 * cbox.width, cbox.y + 0.1 * cbox.height);
-    await page.mouse.down();
-    for (let i = 1; i <= 8; i++) await page.mouse.move(cbox.x + 0.9 * cbox.width - (i / 8) * (35 / 360) * cbox.height, cbox.y + 0.1 * cbox.height);
-    await page.mouse.up();
+    await anatomy.orbitByDrag(35, 0.1);
     frames = await anatomy.waitFrames(frames);
     await legend.getByRole('checkbox', { name: 'Show centrelines in 3D' }).uncheck();
     frames = await anatomy.waitFrames(frames);
@@ -658,12 +653,7 @@ test.describe.serial('Liver planner, one surgeon session on the phantom CT', () 
     frames = await anatomy.waitFrames(frames);
     await page.getByRole('button', { name: 'Anterior' }).click();
     frames = await anatomy.waitFrames(frames);
-    const cbox = await anatomy.canvas3d.boundingBox();
-    if (!cbox) throw new Error('3D anatomy is not visible');
-    await page.mouse.move(cbox.x + 0.9 * cbox.width, cbox.y + 0.9 * cbox.height);
-    await page.mouse.down();
-    for (let i = 1; i <= 8; i++) await page.mouse.move(cbox.x + 0.9 * cbox.width - (i / 8) * (70 / 360) * cbox.height, cbox.y + 0.88 * cbox.height);
-    await page.mouse.up();
+    await anatomy.orbitByDrag(70, 0.9, 0.88);
     frames = await anatomy.waitFrames(frames);
     await anatomy.canvas3d.screenshot({ path: testInfo.outputPath('liver-plan-curved-oblique.png') });
     await page.getByRole('button', { name: 'Lateral' }).click();

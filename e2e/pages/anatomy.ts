@@ -102,6 +102,21 @@ export class AnatomyPage {
     return this.frames();
   }
 
+  /**
+   * Orbit the 3D view by about `degrees` about the vertical: a drag on empty canvas from near its
+   * right edge leftwards (the orbit turns by the drag's share of the canvas height), in 8 steps,
+   * from height `fromV` to `toV` (0–1 from the top).
+   */
+  async orbitByDrag(degrees: number, fromV: number, toV = fromV): Promise<void> {
+    const box = await this.canvas3d.boundingBox();
+    if (!box) throw new Error('3D anatomy is not visible');
+    const x0 = box.x + 0.9 * box.width;
+    await this.page.mouse.move(x0, box.y + fromV * box.height);
+    await this.page.mouse.down();
+    for (let i = 1; i <= 8; i++) await this.page.mouse.move(x0 - (i / 8) * (degrees / 360) * box.height, box.y + toV * box.height);
+    await this.page.mouse.up();
+  }
+
   /** Click the CT slice at normalised picture coordinates (0–1 from left / top). */
   async clickSlice(u: number, v: number): Promise<void> {
     const box = await this.slice.boundingBox();
