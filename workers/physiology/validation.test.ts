@@ -1,6 +1,6 @@
 // The validation table graded by size (issue 11; sources in each row and in the test names):
 // every drug, fluid and haemorrhage response is within 30% of its published change ("fair" or
-// better) or names the 0D limitation that explains it; the healthy adult, the HFrEF archetype and
+// better) or names the measured limitation that explains it (of the data, of a 0D model, or a gap of this model); the healthy adult, the HFrEF archetype and
 // conservation are in range. docs/validation.md is generated from the same rows.
 import { describe, expect, it } from 'vitest';
 import { changeError, gradeChange, runValidation, SNP_TITRATION, titrateNitroprusside, type ValidationRow } from './validation';

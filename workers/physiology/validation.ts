@@ -34,7 +34,7 @@ export interface ValidationRow {
   kind: 'response' | 'range';
   /** Model baseline → after, for response rows (display). */
   model?: string;
-  /** Why a failing row fails: a named limitation of a 0D model. */
+  /** Why a failing row fails, as measured: a data limitation, a limitation of a 0D model, or a gap of this model, named as such. */
   limitation?: string;
   /** True unless the grade is "fail" or "out of range". */
   pass: boolean;
@@ -412,7 +412,7 @@ export function runValidation(opts: ValidationOptions = {}): ValidationRow[] {
         unit: 'L/min',
         relative: true,
         ...(hr === 121 ? { nullScaleFraction: 0.1 } : {}),
-        limitation: 'no force–frequency relation and no rate-dependent incomplete relaxation: the CO fall at high paced rates comes only from the loss of the atrial contribution as the PR lengthens, so it is smaller than published',
+        limitation: 'no force–frequency relation (flat in failing, positive in normal myocardium; not modelled): the CO fall at high paced rates comes from incomplete relaxation and the loss of the atrial contribution as the PR lengthens',
       }),
     );
   }
