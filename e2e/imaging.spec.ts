@@ -99,6 +99,9 @@ test.describe('Imaging', () => {
     expect(published!.unit).toBe('HU');
     expect(published!.minValue).toBeLessThanOrEqual(-950);
     expect(published!.maxValue).toBeGreaterThanOrEqual(200);
+    // No 16-bit normalised textures under SwiftShader: the CT's texture is half float, its voxels
+    // stay exact (halfFloatTexture.ts; the published volume's HU above come from them).
+    expect(await page.evaluate(() => window.twinscopeImaging?.textureFormat() ?? '')).toBe('R16F');
     // CT opens in the soft-tissue window and keeps it when the planes get the volume (setting a
     // volume made Cornerstone apply its own default window, the full stored range, washed out).
     await expect(imaging.preset).toHaveValue('soft-tissue');

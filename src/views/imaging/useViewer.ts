@@ -55,6 +55,8 @@ declare global {
       toolsReady: () => boolean;
       /** How many opens reused the previous volume's buffer (voxelBufferPool.ts; read by the benchmark). */
       voxelBuffersReused: () => number;
+      /** The filled volume's texture format ('R16F' for a CT without 16-bit textures; halfFloatTexture.ts). */
+      textureFormat: () => string;
     };
   }
 }
@@ -137,6 +139,7 @@ export function useViewer() {
           streamStats: () => (viewer?.lastStreamStats ? { ...viewer.lastStreamStats } : null),
           toolsReady: () => viewer?.toolsReady ?? false,
           voxelBuffersReused: () => viewer?.voxelBuffersReused ?? 0,
+          textureFormat: () => viewer?.textureFormat ?? '',
         };
         setState((s) => ({ ...s, cs, viewer, initError: null }));
       },
