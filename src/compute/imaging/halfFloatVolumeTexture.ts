@@ -33,8 +33,10 @@ export interface HalfFloatVolumeTexture {
   update3DFromRaw(): boolean | undefined;
   useHalfFloat(): boolean;
   getVolumeId(): string;
-  /** Slices sent to the GPU so far (a slice sent again counts again; read by tests). */
+  /** Slices sent to the GPU so far (a slice sent again counts again; read by tests and the bench). */
   getUploadedSlices(): number;
+  /** Send the written slices into `rw`'s WebGL context now, creating the texture there if needed. */
+  uploadPending(rw: unknown): boolean | undefined;
   /** vtk.js's model (internalFormat, openGLDataType once a mapper has created the texture). */
   get(): Record<string, unknown>;
   releaseGraphicsResources(rw?: unknown): void;
@@ -49,8 +51,13 @@ interface Model {
   depth: number;
   sliceLength: number;
   volumeId: string;
+  /** The volume's data type as its image data says (vtk.js: 'Int16Array' / 'Uint16Array'). */
+  dataType: string;
+  /** 1 where the slice has been written (setUpdatedFrame). */
+  written: Uint8Array;
   /** 1 where the slice must be (re)sent to the GPU. */
   updatedFrames: Uint8Array;
+  handle: unknown;
   pendingFrames: number;
   uploadedSlices: number;
   table: Uint16Array;
@@ -63,7 +70,7 @@ interface Model {
   format: number;
   openGLDataType: number;
   generateMipmap: boolean;
-  _openGLRenderWindow: { activateTexture: (t: unknown) => void };
+  _openGLRenderWindow: { activateTexture: (t: unknown) => void } | null;
 }
 
 type PublicApi = Record<string, (...args: never[]) => unknown>;
@@ -88,23 +95,51 @@ function halfFloatVolumeTexture(publicAPI: PublicApi, model: Model): void {
   const superModified = api.modified!;
   api.setUpdatedFrame = (frameIndex: unknown) => {
     const i = frameIndex as number;
-    if (i >= 0 && i < model.depth && !model.updatedFrames[i]) {
+    if (!(i >= 0 && i < model.depth)) return;
+    model.written[i] = 1;
+    if (!model.updatedFrames[i]) {
       model.updatedFrames[i] = 1;
       model.pendingFrames++;
     }
     superModified();
   };
-  // A volume (or a new slice actor) saying "modified" means every slice again.
-  api.modified = () => {
-    superModified();
-    model.updatedFrames.fill(1);
-    model.pendingFrames = model.depth;
-  };
+  // The voxels change only slice by slice (setUpdatedFrame). Cornerstone calls modified() each time
+  // it makes a slice actor for a loaded volume (createVolumeSliceActor: three times when the planes
+  // open), which would send a texture filled while the series streamed all over again; here it
+  // re-sends nothing. A texture (re)created on the GPU gets every written slice (create3DFromRaw).
+  api.modified = () => superModified();
   api.hasUpdatedFrames = () => model.pendingFrames > 0;
   api.getUpdatedFrames = () => Array.from(model.updatedFrames, (f) => (f ? true : null));
+  const markWrittenPending = () => {
+    model.pendingFrames = 0;
+    for (let i = 0; i < model.depth; i++) {
+      model.updatedFrames[i] = model.written[i]!;
+      model.pendingFrames += model.written[i]!;
+    }
+  };
+  const superCreate = api.create3DFromRaw!;
+  api.create3DFromRaw = (args: unknown) => {
+    const ok = superCreate(args);
+    markWrittenPending(); // fresh storage: empty until the written slices are sent again
+    return ok;
+  };
+  // A texture belongs to one WebGL context. vtk.js's setOpenGLRenderWindow keeps the handle when
+  // the window changes; here the old texture is deleted in its own context and the next mapper
+  // build sees parameters that differ, so it creates the texture anew in the new context.
+  const superSetWindow = api.setOpenGLRenderWindow!;
+  const superRelease = api.releaseGraphicsResources!;
+  api.setOpenGLRenderWindow = (rw: unknown) => {
+    const current = model._openGLRenderWindow;
+    if (current && rw !== current && model.handle) {
+      superRelease(current);
+      model.inputDataType = undefined;
+      model.inputNumComps = undefined;
+    }
+    superSetWindow(rw);
+  };
 
   api.update3DFromRaw = () => {
-    model._openGLRenderWindow.activateTexture(publicAPI);
+    model._openGLRenderWindow!.activateTexture(publicAPI);
     api.createTexture!();
     api.bind!();
     if (model.pendingFrames === 0) return false;
@@ -120,6 +155,21 @@ function halfFloatVolumeTexture(publicAPI: PublicApi, model: Model): void {
     if (model.generateMipmap) gl.generateMipmap(model.target);
     api.deactivate!();
     return true;
+  };
+
+  // Sends the written slices now, into `rw`'s context, creating the texture there the way
+  // Cornerstone's mappers do when they first draw the volume (so their next build finds it made
+  // and only sends what came since): the upload overlaps the series' download instead of waiting
+  // for the planes' first render after the last frame.
+  api.uploadPending = (rw: unknown) => {
+    api.setOpenGLRenderWindow!(rw);
+    if (!model.handle || model.inputDataType === undefined) {
+      api.resetFormatAndType!();
+      api.setOglNorm16Ext!(null);
+      api.setTextureParameters!({ width: model.width, height: model.height, depth: model.depth, numberOfComponents: 1, dataType: model.dataType });
+      api.create3DFromRaw!({ width: model.width, height: model.height, depth: model.depth, numComps: 1, dataType: model.dataType, data: null });
+    }
+    return api.update3DFromRaw!();
   };
 
   api.setVolumeId = (volumeId: unknown) => {
@@ -156,6 +206,8 @@ function extend(publicAPI: PublicApi, model: Model, initialValues: HalfFloatVolu
     depth,
     volumeId,
     sliceLength: width * height,
+    dataType: voxels instanceof Int16Array ? 'Int16Array' : 'Uint16Array',
+    written: new Uint8Array(depth),
     updatedFrames: new Uint8Array(depth),
     pendingFrames: 0,
     uploadedSlices: 0,

@@ -11,6 +11,7 @@ import { abortError } from '../../../core/domain/abort';
 import type { Cornerstone, ToolsModule } from './cornerstone';
 import { describeImageId, retryExplicitLe } from './frameRetry';
 import { edgeLabels, type EdgeLabels } from './orientation';
+import type { HalfFloatVolumeTexture } from './halfFloatVolumeTexture';
 import { frameKey, SeriesPixelStream, type StreamedFrame, type StreamStats } from './seriesPixelStream';
 import { toImageVolume } from './toImageVolume';
 import { addVolumeSliceSource, FILL_REQUEST, FilledVolumeSlices, sliceImage, type SliceScalars } from './volumeSliceImages';
@@ -132,6 +133,9 @@ export class ImagingViewer {
   /** `wadors:` ids whose cached images are views of the filled volume's buffer. */
   private readonly sliceViewIds = new Set<string>();
   private renderPending = 0;
+  /** The filled volume's half-float texture (a CT without 16-bit textures), else null. */
+  private halfTexture: HalfFloatVolumeTexture | null = null;
+  private uploadFrame = 0;
   /**
    * The volume texture's internal format as vtk.js created it on the GPU: 'R16F' (half float, a CT
    * without 16-bit normalised textures), 'R32F', another as hex, '' before a viewport has made it
@@ -141,6 +145,10 @@ export class ImagingViewer {
     const model = (this.volume as { vtkOpenGLTexture?: { get?: () => { internalFormat?: number } } } | null)?.vtkOpenGLTexture?.get?.();
     const f = model?.internalFormat ?? 0;
     return f === 0x822d ? 'R16F' : f === 0x822e ? 'R32F' : f ? `0x${f.toString(16)}` : '';
+  }
+  /** Slices sent to the half-float texture so far (−1 without one; read by tests and the bench). */
+  get textureSlicesUploaded(): number {
+    return this.halfTexture?.getUploadedSlices() ?? -1;
   }
   /** The last series stream's times and sizes (read by the benchmark's profile). */
   lastStreamStats: StreamStats | null = null;
@@ -440,9 +448,10 @@ export class ImagingViewer {
     const volume = this.createFilledVolume(volumeId, scalars, props, lut(props.imageIds[0]!));
     if (halfFloat) {
       // Swapped in before any viewport has the volume: its mappers create and fill this one.
-      const v = volume as unknown as { vtkOpenGLTexture: { delete: () => void } };
-      v.vtkOpenGLTexture.delete();
-      v.vtkOpenGLTexture = halfFloat.newHalfFloatVolumeTexture({ voxels: scalars as Int16Array | Uint16Array, width: nx, height: ny, depth: nz, volumeId });
+      const v = volume as unknown as { vtkOpenGLTexture: unknown };
+      (v.vtkOpenGLTexture as { delete: () => void }).delete();
+      this.halfTexture = halfFloat.newHalfFloatVolumeTexture({ voxels: scalars as Int16Array | Uint16Array, width: nx, height: ny, depth: nz, volumeId });
+      v.vtkOpenGLTexture = this.halfTexture;
     }
     (volume as { isPreScaled: boolean }).isPreScaled = true;
     this.volumeId = volumeId;
@@ -543,6 +552,7 @@ export class ImagingViewer {
         exportCopy?.set(scalars.subarray(i * sliceLength, (i + 1) * sliceLength) as Float32Array | Int16Array);
         texture.setUpdatedFrame(i);
         this.renderFilledSoon();
+        this.uploadFilledSoon();
         slices.written(i);
         progress();
       };
@@ -698,6 +708,24 @@ export class ImagingViewer {
     } as never);
     core.cache.putVolumeSync(volumeId, volume as never);
     return volume as unknown as Types.IImageVolume;
+  }
+
+  /**
+   * While the stack shows and a half-float volume fills, the slices written since the last
+   * animation frame go to the GPU then, into the WebGL context the planes will draw in (context 0
+   * of Cornerstone's pool, where the stack viewport is too): the texture upload overlaps the
+   * download instead of following the last frame (halfFloatVolumeTexture.ts `uploadPending`).
+   * In the planes, their render sends them.
+   */
+  private uploadFilledSoon(): void {
+    if (this.uploadFrame || !this.halfTexture || this.layout !== 'stack') return;
+    this.uploadFrame = requestAnimationFrame(() => {
+      this.uploadFrame = 0;
+      const t = this.halfTexture;
+      if (!t || this.destroyed || this.layout !== 'stack' || !this.viewport('stack')) return;
+      const engine = this.engine as unknown as { getOffscreenMultiRenderWindow: (id: string) => { getOpenGLRenderWindow: () => unknown } };
+      t.uploadPending(engine.getOffscreenMultiRenderWindow('stack').getOpenGLRenderWindow());
+    });
   }
 
   /** One render of the planes per animation frame while a filled volume is on screen. */
@@ -1007,6 +1035,9 @@ export class ImagingViewer {
     this.closeStream();
     if (this.renderPending) cancelAnimationFrame(this.renderPending);
     this.renderPending = 0;
+    if (this.uploadFrame) cancelAnimationFrame(this.uploadFrame);
+    this.uploadFrame = 0;
+    this.halfTexture = null;
     if (!this.volumeId) return;
     const v = this.volume as { cancelLoading?: () => void } | null;
     v?.cancelLoading?.();

@@ -57,6 +57,8 @@ declare global {
       voxelBuffersReused: () => number;
       /** The filled volume's texture format ('R16F' for a CT without 16-bit textures; halfFloatTexture.ts). */
       textureFormat: () => string;
+      /** Slices sent to the half-float texture so far (each once when it streamed in; −1 without one). */
+      textureSlicesUploaded: () => number;
     };
   }
 }
@@ -140,6 +142,7 @@ export function useViewer() {
           toolsReady: () => viewer?.toolsReady ?? false,
           voxelBuffersReused: () => viewer?.voxelBuffersReused ?? 0,
           textureFormat: () => viewer?.textureFormat ?? '',
+          textureSlicesUploaded: () => viewer?.textureSlicesUploaded ?? -1,
         };
         setState((s) => ({ ...s, cs, viewer, initError: null }));
       },
