@@ -11,6 +11,13 @@
 // it answers `useHalfFloat()` with true, so vtk.js picks R16F and HALF_FLOAT for the 16-bit data
 // itself, and it uploads each flagged slice converted through the half-float table into one
 // reused slice buffer — nothing allocated per slice, the volume's voxels untouched.
+// Two departures from Cornerstone's texture, both because a filled volume's voxels change only
+// slice by slice: `modified()` (which Cornerstone calls on every new slice actor of a loaded
+// volume) re-sends nothing, while a texture (re)created on the GPU gets every written slice; and
+// `uploadPending(rw)` sends the written slices before any viewport draws the volume, creating the
+// texture in that render window's context as the mappers would, so the upload overlaps the
+// download (viewer.ts `uploadFilledSoon`). Moved to another context, the texture is deleted in
+// the old one and re-created in the new one, never bound across contexts.
 // The viewer swaps it in for the filled volume's texture before any viewport shows the volume.
 import macro from '@kitware/vtk.js/macros.js';
 import vtkOpenGLTexture from '@kitware/vtk.js/Rendering/OpenGL/Texture.js';
