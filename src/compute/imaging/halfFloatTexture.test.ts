@@ -102,6 +102,9 @@ describe('the half-float volume texture (vtk.js texture, Cornerstone streaming c
     p.setTextureParameters({ width: 4, height: 3, depth: 5, numberOfComponents: 1, dataType: 'Int16Array' });
     expect(p.getTextureParameters()).toEqual({ width: 4, height: 3, depth: 5, numberOfComponents: 1, dataType: 'Int16Array' });
     expect((t as unknown as { isA: (c: string) => boolean }).isA('vtkOpenGLTexture')).toBe(true);
+    // Released (no GPU texture yet): the next mapper build must create it anew, not reuse a handle.
+    t.releaseGraphicsResources();
+    expect((p.getTextureParameters() as { dataType?: string }).dataType).toBeUndefined();
     t.delete();
   });
 

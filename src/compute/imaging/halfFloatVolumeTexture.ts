@@ -130,19 +130,17 @@ function halfFloatVolumeTexture(publicAPI: PublicApi, model: Model): void {
     markWrittenPending(); // fresh storage: empty until the written slices are sent again
     return ok;
   };
-  // A texture belongs to one WebGL context. vtk.js's setOpenGLRenderWindow keeps the handle when
-  // the window changes; here the old texture is deleted in its own context and the next mapper
-  // build sees parameters that differ, so it creates the texture anew in the new context.
-  const superSetWindow = api.setOpenGLRenderWindow!;
+  // A texture belongs to one WebGL context. vtk.js deletes it only when given a render window,
+  // which neither its own setOpenGLRenderWindow (on a change of window) nor Cornerstone's
+  // ImageVolume.destroy passes: here the texture's own window is used, so the texture is deleted
+  // in its context (not bound in another, not left holding 157 MB after a cancelled load). The
+  // next mapper build then sees parameters that differ and creates it anew.
   const superRelease = api.releaseGraphicsResources!;
-  api.setOpenGLRenderWindow = (rw: unknown) => {
-    const current = model._openGLRenderWindow;
-    if (current && rw !== current && model.handle) {
-      superRelease(current);
-      model.inputDataType = undefined;
-      model.inputNumComps = undefined;
-    }
-    superSetWindow(rw);
+  api.releaseGraphicsResources = (rw?: unknown) => {
+    const win = rw ?? model._openGLRenderWindow;
+    if (win && model.handle) superRelease(win);
+    model.inputDataType = undefined;
+    model.inputNumComps = undefined;
   };
 
   api.update3DFromRaw = () => {

@@ -1037,6 +1037,9 @@ export class ImagingViewer {
     this.renderPending = 0;
     if (this.uploadFrame) cancelAnimationFrame(this.uploadFrame);
     this.uploadFrame = 0;
+    // Deleted in its own WebGL context now (a load cancelled before the planes showed leaves no
+    // texture behind); the volume's destroy below asks again, harmlessly.
+    this.halfTexture?.releaseGraphicsResources();
     this.halfTexture = null;
     if (!this.volumeId) return;
     const v = this.volume as { cancelLoading?: () => void } | null;
