@@ -136,6 +136,8 @@ export class ImagingViewer {
   /** The filled volume's half-float texture (a CT without 16-bit textures), else null. */
   private halfTexture: HalfFloatVolumeTexture | null = null;
   private uploadFrame = 0;
+  /** An early upload failed (e.g. a lost context): the planes' render sends the slices instead. */
+  private earlyUploadFailed = false;
   /**
    * The volume texture's internal format as vtk.js created it on the GPU: 'R16F' (half float, a CT
    * without 16-bit normalised textures), 'R32F', another as hex, '' before a viewport has made it
@@ -718,13 +720,19 @@ export class ImagingViewer {
    * In the planes, their render sends them.
    */
   private uploadFilledSoon(): void {
-    if (this.uploadFrame || !this.halfTexture || this.layout !== 'stack') return;
+    if (this.uploadFrame || !this.halfTexture || this.earlyUploadFailed || this.layout !== 'stack') return;
     this.uploadFrame = requestAnimationFrame(() => {
       this.uploadFrame = 0;
       const t = this.halfTexture;
       if (!t || this.destroyed || this.layout !== 'stack' || !this.viewport('stack')) return;
       const engine = this.engine as unknown as { getOffscreenMultiRenderWindow: (id: string) => { getOpenGLRenderWindow: () => unknown } };
-      t.uploadPending(engine.getOffscreenMultiRenderWindow('stack').getOpenGLRenderWindow());
+      try {
+        t.uploadPending(engine.getOffscreenMultiRenderWindow('stack').getOpenGLRenderWindow());
+      } catch {
+        // Only an early start is lost: the slices not sent stay flagged, and the planes' first
+        // render sends them (or re-creates the texture with every written slice).
+        this.earlyUploadFailed = true;
+      }
     });
   }
 
@@ -1041,6 +1049,7 @@ export class ImagingViewer {
     // texture behind); the volume's destroy below asks again, harmlessly.
     this.halfTexture?.releaseGraphicsResources();
     this.halfTexture = null;
+    this.earlyUploadFailed = false;
     if (!this.volumeId) return;
     const v = this.volume as { cancelLoading?: () => void } | null;
     v?.cancelLoading?.();
