@@ -123,6 +123,8 @@ export interface AppOverrides {
   auditLog?: AuditLogWriter;
   /** Smaller demo CTs (tests); the demo uses the full 256×256×200 phantom. */
   demoPhantom?: SetupDicomwebOptions['demoPhantom'];
+  /** How long the audit thread holds a short group of AuditEvent copies (tests; default audit/groupCommit.ts EVENT_DELAY_MS). */
+  auditEventDelayMs?: number;
 }
 
 export async function buildApp(config: ServerConfig, overrides: AppOverrides = {}): Promise<FastifyInstance> {
@@ -158,7 +160,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   const auditLog =
     overrides.auditLog ??
     (config.auditThread
-      ? new ThreadedAuditLog(join(config.dataDir, AUDIT_LOG_FILE), auditEventStore === auditEvents ? join(config.dataDir, DB_FILE_NAME) : null, nodeThreadFactory(new URL('./audit/audit.worker.ts', import.meta.url), 'twinscope-audit'))
+      ? new ThreadedAuditLog(join(config.dataDir, AUDIT_LOG_FILE), auditEventStore === auditEvents ? join(config.dataDir, DB_FILE_NAME) : null, nodeThreadFactory(new URL('./audit/audit.worker.ts', import.meta.url), 'twinscope-audit'), overrides.auditEventDelayMs)
       : AuditLog.inDir(config.dataDir));
   const audit = new AuditTrail(auditLog, auditEventStore, overrides.auditRetryMs);
   await audit.resendMissing();
