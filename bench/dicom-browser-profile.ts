@@ -46,9 +46,10 @@ const RULES: Array<{ stage: string; fn: RegExp }> = [
   // Decoded frames arriving from the decode workers (comlink message handling, structured clone).
   { stage: 'workerMessages', fn: /^(handleMessage|fromWireValue|deserialize)$/ },
   // Texture upload of updated slices (vtk.js streaming texture → WebGL texSubImage3D / texImage3D).
-  { stage: 'textureUpload', fn: /^(texSubImage3D|texImage3D|texImage2D|texSubImage2D|update3DFromRaw|create3DFromRaw|create3DFilterableFromRaw|create3DFilterableFromDataArray|updateVolumeFromRaw|updateFrames|updateTextureImageData|updateTextureImagesUsingVoxelManager|setUpdatedFrame|getTextureUpdateImageData)$/ },
-  // vtk.js converting each 16-bit slice to float (or half float) for the upload, on the main thread.
-  { stage: 'textureConvert', fn: /^(updateArrayDataTypeForGL|toHalf)$/ },
+  { stage: 'textureUpload', fn: /^(texSubImage3D|texImage3D|texImage2D|texSubImage2D|update3DFromRaw|uploadPending|uploadFilledSoon|create3DFromRaw|create3DFilterableFromRaw|create3DFilterableFromDataArray|updateVolumeFromRaw|updateFrames|updateTextureImageData|updateTextureImagesUsingVoxelManager|setUpdatedFrame|getTextureUpdateImageData)$/ },
+  // vtk.js converting each 16-bit slice to float (or half float) for the upload, on the main thread;
+  // ours to half float through the table (halfFloatTexture.ts).
+  { stage: 'textureConvert', fn: /^(updateArrayDataTypeForGL|toHalf|sliceToHalfFloat)$/ },
   // Volume export to the anatomy hand-off (whole-volume copy, HU conversion).
   { stage: 'exportVolume', fn: /^(exportImageVolume|toImageVolume|getCompleteScalarDataArray|publishedVolumeSummary|publish)$/ },
   // vtk.js sizing its canvas (setting width/height reallocates the WebGL drawing buffer: under

@@ -128,7 +128,7 @@ const PAGE_TIMER = `new Promise((resolveTimes, reject) => {
       const stream = s && s.failure === null && s.frames > 0
         ? { firstByteMs: s.headersMs - s.startedMs, heldMs: s.releasedMs === null ? 0 : Math.max(0, s.releasedMs - s.startedMs), transferMs: s.lastFrameMs - s.startedMs, parseMs: s.parseMs, frames: s.frames, mb: s.bytes / 1048576 }
         : null;
-      return resolveTimes({ first, complete: now - t0, fetchSpan, metadataMs: meta ? meta.responseEnd - meta.startTime : 0, frames: frames.length, pixeldata: res.filter((r) => r.name.endsWith('/pixeldata')).length, stream });
+      return resolveTimes({ first, complete: now - t0, fetchSpan, metadataMs: meta ? meta.responseEnd - meta.startTime : 0, frames: frames.length, pixeldata: res.filter((r) => r.name.endsWith('/pixeldata')).length, stream, texture: img.textureFormat ? img.textureFormat() : '', textureSlices: img.textureSlicesUploaded ? img.textureSlicesUploaded() : -1 });
     }
     if (now > deadline) return reject(new Error('series did not finish loading within 120 s'));
     requestAnimationFrame(tick);
@@ -231,6 +231,9 @@ interface RunTimes {
   /** First frame request start → last frame response end (network + proxy). */
   fetchSpanMs: number;
   metadataMs: number;
+  /** The volume texture's format ('R16F', 'R32F') and the slices sent to a half-float one (−1: none). */
+  texture: string;
+  textureSlices: number;
   /**
    * The same series opened again in the same page (series path, timed runs): the previous
    * volume's buffer is reused (voxelBufferPool.ts), so its page faults are not paid again.
@@ -265,7 +268,7 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
     const open = page.getByRole('button', { name: new RegExp(SERIES_DESCRIPTION) });
     await open.waitFor({ timeout: 60_000 });
     // (A string, not a function: tsx's name-keeping helpers would not exist in the page.)
-    const timing = page.evaluate(PAGE_TIMER) as Promise<{ first: number; complete: number; fetchSpan: number; metadataMs: number; frames: number; pixeldata: number; stream: RunTimes['stream'] }>;
+    const timing = page.evaluate(PAGE_TIMER) as Promise<{ first: number; complete: number; fetchSpan: number; metadataMs: number; frames: number; pixeldata: number; stream: RunTimes['stream']; texture: string; textureSlices: number }>;
     const task0 = await taskSeconds();
     const proc0 = cpuByProcessType();
     if (profile) await startProfile(browser, page);
@@ -304,7 +307,7 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
       const reused = (await page.evaluate(() => window.twinscopeImaging?.voxelBuffersReused() ?? 0)) as number;
       again = { completeMs: t2.complete, firstImageMs: t2.first, rendererCpuMs: d2('renderer'), gpuCpuMs: d2('gpu-process'), reused };
     }
-    return { cpu, stream: t.stream, initMs, firstImageMs: t.first, completeMs: t.complete, fetchSpanMs: t.fetchSpan, metadataMs: t.metadataMs, reopen: again };
+    return { cpu, stream: t.stream, initMs, firstImageMs: t.first, completeMs: t.complete, fetchSpanMs: t.fetchSpan, metadataMs: t.metadataMs, texture: t.texture, textureSlices: t.textureSlices, reopen: again };
   } finally {
     await context.close();
   }
@@ -339,7 +342,7 @@ function stageCpuLine(p: ProfileSplit, r: RunTimes, perFrame: boolean): BenchRes
   return {
     bench: BENCH, metric: `chromiumStageCpu300x512${perFrame ? 'PerFrame' : ''}`, value: total, unit: 'ms CPU (traced load)',
     note: 'click → complete volume, one traced load (unminified build): CPU ms per stage; textureUpload counts the GPU process (SwiftShader) and the main thread waiting in texSubImage3D',
-    firstImageMs: Math.round(r.firstImageMs), completeMs: Math.round(r.completeMs), stages,
+    firstImageMs: Math.round(r.firstImageMs), completeMs: Math.round(r.completeMs), texture: r.texture, textureSlicesUploaded: r.textureSlices, stages,
     swiftShaderBoundMs: swift, swiftShaderShare: Number((swift / Math.max(1, total)).toFixed(2)), loadAverage1m: loadavg()[0],
   };
 }
@@ -411,7 +414,7 @@ export async function run(): Promise<void> {
         report({
           bench: BENCH, metric: `chromiumCpuPerStage300x512${tag}`, value: m(runs, (r) => r.cpu.server + r.cpu.renderer + r.cpu.gpu + r.cpu.browserOther), unit: 'ms CPU',
           serverMs: m(runs, (r) => r.cpu.server), rendererMs: m(runs, (r) => r.cpu.renderer), rendererMainThreadBusyWallMs: m(runs, (r) => r.cpu.rendererMainBusy),
-          gpuSwiftShaderMs: m(runs, (r) => r.cpu.gpu), browserOtherMs: m(runs, (r) => r.cpu.browserOther), cores: cpus().length, ...common,
+          gpuSwiftShaderMs: m(runs, (r) => r.cpu.gpu), browserOtherMs: m(runs, (r) => r.cpu.browserOther), cores: cpus().length, texture: runs[0]?.texture ?? '', ...common,
         });
       }
       const streams = runsBy.series.map((r) => r.stream!).filter(Boolean);

@@ -99,6 +99,11 @@ test.describe('Imaging', () => {
     expect(published!.unit).toBe('HU');
     expect(published!.minValue).toBeLessThanOrEqual(-950);
     expect(published!.maxValue).toBeGreaterThanOrEqual(200);
+    // No 16-bit normalised textures under SwiftShader: the CT's texture is half float, its voxels
+    // stay exact (halfFloatTexture.ts; the published volume's HU above come from them).
+    expect(await page.evaluate(() => window.twinscopeImaging?.textureFormat() ?? '')).toBe('R16F');
+    // Each slice went to the GPU once, as it streamed in (not again when the planes opened).
+    expect(await page.evaluate(() => window.twinscopeImaging?.textureSlicesUploaded() ?? -1)).toBe(200);
     // CT opens in the soft-tissue window and keeps it when the planes get the volume (setting a
     // volume made Cornerstone apply its own default window, the full stored range, washed out).
     await expect(imaging.preset).toHaveValue('soft-tissue');

@@ -255,7 +255,7 @@ export async function buildApp(config: ServerConfig, overrides: AppOverrides = {
   await registerConsentRoutes(app, consent);
   // One FHIR pipeline for both modes (fhir/pipeline.ts); only the forward step differs.
   await registerFhirPipeline(app, {
-    forwarder: upstream ? upstreamFhirForwarder(upstream) : embeddedForwarder({ backend: storeBackend!, ...(overrides.fhirBackend ? {} : { auditEvents }) }),
+    forwarder: upstream ? upstreamFhirForwarder(upstream) : embeddedForwarder({ backend: storeBackend!, ...(overrides.fhirBackend ? {} : { auditEvents, flushAuditEvents: () => audit.flushEvents() }) }),
     consent,
     auditIntent: (req) => auditIntent(req),
     base: (req) => publicBaseOf(req, config.publicBaseUrl, '/fhir'),

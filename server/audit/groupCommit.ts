@@ -4,6 +4,11 @@
 // (on a disk with fast fsync, group commit otherwise degenerated into about one fdatasync per
 // request under load). While a batch is being written the next one collects; one batch at a time.
 
+/** The audit thread inserts AuditEvents at once when this many are queued… (audit.worker.ts) */
+export const EVENT_GROUP = 64;
+/** …else this long after the first of the group was queued (ThreadedAuditLog may say otherwise: tests). */
+export const EVENT_DELAY_MS = 10;
+
 export class GroupCommit<T> {
   /** Batches handed to `write` so far. */
   batches = 0;

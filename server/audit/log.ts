@@ -44,6 +44,8 @@ export interface AuditLogWriter {
   readonly storesEvents?: boolean;
   /** Waits until every AuditEvent handed to the writer is stored or reported failed. */
   settle?(): Promise<void>;
+  /** Stores the AuditEvents it holds back now (before an AuditEvent search), without waiting for the log to go idle. */
+  flushEvents?(): Promise<void>;
 }
 
 /**

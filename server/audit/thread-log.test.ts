@@ -9,6 +9,7 @@ import { nodeThreadFactory } from '../../workers/nodeThread/nodeThread';
 import { DB_FILE_NAME, openDatabase, type Db } from '../storage/database';
 import { AuditEventTable } from './event-table';
 import { AUDIT_LOG_FILE, type AuditLogLine } from './log';
+import { EVENT_GROUP } from './groupCommit';
 import { ThreadedAuditLog } from './thread-log';
 import { AuditTrail } from './trail';
 
@@ -18,11 +19,11 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-function setup(): { dir: string; db: Db; table: AuditEventTable; log: ThreadedAuditLog } {
+function setup(eventDelayMs?: number): { dir: string; db: Db; table: AuditEventTable; log: ThreadedAuditLog } {
   const dir = mkdtempSync(join(tmpdir(), 'audit-thread-'));
   const db = openDatabase(dir);
   const table = new AuditEventTable(db);
-  const log = new ThreadedAuditLog(join(dir, AUDIT_LOG_FILE), join(dir, DB_FILE_NAME), threads);
+  const log = new ThreadedAuditLog(join(dir, AUDIT_LOG_FILE), join(dir, DB_FILE_NAME), threads, eventDelayMs);
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanup.push(() => void db.close());
   cleanup.push(() => log.close());
@@ -56,7 +57,9 @@ describe('ThreadedAuditLog', () => {
     expect(idsInFile(log.file)).toEqual(Array.from({ length: 200 }, (_, i) => `r${i}`));
     expect(inFileAtAck).toHaveLength(200);
     expect(inFileAtAck.every(Boolean)).toBe(true);
-    // The database was free: each AuditEvent was stored before its append resolved.
+    // The AuditEvents (copies) are inserted in groups after the acks; a flush stores every one
+    // acknowledged so far (what an AuditEvent search does first).
+    await log.flushEvents();
     expect(stored).toHaveLength(200);
     expect(stored.every(Boolean)).toBe(true);
     expect(table.count()).toBe(200);
@@ -66,11 +69,37 @@ describe('ThreadedAuditLog', () => {
     expect(log.syncs).toBeGreaterThanOrEqual(1);
   });
 
+  it('AuditEvents are inserted in groups, not one transaction per fsync batch: a short group waits (until a flush or its delay), a full group goes at once', async () => {
+    // A delay far longer than the test: only a full group or a flush inserts.
+    const { log, table } = setup(3_600_000);
+    const stored: boolean[] = [];
+    // One record per event-loop turn: one write + fsync each, their AuditEvents held back.
+    for (let i = 0; i < 5; i++) await log.append(line(`g${i}`), (ok) => stored.push(ok));
+    expect(log.syncs).toBe(5);
+    expect(table.count()).toBe(0);
+    await log.flushEvents();
+    expect(table.count()).toBe(5);
+    expect(stored).toEqual([true, true, true, true, true]);
+    // EVENT_GROUP records in one turn: inserted before their ack, no flush needed.
+    await Promise.all(Array.from({ length: EVENT_GROUP }, (_, i) => log.append(line(`full${i}`), (ok) => stored.push(ok))));
+    expect(table.count()).toBe(5 + EVENT_GROUP);
+  });
+
+  it('a short group of AuditEvents is inserted after its delay without anyone asking', async () => {
+    const { log, table } = setup();
+    await log.append(line('alone'), () => undefined);
+    // No fixed sleep: wait (generously) for the thread's own timer.
+    const until = Date.now() + 30_000;
+    while (!table.read('alone') && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    expect(table.read('alone')).toBeDefined();
+  });
+
   it('a record without a callback (an intent) is logged but not stored as an AuditEvent', async () => {
     const { log, table } = setup();
     await log.append(line('intent-1'));
     await log.append(line('done-1'), () => undefined);
     expect(idsInFile(log.file)).toEqual(['intent-1', 'done-1']);
+    await log.flushEvents();
     expect(table.read('intent-1')).toBeUndefined();
     expect(table.read('done-1')).toBeDefined();
   });
@@ -91,6 +120,7 @@ describe('ThreadedAuditLog', () => {
   it('a thread that dies between the write and the ack: every record of its batch is refused (never acked), its lines are in the log, the next batch gets a fresh thread, and a restart stores the lost AuditEvents', async () => {
     const { log, table } = setup();
     await log.append(line('before'), () => undefined);
+    await log.flushEvents();
     await log.exitThreadAfterNextWriteForTest();
     const outcomes = await Promise.allSettled(['k1', 'k2', 'k3'].map((id) => log.append(line(id), () => undefined)));
     for (const o of outcomes) {
@@ -102,6 +132,7 @@ describe('ThreadedAuditLog', () => {
     expect(table.read('k1')).toBeUndefined();
     await log.append(line('after'), () => undefined);
     expect(idsInFile(log.file)).toEqual(['before', 'k1', 'k2', 'k3', 'after']);
+    await log.flushEvents();
     expect(table.read('after')).toBeDefined();
     // The next start sends what the log has and the table lacks.
     const trail = new AuditTrail(log, table, 3_600_000);

@@ -22,6 +22,8 @@ interface Waiter {
 
 /** How long close()/settle() wait for AuditEvents held back by a locked database. */
 const SETTLE_MAX_MS = 10_000;
+/** How long an AuditEvent search waits for the thread's queued AuditEvents while the database is locked. */
+const FLUSH_MAX_MS = 2_000;
 
 export class ThreadedAuditLog implements AuditLogWriter {
   readonly storesEvents: boolean;
@@ -40,6 +42,8 @@ export class ThreadedAuditLog implements AuditLogWriter {
     readonly file: string,
     private readonly dbFile: string | null,
     threads: WorkerFactory,
+    /** How long the thread holds a short group of AuditEvents before inserting it (default audit.worker.ts EVENT_DELAY_MS). */
+    private readonly eventDelayMs?: number,
   ) {
     this.fd = openAuditLogFile(file);
     this.storesEvents = dbFile !== null;
@@ -64,7 +68,7 @@ export class ThreadedAuditLog implements AuditLogWriter {
     const storeAt = batch.map((w) => w.onEventStored !== undefined);
     for (const w of batch) if (w.onEventStored) this.awaitingEvent.set(w.id, w.onEventStored);
     this.pool
-      .run((api) => api.append(this.fd, this.dbFile, lines, storeAt))
+      .run((api) => api.append(this.fd, this.dbFile, lines, storeAt, this.eventDelayMs))
       .then(
         (report) => {
           this.applyReport(report);
@@ -107,6 +111,22 @@ export class ThreadedAuditLog implements AuditLogWriter {
     }
     // Whatever the thread never reported (it died) is the caller's to forward.
     for (const id of [...this.awaitingEvent.keys()]) this.settleEvent(id, false);
+  }
+
+  /**
+   * Stores the AuditEvents of every record appended so far (the thread inserts them in groups,
+   * audit.worker.ts), without waiting for the log to go idle: called before an AuditEvent search
+   * or read, so that it sees every record acknowledged before it. Those still held back by a
+   * lock after FLUSH_MAX_MS stay queued in the thread.
+   */
+  async flushEvents(): Promise<void> {
+    if (this.awaitingEvent.size === 0) return;
+    try {
+      // Queued behind the batch in the thread (one thread, tasks in order).
+      this.applyReport(await this.pool.run((api) => api.flush(FLUSH_MAX_MS)));
+    } catch {
+      // The thread is gone: settle()/close() forward what it never reported; the next start re-sends from the log.
+    }
   }
 
   readAll(): AuditLogLine[] {

@@ -187,6 +187,15 @@ export class AuditTrail implements AuditSink {
     return resent;
   }
 
+  /**
+   * Before an AuditEvent search or read: the AuditEvents of the records acknowledged so far are
+   * stored (the audit thread inserts them in groups), and forwards in flight have landed.
+   */
+  async flushEvents(): Promise<void> {
+    await this.log.flushEvents?.();
+    if (this.forwarding.size > 0) await Promise.allSettled([...this.forwarding]);
+  }
+
   /** Waits for in-flight forwards (used at shutdown and by tests). */
   async drain(): Promise<void> {
     await this.log.settle?.();

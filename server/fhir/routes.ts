@@ -29,6 +29,8 @@ export interface FhirRouteDeps {
   backend: FhirBackend;
   /** Embedded mode: AuditEvent reads and searches are answered from their own table. */
   auditEvents?: AuditEventTable;
+  /** Stores the AuditEvents the audit writer holds back (AuditTrail.flushEvents), before they are read. */
+  flushAuditEvents?: () => Promise<void>;
 }
 
 function capabilityStatement(mode: 'embedded' | 'upstream'): CapabilityStatement {
@@ -127,6 +129,8 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
   const { interaction, query, base } = prepared;
   if (interaction.kind === 'capabilities') return reply.type(FHIR_JSON_CONTENT_TYPE).send(capabilityStatement(deps.backend.mode));
   if (deps.auditEvents && 'resourceType' in interaction && interaction.resourceType === 'AuditEvent' && !isWrite(interaction)) {
+    // Every record acknowledged before this request is searchable (the audit thread inserts in groups).
+    await deps.flushAuditEvents?.();
     return answerAuditEvent(req, reply, deps.auditEvents, interaction, query, base);
   }
   const headers: Record<string, string> = {};

@@ -118,6 +118,10 @@ export class FhirStore {
 
   /** Runs one FHIR REST interaction. Never throws for bad input: errors come back as OperationOutcome. */
   async handle(req: StoreRequest): Promise<StoreResponse> {
+    if (req.jsonSearch && req.method === 'GET') {
+      const answered = this.searchAsJson(req.url);
+      if (answered) return answered;
+    }
     let url = req.url;
     try {
       url = normaliseSearchUrl(req.method, url);
@@ -140,22 +144,28 @@ export class FhirStore {
       // Absent (404 and its outcome) and anything not plain goes the router's way.
       if (json !== undefined) return { status: 200, outcome: allOk, resource: JSON.parse(json) as Resource, resourceJson: json };
     }
-    if (req.jsonSearch && req.method === 'GET') {
-      const search = typeSearchOf(url);
-      // _summary/_elements shape the resources: those go the router's way.
-      if (search && !search.params.has('_summary') && !search.params.has('_elements')) {
-        try {
-          const query: Record<string, string[]> = {};
-          for (const key of new Set(search.params.keys())) query[key] = search.params.getAll(key);
-          return { status: 200, outcome: allOk, searchPage: this.repo.searchJson(parseSearchRequest(search.type as ResourceType, query)) };
-        } catch (err) {
-          return toStoreResponse([normalizeOperationOutcome(err)]);
-        }
-      }
-    }
     const run = async (): Promise<StoreResponse> => toStoreResponse(await this.router.handleRequest(fhirReq, this.repo));
     if (!WRITE_METHODS.has(req.method) || isSearchByPost(req)) return run();
     return this.runWrite(run, (res) => res.status < 400);
+  }
+
+  /**
+   * A GET type search answered as a page of stored JSON texts (StoreRequest.jsonSearch): the
+   * query parsed once, normalised (search/query.ts) and searched, with no round trip through a
+   * re-serialised URL. Undefined for what goes the router's way: not a type search, or
+   * `_summary`/`_elements` (they shape the resources).
+   */
+  private searchAsJson(url: string): StoreResponse | undefined {
+    const m = /^([A-Z][A-Za-z]+)(?:\?(.*))?$/s.exec(url);
+    if (!m) return undefined;
+    const type = m[1] as string;
+    const params = new URLSearchParams(m[2] ?? '');
+    if (params.has('_summary') || params.has('_elements')) return undefined;
+    try {
+      return { status: 200, outcome: allOk, searchPage: this.repo.searchJson(parseSearchRequest(type as ResourceType, normaliseSearchQuery(type, rawQueryOf(params)))) };
+    } catch (err) {
+      return toStoreResponse([normalizeOperationOutcome(err)]);
+    }
   }
 
   /**
@@ -281,22 +291,20 @@ function normaliseSearchUrl(method: HttpMethod, url: string): string {
   const m = /^([A-Za-z]+)\?(.*)$/s.exec(url);
   if (method !== 'GET' || !m) return url;
   const [, type, queryText] = m as unknown as [string, string, string];
-  const params = new URLSearchParams(queryText);
-  const raw: RawQuery = {};
-  for (const key of new Set(params.keys())) {
-    const all = params.getAll(key);
-    raw[key] = all.length === 1 ? (all[0] as string) : all;
-  }
-  const normalised = normaliseSearchQuery(type, raw);
+  const normalised = normaliseSearchQuery(type, rawQueryOf(new URLSearchParams(queryText)));
   const out = new URLSearchParams();
   for (const [k, v] of Object.entries(normalised)) for (const one of Array.isArray(v) ? v : [v]) out.append(k, one);
   return `${type}?${out.toString()}`;
 }
 
-/** `Type?query` of a GET type search (already normalised), or undefined. */
-function typeSearchOf(url: string): { type: string; params: URLSearchParams } | undefined {
-  const m = /^([A-Z][A-Za-z]+)(?:\?(.*))?$/s.exec(url);
-  return m ? { type: m[1] as string, params: new URLSearchParams(m[2] ?? '') } : undefined;
+/** A query's parameters: one value as a string, several as an array (the parser's input). */
+function rawQueryOf(params: URLSearchParams): RawQuery {
+  const raw: RawQuery = {};
+  for (const [key, value] of params) {
+    const prior = raw[key];
+    raw[key] = prior === undefined ? value : Array.isArray(prior) ? [...prior, value] : [prior, value];
+  }
+  return raw;
 }
 
 function isSearchByPost(req: StoreRequest): boolean {

@@ -11,6 +11,7 @@ import { abortError } from '../../../core/domain/abort';
 import type { Cornerstone, ToolsModule } from './cornerstone';
 import { describeImageId, retryExplicitLe } from './frameRetry';
 import { edgeLabels, type EdgeLabels } from './orientation';
+import type { HalfFloatVolumeTexture } from './halfFloatVolumeTexture';
 import { frameKey, SeriesPixelStream, type StreamedFrame, type StreamStats } from './seriesPixelStream';
 import { toImageVolume } from './toImageVolume';
 import { addVolumeSliceSource, FILL_REQUEST, FilledVolumeSlices, sliceImage, type SliceScalars } from './volumeSliceImages';
@@ -116,10 +117,11 @@ export class ImagingViewer {
   private readonly voxelPool = new VoxelBufferPool();
   private filledComplete = false;
   /**
-   * The series' own integer copy of a float-filled volume (float only for the texture), written
-   * slice by slice while the series arrives and handed once to `exportImageVolume`: the
-   * conversion of the whole volume (≈ 0.9 s of main thread at the end of the load, traced on the
-   * loaded machine) no longer sits between the last frame and the complete view.
+   * The published copy of a 16-bit filled volume, in the series' own integer type (the buffer
+   * may be float for the texture's sake, and goes back to the pool), written slice by slice while
+   * the series arrives and handed once to `exportImageVolume`: the conversion or copy of the whole
+   * volume (≈ 0.9 s of main thread at the end of the load, traced on the loaded machine) no longer
+   * sits between the last frame and the complete view.
    */
   private filledExport: Int16Array | Uint16Array | null = null;
   /** The buffer type Cornerstone chose for the series (the filled buffer may be float for the texture's sake). */
@@ -131,6 +133,25 @@ export class ImagingViewer {
   /** `wadors:` ids whose cached images are views of the filled volume's buffer. */
   private readonly sliceViewIds = new Set<string>();
   private renderPending = 0;
+  /** The filled volume's half-float texture (a CT without 16-bit textures), else null. */
+  private halfTexture: HalfFloatVolumeTexture | null = null;
+  private uploadFrame = 0;
+  /** An early upload failed (e.g. a lost context): the planes' render sends the slices instead. */
+  private earlyUploadFailed = false;
+  /**
+   * The volume texture's internal format as vtk.js created it on the GPU: 'R16F' (half float, a CT
+   * without 16-bit normalised textures), 'R32F', another as hex, '' before a viewport has made it
+   * (read by tests and the bench).
+   */
+  get textureFormat(): string {
+    const model = (this.volume as { vtkOpenGLTexture?: { get?: () => { internalFormat?: number } } } | null)?.vtkOpenGLTexture?.get?.();
+    const f = model?.internalFormat ?? 0;
+    return f === 0x822d ? 'R16F' : f === 0x822e ? 'R32F' : f ? `0x${f.toString(16)}` : '';
+  }
+  /** Slices sent to the half-float texture so far (−1 without one; read by tests and the bench). */
+  get textureSlicesUploaded(): number {
+    return this.halfTexture?.getUploadedSlices() ?? -1;
+  }
   /** The last series stream's times and sizes (read by the benchmark's profile). */
   lastStreamStats: StreamStats | null = null;
   private voi: HuRange | null = null;
@@ -406,20 +427,42 @@ export class ImagingViewer {
     const [nx, ny, nz] = props.dimensions as [number, number, number];
     const sliceLength = nx * ny;
     // Without 16-bit normalised textures (EXT_texture_norm16 with linear filtering: SwiftShader,
-    // many GPUs) vtk.js uploads 16-bit slices as float, converting every slice into a fresh
-    // Float32Array on the main thread at upload. Rescaling straight into a float buffer does that
-    // conversion in the pass that already runs, and the upload takes the slices as they are.
-    const caps = core.getRenderingCapabilities() as { norm16?: boolean; norm16Linear?: boolean };
-    const floatTexture = (props.dataType === 'Int16Array' || props.dataType === 'Uint16Array') && !(caps.norm16 && caps.norm16Linear) && core.canRenderFloatTextures();
+    // many GPUs) vtk.js uploads 16-bit slices as float (R32F), converting every slice into a fresh
+    // Float32Array on the main thread at upload. A CT's texture is half float instead (R16F, core
+    // WebGL2, filterable: halfFloatTexture.ts — exact to ±2048 HU, within 1 HU to 4096): the
+    // buffer stays the series' exact integers and each slice is converted as it is uploaded, half
+    // the bytes of float through the main thread, Chromium's transfer buffers and the GPU process.
+    // Other 16-bit series (MR, whose windows may be narrow at high values) keep the float buffer:
+    // rescaled straight into it in the pass that already runs, the upload takes it as it is.
+    const caps = core.getRenderingCapabilities() as { norm16?: boolean; norm16Linear?: boolean; webgl2?: boolean; halfFloatLinear?: boolean };
+    const sixteenBit = props.dataType === 'Int16Array' || props.dataType === 'Uint16Array';
+    const norm16 = !!(caps.norm16 && caps.norm16Linear);
+    const halfTexture = sixteenBit && !norm16 && modality === 'CT' && !!caps.webgl2 && !!caps.halfFloatLinear;
+    const floatTexture = sixteenBit && !norm16 && !halfTexture && core.canRenderFloatTextures();
+    // Loaded here, after the first image: the texture class (vtk.js is already in Cornerstone's chunk).
+    const halfFloat = halfTexture ? await import('./halfFloatVolumeTexture') : null;
+    if (opts.signal.aborted) {
+      this.closeStream();
+      throw abortError(opts.signal, 'loading');
+    }
     const scalars = this.voxelPool.take(floatTexture ? Float32Array : Ctor, sliceLength * nz);
     this.filledType = props.dataType;
     const volume = this.createFilledVolume(volumeId, scalars, props, lut(props.imageIds[0]!));
+    if (halfFloat) {
+      // Swapped in before any viewport has the volume: its mappers create and fill this one.
+      const v = volume as unknown as { vtkOpenGLTexture: unknown };
+      (v.vtkOpenGLTexture as { delete: () => void }).delete();
+      this.halfTexture = halfFloat.newHalfFloatVolumeTexture({ voxels: scalars as Int16Array | Uint16Array, width: nx, height: ny, depth: nz, volumeId });
+      v.vtkOpenGLTexture = this.halfTexture;
+    }
     (volume as { isPreScaled: boolean }).isPreScaled = true;
     this.volumeId = volumeId;
     this.volume = volume;
     this.filledScalars = scalars;
     this.filledComplete = false;
-    const exportCopy = floatTexture ? (props.dataType === 'Int16Array' ? new Int16Array(sliceLength * nz) : new Uint16Array(sliceLength * nz)) : null;
+    // The published volume's own copy (the buffer goes back to the pool), written slice by slice
+    // as frames arrive rather than in one whole-volume copy between the last frame and the view.
+    const exportCopy = sixteenBit ? (props.dataType === 'Int16Array' ? new Int16Array(sliceLength * nz) : new Uint16Array(sliceLength * nz)) : null;
     this.filledExport = exportCopy;
     this.filledSliceIds = [...volume.imageIds];
     const texture = (volume as unknown as { vtkOpenGLTexture: { setUpdatedFrame: (i: number) => void } }).vtkOpenGLTexture;
@@ -506,10 +549,12 @@ export class ImagingViewer {
         if (settled || state[i] === 2) return;
         state[i] = 2;
         written++;
-        // Float → the series' integer type, as the whole-volume conversion did (ToInt16/ToUint16).
-        exportCopy?.set(scalars.subarray(i * sliceLength, (i + 1) * sliceLength) as Float32Array);
+        // The published copy of this slice (from a float buffer: to the series' integer type, as
+        // the whole-volume conversion did, ToInt16/ToUint16).
+        exportCopy?.set(scalars.subarray(i * sliceLength, (i + 1) * sliceLength) as Float32Array | Int16Array);
         texture.setUpdatedFrame(i);
         this.renderFilledSoon();
+        this.uploadFilledSoon();
         slices.written(i);
         progress();
       };
@@ -665,6 +710,30 @@ export class ImagingViewer {
     } as never);
     core.cache.putVolumeSync(volumeId, volume as never);
     return volume as unknown as Types.IImageVolume;
+  }
+
+  /**
+   * While the stack shows and a half-float volume fills, the slices written since the last
+   * animation frame go to the GPU then, into the WebGL context the planes will draw in (context 0
+   * of Cornerstone's pool, where the stack viewport is too): the texture upload overlaps the
+   * download instead of following the last frame (halfFloatVolumeTexture.ts `uploadPending`).
+   * In the planes, their render sends them.
+   */
+  private uploadFilledSoon(): void {
+    if (this.uploadFrame || !this.halfTexture || this.earlyUploadFailed || this.layout !== 'stack') return;
+    this.uploadFrame = requestAnimationFrame(() => {
+      this.uploadFrame = 0;
+      const t = this.halfTexture;
+      if (!t || this.destroyed || this.layout !== 'stack' || !this.viewport('stack')) return;
+      const engine = this.engine as unknown as { getOffscreenMultiRenderWindow: (id: string) => { getOpenGLRenderWindow: () => unknown } };
+      try {
+        t.uploadPending(engine.getOffscreenMultiRenderWindow('stack').getOpenGLRenderWindow());
+      } catch {
+        // Only an early start is lost: the slices not sent stay flagged, and the planes' first
+        // render sends them (or re-creates the texture with every written slice).
+        this.earlyUploadFailed = true;
+      }
+    });
   }
 
   /** One render of the planes per animation frame while a filled volume is on screen. */
@@ -974,6 +1043,13 @@ export class ImagingViewer {
     this.closeStream();
     if (this.renderPending) cancelAnimationFrame(this.renderPending);
     this.renderPending = 0;
+    if (this.uploadFrame) cancelAnimationFrame(this.uploadFrame);
+    this.uploadFrame = 0;
+    // Deleted in its own WebGL context now (a load cancelled before the planes showed leaves no
+    // texture behind); the volume's destroy below asks again, harmlessly.
+    this.halfTexture?.releaseGraphicsResources();
+    this.halfTexture = null;
+    this.earlyUploadFailed = false;
     if (!this.volumeId) return;
     const v = this.volume as { cancelLoading?: () => void } | null;
     v?.cancelLoading?.();

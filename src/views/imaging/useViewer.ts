@@ -55,6 +55,10 @@ declare global {
       toolsReady: () => boolean;
       /** How many opens reused the previous volume's buffer (voxelBufferPool.ts; read by the benchmark). */
       voxelBuffersReused: () => number;
+      /** The filled volume's texture format ('R16F' for a CT without 16-bit textures; halfFloatTexture.ts). */
+      textureFormat: () => string;
+      /** Slices sent to the half-float texture so far (each once when it streamed in; −1 without one). */
+      textureSlicesUploaded: () => number;
     };
   }
 }
@@ -137,6 +141,8 @@ export function useViewer() {
           streamStats: () => (viewer?.lastStreamStats ? { ...viewer.lastStreamStats } : null),
           toolsReady: () => viewer?.toolsReady ?? false,
           voxelBuffersReused: () => viewer?.voxelBuffersReused ?? 0,
+          textureFormat: () => viewer?.textureFormat ?? '',
+          textureSlicesUploaded: () => viewer?.textureSlicesUploaded ?? -1,
         };
         setState((s) => ({ ...s, cs, viewer, initError: null }));
       },
