@@ -51,7 +51,8 @@ function apply(c: Candidate): void {
 /**
  * The whole-table objective: Σ min(relative error, 3)² over the population's response rows (TAVR
  * rows left out: their failure is an explained limitation, not a volume or drug size) plus 4 per
- * out-of-range row. A row belongs to hfref when its group names HFrEF.
+ * out-of-range row, plus 4 × its distance outside the range in range widths (so that a search is
+ * led back into the range, round 8 of issue 11). A row belongs to hfref when its group names HFrEF.
  */
 export function score(rows: readonly ValidationRow[], population: Population): number {
   let s = 0;
@@ -62,7 +63,7 @@ export function score(rows: readonly ValidationRow[], population: Population): n
     if (r.kind === 'response' && r.relativeError !== undefined) {
       if (/TAVR/.test(r.group)) continue;
       s += Math.min(r.relativeError, 3) ** 2;
-    } else if (r.kind === 'range' && !r.pass) s += 4;
+    } else if (r.kind === 'range' && !r.pass) s += 4 + 4 * (r.rangeDistance ?? 0);
   }
   return s;
 }

@@ -46,7 +46,7 @@ export function renderValidation(rows: readonly ValidationRow[]): string {
     '',
     '| group | quantity | target | engine | result | source |',
     '|---|---|---|---|---|---|',
-    ...ranges.map((r) => `| ${escape(r.group)} | ${escape(r.quantity)} | ${escape(r.target)} | ${value(r)} | ${r.pass ? '✅' : '❌'} | ${escape(r.source)} |`),
+    ...ranges.map((r) => `| ${escape(r.group)} | ${escape(r.quantity)} | ${escape(r.target)} | ${value(r)} | ${r.pass ? '✅' : '❌'}${r.limitation ? ` — limitation: ${escape(r.limitation)}` : ''} | ${escape(r.source)} |`),
     '',
   ];
   return lines.join('\n');
