@@ -1,5 +1,5 @@
 // Shared e2e fixtures. Sign-in through the form is tested in foundation.spec.ts; other tests get
-// their session from one API sign-in per role, cached for the run, so the suite stays under the
+// their session from one API sign-in per role and server, cached for the run, so the suite stays under the
 // server's sign-in rate limit (10 per user per minute) and fast.
 import { expect, request, test as base, type BrowserContext, type Page } from '@playwright/test';
 import type { Role } from '../core/contracts';
