@@ -4,8 +4,16 @@
 // forecast here is the plain data the worker returns (`tSec` + per-key Percentiles per time).
 
 import type { Percentiles } from '../domain/physiology';
-import type { ModelErrorGrowth } from './modelError';
 import { siteKey, siteOfLoinc } from './observation-model';
+
+/**
+ * Model-error variance at lead L hours: v0 + perHour·L (the vital's unit squared); estimated from
+ * the patient's own past forecast errors in core/vitals/modelError.ts.
+ */
+export interface ModelErrorGrowth {
+  v0: number;
+  perHour: number;
+}
 
 /** One issued forecast: bands per output key over time since `issuedAtMs`. */
 export interface IssuedForecast {

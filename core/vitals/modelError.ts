@@ -18,13 +18,7 @@
 // made against their base variance, not against an already widened band. Nothing here is fitted to
 // a data set; window, minimum count, lead buckets and the linear growth are stated assumptions. Pure.
 
-import { bandAt, type IssuedForecast } from './forecastCoverage';
-
-/** Model-error variance at lead L hours: v0 + perHour·L (the vital's unit squared). */
-export interface ModelErrorGrowth {
-  v0: number;
-  perHour: number;
-}
+import { bandAt, type IssuedForecast, type ModelErrorGrowth } from './forecastCoverage';
 
 /** Lead times (h) at which past forecasts are checked against each new reading (the reported horizons). */
 export const LEAD_BUCKETS_H: readonly number[] = [1, 2, 4];

@@ -7,7 +7,7 @@ import type { ClinicalRecord, TwinCapability } from '../domain/clinical-record';
 import type { ModelInfo } from '../domain/twinRecords';
 import type { MedicationInput, VitalKind } from './fhir-vitals';
 import type { LinearObservation, MeasurementSite, OutputKey } from './observation-model';
-import type { ModelErrorGrowth } from './modelError';
+import type { ModelErrorGrowth } from './forecastCoverage';
 
 // assimilation and forecasting. Plain data (names + typed arrays) so it crosses a worker boundary
 // by structured clone or transfer, and so the UI can store it without knowing the engine.

@@ -12,7 +12,8 @@ import { applySpreadFloor } from '../../core/domain/ensembleSpread';
 import type { NormalisedObservation, VitalKind } from '../../core/vitals/fhir-vitals';
 import type { AssimilationResult, ForecastOptions, ForecastResult, NewVital, RecordCalibrationOptions, RecordCalibrationResult, TwinEnsemble } from '../../core/vitals/twin';
 import { explainRecalibration, type RecalibrationChange } from './recalibration';
-import { modelErrorGrowth, recordForecastErrors, type ForecastErrorHistory, type ModelErrorGrowth } from '../../core/vitals/modelError';
+import type { ModelErrorGrowth } from '../../core/vitals/forecastCoverage';
+import { modelErrorGrowth, recordForecastErrors, type ForecastErrorHistory } from '../../core/vitals/modelError';
 
 /** Cancel and progress of one compute job. */
 export interface TwinJobOptions {

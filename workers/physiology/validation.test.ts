@@ -1,9 +1,10 @@
 // The validation table graded by size (issue 11; sources in each row and in the test names):
 // every drug, fluid and haemorrhage response is within 30% of its published change ("fair" or
-// better) or names the 0D limitation that explains it; the healthy adult, the HFrEF archetype and
+// better) or names the measured limitation that explains it (of the data, of a 0D model, or a gap of this model); the healthy adult, the HFrEF archetype and
 // conservation are in range. docs/validation.md is generated from the same rows.
 import { describe, expect, it } from 'vitest';
-import { changeError, gradeChange, runValidation, type ValidationRow } from './validation';
+import { changeError, gradeChange, runValidation, SNP_TITRATION, titrateNitroprusside, type ValidationRow } from './validation';
+import { resolveParameters } from './presets';
 
 const rows: ValidationRow[] = runValidation();
 
@@ -63,5 +64,20 @@ describe('validation table graded by size', () => {
     expect(pcwp('Dobutamine 10')).toBeLessThan(-5);
     expect(co('Nitroprusside')).toBeGreaterThan(15);
     expect(pcwp('Nitroprusside')).toBeLessThan(-7);
+  });
+
+  it('the nitroprusside titration rule stops at its PCWP endpoint, or one step back at its hypotension limit (round 8)', () => {
+    const hf = resolveParameters({ preset: 'hfref' });
+    // Endpoint PCWP ≤ 15 mmHg: the dose reached is the first step that gets there.
+    const t = titrateNitroprusside(hf, 75, SNP_TITRATION);
+    expect(t.stop).toBe('pcwp endpoint');
+    expect(t.after.pcwpMmHg).toBeLessThanOrEqual(SNP_TITRATION.pcwpTargetMmHg);
+    const oneStepLess = titrateNitroprusside(hf, 75, { ...SNP_TITRATION, maxMcgPerKgPerMin: t.doseMcgPerKgPerMin - SNP_TITRATION.stepMcgPerKgPerMin });
+    expect(oneStepLess.after.pcwpMmHg).toBeGreaterThan(SNP_TITRATION.pcwpTargetMmHg);
+    // A MAP-fall limit of 10 mmHg stops earlier, at the last dose that kept MAP within it.
+    const limited = titrateNitroprusside(hf, 75, { ...SNP_TITRATION, mapFallLimitMmHg: 10 });
+    expect(limited.stop).toBe('hypotension');
+    expect(limited.doseMcgPerKgPerMin).toBeLessThan(t.doseMcgPerKgPerMin);
+    expect(limited.before.mapMmHg - limited.after.mapMmHg).toBeLessThanOrEqual(10);
   });
 });

@@ -35,7 +35,7 @@ export function sliceSize(g: VolumeGeometry, axis: SliceAxis): [number, number] 
   }
 }
 
-/** Pixel (column, row) of a slice → voxel ijk. */
+/** Pixel (column, row) of a slice → voxel ijk; fractional pixels give fractional (continuous) ijk. */
 export function pixelToIjk(g: VolumeGeometry, axis: SliceAxis, index: number, col: number, row: number): Vec3 {
   const nK = g.dimensions[2];
   switch (axis) {
@@ -151,22 +151,10 @@ export function sliceCornersLps(g: VolumeGeometry, axis: SliceAxis, index: numbe
   const [w, h] = sliceSize(g, axis);
   // Pixel (col,row) covers voxel ijk ± 0.5; the corners are half a voxel outside the centres.
   const corner = (col: number, row: number): Vec3 => {
-    const [i, j, k] = pixelToIjkContinuous(g, axis, index, col, row);
+    const [i, j, k] = pixelToIjk(g, axis, index, col, row);
     return ijkToLps(g, i, j, k);
   };
   return [corner(-0.5, -0.5), corner(w - 0.5, -0.5), corner(-0.5, h - 0.5), corner(w - 0.5, h - 0.5)];
-}
-
-function pixelToIjkContinuous(g: VolumeGeometry, axis: SliceAxis, index: number, col: number, row: number): Vec3 {
-  const nK = g.dimensions[2];
-  switch (axis) {
-    case 'axial':
-      return [col, row, index];
-    case 'coronal':
-      return [col, index, nK - 1 - row];
-    case 'sagittal':
-      return [index, col, nK - 1 - row];
-  }
 }
 
 /** Nearest slice index of an LPS position along a slice axis (for "go to the seed"). */
