@@ -65,11 +65,10 @@ test.describe.serial('Liver planner, one surgeon session on the phantom CT', () 
   let page: Page;
   let anatomy: AnatomyPage;
 
-  test.beforeAll(async ({ browser }, testInfo) => {
+  test.beforeAll(async ({ browser, workerServerURL }, testInfo) => {
     const use = testInfo.project.use;
-    if (!use.baseURL) throw new Error('baseURL is not configured');
-    context = await browser.newContext({ baseURL: use.baseURL, viewport: use.viewport, colorScheme: use.colorScheme });
-    await context.addCookies(await sessionCookies(use.baseURL, 'surgeon'));
+    context = await browser.newContext({ baseURL: workerServerURL, viewport: use.viewport, colorScheme: use.colorScheme });
+    await context.addCookies(await sessionCookies(workerServerURL, 'surgeon'));
     page = await context.newPage();
     anatomy = new AnatomyPage(page);
   });

@@ -1,14 +1,16 @@
 // Shared e2e fixtures. Sign-in through the form is tested in foundation.spec.ts; other tests get
-// their session from one API sign-in per role, cached for the run, so the suite stays under the
+// their session from one API sign-in per role and server, cached for the run, so the suite stays under the
 // server's sign-in rate limit (10 per user per minute) and fast.
 import { expect, request, test as base, type BrowserContext, type Page } from '@playwright/test';
 import type { Role } from '../core/contracts';
 import { loadScaledTimeoutMs } from '../test-support/load';
+import { serverURL } from './servers';
 
 export const DEMO_PASSWORD = process.env.TWIN_DEMO_PASSWORD ?? 'twinscope-demo';
 
 type Cookies = Parameters<BrowserContext['addCookies']>[0];
-const sessions = new Map<Role, Promise<Cookies>>();
+/** Sessions by server and role (`${baseURL} ${role}`): each server has its own sessions. */
+const sessions = new Map<string, Promise<Cookies>>();
 
 async function cookiesFor(baseURL: string, role: Role): Promise<Cookies> {
   const api = await request.newContext({ baseURL });
@@ -26,15 +28,30 @@ async function cookiesFor(baseURL: string, role: Role): Promise<Cookies> {
  * between its tests and so creates its context in `beforeAll`, where the `signInAs` fixture is not available.
  */
 export function sessionCookies(baseURL: string, role: Role): Promise<Cookies> {
-  let cookies = sessions.get(role);
+  const key = `${baseURL} ${role}`;
+  let cookies = sessions.get(key);
   if (!cookies) {
     cookies = cookiesFor(baseURL, role);
-    sessions.set(role, cookies);
+    sessions.set(key, cookies);
   }
   return cookies;
 }
 
-export const test = base.extend<{ signInAs: (role: Role) => Promise<void>; loadScaledTimeout: void }>({
+export const test = base.extend<{ signInAs: (role: Role) => Promise<void>; loadScaledTimeout: void }, { workerServerURL: string }>({
+  // This worker's own server (e2e/servers.ts): worker-scoped, so a `beforeAll` that builds its own
+  // context (a describe sharing one page) reaches the same server as the tests' `baseURL`.
+  workerServerURL: [
+    // eslint-disable-next-line no-empty-pattern
+    async ({}, provide, workerInfo) => {
+      await provide(serverURL(workerInfo.parallelIndex));
+    },
+    { scope: 'worker' },
+  ],
+  // Every test talks to its worker's server; a file may still point its tests elsewhere with
+  // `test.use({ baseURL })` (liver-real-ct.spec.ts, its own server).
+  baseURL: async ({ workerServerURL }, provide) => {
+    await provide(workerServerURL);
+  },
   // Every test's timeout is what it needs on an idle machine × the load factor measured as it
   // starts (test-support/load.ts): a suite run next to other work on two busy cores stretches its
   // timeouts instead of failing, and stays strict on an idle machine.

@@ -1,6 +1,7 @@
 // Foundation flows (issue 2): sign-in per role, patient list and search, workspace tabs, deep
 // links and reload, sign-out, wrong password, 401/403, admin audit. Runs against the production
 // build served by the real server with its seeded demo record (playwright.config.ts).
+import type { Route } from '@playwright/test';
 import { DEMO_PATIENT_AS, DEMO_PATIENT_HFREF, DEMO_PATIENT_NO_TWIN } from '../server/demo/ids';
 import { DEMO_PASSWORD, expect, test } from './fixtures';
 import { AdminPage } from './pages/AdminPage';
@@ -194,16 +195,31 @@ test.describe('connectivity', () => {
     const list = new PatientListPage(page);
     await list.goto();
     await expect(list.rows).toHaveCount(5);
-    await page.route('**/fhir/**', (r) => r.abort('connectionrefused'));
-    await page.route('**/healthz', (r) => r.abort('connectionrefused'));
+    // The server stays unreachable until the user presses Retry now: the banner also retries by itself
+    // every 5 s, and on a busy machine that retry could clear it before the click lands (the click
+    // then waits for a button that is gone). A capturing listener marks the press in the page before
+    // the button's own request, and the routes let requests through from then on.
+    await page.evaluate(() => {
+      window.addEventListener(
+        'click',
+        (e) => {
+          if (e.target instanceof Element && e.target.closest('button')?.textContent === 'Retry now') document.documentElement.dataset.e2eRetryPressed = 'yes';
+        },
+        true,
+      );
+    });
+    const retryPressed = (): Promise<boolean> => page.evaluate(() => document.documentElement.dataset.e2eRetryPressed === 'yes').catch(() => false);
+    const unreachableUntilRetry = async (r: Route): Promise<void> => ((await retryPressed()) ? r.continue() : r.abort('connectionrefused'));
+    await page.route('**/fhir/**', unreachableUntilRetry);
+    await page.route('**/healthz', unreachableUntilRetry);
     await list.search.fill('Okafor');
     const banner = page.getByRole('alert').filter({ hasText: 'Offline' });
     await expect(banner).toContainText('the Twinscope server cannot be reached');
     await expect(list.rows).toHaveCount(5);
-    await page.unrouteAll();
     await banner.getByRole('button', { name: 'Retry now' }).click();
     await expect(banner).toHaveCount(0);
     await expect(list.rows).toHaveCount(1);
+    await page.unrouteAll();
   });
 
   test('a 502 from the proxy says the clinical record system is unavailable', async ({ page, signInAs }) => {

@@ -10,6 +10,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -110,17 +111,28 @@ const BUILDS = {
   e2e: { outDir: 'dist-e2e', mode: 'e2e' },
 };
 
-function ensureBuild(force = false, build = BUILDS.product) {
+/** The vite build of `build` (its command and stamp), or null when the bundle is newer than every input. */
+function buildPlan(force, build) {
   const stamp = join(root, build.outDir, '.build-stamp');
   const inputs = ['src', 'workers', 'public', 'index.html', 'vite.config.ts', 'package-lock.json'];
   const newestInput = Math.max(...inputs.map((p) => newestMtime(join(root, p))));
   const built = existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) || 0 : 0;
-  if (!force && built >= newestInput) return;
+  if (!force && built >= newestInput) return null;
   const modeArgs = build.mode ? ['--mode', build.mode, '--outDir', build.outDir] : [];
-  log(`building the web app (vite build${build.mode ? ` --mode ${build.mode} → ${build.outDir}/` : ''})…`);
-  const r = run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error', ...modeArgs]);
+  return {
+    stamp,
+    note: `building the web app (vite build${build.mode ? ` --mode ${build.mode} → ${build.outDir}/` : ''})…`,
+    args: [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'error', ...modeArgs],
+  };
+}
+
+function ensureBuild(force = false, build = BUILDS.product) {
+  const plan = buildPlan(force, build);
+  if (!plan) return;
+  log(plan.note);
+  const r = run(process.execPath, plan.args);
   if (!r.ok) fail('the web app build failed (see the output above).');
-  writeFileSync(stamp, String(Date.now()));
+  writeFileSync(plan.stamp, String(Date.now()));
 }
 
 function tsx(script, args) {
@@ -152,24 +164,70 @@ function ensureSystemPackages() {
   if (!i.ok) fail(`apt-get could not install ${missing.join(', ')}. Run this yourself and try again:\n  ${aptCommand}`);
 }
 
-function runTests() {
+/** Runs a step with its output held back, so that steps running side by side do not interleave. */
+function runHeld(step, children) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const chunks = [];
+    const child = spawn(step.cmd, step.args, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    child.stdout.on('data', (b) => chunks.push(b));
+    child.stderr.on('data', (b) => chunks.push(b));
+    const done = (ok, code, extra = '') => {
+      children.delete(child);
+      resolve({ step, ok, code, output: Buffer.concat(chunks).toString() + extra, seconds: (Date.now() - started) / 1000 });
+    };
+    child.on('error', (err) => done(false, 127, `${err.message}\n`));
+    child.on('close', (code, signal) => done(code === 0, code ?? (signal ? 1 : 0)));
+  });
+}
+
+/**
+ * The checks before the unit tests, in two lanes side by side on a machine with two or more cores
+ * (each step is one busy process): the five typechecks in one, lint and the e2e bundle in the other.
+ * Each step's output is printed whole when it ends; the first failure stops the other lane.
+ */
+async function runChecks(steps, laneOf) {
+  const lanes = availableParallelism() >= 2 ? [0, 1] : [null];
+  const children = new Set();
+  let failed = null;
+  const lane = async (k) => {
+    for (const step of steps.filter((s) => k === null || laneOf(s) === k)) {
+      if (failed) return;
+      const r = await runHeld(step, children);
+      if (failed) return; // killed because the other lane failed: its output is noise
+      log(`── ${step.name} (${r.seconds.toFixed(0)} s) ──`);
+      process.stderr.write(r.output);
+      if (!r.ok) {
+        failed = r;
+        for (const c of children) c.kill('SIGTERM');
+        return;
+      }
+      step.after?.();
+    }
+  };
+  await Promise.all(lanes.map(lane));
+  if (failed) fail(`${failed.step.name} failed.`, failed.code || 1);
+}
+
+async function runTests() {
   ensureDependencies();
   ensureSystemPackages();
-  const steps = [
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const e2eBuild = buildPlan(true, BUILDS.e2e);
+  const checks = [
     // One typecheck per part, each against its real runtime libraries (see tsconfig.base.json).
-    ...['core', 'src', 'workers', 'server'].map((part) => [`typecheck ${part}/`, process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', `tsconfig.${part}.json`]]),
-    ['typecheck tests and tools', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']],
-    ['lint', process.execPath, [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--max-warnings=0', '.']],
-    ['unit and integration tests', process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']],
+    ...['core', 'src', 'workers', 'server'].map((part) => ({ name: `typecheck ${part}/`, lane: 0, cmd: process.execPath, args: [tsc, '-p', `tsconfig.${part}.json`] })),
+    { name: 'typecheck tests and tools', lane: 0, cmd: process.execPath, args: [tsc, '-p', 'tsconfig.json'] },
+    { name: 'lint', lane: 1, cmd: process.execPath, args: [join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), '--max-warnings=0', '.'] },
+    // The e2e suite's bundle: nothing before the end-to-end tests reads it.
+    { name: 'build (the e2e bundle, dist-e2e/)', lane: 1, cmd: process.execPath, args: e2eBuild.args, after: () => writeFileSync(e2eBuild.stamp, String(Date.now())) },
   ];
   const started = Date.now();
-  for (const [name, cmd, args] of steps) {
-    log(`── ${name} ──`);
-    const r = run(cmd, args);
-    if (!r.ok) fail(`${name} failed.`, r.code || 1);
-  }
-  log('── build (the e2e bundle, dist-e2e/) ──');
-  ensureBuild(true, BUILDS.e2e);
+  await runChecks(checks, (s) => s.lane);
+  log('── unit and integration tests ──');
+  const u = run(process.execPath, [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run']);
+  if (!u.ok) fail('unit and integration tests failed.', u.code || 1);
   log('── end-to-end tests (Playwright, Chromium) ──');
   const e = run(process.execPath, [join(root, 'node_modules', '@playwright', 'test', 'cli.js'), 'test']);
   if (!e.ok) fail('end-to-end tests failed.', e.code || 1);
@@ -195,7 +253,7 @@ switch (command) {
     start();
     break;
   case 'test':
-    runTests();
+    await runTests();
     break;
   case 'build-e2e':
     // The e2e suite's bundle, rebuilt when a source is newer (playwright.config.ts runs this before
