@@ -7,8 +7,13 @@
 // Ports: worker 0's server on E2E_PORT (8181 by default), worker i's on E2E_PORT + 1 + i; E2E_PORT + 1
 // is the real-CT spec's own server (liver-real-ct.spec.ts).
 
-/** Playwright workers, each with its own server (`E2E_WORKERS`, default 2: the two cores of the gate). */
-export const E2E_WORKERS = Math.max(1, Number(process.env.E2E_WORKERS ?? 2) || 1);
+/**
+ * Playwright workers, each with its own server (`E2E_WORKERS`, default 1). Two workers were not
+ * faster on the 2-core gate (round 8, quiet fresh clone: Playwright 11.0 min at 2 workers against
+ * 10.2–10.9 min at 1 in the gates before) — Chromium on SwiftShader and the server already fill
+ * both cores — and a render/pixel race surfaced under them; the mechanism stays for bigger machines.
+ */
+export const E2E_WORKERS = Math.max(1, Number(process.env.E2E_WORKERS ?? 1) || 1);
 
 export const E2E_BASE_PORT = Number(process.env.E2E_PORT ?? 8181);
 
