@@ -9,8 +9,8 @@
 
 /**
  * Playwright workers, each with its own server (`E2E_WORKERS`, default 1). Two workers were not
- * faster on the 2-core gate (round 8, quiet fresh clone: Playwright 11.0 min at 2 workers against
- * 10.2–10.9 min at 1 in the gates before) — Chromium on SwiftShader and the server already fill
+ * faster on the 2-core gate (round 8, quiet fresh clones: Playwright 11.0 min with 2 workers and
+ * 11.0 min with 1) — Chromium on SwiftShader and the server already fill
  * both cores — and a render/pixel race surfaced under them; the mechanism stays for bigger machines.
  */
 export const E2E_WORKERS = Math.max(1, Number(process.env.E2E_WORKERS ?? 1) || 1);
