@@ -2,7 +2,8 @@
 // the chosen population (capped squared relative errors), leaves the explained TAVR rows out and
 // penalises out-of-range rows; a candidate naming a non-parameter or a foreign group is refused.
 import { describe, expect, it } from 'vitest';
-import { checkCandidate, score } from './fit-physiology';
+import { checkCandidate, drugEffect, score } from './fit-physiology';
+import { DRUGS } from '../core/domain/drugs';
 import { type ValidationRow } from '../workers/physiology/validation';
 
 const row = (group: string, kind: 'response' | 'range', extra: Partial<ValidationRow>): ValidationRow => ({
@@ -42,5 +43,16 @@ describe('fit-physiology objective', () => {
     expect(() => checkCandidate({ hfref: { nope: 1 } })).toThrow(/"hfref\.nope" is not a model parameter/);
     expect(() => checkCandidate({ healthy: { sysVenComplianceMlPerMmHg: -1 } })).toThrow(/sysVenComplianceMlPerMmHg/);
     expect(() => checkCandidate([1])).toThrow(/JSON object/);
+  });
+
+  it('names a drug effect size as "<drug>.<target>" and keeps its published sign (round 9)', () => {
+    const dobu = DRUGS.dobutamine.effects.find((e) => e.target === 'elastance')!;
+    expect(drugEffect('dobutamine.elastance')).toBe(dobu);
+    expect(checkCandidate({ drugs: { 'dobutamine.elastance': 0.5, 'nitroprusside.resistance': -0.9 } })).toEqual({ drugs: { 'dobutamine.elastance': 0.5, 'nitroprusside.resistance': -0.9 } });
+    expect(() => checkCandidate({ drugs: { 'nitroprusside.resistance': 0.9 } })).toThrow(/published sign/);
+    expect(() => checkCandidate({ drugs: { 'dobutamine.elastance': 0 } })).toThrow(/non-zero/);
+    expect(() => drugEffect('aspirin.elastance')).toThrow(/"drugs\.aspirin\.elastance" is not/);
+    expect(() => drugEffect('dobutamine.diuresisMlPerS')).toThrow(/no effect on "diuresisMlPerS"/);
+    expect(() => drugEffect('dobutamine')).toThrow(/<drug>\.<target>/);
   });
 });

@@ -3,7 +3,7 @@
 // better) or names the measured limitation that explains it (of the data, of a 0D model, or a gap of this model); the healthy adult, the HFrEF archetype and
 // conservation are in range. docs/validation.md is generated from the same rows.
 import { describe, expect, it } from 'vitest';
-import { changeError, gradeChange, runValidation, SNP_TITRATION, titrateNitroprusside, type ValidationRow } from './validation';
+import { changeError, gradeChange, maxForwardRisePct, runValidation, SNP_TITRATION, titrateNitroprusside, type ValidationRow } from './validation';
 import { resolveParameters } from './presets';
 
 const rows: ValidationRow[] = runValidation();
@@ -58,6 +58,32 @@ describe('validation table graded by size', () => {
     expect(rf.value).toBeGreaterThan(-0.234);
     expect(noMr.value).toBeGreaterThan(31 * 0.7);
     expect(noMr.value).toBeLessThan(31 * 1.3);
+  });
+
+  it('bounds the forward-output rise by the total output and the regurgitant-fraction fall (round 9)', () => {
+    // forward = total × (1 − RF). Hand values: RF 0.45 → 0.216 with total +3%: 1.03 × 0.784 / 0.55 = 1.46822.
+    expect(maxForwardRisePct(0.45, 0.234, 3)).toBeCloseTo(46.822, 3);
+    expect(maxForwardRisePct(0.45, 0, 0)).toBeCloseTo(0, 12);
+    // No regurgitation left: the whole output goes forward (RF 0.5 → 0 doubles it).
+    expect(maxForwardRisePct(0.5, 0.9, 0)).toBeCloseTo(100, 12);
+    expect(() => maxForwardRisePct(1, 0.1, 0)).toThrow(/regurgitant fraction before/);
+    expect(() => maxForwardRisePct(0.4, -0.1, 0)).toThrow(/regurgitant-fraction fall/);
+    expect(() => maxForwardRisePct(0.4, 0.1, Number.NaN)).toThrow(/total-output rise/);
+  });
+
+  it('explains a nitroprusside CO row as a data conflict only where the arithmetic shows one (round 9)', () => {
+    const snpCo = rows.filter((r) => r.group.startsWith('Nitroprusside') && /Δ (forward )?CO$/.test(r.quantity) && !/without MR/.test(r.group));
+    expect(snpCo.length).toBe(3);
+    const rfRow = rows.find((r) => /functional MR/.test(r.group) && r.quantity === 'Δ regurgitant fraction')!;
+    const rfBefore = Number(rfRow.model!.split(' ')[0]);
+    const bound = maxForwardRisePct(rfBefore, 1.3 * 0.18, 3);
+    for (const r of snpCo) {
+      const published = Number(/^\+([0-9.]+) %/.exec(r.target)![1]);
+      const conflict = bound < 0.7 * published;
+      // Mikulic +72.4% and Guiha +74.5% are beyond what the RF and total-output rows allow; the 1986 row (+64%) is not.
+      expect(conflict, r.target).toBe(published > 70);
+      if (r.grade === 'fail') expect(/data conflict, by arithmetic/.test(r.limitation!), r.target).toBe(conflict);
+    }
   });
 
   it('the dobutamine and nitroprusside effects in HFrEF are large, not overlapping baseline', () => {
