@@ -855,6 +855,45 @@ export class ImagingViewer {
     return { imageId, rows: image.rows, columns: image.columns, values: values as ArrayLike<number>, preScaled: image.preScale?.scaled === true };
   }
 
+  /**
+   * The voxel each canvas point shows (CSS pixels of the viewport's canvas): its value in modality
+   * units (HU for CT) and the spread (max − min) of the 3 × 3 voxels around it in the image's
+   * own rows and columns — nearest voxel of the image or volume in the viewport, null outside it.
+   * What tests compare the canvas's grey levels against (the same window must give the same grey
+   * for the same HU in every view); a small spread marks uniform tissue, where the renderers'
+   * interpolation cannot move the grey.
+   */
+  voxelsAtCanvas(key: ViewportKey, points: ReadonlyArray<readonly [number, number]>): Array<{ value: number; spread: number } | null> {
+    const vp = this.viewport(key);
+    const data = vp?.getImageData() as
+      | { dimensions: ArrayLike<number>; imageData: { worldToIndex: (w: number[]) => number[] }; voxelManager?: { getAtIJK: (i: number, j: number, k: number) => unknown } }
+      | undefined;
+    if (!vp || !data?.voxelManager) return points.map(() => null);
+    const vm = data.voxelManager;
+    const [nx, ny, nz] = [data.dimensions[0]!, data.dimensions[1]!, data.dimensions[2] ?? 1];
+    const at = (i: number, j: number, k: number): number | null => {
+      if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) return null;
+      const v = vm.getAtIJK(i, j, k);
+      return typeof v === 'number' ? v : null;
+    };
+    return points.map(([x, y]) => {
+      const world = vp.canvasToWorld([x, y] as Types.Point2) as unknown as number[];
+      const [i, j, k] = data.imageData.worldToIndex(world).map((c) => Math.round(c)) as [number, number, number];
+      const value = at(i, j, k);
+      if (value === null) return null;
+      let min = value;
+      let max = value;
+      for (let dj = -1; dj <= 1; dj++) {
+        for (let di = -1; di <= 1; di++) {
+          const n = at(i + di, j + dj, k) ?? value;
+          if (n < min) min = n;
+          if (n > max) max = n;
+        }
+      }
+      return { value, spread: max - min };
+    });
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
