@@ -288,10 +288,11 @@ interface RunTimes {
   reopen: { completeMs: number; firstImageMs: number; rendererCpuMs: number; gpuCpuMs: number; reused: number } | null;
   /**
    * Memory once the series is complete (and again after a re-open, when asked): the renderer's and
-   * GPU process's peak and current RSS (MB, /proc), the renderer's V8 heap (CDP
-   * Runtime.getHeapUsage; typed arrays' buffers are outside it), and the WebGL contexts the page made.
+   * GPU process's peak and current RSS (MB, /proc; current also after a forced garbage
+   * collection), the renderer's V8 heap (CDP Runtime.getHeapUsage; typed arrays' buffers are
+   * outside it) and with the buffers (performance.memory), and the WebGL contexts the page made.
    */
-  memory: { rendererPeakMb: number; rendererRssMb: number; gpuPeakMb: number; gpuRssMb: number; jsHeapUsedMb: number; webglContexts: number; afterReopen?: { rendererPeakMb: number; rendererRssMb: number } };
+  memory: { rendererPeakMb: number; rendererRssMb: number; rendererRssAfterGcMb: number; gpuPeakMb: number; gpuRssMb: number; jsHeapUsedMb: number; jsMemoryWithBuffersMb: number; webglContexts: number; afterReopen?: { rendererPeakMb: number; rendererRssMb: number; rendererRssAfterGcMb: number } };
 }
 
 /**
@@ -345,13 +346,19 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
       throw new Error(perFrame ? `expected ${SLICES} frame requests, saw ${t.frames - t.pixeldata}` : `expected the series stream to bring ${SLICES} frames, it brought ${t.stream?.frames ?? 0}`);
     }
     const mem0 = memoryByProcessType();
+    // What stays once garbage is collected (the peak above depends on when the collector ran).
+    await cdp.send('HeapProfiler.collectGarbage');
+    const memGc = memoryByProcessType();
     const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
     const memory: RunTimes['memory'] = {
       rendererPeakMb: mem0.renderer?.peakMb ?? 0,
       rendererRssMb: mem0.renderer?.rssMb ?? 0,
+      rendererRssAfterGcMb: memGc.renderer?.rssMb ?? 0,
       gpuPeakMb: mem0['gpu-process']?.peakMb ?? 0,
       gpuRssMb: mem0['gpu-process']?.rssMb ?? 0,
       jsHeapUsedMb: Math.round(heap.usedSize / 1048576),
+      // Chromium's performance.memory counts typed arrays' buffers too: the volume and its copies.
+      jsMemoryWithBuffersMb: Math.round(((await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize : 0')) as number) / 1048576),
       webglContexts: (await page.evaluate('window.__webglContextsCreated')) as number,
     };
     let again: RunTimes['reopen'] = null;
@@ -371,7 +378,8 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
       const reused = (await page.evaluate(() => window.twinscopeImaging?.voxelBuffersReused() ?? 0)) as number;
       again = { completeMs: t2.complete, firstImageMs: t2.first, rendererCpuMs: d2('renderer'), gpuCpuMs: d2('gpu-process'), reused };
       const mem1 = memoryByProcessType();
-      memory.afterReopen = { rendererPeakMb: mem1.renderer?.peakMb ?? 0, rendererRssMb: mem1.renderer?.rssMb ?? 0 };
+      await cdp.send('HeapProfiler.collectGarbage');
+      memory.afterReopen = { rendererPeakMb: mem1.renderer?.peakMb ?? 0, rendererRssMb: mem1.renderer?.rssMb ?? 0, rendererRssAfterGcMb: memoryByProcessType().renderer?.rssMb ?? 0 };
     }
     return { cpu, stream: t.stream, initMs, firstImageMs: t.first, completeMs: t.complete, fetchSpanMs: t.fetchSpan, metadataMs: t.metadataMs, texture: t.texture, textureSlices: t.textureSlices, reopen: again, memory };
   } finally {
@@ -487,9 +495,10 @@ export async function run(): Promise<void> {
         report({
           bench: BENCH, metric: `chromiumRendererPeakRss300x512${tag}`, value: m(runs, (r) => r.memory.rendererPeakMb), unit: 'MB',
           note: 'renderer process peak RSS (VmHWM) from page load to the complete series; GPU process and V8 heap beside it',
-          rendererRssMb: m(runs, (r) => r.memory.rendererRssMb), gpuPeakMb: m(runs, (r) => r.memory.gpuPeakMb), gpuRssMb: m(runs, (r) => r.memory.gpuRssMb),
-          jsHeapUsedMb: m(runs, (r) => r.memory.jsHeapUsedMb), webglContexts: m(runs, (r) => r.memory.webglContexts),
-          ...(path === 'series' ? { afterReopenPeakMb: m(runs, (r) => r.memory.afterReopen?.rendererPeakMb ?? 0), afterReopenRssMb: m(runs, (r) => r.memory.afterReopen?.rendererRssMb ?? 0) } : {}),
+          rendererRssMb: m(runs, (r) => r.memory.rendererRssMb), rendererRssAfterGcMb: m(runs, (r) => r.memory.rendererRssAfterGcMb),
+          rendererPeakMbEach: runs.map((r) => r.memory.rendererPeakMb), rendererRssAfterGcMbEach: runs.map((r) => r.memory.rendererRssAfterGcMb), gpuPeakMb: m(runs, (r) => r.memory.gpuPeakMb), gpuRssMb: m(runs, (r) => r.memory.gpuRssMb),
+          jsHeapUsedMb: m(runs, (r) => r.memory.jsHeapUsedMb), jsMemoryWithBuffersMb: m(runs, (r) => r.memory.jsMemoryWithBuffersMb), webglContexts: m(runs, (r) => r.memory.webglContexts),
+          ...(path === 'series' ? { afterReopenPeakMb: m(runs, (r) => r.memory.afterReopen?.rendererPeakMb ?? 0), afterReopenRssMb: m(runs, (r) => r.memory.afterReopen?.rendererRssMb ?? 0), afterReopenRssAfterGcMb: m(runs, (r) => r.memory.afterReopen?.rendererRssAfterGcMb ?? 0) } : {}),
           ...common,
         });
       }
@@ -503,7 +512,7 @@ export async function run(): Promise<void> {
       const again = runsBy.series.map((r) => r.reopen!).filter(Boolean);
       report({
         bench: BENCH, metric: 'chromiumReopenSeries300x512', value: Math.round(median(again.map((x) => x.completeMs))), unit: 'ms',
-        note: 'the same series opened again in the same page: click → complete volume; the previous volume buffer reused (its page faults not paid again); peer: the first open in the same page',
+        note: 'the same series opened again in the same page: click → complete volume; the previous volume buffer is reused (its page faults not paid again) only when the published volume does not share it (a CT under the half-float texture: it does); peer: the first open in the same page',
         firstImageMs: Math.round(median(again.map((x) => x.firstImageMs))), firstOpenCompleteMs: m(runsBy.series, (r) => r.completeMs),
         rendererCpuMs: Math.round(median(again.map((x) => x.rendererCpuMs))), firstOpenRendererCpuMs: m(runsBy.series, (r) => r.cpu.renderer),
         gpuCpuMs: Math.round(median(again.map((x) => x.gpuCpuMs))), firstOpenGpuCpuMs: m(runsBy.series, (r) => r.cpu.gpu),

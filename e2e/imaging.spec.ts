@@ -29,6 +29,22 @@ test.describe('Imaging', () => {
   });
 
   test('opens the demo CT from the PACS: stack first, then three planes; presets, measurement, markers', async ({ page }) => {
+    // Every WebGL context the page makes is counted (issue 14: Cornerstone's rendering engine made
+    // a pool of 7 at start-up, each with its own textures and shaders under SwiftShader).
+    await page.addInitScript(() => {
+      let count = 0;
+      const getContext = HTMLCanvasElement.prototype.getContext;
+      const made = new WeakSet<object>();
+      HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, ...rest: unknown[]) {
+        const ctx = (getContext as (this: HTMLCanvasElement, t: string, ...r: unknown[]) => RenderingContext | null).call(this, type, ...rest);
+        if (ctx && /webgl/.test(type) && !made.has(ctx)) {
+          made.add(ctx);
+          count++;
+        }
+        return ctx;
+      } as typeof getContext;
+      Object.defineProperty(window, '__webglContextsCreated', { get: () => count });
+    });
     const imaging = new ImagingPage(page);
     await imaging.goto(DEMO_PATIENT_LIVER);
     const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
@@ -99,6 +115,10 @@ test.describe('Imaging', () => {
     expect(published!.unit).toBe('HU');
     expect(published!.minValue).toBeLessThanOrEqual(-950);
     expect(published!.maxValue).toBeGreaterThanOrEqual(200);
+    // One WebGL context draws the stack and the three planes (cornerstone.ts webGlContextCount 1);
+    // the others are start-up probes (WebGL 2 available, Cornerstone's and vtk.js's capability
+    // checks), each released or idle. Was 11 with Cornerstone's pool of 7.
+    expect(await page.evaluate(() => (window as unknown as { __webglContextsCreated: number }).__webglContextsCreated)).toBeLessThanOrEqual(5);
     // No 16-bit normalised textures under SwiftShader: the CT's texture is half float, its voxels
     // stay exact (halfFloatTexture.ts; the published volume's HU above come from them).
     expect(await page.evaluate(() => window.twinscopeImaging?.textureFormat() ?? '')).toBe('R16F');
