@@ -40,6 +40,7 @@ const RUNS = Number(process.env.BENCH_DICOM_BROWSER_RUNS ?? 3);
  * alone than the full runs give on a shared machine.
  */
 const FIRST_IMAGE_RUNS = Number(process.env.BENCH_DICOM_BROWSER_FIRST_IMAGE_RUNS ?? 0);
+// BENCH_DICOM_BROWSER_TRACE=0: skip the traced loads (the profile split) after the timed runs.
 const SERIES_DESCRIPTION = 'bench 512x512x300';
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -205,6 +206,52 @@ function cpuByProcessType(): Record<string, number> {
   return out;
 }
 
+/**
+ * Resident memory of the browser's processes below this one, by Chromium process type: the
+ * largest peak (VmHWM, the kernel's high-water mark of the process's RSS since it started) and the
+ * largest current RSS among the processes of that type, in MB. Each run's context has its own
+ * renderer, so a renderer's peak is that page's.
+ */
+function memoryByProcessType(): Record<string, { peakMb: number; rssMb: number }> {
+  const out: Record<string, { peakMb: number; rssMb: number }> = {};
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      let p = Number(name);
+      while (p > 1 && p !== process.pid) {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      }
+      if (p !== process.pid) continue;
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? (cmd.includes('chrom') ? 'browser' : 'other');
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+      const cur = out[type] ?? { peakMb: 0, rssMb: 0 };
+      out[type] = { peakMb: Math.max(cur.peakMb, Math.round(kb('VmHWM') / 1024)), rssMb: Math.max(cur.rssMb, Math.round(kb('VmRSS') / 1024)) };
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** Counts the WebGL contexts the page creates (run in the page before its scripts). */
+const COUNT_WEBGL_CONTEXTS = `(() => {
+  const made = new WeakSet();
+  let count = 0;
+  const getContext = HTMLCanvasElement.prototype.getContext;
+  HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+    const ctx = getContext.call(this, type, ...rest);
+    if (ctx && (type === 'webgl2' || type === 'webgl' || type === 'experimental-webgl') && !made.has(ctx)) {
+      made.add(ctx);
+      count++;
+    }
+    return ctx;
+  };
+  Object.defineProperty(window, '__webglContextsCreated', { get: () => count });
+})()`;
+
 interface StageCpuMs {
   /** The bench's own process: the app server (auth, audit, store reads, multipart) + Playwright. */
   server: number;
@@ -223,6 +270,8 @@ interface StageCpuMs {
 
 interface RunTimes {
   cpu: StageCpuMs;
+  /** CPU ms of the Imaging tab's start-up (navigation → viewer ready): renderer and GPU process (WebGL contexts). */
+  startupCpu: { renderer: number; gpu: number };
   /** heldMs: request sent → body read (the stream waits for the first image's paint). */
   stream: { firstByteMs: number; heldMs: number; transferMs: number; parseMs: number; frames: number; mb: number } | null;
   initMs: number;
@@ -239,6 +288,13 @@ interface RunTimes {
    * volume's buffer is reused (voxelBufferPool.ts), so its page faults are not paid again.
    */
   reopen: { completeMs: number; firstImageMs: number; rendererCpuMs: number; gpuCpuMs: number; reused: number } | null;
+  /**
+   * Memory once the series is complete (and again after a re-open, when asked): the renderer's and
+   * GPU process's peak and current RSS (MB, /proc; current also after a forced garbage
+   * collection), the renderer's V8 heap (CDP Runtime.getHeapUsage; typed arrays' buffers are
+   * outside it) and with the buffers (performance.memory), and the WebGL contexts the page made.
+   */
+  memory: { rendererPeakMb: number; rendererRssMb: number; rendererRssAfterGcMb: number; gpuPeakMb: number; gpuRssMb: number; jsHeapUsedMb: number; jsMemoryWithBuffersMb: number; webglContexts: number; afterReopen?: { rendererPeakMb: number; rendererRssMb: number; rendererRssAfterGcMb: number } };
 }
 
 /**
@@ -250,6 +306,7 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1440, height: 900 } });
   try {
     if (perFrame) await context.route('**/pixeldata', (route) => route.fulfill({ status: 404, contentType: 'application/fhir+json', body: '{"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found","diagnostics":"bench: per-frame path"}]}' }));
+    await context.addInitScript(COUNT_WEBGL_CONTEXTS);
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
@@ -261,9 +318,13 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
     if (!login.ok()) throw new Error(`sign-in failed: HTTP ${login.status()}`);
     if (profile) await startProfile(browser, page);
     const tTab = Date.now();
+    const startProc0 = cpuByProcessType();
     await page.goto(`/patients/${DEMO_PATIENT_LIVER}/imaging`);
     await page.waitForFunction(() => !!window.twinscopeImaging, null, { timeout: 60_000 });
     const initMs = Date.now() - tTab;
+    const startProc1 = cpuByProcessType();
+    const ds = (k: string): number => 1000 * ((startProc1[k] ?? 0) - (startProc0[k] ?? 0));
+    const startupCpu = { renderer: ds('renderer'), gpu: ds('gpu-process') };
     const startup = profile ? await stopProfile(browser, 'dicom-browser-startup') : null;
     const open = page.getByRole('button', { name: new RegExp(SERIES_DESCRIPTION) });
     await open.waitFor({ timeout: 60_000 });
@@ -290,6 +351,22 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
     if (perFrame ? t.frames - t.pixeldata !== SLICES : t.stream?.frames !== SLICES) {
       throw new Error(perFrame ? `expected ${SLICES} frame requests, saw ${t.frames - t.pixeldata}` : `expected the series stream to bring ${SLICES} frames, it brought ${t.stream?.frames ?? 0}`);
     }
+    const mem0 = memoryByProcessType();
+    // What stays once garbage is collected (the peak above depends on when the collector ran).
+    await cdp.send('HeapProfiler.collectGarbage');
+    const memGc = memoryByProcessType();
+    const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+    const memory: RunTimes['memory'] = {
+      rendererPeakMb: mem0.renderer?.peakMb ?? 0,
+      rendererRssMb: mem0.renderer?.rssMb ?? 0,
+      rendererRssAfterGcMb: memGc.renderer?.rssMb ?? 0,
+      gpuPeakMb: mem0['gpu-process']?.peakMb ?? 0,
+      gpuRssMb: mem0['gpu-process']?.rssMb ?? 0,
+      jsHeapUsedMb: Math.round(heap.usedSize / 1048576),
+      // Chromium's performance.memory counts typed arrays' buffers too: the volume and its copies.
+      jsMemoryWithBuffersMb: Math.round(((await page.evaluate('performance.memory ? performance.memory.usedJSHeapSize : 0')) as number) / 1048576),
+      webglContexts: (await page.evaluate('window.__webglContextsCreated')) as number,
+    };
     let again: RunTimes['reopen'] = null;
     if (reopen) {
       type Summary = { dimensions: number[]; minValue: number; maxValue: number } | null;
@@ -306,8 +383,11 @@ async function oneRun(browser: Browser, base: string, perFrame: boolean, profile
       if (JSON.stringify(second) !== JSON.stringify(first)) throw new Error(`the re-opened volume differs: ${JSON.stringify(second)} vs ${JSON.stringify(first)}`);
       const reused = (await page.evaluate(() => window.twinscopeImaging?.voxelBuffersReused() ?? 0)) as number;
       again = { completeMs: t2.complete, firstImageMs: t2.first, rendererCpuMs: d2('renderer'), gpuCpuMs: d2('gpu-process'), reused };
+      const mem1 = memoryByProcessType();
+      await cdp.send('HeapProfiler.collectGarbage');
+      memory.afterReopen = { rendererPeakMb: mem1.renderer?.peakMb ?? 0, rendererRssMb: mem1.renderer?.rssMb ?? 0, rendererRssAfterGcMb: memoryByProcessType().renderer?.rssMb ?? 0 };
     }
-    return { cpu, stream: t.stream, initMs, firstImageMs: t.first, completeMs: t.complete, fetchSpanMs: t.fetchSpan, metadataMs: t.metadataMs, texture: t.texture, textureSlices: t.textureSlices, reopen: again };
+    return { cpu, startupCpu, stream: t.stream, initMs, firstImageMs: t.first, completeMs: t.complete, fetchSpanMs: t.fetchSpan, metadataMs: t.metadataMs, texture: t.texture, textureSlices: t.textureSlices, reopen: again, memory };
   } finally {
     await context.close();
   }
@@ -416,6 +496,17 @@ export async function run(): Promise<void> {
           serverMs: m(runs, (r) => r.cpu.server), rendererMs: m(runs, (r) => r.cpu.renderer), rendererMainThreadBusyWallMs: m(runs, (r) => r.cpu.rendererMainBusy),
           gpuSwiftShaderMs: m(runs, (r) => r.cpu.gpu), browserOtherMs: m(runs, (r) => r.cpu.browserOther), cores: cpus().length, texture: runs[0]?.texture ?? '', ...common,
         });
+        // Memory of the page at the complete series (medians): what the volume, its copies and the
+        // WebGL contexts cost the renderer and the GPU process.
+        report({
+          bench: BENCH, metric: `chromiumRendererPeakRss300x512${tag}`, value: m(runs, (r) => r.memory.rendererPeakMb), unit: 'MB',
+          note: 'renderer process peak RSS (VmHWM) from page load to the complete series; GPU process and V8 heap beside it',
+          rendererRssMb: m(runs, (r) => r.memory.rendererRssMb), rendererRssAfterGcMb: m(runs, (r) => r.memory.rendererRssAfterGcMb),
+          rendererPeakMbEach: runs.map((r) => r.memory.rendererPeakMb), rendererRssAfterGcMbEach: runs.map((r) => r.memory.rendererRssAfterGcMb), gpuPeakMb: m(runs, (r) => r.memory.gpuPeakMb), gpuRssMb: m(runs, (r) => r.memory.gpuRssMb),
+          jsHeapUsedMb: m(runs, (r) => r.memory.jsHeapUsedMb), jsMemoryWithBuffersMb: m(runs, (r) => r.memory.jsMemoryWithBuffersMb), webglContexts: m(runs, (r) => r.memory.webglContexts),
+          ...(path === 'series' ? { afterReopenPeakMb: m(runs, (r) => r.memory.afterReopen?.rendererPeakMb ?? 0), afterReopenRssMb: m(runs, (r) => r.memory.afterReopen?.rendererRssMb ?? 0), afterReopenRssAfterGcMb: m(runs, (r) => r.memory.afterReopen?.rendererRssAfterGcMb ?? 0) } : {}),
+          ...common,
+        });
       }
       const streams = runsBy.series.map((r) => r.stream!).filter(Boolean);
       report({
@@ -427,15 +518,20 @@ export async function run(): Promise<void> {
       const again = runsBy.series.map((r) => r.reopen!).filter(Boolean);
       report({
         bench: BENCH, metric: 'chromiumReopenSeries300x512', value: Math.round(median(again.map((x) => x.completeMs))), unit: 'ms',
-        note: 'the same series opened again in the same page: click → complete volume; the previous volume buffer reused (its page faults not paid again); peer: the first open in the same page',
+        note: 'the same series opened again in the same page: click → complete volume; the previous volume buffer is reused (its page faults not paid again) only when the published volume does not share it (a CT under the half-float texture: it does); peer: the first open in the same page',
         firstImageMs: Math.round(median(again.map((x) => x.firstImageMs))), firstOpenCompleteMs: m(runsBy.series, (r) => r.completeMs),
         rendererCpuMs: Math.round(median(again.map((x) => x.rendererCpuMs))), firstOpenRendererCpuMs: m(runsBy.series, (r) => r.cpu.renderer),
         gpuCpuMs: Math.round(median(again.map((x) => x.gpuCpuMs))), firstOpenGpuCpuMs: m(runsBy.series, (r) => r.cpu.gpu),
         buffersReused: again.map((x) => x.reused), ...common,
       });
       report({ bench: BENCH, metric: 'chromiumWadoMetadataRequest300', value: m(runsBy.series, (r) => r.metadataMs), unit: 'ms', ...common });
-      report({ bench: BENCH, metric: 'chromiumViewerStartup', value: m(runsBy.series, (r) => r.initMs), unit: 'ms', note: 'Imaging tab navigation → Cornerstone initialised (lazy chunk, WebGL, codecs registered)', ...common });
+      report({
+        bench: BENCH, metric: 'chromiumViewerStartup', value: m(runsBy.series, (r) => r.initMs), unit: 'ms', note: 'Imaging tab navigation → Cornerstone initialised (lazy chunk, WebGL, codecs registered)',
+        rendererCpuMs: m(runsBy.series, (r) => r.startupCpu.renderer), gpuCpuMs: m(runsBy.series, (r) => r.startupCpu.gpu), ...common,
+      });
       }
+      // BENCH_DICOM_BROWSER_TRACE=0: the timed runs only, no traced loads.
+      if (process.env.BENCH_DICOM_BROWSER_TRACE === '0') return;
       // Where the time goes: one traced load per path on an unminified build of the same code
       // (function names kept for the stage rules; dicom-browser-profile.ts), after the timed runs.
       await server.close();

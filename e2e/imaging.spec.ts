@@ -29,6 +29,22 @@ test.describe('Imaging', () => {
   });
 
   test('opens the demo CT from the PACS: stack first, then three planes; presets, measurement, markers', async ({ page }) => {
+    // Every WebGL context the page makes is counted (issue 14: Cornerstone's rendering engine made
+    // a pool of 7 at start-up, each with its own textures and shaders under SwiftShader).
+    await page.addInitScript(() => {
+      let count = 0;
+      const getContext = HTMLCanvasElement.prototype.getContext;
+      const made = new WeakSet<object>();
+      HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, ...rest: unknown[]) {
+        const ctx = (getContext as (this: HTMLCanvasElement, t: string, ...r: unknown[]) => RenderingContext | null).call(this, type, ...rest);
+        if (ctx && /webgl/.test(type) && !made.has(ctx)) {
+          made.add(ctx);
+          count++;
+        }
+        return ctx;
+      } as typeof getContext;
+      Object.defineProperty(window, '__webglContextsCreated', { get: () => count });
+    });
     const imaging = new ImagingPage(page);
     await imaging.goto(DEMO_PATIENT_LIVER);
     const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
@@ -99,6 +115,10 @@ test.describe('Imaging', () => {
     expect(published!.unit).toBe('HU');
     expect(published!.minValue).toBeLessThanOrEqual(-950);
     expect(published!.maxValue).toBeGreaterThanOrEqual(200);
+    // One WebGL context draws the stack and the three planes (cornerstone.ts webGlContextCount 1);
+    // the others are start-up probes (WebGL 2 available, Cornerstone's and vtk.js's capability
+    // checks), each released or idle. Was 11 with Cornerstone's pool of 7.
+    expect(await page.evaluate(() => (window as unknown as { __webglContextsCreated: number }).__webglContextsCreated)).toBeLessThanOrEqual(5);
     // No 16-bit normalised textures under SwiftShader: the CT's texture is half float, its voxels
     // stay exact (halfFloatTexture.ts; the published volume's HU above come from them).
     expect(await page.evaluate(() => window.twinscopeImaging?.textureFormat() ?? '')).toBe('R16F');
@@ -166,6 +186,52 @@ test.describe('Imaging', () => {
     expect(shown!.max).toBeGreaterThan(0);
     expect((await imaging.canvasStats('Stack viewport')).nonBlankFraction).toBeGreaterThan(0.05);
     expect(pixelRequests.slice(requestsAfterLoad)).toEqual([]);
+  });
+
+  test('the same window gives the same grey for the same HU: first (stack) image, axial plane, stack read from the volume', async ({ page }) => {
+    // Issue 14: the first image looked slightly darker than the axial plane at 400/40 (by eye, on
+    // the TCIA liver CT). Measured on the canvases: each view's grey against the linear window's
+    // 255 × (HU − lower) / (upper − lower) for the voxel it shows, over uniform soft tissue. The
+    // first image is read while the series request is held (the demo series would replace it at once).
+    const SOFT = { lowerHu: -160, upperHu: 240 }; // 400/40 (windowPresets.ts)
+    let releasePixelData: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (releasePixelData = resolve));
+    await page.route('**/dicomweb/**/pixeldata', async (route) => {
+      await held;
+      await route.continue().catch(() => undefined);
+    });
+    const imaging = new ImagingPage(page);
+    await imaging.goto(DEMO_PATIENT_LIVER);
+    const openSeries = page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first();
+    await expect(openSeries).toBeVisible({ timeout: 30_000 });
+    await openSeries.click();
+    await imaging.waitRendered('Stack viewport');
+    await expect(imaging.preset).toHaveValue('soft-tissue');
+    // The render event can precede the canvas's composited pixels: wait for the image to be there.
+    await expect.poll(async () => (await imaging.canvasStats('Stack viewport')).nonBlankFraction, { timeout: 15_000 }).toBeGreaterThan(0.05);
+    const first = (await imaging.canvasStats('Stack viewport', SOFT)).window!;
+    const firstId = (await imaging.displayedSummary())?.imageId ?? '';
+    expect(firstId, 'the first image is its own wadors frame, not a slice of the volume').toMatch(/^wadors:/);
+    releasePixelData();
+    for (const name of MPR) await imaging.waitRendered(name, 0, 60_000);
+    await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0);
+    const axial = (await imaging.canvasStats('Axial viewport', SOFT)).window!;
+    await page.getByRole('button', { name: 'Stack', exact: true }).click();
+    await imaging.waitRendered('Stack viewport');
+    await expect.poll(async () => (await imaging.canvasStats('Stack viewport')).nonBlankFraction, { timeout: 15_000 }).toBeGreaterThan(0.05);
+    const fromVolume = (await imaging.canvasStats('Stack viewport', SOFT)).window!;
+    const report = `grey − window grey (levels of 255), mean / median over n uniform soft-tissue points: first image ${first.meanResidual.toFixed(2)} / ${first.medianResidual.toFixed(2)} (n ${first.points}, mean ${first.meanHu.toFixed(0)} HU); axial ${axial.meanResidual.toFixed(2)} / ${axial.medianResidual.toFixed(2)} (n ${axial.points}); stack from the volume ${fromVolume.meanResidual.toFixed(2)} / ${fromVolume.medianResidual.toFixed(2)} (n ${fromVolume.points})`;
+    await test.info().attach('grey-vs-window', { body: report, contentType: 'text/plain' });
+    console.log(report);
+    // Tolerance: within 1 grey level of 255 of the window's grey on average, each view, and of each
+    // other (a window off by one HU-step of 400/255 ≈ 1.6 HU shifts it by 1; "darker" by eye is ≥ 5).
+    for (const [what, r] of [['first image', first], ['axial plane', axial], ['stack from the volume', fromVolume]] as const) {
+      expect(r.points, `${what}: uniform soft-tissue points sampled`).toBeGreaterThan(300);
+      expect(Math.abs(r.meanResidual), `${what}: mean grey − window grey`).toBeLessThanOrEqual(1);
+      expect(Math.abs(r.medianResidual), `${what}: median grey − window grey`).toBeLessThanOrEqual(1);
+    }
+    expect(Math.abs(first.meanResidual - axial.meanResidual), 'first image vs axial plane').toBeLessThanOrEqual(1);
+    expect(Math.abs(fromVolume.meanResidual - axial.meanResidual), 'stack from the volume vs axial plane').toBeLessThanOrEqual(1);
   });
 
   test('imports the shared abdominal CT from disk and reads it in three planes', async ({ page }) => {

@@ -18,6 +18,13 @@ export interface CanvasStats {
   meanLuma: number;
   /** A coarse fingerprint (mean luma of an 8×8 grid) to tell two renderings apart. */
   grid: number[];
+  /**
+   * With a window: the canvas's grey against the grey a linear window gives the HU of the voxel
+   * shown there, 255 × (HU − lower) / (upper − lower), over canvas points (every 2 CSS px) on
+   * uniform tissue inside the window (3 × 3 voxel spread ≤ 20 HU, HU ≥ 20 from either edge), where
+   * interpolation cannot move the grey. Residual = canvas grey − that grey, in levels of 255.
+   */
+  window?: { points: number; meanResidual: number; medianResidual: number; meanHu: number };
 }
 
 export class ImagingPage {
@@ -70,9 +77,12 @@ export class ImagingPage {
     await expect(this.page.getByRole('alert').filter({ hasText: "Not this patient's images" }).first()).toBeVisible();
   }
 
-  /** Statistics of what the viewport's WebGL canvas shows (read with drawImage into a 2D canvas). */
-  async canvasStats(name: ViewportName): Promise<CanvasStats> {
-    const stats = await this.viewport(name).evaluate((el) => {
+  /**
+   * Statistics of what the viewport's WebGL canvas shows (read with drawImage into a 2D canvas);
+   * with `huWindow` (HU), also its grey levels against that window's (`CanvasStats.window`).
+   */
+  async canvasStats(name: ViewportName, huWindow?: { lowerHu: number; upperHu: number }): Promise<CanvasStats> {
+    const stats = await this.viewport(name).evaluate((el, [key, win]) => {
       const c = el.querySelector('canvas');
       if (!c) return null;
       const w = c.width;
@@ -102,14 +112,39 @@ export class ImagingPage {
           counts[gi]!++;
         }
       }
+      let vsWindow: CanvasStats['window'];
+      if (win) {
+        const scale = w / c.clientWidth;
+        const points: Array<[number, number]> = [];
+        for (let y = 1; y < c.clientHeight; y += 2) for (let x = 1; x < c.clientWidth; x += 2) points.push([x, y]);
+        const voxels = window.twinscopeImaging?.voxelsAtCanvas(key, points) ?? [];
+        const residuals: number[] = [];
+        let huSum = 0;
+        points.forEach(([x, y], i) => {
+          const v = voxels[i];
+          if (!v || v.spread > 20 || v.value < win.lowerHu + 20 || v.value > win.upperHu - 20) return;
+          const grey = d[(Math.floor(y * scale) * w + Math.floor(x * scale)) * 4]!;
+          residuals.push(grey - (255 * (v.value - win.lowerHu)) / (win.upperHu - win.lowerHu));
+          huSum += v.value;
+        });
+        residuals.sort((a, b) => a - b);
+        const n = residuals.length;
+        vsWindow = {
+          points: n,
+          meanResidual: n ? residuals.reduce((a, b) => a + b, 0) / n : NaN,
+          medianResidual: n ? residuals[n >> 1]! : NaN,
+          meanHu: n ? huSum / n : NaN,
+        };
+      }
       return {
         width: w,
         height: h,
         nonBlankFraction: nonBlank / (w * h),
         meanLuma: sum / (w * h),
         grid: grid.map((g, i) => g / Math.max(1, counts[i]!)),
+        ...(vsWindow ? { window: vsWindow } : {}),
       };
-    });
+    }, [KEY[name], huWindow ?? null] as const);
     if (!stats) throw new Error(`${name}: no canvas to read`);
     return stats;
   }

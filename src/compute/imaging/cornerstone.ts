@@ -86,7 +86,16 @@ async function start(): Promise<Cornerstone> {
   }
   const [core, loaderNs, metadata] = await modules;
   const loader = loaderNs;
-  core.init();
+  // One WebGL context for the rendering engine, not Cornerstone's default pool of 7
+  // (ContextPoolRenderingEngine: each an offscreen vtk.js render window, created and rendered
+  // once at engine start-up, with its own textures and shaders; under SwiftShader each is CPU and
+  // memory in the GPU process). The viewer shows at most the stack or the three planes
+  // (viewer.ts `setLayout`), and the pool puts every volume viewport in context 0, and a stack
+  // viewport in context (viewports so far) mod count — 0 here too, as it is always alone —,
+  // so the other six were never drawn in. The filled volume's texture is uploaded into context 0
+  // while the stack shows (viewer.ts `uploadFilledSoon`), which is the planes' context either way.
+  const defaults = core.getConfiguration();
+  core.init({ ...defaults, rendering: { ...defaults.rendering, webGlContextCount: 1 } });
   if (core.getShouldUseCPURendering()) {
     throw new ImagingInitError(
       'WebGL is unavailable to the image viewer, so images cannot be displayed. Turn on hardware acceleration in the browser settings.',

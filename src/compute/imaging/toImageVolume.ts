@@ -44,8 +44,10 @@ export function toImageVolume(
   source: ImageVolume['source'],
   opts: {
     /**
-     * The caller hands over a fresh array nobody else holds (Cornerstone's
-     * `getCompleteScalarDataArray` builds one): keep it instead of copying 150 MB again.
+     * Keep the caller's array instead of copying 150 MB again: a fresh array nobody else holds
+     * (Cornerstone's `getCompleteScalarDataArray` builds one), or the viewer's own filled buffer,
+     * which it then shares read-only with the published volume and never reuses (viewer.ts
+     * `exportImageVolume`, voxelBufferPool.ts `share`).
      */
     scalarsOwned?: boolean;
   } = {},

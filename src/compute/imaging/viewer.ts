@@ -111,17 +111,18 @@ export class ImagingViewer {
   private filledScalars: VoxelBuffer | null = null;
   /**
    * The last filled volume's buffer, kept for the next series of the same size: its pages are
-   * already mapped (a fresh 314 MB buffer's first writes cost ≈ 1 s of page faults). Never the
-   * published volume's voxels (`toImageVolume` copies a buffer it does not own).
+   * already mapped (a fresh 157 MB buffer's first writes cost ≈ 0.5 s of page faults). Never the
+   * published volume's voxels: a buffer shared with it (`exportImageVolume`) is not kept.
    */
   private readonly voxelPool = new VoxelBufferPool();
   private filledComplete = false;
   /**
-   * The published copy of a 16-bit filled volume, in the series' own integer type (the buffer
-   * may be float for the texture's sake, and goes back to the pool), written slice by slice while
-   * the series arrives and handed once to `exportImageVolume`: the conversion or copy of the whole
-   * volume (≈ 0.9 s of main thread at the end of the load, traced on the loaded machine) no longer
-   * sits between the last frame and the complete view.
+   * The published copy of a 16-bit series whose buffer is float for the texture's sake (MR and
+   * other non-CT series without 16-bit textures), in the series' own integer type, written slice
+   * by slice as the series arrives and handed once to `exportImageVolume`. A buffer already in the
+   * series' type (a CT's exact Int16 under the half-float texture, or 16-bit textures) is not
+   * copied: the published volume shares it (issue 14: 157 MB and its page faults saved for a
+   * 300×512² CT), and the pool never takes it back.
    */
   private filledExport: Int16Array | Uint16Array | null = null;
   /** The buffer type Cornerstone chose for the series (the filled buffer may be float for the texture's sake). */
@@ -460,9 +461,10 @@ export class ImagingViewer {
     this.volume = volume;
     this.filledScalars = scalars;
     this.filledComplete = false;
-    // The published volume's own copy (the buffer goes back to the pool), written slice by slice
-    // as frames arrive rather than in one whole-volume copy between the last frame and the view.
-    const exportCopy = sixteenBit ? (props.dataType === 'Int16Array' ? new Int16Array(sliceLength * nz) : new Uint16Array(sliceLength * nz)) : null;
+    // A float buffer (16-bit series with a float texture) is published as a copy in the series'
+    // integer type, written slice by slice as frames arrive rather than in one whole-volume
+    // conversion between the last frame and the view; any other buffer is shared, not copied.
+    const exportCopy = sixteenBit && floatTexture ? (props.dataType === 'Int16Array' ? new Int16Array(sliceLength * nz) : new Uint16Array(sliceLength * nz)) : null;
     this.filledExport = exportCopy;
     this.filledSliceIds = [...volume.imageIds];
     const texture = (volume as unknown as { vtkOpenGLTexture: { setUpdatedFrame: (i: number) => void } }).vtkOpenGLTexture;
@@ -751,23 +753,25 @@ export class ImagingViewer {
     const s = this.series;
     if (!v || !s) return null;
     let scalars: ArrayLike<number> | undefined;
-    let copied = true;
     if (this.filledScalars) {
-      // Our own buffer, in modality units; the published volume gets a copy (toImageVolume), in
-      // the series' own integer type when the buffer is float only for the texture.
+      // Our own buffer, in modality units. In the series' own type it is shared with the published
+      // volume (no copy; the pool will not take it back, so no later series overwrites it); a
+      // float buffer (the texture's sake) is published as the integer copy written while it filled.
       if (!this.filledComplete) return null;
       const b = this.filledScalars;
       if (this.filledExport) {
         scalars = this.filledExport;
         this.filledExport = null; // handed over once: the published volume owns it
+      } else if (b instanceof Float32Array && (this.filledType === 'Int16Array' || this.filledType === 'Uint16Array')) {
+        scalars = this.filledType === 'Int16Array' ? new Int16Array(b) : new Uint16Array(b);
       } else {
-        scalars = b instanceof Float32Array && this.filledType === 'Int16Array' ? new Int16Array(b) : b instanceof Float32Array && this.filledType === 'Uint16Array' ? new Uint16Array(b) : b;
+        this.voxelPool.share(b);
+        scalars = b;
       }
-      copied = scalars !== b;
     } else {
       if (!(v as { loadStatus?: { loaded?: boolean } }).loadStatus?.loaded) return null;
       const vm = v.voxelManager as { getCompleteScalarDataArray?: () => ArrayLike<number> } | undefined;
-      scalars = vm?.getCompleteScalarDataArray?.();
+      scalars = vm?.getCompleteScalarDataArray?.(); // a fresh array: kept, not copied again
     }
     if (!scalars) return null;
     const meta = v.metadata as { Modality?: string };
@@ -778,7 +782,9 @@ export class ImagingViewer {
       scalars as ArrayLike<number> & { length: number },
       mod?.rescaleSlope !== undefined ? { slope: mod.rescaleSlope, intercept: mod.rescaleIntercept ?? 0 } : undefined,
       { kind: 'dicom-series', id: s.id, description: s.description },
-      { scalarsOwned: copied },
+      // Owned by (the float buffer's integer copy, Cornerstone's fresh array) or shared with (our
+      // buffer, never reused) the published volume: kept, not copied.
+      { scalarsOwned: true },
     );
   }
 
@@ -853,6 +859,45 @@ export class ImagingViewer {
     if (!image) return null;
     const values = image.voxelManager?.getScalarData?.() ?? image.getPixelData();
     return { imageId, rows: image.rows, columns: image.columns, values: values as ArrayLike<number>, preScaled: image.preScale?.scaled === true };
+  }
+
+  /**
+   * The voxel each canvas point shows (CSS pixels of the viewport's canvas): its value in modality
+   * units (HU for CT) and the spread (max − min) of the 3 × 3 voxels around it in the image's
+   * own rows and columns — nearest voxel of the image or volume in the viewport, null outside it.
+   * What tests compare the canvas's grey levels against (the same window must give the same grey
+   * for the same HU in every view); a small spread marks uniform tissue, where the renderers'
+   * interpolation cannot move the grey.
+   */
+  voxelsAtCanvas(key: ViewportKey, points: ReadonlyArray<readonly [number, number]>): Array<{ value: number; spread: number } | null> {
+    const vp = this.viewport(key);
+    const data = vp?.getImageData() as
+      | { dimensions: ArrayLike<number>; imageData: { worldToIndex: (w: number[]) => number[] }; voxelManager?: { getAtIJK: (i: number, j: number, k: number) => unknown } }
+      | undefined;
+    if (!vp || !data?.voxelManager) return points.map(() => null);
+    const vm = data.voxelManager;
+    const [nx, ny, nz] = [data.dimensions[0]!, data.dimensions[1]!, data.dimensions[2] ?? 1];
+    const at = (i: number, j: number, k: number): number | null => {
+      if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) return null;
+      const v = vm.getAtIJK(i, j, k);
+      return typeof v === 'number' ? v : null;
+    };
+    return points.map(([x, y]) => {
+      const world = vp.canvasToWorld([x, y] as Types.Point2) as unknown as number[];
+      const [i, j, k] = data.imageData.worldToIndex(world).map((c) => Math.round(c)) as [number, number, number];
+      const value = at(i, j, k);
+      if (value === null) return null;
+      let min = value;
+      let max = value;
+      for (let dj = -1; dj <= 1; dj++) {
+        for (let di = -1; di <= 1; di++) {
+          const n = at(i + di, j + dj, k) ?? value;
+          if (n < min) min = n;
+          if (n > max) max = n;
+        }
+      }
+      return { value, spread: max - min };
+    });
   }
 
   destroy(): void {
@@ -1062,8 +1107,9 @@ export class ImagingViewer {
     this.removeSliceSource = null;
     for (const id of this.sliceViewIds) if (cache.getImageLoadObject(id) || cache.getImage(id)) cache.removeImageLoadObject(id, { force: true });
     this.sliceViewIds.clear();
-    // Nothing refers to the buffer now (the volume, its slice images and views are gone from the
-    // cache; the published volume has its own copy): the next series of this size reuses it.
+    // The volume, its slice images and views are gone from the cache: the next series of this
+    // size reuses the buffer — unless the published volume shares it (the pool then drops it,
+    // and it lives as long as the Anatomy view or meshing holds that volume).
     if (this.filledScalars && !this.destroyed) this.voxelPool.give(this.filledScalars);
     this.filledScalars = null;
     this.filledExport = null;

@@ -33,6 +33,25 @@ describe('VoxelBufferPool', () => {
     expect(pool.spareBytes).toBe(0);
   });
 
+  it('never keeps a shared buffer (the published volume): the next series gets a fresh one and the shared voxels stay as they were', () => {
+    const pool = new VoxelBufferPool();
+    const published = pool.take(Int16Array, 1000) as Int16Array;
+    published.fill(-1000);
+    published[500] = 3071;
+    pool.share(published);
+    expect(pool.give(published)).toBe(false);
+    expect(pool.spareBytes).toBe(0);
+    const next = pool.take(Int16Array, 1000);
+    expect(next).not.toBe(published);
+    next.fill(7); // the next series writes its own buffer
+    expect(published[0]).toBe(-1000);
+    expect(published[500]).toBe(3071);
+    expect(pool.reused).toBe(0);
+    // An unshared buffer is still kept.
+    expect(pool.give(next)).toBe(true);
+    expect(pool.take(Int16Array, 1000)).toBe(next);
+  });
+
   it('refuses a length that is no buffer size, by name', () => {
     expect(() => new VoxelBufferPool().take(Int16Array, -1)).toThrow(/-1 elements/);
     expect(() => new VoxelBufferPool().take(Int16Array, 1.5)).toThrow(/1.5 elements/);

@@ -9,14 +9,19 @@
 // series' voxels (possibly another patient's) — instead of a fresh one.
 //
 // One spare at most, exact length and type only (a larger one would keep memory the series does
-// not use); owned by one viewer and dropped with it. The viewer gives a buffer back only when
-// nothing else holds it (the published volume has its own copy). Pure: tested in Node.
+// not use); owned by one viewer and dropped with it. A buffer handed outside the viewer — the
+// published volume's voxels, which the Anatomy view and meshing read for as long as they keep it
+// (issue 14: shared, no longer copied) — is marked `shared` and never kept: `give` drops it, so
+// the next series can never zero or overwrite what Anatomy still shows; the garbage collector
+// frees it once its last holder lets go. Pure: tested in Node.
 import type { VoxelBuffer } from './volumeFill';
 
 export type VoxelBufferCtor = new (length: number) => VoxelBuffer;
 
 export class VoxelBufferPool {
   private spare: VoxelBuffer | null = null;
+  /** Buffers handed outside the viewer (the published volume): never kept for reuse. */
+  private readonly sharedBuffers = new WeakSet<VoxelBuffer>();
   /** How many `take` calls were served by the spare (read by tests and the benchmark). */
   reused = 0;
 
@@ -36,9 +41,22 @@ export class VoxelBufferPool {
     return new Ctor(length);
   }
 
-  /** Keep `buffer` for the next `take` (replacing, and so freeing, any older spare). */
-  give(buffer: VoxelBuffer): void {
+  /**
+   * `buffer` is now also held outside the viewer (the published volume's voxels): from here on
+   * `give` will not keep it.
+   */
+  share(buffer: VoxelBuffer): void {
+    this.sharedBuffers.add(buffer);
+  }
+
+  /**
+   * Keep `buffer` for the next `take` (replacing, and so freeing, any older spare), unless it was
+   * shared: then it is left to its other holders. Returns whether it was kept.
+   */
+  give(buffer: VoxelBuffer): boolean {
+    if (this.sharedBuffers.has(buffer)) return false;
     this.spare = buffer;
+    return true;
   }
 
   /** Drop the spare (the viewer is destroyed). */

@@ -47,6 +47,8 @@ declare global {
     twinscopeImaging?: {
       renderCount: (key: ViewportKey) => number;
       displayedPixels: ImagingViewer['displayedPixels'];
+      /** The voxel shown at each canvas point (CSS pixels): value (HU for CT) and 3 × 3 spread, null outside the image. */
+      voxelsAtCanvas: ImagingViewer['voxelsAtCanvas'];
       /** Geometry and value range of the volume published to the Anatomy view, or null. */
       publishedVolume: () => PublishedVolumeSummary | null;
       /** Times and sizes of the last series pixel-data stream (the benchmark's profile), or null. */
@@ -137,6 +139,7 @@ export function useViewer() {
         window.twinscopeImaging = {
           renderCount: (key) => viewer?.renderCounts[key] ?? 0,
           displayedPixels: (key) => viewer?.displayedPixels(key) ?? null,
+          voxelsAtCanvas: (key, points) => viewer?.voxelsAtCanvas(key, points) ?? points.map(() => null),
           publishedVolume: publishedVolumeSummary,
           streamStats: () => (viewer?.lastStreamStats ? { ...viewer.lastStreamStats } : null),
           toolsReady: () => viewer?.toolsReady ?? false,
