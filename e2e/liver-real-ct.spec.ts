@@ -27,6 +27,7 @@ import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
 import { loadScaledTimeoutMs } from '../test-support/load';
 import { DEMO_PASSWORD, expect, test } from './fixtures';
 import { AnatomyPage, mlOf, voxelClick } from './pages/anatomy';
+import { ImagingPage } from './pages/imaging';
 
 const PORT = Number(process.env.E2E_REAL_CT_PORT ?? Number(process.env.E2E_PORT ?? 8181) + 1);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -79,6 +80,43 @@ test.afterAll(async () => {
     await exited;
   }
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+// Issue 14, the Imaging → Anatomy hand-off (first, before anything is saved on this server): the
+// volume the Imaging tab filled is the one Anatomy segments — its exact Int16 buffer, shared, not
+// copied — so switching tabs downloads nothing, and the liver grown from the seed below measures what
+// Anatomy's own loader gives in the next test (1 572 mL: same voxels, same kernel).
+test('the CT opened in Imaging is the one Anatomy segments: no second download, the liver as from its own loader', async ({ page, context }) => {
+  test.setTimeout(loadScaledTimeoutMs(300_000));
+  const api = await request.newContext({ baseURL: BASE });
+  const login = await api.post('/auth/login', { data: { username: 'surgeon', password: DEMO_PASSWORD } });
+  expect(login.ok(), await login.text()).toBe(true);
+  await context.addCookies((await api.storageState()).cookies);
+  await api.dispose();
+
+  const imaging = new ImagingPage(page);
+  await imaging.goto(DEMO_PATIENT_LIVER);
+  await page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: /^Open CT/ }).first().click();
+  await imaging.waitRendered('Axial viewport', 0, 120_000);
+  await expect(imaging.progress.filter({ hasText: /Loading/ })).toHaveCount(0, { timeout: 120_000 });
+  expect(await page.evaluate(() => window.twinscopeImaging?.textureFormat() ?? '')).toBe('R16F');
+  const published = await page.evaluate(() => window.twinscopeImaging?.publishedVolume() ?? null);
+  expect(published?.dimensions).toEqual([512, 512, 51]);
+
+  const downloads: string[] = [];
+  page.on('request', (r) => {
+    if (/\/dicomweb\/studies\/[^?]*\/series\/[^/?]+(\/pixeldata)?(\?.*)?$/.test(r.url())) downloads.push(r.url());
+  });
+  await page.getByRole('link', { name: 'Anatomy' }).or(page.getByRole('tab', { name: 'Anatomy' })).first().click();
+  const anatomy = new AnatomyPage(page);
+  // The CT is there at once: Anatomy took the published volume (no Load CT, no series download).
+  await expect(anatomy.slice).toBeVisible({ timeout: 60_000 });
+  // liver-real-ct.spec.ts's liver step: 60–200 HU with 12 mm bridges from voxel (150, 250) of slice 28.
+  const liverMl = await anatomy.segmentFromSeed({ slice: 28, click: voxelClick(150, 250, 512, 512), preset: 'liver', name: 'liver', minHu: 60, maxHu: 200, bridgeMm: 12 }, loadScaledTimeoutMs(180_000));
+  expect(downloads, 'series downloaded again for Anatomy').toEqual([]);
+  // 1 572 mL from Anatomy's own loader (liver-real-ct.spec.ts); the panel shows 0.1 mL.
+  expect(Math.abs(liverMl - 1572.3)).toBeLessThanOrEqual(0.5);
+  await page.screenshot({ path: test.info().outputPath('anatomy-from-imaging.png') });
 });
 
 test('real liver CT: liver, metastasis and portal vein from seeds → territories → cut → saved plan reopened identical', async ({ page, context }, testInfo) => {
