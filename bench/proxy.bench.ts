@@ -58,6 +58,8 @@ async function requestBench(server: BenchServer, token: string, name: string, pa
     peerMainThreadMs: direct.breakdown.mainThreadCpuMsPerRequest,
     mainThreadRatio: round(direct.breakdown.mainThreadCpuMsPerRequest / proxied.breakdown.mainThreadCpuMsPerRequest, 3),
     stagesMs: proxied.breakdown.stagesMsPerRequest,
+    // The audit log's group commit over the phase (records per write + fdatasync).
+    ...(proxied.breakdown.audit ? { audit: proxied.breakdown.audit } : {}),
     peerStagesMs: direct.breakdown.stagesMsPerRequest,
     // The load generator shares the 2 cores: its CPU per request bounds both runs.
     loadGeneratorMs: proxied.breakdown.loadGeneratorCpuMsPerRequest,

@@ -81,6 +81,11 @@ export class AuditTrail implements AuditSink {
     this.markStored(index); // nothing to forward for an intent (see resendMissing)
   }
 
+  /** Records (completions and intents) appended to the log and log writes so far, for the benches' batch size. */
+  get counts(): { records: number; writes: number | undefined } {
+    return { records: this.nextIndex, writes: this.log.syncs };
+  }
+
   /** Number of records not yet accepted by the AuditEvent store. */
   get pendingCount(): number {
     return this.pending.size;
