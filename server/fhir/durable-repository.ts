@@ -79,10 +79,18 @@ const PAGE_RID = 3;
 const PAGE_TOTAL = 4;
 const PAGE_KEYS = 5;
 
+/** The current version of a resource as stored: its JSON text and its row's meta (the same values as the text's meta). */
+export interface StoredCurrent {
+  json: string;
+  versionId: string;
+  lastUpdated: string;
+}
+
 /** Prepared statements of one connection, plus its cache of compiled search statements. */
 class Connection {
   readonly current: Statement<[string, string], { rid: number; seq: number; version_id: number }>;
   readonly json: Statement<[string, string], string>;
+  readonly stored: Statement<[string, string], StoredCurrent>;
   readonly jsonBySeq: Statement<[number], string>;
   readonly history: Statement<[string, string], string>;
   readonly version: Statement<[string, string, string], string>;
@@ -91,6 +99,7 @@ class Connection {
   constructor(readonly db: Db) {
     this.current = db.prepare('SELECT rid, seq, version_id FROM fhir_current WHERE resource_type = ? AND id = ?');
     this.json = db.prepare('SELECT v.json FROM fhir_current c JOIN fhir_versions v ON v.seq = c.seq WHERE c.resource_type = ? AND c.id = ?').pluck() as Statement<[string, string], string>;
+    this.stored = db.prepare('SELECT v.json AS json, v.version_id AS versionId, v.last_updated AS lastUpdated FROM fhir_current c JOIN fhir_versions v ON v.seq = c.seq WHERE c.resource_type = ? AND c.id = ?') as Statement<[string, string], StoredCurrent>;
     this.jsonBySeq = db.prepare('SELECT json FROM fhir_versions WHERE seq = ?').pluck() as Statement<[number], string>;
     this.history = db.prepare('SELECT json FROM fhir_versions WHERE resource_type = ? AND id = ? ORDER BY seq DESC').pluck() as Statement<[string, string], string>;
     this.version = db.prepare('SELECT json FROM fhir_versions WHERE resource_type = ? AND id = ? AND version_id = ?').pluck() as Statement<[string, string, string], string>;
@@ -322,6 +331,11 @@ export class DurableRepository extends FhirRepository<undefined> {
   /** The current version of a resource as its stored JSON text (undefined when absent). */
   readJson(resourceType: string, id: string): string | undefined {
     return this.conn().json.get(resourceType, id);
+  }
+
+  /** The current version as its stored text with versionId and lastUpdated from the row (undefined when absent): a read answered without parsing. */
+  readStored(resourceType: string, id: string): StoredCurrent | undefined {
+    return this.conn().stored.get(resourceType, id);
   }
 
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {

@@ -81,6 +81,8 @@ describe('embedded FHIR store search', () => {
       expect(fast.resourceJson).toBeDefined();
       expect(JSON.parse(fast.resourceJson!)).toEqual(routed.resource);
       expect(fast.resource).toEqual(routed.resource);
+      // The row's meta, which the HTTP route answers with unparsed, is the text's own.
+      expect(fast.stored).toEqual({ resourceType: r.resourceType, id: r.id, versionId: routed.resource?.meta?.versionId, lastUpdated: routed.resource?.meta?.lastUpdated });
       const theirs = await reference.readResource(r.resourceType, r.id!);
       const strip = (x: Resource): unknown => ({ ...x, meta: undefined });
       expect(strip(JSON.parse(fast.resourceJson!) as Resource)).toEqual(strip(theirs));

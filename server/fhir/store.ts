@@ -38,6 +38,8 @@ export interface StoreResponse {
   searchPage?: SearchPage;
   /** With `jsonRead`: `resource` as its stored JSON text (the same JSON: answered without re-serialising). */
   resourceJson?: string;
+  /** With `resourceJson`: what it is, from the stored row (`resource` is then parsed only when read). */
+  stored?: { resourceType: string; id: string; versionId: string; lastUpdated: string };
 }
 
 /** `Type/id`, nothing more: a read the store answers from the stored text. */
@@ -140,9 +142,22 @@ export class FhirStore {
     };
     if (req.jsonRead && req.method === 'GET') {
       const m = PLAIN_READ.exec(url);
-      const json = m ? this.repo.readJson(m[1]!, m[2]!) : undefined;
+      const row = m ? this.repo.readStored(m[1]!, m[2]!) : undefined;
       // Absent (404 and its outcome) and anything not plain goes the router's way.
-      if (json !== undefined) return { status: 200, outcome: allOk, resource: JSON.parse(json) as Resource, resourceJson: json };
+      if (m && row) {
+        const json = row.json;
+        let parsed: Resource | undefined;
+        return {
+          status: 200,
+          outcome: allOk,
+          resourceJson: json,
+          stored: { resourceType: m[1]!, id: m[2]!, versionId: row.versionId, lastUpdated: row.lastUpdated },
+          // Parsed only when asked for: the HTTP route answers the text with the row's meta (issue 14).
+          get resource(): Resource {
+            return (parsed ??= JSON.parse(json) as Resource);
+          },
+        };
+      }
     }
     const run = async (): Promise<StoreResponse> => toStoreResponse(await this.router.handleRequest(fhirReq, this.repo));
     if (!WRITE_METHODS.has(req.method) || isSearchByPost(req)) return run();
