@@ -89,9 +89,19 @@ describe('verified-token cache', () => {
     await users.update(user.id, { disabled: false });
     expect(resolve(request(b.token))).not.toBeNull();
 
+    // A change made through another UserStore on the same connection is seen too.
+    const elsewhere = new UserStore(db);
+    await elsewhere.update(user.id, { role: 'surgeon' });
+    expect(resolve(request(b.token))?.user.role).toBe('surgeon');
+    await elsewhere.revoke(b.payload.jti, b.payload.exp);
+    expect(resolve(request(b.token))).toBeNull();
+    const d = issueToken(user.id, 'surgeon', 600, SECRET);
+    expect(resolve(request(d.token))?.user.role).toBe('surgeon');
+    await users.update(user.id, { role: 'clinician' });
+
     // A write that fails (no such user) changes nothing and still leaves no stale state behind.
     await expect(users.update('no-such-user', { role: 'admin' })).rejects.toThrow(/no user/);
-    expect(resolve(request(b.token))?.user.role).toBe('clinician');
+    expect(resolve(request(d.token))?.user.role).toBe('clinician');
     reads.mockRestore();
   });
 });

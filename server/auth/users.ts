@@ -78,6 +78,14 @@ export interface SessionState {
 /** Sessions whose state is kept between requests (bounded: the oldest is dropped first). */
 const SESSION_CACHE_SIZE = 4096;
 
+/** One write epoch per database connection, shared by every UserStore on it (see UserStore.epoch). */
+const epochs = new WeakMap<Db, { n: number }>();
+function epochOf(db: Db): { n: number } {
+  let e = epochs.get(db);
+  if (!e) epochs.set(db, (e = { n: 0 }));
+  return e;
+}
+
 export class UserStore {
   private readonly byId;
   private readonly byUsername;
@@ -85,9 +93,10 @@ export class UserStore {
   /**
    * Bumped before and after every write to `users` or `revoked_tokens` — all of them go through
    * write() below, on this process's one connection (the audit thread's connection writes only
-   * AuditEvents) — so a session state read under another epoch is never used again.
+   * AuditEvents); shared by every UserStore on the connection — so a session state read under
+   * another epoch is never used again.
    */
-  private epoch = 0;
+  private readonly epoch: { n: number };
   /** `jti` + user id → the session's state, read from the database at `epoch`. */
   private readonly sessions = new Map<string, { epoch: number; state: SessionState }>();
 
@@ -95,6 +104,7 @@ export class UserStore {
     this.byId = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
     this.byUsername = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
     this.isRevokedStmt = db.prepare<[string], { jti: string }>('SELECT jti FROM revoked_tokens WHERE jti = ?');
+    this.epoch = epochOf(db);
   }
 
   get(id: string): UserRecord | undefined {
@@ -169,11 +179,11 @@ export class UserStore {
     // (committed or not), so none read before its commit outlives it (sessionState).
     return writeQueueOf(this.db)
       .run(() => {
-        this.epoch++;
+        this.epoch.n++;
         return fn();
       })
       .finally(() => {
-        this.epoch++;
+        this.epoch.n++;
       });
   }
 
@@ -249,11 +259,11 @@ export class UserStore {
   sessionState(jti: string, userId: string): SessionState {
     const key = `${jti}\n${userId}`;
     const hit = this.sessions.get(key);
-    if (hit && hit.epoch === this.epoch) return hit.state;
+    if (hit && hit.epoch === this.epoch.n) return hit.state;
     const state: SessionState = { revoked: this.isRevoked(jti), user: this.get(userId) };
     if (hit) this.sessions.delete(key);
     else if (this.sessions.size >= SESSION_CACHE_SIZE) this.sessions.delete(this.sessions.keys().next().value as string);
-    this.sessions.set(key, { epoch: this.epoch, state });
+    this.sessions.set(key, { epoch: this.epoch.n, state });
     return state;
   }
 }
