@@ -7,8 +7,11 @@
 //
 // Connections: writes, and the reads a write request makes (a transaction bundle reading what it
 // wrote, If-Match, conditional create), use the store's connection inside FhirStore.runWrite's
-// transaction, recognised through AsyncLocalStorage. Every other read uses a second, query-only
-// connection, so it sees committed data only (WAL snapshot) and never a write in progress.
+// transaction: runWrite hands its function `forWrite`, this repository bound to that connection
+// (runWriteSync: while its synchronous function runs). Every other read uses a second, query-only
+// connection, so it sees committed data only (WAL snapshot) and never a write in progress. (Not an
+// AsyncLocalStorage, issue 14: on Node 20 its first run() turns on promise hooks for the whole
+// process, 3–5 % of every later request's event-loop time.)
 //
 // Ownership: one instance per FhirStore. Writes must only happen inside FhirStore.runWrite() or
 // runWriteSync(), which serialise them and wrap each request in one SQLite transaction.
@@ -16,7 +19,6 @@ import { OperationOutcomeError, badRequest, formatSearchQuery, notFound, Operato
 import { FhirRepository, type CreateResourceOptions, type RepositoryMode, type UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import Database, { type Statement } from 'better-sqlite3';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database';
 import { isValidFhirId, patientIdOfResource } from './references';
@@ -79,6 +81,9 @@ const PAGE_RID = 3;
 const PAGE_TOTAL = 4;
 const PAGE_KEYS = 5;
 
+/** Read through DurableRepository.forWrite only: marks a call as part of the write in progress. */
+const WRITE_BOUND = Symbol('write-bound');
+
 /** The current version of a resource as stored: its JSON text and its row's meta (the same values as the text's meta). */
 export interface StoredCurrent {
   json: string;
@@ -133,7 +138,10 @@ export class DurableRepository extends FhirRepository<undefined> {
   private readonly writer: Connection;
   private readonly reader: Connection;
   private readonly readerDb: Db;
-  private readonly writeContext = new AsyncLocalStorage<true>();
+  /** This repository with its reads on the write connection: what runWrite's function gets (see top). */
+  readonly forWrite: this;
+  /** Set while runWriteSync's synchronous function runs (nothing else can run meanwhile). */
+  private syncWrites = 0;
   private readonly insertVersion: Statement<[string, string, string, string, string]>;
   private readonly insertCurrent: Statement<[string, string, number, number, string]>;
   private readonly updateCurrent: Statement<[number, number, string, number]>;
@@ -175,6 +183,8 @@ export class DurableRepository extends FhirRepository<undefined> {
     // OR IGNORE: two codings with the same system and code give one row.
     this.insertTimeline = db.prepare('INSERT OR IGNORE INTO idx_timeline (rid, ref_pid, target, system, value, kdesc, kasc, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.writer = new Connection(db);
+    // A view, not a copy: state written through it (the lastUpdated clock, pending writes) lands here.
+    this.forWrite = new Proxy(this, { get: (target, prop, receiver) => (prop === WRITE_BOUND ? true : Reflect.get(target, prop, receiver)) });
     this.readerDb = new Database(db.name, { fileMustExist: true });
     this.readerDb.pragma('query_only = ON');
     this.readerDb.pragma('busy_timeout = 5000');
@@ -269,18 +279,28 @@ export class DurableRepository extends FhirRepository<undefined> {
     if (this.readerDb.open) this.readerDb.close();
   }
 
-  /** Runs `fn` as part of the write transaction: its reads see its own writes. */
-  inWrite<T>(fn: () => Promise<T>): Promise<T> {
-    return this.writeContext.run(true, fn);
+  /** Runs `fn` as part of the write transaction with `forWrite`: its reads through it see its own writes. */
+  inWrite<T>(fn: (repo: this) => Promise<T>): Promise<T> {
+    return fn(this.forWrite);
   }
 
-  /** inWrite for a synchronous `fn` (FhirStore.runWriteSync). */
+  /** inWrite for a synchronous `fn` (FhirStore.runWriteSync): every read meanwhile is the write's. */
   inWriteSync<T>(fn: () => T): T {
-    return this.writeContext.run(true, fn);
+    this.syncWrites++;
+    try {
+      return fn();
+    } finally {
+      this.syncWrites--;
+    }
+  }
+
+  /** True inside a write: called through forWrite, or during runWriteSync's function. */
+  private get writing(): boolean {
+    return (this as unknown as Record<symbol, unknown>)[WRITE_BOUND] === true || this.syncWrites > 0;
   }
 
   private conn(): Connection {
-    return this.writeContext.getStore() ? this.writer : this.reader;
+    return this.writing ? this.writer : this.reader;
   }
 
   /** After a rollback: SQLite undid the rows; only the announcements of the request are dropped. */
@@ -495,6 +515,8 @@ export class DurableRepository extends FhirRepository<undefined> {
    * Takes ownership of `prepared.resource` (its meta gets versionId and lastUpdated).
    */
   writePrepared<T extends Resource>(prepared: PreparedWrite<T>): WithId<T> {
+    // A write outside runWrite's forWrite / runWriteSync would read the query-only connection's snapshot.
+    if (!this.writing) throw new Error('a store write must run inside FhirStore.runWrite (through the repository it hands over) or runWriteSync');
     const resource = prepared.resource;
     const id = resource.id;
     if (!id || !isValidFhirId(id)) {

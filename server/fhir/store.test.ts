@@ -143,6 +143,26 @@ describe('embedded FHIR store writes', () => {
     expect((db.prepare('SELECT COUNT(*) AS n FROM fhir_versions').get() as { n: number }).n).toBe(rowsBefore);
   });
 
+  it('a write reads its own uncommitted rows through the repository it is handed; every other read sees committed data only; a write outside runWrite is refused', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let ownRead: unknown;
+    const writing = store.runWrite(async (repo) => {
+      await repo.updateResource({ resourceType: 'Patient', id: 'isolation-p', gender: 'female' } as Patient);
+      ownRead = (await repo.readResource('Patient', 'isolation-p')).gender;
+      await held;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(ownRead).toBe('female');
+    // Another request's read while the write is open (across its awaits): not there yet.
+    expect(await store.handle({ method: 'GET', url: 'Patient/isolation-p' })).toMatchObject({ status: 404 });
+    expect(await store.handle({ method: 'GET', url: 'Patient/isolation-p', jsonRead: true })).toMatchObject({ status: 404 });
+    release();
+    await writing;
+    expect((await store.handle({ method: 'GET', url: 'Patient/isolation-p', jsonRead: true })).stored?.versionId).toBe('1');
+    await expect(store.repo.updateResource({ resourceType: 'Patient', id: 'isolation-q' } as Patient)).rejects.toThrow(/inside FhirStore.runWrite/);
+  });
+
   it('undoes an update of an existing resource in a failed transaction (current version and indexes)', async () => {
     const before = await store.read<Observation>('Observation', 'demo-hfref-64m-echo-latest-lvef');
     const res = await store.handle({

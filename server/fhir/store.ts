@@ -159,8 +159,8 @@ export class FhirStore {
         };
       }
     }
-    const run = async (): Promise<StoreResponse> => toStoreResponse(await this.router.handleRequest(fhirReq, this.repo));
-    if (!WRITE_METHODS.has(req.method) || isSearchByPost(req)) return run();
+    const run = async (repo: DurableRepository): Promise<StoreResponse> => toStoreResponse(await this.router.handleRequest(fhirReq, repo));
+    if (!WRITE_METHODS.has(req.method) || isSearchByPost(req)) return run(this.repo);
     return this.runWrite(run, (res) => res.status < 400);
   }
 
@@ -188,12 +188,12 @@ export class FhirStore {
    * commit; a throw or `keep() === false` rolls back.
    * Listeners hear about the writes only after the commit reached the disk.
    */
-  runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
+  runWrite<T>(fn: (repo: DurableRepository) => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
     // The connection's queue, shared with the users/sessions writes (storage/write-queue.ts).
     return writeQueueOf(this.db).run(() => this.runTransaction(fn, keep, durability));
   }
 
-  private async runTransaction<T>(fn: () => Promise<T>, keep: (result: T) => boolean, durability: 'full' | 'relaxed'): Promise<T> {
+  private async runTransaction<T>(fn: (repo: DurableRepository) => Promise<T>, keep: (result: T) => boolean, durability: 'full' | 'relaxed'): Promise<T> {
     try {
       // The safety level cannot change inside a transaction: set it around the whole of it.
       if (durability === 'relaxed') this.db.pragma('synchronous = NORMAL');
@@ -280,8 +280,8 @@ export class FhirStore {
    */
   async putAll(resources: readonly Resource[], durability: 'full' | 'relaxed' = 'full'): Promise<void> {
     await this.runWrite(
-      async () => {
-        for (const r of resources) await this.repo.updateResource(r);
+      async (repo) => {
+        for (const r of resources) await repo.updateResource(r);
       },
       () => true,
       durability,
