@@ -184,8 +184,11 @@ export class FhirStore {
   }
 
   /**
-   * Runs `fn` as one serialised SQLite transaction. `keep` decides from the result whether to
-   * commit; a throw or `keep() === false` rolls back.
+   * Runs `fn` as one serialised SQLite transaction. `fn` gets the repository bound to the write
+   * (`repo.forWrite`): its reads through it see the transaction's own writes, reads through
+   * `store.repo` meanwhile (other requests) see committed data only, and a write through
+   * `store.repo` is refused. `keep` decides from the result whether to commit; a throw or
+   * `keep() === false` rolls back.
    * Listeners hear about the writes only after the commit reached the disk.
    */
   runWrite<T>(fn: (repo: DurableRepository) => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
