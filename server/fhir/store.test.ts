@@ -149,7 +149,7 @@ describe('embedded FHIR store writes', () => {
     let ownRead: unknown;
     const writing = store.runWrite(async (repo) => {
       await repo.updateResource({ resourceType: 'Patient', id: 'isolation-p', gender: 'female' } as Patient);
-      ownRead = (await repo.readResource('Patient', 'isolation-p')).gender;
+      ownRead = (await repo.readResource<Patient>('Patient', 'isolation-p')).gender;
       await held;
     });
     await new Promise((r) => setImmediate(r));
