@@ -111,6 +111,8 @@ export interface StageBreakdown {
   loadGeneratorCpuMsPerRequest: number;
   /** What can make the tail, over the load phase (bench/proxy-server.ts): event-loop delay percentiles, GC pauses. */
   tail?: { eventLoopDelayMs: { p50: number; p99: number; max: number }; gc: { pauses: number; totalMs: number; majorPauses: number; majorMs: number; maxMs: number } };
+  /** The server's audit log over the phase: records appended, log writes (each write + fdatasync), records per write (the group commit's batch). */
+  audit?: { records: number; writes: number; recordsPerWrite: number };
 }
 
 /**
@@ -122,7 +124,13 @@ export async function withServerProfile<T extends { requests: number }>(profiler
   const generatorCpu0 = process.cpuUsage();
   const result = await load();
   const generatorCpu = process.cpuUsage(generatorCpu0);
-  const { cpuMs, mainThreadCpuMs, profile, tail } = (await post(profilerPort, '/bench/profile/stop')) as { cpuMs: number; mainThreadCpuMs?: number; profile: CpuProfile; tail?: StageBreakdown['tail'] };
+  const { cpuMs, mainThreadCpuMs, profile, tail, audit } = (await post(profilerPort, '/bench/profile/stop')) as {
+    cpuMs: number;
+    mainThreadCpuMs?: number;
+    profile: CpuProfile;
+    tail?: StageBreakdown['tail'];
+    audit?: StageBreakdown['audit'];
+  };
   const mainMs = mainThreadCpuMs ?? cpuMs;
   // BENCH_PROFILE_DIR: keep the profile (open it in Chrome DevTools' Performance panel).
   if (process.env.BENCH_PROFILE_DIR) writeFileSync(join(process.env.BENCH_PROFILE_DIR, `${label}.cpuprofile`), JSON.stringify(profile));
@@ -139,6 +147,6 @@ export async function withServerProfile<T extends { requests: number }>(profiler
   const perRequest = (ms: number): number => Math.round((ms / n) * 1000) / 1000;
   return {
     ...result,
-    breakdown: { cpuMsPerRequest: perRequest(cpuMs), mainThreadCpuMsPerRequest: perRequest(mainMs), stagesMsPerRequest: stages, loadGeneratorCpuMsPerRequest: perRequest((generatorCpu.user + generatorCpu.system) / 1000), ...(tail ? { tail } : {}) },
+    breakdown: { cpuMsPerRequest: perRequest(cpuMs), mainThreadCpuMsPerRequest: perRequest(mainMs), stagesMsPerRequest: stages, loadGeneratorCpuMsPerRequest: perRequest((generatorCpu.user + generatorCpu.system) / 1000), ...(tail ? { tail } : {}), ...(audit ? { audit } : {}) },
   };
 }

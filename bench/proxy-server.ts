@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   let mainThreadAtStart = 0;
   let loopDelay: IntervalHistogram | undefined;
   let gcPausesMs: { ms: number; major: boolean }[] = [];
+  let auditAtStart = app.twin.audit.counts;
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   });
   direct.post('/bench/profile/start', async () => {
     gcPausesMs = [];
+    auditAtStart = app.twin.audit.counts;
     gcObserver.observe({ entryTypes: ['gc'] });
     loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
@@ -68,7 +70,12 @@ async function main(): Promise<void> {
     };
     const { profile } = await session.post('Profiler.stop');
     await session.post('Profiler.disable');
-    return reply.send({ cpuMs: (cpu.user + cpu.system) / 1000, mainThreadCpuMs, profile, tail });
+    // The audit log's group commit over the phase: records and writes (one write + fdatasync each).
+    const auditNow = app.twin.audit.counts;
+    const records = auditNow.records - auditAtStart.records;
+    const writes = (auditNow.writes ?? 0) - (auditAtStart.writes ?? 0);
+    const audit = { records, writes, recordsPerWrite: writes > 0 ? Math.round((records / writes) * 100) / 100 : 0 };
+    return reply.send({ cpuMs: (cpu.user + cpu.system) / 1000, mainThreadCpuMs, profile, tail, audit });
   });
   await direct.listen({ port: 0, host: '127.0.0.1' });
   const port = (f: typeof direct): number => {

@@ -58,6 +58,8 @@ async function requestBench(server: BenchServer, token: string, name: string, pa
     peerMainThreadMs: direct.breakdown.mainThreadCpuMsPerRequest,
     mainThreadRatio: round(direct.breakdown.mainThreadCpuMsPerRequest / proxied.breakdown.mainThreadCpuMsPerRequest, 3),
     stagesMs: proxied.breakdown.stagesMsPerRequest,
+    // The audit log's group commit over the phase (records per write + fdatasync).
+    ...(proxied.breakdown.audit ? { audit: proxied.breakdown.audit } : {}),
     peerStagesMs: direct.breakdown.stagesMsPerRequest,
     // The load generator shares the 2 cores: its CPU per request bounds both runs.
     loadGeneratorMs: proxied.breakdown.loadGeneratorCpuMsPerRequest,
@@ -185,9 +187,10 @@ export async function auditFloorBench(directReadCpuMs?: number): Promise<void> {
     };
     const N = 10_000;
     const PER_TURN = 50; // one record per connection per turn, as under 50 connections
-    // Under the HTTP load a write + fdatasync takes ~1.6 ms, so the log's batches hold only 2–4
-    // records: the same records 3 per turn, each turn waiting for its ack, say what a record
-    // costs there (per-batch work: the post to the thread and back, the fsync).
+    // Small batches: the same records 3 per turn, each turn waiting for its ack, say what a
+    // record costs when the log's writes carry few (per-batch work: the post to the thread and
+    // back, the fsync). Round 8 estimated 2–4 per write under the HTTP load; round 9 counts them
+    // (each phase's `audit.recordsPerWrite`): 18–22 at 50 connections, 4–5 for the 10-connection writes.
     const SMALL = 3;
     const NSMALL = 3000;
     let id = 0;

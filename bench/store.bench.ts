@@ -98,7 +98,7 @@ function reportLoad(metric: string, r: { rps: number; latenciesMs: number[]; err
   const common = { connections: extra.connections ?? CONNECTIONS, durationSec: LOAD_SECONDS, patients: PATIENTS, errors: r.errors, load: loadAverage(), ...extra };
   report({ bench: 'store', metric: `${metric}-throughput`, value: round(r.rps, 1), unit: 'req/s', ...(peer ? { peer: peer.name, peerValue: round(peer.rps, 1), ratio: round(r.rps / peer.rps, 3) } : {}), ...common });
   // Server CPU per request, split by stage (bench/cpu-profile.ts): meaningful on a loaded machine.
-  report({ bench: 'store', metric: `${metric}-cpu-per-request`, value: r.breakdown.cpuMsPerRequest, unit: 'ms', mainThreadMs: r.breakdown.mainThreadCpuMsPerRequest, stagesMs: r.breakdown.stagesMsPerRequest, loadGeneratorMs: r.breakdown.loadGeneratorCpuMsPerRequest, ...common });
+  report({ bench: 'store', metric: `${metric}-cpu-per-request`, value: r.breakdown.cpuMsPerRequest, unit: 'ms', mainThreadMs: r.breakdown.mainThreadCpuMsPerRequest, stagesMs: r.breakdown.stagesMsPerRequest, ...(r.breakdown.audit?.records ? { audit: r.breakdown.audit } : {}), loadGeneratorMs: r.breakdown.loadGeneratorCpuMsPerRequest, ...common });
   report({ bench: 'store', metric: `${metric}-latency-p50`, value: round(percentile(r.latenciesMs, 50)), unit: 'ms', ...common });
   // The tail and what can make it: the server's event-loop delay and GC pauses over the phase.
   const mean = r.latenciesMs.reduce((a, b) => a + b, 0) / Math.max(1, r.latenciesMs.length);

@@ -243,7 +243,12 @@ describe('FHIR REST', () => {
     expect(read).toEqual(c);
     const updated = await server.request(`/fhir/Observation/${c.id}`, { method: 'PUT', token: clinician, body: { ...read, valueQuantity: { ...obs.valueQuantity, value: 75 } } });
     expect(updated.status).toBe(200);
-    expect(((await updated.json()) as Observation).meta?.versionId).toBe('2');
+    const u = (await updated.json()) as Observation;
+    expect(u.meta?.versionId).toBe('2');
+    // A read answers the stored text with the version's ETag and Last-Modified.
+    const reread = await server.request(`/fhir/Observation/${c.id}`, { token: clinician });
+    expect([reread.headers.get('etag'), reread.headers.get('last-modified')]).toEqual(['W/"2"', new Date(u.meta!.lastUpdated!).toUTCString()]);
+    expect((await reread.json()) as Observation).toEqual(u);
     const v1 = (await (await server.request(`/fhir/Observation/${c.id}/_history/1`, { token: clinician })).json()) as Observation;
     expect(v1.valueQuantity?.value).toBe(71);
     const history = (await (await server.request(`/fhir/Observation/${c.id}/_history`, { token: clinician })).json()) as Bundle<Observation>;

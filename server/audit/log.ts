@@ -46,6 +46,8 @@ export interface AuditLogWriter {
   settle?(): Promise<void>;
   /** Stores the AuditEvents it holds back now (before an AuditEvent search), without waiting for the log to go idle. */
   flushEvents?(): Promise<void>;
+  /** Writes (each one write + fdatasync) so far: records per write is the group commit's batch size. */
+  readonly syncs?: number;
 }
 
 /**

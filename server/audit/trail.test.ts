@@ -62,6 +62,22 @@ describe('audit trail', () => {
     await trail2.close();
   });
 
+  it('writes the watermark in the background under load, and the final one at close', async () => {
+    const { dir, open } = setup();
+    const store = new MapStore();
+    const trail = await open(store);
+    // Over two background writes' worth (one per 500 records), while records keep coming.
+    for (let i = 0; i < 1100; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => trail.record(entry(i + j))));
+    await trail.close();
+    expect(store.events.size).toBe(1100);
+    expect(readFileSync(join(dir, AUDIT_WATERMARK_FILE), 'utf8').trim()).toBe('1100');
+    const trail2 = await open(store);
+    store.hasCalls = 0;
+    await trail2.resendMissing();
+    expect(store.hasCalls).toBe(0);
+    await trail2.close();
+  });
+
   it('keeps records through an outage and re-sends exactly the missing ones at the next start', async () => {
     const { dir, open } = setup();
     const store = new MapStore();

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sendOutcome } from '../http/operation-outcome';
 import { matchedRouteOf, pathOf } from '../http/paths';
 import type { BundleEntryShape } from './rbac';
-import { decideProtected, ruleOf } from './route-policy';
+import { decideProtected, ruleOf, type RouteRule } from './route-policy';
 import type { ResolvedAuth } from './session';
 
 /** Extracts (method, type) of each entry of a POST /fhir Bundle, for the role check. */
@@ -49,6 +49,18 @@ export function crossSiteReason(req: FastifyRequest, allowed: readonly string[])
   return allowed.includes(normalised) ? null : 'Origin is another site';
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The access rule of the matched route and canonical path, looked up once (onRequest) for both hooks. */
+    twinRule?: RouteRule;
+  }
+}
+
+/** The rule governing a request: the matched route and the canonical path (both fixed once routed). */
+function ruleOfRequest(req: FastifyRequest): RouteRule {
+  return (req.twinRule ??= ruleOf(matchedRouteOf(req), pathOf(req), req.method));
+}
+
 export function installAccessControl(app: FastifyInstance, resolve: (req: FastifyRequest) => ResolvedAuth | null, publicBaseUrl: string | null = null): void {
   /** Our own origins: the configured public one, and the one this request was addressed to. */
   const allowedOrigins = (req: FastifyRequest): string[] => {
@@ -58,8 +70,7 @@ export function installAccessControl(app: FastifyInstance, resolve: (req: Fastif
     return out;
   };
   app.addHook('onRequest', async (req, reply) => {
-    const path = pathOf(req);
-    const rule = ruleOf(matchedRouteOf(req), path, req.method);
+    const rule = ruleOfRequest(req);
     if (rule.kind === 'unknown-route') {
       req.auditDetail = 'no access rule for this route';
       return sendOutcome(reply, 403, 'forbidden', 'forbidden: no access rule covers this route');
@@ -81,8 +92,8 @@ export function installAccessControl(app: FastifyInstance, resolve: (req: Fastif
     }
   });
   app.addHook('preHandler', async (req, reply) => {
+    const rule = ruleOfRequest(req);
     const path = pathOf(req);
-    const rule = ruleOf(matchedRouteOf(req), path, req.method);
     if (rule.kind !== 'protected') return;
     const user = resolve(req)?.user ?? null;
     const isBundlePost = req.method === 'POST' && /^\/fhir\/?$/i.test(path);

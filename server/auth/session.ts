@@ -43,7 +43,8 @@ export function createAuthenticator(users: UserStore, secret: string): {
   // A signature once verified with this secret stays valid for that exact token text, so a
   // session's later requests skip the HMAC and the payload decoding. Only that is cached: the
   // expiry is re-checked on every hit, and revocation and the user row (role, disabled) are read
-  // from the database on every request, as before. Bounded (oldest dropped first).
+  // from the database (UserStore.sessionState: read again after any write to them). Bounded
+  // (oldest dropped first).
   const verified = new Map<string, TokenPayload>();
   const checkToken = (token: string): TokenCheck => {
     const cached = verified.get(token);
@@ -62,10 +63,12 @@ export function createAuthenticator(users: UserStore, secret: string): {
     const found = tokenOf(req);
     if (found) {
       const check = checkToken(found.token);
-      if (check.ok && !users.isRevoked(check.payload.jti)) {
-        // The database, not the token, is authoritative for role and enabled state, so an
-        // admin's change applies to live sessions at once.
-        const record = users.get(check.payload.sub);
+      // The database, not the token, is authoritative for revocation, role and enabled state,
+      // so a sign-out or an admin's change applies to live sessions at once (UserStore.sessionState
+      // keeps both rows until the next write to either table).
+      const state = check.ok ? users.sessionState(check.payload.jti, check.payload.sub) : undefined;
+      if (check.ok && state && !state.revoked) {
+        const record = state.user;
         if (record && !record.disabled) {
           result = {
             user: { id: record.id, username: record.username, role: record.role, displayName: record.displayName },

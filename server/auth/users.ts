@@ -69,15 +69,42 @@ function toRecord(row: UserRow): UserRecord {
   };
 }
 
+/** A session's state as the database says now: its token id revoked or not, its user's row. */
+export interface SessionState {
+  revoked: boolean;
+  user: UserRecord | undefined;
+}
+
+/** Sessions whose state is kept between requests (bounded: the oldest is dropped first). */
+const SESSION_CACHE_SIZE = 4096;
+
+/** One write epoch per database connection, shared by every UserStore on it (see UserStore.epoch). */
+const epochs = new WeakMap<Db, { n: number }>();
+function epochOf(db: Db): { n: number } {
+  let e = epochs.get(db);
+  if (!e) epochs.set(db, (e = { n: 0 }));
+  return e;
+}
+
 export class UserStore {
   private readonly byId;
   private readonly byUsername;
   private readonly isRevokedStmt;
+  /**
+   * Bumped before and after every write to `users` or `revoked_tokens` — all of them go through
+   * write() below, on this process's one connection (the audit thread's connection writes only
+   * AuditEvents); shared by every UserStore on the connection — so a session state read under
+   * another epoch is never used again.
+   */
+  private readonly epoch: { n: number };
+  /** `jti` + user id → the session's state, read from the database at `epoch`. */
+  private readonly sessions = new Map<string, { epoch: number; state: SessionState }>();
 
   constructor(private readonly db: Db) {
     this.byId = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
     this.byUsername = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
     this.isRevokedStmt = db.prepare<[string], { jti: string }>('SELECT jti FROM revoked_tokens WHERE jti = ?');
+    this.epoch = epochOf(db);
   }
 
   get(id: string): UserRecord | undefined {
@@ -148,7 +175,16 @@ export class UserStore {
    * with somebody else's request.
    */
   private write<T>(fn: () => T): Promise<T> {
-    return writeQueueOf(this.db).run(fn);
+    // Cached session states are dropped when the write runs and again once it has settled
+    // (committed or not), so none read before its commit outlives it (sessionState).
+    return writeQueueOf(this.db)
+      .run(() => {
+        this.epoch.n++;
+        return fn();
+      })
+      .finally(() => {
+        this.epoch.n++;
+      });
   }
 
   /**
@@ -211,5 +247,23 @@ export class UserStore {
 
   isRevoked(jti: string): boolean {
     return this.isRevokedStmt.get(jti) !== undefined;
+  }
+
+  /**
+   * Whether token id `jti` is revoked and the row of user `userId`, as the database says now.
+   * Read once per session and kept until the next write to users or revocations (any: a
+   * sign-out, a role change, a disabled account, a new password), so every request after such a
+   * write — from its commit on — sees it, as when each request read both rows (issue 14: the two
+   * lookups were 0.02 ms of a 0.3 ms proxied read).
+   */
+  sessionState(jti: string, userId: string): SessionState {
+    const key = `${jti}\n${userId}`;
+    const hit = this.sessions.get(key);
+    if (hit && hit.epoch === this.epoch.n) return hit.state;
+    const state: SessionState = { revoked: this.isRevoked(jti), user: this.get(userId) };
+    if (hit) this.sessions.delete(key);
+    else if (this.sessions.size >= SESSION_CACHE_SIZE) this.sessions.delete(this.sessions.keys().next().value as string);
+    this.sessions.set(key, { epoch: this.epoch.n, state });
+    return state;
   }
 }

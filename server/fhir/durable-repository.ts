@@ -7,8 +7,11 @@
 //
 // Connections: writes, and the reads a write request makes (a transaction bundle reading what it
 // wrote, If-Match, conditional create), use the store's connection inside FhirStore.runWrite's
-// transaction, recognised through AsyncLocalStorage. Every other read uses a second, query-only
-// connection, so it sees committed data only (WAL snapshot) and never a write in progress.
+// transaction: runWrite hands its function `forWrite`, this repository bound to that connection
+// (runWriteSync: while its synchronous function runs). Every other read uses a second, query-only
+// connection, so it sees committed data only (WAL snapshot) and never a write in progress. (Not an
+// AsyncLocalStorage, issue 14: on Node 20 its first run() turns on promise hooks for the whole
+// process, 3–5 % of every later request's event-loop time.)
 //
 // Ownership: one instance per FhirStore. Writes must only happen inside FhirStore.runWrite() or
 // runWriteSync(), which serialise them and wrap each request in one SQLite transaction.
@@ -16,7 +19,6 @@ import { OperationOutcomeError, badRequest, formatSearchQuery, notFound, Operato
 import { FhirRepository, type CreateResourceOptions, type RepositoryMode, type UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import Database, { type Statement } from 'better-sqlite3';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database';
 import { isValidFhirId, patientIdOfResource } from './references';
@@ -79,10 +81,21 @@ const PAGE_RID = 3;
 const PAGE_TOTAL = 4;
 const PAGE_KEYS = 5;
 
+/** Read through DurableRepository.forWrite only: marks a call as part of the write in progress. */
+const WRITE_BOUND = Symbol('write-bound');
+
+/** The current version of a resource as stored: its JSON text and its row's meta (the same values as the text's meta). */
+export interface StoredCurrent {
+  json: string;
+  versionId: string;
+  lastUpdated: string;
+}
+
 /** Prepared statements of one connection, plus its cache of compiled search statements. */
 class Connection {
   readonly current: Statement<[string, string], { rid: number; seq: number; version_id: number }>;
   readonly json: Statement<[string, string], string>;
+  readonly stored: Statement<[string, string], StoredCurrent>;
   readonly jsonBySeq: Statement<[number], string>;
   readonly history: Statement<[string, string], string>;
   readonly version: Statement<[string, string, string], string>;
@@ -91,6 +104,7 @@ class Connection {
   constructor(readonly db: Db) {
     this.current = db.prepare('SELECT rid, seq, version_id FROM fhir_current WHERE resource_type = ? AND id = ?');
     this.json = db.prepare('SELECT v.json FROM fhir_current c JOIN fhir_versions v ON v.seq = c.seq WHERE c.resource_type = ? AND c.id = ?').pluck() as Statement<[string, string], string>;
+    this.stored = db.prepare('SELECT v.json AS json, v.version_id AS versionId, v.last_updated AS lastUpdated FROM fhir_current c JOIN fhir_versions v ON v.seq = c.seq WHERE c.resource_type = ? AND c.id = ?') as Statement<[string, string], StoredCurrent>;
     this.jsonBySeq = db.prepare('SELECT json FROM fhir_versions WHERE seq = ?').pluck() as Statement<[number], string>;
     this.history = db.prepare('SELECT json FROM fhir_versions WHERE resource_type = ? AND id = ? ORDER BY seq DESC').pluck() as Statement<[string, string], string>;
     this.version = db.prepare('SELECT json FROM fhir_versions WHERE resource_type = ? AND id = ? AND version_id = ?').pluck() as Statement<[string, string, string], string>;
@@ -124,7 +138,10 @@ export class DurableRepository extends FhirRepository<undefined> {
   private readonly writer: Connection;
   private readonly reader: Connection;
   private readonly readerDb: Db;
-  private readonly writeContext = new AsyncLocalStorage<true>();
+  /** This repository with its reads on the write connection: what runWrite's function gets (see top). */
+  readonly forWrite: this;
+  /** Set while runWriteSync's synchronous function runs (nothing else can run meanwhile). */
+  private syncWrites = 0;
   private readonly insertVersion: Statement<[string, string, string, string, string]>;
   private readonly insertCurrent: Statement<[string, string, number, number, string]>;
   private readonly updateCurrent: Statement<[number, number, string, number]>;
@@ -166,6 +183,8 @@ export class DurableRepository extends FhirRepository<undefined> {
     // OR IGNORE: two codings with the same system and code give one row.
     this.insertTimeline = db.prepare('INSERT OR IGNORE INTO idx_timeline (rid, ref_pid, target, system, value, kdesc, kasc, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.writer = new Connection(db);
+    // A view, not a copy: state written through it (the lastUpdated clock, pending writes) lands here.
+    this.forWrite = new Proxy(this, { get: (target, prop, receiver) => (prop === WRITE_BOUND ? true : Reflect.get(target, prop, receiver)) });
     this.readerDb = new Database(db.name, { fileMustExist: true });
     this.readerDb.pragma('query_only = ON');
     this.readerDb.pragma('busy_timeout = 5000');
@@ -260,18 +279,28 @@ export class DurableRepository extends FhirRepository<undefined> {
     if (this.readerDb.open) this.readerDb.close();
   }
 
-  /** Runs `fn` as part of the write transaction: its reads see its own writes. */
-  inWrite<T>(fn: () => Promise<T>): Promise<T> {
-    return this.writeContext.run(true, fn);
+  /** Runs `fn` as part of the write transaction with `forWrite`: its reads through it see its own writes. */
+  inWrite<T>(fn: (repo: this) => Promise<T>): Promise<T> {
+    return fn(this.forWrite);
   }
 
-  /** inWrite for a synchronous `fn` (FhirStore.runWriteSync). */
+  /** inWrite for a synchronous `fn` (FhirStore.runWriteSync): every read meanwhile is the write's. */
   inWriteSync<T>(fn: () => T): T {
-    return this.writeContext.run(true, fn);
+    this.syncWrites++;
+    try {
+      return fn();
+    } finally {
+      this.syncWrites--;
+    }
+  }
+
+  /** True inside a write: called through forWrite, or during runWriteSync's function. */
+  private get writing(): boolean {
+    return (this as unknown as Record<symbol, unknown>)[WRITE_BOUND] === true || this.syncWrites > 0;
   }
 
   private conn(): Connection {
-    return this.writeContext.getStore() ? this.writer : this.reader;
+    return this.writing ? this.writer : this.reader;
   }
 
   /** After a rollback: SQLite undid the rows; only the announcements of the request are dropped. */
@@ -322,6 +351,11 @@ export class DurableRepository extends FhirRepository<undefined> {
   /** The current version of a resource as its stored JSON text (undefined when absent). */
   readJson(resourceType: string, id: string): string | undefined {
     return this.conn().json.get(resourceType, id);
+  }
+
+  /** The current version as its stored text with versionId and lastUpdated from the row (undefined when absent): a read answered without parsing. */
+  readStored(resourceType: string, id: string): StoredCurrent | undefined {
+    return this.conn().stored.get(resourceType, id);
   }
 
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
@@ -481,6 +515,8 @@ export class DurableRepository extends FhirRepository<undefined> {
    * Takes ownership of `prepared.resource` (its meta gets versionId and lastUpdated).
    */
   writePrepared<T extends Resource>(prepared: PreparedWrite<T>): WithId<T> {
+    // A write outside runWrite's forWrite / runWriteSync would read the query-only connection's snapshot.
+    if (!this.writing) throw new Error('a store write must run inside FhirStore.runWrite (through the repository it hands over) or runWriteSync');
     const resource = prepared.resource;
     const id = resource.id;
     if (!id || !isValidFhirId(id)) {

@@ -139,6 +139,17 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
   if (result.searchPage && result.status < 400 && interaction.kind === 'search') {
     return reply.type(FHIR_JSON_CONTENT_TYPE).send(searchPageJson(result.searchPage, base, interaction.resourceType, query));
   }
+  if (result.stored && result.resourceJson !== undefined && result.status === 200 && interaction.kind === 'read') {
+    // A plain read: the stored text with the row's meta; a Patient is its own patient, anything
+    // else is parsed for its subject/patient reference (the audit record's patient).
+    const { resourceType, id, versionId, lastUpdated } = result.stored;
+    req.auditEntities = [`${resourceType}/${id}`];
+    const pid = resourceType === 'Patient' ? id : patientIdOfResource(result.resource as unknown as Record<string, unknown>);
+    if (pid) req.auditPatientId = pid;
+    reply.header('etag', `W/"${versionId}"`);
+    reply.header('last-modified', new Date(lastUpdated).toUTCString());
+    return reply.code(200).type(FHIR_JSON_CONTENT_TYPE).send(result.resourceJson);
+  }
   if (result.status >= 400 || !result.resource) {
     const outcome = withDiagnostics(result.outcome.issue?.length ? result.outcome : (operationOutcome('processing', 'the request failed') as OperationOutcome));
     // The store's own text can quote request values (medplum: "Invalid format for date search

@@ -81,6 +81,8 @@ describe('embedded FHIR store search', () => {
       expect(fast.resourceJson).toBeDefined();
       expect(JSON.parse(fast.resourceJson!)).toEqual(routed.resource);
       expect(fast.resource).toEqual(routed.resource);
+      // The row's meta, which the HTTP route answers with unparsed, is the text's own.
+      expect(fast.stored).toEqual({ resourceType: r.resourceType, id: r.id, versionId: routed.resource?.meta?.versionId, lastUpdated: routed.resource?.meta?.lastUpdated });
       const theirs = await reference.readResource(r.resourceType, r.id!);
       const strip = (x: Resource): unknown => ({ ...x, meta: undefined });
       expect(strip(JSON.parse(fast.resourceJson!) as Resource)).toEqual(strip(theirs));
@@ -139,6 +141,26 @@ describe('embedded FHIR store writes', () => {
     expect(heard).toEqual([]);
     expect(await store.count('Observation')).toBe(countBefore);
     expect((db.prepare('SELECT COUNT(*) AS n FROM fhir_versions').get() as { n: number }).n).toBe(rowsBefore);
+  });
+
+  it('a write reads its own uncommitted rows through the repository it is handed; every other read sees committed data only; a write outside runWrite is refused', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let ownRead: unknown;
+    const writing = store.runWrite(async (repo) => {
+      await repo.updateResource({ resourceType: 'Patient', id: 'isolation-p', gender: 'female' } as Patient);
+      ownRead = (await repo.readResource<Patient>('Patient', 'isolation-p')).gender;
+      await held;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(ownRead).toBe('female');
+    // Another request's read while the write is open (across its awaits): not there yet.
+    expect(await store.handle({ method: 'GET', url: 'Patient/isolation-p' })).toMatchObject({ status: 404 });
+    expect(await store.handle({ method: 'GET', url: 'Patient/isolation-p', jsonRead: true })).toMatchObject({ status: 404 });
+    release();
+    await writing;
+    expect((await store.handle({ method: 'GET', url: 'Patient/isolation-p', jsonRead: true })).stored?.versionId).toBe('1');
+    await expect(store.repo.updateResource({ resourceType: 'Patient', id: 'isolation-q' } as Patient)).rejects.toThrow(/inside FhirStore.runWrite/);
   });
 
   it('undoes an update of an existing resource in a failed transaction (current version and indexes)', async () => {

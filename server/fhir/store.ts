@@ -38,6 +38,8 @@ export interface StoreResponse {
   searchPage?: SearchPage;
   /** With `jsonRead`: `resource` as its stored JSON text (the same JSON: answered without re-serialising). */
   resourceJson?: string;
+  /** With `resourceJson`: what it is, from the stored row (`resource` is then parsed only when read). */
+  stored?: { resourceType: string; id: string; versionId: string; lastUpdated: string };
 }
 
 /** `Type/id`, nothing more: a read the store answers from the stored text. */
@@ -140,12 +142,25 @@ export class FhirStore {
     };
     if (req.jsonRead && req.method === 'GET') {
       const m = PLAIN_READ.exec(url);
-      const json = m ? this.repo.readJson(m[1]!, m[2]!) : undefined;
+      const row = m ? this.repo.readStored(m[1]!, m[2]!) : undefined;
       // Absent (404 and its outcome) and anything not plain goes the router's way.
-      if (json !== undefined) return { status: 200, outcome: allOk, resource: JSON.parse(json) as Resource, resourceJson: json };
+      if (m && row) {
+        const json = row.json;
+        let parsed: Resource | undefined;
+        return {
+          status: 200,
+          outcome: allOk,
+          resourceJson: json,
+          stored: { resourceType: m[1]!, id: m[2]!, versionId: row.versionId, lastUpdated: row.lastUpdated },
+          // Parsed only when asked for: the HTTP route answers the text with the row's meta (issue 14).
+          get resource(): Resource {
+            return (parsed ??= JSON.parse(json) as Resource);
+          },
+        };
+      }
     }
-    const run = async (): Promise<StoreResponse> => toStoreResponse(await this.router.handleRequest(fhirReq, this.repo));
-    if (!WRITE_METHODS.has(req.method) || isSearchByPost(req)) return run();
+    const run = async (repo: DurableRepository): Promise<StoreResponse> => toStoreResponse(await this.router.handleRequest(fhirReq, repo));
+    if (!WRITE_METHODS.has(req.method) || isSearchByPost(req)) return run(this.repo);
     return this.runWrite(run, (res) => res.status < 400);
   }
 
@@ -169,16 +184,19 @@ export class FhirStore {
   }
 
   /**
-   * Runs `fn` as one serialised SQLite transaction. `keep` decides from the result whether to
-   * commit; a throw or `keep() === false` rolls back.
+   * Runs `fn` as one serialised SQLite transaction. `fn` gets the repository bound to the write
+   * (`repo.forWrite`): its reads through it see the transaction's own writes, reads through
+   * `store.repo` meanwhile (other requests) see committed data only, and a write through
+   * `store.repo` is refused. `keep` decides from the result whether to commit; a throw or
+   * `keep() === false` rolls back.
    * Listeners hear about the writes only after the commit reached the disk.
    */
-  runWrite<T>(fn: () => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
+  runWrite<T>(fn: (repo: DurableRepository) => Promise<T>, keep: (result: T) => boolean = () => true, durability: 'full' | 'relaxed' = 'full'): Promise<T> {
     // The connection's queue, shared with the users/sessions writes (storage/write-queue.ts).
     return writeQueueOf(this.db).run(() => this.runTransaction(fn, keep, durability));
   }
 
-  private async runTransaction<T>(fn: () => Promise<T>, keep: (result: T) => boolean, durability: 'full' | 'relaxed'): Promise<T> {
+  private async runTransaction<T>(fn: (repo: DurableRepository) => Promise<T>, keep: (result: T) => boolean, durability: 'full' | 'relaxed'): Promise<T> {
     try {
       // The safety level cannot change inside a transaction: set it around the whole of it.
       if (durability === 'relaxed') this.db.pragma('synchronous = NORMAL');
@@ -265,8 +283,8 @@ export class FhirStore {
    */
   async putAll(resources: readonly Resource[], durability: 'full' | 'relaxed' = 'full'): Promise<void> {
     await this.runWrite(
-      async () => {
-        for (const r of resources) await this.repo.updateResource(r);
+      async (repo) => {
+        for (const r of resources) await repo.updateResource(r);
       },
       () => true,
       durability,

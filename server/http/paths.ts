@@ -47,9 +47,17 @@ export function canonicalSegments(url: string): string[] | null {
   return out;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** pathOf's answer, worked out once per request (the hooks and routes each ask for it). */
+    twinPath?: string;
+  }
+}
+
 /** The canonical path of a request ('' when undecodable: matches no protected or public rule). */
 export function pathOf(req: FastifyRequest): string {
-  return canonicalPath(req.url) ?? '';
+  // req.url never changes after routing (Fastify's rewriteUrl runs before the request object exists).
+  return (req.twinPath ??= canonicalPath(req.url) ?? '');
 }
 
 /** The route pattern the router matched (e.g. `/dicomweb/studies/:study`), or undefined (404). */

@@ -36,8 +36,8 @@ describe('write queue on the shared SQLite connection', () => {
       writeStarted = r;
     });
     // A request's transaction, open across awaits, that ends in failure (rollback).
-    const failing = store.runWrite(async () => {
-      await store.repo.updateResource({ resourceType: 'Patient', id: 'queue-p1' });
+    const failing = store.runWrite(async (repo) => {
+      await repo.updateResource({ resourceType: 'Patient', id: 'queue-p1' });
       writeStarted();
       await g.wait;
       throw new Error('the request failed');
@@ -60,8 +60,8 @@ describe('write queue on the shared SQLite connection', () => {
   it('a synchronous better-sqlite3 transaction queued behind an open FHIR write runs after it, not inside it', async () => {
     const store = await FhirStore.open(db);
     const g = gate();
-    const fhirWrite = store.runWrite(async () => {
-      await store.repo.updateResource({ resourceType: 'Patient', id: 'queue-p2' });
+    const fhirWrite = store.runWrite(async (repo) => {
+      await repo.updateResource({ resourceType: 'Patient', id: 'queue-p2' });
       await g.wait;
     });
     await Promise.resolve();
