@@ -6,7 +6,6 @@
 import { globalSchema, parseFhirPath, type FhirPathAtom } from '@medplum/core';
 import { createHash } from 'node:crypto';
 import type { Db } from '../../storage/database';
-import type { IndexTable } from './schema';
 
 export type IndexedParamType = 'token' | 'reference' | 'date' | 'quantity' | 'number' | 'string' | 'uri';
 
@@ -20,6 +19,10 @@ export interface IndexedParam {
   readonly atom: FhirPathAtom | undefined;
   table: IndexTable;
 }
+
+/** The index tables, one per value kind (their SQL is in schema.ts). */
+export const INDEX_TABLES = ['idx_token', 'idx_ref', 'idx_date', 'idx_string', 'idx_uri', 'idx_quantity'] as const;
+export type IndexTable = (typeof INDEX_TABLES)[number];
 
 const TABLE_OF: Record<IndexedParamType, IndexTable> = {
   token: 'idx_token',

@@ -14,8 +14,9 @@
 import type { Db } from '../../storage/database';
 import { TIMELINE_SCHEMA } from './timeline';
 
-export const INDEX_TABLES = ['idx_token', 'idx_ref', 'idx_date', 'idx_string', 'idx_uri', 'idx_quantity'] as const;
-export type IndexTable = (typeof INDEX_TABLES)[number];
+// The table names live with the parameter-type → table map (params.ts), so that nothing here is
+// imported back by the extraction modules (no import cycle).
+export { INDEX_TABLES, type IndexTable } from './params';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS fhir_current (
