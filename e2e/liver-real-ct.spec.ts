@@ -22,10 +22,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from '@playwright/test';
 import { DEMO_PATIENT_LIVER } from '../server/demo/ids';
 import { loadScaledTimeoutMs } from '../test-support/load';
-import { DEMO_PASSWORD, expect, test } from './fixtures';
+import { expect, sessionCookies, test } from './fixtures';
 import { AnatomyPage, mlOf, voxelClick } from './pages/anatomy';
 import { ImagingPage } from './pages/imaging';
 
@@ -88,11 +87,7 @@ test.afterAll(async () => {
 // Anatomy's own loader gives in the next test (1 572 mL: same voxels, same kernel).
 test('the CT opened in Imaging is the one Anatomy segments: no second download, the liver as from its own loader', async ({ page, context }) => {
   test.setTimeout(loadScaledTimeoutMs(300_000));
-  const api = await request.newContext({ baseURL: BASE });
-  const login = await api.post('/auth/login', { data: { username: 'surgeon', password: DEMO_PASSWORD } });
-  expect(login.ok(), await login.text()).toBe(true);
-  await context.addCookies((await api.storageState()).cookies);
-  await api.dispose();
+  await context.addCookies(await sessionCookies(BASE, 'surgeon'));
 
   const imaging = new ImagingPage(page);
   await imaging.goto(DEMO_PATIENT_LIVER);
@@ -121,12 +116,8 @@ test('the CT opened in Imaging is the one Anatomy segments: no second download, 
 
 test('real liver CT: liver, metastasis and portal vein from seeds → territories → cut → saved plan reopened identical', async ({ page, context }, testInfo) => {
   test.setTimeout(loadScaledTimeoutMs(600_000));
-  // Sign in on this server (the fixtures' cached cookies belong to the phantom server).
-  const api = await request.newContext({ baseURL: BASE });
-  const login = await api.post('/auth/login', { data: { username: 'surgeon', password: DEMO_PASSWORD } });
-  expect(login.ok(), await login.text()).toBe(true);
-  await context.addCookies((await api.storageState()).cookies);
-  await api.dispose();
+  // Sign in on this server (its own session: the fixtures' cookies for the worker server do not apply here).
+  await context.addCookies(await sessionCookies(BASE, 'surgeon'));
 
   const anatomy = new AnatomyPage(page);
   await anatomy.goto(DEMO_PATIENT_LIVER);

@@ -65,14 +65,33 @@ function capabilityStatement(mode: 'embedded' | 'upstream'): CapabilityStatement
   };
 }
 
-function sendResource(reply: FastifyReply, status: number, resource: Resource, base: string, json?: string): FastifyReply {
-  const versionId = resource.meta?.versionId;
+/** What a response's headers and audit attribution need of a resource: from the resource, or from its stored row. */
+interface ResourceHead {
+  resourceType: string;
+  id?: string;
+  versionId?: string;
+  lastUpdated?: string;
+}
+
+function headOf(resource: Resource): ResourceHead {
+  return { resourceType: resource.resourceType, id: resource.id, versionId: resource.meta?.versionId, lastUpdated: resource.meta?.lastUpdated };
+}
+
+/** Sends one resource (`body`: the object, or its JSON text as stored) with its ETag, Last-Modified and, on 201, Location. */
+function sendResource(reply: FastifyReply, status: number, head: ResourceHead, base: string, body: Resource | string): FastifyReply {
+  const { versionId, lastUpdated } = head;
   if (versionId) reply.header('etag', `W/"${versionId}"`);
-  if (resource.meta?.lastUpdated) reply.header('last-modified', new Date(resource.meta.lastUpdated).toUTCString());
-  if (status === 201 && resource.id) {
-    reply.header('location', `${base}/${resource.resourceType}/${resource.id}${versionId ? `/_history/${versionId}` : ''}`);
+  if (lastUpdated) reply.header('last-modified', new Date(lastUpdated).toUTCString());
+  if (status === 201 && head.id) {
+    reply.header('location', `${base}/${head.resourceType}/${head.id}${versionId ? `/_history/${versionId}` : ''}`);
   }
-  return reply.code(status).type(FHIR_JSON_CONTENT_TYPE).send(json ?? resource);
+  return reply.code(status).type(FHIR_JSON_CONTENT_TYPE).send(body);
+}
+
+/** The audit record's entity and patient for a request that answered one resource. */
+function attributeTo(req: FastifyRequest, head: ResourceHead, patientId: string | undefined): void {
+  req.auditEntities = [`${head.resourceType}/${head.id}`];
+  if (patientId) req.auditPatientId = patientId;
 }
 
 export function shapeSearchBundle(bundle: Bundle, base: string, resourceType: string, query: Query): Bundle {
@@ -140,15 +159,11 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
     return reply.type(FHIR_JSON_CONTENT_TYPE).send(searchPageJson(result.searchPage, base, interaction.resourceType, query));
   }
   if (result.stored && result.resourceJson !== undefined && result.status === 200 && interaction.kind === 'read') {
-    // A plain read: the stored text with the row's meta; a Patient is its own patient, anything
-    // else is parsed for its subject/patient reference (the audit record's patient).
-    const { resourceType, id, versionId, lastUpdated } = result.stored;
-    req.auditEntities = [`${resourceType}/${id}`];
-    const pid = resourceType === 'Patient' ? id : patientIdOfResource(result.resource as unknown as Record<string, unknown>);
-    if (pid) req.auditPatientId = pid;
-    reply.header('etag', `W/"${versionId}"`);
-    reply.header('last-modified', new Date(lastUpdated).toUTCString());
-    return reply.code(200).type(FHIR_JSON_CONTENT_TYPE).send(result.resourceJson);
+    // A plain read: the stored text with its row's meta, parsed only to find a non-Patient's
+    // patient for the audit record (a Patient is its own).
+    const head = result.stored;
+    attributeTo(req, head, head.resourceType === 'Patient' ? head.id : patientIdOfResource(result.resource as unknown as Record<string, unknown>));
+    return sendResource(reply, 200, head, base, result.resourceJson);
   }
   if (result.status >= 400 || !result.resource) {
     const outcome = withDiagnostics(result.outcome.issue?.length ? result.outcome : (operationOutcome('processing', 'the request failed') as OperationOutcome));
@@ -162,9 +177,7 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
     return reply.type(FHIR_JSON_CONTENT_TYPE).send(shapeSearchBundle(resource as Bundle, base, interaction.resourceType, query));
   }
   if (resource.resourceType !== 'Bundle' && resource.id) {
-    req.auditEntities = [`${resource.resourceType}/${resource.id}`];
-    const pid = patientIdOfResource(resource as unknown as Record<string, unknown>);
-    if (pid) req.auditPatientId = pid;
+    attributeTo(req, resource, patientIdOfResource(resource as unknown as Record<string, unknown>));
   } else if (interaction.kind === 'batch') {
     // Attributed to every patient its entries touch, and named by what it did (server/audit/record.ts).
     const facts = bundleAuditFacts(prepared.body, resource);
@@ -173,7 +186,7 @@ async function forwardToStore(req: FastifyRequest, reply: FastifyReply, prepared
     req.auditAction = facts.action;
     req.auditDetail = facts.summary;
   }
-  return sendResource(reply, result.status, resource, base, result.resourceJson);
+  return sendResource(reply, result.status, headOf(resource), base, result.resourceJson ?? resource);
 }
 
 /** AuditEvent read/search from the audit table (writes never get here: the role matrix refuses them). */
@@ -201,7 +214,7 @@ function answerAuditEvent(req: FastifyRequest, reply: FastifyReply, table: Audit
       if (interaction.kind === 'history') {
         return reply.type(FHIR_JSON_CONTENT_TYPE).send({ resourceType: 'Bundle', type: 'history', total: 1, entry: [{ fullUrl: `${base}/AuditEvent/${interaction.id}`, resource: event }] });
       }
-      return sendResource(reply, 200, event, base);
+      return sendResource(reply, 200, headOf(event), base, event);
     }
     default:
       throw new FhirInputError('AuditEvents are written by the server only', 405, 'not-supported');
